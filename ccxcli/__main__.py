@@ -1,0 +1,3 @@
+from ccxcli.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,99 @@
+"""`ccx`: the emulated UCCX node. Global options are parsed by hand so that a one-shot
+device command starts fast (no typer, rich, prompt_toolkit or cryptography import);
+`ccx shell|run|completion` are host-tool commands driven by typer (`ccxcli.host`)."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from ccxcli.errors import USAGE, UsageError
+from ccxcli.lab import DEFAULT_NODE, check_node_name, resolve_home
+from ccxcli.runtime import Runtime
+
+USAGE_TEXT = """Usage: ccx [--home DIR] [--node NAME] [--json] [--yes] COMMAND...
+       ccx shell | ccx run FILE|- [--keep-going] | ccx completion bash|zsh|fish
+
+The emulated Cisco UCCX node's admin: CLI. With no COMMAND, opens the shell.
+Options:
+  --home DIR    lab home (default: $CCX_HOME, else the platform data folder)
+  --node NAME   node of the lab (default: $CCX_NODE, else uccx)
+  --json        print one JSON document instead of text
+  --yes         answer 'y' to 'Continue (y/n)?'
+  --version     print the version
+Type 'ccx help' or 'ccx ?' for the device commands."""
+
+HOST_COMMANDS = ("shell", "run", "completion")
+
+
+def parse_globals(argv: list[str]) -> tuple[dict[str, object], list[str]]:
+    opts: dict[str, object] = {"home": None, "node": None, "json": False, "yes": False}
+    i = 0
+    while i < len(argv):
+        a = argv[i]
+        name, eq, val = a.partition("=")
+        if name in ("--home", "--node"):
+            if not eq:
+                i += 1
+                if i >= len(argv):
+                    raise UsageError(f"Option {name} needs a value.")
+                val = argv[i]
+            opts[name[2:]] = val
+        elif a == "--json":
+            opts["json"] = True
+        elif a in ("--yes", "-y"):
+            opts["yes"] = True
+        elif a in ("--help", "-h"):
+            opts["help"] = True
+        elif a == "--version":
+            opts["version"] = True
+        elif a.startswith("-") and len(a) > 1 and a != "-":
+            raise UsageError(f"Unknown option '{a}'. {USAGE_TEXT.splitlines()[0]}")
+        else:
+            break
+        i += 1
+    return opts, argv[i:]
+
+
+def make_runtime(opts: dict[str, object]) -> Runtime:
+    node = str(opts["node"] or os.environ.get("CCX_NODE") or DEFAULT_NODE)
+    check_node_name(node)
+    return Runtime(home=resolve_home(opts["home"]), node=node, json=bool(opts["json"]), yes=bool(opts["yes"]))  # type: ignore[arg-type]
+
+
+def _tty_ask(question: str) -> str | None:
+    if not sys.stdin.isatty():
+        return None
+    sys.stdout.write(question + " ")
+    sys.stdout.flush()
+    try:
+        return input()
+    except EOFError:
+        return None
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    from ccxcli.dispatch import run_tokens
+
+    try:
+        opts, words = parse_globals(argv)
+        if opts.get("version"):
+            from ccxcli import __version__
+
+            print(f"ccx {__version__}")
+            return 0
+        if opts.get("help"):
+            print(USAGE_TEXT)
+            return 0
+        rt = make_runtime(opts)
+    except UsageError as e:
+        sys.stderr.write(e.message + "\n")
+        return USAGE
+    if not words or words[0] in HOST_COMMANDS:
+        from ccxcli.host import run_host
+
+        return run_host(rt, words)
+    rt.ask = _tty_ask
+    code, _ = run_tokens(rt, words)
+    return code

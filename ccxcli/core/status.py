@@ -1,0 +1,142 @@
+"""The status document of a node at `now` (the `--json` shape of `show license status`,
+documented in the README). Pure: built from the node dict only."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ccxcli.clock import iso
+from ccxcli.core import engine
+from ccxcli.core import timers as T
+from ccxcli.core.catalogue import BY_ALIAS, TYPES
+from ccxcli.core.consumption import control_limits, deficit, usage
+
+
+def _t(t: int | None) -> str | None:
+    return iso(t) if t is not None else None
+
+
+def build(node: dict[str, Any], now: int) -> dict[str, Any]:
+    reg, auth, comp, slr = node["reg"], node["auth"], node["comp"], node["slr"]
+    rstatus = engine.registration_status(node)
+    astatus = engine.authorization_status(node, now)
+    registered = reg["status"] in (engine.REGISTERED, engine.REGISTRATION_EXPIRED)
+    installed = slr.get("installed") or {}
+    doc: dict[str, Any] = {
+        "now": iso(now),
+        "node": node["name"],
+        "hostname": node["hostname"],
+        "udi": {"pid": "UCCX", "sn": node["sn"], "uuid": node["uuid"]},
+        "license_type": node["license_type"],
+        "license_type_name": TYPES[node["license_type"]][1],
+        "smart_licensing": "DISABLED" if node["classic"] else "ENABLED",
+        "registration": {
+            "status": rstatus,
+            "smart_account": reg.get("smart_account") or installed.get("smart_account"),
+            "virtual_account": reg.get("virtual_account") or installed.get("virtual_account"),
+            "export_controlled": bool(reg.get("export")),
+            "initial": _t(reg.get("initial") if registered else installed.get("at")),
+            "last_renewal_attempt": _t(reg.get("renew_attempt")) if registered else None,
+            "last_renewal_ok": reg.get("renew_ok") if registered else None,
+            "next_renewal": _t(reg.get("next_renew")) if registered else None,
+            "expires": _t(reg.get("expires")) if registered else None,
+            "instance_id": reg.get("instance"),
+            "ssm": reg.get("ssm"),
+        },
+        "authorization": {
+            "status": astatus,
+            "since": _t(auth.get("ok") if registered else installed.get("at")),
+            "last_communication": _t(auth.get("attempt")) if registered else None,
+            "last_communication_ok": auth.get("attempt_ok") if registered else None,
+            "next_communication": _t(auth.get("next")) if registered else None,
+            "expires": _t(auth["ok"] + T.AUTH_DEADLINE) if registered and auth.get("ok") is not None else None,
+        },
+        "evaluation": {
+            "remaining_seconds": engine.eval_remaining(node, now),
+            "expired": bool(node["eval"]["expired"]),
+            "in_use": node["eval"]["since"] is not None,
+        },
+        "enforcement": {
+            "active": node["enforce"] is not None,
+            "reason": node["enforce"]["reason"] if node["enforce"] else None,
+            "since": _t(node["enforce"]["since"]) if node["enforce"] else None,
+            "deadline": _deadline(node),
+        },
+        "compliance": {
+            "consecutive_overage_reports": comp["count"],
+            "out_of_compliance_since": _t(comp.get("ooc_since")),
+            "locked_usage": comp["locked"],
+            "last_report": _t(comp.get("last_report")) if registered else None,
+            "last_report_outcome": comp.get("outcome") if registered else None,
+        },
+        "usage": usage_rows(node, now),
+        "reservation": {
+            "enabled": bool(slr["enabled"]),
+            "status": _slr_status(node),
+            "request_code": (slr.get("request") or {}).get("code"),
+            "reserved": dict(installed.get("counts", {})),
+            "authorization_timestamp": installed.get("timestamp"),
+            "last_confirmation_code": slr.get("confirmation"),
+            "last_return_code": slr.get("return_code"),
+        },
+        "transport": {k: v for k, v in node["transport"].items() if k != "password"},
+        "network": "up" if node["network"] else "down",
+        "send_hostname": node["send_hostname"],
+        "license_control": dict(node["control"]),
+        "alerts": [{"key": k, "since": iso(v["since"]), "message": engine.ALERTS[k], "detail": v["detail"]}
+                   for k, v in sorted(node["alerts"].items(), key=lambda kv: kv[1]["since"])],
+    }
+    return doc
+
+
+def _deadline(node: dict[str, Any]) -> str | None:
+    comp, auth = node["comp"], node["auth"]
+    if node["enforce"]:
+        return None
+    if comp["ooc"]:
+        return iso(comp["ooc_since"] + T.OOC_GRACE)
+    if auth.get("expired"):
+        return iso(auth["ok"] + T.AUTH_DEADLINE + T.AUTH_OVERAGE)
+    return None
+
+
+def _slr_status(node: dict[str, Any]) -> str:
+    slr = node["slr"]
+    if slr.get("installed"):
+        return "INSTALLED"
+    if slr.get("request"):
+        return "REQUESTED"
+    return "ENABLED" if slr["enabled"] else "DISABLED"
+
+
+def usage_rows(node: dict[str, Any], now: int) -> list[dict[str, Any]]:
+    use = usage(node)
+    comp = node["comp"]
+    reported = engine.to_report(node) if comp["ooc"] else (comp["reported"] or {})
+    installed = node["slr"].get("installed")
+    entitled: dict[str, int] | None = None
+    if installed:
+        entitled = dict(installed["counts"])
+    elif (lim := control_limits(node)) is not None:
+        entitled = lim
+    short = deficit(use, entitled) if installed else {}
+    astatus = engine.authorization_status(node, now)
+    registered = node["reg"]["status"] in (engine.REGISTERED, engine.REGISTRATION_EXPIRED)
+    rows = []
+    for alias in TYPES[node["license_type"]][2]:
+        lic = BY_ALIAS[alias]
+        if installed:
+            status = "NotAuthorized" if alias in short else "Reserved"
+        elif registered:
+            status = {"OUT_OF_COMPLIANCE": "OutOfCompliance", "AUTH_EXPIRED": "AuthorizationExpired"}.get(
+                astatus, "InCompliance")
+            if comp["count"] and not comp["ooc"]:
+                status = "Overage"
+        else:
+            status = "EvaluationExpired" if node["eval"]["expired"] else "Evaluation"
+        rows.append({"alias": alias, "name": lic.name, "tag": lic.tag, "count": use.get(alias, 0),
+                     "reported": reported.get(alias, 0) if registered else None,
+                     "entitled": entitled.get(alias) if entitled is not None else None,
+                     "reserved": installed["counts"].get(alias, 0) if installed else None,
+                     "status": status})
+    return rows

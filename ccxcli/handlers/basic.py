@@ -1,0 +1,131 @@
+"""help, exit, pagination, UDI, and the lab's clock, nodes and network."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ccxcli import clock, commands
+from ccxcli.core.catalogue import TYPES
+from ccxcli.dispatch import Ctx
+from ccxcli.errors import UsageError
+from ccxcli.runtime import Result
+
+
+def help_(ctx: Ctx, a: dict[str, Any]) -> Result:
+    words = a["command"]
+    rows = [c for c in commands.COMMANDS if not words or _starts(c.words, words)]
+    if not rows:
+        raise UsageError(f"No command starts with '{' '.join(words)}'. Type 'help' for the list.")
+    width = max(len(c.synopsis) for c in rows)
+    if width > 60:
+        text = "\n".join(f"{c.synopsis}\n      {c.help}" for c in rows)
+    else:
+        text = "\n".join(f"{c.synopsis.ljust(width)}  {c.help}" for c in rows)
+    return Result(text, {"commands": [{"command": c.synopsis, "help": c.help} for c in rows]})
+
+
+def _starts(words: tuple[str, ...], prefix: list[str]) -> bool:
+    return len(prefix) <= len(words) and all(w.lower().startswith(p.lower()) for w, p in zip(words, prefix))
+
+
+def exit_(ctx: Ctx, a: dict[str, Any]) -> Result:
+    return Result(leave=True)
+
+
+def pagination(ctx: Ctx, a: dict[str, Any]) -> Result:
+    ctx.rt.pagination = a["on|off"] == "on" and ctx.rt.mode == "shell"
+    return Result("", {"pagination": a["on|off"]})
+
+
+def udi(node: dict[str, Any]) -> dict[str, str]:
+    return {"pid": "UCCX", "sn": node["sn"], "uuid": node["uuid"]}
+
+
+def show_udi(ctx: Ctx, a: dict[str, Any]) -> Result:
+    d = udi(ctx.node)
+    return Result(f"UDI: PID:{d['pid']},SN:{d['sn']},UUID:{d['uuid']}", {"udi": d})
+
+
+def _clock(ctx: Ctx, steps: int | None = None) -> Result:
+    c = ctx.lab.clock
+    now = ctx.now
+    data = {"now": clock.iso(now), "epoch": now, "realtime": c.realtime}
+    text = f"Virtual time: {clock.vos(now)} ({clock.iso(now)}){' [realtime]' if c.realtime else ' [frozen]'}"
+    if steps is not None:
+        data["events_processed"] = steps
+    return Result(text, data)
+
+
+def clock_show(ctx: Ctx, a: dict[str, Any]) -> Result:
+    return _clock(ctx)
+
+
+def _move(ctx: Ctx, target: int) -> Result:
+    from ccxcli.life import catch_up
+
+    lab = ctx.lab
+    if target < ctx.now:
+        raise UsageError(f"Time only moves forward: {clock.iso(target)} is before {clock.iso(ctx.now)}.")
+    steps = catch_up(lab, target)
+    lab.clock.set(target)
+    return _clock(ctx, steps)
+
+
+def clock_advance(ctx: Ctx, a: dict[str, Any]) -> Result:
+    return _move(ctx, ctx.now + clock.parse_duration(a["duration"]))
+
+
+def clock_set(ctx: Ctx, a: dict[str, Any]) -> Result:
+    return _move(ctx, clock.parse_time(a["time"]))
+
+
+def clock_realtime(ctx: Ctx, a: dict[str, Any]) -> Result:
+    ctx.lab.clock.set_realtime(a["on|off"] == "on")
+    return _clock(ctx)
+
+
+def node_create(ctx: Ctx, a: dict[str, Any]) -> Result:
+    ltype = a.get("type") or "flex"
+    if ltype not in TYPES:
+        raise UsageError(f"Unknown license type '{ltype}'; use one of {', '.join(TYPES)}.")
+    node = ctx.lab.add_node(a["name"], ltype, bool(a.get("classic")))
+    return Result(f"Node {node['name']} created (UDI SN {node['sn']}, license type {ltype}"
+                  f"{', Classic Licensing' if node['classic'] else ''}).", {"node": node["name"], "udi": {
+                      "pid": "UCCX", "sn": node["sn"], "uuid": node["uuid"]}})
+
+
+def node_list(ctx: Ctx, a: dict[str, Any]) -> Result:
+    from ccxcli.core.engine import authorization_status, registration_status
+
+    rows = []
+    for name in ctx.lab.node_names():
+        n = ctx.lab.node(name)
+        rows.append({"name": name, "sn": n["sn"], "license_type": n["license_type"],
+                     "registration": registration_status(n), "authorization": authorization_status(n, ctx.now),
+                     "current": name == ctx.rt.node})
+    text = "\n".join(f"{'*' if r['current'] else ' '} {r['name']:<16} SN {r['sn']}  {r['license_type']:<18} "
+                     f"{r['registration']:<24} {r['authorization']}" for r in rows)
+    return Result(text, {"nodes": rows})
+
+
+def node_delete(ctx: Ctx, a: dict[str, Any]) -> Result:
+    from ccxcli.core.engine import REGISTERED, registration_status
+    from ccxcli.errors import RuleError
+
+    node = ctx.lab.node(a["name"])
+    if registration_status(node) in (REGISTERED, "REGISTERED_SLR"):
+        raise RuleError(f"Node '{a['name']}' is registered or holds a reservation; deregister or return it first.")
+    ctx.lab.delete_node(a["name"])
+    return Result(f"Node {a['name']} deleted.", {"deleted": a["name"]})
+
+
+def network(ctx: Ctx, a: dict[str, Any]) -> Result:
+    from ccxcli.core.engine import log
+
+    node = ctx.node
+    up = a["up|down"] == "up"
+    if node["network"] != up:
+        node["network"] = up
+        log(node, ctx.now, f"Network to Cisco SSM {'restored' if up else 'lost'}")
+    return Result(f"Network {'up' if up else 'down'}: node {node['name']} "
+                  f"{'can' if up else 'cannot'} reach its SSM.", {"network": "up" if up else "down"})

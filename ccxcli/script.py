@@ -1,0 +1,60 @@
+"""Script mode: one command per line, `#` comments, a transcript echo, stop at the
+first failing line (unless keep-going); `y`/`n` lines answer confirmations."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+
+from ccxcli import grammar
+from ccxcli.dispatch import run_tokens
+from ccxcli.errors import CcxError
+from ccxcli.runtime import Runtime
+
+PROMPT = "admin:"
+
+
+def _logical_lines(lines: Iterator[str]) -> Iterator[str]:
+    """Join lines while a quote is open: a code pasted over several lines is one argument."""
+    for raw in lines:
+        line = raw.rstrip("\r\n")
+        try:
+            while grammar.tokenize(line)[1]:
+                nxt = next(lines, None)
+                if nxt is None:
+                    break
+                line += nxt.strip()
+        except CcxError:
+            pass  # too long: the command itself reports it
+        yield line
+
+
+def run_script(rt: Runtime, lines: Iterable[str], keep_going: bool = False) -> int:
+    it = _logical_lines(iter(lines))
+
+    def ask(question: str) -> str | None:
+        rt.out.write(question + " ")
+        answer = next(it, None)
+        rt.out.write((answer or "") + "\n")
+        return answer
+
+    rt.ask = ask
+    first_failure = 0
+    for line in it:
+        text = line.strip()
+        if not text or text.startswith("#"):
+            continue
+        rt.out.write(f"{PROMPT}{text}\n")
+        try:
+            words = grammar.tokenize(text)[0]
+        except CcxError as e:
+            rt.err.write(e.message + "\n")
+            code, result = e.exit_code, None
+        else:
+            code, result = run_tokens(rt, words)
+        if code:
+            if not keep_going:
+                return code
+            first_failure = first_failure or code
+        if result is not None and result.leave:
+            break
+    return first_failure

@@ -1,0 +1,49 @@
+"""Pool arithmetic of a virtual account (pure): purchased, in use, reserved, available."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ccxcli.core.catalogue import BY_ALIAS, CATALOGUE
+from ccxcli.core.consumption import allocate, deficit
+
+
+def rows(pool: dict[str, dict[str, int]]) -> list[dict[str, Any]]:
+    """One row per license: purchased, in_use (capped), reserved, available, balance.
+
+    Invariant: purchased == available + in_use + reserved, all >= 0.
+    """
+    free = {a: p["purchased"] - p["reserved"] for a, p in pool.items()}
+    used = {a: p["used"] for a, p in pool.items()}
+    taken = allocate(used, free)
+    short = deficit(used, free)
+    out = []
+    for lic in CATALOGUE:
+        p = pool.get(lic.alias)
+        if p is None:
+            continue
+        in_use = taken.get(lic.alias, 0)
+        out.append({
+            "alias": lic.alias,
+            "name": lic.name,
+            "tag": lic.tag,
+            "purchased": p["purchased"],
+            "in_use": in_use,
+            "reported_usage": p["used"],
+            "reserved": p["reserved"],
+            "available": free[lic.alias] - in_use,
+            "balance": -short[lic.alias] if lic.alias in short else free[lic.alias] - in_use,
+        })
+    return out
+
+
+def judge(pool: dict[str, dict[str, int]], reported: dict[str, int]) -> dict[str, int]:
+    """The pool's deficit on the licenses an instance reports (empty: in compliance)."""
+    free = {a: p["purchased"] - p["reserved"] for a, p in pool.items()}
+    used = {a: p["used"] for a, p in pool.items()}
+    short = deficit(used, free)
+    return {a: n for a, n in short.items() if a in reported}
+
+
+def known(alias: str) -> bool:
+    return alias in BY_ALIAS

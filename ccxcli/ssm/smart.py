@@ -1,0 +1,229 @@
+"""Tokens, product instances and the online Smart Licensing messages on the SSM side."""
+
+from __future__ import annotations
+
+import json
+import secrets
+from typing import Any
+
+from ccxcli.clock import DAY, iso
+from ccxcli.errors import RuleError, UsageError
+from ccxcli.ssm.db import Ssm
+
+
+# --- tokens ----------------------------------------------------------------------------
+
+def token_create(ssm: Ssm, va: str, now: int, expires_days: int = 30, max_uses: int | None = None,
+                 description: str = "", export: bool = False) -> str:
+    if not 1 <= expires_days <= 365:
+        raise UsageError("--expires-days must be between 1 and 365.")
+    if max_uses is not None and max_uses < 1:
+        raise UsageError("--max-uses must be at least 1.")
+    token = secrets.token_urlsafe(48)
+    with ssm.tx() as db:
+        va = ssm.va(va)
+        db.execute("INSERT INTO token(token, va, created, expires, max_uses, description, export) "
+                   "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                   (token, va, now, now + expires_days * DAY, max_uses, description, int(export)))
+        ssm.event(now, "token", f"Registration token created for '{va}' ({_short(token)})")
+    return token
+
+
+def _short(token: str) -> str:
+    return token[:10] + "…"
+
+
+def token_list(ssm: Ssm, now: int) -> list[dict[str, Any]]:
+    out = []
+    for r in ssm.db.execute("SELECT * FROM token ORDER BY created, token"):
+        state = ("revoked" if r["revoked"] else "expired" if r["expires"] <= now
+                 else "used up" if r["max_uses"] is not None and r["uses"] >= r["max_uses"] else "active")
+        out.append({"token": r["token"], "va": r["va"], "created": iso(r["created"]),
+                    "expires": iso(r["expires"]), "uses": r["uses"], "max_uses": r["max_uses"],
+                    "description": r["description"], "export_controlled": bool(r["export"]),
+                    "state": state})
+    return out
+
+
+def token_revoke(ssm: Ssm, token: str, now: int) -> None:
+    with ssm.tx() as db:
+        if db.execute("UPDATE token SET revoked=1 WHERE token=?", (token.strip(),)).rowcount != 1:
+            raise RuleError("No such registration token.")
+        ssm.event(now, "token", f"Registration token {_short(token)} revoked")
+
+
+def _check_token(ssm: Ssm, token: str, now: int) -> Any:
+    token = token.strip()
+    r = ssm.db.execute("SELECT * FROM token WHERE token=?", (token,)).fetchone()
+    if r is None:
+        raise RuleError("Registration failed: the ID token is not valid (unknown or mistyped). "
+                        "Copy it again from 'ccx-ssm token create'.")
+    if r["revoked"]:
+        raise RuleError("Registration failed: the ID token has been revoked. Create a new token.")
+    if r["expires"] <= now:
+        raise RuleError(f"Registration failed: the ID token expired on {iso(r['expires'])}. Create a new token.")
+    if r["max_uses"] is not None and r["uses"] >= r["max_uses"]:
+        raise RuleError(f"Registration failed: the ID token has been used {r['uses']} times, its maximum. "
+                        "Create a new token.")
+    return r
+
+
+# --- instances --------------------------------------------------------------------------
+
+def instance(ssm: Ssm, ident: str) -> Any:
+    """An instance by id or by serial number (the SN of its UDI)."""
+    ident = str(ident).strip()
+    if ident.isdigit():
+        r = ssm.db.execute("SELECT * FROM instance WHERE id=?", (int(ident),)).fetchone()
+        if r is not None:
+            return r
+    r = ssm.db.execute("SELECT * FROM instance WHERE sn=? ORDER BY id DESC", (ident.lower(),)).fetchone()
+    if r is None:
+        raise RuleError(f"No product instance '{ident}' (give the id from 'instance list' or the serial number).")
+    return r
+
+
+def instance_row(r: Any) -> dict[str, Any]:
+    return {"id": r["id"], "sn": r["sn"], "uuid": r["uuid"], "hostname": r["hostname"], "va": r["va"],
+            "kind": r["kind"], "license_type": r["license_type"], "registered": iso(r["registered"]),
+            "last_contact": iso(r["last_contact"]), "usage": json.loads(r["usage"])}
+
+
+def instance_list(ssm: Ssm, va: str | None = None) -> list[dict[str, Any]]:
+    q = "SELECT * FROM instance" + (" WHERE va=?" if va else "") + " ORDER BY id"
+    return [instance_row(r) for r in ssm.db.execute(q, (ssm.va(va),) if va else ())]
+
+
+def instance_transfer(ssm: Ssm, ident: str, dst: str, now: int) -> None:
+    with ssm.tx() as db:
+        r = instance(ssm, ident)
+        dst = ssm.va(dst)
+        if r["va"] == dst:
+            raise UsageError(f"Instance {r['id']} is already in '{dst}'.")
+        if r["kind"] == "slr":
+            raise RuleError("An instance with a license reservation cannot be transferred; return the reservation first.")
+        use = json.loads(r["usage"])
+        ssm.set_usage(r, {})
+        db.execute("UPDATE instance SET va=?, usage='{}' WHERE id=?", (dst, r["id"]))
+        ssm.set_usage(instance(ssm, str(r["id"])), use)
+        ssm.event(now, "instance", f"Instance {r['id']} ({r['hostname']}) transferred from '{r['va']}' to '{dst}'")
+
+
+def instance_remove(ssm: Ssm, ident: str, now: int, return_code: str | None = None) -> None:
+    from ccxcli.ssm import reserve
+
+    with ssm.tx() as db:
+        r = instance(ssm, ident)
+        if r["kind"] == "slr":
+            if not return_code:
+                raise RuleError(f"Instance {r['id']} holds a license reservation; removing it needs its "
+                                "Reservation Return Code (--return-code).")
+            reserve.apply_return(ssm, return_code, now, expect_uuid=r["uuid"])
+        else:
+            ssm.set_usage(r, {})
+        db.execute("DELETE FROM instance WHERE id=?", (r["id"],))
+        ssm.event(now, "instance", f"Instance {r['id']} ({r['hostname']}) removed")
+
+
+# --- messages from nodes --------------------------------------------------------------------
+
+def register(ssm: Ssm, token: str, hello: dict[str, Any], now: int, force: bool = False) -> dict[str, Any]:
+    """Register a product instance with a token; return the registration info."""
+    from ccxcli.codes import sign
+
+    with ssm.tx() as db:
+        tok = _check_token(ssm, token, now)
+        old = db.execute("SELECT * FROM instance WHERE uuid=?", (hello["uuid"],)).fetchone()
+        if old is not None:
+            if old["kind"] == "slr":
+                raise RuleError("This product instance holds a license reservation on the SSM; return it first.")
+            if not force:
+                raise RuleError("This product instance is already registered with the SSM; use 'force' to re-register.")
+            ssm.set_usage(old, {})
+            db.execute("DELETE FROM instance WHERE id=?", (old["id"],))
+        cur = db.execute(
+            "INSERT INTO instance(uuid, sn, va, hostname, kind, license_type, registered, last_contact, export) "
+            "VALUES (?, ?, ?, ?, 'smart', ?, ?, ?, ?)",
+            (hello["uuid"], hello["sn"], tok["va"], hello.get("hostname") or "", hello["license_type"], now, now,
+             tok["export"]))
+        db.execute("UPDATE token SET uses = uses + 1 WHERE token=?", (tok["token"],))
+        ssm.event(now, "register", f"Instance {cur.lastrowid} ({hello.get('hostname') or hello['sn']}) "
+                  f"registered in '{tok['va']}'")
+    cert = f"{hello['uuid']}|{hello['sn']}|{tok['va']}|{now}"
+    return {"smart_account": ssm.account, "virtual_account": tok["va"], "instance": cur.lastrowid,
+            "export": bool(tok["export"]), "certificate": sign(ssm.private_pem(), cert.encode()),
+            "cert_text": cert}
+
+
+def _known(ssm: Ssm, uuid: str) -> Any:
+    r = ssm.db.execute("SELECT * FROM instance WHERE uuid=? AND kind='smart'", (uuid,)).fetchone()
+    if r is None:
+        raise RuleError("The SSM does not know this product instance (it was removed); register again.")
+    return r
+
+
+def contact(ssm: Ssm, uuid: str, now: int, what: str) -> None:
+    """An authorization or registration renewal."""
+    with ssm.tx() as db:
+        r = _known(ssm, uuid)
+        db.execute("UPDATE instance SET last_contact=? WHERE id=?", (now, r["id"]))
+        if what == "id":
+            ssm.event(now, "renew", f"Instance {r['id']} renewed its registration")
+
+
+def report(ssm: Ssm, uuid: str, use: dict[str, int], now: int) -> dict[str, Any]:
+    """A usage report: judge it against the virtual account's shared pool."""
+    with ssm.tx() as db:
+        r = _known(ssm, uuid)
+        ssm.set_usage(r, use)
+        db.execute("UPDATE instance SET last_contact=? WHERE id=?", (now, r["id"]))
+        short = ssm.judge(r["va"], use)
+        was = db.execute("SELECT 1 FROM event WHERE kind='insufficient' AND text LIKE ? "
+                         "AND id > COALESCE((SELECT MAX(id) FROM event WHERE kind='sufficient' AND text LIKE ?), 0)",
+                         (f"%'{r['va']}'%", f"%'{r['va']}'%")).fetchone()
+        if short and not was:
+            ssm.event(now, "insufficient", f"Insufficient Licenses in '{r['va']}': short "
+                      + ", ".join(f"{a}={n}" for a, n in sorted(short.items())))
+        elif not short and was:
+            ssm.event(now, "sufficient", f"Licenses sufficient again in '{r['va']}'")
+        return {"deficit": short, "version": ssm.version(r["va"])}
+
+
+def deregister(ssm: Ssm, uuid: str, now: int) -> None:
+    with ssm.tx() as db:
+        r = db.execute("SELECT * FROM instance WHERE uuid=? AND kind='smart'", (uuid,)).fetchone()
+        if r is None:
+            return  # already gone on the SSM side: deregistering locally is still right
+        ssm.set_usage(r, {})
+        db.execute("DELETE FROM instance WHERE id=?", (r["id"],))
+        ssm.event(now, "deregister", f"Instance {r['id']} ({r['hostname']}) deregistered; licenses released")
+
+
+def pool_version(ssm: Ssm, uuid: str) -> int | None:
+    r = ssm.db.execute("SELECT va FROM instance WHERE uuid=?", (uuid,)).fetchone()
+    return ssm.version(r[0]) if r else None
+
+
+def alerts(ssm: Ssm, now: int) -> list[dict[str, Any]]:
+    """Current SSM alerts, derived from the data."""
+    out = []
+    for va in ssm.va_list():
+        short = {r["alias"]: -r["balance"] for r in ssm.license_rows(va["name"]) if r["balance"] < 0}
+        if short:
+            out.append({"severity": "major", "type": "Insufficient Licenses", "va": va["name"],
+                        "message": "Licenses in deficit: " + ", ".join(f"{a} {n}" for a, n in short.items())})
+    for r in ssm.db.execute("SELECT * FROM instance WHERE kind='smart' AND last_contact < ?", (now - 30 * DAY,)):
+        kind = "Failed to Connect" if r["last_contact"] < now - 90 * DAY else "Failed to Renew"
+        out.append({"severity": "minor", "type": kind, "va": r["va"],
+                    "message": f"Instance {r['id']} ({r['hostname']}) last contact {iso(r['last_contact'])}"})
+    for r in ssm.db.execute("SELECT * FROM reservation WHERE state='pending'"):
+        out.append({"severity": "minor", "type": "Authorization Pending", "va": r["va"],
+                    "message": f"Reservation update for instance {r['instance']} (SN {r['sn']}) awaits its confirmation code"})
+    for r in ssm.db.execute("SELECT * FROM event WHERE kind='returned' AND t >= ?", (now - 30 * DAY,)):
+        out.append({"severity": "info", "type": "Reserved Licenses Returned", "va": "", "message": r["text"]})
+    return out
+
+
+def events(ssm: Ssm, limit: int = 200) -> list[dict[str, Any]]:
+    rows = ssm.db.execute("SELECT * FROM event ORDER BY id DESC LIMIT ?", (limit,)).fetchall()
+    return [{"time": iso(r["t"]), "kind": r["kind"], "message": r["text"]} for r in reversed(rows)]
