@@ -383,5 +383,53 @@ def apply_deregister(node: Node, t: int, reason: str = "Deregistered") -> None:
         node["eval"]["expired"] = True
         enforce(node, t, "EVAL_EXPIRY")
     sync_eval(node, t)
+    _append(node["report_log"], [t, None, "Unregistered"])
     log(node, t, f"{reason}; evaluation period resumes with "
         f"{eval_remaining(node, t) // 86400} days left")
+
+
+# --- rules checked before a change -------------------------------------------------------
+
+def check_sync(node: Node, what: str) -> None:
+    """Enforcement blocks Unified CM synchronisation (agent add, modify, delete)."""
+    from ccxcli.errors import RuleError
+
+    if node["enforce"] is not None:
+        reason = node["enforce"]["reason"]
+        cure = {"OOC_EXPIRY": "buy licenses", "AUTH_EXPIRY": "renew the authorization",
+                "EVAL_EXPIRY": "register the product"}[reason]
+        raise RuleError(f"Cannot {what}: the system is in Enforcement Mode ({reason}) and Unified CM "
+                        f"synchronisation is blocked; {cure} to leave it.")
+
+
+def check_admission(node: Node, proposed: Counts, what: str) -> None:
+    """Refuse a login or port seizure that SLR or License Control does not allow."""
+    from ccxcli.core.consumption import control_limits
+    from ccxcli.errors import RuleError
+
+    if slr_installed(node):
+        short = deficit(proposed, entitled_reserved(node))
+        if short:
+            raise RuleError(f"Refused: {what} would exceed the reserved licenses ("
+                            + ", ".join(f"{a} short by {n}" for a, n in sorted(short.items()))
+                            + "); over-consumption is not allowed under Specific License Reservation.")
+        return
+    limits = control_limits(node)
+    if limits:
+        short = deficit(proposed, limits)
+        if short:
+            raise RuleError(f"Refused by License Control: {what} would exceed the configured limit ("
+                            + ", ".join(f"{a} short by {n}" for a, n in sorted(short.items()))
+                            + "); raise the limit or allow overage.")
+
+
+def set_license_type(node: Node, t: int, ltype: str) -> None:
+    from ccxcli.errors import RuleError
+
+    if registration_status(node) != UNREGISTERED or node["slr"]["enabled"]:
+        raise RuleError("The license type can be changed only while unregistered and without a reservation; "
+                        "deregister first.")
+    node["license_type"] = ltype
+    node["peak"] = usage(node)
+    usage_changed(node, t)
+    log(node, t, f"License type set to {ltype}")

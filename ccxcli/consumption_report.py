@@ -1,0 +1,75 @@
+"""The License Consumption report: per 15-minute interval, actual peak usage and the
+usage reported to the SSM, from the node's run-length usage and report logs."""
+
+from __future__ import annotations
+
+import bisect
+from typing import Any
+
+from ccxcli.clock import iso, vos
+from ccxcli.core.timers import REPORT_INTERVAL
+from ccxcli.errors import UsageError
+
+MAX_ROWS = 2000
+
+
+def build(node: dict[str, Any], start: int, end: int) -> list[dict[str, Any]]:
+    if end <= start:
+        raise UsageError("--from must be before --to.")
+    first = start - start % REPORT_INTERVAL
+    n = (end - first + REPORT_INTERVAL - 1) // REPORT_INTERVAL
+    if n > MAX_ROWS:
+        raise UsageError(f"That range has {n} intervals; at most {MAX_ROWS} (about 20 days) per report.")
+    ulog, rlog = node["usage_log"], node["report_log"]
+    ut = [r[0] for r in ulog]
+    rt = [r[0] for r in rlog]
+    rows = []
+    for k in range(n):
+        s = first + k * REPORT_INTERVAL
+        e = s + REPORT_INTERVAL
+        i = bisect.bisect_right(ut, s) - 1
+        j = bisect.bisect_left(ut, e)
+        peak: dict[str, int] = {}
+        for rec in ulog[max(i, 0):j]:
+            for alias, c in rec[1].items():
+                peak[alias] = max(peak.get(alias, 0), c)
+        if i < 0 and not ulog[:j]:
+            peak = {}
+        r = bisect.bisect_right(rt, e) - 1
+        rep = rlog[r] if r >= 0 else None
+        rows.append({"start": iso(s), "end": iso(e), "actual": peak,
+                     "reported": rep[1] if rep and rep[1] is not None else None,
+                     "status": rep[2] if rep else "NotReported"})
+    return rows
+
+
+def _fmt(d: dict[str, int] | None) -> str:
+    if d is None:
+        return "-"
+    return " ".join(f"{a}={n}" for a, n in sorted(d.items())) or "0"
+
+
+def table(rows: list[dict[str, Any]]) -> str:
+    out = [f"{'Interval end':<24} {'Actual':<40} {'Reported':<40} Status"]
+    for r in rows:
+        from ccxcli.clock import parse_time
+
+        out.append(f"{vos(parse_time(r['end'])):<24} {_fmt(r['actual']):<40} {_fmt(r['reported']):<40} {r['status']}")
+    return "\n".join(out)
+
+
+def chart(rows: list[dict[str, Any]], width: int = 50) -> str:
+    """Actual usage as bars; `|` marks the reported usage."""
+    from ccxcli.clock import parse_time
+
+    totals = [sum(r["actual"].values()) for r in rows]
+    reps = [sum(r["reported"].values()) if r["reported"] else 0 for r in rows]
+    top = max(totals + reps + [1])
+    out = [f"License consumption (bar: actual peak, |: reported; full width = {top})"]
+    for r, t, p in zip(rows, totals, reps):
+        bar = list("█" * round(t * width / top)) + [" "] * (width - round(t * width / top))
+        if r["reported"]:
+            pos = min(width - 1, max(0, round(p * width / top) - 1))
+            bar[pos] = "|"
+        out.append(f"{vos(parse_time(r['end']))[:15]} {''.join(bar)} {t:>5} {r['status']}")
+    return "\n".join(out)

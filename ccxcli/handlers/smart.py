@@ -1,0 +1,146 @@
+"""license smart register|deregister|renew|transport|factory reset|hostname."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ccxcli.core import engine
+from ccxcli.dispatch import Ctx
+from ccxcli.errors import CcxError, CommError, RuleError, UsageError
+from ccxcli.link import url_host
+from ccxcli.runtime import Result
+
+
+def register(ctx: Ctx, a: dict[str, Any]) -> Result:
+    node = ctx.node
+    if node["classic"]:
+        raise RuleError("This node uses Classic Licensing; run 'appadmin license migrate smart' first.")
+    if node["slr"]["enabled"]:
+        raise RuleError("Specific License Reservation is enabled; disable it before registering "
+                        "('license smart reservation disable').")
+    if node["reg"]["status"] != engine.UNREGISTERED and not a["force"]:
+        raise RuleError("The product is already registered; use 'license smart register idtoken <token> force' "
+                        "to register again.")
+    info = ctx.link().register(node, a["token"], ctx.now, a["force"])
+    info.pop("cert_text", None)
+    engine.apply_register(node, ctx.now, info)
+    return Result(f"Registration succeeded: smart account {info['smart_account']}, virtual account "
+                  f"{info['virtual_account']}. Use 'show license status' to check the progress and result.",
+                  {"registration": "REGISTERED", "smart_account": info["smart_account"],
+                   "virtual_account": info["virtual_account"], "instance_id": info["instance"]})
+
+
+def _registered(node: dict[str, Any], what: str) -> None:
+    if engine.slr_installed(node):
+        raise RuleError(f"{what} is not allowed under Specific License Reservation; "
+                        "return the reservation first ('license smart reservation return').")
+    if node["reg"]["status"] == engine.UNREGISTERED:
+        raise RuleError(f"{what} is not possible: the product is not registered.")
+
+
+def deregister(ctx: Ctx, a: dict[str, Any]) -> Result:
+    node = ctx.node
+    _registered(node, "Deregistration")
+    note = ""
+    try:
+        ctx.link().deregister(node, ctx.now)
+    except CommError as e:
+        note = f" Warning: {e.message} The instance is still listed on the SSM; remove it there."
+    engine.apply_deregister(node, ctx.now)
+    return Result("Deregistered: all licenses released; the evaluation period resumes." + note,
+                  {"registration": "UNREGISTERED", "ssm_notified": not note})
+
+
+def _renew(ctx: Ctx, what: str) -> Result:
+    node = ctx.node
+    _registered(node, "Renewal")
+    apply = engine.apply_auth_renew if what == "auth" else engine.apply_id_renew
+    try:
+        ctx.link().renew(node, ctx.now, what)
+    except CcxError:
+        apply(node, ctx.now, False, manual=True)
+        ctx.lab.commit()  # the failed attempt is part of the node's history
+        raise
+    apply(node, ctx.now, True, manual=True)
+    label = "Authorization" if what == "auth" else "Registration (ID certificate)"
+    return Result(f"{label} renewal succeeded.", {"renewed": what, "status": engine.authorization_status(node, ctx.now)})
+
+
+def renew_auth(ctx: Ctx, a: dict[str, Any]) -> Result:
+    return _renew(ctx, "auth")
+
+
+def renew_id(ctx: Ctx, a: dict[str, Any]) -> Result:
+    return _renew(ctx, "id")
+
+
+def _set_transport(ctx: Ctx, transport: dict[str, Any], text: str) -> Result:
+    node = ctx.node
+    if node["reg"]["status"] != engine.UNREGISTERED:
+        raise RuleError("Transport settings cannot change while registered; deregister first.")
+    node["transport"] = transport
+    engine.log(node, ctx.now, f"Transport set to {text}")
+    shown = {k: v for k, v in transport.items() if k != "password"}
+    return Result(f"Transport set to {text}.", {"transport": shown})
+
+
+def transport_direct(ctx: Ctx, a: dict[str, Any]) -> Result:
+    return _set_transport(ctx, {"mode": "direct"}, "direct (Cisco SSM)")
+
+
+def transport_proxy(ctx: Ctx, a: dict[str, Any]) -> Result:
+    port = a["port"]
+    if not port.isdigit() or not 1 <= int(port) <= 65535:
+        raise UsageError(f"Invalid port '{port}': a number from 1 to 65535.")
+    host = a["host"]
+    if not host or len(host) > 253 or any(c.isspace() or c in "/@" for c in host):
+        raise UsageError(f"Invalid proxy host '{host[:60]}'.")
+    tr: dict[str, Any] = {"mode": "proxy", "host": host, "port": int(port)}
+    ask = ctx.rt.ask
+    answer = ask("Do you want to enable Authentication based proxy ? y/n") if ask else None
+    if answer and answer.strip().lower() in ("y", "yes"):
+        user = ask("Enter the user name:") if ask else None
+        password = ask("Enter the password:") if ask else None
+        if not user or password is None:
+            raise UsageError("A user name and a password are needed for an authentication based proxy.")
+        tr.update(user=user.strip(), password=password)
+    return _set_transport(ctx, tr, f"proxy {host}:{port}{' with authentication' if 'user' in tr else ''}")
+
+
+def transport_gateway(ctx: Ctx, a: dict[str, Any]) -> Result:
+    url_host(a["url"], "gateway")
+    return _set_transport(ctx, {"mode": "gateway", "url": a["url"]}, f"SSM On-Prem gateway {a['url']}")
+
+
+def transport_satellite(ctx: Ctx, a: dict[str, Any]) -> Result:
+    url_host(a["url"], "ssm-satellite")
+    return _set_transport(ctx, {"mode": "ssm-satellite", "url": a["url"]}, f"SSM On-Prem satellite {a['url']}")
+
+
+def factory_reset(ctx: Ctx, a: dict[str, Any]) -> Result:
+    node = ctx.node
+    t = ctx.now
+    was = engine.registration_status(node)
+    seq, last_ts = node["slr"].get("seq", 0), node["slr"].get("last_ts", 0)
+    if node["reg"]["status"] != engine.UNREGISTERED:
+        engine.apply_deregister(node, t, "Factory reset")
+    node["slr"] = {"enabled": False, "seq": seq, "last_ts": last_ts}
+    node["transport"] = {"mode": "direct"}
+    node["send_hostname"] = True
+    node["control"] = {"overage": True}
+    for key in list(node["alerts"]):
+        engine.clear_alert(node, t, key)
+    if node["eval"]["expired"]:
+        engine.enforce(node, t, "EVAL_EXPIRY")
+    engine.sync_eval(node, t)
+    engine.log(node, t, "Licensing factory reset: registration, reservation and settings cleared; "
+               "evaluation time and SLR sequence kept")
+    note = "" if was == engine.UNREGISTERED else " The SSM was not told; remove the product instance there."
+    return Result("Smart Licensing data cleared." + note, {"registration": "UNREGISTERED", "previous": was})
+
+
+def hostname(ctx: Ctx, a: dict[str, Any]) -> Result:
+    on = a["enable|disable"] == "enable"
+    ctx.node["send_hostname"] = on
+    engine.log(ctx.node, ctx.now, f"Sending the host name to Cisco SSM {'enabled' if on else 'disabled'}")
+    return Result(f"Host name {'will' if on else 'will not'} be sent to Cisco SSM.", {"send_hostname": on})

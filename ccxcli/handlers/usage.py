@@ -1,0 +1,245 @@
+"""Agents, ports and the Administration portal's licensing pages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ccxcli import clock
+from ccxcli.core import engine
+from ccxcli.core.catalogue import SKILLS, TYPES
+from ccxcli.core.consumption import is_premium, usage
+from ccxcli.dispatch import Ctx
+from ccxcli.errors import RuleError, UsageError
+from ccxcli.runtime import Result
+
+MAX_AGENTS = 10000
+
+
+def _skills(text: str | None) -> list[str]:
+    if not text:
+        return ["voice"]
+    skills = [s.strip().lower() for s in text.split(",") if s.strip()]
+    bad = [s for s in skills if s not in SKILLS]
+    if bad or not skills:
+        raise UsageError(f"Unknown skill '{(bad or [text])[0]}'; skills are: {', '.join(SKILLS)}.")
+    return sorted(set(skills))
+
+
+def _id(text: str) -> str:
+    if not text or len(text) > 64 or not text.isprintable() or " " in text:
+        raise UsageError(f"Invalid agent id '{text[:40]}': 1-64 printable characters without spaces.")
+    return text
+
+
+def _agent_text(aid: str, ag: dict[str, Any]) -> str:
+    return (f"{aid}: {'premium' if is_premium(ag) else 'standard'} ({', '.join(ag['skills'])}"
+            f"{', supervisor' if ag['supervisor'] else ''}), {'logged in' if ag['in'] else 'logged out'}")
+
+
+def agent_add(ctx: Ctx, a: dict[str, Any]) -> Result:
+    node = ctx.node
+    aid = _id(a["id"])
+    engine.check_sync(node, f"add agent {aid}")
+    if aid in node["agents"]:
+        raise RuleError(f"Agent {aid} already exists.")
+    if len(node["agents"]) >= MAX_AGENTS:
+        raise RuleError(f"This node already has {MAX_AGENTS} agents, the most the lab supports.")
+    node["agents"][aid] = {"skills": _skills(a.get("skills")), "supervisor": bool(a.get("supervisor")), "in": False}
+    return Result(f"Agent {_agent_text(aid, node['agents'][aid])}.", {"agent": aid, **node["agents"][aid]})
+
+
+def _agent(node: dict[str, Any], aid: str) -> dict[str, Any]:
+    try:
+        return node["agents"][aid]  # type: ignore[no-any-return]
+    except KeyError:
+        raise RuleError(f"No agent '{aid}' on node {node['name']}.") from None
+
+
+def agent_modify(ctx: Ctx, a: dict[str, Any]) -> Result:
+    node = ctx.node
+    ag = _agent(node, a["id"])
+    engine.check_sync(node, f"modify agent {a['id']}")
+    new = dict(ag)
+    if a.get("skills"):
+        new["skills"] = _skills(a["skills"])
+    if a.get("supervisor") is not None:
+        if str(a["supervisor"]).lower() not in ("on", "off"):
+            raise UsageError("--supervisor takes on or off.")
+        new["supervisor"] = str(a["supervisor"]).lower() == "on"
+    _apply(ctx, {a["id"]: new}, f"changing agent {a['id']}")
+    return Result(f"Agent {_agent_text(a['id'], new)}.", {"agent": a["id"], **new})
+
+
+def agent_delete(ctx: Ctx, a: dict[str, Any]) -> Result:
+    node = ctx.node
+    _agent(node, a["id"])
+    engine.check_sync(node, f"delete agent {a['id']}")
+    del node["agents"][a["id"]]
+    engine.usage_changed(node, ctx.now)
+    return Result(f"Agent {a['id']} deleted.", {"deleted": a["id"]})
+
+
+def _apply(ctx: Ctx, changes: dict[str, dict[str, Any]], what: str) -> None:
+    """Check the usage the changes would give against SLR / License Control, then apply."""
+    node = ctx.node
+    trial = dict(node, agents={**node["agents"], **changes})
+    proposed = usage(trial)
+    if any(proposed.get(k, 0) > usage(node).get(k, 0) for k in proposed):
+        engine.check_admission(node, proposed, what)
+    node["agents"].update(changes)
+    engine.usage_changed(node, ctx.now)
+
+
+def agent_login(ctx: Ctx, a: dict[str, Any]) -> Result:
+    node = ctx.node
+    ids: list[str] = [_id(i) for i in a["id"]]
+    changes: dict[str, dict[str, Any]] = {}
+    for aid in ids:
+        changes[aid] = dict(_agent(node, aid), **{"in": True})
+    if a.get("count") is not None:
+        try:
+            count = int(str(a["count"]))
+        except ValueError:
+            raise UsageError("--count takes a whole number.") from None
+        if not 1 <= count <= MAX_AGENTS:
+            raise UsageError(f"--count must be between 1 and {MAX_AGENTS}.")
+        premium = bool(a.get("premium"))
+        free = [aid for aid, ag in sorted(node["agents"].items())
+                if not ag["in"] and aid not in changes and is_premium(ag) == premium][:count]
+        for aid in free:
+            changes[aid] = dict(node["agents"][aid], **{"in": True})
+        missing = count - len(free)
+        if missing:
+            engine.check_sync(node, f"create {missing} agents")
+            if len(node["agents"]) + missing > MAX_AGENTS:
+                raise RuleError(f"That would exceed the {MAX_AGENTS} agents the lab supports.")
+            prefix = "auto-prem" if premium else "auto-std"
+            n = 1
+            while missing:
+                aid = f"{prefix}-{n:04d}"
+                n += 1
+                if aid in node["agents"]:
+                    continue
+                changes[aid] = {"skills": ["chat", "voice"] if premium else ["voice"], "supervisor": False, "in": True}
+                missing -= 1
+    if not changes:
+        raise UsageError("Name the agents to log in, or give --count N.")
+    _apply(ctx, changes, f"logging in {len(changes)} agent{'s' if len(changes) != 1 else ''}")
+    use = usage(node)
+    return Result(f"{len(changes)} agent{'s' if len(changes) != 1 else ''} logged in; in use now: "
+                  + ", ".join(f"{k} {v}" for k, v in use.items()), {"logged_in": sorted(changes), "usage": use})
+
+
+def agent_logout(ctx: Ctx, a: dict[str, Any]) -> Result:
+    node = ctx.node
+    if a.get("all"):
+        ids = [aid for aid, ag in node["agents"].items() if ag["in"]]
+    else:
+        ids = [aid for aid in a["id"] if _agent(node, aid)]
+        if not ids:
+            raise UsageError("Name the agents to log out, or give --all.")
+    for aid in ids:
+        node["agents"][aid]["in"] = False
+    engine.usage_changed(node, ctx.now)
+    return Result(f"{len(ids)} agent{'s' if len(ids) != 1 else ''} logged out.", {"logged_out": sorted(ids),
+                                                                                   "usage": usage(node)})
+
+
+def agent_list(ctx: Ctx, a: dict[str, Any]) -> Result:
+    node = ctx.node
+    rows = [{"id": aid, "license": "premium" if is_premium(ag) else "standard", **ag}
+            for aid, ag in sorted(node["agents"].items())]
+    return Result("\n".join(_agent_text(r["id"], r) for r in rows) or "No agents.", {"agents": rows})
+
+
+def ports(ctx: Ctx, a: dict[str, Any]) -> Result:
+    node = ctx.node
+    kind = a["inbound|outbound|ivr"]
+    if not a["n"].isdigit() or int(a["n"]) > 100000:
+        raise UsageError(f"Invalid port count '{a['n']}': a whole number up to 100000.")
+    n = int(a["n"])
+    trial = dict(node, ports={**node["ports"], kind: n})
+    if n > node["ports"][kind]:
+        engine.check_admission(node, usage(trial), f"seizing {n} {kind} ports")
+    node["ports"][kind] = n
+    engine.usage_changed(node, ctx.now)
+    return Result(f"{kind.capitalize()} ports in use: {n}.", {"ports": dict(node["ports"])})
+
+
+def license_type(ctx: Ctx, a: dict[str, Any]) -> Result:
+    ltype = a[next(k for k in a)]
+    engine.set_license_type(ctx.node, ctx.now, ltype)
+    return Result(f"License type set to {TYPES[ltype][1]} ({TYPES[ltype][0]}).", {"license_type": ltype})
+
+
+CONTROL = ("agent_seats", "premium_seats", "standard_seats", "outbound_ports", "ivr_ports")
+
+
+def license_control(ctx: Ctx, a: dict[str, Any]) -> Result:
+    node = ctx.node
+    changes: dict[str, Any] = {}
+    for key in CONTROL:
+        if a.get(key) is not None:
+            if not str(a[key]).isdigit():
+                raise UsageError(f"--{key.replace('_', '-')} takes a whole number.")
+            changes[key] = int(a[key])
+    if a.get("overage") is not None:
+        if a["overage"].lower() not in ("on", "off"):
+            raise UsageError("--overage takes on or off.")
+        changes["overage"] = a["overage"].lower() == "on"
+    if changes:
+        if node["license_type"] in ("nps", "nfr"):
+            raise RuleError("License Control is not applicable to Non Production System and Not For Resale licenses.")
+        if engine.slr_installed(node) or node["slr"]["enabled"]:
+            raise RuleError("License Control is not applicable while Specific License Reservation is enabled.")
+        node["control"].update(changes)
+        engine.log(node, ctx.now, "License Control changed: " + ", ".join(f"{k}={v}" for k, v in changes.items()))
+    c = node["control"]
+    text = [f"Overage Allowance: {'Enabled' if c.get('overage', True) else 'Disabled'}"]
+    text += [f"{k.replace('_', ' ').title()}: {c[k] if c.get(k) is not None else '-'}" for k in CONTROL]
+    return Result("\n".join(text), {"license_control": dict(c)})
+
+
+def consumption(ctx: Ctx, a: dict[str, Any]) -> Result:
+    from ccxcli.consumption_report import build, chart, table
+
+    node = ctx.node
+    end = _when(a.get("to"), ctx.now)
+    start = _when(a.get("from"), max(end - clock.DAY, node["created"]))
+    rows = build(node, start, end)
+    text = chart(rows) if a.get("chart") else table(rows)
+    return Result(text, {"intervals": rows})
+
+
+def _when(text: str | None, default: int) -> int:
+    if text is None:
+        return default
+    return clock.parse_time(text)
+
+
+def alerts(ctx: Ctx, a: dict[str, Any]) -> Result:
+    from ccxcli import render
+    from ccxcli.core.status import build
+
+    doc = build(ctx.node, ctx.now)
+    return Result("\n".join(render.alerts(doc)), {"alerts": doc["alerts"]})
+
+
+def events(ctx: Ctx, a: dict[str, Any]) -> Result:
+    node = ctx.node
+    last = a.get("last") or "50"
+    if not str(last).isdigit():
+        raise UsageError("--last takes a whole number.")
+    evs = node["events"][-int(last):] if int(last) else []
+    return Result("\n".join(engine.format_event(node, e) for e in evs),
+                  {"events": [{"time": clock.iso(e[0]), "severity": e[1], "message": e[2]} for e in evs]})
+
+
+def migrate(ctx: Ctx, a: dict[str, Any]) -> Result:
+    node = ctx.node
+    if not node["classic"]:
+        raise RuleError("This node already uses Smart Licensing.")
+    node["classic"] = False
+    engine.sync_eval(node, ctx.now)
+    engine.log(node, ctx.now, "Migrated from Classic Licensing to Smart Licensing; evaluation period started")
+    return Result("Migrated to Smart Licensing. Choose the license type, then register.", {"smart_licensing": True})
