@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from ccxcli.errors import STORE, USAGE
+from ccxcli.errors import USAGE
 from ccxcli.runtime import Runtime
 
 app = typer.Typer(add_completion=False, no_args_is_help=False, help="Host-tool commands of ccx.")
@@ -70,9 +70,7 @@ def run_host(rt: Runtime, words: list[str]) -> int:
     if not words:
         words = ["shell"]
     try:
-        app(words, prog_name="ccx", standalone_mode=False)
-    except SystemExit as e:  # pragma: no cover - typer exits through typer.Exit below
-        return int(e.code or 0)
+        rc = app(words, prog_name="ccx", standalone_mode=False)
     except typer.Exit as e:
         return int(e.exit_code)
     except KeyboardInterrupt:
@@ -80,5 +78,5 @@ def run_host(rt: Runtime, words: list[str]) -> int:
     except Exception as e:  # noqa: BLE001 - typer's usage errors: one line, exit 2
         msg = getattr(e, "format_message", lambda: str(e))()
         sys.stderr.write(f"{msg}\n")
-        return int(getattr(e, "exit_code", USAGE) or STORE)
-    return 0
+        return int(getattr(e, "exit_code", USAGE) or USAGE)
+    return rc if isinstance(rc, int) else 0

@@ -45,7 +45,7 @@ def build(node: dict[str, Any], now: int) -> dict[str, Any]:
         },
         "authorization": {
             "status": astatus,
-            "since": _t(auth.get("ok") if registered else installed.get("at")),
+            "since": _t(comp.get("ooc_since") if comp["ooc"] else auth.get("ok") if registered else installed.get("at")),
             "last_communication": _t(auth.get("attempt")) if registered else None,
             "last_communication_ok": auth.get("attempt_ok") if registered else None,
             "next_communication": _t(auth.get("next")) if registered else None,

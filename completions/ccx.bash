@@ -1,0 +1,55 @@
+# bash completion for ccx (generated from the ccxcli command table; do not edit)
+_ccx() {
+    local cur="${COMP_WORDS[COMP_CWORD]}" path="" words i w
+    for ((i = 1; i < COMP_CWORD; i++)); do
+        w="${COMP_WORDS[i]}"
+        case "$w" in
+            --home|--node) ((i++)) ;;
+            -*) ;;
+            *) path="${path:+$path }$w" ;;
+        esac
+    done
+    case "$path" in
+        "") words="appadmin exit help license quit set show sim shell run completion --home --node --json --yes --help --version" ;;
+        "appadmin") words="alerts events license" ;;
+        "appadmin events") words="--last" ;;
+        "appadmin license") words="consumption control migrate type" ;;
+        "appadmin license consumption") words="--from --to --chart" ;;
+        "appadmin license control") words="--agent-seats --premium-seats --standard-seats --outbound-ports --ivr-ports --overage" ;;
+        "appadmin license migrate") words="smart" ;;
+        "appadmin license type") words="perpetual-premium perpetual-enhanced flex ip-ivr hcs-flex nps nfr" ;;
+        "license") words="smart" ;;
+        "license smart") words="deregister factory hostname register renew reservation transport" ;;
+        "license smart factory") words="reset" ;;
+        "license smart hostname") words="enable disable" ;;
+        "license smart register") words="idtoken" ;;
+        "license smart register idtoken") words="force" ;;
+        "license smart renew") words="auth ID" ;;
+        "license smart reservation") words="cancel disable enable install install-file request return return-authorization" ;;
+        "license smart reservation request") words="specific" ;;
+        "license smart reservation return") words="- authorization" ;;
+        "license smart reservation return -") words="authorization" ;;
+        "license smart transport") words="direct gateway proxy ssm-satellite" ;;
+        "set") words="cli" ;;
+        "set cli") words="pagination" ;;
+        "set cli pagination") words="on off" ;;
+        "show") words="license" ;;
+        "show license") words="all reservation status summary techsupport UDI usage" ;;
+        "sim") words="agent clock network node ports ssm" ;;
+        "sim agent") words="add delete list login logout modify" ;;
+        "sim agent add") words="--skills --supervisor" ;;
+        "sim agent login") words="--count --premium" ;;
+        "sim agent logout") words="--all" ;;
+        "sim agent modify") words="--skills --supervisor" ;;
+        "sim clock") words="advance realtime set show" ;;
+        "sim clock realtime") words="on off" ;;
+        "sim network") words="up down" ;;
+        "sim node") words="create delete list" ;;
+        "sim node create") words="--type --classic" ;;
+        "sim ports") words="inbound outbound ivr" ;;
+        "sim ssm") words="trust" ;;
+        *) words="" ;;
+    esac
+    COMPREPLY=($(compgen -W "$words" -- "$cur"))
+}
+complete -F _ccx ccx

@@ -1,0 +1,96 @@
+from __future__ import annotations
+
+import io
+import json
+import os
+import sys
+from collections.abc import Iterator
+from contextlib import redirect_stderr, redirect_stdout
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ccxcli import cli
+from ccxcli.ssm import cli as ssm_cli
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+class Run:
+    def __init__(self, code: int, out: str, err: str) -> None:
+        self.code, self.out, self.err = code, out, err
+
+    @property
+    def json(self) -> Any:
+        return json.loads(self.out)
+
+    def __repr__(self) -> str:
+        return f"Run(code={self.code}, out={self.out[-400:]!r}, err={self.err!r})"
+
+
+class Lab:
+    """Drives `ccx` and `ccx-ssm` in-process through their real entry points."""
+
+    def __init__(self, home: Path) -> None:
+        self.home = home
+
+    def ccx(self, *argv: str, stdin: str | None = None) -> Run:
+        return self._call(cli.main, ["--home", str(self.home), *argv], stdin)
+
+    def ssm(self, *argv: str, stdin: str | None = None) -> Run:
+        return self._call(ssm_cli.main, ["--home", str(self.home), *argv], stdin)
+
+    def _call(self, fn: Any, argv: list[str], stdin: str | None) -> Run:
+        out, err = io.StringIO(), io.StringIO()
+        old_in = sys.stdin
+        sys.stdin = io.StringIO(stdin or "")
+        try:
+            with redirect_stdout(out), redirect_stderr(err):
+                code = fn(argv)
+        finally:
+            sys.stdin = old_in
+        return Run(code, out.getvalue(), err.getvalue())
+
+    def ok(self, *argv: str, stdin: str | None = None) -> Run:
+        r = self.ccx(*argv, stdin=stdin)
+        assert r.code == 0, r
+        return r
+
+    def ssm_ok(self, *argv: str, stdin: str | None = None) -> Run:
+        r = self.ssm(*argv, stdin=stdin)
+        assert r.code == 0, r
+        return r
+
+    def status(self, node: str | None = None) -> dict[str, Any]:
+        extra = ["--node", node] if node else []
+        return self.ok(*extra, "--json", "show", "license", "status").json  # type: ignore[no-any-return]
+
+    def pool(self, va: str = "DEFAULT") -> dict[str, dict[str, Any]]:
+        rows = self.ssm_ok("--json", "license", "list", "--va", va).json["licenses"]
+        return {r["alias"]: r for r in rows}
+
+    def snapshot(self) -> dict[str, bytes]:
+        """Every state file of the lab, to prove a refusal changed nothing."""
+        out = {}
+        for p in sorted(self.home.rglob("*")):
+            if p.is_file() and p.name not in (".lock", "history") and not p.name.endswith(("-journal", "-wal", "-shm")):
+                out[str(p.relative_to(self.home))] = p.read_bytes()
+        return out
+
+    def register(self, node: str | None = None, va: str = "DEFAULT") -> str:
+        tok = self.ssm_ok("token", "create", "--va", va).out.strip()
+        extra = ["--node", node] if node else []
+        self.ok(*extra, "license", "smart", "register", "idtoken", tok)
+        return tok
+
+
+@pytest.fixture
+def lab(tmp_path: Path) -> Iterator[Lab]:
+    old = {k: os.environ.pop(k, None) for k in ("CCX_HOME", "CCX_NODE", "CCX_SSM_HOME")}
+    try:
+        yield Lab(tmp_path / "lab")
+    finally:
+        for k, v in old.items():
+            if v is not None:
+                os.environ[k] = v
