@@ -61,12 +61,16 @@ def make_runtime(opts: dict[str, object]) -> Runtime:
     return Runtime(home=resolve_home(opts["home"]), node=node, json=bool(opts["json"]), yes=bool(opts["yes"]))  # type: ignore[arg-type]
 
 
-def _tty_ask(question: str) -> str | None:
+def _tty_ask(question: str, secret: bool = False) -> str | None:
     if not sys.stdin.isatty():
         return None
-    sys.stdout.write(question + " ")
-    sys.stdout.flush()
     try:
+        if secret:
+            import getpass
+
+            return getpass.getpass(question + " ")
+        sys.stdout.write(question + " ")
+        sys.stdout.flush()
         return input()
     except EOFError:
         return None

@@ -31,6 +31,6 @@ class Runtime:
     height: int = 24
     width: int = 80
     # Returns the user's answer to a question, or None when nobody can answer.
-    ask: Callable[[str], str | None] | None = None
+    ask: Callable[..., str | None] | None = None  # ask(question, secret=False)
     # Writes paged text (the shell installs its pager here).
     pager: Callable[[str], None] | None = None

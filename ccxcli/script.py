@@ -31,10 +31,10 @@ def _logical_lines(lines: Iterator[str]) -> Iterator[str]:
 def run_script(rt: Runtime, lines: Iterable[str], keep_going: bool = False) -> int:
     it = _logical_lines(iter(lines))
 
-    def ask(question: str) -> str | None:
+    def ask(question: str, secret: bool = False) -> str | None:
         rt.out.write(question + " ")
         answer = next(it, None)
-        rt.out.write((answer or "") + "\n")
+        rt.out.write(("********" if secret and answer else answer or "") + "\n")
         return answer
 
     rt.ask = ask

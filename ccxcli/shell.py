@@ -131,13 +131,13 @@ def run_shell(rt: Runtime) -> int:
                                                 key_bindings=_bindings(), complete_while_typing=False,
                                                 enable_history_search=False)
 
-    def ask(question: str) -> str | None:
+    def ask(question: str, secret: bool = False) -> str | None:
         *lines, last = question.split("\n")
         for line in lines:
             rt.out.write(line + "\n")
         rt.out.flush()
         try:
-            return session.prompt(last + " ", completer=None)
+            return session.prompt(last + " ", completer=None, is_password=secret)
         except (EOFError, KeyboardInterrupt):
             return None
 

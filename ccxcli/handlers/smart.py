@@ -100,7 +100,7 @@ def transport_proxy(ctx: Ctx, a: dict[str, Any]) -> Result:
     answer = ask("Do you want to enable Authentication based proxy ? y/n") if ask else None
     if answer and answer.strip().lower() in ("y", "yes"):
         user = ask("Enter the user name:") if ask else None
-        password = ask("Enter the password:") if ask else None
+        password = ask("Enter the password:", secret=True) if ask else None
         if not user or password is None:
             raise UsageError("A user name and a password are needed for an authentication based proxy.")
         tr.update(user=user.strip(), password=password)

@@ -35,7 +35,7 @@ def _short(token: str) -> str:
 
 def token_list(ssm: Ssm, now: int) -> list[dict[str, Any]]:
     out = []
-    for r in ssm.db.execute("SELECT * FROM token ORDER BY created, token"):
+    for r in ssm.db.execute("SELECT * FROM token ORDER BY created, rowid"):
         state = ("revoked" if r["revoked"] else "expired" if r["expires"] <= now
                  else "used up" if r["max_uses"] is not None and r["uses"] >= r["max_uses"] else "active")
         out.append({"token": r["token"], "va": r["va"], "created": iso(r["created"]),

@@ -1,0 +1,119 @@
+"""One-shot and script modes through the real entry point: outputs, exit codes, confirmations."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+
+def test_fresh_lab_embedded_default(lab) -> None:  # type: ignore[no-untyped-def]
+    r = lab.ok("show", "license", "UDI")
+    assert re.fullmatch(r"UDI: PID:UCCX,SN:[0-9a-f]{5},UUID:[0-9a-f]{32}\n", r.out)
+    assert lab.ok("sh", "lic", "udi").out == r.out
+    sn = r.out.split("SN:")[1][:5]
+    assert r.out.strip().endswith(sn)
+    st = lab.status()
+    assert st["registration"]["status"] == "UNREGISTERED"
+    assert st["authorization"]["status"] == "EVAL_MODE"
+    assert st["evaluation"]["remaining_seconds"] == 90 * 86400
+    assert st["license_type"] == "flex"
+    pool = lab.pool()
+    assert pool["flex-standard"]["purchased"] == 40 and pool["flex-premium"]["purchased"] == 10
+
+
+def test_incomplete_and_unknown_commands_exit_2_with_one_line(lab) -> None:  # type: ignore[no-untyped-def]
+    r = lab.ccx("show", "lic")
+    assert r.code == 2 and "status" in r.err and r.err.count("\n") == 1
+    r = lab.ccx("frobnicate")
+    assert r.code == 2 and r.err.count("\n") == 1 and "Traceback" not in r.err
+    assert lab.ccx("--bogus").code == 2
+    assert lab.ccx("--node", "BAD NAME", "show", "license", "UDI").code == 2
+
+
+def test_question_mark_in_one_shot(lab) -> None:  # type: ignore[no-untyped-def]
+    r = lab.ok("show", "license", "?")
+    assert "status" in r.out and "UDI" in r.out
+    assert "license" in lab.ok("show", "li?").out
+
+
+def test_json_tail_flag_and_unknown_node(lab) -> None:  # type: ignore[no-untyped-def]
+    assert lab.ok("show", "license", "UDI", "--json").json["udi"]["pid"] == "UCCX"
+    r = lab.ccx("--node", "other", "show", "license", "UDI")
+    assert r.code == 2 and "sim node create other" in r.err
+
+
+def test_nodes(lab) -> None:  # type: ignore[no-untyped-def]
+    lab.ok("sim", "node", "create", "b", "--type", "ip-ivr")
+    names = [n["name"] for n in lab.ok("--json", "sim", "node", "list").json["nodes"]]
+    assert names == ["b", "uccx"]
+    assert lab.status("b")["license_type"] == "ip-ivr"
+    assert lab.ccx("sim", "node", "create", "b").code == 1
+    assert lab.ccx("sim", "node", "create", "c", "--type", "bogus").code == 2
+    r = lab.ccx("sim", "node", "delete", "b")
+    assert r.code == 2 and "--yes" in r.err  # no terminal to answer Continue (y/n)?
+    lab.ok("--yes", "sim", "node", "delete", "b")
+    assert [n["name"] for n in lab.ok("--json", "sim", "node", "list").json["nodes"]] == ["uccx"]
+
+
+def test_script_mode_echoes_and_stops_at_first_failure(lab, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    script = tmp_path / "s.txt"
+    script.write_text("# a comment\nshow license UDI\n\nsim clock bogus\nshow license status\n")
+    r = lab.ccx("run", str(script))
+    assert r.code == 2
+    assert r.out.startswith("admin:show license UDI\nUDI: PID:UCCX")
+    assert "admin:sim clock bogus" in r.out and "show license status" not in r.out
+    r = lab.ccx("run", str(script), "--keep-going")
+    assert r.code == 2 and "admin:show license status" in r.out and "EVAL MODE" in r.out
+
+
+def test_script_answers_confirmations_and_joins_pasted_codes(lab) -> None:  # type: ignore[no-untyped-def]
+    lab.ok("sim", "node", "create", "b")
+    r = lab.ccx("run", "-", stdin="sim node delete b\nn\nsim node list\n")
+    assert r.code == 2 and "Cancelled" in r.err
+    r = lab.ccx("run", "-", stdin="sim node delete b\ny\nsim node list\n")
+    assert r.code == 0 and "Node b deleted" in r.out
+    r = lab.ccx("run", "-", stdin='license smart reservation install "<specificPLR>\n<bad>\n"\n')
+    assert r.code == 1 and "malformed" in r.err
+
+
+def test_shell_with_piped_stdin_is_script_mode(lab) -> None:  # type: ignore[no-untyped-def]
+    r = lab.ccx("shell", stdin="sh lic udi\nexit\nshow license status\n")
+    assert r.code == 0 and "admin:sh lic udi\nUDI:" in r.out and "EVAL MODE" not in r.out
+
+
+def test_pagination_is_accepted_everywhere(lab) -> None:  # type: ignore[no-untyped-def]
+    lab.ok("set", "cli", "pagination", "off")
+    lab.ok("set", "cli", "pagination", "on")
+    assert lab.ccx("set", "cli", "pagination", "maybe").code == 2
+
+
+def test_help_lists_every_command(lab) -> None:  # type: ignore[no-untyped-def]
+    from ccxcli.commands import COMMANDS
+
+    out = lab.ok("help").out
+    for c in COMMANDS:
+        assert c.name in out
+    assert "sim clock advance" in lab.ok("help", "sim", "clock").out
+
+
+def test_completion_scripts(lab) -> None:  # type: ignore[no-untyped-def]
+    r = lab.ccx("completion", "bash")
+    assert r.code == 0 and "complete -F _ccx ccx" in r.out
+    assert lab.ccx("completion", "tcsh").code == 2
+
+
+@pytest.mark.parametrize("argv", [["sim", "agent", "login", "nobody"], ["sim", "ports", "ivr", "-3"],
+                                  ["appadmin", "license", "consumption", "--from", "never"],
+                                  ["license", "smart", "reservation", "install", "garbage"],
+                                  ["license", "smart", "reservation", "install-file", "/nonexistent"],
+                                  ["sim", "ssm", "trust", "/nonexistent"],
+                                  ["license", "smart", "transport", "proxy", "h", "99999"],
+                                  ["license", "smart", "transport", "gateway", "http://x/y"]])
+def test_bad_input_changes_nothing(lab, argv: list[str]) -> None:  # type: ignore[no-untyped-def]
+    lab.ok("show", "license", "UDI")
+    before = lab.snapshot()
+    r = lab.ccx(*argv)
+    assert r.code in (1, 2) and "Traceback" not in r.err and r.err.count("\n") == 1, r
+    assert lab.snapshot() == before

@@ -1,0 +1,260 @@
+"""The SSM stand-in and the online flows: register, report, renew, deregister, transports."""
+
+from __future__ import annotations
+
+import pytest
+
+
+def invariant(lab, va: str = "DEFAULT") -> None:  # type: ignore[no-untyped-def]
+    for r in lab.pool(va).values():
+        assert r["purchased"] == r["available"] + r["in_use"] + r["reserved"], r
+        assert min(r["purchased"], r["available"], r["in_use"], r["reserved"]) >= 0, r
+
+
+def auth(lab, node=None) -> str:  # type: ignore[no-untyped-def]
+    return lab.status(node)["authorization"]["status"]  # type: ignore[no-any-return]
+
+
+def test_register_from_a_fresh_lab(lab) -> None:  # type: ignore[no-untyped-def]
+    lab.register()
+    st = lab.status()
+    assert st["registration"]["status"] == "REGISTERED"
+    assert st["registration"]["smart_account"] == "Demo Smart Account"
+    assert st["registration"]["virtual_account"] == "DEFAULT"
+    lab.ok("sim", "agent", "login", "--count", "3")
+    assert auth(lab) == "AUTHORIZED"
+    text = lab.ok("show", "license", "status").out
+    assert "  Status: REGISTERED\n" in text and "  Status: AUTHORIZED on " in text
+    inst = lab.ssm_ok("--json", "instance", "list").json["instances"]
+    assert [i["sn"] for i in inst] == [st["udi"]["sn"]]
+    assert lab.ccx("license", "smart", "register", "idtoken", "x").code == 1  # already registered
+    lab.ok("sim", "clock", "advance", "15m")
+    assert lab.pool()["flex-standard"]["in_use"] == 3
+    invariant(lab)
+
+
+def test_token_refusals_say_which(lab) -> None:  # type: ignore[no-untyped-def]
+    lab.ok("sim", "node", "create", "b")
+    lab.ok("sim", "node", "create", "c")
+    one = lab.ssm_ok("token", "create", "--va", "DEFAULT", "--max-uses", "1").out.strip()
+    lab.ok("license", "smart", "register", "idtoken", one)
+    cases = {"used": one}
+    revoked = lab.ssm_ok("token", "create", "--va", "DEFAULT").out.strip()
+    lab.ssm_ok("token", "revoke", revoked)
+    cases["revoked"] = revoked
+    cases["not valid"] = "no-such-token"
+    cases["not valid "] = one[:-1] + ("A" if one[-1] != "A" else "B")
+    expiring = lab.ssm_ok("token", "create", "--va", "DEFAULT", "--expires-days", "1").out.strip()
+    lab.ok("sim", "clock", "advance", "1d")
+    cases["expired"] = expiring
+    for word, token in cases.items():
+        before = lab.snapshot()
+        r = lab.ccx("--node", "b", "license", "smart", "register", "idtoken", token)
+        assert r.code == 1 and word.strip() in r.err, (word, r)
+        assert lab.snapshot() == before
+    assert [t["state"] for t in lab.ssm_ok("--json", "token", "list").json["tokens"]] == \
+        ["used up", "revoked", "expired"]
+
+
+def test_on_prem_certificate_name_rule(lab) -> None:  # type: ignore[no-untyped-def]
+    lab.ok("show", "license", "UDI")
+    lab.ssm_ok("--ssm", "onprem", "init", "--on-prem", "--hostname", "ssm.example.com", "--san", "10.1.1.5", "--demo")
+    tok = lab.ssm_ok("--ssm", "onprem", "token", "create", "--va", "DEFAULT").out.strip()
+    lab.ok("license", "smart", "transport", "gateway", "https://wrong.example.com/Transportgateway/services/DeviceRequestHandler")
+    before = lab.snapshot()
+    r = lab.ccx("license", "smart", "register", "idtoken", tok)
+    assert r.code == 4 and "certificate name" in r.err
+    assert lab.snapshot() == before
+    lab.ok("license", "smart", "transport", "ssm-satellite", "https://10.1.1.5/SmartTransport")
+    lab.ok("license", "smart", "register", "idtoken", tok)
+    assert lab.status()["registration"]["ssm"] == "onprem"
+    assert lab.ssm_ok("--ssm", "onprem", "--json", "instance", "list").json["instances"]
+    r = lab.ccx("license", "smart", "transport", "direct")
+    assert r.code == 1 and "deregister first" in r.err
+
+
+def test_network_down_registration_is_exit_4(lab) -> None:  # type: ignore[no-untyped-def]
+    tok = lab.ssm_ok("token", "create", "--va", "DEFAULT").out.strip()
+    lab.ok("sim", "network", "down")
+    r = lab.ccx("license", "smart", "register", "idtoken", tok)
+    assert r.code == 4 and "network" in r.err
+
+
+def _scenario_pool(lab) -> None:  # type: ignore[no-untyped-def]
+    lab.ssm_ok("license", "add", "flex-standard", "50", "--va", "DEFAULT")  # 90 + 10 = 100 licenses
+
+
+def test_seed_scenario_1_end_to_end(lab) -> None:  # type: ignore[no-untyped-def]
+    _scenario_pool(lab)
+    lab.register()
+    lab.ok("sim", "agent", "login", "--count", "130")
+    seen = []
+    for _ in range(5):
+        lab.ok("sim", "clock", "advance", "15m")
+        st = lab.status()
+        seen.append((st["authorization"]["status"], st["compliance"]["consecutive_overage_reports"]))
+    assert seen == [("AUTHORIZED", 1), ("AUTHORIZED", 2), ("AUTHORIZED", 3), ("AUTHORIZED", 4),
+                    ("OUT_OF_COMPLIANCE", 5)]
+    assert lab.status()["compliance"]["locked_usage"]["flex-standard"] == 130
+    lab.ok("sim", "agent", "logout", "--all")
+    lab.ok("sim", "clock", "advance", "1h")
+    st = lab.status()
+    assert st["authorization"]["status"] == "OUT_OF_COMPLIANCE"
+    assert {u["alias"]: u["reported"] for u in st["usage"]}["flex-standard"] == 130
+    assert any(a["type"] == "Insufficient Licenses" for a in lab.ssm_ok("--json", "alerts").json["alerts"])
+    invariant(lab)
+    lab.ssm_ok("license", "add", "flex-standard", "30", "--va", "DEFAULT")
+    lab.ok("sim", "clock", "advance", "15m")
+    assert auth(lab) == "NO_LICENSES_IN_USE"
+    assert lab.status()["compliance"]["locked_usage"] is None
+
+
+def test_consumption_report_shows_actual_and_locked_usage(lab) -> None:  # type: ignore[no-untyped-def]
+    _scenario_pool(lab)
+    lab.register()
+    lab.ok("sim", "agent", "login", "--count", "130")
+    lab.ok("sim", "clock", "advance", "75m")
+    lab.ok("sim", "agent", "logout", "--all")
+    lab.ok("sim", "agent", "login", "--count", "90")
+    lab.ok("sim", "clock", "advance", "30m")
+    rows = lab.ok("--json", "appadmin", "license", "consumption").json["intervals"]
+    last = rows[-1]
+    assert last["actual"]["flex-standard"] == 90 and last["reported"]["flex-standard"] == 130
+    assert last["status"] == "OutOfCompliance"
+    assert "|" in lab.ok("appadmin", "license", "consumption", "--chart").out
+
+
+def test_seed_scenario_2_end_to_end(lab) -> None:  # type: ignore[no-untyped-def]
+    _scenario_pool(lab)
+    lab.register()
+    lab.ok("sim", "agent", "login", "--count", "130")
+    lab.ok("sim", "clock", "advance", "30m")
+    assert lab.status()["compliance"]["consecutive_overage_reports"] == 2
+    lab.ok("sim", "agent", "logout", "--all")
+    lab.ok("sim", "clock", "advance", "30m")
+    st = lab.status()
+    assert st["compliance"]["consecutive_overage_reports"] == 0
+    assert st["authorization"]["status"] != "OUT_OF_COMPLIANCE"
+
+
+def test_auth_expiry_and_enforcement_with_the_network_down(lab) -> None:  # type: ignore[no-untyped-def]
+    lab.register()
+    lab.ok("sim", "agent", "add", "x")
+    lab.ok("sim", "network", "down")
+    lab.ok("sim", "clock", "advance", "91d")
+    st = lab.status()
+    assert st["authorization"]["status"] == "AUTH_EXPIRED" and not st["enforcement"]["active"]
+    assert "renew-auth" in [a["key"] for a in st["alerts"]]
+    lab.ok("sim", "clock", "advance", "90d")
+    st = lab.status()
+    assert st["enforcement"] == {**st["enforcement"], "active": True, "reason": "AUTH_EXPIRY"}
+    r = lab.ccx("sim", "agent", "add", "y")
+    assert r.code == 1 and "AUTH_EXPIRY" in r.err
+    assert lab.ccx("license", "smart", "renew", "auth").code == 4
+    lab.ok("sim", "network", "up")
+    lab.ok("license", "smart", "renew", "auth")
+    st = lab.status()
+    assert not st["enforcement"]["active"] and st["authorization"]["status"] == "NO_LICENSES_IN_USE"
+    lab.ok("sim", "agent", "add", "y")
+
+
+def test_registration_renewals_over_years_with_the_network_up(lab) -> None:  # type: ignore[no-untyped-def]
+    lab.register()
+    lab.ok("sim", "agent", "login", "--count", "3")
+    lab.ok("sim", "clock", "advance", "3y")
+    st = lab.status()
+    assert st["registration"]["status"] == "REGISTERED" and st["authorization"]["status"] == "AUTHORIZED"
+    lab.ok("license", "smart", "renew", "ID")
+
+
+def test_registration_expires_without_renewal(lab) -> None:  # type: ignore[no-untyped-def]
+    lab.register()
+    lab.ok("sim", "network", "down")
+    lab.ok("sim", "clock", "advance", "366d")
+    assert lab.status()["registration"]["status"] == "REGISTRATION_EXPIRED"
+
+
+def test_evaluation_expiry_and_cure_by_registering(lab) -> None:  # type: ignore[no-untyped-def]
+    lab.ok("sim", "clock", "advance", "91d")
+    st = lab.status()
+    assert st["authorization"]["status"] == "EVAL_EXPIRED"
+    assert st["enforcement"]["reason"] == "EVAL_EXPIRY"
+    r = lab.ccx("sim", "agent", "add", "x")
+    assert r.code == 1 and "EVAL_EXPIRY" in r.err
+    lab.register()
+    assert not lab.status()["enforcement"]["active"]
+
+
+def test_two_nodes_share_the_pool(lab) -> None:  # type: ignore[no-untyped-def]
+    lab.ok("sim", "node", "create", "b")
+    lab.register()
+    lab.register("b")
+    lab.ok("sim", "agent", "login", "--count", "30")
+    lab.ok("--node", "b", "sim", "agent", "login", "--count", "30")  # together 60 > 50
+    # Reports at one boundary are judged in turn: the first node to report after the
+    # other's usage rose sees the deficit at its next report.
+    lab.ok("sim", "clock", "advance", "30m")
+    for node in (None, "b"):
+        assert lab.status(node)["compliance"]["consecutive_overage_reports"] >= 1
+    invariant(lab)
+    lab.ok("--node", "b", "sim", "agent", "logout", "--all")
+    lab.ok("sim", "clock", "advance", "30m")
+    assert lab.status()["compliance"]["consecutive_overage_reports"] == 0
+
+
+def test_deregistration_releases_licenses(lab) -> None:  # type: ignore[no-untyped-def]
+    lab.register()
+    lab.ok("sim", "agent", "login", "--count", "10")
+    lab.ok("sim", "clock", "advance", "20m")
+    assert lab.pool()["flex-standard"]["in_use"] == 10
+    assert lab.ccx("license", "smart", "deregister").code == 2  # needs --yes without a terminal
+    lab.ok("--yes", "license", "smart", "deregister")
+    assert lab.pool()["flex-standard"]["in_use"] == 0
+    assert lab.ssm_ok("--json", "instance", "list").json["instances"] == []
+    st = lab.status()
+    assert st["registration"]["status"] == "UNREGISTERED" and st["authorization"]["status"] == "EVAL_MODE"
+    invariant(lab)
+
+
+def test_va_license_and_instance_management(lab) -> None:  # type: ignore[no-untyped-def]
+    lab.ssm_ok("va", "create", "SALES")
+    assert lab.ssm("va", "create", "sales").code == 1
+    lab.ssm_ok("license", "transfer", "flex-premium", "4", "--from", "DEFAULT", "--to", "SALES")
+    assert lab.pool("SALES")["flex-premium"]["purchased"] == 4
+    r = lab.ssm("license", "transfer", "flex-premium", "7", "--from", "DEFAULT", "--to", "SALES")
+    assert r.code == 1 and "available" in r.err
+    lab.register()
+    inst = lab.ssm_ok("--json", "instance", "list").json["instances"][0]
+    lab.ssm_ok("instance", "transfer", str(inst["id"]), "--to", "SALES")
+    assert lab.ssm_ok("--json", "instance", "show", inst["sn"]).json["va"] == "SALES"
+    assert lab.ssm("va", "delete", "SALES").code == 1
+    assert lab.ssm("va", "delete", "DEFAULT").code == 1
+    assert lab.ssm("license", "add", "bogus", "3", "--va", "DEFAULT").code == 2
+    assert lab.ssm("license", "add", "flex-standard", "-3", "--va", "DEFAULT").code == 2
+    assert lab.ssm("instance", "show", "99999").code == 1
+    assert "BEGIN PUBLIC KEY" in lab.ssm_ok("key", "export").out
+    invariant(lab)
+    invariant(lab, "SALES")
+
+
+@pytest.mark.parametrize("argv", [["license", "smart", "deregister"], ["license", "smart", "renew", "auth"]])
+def test_commands_that_need_registration(lab, argv: list[str]) -> None:  # type: ignore[no-untyped-def]
+    r = lab.ccx("--yes", *argv)
+    assert r.code == 1 and "not registered" in r.err
+
+
+def test_proxy_transport_never_prints_the_password(lab) -> None:  # type: ignore[no-untyped-def]
+    r = lab.ccx("run", "-", stdin="license smart transport proxy proxy.lab 3128\ny\nalice\ns3cret\nshow license all\n")
+    assert r.code == 0, r
+    assert "s3cret" not in r.out.replace("\ns3cret\n", "\n")
+    st = lab.status()
+    assert st["transport"] == {"mode": "proxy", "host": "proxy.lab", "port": 3128, "user": "alice"}
+
+
+def test_factory_reset_keeps_evaluation_time(lab) -> None:  # type: ignore[no-untyped-def]
+    lab.ok("sim", "clock", "advance", "10d")
+    lab.register()
+    lab.ok("--yes", "license", "smart", "factory", "reset")
+    st = lab.status()
+    assert st["registration"]["status"] == "UNREGISTERED"
+    assert st["evaluation"]["remaining_seconds"] == 80 * 86400
