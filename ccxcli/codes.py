@@ -64,6 +64,8 @@ def verify_any(public_pems: list[bytes], data: bytes, signature_b64: str) -> boo
         sig = base64.b64decode(signature_b64, validate=True)
     except ValueError:
         return False
+    if base64.b64encode(sig).decode() != signature_b64:
+        return False  # non-canonical base64: another spelling of the same bytes is still an altered code
     for pem in public_pems:
         try:
             load_public(pem).verify(sig, data, ec.ECDSA(hashes.SHA256()))
@@ -259,7 +261,10 @@ def _unb62(text: str) -> bytes:
 def make_return(private_hex: str, piid: str, t: int) -> str:
     key = ed25519.Ed25519PrivateKey.from_private_bytes(bytes.fromhex(private_hex))
     body = bytes.fromhex(piid) + t.to_bytes(8, "big")
-    s = _b62(body + key.sign(b"return|" + body))
+    return _group(_b62(body + key.sign(b"return|" + body)))
+
+
+def _group(s: str) -> str:
     return "-".join(s[i:i + 6] for i in range(0, len(s), 6))
 
 
@@ -272,7 +277,7 @@ def parse_return(code: str) -> tuple[str, int, bytes, bytes]:
         raw = _unb62(text.replace("-", ""))
     except ValueError:
         raise RuleError("The Reservation Return Code is malformed.") from None
-    if len(raw) != RETURN_LEN:
+    if len(raw) != RETURN_LEN or _group(_b62(raw)) != text:
         raise RuleError("The Reservation Return Code is malformed or incomplete.")
     return raw[:8].hex(), int.from_bytes(raw[8:16], "big"), raw[:16], raw[16:]
 
