@@ -26,6 +26,13 @@ class Ctx:
 
     @property
     def lab(self) -> Lab:
+        if self.rt.shared_lab is not None:
+            lab: Lab = self.rt.shared_lab
+            if lab.clock.realtime:
+                from ccxcli.life import catch_up
+
+                catch_up(lab, lab.now())
+            return lab
         if self._lab is None:
             lab = Lab(self.rt.home)
             lab.__enter__()
@@ -82,11 +89,16 @@ def execute(rt: Runtime, tokens: list[str]) -> Result:
     if cmd.confirm:
         confirm(rt, cmd.confirm)
     ctx = Ctx(rt)
+    point = rt.shared_lab.savepoint() if rt.shared_lab is not None else None
     try:
         result = _handler(cmd)(ctx, args)
         if ctx._lab is not None:
             ctx._lab.commit()
         return result
+    except BaseException:
+        if point is not None:
+            rt.shared_lab.restore(point)  # a refused command changes nothing
+        raise
     finally:
         ctx.close()
 

@@ -112,13 +112,17 @@ class Lab:
                 save_json(self.node_dir(name) / "state.json", node)
                 self._snap[name] = text
 
-    def rollback(self) -> None:
-        """Forget every change made since the last commit (a refused command changes nothing)."""
+    def savepoint(self) -> dict[str, str]:
+        """The in-memory state, to go back to if the next command is refused."""
+        self.data["clock"] = self.clock.to_dict()
+        return {"lab": _dump(self.data), **{n: _dump(node) for n, node in self._nodes.items()}}
+
+    def restore(self, point: dict[str, str]) -> None:
         import json
 
-        self.data = json.loads(self._snap["lab"])
+        self.data = json.loads(point["lab"])
         self.clock = LabClock.from_dict(self.data["clock"])
-        self._nodes = {n: json.loads(s) for n, s in self._snap.items() if n != "lab" and n in self._nodes}
+        self._nodes = {n: json.loads(point[n]) for n in self._nodes if n in point}
 
     # -- nodes ------------------------------------------------------------------
     def node_dir(self, name: str) -> Path:

@@ -34,3 +34,5 @@ class Runtime:
     ask: Callable[..., str | None] | None = None  # ask(question, secret=False)
     # Writes paged text (the shell installs its pager here).
     pager: Callable[[str], None] | None = None
+    # Script mode keeps one lab open (and locked) for the whole script.
+    shared_lab: Any = None

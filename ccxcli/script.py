@@ -29,6 +29,26 @@ def _logical_lines(lines: Iterator[str]) -> Iterator[str]:
 
 
 def run_script(rt: Runtime, lines: Iterable[str], keep_going: bool = False) -> int:
+    """Run the lines with the lab opened once and locked throughout; what the successful
+    lines did is committed when the script ends (also when it stops at a failure)."""
+    from ccxcli.dispatch import Ctx, guarded
+    from ccxcli.runtime import Result
+
+    ctx = Ctx(rt)
+    code, _ = guarded(rt, lambda: (ctx.lab, Result())[1])
+    if code:
+        return code
+    rt.shared_lab = ctx._lab
+    try:
+        result = _run_lines(rt, lines, keep_going)
+        code, _ = guarded(rt, lambda: (ctx._lab.commit(), Result())[1])  # type: ignore[union-attr]
+        return result or code
+    finally:
+        rt.shared_lab = None
+        ctx.close()
+
+
+def _run_lines(rt: Runtime, lines: Iterable[str], keep_going: bool) -> int:
     it = _logical_lines(iter(lines))
 
     def ask(question: str, secret: bool = False) -> str | None:

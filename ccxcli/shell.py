@@ -38,16 +38,14 @@ class CcxCompleter(Completer):
 
 
 def help_text(line: str) -> str:
-    """What `?` prints for the line typed so far (the text of the rows)."""
+    """What `?` prints for the line typed so far: the same rows as one-shot `?`."""
+    from ccxcli.dispatch import help_rows
+
     try:
         words, partial = grammar.split_for_completion(line)
-        rows = grammar.suggest(commands.tree(), words, partial)
+        return help_rows(words + [partial + "?"]).text
     except CcxError as e:
         return e.message
-    if not rows:
-        return "% No help: nothing may follow here (check the command with Enter)."
-    width = max(len(w) for w, _ in rows)
-    return "\n".join(f"  {w.ljust(width)}  {h}".rstrip() for w, h in rows)
 
 
 def _bindings() -> KeyBindings:

@@ -1,0 +1,43 @@
+"""A one-shot device command must not load the heavy libraries it does not need."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+HEAVY = ("typer", "rich", "prompt_toolkit", "cryptography", "click", "sqlite3")
+
+PROBE = """
+import json, sys
+sys.argv = ["ccx", "--home", sys.argv[1], *sys.argv[2:]]
+from ccxcli.cli import main
+code = main()
+mods = sorted({m.split('.')[0] for m in sys.modules})
+sys.stderr.write("\\nMODULES " + json.dumps(mods) + "\\n")
+raise SystemExit(code)
+"""
+
+
+def loaded(home: Path, *argv: str) -> set[str]:
+    r = subprocess.run([sys.executable, "-c", PROBE, str(home), *argv], capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    line = [x for x in r.stderr.splitlines() if x.startswith("MODULES ")][-1]
+    return set(json.loads(line[len("MODULES "):]))
+
+
+def test_one_shot_status_and_udi_load_no_heavy_module(tmp_path: Path) -> None:
+    home = tmp_path / "lab"
+    loaded(home, "show", "license", "UDI")  # the first command creates the lab (and the SSM key)
+    for argv in (["show", "license", "UDI"], ["show", "license", "status"], ["sim", "agent", "login", "--count", "3"],
+                 ["sim", "clock", "advance", "1d"]):
+        mods = loaded(home, *argv)
+        assert not mods & set(HEAVY), (argv, mods & set(HEAVY))
+
+
+def test_the_probe_can_see_heavy_modules(tmp_path: Path) -> None:
+    """The check above can fail: commands that need cryptography do load it."""
+    home = tmp_path / "lab"
+    loaded(home, "license", "smart", "reservation", "enable")
+    assert "cryptography" in loaded(home, "license", "smart", "reservation", "request")
