@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from ccxcli.core import engine
+from ccxcli.core import timers as T
 from ccxcli.errors import CcxError
 from ccxcli.lab import Lab
 from ccxcli.link import LabLink
@@ -30,7 +31,7 @@ def catch_up(lab: Lab, target: int) -> int:
             break
         t, _, kind, node = best
         node["time"] = t
-        _process(link, node, t, kind)
+        _process(link, node, t, kind, target)
         steps += 1
     for node in nodes:
         engine.sync_eval(node, target)
@@ -44,16 +45,28 @@ def _pool_changed(link: LabLink, node: dict[str, Any]) -> bool:
     return link.pool_version(node) != node["comp"]["version"]
 
 
-def _process(link: LabLink, node: dict[str, Any], t: int, kind: str) -> None:
+def _process(link: LabLink, node: dict[str, Any], t: int, kind: str, target: int) -> None:
     if kind == "report":
         sent = engine.to_report(node)
         engine.apply_report(node, t, sent, link.report(node, sent, t))
     elif kind in ("auth_renew", "id_renew"):
+        what = "auth" if kind == "auth_renew" else "id"
+        apply = engine.apply_auth_renew if what == "auth" else engine.apply_id_renew
         try:
-            link.renew(node, t, "auth" if kind == "auth_renew" else "id")
-            ok = True
+            link.renew(node, t, what)
         except CcxError:
-            ok = False
-        (engine.apply_auth_renew if kind == "auth_renew" else engine.apply_id_renew)(node, t, ok)
+            apply(node, t, False)
+            return
+        # Within one advance nothing can make a later renewal fail once this one
+        # succeeded (the network and the SSM's instance only change between commands),
+        # so the periodic renewals up to the target are applied as one: the last.
+        period = T.AUTH_RENEW if what == "auth" else T.ID_RENEW
+        skipped = (target - t) // period
+        if skipped:
+            t += skipped * period
+            link.renew(node, t, what)
+            engine.log(node, t, f"{skipped} further automatic {'authorization' if what == 'auth' else 'registration'} "
+                       "renewals succeeded")
+        apply(node, t, True)
     else:
         engine.apply_timer(node, t, kind)

@@ -8,6 +8,7 @@ up over years costs the number of changes, not the number of 15-minute intervals
 
 from __future__ import annotations
 
+import bisect
 from typing import Any
 
 from ccxcli.clock import vos
@@ -79,7 +80,10 @@ def new_node(name: str, uuid_hex: str, now: int, license_type: str = "flex",
 
 def log(node: Node, t: int, text: str, severity: int = 5) -> None:
     ev = node["events"]
-    ev.append([t, severity, text])
+    if ev and ev[-1][0] > t:  # a batched renewal may have logged a later time already
+        bisect.insort(ev, [t, severity, text], key=lambda e: e[0])
+    else:
+        ev.append([t, severity, text])
     if len(ev) > MAX_EVENTS:
         del ev[: len(ev) - MAX_EVENTS]
 
