@@ -82,9 +82,10 @@ def main() -> None:
         populate(big, args.n)
         big.close()
         small, large = ops(root / "empty"), ops(root / "big")
-        print(f"{'operation':<24} {'empty SSM':>10} {f"{2 * args.n} inst, {args.n} res":>14} {'ratio':>7}")
+        label = f'{2 * args.n} inst, {args.n} res'
+        print(f"{'operation':<24} {'empty SSM':>10} {label:>16} {'ratio':>7}")
         for k in small:
-            print(f"{k:<24} {small[k] * 1000:8.1f}ms {large[k] * 1000:12.1f}ms {large[k] / small[k]:6.1f}x")
+            print(f"{k:<24} {small[k] * 1000:8.1f}ms {large[k] * 1000:14.1f}ms {large[k] / small[k]:6.1f}x")
     finally:
         shutil.rmtree(root, ignore_errors=True)
 

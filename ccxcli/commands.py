@@ -28,6 +28,7 @@ GROUP_HELP: dict[tuple[str, ...], str] = {
     ("set", "cli"): "CLI session settings",
     ("appadmin",): "Unified CCX Administration portal features (not in the real CLI)",
     ("appadmin", "license"): "License Management pages",
+    ("appadmin", "license", "migrate"): "Migrate from Classic Licensing",
     ("sim",): "Simulation controls (not in the real CLI)",
     ("sim", "clock"): "The lab's virtual clock",
     ("sim", "node"): "Emulated UCCX nodes of the lab",
