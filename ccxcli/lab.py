@@ -73,7 +73,13 @@ class Lab:
         self._lock.__enter__()
         try:
             if self.path.exists():
+                from ccxcli.core.shape import LAB, first_problem
+
                 self.data = load_json(self.path, "lab")
+                problem = first_problem(self.data, LAB)
+                if problem:
+                    raise StoreError(f"The lab file {self.path} is corrupt ({problem}); it was left untouched "
+                                     "for inspection.")
                 self.clock = LabClock.from_dict(self.data["clock"])
             else:
                 self._create()
@@ -144,6 +150,12 @@ class Lab:
                     f"create one with 'sim node create {name}'."
                 )
             node = load_json(path, f"node '{name}' state")
+            from ccxcli.core.shape import first_problem
+
+            problem = first_problem(node)
+            if problem:
+                raise StoreError(f"The node '{name}' state file {path} is corrupt ({problem}); "
+                                 "it was left untouched for inspection.")
             self._nodes[name] = node
             self._snap[name] = _dump(node)
         return self._nodes[name]

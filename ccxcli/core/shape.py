@@ -1,0 +1,117 @@
+"""The shape of a node's state file, checked on load so that a file that is valid JSON
+but not a node state is refused as corrupt (exit 3) instead of failing later."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+from ccxcli.core.catalogue import ALIASES, SKILLS, TYPES
+
+Check = Callable[[Any], bool]
+
+
+def _re(p: str) -> Check:
+    rx = re.compile(p)
+    return lambda v: isinstance(v, str) and rx.fullmatch(v) is not None
+
+
+def _int(v: Any) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool) and -(2**53) < v < 2**53
+
+
+def _nat(v: Any) -> bool:
+    return _int(v) and v >= 0
+
+
+def _opt(c: Any) -> Check:
+    return lambda v: v is None or _ok(c, v)
+
+
+def _one(*values: Any) -> Check:
+    return lambda v: v in values
+
+
+def _list(c: Any, most: int = 10_000) -> Check:
+    return lambda v: isinstance(v, list) and len(v) <= most and all(_ok(c, x) for x in v)
+
+
+def _map(key: Check, val: Any, most: int = 100_000) -> Check:
+    return lambda v: isinstance(v, dict) and len(v) <= most and all(key(k) and _ok(val, x) for k, x in v.items())
+
+
+def _tuple(*cs: Any) -> Check:
+    return lambda v: isinstance(v, list) and len(v) == len(cs) and all(_ok(c, x) for c, x in zip(cs, v))
+
+
+COUNTS = _map(lambda k: k in ALIASES, _nat, 20)
+HEX = _re(r"[0-9a-f]+")
+STR = lambda v: isinstance(v, str)  # noqa: E731
+BOOL = lambda v: isinstance(v, bool)  # noqa: E731
+
+NODE: dict[str, Any] = {
+    "schema": _int, "name": STR, "uuid": _re(r"[0-9a-f]{32}"), "sn": _re(r"[0-9a-f]{5}"), "hostname": STR,
+    "created": _int, "?time": _int, "license_type": _one(*TYPES), "classic": BOOL, "network": BOOL,
+    "send_hostname": BOOL,
+    "agents": _map(STR, {"skills": _list(_one(*SKILLS), 10), "supervisor": BOOL, "in": BOOL}),
+    "ports": {"inbound": _nat, "outbound": _nat, "ivr": _nat},
+    "control": {"overage": BOOL, "?agent_seats": _nat, "?premium_seats": _nat, "?standard_seats": _nat,
+                "?outbound_ports": _nat, "?ivr_ports": _nat},
+    "transport": {"mode": _one("direct", "proxy", "gateway", "ssm-satellite"), "?url": STR, "?host": STR,
+                  "?port": _nat, "?user": STR, "?password": STR},
+    "reg": {"status": _one("UNREGISTERED", "REGISTERED", "REGISTRATION_EXPIRED"), "?initial": _int,
+            "?renew_attempt": _int, "?renew_ok": BOOL, "?id_ok": _int, "?next_renew": _int, "?expires": _int,
+            "?smart_account": STR, "?virtual_account": STR, "?instance": _int, "?ssm": STR, "?export": BOOL,
+            "?certificate": STR},
+    "auth": {"?attempt": _int, "?attempt_ok": BOOL, "?ok": _int, "?next": _int, "?expired": BOOL},
+    "eval": {"used": _nat, "since": _opt(_int), "expired": BOOL},
+    "comp": {"count": _nat, "ooc": BOOL, "locked": _opt(COUNTS), "last_report": _opt(_int),
+             "outcome": _one(None, "failed", "over", "compliant"), "reported": _opt(COUNTS),
+             "version": _opt(_int), "?ooc_since": _opt(_int)},
+    "enforce": _opt({"reason": _one("OOC_EXPIRY", "AUTH_EXPIRY", "EVAL_EXPIRY"), "since": _int}),
+    "peak": COUNTS,
+    "slr": {"enabled": BOOL, "seq": _nat, "?last_ts": _nat,
+            "?request": _opt({"code": STR, "piid": _re(r"[0-9a-f]{16}"), "key": _re(r"[0-9a-f]{64}"), "at": _int,
+                              "seq": _nat}),
+            "?installed": _opt({"piid": _re(r"[0-9a-f]{16}"), "key": _re(r"[0-9a-f]{64}"), "counts": COUNTS,
+                                "timestamp": _nat, "at": _int, "?updated": _int}),
+            "?spare_keys": _map(_re(r"[0-9a-f]{16}"), _re(r"[0-9a-f]{64}"), 100),
+            "?confirmation": _opt(STR), "?return_code": _opt(STR)},
+    "alerts": _map(STR, {"since": _int, "detail": STR}),
+    "events": _list(_tuple(_int, _int, STR)),
+    "usage_log": _list(_tuple(_int, COUNTS)),
+    "report_log": _list(_tuple(_int, _opt(COUNTS), STR)),
+}
+
+
+def _ok(spec: Any, value: Any) -> bool:
+    if isinstance(spec, dict):
+        if not isinstance(value, dict):
+            return False
+        keys = {k.lstrip("?") for k in spec}
+        if any(k not in keys for k in value):
+            return False
+        return all((k.startswith("?") and k[1:] not in value) or (k.lstrip("?") in value and _ok(c, value[k.lstrip("?")]))
+                   for k, c in spec.items())
+    return bool(spec(value))
+
+
+LAB: dict[str, Any] = {
+    "schema": _int, "created": _int, "clock": {"frozen": _int, "realtime": BOOL, "offset": _int},
+    "?trusted": _list(STR, 100),
+}
+
+
+def first_problem(doc: dict[str, Any], shape: dict[str, Any] = NODE) -> str | None:
+    """The first top-level key whose value does not have the expected shape, or None."""
+    for key, spec in shape.items():
+        name = key.lstrip("?")
+        if name not in doc:
+            if key.startswith("?"):
+                continue
+            return f"missing '{name}'"
+        if not _ok(spec, doc[name]):
+            return f"bad '{name}'"
+    extra = set(doc) - {k.lstrip("?") for k in shape}
+    return f"unexpected '{sorted(extra)[0]}'" if extra else None
