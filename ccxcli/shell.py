@@ -5,6 +5,8 @@ pure `grammar.suggest`."""
 
 from __future__ import annotations
 
+import re
+import sys
 from collections.abc import Iterable
 from typing import Any
 
@@ -14,6 +16,8 @@ from prompt_toolkit.completion import CompleteEvent, Completer, Completion
 from prompt_toolkit.document import Document
 from prompt_toolkit.history import FileHistory, InMemoryHistory
 from prompt_toolkit.key_binding import KeyBindings
+from prompt_toolkit.utils import is_dumb_terminal
+from prompt_toolkit.output.vt100 import Vt100_Output
 
 from ccxcli import commands, grammar
 from ccxcli.dispatch import run_tokens
@@ -23,6 +27,27 @@ from ccxcli.runtime import Runtime
 PROMPT = "admin:"
 BANNER = ("Welcome to the ccxcli emulated UCCX node '{node}' (lab {home}).\n"
           "Type ? or help for commands, exit to leave. Licensing here is simulated.\n")
+
+
+ERASE_LINE = "\x1b[K"
+# The prompt drawn on an empty line (followed by cursor moves or nothing), not the
+# redraw of an accepted command line.
+_PROMPT_DRAWN = re.compile(r"(\x1b\[[0-9;]*m)" + PROMPT + r"(?=\x1b|$)")
+PAGER_LINE = "\x1b[1m\r\noptions: q=quit, n=next, p=prev, b=begin, e=end (lines {a} - {b} of {n}) : \x1b[0m"
+
+
+class VosOutput(Vt100_Output):
+    r"""prompt_toolkit's terminal output, with ESC[K (erase line) right before the
+    prompt it draws, as automation clients expect: Unicon's VOS plugin matches the
+    prompt as `([\r\n]|\x1b\[K)admin:` and prompt_toolkit would otherwise put an
+    attribute reset there."""
+
+    def flush(self) -> None:
+        if self._buffer:
+            data = "".join(self._buffer)
+            if f"m{PROMPT}" in data:
+                self._buffer = [_PROMPT_DRAWN.sub(lambda m: m.group(1) + ERASE_LINE + PROMPT, data)]
+        super().flush()
 
 
 class CcxCompleter(Completer):
@@ -69,7 +94,24 @@ def _bindings() -> KeyBindings:
     return kb
 
 
-def make_pager(rt: Runtime, session: PromptSession[str]) -> Any:
+def read_key() -> str:
+    """One key from the terminal, without waiting for Enter (the VOS pager's way)."""
+    import termios
+    import tty
+
+    fd = sys.stdin.fileno()
+    old = termios.tcgetattr(fd)
+    try:
+        tty.setcbreak(fd)
+        return sys.stdin.read(1)
+    finally:
+        termios.tcsetattr(fd, termios.TCSADRAIN, old)
+
+
+def make_pager(rt: Runtime, key: Any = read_key) -> Any:
+    """The VOS pager: a page of lines, then the options line; q, n (or space/Enter),
+    p, b, e as single keys."""
+
     def pager(text: str) -> None:
         lines = text.rstrip("\n").split("\n")
         page = max(1, rt.height - 2)
@@ -78,28 +120,30 @@ def make_pager(rt: Runtime, session: PromptSession[str]) -> Any:
             return
         top = 0
         while True:
-            chunk = lines[top:top + page]
-            rt.out.write("\n".join(chunk) + "\n")
-            rt.out.flush()
             end = min(top + page, len(lines))
+            rt.out.write("\n".join(lines[top:end]))
             if end >= len(lines):
+                rt.out.write("\n")
                 return
+            rt.out.write(PAGER_LINE.format(a=top + 1, b=end, n=len(lines)))
+            rt.out.flush()
             try:
-                key = session.prompt(
-                    f"  options: q=quit, n=next, p=prev, b=begin, e=end (lines {top + 1} - {end} of {len(lines)}) : ",
-                    completer=None, key_bindings=None).strip().lower()
-            except (EOFError, KeyboardInterrupt):
+                k = key().lower()
+            except (EOFError, KeyboardInterrupt, OSError):
+                k = "q"
+            rt.out.write("\r\x1b[K")
+            if k in ("q", "\x03", "\x04", ""):
+                rt.out.write("\n")
                 return
-            if key == "q":
-                return
-            if key == "p":
+            if k == "p":
                 top = max(0, top - page)
-            elif key == "b":
+            elif k == "b":
                 top = 0
-            elif key == "e":
+            elif k == "e":
                 top = max(0, len(lines) - page)
             else:
                 top = end
+            rt.out.write("\n")
 
     return pager
 
@@ -126,6 +170,7 @@ def run_shell(rt: Runtime) -> int:
     finally:
         ctx.close()
     session: PromptSession[str] = PromptSession(history=history, completer=CcxCompleter(),
+                                                output=None if is_dumb_terminal() else VosOutput.from_pty(sys.stdout),
                                                 key_bindings=_bindings(), complete_while_typing=False,
                                                 enable_history_search=False)
 
@@ -140,7 +185,7 @@ def run_shell(rt: Runtime) -> int:
             return None
 
     rt.ask = ask
-    rt.pager = make_pager(rt, session)
+    rt.pager = make_pager(rt)
     rt.out.write(BANNER.format(node=rt.node, home=rt.home))
     while True:
         try:

@@ -84,8 +84,10 @@ def test_shell_pages_long_output_and_takes_a_pasted_multiline_code(tmp_path: Pat
     try:
         expect(child, "admin:")
         child.sendline("help")
-        expect(child, r"options: q=quit, n=next, p=prev, b=begin, e=end \(lines 1 - 22 of \d+\)")
-        child.sendline("q")
+        expect(child, r"options: q=quit, n=next, p=prev, b=begin, e=end \(lines 1 - 22 of \d+\) : ")
+        child.send("n")  # one key, no Enter, as Unicon's VOS plugin sends it
+        expect(child, r"\(lines 23 - 44 of \d+\) : ")
+        child.send("q")
         expect(child, "admin:")
         child.sendline('license smart reservation install "<specificPLR>')
         child.sendline('<authorizationCode>x</authorizationCode>"')
