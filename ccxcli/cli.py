@@ -7,7 +7,7 @@ from __future__ import annotations
 import os
 import sys
 
-from ccxcli.errors import USAGE, UsageError
+from ccxcli.errors import USAGE, UsageError, one_line
 from ccxcli.lab import DEFAULT_NODE, check_node_name, resolve_home
 from ccxcli.runtime import Runtime
 
@@ -92,7 +92,7 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         rt = make_runtime(opts)
     except UsageError as e:
-        sys.stderr.write(e.message + "\n")
+        sys.stderr.write(one_line(e.message) + "\n")
         return USAGE
     if not words or words[0] in HOST_COMMANDS:
         from ccxcli.host import run_host

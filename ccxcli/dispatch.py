@@ -10,7 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ccxcli import commands, grammar
-from ccxcli.errors import INTERRUPTED, CcxError, UsageError
+from ccxcli.errors import INTERRUPTED, CcxError, UsageError, one_line
 from ccxcli.lab import Lab
 from ccxcli.runtime import Result, Runtime
 
@@ -143,7 +143,7 @@ def guarded(rt: Runtime, fn: Callable[[], Result]) -> tuple[int, Result | None]:
     try:
         result = fn()
     except CcxError as e:
-        rt.err.write(e.message + "\n")
+        rt.err.write(one_line(e.message) + "\n")
         rt.err.flush()
         return e.exit_code, None
     except KeyboardInterrupt:
@@ -152,12 +152,12 @@ def guarded(rt: Runtime, fn: Callable[[], Result]) -> tuple[int, Result | None]:
     except (OSError, RecursionError, MemoryError) as e:
         if os.environ.get("CCX_DEBUG"):
             raise
-        rt.err.write(f"System error: {e}\n")
+        rt.err.write(one_line(f"System error: {e}") + "\n")
         return 3, None
     except Exception as e:  # noqa: BLE001 - a bug must still not print a traceback
         if os.environ.get("CCX_DEBUG"):
             raise
-        rt.err.write(f"Internal error ({type(e).__name__}: {e}); set CCX_DEBUG=1 for details.\n")
+        rt.err.write(one_line(f"Internal error ({type(e).__name__}: {e}); set CCX_DEBUG=1 for details.") + "\n")
         return EX_SOFTWARE, None
     emit(rt, result)
     return 0, result

@@ -10,6 +10,16 @@ COMM = 4
 INTERRUPTED = 130
 
 
+MAX_MESSAGE = 600
+
+
+def one_line(message: str) -> str:
+    """A message fit for one terminal line: user text echoed in it may hold control
+    characters or be huge, so escape the former and cut the latter."""
+    text = "".join(c if c.isprintable() else repr(c)[1:-1] for c in message)
+    return text if len(text) <= MAX_MESSAGE else text[: MAX_MESSAGE - 1] + "…"
+
+
 class CcxError(Exception):
     """A refusal shown to the user as one or two plain sentences."""
 

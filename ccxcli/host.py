@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from ccxcli.errors import USAGE
+from ccxcli.errors import USAGE, one_line
 from ccxcli.runtime import Runtime
 
 app = typer.Typer(add_completion=False, no_args_is_help=False, help="Host-tool commands of ccx.")
@@ -77,6 +77,6 @@ def run_host(rt: Runtime, words: list[str]) -> int:
         return 130
     except Exception as e:  # noqa: BLE001 - typer's usage errors: one line, exit 2
         msg = getattr(e, "format_message", lambda: str(e))()
-        sys.stderr.write(f"{msg}\n")
+        sys.stderr.write(one_line(str(msg)) + "\n")
         return int(getattr(e, "exit_code", USAGE) or USAGE)
     return rc if isinstance(rc, int) else 0

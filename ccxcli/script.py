@@ -7,7 +7,7 @@ from collections.abc import Iterable, Iterator
 
 from ccxcli import grammar
 from ccxcli.dispatch import run_tokens
-from ccxcli.errors import CcxError
+from ccxcli.errors import CcxError, one_line
 from ccxcli.runtime import Runtime
 
 PROMPT = "admin:"
@@ -67,7 +67,7 @@ def _run_lines(rt: Runtime, lines: Iterable[str], keep_going: bool) -> int:
         try:
             words = grammar.tokenize(text)[0]
         except CcxError as e:
-            rt.err.write(e.message + "\n")
+            rt.err.write(one_line(e.message) + "\n")
             code, result = e.exit_code, None
         else:
             code, result = run_tokens(rt, words)

@@ -21,7 +21,7 @@ from prompt_toolkit.output.vt100 import Vt100_Output
 
 from ccxcli import commands, grammar
 from ccxcli.dispatch import run_tokens
-from ccxcli.errors import CcxError
+from ccxcli.errors import CcxError, one_line
 from ccxcli.runtime import Runtime
 
 PROMPT = "admin:"
@@ -165,7 +165,7 @@ def run_shell(rt: Runtime) -> int:
         ctx.node  # fail now, not at the first command, if the node is missing or corrupt
         history = FileHistory(str(node_dir / "history"))
     except CcxError as e:
-        rt.err.write(e.message + "\n")
+        rt.err.write(one_line(e.message) + "\n")
         return e.exit_code
     finally:
         ctx.close()
@@ -199,7 +199,7 @@ def run_shell(rt: Runtime) -> int:
         try:
             words = grammar.tokenize(line.replace("\n", "").replace("\r", ""))[0]
         except CcxError as e:
-            rt.err.write(e.message + "\n")
+            rt.err.write(one_line(e.message) + "\n")
             continue
         if not words:
             continue

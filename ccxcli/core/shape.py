@@ -104,7 +104,8 @@ LAB: dict[str, Any] = {
 
 
 def first_problem(doc: dict[str, Any], shape: dict[str, Any] = NODE) -> str | None:
-    """The first top-level key whose value does not have the expected shape, or None."""
+    """The first top-level key whose value does not have the expected shape, or None;
+    for a node, then the first inconsistency."""
     for key, spec in shape.items():
         name = key.lstrip("?")
         if name not in doc:
@@ -114,4 +115,24 @@ def first_problem(doc: dict[str, Any], shape: dict[str, Any] = NODE) -> str | No
         if not _ok(spec, doc[name]):
             return f"bad '{name}'"
     extra = set(doc) - {k.lstrip("?") for k in shape}
-    return f"unexpected '{sorted(extra)[0]}'" if extra else None
+    if extra:
+        return f"unexpected '{sorted(extra)[0]}'"
+    return consistency_problem(doc) if shape is NODE else None
+
+
+_REGISTERED_NEEDS = ("initial", "id_ok", "next_renew", "expires")
+_AUTH_NEEDS = ("ok", "next", "attempt")
+
+
+def consistency_problem(node: dict[str, Any]) -> str | None:
+    """Fields that the state machine relies on together (checked after the shape)."""
+    reg, auth, comp = node["reg"], node["auth"], node["comp"]
+    if reg["status"] != "UNREGISTERED":
+        missing = [k for k in _REGISTERED_NEEDS if k not in reg] + [k for k in _AUTH_NEEDS if k not in auth]
+        if missing:
+            return f"registered without '{missing[0]}'"
+    if comp["ooc"] and (comp.get("ooc_since") is None or comp["locked"] is None):
+        return "out of compliance without its start or locked usage"
+    if node["eval"]["used"] > 10**10:
+        return "bad evaluation time"
+    return None

@@ -10,7 +10,7 @@ from typing import Any, Optional
 
 import typer
 
-from ccxcli.errors import CcxError, UsageError
+from ccxcli.errors import CcxError, UsageError, one_line
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="The Cisco Smart Software Manager stand-in of a ccxcli lab.")
@@ -427,7 +427,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         rc = app(argv if argv is not None else sys.argv[1:], prog_name="ccx-ssm", standalone_mode=False)
     except CcxError as e:
-        sys.stderr.write(e.message + "\n")
+        sys.stderr.write(one_line(e.message) + "\n")
         return e.exit_code
     except typer.Exit as e:
         return int(e.exit_code)
@@ -436,7 +436,7 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except Exception as e:  # noqa: BLE001 - typer usage errors and unexpected failures: one line
         if hasattr(e, "format_message") and hasattr(e, "exit_code"):
-            sys.stderr.write(f"Usage error: {e.format_message()} (see 'ccx-ssm --help')\n")
+            sys.stderr.write(one_line(f"Usage error: {e.format_message()} (see 'ccx-ssm --help')") + "\n")
             return 2
         if os.environ.get("CCX_DEBUG"):
             raise
