@@ -34,14 +34,27 @@ def populate(ssm: Ssm, n: int) -> None:
         db.executemany(
             "INSERT INTO instance(uuid, sn, va, hostname, kind, license_type, registered, last_contact, usage) "
             "VALUES (?, ?, 'DEFAULT', ?, ?, 'flex', ?, ?, ?)",
-            [(u, u[-5:], f"node{i}", "smart" if i % 2 else "slr", NOW, NOW,
-              json.dumps({"flex-standard": 0}) if i % 2 else "{}")
-             for i, u in ((i, secrets.token_hex(16)) for i in range(2 * n))])
+            [
+                (
+                    u,
+                    u[-5:],
+                    f"node{i}",
+                    "smart" if i % 2 else "slr",
+                    NOW,
+                    NOW,
+                    json.dumps({"flex-standard": 0}) if i % 2 else "{}",
+                )
+                for i, u in ((i, secrets.token_hex(16)) for i in range(2 * n))
+            ],
+        )
         db.executemany(
             "INSERT INTO reservation(instance, uuid, sn, va, piid, pubkey, state, counts, issued, ts) "
             "VALUES (?, ?, ?, 'DEFAULT', ?, ?, 'authorized', '{}', ?, ?)",
-            [(i, secrets.token_hex(16), "00000", secrets.token_hex(8), "00" * 32, NOW, NOW * 1000 + i)
-             for i in range(n)])
+            [
+                (i, secrets.token_hex(16), "00000", secrets.token_hex(8), "00" * 32, NOW, NOW * 1000 + i)
+                for i in range(n)
+            ],
+        )
         db.execute("UPDATE pool SET purchased = 1000000 WHERE va='DEFAULT'")
 
 
@@ -82,7 +95,7 @@ def main() -> None:
         populate(big, args.n)
         big.close()
         small, large = ops(root / "empty"), ops(root / "big")
-        label = f'{2 * args.n} inst, {args.n} res'
+        label = f"{2 * args.n} inst, {args.n} res"
         print(f"{'operation':<24} {'empty SSM':>10} {label:>16} {'ratio':>7}")
         for k in small:
             print(f"{k:<24} {small[k] * 1000:8.1f}ms {large[k] * 1000:14.1f}ms {large[k] / small[k]:6.1f}x")

@@ -43,8 +43,12 @@ def main() -> None:
         print(f"python -c pass           median {b * 1000:7.1f} ms")
         print(f"ccx show license UDI     median {d * 1000:7.1f} ms   ({'console script' if ccx else 'python -m'})")
         print(f"ratio                    {d / b:7.2f}x   (target <= 3x)")
-        script = "\n".join(["show license UDI", "sim agent login --count 1", "show license status",
-                            "sim agent logout --all"] * 250) + "\n"
+        script = (
+            "\n".join(
+                ["show license UDI", "sim agent login --count 1", "show license status", "sim agent logout --all"] * 250
+            )
+            + "\n"
+        )
         runner = ([ccx] if ccx else [sys.executable, "-m", "ccxcli"]) + ["--home", home, "run", "-"]
         t = timed(runner, script)
         print(f"1000 commands, ccx run - {t:7.2f} s    (target < 2 s)")

@@ -85,10 +85,10 @@ def main(argv: list[str] | None = None) -> int:
         if opts.get("version"):
             from ccxcli import __version__
 
-            print(f"ccx {__version__}")
+            sys.stdout.write(f"ccx {__version__}\n")
             return 0
         if opts.get("help"):
-            print(USAGE_TEXT)
+            sys.stdout.write(USAGE_TEXT + "\n")
             return 0
         rt = make_runtime(opts)
     except UsageError as e:

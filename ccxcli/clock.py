@@ -31,9 +31,7 @@ def parse_duration(text: str) -> int:
         total += int(m.group(1)) * _UNITS[m.group(2)]
         pos = m.end()
     if not s or pos != len(s):
-        raise UsageError(
-            f"Invalid duration '{text}'. Use a number and a unit: 15m, 8h, 90d, 1y (s, m, h, d, w, y)."
-        )
+        raise UsageError(f"Invalid duration '{text}'. Use a number and a unit: 15m, 8h, 90d, 1y (s, m, h, d, w, y).")
     if total > 1000 * YEAR:
         raise UsageError(f"Duration '{text}' is too long (at most 1000y).")
     return total
@@ -45,9 +43,7 @@ def parse_time(text: str) -> int:
     try:
         dt = datetime.fromisoformat(s.replace("Z", "+00:00").replace("z", "+00:00"))
     except ValueError:
-        raise UsageError(
-            f"Invalid time '{text}'. Use ISO 8601 UTC, e.g. 2027-01-01T00:00:00Z."
-        ) from None
+        raise UsageError(f"Invalid time '{text}'. Use ISO 8601 UTC, e.g. 2027-01-01T00:00:00Z.") from None
     if dt.tzinfo is None:
         dt = dt.replace(tzinfo=timezone.utc)
     t = int(dt.timestamp())

@@ -33,13 +33,14 @@ REQUEST_VERSION = 1
 
 # --- keys ----------------------------------------------------------------------------
 
+
 def new_signing_key() -> tuple[bytes, bytes]:
     """A new SSM signing key: (private PEM, public PEM)."""
     key = ec.generate_private_key(ec.SECP256R1())
-    priv = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                             serialization.NoEncryption())
-    pub = key.public_key().public_bytes(serialization.Encoding.PEM,
-                                        serialization.PublicFormat.SubjectPublicKeyInfo)
+    priv = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    pub = key.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
     return priv, pub
 
 
@@ -78,13 +79,13 @@ def verify_any(public_pems: list[bytes], data: bytes, signature_b64: str) -> boo
 def new_reservation_key() -> tuple[str, bytes]:
     """The node's per-request reservation key: (private key hex, public key raw)."""
     key = ed25519.Ed25519PrivateKey.generate()
-    priv = key.private_bytes(serialization.Encoding.Raw, serialization.PrivateFormat.Raw,
-                             serialization.NoEncryption())
+    priv = key.private_bytes(serialization.Encoding.Raw, serialization.PrivateFormat.Raw, serialization.NoEncryption())
     pub = key.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
     return priv.hex(), pub
 
 
 # --- request code ----------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Request:
@@ -116,11 +117,14 @@ def parse_request(code: str) -> Request:
     """Decode a Reservation Request Code; raise RuleError saying what is wrong."""
     code = code.strip()
     if len(code) > 1024:
-        raise RuleError("The Reservation Request Code is far too long; copy it again from 'license smart reservation request specific'.")
+        raise RuleError(
+            "The Reservation Request Code is far too long; "
+            "copy it again from 'license smart reservation request specific'."
+        )
     m = _REQUEST.match(code)
     if not m:
         raise RuleError("The Reservation Request Code is malformed: expected CB-ZUCCX:<SN>-<token>-<check>.")
-    body = code[: -3]
+    body = code[:-3]
     if _check(body) != m.group(3):
         raise RuleError("The Reservation Request Code has a typing error (check digits do not match); copy it again.")
     try:
@@ -137,6 +141,7 @@ def parse_request(code: str) -> Request:
 
 # --- authorization code ----------------------------------------------------------------
 
+
 def udi_text(sn: str, uuid_hex: str) -> str:
     u = uuid_hex
     return f"P:UCCX,S:{sn},U:{u[:8]}-{u[8:12]}-{u[12:16]}-{u[16:20]}-{u[20:]}"
@@ -152,8 +157,9 @@ class Authorization:
     signature: str
 
 
-def make_authorization(private_pem: bytes, piid: str, timestamp_ms: int, counts: dict[str, int],
-                       sn: str, uuid_hex: str) -> str:
+def make_authorization(
+    private_pem: bytes, piid: str, timestamp_ms: int, counts: dict[str, int], sn: str, uuid_hex: str
+) -> str:
     ents = []
     for alias, n in counts.items():
         lic = BY_ALIAS[alias]
@@ -162,9 +168,11 @@ def make_authorization(private_pem: bytes, piid: str, timestamp_ms: int, counts:
             f"<licenseType>PERPETUAL</licenseType><displayName>{lic.name}</displayName>"
             f"<tagDescription>{lic.description}</tagDescription><subscriptionID></subscriptionID></entitlement>"
         )
-    auth = (f"<authorizationCode><flag>A</flag><version>C</version><piid>{piid}</piid>"
-            f"<timestamp>{timestamp_ms}</timestamp><entitlements>{''.join(ents)}</entitlements>"
-            "</authorizationCode>")
+    auth = (
+        f"<authorizationCode><flag>A</flag><version>C</version><piid>{piid}</piid>"
+        f"<timestamp>{timestamp_ms}</timestamp><entitlements>{''.join(ents)}</entitlements>"
+        "</authorizationCode>"
+    )
     udi = f"<udi>{udi_text(sn, uuid_hex)}</udi>"
     sig = sign(private_pem, (auth + udi).encode())
     return f"<specificPLR>{auth}<signature>{sig}</signature>{udi}</specificPLR>"
@@ -172,7 +180,9 @@ def make_authorization(private_pem: bytes, piid: str, timestamp_ms: int, counts:
 
 _AUTH = re.compile(
     r"^<specificPLR>(<authorizationCode>.*</authorizationCode>)<signature>([A-Za-z0-9+/=]+)</signature>"
-    r"(<udi>[^<>]*</udi>)</specificPLR>$", re.S)
+    r"(<udi>[^<>]*</udi>)</specificPLR>$",
+    re.S,
+)
 
 
 def parse_authorization(code: str) -> Authorization:
@@ -182,11 +192,15 @@ def parse_authorization(code: str) -> Authorization:
     if len(code) > MAX_CODE:
         raise RuleError(f"The Authorization Code is too large ({len(code)} characters; at most {MAX_CODE}).")
     if "<!" in code or "<?" in code or "&" in code:
-        raise RuleError("The Authorization Code is malformed: DTDs, processing instructions and entities are not allowed.")
+        raise RuleError(
+            "The Authorization Code is malformed: DTDs, processing instructions and entities are not allowed."
+        )
     m = _AUTH.match(code)
     if not m:
-        raise RuleError("The Authorization Code is malformed: expected <specificPLR><authorizationCode>…"
-                        "</authorizationCode><signature>…</signature><udi>…</udi></specificPLR>.")
+        raise RuleError(
+            "The Authorization Code is malformed: expected <specificPLR><authorizationCode>…"
+            "</authorizationCode><signature>…</signature><udi>…</udi></specificPLR>."
+        )
     try:
         root = ElementTree.fromstring(m.group(1))
     except ElementTree.ParseError as e:
@@ -217,8 +231,10 @@ def check_authorization(code: str, trusted: list[bytes]) -> Authorization:
     """Parse and verify the signature against the trusted SSM keys."""
     a = parse_authorization(code)
     if not verify_any(trusted, a.signed, a.signature):
-        raise RuleError("The Authorization Code signature is not valid: the code was altered or was not "
-                        "issued by a trusted SSM. Nothing was changed.")
+        raise RuleError(
+            "The Authorization Code signature is not valid: the code was altered or was not "
+            "issued by a trusted SSM. Nothing was changed."
+        )
     return a
 
 
@@ -265,14 +281,16 @@ def make_return(private_hex: str, piid: str, t: int) -> str:
 
 
 def _group(s: str) -> str:
-    return "-".join(s[i:i + 6] for i in range(0, len(s), 6))
+    return "-".join(s[i : i + 6] for i in range(0, len(s), 6))
 
 
 def parse_return(code: str) -> tuple[str, int, bytes, bytes]:
     """(piid, time, signed body, signature) of a Reservation Return Code."""
     text = code.strip()
     if len(text) > 1024 or not re.fullmatch(r"[0-9A-Za-z]{1,6}(-[0-9A-Za-z]{1,6})*", text):
-        raise RuleError("The Reservation Return Code is malformed: expected groups of 6 letters and digits joined by dashes.")
+        raise RuleError(
+            "The Reservation Return Code is malformed: expected groups of 6 letters and digits joined by dashes."
+        )
     try:
         raw = _unb62(text.replace("-", ""))
     except ValueError:

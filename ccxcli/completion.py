@@ -36,52 +36,60 @@ def _paths() -> dict[str, list[str]]:
 def script(shell: str) -> str:
     paths = _paths()
     if shell == "fish":
-        lines = ["# fish completion for ccx (generated from the ccxcli command table; do not edit)",
-                 "function __ccx_path",
-                 "    set -l words (commandline -opc)",
-                 "    set -e words[1]",
-                 "    set -l out",
-                 "    set -l skip 0",
-                 "    for w in $words",
-                 "        if test $skip = 1; set skip 0; continue; end",
-                 "        switch $w",
-                 "            case --home --node; set skip 1",
-                 "            case '-*'",
-                 "            case '*'; set out $out $w",
-                 "        end",
-                 "    end",
-                 "    echo (string join ' ' $out)",
-                 "end",
-                 "complete -c ccx -f"]
+        lines = [
+            "# fish completion for ccx (generated from the ccxcli command table; do not edit)",
+            "function __ccx_path",
+            "    set -l words (commandline -opc)",
+            "    set -e words[1]",
+            "    set -l out",
+            "    set -l skip 0",
+            "    for w in $words",
+            "        if test $skip = 1; set skip 0; continue; end",
+            "        switch $w",
+            "            case --home --node; set skip 1",
+            "            case '-*'",
+            "            case '*'; set out $out $w",
+            "        end",
+            "    end",
+            "    echo (string join ' ' $out)",
+            "end",
+            "complete -c ccx -f",
+        ]
         for path, words in sorted(paths.items()):
             lines.append(f"complete -c ccx -n 'test \"(__ccx_path)\" = \"{path}\"' -a '{' '.join(words)}'")
         return "\n".join(lines) + "\n"
-    body = ["    case \"$path\" in"]
+    body = ['    case "$path" in']
     for path, words in sorted(paths.items()):
-        body.append(f"        \"{path}\") words=\"{' '.join(words)}\" ;;")
-    body.append("        *) words=\"\" ;;")
+        body.append(f'        "{path}") words="{" ".join(words)}" ;;')
+    body.append('        *) words="" ;;')
     body.append("    esac")
-    func = "\n".join([
-        "_ccx() {",
-        "    local cur=\"${COMP_WORDS[COMP_CWORD]}\" path=\"\" words i w",
-        "    for ((i = 1; i < COMP_CWORD; i++)); do",
-        "        w=\"${COMP_WORDS[i]}\"",
-        "        case \"$w\" in",
-        "            --home|--node) ((i++)) ;;",
-        "            -*) ;;",
-        "            *) path=\"${path:+$path }$w\" ;;",
-        "        esac",
-        "    done",
-        *body,
-        "    COMPREPLY=($(compgen -W \"$words\" -- \"$cur\"))",
-        "}",
-    ])
+    func = "\n".join(
+        [
+            "_ccx() {",
+            '    local cur="${COMP_WORDS[COMP_CWORD]}" path="" words i w',
+            "    for ((i = 1; i < COMP_CWORD; i++)); do",
+            '        w="${COMP_WORDS[i]}"',
+            '        case "$w" in',
+            "            --home|--node) ((i++)) ;;",
+            "            -*) ;;",
+            '            *) path="${path:+$path }$w" ;;',
+            "        esac",
+            "    done",
+            *body,
+            '    COMPREPLY=($(compgen -W "$words" -- "$cur"))',
+            "}",
+        ]
+    )
     if shell == "bash":
-        return ("# bash completion for ccx (generated from the ccxcli command table; do not edit)\n"
-                f"{func}\ncomplete -F _ccx ccx\n")
-    return ("#compdef ccx\n# zsh completion for ccx (generated from the ccxcli command table; do not edit)\n"
-            "autoload -U +X bashcompinit && bashcompinit\n"
-            f"{func}\ncomplete -F _ccx ccx\n")
+        return (
+            "# bash completion for ccx (generated from the ccxcli command table; do not edit)\n"
+            f"{func}\ncomplete -F _ccx ccx\n"
+        )
+    return (
+        "#compdef ccx\n# zsh completion for ccx (generated from the ccxcli command table; do not edit)\n"
+        "autoload -U +X bashcompinit && bashcompinit\n"
+        f"{func}\ncomplete -F _ccx ccx\n"
+    )
 
 
 def write_all(folder: str = "completions") -> None:

@@ -30,16 +30,22 @@ def build(node: dict[str, Any], start: int, end: int) -> list[dict[str, Any]]:
         i = bisect.bisect_right(ut, s) - 1
         j = bisect.bisect_left(ut, e)
         peak: dict[str, int] = {}
-        for rec in ulog[max(i, 0):j]:
+        for rec in ulog[max(i, 0) : j]:
             for alias, c in rec[1].items():
                 peak[alias] = max(peak.get(alias, 0), c)
         if i < 0 and not ulog[:j]:
             peak = {}
         r = bisect.bisect_right(rt, e) - 1
         rep = rlog[r] if r >= 0 else None
-        rows.append({"start": iso(s), "end": iso(e), "actual": peak,
-                     "reported": rep[1] if rep and rep[1] is not None else None,
-                     "status": rep[2] if rep else "NotReported"})
+        rows.append(
+            {
+                "start": iso(s),
+                "end": iso(e),
+                "actual": peak,
+                "reported": rep[1] if rep and rep[1] is not None else None,
+                "status": rep[2] if rep else "NotReported",
+            }
+        )
     return rows
 
 
@@ -66,7 +72,7 @@ def chart(rows: list[dict[str, Any]], width: int = 50) -> str:
     reps = [sum(r["reported"].values()) if r["reported"] else 0 for r in rows]
     top = max(totals + reps + [1])
     out = [f"License consumption (bar: actual peak, |: reported; full width = {top})"]
-    for r, t, p in zip(rows, totals, reps):
+    for r, t, p in zip(rows, totals, reps, strict=True):
         bar = list("█" * round(t * width / top)) + [" "] * (width - round(t * width / top))
         if r["reported"]:
             pos = min(width - 1, max(0, round(p * width / top) - 1))

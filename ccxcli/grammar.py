@@ -164,8 +164,7 @@ def resolve(root: Node, tokens: list[str]) -> tuple[Command, list[str]]:
             break
         where = f" after '{_path(seen)}'" if seen else ""
         raise UsageError(
-            f"Invalid command: unknown word '{tokens[i]}'{where}. "
-            f"Type '{_path(seen + ['?'])}' for what may follow."
+            f"Invalid command: unknown word '{tokens[i]}'{where}. Type '{_path(seen + ['?'])}' for what may follow."
         )
     if node.command is None:
         nxt = ", ".join(c.word for _, c in sorted(node.children.items()))
@@ -197,8 +196,9 @@ def bind(cmd: Command, rest: list[str]) -> dict[str, object]:
                         raise UsageError(f"Option {p.name} needs a value. Usage: {cmd.synopsis}")
                     val = rest[i]
                 if p.many:
-                    values.setdefault(key, [])
-                    values[key].append(val)  # type: ignore[union-attr]
+                    repeated = values.setdefault(key, [])
+                    assert isinstance(repeated, list)
+                    repeated.append(val)
                 else:
                     values[key] = val
             else:
@@ -227,9 +227,7 @@ def bind(cmd: Command, rest: list[str]) -> dict[str, object]:
             low = plain[j].lower()
             found = [c for c in p.choices if c == low] or [c for c in p.choices if c.startswith(low)]
             if len(found) != 1:
-                raise UsageError(
-                    f"Invalid value '{plain[j]}': expected one of {', '.join(p.choices)}."
-                )
+                raise UsageError(f"Invalid value '{plain[j]}': expected one of {', '.join(p.choices)}.")
             values[key] = found[0]
             j += 1
         elif p.many:
@@ -282,8 +280,7 @@ def suggest(root: Node, words: list[str], partial: str) -> list[tuple[str, str]]
         opt = next((p for p in cmd.params if p.kind == "opt" and p.name == rest[-1]), None)
         if opt is not None and opt.takes_value:
             return [(f"<{opt.metavar or 'value'}>", f"value for {opt.name}")]
-    plain = [t for k, t in enumerate(rest) if not t.startswith("--")
-             and not (k > 0 and _takes_value(cmd, rest[k - 1]))]
+    plain = [t for k, t in enumerate(rest) if not t.startswith("--") and not (k > 0 and _takes_value(cmd, rest[k - 1]))]
     positional = [p for p in cmd.params if p.kind != "opt"]
     j = 0
     for p in positional:

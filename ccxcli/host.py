@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -76,7 +77,11 @@ def run_host(rt: Runtime, words: list[str]) -> int:
     except KeyboardInterrupt:
         return 130
     except Exception as e:  # noqa: BLE001 - typer's usage errors: one line, exit 2
-        msg = getattr(e, "format_message", lambda: str(e))()
-        sys.stderr.write(one_line(str(msg)) + "\n")
-        return int(getattr(e, "exit_code", USAGE) or USAGE)
+        if hasattr(e, "format_message"):
+            sys.stderr.write(one_line(f"Usage error: {e.format_message()} (see 'ccx --help')") + "\n")
+            return USAGE
+        if os.environ.get("CCX_DEBUG"):
+            raise
+        sys.stderr.write(one_line(f"Internal error ({type(e).__name__}: {e}); set CCX_DEBUG=1 for details.") + "\n")
+        return 70
     return rc if isinstance(rc, int) else 0

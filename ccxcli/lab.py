@@ -78,8 +78,9 @@ class Lab:
                 self.data = load_json(self.path, "lab")
                 problem = first_problem(self.data, LAB)
                 if problem:
-                    raise StoreError(f"The lab file {self.path} is corrupt ({problem}); it was left untouched "
-                                     "for inspection.")
+                    raise StoreError(
+                        f"The lab file {self.path} is corrupt ({problem}); it was left untouched for inspection."
+                    )
                 self.clock = LabClock.from_dict(self.data["clock"])
             else:
                 self._create()
@@ -101,8 +102,9 @@ class Lab:
         self.data = {"schema": 1, "clock": self.clock.to_dict(), "created": self.clock.frozen}
         from ccxcli.ssm.db import Ssm
 
-        Ssm.create(self.home / "ssm" / DEFAULT_SSM, account="Demo Smart Account", demo=True,
-                   now=self.clock.frozen).close()
+        Ssm.create(
+            self.home / "ssm" / DEFAULT_SSM, account="Demo Smart Account", demo=True, now=self.clock.frozen
+        ).close()
         self.add_node(DEFAULT_NODE)
         self.commit()
         self.created = True
@@ -154,8 +156,9 @@ class Lab:
 
             problem = first_problem(node)
             if problem:
-                raise StoreError(f"The node '{name}' state file {path} is corrupt ({problem}); "
-                                 "it was left untouched for inspection.")
+                raise StoreError(
+                    f"The node '{name}' state file {path} is corrupt ({problem}); it was left untouched for inspection."
+                )
             self._nodes[name] = node
             self._snap[name] = _dump(node)
         return self._nodes[name]

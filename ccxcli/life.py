@@ -65,8 +65,12 @@ def _process(link: LabLink, node: dict[str, Any], t: int, kind: str, target: int
         if skipped:
             t += skipped * period
             link.renew(node, t, what)
-            engine.log(node, t, f"{skipped} further automatic {'authorization' if what == 'auth' else 'registration'} "
-                       "renewals succeeded")
+            engine.log(
+                node,
+                t,
+                f"{skipped} further automatic {'authorization' if what == 'auth' else 'registration'} "
+                "renewals succeeded",
+            )
         apply(node, t, True)
     else:
         engine.apply_timer(node, t, kind)

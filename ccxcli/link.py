@@ -46,8 +46,10 @@ class LabLink:
             if host in (h.lower() for h in self.lab.ssm(name).names()):
                 return name
         names = "; ".join(f"{n}: {', '.join(self.lab.ssm(n).names())}" for n in on_prem) or "no on-prem SSM in this lab"
-        raise CommError(f"Communication with SSM On-Prem failed: certificate name mismatch, '{host}' is not the "
-                        f"common name or a subject alternative name of the SSM certificate ({names}).")
+        raise CommError(
+            f"Communication with SSM On-Prem failed: certificate name mismatch, '{host}' is not the "
+            f"common name or a subject alternative name of the SSM certificate ({names})."
+        )
 
     def _registered(self, node: dict[str, Any]) -> Any:
         if not node["network"]:
@@ -63,8 +65,12 @@ class LabLink:
         from ccxcli.ssm import smart
 
         name = self.target(node)
-        hello = {"uuid": node["uuid"], "sn": node["sn"], "license_type": node["license_type"],
-                 "hostname": node["hostname"] if node["send_hostname"] else ""}
+        hello = {
+            "uuid": node["uuid"],
+            "sn": node["sn"],
+            "license_type": node["license_type"],
+            "hostname": node["hostname"] if node["send_hostname"] else "",
+        }
         info = smart.register(self.lab.ssm(name), token, hello, now, force)
         info["ssm"] = name
         return info

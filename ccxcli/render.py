@@ -49,10 +49,12 @@ def status(doc: dict[str, Any], short: bool = False) -> list[str]:
     if reg["status"] == "REGISTERED_SLR":
         out.append(f"  Initial Registration: SUCCEEDED on {_d(reg['initial'])}")
     elif reg["last_renewal_attempt"]:
-        out += [f"  Initial Registration: SUCCEEDED on {_d(reg['initial'])}",
-                f"  Last Renewal Attempt: {_ok(reg['last_renewal_ok'])} on {_d(reg['last_renewal_attempt'])}",
-                f"  Next Renewal Attempt: {_d(reg['next_renewal'])}",
-                f"  Registration Expires: {_d(reg['expires'])}"]
+        out += [
+            f"  Initial Registration: SUCCEEDED on {_d(reg['initial'])}",
+            f"  Last Renewal Attempt: {_ok(reg['last_renewal_ok'])} on {_d(reg['last_renewal_attempt'])}",
+            f"  Next Renewal Attempt: {_d(reg['next_renewal'])}",
+            f"  Registration Expires: {_d(reg['expires'])}",
+        ]
     out += ["", "License Authorization:"]
     a = auth["status"]
     if a in ("EVAL_MODE", "EVAL_EXPIRED"):
@@ -62,10 +64,11 @@ def status(doc: dict[str, Any], short: bool = False) -> list[str]:
         out.append(f"  Status: {AUTH_TEXT[a]} on {_d(auth['since'])}")
     else:
         out.append(f"  Status: {AUTH_TEXT[a]} on {_d(auth['since'])}")
-        out += [f"  Last Communication Attempt: {_ok(auth['last_communication_ok'])} on "
-                f"{_d(auth['last_communication'])}",
-                f"  Next Communication Attempt: {_d(auth['next_communication'])}",
-                f"  Communication Deadline: {_d(auth['expires'])}"]
+        out += [
+            f"  Last Communication Attempt: {_ok(auth['last_communication_ok'])} on {_d(auth['last_communication'])}",
+            f"  Next Communication Attempt: {_d(auth['next_communication'])}",
+            f"  Communication Deadline: {_d(auth['expires'])}",
+        ]
     if comp["out_of_compliance_since"] or comp["consecutive_overage_reports"]:
         out += ["", "License Compliance:"]
         if comp["out_of_compliance_since"]:
@@ -77,22 +80,31 @@ def status(doc: dict[str, Any], short: bool = False) -> list[str]:
     if enf["active"] or enf["deadline"]:
         out += ["", "Enforcement:"]
         if enf["active"]:
-            out += [f"  Status: ENFORCEMENT MODE ({enf['reason']}) on {_d(enf['since'])}",
-                    "  Unified CM Synchronisation: BLOCKED"]
+            out += [
+                f"  Status: ENFORCEMENT MODE ({enf['reason']}) on {_d(enf['since'])}",
+                "  Unified CM Synchronisation: BLOCKED",
+            ]
         else:
             out.append(f"  Enforcement Deadline: {_d(enf['deadline'])}")
     if not short:
-        out += ["", "Evaluation Period:",
-                f"  Evaluation Mode: {'In Use' if ev['in_use'] else 'Not In Use'}",
-                f"  Evaluation Period Remaining: {span(ev['remaining_seconds'])}"]
+        out += [
+            "",
+            "Evaluation Period:",
+            f"  Evaluation Mode: {'In Use' if ev['in_use'] else 'Not In Use'}",
+            f"  Evaluation Period Remaining: {span(ev['remaining_seconds'])}",
+        ]
     return out
 
 
 def usage(doc: dict[str, Any]) -> list[str]:
     out = ["License Usage:"]
     for u in doc["usage"]:
-        out += [f"  {u['name']} ({u['alias']}):", f"    Description: {u['name']}", f"    Tag: {u['tag']}",
-                f"    Count: {u['count']}"]
+        out += [
+            f"  {u['name']} ({u['alias']}):",
+            f"    Description: {u['name']}",
+            f"    Tag: {u['tag']}",
+            f"    Count: {u['count']}",
+        ]
         if u["reported"] is not None:
             out.append(f"    Reported: {u['reported']}")
         if u["reserved"] is not None:
@@ -119,8 +131,12 @@ def _n(v: int | None) -> str:
 
 def reservation(doc: dict[str, Any]) -> list[str]:
     res = doc["reservation"]
-    out = [f"License Reservation is {'ENABLED' if res['enabled'] else 'DISABLED'}", "",
-           "Reservation:", f"  Status: {res['status']}"]
+    out = [
+        f"License Reservation is {'ENABLED' if res['enabled'] else 'DISABLED'}",
+        "",
+        "Reservation:",
+        f"  Status: {res['status']}",
+    ]
     if res["request_code"]:
         out.append(f"  Request Code: {res['request_code']}")
     if res["reserved"]:
@@ -148,5 +164,6 @@ def transport(doc: dict[str, Any]) -> list[str]:
 def alerts(doc: dict[str, Any]) -> list[str]:
     if not doc["alerts"]:
         return ["Alerts: none"]
-    return ["Alerts:"] + [f"  {_d(a['since'])}  {a['message']}{' - ' + a['detail'] if a['detail'] else ''}"
-                          for a in doc["alerts"]]
+    return ["Alerts:"] + [
+        f"  {_d(a['since'])}  {a['message']}{' - ' + a['detail'] if a['detail'] else ''}" for a in doc["alerts"]
+    ]

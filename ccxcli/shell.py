@@ -16,8 +16,8 @@ from prompt_toolkit.completion import CompleteEvent, Completer, Completion
 from prompt_toolkit.document import Document
 from prompt_toolkit.history import FileHistory, InMemoryHistory
 from prompt_toolkit.key_binding import KeyBindings
-from prompt_toolkit.utils import is_dumb_terminal
 from prompt_toolkit.output.vt100 import Vt100_Output
+from prompt_toolkit.utils import is_dumb_terminal
 
 from ccxcli import commands, grammar
 from ccxcli.dispatch import run_tokens
@@ -25,8 +25,10 @@ from ccxcli.errors import CcxError, one_line
 from ccxcli.runtime import Runtime
 
 PROMPT = "admin:"
-BANNER = ("Welcome to the ccxcli emulated UCCX node '{node}' (lab {home}).\n"
-          "Type ? or help for commands, exit to leave. Licensing here is simulated.\n")
+BANNER = (
+    "Welcome to the ccxcli emulated UCCX node '{node}' (lab {home}).\n"
+    "Type ? or help for commands, exit to leave. Licensing here is simulated.\n"
+)
 
 
 ERASE_LINE = "\x1b[K"
@@ -86,8 +88,7 @@ def _bindings() -> KeyBindings:
         out = help_text(text)
 
         def show() -> None:
-            print(f"{PROMPT}{text}?")
-            print(out)
+            sys.stdout.write(f"{PROMPT}{text}?\n{out}\n")
 
         run_in_terminal(show)
 
@@ -162,17 +163,21 @@ def run_shell(rt: Runtime) -> int:
     ctx = Ctx(rt)
     try:
         node_dir = ctx.lab.node_dir(rt.node)
-        ctx.node  # fail now, not at the first command, if the node is missing or corrupt
+        _ = ctx.node  # fail now, not at the first command, if the node is missing or corrupt
         history = FileHistory(str(node_dir / "history"))
     except CcxError as e:
         rt.err.write(one_line(e.message) + "\n")
         return e.exit_code
     finally:
         ctx.close()
-    session: PromptSession[str] = PromptSession(history=history, completer=CcxCompleter(),
-                                                output=None if is_dumb_terminal() else VosOutput.from_pty(sys.stdout),
-                                                key_bindings=_bindings(), complete_while_typing=False,
-                                                enable_history_search=False)
+    session: PromptSession[str] = PromptSession(
+        history=history,
+        completer=CcxCompleter(),
+        output=None if is_dumb_terminal() else VosOutput.from_pty(sys.stdout),
+        key_bindings=_bindings(),
+        complete_while_typing=False,
+        enable_history_search=False,
+    )
 
     def ask(question: str, secret: bool = False) -> str | None:
         *lines, last = question.split("\n")

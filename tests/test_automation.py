@@ -28,8 +28,9 @@ BIN = Path(sys.executable).parent
 class VosClient:
     def __init__(self, home: Path, term: str = "dumb", init: tuple[str, ...] = ("set cli pagination off",)) -> None:
         env = dict(os.environ, CCX_HOME=str(home), TERM=term, PROMPT_TOOLKIT_NO_CPR="1")
-        self.child = pexpect.spawn(sys.executable, ["-m", "ccxcli", "shell"], env=env, encoding="utf-8",
-                                   timeout=30, dimensions=(24, 200))
+        self.child = pexpect.spawn(
+            sys.executable, ["-m", "ccxcli", "shell"], env=env, encoding="utf-8", timeout=30, dimensions=(24, 200)
+        )
         self.child.expect(PROMPT)
         for cmd in init:
             self.execute(cmd)
@@ -57,8 +58,13 @@ class VosClient:
 
 
 def ssm(home: Path, *args: str) -> str:
-    r = subprocess.run([sys.executable, "-c", "import sys; from ccxcli.ssm.cli import main; sys.exit(main())", *args],
-                       env=dict(os.environ, CCX_HOME=str(home)), capture_output=True, text=True, timeout=60)
+    r = subprocess.run(
+        [sys.executable, "-c", "import sys; from ccxcli.ssm.cli import main; sys.exit(main())", *args],
+        env=dict(os.environ, CCX_HOME=str(home)),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert r.returncode == 0, r.stderr
     return r.stdout.strip()
 
@@ -67,8 +73,9 @@ def ssm(home: Path, *args: str) -> str:
 def test_prompt_matches_unicon_pattern(tmp_path: Path, term: str) -> None:
     c = VosClient(tmp_path / "lab", term=term, init=())
     try:
-        assert re.fullmatch(r"UDI: PID:UCCX,SN:[0-9a-f]{5},UUID:[0-9a-f]{32}",
-                            c.execute("show license UDI").splitlines()[-1])
+        assert re.fullmatch(
+            r"UDI: PID:UCCX,SN:[0-9a-f]{5},UUID:[0-9a-f]{32}", c.execute("show license UDI").splitlines()[-1]
+        )
     finally:
         c.close()
 
@@ -84,8 +91,19 @@ def test_registration_and_full_slr_flow_like_unicon(tmp_path: Path) -> None:
         c.execute("sim network down")
         c.execute("license smart reservation enable")
         req = re.search(r"CB-ZUCCX:\S+", c.execute("license smart reservation request specific")).group(0)  # type: ignore[union-attr]
-        auth = ssm(home, "reservation", "authorize", "--va", "DEFAULT", "--request", req,
-                   "--license", "flex-standard=20", "--license", "flex-premium=5")
+        auth = ssm(
+            home,
+            "reservation",
+            "authorize",
+            "--va",
+            "DEFAULT",
+            "--request",
+            req,
+            "--license",
+            "flex-standard=20",
+            "--license",
+            "flex-premium=5",
+        )
         assert "installed" in c.execute(f'license smart reservation install "{auth}"')
         assert "REGISTERED - SPECIFIC LICENSE RESERVATION" in c.execute("show license all")
         sn = re.search(r"SN:([0-9a-f]{5})", c.execute("show license UDI")).group(1)  # type: ignore[union-attr]
@@ -93,8 +111,9 @@ def test_registration_and_full_slr_flow_like_unicon(tmp_path: Path) -> None:
         conf = c.execute(f'license smart reservation install "{upd}"').splitlines()[-1]
         assert re.fullmatch(r"[0-9a-f]{8}", conf)
         ssm(home, "reservation", "confirm", sn, conf)
-        ret = re.search(r"[0-9A-Za-z]{6}(?:-[0-9A-Za-z]{1,6}){5,}",
-                        c.execute("license smart reservation return")).group(0)  # type: ignore[union-attr]
+        ret = re.search(
+            r"[0-9A-Za-z]{6}(?:-[0-9A-Za-z]{1,6}){5,}", c.execute("license smart reservation return")
+        ).group(0)  # type: ignore[union-attr]
         ssm(home, "reservation", "return", ret)
         c.execute("license smart reservation disable")
         assert "License Reservation is DISABLED" in c.execute("show license reservation")
@@ -116,8 +135,14 @@ def test_with_unicon(tmp_path: Path) -> None:
     from unicon import Connection
 
     os.environ["CCX_HOME"] = str(tmp_path / "lab")
-    dev = Connection(hostname="uccx", start=[f"env TERM=dumb {sys.executable} -m ccxcli shell"], os="vos",
-                     learn_hostname=False, log_stdout=False, connection_timeout=30)
+    dev = Connection(
+        hostname="uccx",
+        start=[f"env TERM=dumb {sys.executable} -m ccxcli shell"],
+        os="vos",
+        learn_hostname=False,
+        log_stdout=False,
+        connection_timeout=30,
+    )
     dev.connect()
     try:
         assert re.search(r"UDI: PID:UCCX,SN:[0-9a-f]{5}", dev.execute("show license UDI"))

@@ -104,13 +104,19 @@ def test_completion_scripts(lab) -> None:  # type: ignore[no-untyped-def]
     assert lab.ccx("completion", "tcsh").code == 2
 
 
-@pytest.mark.parametrize("argv", [["sim", "agent", "login", "nobody"], ["sim", "ports", "ivr", "-3"],
-                                  ["appadmin", "license", "consumption", "--from", "never"],
-                                  ["license", "smart", "reservation", "install", "garbage"],
-                                  ["license", "smart", "reservation", "install-file", "/nonexistent"],
-                                  ["sim", "ssm", "trust", "/nonexistent"],
-                                  ["license", "smart", "transport", "proxy", "h", "99999"],
-                                  ["license", "smart", "transport", "gateway", "http://x/y"]])
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["sim", "agent", "login", "nobody"],
+        ["sim", "ports", "ivr", "-3"],
+        ["appadmin", "license", "consumption", "--from", "never"],
+        ["license", "smart", "reservation", "install", "garbage"],
+        ["license", "smart", "reservation", "install-file", "/nonexistent"],
+        ["sim", "ssm", "trust", "/nonexistent"],
+        ["license", "smart", "transport", "proxy", "h", "99999"],
+        ["license", "smart", "transport", "gateway", "http://x/y"],
+    ],
+)
 def test_bad_input_changes_nothing(lab, argv: list[str]) -> None:  # type: ignore[no-untyped-def]
     lab.ok("show", "license", "UDI")
     before = lab.snapshot()

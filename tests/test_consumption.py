@@ -9,25 +9,35 @@ from ccxcli.core.consumption import allocate, deficit, is_premium
 ENT = {"flex-standard": 40, "flex-premium": 10}
 
 
-@pytest.mark.parametrize(("std", "prem", "fits"), [
-    (0, 10, True), (0, 11, False),          # at most 10 premium
-    (50, 0, True), (51, 0, False),          # 50 standard if no premium
-    (45, 5, True), (46, 5, False),          # 5 premium -> 45 standard
-    (40, 10, True), (41, 10, False),        # total 50
-])
+@pytest.mark.parametrize(
+    ("std", "prem", "fits"),
+    [
+        (0, 10, True),
+        (0, 11, False),  # at most 10 premium
+        (50, 0, True),
+        (51, 0, False),  # 50 standard if no premium
+        (45, 5, True),
+        (46, 5, False),  # 5 premium -> 45 standard
+        (40, 10, True),
+        (41, 10, False),  # total 50
+    ],
+)
 def test_flex_rule_from_the_seed(std: int, prem: int, fits: bool) -> None:
     assert (not deficit({"flex-standard": std, "flex-premium": prem}, ENT)) is fits
 
 
-@pytest.mark.parametrize(("agent", "premium"), [
-    ({"skills": ["voice"]}, False),
-    ({"skills": ["voice", "outbound-preview"]}, False),
-    ({"skills": ["chat"]}, True),
-    ({"skills": ["email"]}, True),
-    ({"skills": ["outbound-predictive"]}, True),
-    ({"skills": ["outbound-progressive"]}, True),
-    ({"skills": ["voice"], "supervisor": True}, True),
-])
+@pytest.mark.parametrize(
+    ("agent", "premium"),
+    [
+        ({"skills": ["voice"]}, False),
+        ({"skills": ["voice", "outbound-preview"]}, False),
+        ({"skills": ["chat"]}, True),
+        ({"skills": ["email"]}, True),
+        ({"skills": ["outbound-predictive"]}, True),
+        ({"skills": ["outbound-progressive"]}, True),
+        ({"skills": ["voice"], "supervisor": True}, True),
+    ],
+)
 def test_premium_by_configured_skills(agent: dict, premium: bool) -> None:
     assert is_premium(agent) is premium
 
@@ -74,13 +84,16 @@ def test_license_control_not_applicable_to_nps(lab) -> None:  # type: ignore[no-
     assert r.code == 1 and "not applicable" in r.err
 
 
-@pytest.mark.parametrize(("ltype", "aliases"), [
-    ("perpetual-premium", {"premium-seat": 2, "outbound-port": 3, "server": 1}),
-    ("perpetual-enhanced", {"enhanced-seat": 2, "server": 1}),
-    ("ip-ivr", {"ivr-port": 4}),
-    ("hcs-flex", {"hcs-flex-standard": 1, "hcs-flex-premium": 1}),
-    ("nfr", {"lab-server": 1}),
-])
+@pytest.mark.parametrize(
+    ("ltype", "aliases"),
+    [
+        ("perpetual-premium", {"premium-seat": 2, "outbound-port": 3, "server": 1}),
+        ("perpetual-enhanced", {"enhanced-seat": 2, "server": 1}),
+        ("ip-ivr", {"ivr-port": 4}),
+        ("hcs-flex", {"hcs-flex-standard": 1, "hcs-flex-premium": 1}),
+        ("nfr", {"lab-server": 1}),
+    ],
+)
 def test_per_type_counting(lab, ltype: str, aliases: dict) -> None:  # type: ignore[no-untyped-def]
     lab.ok("appadmin", "license", "type", ltype)
     lab.ok("sim", "agent", "add", "a", "--skills", "chat")

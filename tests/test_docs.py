@@ -31,8 +31,9 @@ def test_every_group_has_help() -> None:
 @pytest.mark.parametrize("shell", completion.SHELLS)
 def test_completion_files_are_fresh(shell: str) -> None:
     path = ROOT / "completions" / f"ccx.{shell}"
-    assert path.read_text(encoding="utf-8") == completion.script(shell), \
+    assert path.read_text(encoding="utf-8") == completion.script(shell), (
         f"{path} is stale: run python -m ccxcli.completion"
+    )
 
 
 def test_readme_has_the_two_setup_commands() -> None:

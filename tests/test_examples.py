@@ -16,8 +16,13 @@ def test_airgap_example(tmp_path: Path) -> None:
     assert (bindir / "ccx").exists() or shutil.which("ccx"), "install the project (pip install -e .) first"
     env = dict(os.environ, PATH=f"{bindir}{os.pathsep}{os.environ.get('PATH', '')}")
     env.pop("CCX_HOME", None)
-    r = subprocess.run(["bash", str(ROOT / "examples" / "airgap-slr.sh"), str(tmp_path)], env=env,
-                       capture_output=True, text=True, timeout=120)
+    r = subprocess.run(
+        ["bash", str(ROOT / "examples" / "airgap-slr.sh"), str(tmp_path)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert r.returncode == 0, r.stdout + r.stderr
     assert "REGISTERED_SLR / AUTHORIZED_RESERVED" in r.stdout
     assert r.stdout.rstrip().endswith("done")

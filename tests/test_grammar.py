@@ -65,8 +65,11 @@ def test_options_choices_and_spelling_variants() -> None:
     name, args = parse("appadmin license control --agent-seats 5 --overage off")
     assert args == {"agent_seats": "5", "overage": "off"}
     assert parse("set cli pagination of")[1] == {"on|off": "off"}
-    for line in ("license smart reservation return-authorization C", "lic sm res return auth C",
-                 "license smart reservation return - authorization C"):
+    for line in (
+        "license smart reservation return-authorization C",
+        "lic sm res return auth C",
+        "license smart reservation return - authorization C",
+    ):
         name, args = parse(line)
         assert name.startswith("license smart reservation return") and args == {"code": "C"}
     with pytest.raises(UsageError, match="could be return, return-authorization"):

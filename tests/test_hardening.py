@@ -17,32 +17,75 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import Lab
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ccxcli.commands import COMMANDS
-from conftest import Lab
 
 STRESS = int(os.environ.get("CCX_STRESS", "1"))
 ALLOWED_EXITS = {0, 1, 2, 3, 4}
 
 
 def ccx_proc(home: Path, *argv: str, **kw: Any) -> subprocess.Popen[str]:
-    return subprocess.Popen([sys.executable, "-m", "ccxcli", "--home", str(home), *argv], text=True,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, **kw)
+    return subprocess.Popen(
+        [sys.executable, "-m", "ccxcli", "--home", str(home), *argv],
+        text=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        **kw,
+    )
 
 
 def ssm_proc(home: Path, *argv: str) -> subprocess.Popen[str]:
-    return subprocess.Popen([sys.executable, "-c", "import sys; from ccxcli.ssm.cli import main; sys.exit(main())",
-                             "--home", str(home), *argv], text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys; from ccxcli.ssm.cli import main; sys.exit(main())",
+            "--home",
+            str(home),
+            *argv,
+        ],
+        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
 
 
 # --- fuzzing command lines --------------------------------------------------------------------
 
-WORDS = sorted({w for c in COMMANDS for w in c.words} | {p.name for c in COMMANDS for p in c.params if p.kind != "arg"}
-               | {ch for c in COMMANDS for p in c.params for ch in p.choices})
-VALUES = ["1", "0", "3", "15m", "1d", "uccx", "b", "x", "flex", "on", "off", "-", "?", "sh?", '"', "--count",
-          "--json", "--yes", "2027-01-01T00:00:00Z", "<specificPLR>", "CB-ZUCCX:00000-AAAA-00", "ü", "\x00", ""]
+WORDS = sorted(
+    {w for c in COMMANDS for w in c.words}
+    | {p.name for c in COMMANDS for p in c.params if p.kind != "arg"}
+    | {ch for c in COMMANDS for p in c.params for ch in p.choices}
+)
+VALUES = [
+    "1",
+    "0",
+    "3",
+    "15m",
+    "1d",
+    "uccx",
+    "b",
+    "x",
+    "flex",
+    "on",
+    "off",
+    "-",
+    "?",
+    "sh?",
+    '"',
+    "--count",
+    "--json",
+    "--yes",
+    "2027-01-01T00:00:00Z",
+    "<specificPLR>",
+    "CB-ZUCCX:00000-AAAA-00",
+    "ü",
+    "\x00",
+    "",
+]
 ANY = st.one_of(st.sampled_from(WORDS), st.sampled_from(VALUES), st.text(max_size=12))
 TOKENS = st.one_of(
     st.lists(ANY, min_size=1, max_size=7),
@@ -74,11 +117,11 @@ def test_fuzzed_command_lines(fuzz_lab: Lab, tokens: list[str]) -> None:
 def test_oversized_input_is_refused_quickly(lab: Lab) -> None:
     lab.ok("show", "license", "UDI")
     before = lab.snapshot()
-    huge = "license smart reservation install \"" + "A" * (10 * 1024 * 1024)
+    huge = 'license smart reservation install "' + "A" * (10 * 1024 * 1024)
     t = time.perf_counter()
     r = lab.ccx("run", "-", stdin=huge)  # a 10 MB line without end
     assert r.code == 2 and "too long" in r.err
-    r = lab.ccx("run", "-", stdin=huge + "\"\n")
+    r = lab.ccx("run", "-", stdin=huge + '"\n')
     assert r.code == 2 and "too long" in r.err
     r = lab.ccx("license", "smart", "reservation", "install", "-", stdin="<" * (10 * 1024 * 1024))
     assert r.code == 1 and "too large" in r.err
@@ -88,9 +131,11 @@ def test_oversized_input_is_refused_quickly(lab: Lab) -> None:
 
 # --- fuzzing state files -----------------------------------------------------------------------
 
-JSON = st.recursive(st.none() | st.booleans() | st.integers(-10**20, 10**20) | st.text(max_size=8),
-                    lambda kids: st.lists(kids, max_size=3) | st.dictionaries(st.text(max_size=6), kids, max_size=3),
-                    max_leaves=6)
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers(-(10**20), 10**20) | st.text(max_size=8),
+    lambda kids: st.lists(kids, max_size=3) | st.dictionaries(st.text(max_size=6), kids, max_size=3),
+    max_leaves=6,
+)
 
 
 def _paths(doc: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
@@ -139,8 +184,12 @@ def test_fuzzed_state_files(state_lab: tuple[Lab, bytes], data: st.DataObject) -
         content = json.dumps(doc).encode()
     path.write_bytes(content)
     try:
-        for argv in (["--json", "show", "license", "status"], ["sim", "agent", "add", "zz"], ["sim", "clock", "advance", "1d"],
-                     ["show", "license", "techsupport"]):
+        for argv in (
+            ["--json", "show", "license", "status"],
+            ["sim", "agent", "add", "zz"],
+            ["sim", "clock", "advance", "1d"],
+            ["show", "license", "techsupport"],
+        ):
             r = lab.ccx(*argv)
             assert r.code in ALLOWED_EXITS and "Internal error" not in r.err and "Traceback" not in r.err, (how, r)
             if r.code == 3:
@@ -151,6 +200,7 @@ def test_fuzzed_state_files(state_lab: tuple[Lab, bytes], data: st.DataObject) -
 
 
 # --- crash safety ---------------------------------------------------------------------------------
+
 
 def test_sigkill_during_writes_leaves_old_or_new_state(lab: Lab) -> None:
     lab.register()
@@ -181,6 +231,7 @@ def test_sigkill_during_writes_leaves_old_or_new_state(lab: Lab) -> None:
 
 # --- concurrency -------------------------------------------------------------------------------------
 
+
 def test_parallel_logins_lose_no_update(lab: Lab) -> None:
     lab.ok("show", "license", "UDI")
     n = 8
@@ -200,8 +251,12 @@ def test_parallel_logins_lose_no_update(lab: Lab) -> None:
 def test_parallel_ssm_operations_no_duplicate_reservation(lab: Lab) -> None:
     lab.ok("license", "smart", "reservation", "enable")
     req = lab.ok("--json", "license", "smart", "reservation", "request").json["request_code"]
-    procs = [ssm_proc(lab.home, "reservation", "authorize", "--va", "DEFAULT", "--request", req,
-                      "--license", "flex-standard=3") for _ in range(6)]
+    procs = [
+        ssm_proc(
+            lab.home, "reservation", "authorize", "--va", "DEFAULT", "--request", req, "--license", "flex-standard=3"
+        )
+        for _ in range(6)
+    ]
     procs += [ssm_proc(lab.home, "token", "create", "--va", "DEFAULT") for _ in range(6)]
     results = [(p.wait(timeout=120), *p.communicate()) for p in procs]
     auth = [r for r in results[:6] if r[0] == 0]
@@ -215,10 +270,18 @@ def test_parallel_ssm_operations_no_duplicate_reservation(lab: Lab) -> None:
 
 def test_a_killed_lock_holder_leaves_no_lock_behind(lab: Lab) -> None:
     lab.ok("show", "license", "UDI")
-    holder = subprocess.Popen([sys.executable, "-c", (
-        "import sys, time\nfrom pathlib import Path\nfrom ccxcli.lab import Lab\n"
-        f"lab = Lab(Path({str(lab.home)!r})).__enter__()\nprint('holding', flush=True)\ntime.sleep(60)")],
-        stdout=subprocess.PIPE, text=True)
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            (
+                "import sys, time\nfrom pathlib import Path\nfrom ccxcli.lab import Lab\n"
+                f"lab = Lab(Path({str(lab.home)!r})).__enter__()\nprint('holding', flush=True)\ntime.sleep(60)"
+            ),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     assert holder.stdout is not None and holder.stdout.readline().strip() == "holding"
     holder.send_signal(signal.SIGKILL)
     holder.wait()

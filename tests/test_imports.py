@@ -24,14 +24,18 @@ def loaded(home: Path, *argv: str) -> set[str]:
     r = subprocess.run([sys.executable, "-c", PROBE, str(home), *argv], capture_output=True, text=True, timeout=60)
     assert r.returncode == 0, r.stderr
     line = [x for x in r.stderr.splitlines() if x.startswith("MODULES ")][-1]
-    return set(json.loads(line[len("MODULES "):]))
+    return set(json.loads(line[len("MODULES ") :]))
 
 
 def test_one_shot_status_and_udi_load_no_heavy_module(tmp_path: Path) -> None:
     home = tmp_path / "lab"
     loaded(home, "show", "license", "UDI")  # the first command creates the lab (and the SSM key)
-    for argv in (["show", "license", "UDI"], ["show", "license", "status"], ["sim", "agent", "login", "--count", "3"],
-                 ["sim", "clock", "advance", "1d"]):
+    for argv in (
+        ["show", "license", "UDI"],
+        ["show", "license", "status"],
+        ["sim", "agent", "login", "--count", "3"],
+        ["sim", "clock", "advance", "1d"],
+    ):
         mods = loaded(home, *argv)
         assert not mods & set(HEAVY), (argv, mods & set(HEAVY))
 

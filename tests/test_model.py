@@ -13,11 +13,10 @@ import shutil
 import tempfile
 from pathlib import Path
 
+from conftest import Lab, Run
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
-
-from conftest import Lab, Run
 
 STRESS = int(os.environ.get("CCX_STRESS", "1"))
 NODES = ("uccx", "b")
@@ -114,8 +113,18 @@ class LabModel(RuleBasedStateMachine):
         r = self.ccx(node, "--json", *T, "request", "specific")
         if r.code == 0:
             req = r.json["request_code"]
-            a = self.ssm("reservation", "authorize", "--va", "DEFAULT", "--request", req,
-                         "--license", f"flex-standard={std}", "--license", f"flex-premium={prem}")
+            a = self.ssm(
+                "reservation",
+                "authorize",
+                "--va",
+                "DEFAULT",
+                "--request",
+                req,
+                "--license",
+                f"flex-standard={std}",
+                "--license",
+                f"flex-premium={prem}",
+            )
             if a.code == 0:
                 self.codes[node].append(a.out.strip())
 
@@ -187,6 +196,10 @@ class LabModel(RuleBasedStateMachine):
                 assert re.fullmatch(r"CB-ZUCCX:[0-9a-f]{5}-\S+-[0-9a-f]{2}", s["reservation"]["request_code"])
 
 
-LabModel.TestCase.settings = settings(max_examples=6 * STRESS, stateful_step_count=25, deadline=None,
-                                      suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+LabModel.TestCase.settings = settings(
+    max_examples=6 * STRESS,
+    stateful_step_count=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+)
 test_lab_model = LabModel.TestCase

@@ -35,8 +35,9 @@ def test_help_text_rows() -> None:
 
 def spawn(home: Path) -> pexpect.spawn:
     env = dict(os.environ, PROMPT_TOOLKIT_NO_CPR="1", TERM="xterm", CCX_HOME=str(home))
-    child = pexpect.spawn(sys.executable, ["-m", "ccxcli", "shell"], env=env, encoding="utf-8", timeout=20,
-                          dimensions=(24, 120))
+    child = pexpect.spawn(
+        sys.executable, ["-m", "ccxcli", "shell"], env=env, encoding="utf-8", timeout=20, dimensions=(24, 120)
+    )
     return child
 
 

@@ -25,8 +25,19 @@ def request(lab, node: str | None = None) -> str:  # type: ignore[no-untyped-def
 
 
 def authorize(lab, req: str, std: int = 20, prem: int = 5, ssm: list[str] | None = None) -> str:  # type: ignore[no-untyped-def]
-    return lab.ssm_ok(*(ssm or []), "reservation", "authorize", "--va", "DEFAULT", "--request", req,
-                      "--license", f"flex-standard={std}", "--license", f"flex-premium={prem}").out.strip()
+    return lab.ssm_ok(
+        *(ssm or []),
+        "reservation",
+        "authorize",
+        "--va",
+        "DEFAULT",
+        "--request",
+        req,
+        "--license",
+        f"flex-standard={std}",
+        "--license",
+        f"flex-premium={prem}",
+    ).out.strip()
 
 
 def installed(lab) -> tuple[str, str]:  # type: ignore[no-untyped-def]
@@ -75,7 +86,9 @@ def test_full_flow_and_outputs(lab) -> None:  # type: ignore[no-untyped-def]
     # updates print the confirmation code; the SSM waits for it
     lab.ok("sim", "agent", "login", "--count", "25")  # standard agents may use the unused premium
     assert lab.ccx("sim", "agent", "login", "--count", "1").code == 1
-    new = lab.ssm_ok("reservation", "update", sn, "--license", "flex-standard=30", "--license", "flex-premium=5").out.strip()
+    new = lab.ssm_ok(
+        "reservation", "update", sn, "--license", "flex-standard=30", "--license", "flex-premium=5"
+    ).out.strip()
     assert "Authorization Pending" in lab.ssm_ok("alerts").out
     conf = lab.ok(*T, "install", new).out.strip()
     assert re.fullmatch(r"[0-9a-f]{8}", conf)
@@ -153,12 +166,25 @@ def test_install_without_request_and_typos_in_the_request(lab) -> None:  # type:
     refused(lab, ["--node", "b", *T, "install", code_b], "No reservation request is pending")
     req = request(lab)
     typo = req[:15] + ("A" if req[15] != "A" else "B") + req[16:]
-    refused(lab, ["reservation", "authorize", "--va", "DEFAULT", "--request", typo, "--license", "flex-standard=1"],
-            "typing error", ssm=True)
-    refused(lab, ["reservation", "authorize", "--va", "DEFAULT", "--request", req, "--license", "flex-standard=999"],
-            "available", ssm=True)
-    refused(lab, ["reservation", "authorize", "--va", "DEFAULT", "--request", req, "--license", "nope=1"],
-            "Unknown license", ssm=True, code=2)
+    refused(
+        lab,
+        ["reservation", "authorize", "--va", "DEFAULT", "--request", typo, "--license", "flex-standard=1"],
+        "typing error",
+        ssm=True,
+    )
+    refused(
+        lab,
+        ["reservation", "authorize", "--va", "DEFAULT", "--request", req, "--license", "flex-standard=999"],
+        "available",
+        ssm=True,
+    )
+    refused(
+        lab,
+        ["reservation", "authorize", "--va", "DEFAULT", "--request", req, "--license", "nope=1"],
+        "Unknown license",
+        ssm=True,
+        code=2,
+    )
 
 
 def test_state_rules(lab) -> None:  # type: ignore[no-untyped-def]
@@ -169,8 +195,9 @@ def test_state_rules(lab) -> None:  # type: ignore[no-untyped-def]
     refused(lab, [*T, "enable"], "only while unregistered")
 
 
-@pytest.mark.parametrize("spelling", [["return-authorization"], ["return", "authorization"],
-                                      ["return", "-", "authorization"]])
+@pytest.mark.parametrize(
+    "spelling", [["return-authorization"], ["return", "authorization"], ["return", "-", "authorization"]]
+)
 def test_return_authorization_for_a_code_never_installed(lab, spelling: list[str]) -> None:  # type: ignore[no-untyped-def]
     code = authorize(lab, request(lab))
     ret = lab.ok("--json", *T, *spelling, code).json["return_code"]
@@ -193,15 +220,32 @@ def test_return_authorization_after_cancel_and_instance_remove(lab) -> None:  # 
 def test_install_file_and_code_from_stdin(lab, tmp_path) -> None:  # type: ignore[no-untyped-def]
     req = request(lab)
     out = tmp_path / "auth.xml"
-    lab.ssm_ok("reservation", "authorize", "--va", "DEFAULT", "--request", "-", "--license", "flex-standard=2",
-               "--out", str(out), stdin=req)
+    lab.ssm_ok(
+        "reservation",
+        "authorize",
+        "--va",
+        "DEFAULT",
+        "--request",
+        "-",
+        "--license",
+        "flex-standard=2",
+        "--out",
+        str(out),
+        stdin=req,
+    )
     lab.ok(*T, "install-file", str(out))
     assert lab.status()["reservation"]["reserved"] == {"flex-standard": 2}
 
 
-@pytest.mark.parametrize("code", ["<!DOCTYPE x [<!ENTITY a 'b'>]><specificPLR/>", "<specificPLR>&a;</specificPLR>",
-                                  "x" * 70000, "<specificPLR><authorizationCode><x></authorizationCode>"
-                                  "<signature>AA==</signature><udi>u</udi></specificPLR>"])
+@pytest.mark.parametrize(
+    "code",
+    [
+        "<!DOCTYPE x [<!ENTITY a 'b'>]><specificPLR/>",
+        "<specificPLR>&a;</specificPLR>",
+        "x" * 70000,
+        "<specificPLR><authorizationCode><x></authorizationCode><signature>AA==</signature><udi>u</udi></specificPLR>",
+    ],
+)
 def test_hostile_codes(lab, code: str) -> None:  # type: ignore[no-untyped-def]
     request(lab)
     refused(lab, [*T, "install", code], "Authorization Code")
@@ -218,8 +262,14 @@ def _node_with_request() -> tuple[dict[str, Any], str]:
     key, pub = codes.new_reservation_key()
     req = codes.make_request(node["sn"], node["uuid"], pub, b"\x01" * 8)
     R.request(node, 1_800_000_000, req, (b"\x01" * 8).hex(), key)
-    code = codes.make_authorization(KEY_PRIV, (b"\x01" * 8).hex(), 1_800_000_000_000,
-                                    {"flex-standard": 20, "flex-premium": 5}, node["sn"], node["uuid"])
+    code = codes.make_authorization(
+        KEY_PRIV,
+        (b"\x01" * 8).hex(),
+        1_800_000_000_000,
+        {"flex-standard": 20, "flex-premium": 5},
+        node["sn"],
+        node["uuid"],
+    )
     return node, code
 
 
@@ -247,9 +297,14 @@ def test_no_mutated_authorization_code_is_accepted(data: st.DataObject) -> None:
     kind = data.draw(st.sampled_from(["replace", "insert", "delete", "count", "udi", "piid", "timestamp", "tag"]))
     if kind in ("replace", "insert", "delete"):
         i = data.draw(st.integers(0, len(code) - 1))
-        ch = data.draw(st.characters(blacklist_categories=("Cs",), blacklist_characters=" \t\r\n\x0b\x0c\x1c\x1d\x1e\x1f\x85\xa0"))
-        mutated = {"replace": code[:i] + ch + code[i + 1:], "insert": code[:i] + ch + code[i:],
-                   "delete": code[:i] + code[i + 1:]}[kind]
+        ch = data.draw(
+            st.characters(blacklist_categories=("Cs",), blacklist_characters=" \t\r\n\x0b\x0c\x1c\x1d\x1e\x1f\x85\xa0")
+        )
+        mutated = {
+            "replace": code[:i] + ch + code[i + 1 :],
+            "insert": code[:i] + ch + code[i:],
+            "delete": code[:i] + code[i + 1 :],
+        }[kind]
     elif kind == "count":
         n = data.draw(st.integers(0, 999999).filter(lambda n: n != 20))
         mutated = code.replace("<count>20</count>", f"<count>{n}</count>")
@@ -258,7 +313,9 @@ def test_no_mutated_authorization_code_is_accepted(data: st.DataObject) -> None:
     elif kind == "piid":
         mutated = code.replace((b"\x01" * 8).hex(), data.draw(st.from_regex(r"[0-9a-f]{16}", fullmatch=True)))
     elif kind == "timestamp":
-        mutated = code.replace("1800000000000", str(data.draw(st.integers(1, 10**14).filter(lambda n: n != 1800000000000))))
+        mutated = code.replace(
+            "1800000000000", str(data.draw(st.integers(1, 10**14).filter(lambda n: n != 1800000000000)))
+        )
     else:
         mutated = code.replace("UCCX_Flex_Std_Agent", "UCCX_Flex_Prem_Agent", 1)
     if mutated.strip() == code:

@@ -52,15 +52,24 @@ def test_token_refusals_say_which(lab) -> None:  # type: ignore[no-untyped-def]
         r = lab.ccx("--node", "b", "license", "smart", "register", "idtoken", token)
         assert r.code == 1 and word.strip() in r.err, (word, r)
         assert lab.snapshot() == before
-    assert [t["state"] for t in lab.ssm_ok("--json", "token", "list").json["tokens"]] == \
-        ["used up", "revoked", "expired"]
+    assert [t["state"] for t in lab.ssm_ok("--json", "token", "list").json["tokens"]] == [
+        "used up",
+        "revoked",
+        "expired",
+    ]
 
 
 def test_on_prem_certificate_name_rule(lab) -> None:  # type: ignore[no-untyped-def]
     lab.ok("show", "license", "UDI")
     lab.ssm_ok("--ssm", "onprem", "init", "--on-prem", "--hostname", "ssm.example.com", "--san", "10.1.1.5", "--demo")
     tok = lab.ssm_ok("--ssm", "onprem", "token", "create", "--va", "DEFAULT").out.strip()
-    lab.ok("license", "smart", "transport", "gateway", "https://wrong.example.com/Transportgateway/services/DeviceRequestHandler")
+    lab.ok(
+        "license",
+        "smart",
+        "transport",
+        "gateway",
+        "https://wrong.example.com/Transportgateway/services/DeviceRequestHandler",
+    )
     before = lab.snapshot()
     r = lab.ccx("license", "smart", "register", "idtoken", tok)
     assert r.code == 4 and "certificate name" in r.err
@@ -93,8 +102,13 @@ def test_seed_scenario_1_end_to_end(lab) -> None:  # type: ignore[no-untyped-def
         lab.ok("sim", "clock", "advance", "15m")
         st = lab.status()
         seen.append((st["authorization"]["status"], st["compliance"]["consecutive_overage_reports"]))
-    assert seen == [("AUTHORIZED", 1), ("AUTHORIZED", 2), ("AUTHORIZED", 3), ("AUTHORIZED", 4),
-                    ("OUT_OF_COMPLIANCE", 5)]
+    assert seen == [
+        ("AUTHORIZED", 1),
+        ("AUTHORIZED", 2),
+        ("AUTHORIZED", 3),
+        ("AUTHORIZED", 4),
+        ("OUT_OF_COMPLIANCE", 5),
+    ]
     assert lab.status()["compliance"]["locked_usage"]["flex-standard"] == 130
     lab.ok("sim", "agent", "logout", "--all")
     lab.ok("sim", "clock", "advance", "1h")

@@ -54,11 +54,19 @@ def test_newer_schema_is_refused(lab) -> None:  # type: ignore[no-untyped-def]
 
 def test_lock_not_obtained_is_exit_3(tmp_path: Path) -> None:
     path = tmp_path / ".lock"
-    holder = subprocess.Popen([sys.executable, "-c", (
-        "import fcntl,os,sys,time\n"
-        f"fd=os.open({str(path)!r}, os.O_RDWR|os.O_CREAT)\n"
-        "fcntl.flock(fd, fcntl.LOCK_EX); print('locked', flush=True); time.sleep(30)")],
-        stdout=subprocess.PIPE, text=True)
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            (
+                "import fcntl,os,sys,time\n"
+                f"fd=os.open({str(path)!r}, os.O_RDWR|os.O_CREAT)\n"
+                "fcntl.flock(fd, fcntl.LOCK_EX); print('locked', flush=True); time.sleep(30)"
+            ),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
         with pytest.raises(StoreError, match="busy"):
@@ -72,8 +80,10 @@ def test_lock_not_obtained_is_exit_3(tmp_path: Path) -> None:
         pass
 
 
-@pytest.mark.parametrize(("text", "seconds"), [("15m", 900), ("8h", 28800), ("90d", 90 * 86400),
-                                               ("1y", 365 * 86400), ("1d12h", 129600), ("30s", 30)])
+@pytest.mark.parametrize(
+    ("text", "seconds"),
+    [("15m", 900), ("8h", 28800), ("90d", 90 * 86400), ("1y", 365 * 86400), ("1d12h", 129600), ("30s", 30)],
+)
 def test_durations(text: str, seconds: int) -> None:
     assert clock.parse_duration(text) == seconds
 
@@ -114,8 +124,13 @@ def test_realtime_follows_the_wall_clock_from_the_offset(lab) -> None:  # type: 
 
 def test_concurrent_one_shot_writers_lose_nothing(lab, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     lab.ok("show", "license", "UDI")
-    procs = [subprocess.Popen([sys.executable, "-m", "ccxcli", "--home", str(lab.home), "sim", "agent", "add",
-                               f"agent{i}"], stdout=subprocess.DEVNULL) for i in range(12)]
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "ccxcli", "--home", str(lab.home), "sim", "agent", "add", f"agent{i}"],
+            stdout=subprocess.DEVNULL,
+        )
+        for i in range(12)
+    ]
     assert all(p.wait(timeout=60) == 0 for p in procs)
     agents = lab.ok("--json", "sim", "agent", "list").json["agents"]
     assert sorted(a["id"] for a in agents) == sorted(f"agent{i}" for i in range(12))

@@ -34,15 +34,14 @@ ALERTS = {
     "reporting": "Entitlement Reporting failure: usage could not be reported to Cisco SSM",
     "ooc-enter": "System to enter in Out-of-Compliance: overage reported, OOC tolerance of 45 minutes not breached",
     "ooc-shortly": "System to enter Out-of-Compliance shortly: overage for more than 30 minutes; "
-                   "OOC at the next entitlement report",
+    "OOC at the next entitlement report",
     "ooc": "Out-of-Compliance: OOC tolerance limit of 45 minutes breached",
     "enforcement": "Enforcement Mode: system in enforcement mode",
     "agent-init": "Smart Agent Initialization failure",
 }
 
 
-def new_node(name: str, uuid_hex: str, now: int, license_type: str = "flex",
-             classic: bool = False) -> Node:
+def new_node(name: str, uuid_hex: str, now: int, license_type: str = "flex", classic: bool = False) -> Node:
     node: Node = {
         "name": name,
         "uuid": uuid_hex,
@@ -60,8 +59,15 @@ def new_node(name: str, uuid_hex: str, now: int, license_type: str = "flex",
         "reg": {"status": UNREGISTERED},
         "auth": {},
         "eval": {"used": 0, "since": None if classic else now, "expired": False},
-        "comp": {"count": 0, "ooc": False, "locked": None, "last_report": None, "outcome": None,
-                 "reported": None, "version": None},
+        "comp": {
+            "count": 0,
+            "ooc": False,
+            "locked": None,
+            "last_report": None,
+            "outcome": None,
+            "reported": None,
+            "version": None,
+        },
         "enforce": None,
         "peak": {},
         "slr": {"enabled": False, "seq": 0},
@@ -77,6 +83,7 @@ def new_node(name: str, uuid_hex: str, now: int, license_type: str = "flex",
 
 
 # --- events and alerts ------------------------------------------------------------
+
 
 def log(node: Node, t: int, text: str, severity: int = 5) -> None:
     ev = node["events"]
@@ -105,6 +112,7 @@ def format_event(node: Node, ev: list[Any]) -> str:
 
 
 # --- derived state -----------------------------------------------------------------
+
 
 def slr_installed(node: Node) -> bool:
     return bool(node["slr"].get("installed"))
@@ -142,8 +150,12 @@ def authorization_status(node: Node, now: int) -> str:
 
 
 def eval_should_run(node: Node) -> bool:
-    return (not node["classic"] and not node["eval"]["expired"] and not slr_installed(node)
-            and node["reg"]["status"] == UNREGISTERED)
+    return (
+        not node["classic"]
+        and not node["eval"]["expired"]
+        and not slr_installed(node)
+        and node["reg"]["status"] == UNREGISTERED
+    )
 
 
 def sync_eval(node: Node, t: int) -> None:
@@ -172,6 +184,7 @@ def leave_enforcement(node: Node, t: int, reason: str) -> None:
 
 
 # --- usage -------------------------------------------------------------------------
+
 
 def usage_changed(node: Node, t: int) -> None:
     """Record a new usage: it raises the interval's peak and enters the usage log."""
@@ -204,6 +217,7 @@ def to_report(node: Node) -> Counts:
 
 
 # --- timers ------------------------------------------------------------------------
+
 
 def next_due(node: Node, pool_changed: bool, cursor: int) -> tuple[int, str] | None:
     """The earliest pending event of the node at or after `cursor`: (time, kind), or None."""
@@ -288,8 +302,13 @@ def apply_report(node: Node, t: int, sent: Counts, outcome: dict[str, Any] | Non
         if comp["ooc"]:
             comp["locked"] = sent
         else:
-            log(node, t, f"Usage over entitlement ({comp['count']} of {T.OOC_REPORTS}): short "
-                + ", ".join(f"{a}={n}" for a, n in sorted(short.items())), 4)
+            log(
+                node,
+                t,
+                f"Usage over entitlement ({comp['count']} of {T.OOC_REPORTS}): short "
+                + ", ".join(f"{a}={n}" for a, n in sorted(short.items())),
+                4,
+            )
             raise_alert(node, t, "ooc-enter")
             if comp["count"] == T.OOC_REPORTS - 1:
                 raise_alert(node, t, "ooc-shortly")
@@ -298,8 +317,12 @@ def apply_report(node: Node, t: int, sent: Counts, outcome: dict[str, Any] | Non
                 clear_alert(node, t, "ooc-enter")
                 clear_alert(node, t, "ooc-shortly")
                 raise_alert(node, t, "ooc")
-                log(node, t, "Out of Compliance; usage locked at "
-                    + ", ".join(f"{a}={n}" for a, n in sorted(sent.items()) if n), 2)
+                log(
+                    node,
+                    t,
+                    "Out of Compliance; usage locked at " + ", ".join(f"{a}={n}" for a, n in sorted(sent.items()) if n),
+                    2,
+                )
     else:
         comp["outcome"] = "compliant"
         if comp["count"] and not comp["ooc"]:
@@ -358,27 +381,52 @@ def apply_id_renew(node: Node, t: int, ok: bool, manual: bool = False) -> None:
 
 def apply_register(node: Node, t: int, info: dict[str, Any]) -> None:
     """The node registered (info: smart_account, virtual_account, instance, ssm, export)."""
-    node["reg"] = {"status": REGISTERED, "initial": t, "renew_attempt": t, "renew_ok": True,
-                   "id_ok": t, "next_renew": t + T.ID_RENEW, "expires": t + T.ID_VALID, **info}
-    node["auth"] = {"attempt": t, "attempt_ok": True, "ok": t, "next": t + T.AUTH_RENEW,
-                    "expired": False}
-    node["comp"] = {"count": 0, "ooc": False, "locked": None, "last_report": t, "outcome": None,
-                    "reported": None, "version": None}
+    node["reg"] = {
+        "status": REGISTERED,
+        "initial": t,
+        "renew_attempt": t,
+        "renew_ok": True,
+        "id_ok": t,
+        "next_renew": t + T.ID_RENEW,
+        "expires": t + T.ID_VALID,
+        **info,
+    }
+    node["auth"] = {"attempt": t, "attempt_ok": True, "ok": t, "next": t + T.AUTH_RENEW, "expired": False}
+    node["comp"] = {
+        "count": 0,
+        "ooc": False,
+        "locked": None,
+        "last_report": t,
+        "outcome": None,
+        "reported": None,
+        "version": None,
+    }
     sync_eval(node, t)
     if node["eval"]["expired"]:
         node["eval"]["expired"] = False  # registering cures EVAL_EXPIRY; the used time stays
     leave_enforcement(node, t, "EVAL_EXPIRY")
     for key in ("renew-auth", "renew-id", "reporting", "ooc-enter", "ooc-shortly", "ooc"):
         clear_alert(node, t, key)
-    log(node, t, f"Registered with Cisco SSM: smart account {info.get('smart_account')}, "
-        f"virtual account {info.get('virtual_account')}")
+    log(
+        node,
+        t,
+        f"Registered with Cisco SSM: smart account {info.get('smart_account')}, "
+        f"virtual account {info.get('virtual_account')}",
+    )
 
 
 def apply_deregister(node: Node, t: int, reason: str = "Deregistered") -> None:
     node["reg"] = {"status": UNREGISTERED}
     node["auth"] = {}
-    node["comp"] = {"count": 0, "ooc": False, "locked": None, "last_report": None, "outcome": None,
-                    "reported": None, "version": None}
+    node["comp"] = {
+        "count": 0,
+        "ooc": False,
+        "locked": None,
+        "last_report": None,
+        "outcome": None,
+        "reported": None,
+        "version": None,
+    }
     if node["enforce"] is not None and node["enforce"]["reason"] in ("OOC_EXPIRY", "AUTH_EXPIRY"):
         leave_enforcement(node, t, node["enforce"]["reason"])
     for key in ("renew-auth", "renew-id", "reporting", "ooc-enter", "ooc-shortly", "ooc"):
@@ -388,11 +436,11 @@ def apply_deregister(node: Node, t: int, reason: str = "Deregistered") -> None:
         enforce(node, t, "EVAL_EXPIRY")
     sync_eval(node, t)
     _append(node["report_log"], [t, None, "Unregistered"])
-    log(node, t, f"{reason}; evaluation period resumes with "
-        f"{eval_remaining(node, t) // 86400} days left")
+    log(node, t, f"{reason}; evaluation period resumes with {eval_remaining(node, t) // 86400} days left")
 
 
 # --- rules checked before a change -------------------------------------------------------
+
 
 def check_sync(node: Node, what: str) -> None:
     """Enforcement blocks Unified CM synchronisation (agent add, modify, delete)."""
@@ -400,10 +448,15 @@ def check_sync(node: Node, what: str) -> None:
 
     if node["enforce"] is not None:
         reason = node["enforce"]["reason"]
-        cure = {"OOC_EXPIRY": "buy licenses", "AUTH_EXPIRY": "renew the authorization",
-                "EVAL_EXPIRY": "register the product"}[reason]
-        raise RuleError(f"Cannot {what}: the system is in Enforcement Mode ({reason}) and Unified CM "
-                        f"synchronisation is blocked; {cure} to leave it.")
+        cure = {
+            "OOC_EXPIRY": "buy licenses",
+            "AUTH_EXPIRY": "renew the authorization",
+            "EVAL_EXPIRY": "register the product",
+        }[reason]
+        raise RuleError(
+            f"Cannot {what}: the system is in Enforcement Mode ({reason}) and Unified CM "
+            f"synchronisation is blocked; {cure} to leave it."
+        )
 
 
 def check_admission(node: Node, proposed: Counts, what: str) -> None:
@@ -414,25 +467,30 @@ def check_admission(node: Node, proposed: Counts, what: str) -> None:
     if slr_installed(node):
         short = deficit(proposed, entitled_reserved(node))
         if short:
-            raise RuleError(f"Refused: {what} would exceed the reserved licenses ("
-                            + ", ".join(f"{a} short by {n}" for a, n in sorted(short.items()))
-                            + "); over-consumption is not allowed under Specific License Reservation.")
+            raise RuleError(
+                f"Refused: {what} would exceed the reserved licenses ("
+                + ", ".join(f"{a} short by {n}" for a, n in sorted(short.items()))
+                + "); over-consumption is not allowed under Specific License Reservation."
+            )
         return
     limits = control_limits(node)
     if limits:
         short = deficit(proposed, limits)
         if short:
-            raise RuleError(f"Refused by License Control: {what} would exceed the configured limit ("
-                            + ", ".join(f"{a} short by {n}" for a, n in sorted(short.items()))
-                            + "); raise the limit or allow overage.")
+            raise RuleError(
+                f"Refused by License Control: {what} would exceed the configured limit ("
+                + ", ".join(f"{a} short by {n}" for a, n in sorted(short.items()))
+                + "); raise the limit or allow overage."
+            )
 
 
 def set_license_type(node: Node, t: int, ltype: str) -> None:
     from ccxcli.errors import RuleError
 
     if registration_status(node) != UNREGISTERED or node["slr"]["enabled"]:
-        raise RuleError("The license type can be changed only while unregistered and without a reservation; "
-                        "deregister first.")
+        raise RuleError(
+            "The license type can be changed only while unregistered and without a reservation; deregister first."
+        )
     node["license_type"] = ltype
     node["peak"] = usage(node)
     usage_changed(node, t)

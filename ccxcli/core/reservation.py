@@ -51,8 +51,10 @@ def check_can_request(node: dict[str, Any]) -> None:
     if not slr["enabled"]:
         raise RuleError("License reservation is not enabled; run 'license smart reservation enable' first.")
     if slr.get("installed"):
-        raise RuleError("A reservation is already installed; to change it install an updated Authorization Code, "
-                        "or return it first.")
+        raise RuleError(
+            "A reservation is already installed; to change it install an updated Authorization Code, "
+            "or return it first."
+        )
 
 
 def request(node: dict[str, Any], t: int, code: str, piid: str, key_hex: str) -> None:
@@ -66,8 +68,10 @@ def request(node: dict[str, Any], t: int, code: str, piid: str, key_hex: str) ->
 def cancel(node: dict[str, Any], t: int) -> None:
     slr = node["slr"]
     if slr.get("installed"):
-        raise RuleError("An Authorization Code is already installed; a reservation can be cancelled only before "
-                        "installing. Use 'license smart reservation return'.")
+        raise RuleError(
+            "An Authorization Code is already installed; a reservation can be cancelled only before "
+            "installing. Use 'license smart reservation return'."
+        )
     req = slr.get("request")
     if not req:
         raise RuleError("There is no reservation request to cancel.")
@@ -92,15 +96,17 @@ def check_code_for_node(node: dict[str, Any], udi: str) -> None:
         raise RuleError(MISMATCH + " It was issued for another product instance (UDI " + udi[:80] + ").")
 
 
-def install(node: dict[str, Any], t: int, piid: str, timestamp: int, counts: dict[str, int],
-            udi: str, confirmation: str) -> str | None:
+def install(
+    node: dict[str, Any], t: int, piid: str, timestamp: int, counts: dict[str, int], udi: str, confirmation: str
+) -> str | None:
     """Install a verified authorization code; return the confirmation code for an update
     of an installed reservation, None for a first install."""
     slr = node["slr"]
     check_code_for_node(node, udi)
     if timestamp <= slr.get("last_ts", 0):
-        raise RuleError("This Authorization Code is older than one installed before (replayed code); "
-                        "generate a new one on the SSM.")
+        raise RuleError(
+            "This Authorization Code is older than one installed before (replayed code); generate a new one on the SSM."
+        )
     installed = slr.get("installed")
     if installed:
         if piid != installed["piid"]:
@@ -114,8 +120,10 @@ def install(node: dict[str, Any], t: int, piid: str, timestamp: int, counts: dic
     if not req:
         if not slr["enabled"]:
             raise RuleError("License reservation is not enabled; nothing to install.")
-        raise RuleError("No reservation request is pending; run 'license smart reservation request specific' "
-                        "and have the SSM authorize that code.")
+        raise RuleError(
+            "No reservation request is pending; run 'license smart reservation request specific' "
+            "and have the SSM authorize that code."
+        )
     if piid != req["piid"]:
         raise RuleError(MISMATCH)
     slr["installed"] = {"piid": piid, "key": req["key"], "counts": counts, "timestamp": timestamp, "at": t}

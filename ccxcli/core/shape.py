@@ -42,7 +42,7 @@ def _map(key: Check, val: Any, most: int = 100_000) -> Check:
 
 
 def _tuple(*cs: Any) -> Check:
-    return lambda v: isinstance(v, list) and len(v) == len(cs) and all(_ok(c, x) for c, x in zip(cs, v))
+    return lambda v: isinstance(v, list) and len(v) == len(cs) and all(_ok(c, x) for c, x in zip(cs, v, strict=True))
 
 
 COUNTS = _map(lambda k: k in ALIASES, _nat, 20)
@@ -51,33 +51,85 @@ STR = lambda v: isinstance(v, str)  # noqa: E731
 BOOL = lambda v: isinstance(v, bool)  # noqa: E731
 
 NODE: dict[str, Any] = {
-    "schema": _int, "name": STR, "uuid": _re(r"[0-9a-f]{32}"), "sn": _re(r"[0-9a-f]{5}"), "hostname": STR,
-    "created": _int, "?time": _int, "license_type": _one(*TYPES), "classic": BOOL, "network": BOOL,
+    "schema": _int,
+    "name": STR,
+    "uuid": _re(r"[0-9a-f]{32}"),
+    "sn": _re(r"[0-9a-f]{5}"),
+    "hostname": STR,
+    "created": _int,
+    "?time": _int,
+    "license_type": _one(*TYPES),
+    "classic": BOOL,
+    "network": BOOL,
     "send_hostname": BOOL,
     "agents": _map(STR, {"skills": _list(_one(*SKILLS), 10), "supervisor": BOOL, "in": BOOL}),
     "ports": {"inbound": _nat, "outbound": _nat, "ivr": _nat},
-    "control": {"overage": BOOL, "?agent_seats": _nat, "?premium_seats": _nat, "?standard_seats": _nat,
-                "?outbound_ports": _nat, "?ivr_ports": _nat},
-    "transport": {"mode": _one("direct", "proxy", "gateway", "ssm-satellite"), "?url": STR, "?host": STR,
-                  "?port": _nat, "?user": STR, "?password": STR},
-    "reg": {"status": _one("UNREGISTERED", "REGISTERED", "REGISTRATION_EXPIRED"), "?initial": _int,
-            "?renew_attempt": _int, "?renew_ok": BOOL, "?id_ok": _int, "?next_renew": _int, "?expires": _int,
-            "?smart_account": STR, "?virtual_account": STR, "?instance": _int, "?ssm": STR, "?export": BOOL,
-            "?certificate": STR},
+    "control": {
+        "overage": BOOL,
+        "?agent_seats": _nat,
+        "?premium_seats": _nat,
+        "?standard_seats": _nat,
+        "?outbound_ports": _nat,
+        "?ivr_ports": _nat,
+    },
+    "transport": {
+        "mode": _one("direct", "proxy", "gateway", "ssm-satellite"),
+        "?url": STR,
+        "?host": STR,
+        "?port": _nat,
+        "?user": STR,
+        "?password": STR,
+    },
+    "reg": {
+        "status": _one("UNREGISTERED", "REGISTERED", "REGISTRATION_EXPIRED"),
+        "?initial": _int,
+        "?renew_attempt": _int,
+        "?renew_ok": BOOL,
+        "?id_ok": _int,
+        "?next_renew": _int,
+        "?expires": _int,
+        "?smart_account": STR,
+        "?virtual_account": STR,
+        "?instance": _int,
+        "?ssm": STR,
+        "?export": BOOL,
+        "?certificate": STR,
+    },
     "auth": {"?attempt": _int, "?attempt_ok": BOOL, "?ok": _int, "?next": _int, "?expired": BOOL},
     "eval": {"used": _nat, "since": _opt(_int), "expired": BOOL},
-    "comp": {"count": _nat, "ooc": BOOL, "locked": _opt(COUNTS), "last_report": _opt(_int),
-             "outcome": _one(None, "failed", "over", "compliant"), "reported": _opt(COUNTS),
-             "version": _opt(_int), "?ooc_since": _opt(_int)},
+    "comp": {
+        "count": _nat,
+        "ooc": BOOL,
+        "locked": _opt(COUNTS),
+        "last_report": _opt(_int),
+        "outcome": _one(None, "failed", "over", "compliant"),
+        "reported": _opt(COUNTS),
+        "version": _opt(_int),
+        "?ooc_since": _opt(_int),
+    },
     "enforce": _opt({"reason": _one("OOC_EXPIRY", "AUTH_EXPIRY", "EVAL_EXPIRY"), "since": _int}),
     "peak": COUNTS,
-    "slr": {"enabled": BOOL, "seq": _nat, "?last_ts": _nat,
-            "?request": _opt({"code": STR, "piid": _re(r"[0-9a-f]{16}"), "key": _re(r"[0-9a-f]{64}"), "at": _int,
-                              "seq": _nat}),
-            "?installed": _opt({"piid": _re(r"[0-9a-f]{16}"), "key": _re(r"[0-9a-f]{64}"), "counts": COUNTS,
-                                "timestamp": _nat, "at": _int, "?updated": _int}),
-            "?spare_keys": _map(_re(r"[0-9a-f]{16}"), _re(r"[0-9a-f]{64}"), 100),
-            "?confirmation": _opt(STR), "?return_code": _opt(STR)},
+    "slr": {
+        "enabled": BOOL,
+        "seq": _nat,
+        "?last_ts": _nat,
+        "?request": _opt(
+            {"code": STR, "piid": _re(r"[0-9a-f]{16}"), "key": _re(r"[0-9a-f]{64}"), "at": _int, "seq": _nat}
+        ),
+        "?installed": _opt(
+            {
+                "piid": _re(r"[0-9a-f]{16}"),
+                "key": _re(r"[0-9a-f]{64}"),
+                "counts": COUNTS,
+                "timestamp": _nat,
+                "at": _int,
+                "?updated": _int,
+            }
+        ),
+        "?spare_keys": _map(_re(r"[0-9a-f]{16}"), _re(r"[0-9a-f]{64}"), 100),
+        "?confirmation": _opt(STR),
+        "?return_code": _opt(STR),
+    },
     "alerts": _map(STR, {"since": _int, "detail": STR}),
     "events": _list(_tuple(_int, _int, STR)),
     "usage_log": _list(_tuple(_int, COUNTS)),
@@ -92,13 +144,17 @@ def _ok(spec: Any, value: Any) -> bool:
         keys = {k.lstrip("?") for k in spec}
         if any(k not in keys for k in value):
             return False
-        return all((k.startswith("?") and k[1:] not in value) or (k.lstrip("?") in value and _ok(c, value[k.lstrip("?")]))
-                   for k, c in spec.items())
+        return all(
+            (k.startswith("?") and k[1:] not in value) or (k.lstrip("?") in value and _ok(c, value[k.lstrip("?")]))
+            for k, c in spec.items()
+        )
     return bool(spec(value))
 
 
 LAB: dict[str, Any] = {
-    "schema": _int, "created": _int, "clock": {"frozen": _int, "realtime": BOOL, "offset": _int},
+    "schema": _int,
+    "created": _int,
+    "clock": {"frozen": _int, "realtime": BOOL, "offset": _int},
     "?trusted": _list(STR, 100),
 }
 

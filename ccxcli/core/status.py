@@ -45,7 +45,9 @@ def build(node: dict[str, Any], now: int) -> dict[str, Any]:
         },
         "authorization": {
             "status": astatus,
-            "since": _t(comp.get("ooc_since") if comp["ooc"] else auth.get("ok") if registered else installed.get("at")),
+            "since": _t(
+                comp.get("ooc_since") if comp["ooc"] else auth.get("ok") if registered else installed.get("at")
+            ),
             "last_communication": _t(auth.get("attempt")) if registered else None,
             "last_communication_ok": auth.get("attempt_ok") if registered else None,
             "next_communication": _t(auth.get("next")) if registered else None,
@@ -83,8 +85,10 @@ def build(node: dict[str, Any], now: int) -> dict[str, Any]:
         "network": "up" if node["network"] else "down",
         "send_hostname": node["send_hostname"],
         "license_control": dict(node["control"]),
-        "alerts": [{"key": k, "since": iso(v["since"]), "message": engine.ALERTS[k], "detail": v["detail"]}
-                   for k, v in sorted(node["alerts"].items(), key=lambda kv: kv[1]["since"])],
+        "alerts": [
+            {"key": k, "since": iso(v["since"]), "message": engine.ALERTS[k], "detail": v["detail"]}
+            for k, v in sorted(node["alerts"].items(), key=lambda kv: kv[1]["since"])
+        ],
     }
     return doc
 
@@ -119,7 +123,7 @@ def usage_rows(node: dict[str, Any], now: int) -> list[dict[str, Any]]:
         entitled = dict(installed["counts"])
     elif (lim := control_limits(node)) is not None:
         entitled = lim
-    short = deficit(use, entitled) if installed else {}
+    short = deficit(use, installed["counts"]) if installed else {}
     astatus = engine.authorization_status(node, now)
     registered = node["reg"]["status"] in (engine.REGISTERED, engine.REGISTRATION_EXPIRED)
     rows = []
@@ -129,14 +133,22 @@ def usage_rows(node: dict[str, Any], now: int) -> list[dict[str, Any]]:
             status = "NotAuthorized" if alias in short else "Reserved"
         elif registered:
             status = {"OUT_OF_COMPLIANCE": "OutOfCompliance", "AUTH_EXPIRED": "AuthorizationExpired"}.get(
-                astatus, "InCompliance")
+                astatus, "InCompliance"
+            )
             if comp["count"] and not comp["ooc"]:
                 status = "Overage"
         else:
             status = "EvaluationExpired" if node["eval"]["expired"] else "Evaluation"
-        rows.append({"alias": alias, "name": lic.name, "tag": lic.tag, "count": use.get(alias, 0),
-                     "reported": reported.get(alias, 0) if registered else None,
-                     "entitled": entitled.get(alias) if entitled is not None else None,
-                     "reserved": installed["counts"].get(alias, 0) if installed else None,
-                     "status": status})
+        rows.append(
+            {
+                "alias": alias,
+                "name": lic.name,
+                "tag": lic.tag,
+                "count": use.get(alias, 0),
+                "reported": reported.get(alias, 0) if registered else None,
+                "entitled": entitled.get(alias) if entitled is not None else None,
+                "reserved": installed["counts"].get(alias, 0) if installed else None,
+                "status": status,
+            }
+        )
     return rows

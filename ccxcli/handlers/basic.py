@@ -25,7 +25,9 @@ def help_(ctx: Ctx, a: dict[str, Any]) -> Result:
 
 
 def _starts(words: tuple[str, ...], prefix: list[str]) -> bool:
-    return len(prefix) <= len(words) and all(w.lower().startswith(p.lower()) for w, p in zip(words, prefix))
+    return len(prefix) <= len(words) and all(
+        w.lower().startswith(p.lower()) for w, p in zip(words, prefix, strict=False)
+    )
 
 
 def exit_(ctx: Ctx, a: dict[str, Any]) -> Result:
@@ -89,9 +91,11 @@ def node_create(ctx: Ctx, a: dict[str, Any]) -> Result:
     if ltype not in TYPES:
         raise UsageError(f"Unknown license type '{ltype}'; use one of {', '.join(TYPES)}.")
     node = ctx.lab.add_node(a["name"], ltype, bool(a.get("classic")))
-    return Result(f"Node {node['name']} created (UDI SN {node['sn']}, license type {ltype}"
-                  f"{', Classic Licensing' if node['classic'] else ''}).", {"node": node["name"], "udi": {
-                      "pid": "UCCX", "sn": node["sn"], "uuid": node["uuid"]}})
+    return Result(
+        f"Node {node['name']} created (UDI SN {node['sn']}, license type {ltype}"
+        f"{', Classic Licensing' if node['classic'] else ''}).",
+        {"node": node["name"], "udi": {"pid": "UCCX", "sn": node["sn"], "uuid": node["uuid"]}},
+    )
 
 
 def node_list(ctx: Ctx, a: dict[str, Any]) -> Result:
@@ -100,11 +104,21 @@ def node_list(ctx: Ctx, a: dict[str, Any]) -> Result:
     rows = []
     for name in ctx.lab.node_names():
         n = ctx.lab.node(name)
-        rows.append({"name": name, "sn": n["sn"], "license_type": n["license_type"],
-                     "registration": registration_status(n), "authorization": authorization_status(n, ctx.now),
-                     "current": name == ctx.rt.node})
-    text = "\n".join(f"{'*' if r['current'] else ' '} {r['name']:<16} SN {r['sn']}  {r['license_type']:<18} "
-                     f"{r['registration']:<24} {r['authorization']}" for r in rows)
+        rows.append(
+            {
+                "name": name,
+                "sn": n["sn"],
+                "license_type": n["license_type"],
+                "registration": registration_status(n),
+                "authorization": authorization_status(n, ctx.now),
+                "current": name == ctx.rt.node,
+            }
+        )
+    text = "\n".join(
+        f"{'*' if r['current'] else ' '} {r['name']:<16} SN {r['sn']}  {r['license_type']:<18} "
+        f"{r['registration']:<24} {r['authorization']}"
+        for r in rows
+    )
     return Result(text, {"nodes": rows})
 
 
@@ -127,5 +141,7 @@ def network(ctx: Ctx, a: dict[str, Any]) -> Result:
     if node["network"] != up:
         node["network"] = up
         log(node, ctx.now, f"Network to Cisco SSM {'restored' if up else 'lost'}")
-    return Result(f"Network {'up' if up else 'down'}: node {node['name']} "
-                  f"{'can' if up else 'cannot'} reach its SSM.", {"network": "up" if up else "down"})
+    return Result(
+        f"Network {'up' if up else 'down'}: node {node['name']} {'can' if up else 'cannot'} reach its SSM.",
+        {"network": "up" if up else "down"},
+    )

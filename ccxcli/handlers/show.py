@@ -37,10 +37,21 @@ def reservation(ctx: Ctx, a: dict[str, Any]) -> Result:
 
 def _all_lines(doc: dict[str, Any]) -> list[str]:
     u = doc["udi"]
-    return (render.status(doc) + [""] + render.usage(doc) + [""] + render.reservation(doc) + [""]
-            + render.transport(doc) + ["", "Product Information:",
-                                       f"  UDI: PID:{u['pid']},SN:{u['sn']},UUID:{u['uuid']}",
-                                       f"  License Type: {doc['license_type_name']} ({doc['license_type']})"])
+    return (
+        render.status(doc)
+        + [""]
+        + render.usage(doc)
+        + [""]
+        + render.reservation(doc)
+        + [""]
+        + render.transport(doc)
+        + [
+            "",
+            "Product Information:",
+            f"  UDI: PID:{u['pid']},SN:{u['sn']},UUID:{u['uuid']}",
+            f"  License Type: {doc['license_type_name']} ({doc['license_type']})",
+        ]
+    )
 
 
 def all_(ctx: Ctx, a: dict[str, Any]) -> Result:

@@ -14,8 +14,10 @@ from ccxcli.runtime import Result
 
 def enable(ctx: Ctx, a: dict[str, Any]) -> Result:
     changed = R.enable(ctx.node, ctx.now)
-    return Result("License reservation is enabled." if changed else "License reservation is already enabled.",
-                  {"reservation": "ENABLED"})
+    return Result(
+        "License reservation is enabled." if changed else "License reservation is already enabled.",
+        {"reservation": "ENABLED"},
+    )
 
 
 def disable(ctx: Ctx, a: dict[str, Any]) -> Result:
@@ -65,8 +67,10 @@ def _install(ctx: Ctx, code: str) -> Result:
     conf = R.install(node, ctx.now, auth.piid, auth.timestamp, auth.counts, auth.udi, confirmation(auth))
     reserved = ", ".join(f"{k} {v}" for k, v in sorted(auth.counts.items()))
     if conf is None:
-        return Result(f"Reservation Authorization Code installed: {reserved}.",
-                      {"installed": True, "reserved": auth.counts, "registration": "REGISTERED_SLR"})
+        return Result(
+            f"Reservation Authorization Code installed: {reserved}.",
+            {"installed": True, "reserved": auth.counts, "registration": "REGISTERED_SLR"},
+        )
     return Result(conf, {"confirmation_code": conf, "reserved": auth.counts, "updated": True})
 
 
@@ -79,7 +83,7 @@ def _code_arg(text: str) -> str:
     if text == "-":
         import sys
 
-        return sys.stdin.read(R_MAX + 1)[:R_MAX + 1]
+        return sys.stdin.read(R_MAX + 1)[: R_MAX + 1]
     if text.startswith("@"):
         return _read_file(text[1:])
     return text

@@ -16,24 +16,35 @@ def register(ctx: Ctx, a: dict[str, Any]) -> Result:
     if node["classic"]:
         raise RuleError("This node uses Classic Licensing; run 'appadmin license migrate smart' first.")
     if node["slr"]["enabled"]:
-        raise RuleError("Specific License Reservation is enabled; disable it before registering "
-                        "('license smart reservation disable').")
+        raise RuleError(
+            "Specific License Reservation is enabled; disable it before registering "
+            "('license smart reservation disable')."
+        )
     if node["reg"]["status"] != engine.UNREGISTERED and not a["force"]:
-        raise RuleError("The product is already registered; use 'license smart register idtoken <token> force' "
-                        "to register again.")
+        raise RuleError(
+            "The product is already registered; use 'license smart register idtoken <token> force' to register again."
+        )
     info = ctx.link().register(node, a["token"], ctx.now, a["force"])
     info.pop("cert_text", None)
     engine.apply_register(node, ctx.now, info)
-    return Result(f"Registration succeeded: smart account {info['smart_account']}, virtual account "
-                  f"{info['virtual_account']}. Use 'show license status' to check the progress and result.",
-                  {"registration": "REGISTERED", "smart_account": info["smart_account"],
-                   "virtual_account": info["virtual_account"], "instance_id": info["instance"]})
+    return Result(
+        f"Registration succeeded: smart account {info['smart_account']}, virtual account "
+        f"{info['virtual_account']}. Use 'show license status' to check the progress and result.",
+        {
+            "registration": "REGISTERED",
+            "smart_account": info["smart_account"],
+            "virtual_account": info["virtual_account"],
+            "instance_id": info["instance"],
+        },
+    )
 
 
 def _registered(node: dict[str, Any], what: str) -> None:
     if engine.slr_installed(node):
-        raise RuleError(f"{what} is not allowed under Specific License Reservation; "
-                        "return the reservation first ('license smart reservation return').")
+        raise RuleError(
+            f"{what} is not allowed under Specific License Reservation; "
+            "return the reservation first ('license smart reservation return')."
+        )
     if node["reg"]["status"] == engine.UNREGISTERED:
         raise RuleError(f"{what} is not possible: the product is not registered.")
 
@@ -47,8 +58,10 @@ def deregister(ctx: Ctx, a: dict[str, Any]) -> Result:
     except CommError as e:
         note = f" Warning: {e.message} The instance is still listed on the SSM; remove it there."
     engine.apply_deregister(node, ctx.now)
-    return Result("Deregistered: all licenses released; the evaluation period resumes." + note,
-                  {"registration": "UNREGISTERED", "ssm_notified": not note})
+    return Result(
+        "Deregistered: all licenses released; the evaluation period resumes." + note,
+        {"registration": "UNREGISTERED", "ssm_notified": not note},
+    )
 
 
 def _renew(ctx: Ctx, what: str) -> Result:
@@ -63,7 +76,9 @@ def _renew(ctx: Ctx, what: str) -> Result:
         raise
     apply(node, ctx.now, True, manual=True)
     label = "Authorization" if what == "auth" else "Registration (ID certificate)"
-    return Result(f"{label} renewal succeeded.", {"renewed": what, "status": engine.authorization_status(node, ctx.now)})
+    return Result(
+        f"{label} renewal succeeded.", {"renewed": what, "status": engine.authorization_status(node, ctx.now)}
+    )
 
 
 def renew_auth(ctx: Ctx, a: dict[str, Any]) -> Result:
@@ -133,8 +148,12 @@ def factory_reset(ctx: Ctx, a: dict[str, Any]) -> Result:
     if node["eval"]["expired"]:
         engine.enforce(node, t, "EVAL_EXPIRY")
     engine.sync_eval(node, t)
-    engine.log(node, t, "Licensing factory reset: registration, reservation and settings cleared; "
-               "evaluation time and SLR sequence kept")
+    engine.log(
+        node,
+        t,
+        "Licensing factory reset: registration, reservation and settings cleared; "
+        "evaluation time and SLR sequence kept",
+    )
     note = "" if was == engine.UNREGISTERED else " The SSM was not told; remove the product instance there."
     return Result("Smart Licensing data cleared." + note, {"registration": "UNREGISTERED", "previous": was})
 

@@ -32,8 +32,10 @@ def _id(text: str) -> str:
 
 
 def _agent_text(aid: str, ag: dict[str, Any]) -> str:
-    return (f"{aid}: {'premium' if is_premium(ag) else 'standard'} ({', '.join(ag['skills'])}"
-            f"{', supervisor' if ag['supervisor'] else ''}), {'logged in' if ag['in'] else 'logged out'}")
+    return (
+        f"{aid}: {'premium' if is_premium(ag) else 'standard'} ({', '.join(ag['skills'])}"
+        f"{', supervisor' if ag['supervisor'] else ''}), {'logged in' if ag['in'] else 'logged out'}"
+    )
 
 
 def agent_add(ctx: Ctx, a: dict[str, Any]) -> Result:
@@ -104,8 +106,11 @@ def agent_login(ctx: Ctx, a: dict[str, Any]) -> Result:
         if not 1 <= count <= MAX_AGENTS:
             raise UsageError(f"--count must be between 1 and {MAX_AGENTS}.")
         premium = bool(a.get("premium"))
-        free = [aid for aid, ag in sorted(node["agents"].items())
-                if not ag["in"] and aid not in changes and is_premium(ag) == premium][:count]
+        free = [
+            aid
+            for aid, ag in sorted(node["agents"].items())
+            if not ag["in"] and aid not in changes and is_premium(ag) == premium
+        ][:count]
         for aid in free:
             changes[aid] = dict(node["agents"][aid], **{"in": True})
         missing = count - len(free)
@@ -126,8 +131,11 @@ def agent_login(ctx: Ctx, a: dict[str, Any]) -> Result:
         raise UsageError("Name the agents to log in, or give --count N.")
     _apply(ctx, changes, f"logging in {len(changes)} agent{'s' if len(changes) != 1 else ''}")
     use = usage(node)
-    return Result(f"{len(changes)} agent{'s' if len(changes) != 1 else ''} logged in; in use now: "
-                  + ", ".join(f"{k} {v}" for k, v in use.items()), {"logged_in": sorted(changes), "usage": use})
+    return Result(
+        f"{len(changes)} agent{'s' if len(changes) != 1 else ''} logged in; in use now: "
+        + ", ".join(f"{k} {v}" for k, v in use.items()),
+        {"logged_in": sorted(changes), "usage": use},
+    )
 
 
 def agent_logout(ctx: Ctx, a: dict[str, Any]) -> Result:
@@ -141,14 +149,17 @@ def agent_logout(ctx: Ctx, a: dict[str, Any]) -> Result:
     for aid in ids:
         node["agents"][aid]["in"] = False
     engine.usage_changed(node, ctx.now)
-    return Result(f"{len(ids)} agent{'s' if len(ids) != 1 else ''} logged out.", {"logged_out": sorted(ids),
-                                                                                   "usage": usage(node)})
+    return Result(
+        f"{len(ids)} agent{'s' if len(ids) != 1 else ''} logged out.", {"logged_out": sorted(ids), "usage": usage(node)}
+    )
 
 
 def agent_list(ctx: Ctx, a: dict[str, Any]) -> Result:
     node = ctx.node
-    rows = [{"id": aid, "license": "premium" if is_premium(ag) else "standard", **ag}
-            for aid, ag in sorted(node["agents"].items())]
+    rows = [
+        {"id": aid, "license": "premium" if is_premium(ag) else "standard", **ag}
+        for aid, ag in sorted(node["agents"].items())
+    ]
     return Result("\n".join(_agent_text(r["id"], r) for r in rows) or "No agents.", {"agents": rows})
 
 
@@ -230,9 +241,11 @@ def events(ctx: Ctx, a: dict[str, Any]) -> Result:
     last = a.get("last") or "50"
     if not str(last).isdigit():
         raise UsageError("--last takes a whole number.")
-    evs = node["events"][-int(last):] if int(last) else []
-    return Result("\n".join(engine.format_event(node, e) for e in evs),
-                  {"events": [{"time": clock.iso(e[0]), "severity": e[1], "message": e[2]} for e in evs]})
+    evs = node["events"][-int(last) :] if int(last) else []
+    return Result(
+        "\n".join(engine.format_event(node, e) for e in evs),
+        {"events": [{"time": clock.iso(e[0]), "severity": e[1], "message": e[2]} for e in evs]},
+    )
 
 
 def migrate(ctx: Ctx, a: dict[str, Any]) -> Result:

@@ -6,14 +6,18 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 import typer
 
 from ccxcli.errors import CcxError, UsageError, one_line
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
-                  help="The Cisco Smart Software Manager stand-in of a ccxcli lab.")
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    help="The Cisco Smart Software Manager stand-in of a ccxcli lab.",
+)
 va_app = typer.Typer(no_args_is_help=True, help="Virtual accounts.")
 license_app = typer.Typer(no_args_is_help=True, help="Licenses of a virtual account.")
 token_app = typer.Typer(no_args_is_help=True, help="Product instance registration tokens.")
@@ -39,8 +43,8 @@ S = State()
 
 @app.callback()
 def _main(
-    home: Optional[str] = typer.Option(None, "--home", help="Lab home (default: $CCX_HOME or the platform data folder)."),
-    ssm: Optional[str] = typer.Option(None, "--ssm", help="SSM of the lab by name, or an SSM folder ($CCX_SSM_HOME)."),
+    home: str | None = typer.Option(None, "--home", help="Lab home (default: $CCX_HOME or the platform data folder)."),
+    ssm: str | None = typer.Option(None, "--ssm", help="SSM of the lab by name, or an SSM folder ($CCX_SSM_HOME)."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     from ccxcli.lab import resolve_home
@@ -128,7 +132,7 @@ def _code_arg(text: str) -> str:
     return text
 
 
-def _write_code(code: str, out: Optional[str]) -> None:
+def _write_code(code: str, out: str | None) -> None:
     if out:
         try:
             Path(out).expanduser().write_text(code + "\n", encoding="utf-8")
@@ -142,11 +146,12 @@ def _write_code(code: str, out: Optional[str]) -> None:
 
 # --- init / key ------------------------------------------------------------------------
 
+
 @app.command()
 def init(
     account: str = typer.Option("Demo Smart Account", "--account", help="Smart account name."),
     on_prem: bool = typer.Option(False, "--on-prem", help="An SSM On-Prem (needs --hostname)."),
-    hostname: Optional[str] = typer.Option(None, "--hostname", help="Certificate common name (on-prem)."),
+    hostname: str | None = typer.Option(None, "--hostname", help="Certificate common name (on-prem)."),
     san: list[str] = typer.Option([], "--san", help="Subject alternative name (repeatable)."),
     demo: bool = typer.Option(False, "--demo", help="Deposit the demo licenses."),
 ) -> None:
@@ -163,10 +168,20 @@ def init(
 
         with Lab(S.home):
             pass
-    ssm = Ssm.create(folder, account=account, now=_now(folder), demo=demo, on_prem=on_prem,
-                     hostname=hostname.lower() if hostname else None, sans=tuple(s.lower() for s in san))
-    _out({"folder": str(folder), "account": account, "on_prem": on_prem, "names": ssm.names()},
-         f"SSM created in {folder} (smart account '{account}'{', on-prem ' + ', '.join(ssm.names()) if on_prem else ''}).")
+    ssm = Ssm.create(
+        folder,
+        account=account,
+        now=_now(folder),
+        demo=demo,
+        on_prem=on_prem,
+        hostname=hostname.lower() if hostname else None,
+        sans=tuple(s.lower() for s in san),
+    )
+    _out(
+        {"folder": str(folder), "account": account, "on_prem": on_prem, "names": ssm.names()},
+        f"SSM created in {folder} (smart account '{account}'"
+        f"{', on-prem ' + ', '.join(ssm.names()) if on_prem else ''}).",
+    )
 
 
 @key_app.command("export")
@@ -182,13 +197,20 @@ def key_export() -> None:
 
 # --- virtual accounts ------------------------------------------------------------------------
 
+
 @va_app.command("list")
 def va_list() -> None:
     """List the virtual accounts."""
     ssm, _ = _open()
     rows = ssm.va_list()
-    _out({"virtual_accounts": rows}, table=_table(f"Virtual accounts of '{ssm.account}'", ["Name", "Default", "Instances"],
-                                                   [[r["name"], "yes" if r["default"] else "", r["instances"]] for r in rows]))
+    _out(
+        {"virtual_accounts": rows},
+        table=_table(
+            f"Virtual accounts of '{ssm.account}'",
+            ["Name", "Default", "Instances"],
+            [[r["name"], "yes" if r["default"] else "", r["instances"]] for r in rows],
+        ),
+    )
 
 
 @va_app.command("create")
@@ -209,6 +231,7 @@ def va_delete(name: str) -> None:
 
 # --- licenses ----------------------------------------------------------------------------------
 
+
 def _alias(alias: str) -> str:
     from ccxcli.core.catalogue import lookup
 
@@ -219,16 +242,32 @@ def _alias(alias: str) -> str:
 
 
 @license_app.command("list")
-def license_list(va: Optional[str] = typer.Option(None, "--va", help="Virtual account (default: the default one).")) -> None:
+def license_list(
+    va: str | None = typer.Option(None, "--va", help="Virtual account (default: the default one)."),
+) -> None:
     """Purchased, in use, reserved, available and balance per license."""
     ssm, _ = _open()
     name = ssm.va(va)
     rows = ssm.license_rows(name)
     cols = ["License", "Purchased", "In Use", "Reserved", "Available", "Balance"]
-    _out({"va": name, "licenses": rows}, table=_table(
-        f"Licenses of '{name}'", cols,
-        [[r["alias"], r["purchased"], r["in_use"], r["reserved"], r["available"],
-          f"{r['balance']:+d}" if r["balance"] else "0"] for r in rows]))
+    _out(
+        {"va": name, "licenses": rows},
+        table=_table(
+            f"Licenses of '{name}'",
+            cols,
+            [
+                [
+                    r["alias"],
+                    r["purchased"],
+                    r["in_use"],
+                    r["reserved"],
+                    r["available"],
+                    f"{r['balance']:+d}" if r["balance"] else "0",
+                ]
+                for r in rows
+            ],
+        ),
+    )
 
 
 @license_app.command("add")
@@ -241,8 +280,12 @@ def license_add(alias: str, qty: int, va: str = typer.Option(..., "--va", help="
 
 
 @license_app.command("transfer")
-def license_transfer(alias: str, qty: int, src: str = typer.Option(..., "--from", help="Source virtual account."),
-                     dst: str = typer.Option(..., "--to", help="Destination virtual account.")) -> None:
+def license_transfer(
+    alias: str,
+    qty: int,
+    src: str = typer.Option(..., "--from", help="Source virtual account."),
+    dst: str = typer.Option(..., "--to", help="Destination virtual account."),
+) -> None:
     """Move available licenses between virtual accounts."""
     ssm, now = _open()
     a = _alias(alias)
@@ -252,13 +295,15 @@ def license_transfer(alias: str, qty: int, src: str = typer.Option(..., "--from"
 
 # --- tokens ------------------------------------------------------------------------------------
 
+
 @token_app.command("create")
-def token_create(va: str = typer.Option(..., "--va", help="Virtual account."),
-                 expires_days: int = typer.Option(30, "--expires-days", help="Days until the token expires (1-365)."),
-                 max_uses: Optional[int] = typer.Option(None, "--max-uses", help="How many registrations it allows."),
-                 description: str = typer.Option("", "--description", help="Free text."),
-                 export_controlled: bool = typer.Option(False, "--export-controlled",
-                                                        help="Allow export-controlled functionality.")) -> None:
+def token_create(
+    va: str = typer.Option(..., "--va", help="Virtual account."),
+    expires_days: int = typer.Option(30, "--expires-days", help="Days until the token expires (1-365)."),
+    max_uses: int | None = typer.Option(None, "--max-uses", help="How many registrations it allows."),
+    description: str = typer.Option("", "--description", help="Free text."),
+    export_controlled: bool = typer.Option(False, "--export-controlled", help="Allow export-controlled functionality."),
+) -> None:
     """Create a product instance registration token (printed alone on stdout)."""
     from ccxcli.ssm import smart
 
@@ -274,10 +319,24 @@ def token_list() -> None:
 
     ssm, now = _open()
     rows = smart.token_list(ssm, now)
-    _out({"tokens": rows}, table=_table("Registration tokens", ["Token", "VA", "Expires", "Uses", "State", "Description"],
-                                        [[r["token"][:16] + "…", r["va"], r["expires"],
-                                          f"{r['uses']}/{r['max_uses'] or '∞'}", r["state"], r["description"]]
-                                         for r in rows]))
+    _out(
+        {"tokens": rows},
+        table=_table(
+            "Registration tokens",
+            ["Token", "VA", "Expires", "Uses", "State", "Description"],
+            [
+                [
+                    r["token"][:16] + "…",
+                    r["va"],
+                    r["expires"],
+                    f"{r['uses']}/{r['max_uses'] or '∞'}",
+                    r["state"],
+                    r["description"],
+                ]
+                for r in rows
+            ],
+        ),
+    )
 
 
 @token_app.command("revoke")
@@ -292,8 +351,9 @@ def token_revoke(token: str) -> None:
 
 # --- instances ----------------------------------------------------------------------------------
 
+
 @instance_app.command("list")
-def instance_list(va: Optional[str] = typer.Option(None, "--va", help="Only this virtual account.")) -> None:
+def instance_list(va: str | None = typer.Option(None, "--va", help="Only this virtual account.")) -> None:
     """List product instances."""
     from ccxcli.ssm import smart
 
@@ -303,8 +363,11 @@ def instance_list(va: Optional[str] = typer.Option(None, "--va", help="Only this
         _out({"instances": rows})
         return
     lines = [f"{'ID':>6}  {'SN':<6} {'Host':<16} {'VA':<12} {'Kind':<6} {'Last contact':<21} Usage"]
-    lines += [f"{r['id']:>6}  {r['sn']:<6} {r['hostname'][:16]:<16} {r['va'][:12]:<12} {r['kind']:<6} "
-              f"{r['last_contact']:<21} {' '.join(f'{k}={v}' for k, v in sorted(r['usage'].items()))}" for r in rows]
+    lines += [
+        f"{r['id']:>6}  {r['sn']:<6} {r['hostname'][:16]:<16} {r['va'][:12]:<12} {r['kind']:<6} "
+        f"{r['last_contact']:<21} {' '.join(f'{k}={v}' for k, v in sorted(r['usage'].items()))}"
+        for r in rows
+    ]
     sys.stdout.write("\n".join(lines) + "\n")  # plain text: 10,000 rows must list in well under a second
 
 
@@ -319,9 +382,10 @@ def instance_show(ident: str = typer.Argument(..., metavar="ID")) -> None:
 
 
 @instance_app.command("remove")
-def instance_remove(ident: str = typer.Argument(..., metavar="ID"),
-                    return_code: Optional[str] = typer.Option(None, "--return-code",
-                                                              help="Needed when the instance holds a reservation.")) -> None:
+def instance_remove(
+    ident: str = typer.Argument(..., metavar="ID"),
+    return_code: str | None = typer.Option(None, "--return-code", help="Needed when the instance holds a reservation."),
+) -> None:
     """Remove a product instance (its licenses go back to the pool)."""
     from ccxcli.ssm import smart
 
@@ -342,11 +406,14 @@ def instance_transfer(ident: str = typer.Argument(..., metavar="ID"), to: str = 
 
 # --- reservations ----------------------------------------------------------------------------------
 
+
 @res_app.command("authorize")
-def res_authorize(va: str = typer.Option(..., "--va"), request: str = typer.Option(..., "--request",
-                  help="The Reservation Request Code (or - for stdin, @FILE)."),
-                  license: list[str] = typer.Option([], "--license", help="ALIAS=N, repeatable."),
-                  out: Optional[str] = typer.Option(None, "--out", help="Also write the code to this file.")) -> None:
+def res_authorize(
+    va: str = typer.Option(..., "--va"),
+    request: str = typer.Option(..., "--request", help="The Reservation Request Code (or - for stdin, @FILE)."),
+    license: list[str] = typer.Option([], "--license", help="ALIAS=N, repeatable."),
+    out: str | None = typer.Option(None, "--out", help="Also write the code to this file."),
+) -> None:
     """Reserve licenses for a request code; prints the Authorization Code."""
     from ccxcli.ssm import reserve
 
@@ -356,9 +423,11 @@ def res_authorize(va: str = typer.Option(..., "--va"), request: str = typer.Opti
 
 
 @res_app.command("update")
-def res_update(ident: str = typer.Argument(..., metavar="ID"),
-               license: list[str] = typer.Option([], "--license", help="ALIAS=N, repeatable."),
-               out: Optional[str] = typer.Option(None, "--out")) -> None:
+def res_update(
+    ident: str = typer.Argument(..., metavar="ID"),
+    license: list[str] = typer.Option([], "--license", help="ALIAS=N, repeatable."),
+    out: str | None = typer.Option(None, "--out"),
+) -> None:
     """New Authorization Code for an installed reservation (pending until confirmed)."""
     from ccxcli.ssm import reserve
 
@@ -368,7 +437,9 @@ def res_update(ident: str = typer.Argument(..., metavar="ID"),
 
 
 @res_app.command("confirm")
-def res_confirm(ident: str = typer.Argument(..., metavar="ID"), code: str = typer.Argument(..., metavar="CONFIRMATION_CODE")) -> None:
+def res_confirm(
+    ident: str = typer.Argument(..., metavar="ID"), code: str = typer.Argument(..., metavar="CONFIRMATION_CODE")
+) -> None:
     """Close a pending update with the node's Confirmation Code."""
     from ccxcli.ssm import reserve
 
@@ -394,13 +465,28 @@ def res_list() -> None:
 
     ssm, _ = _open()
     rows = reserve.listing(ssm)
-    _out({"reservations": rows}, table=_table("Reservations", ["Instance", "SN", "VA", "State", "Reserved", "Issued"],
-                                              [[r["id"], r["sn"], r["va"], r["state"],
-                                                " ".join(f"{k}={v}" for k, v in sorted(r["reserved"].items())),
-                                                r["issued"]] for r in rows]))
+    _out(
+        {"reservations": rows},
+        table=_table(
+            "Reservations",
+            ["Instance", "SN", "VA", "State", "Reserved", "Issued"],
+            [
+                [
+                    r["id"],
+                    r["sn"],
+                    r["va"],
+                    r["state"],
+                    " ".join(f"{k}={v}" for k, v in sorted(r["reserved"].items())),
+                    r["issued"],
+                ]
+                for r in rows
+            ],
+        ),
+    )
 
 
 # --- alerts / events -----------------------------------------------------------------------------------
+
 
 @app.command()
 def alerts() -> None:
@@ -409,8 +495,14 @@ def alerts() -> None:
 
     ssm, now = _open()
     rows = smart.alerts(ssm, now)
-    _out({"alerts": rows}, table=_table("Alerts", ["Severity", "Type", "VA", "Message"],
-                                        [[r["severity"], r["type"], r["va"], r["message"]] for r in rows]))
+    _out(
+        {"alerts": rows},
+        table=_table(
+            "Alerts",
+            ["Severity", "Type", "VA", "Message"],
+            [[r["severity"], r["type"], r["va"], r["message"]] for r in rows],
+        ),
+    )
 
 
 @app.command()

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import secrets
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -60,8 +59,16 @@ class Ssm:
 
     # -- opening -------------------------------------------------------------------
     @classmethod
-    def create(cls, path: Path, account: str, now: int, demo: bool = False, on_prem: bool = False,
-               hostname: str | None = None, sans: tuple[str, ...] = ()) -> Ssm:
+    def create(
+        cls,
+        path: Path,
+        account: str,
+        now: int,
+        demo: bool = False,
+        on_prem: bool = False,
+        hostname: str | None = None,
+        sans: tuple[str, ...] = (),
+    ) -> Ssm:
         from ccxcli.codes import new_signing_key
 
         if (path / "ssm.db").exists():
@@ -81,16 +88,26 @@ class Ssm:
             tmp.unlink()
         db = sqlite3.connect(tmp, isolation_level=None)
         db.executescript(_DDL)
-        meta = {"schema": str(SCHEMA), "account": account, "on_prem": "1" if on_prem else "0",
-                "cn": hostname or "", "sans": json.dumps(list(sans)), "created": str(now),
-                "slr_allowed": "1", "export_allowed": "0"}
+        meta = {
+            "schema": str(SCHEMA),
+            "account": account,
+            "on_prem": "1" if on_prem else "0",
+            "cn": hostname or "",
+            "sans": json.dumps(list(sans)),
+            "created": str(now),
+            "slr_allowed": "1",
+            "export_allowed": "0",
+        }
         db.executemany("INSERT INTO meta VALUES (?, ?)", meta.items())
         db.execute("INSERT INTO va(name, is_default) VALUES ('DEFAULT', 1)")
         for lic in CATALOGUE:
-            db.execute("INSERT INTO pool(va, alias, purchased) VALUES ('DEFAULT', ?, ?)",
-                       (lic.alias, lic.demo if demo else 0))
-        db.execute("INSERT INTO event(t, kind, text) VALUES (?, 'init', ?)",
-                   (now, f"Smart account '{account}' created" + (" with a demo deposit" if demo else "")))
+            db.execute(
+                "INSERT INTO pool(va, alias, purchased) VALUES ('DEFAULT', ?, ?)", (lic.alias, lic.demo if demo else 0)
+            )
+        db.execute(
+            "INSERT INTO event(t, kind, text) VALUES (?, 'init', ?)",
+            (now, f"Smart account '{account}' created" + (" with a demo deposit" if demo else "")),
+        )
         db.close()
         os.replace(tmp, path / "ssm.db")  # never publish a half-made database
         return cls.open(path)
@@ -161,8 +178,11 @@ class Ssm:
     # -- virtual accounts ---------------------------------------------------------------
     def va_list(self) -> list[dict[str, Any]]:
         return [
-            {"name": r["name"], "default": bool(r["is_default"]),
-             "instances": self.db.execute("SELECT COUNT(*) FROM instance WHERE va=?", (r["name"],)).fetchone()[0]}
+            {
+                "name": r["name"],
+                "default": bool(r["is_default"]),
+                "instances": self.db.execute("SELECT COUNT(*) FROM instance WHERE va=?", (r["name"],)).fetchone()[0],
+            }
             for r in self.db.execute("SELECT * FROM va ORDER BY name")
         ]
 
@@ -206,8 +226,10 @@ class Ssm:
 
     # -- pool ------------------------------------------------------------------------
     def pool(self, va: str) -> dict[str, dict[str, int]]:
-        return {r["alias"]: {"purchased": r["purchased"], "used": r["used"], "reserved": r["reserved"]}
-                for r in self.db.execute("SELECT * FROM pool WHERE va=?", (va,))}
+        return {
+            r["alias"]: {"purchased": r["purchased"], "used": r["used"], "reserved": r["reserved"]}
+            for r in self.db.execute("SELECT * FROM pool WHERE va=?", (va,))
+        }
 
     def license_rows(self, va: str) -> list[dict[str, Any]]:
         return rows(self.pool(va))

@@ -23,17 +23,19 @@ def rows(pool: dict[str, dict[str, int]]) -> list[dict[str, Any]]:
         if p is None:
             continue
         in_use = taken.get(lic.alias, 0)
-        out.append({
-            "alias": lic.alias,
-            "name": lic.name,
-            "tag": lic.tag,
-            "purchased": p["purchased"],
-            "in_use": in_use,
-            "reported_usage": p["used"],
-            "reserved": p["reserved"],
-            "available": free[lic.alias] - in_use,
-            "balance": -short[lic.alias] if lic.alias in short else free[lic.alias] - in_use,
-        })
+        out.append(
+            {
+                "alias": lic.alias,
+                "name": lic.name,
+                "tag": lic.tag,
+                "purchased": p["purchased"],
+                "in_use": in_use,
+                "reported_usage": p["used"],
+                "reserved": p["reserved"],
+                "available": free[lic.alias] - in_use,
+                "balance": -short[lic.alias] if lic.alias in short else free[lic.alias] - in_use,
+            }
+        )
     return out
 
 

@@ -41,8 +41,9 @@ def _reserve(ssm: Ssm, va: str, delta: dict[str, int]) -> None:
     rows = {r["alias"]: r for r in ssm.license_rows(va)}
     for alias, n in delta.items():
         if n > 0 and n > rows[alias]["available"]:
-            raise RuleError(f"Only {rows[alias]['available']} {alias} are available in '{va}'; "
-                            f"cannot reserve {n} more.")
+            raise RuleError(
+                f"Only {rows[alias]['available']} {alias} are available in '{va}'; cannot reserve {n} more."
+            )
     for alias, n in delta.items():
         if n:
             ssm.db.execute("UPDATE pool SET reserved = reserved + ? WHERE va=? AND alias=?", (n, va, alias))
@@ -58,22 +59,40 @@ def authorize(ssm: Ssm, va: str | None, request: str, counts: dict[str, int], no
     with ssm.tx() as db:
         va = ssm.va(va)
         if db.execute("SELECT 1 FROM reservation WHERE piid=?", (req.piid,)).fetchone():
-            raise RuleError("This Reservation Request Code has already been used; to change the reservation "
-                            "use 'ccx-ssm reservation update'.")
+            raise RuleError(
+                "This Reservation Request Code has already been used; to change the reservation "
+                "use 'ccx-ssm reservation update'."
+            )
         held = db.execute("SELECT * FROM reservation WHERE uuid=? AND state != 'returned'", (req.uuid,)).fetchone()
         if held is not None:
-            raise RuleError(f"Product instance SN {req.sn} already holds reservation {held['instance']}; return it "
-                            "first (a code never installed is returned with 'license smart reservation return-authorization').")
+            raise RuleError(
+                f"Product instance SN {req.sn} already holds reservation {held['instance']}; return it "
+                "first (a code never installed is returned with 'license smart reservation return-authorization')."
+            )
         if db.execute("SELECT 1 FROM instance WHERE uuid=?", (req.uuid,)).fetchone():
             raise RuleError(f"Product instance SN {req.sn} is registered for Smart Licensing; deregister it first.")
         _reserve(ssm, va, counts)
-        cur = db.execute("INSERT INTO instance(uuid, sn, va, hostname, kind, registered, last_contact, license_type) "
-                         "VALUES (?, ?, ?, ?, 'slr', ?, ?, '')", (req.uuid, req.sn, va, f"SN {req.sn}", now, now))
+        cur = db.execute(
+            "INSERT INTO instance(uuid, sn, va, hostname, kind, registered, last_contact, license_type) "
+            "VALUES (?, ?, ?, ?, 'slr', ?, ?, '')",
+            (req.uuid, req.sn, va, f"SN {req.sn}", now, now),
+        )
         ts = _next_ts(ssm, now)
-        db.execute("INSERT INTO reservation(instance, uuid, sn, va, piid, pubkey, state, counts, issued, ts) "
-                   "VALUES (?, ?, ?, ?, ?, ?, 'authorized', ?, ?, ?)",
-                   (cur.lastrowid, req.uuid, req.sn, va, req.piid, req.pubkey.hex(),
-                    json.dumps(counts, sort_keys=True), now, ts))
+        db.execute(
+            "INSERT INTO reservation(instance, uuid, sn, va, piid, pubkey, state, counts, issued, ts) "
+            "VALUES (?, ?, ?, ?, ?, ?, 'authorized', ?, ?, ?)",
+            (
+                cur.lastrowid,
+                req.uuid,
+                req.sn,
+                va,
+                req.piid,
+                req.pubkey.hex(),
+                json.dumps(counts, sort_keys=True),
+                now,
+                ts,
+            ),
+        )
         ssm.event(now, "reserve", f"Reservation for SN {req.sn} authorized in '{va}': " + _fmt(counts))
         return make_authorization(ssm.private_pem(), req.piid, ts, counts, req.sn, req.uuid)
 
@@ -101,10 +120,16 @@ def update(ssm: Ssm, ident: str, counts: dict[str, int], now: int) -> str:
         _reserve(ssm, r["va"], delta)
         ts = _next_ts(ssm, now)
         conf = confirmation_for(r["piid"], ts, udi_text(r["sn"], r["uuid"]))
-        db.execute("UPDATE reservation SET state='pending', counts=?, previous=COALESCE(previous, ?), conf=?, ts=? "
-                   "WHERE id=?", (json.dumps(counts, sort_keys=True), r["counts"], conf, ts, r["id"]))
-        ssm.event(now, "reserve", f"Reservation for SN {r['sn']} updated to {_fmt(counts)}; "
-                  "Authorization Pending until the confirmation code is entered")
+        db.execute(
+            "UPDATE reservation SET state='pending', counts=?, previous=COALESCE(previous, ?), conf=?, ts=? WHERE id=?",
+            (json.dumps(counts, sort_keys=True), r["counts"], conf, ts, r["id"]),
+        )
+        ssm.event(
+            now,
+            "reserve",
+            f"Reservation for SN {r['sn']} updated to {_fmt(counts)}; "
+            "Authorization Pending until the confirmation code is entered",
+        )
         return make_authorization(ssm.private_pem(), r["piid"], ts, counts, r["sn"], r["uuid"])
 
 
@@ -128,8 +153,9 @@ def apply_return(ssm: Ssm, code: str, now: int, expect_uuid: str | None = None) 
     if r is None or not verify_return(bytes.fromhex(r["pubkey"]), body, sig):
         raise RuleError("The Reservation Return Code is not valid: it was altered or belongs to no reservation here.")
     if r["state"] == "returned":
-        raise RuleError(f"This Reservation Return Code was already used on {iso(r['returned'])}; "
-                        "the licenses are back in the pool.")
+        raise RuleError(
+            f"This Reservation Return Code was already used on {iso(r['returned'])}; the licenses are back in the pool."
+        )
     if expect_uuid is not None and r["uuid"] != expect_uuid:
         raise RuleError("The Reservation Return Code belongs to another product instance.")
     counts = json.loads(r["counts"])
@@ -147,7 +173,15 @@ def give_back(ssm: Ssm, code: str, now: int) -> dict[str, Any]:
 
 def listing(ssm: Ssm) -> list[dict[str, Any]]:
     state_names = {"authorized": "authorized", "pending": "pending confirmation", "returned": "returned"}
-    return [{"id": r["instance"], "sn": r["sn"], "va": r["va"], "state": state_names[r["state"]],
-             "reserved": json.loads(r["counts"]), "issued": iso(r["issued"]),
-             "returned": iso(r["returned"]) if r["returned"] else None}
-            for r in ssm.db.execute("SELECT * FROM reservation ORDER BY id")]
+    return [
+        {
+            "id": r["instance"],
+            "sn": r["sn"],
+            "va": r["va"],
+            "state": state_names[r["state"]],
+            "reserved": json.loads(r["counts"]),
+            "issued": iso(r["issued"]),
+            "returned": iso(r["returned"]) if r["returned"] else None,
+        }
+        for r in ssm.db.execute("SELECT * FROM reservation ORDER BY id")
+    ]

@@ -10,11 +10,18 @@ from ccxcli.clock import DAY, iso
 from ccxcli.errors import RuleError, UsageError
 from ccxcli.ssm.db import Ssm
 
-
 # --- tokens ----------------------------------------------------------------------------
 
-def token_create(ssm: Ssm, va: str, now: int, expires_days: int = 30, max_uses: int | None = None,
-                 description: str = "", export: bool = False) -> str:
+
+def token_create(
+    ssm: Ssm,
+    va: str,
+    now: int,
+    expires_days: int = 30,
+    max_uses: int | None = None,
+    description: str = "",
+    export: bool = False,
+) -> str:
     if not 1 <= expires_days <= 365:
         raise UsageError("--expires-days must be between 1 and 365.")
     if max_uses is not None and max_uses < 1:
@@ -22,9 +29,11 @@ def token_create(ssm: Ssm, va: str, now: int, expires_days: int = 30, max_uses: 
     token = secrets.token_urlsafe(48)
     with ssm.tx() as db:
         va = ssm.va(va)
-        db.execute("INSERT INTO token(token, va, created, expires, max_uses, description, export) "
-                   "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                   (token, va, now, now + expires_days * DAY, max_uses, description, int(export)))
+        db.execute(
+            "INSERT INTO token(token, va, created, expires, max_uses, description, export) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (token, va, now, now + expires_days * DAY, max_uses, description, int(export)),
+        )
         ssm.event(now, "token", f"Registration token created for '{va}' ({_short(token)})")
     return token
 
@@ -36,12 +45,28 @@ def _short(token: str) -> str:
 def token_list(ssm: Ssm, now: int) -> list[dict[str, Any]]:
     out = []
     for r in ssm.db.execute("SELECT * FROM token ORDER BY created, rowid"):
-        state = ("revoked" if r["revoked"] else "expired" if r["expires"] <= now
-                 else "used up" if r["max_uses"] is not None and r["uses"] >= r["max_uses"] else "active")
-        out.append({"token": r["token"], "va": r["va"], "created": iso(r["created"]),
-                    "expires": iso(r["expires"]), "uses": r["uses"], "max_uses": r["max_uses"],
-                    "description": r["description"], "export_controlled": bool(r["export"]),
-                    "state": state})
+        state = (
+            "revoked"
+            if r["revoked"]
+            else "expired"
+            if r["expires"] <= now
+            else "used up"
+            if r["max_uses"] is not None and r["uses"] >= r["max_uses"]
+            else "active"
+        )
+        out.append(
+            {
+                "token": r["token"],
+                "va": r["va"],
+                "created": iso(r["created"]),
+                "expires": iso(r["expires"]),
+                "uses": r["uses"],
+                "max_uses": r["max_uses"],
+                "description": r["description"],
+                "export_controlled": bool(r["export"]),
+                "state": state,
+            }
+        )
     return out
 
 
@@ -56,19 +81,23 @@ def _check_token(ssm: Ssm, token: str, now: int) -> Any:
     token = token.strip()
     r = ssm.db.execute("SELECT * FROM token WHERE token=?", (token,)).fetchone()
     if r is None:
-        raise RuleError("Registration failed: the ID token is not valid (unknown or mistyped). "
-                        "Copy it again from 'ccx-ssm token create'.")
+        raise RuleError(
+            "Registration failed: the ID token is not valid (unknown or mistyped). "
+            "Copy it again from 'ccx-ssm token create'."
+        )
     if r["revoked"]:
         raise RuleError("Registration failed: the ID token has been revoked. Create a new token.")
     if r["expires"] <= now:
         raise RuleError(f"Registration failed: the ID token expired on {iso(r['expires'])}. Create a new token.")
     if r["max_uses"] is not None and r["uses"] >= r["max_uses"]:
-        raise RuleError(f"Registration failed: the ID token has been used {r['uses']} times, its maximum. "
-                        "Create a new token.")
+        raise RuleError(
+            f"Registration failed: the ID token has been used {r['uses']} times, its maximum. Create a new token."
+        )
     return r
 
 
 # --- instances --------------------------------------------------------------------------
+
 
 def instance(ssm: Ssm, ident: str) -> Any:
     """An instance by id or by serial number (the SN of its UDI)."""
@@ -84,9 +113,18 @@ def instance(ssm: Ssm, ident: str) -> Any:
 
 
 def instance_row(r: Any) -> dict[str, Any]:
-    return {"id": r["id"], "sn": r["sn"], "uuid": r["uuid"], "hostname": r["hostname"], "va": r["va"],
-            "kind": r["kind"], "license_type": r["license_type"], "registered": iso(r["registered"]),
-            "last_contact": iso(r["last_contact"]), "usage": json.loads(r["usage"])}
+    return {
+        "id": r["id"],
+        "sn": r["sn"],
+        "uuid": r["uuid"],
+        "hostname": r["hostname"],
+        "va": r["va"],
+        "kind": r["kind"],
+        "license_type": r["license_type"],
+        "registered": iso(r["registered"]),
+        "last_contact": iso(r["last_contact"]),
+        "usage": json.loads(r["usage"]),
+    }
 
 
 def instance_list(ssm: Ssm, va: str | None = None) -> list[dict[str, Any]]:
@@ -101,7 +139,9 @@ def instance_transfer(ssm: Ssm, ident: str, dst: str, now: int) -> None:
         if r["va"] == dst:
             raise UsageError(f"Instance {r['id']} is already in '{dst}'.")
         if r["kind"] == "slr":
-            raise RuleError("An instance with a license reservation cannot be transferred; return the reservation first.")
+            raise RuleError(
+                "An instance with a license reservation cannot be transferred; return the reservation first."
+            )
         use = json.loads(r["usage"])
         ssm.set_usage(r, {})
         db.execute("UPDATE instance SET va=?, usage='{}' WHERE id=?", (dst, r["id"]))
@@ -116,8 +156,10 @@ def instance_remove(ssm: Ssm, ident: str, now: int, return_code: str | None = No
         r = instance(ssm, ident)
         if r["kind"] == "slr":
             if not return_code:
-                raise RuleError(f"Instance {r['id']} holds a license reservation; removing it needs its "
-                                "Reservation Return Code (--return-code).")
+                raise RuleError(
+                    f"Instance {r['id']} holds a license reservation; removing it needs its "
+                    "Reservation Return Code (--return-code)."
+                )
             reserve.apply_return(ssm, return_code, now, expect_uuid=r["uuid"])
         else:
             ssm.set_usage(r, {})
@@ -126,6 +168,7 @@ def instance_remove(ssm: Ssm, ident: str, now: int, return_code: str | None = No
 
 
 # --- messages from nodes --------------------------------------------------------------------
+
 
 def register(ssm: Ssm, token: str, hello: dict[str, Any], now: int, force: bool = False) -> dict[str, Any]:
     """Register a product instance with a token; return the registration info."""
@@ -144,15 +187,32 @@ def register(ssm: Ssm, token: str, hello: dict[str, Any], now: int, force: bool 
         cur = db.execute(
             "INSERT INTO instance(uuid, sn, va, hostname, kind, license_type, registered, last_contact, export) "
             "VALUES (?, ?, ?, ?, 'smart', ?, ?, ?, ?)",
-            (hello["uuid"], hello["sn"], tok["va"], hello.get("hostname") or "", hello["license_type"], now, now,
-             tok["export"]))
+            (
+                hello["uuid"],
+                hello["sn"],
+                tok["va"],
+                hello.get("hostname") or "",
+                hello["license_type"],
+                now,
+                now,
+                tok["export"],
+            ),
+        )
         db.execute("UPDATE token SET uses = uses + 1 WHERE token=?", (tok["token"],))
-        ssm.event(now, "register", f"Instance {cur.lastrowid} ({hello.get('hostname') or hello['sn']}) "
-                  f"registered in '{tok['va']}'")
+        ssm.event(
+            now,
+            "register",
+            f"Instance {cur.lastrowid} ({hello.get('hostname') or hello['sn']}) registered in '{tok['va']}'",
+        )
     cert = f"{hello['uuid']}|{hello['sn']}|{tok['va']}|{now}"
-    return {"smart_account": ssm.account, "virtual_account": tok["va"], "instance": cur.lastrowid,
-            "export": bool(tok["export"]), "certificate": sign(ssm.private_pem(), cert.encode()),
-            "cert_text": cert}
+    return {
+        "smart_account": ssm.account,
+        "virtual_account": tok["va"],
+        "instance": cur.lastrowid,
+        "export": bool(tok["export"]),
+        "certificate": sign(ssm.private_pem(), cert.encode()),
+        "cert_text": cert,
+    }
 
 
 def _known(ssm: Ssm, uuid: str) -> Any:
@@ -178,12 +238,18 @@ def report(ssm: Ssm, uuid: str, use: dict[str, int], now: int) -> dict[str, Any]
         ssm.set_usage(r, use)
         db.execute("UPDATE instance SET last_contact=? WHERE id=?", (now, r["id"]))
         short = ssm.judge(r["va"], use)
-        was = db.execute("SELECT 1 FROM event WHERE kind='insufficient' AND text LIKE ? "
-                         "AND id > COALESCE((SELECT MAX(id) FROM event WHERE kind='sufficient' AND text LIKE ?), 0)",
-                         (f"%'{r['va']}'%", f"%'{r['va']}'%")).fetchone()
+        was = db.execute(
+            "SELECT 1 FROM event WHERE kind='insufficient' AND text LIKE ? "
+            "AND id > COALESCE((SELECT MAX(id) FROM event WHERE kind='sufficient' AND text LIKE ?), 0)",
+            (f"%'{r['va']}'%", f"%'{r['va']}'%"),
+        ).fetchone()
         if short and not was:
-            ssm.event(now, "insufficient", f"Insufficient Licenses in '{r['va']}': short "
-                      + ", ".join(f"{a}={n}" for a, n in sorted(short.items())))
+            ssm.event(
+                now,
+                "insufficient",
+                f"Insufficient Licenses in '{r['va']}': short "
+                + ", ".join(f"{a}={n}" for a, n in sorted(short.items())),
+            )
         elif not short and was:
             ssm.event(now, "sufficient", f"Licenses sufficient again in '{r['va']}'")
         return {"deficit": short, "version": ssm.version(r["va"])}
@@ -210,15 +276,34 @@ def alerts(ssm: Ssm, now: int) -> list[dict[str, Any]]:
     for va in ssm.va_list():
         short = {r["alias"]: -r["balance"] for r in ssm.license_rows(va["name"]) if r["balance"] < 0}
         if short:
-            out.append({"severity": "major", "type": "Insufficient Licenses", "va": va["name"],
-                        "message": "Licenses in deficit: " + ", ".join(f"{a} {n}" for a, n in short.items())})
+            out.append(
+                {
+                    "severity": "major",
+                    "type": "Insufficient Licenses",
+                    "va": va["name"],
+                    "message": "Licenses in deficit: " + ", ".join(f"{a} {n}" for a, n in short.items()),
+                }
+            )
     for r in ssm.db.execute("SELECT * FROM instance WHERE kind='smart' AND last_contact < ?", (now - 30 * DAY,)):
         kind = "Failed to Connect" if r["last_contact"] < now - 90 * DAY else "Failed to Renew"
-        out.append({"severity": "minor", "type": kind, "va": r["va"],
-                    "message": f"Instance {r['id']} ({r['hostname']}) last contact {iso(r['last_contact'])}"})
+        out.append(
+            {
+                "severity": "minor",
+                "type": kind,
+                "va": r["va"],
+                "message": f"Instance {r['id']} ({r['hostname']}) last contact {iso(r['last_contact'])}",
+            }
+        )
     for r in ssm.db.execute("SELECT * FROM reservation WHERE state='pending'"):
-        out.append({"severity": "minor", "type": "Authorization Pending", "va": r["va"],
-                    "message": f"Reservation update for instance {r['instance']} (SN {r['sn']}) awaits its confirmation code"})
+        out.append(
+            {
+                "severity": "minor",
+                "type": "Authorization Pending",
+                "va": r["va"],
+                "message": f"Reservation update for instance {r['instance']} (SN {r['sn']}) "
+                "awaits its confirmation code",
+            }
+        )
     for r in ssm.db.execute("SELECT * FROM event WHERE kind='returned' AND t >= ?", (now - 30 * DAY,)):
         out.append({"severity": "info", "type": "Reserved Licenses Returned", "va": "", "message": r["text"]})
     return out
