@@ -17,6 +17,12 @@ from ccxcli.ssm import cli as ssm_cli
 ROOT = Path(__file__).resolve().parents[1]
 
 
+def authorize_args(request: str, std: int = 20, prem: int = 5, va: str = "DEFAULT") -> list[str]:
+    """`ccx-ssm` arguments that reserve `std` standard and `prem` premium Flex licenses."""
+    return ["reservation", "authorize", "--va", va, "--request", request,
+            "--license", f"flex-standard={std}", "--license", f"flex-premium={prem}"]  # fmt: skip
+
+
 class Run:
     def __init__(self, code: int, out: str, err: str) -> None:
         self.code, self.out, self.err = code, out, err

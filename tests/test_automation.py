@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pexpect
 import pytest
+from conftest import authorize_args
 
 # Unicon's VosPatterns (unicon/plugins/vos/patterns.py).
 PROMPT = r"([\r\n]|\x1b\[K)admin:\s*"
@@ -91,19 +92,7 @@ def test_registration_and_full_slr_flow_like_unicon(tmp_path: Path) -> None:
         c.execute("sim network down")
         c.execute("license smart reservation enable")
         req = re.search(r"CB-ZUCCX:\S+", c.execute("license smart reservation request specific")).group(0)  # type: ignore[union-attr]
-        auth = ssm(
-            home,
-            "reservation",
-            "authorize",
-            "--va",
-            "DEFAULT",
-            "--request",
-            req,
-            "--license",
-            "flex-standard=20",
-            "--license",
-            "flex-premium=5",
-        )
+        auth = ssm(home, *authorize_args(req))
         assert "installed" in c.execute(f'license smart reservation install "{auth}"')
         assert "REGISTERED - SPECIFIC LICENSE RESERVATION" in c.execute("show license all")
         sn = re.search(r"SN:([0-9a-f]{5})", c.execute("show license UDI")).group(1)  # type: ignore[union-attr]

@@ -13,7 +13,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from conftest import Lab, Run
+from conftest import Lab, Run, authorize_args
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
@@ -113,18 +113,7 @@ class LabModel(RuleBasedStateMachine):
         r = self.ccx(node, "--json", *T, "request", "specific")
         if r.code == 0:
             req = r.json["request_code"]
-            a = self.ssm(
-                "reservation",
-                "authorize",
-                "--va",
-                "DEFAULT",
-                "--request",
-                req,
-                "--license",
-                f"flex-standard={std}",
-                "--license",
-                f"flex-premium={prem}",
-            )
+            a = self.ssm(*authorize_args(req, std, prem))
             if a.code == 0:
                 self.codes[node].append(a.out.strip())
 

@@ -7,6 +7,7 @@ import re
 from typing import Any
 
 import pytest
+from conftest import authorize_args
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -25,19 +26,7 @@ def request(lab, node: str | None = None) -> str:  # type: ignore[no-untyped-def
 
 
 def authorize(lab, req: str, std: int = 20, prem: int = 5, ssm: list[str] | None = None) -> str:  # type: ignore[no-untyped-def]
-    return lab.ssm_ok(
-        *(ssm or []),
-        "reservation",
-        "authorize",
-        "--va",
-        "DEFAULT",
-        "--request",
-        req,
-        "--license",
-        f"flex-standard={std}",
-        "--license",
-        f"flex-premium={prem}",
-    ).out.strip()
+    return lab.ssm_ok(*(ssm or []), *authorize_args(req, std, prem)).out.strip()
 
 
 def installed(lab) -> tuple[str, str]:  # type: ignore[no-untyped-def]

@@ -41,6 +41,19 @@ ALERTS = {
 }
 
 
+def fresh_compliance(last_report: int | None = None) -> dict[str, Any]:
+    """Compliance state with no report judged yet."""
+    return {
+        "count": 0,
+        "ooc": False,
+        "locked": None,
+        "last_report": last_report,
+        "outcome": None,
+        "reported": None,
+        "version": None,
+    }
+
+
 def new_node(name: str, uuid_hex: str, now: int, license_type: str = "flex", classic: bool = False) -> Node:
     node: Node = {
         "name": name,
@@ -59,15 +72,7 @@ def new_node(name: str, uuid_hex: str, now: int, license_type: str = "flex", cla
         "reg": {"status": UNREGISTERED},
         "auth": {},
         "eval": {"used": 0, "since": None if classic else now, "expired": False},
-        "comp": {
-            "count": 0,
-            "ooc": False,
-            "locked": None,
-            "last_report": None,
-            "outcome": None,
-            "reported": None,
-            "version": None,
-        },
+        "comp": fresh_compliance(),
         "enforce": None,
         "peak": {},
         "slr": {"enabled": False, "seq": 0},
@@ -392,15 +397,7 @@ def apply_register(node: Node, t: int, info: dict[str, Any]) -> None:
         **info,
     }
     node["auth"] = {"attempt": t, "attempt_ok": True, "ok": t, "next": t + T.AUTH_RENEW, "expired": False}
-    node["comp"] = {
-        "count": 0,
-        "ooc": False,
-        "locked": None,
-        "last_report": t,
-        "outcome": None,
-        "reported": None,
-        "version": None,
-    }
+    node["comp"] = fresh_compliance(last_report=t)
     sync_eval(node, t)
     if node["eval"]["expired"]:
         node["eval"]["expired"] = False  # registering cures EVAL_EXPIRY; the used time stays
@@ -418,15 +415,7 @@ def apply_register(node: Node, t: int, info: dict[str, Any]) -> None:
 def apply_deregister(node: Node, t: int, reason: str = "Deregistered") -> None:
     node["reg"] = {"status": UNREGISTERED}
     node["auth"] = {}
-    node["comp"] = {
-        "count": 0,
-        "ooc": False,
-        "locked": None,
-        "last_report": None,
-        "outcome": None,
-        "reported": None,
-        "version": None,
-    }
+    node["comp"] = fresh_compliance()
     if node["enforce"] is not None and node["enforce"]["reason"] in ("OOC_EXPIRY", "AUTH_EXPIRY"):
         leave_enforcement(node, t, node["enforce"]["reason"])
     for key in ("renew-auth", "renew-id", "reporting", "ooc-enter", "ooc-shortly", "ooc"):
