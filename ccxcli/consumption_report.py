@@ -6,7 +6,7 @@ from __future__ import annotations
 import bisect
 from typing import Any
 
-from ccxcli.clock import iso, vos
+from ccxcli.clock import iso, parse_time, vos
 from ccxcli.core.timers import REPORT_INTERVAL
 from ccxcli.errors import UsageError
 
@@ -58,16 +58,12 @@ def _fmt(d: dict[str, int] | None) -> str:
 def table(rows: list[dict[str, Any]]) -> str:
     out = [f"{'Interval end':<24} {'Actual':<40} {'Reported':<40} Status"]
     for r in rows:
-        from ccxcli.clock import parse_time
-
         out.append(f"{vos(parse_time(r['end'])):<24} {_fmt(r['actual']):<40} {_fmt(r['reported']):<40} {r['status']}")
     return "\n".join(out)
 
 
 def chart(rows: list[dict[str, Any]], width: int = 50) -> str:
     """Actual usage as bars; `|` marks the reported usage."""
-    from ccxcli.clock import parse_time
-
     totals = [sum(r["actual"].values()) for r in rows]
     reps = [sum(r["reported"].values()) if r["reported"] else 0 for r in rows]
     top = max(totals + reps + [1])

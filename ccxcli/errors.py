@@ -36,6 +36,10 @@ class RuleError(CcxError):
     exit_code = RULE
 
 
+class InstanceGone(RuleError):
+    """The SSM no longer knows the product instance (it was removed there)."""
+
+
 class UsageError(CcxError):
     """Unknown, ambiguous or incomplete command, bad argument, confirmation needed."""
 

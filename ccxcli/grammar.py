@@ -300,7 +300,7 @@ def suggest(root: Node, words: list[str], partial: str) -> list[tuple[str, str]]
                 j += 1
             continue
         if p.kind == "choice":
-            rows.extend((c, f"{p.name if False else c}") for c in p.choices if c.startswith(low))
+            rows.extend((c, "") for c in p.choices if c.startswith(low))
         elif not low.startswith("-"):
             rows.append((f"<{p.name}>", cmd.help if not rows else ""))
         if not p.optional:

@@ -190,7 +190,7 @@ class Lab:
         shutil.rmtree(self.node_dir(name), ignore_errors=True)
 
     def nodes(self) -> list[dict[str, Any]]:
-        return [self.node(n) for n in self.node_names() if n in self._nodes or True]
+        return [self.node(n) for n in self.node_names()]
 
     # -- time ---------------------------------------------------------------------
     def now(self) -> int:

@@ -7,7 +7,7 @@ from typing import Any
 
 from ccxcli.core import engine
 from ccxcli.core import timers as T
-from ccxcli.errors import CcxError
+from ccxcli.errors import CcxError, InstanceGone
 from ccxcli.lab import Lab
 from ccxcli.link import LabLink
 
@@ -46,6 +46,13 @@ def _pool_changed(link: LabLink, node: dict[str, Any]) -> bool:
 
 
 def _process(link: LabLink, node: dict[str, Any], t: int, kind: str, target: int) -> None:
+    try:
+        _message(link, node, t, kind, target)
+    except InstanceGone:
+        engine.apply_deregister(node, t, "The product instance was removed from the SSM; registration lost")
+
+
+def _message(link: LabLink, node: dict[str, Any], t: int, kind: str, target: int) -> None:
     if kind == "report":
         sent = engine.to_report(node)
         engine.apply_report(node, t, sent, link.report(node, sent, t))
@@ -54,6 +61,8 @@ def _process(link: LabLink, node: dict[str, Any], t: int, kind: str, target: int
         apply = engine.apply_auth_renew if what == "auth" else engine.apply_id_renew
         try:
             link.renew(node, t, what)
+        except InstanceGone:
+            raise
         except CcxError:
             apply(node, t, False)
             return
@@ -65,12 +74,8 @@ def _process(link: LabLink, node: dict[str, Any], t: int, kind: str, target: int
         if skipped:
             t += skipped * period
             link.renew(node, t, what)
-            engine.log(
-                node,
-                t,
-                f"{skipped} further automatic {'authorization' if what == 'auth' else 'registration'} "
-                "renewals succeeded",
-            )
+            kind_text = "authorization" if what == "auth" else "registration"
+            engine.log(node, t, f"{skipped} further automatic {kind_text} renewals succeeded")
         apply(node, t, True)
     else:
         engine.apply_timer(node, t, kind)

@@ -81,12 +81,12 @@ class LabLink:
         smart.contact(self._registered(node), node["uuid"], now, what)
 
     def report(self, node: dict[str, Any], use: dict[str, int], now: int) -> dict[str, Any] | None:
-        from ccxcli.errors import RuleError
+        """The SSM's judgement, or None when it could not be reached (InstanceGone passes)."""
         from ccxcli.ssm import smart
 
         try:
             return smart.report(self._registered(node), node["uuid"], use, now)
-        except (CommError, RuleError):
+        except CommError:
             return None
 
     def deregister(self, node: dict[str, Any], now: int) -> None:

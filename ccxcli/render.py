@@ -60,10 +60,9 @@ def status(doc: dict[str, Any], short: bool = False) -> list[str]:
     if a in ("EVAL_MODE", "EVAL_EXPIRED"):
         out.append(f"  Status: {AUTH_TEXT[a]}")
         out.append(f"  Evaluation Period Remaining: {span(ev['remaining_seconds'])}")
-    elif a in ("AUTHORIZED_RESERVED", "NOT_AUTHORIZED_RESERVED"):
-        out.append(f"  Status: {AUTH_TEXT[a]} on {_d(auth['since'])}")
     else:
         out.append(f"  Status: {AUTH_TEXT[a]} on {_d(auth['since'])}")
+    if auth["last_communication"]:
         out += [
             f"  Last Communication Attempt: {_ok(auth['last_communication_ok'])} on {_d(auth['last_communication'])}",
             f"  Next Communication Attempt: {_d(auth['next_communication'])}",

@@ -35,14 +35,21 @@ def run_script(rt: Runtime, lines: Iterable[str], keep_going: bool = False) -> i
     from ccxcli.runtime import Result
 
     ctx = Ctx(rt)
-    code, _ = guarded(rt, lambda: (ctx.lab, Result())[1])
+
+    def open_lab() -> Result:
+        rt.shared_lab = ctx.lab
+        return Result()
+
+    def commit() -> Result:
+        ctx.lab.commit()
+        return Result()
+
+    code, _ = guarded(rt, open_lab)
     if code:
         return code
-    rt.shared_lab = ctx._lab
     try:
         result = _run_lines(rt, lines, keep_going)
-        code, _ = guarded(rt, lambda: (ctx._lab.commit(), Result())[1])  # type: ignore[union-attr]
-        return result or code
+        return result or guarded(rt, commit)[0]
     finally:
         rt.shared_lab = None
         ctx.close()

@@ -272,3 +272,36 @@ def test_factory_reset_keeps_evaluation_time(lab) -> None:  # type: ignore[no-un
     st = lab.status()
     assert st["registration"]["status"] == "UNREGISTERED"
     assert st["evaluation"]["remaining_seconds"] == 80 * 86400
+
+
+def test_instance_removed_on_the_ssm_unregisters_the_node(lab) -> None:  # type: ignore[no-untyped-def]
+    lab.register()
+    lab.ok("sim", "agent", "login", "--count", "3")
+    inst = lab.ssm_ok("--json", "instance", "list").json["instances"][0]
+    lab.ssm_ok("instance", "remove", str(inst["id"]))
+    r = lab.ok("--json", "sim", "clock", "advance", "3650d")
+    assert r.json["events_processed"] < 10  # no report retried every 15 minutes
+    st = lab.status()
+    assert st["registration"]["status"] == "UNREGISTERED"
+    assert any("removed from the SSM" in e for e in lab.ok("appadmin", "events").out.splitlines())
+
+
+def test_manual_renew_of_a_removed_instance(lab) -> None:  # type: ignore[no-untyped-def]
+    lab.register()
+    inst = lab.ssm_ok("--json", "instance", "list").json["instances"][0]
+    lab.ssm_ok("instance", "remove", str(inst["id"]))
+    r = lab.ccx("license", "smart", "renew", "auth")
+    assert r.code == 1 and "register again" in r.err
+    assert lab.status()["registration"]["status"] == "UNREGISTERED"
+
+
+def test_failed_reports_are_not_retried_every_interval(lab) -> None:  # type: ignore[no-untyped-def]
+    lab.register()
+    lab.ok("sim", "agent", "login", "--count", "3")
+    lab.ok("sim", "network", "down")
+    r = lab.ok("--json", "sim", "clock", "advance", "30d")
+    assert r.json["events_processed"] < 60  # daily renewal retries, one failed report
+    assert lab.status()["compliance"]["last_report_outcome"] == "failed"
+    lab.ok("sim", "network", "up")
+    lab.ok("sim", "clock", "advance", "15m")
+    assert lab.status()["compliance"]["last_report_outcome"] == "compliant"

@@ -254,7 +254,10 @@ def report_needed(node: Node, pool_changed: bool) -> bool:
     if comp["outcome"] is None:
         return True
     if comp["outcome"] == "failed":
-        return bool(node["network"])
+        # Retry once the network is back, or when there is something new to send;
+        # never every 15 minutes against an SSM that keeps failing.
+        failed = comp.get("failed") or {}
+        return bool(node["network"]) and (not failed.get("network", False) or to_report(node) != failed.get("sent"))
     if not node["network"]:
         return True
     if pool_changed or 0 < comp["count"] < T.OOC_REPORTS:
@@ -294,10 +297,12 @@ def apply_report(node: Node, t: int, sent: Counts, outcome: dict[str, Any] | Non
         if comp["outcome"] != "failed":
             log(node, t, "Usage report to Cisco SSM failed; will retry", 3)
         comp["outcome"] = "failed"
+        comp["failed"] = {"sent": sent, "network": bool(node["network"])}
         raise_alert(node, t, "reporting")
         _append(node["report_log"], [t, sent, "ReportFailed"])
         return
     clear_alert(node, t, "reporting")
+    comp.pop("failed", None)
     comp["reported"] = sent
     comp["version"] = outcome.get("version")
     short = outcome.get("deficit") or {}

@@ -106,6 +106,7 @@ NODE: dict[str, Any] = {
         "reported": _opt(COUNTS),
         "version": _opt(_int),
         "?ooc_since": _opt(_int),
+        "?failed": {"sent": COUNTS, "network": BOOL},
     },
     "enforce": _opt({"reason": _one("OOC_EXPIRY", "AUTH_EXPIRY", "EVAL_EXPIRY"), "since": _int}),
     "peak": COUNTS,

@@ -11,6 +11,8 @@ from ccxcli.dispatch import Ctx
 from ccxcli.errors import RuleError, UsageError
 from ccxcli.runtime import Result
 
+R_MAX = 64 * 1024  # an Authorization Code is about 1 kB per license line
+
 
 def enable(ctx: Ctx, a: dict[str, Any]) -> Result:
     changed = R.enable(ctx.node, ctx.now)
@@ -83,13 +85,10 @@ def _code_arg(text: str) -> str:
     if text == "-":
         import sys
 
-        return sys.stdin.read(R_MAX + 1)[: R_MAX + 1]
+        return sys.stdin.read(R_MAX + 1)
     if text.startswith("@"):
         return _read_file(text[1:])
     return text
-
-
-R_MAX = 64 * 1024
 
 
 def _read_file(path: str) -> str:

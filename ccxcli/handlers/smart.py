@@ -6,7 +6,7 @@ from typing import Any
 
 from ccxcli.core import engine
 from ccxcli.dispatch import Ctx
-from ccxcli.errors import CcxError, CommError, RuleError, UsageError
+from ccxcli.errors import CcxError, CommError, InstanceGone, RuleError, UsageError
 from ccxcli.link import url_host
 from ccxcli.runtime import Result
 
@@ -25,7 +25,6 @@ def register(ctx: Ctx, a: dict[str, Any]) -> Result:
             "The product is already registered; use 'license smart register idtoken <token> force' to register again."
         )
     info = ctx.link().register(node, a["token"], ctx.now, a["force"])
-    info.pop("cert_text", None)
     engine.apply_register(node, ctx.now, info)
     return Result(
         f"Registration succeeded: smart account {info['smart_account']}, virtual account "
@@ -70,6 +69,10 @@ def _renew(ctx: Ctx, what: str) -> Result:
     apply = engine.apply_auth_renew if what == "auth" else engine.apply_id_renew
     try:
         ctx.link().renew(node, ctx.now, what)
+    except InstanceGone:
+        engine.apply_deregister(node, ctx.now, "The product instance was removed from the SSM; registration lost")
+        ctx.lab.commit()  # what the SSM said is a fact, not a refusal
+        raise
     except CcxError:
         apply(node, ctx.now, False, manual=True)
         ctx.lab.commit()  # the failed attempt is part of the node's history

@@ -177,8 +177,11 @@ def ports(ctx: Ctx, a: dict[str, Any]) -> Result:
     return Result(f"{kind.capitalize()} ports in use: {n}.", {"ports": dict(node["ports"])})
 
 
+TYPE_CHOICE = "|".join(t.replace("-", "_") for t in TYPES)  # the key `bind` gives the {type|…} choice
+
+
 def license_type(ctx: Ctx, a: dict[str, Any]) -> Result:
-    ltype = a[next(k for k in a)]
+    ltype = a[TYPE_CHOICE]
     engine.set_license_type(ctx.node, ctx.now, ltype)
     return Result(f"License type set to {TYPES[ltype][1]} ({TYPES[ltype][0]}).", {"license_type": ltype})
 

@@ -60,9 +60,12 @@ def _folder() -> Path:
     arg = S.ssm_arg
     if arg is None:
         return S.home / "ssm" / DEFAULT_SSM
-    if os.sep in arg or arg.startswith(".") or (os.altsep and os.altsep in arg) or Path(arg).is_dir():
-        return Path(arg).expanduser()
-    return S.home / "ssm" / arg
+    return Path(arg).expanduser() if _is_dir_arg(arg) else S.home / "ssm" / arg
+
+
+def _is_dir_arg(arg: str) -> bool:
+    """`--ssm` names a folder when it looks like a path, else an SSM of the lab."""
+    return os.sep in arg or bool(os.altsep and os.altsep in arg) or arg.startswith((".", "~"))
 
 
 def _in_lab(folder: Path) -> Path | None:
@@ -163,10 +166,10 @@ def init(
     if not on_prem and (hostname or san):
         raise UsageError("--hostname and --san apply to --on-prem SSMs only.")
     folder = _folder()
-    if _in_lab(folder) is None and folder.parent.name == "ssm" and S.ssm_arg and os.sep not in S.ssm_arg:
+    if S.ssm_arg is None or not _is_dir_arg(S.ssm_arg):
         from ccxcli.lab import Lab
 
-        with Lab(S.home):
+        with Lab(S.home):  # an SSM of the lab: the lab (embedded default) exists first
             pass
     ssm = Ssm.create(
         folder,

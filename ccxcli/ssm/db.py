@@ -25,7 +25,7 @@ SCHEMA = 1
 _DDL = """
 CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE va(name TEXT PRIMARY KEY, is_default INTEGER NOT NULL DEFAULT 0,
-                version INTEGER NOT NULL DEFAULT 0);
+                version INTEGER NOT NULL DEFAULT 0, short INTEGER NOT NULL DEFAULT 0);
 CREATE TABLE pool(va TEXT NOT NULL, alias TEXT NOT NULL, purchased INTEGER NOT NULL DEFAULT 0,
                   used INTEGER NOT NULL DEFAULT 0, reserved INTEGER NOT NULL DEFAULT 0,
                   PRIMARY KEY(va, alias),

@@ -7,7 +7,7 @@ import secrets
 from typing import Any
 
 from ccxcli.clock import DAY, iso
-from ccxcli.errors import RuleError, UsageError
+from ccxcli.errors import InstanceGone, RuleError, UsageError
 from ccxcli.ssm.db import Ssm
 
 # --- tokens ----------------------------------------------------------------------------
@@ -211,14 +211,16 @@ def register(ssm: Ssm, token: str, hello: dict[str, Any], now: int, force: bool 
         "instance": cur.lastrowid,
         "export": bool(tok["export"]),
         "certificate": sign(ssm.private_pem(), cert.encode()),
-        "cert_text": cert,
     }
 
 
 def _known(ssm: Ssm, uuid: str) -> Any:
     r = ssm.db.execute("SELECT * FROM instance WHERE uuid=? AND kind='smart'", (uuid,)).fetchone()
     if r is None:
-        raise RuleError("The SSM does not know this product instance (it was removed); register again.")
+        raise InstanceGone(
+            "The SSM does not know this product instance (it was removed there); the node is now "
+            "unregistered: register again."
+        )
     return r
 
 
@@ -238,20 +240,13 @@ def report(ssm: Ssm, uuid: str, use: dict[str, int], now: int) -> dict[str, Any]
         ssm.set_usage(r, use)
         db.execute("UPDATE instance SET last_contact=? WHERE id=?", (now, r["id"]))
         short = ssm.judge(r["va"], use)
-        was = db.execute(
-            "SELECT 1 FROM event WHERE kind='insufficient' AND text LIKE ? "
-            "AND id > COALESCE((SELECT MAX(id) FROM event WHERE kind='sufficient' AND text LIKE ?), 0)",
-            (f"%'{r['va']}'%", f"%'{r['va']}'%"),
-        ).fetchone()
-        if short and not was:
-            ssm.event(
-                now,
-                "insufficient",
-                f"Insufficient Licenses in '{r['va']}': short "
-                + ", ".join(f"{a}={n}" for a, n in sorted(short.items())),
-            )
-        elif not short and was:
-            ssm.event(now, "sufficient", f"Licenses sufficient again in '{r['va']}'")
+        was_short = bool(db.execute("SELECT short FROM va WHERE name=?", (r["va"],)).fetchone()[0])
+        if bool(short) != was_short:
+            db.execute("UPDATE va SET short=? WHERE name=?", (int(bool(short)), r["va"]))
+            text = ", ".join(f"{a}={n}" for a, n in sorted(short.items()))
+            ssm.event(now, "insufficient" if short else "sufficient",
+                      f"Insufficient Licenses in '{r['va']}': short {text}" if short
+                      else f"Licenses sufficient again in '{r['va']}'")  # fmt: skip
         return {"deficit": short, "version": ssm.version(r["va"])}
 
 
