@@ -57,7 +57,9 @@ def status(doc: dict[str, Any], short: bool = False) -> list[str]:
         ]
     out += ["", "License Authorization:"]
     a = auth["status"]
-    if a in ("EVAL_MODE", "EVAL_EXPIRED"):
+    if a == "NO_LICENSES_IN_USE":
+        out.append(f"  Status: {AUTH_TEXT[a]}")
+    elif a in ("EVAL_MODE", "EVAL_EXPIRED"):
         out.append(f"  Status: {AUTH_TEXT[a]}")
         out.append(f"  Evaluation Period Remaining: {span(ev['remaining_seconds'])}")
     else:
