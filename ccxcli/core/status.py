@@ -45,9 +45,7 @@ def build(node: dict[str, Any], now: int) -> dict[str, Any]:
         },
         "authorization": {
             "status": astatus,
-            "since": _t(
-                comp.get("ooc_since") if comp["ooc"] else auth.get("ok") if registered else installed.get("at")
-            ),
+            "since": _t(_auth_since(node, registered)),
             "last_communication": _t(auth.get("attempt")) if registered else None,
             "last_communication_ok": auth.get("attempt_ok") if registered else None,
             "next_communication": _t(auth.get("next")) if registered else None,
@@ -91,6 +89,18 @@ def build(node: dict[str, Any], now: int) -> dict[str, Any]:
         ],
     }
     return doc
+
+
+def _auth_since(node: dict[str, Any], registered: bool) -> int | None:
+    """When the authorization status began."""
+    comp, auth = node["comp"], node["auth"]
+    if not registered:
+        return (node["slr"].get("installed") or {}).get("at")  # type: ignore[no-any-return]
+    if auth.get("expired"):
+        return int(auth["ok"]) + T.AUTH_DEADLINE
+    if comp["ooc"]:
+        return comp.get("ooc_since")  # type: ignore[no-any-return]
+    return auth.get("ok")  # type: ignore[no-any-return]
 
 
 def _deadline(node: dict[str, Any]) -> str | None:
