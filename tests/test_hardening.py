@@ -216,10 +216,13 @@ def test_sigkill_during_writes_leaves_old_or_new_state(lab: Lab) -> None:
         assert after in (before, before + 40), (i, before, after)
         lab.ok("--json", "show", "license", "status")
     for i in range(12 * STRESS):
+        before = len(lab.ssm_ok("--json", "token", "list").json["tokens"])
         q = ssm_proc(lab.home, "token", "create", "--va", "DEFAULT", "--description", f"t{i}")
         time.sleep(rng.uniform(0.0, 0.8))
         q.send_signal(signal.SIGKILL)
         q.communicate()
+        after = len(lab.ssm_ok("--json", "token", "list").json["tokens"])
+        assert after in (before, before + 1), (i, before, after)
     db = sqlite3.connect(lab.home / "ssm" / "cloud" / "ssm.db")
     try:
         assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"

@@ -62,6 +62,12 @@ def test_shell_end_to_end(tmp_path: Path) -> None:
         child.sendline("")
         expect(child, r"UDI: PID:UCCX,SN:[0-9a-f]{5},UUID:[0-9a-f]{32}")
         expect(child, "admin:")
+        child.send("\x12")  # Ctrl-R searches the history
+        child.send("li UD")
+        child.send("\r")  # accepts the search
+        child.send("\r")  # runs the found command
+        expect(child, r"UDI: PID:UCCX")
+        expect(child, "admin:")
         child.sendline("frobnicate")
         expect(child, "unknown word 'frobnicate'")
         expect(child, "admin:")
