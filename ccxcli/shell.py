@@ -149,6 +149,25 @@ def make_pager(rt: Runtime, key: Any = read_key) -> Any:
     return pager
 
 
+def ask_plainly(question: str, secret: bool = False) -> str | None:
+    """Ask on the terminal in its ordinary line mode, as VOS does: the question is
+    printed once and the answer echoed by the terminal. (A prompt_toolkit prompt would
+    redraw `Continue (y/n)? y` on Enter, and automation that answers every
+    `Continue (y/n)?` it sees would answer twice.)"""
+    import getpass
+
+    sys.stdout.write(question + ("" if secret else " "))
+    sys.stdout.flush()
+    try:
+        if secret:
+            return getpass.getpass(" ")
+        line = sys.stdin.readline()
+    except (EOFError, KeyboardInterrupt):
+        sys.stdout.write("\n")
+        return None
+    return line.rstrip("\r\n") if line else None
+
+
 def run_shell(rt: Runtime) -> int:
     import shutil
 
@@ -179,17 +198,7 @@ def run_shell(rt: Runtime) -> int:
         enable_history_search=False,
     )
 
-    def ask(question: str, secret: bool = False) -> str | None:
-        *lines, last = question.split("\n")
-        for line in lines:
-            rt.out.write(line + "\n")
-        rt.out.flush()
-        try:
-            return session.prompt(last + " ", completer=None, is_password=secret)
-        except (EOFError, KeyboardInterrupt):
-            return None
-
-    rt.ask = ask
+    rt.ask = ask_plainly
     rt.pager = make_pager(rt)
     rt.out.write(BANNER.format(node=rt.node, home=rt.home))
     while True:

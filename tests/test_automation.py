@@ -81,9 +81,10 @@ def test_prompt_matches_unicon_pattern(tmp_path: Path, term: str) -> None:
         c.close()
 
 
-def test_registration_and_full_slr_flow_like_unicon(tmp_path: Path) -> None:
+@pytest.mark.parametrize("term", ["dumb", "xterm"])
+def test_registration_and_full_slr_flow_like_unicon(tmp_path: Path, term: str) -> None:
     home = tmp_path / "lab"
-    c = VosClient(home)
+    c = VosClient(home, term=term)
     try:
         tok = ssm(home, "token", "create", "--va", "DEFAULT")
         assert "Registration succeeded" in c.execute(f"license smart register idtoken {tok}")
