@@ -30,14 +30,17 @@ def loaded(home: Path, *argv: str) -> set[str]:
 def test_one_shot_status_and_udi_load_no_heavy_module(tmp_path: Path) -> None:
     home = tmp_path / "lab"
     loaded(home, "show", "license", "UDI")  # the first command creates the lab (and the SSM key)
-    for argv in (
-        ["show", "license", "UDI"],
-        ["show", "license", "status"],
-        ["sim", "agent", "login", "--count", "3"],
-        ["sim", "clock", "advance", "1d"],
-    ):
+    loaded(home, "--node", "b", "sim", "node", "create", "b")
+    token = subprocess.run([sys.executable, "-c", "import sys; from ccxcli.ssm.cli import main; sys.exit(main())",
+                            "--home", str(home), "token", "create", "--va", "DEFAULT"],
+                           capture_output=True, text=True, check=True).stdout.strip()  # fmt: skip
+    loaded(home, "--node", "b", "license", "smart", "register", "idtoken", token)  # a registered node in the lab
+    for argv in (["show", "license", "UDI"], ["show", "license", "status"], ["sim", "agent", "login", "--count", "3"]):
         mods = loaded(home, *argv)
         assert not mods & set(HEAVY), (argv, mods & set(HEAVY))
+    # moving the clock sends the registered node's reports to the SSM: sqlite3, nothing else
+    mods = loaded(home, "sim", "clock", "advance", "1d")
+    assert mods & set(HEAVY) == {"sqlite3"}
 
 
 def test_the_probe_can_see_heavy_modules(tmp_path: Path) -> None:

@@ -100,6 +100,11 @@ def test_shell_pages_long_output_and_takes_a_pasted_multiline_code(tmp_path: Pat
         child.sendline('<authorizationCode>x</authorizationCode>"')
         expect(child, "Authorization Code is malformed")
         expect(child, "admin:")
+        # a bracketed paste of a code over several lines, then Enter
+        child.send('license smart reservation install "\x1b[200~<specificPLR>\r\n<authorizationCode>x\x1b[201~"')
+        child.send("\r")
+        expect(child, "Authorization Code is malformed")
+        expect(child, "admin:")
         child.sendeof()
         child.expect(pexpect.EOF)
     finally:
