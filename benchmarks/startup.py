@@ -16,10 +16,16 @@ import sys
 import tempfile
 import time
 
+# Measure what a user's machine does: byte-code caches are written on the first run and
+# used after (some sandboxes set PYTHONDONTWRITEBYTECODE, which would make every run
+# compile ccxcli from source).
+ENV = {k: v for k, v in os.environ.items() if k not in ("PYTHONDONTWRITEBYTECODE", "CCX_HOME")}
+
 
 def timed(cmd: list[str], stdin: str | None = None) -> float:
     t = time.perf_counter()
-    subprocess.run(cmd, input=stdin, text=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
+    subprocess.run(cmd, input=stdin, text=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True,
+                   env=ENV)  # fmt: skip
     return time.perf_counter() - t
 
 
@@ -32,7 +38,8 @@ def main() -> None:
     ccx = local if os.path.exists(local) else shutil.which("ccx")
     one_shot = ([ccx] if ccx else [sys.executable, "-m", "ccxcli"]) + ["--home", home, "show", "license", "UDI"]
     try:
-        timed(one_shot)  # creates the lab
+        timed(one_shot)  # creates the lab and writes the byte-code caches
+        timed(one_shot)
         bare, dev = [], []
         for _ in range(args.rounds):  # interleaved, so machine noise hits both alike
             bare.append(timed([sys.executable, "-c", "pass"]))
@@ -57,5 +64,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    os.environ.pop("CCX_HOME", None)
     main()

@@ -8,15 +8,14 @@ nothing about any particular command.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from ccxcli.errors import UsageError
 
 MAX_LINE = 256 * 1024  # one authorization code is a few kB; anything far larger is not a command
 
 
-@dataclass(frozen=True)
-class Param:
+class Param(NamedTuple):
     """One parameter of a command, parsed from its usage string.
 
     kind: `arg` (<name>), `choice` ({a|b}), `word` ([force]) or `opt` ([--name N] / [--flag]).
@@ -31,14 +30,13 @@ class Param:
     metavar: str = ""
 
 
-@dataclass(frozen=True)
-class Command:
+class Command(NamedTuple):
     words: tuple[str, ...]
     usage: str
     help: str
     handler: str  # "module:function", imported only when the command runs
     confirm: str | None = None  # the question asked before a destructive command
-    params: tuple[Param, ...] = field(default=(), compare=False)
+    params: tuple[Param, ...] = ()
 
     @property
     def name(self) -> str:

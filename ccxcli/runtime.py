@@ -4,35 +4,39 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
 
-@dataclass
 class Result:
     """What a command handler returns: text for people, data for --json."""
 
-    text: str = ""
-    data: Any = None
-    leave: bool = False  # leave the shell
+    __slots__ = ("text", "data", "leave")
+
+    def __init__(self, text: str = "", data: Any = None, leave: bool = False) -> None:
+        self.text = text
+        self.data = data
+        self.leave = leave  # leave the shell
 
 
-@dataclass
 class Runtime:
-    home: Path
-    node: str
-    json: bool = False
-    yes: bool = False
-    mode: str = "oneshot"  # oneshot | script | shell
-    out: TextIO = field(default_factory=lambda: sys.stdout)
-    err: TextIO = field(default_factory=lambda: sys.stderr)
-    pagination: bool = False
-    height: int = 24
-    width: int = 80
-    # Returns the user's answer to a question, or None when nobody can answer.
-    ask: Callable[..., str | None] | None = None  # ask(question, secret=False)
-    # Writes paged text (the shell installs its pager here).
-    pager: Callable[[str], None] | None = None
-    # Script mode keeps one lab open (and locked) for the whole script.
-    shared_lab: Any = None
+    """Built once from argv and the environment (tests build their own)."""
+
+    def __init__(self, home: Path, node: str, json: bool = False, yes: bool = False) -> None:
+        self.home = home
+        self.node = node
+        self.json = json
+        self.yes = yes
+        self.mode = "oneshot"  # oneshot | script | shell
+        self.out: TextIO = sys.stdout
+        self.err: TextIO = sys.stderr
+        self.pagination = False
+        self.height = 24
+        self.width = 80
+        # Returns the user's answer to a question (ask(question, secret=False)), or None
+        # when nobody can answer.
+        self.ask: Callable[..., str | None] | None = None
+        # Writes paged text (the shell installs its pager here).
+        self.pager: Callable[[str], None] | None = None
+        # Script mode keeps one lab open (and locked) for the whole script.
+        self.shared_lab: Any = None

@@ -6,11 +6,10 @@ Cisco's `regid.<yyyy-mm>.com.cisco.<Name>,<version>_<uuid>`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 
-@dataclass(frozen=True)
-class License:
+class License(NamedTuple):
     alias: str
     name: str
     tag: str
