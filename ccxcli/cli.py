@@ -76,8 +76,17 @@ def _tty_ask(question: str, secret: bool = False) -> str | None:
         return None
 
 
+def _quiet_on_closed_pipe() -> None:
+    """`ccx … | head` ends quietly, as Unix tools do, instead of a BrokenPipeError."""
+    import signal
+
+    if hasattr(signal, "SIGPIPE"):
+        signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
+    _quiet_on_closed_pipe()
     from ccxcli.dispatch import run_tokens
 
     try:

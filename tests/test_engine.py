@@ -232,3 +232,13 @@ def test_report_boundaries_are_quarter_hours() -> None:
     assert T.next_boundary(T0) == T0 + 15 * MINUTE
     assert T.next_boundary(T0 + 1) == T0 + 15 * MINUTE
     assert T.next_boundary(T0 - 1) == T0
+
+
+def test_forced_reregistration_cures_auth_expiry_enforcement() -> None:
+    node = registered()
+    engine.apply_timer(node, T0 + 90 * DAY, "auth_expiry")
+    engine.apply_timer(node, T0 + 180 * DAY, "auth_enforce")
+    assert node["enforce"]["reason"] == "AUTH_EXPIRY"
+    engine.apply_register(node, T0 + 181 * DAY, {"smart_account": "SA", "virtual_account": "VA"})
+    assert node["enforce"] is None
+    assert engine.authorization_status(node, T0 + 181 * DAY) == "NO_LICENSES_IN_USE"

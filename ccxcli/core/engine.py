@@ -406,7 +406,8 @@ def apply_register(node: Node, t: int, info: dict[str, Any]) -> None:
     sync_eval(node, t)
     if node["eval"]["expired"]:
         node["eval"]["expired"] = False  # registering cures EVAL_EXPIRY; the used time stays
-    leave_enforcement(node, t, "EVAL_EXPIRY")
+    for reason in ("EVAL_EXPIRY", "AUTH_EXPIRY", "OOC_EXPIRY"):  # a fresh registration cures them all
+        leave_enforcement(node, t, reason)
     for key in ("renew-auth", "renew-id", "reporting", "ooc-enter", "ooc-shortly", "ooc"):
         clear_alert(node, t, key)
     log(

@@ -519,6 +519,9 @@ def events(last: int = typer.Option(50, "--last")) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from ccxcli.cli import _quiet_on_closed_pipe
+
+    _quiet_on_closed_pipe()
     try:
         rc = app(argv if argv is not None else sys.argv[1:], prog_name="ccx-ssm", standalone_mode=False)
     except CcxError as e:
