@@ -245,21 +245,21 @@ def test_hostile_codes(lab, code: str) -> None:  # type: ignore[no-untyped-def]
 KEY_PRIV, KEY_PUB = codes.new_signing_key()
 
 
+NODE_UUID = "00112233445566778899aabbccddeeff"
+NONCE = b"\x01" * 8
+RES_KEY, RES_PUB = codes.new_reservation_key()
+# One code for the whole property test: an ECDSA signature is random, and hypothesis
+# needs every example to start from the same code.
+CODE = codes.make_authorization(KEY_PRIV, NONCE.hex(), 1_800_000_000_000, {"flex-standard": 20, "flex-premium": 5},
+                                NODE_UUID[-5:], NODE_UUID)  # fmt: skip
+
+
 def _node_with_request() -> tuple[dict[str, Any], str]:
-    node = engine.new_node("n", "00112233445566778899aabbccddeeff", 1_800_000_000)
+    node = engine.new_node("n", NODE_UUID, 1_800_000_000)
     node["slr"]["enabled"] = True
-    key, pub = codes.new_reservation_key()
-    req = codes.make_request(node["sn"], node["uuid"], pub, b"\x01" * 8)
-    R.request(node, 1_800_000_000, req, (b"\x01" * 8).hex(), key)
-    code = codes.make_authorization(
-        KEY_PRIV,
-        (b"\x01" * 8).hex(),
-        1_800_000_000_000,
-        {"flex-standard": 20, "flex-premium": 5},
-        node["sn"],
-        node["uuid"],
-    )
-    return node, code
+    req = codes.make_request(node["sn"], node["uuid"], RES_PUB, NONCE)
+    R.request(node, 1_800_000_000, req, NONCE.hex(), RES_KEY)
+    return node, CODE
 
 
 def _accepts(node: dict[str, Any], code: str) -> bool:
