@@ -40,6 +40,11 @@ def status(doc: dict[str, Any], short: bool = False) -> list[str]:
     reg, auth, ev = doc["registration"], doc["authorization"], doc["evaluation"]
     enf, comp, res = doc["enforcement"], doc["compliance"], doc["reservation"]
     out = [f"Smart Licensing is {doc['smart_licensing']}"]
+    if doc["smart_licensing"] == "DISABLED":
+        return out + [
+            "",
+            "This node uses Classic Licensing ('appadmin license migrate smart' moves it to Smart Licensing).",
+        ]
     if res["enabled"]:
         out.append("License Reservation is ENABLED")
     out += ["", "Registration:", f"  Status: {REG_TEXT[reg['status']]}"]

@@ -123,3 +123,30 @@ def test_bad_input_changes_nothing(lab, argv: list[str]) -> None:  # type: ignor
     r = lab.ccx(*argv)
     assert r.code in (1, 2) and "Traceback" not in r.err and r.err.count("\n") == 1, r
     assert lab.snapshot() == before
+
+
+def test_classic_node_and_migration(lab) -> None:  # type: ignore[no-untyped-def]
+    lab.ok("sim", "node", "create", "old", "--classic")
+    st = lab.status("old")
+    assert st["smart_licensing"] == "DISABLED" and not st["evaluation"]["in_use"]
+    tok = lab.ssm_ok("token", "create", "--va", "DEFAULT").out.strip()
+    r = lab.ccx("--node", "old", "license", "smart", "register", "idtoken", tok)
+    assert r.code == 1 and "migrate" in r.err
+    assert lab.ccx("--node", "old", "--yes", "appadmin", "license", "migrate", "smart").code == 0
+    st = lab.status("old")
+    assert st["smart_licensing"] == "ENABLED" and st["evaluation"]["in_use"]
+    assert lab.ccx("--node", "old", "--yes", "appadmin", "license", "migrate", "smart").code == 1  # one way
+    lab.ok("--node", "old", "license", "smart", "register", "idtoken", tok)
+
+
+def test_ccx_node_environment_variable(lab, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    lab.ok("sim", "node", "create", "b", "--type", "nps")
+    monkeypatch.setenv("CCX_NODE", "b")
+    assert lab.status()["license_type"] == "nps"
+    assert "Smart Licensing is ENABLED" in lab.ok("--node", "old", "show", "license", "status").out
+
+
+def test_classic_status_text(lab) -> None:  # type: ignore[no-untyped-def]
+    lab.ok("sim", "node", "create", "old", "--classic")
+    out = lab.ok("--node", "old", "show", "license", "status").out
+    assert out.startswith("Smart Licensing is DISABLED\n") and "Classic Licensing" in out
