@@ -137,13 +137,13 @@ def test_classic_node_and_migration(lab) -> None:  # type: ignore[no-untyped-def
     assert st["smart_licensing"] == "ENABLED" and st["evaluation"]["in_use"]
     assert lab.ccx("--node", "old", "--yes", "appadmin", "license", "migrate", "smart").code == 1  # one way
     lab.ok("--node", "old", "license", "smart", "register", "idtoken", tok)
+    assert "Smart Licensing is ENABLED" in lab.ok("--node", "old", "show", "license", "status").out
 
 
 def test_ccx_node_environment_variable(lab, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     lab.ok("sim", "node", "create", "b", "--type", "nps")
     monkeypatch.setenv("CCX_NODE", "b")
     assert lab.status()["license_type"] == "nps"
-    assert "Smart Licensing is ENABLED" in lab.ok("--node", "old", "show", "license", "status").out
 
 
 def test_classic_status_text(lab) -> None:  # type: ignore[no-untyped-def]
