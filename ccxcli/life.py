@@ -42,7 +42,7 @@ def catch_up(lab: Lab, target: int) -> int:
 def _pool_changed(link: LabLink, node: dict[str, Any]) -> bool:
     if node["reg"]["status"] != engine.REGISTERED or node["comp"]["outcome"] in (None, "failed"):
         return False
-    return link.pool_version(node) != node["comp"]["version"]
+    return bool(link.pool_version(node) != node["comp"]["version"])
 
 
 def _process(link: LabLink, node: dict[str, Any], t: int, kind: str, target: int) -> None:

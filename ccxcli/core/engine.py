@@ -134,7 +134,7 @@ def registration_status(node: Node) -> str:
 def eval_remaining(node: Node, now: int) -> int:
     e = node["eval"]
     used = e["used"] + (now - e["since"] if e["since"] is not None else 0)
-    return max(0, T.EVAL_PERIOD - used)
+    return max(0, T.EVAL_PERIOD - int(used))
 
 
 def entitled_reserved(node: Node) -> Counts:
@@ -262,7 +262,7 @@ def report_needed(node: Node, pool_changed: bool) -> bool:
         return True
     if pool_changed or 0 < comp["count"] < T.OOC_REPORTS:
         return True
-    return to_report(node) != comp["reported"]
+    return bool(to_report(node) != comp["reported"])
 
 
 def apply_timer(node: Node, t: int, kind: str) -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from ccxcli.core import engine
+from ccxcli.core.timers import EVAL_PERIOD
 from ccxcli.errors import RuleError
 
 MISMATCH = "The Reservation Authorization Code does not match the Reservation Request Code."
@@ -149,7 +150,7 @@ def take_return(node: dict[str, Any], t: int) -> tuple[str, str]:
     if not installed:
         raise RuleError("No reservation is installed; nothing to return.")
     slr["installed"] = None
-    if node["eval"]["used"] >= engine.T.EVAL_PERIOD:
+    if node["eval"]["used"] >= EVAL_PERIOD:
         node["eval"]["expired"] = True
         engine.enforce(node, t, "EVAL_EXPIRY")
     engine.sync_eval(node, t)

@@ -95,7 +95,7 @@ def _auth_since(node: dict[str, Any], registered: bool) -> int | None:
     """When the authorization status began."""
     comp, auth = node["comp"], node["auth"]
     if not registered:
-        return (node["slr"].get("installed") or {}).get("at")  # type: ignore[no-any-return]
+        return (node["slr"].get("installed") or {}).get("at")
     if auth.get("expired"):
         return int(auth["ok"]) + T.AUTH_DEADLINE
     if comp["ooc"]:
