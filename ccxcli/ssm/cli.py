@@ -534,7 +534,9 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except Exception as e:  # noqa: BLE001 - typer usage errors and unexpected failures: one line
         if hasattr(e, "format_message") and hasattr(e, "exit_code"):
-            sys.stderr.write(one_line(f"Usage error: {e.format_message()} (see 'ccx-ssm --help')") + "\n")
+            message = e.format_message()
+            if message:  # an incomplete command has just shown its help instead
+                sys.stderr.write(one_line(f"Usage error: {message} (see 'ccx-ssm --help')") + "\n")
             return 2
         if os.environ.get("CCX_DEBUG"):
             raise
