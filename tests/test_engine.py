@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from ccxcli.clock import DAY, MINUTE
-from ccxcli.core import engine
+from ccxcli.core import admin, engine
 from ccxcli.core import timers as T
 from ccxcli.core.consumption import deficit
 
@@ -214,7 +214,7 @@ def test_ooc_enforcement_after_90_days(offset: int, enforced: bool) -> None:
     if enforced:
         assert node["enforce"]["reason"] == "OOC_EXPIRY"
         with pytest.raises(Exception, match="OOC_EXPIRY"):
-            engine.check_sync(node, "add agent x")
+            admin.check_sync(node, "add agent x")
         assert report(node, due[0] if due else T0, 200) == "AUTHORIZED"  # licenses bought
         assert node["enforce"] is None
 

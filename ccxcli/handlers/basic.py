@@ -123,12 +123,9 @@ def node_list(ctx: Ctx, a: dict[str, Any]) -> Result:
 
 
 def node_delete(ctx: Ctx, a: dict[str, Any]) -> Result:
-    from ccxcli.core.engine import REGISTERED, registration_status
-    from ccxcli.errors import RuleError
+    from ccxcli.core.admin import check_node_deletable
 
-    node = ctx.lab.node(a["name"])
-    if registration_status(node) in (REGISTERED, "REGISTERED_SLR"):
-        raise RuleError(f"Node '{a['name']}' is registered or holds a reservation; deregister or return it first.")
+    check_node_deletable(ctx.lab.node(a["name"]))
     ctx.lab.delete_node(a["name"])
     return Result(f"Node {a['name']} deleted.", {"deleted": a["name"]})
 

@@ -4,26 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from ccxcli.core import engine
+from ccxcli.core import admin, engine
 from ccxcli.dispatch import Ctx
-from ccxcli.errors import CcxError, CommError, InstanceGone, RuleError, UsageError
+from ccxcli.errors import CcxError, CommError, InstanceGone, UsageError
 from ccxcli.link import url_host
 from ccxcli.runtime import Result
 
 
 def register(ctx: Ctx, a: dict[str, Any]) -> Result:
     node = ctx.node
-    if node["classic"]:
-        raise RuleError("This node uses Classic Licensing; run 'appadmin license migrate smart' first.")
-    if node["slr"]["enabled"]:
-        raise RuleError(
-            "Specific License Reservation is enabled; disable it before registering "
-            "('license smart reservation disable')."
-        )
-    if node["reg"]["status"] != engine.UNREGISTERED and not a["force"]:
-        raise RuleError(
-            "The product is already registered; use 'license smart register idtoken <token> force' to register again."
-        )
+    admin.check_can_register(node, a["force"])
     info = ctx.link().register(node, a["token"], ctx.now, a["force"])
     engine.apply_register(node, ctx.now, info)
     return Result(
@@ -38,19 +28,9 @@ def register(ctx: Ctx, a: dict[str, Any]) -> Result:
     )
 
 
-def _registered(node: dict[str, Any], what: str) -> None:
-    if engine.slr_installed(node):
-        raise RuleError(
-            f"{what} is not allowed under Specific License Reservation; "
-            "return the reservation first ('license smart reservation return')."
-        )
-    if node["reg"]["status"] == engine.UNREGISTERED:
-        raise RuleError(f"{what} is not possible: the product is not registered.")
-
-
 def deregister(ctx: Ctx, a: dict[str, Any]) -> Result:
     node = ctx.node
-    _registered(node, "Deregistration")
+    admin.check_registered(node, "Deregistration")
     note = ""
     try:
         ctx.link().deregister(node, ctx.now)
@@ -65,7 +45,7 @@ def deregister(ctx: Ctx, a: dict[str, Any]) -> Result:
 
 def _renew(ctx: Ctx, what: str) -> Result:
     node = ctx.node
-    _registered(node, "Renewal")
+    admin.check_registered(node, "Renewal")
     apply = engine.apply_auth_renew if what == "auth" else engine.apply_id_renew
     try:
         ctx.link().renew(node, ctx.now, what)
@@ -93,11 +73,7 @@ def renew_id(ctx: Ctx, a: dict[str, Any]) -> Result:
 
 
 def _set_transport(ctx: Ctx, transport: dict[str, Any], text: str) -> Result:
-    node = ctx.node
-    if node["reg"]["status"] != engine.UNREGISTERED:
-        raise RuleError("Transport settings cannot change while registered; deregister first.")
-    node["transport"] = transport
-    engine.log(node, ctx.now, f"Transport set to {text}")
+    admin.set_transport(ctx.node, ctx.now, transport, text)
     shown = {k: v for k, v in transport.items() if k != "password"}
     return Result(f"Transport set to {text}.", {"transport": shown})
 
@@ -136,27 +112,7 @@ def transport_satellite(ctx: Ctx, a: dict[str, Any]) -> Result:
 
 
 def factory_reset(ctx: Ctx, a: dict[str, Any]) -> Result:
-    node = ctx.node
-    t = ctx.now
-    was = engine.registration_status(node)
-    seq, last_ts = node["slr"].get("seq", 0), node["slr"].get("last_ts", 0)
-    if node["reg"]["status"] != engine.UNREGISTERED:
-        engine.apply_deregister(node, t, "Factory reset")
-    node["slr"] = {"enabled": False, "seq": seq, "last_ts": last_ts}
-    node["transport"] = {"mode": "direct"}
-    node["send_hostname"] = True
-    node["control"] = {"overage": True}
-    for key in list(node["alerts"]):
-        engine.clear_alert(node, t, key)
-    if node["eval"]["expired"]:
-        engine.enforce(node, t, "EVAL_EXPIRY")
-    engine.sync_eval(node, t)
-    engine.log(
-        node,
-        t,
-        "Licensing factory reset: registration, reservation and settings cleared; "
-        "evaluation time and SLR sequence kept",
-    )
+    was = admin.factory_reset(ctx.node, ctx.now)
     note = "" if was == engine.UNREGISTERED else " The SSM was not told; remove the product instance there."
     return Result("Smart Licensing data cleared." + note, {"registration": "UNREGISTERED", "previous": was})
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ccxcli import clock
-from ccxcli.core import engine
+from ccxcli.core import admin, engine
 from ccxcli.core.catalogue import SKILLS, TYPES
 from ccxcli.core.consumption import is_premium, usage
 from ccxcli.dispatch import Ctx
@@ -41,7 +41,7 @@ def _agent_text(aid: str, ag: dict[str, Any]) -> str:
 def agent_add(ctx: Ctx, a: dict[str, Any]) -> Result:
     node = ctx.node
     aid = _id(a["id"])
-    engine.check_sync(node, f"add agent {aid}")
+    admin.check_sync(node, f"add agent {aid}")
     if aid in node["agents"]:
         raise RuleError(f"Agent {aid} already exists.")
     if len(node["agents"]) >= MAX_AGENTS:
@@ -60,7 +60,7 @@ def _agent(node: dict[str, Any], aid: str) -> dict[str, Any]:
 def agent_modify(ctx: Ctx, a: dict[str, Any]) -> Result:
     node = ctx.node
     ag = _agent(node, a["id"])
-    engine.check_sync(node, f"modify agent {a['id']}")
+    admin.check_sync(node, f"modify agent {a['id']}")
     new = dict(ag)
     if a.get("skills"):
         new["skills"] = _skills(a["skills"])
@@ -75,7 +75,7 @@ def agent_modify(ctx: Ctx, a: dict[str, Any]) -> Result:
 def agent_delete(ctx: Ctx, a: dict[str, Any]) -> Result:
     node = ctx.node
     _agent(node, a["id"])
-    engine.check_sync(node, f"delete agent {a['id']}")
+    admin.check_sync(node, f"delete agent {a['id']}")
     del node["agents"][a["id"]]
     engine.usage_changed(node, ctx.now)
     return Result(f"Agent {a['id']} deleted.", {"deleted": a["id"]})
@@ -87,7 +87,7 @@ def _apply(ctx: Ctx, changes: dict[str, dict[str, Any]], what: str) -> None:
     trial = dict(node, agents={**node["agents"], **changes})
     proposed = usage(trial)
     if any(proposed.get(k, 0) > usage(node).get(k, 0) for k in proposed):
-        engine.check_admission(node, proposed, what)
+        admin.check_admission(node, proposed, what)
     node["agents"].update(changes)
     engine.usage_changed(node, ctx.now)
 
@@ -115,7 +115,7 @@ def agent_login(ctx: Ctx, a: dict[str, Any]) -> Result:
             changes[aid] = dict(node["agents"][aid], **{"in": True})
         missing = count - len(free)
         if missing:
-            engine.check_sync(node, f"create {missing} agents")
+            admin.check_sync(node, f"create {missing} agents")
             if len(node["agents"]) + missing > MAX_AGENTS:
                 raise RuleError(f"That would exceed the {MAX_AGENTS} agents the lab supports.")
             prefix = "auto-prem" if premium else "auto-std"
@@ -171,7 +171,7 @@ def ports(ctx: Ctx, a: dict[str, Any]) -> Result:
     n = int(a["n"])
     trial = dict(node, ports={**node["ports"], kind: n})
     if n > node["ports"][kind]:
-        engine.check_admission(node, usage(trial), f"seizing {n} {kind} ports")
+        admin.check_admission(node, usage(trial), f"seizing {n} {kind} ports")
     node["ports"][kind] = n
     engine.usage_changed(node, ctx.now)
     return Result(f"{kind.capitalize()} ports in use: {n}.", {"ports": dict(node["ports"])})
@@ -182,17 +182,14 @@ TYPE_CHOICE = "|".join(t.replace("-", "_") for t in TYPES)  # the key `bind` giv
 
 def license_type(ctx: Ctx, a: dict[str, Any]) -> Result:
     ltype = a[TYPE_CHOICE]
-    engine.set_license_type(ctx.node, ctx.now, ltype)
+    admin.set_license_type(ctx.node, ctx.now, ltype)
     return Result(f"License type set to {TYPES[ltype][1]} ({TYPES[ltype][0]}).", {"license_type": ltype})
-
-
-CONTROL = ("agent_seats", "premium_seats", "standard_seats", "outbound_ports", "ivr_ports")
 
 
 def license_control(ctx: Ctx, a: dict[str, Any]) -> Result:
     node = ctx.node
     changes: dict[str, Any] = {}
-    for key in CONTROL:
+    for key in admin.CONTROL_KEYS:
         if a.get(key) is not None:
             if not str(a[key]).isdigit():
                 raise UsageError(f"--{key.replace('_', '-')} takes a whole number.")
@@ -201,16 +198,10 @@ def license_control(ctx: Ctx, a: dict[str, Any]) -> Result:
         if a["overage"].lower() not in ("on", "off"):
             raise UsageError("--overage takes on or off.")
         changes["overage"] = a["overage"].lower() == "on"
-    if changes:
-        if node["license_type"] in ("nps", "nfr"):
-            raise RuleError("License Control is not applicable to Non Production System and Not For Resale licenses.")
-        if engine.slr_installed(node) or node["slr"]["enabled"]:
-            raise RuleError("License Control is not applicable while Specific License Reservation is enabled.")
-        node["control"].update(changes)
-        engine.log(node, ctx.now, "License Control changed: " + ", ".join(f"{k}={v}" for k, v in changes.items()))
+    admin.set_license_control(node, ctx.now, changes)
     c = node["control"]
     text = [f"Overage Allowance: {'Enabled' if c.get('overage', True) else 'Disabled'}"]
-    text += [f"{k.replace('_', ' ').title()}: {c[k] if c.get(k) is not None else '-'}" for k in CONTROL]
+    text += [f"{k.replace('_', ' ').title()}: {c[k] if c.get(k) is not None else '-'}" for k in admin.CONTROL_KEYS]
     return Result("\n".join(text), {"license_control": dict(c)})
 
 
@@ -252,10 +243,5 @@ def events(ctx: Ctx, a: dict[str, Any]) -> Result:
 
 
 def migrate(ctx: Ctx, a: dict[str, Any]) -> Result:
-    node = ctx.node
-    if not node["classic"]:
-        raise RuleError("This node already uses Smart Licensing.")
-    node["classic"] = False
-    engine.sync_eval(node, ctx.now)
-    engine.log(node, ctx.now, "Migrated from Classic Licensing to Smart Licensing; evaluation period started")
+    admin.migrate_to_smart(ctx.node, ctx.now)
     return Result("Migrated to Smart Licensing. Choose the license type, then register.", {"smart_licensing": True})

@@ -1,0 +1,145 @@
+"""Administrative rules on a node (pure): what the Administration portal and the
+licensing commands may change, and when. Handlers call these; they hold no rules."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ccxcli.core import engine
+from ccxcli.core.consumption import Counts, control_limits, deficit, usage
+from ccxcli.errors import RuleError
+
+Node = dict[str, Any]
+CONTROL_KEYS = ("agent_seats", "premium_seats", "standard_seats", "outbound_ports", "ivr_ports")
+
+
+def check_sync(node: Node, what: str) -> None:
+    """Enforcement blocks Unified CM synchronisation (agent add, modify, delete)."""
+    if node["enforce"] is not None:
+        reason = node["enforce"]["reason"]
+        cure = {
+            "OOC_EXPIRY": "buy licenses",
+            "AUTH_EXPIRY": "renew the authorization",
+            "EVAL_EXPIRY": "register the product",
+        }[reason]
+        raise RuleError(
+            f"Cannot {what}: the system is in Enforcement Mode ({reason}) and Unified CM "
+            f"synchronisation is blocked; {cure} to leave it."
+        )
+
+
+def check_admission(node: Node, proposed: Counts, what: str) -> None:
+    """Refuse a login or port seizure that SLR or License Control does not allow."""
+    if engine.slr_installed(node):
+        short = deficit(proposed, engine.entitled_reserved(node))
+        if short:
+            raise RuleError(
+                f"Refused: {what} would exceed the reserved licenses ("
+                + ", ".join(f"{a} short by {n}" for a, n in sorted(short.items()))
+                + "); over-consumption is not allowed under Specific License Reservation."
+            )
+        return
+    limits = control_limits(node)
+    if limits:
+        short = deficit(proposed, limits)
+        if short:
+            raise RuleError(
+                f"Refused by License Control: {what} would exceed the configured limit ("
+                + ", ".join(f"{a} short by {n}" for a, n in sorted(short.items()))
+                + "); raise the limit or allow overage."
+            )
+
+
+def set_license_type(node: Node, t: int, ltype: str) -> None:
+    if engine.registration_status(node) != engine.UNREGISTERED or node["slr"]["enabled"]:
+        raise RuleError(
+            "The license type can be changed only while unregistered and without a reservation; deregister first."
+        )
+    node["license_type"] = ltype
+    node["peak"] = usage(node)
+    engine.usage_changed(node, t)
+    engine.log(node, t, f"License type set to {ltype}")
+
+
+def set_license_control(node: Node, t: int, changes: dict[str, Any]) -> None:
+    """License Control: limits and overage allowance (SPEC §3.4)."""
+    if not changes:
+        return
+    if node["license_type"] in ("nps", "nfr"):
+        raise RuleError("License Control is not applicable to Non Production System and Not For Resale licenses.")
+    if engine.slr_installed(node) or node["slr"]["enabled"]:
+        raise RuleError("License Control is not applicable while Specific License Reservation is enabled.")
+    node["control"].update(changes)
+    engine.log(node, t, "License Control changed: " + ", ".join(f"{k}={v}" for k, v in changes.items()))
+
+
+def migrate_to_smart(node: Node, t: int) -> None:
+    """One-way move from Classic to Smart Licensing; the evaluation period starts."""
+    if not node["classic"]:
+        raise RuleError("This node already uses Smart Licensing.")
+    node["classic"] = False
+    engine.sync_eval(node, t)
+    engine.log(node, t, "Migrated from Classic Licensing to Smart Licensing; evaluation period started")
+
+
+def check_can_register(node: Node, force: bool) -> None:
+    if node["classic"]:
+        raise RuleError("This node uses Classic Licensing; run 'appadmin license migrate smart' first.")
+    if node["slr"]["enabled"]:
+        raise RuleError(
+            "Specific License Reservation is enabled; disable it before registering "
+            "('license smart reservation disable')."
+        )
+    if node["reg"]["status"] != engine.UNREGISTERED and not force:
+        raise RuleError(
+            "The product is already registered; use 'license smart register idtoken <token> force' to register again."
+        )
+
+
+def check_registered(node: Node, what: str) -> None:
+    """Deregistration and renewals need a registration, and are not for SLR."""
+    if engine.slr_installed(node):
+        raise RuleError(
+            f"{what} is not allowed under Specific License Reservation; "
+            "return the reservation first ('license smart reservation return')."
+        )
+    if node["reg"]["status"] == engine.UNREGISTERED:
+        raise RuleError(f"{what} is not possible: the product is not registered.")
+
+
+def set_transport(node: Node, t: int, transport: dict[str, Any], text: str) -> None:
+    if node["reg"]["status"] != engine.UNREGISTERED:
+        raise RuleError("Transport settings cannot change while registered; deregister first.")
+    node["transport"] = transport
+    engine.log(node, t, f"Transport set to {text}")
+
+
+def factory_reset(node: Node, t: int) -> str:
+    """Clear licensing data except the evaluation time used and the SLR sequence (and the
+    newest installed code's timestamp, so old codes stay refused). Returns the
+    registration status it had."""
+    was = engine.registration_status(node)
+    seq, last_ts = node["slr"].get("seq", 0), node["slr"].get("last_ts", 0)
+    if node["reg"]["status"] != engine.UNREGISTERED:
+        engine.apply_deregister(node, t, "Factory reset")
+    node["slr"] = {"enabled": False, "seq": seq, "last_ts": last_ts}
+    node["transport"] = {"mode": "direct"}
+    node["send_hostname"] = True
+    node["control"] = {"overage": True}
+    for key in list(node["alerts"]):
+        engine.clear_alert(node, t, key)
+    if node["eval"]["expired"]:
+        engine.enforce(node, t, "EVAL_EXPIRY")
+    engine.sync_eval(node, t)
+    engine.log(
+        node,
+        t,
+        "Licensing factory reset: registration, reservation and settings cleared; "
+        "evaluation time and SLR sequence kept",
+    )
+    return was
+
+
+def check_node_deletable(node: Node) -> None:
+    if engine.registration_status(node) in (engine.REGISTERED, engine.REGISTERED_SLR):
+        raise RuleError(f"Node '{node['name']}' is registered or holds a reservation; deregister or return it first.")
