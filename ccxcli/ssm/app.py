@@ -1,0 +1,147 @@
+"""The `ccx-ssm` typer application: its sub-apps, global options and output helpers."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from ccxcli.errors import UsageError
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    help="The Cisco Smart Software Manager stand-in of a ccxcli lab.",
+)
+va_app = typer.Typer(no_args_is_help=True, help="Virtual accounts.")
+license_app = typer.Typer(no_args_is_help=True, help="Licenses of a virtual account.")
+token_app = typer.Typer(no_args_is_help=True, help="Product instance registration tokens.")
+instance_app = typer.Typer(no_args_is_help=True, help="Product instances.")
+res_app = typer.Typer(no_args_is_help=True, help="Specific License Reservations.")
+key_app = typer.Typer(no_args_is_help=True, help="The SSM's signing key.")
+app.add_typer(va_app, name="va")
+app.add_typer(license_app, name="license")
+app.add_typer(token_app, name="token")
+app.add_typer(instance_app, name="instance")
+app.add_typer(res_app, name="reservation")
+app.add_typer(key_app, name="key")
+
+
+class State:
+    home: Path
+    ssm_arg: str | None = None
+    json: bool = False
+
+
+S = State()
+
+
+@app.callback()
+def _main(
+    home: str | None = typer.Option(None, "--home", help="Lab home (default: $CCX_HOME or the platform data folder)."),
+    ssm: str | None = typer.Option(None, "--ssm", help="SSM of the lab by name, or an SSM folder ($CCX_SSM_HOME)."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    from ccxcli.lab import resolve_home
+
+    S.home = resolve_home(home)
+    S.ssm_arg = ssm or os.environ.get("CCX_SSM_HOME")
+    S.json = as_json
+
+
+def ssm_folder() -> Path:
+    from ccxcli.lab import DEFAULT_SSM
+
+    arg = S.ssm_arg
+    if arg is None:
+        return S.home / "ssm" / DEFAULT_SSM
+    return Path(arg).expanduser() if is_dir_arg(arg) else S.home / "ssm" / arg
+
+
+def is_dir_arg(arg: str) -> bool:
+    """`--ssm` names a folder when it looks like a path, else an SSM of the lab."""
+    return os.sep in arg or bool(os.altsep and os.altsep in arg) or arg.startswith((".", "~"))
+
+
+def lab_of(folder: Path) -> Path | None:
+    lab = folder.parent.parent
+    return lab if folder.parent.name == "ssm" and (lab / "lab.json").exists() else None
+
+
+def ssm_now(folder: Path) -> int:
+    """The lab's virtual time when the SSM is part of a lab, else the wall clock."""
+    from ccxcli.clock import LabClock, wall_now
+    from ccxcli.store import load_json
+
+    lab = lab_of(folder)
+    if lab is None:
+        return wall_now()
+    return LabClock.from_dict(load_json(lab / "lab.json", "lab")["clock"]).now()
+
+
+def open_ssm() -> tuple[Any, int]:
+    from ccxcli.ssm.db import Ssm
+
+    folder = ssm_folder()
+    if S.ssm_arg is None and not (folder / "ssm.db").exists():
+        from ccxcli.lab import Lab
+
+        with Lab(S.home):  # the embedded default: the first command creates the lab
+            pass
+    return Ssm.open(folder), ssm_now(folder)
+
+
+def emit(data: Any, text: str | None = None, table: Any = None) -> None:
+    if S.json:
+        sys.stdout.write(json.dumps(data, indent=2, sort_keys=True) + "\n")
+    elif table is not None:
+        from rich.console import Console
+
+        Console(width=max(100, width())).print(table)
+    elif text is not None:
+        sys.stdout.write(text + "\n")
+
+
+def width() -> int:
+    import shutil
+
+    return shutil.get_terminal_size((120, 24)).columns
+
+
+def table(title: str, cols: list[str], rows: list[list[Any]]) -> Any:
+    from rich.table import Table
+
+    t = Table(title=title, show_lines=False)
+    for c in cols:
+        t.add_column(c)
+    for r in rows:
+        t.add_row(*["-" if v is None else str(v) for v in r])
+    return t
+
+
+def code_arg(text: str) -> str:
+    if text == "-":
+        return sys.stdin.read(70000)
+    if text.startswith("@"):
+        try:
+            return Path(text[1:]).expanduser().read_text(encoding="utf-8")[:70000]
+        except (OSError, UnicodeDecodeError) as e:
+            raise UsageError(f"Cannot read {text[1:]}: {getattr(e, 'strerror', None) or e}.") from None
+    return text
+
+
+def write_code(code: str, out: str | None) -> None:
+    if out:
+        try:
+            Path(out).expanduser().write_text(code + "\n", encoding="utf-8")
+        except OSError as e:
+            raise UsageError(f"Cannot write {out}: {e.strerror}.") from None
+    if S.json:
+        sys.stdout.write(json.dumps({"authorization_code": code, "file": out}) + "\n")
+    else:
+        sys.stdout.write(code + "\n")

@@ -1,0 +1,227 @@
+"""ccx-ssm init, key, va, license and token commands."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from ccxcli.errors import UsageError
+from ccxcli.ssm.app import (
+    S,
+    app,
+    emit,
+    is_dir_arg,
+    key_app,
+    license_app,
+    open_ssm,
+    ssm_folder,
+    ssm_now,
+    table,
+    token_app,
+    va_app,
+)
+
+# --- init / key ------------------------------------------------------------------------
+
+
+@app.command()
+def init(
+    account: str = typer.Option("Demo Smart Account", "--account", help="Smart account name."),
+    on_prem: bool = typer.Option(False, "--on-prem", help="An SSM On-Prem (needs --hostname)."),
+    hostname: str | None = typer.Option(None, "--hostname", help="Certificate common name (on-prem)."),
+    san: list[str] = typer.Option([], "--san", help="Subject alternative name (repeatable)."),
+    demo: bool = typer.Option(False, "--demo", help="Deposit the demo licenses."),
+) -> None:
+    """Create an SSM folder and its signing key."""
+    from ccxcli.ssm.db import Ssm
+
+    if on_prem and not hostname:
+        raise UsageError("An on-prem SSM needs --hostname (its certificate common name).")
+    if not on_prem and (hostname or san):
+        raise UsageError("--hostname and --san apply to --on-prem SSMs only.")
+    folder = ssm_folder()
+    if S.ssm_arg is None or not is_dir_arg(S.ssm_arg):
+        from ccxcli.lab import Lab
+
+        with Lab(S.home):  # an SSM of the lab: the lab (embedded default) exists first
+            pass
+    ssm = Ssm.create(
+        folder,
+        account=account,
+        now=ssm_now(folder),
+        demo=demo,
+        on_prem=on_prem,
+        hostname=hostname.lower() if hostname else None,
+        sans=tuple(s.lower() for s in san),
+    )
+    emit(
+        {"folder": str(folder), "account": account, "on_prem": on_prem, "names": ssm.names()},
+        f"SSM created in {folder} (smart account '{account}'"
+        f"{', on-prem ' + ', '.join(ssm.names()) if on_prem else ''}).",
+    )
+
+
+@key_app.command("export")
+def key_export() -> None:
+    """Print the SSM's public key (PEM), for nodes outside the lab ('sim ssm trust FILE')."""
+    ssm, _ = open_ssm()
+    pem = ssm.public_pem().decode()
+    if S.json:
+        emit({"public_key": pem})
+    else:
+        sys.stdout.write(pem)
+
+
+# --- virtual accounts ------------------------------------------------------------------------
+
+
+@va_app.command("list")
+def va_list() -> None:
+    """List the virtual accounts."""
+    ssm, _ = open_ssm()
+    rows = ssm.va_list()
+    emit(
+        {"virtual_accounts": rows},
+        table=table(
+            f"Virtual accounts of '{ssm.account}'",
+            ["Name", "Default", "Instances"],
+            [[r["name"], "yes" if r["default"] else "", r["instances"]] for r in rows],
+        ),
+    )
+
+
+@va_app.command("create")
+def va_create(name: str) -> None:
+    """Create a virtual account."""
+    ssm, now = open_ssm()
+    ssm.va_create(name, now)
+    emit({"created": name}, f"Virtual account '{name}' created.")
+
+
+@va_app.command("delete")
+def va_delete(name: str) -> None:
+    """Delete an empty virtual account."""
+    ssm, now = open_ssm()
+    ssm.va_delete(name, now)
+    emit({"deleted": name}, f"Virtual account '{name}' deleted.")
+
+
+# --- licenses ----------------------------------------------------------------------------------
+
+
+def license_alias(alias: str) -> str:
+    from ccxcli.core.catalogue import lookup
+
+    try:
+        return lookup(alias).alias
+    except KeyError as e:
+        raise UsageError(str(e.args[0])) from None
+
+
+@license_app.command("list")
+def license_list(
+    va: str | None = typer.Option(None, "--va", help="Virtual account (default: the default one)."),
+) -> None:
+    """Purchased, in use, reserved, available and balance per license."""
+    ssm, _ = open_ssm()
+    name = ssm.va(va)
+    rows = ssm.license_rows(name)
+    cols = ["License", "Purchased", "In Use", "Reserved", "Available", "Balance"]
+    emit(
+        {"va": name, "licenses": rows},
+        table=table(
+            f"Licenses of '{name}'",
+            cols,
+            [
+                [
+                    r["alias"],
+                    r["purchased"],
+                    r["in_use"],
+                    r["reserved"],
+                    r["available"],
+                    f"{r['balance']:+d}" if r["balance"] else "0",
+                ]
+                for r in rows
+            ],
+        ),
+    )
+
+
+@license_app.command("add")
+def license_add(alias: str, qty: int, va: str = typer.Option(..., "--va", help="Virtual account.")) -> None:
+    """Deposit purchased licenses."""
+    ssm, now = open_ssm()
+    a = license_alias(alias)
+    ssm.license_add(va, a, qty, now)
+    emit({"va": ssm.va(va), "alias": a, "added": qty}, f"{qty} {a} deposited in '{ssm.va(va)}'.")
+
+
+@license_app.command("transfer")
+def license_transfer(
+    alias: str,
+    qty: int,
+    src: str = typer.Option(..., "--from", help="Source virtual account."),
+    dst: str = typer.Option(..., "--to", help="Destination virtual account."),
+) -> None:
+    """Move available licenses between virtual accounts."""
+    ssm, now = open_ssm()
+    a = license_alias(alias)
+    ssm.license_transfer(src, dst, a, qty, now)
+    emit({"alias": a, "qty": qty, "from": ssm.va(src), "to": ssm.va(dst)}, f"{qty} {a} transferred.")
+
+
+# --- tokens ------------------------------------------------------------------------------------
+
+
+@token_app.command("create")
+def token_create(
+    va: str = typer.Option(..., "--va", help="Virtual account."),
+    expires_days: int = typer.Option(30, "--expires-days", help="Days until the token expires (1-365)."),
+    max_uses: int | None = typer.Option(None, "--max-uses", help="How many registrations it allows."),
+    description: str = typer.Option("", "--description", help="Free text."),
+    export_controlled: bool = typer.Option(False, "--export-controlled", help="Allow export-controlled functionality."),
+) -> None:
+    """Create a product instance registration token (printed alone on stdout)."""
+    from ccxcli.ssm import smart
+
+    ssm, now = open_ssm()
+    tok = smart.token_create(ssm, va, now, expires_days, max_uses, description, export_controlled)
+    emit({"token": tok, "va": ssm.va(va)}, tok)
+
+
+@token_app.command("list")
+def token_list() -> None:
+    """List the registration tokens."""
+    from ccxcli.ssm import smart
+
+    ssm, now = open_ssm()
+    rows = smart.token_list(ssm, now)
+    emit(
+        {"tokens": rows},
+        table=table(
+            "Registration tokens",
+            ["Token", "VA", "Expires", "Uses", "State", "Description"],
+            [
+                [
+                    r["token"][:16] + "…",
+                    r["va"],
+                    r["expires"],
+                    f"{r['uses']}/{r['max_uses'] or '∞'}",
+                    r["state"],
+                    r["description"],
+                ]
+                for r in rows
+            ],
+        ),
+    )
+
+
+@token_app.command("revoke")
+def token_revoke(token: str) -> None:
+    """Revoke a registration token."""
+    from ccxcli.ssm import smart
+
+    ssm, now = open_ssm()
+    smart.token_revoke(ssm, token, now)
+    emit({"revoked": True}, "Token revoked.")
