@@ -107,7 +107,7 @@ def usage(doc: dict[str, Any]) -> list[str]:
     for u in doc["usage"]:
         out += [
             f"  {u['name']} ({u['alias']}):",
-            f"    Description: {u['name']}",
+            f"    Description: {u['description']}",
             f"    Tag: {u['tag']}",
             f"    Count: {u['count']}",
         ]

@@ -153,6 +153,7 @@ def usage_rows(node: dict[str, Any], now: int) -> list[dict[str, Any]]:
             {
                 "alias": alias,
                 "name": lic.name,
+                "description": lic.description,
                 "tag": lic.tag,
                 "count": use.get(alias, 0),
                 "reported": reported.get(alias, 0) if registered else None,
