@@ -9,7 +9,7 @@ import sys
 
 from ccxcli.errors import USAGE, UsageError, one_line
 from ccxcli.lab import DEFAULT_NODE, check_node_name, resolve_home
-from ccxcli.runtime import Runtime
+from ccxcli.runtime import Runtime, ask_on_terminal
 
 USAGE_TEXT = """Usage: ccx [--home DIR] [--node NAME] [--json] [--yes] COMMAND...
        ccx shell | ccx run FILE|- [--keep-going] | ccx completion bash|zsh|fish
@@ -61,21 +61,6 @@ def make_runtime(opts: dict[str, object]) -> Runtime:
     return Runtime(home=resolve_home(opts["home"]), node=node, json=bool(opts["json"]), yes=bool(opts["yes"]))  # type: ignore[arg-type]
 
 
-def _tty_ask(question: str, secret: bool = False) -> str | None:
-    if not sys.stdin.isatty():
-        return None
-    try:
-        if secret:
-            import getpass
-
-            return getpass.getpass(question + " ")
-        sys.stdout.write(question + " ")
-        sys.stdout.flush()
-        return input()
-    except EOFError:
-        return None
-
-
 def _quiet_on_closed_pipe() -> None:
     """`ccx … | head` ends quietly, as Unix tools do, instead of a BrokenPipeError."""
     import signal
@@ -107,6 +92,6 @@ def main(argv: list[str] | None = None) -> int:
         from ccxcli.host import run_host
 
         return run_host(rt, words)
-    rt.ask = _tty_ask
+    rt.ask = ask_on_terminal
     code, _ = run_tokens(rt, words)
     return code

@@ -24,10 +24,10 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 
+from ccxcli.codetext import MAX_CODE
 from ccxcli.core.catalogue import BY_ALIAS, BY_TAG
 from ccxcli.errors import RuleError
 
-MAX_CODE = 64 * 1024
 REQUEST_VERSION = 1
 
 
@@ -52,6 +52,12 @@ def load_public(pem: bytes) -> ec.EllipticCurvePublicKey:
     if not isinstance(key, ec.EllipticCurvePublicKey) or not isinstance(key.curve, ec.SECP256R1):
         raise RuleError("The public key is not an ECDSA P-256 key of an SSM.")
     return key
+
+
+def canonical_public_pem(pem: bytes) -> str:
+    """An SSM public key (RuleError if it is not one), written the one standard way."""
+    key = load_public(pem)
+    return key.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo).decode()
 
 
 def sign(private_pem: bytes, data: bytes) -> str:
@@ -230,16 +236,21 @@ def parse_authorization(code: str) -> Authorization:
 def check_authorization(code: str, trusted: list[bytes]) -> Authorization:
     """Parse and verify the signature against the trusted SSM keys."""
     a = parse_authorization(code)
+    verify_authorization(a, trusted)
+    return a
+
+
+def verify_authorization(a: Authorization, trusted: list[bytes]) -> None:
+    """RuleError unless a trusted SSM key signed exactly this code."""
     if not verify_any(trusted, a.signed, a.signature):
         raise RuleError(
             "The Authorization Code signature is not valid: the code was altered or was not "
             "issued by a trusted SSM. Nothing was changed."
         )
-    return a
 
 
 def confirmation(a: Authorization) -> str:
-    return hashlib.sha256(f"confirm|{a.piid}|{a.timestamp}|{a.udi}".encode()).hexdigest()[:8]
+    return confirmation_for(a.piid, a.timestamp, a.udi)
 
 
 def confirmation_for(piid: str, timestamp_ms: int, udi: str) -> str:

@@ -40,3 +40,27 @@ class Runtime:
         self.pager: Callable[[str], None] | None = None
         # Script mode keeps one lab open (and locked) for the whole script.
         self.shared_lab: Any = None
+
+
+def ask_plainly(question: str, secret: bool = False) -> str | None:
+    """Ask on the terminal in its ordinary line mode, as VOS does: the question is
+    printed once and the answer echoed by the terminal. (A prompt_toolkit prompt would
+    redraw `Continue (y/n)? y` on Enter, and automation that answers every
+    `Continue (y/n)?` it sees would answer twice.)"""
+    import getpass
+
+    sys.stdout.write(question + ("" if secret else " "))
+    sys.stdout.flush()
+    try:
+        if secret:
+            return getpass.getpass(" ")
+        line = sys.stdin.readline()
+    except (EOFError, KeyboardInterrupt):
+        sys.stdout.write("\n")
+        return None
+    return line.rstrip("\r\n") if line else None
+
+
+def ask_on_terminal(question: str, secret: bool = False) -> str | None:
+    """`ask_plainly` when a person can answer (stdin is a terminal), else None."""
+    return ask_plainly(question, secret) if sys.stdin.isatty() else None

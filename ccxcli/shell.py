@@ -22,7 +22,7 @@ from prompt_toolkit.utils import is_dumb_terminal
 from ccxcli import commands, grammar
 from ccxcli.dispatch import run_tokens
 from ccxcli.errors import CcxError, one_line
-from ccxcli.runtime import Runtime
+from ccxcli.runtime import Runtime, ask_plainly
 
 PROMPT = "admin:"
 BANNER = (
@@ -149,25 +149,6 @@ def make_pager(rt: Runtime, key: Any = read_key) -> Any:
     return pager
 
 
-def ask_plainly(question: str, secret: bool = False) -> str | None:
-    """Ask on the terminal in its ordinary line mode, as VOS does: the question is
-    printed once and the answer echoed by the terminal. (A prompt_toolkit prompt would
-    redraw `Continue (y/n)? y` on Enter, and automation that answers every
-    `Continue (y/n)?` it sees would answer twice.)"""
-    import getpass
-
-    sys.stdout.write(question + ("" if secret else " "))
-    sys.stdout.flush()
-    try:
-        if secret:
-            return getpass.getpass(" ")
-        line = sys.stdin.readline()
-    except (EOFError, KeyboardInterrupt):
-        sys.stdout.write("\n")
-        return None
-    return line.rstrip("\r\n") if line else None
-
-
 def run_shell(rt: Runtime) -> int:
     import shutil
 
@@ -198,7 +179,7 @@ def run_shell(rt: Runtime) -> int:
         enable_history_search=False,
     )
 
-    rt.ask = ask_plainly
+    rt.ask = ask_plainly  # not a prompt_toolkit prompt: see its docstring
     rt.pager = make_pager(rt)
     rt.out.write(BANNER.format(node=rt.node, home=rt.home))
     while True:

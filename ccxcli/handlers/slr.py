@@ -6,12 +6,11 @@ import secrets
 from pathlib import Path
 from typing import Any
 
+from ccxcli.codetext import read_code, read_file
 from ccxcli.core import reservation as R
 from ccxcli.dispatch import Ctx
-from ccxcli.errors import RuleError, UsageError
+from ccxcli.errors import UsageError
 from ccxcli.runtime import Result
-
-R_MAX = 64 * 1024  # an Authorization Code is about 1 kB per license line
 
 
 def enable(ctx: Ctx, a: dict[str, Any]) -> Result:
@@ -60,12 +59,22 @@ def trusted_keys(ctx: Ctx) -> list[bytes]:
     return keys
 
 
+def _verified(ctx: Ctx, code: str) -> Any:
+    """The parsed code, once it is known to be for this node and signed by a trusted SSM.
+    A code for another node says so before its signature is looked at."""
+    from ccxcli.codes import parse_authorization, verify_authorization
+
+    auth = parse_authorization(code)
+    R.check_code_for_node(ctx.node, auth.udi)
+    verify_authorization(auth, trusted_keys(ctx))
+    return auth
+
+
 def _install(ctx: Ctx, code: str) -> Result:
-    from ccxcli.codes import check_authorization, confirmation, parse_authorization
+    from ccxcli.codes import confirmation
 
     node = ctx.node
-    R.check_code_for_node(node, parse_authorization(code).udi)
-    auth = check_authorization(code, trusted_keys(ctx))
+    auth = _verified(ctx, code)
     conf = R.install(node, ctx.now, auth.piid, auth.timestamp, auth.counts, auth.udi, confirmation(auth))
     reserved = ", ".join(f"{k} {v}" for k, v in sorted(auth.counts.items()))
     if conf is None:
@@ -77,33 +86,11 @@ def _install(ctx: Ctx, code: str) -> Result:
 
 
 def install(ctx: Ctx, a: dict[str, Any]) -> Result:
-    return _install(ctx, _code_arg(a["code"]))
-
-
-def _code_arg(text: str) -> str:
-    """A code argument: the code itself, `-` for stdin, or `@FILE`."""
-    if text == "-":
-        import sys
-
-        return sys.stdin.read(R_MAX + 1)
-    if text.startswith("@"):
-        return _read_file(text[1:])
-    return text
-
-
-def _read_file(path: str) -> str:
-    try:
-        with open(Path(path).expanduser(), encoding="utf-8") as f:
-            text = f.read(R_MAX + 1)
-    except (OSError, UnicodeDecodeError) as e:
-        raise UsageError(f"Cannot read {path}: {getattr(e, 'strerror', None) or 'not a text file'}.") from None
-    if len(text) > R_MAX:
-        raise RuleError(f"{path} is too large to be an Authorization Code.")
-    return text
+    return _install(ctx, read_code(a["code"]))
 
 
 def install_file(ctx: Ctx, a: dict[str, Any]) -> Result:
-    return _install(ctx, _read_file(a["path"]))
+    return _install(ctx, read_file(a["path"]))
 
 
 def return_(ctx: Ctx, a: dict[str, Any]) -> Result:
@@ -117,12 +104,10 @@ def return_(ctx: Ctx, a: dict[str, Any]) -> Result:
 
 
 def return_authorization(ctx: Ctx, a: dict[str, Any]) -> Result:
-    from ccxcli.codes import check_authorization, make_return, parse_authorization
+    from ccxcli.codes import make_return
 
     node = ctx.node
-    code = _code_arg(a["code"])
-    R.check_code_for_node(node, parse_authorization(code).udi)
-    auth = check_authorization(code, trusted_keys(ctx))
+    auth = _verified(ctx, read_code(a["code"]))
     key = R.key_for_uninstalled(node, ctx.now, auth.piid, auth.udi)
     ret = make_return(key, auth.piid, ctx.now)
     node["slr"]["return_code"] = ret
@@ -130,15 +115,14 @@ def return_authorization(ctx: Ctx, a: dict[str, Any]) -> Result:
 
 
 def trust(ctx: Ctx, a: dict[str, Any]) -> Result:
-    from ccxcli.codes import load_public
+    from ccxcli.codes import canonical_public_pem
 
     try:
         pem = Path(a["file"]).expanduser().read_bytes()[:10000]
     except OSError as e:
         raise UsageError(f"Cannot read {a['file']}: {e.strerror}.") from None
-    load_public(pem)
     trusted = ctx.lab.data.setdefault("trusted", [])
-    text = pem.decode()
+    text = canonical_public_pem(pem)
     if text not in trusted:
         trusted.append(text)
     return Result(f"SSM key from {a['file']} is now trusted by every node of this lab.", {"trusted": len(trusted)})

@@ -124,17 +124,6 @@ def table(title: str, cols: list[str], rows: list[list[Any]]) -> Any:
     return t
 
 
-def code_arg(text: str) -> str:
-    if text == "-":
-        return sys.stdin.read(70000)
-    if text.startswith("@"):
-        try:
-            return Path(text[1:]).expanduser().read_text(encoding="utf-8")[:70000]
-        except (OSError, UnicodeDecodeError) as e:
-            raise UsageError(f"Cannot read {text[1:]}: {getattr(e, 'strerror', None) or e}.") from None
-    return text
-
-
 def write_code(code: str, out: str | None) -> None:
     if out:
         try:

@@ -6,10 +6,10 @@ import sys
 
 import typer
 
+from ccxcli.codetext import read_code
 from ccxcli.ssm.app import (
     S,
     app,
-    code_arg,
     emit,
     instance_app,
     open_ssm,
@@ -59,7 +59,7 @@ def instance_remove(
     from ccxcli.ssm import smart
 
     ssm, now = open_ssm()
-    smart.instance_remove(ssm, ident, now, code_arg(return_code) if return_code else None)
+    smart.instance_remove(ssm, ident, now, read_code(return_code) if return_code else None)
     emit({"removed": ident}, f"Instance {ident} removed.")
 
 
@@ -87,7 +87,7 @@ def res_authorize(
     from ccxcli.ssm import reserve
 
     ssm, now = open_ssm()
-    code = reserve.authorize(ssm, va, code_arg(request), reserve.parse_counts(license), now)
+    code = reserve.authorize(ssm, va, read_code(request), reserve.parse_counts(license), now)
     write_code(code, out)
 
 
@@ -113,7 +113,7 @@ def res_confirm(
     from ccxcli.ssm import reserve
 
     ssm, now = open_ssm()
-    reserve.confirm(ssm, ident, code_arg(code), now)
+    reserve.confirm(ssm, ident, read_code(code), now)
     emit({"confirmed": ident}, "Reservation update confirmed.")
 
 
@@ -123,7 +123,7 @@ def res_return(code: str = typer.Argument(..., metavar="RETURN_CODE")) -> None:
     from ccxcli.ssm import reserve
 
     ssm, now = open_ssm()
-    done = reserve.give_back(ssm, code_arg(code), now)
+    done = reserve.give_back(ssm, read_code(code), now)
     emit(done, f"Reserved licenses of SN {done['sn']} returned to '{done['va']}'.")
 
 
