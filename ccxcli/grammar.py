@@ -144,22 +144,35 @@ def _path(words: list[str]) -> str:
     return " ".join(words)
 
 
+def _walk(root: Node, tokens: list[str]) -> tuple[Node, list[str], list[Node]]:
+    """Follow the keywords while each token names exactly one child. Returns the node
+    reached, the keywords matched, and the candidates for the token where the walk
+    stopped on a keyword level (none, or two and more: ambiguous)."""
+    node: Node = root
+    seen: list[str] = []
+    for tok in tokens:
+        if not node.children:
+            break
+        found = _match(node, tok)
+        if len(found) != 1:
+            return node, seen, found
+        node = found[0]
+        seen.append(node.word)
+    return node, seen, []
+
+
+def _takes_params(node: Node) -> bool:
+    return node.command is not None and bool(node.command.params)
+
+
 def resolve(root: Node, tokens: list[str]) -> tuple[Command, list[str]]:
     """Walk the keyword tree; return the command and the tokens left for its parameters."""
-    node, seen = root, []
-    i = 0
-    while i < len(tokens) and node.children:
-        found = _match(node, tokens[i])
-        if len(found) == 1:
-            node = found[0]
-            seen.append(node.word)
-            i += 1
-            continue
-        if found:
-            names = ", ".join(sorted(c.word for c in found))  # display spelling
-            raise UsageError(f"Ambiguous command '{_path(seen + [tokens[i]])}': could be {names}.")
-        if node.command is not None and node.command.params:
-            break
+    node, seen, found = _walk(root, tokens)
+    i = len(seen)
+    if found:
+        names = ", ".join(sorted(c.word for c in found))  # display spelling
+        raise UsageError(f"Ambiguous command '{_path(seen + [tokens[i]])}': could be {names}.")
+    if i < len(tokens) and node.children and not _takes_params(node):
         where = f" after '{_path(seen)}'" if seen else ""
         raise UsageError(
             f"Invalid command: unknown word '{tokens[i]}'{where}. Type '{_path(seen + ['?'])}' for what may follow."
@@ -254,16 +267,10 @@ def suggest(root: Node, words: list[str], partial: str) -> list[tuple[str, str]]
     (word, one-line help) rows; `<name>` rows stand for free arguments and `<cr>`
     means the command may be run as it is.
     """
-    node = root
-    i = 0
-    while i < len(words) and node.children:
-        found = _match(node, words[i])
-        if len(found) != 1:
-            if node.command is not None and node.command.params:
-                break
-            return []
-        node = found[0]
-        i += 1
+    node, seen, _ = _walk(root, words)
+    i = len(seen)
+    if i < len(words) and node.children and not _takes_params(node):
+        return []
     rows: list[tuple[str, str]] = []
     low = partial.lower()
     if i == len(words):
