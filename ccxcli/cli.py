@@ -7,9 +7,9 @@ from __future__ import annotations
 import os
 import sys
 
-from ccxcli.errors import USAGE, UsageError, one_line
+from ccxcli.errors import UsageError, report
 from ccxcli.lab import DEFAULT_NODE, check_node_name, resolve_home
-from ccxcli.runtime import Runtime, ask_on_terminal
+from ccxcli.runtime import Runtime, ask_plainly
 
 USAGE_TEXT = """Usage: ccx [--home DIR] [--node NAME] [--json] [--yes] COMMAND...
        ccx shell | ccx run FILE|- [--keep-going] | ccx completion bash|zsh|fish
@@ -86,12 +86,12 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         rt = make_runtime(opts)
     except UsageError as e:
-        sys.stderr.write(one_line(e.message) + "\n")
-        return USAGE
+        return report(e, sys.stderr)
     if not words or words[0] in HOST_COMMANDS:
         from ccxcli.host import run_host
 
         return run_host(rt, words)
-    rt.ask = ask_on_terminal
+    if rt.inp.isatty():
+        rt.ask = lambda question, secret=False: ask_plainly(rt, question, secret)
     code, _ = run_tokens(rt, words)
     return code

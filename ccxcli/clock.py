@@ -6,7 +6,6 @@ Times are whole seconds since the Unix epoch (UTC) everywhere in ccxcli; only
 
 from __future__ import annotations
 
-import re
 import time
 from datetime import datetime, timezone
 
@@ -16,24 +15,32 @@ MINUTE = 60
 HOUR = 3600
 DAY = 86400
 YEAR = 365 * DAY
+MAX_TIME = 253402300799  # 9999-12-31T23:59:59Z: the virtual clock never goes past year 9999
 
 _UNITS = {"s": 1, "m": MINUTE, "h": HOUR, "d": DAY, "w": 7 * DAY, "y": YEAR}
-_DURATION = re.compile(r"(\d+)([smhdwy])")
+DIGITS = frozenset("0123456789")
 
 
 def parse_duration(text: str) -> int:
     """Return seconds for `15m`, `8h`, `90d`, `1y`, `1d12h`; raise UsageError otherwise."""
     s = text.strip().lower()
-    pos, total = 0, 0
-    for m in _DURATION.finditer(s):
-        if m.start() != pos:
+    total, digits = 0, ""
+    ok = bool(s) and len(s) <= 64
+    for ch in s if ok else "":
+        if ch in DIGITS:
+            digits += ch
+        elif ch in _UNITS and digits:
+            total += int(digits) * _UNITS[ch]
+            digits = ""
+        else:
+            ok = False
             break
-        total += int(m.group(1)) * _UNITS[m.group(2)]
-        pos = m.end()
-    if not s or pos != len(s):
+    if not ok or digits:
         raise UsageError(f"Invalid duration '{text}'. Use a number and a unit: 15m, 8h, 90d, 1y (s, m, h, d, w, y).")
     if total > 1000 * YEAR:
         raise UsageError(f"Duration '{text}' is too long (at most 1000y).")
+    if total == 0:
+        raise UsageError(f"Duration '{text}' is zero; time only moves forward.")
     return total
 
 
@@ -46,9 +53,12 @@ def parse_time(text: str) -> int:
         raise UsageError(f"Invalid time '{text}'. Use ISO 8601 UTC, e.g. 2027-01-01T00:00:00Z.") from None
     if dt.tzinfo is None:
         dt = dt.replace(tzinfo=timezone.utc)
-    t = int(dt.timestamp())
-    if not 0 <= t < 253402300800:
-        raise UsageError(f"Time '{text}' is out of range.")
+    try:
+        t = int(dt.timestamp())
+    except (OverflowError, ValueError):
+        t = -1
+    if not 0 <= t <= MAX_TIME:
+        raise UsageError(f"Time '{text}' is out of range (1970 to 9999).")
     return t
 
 

@@ -2,46 +2,62 @@
 module used by both sides. This is the only module that imports `cryptography`.
 
 - Reservation Request Code  `CB-ZUCCX:<SN>-<token>-<check>`; token = base64url of
-  version(1) | UUID(16) | Ed25519 reservation public key(32) | nonce(8); check = 2 hex
-  digits over the rest, so a mistyped code is caught before anything else.
+  version(2) | UUID(16) | P-256 reservation public key, compressed(33) | nonce(8); check =
+  2 hex digits over the rest, so a mistyped code is caught before anything else.
+  (Version 1 carried an Ed25519 key; codes and reservations of that version still work.)
 - Authorization Code        Cisco's `<specificPLR>` XML, signed by the SSM (ECDSA P-256,
-  SHA-256, DER, base64) over the exact `<authorizationCode>…</authorizationCode>` text
-  followed by the exact `<udi>…</udi>` text. `piid` binds it to the request's nonce.
-- Confirmation Code         8 lowercase hex digits derived from the installed code.
+  SHA-256, DER, base64, low-s only) over the exact `<authorizationCode>…</authorizationCode>`
+  text followed by the exact `<udi>…</udi>` text. `piid` binds it to the request's nonce.
+- Confirmation Code         8 lowercase hex digits: an HMAC, keyed with the ECDH secret of the
+  node's reservation key and the SSM's key, over the installed code's piid, timestamp and
+  UDI. Only the node (and the SSM that issued the code) can compute it: holding the
+  authorization code is not enough.
 - Reservation Return Code   groups of 6 base-62 characters joined by dashes: piid(8) |
-  time(8) | Ed25519 signature(64) by the node's reservation key.
+  time(8) | signature(64: P-256 r|s, low-s; Ed25519 for version-1 requests) by the node's
+  reservation key.
+
+The node's reservation key for a request is derived from a secret the node keeps for its
+lifetime (across factory resets) and the request's nonce, so every code ever authorized for
+the node can still be returned.
 """
 
 from __future__ import annotations
 
 import base64
 import hashlib
+import hmac
 import re
-from dataclasses import dataclass
+from typing import Any, NamedTuple
 from xml.etree import ElementTree
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519
+from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature, encode_dss_signature
 
 from ccxcli.codetext import MAX_CODE
 from ccxcli.core.catalogue import BY_ALIAS, BY_TAG
 from ccxcli.errors import RuleError
 
-REQUEST_VERSION = 1
+REQUEST_VERSION = 2
+CURVE = ec.SECP256R1()
+ORDER = 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551  # n of P-256
 
 
-# --- keys ----------------------------------------------------------------------------
+# --- SSM keys and signatures ----------------------------------------------------------------
 
 
 def new_signing_key() -> tuple[bytes, bytes]:
     """A new SSM signing key: (private PEM, public PEM)."""
-    key = ec.generate_private_key(ec.SECP256R1())
+    key = ec.generate_private_key(CURVE)
     priv = key.private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
     )
-    pub = key.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
-    return priv, pub
+    return priv, public_pem_of(key)
+
+
+def public_pem_of(key: ec.EllipticCurvePrivateKey) -> bytes:
+    return key.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
 
 
 def load_public(pem: bytes) -> ec.EllipticCurvePublicKey:
@@ -54,50 +70,93 @@ def load_public(pem: bytes) -> ec.EllipticCurvePublicKey:
     return key
 
 
+def load_private(private_pem: bytes) -> ec.EllipticCurvePrivateKey:
+    key = serialization.load_pem_private_key(private_pem, password=None)
+    assert isinstance(key, ec.EllipticCurvePrivateKey)
+    return key
+
+
 def canonical_public_pem(pem: bytes) -> str:
     """An SSM public key (RuleError if it is not one), written the one standard way."""
-    key = load_public(pem)
-    return key.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo).decode()
+    return public_pem_of_public(load_public(pem)).decode()
+
+
+def public_pem_of_public(key: ec.EllipticCurvePublicKey) -> bytes:
+    return key.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+
+
+def _low_s(r: int, s: int) -> tuple[int, int]:
+    """ECDSA signatures are malleable ((r, s) and (r, n - s) both verify): only the low
+    form is issued or accepted, so a signature has exactly one valid spelling."""
+    return (r, ORDER - s) if s > ORDER // 2 else (r, s)
 
 
 def sign(private_pem: bytes, data: bytes) -> str:
-    key = serialization.load_pem_private_key(private_pem, password=None)
-    assert isinstance(key, ec.EllipticCurvePrivateKey)
-    return base64.b64encode(key.sign(data, ec.ECDSA(hashes.SHA256()))).decode()
+    """Base64 of the DER ECDSA P-256 / SHA-256 signature, in its low-s form."""
+    r, s = decode_dss_signature(load_private(private_pem).sign(data, ec.ECDSA(hashes.SHA256())))
+    return base64.b64encode(encode_dss_signature(*_low_s(r, s))).decode()
 
 
-def verify_any(public_pems: list[bytes], data: bytes, signature_b64: str) -> bool:
+def _canonical_der(sig: bytes) -> bool:
+    try:
+        r, s = decode_dss_signature(sig)
+    except ValueError:
+        return False
+    return 0 < r < ORDER and 0 < s <= ORDER // 2 and encode_dss_signature(r, s) == sig
+
+
+def verify_any(public_pems: list[bytes], data: bytes, signature_b64: str) -> bytes | None:
+    """The trusted public key (PEM) that signed `data`, or None. The signature must be in
+    its one canonical spelling: canonical base64, canonical DER, low s."""
     try:
         sig = base64.b64decode(signature_b64, validate=True)
     except ValueError:
-        return False
-    if base64.b64encode(sig).decode() != signature_b64:
-        return False  # non-canonical base64: another spelling of the same bytes is still an altered code
+        return None
+    if base64.b64encode(sig).decode() != signature_b64 or not _canonical_der(sig):
+        return None
     for pem in public_pems:
         try:
             load_public(pem).verify(sig, data, ec.ECDSA(hashes.SHA256()))
-            return True
+            return pem
         except (InvalidSignature, RuleError, ValueError):
             continue
-    return False
+    return None
 
 
-def new_reservation_key() -> tuple[str, bytes]:
-    """The node's per-request reservation key: (private key hex, public key raw)."""
-    key = ed25519.Ed25519PrivateKey.generate()
-    priv = key.private_bytes(serialization.Encoding.Raw, serialization.PrivateFormat.Raw, serialization.NoEncryption())
-    pub = key.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
-    return priv.hex(), pub
+# --- the node's reservation keys ---------------------------------------------------------------
+
+
+def new_secret() -> str:
+    """The node's lifetime reservation secret (hex)."""
+    import secrets
+
+    return secrets.token_hex(32)
+
+
+def reservation_key(material: dict[str, str]) -> Any:
+    """The node's private key for one request: `{"secret": hex, "piid": hex}` derives a
+    P-256 key; `{"legacy": hex}` is a version-1 Ed25519 key kept in the state."""
+    if "legacy" in material:
+        return ed25519.Ed25519PrivateKey.from_private_bytes(bytes.fromhex(material["legacy"]))
+    digest = hmac.new(bytes.fromhex(material["secret"]), b"ccx-slr-key|" + bytes.fromhex(material["piid"]),
+                      hashlib.sha512).digest()  # fmt: skip
+    return ec.derive_private_key(int.from_bytes(digest, "big") % (ORDER - 1) + 1, CURVE)
+
+
+def public_bytes(key: Any) -> bytes:
+    """The raw public key put in a request code (33 bytes P-256 compressed, 32 Ed25519)."""
+    if isinstance(key, ed25519.Ed25519PrivateKey):
+        return key.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    return key.public_key().public_bytes(serialization.Encoding.X962, serialization.PublicFormat.CompressedPoint)  # type: ignore[no-any-return]
 
 
 # --- request code ----------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Request:
+class Request(NamedTuple):
     sn: str
     uuid: str  # 32 hex digits
-    pubkey: bytes
+    pubkey: bytes  # 33 bytes (P-256, version 2) or 32 (Ed25519, version 1)
     nonce: bytes
 
     @property
@@ -110,13 +169,14 @@ def _check(body: str) -> str:
 
 
 def make_request(sn: str, uuid_hex: str, pubkey: bytes, nonce: bytes) -> str:
-    raw = bytes([REQUEST_VERSION]) + bytes.fromhex(uuid_hex) + pubkey + nonce
+    raw = bytes([REQUEST_VERSION if len(pubkey) == 33 else 1]) + bytes.fromhex(uuid_hex) + pubkey + nonce
     token = base64.urlsafe_b64encode(raw).decode().rstrip("=")
     body = f"CB-ZUCCX:{sn}-{token}"
     return f"{body}-{_check(body)}"
 
 
-_REQUEST = re.compile(r"^CB-ZUCCX:([0-9a-f]{5})-([A-Za-z0-9_-]+)-([0-9a-f]{2})$")
+_REQUEST = re.compile(r"CB-ZUCCX:([0-9a-f]{5})-([A-Za-z0-9_-]+)-([0-9a-f]{2})")
+_KEY_LEN = {1: 32, 2: 33}
 
 
 def parse_request(code: str) -> Request:
@@ -127,7 +187,7 @@ def parse_request(code: str) -> Request:
             "The Reservation Request Code is far too long; "
             "copy it again from 'license smart reservation request specific'."
         )
-    m = _REQUEST.match(code)
+    m = _REQUEST.fullmatch(code)
     if not m:
         raise RuleError("The Reservation Request Code is malformed: expected CB-ZUCCX:<SN>-<token>-<check>.")
     body = code[:-3]
@@ -137,12 +197,19 @@ def parse_request(code: str) -> Request:
         raw = base64.urlsafe_b64decode(m.group(2) + "=" * (-len(m.group(2)) % 4))
     except ValueError:
         raise RuleError("The Reservation Request Code is malformed: its token is not base64url.") from None
-    if len(raw) != 57 or raw[0] != REQUEST_VERSION:
+    klen = _KEY_LEN.get(raw[0] if raw else 0)
+    if klen is None or len(raw) != 1 + 16 + klen + 8:
         raise RuleError("The Reservation Request Code is malformed: unknown token version or length.")
     uuid_hex = raw[1:17].hex()
     if uuid_hex[-5:] != m.group(1):
         raise RuleError("The Reservation Request Code is inconsistent: its serial number does not match its UUID.")
-    return Request(m.group(1), uuid_hex, raw[17:49], raw[49:57])
+    pubkey = raw[17 : 17 + klen]
+    if klen == 33:
+        try:
+            ec.EllipticCurvePublicKey.from_encoded_point(CURVE, pubkey)
+        except ValueError:
+            raise RuleError("The Reservation Request Code is malformed: its key is not a valid point.") from None
+    return Request(m.group(1), uuid_hex, pubkey, raw[17 + klen :])
 
 
 # --- authorization code ----------------------------------------------------------------
@@ -153,8 +220,7 @@ def udi_text(sn: str, uuid_hex: str) -> str:
     return f"P:UCCX,S:{sn},U:{u[:8]}-{u[8:12]}-{u[12:16]}-{u[16:20]}-{u[20:]}"
 
 
-@dataclass(frozen=True)
-class Authorization:
+class Authorization(NamedTuple):
     piid: str
     timestamp: int  # milliseconds
     counts: dict[str, int]
@@ -185,8 +251,8 @@ def make_authorization(
 
 
 _AUTH = re.compile(
-    r"^<specificPLR>(<authorizationCode>.*</authorizationCode>)<signature>([A-Za-z0-9+/=]+)</signature>"
-    r"(<udi>[^<>]*</udi>)</specificPLR>$",
+    r"<specificPLR>(<authorizationCode>.*</authorizationCode>)<signature>([A-Za-z0-9+/=]+)</signature>"
+    r"(<udi>[^<>]*</udi>)</specificPLR>",
     re.S,
 )
 
@@ -201,7 +267,7 @@ def parse_authorization(code: str) -> Authorization:
         raise RuleError(
             "The Authorization Code is malformed: DTDs, processing instructions and entities are not allowed."
         )
-    m = _AUTH.match(code)
+    m = _AUTH.fullmatch(code)
     if not m:
         raise RuleError(
             "The Authorization Code is malformed: expected <specificPLR><authorizationCode>…"
@@ -233,28 +299,42 @@ def parse_authorization(code: str) -> Authorization:
     return Authorization(piid, int(ts), counts, udi, (m.group(1) + m.group(3)).encode(), m.group(2))
 
 
-def check_authorization(code: str, trusted: list[bytes]) -> Authorization:
-    """Parse and verify the signature against the trusted SSM keys."""
-    a = parse_authorization(code)
-    verify_authorization(a, trusted)
-    return a
-
-
-def verify_authorization(a: Authorization, trusted: list[bytes]) -> None:
-    """RuleError unless a trusted SSM key signed exactly this code."""
-    if not verify_any(trusted, a.signed, a.signature):
+def verify_authorization(a: Authorization, trusted: list[bytes]) -> bytes:
+    """The trusted SSM public key (PEM) that signed exactly this code; RuleError if none."""
+    signer = verify_any(trusted, a.signed, a.signature)
+    if signer is None:
         raise RuleError(
             "The Authorization Code signature is not valid: the code was altered or was not "
             "issued by a trusted SSM. Nothing was changed."
         )
+    return signer
 
 
-def confirmation(a: Authorization) -> str:
-    return confirmation_for(a.piid, a.timestamp, a.udi)
+# --- confirmation code ---------------------------------------------------------------------------
 
 
-def confirmation_for(piid: str, timestamp_ms: int, udi: str) -> str:
+def _confirm(shared: bytes, piid: str, timestamp_ms: int, udi: str) -> str:
+    return hmac.new(shared, f"confirm|{piid}|{timestamp_ms}|{udi}".encode(), hashlib.sha256).hexdigest()[:8]
+
+
+def legacy_confirmation(piid: str, timestamp_ms: int, udi: str) -> str:
+    """Version-1 reservations (Ed25519 request keys) keep their original confirmation."""
     return hashlib.sha256(f"confirm|{piid}|{timestamp_ms}|{udi}".encode()).hexdigest()[:8]
+
+
+def node_confirmation(key: Any, ssm_public_pem: bytes, a: Authorization) -> str:
+    """The Confirmation Code the node prints after installing an update `a`."""
+    if isinstance(key, ed25519.Ed25519PrivateKey):
+        return legacy_confirmation(a.piid, a.timestamp, a.udi)
+    return _confirm(key.exchange(ec.ECDH(), load_public(ssm_public_pem)), a.piid, a.timestamp, a.udi)
+
+
+def ssm_confirmation(private_pem: bytes, node_pubkey: bytes, piid: str, timestamp_ms: int, udi: str) -> str:
+    """The Confirmation Code the SSM expects for the update it issued at `timestamp_ms`."""
+    if len(node_pubkey) == 32:
+        return legacy_confirmation(piid, timestamp_ms, udi)
+    node = ec.EllipticCurvePublicKey.from_encoded_point(CURVE, node_pubkey)
+    return _confirm(load_private(private_pem).exchange(ec.ECDH(), node), piid, timestamp_ms, udi)
 
 
 # --- return code -------------------------------------------------------------------------
@@ -285,10 +365,15 @@ def _unb62(text: str) -> bytes:
     return raw[1:]
 
 
-def make_return(private_hex: str, piid: str, t: int) -> str:
-    key = ed25519.Ed25519PrivateKey.from_private_bytes(bytes.fromhex(private_hex))
+def make_return(key: Any, piid: str, t: int) -> str:
     body = bytes.fromhex(piid) + t.to_bytes(8, "big")
-    return _group(_b62(body + key.sign(b"return|" + body)))
+    message = b"return|" + body
+    if isinstance(key, ed25519.Ed25519PrivateKey):
+        sig = key.sign(message)
+    else:
+        r, s = _low_s(*decode_dss_signature(key.sign(message, ec.ECDSA(hashes.SHA256()))))
+        sig = r.to_bytes(32, "big") + s.to_bytes(32, "big")
+    return _group(_b62(body + sig))
 
 
 def _group(s: str) -> str:
@@ -312,8 +397,16 @@ def parse_return(code: str) -> tuple[str, int, bytes, bytes]:
 
 
 def verify_return(pubkey: bytes, body: bytes, sig: bytes) -> bool:
+    message = b"return|" + body
     try:
-        ed25519.Ed25519PublicKey.from_public_bytes(pubkey).verify(sig, b"return|" + body)
+        if len(pubkey) == 32:
+            ed25519.Ed25519PublicKey.from_public_bytes(pubkey).verify(sig, message)
+            return True
+        r, s = int.from_bytes(sig[:32], "big"), int.from_bytes(sig[32:], "big")
+        if not (0 < r < ORDER and 0 < s <= ORDER // 2):
+            return False  # only the low-s spelling of a signature is accepted
+        key = ec.EllipticCurvePublicKey.from_encoded_point(CURVE, pubkey)
+        key.verify(encode_dss_signature(r, s), message, ec.ECDSA(hashes.SHA256()))
         return True
     except (InvalidSignature, ValueError):
         return False

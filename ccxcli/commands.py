@@ -39,8 +39,12 @@ GROUP_HELP: dict[tuple[str, ...], str] = {
 }
 
 
-def _c(words: str, usage: str, help: str, handler: str, confirm: str | None = None) -> Command:
-    return Command(tuple(words.split()), usage, help, H + handler, confirm, parse_usage(usage))
+def _c(
+    words: str, usage: str, help: str, handler: str, confirm: str | None = None, check: str | None = None
+) -> Command:
+    return Command(
+        tuple(words.split()), usage, help, H + handler, confirm, parse_usage(usage), H + check if check else None
+    )
 
 
 RETURN_Q = "This will return all reserved licenses and the node will be unregistered."
@@ -66,6 +70,7 @@ COMMANDS: list[Command] = [
         "Release all licenses and deregister",
         "smart:deregister",
         "This will deregister the product instance and release all its licenses.",
+        "smart:check_deregister",
     ),
     _c("license smart renew auth", "", "Renew authorization now", "smart:renew_auth"),
     _c("license smart renew ID", "", "Renew the registration (ID certificate) now", "smart:renew_id"),
@@ -75,6 +80,7 @@ COMMANDS: list[Command] = [
         "<host> <port>",
         "Reach Cisco SSM through an HTTP proxy",
         "smart:transport_proxy",
+        check="smart:check_transport",
     ),
     _c(
         "license smart transport gateway",
@@ -113,6 +119,7 @@ COMMANDS: list[Command] = [
         "Return the reservation; prints the Reservation Return Code",
         "slr:return_",
         RETURN_Q,
+        "slr:check_return",
     ),
     _c(
         "license smart reservation return-authorization",
@@ -157,6 +164,7 @@ COMMANDS: list[Command] = [
         "Move a Classic Licensing node to Smart Licensing (one way)",
         "usage:migrate",
         "Migration to Smart Licensing cannot be undone.",
+        "usage:check_migrate",
     ),
     _c("appadmin alerts", "", "Landing-page / RTMT alerts", "usage:alerts"),
     _c("appadmin events", "[--last N]", "Licensing event log (syslog lines)", "usage:events"),
@@ -166,7 +174,14 @@ COMMANDS: list[Command] = [
     _c("sim clock realtime", "{on|off}", "Follow the wall clock from the current offset", "basic:clock_realtime"),
     _c("sim node create", "<name> [--type T] [--classic]", "Create an emulated node", "basic:node_create"),
     _c("sim node list", "", "List the nodes of the lab", "basic:node_list"),
-    _c("sim node delete", "<name>", "Delete a node", "basic:node_delete", "This will delete the node and its state."),
+    _c(
+        "sim node delete",
+        "<name>",
+        "Delete a node",
+        "basic:node_delete",
+        "This will delete the node and its state.",
+        "basic:check_node_delete",
+    ),
     _c("sim network", "{up|down}", "Whether this node can reach its SSM", "basic:network"),
     _c("sim agent add", "<id> [--skills LIST] [--supervisor]", "Add an agent (Unified CM sync)", "usage:agent_add"),
     _c(

@@ -1,20 +1,20 @@
-"""Running one command line: parse with the command table, confirm, call the handler
-with a context, commit or forget, render. The single error boundary lives in `guarded`."""
+"""Running one command line: parse with the command table, check, confirm, call the
+handler with a context, commit or forget, render. Exceptions become messages and exit
+statuses in one place only: `errors.report`, called from `guarded`."""
 
 from __future__ import annotations
 
 import importlib
 import json
-import os
 from collections.abc import Callable
 from typing import Any
 
 from ccxcli import commands, grammar
-from ccxcli.errors import INTERRUPTED, CcxError, UsageError, one_line
+from ccxcli.errors import Cancelled, UsageError, report
 from ccxcli.lab import Lab
-from ccxcli.runtime import Result, Runtime
+from ccxcli.runtime import Line, Result, Runtime
 
-EX_SOFTWARE = 70
+FAILURE_MARKER = "Executed command unsuccessfully"
 
 
 class Ctx:
@@ -28,20 +28,14 @@ class Ctx:
     def lab(self) -> Lab:
         if self.rt.shared_lab is not None:
             lab: Lab = self.rt.shared_lab
-            if lab.clock.realtime:
-                from ccxcli.life import catch_up
-
-                catch_up(lab, lab.now())
+            lab.settle()
             return lab
         if self._lab is None:
             lab = Lab(self.rt.home)
             lab.__enter__()
             self._lab = lab
             try:
-                from ccxcli.life import catch_up
-
-                catch_up(lab, lab.now())
-                lab.commit()
+                lab.settle()
             except BaseException:
                 self.close()
                 raise
@@ -66,51 +60,68 @@ class Ctx:
             self._lab = None
 
 
-def _handler(cmd: grammar.Command) -> Callable[[Ctx, dict[str, Any]], Result]:
-    module, _, name = cmd.handler.partition(":")
+def _resolve(ref: str) -> Callable[..., Any]:
+    module, _, name = ref.partition(":")
     return getattr(importlib.import_module(module), name)  # type: ignore[no-any-return]
 
 
 GLOBAL_TAIL = {"--json": "json", "--yes": "yes"}
 
 
-def execute(rt: Runtime, tokens: list[str]) -> Result:
-    """Run one command; raise CcxError when it is refused (nothing is then changed)."""
-    if not tokens:
-        return Result()
-    if tokens[-1].endswith("?"):
-        return help_rows(tokens)
-    root = commands.tree()
-    cmd, rest = grammar.resolve(root, tokens)
+def parse_line(rt: Runtime, tokens: list[str]) -> tuple[grammar.Command, dict[str, Any], Line]:
+    """The command, its arguments and this line's options (a trailing --json or --yes
+    applies to this line only)."""
+    cmd, rest = grammar.resolve(commands.tree(), tokens)
+    line = Line(rt.json, rt.yes)
     declared = {p.name for p in cmd.params}
     while rest and rest[-1] in GLOBAL_TAIL and rest[-1] not in declared:
-        setattr(rt, GLOBAL_TAIL[rest.pop()], True)
-    args = grammar.bind(cmd, rest)
+        setattr(line, GLOBAL_TAIL[rest.pop()], True)
+    return cmd, grammar.bind(cmd, rest), line
+
+
+def execute(rt: Runtime, tokens: list[str], line: Line | None = None) -> tuple[Result, Line]:
+    """Run one command; raise CcxError when it is refused (nothing is then changed)."""
+    if not tokens:
+        return Result(), Line(rt.json, rt.yes)
+    if tokens[-1].endswith("?"):
+        return help_rows(tokens), Line(rt.json, rt.yes)
+    cmd, args, line = parse_line(rt, tokens)
+    if cmd.check:  # refuse before asking anything when the command is not allowed at all
+        _run(rt, lambda ctx: _resolve(cmd.check)(ctx, args), commit=False)  # type: ignore[arg-type]
     if cmd.confirm:
-        confirm(rt, cmd.confirm)
+        confirm(rt, line, cmd.confirm)
+    return _run(rt, lambda ctx: _resolve(cmd.handler)(ctx, args)), line
+
+
+def _run(rt: Runtime, fn: Callable[[Ctx], Any], commit: bool = True) -> Any:
+    """Call `fn` with a fresh context; commit what it changed, or forget it when it raises."""
     ctx = Ctx(rt)
-    point = rt.shared_lab.savepoint() if rt.shared_lab is not None else None
+    shared: Lab | None = rt.shared_lab
+    point = shared.savepoint() if shared is not None else None
     try:
-        result = _handler(cmd)(ctx, args)
-        if ctx._lab is not None:
+        result = fn(ctx)
+        if commit and ctx._lab is not None:
             ctx._lab.commit()
+        if commit and shared is not None and isinstance(result, Result) and result.carry:
+            shared.commit()  # a code is saved before it is printed
         return result
     except BaseException:
         if point is not None:
-            rt.shared_lab.restore(point)  # a refused command changes nothing
+            shared.restore(point)  # type: ignore[union-attr]  # a refused command changes nothing
         raise
     finally:
         ctx.close()
 
 
-def confirm(rt: Runtime, question: str) -> None:
-    if rt.yes:
+def confirm(rt: Runtime, line: Line, question: str) -> None:
+    """Ask `Continue (y/n)?` (never with the lab locked); UsageError unless answered yes."""
+    if line.yes:
         return
-    answer = rt.ask(f"{question}\nContinue (y/n)?") if rt.ask else None
-    if answer is None:
+    if rt.ask is None:
         raise UsageError("This command asks 'Continue (y/n)?' and there is no terminal to answer; add --yes.")
-    if answer.strip().lower() not in ("y", "yes"):
-        raise UsageError("Cancelled; nothing was changed.")
+    answer = rt.ask(f"{question}\nContinue (y/n)?")
+    if answer is None or answer.strip().lower() not in ("y", "yes"):
+        raise Cancelled("Cancelled; nothing was changed.")
 
 
 def help_rows(tokens: list[str]) -> Result:
@@ -126,11 +137,12 @@ def help_rows(tokens: list[str]) -> Result:
     return Result(text, {"next": [{"word": w, "help": h} for w, h in rows]})
 
 
-def emit(rt: Runtime, result: Result) -> None:
-    if rt.json and result.data is not None:
+def emit(rt: Runtime, line: Line, result: Result) -> None:
+    if line.json and result.data is not None:
         rt.out.write(json.dumps(result.data, indent=2, sort_keys=True) + "\n")
     elif result.text:
-        text = result.text if result.text.endswith("\n") else result.text + "\n"
+        text = (result.label + "\n" if result.label else "") + result.text
+        text = text if text.endswith("\n") else text + "\n"
         if rt.pagination and rt.pager is not None:
             rt.pager(text)
         else:
@@ -138,30 +150,39 @@ def emit(rt: Runtime, result: Result) -> None:
     rt.out.flush()
 
 
-def guarded(rt: Runtime, fn: Callable[[], Result]) -> tuple[int, Result | None]:
-    """The one boundary: a refusal becomes one plain message and its exit code."""
+def fail(rt: Runtime, e: BaseException) -> int:
+    """Report a failed command: one line on stderr (prefixed with the script line), then the
+    VOS failure marker in the shell and script transcripts; return the exit status."""
+    if isinstance(e, SystemExit):
+        raise e
+    code = report(e, rt.err, prefix=rt.where)
+    if rt.failure_marker:
+        rt.out.write(FAILURE_MARKER + "\n")
+        rt.out.flush()
+    return code
+
+
+def guarded(rt: Runtime, fn: Callable[[], tuple[Result, Line]]) -> tuple[int, Result | None]:
+    """The one boundary of a command: a refusal becomes one plain message and its exit code."""
     try:
-        result = fn()
-    except CcxError as e:
-        rt.err.write(one_line(e.message) + "\n")
-        rt.err.flush()
-        return e.exit_code, None
-    except KeyboardInterrupt:
-        rt.err.write("Interrupted.\n")
-        return INTERRUPTED, None
-    except (OSError, RecursionError, MemoryError) as e:
-        if os.environ.get("CCX_DEBUG"):
-            raise
-        rt.err.write(one_line(f"System error: {e}") + "\n")
-        return 3, None
-    except Exception as e:  # noqa: BLE001 - a bug must still not print a traceback
-        if os.environ.get("CCX_DEBUG"):
-            raise
-        rt.err.write(one_line(f"Internal error ({type(e).__name__}: {e}); set CCX_DEBUG=1 for details.") + "\n")
-        return EX_SOFTWARE, None
-    emit(rt, result)
+        result, line = fn()
+    except BaseException as e:  # noqa: BLE001 - errors.report decides what each one means
+        return fail(rt, e), None
+    emit(rt, line, result)
     return 0, result
 
 
 def run_tokens(rt: Runtime, tokens: list[str]) -> tuple[int, Result | None]:
     return guarded(rt, lambda: execute(rt, tokens))
+
+
+def run_line(rt: Runtime, text: str | None) -> tuple[int, Result | None]:
+    """Tokenize and run one line typed in the shell or read from a script (None: a line
+    too long to be a command)."""
+
+    def go() -> tuple[Result, Line]:
+        if text is None:
+            raise UsageError(f"Input line too long (at most {grammar.MAX_LINE} characters).")
+        return execute(rt, grammar.tokenize(text)[0])
+
+    return guarded(rt, go)

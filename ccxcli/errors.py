@@ -1,29 +1,55 @@
-"""One error hierarchy; each error carries its exit code (SPEC §7)."""
+"""One error hierarchy, one set of exit statuses (SPEC §7), and the one boundary that
+turns any exception into a one-line message and its exit status.
+
+Both programs (`ccx`, `ccx-ssm`), the shell, script mode and the host commands report
+through `report`; nothing else maps exceptions to exit codes.
+"""
 
 from __future__ import annotations
 
-OK = 0
-RULE = 1
-USAGE = 2
-STORE = 3
-COMM = 4
-INTERRUPTED = 130
+import os
+import sys
+from typing import TextIO
 
+
+class Exit:
+    """The exit statuses (SPEC §7). A plain class of int constants rather than an
+    `enum.IntEnum`: the `enum` module is not imported on the one-shot start-up path."""
+
+    OK = 0
+    RULE = 1  # refused by a licensing rule
+    USAGE = 2  # unknown/ambiguous/incomplete command, bad argument, confirmation needed
+    STORE = 3  # state store: corrupt, unreadable, busy, read-only, full
+    COMM = 4  # communication with the SSM failed
+    SOFTWARE = 70  # a bug (never expected): one line, CCX_DEBUG=1 shows the traceback
+    INTERRUPTED = 130
+
+
+# Kept for the modules and tests that name them directly.
+OK, RULE, USAGE, STORE, COMM, INTERRUPTED = Exit.OK, Exit.RULE, Exit.USAGE, Exit.STORE, Exit.COMM, Exit.INTERRUPTED
 
 MAX_MESSAGE = 600
+
+
+def printable(text: str) -> str:
+    """Text from a state file, the SSM or the user, made safe for a terminal: control
+    characters (newlines, ESC, …) are shown escaped instead of acting on the screen."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
 def one_line(message: str) -> str:
     """A message fit for one terminal line: user text echoed in it may hold control
     characters or be huge, so escape the former and cut the latter."""
-    text = "".join(c if c.isprintable() else repr(c)[1:-1] for c in message)
+    text = printable(message)
     return text if len(text) <= MAX_MESSAGE else text[: MAX_MESSAGE - 1] + "…"
 
 
 class CcxError(Exception):
     """A refusal shown to the user as one or two plain sentences."""
 
-    exit_code = RULE
+    exit_code = Exit.RULE
 
     def __init__(self, message: str) -> None:
         super().__init__(message)
@@ -33,7 +59,7 @@ class CcxError(Exception):
 class RuleError(CcxError):
     """Refused by a licensing rule (wrong state, bad code, License Control, Enforcement)."""
 
-    exit_code = RULE
+    exit_code = Exit.RULE
 
 
 class InstanceGone(RuleError):
@@ -43,16 +69,96 @@ class InstanceGone(RuleError):
 class UsageError(CcxError):
     """Unknown, ambiguous or incomplete command, bad argument, confirmation needed."""
 
-    exit_code = USAGE
+    exit_code = Exit.USAGE
+
+
+class Cancelled(UsageError):
+    """The user answered no (or nothing) at `Continue (y/n)?`; nothing was changed."""
 
 
 class StoreError(CcxError):
-    """Corrupt or unreadable state, newer schema, lock not obtained."""
+    """Corrupt or unreadable state, newer schema, lock not obtained, disk full or read-only."""
 
-    exit_code = STORE
+    exit_code = Exit.STORE
 
 
 class CommError(CcxError):
     """Communication with the SSM failed."""
 
-    exit_code = COMM
+    exit_code = Exit.COMM
+
+
+_ERRNO_TEXT = {
+    "ENOSPC": "the disk is full",
+    "EDQUOT": "the disk quota is exceeded",
+    "EROFS": "the file system is read-only",
+    "EACCES": "permission denied",
+    "EPERM": "operation not permitted",
+    "ELOOP": "a symbolic link was found where a file was expected (refused)",
+}
+
+
+def os_problem(e: OSError, what: str = "") -> StoreError:
+    """An operating-system error while reading or writing the lab, as one StoreError."""
+    import errno
+
+    name = errno.errorcode.get(e.errno or 0, "")
+    reason = _ERRNO_TEXT.get(name) or (e.strerror or str(e))
+    where = f" {e.filename}" if getattr(e, "filename", None) else ""
+    return StoreError(f"Cannot {what or 'access the lab'}{where}: {reason}.")
+
+
+def sqlite_problem(e: Exception) -> StoreError:
+    """An SQLite error, told apart: busy/locked, read-only, full, corrupt."""
+    text = str(e).lower()
+    if "locked" in text or "busy" in text:
+        return StoreError("The SSM database is busy (locked by another process); try again.")
+    if "readonly" in text or "read-only" in text:
+        return StoreError("The SSM database cannot be written: the file or its folder is read-only.")
+    if "full" in text:
+        return StoreError("The SSM database cannot be written: the disk is full.")
+    if "disk i/o" in text:
+        return StoreError("The SSM database cannot be read or written: disk I/O error.")
+    if "not a database" in text or "malformed" in text or "no such table" in text or "no such column" in text:
+        return StoreError("The SSM database is corrupt or not an SSM database; it was left untouched.")
+    return StoreError(f"The SSM database failed: {e}.")
+
+
+def classify(e: BaseException) -> CcxError | None:
+    """The refusal an exception stands for, or None for a bug. Duck-typed so that neither
+    sqlite3 nor typer is imported here."""
+    if isinstance(e, CcxError):
+        return e
+    sqlite3 = sys.modules.get("sqlite3")
+    if sqlite3 is not None and isinstance(e, sqlite3.Error):
+        if isinstance(e, sqlite3.IntegrityError | sqlite3.ProgrammingError | sqlite3.InterfaceError):
+            return None  # input is bounded before it reaches the database: this is a bug
+        return sqlite_problem(e)
+    if isinstance(e, OSError):
+        return os_problem(e)
+    if isinstance(e, RecursionError | MemoryError):
+        return StoreError("The input is too large or too deeply nested to process.")
+    if hasattr(e, "format_message") and hasattr(e, "exit_code"):  # typer's (click's) usage errors
+        message = e.format_message()
+        return UsageError(f"Usage error: {message} (see '{{program}} --help')" if message else "")
+    return None
+
+
+def report(e: BaseException, err: TextIO, program: str = "ccx", prefix: str = "") -> int:
+    """The one boundary: write the one-line message for `e` on `err`, return its exit status.
+    A bug prints one `Internal error` line (CCX_DEBUG=1 re-raises to show the traceback)."""
+    if isinstance(e, KeyboardInterrupt):
+        err.write("Interrupted.\n")
+        err.flush()
+        return Exit.INTERRUPTED
+    refusal = classify(e)
+    if refusal is None:
+        if os.environ.get("CCX_DEBUG"):
+            raise e
+        err.write(prefix + one_line(f"Internal error ({type(e).__name__}: {e}); set CCX_DEBUG=1 for details.") + "\n")
+        err.flush()
+        return Exit.SOFTWARE
+    if refusal.message:  # an incomplete ccx-ssm command has just shown its help instead
+        err.write(prefix + one_line(refusal.message.replace("{program}", program)) + "\n")
+        err.flush()
+    return refusal.exit_code

@@ -37,6 +37,7 @@ class Command(NamedTuple):
     handler: str  # "module:function", imported only when the command runs
     confirm: str | None = None  # the question asked before a destructive command
     params: tuple[Param, ...] = ()
+    check: str | None = None  # "module:function" refusing the command before any question
 
     @property
     def name(self) -> str:

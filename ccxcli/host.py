@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import os
 import sys
-from pathlib import Path
 
 import typer
 
-from ccxcli.errors import USAGE, one_line
+from ccxcli.errors import USAGE, CcxError, UsageError, report
 from ccxcli.runtime import Runtime
 
 app = typer.Typer(add_completion=False, no_args_is_help=False, help="Host-tool commands of ccx.")
@@ -24,14 +22,13 @@ def _runtime() -> Runtime:
 def shell() -> None:
     """Open the admin: shell (script mode when stdin is not a terminal)."""
     rt = _runtime()
-    if sys.stdin.isatty() and sys.stdout.isatty():
+    if rt.inp.isatty() and rt.out.isatty():
         from ccxcli.shell import run_shell
 
         raise typer.Exit(run_shell(rt))
     from ccxcli.script import run_script
 
-    rt.mode = "script"
-    raise typer.Exit(run_script(rt, sys.stdin))
+    raise typer.Exit(run_script(rt, rt.inp))
 
 
 @app.command()
@@ -40,17 +37,16 @@ def run(
     keep_going: bool = typer.Option(False, "--keep-going", help="Run every line even after a failure."),
 ) -> None:
     """Run a script: one command per line, # comments, stops at the first failure."""
-    from ccxcli.script import run_script
+    from ccxcli.codetext import read_file
+    from ccxcli.script import MAX_SCRIPT, run_script
 
     rt = _runtime()
-    rt.mode = "script"
     if file == "-":
-        raise typer.Exit(run_script(rt, sys.stdin, keep_going))
+        raise typer.Exit(run_script(rt, rt.inp, keep_going))
     try:
-        text = Path(file).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as e:
-        typer.echo(f"Cannot read script {file}: {getattr(e, 'strerror', None) or e}.", err=True)
-        raise typer.Exit(USAGE) from None
+        text = read_file(file, MAX_SCRIPT, "a script")
+    except CcxError as e:
+        raise typer.Exit(report(UsageError(e.message), rt.err)) from None
     raise typer.Exit(run_script(rt, text.splitlines(), keep_going))
 
 
@@ -74,14 +70,8 @@ def run_host(rt: Runtime, words: list[str]) -> int:
         rc = app(words, prog_name="ccx", standalone_mode=False)
     except typer.Exit as e:
         return int(e.exit_code)
-    except KeyboardInterrupt:
-        return 130
-    except Exception as e:  # noqa: BLE001 - typer's usage errors: one line, exit 2
-        if hasattr(e, "format_message"):
-            sys.stderr.write(one_line(f"Usage error: {e.format_message()} (see 'ccx --help')") + "\n")
-            return USAGE
-        if os.environ.get("CCX_DEBUG"):
+    except BaseException as e:  # noqa: BLE001 - the one boundary decides what each one means
+        if isinstance(e, SystemExit):
             raise
-        sys.stderr.write(one_line(f"Internal error ({type(e).__name__}: {e}); set CCX_DEBUG=1 for details.") + "\n")
-        return 70
+        return report(e, sys.stderr)
     return rc if isinstance(rc, int) else 0

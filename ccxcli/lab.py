@@ -4,23 +4,28 @@ Layout:
     <home>/lab.json            schema, virtual clock, settings
     <home>/nodes/<node>/       state.json and the shell history of one node
     <home>/ssm/<name>/         one SSM stand-in (ssm.db, key.pem, public.pem)
+
+Opening a lab settles what a killed process left unfinished before anything else runs
+(`settle`): a node↔SSM message still in a node's outbox is delivered again, and a clock
+move that was under way (`moving_to`) is completed. A node whose state file is corrupt
+is skipped by the clock (it is caught up once repaired) and stops only the commands that
+use it.
 """
 
 from __future__ import annotations
 
 import os
-import re
 import sys
 from pathlib import Path
 from typing import Any
 
-from ccxcli.clock import LabClock, wall_now
-from ccxcli.errors import RuleError, StoreError, UsageError
-from ccxcli.store import Lock, load_json, save_json
+from ccxcli.clock import MAX_TIME, LabClock, wall_now
+from ccxcli.errors import RuleError, StoreError, UsageError, os_problem
+from ccxcli.store import Lock, load_json, private_dir, save_json
 
 DEFAULT_NODE = "uccx"
 DEFAULT_SSM = "cloud"
-NODE_NAME = re.compile(r"^[a-z][a-z0-9-]{0,31}$")
+_NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-")
 
 
 def default_home() -> Path:
@@ -41,12 +46,23 @@ def resolve_home(arg: str | None) -> Path:
     return Path(env).expanduser() if env else default_home()
 
 
+def valid_name(name: str) -> bool:
+    """1-32 lowercase letters, digits and dashes, starting with a letter (node and SSM names)."""
+    return 0 < len(name) <= 32 and "a" <= name[0] <= "z" and set(name) <= _NAME_CHARS
+
+
 def check_node_name(name: str) -> str:
-    if not NODE_NAME.match(name):
+    if not valid_name(name):
         raise UsageError(
             f"Invalid node name '{name}': use 1-32 lowercase letters, digits and dashes, starting with a letter."
         )
     return name
+
+
+def _dump(d: dict[str, Any]) -> str:
+    import json
+
+    return json.dumps(d, sort_keys=True, separators=(",", ":"))
 
 
 class Lab:
@@ -62,13 +78,13 @@ class Lab:
         self._snap: dict[str, str] = {}
         self.created = False
         self._ssms: dict[str, Any] = {}
+        self.commits = 0
+        self.skipped: dict[str, str] = {}  # nodes left behind by the clock: name -> why
+        self._settling = False
 
     # -- opening and committing -------------------------------------------------
     def __enter__(self) -> Lab:
-        try:
-            self.home.mkdir(parents=True, exist_ok=True)
-        except OSError as e:
-            raise StoreError(f"Cannot create the lab home {self.home}: {e.strerror}.") from None
+        private_dir(self.home)
         self._lock = Lock(self.home / ".lock")
         self._lock.__enter__()
         try:
@@ -93,8 +109,10 @@ class Lab:
     def __exit__(self, *exc: object) -> None:
         for ssm in self._ssms.values():
             ssm.close()
+        self._ssms.clear()
         if self._lock is not None:
             self._lock.__exit__()
+            self._lock = None
 
     def _create(self) -> None:
         """The embedded default: clock at wall time, node uccx, SSM cloud with demo licenses."""
@@ -110,27 +128,51 @@ class Lab:
         self.created = True
 
     def commit(self) -> None:
+        """Write what changed: the nodes first, then lab.json (so a clock move recorded
+        there stays recorded until every node it moved is saved)."""
         self.data["clock"] = self.clock.to_dict()
-        if _dump(self.data) != self._snap.get("lab"):
-            save_json(self.path, self.data)
-            self._snap["lab"] = _dump(self.data)
         for name, node in self._nodes.items():
             text = _dump(node)
             if text != self._snap.get(name):
                 save_json(self.node_dir(name) / "state.json", node)
                 self._snap[name] = text
+                self.commits += 1
+        text = _dump(self.data)
+        if text != self._snap.get("lab"):
+            save_json(self.path, self.data)
+            self._snap["lab"] = text
+            self.commits += 1
 
-    def savepoint(self) -> dict[str, str]:
+    def savepoint(self) -> tuple[int, dict[str, str]]:
         """The in-memory state, to go back to if the next command is refused."""
         self.data["clock"] = self.clock.to_dict()
-        return {"lab": _dump(self.data), **{n: _dump(node) for n, node in self._nodes.items()}}
+        return self.commits, {"lab": _dump(self.data), **{n: _dump(node) for n, node in self._nodes.items()}}
 
-    def restore(self, point: dict[str, str]) -> None:
+    def restore(self, point: tuple[int, dict[str, str]]) -> None:
+        """Go back to a savepoint; when the command saved facts before it was refused (a
+        message recorded, a failed attempt logged), go back to what was saved instead."""
         import json
 
-        self.data = json.loads(point["lab"])
+        commits, dumps = point
+        if self.commits != commits:
+            dumps = self._snap
+        self.data = json.loads(dumps["lab"])
         self.clock = LabClock.from_dict(self.data["clock"])
-        self._nodes = {n: json.loads(point[n]) for n in self._nodes if n in point}
+        self._nodes = {n: json.loads(dumps[n]) for n in self._nodes if n in dumps}
+
+    def settle(self) -> None:
+        """Finish what a killed process left unfinished, and bring a realtime clock's
+        nodes to now. Idempotent; cheap when there is nothing to do (no node is loaded)."""
+        if self._settling:
+            return
+        self._settling = True
+        try:
+            if self.data.get("moving_to") is not None or self.clock.realtime:
+                from ccxcli.life import finish_move
+
+                finish_move(self)
+        finally:
+            self._settling = False
 
     # -- nodes ------------------------------------------------------------------
     def node_dir(self, name: str) -> Path:
@@ -139,11 +181,12 @@ class Lab:
     def node_names(self) -> list[str]:
         d = self.home / "nodes"
         try:
-            return sorted(p.name for p in d.iterdir() if (p / "state.json").exists())
+            return sorted(p.name for p in d.iterdir() if valid_name(p.name) and (p / "state.json").exists())
         except OSError:
             return []
 
-    def node(self, name: str) -> dict[str, Any]:
+    def load(self, name: str) -> dict[str, Any]:
+        """A node's state as stored (no catch-up); StoreError if it is corrupt."""
         if name not in self._nodes:
             path = self.node_dir(name) / "state.json"
             if not path.exists():
@@ -157,13 +200,29 @@ class Lab:
             problem = first_problem(node)
             if problem:
                 raise StoreError(
-                    f"The node '{name}' state file {path} is corrupt ({problem}); it was left untouched for inspection."
+                    f"The node '{name}' state file {path} is corrupt ({problem}); it was left untouched for "
+                    f"inspection (repair it, or remove it with 'sim node delete {name}')."
                 )
             self._nodes[name] = node
             self._snap[name] = _dump(node)
         return self._nodes[name]
 
-    def add_node(self, name: str, license_type: str = "flex", classic: bool = False) -> dict[str, Any]:
+    def node(self, name: str) -> dict[str, Any]:
+        """A node ready to use: a message a killed process left in its outbox is delivered,
+        and a node the clock left behind (it was corrupt, or a process died while saving)
+        is brought up to now."""
+        node = self.load(name)
+        if not self._settling and (node.get("outbox") or node.get("time", self.now()) < self.now()):
+            from ccxcli.life import catch_up_one
+
+            self._settling = True
+            try:
+                catch_up_one(self, node, self.now())
+            finally:
+                self._settling = False
+        return node
+
+    def add_node(self, name: str, license_type: str = "flex", classic: bool = False, **extra: Any) -> dict[str, Any]:
         import uuid
 
         from ccxcli.core.engine import new_node
@@ -171,11 +230,8 @@ class Lab:
         check_node_name(name)
         if (self.node_dir(name) / "state.json").exists():
             raise RuleError(f"Node '{name}' already exists.")
-        try:
-            self.node_dir(name).mkdir(parents=True, exist_ok=True)
-        except OSError as e:
-            raise StoreError(f"Cannot create node folder: {e.strerror}.") from None
-        node = new_node(name, uuid.uuid4().hex, self.now(), license_type, classic)
+        private_dir(self.node_dir(name))
+        node = new_node(name, uuid.uuid4().hex, self.now(), license_type, classic, **extra)
         node["time"] = self.now()
         node["schema"] = 1
         self._nodes[name] = node
@@ -184,17 +240,18 @@ class Lab:
     def delete_node(self, name: str) -> None:
         import shutil
 
-        self.node(name)
         self._nodes.pop(name, None)
         self._snap.pop(name, None)
-        shutil.rmtree(self.node_dir(name), ignore_errors=True)
-
-    def nodes(self) -> list[dict[str, Any]]:
-        return [self.node(n) for n in self.node_names()]
+        try:
+            shutil.rmtree(self.node_dir(name))
+        except FileNotFoundError:
+            pass
+        except OSError as e:
+            raise os_problem(e, "delete the node folder") from None
 
     # -- time ---------------------------------------------------------------------
     def now(self) -> int:
-        return self.clock.now()
+        return min(self.clock.now(), MAX_TIME)
 
     # -- SSMs ---------------------------------------------------------------------
     def ssm_dir(self, name: str) -> Path:
@@ -213,9 +270,3 @@ class Lab:
 
             self._ssms[name] = Ssm.open(self.ssm_dir(name))
         return self._ssms[name]
-
-
-def _dump(d: dict[str, Any]) -> str:
-    import json
-
-    return json.dumps(d, sort_keys=True, separators=(",", ":"))

@@ -1,29 +1,59 @@
-"""The node's transport to its SSM. `Link` is the interface the engine's driver uses;
-`LabLink` delivers messages in-process to the SSM folders of the lab (an HTTP
-transport could implement the same methods without touching the engine)."""
+"""The node's transport to its SSM. `LabLink` delivers messages in-process to the SSM
+folders of the lab (an HTTP transport implements the same methods without touching the
+engine). Every message carries an id; the SSM answers an id it has seen before with the
+answer it gave then, so a message sent again after a crash changes nothing twice."""
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
-from ccxcli.errors import CommError
+from ccxcli.errors import CommError, StoreError, UsageError
 from ccxcli.lab import DEFAULT_SSM, Lab
 
-_URL = re.compile(r"^https://([^/:]+)(?::\d+)?(/.*)?$", re.I)
 GATEWAY_PATH = "/Transportgateway/services/DeviceRequestHandler"
 SATELLITE_PATH = "/SmartTransport"
+_HOST_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789.-_[]:")
+
+
+def split_url(url: str) -> tuple[str, int | None, str]:
+    """(host, port or None, path) of an `https://host[:port]/path` URL; UsageError otherwise."""
+    text = url.strip()
+    bad = UsageError(f"Invalid URL '{text[:120]}': expected https://<host>[:<port>]/<path>.")
+    if not text.lower().startswith("https://") or not text.isprintable() or len(text) > 512:
+        raise bad
+    rest = text[8:]
+    hostport, slash, path = rest.partition("/")
+    if hostport.startswith("["):  # [IPv6]:port
+        host, _, after = hostport.partition("]")
+        host += "]"
+        colon, port = (":", after[1:]) if after.startswith(":") else ("", "")
+        if after and not colon:
+            raise bad
+    else:
+        host, colon, port = hostport.rpartition(":") if ":" in hostport else (hostport, "", "")
+    host = host.lower()
+    if not host or not set(host) <= _HOST_CHARS or (colon and not (port.isascii() and port.isdigit())):
+        raise bad
+    if colon and not 1 <= int(port) <= 65535:
+        raise bad
+    return host, int(port) if colon else None, slash + path
 
 
 def url_host(url: str, mode: str) -> str:
     """The host of an SSM On-Prem URL; UsageError if it does not have the expected shape."""
-    from ccxcli.errors import UsageError
-
-    m = _URL.match(url.strip())
     path = GATEWAY_PATH if mode == "gateway" else SATELLITE_PATH
-    if not m or (m.group(2) or "").lower() != path.lower():
-        raise UsageError(f"Invalid URL '{url}': expected https://<host>{path}.")
-    return m.group(1).lower()
+    try:
+        host, _, got = split_url(url)
+    except UsageError:
+        host, got = "", ""
+    if not host or got.lower() != path.lower():
+        raise UsageError(f"Invalid URL '{url.strip()[:120]}': expected https://<host>{path}.")
+    return host
+
+
+def message_id(node: dict[str, Any], kind: str, t: int) -> str:
+    """The id of an automatic message: the same instance, kind and time is the same message."""
+    return f"{kind}:{node['reg'].get('instance')}:{t}"
 
 
 class LabLink:
@@ -55,13 +85,15 @@ class LabLink:
         if not node["network"]:
             raise CommError("Communication with Cisco SSM failed: the network is down.")
         name = node["reg"].get("ssm") or DEFAULT_SSM
+        if not (self.lab.ssm_dir(name) / "ssm.db").exists():
+            raise CommError(f"Communication with SSM '{name}' failed: it no longer exists in this lab.")
         try:
             return self.lab.ssm(name)
-        except Exception as e:  # noqa: BLE001 - any failure to reach the SSM is a communication failure
-            raise CommError(f"Communication with SSM '{name}' failed: {getattr(e, 'message', e)}") from None
+        except StoreError as e:  # an SSM that cannot open its database does not answer
+            raise CommError(f"Communication with SSM '{name}' failed: {e.message}") from None
 
     # -- messages ---------------------------------------------------------------------
-    def register(self, node: dict[str, Any], token: str, now: int, force: bool) -> dict[str, Any]:
+    def register(self, node: dict[str, Any], msg: dict[str, Any]) -> dict[str, Any]:
         from ccxcli.ssm import smart
 
         name = self.target(node)
@@ -71,28 +103,30 @@ class LabLink:
             "license_type": node["license_type"],
             "hostname": node["hostname"] if node["send_hostname"] else "",
         }
-        info = smart.register(self.lab.ssm(name), token, hello, now, force)
+        info = smart.register(self.lab.ssm(name), msg["token"], hello, msg["t"], msg["force"], msg["id"])
         info["ssm"] = name
         return info
 
-    def renew(self, node: dict[str, Any], now: int, what: str) -> None:
+    def renew(self, node: dict[str, Any], now: int, what: str, msg_id: str | None = None) -> None:
         from ccxcli.ssm import smart
 
-        smart.contact(self._registered(node), node["uuid"], now, what)
+        ssm = self._registered(node)
+        smart.contact(ssm, node["uuid"], now, what, msg_id or message_id(node, what, now))
 
     def report(self, node: dict[str, Any], use: dict[str, int], now: int) -> dict[str, Any] | None:
         """The SSM's judgement, or None when it could not be reached (InstanceGone passes)."""
         from ccxcli.ssm import smart
 
         try:
-            return smart.report(self._registered(node), node["uuid"], use, now)
+            ssm = self._registered(node)
         except CommError:
             return None
+        return smart.report(ssm, node["uuid"], use, now, message_id(node, "report", now))
 
-    def deregister(self, node: dict[str, Any], now: int) -> None:
+    def deregister(self, node: dict[str, Any], now: int, msg_id: str) -> None:
         from ccxcli.ssm import smart
 
-        smart.deregister(self._registered(node), node["uuid"], now)
+        smart.deregister(self._registered(node), node["uuid"], now, msg_id)
 
     def pool_version(self, node: dict[str, Any]) -> int | None:
         from ccxcli.ssm import smart

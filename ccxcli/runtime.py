@@ -1,4 +1,6 @@
-"""The one injected environment: where the lab is, which node, how to talk to the user."""
+"""The one injected environment: where the lab is, which node, the session's streams and
+how to talk to the user. Options given at the end of one command line (`--yes`, `--json`)
+live in a per-line `Line`, never in the session's Runtime."""
 
 from __future__ import annotations
 
@@ -9,14 +11,32 @@ from typing import Any, TextIO
 
 
 class Result:
-    """What a command handler returns: text for people, data for --json."""
+    """What a command handler returns: text for people, data for --json.
 
-    __slots__ = ("text", "data", "leave")
+    `label` is printed on the line before `text` (a code alone on its line after the
+    sentence that says what it is); `carry` marks output that the user carries elsewhere
+    (codes), which must be saved before it is printed."""
 
-    def __init__(self, text: str = "", data: Any = None, leave: bool = False) -> None:
+    __slots__ = ("text", "data", "leave", "label", "carry")
+
+    def __init__(
+        self, text: str = "", data: Any = None, leave: bool = False, label: str = "", carry: bool = False
+    ) -> None:
         self.text = text
         self.data = data
         self.leave = leave  # leave the shell
+        self.label = label
+        self.carry = carry
+
+
+class Line:
+    """Options of one command line: the session's defaults plus a trailing --json/--yes."""
+
+    __slots__ = ("json", "yes")
+
+    def __init__(self, json: bool, yes: bool) -> None:
+        self.json = json
+        self.yes = yes
 
 
 class Runtime:
@@ -25,42 +45,51 @@ class Runtime:
     def __init__(self, home: Path, node: str, json: bool = False, yes: bool = False) -> None:
         self.home = home
         self.node = node
-        self.json = json
+        self.json = json  # session defaults (global options)
         self.yes = yes
         self.mode = "oneshot"  # oneshot | script | shell
+        self.inp: TextIO = sys.stdin
         self.out: TextIO = sys.stdout
         self.err: TextIO = sys.stderr
         self.pagination = False
         self.height = 24
         self.width = 80
         # Returns the user's answer to a question (ask(question, secret=False)), or None
-        # when nobody can answer.
+        # when nobody can answer (no terminal, end of input, Ctrl-C or Ctrl-D).
         self.ask: Callable[..., str | None] | None = None
         # Writes paged text (the shell installs its pager here).
         self.pager: Callable[[str], None] | None = None
-        # Script mode keeps one lab open (and locked) for the whole script.
+        # Script mode keeps one lab open (and locked) while its input keeps coming.
         self.shared_lab: Any = None
+        # Printed after a failed command in the shell and script transcripts (VOS does).
+        self.failure_marker = False
+        self.where = ""  # "line N: " before a script line's error message
 
 
-def ask_plainly(question: str, secret: bool = False) -> str | None:
+def ask_plainly(rt: Runtime, question: str, secret: bool = False) -> str | None:
     """Ask on the terminal in its ordinary line mode, as VOS does: the question is
-    printed once and the answer echoed by the terminal. (A prompt_toolkit prompt would
-    redraw `Continue (y/n)? y` on Enter, and automation that answers every
-    `Continue (y/n)?` it sees would answer twice.)"""
+    printed once and the answer shown once. (A prompt_toolkit prompt would redraw
+    `Continue (y/n)? y` on Enter, and automation that answers every `Continue (y/n)?` it
+    sees would answer twice.) The shell keeps the terminal's own echo off, so the answer
+    is echoed here, exactly once."""
     import getpass
 
-    sys.stdout.write(question + ("" if secret else " "))
-    sys.stdout.flush()
+    rt.out.write(question + ("" if secret else " "))
+    rt.out.flush()
     try:
         if secret:
             return getpass.getpass(" ")
-        line = sys.stdin.readline()
+        line = rt.inp.readline()
     except (EOFError, KeyboardInterrupt):
-        sys.stdout.write("\n")
+        rt.out.write("\n")
         return None
-    return line.rstrip("\r\n") if line else None
+    if not line:
+        rt.out.write("\n")
+        return None
+    answer = line.rstrip("\r\n")
+    from ccxcli.terminal import echo_is_off
 
-
-def ask_on_terminal(question: str, secret: bool = False) -> str | None:
-    """`ask_plainly` when a person can answer (stdin is a terminal), else None."""
-    return ask_plainly(question, secret) if sys.stdin.isatty() else None
+    if echo_is_off(rt.inp):
+        rt.out.write(answer + "\n")
+        rt.out.flush()
+    return answer

@@ -20,7 +20,7 @@ from prompt_toolkit.output.vt100 import Vt100_Output
 from prompt_toolkit.utils import is_dumb_terminal
 
 from ccxcli import commands, grammar
-from ccxcli.dispatch import run_tokens
+from ccxcli.dispatch import run_line
 from ccxcli.errors import CcxError, one_line
 from ccxcli.runtime import Runtime, ask_plainly
 
@@ -179,7 +179,7 @@ def run_shell(rt: Runtime) -> int:
         enable_history_search=False,
     )
 
-    rt.ask = ask_plainly  # not a prompt_toolkit prompt: see its docstring
+    rt.ask = lambda question, secret=False: ask_plainly(rt, question, secret)  # not a prompt_toolkit prompt
     rt.pager = make_pager(rt)
     rt.out.write(BANNER.format(node=rt.node, home=rt.home))
     while True:
@@ -191,14 +191,7 @@ def run_shell(rt: Runtime) -> int:
             continue  # Ctrl-C clears the line
         except EOFError:
             break
-        try:
-            words = grammar.tokenize(line.replace("\n", "").replace("\r", ""))[0]
-        except CcxError as e:
-            rt.err.write(one_line(e.message) + "\n")
-            continue
-        if not words:
-            continue
-        code, result = run_tokens(rt, words)
+        code, result = run_line(rt, line.replace("\n", "").replace("\r", ""))
         if result is not None and result.leave:
             break
     return 0

@@ -1,7 +1,11 @@
-"""Versioned JSON files written atomically, and the lab lock.
+"""Versioned JSON files written atomically, private folders and files, and the lab lock.
 
 Every file carries `{"schema": N}`. A newer schema or an unreadable file is refused
 with StoreError and left untouched for inspection; nothing is ever silently reset.
+
+Everything ccxcli writes is private to its user (folders 0700, files 0600: node states
+hold proxy passwords and reservation secrets, SSM databases hold tokens) and no write
+follows a symbolic link planted in the lab (O_NOFOLLOW, exclusive creation of temp files).
 """
 
 from __future__ import annotations
@@ -12,21 +16,54 @@ import time
 from pathlib import Path
 from typing import Any
 
-from ccxcli.errors import StoreError
+from ccxcli.errors import StoreError, os_problem
 
 SCHEMA = 1
 LOCK_TIMEOUT = 15.0
+MAX_STATE = 32 * 1024 * 1024  # a node state is well under 1 MB; anything far larger is not one
+NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+CLOEXEC = getattr(os, "O_CLOEXEC", 0)
+
+
+def private_dir(path: Path) -> None:
+    """Create a folder (and its parents) readable by its user only; tighten an existing
+    one of ours that is wider (homes made by earlier versions were 0755)."""
+    try:
+        path.mkdir(mode=0o700, parents=True, exist_ok=True)
+        st = path.lstat()
+    except OSError as e:
+        raise os_problem(e, "create the folder") from None
+    if not path.is_dir():
+        raise StoreError(f"{path} is not a folder.")
+    if st.st_uid == os.getuid() and st.st_mode & 0o077:
+        try:
+            os.chmod(path, st.st_mode & 0o700)
+        except OSError:
+            pass
+
+
+def read_bounded(path: Path, kind: str, limit: int = MAX_STATE) -> bytes:
+    """A file's bytes, refusing it unread when it is larger than `limit`."""
+    try:
+        fd = os.open(path, os.O_RDONLY | CLOEXEC)
+    except OSError as e:
+        raise os_problem(e, f"read the {kind} file") from None
+    try:
+        with os.fdopen(fd, "rb") as f:
+            data = f.read(limit + 1)
+    except OSError as e:
+        raise os_problem(e, f"read the {kind} file") from None
+    if len(data) > limit:
+        raise StoreError(f"The {kind} file {path} is too large to be one (over {limit // 1048576} MB); left untouched.")
+    return data
 
 
 def load_json(path: Path, kind: str) -> dict[str, Any]:
     """Load a versioned JSON document; raise StoreError if it is corrupt or too new."""
-    try:
-        raw = path.read_bytes()
-    except OSError as e:
-        raise StoreError(f"Cannot read {kind} file {path}: {e.strerror}.") from None
+    raw = read_bounded(path, kind)
     try:
         data = json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         raise StoreError(
             f"The {kind} file {path} is corrupt (not valid JSON); it was left untouched for inspection."
         ) from None
@@ -42,23 +79,42 @@ def load_json(path: Path, kind: str) -> dict[str, Any]:
     return data
 
 
-def write_atomic(path: Path, data: bytes) -> None:
-    """Never publish a partial file: write a temp file beside the target, fsync, rename."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+def create_private(path: Path, data: bytes = b"") -> None:
+    """Create a new private file exclusively (it must not exist, not even as a link)."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | NOFOLLOW | CLOEXEC, 0o600)
     try:
-        with open(tmp, "wb") as f:
+        if data:
+            os.write(fd, data)
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Never publish a partial file: write a new private temp file beside the target
+    (created exclusively, under an unpredictable name), fsync, rename over the target."""
+    import secrets
+
+    tmp = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
+    try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | NOFOLLOW | CLOEXEC, 0o600)
+        with os.fdopen(fd, "wb") as f:
             f.write(data)
             f.flush()
             os.fsync(f.fileno())
-        os.replace(tmp, path)
+        os.replace(tmp, path)  # rename replaces a planted link itself, never its target
     except BaseException:
         try:
             tmp.unlink()
         except OSError:
             pass
         raise
+    sync_dir(path.parent)
+
+
+def sync_dir(folder: Path) -> None:
     try:
-        dfd = os.open(path.parent, os.O_RDONLY)
+        dfd = os.open(folder, os.O_RDONLY | CLOEXEC)
     except OSError:
         return
     try:
@@ -74,7 +130,12 @@ def save_json(path: Path, data: dict[str, Any]) -> None:
     try:
         write_atomic(path, json.dumps(data, separators=(",", ":"), sort_keys=True).encode())
     except OSError as e:
-        raise StoreError(f"Cannot write {path}: {e.strerror}.") from None
+        raise os_problem(e, "write") from None
+
+
+def open_private_append(path: Path) -> int:
+    """A private file opened for appending, refusing a symbolic link in its place."""
+    return os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | NOFOLLOW | CLOEXEC, 0o600)
 
 
 class Lock:
@@ -90,9 +151,9 @@ class Lock:
         import fcntl
 
         try:
-            self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+            self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT | NOFOLLOW | CLOEXEC, 0o600)
         except OSError as e:
-            raise StoreError(f"Cannot open lock file {self.path}: {e.strerror}.") from None
+            raise os_problem(e, "open the lab lock") from None
         deadline = time.monotonic() + self.timeout
         while True:
             try:

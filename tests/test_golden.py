@@ -89,7 +89,7 @@ def auth_expired_enforced() -> tuple[dict[str, Any], int]:
 def reservation_in_progress() -> tuple[dict[str, Any], int]:
     n = node()
     R.enable(n, T0 + 60)
-    R.request(n, T0 + 120, "CB-ZUCCX:bcdef-AQEjRWeJq83vASNFZ4mrze8-3f", "0101010101010101", "00" * 32)
+    R.request(n, T0 + 120, "CB-ZUCCX:bcdef-AQEjRWeJq83vASNFZ4mrze8-3f", 1, "0101010101010101")
     return n, T0 + 180
 
 

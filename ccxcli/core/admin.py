@@ -73,10 +73,14 @@ def set_license_control(node: Node, t: int, changes: dict[str, Any]) -> None:
     engine.log(node, t, "License Control changed: " + ", ".join(f"{k}={v}" for k, v in changes.items()))
 
 
-def migrate_to_smart(node: Node, t: int) -> None:
-    """One-way move from Classic to Smart Licensing; the evaluation period starts."""
+def check_can_migrate(node: Node) -> None:
     if not node["classic"]:
         raise RuleError("This node already uses Smart Licensing.")
+
+
+def migrate_to_smart(node: Node, t: int) -> None:
+    """One-way move from Classic to Smart Licensing; the evaluation period starts."""
+    check_can_migrate(node)
     node["classic"] = False
     engine.sync_eval(node, t)
     engine.log(node, t, "Migrated from Classic Licensing to Smart Licensing; evaluation period started")
@@ -107,22 +111,27 @@ def check_registered(node: Node, what: str) -> None:
         raise RuleError(f"{what} is not possible: the product is not registered.")
 
 
-def set_transport(node: Node, t: int, transport: dict[str, Any], text: str) -> None:
+def check_transport_change(node: Node) -> None:
     if node["reg"]["status"] != engine.UNREGISTERED:
         raise RuleError("Transport settings cannot change while registered; deregister first.")
+
+
+def set_transport(node: Node, t: int, transport: dict[str, Any], text: str) -> None:
+    check_transport_change(node)
     node["transport"] = transport
     engine.log(node, t, f"Transport set to {text}")
 
 
 def factory_reset(node: Node, t: int) -> str:
-    """Clear licensing data except the evaluation time used and the SLR sequence (and the
-    newest installed code's timestamp, so old codes stay refused). Returns the
-    registration status it had."""
+    """Clear licensing data except the evaluation time used and the SLR sequence, secret
+    and newest installed code's timestamp (so old codes stay refused and every code
+    authorized for this node can still be returned). Returns the registration status it had."""
+    from ccxcli.core.reservation import forget_for_reset
+
     was = engine.registration_status(node)
-    seq, last_ts = node["slr"].get("seq", 0), node["slr"].get("last_ts", 0)
     if node["reg"]["status"] != engine.UNREGISTERED:
         engine.apply_deregister(node, t, "Factory reset")
-    node["slr"] = {"enabled": False, "seq": seq, "last_ts": last_ts}
+    node["slr"] = forget_for_reset(node)
     node["transport"] = {"mode": "direct"}
     node["send_hostname"] = True
     node["control"] = {"overage": True}
@@ -140,6 +149,16 @@ def factory_reset(node: Node, t: int) -> str:
     return was
 
 
-def check_node_deletable(node: Node) -> None:
-    if engine.registration_status(node) in (engine.REGISTERED, engine.REGISTERED_SLR):
+def check_node_deletable(node: Node, held: list[str]) -> None:
+    """`held`: what SSMs of the lab still hold for this node (instances, reservations)."""
+    status = engine.registration_status(node)
+    if status in (engine.REGISTERED, engine.REGISTERED_SLR, engine.REGISTRATION_EXPIRED):
         raise RuleError(f"Node '{node['name']}' is registered or holds a reservation; deregister or return it first.")
+    if status == engine.RESERVATION_IN_PROGRESS:
+        raise RuleError(f"Node '{node['name']}' has a reservation request pending; cancel it first.")
+    if held:
+        raise RuleError(
+            f"Node '{node['name']}' cannot be deleted: {'; '.join(held)}. Return it with the node "
+            "('license smart reservation return-authorization <code>'), or release it on the SSM "
+            "('ccx-ssm instance remove <id> --force')."
+        )

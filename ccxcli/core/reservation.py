@@ -1,14 +1,21 @@
 """Specific License Reservation on the node (pure): the state rules of SPEC §2.3.
 
-node["slr"] = {enabled, seq, last_ts, request: {code, piid, key, at} | None,
-               installed: {piid, key, counts, timestamp, at} | None,
-               spare_keys: {piid: key}, confirmation, return_code}
-The SLR sequence (`seq`) and the newest installed timestamp (`last_ts`) survive a
-factory reset, so an old code can never be replayed.
+node["slr"] = {enabled, seq, last_ts, secret, request: {code, piid, at, seq} | None,
+               installed: {piid, counts, timestamp, at, updated?} | None,
+               confirmation, return_code, spare_keys (version-1 keys only)}
+
+The reservation key and the nonce (piid) of request number `seq` are derived from the
+node's `secret`, which, like `seq` and the newest installed timestamp (`last_ts`),
+survives a factory reset. So an old code can never be replayed, and every code ever
+authorized for this node can still be returned: no license is stuck on the SSM because
+the node forgot a key. Version-1 states kept an Ed25519 key per request (`key`); those
+keys are still honoured.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from typing import Any
 
 from ccxcli.core import engine
@@ -16,7 +23,7 @@ from ccxcli.core.timers import EVAL_PERIOD
 from ccxcli.errors import RuleError
 
 MISMATCH = "The Reservation Authorization Code does not match the Reservation Request Code."
-MAX_SPARE_KEYS = 20
+MAX_REQUESTS = 100_000  # requests a node may ever make (each one's nonce is re-derived to recognise its codes)
 
 
 def enable(node: dict[str, Any], t: int) -> bool:
@@ -56,14 +63,31 @@ def check_can_request(node: dict[str, Any]) -> None:
             "A reservation is already installed; to change it install an updated Authorization Code, "
             "or return it first."
         )
+    if slr.get("seq", 0) >= MAX_REQUESTS:
+        raise RuleError(f"This node has made {MAX_REQUESTS} reservation requests, the most the lab supports.")
 
 
-def request(node: dict[str, Any], t: int, code: str, piid: str, key_hex: str) -> None:
+def nonce(secret: str, seq: int) -> str:
+    """The piid (request nonce) of request number `seq`, derived from the node's secret."""
+    return hmac.new(bytes.fromhex(secret), f"ccx-slr-nonce|{seq}".encode(), hashlib.sha256).hexdigest()[:16]
+
+
+def next_request(node: dict[str, Any], new_secret: str) -> tuple[int, str]:
+    """The sequence number and piid the next request will have (the secret is created on
+    first use with `new_secret`)."""
     check_can_request(node)
     slr = node["slr"]
-    slr["seq"] = slr.get("seq", 0) + 1
-    slr["request"] = {"code": code, "piid": piid, "key": key_hex, "at": t, "seq": slr["seq"]}
-    engine.log(node, t, f"Reservation request {slr['seq']} generated")
+    slr.setdefault("secret", new_secret)
+    seq = slr.get("seq", 0) + 1
+    return seq, nonce(slr["secret"], seq)
+
+
+def request(node: dict[str, Any], t: int, code: str, seq: int, piid: str) -> None:
+    check_can_request(node)
+    slr = node["slr"]
+    slr["seq"] = seq
+    slr["request"] = {"code": code, "piid": piid, "at": t, "seq": seq}
+    engine.log(node, t, f"Reservation request {seq} generated")
 
 
 def cancel(node: dict[str, Any], t: int) -> None:
@@ -76,18 +100,38 @@ def cancel(node: dict[str, Any], t: int) -> None:
     req = slr.get("request")
     if not req:
         raise RuleError("There is no reservation request to cancel.")
-    _keep_key(slr, req["piid"], req["key"])
+    _keep_legacy_key(slr, req)
     slr["request"] = None
     engine.log(node, t, "Reservation request cancelled")
 
 
-def _keep_key(slr: dict[str, Any], piid: str, key: str) -> None:
-    """Keep the key of a request that may have an authorization code out there, so a
-    return code can still be made for it (return-authorization)."""
-    keys = slr.setdefault("spare_keys", {})
-    keys[piid] = key
-    while len(keys) > MAX_SPARE_KEYS:
-        keys.pop(next(iter(keys)))
+def _keep_legacy_key(slr: dict[str, Any], rec: dict[str, Any]) -> None:
+    """A version-1 request's own key is the only way to return its codes: keep it."""
+    if rec.get("key"):
+        slr.setdefault("spare_keys", {})[rec["piid"]] = rec["key"]
+
+
+def key_material(node: dict[str, Any], piid: str) -> dict[str, str]:
+    """What `codes.reservation_key` needs for the key of request `piid` of this node."""
+    slr = node["slr"]
+    for rec in (slr.get("installed"), slr.get("request")):
+        if rec and rec["piid"] == piid and rec.get("key"):
+            return {"legacy": rec["key"]}
+    legacy = slr.get("spare_keys", {}).get(piid)
+    if legacy:
+        return {"legacy": legacy}
+    return {"secret": slr["secret"], "piid": piid}
+
+
+def is_own_request(node: dict[str, Any], piid: str) -> bool:
+    """Whether request `piid` was made by this node (so it holds its key)."""
+    slr = node["slr"]
+    if piid in slr.get("spare_keys", {}) or any(
+        rec and rec["piid"] == piid for rec in (slr.get("installed"), slr.get("request"))
+    ):
+        return True
+    secret = slr.get("secret")
+    return bool(secret) and any(nonce(secret, i) == piid for i in range(slr.get("seq", 0), 0, -1))
 
 
 def check_code_for_node(node: dict[str, Any], udi: str) -> None:
@@ -95,6 +139,10 @@ def check_code_for_node(node: dict[str, Any], udi: str) -> None:
 
     if udi != udi_text(node["sn"], node["uuid"]):
         raise RuleError(MISMATCH + " It was issued for another product instance (UDI " + udi[:80] + ").")
+
+
+def is_update(node: dict[str, Any]) -> bool:
+    return bool(node["slr"].get("installed"))
 
 
 def install(
@@ -127,7 +175,9 @@ def install(
         )
     if piid != req["piid"]:
         raise RuleError(MISMATCH)
-    slr["installed"] = {"piid": piid, "key": req["key"], "counts": counts, "timestamp": timestamp, "at": t}
+    slr["installed"] = {"piid": piid, "counts": counts, "timestamp": timestamp, "at": t}
+    if req.get("key"):
+        slr["installed"]["key"] = req["key"]
     slr["request"] = None
     slr["last_ts"] = timestamp
     slr["confirmation"] = None
@@ -143,35 +193,62 @@ def _fmt(counts: dict[str, int]) -> str:
     return ", ".join(f"{a}={n}" for a, n in sorted(counts.items()))
 
 
-def take_return(node: dict[str, Any], t: int) -> tuple[str, str]:
-    """Remove the installed reservation; return (piid, key) to sign the return code."""
-    slr = node["slr"]
-    installed = slr.get("installed")
-    if not installed:
+def check_can_return(node: dict[str, Any]) -> None:
+    if not node["slr"].get("installed"):
         raise RuleError("No reservation is installed; nothing to return.")
+
+
+def take_return(node: dict[str, Any], t: int) -> tuple[str, dict[str, str]]:
+    """Remove the installed reservation; return (piid, key material) to sign the return code."""
+    check_can_return(node)
+    slr = node["slr"]
+    installed = slr["installed"]
+    material = key_material(node, installed["piid"])
     slr["installed"] = None
     if node["eval"]["used"] >= EVAL_PERIOD:
         node["eval"]["expired"] = True
         engine.enforce(node, t, "EVAL_EXPIRY")
     engine.sync_eval(node, t)
     engine.log(node, t, "Reservation returned; the product is unregistered")
-    return installed["piid"], installed["key"]
+    return installed["piid"], material
 
 
-def key_for_uninstalled(node: dict[str, Any], t: int, piid: str, udi: str) -> str:
-    """The key of a request whose authorization code was never installed."""
+def key_for_uninstalled(node: dict[str, Any], t: int, piid: str, udi: str) -> dict[str, str]:
+    """The key material of a request whose authorization code is not installed now (never
+    installed, or installed before a factory reset)."""
     slr = node["slr"]
     check_code_for_node(node, udi)
     installed = slr.get("installed")
     if installed and installed["piid"] == piid:
         raise RuleError("This Authorization Code is installed; use 'license smart reservation return'.")
+    if not is_own_request(node, piid):
+        raise RuleError(MISMATCH + " No request of this node produced it.")
+    material = key_material(node, piid)
     req = slr.get("request")
     if req and req["piid"] == piid:
         slr["request"] = None
-        key: str = req["key"]
-    elif piid in slr.get("spare_keys", {}):
-        key = slr["spare_keys"].pop(piid)
-    else:
-        raise RuleError(MISMATCH + " No request of this node produced it.")
-    engine.log(node, t, "Return code generated for an authorization code that was never installed")
-    return key
+    slr.get("spare_keys", {}).pop(piid, None)
+    engine.log(node, t, "Return code generated for an authorization code that is not installed")
+    return material
+
+
+def forget_for_reset(node: dict[str, Any]) -> dict[str, Any]:
+    """The SLR data a factory reset keeps: the sequence, newest timestamp and secret (and
+    version-1 keys of codes that may still be out there)."""
+    slr = node["slr"]
+    kept: dict[str, Any] = {"enabled": False, "seq": slr.get("seq", 0), "last_ts": slr.get("last_ts", 0)}
+    if slr.get("secret"):
+        kept["secret"] = slr["secret"]
+    spare = dict(slr.get("spare_keys", {}))
+    for rec in (slr.get("installed"), slr.get("request")):
+        if rec and rec.get("key"):
+            spare[rec["piid"]] = rec["key"]
+    if spare:
+        kept["spare_keys"] = spare
+    return kept
+
+
+def outstanding_piids(node: dict[str, Any]) -> list[str]:
+    """Requests whose codes the node may still hold keys for (for the node-delete check)."""
+    slr = node["slr"]
+    return [rec["piid"] for rec in (slr.get("installed"), slr.get("request")) if rec]

@@ -46,6 +46,9 @@ def _tuple(*cs: Any) -> Check:
 
 
 COUNTS = _map(lambda k: k in ALIASES, _nat, 20)
+PIID = _re(r"[0-9a-f]{16}")
+HEX64 = _re(r"[0-9a-f]{64}")
+OUTBOX_KINDS = ("register", "deregister", "renew_auth", "renew_id")
 HEX = _re(r"[0-9a-f]+")
 STR = lambda v: isinstance(v, str)  # noqa: E731
 BOOL = lambda v: isinstance(v, bool)  # noqa: E731
@@ -114,23 +117,16 @@ NODE: dict[str, Any] = {
         "enabled": BOOL,
         "seq": _nat,
         "?last_ts": _nat,
-        "?request": _opt(
-            {"code": STR, "piid": _re(r"[0-9a-f]{16}"), "key": _re(r"[0-9a-f]{64}"), "at": _int, "seq": _nat}
-        ),
+        "?secret": HEX64,
+        "?request": _opt({"code": STR, "piid": PIID, "?key": HEX64, "at": _int, "seq": _nat}),
         "?installed": _opt(
-            {
-                "piid": _re(r"[0-9a-f]{16}"),
-                "key": _re(r"[0-9a-f]{64}"),
-                "counts": COUNTS,
-                "timestamp": _nat,
-                "at": _int,
-                "?updated": _int,
-            }
+            {"piid": PIID, "?key": HEX64, "counts": COUNTS, "timestamp": _nat, "at": _int, "?updated": _int}
         ),
-        "?spare_keys": _map(_re(r"[0-9a-f]{16}"), _re(r"[0-9a-f]{64}"), 100),
+        "?spare_keys": _map(PIID, HEX64, 100),
         "?confirmation": _opt(STR),
         "?return_code": _opt(STR),
     },
+    "?outbox": _opt({"id": _re(r"[0-9a-f]{16}"), "kind": _one(*OUTBOX_KINDS), "t": _int, "?token": STR, "?force": BOOL}),
     "alerts": _map(STR, {"since": _int, "detail": STR}),
     "events": _list(_tuple(_int, _int, STR)),
     "usage_log": _list(_tuple(_int, COUNTS)),
@@ -157,6 +153,7 @@ LAB: dict[str, Any] = {
     "created": _int,
     "clock": {"frozen": _int, "realtime": BOOL, "offset": _int},
     "?trusted": _list(STR, 100),
+    "?moving_to": _opt({"to": _int, "clock": BOOL}),
 }
 
 

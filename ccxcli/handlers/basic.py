@@ -7,7 +7,8 @@ from typing import Any
 from ccxcli import clock, commands
 from ccxcli.core.catalogue import TYPES
 from ccxcli.dispatch import Ctx
-from ccxcli.errors import UsageError
+from ccxcli.errors import CcxError, UsageError
+from ccxcli.lab import check_node_name
 from ccxcli.runtime import Result
 
 
@@ -63,14 +64,23 @@ def clock_show(ctx: Ctx, a: dict[str, Any]) -> Result:
 
 
 def _move(ctx: Ctx, target: int) -> Result:
-    from ccxcli.life import catch_up
+    from ccxcli.life import move
 
     lab = ctx.lab
+    _ = ctx.node  # this command's node must be usable (a corrupt one exits 3; use --node for another)
     if target < ctx.now:
         raise UsageError(f"Time only moves forward: {clock.iso(target)} is before {clock.iso(ctx.now)}.")
-    steps = catch_up(lab, target)
-    lab.clock.set(target)
-    return _clock(ctx, steps)
+    if target > clock.MAX_TIME:
+        raise UsageError(f"The virtual clock stops at the end of year 9999; it is {clock.iso(ctx.now)} now.")
+    steps = move(lab, target)
+    result = _clock(ctx, steps)
+    if lab.skipped:
+        result.data["skipped"] = sorted(lab.skipped)
+        result.text += "".join(
+            f"\nNode {name} was not moved: its state file is corrupt (repair it, or 'sim node delete {name}')."
+            for name in sorted(lab.skipped)
+        )
+    return result
 
 
 def clock_advance(ctx: Ctx, a: dict[str, Any]) -> Result:
@@ -100,32 +110,61 @@ def node_create(ctx: Ctx, a: dict[str, Any]) -> Result:
 
 def node_list(ctx: Ctx, a: dict[str, Any]) -> Result:
     from ccxcli.core.engine import authorization_status, registration_status
+    from ccxcli.errors import StoreError
 
     rows = []
     for name in ctx.lab.node_names():
-        n = ctx.lab.node(name)
-        rows.append(
-            {
-                "name": name,
-                "sn": n["sn"],
-                "license_type": n["license_type"],
-                "registration": registration_status(n),
-                "authorization": authorization_status(n, ctx.now),
-                "current": name == ctx.rt.node,
-            }
-        )
+        row: dict[str, Any] = {"name": name, "current": name == ctx.rt.node}
+        try:
+            n = ctx.lab.node(name)
+        except StoreError:
+            row.update(sn="-", license_type="-", registration="CORRUPT", authorization="-")
+        else:
+            row.update(
+                sn=n["sn"],
+                license_type=n["license_type"],
+                registration=registration_status(n),
+                authorization=authorization_status(n, ctx.now),
+            )
+        rows.append(row)
     text = "\n".join(
-        f"{'*' if r['current'] else ' '} {r['name']:<16} SN {r['sn']}  {r['license_type']:<18} "
+        f"{'*' if r['current'] else ' '} {r['name']:<16} SN {r['sn']:<5}  {r['license_type']:<18} "
         f"{r['registration']:<24} {r['authorization']}"
         for r in rows
     )
     return Result(text, {"nodes": rows})
 
 
-def node_delete(ctx: Ctx, a: dict[str, Any]) -> Result:
+def check_node_delete(ctx: Ctx, a: dict[str, Any]) -> None:
+    """A node may go only when no SSM of the lab holds licenses for it (else they would be
+    stuck there for good: the node's keys go with it). A corrupt node may always go."""
     from ccxcli.core.admin import check_node_deletable
+    from ccxcli.errors import StoreError
 
-    check_node_deletable(ctx.lab.node(a["name"]))
+    check_node_name(a["name"])
+    if a["name"] not in ctx.lab.node_names():
+        ctx.lab.load(a["name"])  # says which nodes exist
+    try:
+        node = ctx.lab.node(a["name"])
+    except StoreError:
+        return
+    check_node_deletable(node, _held_on_ssms(ctx, node["uuid"]))
+
+
+def _held_on_ssms(ctx: Ctx, uuid: str) -> list[str]:
+    from ccxcli.ssm import smart
+
+    held = []
+    for name in ctx.lab.ssm_names():
+        try:
+            held += [f"{what} on SSM '{name}'" for what in smart.held_for(ctx.lab.ssm(name), uuid)]
+        except CcxError:
+            continue  # an SSM that cannot be read holds nothing we could release
+    return held
+
+
+def node_delete(ctx: Ctx, a: dict[str, Any]) -> Result:
+    check_node_delete(ctx, a)
     ctx.lab.delete_node(a["name"])
     return Result(f"Node {a['name']} deleted.", {"deleted": a["name"]})
 

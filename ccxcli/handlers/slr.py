@@ -2,127 +2,154 @@
 
 from __future__ import annotations
 
-import secrets
-from pathlib import Path
 from typing import Any
 
 from ccxcli.codetext import read_code, read_file
 from ccxcli.core import reservation as R
 from ccxcli.dispatch import Ctx
-from ccxcli.errors import UsageError
+from ccxcli.errors import RuleError
 from ccxcli.runtime import Result
+
+MAX_TRUSTED = 100
 
 
 def enable(ctx: Ctx, a: dict[str, Any]) -> Result:
     changed = R.enable(ctx.node, ctx.now)
     return Result(
-        "License reservation is enabled." if changed else "License reservation is already enabled.",
+        "License reservation mode is enabled successfully." if changed else "License reservation is already enabled.",
         {"reservation": "ENABLED"},
     )
 
 
 def disable(ctx: Ctx, a: dict[str, Any]) -> Result:
     R.disable(ctx.node, ctx.now)
-    return Result("License reservation is disabled.", {"reservation": "DISABLED"})
+    return Result("License reservation mode is disabled successfully.", {"reservation": "DISABLED"})
 
 
 def request(ctx: Ctx, a: dict[str, Any]) -> Result:
     node = ctx.node
     pending = R.pending_request(node)
     if pending is None:
-        R.check_can_request(node)
-        from ccxcli.codes import make_request, new_reservation_key
+        from ccxcli import codes
 
-        key_hex, pub = new_reservation_key()
-        nonce = secrets.token_bytes(8)
-        code = make_request(node["sn"], node["uuid"], pub, nonce)
-        R.request(node, ctx.now, code, nonce.hex(), key_hex)
+        seq, piid = R.next_request(node, codes.new_secret())
+        key = codes.reservation_key(R.key_material(node, piid))
+        code = codes.make_request(node["sn"], node["uuid"], codes.public_bytes(key), bytes.fromhex(piid))
+        R.request(node, ctx.now, code, seq, piid)
         pending = R.pending_request(node)
     assert pending is not None
-    return Result(pending["code"], {"request_code": pending["code"], "registration": "RESERVATION_IN_PROGRESS"})
+    return Result(
+        pending["code"],
+        {"request_code": pending["code"], "registration": "RESERVATION_IN_PROGRESS"},
+        label="Enter this Reservation Request Code in Cisco Smart Software Manager (Reserve Licenses):",
+        carry=True,
+    )
 
 
 def cancel(ctx: Ctx, a: dict[str, Any]) -> Result:
     R.cancel(ctx.node, ctx.now)
-    return Result("Reservation request cancelled.", {"reservation": "ENABLED"})
+    return Result("License reservation request is cancelled successfully.", {"reservation": "ENABLED"})
 
 
 def trusted_keys(ctx: Ctx) -> list[bytes]:
+    from ccxcli.store import read_bounded
+
     lab = ctx.lab
     keys = []
     for name in lab.ssm_names():
         try:
-            keys.append((lab.ssm_dir(name) / "public.pem").read_bytes())
-        except OSError:
+            keys.append(read_bounded(lab.ssm_dir(name) / "public.pem", "SSM public key", 10_000))
+        except RuleError:
+            continue
+        except Exception:  # noqa: BLE001 - an unreadable key of one SSM must not stop the others
             continue
     keys += [k.encode() for k in lab.data.get("trusted", [])]
     return keys
 
 
-def _verified(ctx: Ctx, code: str) -> Any:
-    """The parsed code, once it is known to be for this node and signed by a trusted SSM.
-    A code for another node says so before its signature is looked at."""
+def _verified(ctx: Ctx, code: str) -> tuple[Any, bytes]:
+    """The parsed code and the SSM key that signed it, once it is known to be for this node
+    and signed by a trusted SSM. A code for another node says so before its signature is
+    looked at."""
     from ccxcli.codes import parse_authorization, verify_authorization
 
     auth = parse_authorization(code)
     R.check_code_for_node(ctx.node, auth.udi)
-    verify_authorization(auth, trusted_keys(ctx))
-    return auth
+    return auth, verify_authorization(auth, trusted_keys(ctx))
 
 
 def _install(ctx: Ctx, code: str) -> Result:
-    from ccxcli.codes import confirmation
+    from ccxcli import codes
 
     node = ctx.node
-    auth = _verified(ctx, code)
-    conf = R.install(node, ctx.now, auth.piid, auth.timestamp, auth.counts, auth.udi, confirmation(auth))
-    reserved = ", ".join(f"{k} {v}" for k, v in sorted(auth.counts.items()))
-    if conf is None:
+    auth, signer = _verified(ctx, code)
+    conf = ""
+    if R.is_update(node) and node["slr"]["installed"]["piid"] == auth.piid:
+        key = codes.reservation_key(R.key_material(node, auth.piid))
+        conf = codes.node_confirmation(key, signer, auth)
+    conf_out = R.install(node, ctx.now, auth.piid, auth.timestamp, auth.counts, auth.udi, conf)
+    if conf_out is None:
         return Result(
-            f"Reservation Authorization Code installed: {reserved}.",
+            "Authorization code installed successfully.",
             {"installed": True, "reserved": auth.counts, "registration": "REGISTERED_SLR"},
         )
-    return Result(conf, {"confirmation_code": conf, "reserved": auth.counts, "updated": True})
+    return Result(
+        conf_out,
+        {"confirmation_code": conf_out, "reserved": auth.counts, "updated": True},
+        label="Authorization code installed successfully. Enter this Confirmation Code in Cisco Smart "
+        "Software Manager to complete the reservation update:",
+        carry=True,
+    )
 
 
 def install(ctx: Ctx, a: dict[str, Any]) -> Result:
-    return _install(ctx, read_code(a["code"]))
+    return _install(ctx, read_code(a["code"], ctx.rt.inp))
 
 
 def install_file(ctx: Ctx, a: dict[str, Any]) -> Result:
     return _install(ctx, read_file(a["path"]))
 
 
-def return_(ctx: Ctx, a: dict[str, Any]) -> Result:
-    from ccxcli.codes import make_return
+def _return_result(
+    ctx: Ctx, node: dict[str, Any], piid: str, material: dict[str, str], extra: dict[str, Any]
+) -> Result:
+    from ccxcli import codes
 
-    node = ctx.node
-    piid, key = R.take_return(node, ctx.now)
-    code = make_return(key, piid, ctx.now)
+    code = codes.make_return(codes.reservation_key(material), piid, ctx.now)
     node["slr"]["return_code"] = code
-    return Result(code, {"return_code": code, "registration": "UNREGISTERED"})
+    return Result(
+        code,
+        {"return_code": code, **extra},
+        label="Enter this Reservation Return Code in Cisco Smart Software Manager to return the licenses:",
+        carry=True,
+    )
+
+
+def check_return(ctx: Ctx, a: dict[str, Any]) -> None:
+    R.check_can_return(ctx.node)
+
+
+def return_(ctx: Ctx, a: dict[str, Any]) -> Result:
+    node = ctx.node
+    piid, material = R.take_return(node, ctx.now)
+    return _return_result(ctx, node, piid, material, {"registration": "UNREGISTERED"})
 
 
 def return_authorization(ctx: Ctx, a: dict[str, Any]) -> Result:
-    from ccxcli.codes import make_return
-
     node = ctx.node
-    auth = _verified(ctx, read_code(a["code"]))
-    key = R.key_for_uninstalled(node, ctx.now, auth.piid, auth.udi)
-    ret = make_return(key, auth.piid, ctx.now)
-    node["slr"]["return_code"] = ret
-    return Result(ret, {"return_code": ret})
+    auth, _ = _verified(ctx, read_code(a["code"], ctx.rt.inp))
+    material = R.key_for_uninstalled(node, ctx.now, auth.piid, auth.udi)
+    return _return_result(ctx, node, auth.piid, material, {})
 
 
 def trust(ctx: Ctx, a: dict[str, Any]) -> Result:
     from ccxcli.codes import canonical_public_pem
 
-    try:
-        pem = Path(a["file"]).expanduser().read_bytes()[:10000]
-    except OSError as e:
-        raise UsageError(f"Cannot read {a['file']}: {e.strerror}.") from None
+    pem = read_file(a["file"], limit=10_000, what="a public key")
     trusted = ctx.lab.data.setdefault("trusted", [])
-    text = canonical_public_pem(pem)
+    text = canonical_public_pem(pem.encode())
     if text not in trusted:
+        if len(trusted) >= MAX_TRUSTED:
+            raise RuleError(f"This lab already trusts {MAX_TRUSTED} SSM keys, the most it keeps; no key was added.")
         trusted.append(text)
     return Result(f"SSM key from {a['file']} is now trusted by every node of this lab.", {"trusted": len(trusted)})

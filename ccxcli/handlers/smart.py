@@ -6,19 +6,24 @@ from typing import Any
 
 from ccxcli.core import admin, engine
 from ccxcli.dispatch import Ctx
-from ccxcli.errors import CcxError, CommError, InstanceGone, UsageError
+from ccxcli.errors import UsageError, printable
 from ccxcli.link import url_host
 from ccxcli.runtime import Result
+from ccxcli.values import plain_text, whole
 
 
 def register(ctx: Ctx, a: dict[str, Any]) -> Result:
+    from ccxcli import exchange
+
     node = ctx.node
     admin.check_can_register(node, a["force"])
-    info = ctx.link().register(node, a["token"], ctx.now, a["force"])
-    engine.apply_register(node, ctx.now, info)
+    token = a["token"].strip()
+    if not token or len(token) > 512 or not token.isprintable():
+        raise UsageError("Invalid ID token: copy it again from 'ccx-ssm token create'.")
+    info = exchange.run(ctx.lab, node, "register", ctx.now, token=token, force=a["force"])
     return Result(
-        f"Registration succeeded: smart account {info['smart_account']}, virtual account "
-        f"{info['virtual_account']}. Use 'show license status' to check the progress and result.",
+        f"Registration succeeded: smart account {printable(info['smart_account'])}, virtual account "
+        f"{printable(info['virtual_account'])}. Use 'show license status' to check the progress and result.",
         {
             "registration": "REGISTERED",
             "smart_account": info["smart_account"],
@@ -28,36 +33,31 @@ def register(ctx: Ctx, a: dict[str, Any]) -> Result:
     )
 
 
+def check_deregister(ctx: Ctx, a: dict[str, Any]) -> None:
+    admin.check_registered(ctx.node, "Deregistration")
+
+
 def deregister(ctx: Ctx, a: dict[str, Any]) -> Result:
+    from ccxcli import exchange
+
     node = ctx.node
     admin.check_registered(node, "Deregistration")
+    answer = exchange.run(ctx.lab, node, "deregister", ctx.now)
     note = ""
-    try:
-        ctx.link().deregister(node, ctx.now)
-    except CommError as e:
-        note = f" Warning: {e.message} The instance is still listed on the SSM; remove it there."
-    engine.apply_deregister(node, ctx.now)
+    if not answer["ssm_notified"]:
+        note = f" Warning: {answer['warning']} The instance is still listed on the SSM; remove it there."
     return Result(
         "Deregistered: all licenses released; the evaluation period resumes." + note,
-        {"registration": "UNREGISTERED", "ssm_notified": not note},
+        {"registration": "UNREGISTERED", "ssm_notified": answer["ssm_notified"]},
     )
 
 
 def _renew(ctx: Ctx, what: str) -> Result:
+    from ccxcli import exchange
+
     node = ctx.node
     admin.check_registered(node, "Renewal")
-    apply = engine.apply_auth_renew if what == "auth" else engine.apply_id_renew
-    try:
-        ctx.link().renew(node, ctx.now, what)
-    except InstanceGone:
-        engine.apply_deregister(node, ctx.now, "The product instance was removed from the SSM; registration lost")
-        ctx.lab.commit()  # what the SSM said is a fact, not a refusal
-        raise
-    except CcxError:
-        apply(node, ctx.now, False, manual=True)
-        ctx.lab.commit()  # the failed attempt is part of the node's history
-        raise
-    apply(node, ctx.now, True, manual=True)
+    exchange.run(ctx.lab, node, "renew_auth" if what == "auth" else "renew_id", ctx.now)
     label = "Authorization" if what == "auth" else "Registration (ID certificate)"
     return Result(
         f"{label} renewal succeeded.", {"renewed": what, "status": engine.authorization_status(node, ctx.now)}
@@ -82,22 +82,26 @@ def transport_direct(ctx: Ctx, a: dict[str, Any]) -> Result:
     return _set_transport(ctx, {"mode": "direct"}, "direct (Cisco SSM)")
 
 
+def check_transport(ctx: Ctx, a: dict[str, Any]) -> None:
+    admin.check_transport_change(ctx.node)
+
+
 def transport_proxy(ctx: Ctx, a: dict[str, Any]) -> Result:
-    port = a["port"]
-    if not port.isdigit() or not 1 <= int(port) <= 65535:
-        raise UsageError(f"Invalid port '{port}': a number from 1 to 65535.")
-    host = a["host"]
-    if not host or len(host) > 253 or any(c.isspace() or c in "/@" for c in host):
+    """Asks its questions before the lab is opened (the lab lock is never held while
+    waiting for an answer); `check_transport` has refused a registered node already."""
+    port = whole(a["port"], "The proxy port", 1, 65535)
+    host = plain_text(a["host"], "The proxy host", 253)
+    if any(c.isspace() or c in "/@" for c in host):
         raise UsageError(f"Invalid proxy host '{host[:60]}'.")
-    tr: dict[str, Any] = {"mode": "proxy", "host": host, "port": int(port)}
+    tr: dict[str, Any] = {"mode": "proxy", "host": host, "port": port}
     ask = ctx.rt.ask
     answer = ask("Do you want to enable Authentication based proxy ? y/n") if ask else None
     if answer and answer.strip().lower() in ("y", "yes"):
-        user = ask("Enter the user name:") if ask else None
-        password = ask("Enter the password:", secret=True) if ask else None
+        user = ask("User Name :") if ask else None
+        password = ask("Password:", secret=True) if ask else None
         if not user or password is None:
             raise UsageError("A user name and a password are needed for an authentication based proxy.")
-        tr.update(user=user.strip(), password=password)
+        tr.update(user=plain_text(user.strip(), "The proxy user name", 128), password=password[:256])
     return _set_transport(ctx, tr, f"proxy {host}:{port}{' with authentication' if 'user' in tr else ''}")
 
 

@@ -9,8 +9,9 @@ from ccxcli.core import admin, engine
 from ccxcli.core.catalogue import SKILLS, TYPES
 from ccxcli.core.consumption import is_premium, usage
 from ccxcli.dispatch import Ctx
-from ccxcli.errors import RuleError, UsageError
+from ccxcli.errors import RuleError, UsageError, printable
 from ccxcli.runtime import Result
+from ccxcli.values import MAX_COUNT, whole
 
 MAX_AGENTS = 10000
 
@@ -26,8 +27,8 @@ def _skills(text: str | None) -> list[str]:
 
 
 def _id(text: str) -> str:
-    if not text or len(text) > 64 or not text.isprintable() or " " in text:
-        raise UsageError(f"Invalid agent id '{text[:40]}': 1-64 printable characters without spaces.")
+    if not text or len(text) > 64 or not text.isprintable() or any(c.isspace() for c in text):
+        raise UsageError(f"Invalid agent id '{printable(text[:40])}': 1-64 printable characters without spaces.")
     return text
 
 
@@ -99,12 +100,7 @@ def agent_login(ctx: Ctx, a: dict[str, Any]) -> Result:
     for aid in ids:
         changes[aid] = dict(_agent(node, aid), **{"in": True})
     if a.get("count") is not None:
-        try:
-            count = int(str(a["count"]))
-        except ValueError:
-            raise UsageError("--count takes a whole number.") from None
-        if not 1 <= count <= MAX_AGENTS:
-            raise UsageError(f"--count must be between 1 and {MAX_AGENTS}.")
+        count = whole(a["count"], "--count", 1, MAX_AGENTS)
         premium = bool(a.get("premium"))
         free = [
             aid
@@ -166,9 +162,7 @@ def agent_list(ctx: Ctx, a: dict[str, Any]) -> Result:
 def ports(ctx: Ctx, a: dict[str, Any]) -> Result:
     node = ctx.node
     kind = a["inbound|outbound|ivr"]
-    if not a["n"].isdigit() or int(a["n"]) > 100000:
-        raise UsageError(f"Invalid port count '{a['n']}': a whole number up to 100000.")
-    n = int(a["n"])
+    n = whole(a["n"], "The port count", 0, MAX_COUNT)
     trial = dict(node, ports={**node["ports"], kind: n})
     if n > node["ports"][kind]:
         admin.check_admission(node, usage(trial), f"seizing {n} {kind} ports")
@@ -191,9 +185,7 @@ def license_control(ctx: Ctx, a: dict[str, Any]) -> Result:
     changes: dict[str, Any] = {}
     for key in admin.CONTROL_KEYS:
         if a.get(key) is not None:
-            if not str(a[key]).isdigit():
-                raise UsageError(f"--{key.replace('_', '-')} takes a whole number.")
-            changes[key] = int(a[key])
+            changes[key] = whole(a[key], f"--{key.replace('_', '-')}", 0, MAX_COUNT)
     if a.get("overage") is not None:
         if a["overage"].lower() not in ("on", "off"):
             raise UsageError("--overage takes on or off.")
@@ -232,14 +224,16 @@ def alerts(ctx: Ctx, a: dict[str, Any]) -> Result:
 
 def events(ctx: Ctx, a: dict[str, Any]) -> Result:
     node = ctx.node
-    last = a.get("last") or "50"
-    if not str(last).isdigit():
-        raise UsageError("--last takes a whole number.")
-    evs = node["events"][-int(last) :] if int(last) else []
+    last = whole(a.get("last") or "50", "--last", 0, 100_000)
+    evs = node["events"][-last:] if last else []
     return Result(
         "\n".join(engine.format_event(node, e) for e in evs),
         {"events": [{"time": clock.iso(e[0]), "severity": e[1], "message": e[2]} for e in evs]},
     )
+
+
+def check_migrate(ctx: Ctx, a: dict[str, Any]) -> None:
+    admin.check_can_migrate(ctx.node)
 
 
 def migrate(ctx: Ctx, a: dict[str, Any]) -> Result:

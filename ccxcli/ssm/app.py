@@ -10,7 +10,7 @@ from typing import Any
 
 import typer
 
-from ccxcli.errors import UsageError
+from ccxcli.errors import UsageError, printable
 
 app = typer.Typer(
     add_completion=False,
@@ -97,6 +97,8 @@ def open_ssm() -> tuple[Any, int]:
 
 
 def emit(data: Any, text: str | None = None, table: Any = None) -> None:
+    """Print JSON, a table or text. Names and texts that came from users (virtual
+    accounts, descriptions, host names) are shown with control characters escaped."""
     if S.json:
         sys.stdout.write(json.dumps(data, indent=2, sort_keys=True) + "\n")
     elif table is not None:
@@ -104,7 +106,11 @@ def emit(data: Any, text: str | None = None, table: Any = None) -> None:
 
         Console(width=max(100, width())).print(table)
     elif text is not None:
-        sys.stdout.write(text + "\n")
+        sys.stdout.write(safe_lines(text) + "\n")
+
+
+def safe_lines(text: str) -> str:
+    return "\n".join(printable(line) for line in text.split("\n"))
 
 
 def width() -> int:
@@ -115,22 +121,29 @@ def width() -> int:
 
 def table(title: str, cols: list[str], rows: list[list[Any]]) -> Any:
     from rich.table import Table
+    from rich.text import Text
 
-    t = Table(title=title, show_lines=False)
+    t = Table(title=Text(printable(title)), show_lines=False)
     for c in cols:
         t.add_column(c)
-    for r in rows:
-        t.add_row(*["-" if v is None else str(v) for v in r])
+    for r in rows:  # Text, not str: a name like '[red]x' is shown as typed, never as markup
+        t.add_row(*[Text("-" if v is None else printable(str(v))) for v in r])
     return t
 
 
 def write_code(code: str, out: str | None) -> None:
+    """Print the authorization code alone on stdout, or write it to `out` and say so."""
     if out:
         try:
             Path(out).expanduser().write_text(code + "\n", encoding="utf-8")
         except OSError as e:
-            raise UsageError(f"Cannot write {out}: {e.strerror}.") from None
+            raise UsageError(
+                f"Cannot write {out}: {e.strerror}. The code was issued: print it again with "
+                "'ccx-ssm reservation code ID'."
+            ) from None
     if S.json:
         sys.stdout.write(json.dumps({"authorization_code": code, "file": out}) + "\n")
+    elif out:
+        sys.stdout.write(f"Authorization code written to {printable(out)} ({len(code)} characters).\n")
     else:
         sys.stdout.write(code + "\n")

@@ -35,11 +35,15 @@ def init(
 ) -> None:
     """Create an SSM folder and its signing key."""
     from ccxcli.ssm.db import Ssm
+    from ccxcli.values import host_name, plain_text
 
     if on_prem and not hostname:
         raise UsageError("An on-prem SSM needs --hostname (its certificate common name).")
     if not on_prem and (hostname or san):
         raise UsageError("--hostname and --san apply to --on-prem SSMs only.")
+    plain_text(account, "The smart account name", 128)
+    hostname = host_name(hostname, "--hostname") if hostname else None
+    san = [host_name(n, "--san") for n in san]
     folder = ssm_folder()
     if S.ssm_arg is None or not is_dir_arg(S.ssm_arg):
         from ccxcli.lab import Lab
@@ -52,8 +56,8 @@ def init(
         now=ssm_now(folder),
         demo=demo,
         on_prem=on_prem,
-        hostname=hostname.lower() if hostname else None,
-        sans=tuple(s.lower() for s in san),
+        hostname=hostname,
+        sans=tuple(san),
     )
     emit(
         {"folder": str(folder), "account": account, "on_prem": on_prem, "names": ssm.names()},

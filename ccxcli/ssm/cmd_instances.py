@@ -7,6 +7,7 @@ import sys
 import typer
 
 from ccxcli.codetext import read_code
+from ccxcli.errors import printable
 from ccxcli.ssm.app import (
     S,
     app,
@@ -14,6 +15,7 @@ from ccxcli.ssm.app import (
     instance_app,
     open_ssm,
     res_app,
+    safe_lines,
     table,
     write_code,
 )
@@ -37,7 +39,7 @@ def instance_list(va: str | None = typer.Option(None, "--va", help="Only this vi
         f"{r['last_contact']:<21} {' '.join(f'{k}={v}' for k, v in sorted(r['usage'].items()))}"
         for r in rows
     ]
-    sys.stdout.write("\n".join(lines) + "\n")  # plain text: 10,000 rows must list in well under a second
+    sys.stdout.write(safe_lines("\n".join(lines)) + "\n")  # plain text: 10,000 rows must list in well under a second
 
 
 @instance_app.command("show")
@@ -53,14 +55,19 @@ def instance_show(ident: str = typer.Argument(..., metavar="ID")) -> None:
 @instance_app.command("remove")
 def instance_remove(
     ident: str = typer.Argument(..., metavar="ID"),
-    return_code: str | None = typer.Option(None, "--return-code", help="Needed when the instance holds a reservation."),
+    return_code: str | None = typer.Option(
+        None, "--return-code", help="The node's Reservation Return Code, when the instance holds a reservation."
+    ),
+    force: bool = typer.Option(
+        False, "--force", help="Release a reservation without its return code (a lost or destroyed node)."
+    ),
 ) -> None:
     """Remove a product instance (its licenses go back to the pool)."""
     from ccxcli.ssm import smart
 
     ssm, now = open_ssm()
-    smart.instance_remove(ssm, ident, now, read_code(return_code) if return_code else None)
-    emit({"removed": ident}, f"Instance {ident} removed.")
+    smart.instance_remove(ssm, ident, now, read_code(return_code) if return_code else None, force)
+    emit({"removed": ident, "forced": force}, f"Instance {printable(ident)} removed.")
 
 
 @instance_app.command("transfer")
@@ -103,6 +110,18 @@ def res_update(
     ssm, now = open_ssm()
     code = reserve.update(ssm, ident, reserve.parse_counts(license), now)
     write_code(code, out)
+
+
+@res_app.command("code")
+def res_code(
+    ident: str = typer.Argument(..., metavar="ID"),
+    out: str | None = typer.Option(None, "--out", help="Write the code to this file instead of printing it."),
+) -> None:
+    """Print again the newest Authorization Code issued for a reservation."""
+    from ccxcli.ssm import reserve
+
+    ssm, _ = open_ssm()
+    write_code(reserve.issued_code(ssm, ident), out)
 
 
 @res_app.command("confirm")

@@ -17,19 +17,22 @@ from pathlib import Path
 from typing import Any
 
 from ccxcli.core.catalogue import CATALOGUE
-from ccxcli.errors import RuleError, StoreError, UsageError
+from ccxcli.errors import RuleError, StoreError, UsageError, os_problem, sqlite_problem
 from ccxcli.ssm.pool import judge, rows
 
-SCHEMA = 1
+SCHEMA = 2
+MAX_PURCHASED = 1_000_000_000  # per license and virtual account; input is bounded well below
 
-_DDL = """
+# The current schema, for new databases. Existing ones are brought to it by MIGRATIONS.
+_DDL = f"""
 CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE va(name TEXT PRIMARY KEY, is_default INTEGER NOT NULL DEFAULT 0,
                 version INTEGER NOT NULL DEFAULT 0, short INTEGER NOT NULL DEFAULT 0);
 CREATE TABLE pool(va TEXT NOT NULL, alias TEXT NOT NULL, purchased INTEGER NOT NULL DEFAULT 0,
                   used INTEGER NOT NULL DEFAULT 0, reserved INTEGER NOT NULL DEFAULT 0,
                   PRIMARY KEY(va, alias),
-                  CHECK(purchased >= 0 AND used >= 0 AND reserved >= 0 AND reserved <= purchased));
+                  CHECK(purchased >= 0 AND used >= 0 AND reserved >= 0 AND reserved <= purchased
+                        AND purchased <= {MAX_PURCHASED} AND used <= {MAX_PURCHASED}));
 CREATE TABLE token(token TEXT PRIMARY KEY, va TEXT NOT NULL, created INTEGER NOT NULL,
                    expires INTEGER NOT NULL, max_uses INTEGER, uses INTEGER NOT NULL DEFAULT 0,
                    revoked INTEGER NOT NULL DEFAULT 0, description TEXT NOT NULL DEFAULT '',
@@ -37,7 +40,7 @@ CREATE TABLE token(token TEXT PRIMARY KEY, va TEXT NOT NULL, created INTEGER NOT
 CREATE TABLE instance(id INTEGER PRIMARY KEY, uuid TEXT NOT NULL UNIQUE, sn TEXT NOT NULL,
                       va TEXT NOT NULL, hostname TEXT NOT NULL DEFAULT '', kind TEXT NOT NULL,
                       license_type TEXT NOT NULL DEFAULT '', registered INTEGER NOT NULL,
-                      last_contact INTEGER NOT NULL, usage TEXT NOT NULL DEFAULT '{}',
+                      last_contact INTEGER NOT NULL, usage TEXT NOT NULL DEFAULT '{{}}',
                       export INTEGER NOT NULL DEFAULT 0);
 CREATE INDEX instance_va ON instance(va);
 CREATE INDEX instance_sn ON instance(sn);
@@ -45,10 +48,46 @@ CREATE TABLE reservation(id INTEGER PRIMARY KEY, instance INTEGER, uuid TEXT NOT
                          sn TEXT NOT NULL, va TEXT NOT NULL, piid TEXT NOT NULL UNIQUE,
                          pubkey TEXT NOT NULL, state TEXT NOT NULL, counts TEXT NOT NULL,
                          previous TEXT, conf TEXT, issued INTEGER NOT NULL, ts INTEGER NOT NULL,
-                         returned INTEGER);
+                         returned INTEGER, confirmed_ts INTEGER, bad_confirms INTEGER NOT NULL DEFAULT 0);
 CREATE INDEX reservation_uuid ON reservation(uuid);
+CREATE TABLE issued(reservation INTEGER NOT NULL, ts INTEGER NOT NULL, counts TEXT NOT NULL,
+                    code TEXT NOT NULL, PRIMARY KEY(reservation, ts));
+CREATE TABLE message(id TEXT PRIMARY KEY, t INTEGER NOT NULL, answer TEXT NOT NULL);
 CREATE TABLE event(id INTEGER PRIMARY KEY, t INTEGER NOT NULL, kind TEXT NOT NULL, text TEXT NOT NULL);
 """
+
+# MIGRATIONS[n] brings a database of schema n to n + 1, inside one transaction.
+MIGRATIONS: dict[int, str] = {
+    1: f"""
+ALTER TABLE reservation ADD COLUMN confirmed_ts INTEGER;
+ALTER TABLE reservation ADD COLUMN bad_confirms INTEGER NOT NULL DEFAULT 0;
+UPDATE reservation SET confirmed_ts = ts;
+CREATE TABLE issued(reservation INTEGER NOT NULL, ts INTEGER NOT NULL, counts TEXT NOT NULL,
+                    code TEXT NOT NULL, PRIMARY KEY(reservation, ts));
+CREATE TABLE message(id TEXT PRIMARY KEY, t INTEGER NOT NULL, answer TEXT NOT NULL);
+CREATE TABLE pool2(va TEXT NOT NULL, alias TEXT NOT NULL, purchased INTEGER NOT NULL DEFAULT 0,
+                   used INTEGER NOT NULL DEFAULT 0, reserved INTEGER NOT NULL DEFAULT 0,
+                   PRIMARY KEY(va, alias),
+                   CHECK(purchased >= 0 AND used >= 0 AND reserved >= 0 AND reserved <= purchased
+                         AND purchased <= {MAX_PURCHASED} AND used <= {MAX_PURCHASED}));
+INSERT INTO pool2 SELECT va, alias, MIN(purchased, {MAX_PURCHASED}), MIN(used, {MAX_PURCHASED}), reserved FROM pool;
+DROP TABLE pool;
+ALTER TABLE pool2 RENAME TO pool;
+""",
+}
+MAX_MESSAGES = 20_000  # answers kept for messages sent again after a crash (the newest ones)
+
+
+def _fresh_db(path: Path) -> Any:
+    """A new private, empty database file created exclusively under an unpredictable
+    name (so a concurrent `init` or a planted link cannot interfere)."""
+    import secrets
+
+    from ccxcli.store import create_private
+
+    tmp = path / f".ssm.db.{secrets.token_hex(6)}.new"
+    create_private(tmp)
+    return tmp
 
 
 class Ssm:
@@ -70,46 +109,55 @@ class Ssm:
         sans: tuple[str, ...] = (),
     ) -> Ssm:
         from ccxcli.codes import new_signing_key
+        from ccxcli.store import create_private, private_dir
 
+        private_dir(path)
         if (path / "ssm.db").exists():
             raise RuleError(f"An SSM already exists in {path}.")
+        tmp = _fresh_db(path)
         try:
-            path.mkdir(parents=True, exist_ok=True)
-        except OSError as e:
-            raise StoreError(f"Cannot create SSM folder {path}: {e.strerror}.") from None
-        private_pem, public_pem = new_signing_key()
-        key = path / "key.pem"
-        fd = os.open(key, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "wb") as f:
-            f.write(private_pem)
-        (path / "public.pem").write_bytes(public_pem)
-        tmp = path / ".ssm.db.new"
-        if tmp.exists():
-            tmp.unlink()
-        db = sqlite3.connect(tmp, isolation_level=None)
-        db.executescript(_DDL)
-        meta = {
-            "schema": str(SCHEMA),
-            "account": account,
-            "on_prem": "1" if on_prem else "0",
-            "cn": hostname or "",
-            "sans": json.dumps(list(sans)),
-            "created": str(now),
-            "slr_allowed": "1",
-            "export_allowed": "0",
-        }
-        db.executemany("INSERT INTO meta VALUES (?, ?)", meta.items())
-        db.execute("INSERT INTO va(name, is_default) VALUES ('DEFAULT', 1)")
-        for lic in CATALOGUE:
+            db = sqlite3.connect(tmp, isolation_level=None)
+            db.executescript(_DDL)
+            meta = {
+                "schema": str(SCHEMA),
+                "account": account,
+                "on_prem": "1" if on_prem else "0",
+                "cn": hostname or "",
+                "sans": json.dumps(list(sans)),
+                "created": str(now),
+                "slr_allowed": "1",
+                "export_allowed": "0",
+            }
+            db.executemany("INSERT INTO meta VALUES (?, ?)", meta.items())
+            db.execute("INSERT INTO va(name, is_default) VALUES ('DEFAULT', 1)")
+            for lic in CATALOGUE:
+                db.execute(
+                    "INSERT INTO pool(va, alias, purchased) VALUES ('DEFAULT', ?, ?)",
+                    (lic.alias, lic.demo if demo else 0),
+                )
             db.execute(
-                "INSERT INTO pool(va, alias, purchased) VALUES ('DEFAULT', ?, ?)", (lic.alias, lic.demo if demo else 0)
+                "INSERT INTO event(t, kind, text) VALUES (?, 'init', ?)",
+                (now, f"Smart account '{account}' created" + (" with a demo deposit" if demo else "")),
             )
-        db.execute(
-            "INSERT INTO event(t, kind, text) VALUES (?, 'init', ?)",
-            (now, f"Smart account '{account}' created" + (" with a demo deposit" if demo else "")),
-        )
-        db.close()
-        os.replace(tmp, path / "ssm.db")  # never publish a half-made database
+            db.close()
+            # the keys first: an ssm.db is never published without them
+            private_pem, public_pem = new_signing_key()
+            for name, data in (("key.pem", private_pem), ("public.pem", public_pem)):
+                target = path / name
+                if target.is_symlink() or target.exists():
+                    target.unlink()  # left by an init that died before publishing its database
+                create_private(target, data)
+            try:
+                os.link(tmp, path / "ssm.db")  # publish exactly once: a concurrent init loses here
+            except FileExistsError:
+                raise RuleError(f"An SSM already exists in {path}.") from None
+        except OSError as e:
+            raise os_problem(e, "create the SSM") from None
+        finally:
+            try:
+                tmp.unlink()
+            except OSError:
+                pass
         return cls.open(path)
 
     @classmethod
@@ -121,12 +169,34 @@ class Ssm:
             db = sqlite3.connect(f, isolation_level=None, timeout=15)
             db.row_factory = sqlite3.Row
             db.execute("PRAGMA busy_timeout=15000")
-            schema = int(db.execute("SELECT value FROM meta WHERE key='schema'").fetchone()[0])
+            row = db.execute("SELECT value FROM meta WHERE key='schema'").fetchone()
+            schema = int(row[0])
+        except sqlite3.OperationalError as e:
+            if "no such table" not in str(e).lower():
+                raise sqlite_problem(e) from None
+            raise StoreError(
+                f"The SSM database {f} is corrupt or not an SSM database; it was left untouched."
+            ) from None
         except (sqlite3.DatabaseError, TypeError, ValueError):
             raise StoreError(f"The SSM database {f} is corrupt or unreadable; it was left untouched.") from None
         if schema > SCHEMA:
             raise StoreError(f"The SSM database {f} has schema {schema}, newer than this ccxcli understands.")
-        return cls(path, db)
+        ssm = cls(path, db)
+        if schema < SCHEMA:
+            ssm._migrate()
+        return ssm
+
+    def _migrate(self) -> None:
+        """Bring an older database to the current schema (all steps in one transaction)."""
+        with self.tx() as db:
+            schema = int(db.execute("SELECT value FROM meta WHERE key='schema'").fetchone()[0])
+            while schema < SCHEMA:
+                for statement in MIGRATIONS[schema].split(";"):
+                    if statement.strip():
+                        db.execute(statement)
+                schema += 1
+            db.execute("UPDATE meta SET value=? WHERE key='schema'", (str(SCHEMA),))
+        self._meta = None
 
     def close(self) -> None:
         self.db.close()
@@ -137,14 +207,29 @@ class Ssm:
         try:
             self.db.execute("BEGIN IMMEDIATE")
         except sqlite3.OperationalError as e:
-            raise StoreError(f"The SSM database is busy ({e}); try again.") from None
+            raise sqlite_problem(e) from None
         try:
             yield self.db
         except BaseException:
             self.db.execute("ROLLBACK")
             raise
         else:
-            self.db.execute("COMMIT")
+            try:
+                self.db.execute("COMMIT")
+            except sqlite3.OperationalError as e:
+                self.db.execute("ROLLBACK")
+                raise sqlite_problem(e) from None
+
+    # -- messages from nodes: each id is applied once --------------------------------------
+    def answered(self, msg_id: str) -> Any:
+        """The answer given to message `msg_id` before, or None (inside a transaction)."""
+        r = self.db.execute("SELECT answer FROM message WHERE id=?", (msg_id,)).fetchone()
+        return json.loads(r[0]) if r else None
+
+    def remember(self, msg_id: str, t: int, answer: Any) -> None:
+        cur = self.db.execute("INSERT INTO message(id, t, answer) VALUES (?, ?, ?)", (msg_id, t, json.dumps(answer)))
+        if cur.lastrowid and cur.lastrowid % 1000 == 0:
+            self.db.execute("DELETE FROM message WHERE rowid <= ?", (cur.lastrowid - MAX_MESSAGES,))
 
     # -- meta ------------------------------------------------------------------------
     @property
@@ -167,10 +252,14 @@ class Ssm:
         return self.meta.get("on_prem") == "1"
 
     def public_pem(self) -> bytes:
-        return (self.path / "public.pem").read_bytes()
+        from ccxcli.store import read_bounded
+
+        return read_bounded(self.path / "public.pem", "SSM public key", 10_000)
 
     def private_pem(self) -> bytes:
-        return (self.path / "key.pem").read_bytes()
+        from ccxcli.store import read_bounded
+
+        return read_bounded(self.path / "key.pem", "SSM private key", 10_000)
 
     def event(self, t: int, kind: str, text: str) -> None:
         self.db.execute("INSERT INTO event(t, kind, text) VALUES (?, ?, ?)", (t, kind, text))
@@ -197,8 +286,9 @@ class Ssm:
         return str(r[0])
 
     def va_create(self, name: str, now: int) -> None:
-        if not name.strip() or len(name) > 64:
-            raise UsageError("A virtual account name must have 1 to 64 characters.")
+        from ccxcli.values import plain_text
+
+        plain_text(name, "A virtual account name", 64)
         with self.tx() as db:
             if db.execute("SELECT 1 FROM va WHERE lower(name)=lower(?)", (name,)).fetchone():
                 raise RuleError(f"Virtual account '{name}' already exists.")
@@ -242,17 +332,24 @@ class Ssm:
         self.db.execute("UPDATE va SET version = version + 1 WHERE name=?", (va,))
 
     def license_add(self, va: str, alias: str, qty: int, now: int) -> None:
-        if qty <= 0:
-            raise UsageError("The quantity to deposit must be a positive number.")
+        from ccxcli.values import MAX_QTY
+
+        if not 1 <= qty <= MAX_QTY:
+            raise UsageError(f"The quantity to deposit must be from 1 to {MAX_QTY}.")
         with self.tx() as db:
             va = self.va(va)
+            have = db.execute("SELECT purchased FROM pool WHERE va=? AND alias=?", (va, alias)).fetchone()[0]
+            if have + qty > MAX_PURCHASED:
+                raise RuleError(f"'{va}' would hold more than {MAX_PURCHASED} {alias}, the most an account holds.")
             db.execute("UPDATE pool SET purchased = purchased + ? WHERE va=? AND alias=?", (qty, va, alias))
             self.bump(va)
             self.event(now, "license", f"{qty} {alias} deposited in '{va}'")
 
     def license_transfer(self, src: str, dst: str, alias: str, qty: int, now: int) -> None:
-        if qty <= 0:
-            raise UsageError("The quantity to transfer must be a positive number.")
+        from ccxcli.values import MAX_QTY
+
+        if not 1 <= qty <= MAX_QTY:
+            raise UsageError(f"The quantity to transfer must be from 1 to {MAX_QTY}.")
         with self.tx() as db:
             src, dst = self.va(src), self.va(dst)
             if src == dst:
@@ -260,6 +357,9 @@ class Ssm:
             avail = next(r["available"] for r in self.license_rows(src) if r["alias"] == alias)
             if qty > avail:
                 raise RuleError(f"Only {avail} {alias} are available in '{src}'; cannot transfer {qty}.")
+            have = db.execute("SELECT purchased FROM pool WHERE va=? AND alias=?", (dst, alias)).fetchone()[0]
+            if have + qty > MAX_PURCHASED:
+                raise RuleError(f"'{dst}' would hold more than {MAX_PURCHASED} {alias}, the most an account holds.")
             db.execute("UPDATE pool SET purchased = purchased - ? WHERE va=? AND alias=?", (qty, src, alias))
             db.execute("UPDATE pool SET purchased = purchased + ? WHERE va=? AND alias=?", (qty, dst, alias))
             self.bump(src)

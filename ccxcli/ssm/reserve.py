@@ -1,4 +1,13 @@
-"""Specific License Reservation on the SSM side: authorize, update, confirm, return."""
+"""Specific License Reservation on the SSM side: authorize, update, confirm, return.
+
+Exact accounting: a reservation holds, per license, the most of its confirmed counts and
+of every authorization code issued after them and not yet confirmed (the node may be
+running any of those). So an update that lowers the counts frees nothing until its
+Confirmation Code proves the node installed it; then the reservation holds exactly the
+confirmed counts (and any code issued later still). Only the newest issued code can be
+confirmed; wrong Confirmation Codes are logged and, after MAX_BAD_CONFIRMS, refused until
+a new update is issued.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +17,12 @@ from typing import Any
 from ccxcli.clock import iso
 from ccxcli.core.catalogue import lookup
 from ccxcli.errors import RuleError, UsageError
+from ccxcli.faults import kill_point
 from ccxcli.ssm.db import Ssm
+from ccxcli.values import MAX_COUNT, whole
+
+MAX_BAD_CONFIRMS = 5
+ACTIVE = ("authorized", "pending")
 
 
 def parse_counts(specs: list[str]) -> dict[str, int]:
@@ -22,18 +36,19 @@ def parse_counts(specs: list[str]) -> dict[str, int]:
             lic = lookup(alias.strip())
         except KeyError as e:
             raise UsageError(str(e.args[0])) from None
-        if not eq or not n.strip().isdigit() or int(n) > 100000:
-            raise UsageError(f"Bad license count '{spec}': use ALIAS=N with N a whole number.")
+        if not eq:
+            raise UsageError(f"Bad license count '{spec[:60]}': use ALIAS=N with N a whole number.")
         if lic.alias in counts:
             raise UsageError(f"{lic.alias} is named twice.")
-        counts[lic.alias] = int(n)
+        counts[lic.alias] = whole(n, f"The count of {lic.alias}", 0, MAX_COUNT)
     if not any(counts.values()):
         raise UsageError("Reserve at least one license.")
     return counts
 
 
 def _next_ts(ssm: Ssm, now: int) -> int:
-    last = ssm.db.execute("SELECT MAX(ts) FROM reservation").fetchone()[0] or 0
+    last = ssm.db.execute("SELECT MAX(ts) FROM issued").fetchone()[0] or 0
+    last = max(last, ssm.db.execute("SELECT MAX(ts) FROM reservation").fetchone()[0] or 0)
     return max(now * 1000, last + 1)
 
 
@@ -50,6 +65,27 @@ def _reserve(ssm: Ssm, va: str, delta: dict[str, int]) -> None:
     ssm.bump(va)
 
 
+def _outstanding(ssm: Ssm, r: Any) -> list[Any]:
+    """Codes issued after the confirmed counts and not confirmed yet, oldest first."""
+    return ssm.db.execute(
+        "SELECT * FROM issued WHERE reservation=? AND ts > ? ORDER BY ts", (r["id"], r["confirmed_ts"] or 0)
+    ).fetchall()
+
+
+def held(ssm: Ssm, r: Any) -> dict[str, int]:
+    """What a reservation holds in its pool: per license, the most of its confirmed counts
+    and of every code issued after them. (Version-1 pending updates held their new counts.)"""
+    out: dict[str, int] = dict(json.loads(r["counts"]))
+    for code in _outstanding(ssm, r):
+        for alias, n in json.loads(code["counts"]).items():
+            out[alias] = max(out.get(alias, 0), n)
+    return out
+
+
+def _diff(new: dict[str, int], old: dict[str, int]) -> dict[str, int]:
+    return {a: new.get(a, 0) - old.get(a, 0) for a in set(new) | set(old)}
+
+
 def authorize(ssm: Ssm, va: str | None, request: str, counts: dict[str, int], now: int) -> str:
     from ccxcli.codes import make_authorization, parse_request
 
@@ -63,10 +99,12 @@ def authorize(ssm: Ssm, va: str | None, request: str, counts: dict[str, int], no
                 "This Reservation Request Code has already been used; to change the reservation "
                 "use 'ccx-ssm reservation update'."
             )
-        held = db.execute("SELECT * FROM reservation WHERE uuid=? AND state != 'returned'", (req.uuid,)).fetchone()
-        if held is not None:
+        held_row = db.execute(
+            "SELECT * FROM reservation WHERE uuid=? AND state IN ('authorized', 'pending')", (req.uuid,)
+        ).fetchone()
+        if held_row is not None:
             raise RuleError(
-                f"Product instance SN {req.sn} already holds reservation {held['instance']}; return it "
+                f"Product instance SN {req.sn} already holds reservation {held_row['instance']}; return it "
                 "first (a code never installed is returned with 'license smart reservation return-authorization')."
             )
         if db.execute("SELECT 1 FROM instance WHERE uuid=?", (req.uuid,)).fetchone():
@@ -78,70 +116,132 @@ def authorize(ssm: Ssm, va: str | None, request: str, counts: dict[str, int], no
             (req.uuid, req.sn, va, f"SN {req.sn}", now, now),
         )
         ts = _next_ts(ssm, now)
-        db.execute(
-            "INSERT INTO reservation(instance, uuid, sn, va, piid, pubkey, state, counts, issued, ts) "
-            "VALUES (?, ?, ?, ?, ?, ?, 'authorized', ?, ?, ?)",
-            (
-                cur.lastrowid,
-                req.uuid,
-                req.sn,
-                va,
-                req.piid,
-                req.pubkey.hex(),
-                json.dumps(counts, sort_keys=True),
-                now,
-                ts,
-            ),
-        )
+        text = json.dumps(counts, sort_keys=True)
+        rid = db.execute(
+            "INSERT INTO reservation(instance, uuid, sn, va, piid, pubkey, state, counts, issued, ts, confirmed_ts) "
+            "VALUES (?, ?, ?, ?, ?, ?, 'authorized', ?, ?, ?, ?)",
+            (cur.lastrowid, req.uuid, req.sn, va, req.piid, req.pubkey.hex(), text, now, ts, ts),
+        ).lastrowid
+        code = make_authorization(ssm.private_pem(), req.piid, ts, counts, req.sn, req.uuid)
+        db.execute("INSERT INTO issued(reservation, ts, counts, code) VALUES (?, ?, ?, ?)", (rid, ts, text, code))
         ssm.event(now, "reserve", f"Reservation for SN {req.sn} authorized in '{va}': " + _fmt(counts))
-        return make_authorization(ssm.private_pem(), req.piid, ts, counts, req.sn, req.uuid)
+    kill_point("ssm-committed")
+    return code
 
 
 def _fmt(counts: dict[str, int]) -> str:
     return ", ".join(f"{a}={n}" for a, n in sorted(counts.items()))
 
 
-def _find(ssm: Ssm, ident: str) -> Any:
-    ident = str(ident).strip().lower()
-    q = "SELECT * FROM reservation WHERE state != 'returned' AND (sn=? OR instance=?) ORDER BY id DESC"
-    r = ssm.db.execute(q, (ident, int(ident) if ident.isdigit() else -1)).fetchone()
+def find(ssm: Ssm, ident: str) -> Any:
+    """An active reservation by instance id or serial number."""
+    from ccxcli.ssm.smart import is_number
+
+    ident = str(ident).strip().lower()[:64]
+    q = "SELECT * FROM reservation WHERE state IN ('authorized', 'pending') AND (sn=? OR instance=?) ORDER BY id DESC"
+    r = ssm.db.execute(q, (ident, int(ident) if is_number(ident) else -1)).fetchone()
     if r is None:
         raise RuleError(f"No active reservation for '{ident}' (give the instance id or the serial number).")
     return r
 
 
 def update(ssm: Ssm, ident: str, counts: dict[str, int], now: int) -> str:
-    from ccxcli.codes import confirmation_for, make_authorization, udi_text
+    """A new authorization code for an installed reservation. The reservation holds the
+    higher of the old and new counts until the node's Confirmation Code arrives."""
+    from ccxcli.codes import make_authorization
 
     with ssm.tx() as db:
-        r = _find(ssm, ident)
-        old = json.loads(r["counts"])
-        delta = {a: counts.get(a, 0) - old.get(a, 0) for a in set(old) | set(counts)}
-        _reserve(ssm, r["va"], delta)
+        r = find(ssm, ident)
+        before = held(ssm, r)
         ts = _next_ts(ssm, now)
-        conf = confirmation_for(r["piid"], ts, udi_text(r["sn"], r["uuid"]))
+        after = dict(before)
+        for alias, n in counts.items():
+            after[alias] = max(after.get(alias, 0), n)
+        _reserve(ssm, r["va"], _diff(after, before))
+        code = make_authorization(ssm.private_pem(), r["piid"], ts, counts, r["sn"], r["uuid"])
         db.execute(
-            "UPDATE reservation SET state='pending', counts=?, previous=COALESCE(previous, ?), conf=?, ts=? WHERE id=?",
-            (json.dumps(counts, sort_keys=True), r["counts"], conf, ts, r["id"]),
+            "INSERT INTO issued(reservation, ts, counts, code) VALUES (?, ?, ?, ?)",
+            (r["id"], ts, json.dumps(counts, sort_keys=True), code),
         )
+        db.execute("UPDATE reservation SET state='pending', ts=?, bad_confirms=0 WHERE id=?", (ts, r["id"]))
         ssm.event(
             now,
             "reserve",
             f"Reservation for SN {r['sn']} updated to {_fmt(counts)}; "
             "Authorization Pending until the confirmation code is entered",
         )
-        return make_authorization(ssm.private_pem(), r["piid"], ts, counts, r["sn"], r["uuid"])
+    kill_point("ssm-committed")
+    return code
 
 
 def confirm(ssm: Ssm, ident: str, code: str, now: int) -> None:
+    """Close a pending update with the node's Confirmation Code. A wrong code is logged
+    (and counted) even though the confirmation is refused."""
+    from ccxcli.codes import ssm_confirmation, udi_text
+
+    refusal = None
     with ssm.tx() as db:
-        r = _find(ssm, ident)
+        r = find(ssm, ident)
         if r["state"] != "pending":
             raise RuleError(f"The reservation of SN {r['sn']} has no update waiting for confirmation.")
-        if code.strip().lower() != r["conf"]:
-            raise RuleError("The Confirmation Code does not match the pending reservation update; nothing changed.")
-        db.execute("UPDATE reservation SET state='authorized', previous=NULL, conf=NULL WHERE id=?", (r["id"],))
-        ssm.event(now, "reserve", f"Reservation update for SN {r['sn']} confirmed")
+        if r["bad_confirms"] >= MAX_BAD_CONFIRMS:
+            raise RuleError(
+                f"{MAX_BAD_CONFIRMS} wrong Confirmation Codes were entered for this update; issue a new "
+                "update ('ccx-ssm reservation update') and enter the code the node prints for it."
+            )
+        given = code.strip().lower()[:64]
+        udi = udi_text(r["sn"], r["uuid"])
+        pubkey = bytes.fromhex(r["pubkey"])
+        if r["conf"]:  # a version-1 pending update, with its confirmation stored
+            expected = {r["ts"]: r["conf"]}
+        else:
+            expected = {
+                c["ts"]: ssm_confirmation(ssm.private_pem(), pubkey, r["piid"], c["ts"], udi)
+                for c in _outstanding(ssm, r)
+            }
+        newest = max(expected) if expected else None
+        if newest is not None and given == expected[newest]:
+            before = held(ssm, r)
+            confirmed = r["counts"] if r["conf"] else _issued_counts(ssm, r["id"], newest)
+            db.execute(
+                "UPDATE reservation SET state='authorized', counts=?, confirmed_ts=?, previous=NULL, conf=NULL, "
+                "bad_confirms=0 WHERE id=?",
+                (confirmed, newest, r["id"]),
+            )
+            after = held(ssm, db.execute("SELECT * FROM reservation WHERE id=?", (r["id"],)).fetchone())
+            _reserve(ssm, r["va"], _diff(after, before))
+            ssm.event(now, "reserve", f"Reservation update for SN {r['sn']} confirmed: {_fmt(json.loads(confirmed))}")
+        elif given in expected.values():
+            refusal = (
+                "This Confirmation Code is for an update that a newer one has superseded; install the newest "
+                "Authorization Code on the node and enter the Confirmation Code it prints."
+            )
+        else:
+            db.execute("UPDATE reservation SET bad_confirms = bad_confirms + 1 WHERE id=?", (r["id"],))
+            ssm.event(
+                now,
+                "confirm-failed",
+                f"Wrong Confirmation Code entered for the reservation update of SN {r['sn']} "
+                f"({r['bad_confirms'] + 1} of {MAX_BAD_CONFIRMS})",
+            )
+            refusal = "The Confirmation Code does not match the pending reservation update; it was logged."
+    if refusal:
+        raise RuleError(refusal)
+
+
+def _issued_counts(ssm: Ssm, reservation: int, ts: int) -> str:
+    return str(
+        ssm.db.execute("SELECT counts FROM issued WHERE reservation=? AND ts=?", (reservation, ts)).fetchone()[0]
+    )
+
+
+def _close(ssm: Ssm, r: Any, now: int, state: str) -> dict[str, int]:
+    """End a reservation: everything it holds goes back to the pool (inside a transaction)."""
+    counts = held(ssm, r)
+    _reserve(ssm, r["va"], {a: -n for a, n in counts.items()})
+    ssm.db.execute("UPDATE reservation SET state=?, returned=? WHERE id=?", (state, now, r["id"]))
+    ssm.db.execute("DELETE FROM instance WHERE id=?", (r["instance"],))
+    return counts
 
 
 def apply_return(ssm: Ssm, code: str, now: int, expect_uuid: str | None = None) -> dict[str, Any]:
@@ -156,32 +256,67 @@ def apply_return(ssm: Ssm, code: str, now: int, expect_uuid: str | None = None) 
         raise RuleError(
             f"This Reservation Return Code was already used on {iso(r['returned'])}; the licenses are back in the pool."
         )
+    if r["state"] == "released":
+        raise RuleError(f"This reservation was released on {iso(r['returned'])} without a return code (--force).")
     if expect_uuid is not None and r["uuid"] != expect_uuid:
         raise RuleError("The Reservation Return Code belongs to another product instance.")
-    counts = json.loads(r["counts"])
-    _reserve(ssm, r["va"], {a: -n for a, n in counts.items()})
-    ssm.db.execute("UPDATE reservation SET state='returned', returned=? WHERE id=?", (now, r["id"]))
-    ssm.db.execute("DELETE FROM instance WHERE id=?", (r["instance"],))
+    counts = _close(ssm, r, now, "returned")
     ssm.event(now, "returned", f"Reserved Licenses Returned by SN {r['sn']} to '{r['va']}': {_fmt(counts)}")
     return {"sn": r["sn"], "va": r["va"], "released": counts}
 
 
+def release(ssm: Ssm, instance_row: Any, now: int) -> None:
+    """Release an instance's reservation without a return code (inside a transaction)."""
+    r = ssm.db.execute(
+        "SELECT * FROM reservation WHERE instance=? AND state IN ('authorized', 'pending')", (instance_row["id"],)
+    ).fetchone()
+    if r is None:
+        return
+    counts = _close(ssm, r, now, "released")
+    ssm.event(
+        now,
+        "released",
+        f"Reserved licenses of SN {r['sn']} released to '{r['va']}' WITHOUT a return code: {_fmt(counts)}; "
+        "a node still running this reservation is no longer covered",
+    )
+
+
 def give_back(ssm: Ssm, code: str, now: int) -> dict[str, Any]:
     with ssm.tx():
-        return apply_return(ssm, code, now)
+        done = apply_return(ssm, code, now)
+    kill_point("ssm-committed")
+    return done
+
+
+def issued_code(ssm: Ssm, ident: str) -> str:
+    """The newest authorization code issued for an active reservation (to download again)."""
+    r = find(ssm, ident)
+    row = ssm.db.execute("SELECT code FROM issued WHERE reservation=? ORDER BY ts DESC LIMIT 1", (r["id"],)).fetchone()
+    if row is None:
+        raise RuleError(f"The code of the reservation of SN {r['sn']} was issued before codes were kept.")
+    return str(row[0])
 
 
 def listing(ssm: Ssm) -> list[dict[str, Any]]:
-    state_names = {"authorized": "authorized", "pending": "pending confirmation", "returned": "returned"}
-    return [
-        {
-            "id": r["instance"],
-            "sn": r["sn"],
-            "va": r["va"],
-            "state": state_names[r["state"]],
-            "reserved": json.loads(r["counts"]),
-            "issued": iso(r["issued"]),
-            "returned": iso(r["returned"]) if r["returned"] else None,
-        }
-        for r in ssm.db.execute("SELECT * FROM reservation ORDER BY id")
-    ]
+    state_names = {
+        "authorized": "authorized",
+        "pending": "pending confirmation",
+        "returned": "returned",
+        "released": "released (forced)",
+    }
+    out = []
+    for r in ssm.db.execute("SELECT * FROM reservation ORDER BY id").fetchall():
+        active = r["state"] in ACTIVE
+        out.append(
+            {
+                "id": r["instance"],
+                "sn": r["sn"],
+                "va": r["va"],
+                "state": state_names[r["state"]],
+                "reserved": json.loads(r["counts"]),
+                "held": held(ssm, r) if active else {},
+                "issued": iso(r["issued"]),
+                "returned": iso(r["returned"]) if r["returned"] else None,
+            }
+        )
+    return out

@@ -8,7 +8,10 @@ from typing import Any
 
 from ccxcli.clock import DAY, iso
 from ccxcli.errors import InstanceGone, RuleError, UsageError
+from ccxcli.faults import kill_point
 from ccxcli.ssm.db import Ssm
+
+MAX_USES = 1_000_000
 
 # --- tokens ----------------------------------------------------------------------------
 
@@ -22,10 +25,13 @@ def token_create(
     description: str = "",
     export: bool = False,
 ) -> str:
+    from ccxcli.values import plain_text
+
     if not 1 <= expires_days <= 365:
         raise UsageError("--expires-days must be between 1 and 365.")
-    if max_uses is not None and max_uses < 1:
-        raise UsageError("--max-uses must be at least 1.")
+    if max_uses is not None and not 1 <= max_uses <= MAX_USES:
+        raise UsageError(f"--max-uses must be from 1 to {MAX_USES}.")
+    plain_text(description, "A token description", 256, empty=True)
     token = secrets.token_urlsafe(48)
     with ssm.tx() as db:
         va = ssm.va(va)
@@ -72,7 +78,7 @@ def token_list(ssm: Ssm, now: int) -> list[dict[str, Any]]:
 
 def token_revoke(ssm: Ssm, token: str, now: int) -> None:
     with ssm.tx() as db:
-        if db.execute("UPDATE token SET revoked=1 WHERE token=?", (token.strip(),)).rowcount != 1:
+        if len(token) > 512 or db.execute("UPDATE token SET revoked=1 WHERE token=?", (token.strip(),)).rowcount != 1:
             raise RuleError("No such registration token.")
         ssm.event(now, "token", f"Registration token {_short(token)} revoked")
 
@@ -102,14 +108,19 @@ def _check_token(ssm: Ssm, token: str, now: int) -> Any:
 def instance(ssm: Ssm, ident: str) -> Any:
     """An instance by id or by serial number (the SN of its UDI)."""
     ident = str(ident).strip()
-    if ident.isdigit():
+    if is_number(ident):
         r = ssm.db.execute("SELECT * FROM instance WHERE id=?", (int(ident),)).fetchone()
         if r is not None:
             return r
-    r = ssm.db.execute("SELECT * FROM instance WHERE sn=? ORDER BY id DESC", (ident.lower(),)).fetchone()
+    r = ssm.db.execute("SELECT * FROM instance WHERE sn=? ORDER BY id DESC", (ident.lower()[:64],)).fetchone()
     if r is None:
-        raise RuleError(f"No product instance '{ident}' (give the id from 'instance list' or the serial number).")
+        raise RuleError(f"No product instance '{ident[:64]}' (give the id from 'instance list' or the serial number).")
     return r
+
+
+def is_number(ident: str) -> bool:
+    """An id as the list commands show it (ASCII digits, within SQLite's integers)."""
+    return 0 < len(ident) <= 15 and ident.isascii() and ident.isdigit()
 
 
 def instance_row(r: Any) -> dict[str, Any]:
@@ -149,32 +160,49 @@ def instance_transfer(ssm: Ssm, ident: str, dst: str, now: int) -> None:
         ssm.event(now, "instance", f"Instance {r['id']} ({r['hostname']}) transferred from '{r['va']}' to '{dst}'")
 
 
-def instance_remove(ssm: Ssm, ident: str, now: int, return_code: str | None = None) -> None:
+def instance_remove(ssm: Ssm, ident: str, now: int, return_code: str | None = None, force: bool = False) -> None:
+    """Remove a product instance. One that holds a reservation needs its return code, or
+    `force` (as Cisco licensing support does for a lost device): its reserved licenses
+    go back to the pool without one, with an event and an alert saying so."""
     from ccxcli.ssm import reserve
 
     with ssm.tx() as db:
         r = instance(ssm, ident)
         if r["kind"] == "slr":
-            if not return_code:
+            if return_code:
+                reserve.apply_return(ssm, return_code, now, expect_uuid=r["uuid"])
+            elif force:
+                reserve.release(ssm, r, now)
+            else:
                 raise RuleError(
                     f"Instance {r['id']} holds a license reservation; removing it needs its "
-                    "Reservation Return Code (--return-code)."
+                    "Reservation Return Code (--return-code), or --force to release the licenses without it."
                 )
-            reserve.apply_return(ssm, return_code, now, expect_uuid=r["uuid"])
         else:
             ssm.set_usage(r, {})
         db.execute("DELETE FROM instance WHERE id=?", (r["id"],))
         ssm.event(now, "instance", f"Instance {r['id']} ({r['hostname']}) removed")
 
 
+def held_for(ssm: Ssm, uuid: str) -> list[str]:
+    """What this SSM holds for a node that only the node could release: active reservations."""
+    rows = ssm.db.execute("SELECT * FROM reservation WHERE uuid=? AND state IN ('authorized', 'pending')", (uuid,))
+    return [f"reservation of instance {r['instance']} (SN {r['sn']})" for r in rows]
+
+
 # --- messages from nodes --------------------------------------------------------------------
 
 
-def register(ssm: Ssm, token: str, hello: dict[str, Any], now: int, force: bool = False) -> dict[str, Any]:
-    """Register a product instance with a token; return the registration info."""
+def register(
+    ssm: Ssm, token: str, hello: dict[str, Any], now: int, force: bool = False, msg_id: str | None = None
+) -> dict[str, Any]:
+    """Register a product instance with a token; return the registration info. A message
+    id seen before gets the answer it got then (the node is asking again after a crash)."""
     from ccxcli.codes import sign
 
     with ssm.tx() as db:
+        if msg_id is not None and (prior := ssm.answered(msg_id)) is not None:
+            return prior  # type: ignore[no-any-return]
         tok = _check_token(ssm, token, now)
         old = db.execute("SELECT * FROM instance WHERE uuid=?", (hello["uuid"],)).fetchone()
         if old is not None:
@@ -204,14 +232,18 @@ def register(ssm: Ssm, token: str, hello: dict[str, Any], now: int, force: bool 
             "register",
             f"Instance {cur.lastrowid} ({hello.get('hostname') or hello['sn']}) registered in '{tok['va']}'",
         )
-    cert = f"{hello['uuid']}|{hello['sn']}|{tok['va']}|{now}"
-    return {
-        "smart_account": ssm.account,
-        "virtual_account": tok["va"],
-        "instance": cur.lastrowid,
-        "export": bool(tok["export"]),
-        "certificate": sign(ssm.private_pem(), cert.encode()),
-    }
+        cert = f"{hello['uuid']}|{hello['sn']}|{tok['va']}|{now}"
+        answer = {
+            "smart_account": ssm.account,
+            "virtual_account": tok["va"],
+            "instance": cur.lastrowid,
+            "export": bool(tok["export"]),
+            "certificate": sign(ssm.private_pem(), cert.encode()),
+        }
+        if msg_id is not None:
+            ssm.remember(msg_id, now, answer)
+    kill_point("ssm-committed")
+    return answer
 
 
 def _known(ssm: Ssm, uuid: str) -> Any:
@@ -224,21 +256,27 @@ def _known(ssm: Ssm, uuid: str) -> Any:
     return r
 
 
-def contact(ssm: Ssm, uuid: str, now: int, what: str) -> None:
+def contact(ssm: Ssm, uuid: str, now: int, what: str, msg_id: str | None = None) -> None:
     """An authorization or registration renewal."""
     with ssm.tx() as db:
+        if msg_id is not None and ssm.answered(msg_id) is not None:
+            return
         r = _known(ssm, uuid)
-        db.execute("UPDATE instance SET last_contact=? WHERE id=?", (now, r["id"]))
+        db.execute("UPDATE instance SET last_contact=MAX(last_contact, ?) WHERE id=?", (now, r["id"]))
         if what == "id":
             ssm.event(now, "renew", f"Instance {r['id']} renewed its registration")
+        if msg_id is not None:
+            ssm.remember(msg_id, now, True)
 
 
-def report(ssm: Ssm, uuid: str, use: dict[str, int], now: int) -> dict[str, Any]:
+def report(ssm: Ssm, uuid: str, use: dict[str, int], now: int, msg_id: str | None = None) -> dict[str, Any]:
     """A usage report: judge it against the virtual account's shared pool."""
     with ssm.tx() as db:
+        if msg_id is not None and (prior := ssm.answered(msg_id)) is not None:
+            return prior  # type: ignore[no-any-return]
         r = _known(ssm, uuid)
         ssm.set_usage(r, use)
-        db.execute("UPDATE instance SET last_contact=? WHERE id=?", (now, r["id"]))
+        db.execute("UPDATE instance SET last_contact=MAX(last_contact, ?) WHERE id=?", (now, r["id"]))
         short = ssm.judge(r["va"], use)
         was_short = bool(db.execute("SELECT short FROM va WHERE name=?", (r["va"],)).fetchone()[0])
         if bool(short) != was_short:
@@ -247,10 +285,14 @@ def report(ssm: Ssm, uuid: str, use: dict[str, int], now: int) -> dict[str, Any]
             ssm.event(now, "insufficient" if short else "sufficient",
                       f"Insufficient Licenses in '{r['va']}': short {text}" if short
                       else f"Licenses sufficient again in '{r['va']}'")  # fmt: skip
-        return {"deficit": short, "version": ssm.version(r["va"])}
+        answer = {"deficit": short, "version": ssm.version(r["va"])}
+        if msg_id is not None:
+            ssm.remember(msg_id, now, answer)
+    kill_point("ssm-committed")
+    return answer
 
 
-def deregister(ssm: Ssm, uuid: str, now: int) -> None:
+def deregister(ssm: Ssm, uuid: str, now: int, msg_id: str | None = None) -> None:
     with ssm.tx() as db:
         r = db.execute("SELECT * FROM instance WHERE uuid=? AND kind='smart'", (uuid,)).fetchone()
         if r is None:
@@ -258,6 +300,7 @@ def deregister(ssm: Ssm, uuid: str, now: int) -> None:
         ssm.set_usage(r, {})
         db.execute("DELETE FROM instance WHERE id=?", (r["id"],))
         ssm.event(now, "deregister", f"Instance {r['id']} ({r['hostname']}) deregistered; licenses released")
+    kill_point("ssm-committed")
 
 
 def pool_version(ssm: Ssm, uuid: str) -> int | None:

@@ -1,0 +1,47 @@
+"""Bounded input: every number has a range and every text that can reach a terminal is
+checked at input, with a one-line UsageError (exit 2) naming what is wrong. Used by both
+`ccx` and `ccx-ssm`, so the same value is refused the same way everywhere."""
+
+from __future__ import annotations
+
+from ccxcli.errors import UsageError
+
+_DIGITS = frozenset("0123456789")
+MAX_COUNT = 100_000  # agents, ports, License Control limits, licenses per reservation line
+MAX_QTY = 1_000_000  # licenses deposited or moved at once
+MAX_ID = 2**53  # instance ids and the like
+
+
+def whole(text: object, name: str, lo: int = 0, hi: int = MAX_COUNT) -> int:
+    """A whole number written with ASCII digits, from `lo` to `hi` (UsageError otherwise).
+    Unicode digits ('²', '٣') and signs are refused: they are not what a user typed as a count."""
+    s = str(text).strip()
+    if not s or len(s) > 19 or not set(s) <= _DIGITS:
+        raise UsageError(f"{name} takes a whole number from {lo} to {hi}; '{s[:40]}' is not one.")
+    n = int(s)
+    if not lo <= n <= hi:
+        raise UsageError(f"{name} must be from {lo} to {hi}; {n} is out of range.")
+    return n
+
+
+def plain_text(text: str, name: str, most: int = 64, empty: bool = False) -> str:
+    """A name or free text without control characters (which would act on a terminal:
+    a newline and `admin: ` in a name breaks automation that waits for the prompt)."""
+    if len(text) > most:
+        raise UsageError(f"{name} is too long ({len(text)} characters; at most {most}).")
+    if not text.isprintable():
+        raise UsageError(f"{name} may not contain control characters (newlines, escape sequences, tabs).")
+    if not empty and not text.strip():
+        raise UsageError(f"{name} may not be empty.")
+    return text
+
+
+_HOST = frozenset("abcdefghijklmnopqrstuvwxyz0123456789.-_:")
+
+
+def host_name(text: str, name: str) -> str:
+    """A certificate name: a host name or an IP address, lowercase."""
+    host = text.strip().lower()
+    if not host or len(host) > 253 or not set(host) <= _HOST:
+        raise UsageError(f"{name} must be a host name or an IP address; '{text[:60]}' is not one.")
+    return host
