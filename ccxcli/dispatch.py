@@ -10,7 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ccxcli import commands, grammar
-from ccxcli.errors import Cancelled, UsageError, report
+from ccxcli.errors import Cancelled, UsageError, printable_lines, report
 from ccxcli.lab import Lab
 from ccxcli.runtime import Line, Result, Runtime
 
@@ -141,8 +141,8 @@ def emit(rt: Runtime, line: Line, result: Result) -> None:
     if line.json and result.data is not None:
         rt.out.write(json.dumps(result.data, indent=2, sort_keys=True) + "\n")
     elif result.text:
-        text = (result.label + "\n" if result.label else "") + result.text
-        text = text if text.endswith("\n") else text + "\n"
+        # names and texts that came from the SSM or a state file never act on the terminal
+        text = printable_lines((result.label + "\n" if result.label else "") + result.text.rstrip("\n")) + "\n"
         if rt.pagination and rt.pager is not None:
             rt.pager(text)
         else:

@@ -39,6 +39,13 @@ def printable(text: str) -> str:
     return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
+def printable_lines(text: str) -> str:
+    """`printable` line by line: the line breaks of the output stay, nothing else acts."""
+    if text.isprintable():
+        return text
+    return "\n".join(printable(line) for line in text.split("\n"))
+
+
 def one_line(message: str) -> str:
     """A message fit for one terminal line: user text echoed in it may hold control
     characters or be huge, so escape the former and cut the latter."""

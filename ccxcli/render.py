@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from ccxcli.clock import parse_time, span, vos
+from ccxcli.errors import printable
 
 
 def _d(iso_text: str | None) -> str:
@@ -49,7 +50,8 @@ def status(doc: dict[str, Any], short: bool = False) -> list[str]:
         out.append("License Reservation is ENABLED")
     out += ["", "Registration:", f"  Status: {REG_TEXT[reg['status']]}"]
     if reg["smart_account"]:
-        out += [f"  Smart Account: {reg['smart_account']}", f"  Virtual Account: {reg['virtual_account']}"]
+        out += [f"  Smart Account: {printable(reg['smart_account'])}",
+                f"  Virtual Account: {printable(reg['virtual_account'] or '')}"]  # fmt: skip
     out.append(f"  Export-Controlled Functionality: {'Allowed' if reg['export_controlled'] else 'Not Allowed'}")
     if reg["status"] == "REGISTERED_SLR":
         out.append(f"  Initial Registration: SUCCEEDED on {_d(reg['initial'])}")
@@ -159,9 +161,9 @@ def transport(doc: dict[str, Any]) -> list[str]:
     tr = doc["transport"]
     out = ["Transport:", f"  Type: {tr['mode'].upper() if tr['mode'] != 'ssm-satellite' else 'SSM-SATELLITE'}"]
     if tr.get("url"):
-        out.append(f"  URL: {tr['url']}")
+        out.append(f"  URL: {printable(tr['url'])}")
     if tr.get("host"):
-        out.append(f"  Proxy: {tr['host']}:{tr['port']}{' (authenticated)' if tr.get('user') else ''}")
+        out.append(f"  Proxy: {printable(tr['host'])}:{tr['port']}{' (authenticated)' if tr.get('user') else ''}")
     out.append(f"  Network: {doc['network'].upper()}")
     out.append(f"  Send Hostname: {'Enabled' if doc['send_hostname'] else 'Disabled'}")
     return out
@@ -171,5 +173,6 @@ def alerts(doc: dict[str, Any]) -> list[str]:
     if not doc["alerts"]:
         return ["Alerts: none"]
     return ["Alerts:"] + [
-        f"  {_d(a['since'])}  {a['message']}{' - ' + a['detail'] if a['detail'] else ''}" for a in doc["alerts"]
+        f"  {_d(a['since'])}  {a['message']}{' - ' + printable(a['detail']) if a['detail'] else ''}"
+        for a in doc["alerts"]
     ]

@@ -29,7 +29,13 @@ def private_dir(path: Path) -> None:
     """Create a folder (and its parents) readable by its user only; tighten an existing
     one of ours that is wider (homes made by earlier versions were 0755)."""
     try:
-        path.mkdir(mode=0o700, parents=True, exist_ok=True)
+        missing = []
+        p = path
+        while not p.exists() and p != p.parent:
+            missing.append(p)
+            p = p.parent
+        for folder in reversed(missing):  # every folder made here is private, not only the last
+            folder.mkdir(mode=0o700, exist_ok=True)
         st = path.lstat()
     except OSError as e:
         raise os_problem(e, "create the folder") from None
@@ -138,13 +144,23 @@ def open_private_append(path: Path) -> int:
     return os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | NOFOLLOW | CLOEXEC, 0o600)
 
 
+def lock_timeout() -> float:
+    """How long to wait for the lab lock or a busy SSM database: 15 s, or $CCX_LOCK_TIMEOUT
+    seconds (0 to 3600) for automation that prefers to fail fast."""
+    text = os.environ.get("CCX_LOCK_TIMEOUT", "")
+    try:
+        return min(max(float(text), 0.0), 3600.0) if text else LOCK_TIMEOUT
+    except ValueError:
+        return LOCK_TIMEOUT
+
+
 class Lock:
     """An exclusive advisory lock on a file (flock). The kernel drops it when the holder
     dies, so a killed process never leaves a stale lock behind."""
 
-    def __init__(self, path: Path, timeout: float = LOCK_TIMEOUT) -> None:
+    def __init__(self, path: Path, timeout: float | None = None) -> None:
         self.path = path
-        self.timeout = timeout
+        self.timeout = lock_timeout() if timeout is None else timeout
         self.fd: int | None = None
 
     def __enter__(self) -> Lock:
@@ -164,7 +180,7 @@ class Lock:
                     os.close(self.fd)
                     self.fd = None
                     raise StoreError(
-                        f"The lab is busy: lock {self.path} not obtained within {self.timeout:.0f} s."
+                        f"The lab is busy: lock {self.path} not obtained within {self.timeout:g} s."
                     ) from None
                 time.sleep(0.005)
 

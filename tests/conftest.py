@@ -3,6 +3,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import subprocess
 import sys
 from collections.abc import Iterator
 from contextlib import redirect_stderr, redirect_stdout
@@ -80,15 +81,46 @@ class Lab:
         """Every state file of the lab, to prove a refusal changed nothing."""
         out = {}
         for p in sorted(self.home.rglob("*")):
-            if p.is_file() and p.name not in (".lock", "history") and not p.name.endswith(("-journal", "-wal", "-shm")):
+            if p.is_file() and p.name != "history" and not p.name.endswith((".lock", "-journal", "-wal", "-shm")):
                 out[str(p.relative_to(self.home))] = p.read_bytes()
         return out
+
+    def refused(self, argv: list[str], words: str, ssm: bool = False, code: int = 1) -> Run:
+        """Run a command that must be refused with `code` and a message holding `words`,
+        changing no file of the lab."""
+        before = self.snapshot()
+        r = (self.ssm if ssm else self.ccx)(*argv)
+        assert r.code == code and words in r.err and "Traceback" not in r.err, r
+        assert self.snapshot() == before, r
+        return r
 
     def register(self, node: str | None = None, va: str = "DEFAULT") -> str:
         tok = self.ssm_ok("token", "create", "--va", va).out.strip()
         extra = ["--node", node] if node else []
         self.ok(*extra, "license", "smart", "register", "idtoken", tok)
         return tok
+
+
+BIN = Path(sys.executable).parent
+
+
+def child_env(home: Path, **extra: str) -> dict[str, str]:
+    """The environment of a `ccx`/`ccx-ssm` child process on lab `home`."""
+    env = {k: v for k, v in os.environ.items() if k not in ("CCX_HOME", "CCX_NODE", "CCX_SSM_HOME")}
+    return {**env, "CCX_HOME": str(home), **extra}
+
+
+def ccx_run(home: Path, *argv: str, stdin: str | None = None, **env: str) -> subprocess.CompletedProcess[str]:
+    """`ccx` in a child process (for crashes and concurrency)."""
+    return subprocess.run([sys.executable, "-m", "ccxcli", *argv], input=stdin, text=True, capture_output=True,
+                          env=child_env(home, **env), timeout=120)  # fmt: skip
+
+
+def ssm_run(home: Path, *argv: str, **env: str) -> subprocess.CompletedProcess[str]:
+    """`ccx-ssm` in a child process."""
+    code = "import sys; from ccxcli.ssm.cli import main; sys.exit(main())"
+    return subprocess.run([sys.executable, "-c", code, *argv], text=True, capture_output=True,
+                          env=child_env(home, **env), timeout=120)  # fmt: skip
 
 
 @pytest.fixture

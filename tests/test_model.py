@@ -13,7 +13,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from conftest import Lab, Run, authorize_args
+from conftest import Lab, Run, authorize_args, ccx_run
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
@@ -42,6 +42,7 @@ class LabModel(RuleBasedStateMachine):
         self.lab.ssm_ok("va", "create", "SALES")
         self.codes: dict[str, list[str]] = {n: [] for n in NODES}  # authorization codes issued per node
         self.returns: list[str] = []
+        self.orphans: set[str] = set()  # nodes deregistered with the network down: the SSM still lists them
 
     def teardown(self) -> None:
         shutil.rmtree(self.tmp, ignore_errors=True)
@@ -86,7 +87,29 @@ class LabModel(RuleBasedStateMachine):
 
     @rule(node=node_st)
     def deregister(self, node: str) -> None:
-        self.ccx(node, "license", "smart", "deregister")
+        r = self.ccx(node, "--json", "license", "smart", "deregister")
+        if r.code == 0 and not r.json["ssm_notified"]:
+            self.orphans.add(node)
+
+    @rule(
+        node=node_st,
+        op=st.sampled_from(["register", "deregister", "renew", "advance"]),
+        point=st.sampled_from(["exchange-recorded", "ssm-committed", "exchange-answered"]),
+    )
+    def crash_inside_an_exchange(self, node: str, op: str, point: str) -> None:
+        """A process killed between the SSM's commit and the node's, or the reverse: the two
+        agree once the node next runs (checked by the invariants, which run commands)."""
+        argv = {
+            "deregister": ["license", "smart", "deregister"],
+            "renew": ["license", "smart", "renew", "auth"],
+            "advance": ["sim", "clock", "advance", "1h"],
+        }.get(op)
+        if argv is None:
+            tok = self.ssm("token", "create")
+            argv = ["license", "smart", "register", "idtoken", tok.out.strip()]
+        r = ccx_run(self.lab.home, "--node", node, "--yes", *argv, CCX_TEST_KILL_AT=point)
+        assert r.returncode in (0, 1, 2, 4, -9), r
+        assert "Traceback" not in r.stderr and "Internal error" not in r.stderr, r
 
     @rule(node=node_st, what=st.sampled_from(["auth", "ID"]))
     def renew(self, node: str, what: str) -> None:
@@ -169,6 +192,28 @@ class LabModel(RuleBasedStateMachine):
             for r in self.lab.pool(va).values():
                 assert r["purchased"] == r["available"] + r["in_use"] + r["reserved"], r
                 assert min(r["purchased"], r["available"], r["in_use"], r["reserved"], r["reported_usage"]) >= 0, r
+
+    @invariant()
+    def node_and_ssm_agree(self) -> None:
+        states = {node: self.lab.status(node) for node in NODES}  # the next command settles what a killed one left
+        instances = {r["uuid"]: r for r in self.lab.ssm_ok("--json", "instance", "list").json["instances"]}
+        reservations = self.lab.ssm_ok("--json", "reservation", "list").json["reservations"]
+        for node, s in states.items():
+            inst = instances.get(s["udi"]["uuid"])
+            reg = s["registration"]["status"]
+            if reg in ("REGISTERED", "REGISTRATION_EXPIRED"):
+                assert inst is not None and inst["kind"] == "smart", (node, s, inst)
+                self.orphans.discard(node)
+                if s["compliance"]["last_report_outcome"] == "compliant":
+                    for u in s["usage"]:
+                        assert inst["usage"].get(u["alias"], 0) == u["reported"], (node, s["usage"], inst)
+            elif inst is not None and inst["kind"] == "smart":
+                assert node in self.orphans, (node, reg, inst)
+            if reg == "REGISTERED_SLR":
+                held = [r["held"] for r in reservations if r["sn"] == s["udi"]["sn"] and r["held"]]
+                assert len(held) == 1, (node, reservations)
+                for alias, n in s["reservation"]["reserved"].items():
+                    assert held[0].get(alias, 0) >= n, (node, held, s["reservation"])
 
     @invariant()
     def node_states_are_allowed(self) -> None:

@@ -14,6 +14,7 @@ from typing import Any
 from ccxcli.clock import vos
 from ccxcli.core import timers as T
 from ccxcli.core.consumption import Counts, deficit, usage
+from ccxcli.errors import printable
 
 Node = dict[str, Any]
 
@@ -113,7 +114,7 @@ def clear_alert(node: Node, t: int, key: str) -> None:
 
 def format_event(node: Node, ev: list[Any]) -> str:
     t, sev, text = ev
-    return f"{vos(t)} {node['hostname']} ccx[{sev}]: %LICENSING-{sev}: {text}"
+    return f"{vos(t)} {node['hostname']} ccx[{sev}]: %LICENSING-{sev}: {printable(text)}"
 
 
 # --- derived state -----------------------------------------------------------------

@@ -126,7 +126,9 @@ NODE: dict[str, Any] = {
         "?confirmation": _opt(STR),
         "?return_code": _opt(STR),
     },
-    "?outbox": _opt({"id": _re(r"[0-9a-f]{16}"), "kind": _one(*OUTBOX_KINDS), "t": _int, "?token": STR, "?force": BOOL}),
+    "?outbox": _opt(
+        {"id": _re(r"[0-9a-f]{16}"), "kind": _one(*OUTBOX_KINDS), "t": _int, "?token": STR, "?force": BOOL}
+    ),
     "alerts": _map(STR, {"since": _int, "detail": STR}),
     "events": _list(_tuple(_int, _int, STR)),
     "usage_log": _list(_tuple(_int, COUNTS)),

@@ -10,7 +10,7 @@ from typing import Any
 
 import typer
 
-from ccxcli.errors import UsageError, printable
+from ccxcli.errors import UsageError, printable, printable_lines
 
 app = typer.Typer(
     add_completion=False,
@@ -106,11 +106,7 @@ def emit(data: Any, text: str | None = None, table: Any = None) -> None:
 
         Console(width=max(100, width())).print(table)
     elif text is not None:
-        sys.stdout.write(safe_lines(text) + "\n")
-
-
-def safe_lines(text: str) -> str:
-    return "\n".join(printable(line) for line in text.split("\n"))
+        sys.stdout.write(printable_lines(text) + "\n")
 
 
 def width() -> int:

@@ -153,7 +153,11 @@ def license_list(
 
 
 @license_app.command("add")
-def license_add(alias: str, qty: int, va: str = typer.Option(..., "--va", help="Virtual account.")) -> None:
+def license_add(
+    alias: str,
+    qty: int,
+    va: str | None = typer.Option(None, "--va", help="Virtual account (default: the default one)."),
+) -> None:
     """Deposit purchased licenses."""
     ssm, now = open_ssm()
     a = license_alias(alias)
@@ -180,7 +184,7 @@ def license_transfer(
 
 @token_app.command("create")
 def token_create(
-    va: str = typer.Option(..., "--va", help="Virtual account."),
+    va: str | None = typer.Option(None, "--va", help="Virtual account (default: the default one)."),
     expires_days: int = typer.Option(30, "--expires-days", help="Days until the token expires (1-365)."),
     max_uses: int | None = typer.Option(None, "--max-uses", help="How many registrations it allows."),
     description: str = typer.Option("", "--description", help="Free text."),

@@ -15,7 +15,6 @@ from ccxcli.ssm.app import (
     instance_app,
     open_ssm,
     res_app,
-    safe_lines,
     table,
     write_code,
 )
@@ -35,11 +34,11 @@ def instance_list(va: str | None = typer.Option(None, "--va", help="Only this vi
         return
     lines = [f"{'ID':>6}  {'SN':<6} {'Host':<16} {'VA':<12} {'Kind':<6} {'Last contact':<21} Usage"]
     lines += [
-        f"{r['id']:>6}  {r['sn']:<6} {r['hostname'][:16]:<16} {r['va'][:12]:<12} {r['kind']:<6} "
+        f"{r['id']:>6}  {r['sn']:<6} {printable(r['hostname'])[:16]:<16} {printable(r['va'])[:12]:<12} {r['kind']:<6} "
         f"{r['last_contact']:<21} {' '.join(f'{k}={v}' for k, v in sorted(r['usage'].items()))}"
         for r in rows
     ]
-    sys.stdout.write(safe_lines("\n".join(lines)) + "\n")  # plain text: 10,000 rows must list in well under a second
+    sys.stdout.write("\n".join(lines) + "\n")  # plain text: 10,000 rows must list in well under a second
 
 
 @instance_app.command("show")
@@ -85,7 +84,7 @@ def instance_transfer(ident: str = typer.Argument(..., metavar="ID"), to: str = 
 
 @res_app.command("authorize")
 def res_authorize(
-    va: str = typer.Option(..., "--va"),
+    va: str | None = typer.Option(None, "--va", help="Virtual account (default: the default one)."),
     request: str = typer.Option(..., "--request", help="The Reservation Request Code (or - for stdin, @FILE)."),
     license: list[str] = typer.Option([], "--license", help="ALIAS=N, repeatable."),
     out: str | None = typer.Option(None, "--out", help="Also write the code to this file."),
@@ -200,4 +199,7 @@ def events(last: int = typer.Option(50, "--last")) -> None:
 
     ssm, _ = open_ssm()
     rows = smart.events(ssm, max(0, min(last, 10000)))
-    emit({"events": rows}, "\n".join(f"{r['time']}  {r['kind']:<12} {r['message']}" for r in rows) or "No events.")
+    emit(
+        {"events": rows},
+        "\n".join(f"{r['time']}  {r['kind']:<12} {printable(r['message'])}" for r in rows) or "No events.",
+    )

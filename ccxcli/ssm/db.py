@@ -90,6 +90,52 @@ def _fresh_db(path: Path) -> Any:
     return tmp
 
 
+def _build(
+    path: Path, account: str, now: int, demo: bool, on_prem: bool, hostname: str | None, sans: tuple[str, ...]
+) -> None:
+    """Write the keys, then the database, and publish the database last (under the init lock)."""
+    from ccxcli.codes import new_signing_key
+    from ccxcli.store import create_private
+
+    private_pem, public_pem = new_signing_key()
+    for name, data in (("key.pem", private_pem), ("public.pem", public_pem)):
+        target = path / name
+        if target.is_symlink() or target.exists():
+            target.unlink()  # left by an init that died before publishing its database; a link is replaced
+        create_private(target, data)
+    tmp = _fresh_db(path)
+    try:
+        db = sqlite3.connect(tmp, isolation_level=None)
+        db.executescript(_DDL)
+        meta = {
+            "schema": str(SCHEMA),
+            "account": account,
+            "on_prem": "1" if on_prem else "0",
+            "cn": hostname or "",
+            "sans": json.dumps(list(sans)),
+            "created": str(now),
+            "slr_allowed": "1",
+            "export_allowed": "0",
+        }
+        db.executemany("INSERT INTO meta VALUES (?, ?)", meta.items())
+        db.execute("INSERT INTO va(name, is_default) VALUES ('DEFAULT', 1)")
+        for lic in CATALOGUE:
+            db.execute(
+                "INSERT INTO pool(va, alias, purchased) VALUES ('DEFAULT', ?, ?)", (lic.alias, lic.demo if demo else 0)
+            )
+        db.execute(
+            "INSERT INTO event(t, kind, text) VALUES (?, 'init', ?)",
+            (now, f"Smart account '{account}' created" + (" with a demo deposit" if demo else "")),
+        )
+        db.close()
+        os.replace(tmp, path / "ssm.db")  # never publish a half-made database
+    finally:
+        try:
+            tmp.unlink()
+        except OSError:
+            pass
+
+
 class Ssm:
     def __init__(self, path: Path, db: sqlite3.Connection) -> None:
         self.path = path
@@ -108,56 +154,16 @@ class Ssm:
         hostname: str | None = None,
         sans: tuple[str, ...] = (),
     ) -> Ssm:
-        from ccxcli.codes import new_signing_key
-        from ccxcli.store import create_private, private_dir
+        from ccxcli.store import Lock, private_dir
 
         private_dir(path)
-        if (path / "ssm.db").exists():
-            raise RuleError(f"An SSM already exists in {path}.")
-        tmp = _fresh_db(path)
-        try:
-            db = sqlite3.connect(tmp, isolation_level=None)
-            db.executescript(_DDL)
-            meta = {
-                "schema": str(SCHEMA),
-                "account": account,
-                "on_prem": "1" if on_prem else "0",
-                "cn": hostname or "",
-                "sans": json.dumps(list(sans)),
-                "created": str(now),
-                "slr_allowed": "1",
-                "export_allowed": "0",
-            }
-            db.executemany("INSERT INTO meta VALUES (?, ?)", meta.items())
-            db.execute("INSERT INTO va(name, is_default) VALUES ('DEFAULT', 1)")
-            for lic in CATALOGUE:
-                db.execute(
-                    "INSERT INTO pool(va, alias, purchased) VALUES ('DEFAULT', ?, ?)",
-                    (lic.alias, lic.demo if demo else 0),
-                )
-            db.execute(
-                "INSERT INTO event(t, kind, text) VALUES (?, 'init', ?)",
-                (now, f"Smart account '{account}' created" + (" with a demo deposit" if demo else "")),
-            )
-            db.close()
-            # the keys first: an ssm.db is never published without them
-            private_pem, public_pem = new_signing_key()
-            for name, data in (("key.pem", private_pem), ("public.pem", public_pem)):
-                target = path / name
-                if target.is_symlink() or target.exists():
-                    target.unlink()  # left by an init that died before publishing its database
-                create_private(target, data)
+        with Lock(path / ".init.lock"):  # two inits of one folder: one creates, the other is refused
+            if (path / "ssm.db").exists():
+                raise RuleError(f"An SSM already exists in {path}.")
             try:
-                os.link(tmp, path / "ssm.db")  # publish exactly once: a concurrent init loses here
-            except FileExistsError:
-                raise RuleError(f"An SSM already exists in {path}.") from None
-        except OSError as e:
-            raise os_problem(e, "create the SSM") from None
-        finally:
-            try:
-                tmp.unlink()
-            except OSError:
-                pass
+                _build(path, account, now, demo, on_prem, hostname, sans)
+            except OSError as e:
+                raise os_problem(e, "create the SSM") from None
         return cls.open(path)
 
     @classmethod
@@ -166,9 +172,12 @@ class Ssm:
         if not f.exists():
             raise UsageError(f"No SSM in {path}; create one with 'ccx-ssm init'.")
         try:
-            db = sqlite3.connect(f, isolation_level=None, timeout=15)
+            from ccxcli.store import lock_timeout
+
+            wait = lock_timeout()
+            db = sqlite3.connect(f, isolation_level=None, timeout=wait)
             db.row_factory = sqlite3.Row
-            db.execute("PRAGMA busy_timeout=15000")
+            db.execute(f"PRAGMA busy_timeout={int(wait * 1000)}")
             row = db.execute("SELECT value FROM meta WHERE key='schema'").fetchone()
             schema = int(row[0])
         except sqlite3.OperationalError as e:
@@ -331,7 +340,7 @@ class Ssm:
     def bump(self, va: str) -> None:
         self.db.execute("UPDATE va SET version = version + 1 WHERE name=?", (va,))
 
-    def license_add(self, va: str, alias: str, qty: int, now: int) -> None:
+    def license_add(self, va: str | None, alias: str, qty: int, now: int) -> None:
         from ccxcli.values import MAX_QTY
 
         if not 1 <= qty <= MAX_QTY:

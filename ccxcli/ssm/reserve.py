@@ -276,7 +276,7 @@ def release(ssm: Ssm, instance_row: Any, now: int) -> None:
     ssm.event(
         now,
         "released",
-        f"Reserved licenses of SN {r['sn']} released to '{r['va']}' WITHOUT a return code: {_fmt(counts)}; "
+        f"Reserved licenses of SN {r['sn']} released to '{r['va']}' without a return code: {_fmt(counts)}; "
         "a node still running this reservation is no longer covered",
     )
 

@@ -18,7 +18,7 @@ MAX_USES = 1_000_000
 
 def token_create(
     ssm: Ssm,
-    va: str,
+    va: str | None,
     now: int,
     expires_days: int = 30,
     max_uses: int | None = None,
@@ -342,8 +342,11 @@ def alerts(ssm: Ssm, now: int) -> list[dict[str, Any]]:
                 "awaits its confirmation code",
             }
         )
-    for r in ssm.db.execute("SELECT * FROM event WHERE kind='returned' AND t >= ?", (now - 30 * DAY,)):
-        out.append({"severity": "info", "type": "Reserved Licenses Returned", "va": "", "message": r["text"]})
+    for r in ssm.db.execute("SELECT * FROM event WHERE kind IN ('returned', 'released') AND t >= ?", (now - 30 * DAY,)):
+        if r["kind"] == "returned":
+            out.append({"severity": "info", "type": "Reserved Licenses Returned", "va": "", "message": r["text"]})
+        else:
+            out.append({"severity": "major", "type": "Reserved Licenses Released", "va": "", "message": r["text"]})
     return out
 
 
