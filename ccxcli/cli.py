@@ -69,6 +69,27 @@ def _quiet_on_closed_pipe() -> None:
         signal.signal(signal.SIGPIPE, signal.SIG_DFL)
 
 
+def shell(rt: Runtime) -> int:
+    """`ccx` / `ccx shell`: the admin: shell on a terminal, else script mode. The terminal's
+    echo goes off and the VOS start-up line is printed before anything heavy is imported,
+    so that what a client types meanwhile is queued, not echoed twice."""
+    if rt.inp.isatty() and rt.out.isatty():
+        from ccxcli.terminal import STARTING, echo_off
+
+        restore = echo_off(rt.inp.fileno())
+        try:
+            rt.out.write(STARTING)
+            rt.out.flush()
+            from ccxcli.shell import run_shell
+
+            return run_shell(rt)
+        finally:
+            restore()
+    from ccxcli.script import run_script
+
+    return run_script(rt, rt.inp)
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     _quiet_on_closed_pipe()
@@ -87,7 +108,9 @@ def main(argv: list[str] | None = None) -> int:
         rt = make_runtime(opts)
     except UsageError as e:
         return report(e, sys.stderr)
-    if not words or words[0] in HOST_COMMANDS:
+    if not words or words == ["shell"]:
+        return shell(rt)
+    if words[0] in HOST_COMMANDS:
         from ccxcli.host import run_host
 
         return run_host(rt, words)

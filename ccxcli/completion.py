@@ -92,11 +92,24 @@ def script(shell: str) -> str:
     )
 
 
-def write_all(folder: str = "completions") -> None:
+BEGIN, END = "<!-- BEGIN COMMANDS (python -m ccxcli.completion) -->", "<!-- END COMMANDS -->"
+
+
+def reference() -> str:
+    """The README's command reference: every command's synopsis and help, in table order."""
+    body = "\n".join(f"{c.synopsis}\n    {c.help}" for c in commands.COMMANDS)
+    return f"{BEGIN}\n```text\n{body}\n```\n{END}"
+
+
+def write_all(folder: str = "completions", readme: str = "README.md") -> None:
     from pathlib import Path
 
     for shell in SHELLS:
         (Path(folder) / f"ccx.{shell}").write_text(script(shell), encoding="utf-8")
+    path = Path(readme)
+    text = path.read_text(encoding="utf-8")
+    start, end = text.index(BEGIN), text.index(END) + len(END)
+    path.write_text(text[:start] + reference() + text[end:], encoding="utf-8")
 
 
 if __name__ == "__main__":

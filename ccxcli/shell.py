@@ -1,55 +1,128 @@
 """The interactive `admin:` shell (prompt_toolkit): history per node, Ctrl-R search,
 `?` without Enter, TAB completion, the VOS pager, `Continue (y/n)?` prompts, and
 multi-line pastes of long codes. The completer and `?` are thin wrappers over the
-pure `grammar.suggest`."""
+pure `grammar.suggest`.
+
+Behaves as automation clients expect of a VOS appliance (Unicon `os=vos`, pexpect,
+netmiko, scrapli, paramiko), whatever `TERM` they ask for:
+- no cursor-position request (ESC[6n) is ever sent: clients never answer it, and
+  prompt_toolkit would wait about a second for the answer at every prompt;
+- the terminal's own echo stays off for the session, so input typed early (right after
+  the prompt, or before the first one) is kept and echoed once, by the shell;
+- the prompt is drawn at the start of a line after ESC[K, and the pager line is written so
+  that the terminal puts exactly `ESC[1m\\r\\noptions: …` on the wire (Unicon's patterns);
+- with TERM=dumb nothing but text is written.
+"""
 
 from __future__ import annotations
 
 import re
-import sys
 from collections.abc import Iterable
 from typing import Any
 
 from prompt_toolkit import PromptSession
-from prompt_toolkit.application import run_in_terminal
+from prompt_toolkit.application import create_app_session, run_in_terminal
 from prompt_toolkit.completion import CompleteEvent, Completer, Completion
 from prompt_toolkit.document import Document
 from prompt_toolkit.history import FileHistory, InMemoryHistory
 from prompt_toolkit.key_binding import KeyBindings
 from prompt_toolkit.output.vt100 import Vt100_Output
+from prompt_toolkit.renderer import Renderer
 from prompt_toolkit.utils import is_dumb_terminal
 
-from ccxcli import commands, grammar
+from ccxcli import commands, grammar, terminal
 from ccxcli.dispatch import run_line
-from ccxcli.errors import CcxError, one_line
+from ccxcli.errors import CcxError, report
 from ccxcli.runtime import Runtime, ask_plainly
 
 PROMPT = "admin:"
-BANNER = (
-    "Welcome to the ccxcli emulated UCCX node '{node}' (lab {home}).\n"
-    "Type ? or help for commands, exit to leave. Licensing here is simulated.\n"
+WELCOME = (
+    "\n   Welcome to the Platform Command Line Interface\n\n"
+    "ccxcli: emulated Cisco Unified CCX node '{node}' (lab {home}); licensing is simulated.\n\n"
 )
 
-
 ERASE_LINE = "\x1b[K"
-# The prompt drawn on an empty line (followed by cursor moves or nothing), not the
-# redraw of an accepted command line.
-_PROMPT_DRAWN = re.compile(r"(\x1b\[[0-9;]*m)" + PROMPT + r"(?=\x1b|$)")
-PAGER_LINE = "\x1b[1m\r\noptions: q=quit, n=next, p=prev, b=begin, e=end (lines {a} - {b} of {n}) : \x1b[0m"
+# The prompt as prompt_toolkit draws it: after an attribute reset, at the start of a line
+# (with early-typed text after it, or not). Only the first drawing of each new prompt gets
+# ESC[K: a repaint of a long, wrapped line must not look like a new prompt.
+_PROMPT_DRAWN = re.compile(r"(\x1b\[[0-9;]*m)" + PROMPT)
+# Written while the terminal translates \n to \r\n: on the wire this is Unicon's
+# `\x1b[1m\r\noptions: … : \x1b[0m` (writing \r\n here would put \r\r\n there).
+PAGER_LINE = "\x1b[1m\noptions: q=quit, n=next, p=prev, b=begin, e=end (lines {a} - {b} of {n}) : \x1b[0m"
 
 
 class VosOutput(Vt100_Output):
     r"""prompt_toolkit's terminal output, with ESC[K (erase line) right before the
     prompt it draws, as automation clients expect: Unicon's VOS plugin matches the
     prompt as `([\r\n]|\x1b\[K)admin:` and prompt_toolkit would otherwise put an
-    attribute reset there."""
+    attribute reset there. On a dumb terminal it writes no cursor escapes at all."""
+
+    dumb = False
+    fresh = True  # the next prompt drawn is a new one (VosRenderer.reset sets it)
 
     def flush(self) -> None:
-        if self._buffer:
+        if self._buffer and self.fresh:
             data = "".join(self._buffer)
             if f"m{PROMPT}" in data:
-                self._buffer = [_PROMPT_DRAWN.sub(lambda m: m.group(1) + ERASE_LINE + PROMPT, data)]
+                self._buffer = [_PROMPT_DRAWN.sub(lambda m: m.group(1) + ERASE_LINE + PROMPT, data, count=1)]
+                self.fresh = False
         super().flush()
+
+    def write(self, data: str) -> None:
+        # prompt_toolkit ends a dumb prompt's line with \r\n while the terminal turns \n into
+        # \r\n itself: that would put \r\r\n on the wire
+        super().write(data.replace("\r\n", "\n") if self.dumb else data)
+
+    def hide_cursor(self) -> None:
+        if not self.dumb:
+            super().hide_cursor()
+
+    def show_cursor(self) -> None:
+        if not self.dumb:
+            super().show_cursor()
+
+
+class VosRenderer(Renderer):
+    """prompt_toolkit's renderer, except when a line is accepted: prompt_toolkit then
+    repaints the whole input (so the command text would be on the wire twice, once as
+    typed and once repainted); here the screen is brought up to date with a diff and the
+    cursor goes to the next line, so the command is echoed once. (With a completion menu
+    open or the cursor inside the line, the full repaint is kept: it clears them.)"""
+
+    def render(self, app: Any, layout: Any, is_done: bool = False) -> None:
+        app.exit_style = ""  # an accepted or aborted line keeps its look: a new style would repaint it all
+        buf = app.current_buffer
+        if (
+            not is_done
+            or self._last_screen is None
+            or buf.complete_state is not None
+            or buf.cursor_position != len(buf.text)
+        ):
+            super().render(app, layout, is_done)
+            return
+        super().render(app, layout, False)
+        out = self.output
+        out.write("\n")  # the terminal makes it \r\n
+        out.erase_down()
+        out.enable_autowrap()
+        out.reset_attributes()
+        out.flush()
+        self.reset()
+
+    def reset(self, *args: Any, **kwargs: Any) -> None:
+        super().reset(*args, **kwargs)
+        if isinstance(self.output, VosOutput):
+            self.output.fresh = True
+
+
+def make_output(rt: Runtime) -> VosOutput:
+    import os
+
+    out = VosOutput.from_pty(rt.out, term=os.environ.get("TERM"))
+    assert isinstance(out, VosOutput)
+    out.enable_cpr = False  # never ask the terminal where the cursor is: clients do not answer
+    out.dumb = is_dumb_terminal()
+    return out
 
 
 class CcxCompleter(Completer):
@@ -58,10 +131,11 @@ class CcxCompleter(Completer):
             words, partial = grammar.split_for_completion(document.text_before_cursor)
         except CcxError:
             return
-        for word, help_text in grammar.suggest(commands.tree(), words, partial):
-            if word.startswith("<"):
-                continue
-            yield Completion(word.split(" ")[0], start_position=-len(partial), display_meta=help_text)
+        rows = [(w.split(" ")[0], h) for w, h in grammar.suggest(commands.tree(), words, partial) if w[0] != "<"]
+        for word, help_text in rows:
+            # a unique completion ends the word (`sh<TAB>` -> `show `), so the next word can follow
+            tail = " " if len(rows) == 1 and word != grammar.CR else ""
+            yield Completion(word + tail, start_position=-len(partial), display=word, display_meta=help_text)
 
 
 def help_text(line: str) -> str:
@@ -75,7 +149,7 @@ def help_text(line: str) -> str:
         return e.message
 
 
-def _bindings() -> KeyBindings:
+def _bindings(rt: Runtime) -> KeyBindings:
     kb = KeyBindings()
 
     @kb.add("?")
@@ -88,34 +162,25 @@ def _bindings() -> KeyBindings:
         out = help_text(text)
 
         def show() -> None:
-            sys.stdout.write(f"{PROMPT}{text}?\n{out}\n")
+            rt.out.write(f"{PROMPT}{text}?\n{out}\n")
 
         run_in_terminal(show)
 
     return kb
 
 
-def read_key() -> str:
-    """One key from the terminal, without waiting for Enter (the VOS pager's way)."""
-    import termios
-    import tty
+def make_pager(rt: Runtime, key: Any = None) -> Any:
+    """The VOS pager: a page of lines (the terminal's height, read at each use so a
+    resize is seen), then the options line; q, n (or space/Enter), p, b, e as single keys.
+    No key is waited for after the last page."""
 
-    fd = sys.stdin.fileno()
-    old = termios.tcgetattr(fd)
-    try:
-        tty.setcbreak(fd)
-        return sys.stdin.read(1)
-    finally:
-        termios.tcsetattr(fd, termios.TCSADRAIN, old)
-
-
-def make_pager(rt: Runtime, key: Any = read_key) -> Any:
-    """The VOS pager: a page of lines, then the options line; q, n (or space/Enter),
-    p, b, e as single keys."""
+    def read() -> str:
+        return key() if key is not None else terminal.read_key(rt.inp.fileno())
 
     def pager(text: str) -> None:
         lines = text.rstrip("\n").split("\n")
-        page = max(1, rt.height - 2)
+        rows = terminal.size(rt.out.fileno(), (rt.height, rt.width))[0] if key is None else rt.height
+        page = max(1, rows - 2)
         if len(lines) <= page:
             rt.out.write(text)
             return
@@ -129,12 +194,11 @@ def make_pager(rt: Runtime, key: Any = read_key) -> Any:
             rt.out.write(PAGER_LINE.format(a=top + 1, b=end, n=len(lines)))
             rt.out.flush()
             try:
-                k = key().lower()
+                k = read().lower()
             except (EOFError, KeyboardInterrupt, OSError):
                 k = "q"
-            rt.out.write("\r\x1b[K")
+            rt.out.write("\n")
             if k in ("q", "\x03", "\x04", ""):
-                rt.out.write("\n")
                 return
             if k == "p":
                 top = max(0, top - page)
@@ -144,49 +208,66 @@ def make_pager(rt: Runtime, key: Any = read_key) -> Any:
                 top = max(0, len(lines) - page)
             else:
                 top = end
-            rt.out.write("\n")
 
     return pager
 
 
 def run_shell(rt: Runtime) -> int:
-    import shutil
+    """The admin: shell on a terminal; returns the exit status when it is left."""
+    fd = rt.inp.fileno()
+    restore = terminal.echo_off(fd)  # (again: `ccx` turned it off before its imports already)
+    try:
+        return _session(rt)
+    finally:
+        restore()
 
+
+def _session(rt: Runtime) -> int:
     from ccxcli.dispatch import Ctx
 
     rt.mode = "shell"
     rt.pagination = True
-    size = shutil.get_terminal_size((80, 24))
-    rt.height, rt.width = size.lines, size.columns
+    rt.failure_marker = True
+    rt.height, rt.width = terminal.size(rt.out.fileno())
     history: Any = InMemoryHistory()
-    code = 0
     ctx = Ctx(rt)
     try:
         node_dir = ctx.lab.node_dir(rt.node)
         _ = ctx.node  # fail now, not at the first command, if the node is missing or corrupt
-        history = FileHistory(str(node_dir / "history"))
-    except CcxError as e:
-        rt.err.write(one_line(e.message) + "\n")
-        return e.exit_code
+        history = PrivateHistory(str(node_dir / "history"))
+    except BaseException as e:  # noqa: BLE001 - reported through the one boundary
+        return report(e, rt.err)
     finally:
         ctx.close()
-    session: PromptSession[str] = PromptSession(
-        history=history,
-        completer=CcxCompleter(),
-        output=None if is_dumb_terminal() else VosOutput.from_pty(sys.stdout),
-        key_bindings=_bindings(),
-        complete_while_typing=False,
-        enable_history_search=False,
-    )
+    # The output is the app session's (not the PromptSession's own), so that prompt_toolkit
+    # still takes its plain path for dumb terminals.
+    with create_app_session(output=make_output(rt)):
+        session: PromptSession[str] = PromptSession(
+            history=history,
+            completer=CcxCompleter(),
+            key_bindings=_bindings(rt),
+            complete_while_typing=False,
+            enable_history_search=False,
+        )
+        session.app.renderer.__class__ = VosRenderer  # the same object, one method changed
+        return _loop(rt, session)
 
+
+def _loop(rt: Runtime, session: PromptSession[str]) -> int:
     rt.ask = lambda question, secret=False: ask_plainly(rt, question, secret)  # not a prompt_toolkit prompt
     rt.pager = make_pager(rt)
-    rt.out.write(BANNER.format(node=rt.node, home=rt.home))
+    rt.out.write(WELCOME.format(node=rt.node, home=rt.home))
+    rt.out.flush()
     while True:
         try:
             line = session.prompt(PROMPT)
-            while _open_quote(line):
-                line += session.prompt("", completer=None).strip()  # a code pasted over several lines
+            odd = line.count('"') % 2 == 1
+            parts = [line]
+            while odd:  # a code pasted over several lines: linear, each line scanned once
+                more = session.prompt("", completer=None).strip()
+                odd ^= more.count('"') % 2 == 1
+                parts.append(more)
+            line = "".join(parts)
         except KeyboardInterrupt:
             continue  # Ctrl-C clears the line
         except EOFError:
@@ -197,8 +278,29 @@ def run_shell(rt: Runtime) -> int:
     return 0
 
 
+class PrivateHistory(FileHistory):
+    """The shell history, private to its user and never written through a planted link."""
+
+    def store_string(self, string: str) -> None:
+        import datetime
+        import os
+
+        from ccxcli.store import open_private_append
+
+        lines = ["\n# " + str(datetime.datetime.now(datetime.timezone.utc)) + "\n"] + [
+            "+" + line + "\n" for line in string.split("\n")
+        ]
+        try:
+            fd = open_private_append(self.filename)  # type: ignore[arg-type]
+        except OSError:
+            return  # a link planted in its place (or no room): the history is not kept, nothing else breaks
+        try:
+            os.write(fd, "".join(lines).encode("utf-8"))
+        except OSError:
+            pass
+        finally:
+            os.close(fd)
+
+
 def _open_quote(line: str) -> bool:
-    try:
-        return grammar.tokenize(line)[1]
-    except CcxError:
-        return False
+    return line.count('"') % 2 == 1

@@ -1,8 +1,18 @@
-"""The terminal under the shell: its echo, its size. POSIX (termios) only."""
+"""The terminal under the shell: its echo and its size. POSIX (termios) only.
+
+The shell keeps the terminal's own echo off for its whole session. Automation types the
+next command the instant `admin:` appears (Unicon), or before the first prompt (paramiko):
+with the kernel's echo on, those keystrokes would be echoed once by the terminal and once
+more by the shell's line editor. With it off, the shell is the only one that echoes.
+"""
 
 from __future__ import annotations
 
+import os
+from collections.abc import Callable
 from typing import Any
+
+STARTING = "Command Line Interface is starting up, please wait ...\n"  # the VOS start-up line
 
 
 def echo_is_off(stream: Any) -> bool:
@@ -16,3 +26,48 @@ def echo_is_off(stream: Any) -> bool:
         return not termios.tcgetattr(stream.fileno())[3] & termios.ECHO
     except (AttributeError, OSError, ValueError):
         return False
+
+
+def echo_off(fd: int) -> Callable[[], None]:
+    """Turn the terminal's own echo off now (input already typed stays queued); return a
+    function that puts the terminal back as it was."""
+    import termios
+
+    try:
+        before = termios.tcgetattr(fd)
+    except termios.error:
+        return lambda: None
+    quiet = list(before)
+    quiet[3] &= ~(termios.ECHO | termios.ECHONL)
+    termios.tcsetattr(fd, termios.TCSANOW, quiet)
+
+    def restore() -> None:
+        try:
+            termios.tcsetattr(fd, termios.TCSANOW, before)
+        except termios.error:
+            pass
+
+    return restore
+
+
+def size(fd: int, default: tuple[int, int] = (24, 80)) -> tuple[int, int]:
+    """(rows, columns) of the terminal now: read at each use, so a resize is seen."""
+    try:
+        s = os.get_terminal_size(fd)
+    except OSError:
+        return default
+    return (s.lines or default[0], s.columns or default[1])
+
+
+def read_key(fd: int) -> str:
+    """One key from the terminal, without waiting for Enter (the VOS pager's way)."""
+    import termios
+    import tty
+
+    old = termios.tcgetattr(fd)
+    try:
+        tty.setcbreak(fd)  # keeps output processing (\n -> \r\n) and signals
+        data = os.read(fd, 1)
+    finally:
+        termios.tcsetattr(fd, termios.TCSADRAIN, old)
+    return data.decode("latin-1")

@@ -10,7 +10,7 @@ _ccx() {
         esac
     done
     case "$path" in
-        "") words="appadmin exit help license quit set show sim shell run completion --home --node --json --yes --help --version" ;;
+        "") words="appadmin exit help license quit set show sim utils shell run completion --home --node --json --yes --help --version" ;;
         "appadmin") words="alerts events license" ;;
         "appadmin events") words="--last" ;;
         "appadmin license") words="consumption control migrate type" ;;
@@ -33,8 +33,13 @@ _ccx() {
         "set") words="cli" ;;
         "set cli") words="pagination" ;;
         "set cli pagination") words="on off" ;;
-        "show") words="license" ;;
+        "show") words="cli license myself network status uccx version" ;;
+        "show cli") words="pagination" ;;
         "show license") words="all reservation status summary techsupport UDI usage" ;;
+        "show network") words="cluster eth0" ;;
+        "show network eth0") words="detail" ;;
+        "show uccx") words="version" ;;
+        "show version") words="active inactive" ;;
         "sim") words="agent clock network node ports ssm" ;;
         "sim agent") words="add delete list login logout modify" ;;
         "sim agent add") words="--skills --supervisor" ;;
@@ -48,6 +53,10 @@ _ccx() {
         "sim node create") words="--type --classic" ;;
         "sim ports") words="inbound outbound ivr" ;;
         "sim ssm") words="trust" ;;
+        "utils") words="ntp service system" ;;
+        "utils ntp") words="status" ;;
+        "utils service") words="list" ;;
+        "utils system") words="restart" ;;
         *) words="" ;;
     esac
     COMPREPLY=($(compgen -W "$words" -- "$cur"))

@@ -19,6 +19,10 @@ def test_every_command_is_in_the_readme_with_help(cmd) -> None:  # type: ignore[
     assert f"\n{cmd.synopsis}\n    {cmd.help}\n" in README
 
 
+def test_the_readme_reference_is_the_table() -> None:
+    assert completion.reference() in README, "the README's command list is stale: run python -m ccxcli.completion"
+
+
 def test_every_group_has_help() -> None:
     for cmd in COMMANDS:
         for depth in range(1, len(cmd.words)):

@@ -10,108 +10,18 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from golden_states import STATES, T0, login, node
 
 from ccxcli import render
 from ccxcli.clock import DAY
-from ccxcli.codes import udi_text
-from ccxcli.core import engine
-from ccxcli.core import reservation as R
-from ccxcli.core.consumption import deficit
+from ccxcli.core import identity
 from ccxcli.core.status import build
+from ccxcli.handlers import system
 
 GOLDEN = Path(__file__).parent / "golden"
-T0 = 1_800_000_000 - 1_800_000_000 % 900
-UUID = "0123456789abcdef0123456789abcdef"
-INFO = {"smart_account": "Demo Smart Account", "virtual_account": "DEFAULT", "instance": 1, "ssm": "cloud"}
 
 
-def node() -> dict[str, Any]:
-    n = engine.new_node("uccx", UUID, T0)
-    n["time"] = T0
-    return n
-
-
-def login(n: dict[str, Any], t: int, std: int, prem: int = 0) -> None:
-    n["agents"] = {f"s{i}": {"skills": ["voice"], "supervisor": False, "in": True} for i in range(std)}
-    n["agents"].update({f"p{i}": {"skills": ["email"], "supervisor": False, "in": True} for i in range(prem)})
-    engine.usage_changed(n, t)
-
-
-def reports(n: dict[str, Any], t: int, k: int, entitled: dict[str, int]) -> int:
-    for _ in range(k):
-        t += 900
-        sent = engine.to_report(n)
-        engine.apply_report(n, t, sent, {"deficit": deficit(sent, entitled), "version": 1})
-    return t
-
-
-def eval_mode() -> tuple[dict[str, Any], int]:
-    return node(), T0 + 3 * DAY + 3723
-
-
-def eval_expired() -> tuple[dict[str, Any], int]:
-    n = node()
-    engine.apply_timer(n, T0 + 90 * DAY, "eval_expiry")
-    return n, T0 + 91 * DAY
-
-
-def authorized() -> tuple[dict[str, Any], int]:
-    n = node()
-    engine.apply_register(n, T0 + 60, INFO)
-    login(n, T0 + 120, 12, 3)
-    return n, reports(n, T0, 2, {"flex-standard": 40, "flex-premium": 10})
-
-
-def overage() -> tuple[dict[str, Any], int]:
-    n = node()
-    engine.apply_register(n, T0 + 60, INFO)
-    login(n, T0 + 120, 60)
-    return n, reports(n, T0, 2, {"flex-standard": 40, "flex-premium": 10})
-
-
-def out_of_compliance() -> tuple[dict[str, Any], int]:
-    n = node()
-    engine.apply_register(n, T0 + 60, INFO)
-    login(n, T0 + 120, 130)
-    t = reports(n, T0, 5, {"flex-standard": 90, "flex-premium": 10})
-    login(n, t + 1, 90)
-    return n, reports(n, t, 1, {"flex-standard": 90, "flex-premium": 10})
-
-
-def auth_expired_enforced() -> tuple[dict[str, Any], int]:
-    n = node()
-    engine.apply_register(n, T0 + 60, INFO)
-    engine.apply_timer(n, T0 + 60 + 90 * DAY, "auth_expiry")
-    engine.apply_timer(n, T0 + 60 + 180 * DAY, "auth_enforce")
-    return n, T0 + 181 * DAY
-
-
-def reservation_in_progress() -> tuple[dict[str, Any], int]:
-    n = node()
-    R.enable(n, T0 + 60)
-    R.request(n, T0 + 120, "CB-ZUCCX:bcdef-AQEjRWeJq83vASNFZ4mrze8-3f", 1, "0101010101010101")
-    return n, T0 + 180
-
-
-def slr_installed() -> tuple[dict[str, Any], int]:
-    n, t = reservation_in_progress()
-    udi = udi_text(n["sn"], n["uuid"])
-    R.install(n, t, "0101010101010101", T0 * 1000, {"flex-standard": 20, "flex-premium": 5}, udi, "0badc0de")
-    login(n, t + 60, 20, 5)
-    return n, t + 120
-
-
-STATES: dict[str, Callable[[], tuple[dict[str, Any], int]]] = {
-    f.__name__: f
-    for f in (eval_mode, eval_expired, authorized, overage, out_of_compliance, auth_expired_enforced,
-              reservation_in_progress, slr_installed)
-}  # fmt: skip
-VIEWS = {
-    "status": lambda d: render.status(d),
-    "summary": lambda d: render.status(d, short=True) + [""] + render.usage_table(d),
-    "usage": render.usage,
-    "reservation": render.reservation,
-}
+VIEWS = render.VIEWS
 
 
 @pytest.mark.parametrize("view", VIEWS)
@@ -140,3 +50,39 @@ def test_states_are_the_ones_named() -> None:
         n, now = f()
         d = build(n, now)
         assert (d["registration"]["status"], d["authorization"]["status"]) == expected[name]
+
+
+# --- the first commands of a VOS session (shapes: public VOS CLI references and TAC transcripts) ---
+
+SYSTEM_VIEWS: dict[str, Callable[[dict[str, Any], int], str]] = {
+    # `show myself`: VOS CLI reference, "show myself" example
+    "myself": lambda n, now: system.myself(n)[0],
+    # `show status`: VOS CLI reference, "show status" example (host, date, versions, uptime, CPU, memory, disks)
+    "status": lambda n, now: system.status(n, now)[0],
+    # `show network eth0 detail`: VOS CLI reference, "show network eth0" example
+    "eth0": lambda n, now: system.eth0(n, True)[0],
+    # `utils service list`: VOS CLI references (VVB, CUCM TAC documents): platform services, then
+    # "Service Manager is running / Getting list of all services / >> Return code = 0", then Name[STATE]
+    "services": lambda n, now: system.services(n, now)[0],
+    # `utils ntp status`: VOS CLI reference, "utils ntp status" example
+    "ntp": lambda n, now: system.ntp(n, now)[0],
+}
+
+
+@pytest.mark.parametrize("view", SYSTEM_VIEWS)
+def test_golden_system_text(view: str) -> None:
+    n = node()
+    text = SYSTEM_VIEWS[view](n, T0 + 3 * DAY + 3723) + "\n"
+    path = GOLDEN / f"system.{view}.txt"
+    if os.environ.get("CCX_UPDATE_GOLDEN"):
+        path.write_text(text, encoding="utf-8")
+    assert text == path.read_text(encoding="utf-8")
+
+
+def test_a_restart_shows_services_starting_for_five_virtual_minutes() -> None:
+    n = node()
+    login(n, T0 + 60, 3)
+    assert identity.restart(n, T0 + 120) == 3
+    assert "[STARTING]" in system.services(n, T0 + 120 + identity.RESTART - 1)[0]
+    assert "[STARTING]" not in system.services(n, T0 + 120 + identity.RESTART)[0]
+    assert not any(a["in"] for a in n["agents"].values())

@@ -22,9 +22,10 @@ def completions(text: str) -> list[str]:
 
 
 def test_completer_is_the_table() -> None:
-    assert completions("sh") == ["show"]
+    assert completions("sh") == ["show "]  # a unique completion ends the word
     assert completions("show license s") == ["status", "summary"]
     assert completions("set cli pagination ") == ["on", "off"]
+    assert completions("show license UD") == ["UDI "]
     assert completions('license smart reservation install "<specificPLR') == []
 
 
@@ -34,7 +35,7 @@ def test_help_text_rows() -> None:
 
 
 def spawn(home: Path) -> pexpect.spawn:
-    env = dict(os.environ, PROMPT_TOOLKIT_NO_CPR="1", TERM="xterm", CCX_HOME=str(home))
+    env = dict(os.environ, TERM="xterm", CCX_HOME=str(home))
     child = pexpect.spawn(
         sys.executable, ["-m", "ccxcli", "shell"], env=env, encoding="utf-8", timeout=20, dimensions=(24, 120)
     )

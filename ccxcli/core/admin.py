@@ -14,7 +14,7 @@ CONTROL_KEYS = ("agent_seats", "premium_seats", "standard_seats", "outbound_port
 
 
 def check_sync(node: Node, what: str) -> None:
-    """Enforcement blocks Unified CM synchronisation (agent add, modify, delete)."""
+    """Enforcement blocks Unified CM synchronization (agent add, modify, delete)."""
     if node["enforce"] is not None:
         reason = node["enforce"]["reason"]
         cure = {
@@ -24,7 +24,7 @@ def check_sync(node: Node, what: str) -> None:
         }[reason]
         raise RuleError(
             f"Cannot {what}: the system is in Enforcement Mode ({reason}) and Unified CM "
-            f"synchronisation is blocked; {cure} to leave it."
+            f"synchronization is blocked; {cure} to leave it."
         )
 
 

@@ -178,14 +178,14 @@ def sync_eval(node: Node, t: int) -> None:
 def enforce(node: Node, t: int, reason: str) -> None:
     if node["enforce"] is None:
         node["enforce"] = {"reason": reason, "since": t}
-        log(node, t, f"Enforcement Mode entered: {reason}; Unified CM synchronisation blocked", 2)
+        log(node, t, f"Enforcement Mode entered: {reason}; Unified CM synchronization blocked", 2)
         raise_alert(node, t, "enforcement", reason)
 
 
 def leave_enforcement(node: Node, t: int, reason: str) -> None:
     if node["enforce"] is not None and node["enforce"]["reason"] == reason:
         node["enforce"] = None
-        log(node, t, f"Enforcement Mode left ({reason} cured); Unified CM synchronisation resumed")
+        log(node, t, f"Enforcement Mode left ({reason} cured); Unified CM synchronization resumed")
         clear_alert(node, t, "enforcement")
 
 

@@ -45,7 +45,11 @@ def _tuple(*cs: Any) -> Check:
     return lambda v: isinstance(v, list) and len(v) == len(cs) and all(_ok(c, x) for c, x in zip(cs, v, strict=True))
 
 
-COUNTS = _map(lambda k: k in ALIASES, _nat, 20)
+def _count(v: Any) -> bool:
+    return _nat(v) and v <= 1_000_000  # more than any node can use (agents, ports)
+
+
+COUNTS = _map(lambda k: k in ALIASES, _count, 20)
 PIID = _re(r"[0-9a-f]{16}")
 HEX64 = _re(r"[0-9a-f]{64}")
 OUTBOX_KINDS = ("register", "deregister", "renew_auth", "renew_id")
@@ -61,6 +65,10 @@ NODE: dict[str, Any] = {
     "hostname": STR,
     "created": _int,
     "?time": _int,
+    "?booted": _int,
+    "?version": STR,
+    "?inactive_version": STR,
+    "?ova": _one("100", "300", "400"),
     "license_type": _one(*TYPES),
     "classic": BOOL,
     "network": BOOL,

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from ccxcli.clock import iso
-from ccxcli.core import engine
+from ccxcli.core import engine, identity
 from ccxcli.core import timers as T
 from ccxcli.core.catalogue import BY_ALIAS, TYPES
 from ccxcli.core.consumption import control_limits, deficit, usage
@@ -83,6 +83,7 @@ def build(node: dict[str, Any], now: int) -> dict[str, Any]:
         "network": "up" if node["network"] else "down",
         "send_hostname": node["send_hostname"],
         "license_control": dict(node["control"]),
+        "ova": {k: v for k, v in identity.ova(node).items() if k in ("profile", "max_agents")},
         "alerts": [
             {"key": k, "since": iso(v["since"]), "message": engine.ALERTS[k], "detail": v["detail"]}
             for k, v in sorted(node["alerts"].items(), key=lambda kv: kv[1]["since"])

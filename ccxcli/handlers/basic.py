@@ -1,4 +1,4 @@
-"""help, exit, pagination, UDI, and the lab's clock, nodes and network."""
+"""help, exit, UDI, and the lab's clock, nodes and network."""
 
 from __future__ import annotations
 
@@ -33,11 +33,6 @@ def _starts(words: tuple[str, ...], prefix: list[str]) -> bool:
 
 def exit_(ctx: Ctx, a: dict[str, Any]) -> Result:
     return Result(leave=True)
-
-
-def pagination(ctx: Ctx, a: dict[str, Any]) -> Result:
-    ctx.rt.pagination = a["on|off"] == "on" and ctx.rt.mode == "shell"
-    return Result("", {"pagination": a["on|off"]})
 
 
 def udi(node: dict[str, Any]) -> dict[str, str]:

@@ -11,58 +11,37 @@ from ccxcli.dispatch import Ctx
 from ccxcli.runtime import Result
 
 
-def _doc(ctx: Ctx) -> dict[str, Any]:
-    return build(ctx.node, ctx.now)
+def _view(ctx: Ctx, name: str, keys: tuple[str, ...] = ()) -> Result:
+    doc = build(ctx.node, ctx.now)
+    data = {k: doc[k] for k in (*keys, "now")} if keys else doc
+    return Result("\n".join(render.VIEWS[name](doc)), data)
 
 
 def status(ctx: Ctx, a: dict[str, Any]) -> Result:
-    doc = _doc(ctx)
-    return Result("\n".join(render.status(doc)), doc)
+    return _view(ctx, "status")
 
 
 def summary(ctx: Ctx, a: dict[str, Any]) -> Result:
-    doc = _doc(ctx)
-    return Result("\n".join(render.status(doc, short=True) + [""] + render.usage_table(doc)), doc)
-
-
-def usage(ctx: Ctx, a: dict[str, Any]) -> Result:
-    doc = _doc(ctx)
-    return Result("\n".join(render.usage(doc)), {"usage": doc["usage"], "now": doc["now"]})
-
-
-def reservation(ctx: Ctx, a: dict[str, Any]) -> Result:
-    doc = _doc(ctx)
-    return Result("\n".join(render.reservation(doc)), {"reservation": doc["reservation"], "now": doc["now"]})
-
-
-def _all_lines(doc: dict[str, Any]) -> list[str]:
-    u = doc["udi"]
-    return (
-        render.status(doc)
-        + [""]
-        + render.usage(doc)
-        + [""]
-        + render.reservation(doc)
-        + [""]
-        + render.transport(doc)
-        + [
-            "",
-            "Product Information:",
-            f"  UDI: PID:{u['pid']},SN:{u['sn']},UUID:{u['uuid']}",
-            f"  License Type: {doc['license_type_name']} ({doc['license_type']})",
-        ]
-    )
+    return _view(ctx, "summary")
 
 
 def all_(ctx: Ctx, a: dict[str, Any]) -> Result:
-    doc = _doc(ctx)
-    return Result("\n".join(_all_lines(doc)), doc)
+    return _view(ctx, "all")
+
+
+def usage(ctx: Ctx, a: dict[str, Any]) -> Result:
+    return _view(ctx, "usage", ("usage",))
+
+
+def reservation(ctx: Ctx, a: dict[str, Any]) -> Result:
+    return _view(ctx, "reservation", ("reservation",))
 
 
 def techsupport(ctx: Ctx, a: dict[str, Any]) -> Result:
-    doc = _doc(ctx)
     node = ctx.node
+    doc = build(node, ctx.now)
     events = [engine.format_event(node, e) for e in node["events"][-50:]]
     doc["events"] = events
-    lines = _all_lines(doc) + [""] + render.alerts(doc) + ["", "Recent Events:"] + [f"  {e}" for e in events]
+    lines = render.all_(doc) + ["", *render.header("Alerts"), *render.alerts(doc)]
+    lines += ["", *render.header("Recent Events"), *events]
     return Result("\n".join(lines), doc)

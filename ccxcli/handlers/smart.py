@@ -75,7 +75,7 @@ def renew_id(ctx: Ctx, a: dict[str, Any]) -> Result:
 def _set_transport(ctx: Ctx, transport: dict[str, Any], text: str) -> Result:
     admin.set_transport(ctx.node, ctx.now, transport, text)
     shown = {k: v for k, v in transport.items() if k != "password"}
-    return Result(f"Transport set to {text}.", {"transport": shown})
+    return Result(f"Transport settings updated successfully. (Transport: {printable(text)})", {"transport": shown})
 
 
 def transport_direct(ctx: Ctx, a: dict[str, Any]) -> Result:

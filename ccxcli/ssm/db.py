@@ -32,7 +32,7 @@ CREATE TABLE pool(va TEXT NOT NULL, alias TEXT NOT NULL, purchased INTEGER NOT N
                   used INTEGER NOT NULL DEFAULT 0, reserved INTEGER NOT NULL DEFAULT 0,
                   PRIMARY KEY(va, alias),
                   CHECK(purchased >= 0 AND used >= 0 AND reserved >= 0 AND reserved <= purchased
-                        AND purchased <= {MAX_PURCHASED} AND used <= {MAX_PURCHASED}));
+                        AND purchased <= {MAX_PURCHASED}));
 CREATE TABLE token(token TEXT PRIMARY KEY, va TEXT NOT NULL, created INTEGER NOT NULL,
                    expires INTEGER NOT NULL, max_uses INTEGER, uses INTEGER NOT NULL DEFAULT 0,
                    revoked INTEGER NOT NULL DEFAULT 0, description TEXT NOT NULL DEFAULT '',
@@ -69,8 +69,8 @@ CREATE TABLE pool2(va TEXT NOT NULL, alias TEXT NOT NULL, purchased INTEGER NOT 
                    used INTEGER NOT NULL DEFAULT 0, reserved INTEGER NOT NULL DEFAULT 0,
                    PRIMARY KEY(va, alias),
                    CHECK(purchased >= 0 AND used >= 0 AND reserved >= 0 AND reserved <= purchased
-                         AND purchased <= {MAX_PURCHASED} AND used <= {MAX_PURCHASED}));
-INSERT INTO pool2 SELECT va, alias, MIN(purchased, {MAX_PURCHASED}), MIN(used, {MAX_PURCHASED}), reserved FROM pool;
+                         AND purchased <= {MAX_PURCHASED}));
+INSERT INTO pool2 SELECT va, alias, MIN(purchased, {MAX_PURCHASED}), used, reserved FROM pool;
 DROP TABLE pool;
 ALTER TABLE pool2 RENAME TO pool;
 """,

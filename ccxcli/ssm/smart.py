@@ -269,8 +269,24 @@ def contact(ssm: Ssm, uuid: str, now: int, what: str, msg_id: str | None = None)
             ssm.remember(msg_id, now, True)
 
 
+def check_usage(use: Any) -> dict[str, int]:
+    """A reported usage as the SSM accepts it: known licenses, whole counts in range."""
+    from ccxcli.core.catalogue import BY_ALIAS
+
+    if not isinstance(use, dict) or not all(
+        a in BY_ALIAS and isinstance(n, int) and not isinstance(n, bool) and 0 <= n <= MAX_REPORTED
+        for a, n in use.items()
+    ):
+        raise RuleError("The usage report is malformed (unknown license or count out of range); it was refused.")
+    return use
+
+
+MAX_REPORTED = 1_000_000
+
+
 def report(ssm: Ssm, uuid: str, use: dict[str, int], now: int, msg_id: str | None = None) -> dict[str, Any]:
     """A usage report: judge it against the virtual account's shared pool."""
+    check_usage(use)
     with ssm.tx() as db:
         if msg_id is not None and (prior := ssm.answered(msg_id)) is not None:
             return prior  # type: ignore[no-any-return]
