@@ -13,6 +13,7 @@ from ccxcli.runtime import Runtime, ask_plainly
 
 USAGE_TEXT = """Usage: ccx [--home DIR] [--node NAME] [--json] [--yes] COMMAND...
        ccx shell | ccx run FILE|- [--keep-going] | ccx completion bash|zsh|fish
+       ccx serve [--ssh HOST:PORT] [--allow-remote] [--password-file F] [--authorized-keys F]
 
 The emulated Cisco UCCX node's admin: CLI. With no COMMAND, opens the shell.
 Options:
@@ -23,7 +24,7 @@ Options:
   --version     print the version
 Type 'ccx help' or 'ccx ?' for the device commands."""
 
-HOST_COMMANDS = ("shell", "run", "completion")
+HOST_COMMANDS = ("shell", "run", "completion", "serve")
 
 
 def parse_globals(argv: list[str]) -> tuple[dict[str, object], list[str]]:

@@ -4,7 +4,6 @@ bounded before anything is parsed, for both `ccx` and `ccx-ssm`."""
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 from typing import TextIO
 
 from ccxcli.errors import RuleError, UsageError
@@ -12,10 +11,15 @@ from ccxcli.errors import RuleError, UsageError
 MAX_CODE = 64 * 1024  # an Authorization Code is about 1 kB per license line
 
 
-def read_file(path: str, limit: int = MAX_CODE, what: str = "a code") -> str:
-    """A text file of at most `limit` characters (refused unread beyond that)."""
+def read_file(path: str, limit: int = MAX_CODE, what: str = "a code", root_ok: bool = False) -> str:
+    """A text file of at most `limit` characters (refused unread beyond that). Over SSH only
+    files of the upload folder are read (`root_ok`: the path was resolved there already)."""
+    from pathlib import Path
+
+    from ccxcli.uploads import confine
+
     try:
-        with open(Path(path).expanduser(), encoding="utf-8") as f:
+        with open(Path(path) if root_ok else confine(path), encoding="utf-8") as f:
             text = f.read(limit + 1)
     except (OSError, UnicodeDecodeError, ValueError) as e:
         raise UsageError(f"Cannot read {path}: {getattr(e, 'strerror', None) or 'not a text file'}.") from None

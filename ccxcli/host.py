@@ -51,6 +51,49 @@ def run(
 
 
 @app.command()
+def serve(
+    ssh: str = typer.Option("127.0.0.1:2222", "--ssh", help="Address to listen on, HOST:PORT (port 0 picks one)."),
+    allow_remote: bool = typer.Option(False, "--allow-remote", help="Allow a non-loopback address."),
+    password_file: str | None = typer.Option(
+        None, "--password-file", help="File whose first line is the password (default password: admin)."
+    ),
+    authorized_keys: str | None = typer.Option(
+        None, "--authorized-keys", help="OpenSSH authorized_keys file; with it alone, only keys log in."
+    ),
+    stop_after: float = typer.Option(0, "--stop-after", help="Stop by itself after this many seconds (0: never)."),
+) -> None:
+    """Serve every node of the lab over SSH until SIGINT or SIGTERM."""
+    import asyncio
+
+    from ccxcli.codetext import read_file
+
+    rt = _runtime()
+    try:
+        import asyncssh
+
+        from ccxcli import serve as server
+    except ImportError:
+        raise typer.Exit(report(UsageError("'ccx serve' needs asyncssh: pip install asyncssh."), rt.err)) from None
+    try:
+        password: str | None = server.DEFAULT_PASSWORD
+        if password_file:
+            password = read_file(password_file, 4096, "a password file").splitlines()[0]
+        elif authorized_keys:
+            password = None
+        keys = asyncssh.read_authorized_keys(authorized_keys) if authorized_keys else None
+    except (OSError, ValueError, IndexError, asyncssh.KeyImportError) as e:
+        raise typer.Exit(report(UsageError(f"Cannot read the credentials: {e}."), rt.err)) from None
+    except CcxError as e:
+        raise typer.Exit(report(e, rt.err)) from None
+    try:
+        asyncio.run(server.serve(rt.home, ssh, allow_remote, password, keys, rt.out, stop_after))
+    except CcxError as e:
+        raise typer.Exit(report(e, rt.err)) from None
+    except OSError as e:
+        raise typer.Exit(report(UsageError(f"Cannot listen on {ssh}: {e.strerror or e}."), rt.err)) from None
+
+
+@app.command()
 def completion(shell_name: str = typer.Argument(..., metavar="SHELL", help="bash, zsh or fish")) -> None:
     """Print the shell completion script for ccx's device commands."""
     from ccxcli.completion import SHELLS, script

@@ -83,34 +83,66 @@ class VosOutput(Vt100_Output):
 
 
 class VosRenderer(Renderer):
-    """prompt_toolkit's renderer, except when a line is accepted: prompt_toolkit then
-    repaints the whole input (so the command text would be on the wire twice, once as
-    typed and once repainted); here the screen is brought up to date with a diff and the
-    cursor goes to the next line, so the command is echoed once. (With a completion menu
-    open or the cursor inside the line, the full repaint is kept: it clears them.)"""
+    """prompt_toolkit's renderer, with the echo of a plain line editor where that is all
+    that is needed, so that what a client types is on the wire once and as typed:
+
+    - text added at the end of the line (typing, a pasted code) is written as it is, and the
+      terminal wraps it (prompt_toolkit would place each screen row itself, cutting a long
+      command into pieces that netmiko or scrapli cannot find as their command's echo);
+    - an accepted line is not repainted (prompt_toolkit repaints it whole: the command would
+      be on the wire twice): the cursor just goes to the next line.
+
+    Anything else (editing inside the line, history, completion menus) falls back to
+    prompt_toolkit's own repaint, from the prompt's first column."""
+
+    prompt_len = len(PROMPT)  # the prompt of the line being edited (0 for a continuation line)
+    _shown: str | None = None  # what follows the prompt on the terminal, when it was written plainly
 
     def render(self, app: Any, layout: Any, is_done: bool = False) -> None:
         app.exit_style = ""  # an accepted or aborted line keeps its look: a new style would repaint it all
         buf = app.current_buffer
-        if (
-            not is_done
-            or self._last_screen is None
-            or buf.complete_state is not None
-            or buf.cursor_position != len(buf.text)
-        ):
-            super().render(app, layout, is_done)
+        text = buf.text
+        plain = buf.complete_state is None and buf.cursor_position == len(text) and "\n" not in text
+        shown = self._shown
+        if shown is not None and plain and text.startswith(shown) and text[len(shown) :].isprintable():
+            out = self.output
+            if len(text) > len(shown):  # (prompt_toolkit leaves autowrap on after each render)
+                out.write(text[len(shown) :])
+                self._shown = text
+            if is_done:
+                out.write("\n")  # the terminal makes it \r\n
+                out.erase_down()
+                out.reset_attributes()
+                self.reset()
+            out.flush()
             return
-        super().render(app, layout, False)
+        if shown is not None:
+            self._back_to_prompt(shown)
+        super().render(app, layout, is_done)
+        width = self.output.get_size().columns
+        fits = self.prompt_len + len(text) < width
+        self._shown = text if (plain and fits and not is_done) else None
+
+    def _back_to_prompt(self, shown: str) -> None:
+        """Put the cursor at the prompt's first column after plain writes, erase what follows,
+        and have prompt_toolkit repaint everything from there."""
+        from prompt_toolkit.data_structures import Point
+
+        width = max(1, self.output.get_size().columns)
+        total = self.prompt_len + len(shown)
+        rows = (total - 1) // width if total else 0  # a full last row leaves the cursor on it
         out = self.output
-        out.write("\n")  # the terminal makes it \r\n
+        out.write_raw("\r")
+        if rows:
+            out.cursor_up(rows)
         out.erase_down()
-        out.enable_autowrap()
-        out.reset_attributes()
-        out.flush()
-        self.reset()
+        self._last_screen = None
+        self._cursor_pos = Point(x=0, y=0)
+        self._shown = None
 
     def reset(self, *args: Any, **kwargs: Any) -> None:
         super().reset(*args, **kwargs)
+        self._shown = None
         if isinstance(self.output, VosOutput):
             self.output.fresh = True
 
@@ -258,11 +290,14 @@ def _loop(rt: Runtime, session: PromptSession[str]) -> int:
     rt.pager = make_pager(rt)
     rt.out.write(WELCOME.format(node=rt.node, home=rt.home))
     rt.out.flush()
+    renderer = session.app.renderer
     while True:
         try:
+            renderer.prompt_len = len(PROMPT)  # type: ignore[attr-defined]
             line = session.prompt(PROMPT)
             odd = line.count('"') % 2 == 1
             parts = [line]
+            renderer.prompt_len = 0  # type: ignore[attr-defined]
             while odd:  # a code pasted over several lines: linear, each line scanned once
                 more = session.prompt("", completer=None).strip()
                 odd ^= more.count('"') % 2 == 1

@@ -107,7 +107,14 @@ def install(ctx: Ctx, a: dict[str, Any]) -> Result:
 
 
 def install_file(ctx: Ctx, a: dict[str, Any]) -> Result:
-    return _install(ctx, read_file(a["path"]))
+    """A local path, or VOS's `sftp://HOST[:PORT]/PATH` form naming a file put on this lab's
+    own SSH server (`ccx serve`)."""
+    path = a["path"]
+    if path.lower().startswith("sftp://"):
+        from ccxcli.uploads import sftp_path
+
+        return _install(ctx, read_file(str(sftp_path(path, ctx.rt.home)), root_ok=True))
+    return _install(ctx, read_file(path))
 
 
 def _return_result(

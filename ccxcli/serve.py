@@ -1,0 +1,370 @@
+"""`ccx serve`: every node of a lab over SSH (asyncssh), for ssh, paramiko, netmiko,
+scrapli, Unicon and Ansible. Imported only by `ccx serve`.
+
+- The user name chooses the node: `admin` → the default node, `admin@NODE` or `NODE` →
+  that node; an unknown node is refused at login, with the list of nodes in the banner.
+- A session with a terminal runs the same `admin:` shell as locally, in a child process on
+  a pseudo-terminal of its own that starts with echo off (so nothing a client types early is
+  echoed twice). Bytes that arrive before the child runs wait in the terminal, in order.
+  Window changes are passed on (the pager reads the height at each page).
+- An exec request (`ssh admin@host 'show license status'`) is the one-shot command; its
+  stdout, stderr and exit status are passed through; the exit status is sent only after
+  all output. A session without a terminal runs script mode.
+- Commands take the lab lock one at a time, never while a session waits for input.
+- Files a command reads (`install-file`, `@FILE`, `sim ssm trust`, `run FILE`) must be in
+  the lab's upload folder, which SFTP serves; `sftp://HOST:PORT/PATH` URLs of this server
+  name files there.
+- When a client goes away, its child is hung up on (SIGHUP, then SIGKILL): a command cut
+  short leaves the lab as it was or fully done (see the README's Guarantees).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import fcntl
+import json
+import os
+import shlex
+import signal
+import struct
+import sys
+import termios
+from pathlib import Path
+from typing import Any
+
+import asyncssh
+
+from ccxcli.errors import UsageError
+from ccxcli.lab import DEFAULT_NODE, valid_name
+from ccxcli.store import create_private, private_dir, write_atomic
+from ccxcli.uploads import SERVE_FILE, UPLOAD
+
+DEFAULT_LISTEN = "127.0.0.1:2222"
+DEFAULT_PASSWORD = "admin"
+HOST_KEY = "ssh_host_ed25519_key"
+REFUSED_OPTIONS = ("--home", "--node")
+
+
+def parse_listen(text: str, allow_remote: bool) -> tuple[str, int]:
+    host, sep, port = text.rpartition(":")
+    if not sep or not port.isascii() or not port.isdigit() or not 0 <= int(port) <= 65535:
+        raise UsageError(f"Invalid address '{text}': use HOST:PORT, e.g. 127.0.0.1:2222 (port 0 picks a free one).")
+    host = host.strip("[]") or "127.0.0.1"
+    if not allow_remote and not _loopback(host):
+        raise UsageError(f"'{host}' is not a loopback address; add --allow-remote to serve the lab to other machines.")
+    return host, int(port)
+
+
+def _loopback(host: str) -> bool:
+    import ipaddress
+
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def host_key(home: Path) -> asyncssh.SSHKey:
+    """The lab's Ed25519 host key: made once (0600), reused, so known_hosts stays valid."""
+    path = home / HOST_KEY
+    if not path.exists():
+        key = asyncssh.generate_private_key("ssh-ed25519")
+        create_private(path, key.export_private_key())
+    return asyncssh.read_private_key(str(path))
+
+
+def node_for(user: str, nodes: list[str]) -> str | None:
+    """The node a user name chooses: admin → the default node, admin@NODE or NODE → NODE."""
+    name = user.split("@", 1)[1] if user.startswith("admin@") else ("" if user == "admin" else user)
+    name = name or (DEFAULT_NODE if DEFAULT_NODE in nodes else (nodes[0] if nodes else DEFAULT_NODE))
+    return name if valid_name(name) and name in nodes else None
+
+
+class Server(asyncssh.SSHServer):
+    def __init__(self, lab: Lab) -> None:
+        self.lab = lab
+        self.conn: asyncssh.SSHServerConnection | None = None
+
+    def connection_made(self, conn: asyncssh.SSHServerConnection) -> None:
+        self.conn = conn
+
+    def begin_auth(self, username: str) -> bool:
+        nodes = self.lab.nodes()
+        if self.conn is None:
+            return True
+        if node_for(username, nodes) is None:
+            self.conn.send_auth_banner(
+                f"No node for user '{username[:40]}' in this lab. Log in as admin (node {DEFAULT_NODE}), "
+                f"admin@NODE or NODE; nodes: {', '.join(nodes) or 'none'}.\r\n"
+            )
+        elif self.lab.authorized is not None:
+            self.conn.set_authorized_keys(self.lab.authorized)  # keys are checked by asyncssh
+        return True
+
+    def password_auth_supported(self) -> bool:
+        return self.lab.password is not None
+
+    def validate_password(self, username: str, password: str) -> bool:
+        import hmac
+
+        ok = self.lab.password is not None and hmac.compare_digest(password.encode(), self.lab.password.encode())
+        return ok and node_for(username, self.lab.nodes()) is not None
+
+
+class Lab:
+    """What the server knows of the lab it serves."""
+
+    def __init__(self, home: Path, password: str | None, authorized: Any) -> None:
+        self.home = home
+        self.upload = home / UPLOAD
+        self.password = password
+        self.authorized = authorized
+        self.children: set[asyncio.subprocess.Process] = set()
+
+    def nodes(self) -> list[str]:
+        folder = self.home / "nodes"
+        try:
+            return sorted(p.name for p in folder.iterdir() if valid_name(p.name) and (p / "state.json").exists())
+        except OSError:
+            return []
+
+    def env(self, term: str | None) -> dict[str, str]:
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("CCX_", "PROMPT_TOOLKIT"))}
+        env.update(CCX_HOME=str(self.home), CCX_FILE_ROOT=str(self.upload))
+        env.pop("TERM", None)
+        if term:
+            env["TERM"] = term
+        return env
+
+    def argv(self, node: str, words: list[str]) -> list[str]:
+        return [sys.executable, "-m", "ccxcli", "--node", node, *words]
+
+
+async def handle(process: asyncssh.SSHServerProcess[bytes], lab: Lab) -> None:
+    node = node_for(process.get_extra_info("username") or "", lab.nodes()) or DEFAULT_NODE
+    try:
+        if process.command is not None:
+            await _exec(process, lab, node)
+        elif process.get_terminal_type() is not None:
+            await _terminal(process, lab, node)
+        else:
+            await _exec(process, lab, node, ["shell"])  # no terminal: script mode
+    except (asyncssh.BreakReceived, asyncssh.SignalReceived, BrokenPipeError, ConnectionError):
+        pass
+    finally:
+        if not process.is_closing():
+            process.close()
+
+
+def _words(command: str) -> list[str]:
+    try:
+        words = shlex.split(command)
+    except ValueError as e:
+        raise UsageError(f"Cannot read the command: {e}.") from None
+    for w in words:
+        if w.split("=", 1)[0] in REFUSED_OPTIONS:
+            raise UsageError(f"{w.split('=', 1)[0]} is not allowed over SSH: the user name chooses the node.")
+        if w in ("serve", "completion") and words and words[0] == w:
+            raise UsageError(f"'ccx {w}' is not available over SSH.")
+    return words
+
+
+async def _exec(process: asyncssh.SSHServerProcess[bytes], lab: Lab, node: str, words: list[str] | None = None) -> None:
+    if words is None:
+        try:
+            words = _words(process.command or "")
+        except UsageError as e:
+            process.stderr.write(e.message.encode() + b"\n")
+            process.exit(2)
+            return
+    child = await asyncio.create_subprocess_exec(
+        *lab.argv(node, words),
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+        env=lab.env(None),
+        cwd=str(lab.upload),
+        start_new_session=True,
+    )
+    lab.children.add(child)
+    assert child.stdin is not None and child.stdout is not None and child.stderr is not None
+
+    async def feed() -> None:
+        assert child.stdin is not None
+        try:
+            while True:
+                data = await process.stdin.read(65536)
+                if not data:
+                    break
+                child.stdin.write(data)
+                await child.stdin.drain()
+        except (asyncssh.TerminalSizeChanged, asyncssh.BreakReceived, asyncssh.SignalReceived):
+            pass
+        except (BrokenPipeError, ConnectionError):
+            return
+        try:
+            child.stdin.close()
+        except (BrokenPipeError, ConnectionError):
+            pass
+
+    async def pump(source: asyncio.StreamReader, target: Any) -> None:
+        while data := await source.read(65536):
+            target.write(data)
+
+    feeder = asyncio.ensure_future(feed())
+    try:
+        await asyncio.gather(pump(child.stdout, process.stdout), pump(child.stderr, process.stderr))
+        code = await child.wait()
+    finally:
+        feeder.cancel()
+        await _hang_up(child, lab)
+    await process.stdout.drain()
+    process.exit(code if code >= 0 else 128 - code)
+
+
+async def _terminal(process: asyncssh.SSHServerProcess[bytes], lab: Lab, node: str) -> None:
+    master, slave = os.openpty()
+    attrs = termios.tcgetattr(slave)
+    attrs[3] &= ~(termios.ECHO | termios.ECHONL)  # from the start: nothing typed early is echoed twice
+    termios.tcsetattr(slave, termios.TCSANOW, attrs)
+    width, height, _, _ = process.get_terminal_size()
+    _set_size(master, width or 80, height or 24)
+    try:
+        child = await asyncio.create_subprocess_exec(
+            *lab.argv(node, ["shell"]),
+            stdin=slave,
+            stdout=slave,
+            stderr=slave,
+            env=lab.env(process.get_terminal_type()),
+            cwd=str(lab.upload),
+            start_new_session=True,  # the terminal becomes the child's controlling terminal
+        )
+    finally:
+        os.close(slave)
+    lab.children.add(child)
+    loop = asyncio.get_running_loop()
+    output_done = asyncio.Event()
+
+    def readable() -> None:
+        try:
+            data = os.read(master, 65536)
+        except OSError:
+            data = b""
+        if data:
+            process.stdout.write(data)
+        else:
+            loop.remove_reader(master)
+            output_done.set()
+
+    loop.add_reader(master, readable)
+
+    async def feed() -> None:
+        while True:
+            try:
+                data = await process.stdin.read(65536)
+            except asyncssh.TerminalSizeChanged as change:
+                _set_size(master, change.width, change.height)
+                continue
+            if not data:
+                return
+            try:
+                os.write(master, data)
+            except OSError:
+                return
+
+    feeder = asyncio.ensure_future(feed())
+    waiter = asyncio.ensure_future(child.wait())
+    try:
+        done, _ = await asyncio.wait({feeder, waiter}, return_when=asyncio.FIRST_COMPLETED)
+        if waiter in done:
+            await asyncio.wait_for(output_done.wait(), 5)
+    except asyncio.TimeoutError:
+        pass
+    finally:
+        feeder.cancel()
+        await _hang_up(child, lab)
+        loop.remove_reader(master)
+        os.close(master)
+    await process.stdout.drain()
+    code = child.returncode or 0
+    process.exit(code if code >= 0 else 128 - code)
+
+
+def _set_size(fd: int, width: int, height: int) -> None:
+    fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", height, width, 0, 0))
+
+
+async def _hang_up(child: asyncio.subprocess.Process, lab: Lab) -> None:
+    """No process is left behind: SIGHUP to the child's group, then SIGKILL."""
+    lab.children.discard(child)
+    if child.returncode is not None:
+        return
+    for sig, wait in ((signal.SIGHUP, 2.0), (signal.SIGKILL, 5.0)):
+        try:
+            os.killpg(child.pid, sig)
+        except ProcessLookupError:
+            return
+        try:
+            await asyncio.wait_for(child.wait(), wait)
+            return
+        except asyncio.TimeoutError:
+            continue
+
+
+class Sftp(asyncssh.SFTPServer):
+    """SFTP confined to the lab's upload folder."""
+
+    def __init__(self, chan: asyncssh.SSHServerChannel[bytes], root: Path) -> None:
+        super().__init__(chan, chroot=str(root).encode())
+
+
+async def serve(home: Path, listen: str, allow_remote: bool, password: str | None, authorized: Any,
+                out: Any, stop_after: float = 0) -> None:  # fmt: skip
+    from ccxcli.lab import Lab as LabHome
+
+    host, port = parse_listen(listen, allow_remote)
+    signal.signal(signal.SIGPIPE, signal.SIG_IGN)  # a client gone away is an error to handle, not a reason to die
+    with LabHome(home):  # the embedded default: the lab exists before anyone logs in
+        pass
+    lab = Lab(home, password, authorized)
+    private_dir(lab.upload)
+    key = host_key(home)
+    server = await asyncssh.create_server(
+        lambda: Server(lab),
+        host,
+        port,
+        server_host_keys=[key],
+        process_factory=lambda p: handle(p, lab),
+        encoding=None,
+        sftp_factory=lambda chan: Sftp(chan, lab.upload),
+        allow_scp=False,
+        line_editor=False,
+        keepalive_interval=30,
+    )
+    sock = server.sockets[0].getsockname()
+    bound = f"{sock[0]}:{sock[1]}" if ":" not in sock[0] else f"[{sock[0]}]:{sock[1]}"
+    write_atomic(home / SERVE_FILE, json.dumps({"host": sock[0], "port": sock[1], "pid": os.getpid()}).encode())
+    out.write(f"Serving lab {home} over SSH on {bound} (users: admin, admin@NODE, NODE)\n")
+    out.write(f"Host key fingerprint: {key.get_fingerprint()}\n")
+    out.flush()
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    if stop_after > 0:
+        loop.call_later(stop_after, stop.set)
+    try:
+        await stop.wait()
+    finally:
+        server.close()
+        for child in list(lab.children):
+            await _hang_up(child, lab)
+        await server.wait_closed()
+        try:
+            (home / SERVE_FILE).unlink()
+        except OSError:
+            pass
+        out.write("Stopped.\n")
+        out.flush()
