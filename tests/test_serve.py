@@ -183,9 +183,10 @@ def test_input_before_the_first_prompt_is_kept_and_echoed_once(served: Served) -
         assert "Machine Name" in first and "UDI: PID" in second
         whole = first + second
         assert whole.count("show myself") == 1 and whole.count("show license UDI") == 1
-        outputs = [await sh.run(c) for c in ("show myself", "show license UDI", "show uccx version")]
+        commands = ("show myself", "show license UDI", "show uccx version")
+        outputs = [await sh.run(c) for c in commands]
         assert "Machine Name" in outputs[0] and "UDI: PID" in outputs[1] and "Active UCCX" in outputs[2]
-        assert all(o.count(c) == 1 for o, c in zip(outputs, ("show myself", "show license UDI", "show uccx version")))
+        assert all(o.count(c) == 1 for o, c in zip(outputs, commands, strict=True))
         await sh.close()
 
     run(go())
