@@ -24,6 +24,7 @@ from prompt_toolkit import PromptSession
 from prompt_toolkit.application import create_app_session, run_in_terminal
 from prompt_toolkit.completion import CompleteEvent, Completer, Completion
 from prompt_toolkit.document import Document
+from prompt_toolkit.enums import DEFAULT_BUFFER
 from prompt_toolkit.history import FileHistory, InMemoryHistory
 from prompt_toolkit.key_binding import KeyBindings
 from prompt_toolkit.output.vt100 import Vt100_Output
@@ -73,6 +74,12 @@ class VosOutput(Vt100_Output):
         # \r\n itself: that would put \r\r\n on the wire
         super().write(data.replace("\r\n", "\n") if self.dumb else data)
 
+    def enable_bracketed_paste(self) -> None:
+        pass  # a pasted multi-line code is joined by its open quote; the toggles would only add noise
+
+    def disable_bracketed_paste(self) -> None:
+        pass
+
     def hide_cursor(self) -> None:
         if not self.dumb:
             super().hide_cursor()
@@ -95,32 +102,46 @@ class VosRenderer(Renderer):
     Anything else (editing inside the line, history, completion menus) falls back to
     prompt_toolkit's own repaint, from the prompt's first column."""
 
-    prompt_len = len(PROMPT)  # the prompt of the line being edited (0 for a continuation line)
+    prompt = PROMPT  # the prompt of the line being edited ("" for a continuation line)
     _shown: str | None = None  # what follows the prompt on the terminal, when it was written plainly
 
     def render(self, app: Any, layout: Any, is_done: bool = False) -> None:
         app.exit_style = ""  # an accepted or aborted line keeps its look: a new style would repaint it all
         buf = app.current_buffer
         text = buf.text
-        plain = buf.complete_state is None and buf.cursor_position == len(text) and "\n" not in text
+        out = self.output
+        width = out.get_size().columns
+        plain = (
+            buf.name == DEFAULT_BUFFER  # not while searching the history (Ctrl-R) or in other fields
+            and not app.layout.is_searching
+            and buf.complete_state is None
+            and buf.cursor_position == len(text)
+            and "\n" not in text
+            and text.isprintable()
+        )
         shown = self._shown
-        if shown is not None and plain and text.startswith(shown) and text[len(shown) :].isprintable():
-            out = self.output
-            if len(text) > len(shown):  # (prompt_toolkit leaves autowrap on after each render)
+        if shown is None and self._last_screen is None and plain and len(self.prompt) + len(text) < width:
+            # a new prompt, drawn as VOS does: at the start of the line, nothing else around it
+            out.write_raw((ERASE_LINE if self.prompt else "") + self.prompt)
+            if isinstance(out, VosOutput):
+                out.fresh = False
+            shown = self._shown = ""
+        if shown is not None and plain and text.startswith(shown):
+            if len(text) > len(shown):
                 out.write(text[len(shown) :])
                 self._shown = text
             if is_done:
                 out.write("\n")  # the terminal makes it \r\n
-                out.erase_down()
-                out.reset_attributes()
+                if self._last_screen is not None:  # prompt_toolkit drew this line: clear what it left below
+                    out.erase_down()
+                    out.reset_attributes()
                 self.reset()
             out.flush()
             return
         if shown is not None:
             self._back_to_prompt(shown)
         super().render(app, layout, is_done)
-        width = self.output.get_size().columns
-        fits = self.prompt_len + len(text) < width
+        fits = len(self.prompt) + len(text) < width
         self._shown = text if (plain and fits and not is_done) else None
 
     def _back_to_prompt(self, shown: str) -> None:
@@ -129,7 +150,7 @@ class VosRenderer(Renderer):
         from prompt_toolkit.data_structures import Point
 
         width = max(1, self.output.get_size().columns)
-        total = self.prompt_len + len(shown)
+        total = len(self.prompt) + len(shown)
         rows = (total - 1) // width if total else 0  # a full last row leaves the cursor on it
         out = self.output
         out.write_raw("\r")
@@ -153,6 +174,7 @@ def make_output(rt: Runtime) -> VosOutput:
     out = VosOutput.from_pty(rt.out, term=os.environ.get("TERM"))
     assert isinstance(out, VosOutput)
     out.enable_cpr = False  # never ask the terminal where the cursor is: clients do not answer
+    out._cursor_visible = True  # it is: nothing to show before the first prompt
     out.dumb = is_dumb_terminal()
     return out
 
@@ -293,11 +315,11 @@ def _loop(rt: Runtime, session: PromptSession[str]) -> int:
     renderer = session.app.renderer
     while True:
         try:
-            renderer.prompt_len = len(PROMPT)  # type: ignore[attr-defined]
+            renderer.prompt = PROMPT  # type: ignore[attr-defined]
             line = session.prompt(PROMPT)
             odd = line.count('"') % 2 == 1
             parts = [line]
-            renderer.prompt_len = 0  # type: ignore[attr-defined]
+            renderer.prompt = ""  # type: ignore[attr-defined]
             while odd:  # a code pasted over several lines: linear, each line scanned once
                 more = session.prompt("", completer=None).strip()
                 odd ^= more.count('"') % 2 == 1
