@@ -195,7 +195,12 @@ COMMANDS: list[Command] = [
     _c("sim clock advance", "<duration>", "Move time forward: 15m, 8h, 90d, 1y", "basic:clock_advance"),
     _c("sim clock set", "<time>", "Move time to an ISO time, e.g. 2027-01-01T00:00:00Z", "basic:clock_set"),
     _c("sim clock realtime", "{on|off}", "Follow the wall clock from the current offset", "basic:clock_realtime"),
-    _c("sim node create", "<name> [--type T] [--classic]", "Create an emulated node", "basic:node_create"),
+    _c(
+        "sim node create",
+        "<name> [--type T] [--ova N] [--classic] [--version V] [--wfo]",
+        "Create an emulated node (OVA profile 100, 300 or 400 agents; a Classic node's version, WFO)",
+        "basic:node_create",
+    ),
     _c("sim node list", "", "List the nodes of the lab", "basic:node_list"),
     _c(
         "sim node delete",

@@ -13,9 +13,12 @@ from ccxcli.errors import UsageError
 MAX_ROWS = 2000
 
 
-def build(node: dict[str, Any], start: int, end: int) -> list[dict[str, Any]]:
+def build(node: dict[str, Any], start: int, end: int, now: int | None = None) -> list[dict[str, Any]]:
+    """One row per 15-minute interval from `start` to `end`; the interval not ended at `now`
+    is `InProgress` (its usage is not reported yet)."""
     if end <= start:
         raise UsageError("--from must be before --to.")
+    now = end if now is None else now
     first = start - start % REPORT_INTERVAL
     n = (end - first + REPORT_INTERVAL - 1) // REPORT_INTERVAL
     if n > MAX_ROWS:
@@ -36,14 +39,14 @@ def build(node: dict[str, Any], start: int, end: int) -> list[dict[str, Any]]:
         if i < 0 and not ulog[:j]:
             peak = {}
         r = bisect.bisect_right(rt, e) - 1
-        rep = rlog[r] if r >= 0 else None
+        rep = rlog[r] if r >= 0 and e <= now else None
         rows.append(
             {
                 "start": iso(s),
                 "end": iso(e),
                 "actual": peak,
                 "reported": rep[1] if rep and rep[1] is not None else None,
-                "status": rep[2] if rep else "NotReported",
+                "status": "InProgress" if e > now else rep[2] if rep else "NotReported",
             }
         )
     return rows

@@ -32,6 +32,7 @@ AUTH_TEXT = {
     "NO_LICENSES_IN_USE": "NO LICENSES IN USE",
     "AUTHORIZED_RESERVED": "AUTHORIZED - RESERVED",
     "NOT_AUTHORIZED_RESERVED": "NOT AUTHORIZED - RESERVED",
+    "NOT_APPLICABLE": "NOT APPLICABLE",
 }
 REG_TEXT = {
     "UNREGISTERED": "UNREGISTERED",
@@ -247,6 +248,11 @@ def all_(doc: dict[str, Any]) -> list[str]:
     out += ["", *header("License Usage"), "", *usage(doc)]
     out += ["", *header("Product Information"), f"UDI: PID:{u['pid']},SN:{u['sn']},UUID:{u['uuid']}"]
     out.append(f"License Type: {doc['license_type_name']} ({doc['license_type']})")
+    ports = doc["ports"]
+    out.append(
+        f"Ports In Use: inbound {ports['inbound']}, outbound {ports['outbound']}, IVR {ports['ivr']} "
+        "(inbound ports are stored, not reported)"
+    )
     if doc.get("ova"):
         out.append(f"OVA Profile: {doc['ova']['profile']} agents (maximum {doc['ova']['max_agents']})")
     out += ["", *header("Agent Version"), f"Smart Agent for Licensing: {AGENT_VERSION}"]

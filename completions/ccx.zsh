@@ -52,7 +52,7 @@ _ccx() {
         "sim clock realtime") words="on off" ;;
         "sim network") words="up down" ;;
         "sim node") words="create delete list" ;;
-        "sim node create") words="--type --classic" ;;
+        "sim node create") words="--type --ova --classic --version --wfo" ;;
         "sim ports") words="inbound outbound ivr" ;;
         "sim ssm") words="trust" ;;
         "utils") words="ntp service system" ;;

@@ -96,11 +96,78 @@ def test_license_control_not_applicable_to_nps(lab) -> None:  # type: ignore[no-
 )
 def test_per_type_counting(lab, ltype: str, aliases: dict) -> None:  # type: ignore[no-untyped-def]
     lab.ok("appadmin", "license", "type", ltype)
-    lab.ok("sim", "agent", "add", "a", "--skills", "chat")
-    lab.ok("sim", "agent", "add", "b")
-    lab.ok("sim", "agent", "login", "a", "b")
+    if ltype != "ip-ivr":  # IP IVR has no agents
+        lab.ok("sim", "agent", "add", "a", "--skills", "voice" if ltype == "perpetual-enhanced" else "chat")
+        lab.ok("sim", "agent", "add", "b")
+        lab.ok("sim", "agent", "login", "a", "b")
     lab.ok("sim", "ports", "outbound", "3")
     lab.ok("sim", "ports", "ivr", "4")
     lab.ok("sim", "ports", "inbound", "9")  # stored, never reported
     got = {u["alias"]: u["count"] for u in lab.status()["usage"]}
     assert got == aliases
+
+
+def test_license_control_limits_perpetual_types_without_the_server_license(lab) -> None:  # type: ignore[no-untyped-def]
+    lab.ok("appadmin", "license", "type", "perpetual-premium")
+    lab.ok("appadmin", "license", "control", "--agent-seats", "3", "--outbound-ports", "2", "--overage", "off")
+    lab.ok("sim", "agent", "login", "--count", "1")
+    lab.ok("sim", "ports", "outbound", "1")
+    lab.ok("sim", "agent", "login", "--count", "2")
+    r = lab.refused(["sim", "agent", "login", "--count", "1"], "License Control")
+    assert "premium-seat short by 1" in r.err and "server" not in r.err
+    lab.refused(["sim", "ports", "outbound", "3"], "outbound-port short by 1")
+    lab.ok("appadmin", "license", "type", "perpetual-enhanced")
+    assert lab.status()["license_control"] == {"overage": False}  # the fields of the old type are gone
+    lab.ok("appadmin", "license", "control", "--agent-seats", "4")
+    lab.refused(["appadmin", "license", "control", "--outbound-ports", "2"], "does not apply", code=2)
+
+
+def test_perpetual_enhanced_offers_inbound_voice_only(lab) -> None:  # type: ignore[no-untyped-def]
+    lab.ok("sim", "agent", "add", "chatty", "--skills", "chat")
+    lab.ok("sim", "agent", "login", "chatty")
+    lab.refused(["appadmin", "license", "type", "perpetual-enhanced"], "Perpetual Enhanced includes Inbound Voice only")
+    lab.ok("sim", "agent", "logout", "--all")
+    lab.ok("appadmin", "license", "type", "perpetual-enhanced")
+    lab.refused(["sim", "agent", "login", "chatty"], "agent chatty has Chat")
+    lab.refused(["sim", "agent", "add", "mailer", "--skills", "email"], "Perpetual Enhanced")
+    lab.refused(["sim", "agent", "login", "--count", "1", "--premium"], "Perpetual Enhanced")
+    lab.ok("sim", "agent", "add", "talker", "--skills", "voice", "--supervisor")
+    lab.ok("sim", "agent", "login", "talker")
+
+
+def test_flex_fields_only_on_flex(lab) -> None:  # type: ignore[no-untyped-def]
+    lab.ok("show", "license", "UDI")
+    lab.refused(["appadmin", "license", "control", "--agent-seats", "3"], "does not apply to Flex", code=2)
+
+
+def test_the_ova_profile_limits_agents(lab) -> None:  # type: ignore[no-untyped-def]
+    lab.ok("sim", "node", "create", "small", "--ova", "100")
+    st = lab.status("small")
+    assert st["ova"] == {"profile": "100", "max_agents": 100}
+    lab.ok("--node", "small", "sim", "agent", "login", "--count", "100")
+    r = lab.refused(["--node", "small", "sim", "agent", "login", "--count", "1"], "OVA profile")
+    assert "at most 100" in r.err
+    assert "OVA Profile: 100 agents" in lab.ok("--node", "small", "show", "license", "all").out
+    assert "OVA Profile     : 100 agents" in lab.ok("--node", "small", "show", "status").out
+
+
+def test_consumption_report_on_a_fresh_node(lab) -> None:  # type: ignore[no-untyped-def]
+    rows = lab.ok("--json", "appadmin", "license", "consumption").json["intervals"]
+    assert len(rows) == 1 and rows[0]["status"] == "InProgress" and rows[0]["reported"] is None
+    lab.register()
+    lab.ok("sim", "agent", "login", "--count", "2")
+    lab.ok("sim", "clock", "advance", "1h")
+    rows = lab.ok("--json", "appadmin", "license", "consumption").json["intervals"]
+    assert rows[-1]["status"] == "InProgress" and rows[-2]["status"] == "InCompliance"
+
+
+def test_classic_node_is_not_in_eval_mode(lab) -> None:  # type: ignore[no-untyped-def]
+    lab.ok("sim", "node", "create", "old", "--classic")
+    st = lab.status("old")
+    assert st["smart_licensing"] == "DISABLED" and st["authorization"]["status"] == "NOT_APPLICABLE"
+
+
+def test_inbound_ports_are_shown(lab) -> None:  # type: ignore[no-untyped-def]
+    lab.ok("sim", "ports", "inbound", "7")
+    assert "inbound 7" in lab.ok("show", "license", "all").out
+    assert lab.status()["ports"]["inbound"] == 7

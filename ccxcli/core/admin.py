@@ -6,8 +6,9 @@ from __future__ import annotations
 from typing import Any
 
 from ccxcli.core import engine
+from ccxcli.core.catalogue import CONTROL_FIELDS, SKILL_NAMES, TYPE_SKILLS, TYPES
 from ccxcli.core.consumption import Counts, control_limits, deficit, usage
-from ccxcli.errors import RuleError
+from ccxcli.errors import RuleError, UsageError
 
 Node = dict[str, Any]
 CONTROL_KEYS = ("agent_seats", "premium_seats", "standard_seats", "outbound_ports", "ivr_ports")
@@ -41,7 +42,7 @@ def check_admission(node: Node, proposed: Counts, what: str) -> None:
         return
     limits = control_limits(node)
     if limits:
-        short = deficit(proposed, limits)
+        short = deficit({a: n for a, n in proposed.items() if a in limits}, limits)
         if short:
             raise RuleError(
                 f"Refused by License Control: {what} would exceed the configured limit ("
@@ -50,12 +51,71 @@ def check_admission(node: Node, proposed: Counts, what: str) -> None:
             )
 
 
+def check_features(ltype: str, agents: dict[str, Any], what: str) -> None:
+    """Refuse agents that use features the license type does not include."""
+    allowed = TYPE_SKILLS[ltype]
+    if allowed is None:
+        return
+    name = TYPES[ltype][1]
+    if not allowed and agents:
+        raise RuleError(f"Refused: {what}: {name} has no agents (it licenses IVR ports only).")
+    for aid, ag in sorted(agents.items()):
+        extra = [s for s in ag["skills"] if s not in allowed]
+        if extra:
+            features = ", ".join(SKILL_NAMES[s] for s in extra)
+            raise RuleError(
+                f"Refused: {what}: {name} includes {' and '.join(SKILL_NAMES[s] for s in sorted(allowed))} only; "
+                f"agent {aid} has {features}. Change the agent's skills or the license type."
+            )
+
+
+def check_ova(node: Node, logged_in: int, what: str) -> None:
+    """Agents sign in up to the maximum the node's OVA profile allows (seed)."""
+    from ccxcli.core.identity import ova
+
+    limit = ova(node)
+    if logged_in > limit["max_agents"]:
+        raise RuleError(
+            f"Refused: {what}: {logged_in} agents would be logged in; the OVA profile of this node "
+            f"({limit['profile']} agents) allows at most {limit['max_agents']}."
+        )
+
+
+def apply_agents(node: Node, t: int, changes: dict[str, dict[str, Any]], what: str) -> None:
+    """Add, change or log agents in or out: the features of the license type, the OVA's
+    maximum, SLR and License Control decide, then the usage is recorded. Only increases of
+    usage need admission (logging out is always allowed)."""
+    trial = dict(node, agents={**node["agents"], **changes})
+    check_features(node["license_type"], {a: g for a, g in changes.items() if g.get("in")}, what)
+    logged_in = sum(1 for g in trial["agents"].values() if g.get("in"))
+    if logged_in > sum(1 for g in node["agents"].values() if g.get("in")):
+        check_ova(node, logged_in, what)
+    proposed, current = usage(trial), usage(node)
+    if any(proposed.get(k, 0) > current.get(k, 0) for k in proposed):
+        check_admission(node, proposed, what)
+    node["agents"].update(changes)
+    engine.usage_changed(node, t)
+
+
+def set_ports(node: Node, t: int, kind: str, n: int) -> None:
+    trial = dict(node, ports={**node["ports"], kind: n})
+    if n > node["ports"][kind]:
+        check_admission(node, usage(trial), f"seizing {n} {kind} ports")
+    node["ports"][kind] = n
+    engine.usage_changed(node, t)
+
+
 def set_license_type(node: Node, t: int, ltype: str) -> None:
     if engine.registration_status(node) != engine.UNREGISTERED or node["slr"]["enabled"]:
         raise RuleError(
             "The license type can be changed only while unregistered and without a reservation; deregister first."
         )
+    check_features(ltype, {a: g for a, g in node["agents"].items() if g.get("in")},
+                   f"agents logged in cannot keep working on {TYPES[ltype][1]}")  # fmt: skip
+    changed = node["license_type"] != ltype
     node["license_type"] = ltype
+    if changed:
+        node["control"] = {"overage": node["control"].get("overage", True)}  # the fields differ per type
     node["peak"] = usage(node)
     engine.usage_changed(node, t)
     engine.log(node, t, f"License type set to {ltype}")
@@ -67,6 +127,13 @@ def set_license_control(node: Node, t: int, changes: dict[str, Any]) -> None:
         return
     if node["license_type"] in ("nps", "nfr"):
         raise RuleError("License Control is not applicable to Non Production System and Not For Resale licenses.")
+    fields = CONTROL_FIELDS[node["license_type"]]
+    wrong = [k for k in changes if k != "overage" and k not in fields]
+    if wrong:
+        raise UsageError(
+            f"--{wrong[0].replace('_', '-')} does not apply to {TYPES[node['license_type']][1]}; its License Control "
+            f"fields are: {', '.join('--' + f.replace('_', '-') for f in fields)}."
+        )
     if engine.slr_installed(node) or node["slr"]["enabled"]:
         raise RuleError("License Control is not applicable while Specific License Reservation is enabled.")
     node["control"].update(changes)

@@ -128,3 +128,34 @@ def lookup(alias: str) -> License:
         return BY_ALIAS[alias.lower()]
     except KeyError:
         raise KeyError(f"Unknown license '{alias}'; known: {', '.join(ALIASES)}.") from None
+
+
+# What agents may use on each license type (the seed's "Features Available for Agents");
+# None: every skill. IP IVR has no agents at all.
+TYPE_SKILLS: dict[str, frozenset[str] | None] = {
+    "perpetual-premium": None,
+    "perpetual-enhanced": frozenset({"voice"}),  # Inbound Voice only
+    "flex": None,
+    "hcs-flex": None,
+    "ip-ivr": frozenset(),
+    "nps": None,
+    "nfr": None,
+}
+SKILL_NAMES = {
+    "voice": "Inbound Voice",
+    "chat": "Chat",
+    "email": "Email",
+    "outbound-preview": "Outbound Direct Preview",
+    "outbound-predictive": "Outbound Predictive",
+    "outbound-progressive": "Outbound Progressive",
+}
+# The License Control fields of each license type (the seed's License Control table).
+CONTROL_FIELDS: dict[str, tuple[str, ...]] = {
+    "perpetual-premium": ("agent_seats", "outbound_ports"),
+    "perpetual-enhanced": ("agent_seats",),
+    "flex": ("standard_seats", "premium_seats"),
+    "hcs-flex": ("standard_seats", "premium_seats"),
+    "ip-ivr": ("ivr_ports",),
+    "nps": (),
+    "nfr": (),
+}

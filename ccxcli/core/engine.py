@@ -55,7 +55,10 @@ def fresh_compliance(last_report: int | None = None) -> dict[str, Any]:
     }
 
 
-def new_node(name: str, uuid_hex: str, now: int, license_type: str = "flex", classic: bool = False) -> Node:
+def new_node(
+    name: str, uuid_hex: str, now: int, license_type: str = "flex", classic: bool = False, **extra: Any
+) -> Node:
+    """A new node; `extra` sets platform details (ova, version, wfo)."""
     node: Node = {
         "name": name,
         "uuid": uuid_hex,
@@ -82,6 +85,7 @@ def new_node(name: str, uuid_hex: str, now: int, license_type: str = "flex", cla
         "usage_log": [],
         "report_log": [],
     }
+    node.update({k: v for k, v in extra.items() if v is not None})
     node["peak"] = usage(node)
     node["usage_log"].append([now, node["peak"]])
     log(node, now, f"Node {name} created; license type {license_type}")
@@ -143,6 +147,8 @@ def entitled_reserved(node: Node) -> Counts:
 
 
 def authorization_status(node: Node, now: int) -> str:
+    if node["classic"]:
+        return "NOT_APPLICABLE"  # Classic Licensing: Smart Licensing is disabled
     use = usage(node)
     if slr_installed(node):
         return "NOT_AUTHORIZED_RESERVED" if deficit(use, entitled_reserved(node)) else "AUTHORIZED_RESERVED"

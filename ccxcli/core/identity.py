@@ -19,7 +19,7 @@ OVA = {
     "300": (300, 4, 10_240_000, 292_601_856),
     "400": (400, 4, 16_384_000, 292_601_856),
 }
-DEFAULT_OVA = "100"
+DEFAULT_OVA = "400"  # the largest profile: the default lab never trips over it
 
 PLATFORM_SERVICES = ("System SSH", "Cluster Manager", "Name Service Cache")
 UCCX_SERVICES = (
@@ -51,6 +51,18 @@ UCCX_SERVICES = (
     "Host Resources Agent",
     "SNMP Master Agent",
 )
+
+
+def valid_version(text: str) -> bool:
+    """`12.5.1`, `11.6.2.10000-41`: dotted numbers, optionally a build after a dash."""
+    main, _, build = text.partition("-")
+    parts = main.split(".")
+    ok = 2 <= len(parts) <= 4 and all(p.isascii() and p.isdigit() and len(p) <= 6 for p in parts)
+    return ok and (not build or (build.isascii() and build.isdigit() and len(build) <= 6))
+
+
+def version_tuple(text: str) -> tuple[int, ...]:
+    return tuple(int(p) for p in text.partition("-")[0].split("."))
 
 
 def version(node: dict[str, Any]) -> str:

@@ -69,6 +69,7 @@ NODE: dict[str, Any] = {
     "?version": STR,
     "?inactive_version": STR,
     "?ova": _one("100", "300", "400"),
+    "?wfo": BOOL,
     "license_type": _one(*TYPES),
     "classic": BOOL,
     "network": BOOL,

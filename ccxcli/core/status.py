@@ -9,7 +9,7 @@ from ccxcli.clock import iso
 from ccxcli.core import engine, identity
 from ccxcli.core import timers as T
 from ccxcli.core.catalogue import BY_ALIAS, TYPES
-from ccxcli.core.consumption import control_limits, deficit, usage
+from ccxcli.core.consumption import UNLIMITED, control_limits, deficit, usage
 
 
 def _t(t: int | None) -> str | None:
@@ -83,6 +83,7 @@ def build(node: dict[str, Any], now: int) -> dict[str, Any]:
         "network": "up" if node["network"] else "down",
         "send_hostname": node["send_hostname"],
         "license_control": dict(node["control"]),
+        "ports": dict(node["ports"]),
         "ova": {k: v for k, v in identity.ova(node).items() if k in ("profile", "max_agents")},
         "alerts": [
             {"key": k, "since": iso(v["since"]), "message": engine.ALERTS[k], "detail": v["detail"]}
@@ -133,7 +134,7 @@ def usage_rows(node: dict[str, Any], now: int) -> list[dict[str, Any]]:
     if installed:
         entitled = dict(installed["counts"])
     elif (lim := control_limits(node)) is not None:
-        entitled = lim
+        entitled = {a: n for a, n in lim.items() if n < UNLIMITED}  # an empty field limits nothing
     short = deficit(use, installed["counts"]) if installed else {}
     astatus = engine.authorization_status(node, now)
     registered = node["reg"]["status"] in (engine.REGISTERED, engine.REGISTRATION_EXPIRED)

@@ -92,10 +92,21 @@ def clock_realtime(ctx: Ctx, a: dict[str, Any]) -> Result:
 
 
 def node_create(ctx: Ctx, a: dict[str, Any]) -> Result:
+    from ccxcli.core.identity import OVA, valid_version
+
     ltype = a.get("type") or "flex"
     if ltype not in TYPES:
         raise UsageError(f"Unknown license type '{ltype}'; use one of {', '.join(TYPES)}.")
-    node = ctx.lab.add_node(a["name"], ltype, bool(a.get("classic")))
+    ova = a.get("ova")
+    if ova is not None and ova not in OVA:
+        raise UsageError(f"Unknown OVA profile '{ova}'; use one of {', '.join(OVA)} (agents).")
+    version = a.get("version")
+    if version is not None and not valid_version(version):
+        raise UsageError(f"Invalid version '{version[:40]}': use a UCCX version such as 11.6.2.10000-41 or 12.5.1.")
+    if (version or a.get("wfo")) and not a.get("classic"):
+        raise UsageError("--version and --wfo describe a Classic Licensing node that is to be upgraded: add --classic.")
+    extra = {"ova": ova, "version": version, "wfo": True if a.get("wfo") else None}
+    node = ctx.lab.add_node(a["name"], ltype, bool(a.get("classic")), **extra)
     return Result(
         f"Node {node['name']} created (UDI SN {node['sn']}, license type {ltype}"
         f"{', Classic Licensing' if node['classic'] else ''}).",

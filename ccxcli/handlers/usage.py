@@ -47,7 +47,9 @@ def agent_add(ctx: Ctx, a: dict[str, Any]) -> Result:
         raise RuleError(f"Agent {aid} already exists.")
     if len(node["agents"]) >= MAX_AGENTS:
         raise RuleError(f"This node already has {MAX_AGENTS} agents, the most the lab supports.")
-    node["agents"][aid] = {"skills": _skills(a.get("skills")), "supervisor": bool(a.get("supervisor")), "in": False}
+    new = {"skills": _skills(a.get("skills")), "supervisor": bool(a.get("supervisor")), "in": False}
+    admin.check_features(node["license_type"], {aid: new}, f"adding agent {aid}")
+    node["agents"][aid] = new
     return Result(f"Agent {_agent_text(aid, node['agents'][aid])}.", {"agent": aid, **node["agents"][aid]})
 
 
@@ -69,6 +71,7 @@ def agent_modify(ctx: Ctx, a: dict[str, Any]) -> Result:
         if str(a["supervisor"]).lower() not in ("on", "off"):
             raise UsageError("--supervisor takes on or off.")
         new["supervisor"] = str(a["supervisor"]).lower() == "on"
+    admin.check_features(node["license_type"], {a["id"]: new}, f"changing agent {a['id']}")
     _apply(ctx, {a["id"]: new}, f"changing agent {a['id']}")
     return Result(f"Agent {_agent_text(a['id'], new)}.", {"agent": a["id"], **new})
 
@@ -83,14 +86,7 @@ def agent_delete(ctx: Ctx, a: dict[str, Any]) -> Result:
 
 
 def _apply(ctx: Ctx, changes: dict[str, dict[str, Any]], what: str) -> None:
-    """Check the usage the changes would give against SLR / License Control, then apply."""
-    node = ctx.node
-    trial = dict(node, agents={**node["agents"], **changes})
-    proposed = usage(trial)
-    if any(proposed.get(k, 0) > usage(node).get(k, 0) for k in proposed):
-        admin.check_admission(node, proposed, what)
-    node["agents"].update(changes)
-    engine.usage_changed(node, ctx.now)
+    admin.apply_agents(ctx.node, ctx.now, changes, what)
 
 
 def agent_login(ctx: Ctx, a: dict[str, Any]) -> Result:
@@ -163,11 +159,7 @@ def ports(ctx: Ctx, a: dict[str, Any]) -> Result:
     node = ctx.node
     kind = a["inbound|outbound|ivr"]
     n = whole(a["n"], "The port count", 0, MAX_COUNT)
-    trial = dict(node, ports={**node["ports"], kind: n})
-    if n > node["ports"][kind]:
-        admin.check_admission(node, usage(trial), f"seizing {n} {kind} ports")
-    node["ports"][kind] = n
-    engine.usage_changed(node, ctx.now)
+    admin.set_ports(node, ctx.now, kind, n)
     return Result(f"{kind.capitalize()} ports in use: {n}.", {"ports": dict(node["ports"])})
 
 
@@ -202,8 +194,8 @@ def consumption(ctx: Ctx, a: dict[str, Any]) -> Result:
 
     node = ctx.node
     end = _when(a.get("to"), ctx.now)
-    start = _when(a.get("from"), max(end - clock.DAY, node["created"]))
-    rows = build(node, start, end)
+    start = _when(a.get("from"), min(max(end - clock.DAY, node["created"]), end - 1))
+    rows = build(node, start, end, ctx.now)
     text = chart(rows) if a.get("chart") else table(rows)
     return Result(text, {"intervals": rows})
 
