@@ -43,6 +43,7 @@ GROUP_HELP: dict[tuple[str, ...], str] = {
     ("sim", "agent"): "Agents (stands for Unified CM synchronization) and their logins",
     ("sim", "ports"): "Ports in use now",
     ("sim", "ssm"): "SSM stand-ins the node trusts",
+    ("sim", "fault"): "Inject failures: license computation, Smart Agent, SSM errors and time-outs",
 }
 
 
@@ -224,6 +225,13 @@ COMMANDS: list[Command] = [
     _c("sim agent list", "", "List agents and their license class", "usage:agent_list"),
     _c("sim ports", "{inbound|outbound|ivr} <n>", "Set the ports in use now", "usage:ports"),
     _c("sim ssm trust", "<file>", "Trust an SSM outside the lab (its public key PEM)", "slr:trust"),
+    _c("sim fault list", "", "List the failures that can be injected, and which are on", "system:fault_list"),
+    _c(
+        "sim fault",
+        "{license-computation|agent-init|ssm-error|ssm-slow} {on|off}",
+        "Turn an injected failure on or off",
+        "system:fault_set",
+    ),
 ]
 
 _TREE: Node | None = None

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ccxcli.core import engine
+from ccxcli.core import engine, failures
 from ccxcli.core import timers as T
 from ccxcli.errors import CcxError, InstanceGone, StoreError
 from ccxcli.lab import Lab
@@ -88,7 +88,8 @@ def _catch_up(lab: Lab, nodes: list[dict[str, Any]], target: int, set_clock: boo
     while steps < MAX_STEPS:
         best: tuple[int, str, str, dict[str, Any]] | None = None
         for node in nodes:
-            due = engine.next_due(node, _pool_changed(link, node), node["time"])
+            due = _earliest(engine.next_due(node, _pool_changed(link, node), node["time"]),
+                            failures.next_due(node, node["time"]))  # fmt: skip
             if due is not None and due[0] <= target and (best is None or (due[0], node["name"]) < best[:2]):
                 best = (due[0], node["name"], due[1], node)
         if best is None:
@@ -98,13 +99,39 @@ def _catch_up(lab: Lab, nodes: list[dict[str, Any]], target: int, set_clock: boo
                 lab.data["moving_to"] = {"to": target, "clock": True}
             lab.commit()
         t, _, kind, node = best
+        _steady(link, node, t - 1)
         node["time"] = t
         _process(link, node, t, kind, target)
         steps += 1
     for node in nodes:
+        _steady(link, node, target)
         engine.sync_eval(node, target)
         node["time"] = target
     return steps
+
+
+def _steady(link: LabLink, node: dict[str, Any], upto: int) -> None:
+    """The reports due every 15 minutes up to `upto` that repeat the last one exactly are not
+    stepped through one by one; they reach the SSM as one message (its last contact, usage
+    history and Failed to Renew/Connect alerts see every interval)."""
+    comp = node["comp"]
+    if not engine.steady_reporting(node) or failures.active(node, "license-computation"):
+        return
+    first = T.next_boundary(comp["last_report"])
+    last = upto - upto % T.REPORT_INTERVAL
+    if last < first:
+        return
+    try:
+        answer = link.report_batch(node, comp["reported"], first, last)
+    except InstanceGone:
+        engine.apply_deregister(node, first, "The product instance was removed from the SSM; registration lost")
+        return
+    if answer is not None:
+        engine.apply_steady(node, last)
+
+
+def _earliest(*dues: tuple[int, str] | None) -> tuple[int, str] | None:
+    return min((d for d in dues if d is not None), default=None)
 
 
 def _pool_changed(link: LabLink, node: dict[str, Any]) -> bool:
@@ -145,5 +172,7 @@ def _message(link: LabLink, node: dict[str, Any], t: int, kind: str, target: int
             kind_text = "authorization" if what == "auth" else "registration"
             engine.log(node, t, f"{skipped} further automatic {kind_text} renewals succeeded")
         apply(node, t, True)
+    elif kind == "computation":
+        failures.apply_computation(node, t)
     else:
         engine.apply_timer(node, t, kind)

@@ -56,6 +56,14 @@ def message_id(node: dict[str, Any], kind: str, t: int) -> str:
     return f"{kind}:{node['reg'].get('instance')}:{t}"
 
 
+def _fault(node: dict[str, Any]) -> None:
+    from ccxcli.core.failures import ssm_failure
+
+    problem = ssm_failure(node)
+    if problem:
+        raise CommError(problem)
+
+
 class LabLink:
     def __init__(self, lab: Lab) -> None:
         self.lab = lab
@@ -65,6 +73,7 @@ class LabLink:
         """The SSM name the node's transport reaches; CommError if none answers."""
         if not node["network"]:
             raise CommError("Communication with Cisco SSM failed: the network is down ('sim network up' restores it).")
+        _fault(node)
         tr = node["transport"]
         if tr["mode"] in ("direct", "proxy"):
             if not (self.lab.ssm_dir(DEFAULT_SSM) / "ssm.db").exists():
@@ -84,6 +93,7 @@ class LabLink:
     def _registered(self, node: dict[str, Any]) -> Any:
         if not node["network"]:
             raise CommError("Communication with Cisco SSM failed: the network is down.")
+        _fault(node)
         name = node["reg"].get("ssm") or DEFAULT_SSM
         if not (self.lab.ssm_dir(name) / "ssm.db").exists():
             raise CommError(f"Communication with SSM '{name}' failed: it no longer exists in this lab.")
@@ -122,6 +132,17 @@ class LabLink:
         except CommError:
             return None
         return smart.report(ssm, node["uuid"], use, now, message_id(node, "report", now))
+
+    def report_batch(self, node: dict[str, Any], use: dict[str, int], first: int, last: int) -> dict[str, Any] | None:
+        """The reports due from `first` to `last`, each the same `use`, as one message; None
+        when the SSM could not be reached (InstanceGone passes)."""
+        from ccxcli.ssm import smart
+
+        try:
+            ssm = self._registered(node)
+        except CommError:
+            return None
+        return smart.report_batch(ssm, node["uuid"], use, first, last, message_id(node, "steady", last))
 
     def deregister(self, node: dict[str, Any], now: int, msg_id: str) -> None:
         from ccxcli.ssm import smart

@@ -38,7 +38,8 @@ ALERTS = {
     "OOC at the next entitlement report",
     "ooc": "Out-of-Compliance: OOC tolerance limit of 45 minutes breached",
     "enforcement": "Enforcement Mode: system in enforcement mode",
-    "agent-init": "Smart Agent Initialization failure",
+    "agent-init": "Smart Agent Initialization failure: exception when initializing the Smart Agent, "
+    "updating transport settings or getting entitlement tags",
 }
 
 
@@ -239,7 +240,7 @@ def next_due(node: Node, pool_changed: bool, cursor: int) -> tuple[int, str] | N
         cands.append((e["since"] + T.EVAL_PERIOD - e["used"], "eval_expiry"))
     reg, auth, comp = node["reg"], node["auth"], node["comp"]
     if reg["status"] == REGISTERED and not slr_installed(node):
-        if report_needed(node, pool_changed):
+        if report_needed(node, pool_changed) and "license-computation" not in node.get("faults", ()):
             last = comp["last_report"] or reg["initial"]
             cands.append((T.next_boundary(max(last, cursor - 1)), "report"))
         cands.append((auth["next"], "auth_renew"))
@@ -354,6 +355,24 @@ def apply_report(node: Node, t: int, sent: Counts, outcome: dict[str, Any] | Non
             leave_enforcement(node, t, "OOC_EXPIRY")
         # once compliant, the next report carries actual usage again
     _append(node["report_log"], [t, sent, _status(node)])
+
+
+def steady_reporting(node: Node) -> bool:
+    """Whether the node reports every interval and its last report was delivered."""
+    return (
+        node["reg"]["status"] == REGISTERED
+        and not slr_installed(node)
+        and bool(node["network"])
+        and node["comp"]["outcome"] in ("compliant", "over")
+        and node["comp"]["reported"] is not None
+    )
+
+
+def apply_steady(node: Node, last: int) -> None:
+    """Identical reports were delivered up to `last` (one message for all)."""
+    comp = node["comp"]
+    comp["last_report"] = last
+    _append(node["report_log"], [last, comp["reported"], _status(node)])
 
 
 def _status(node: Node) -> str:

@@ -80,9 +80,11 @@ def _verified(ctx: Ctx, code: str) -> tuple[Any, bytes]:
 
 def _install(ctx: Ctx, code: str) -> Result:
     from ccxcli import codes
+    from ccxcli.handlers.smart import agent_ready
 
     node = ctx.node
     auth, signer = _verified(ctx, code)
+    agent_ready(ctx)  # installing reads the code's entitlement tags
     conf = ""
     if R.is_update(node) and node["slr"]["installed"]["piid"] == auth.piid:
         key = codes.reservation_key(R.key_material(node, auth.piid))

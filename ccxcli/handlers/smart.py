@@ -6,10 +6,21 @@ from typing import Any
 
 from ccxcli.core import admin, engine
 from ccxcli.dispatch import Ctx
-from ccxcli.errors import UsageError, printable
+from ccxcli.errors import RuleError, UsageError, printable
 from ccxcli.link import url_host
 from ccxcli.runtime import Result
 from ccxcli.values import plain_text, whole
+
+
+def agent_ready(ctx: Ctx) -> None:
+    """The Smart Agent initializes (registration, transport change, reservation install,
+    restart); a simulated failure raises its alert, which is kept, and refuses the command."""
+    from ccxcli.core.failures import agent_init
+
+    problem = agent_init(ctx.node, ctx.now)
+    if problem:
+        ctx.lab.commit()  # the alert raised is a fact, not part of the refused change
+        raise RuleError(problem)
 
 
 def register(ctx: Ctx, a: dict[str, Any]) -> Result:
@@ -17,6 +28,7 @@ def register(ctx: Ctx, a: dict[str, Any]) -> Result:
 
     node = ctx.node
     admin.check_can_register(node, a["force"])
+    agent_ready(ctx)
     token = a["token"].strip()
     if not token or len(token) > 512 or not token.isprintable():
         raise UsageError("Invalid ID token: copy it again from 'ccx-ssm token create'.")
@@ -73,6 +85,8 @@ def renew_id(ctx: Ctx, a: dict[str, Any]) -> Result:
 
 
 def _set_transport(ctx: Ctx, transport: dict[str, Any], text: str) -> Result:
+    admin.check_transport_change(ctx.node)
+    agent_ready(ctx)
     admin.set_transport(ctx.node, ctx.now, transport, text)
     shown = {k: v for k, v in transport.items() if k != "password"}
     return Result(f"Transport settings updated successfully. (Transport: {printable(text)})", {"transport": shown})

@@ -199,8 +199,11 @@ def system_restart(ctx: Ctx, a: dict[str, Any]) -> Result:
     """Restart the node's services on the virtual clock: agents are logged out, services
     are STARTING for a few virtual minutes, licensing state is kept. The shell ends, as an
     SSH session to a restarting appliance does."""
+    from ccxcli.core.failures import agent_init
+
     node, now = ctx.node, ctx.now
     logged_out = identity.restart(node, now)
+    agent_init(node, now)  # the Smart Agent starts again: a simulated failure raises its alert
     text = (
         "Appliance is being Restarted ...\n"
         f"Warning: Restart could take up to {identity.RESTART // 60} minutes.\n"
@@ -225,3 +228,21 @@ def pagination(ctx: Ctx, a: dict[str, Any]) -> Result:
 def show_pagination(ctx: Ctx, a: dict[str, Any]) -> Result:
     on = ctx.rt.pagination
     return Result(f"Automatic Pagination : {'On' if on else 'Off'}.", {"pagination": "on" if on else "off"})
+
+
+def fault_list(ctx: Ctx, a: dict[str, Any]) -> Result:
+    from ccxcli.core.failures import FAULTS, active
+
+    node = ctx.node
+    rows = [{"fault": name, "on": active(node, name), "effect": text} for name, text in FAULTS.items()]
+    text = "\n".join(f"{r['fault']:<20} {'ON ' if r['on'] else 'off'}  {r['effect']}" for r in rows)
+    return Result(text, {"faults": rows})
+
+
+def fault_set(ctx: Ctx, a: dict[str, Any]) -> Result:
+    from ccxcli.core.failures import FAULTS, set_fault
+
+    name = a["license_computation|agent_init|ssm_error|ssm_slow"].replace("_", "-")
+    on = a["on|off"] == "on"
+    set_fault(ctx.node, ctx.now, name, on)
+    return Result(f"Simulated fault {name} is {'on' if on else 'off'}: {FAULTS[name]}.", {"fault": name, "on": on})

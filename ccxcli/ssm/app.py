@@ -24,12 +24,14 @@ token_app = typer.Typer(no_args_is_help=True, help="Product instance registratio
 instance_app = typer.Typer(no_args_is_help=True, help="Product instances.")
 res_app = typer.Typer(no_args_is_help=True, help="Specific License Reservations.")
 key_app = typer.Typer(no_args_is_help=True, help="The SSM's signing key.")
+account_app = typer.Typer(no_args_is_help=True, help="The smart account: Export-Controlled permission.")
 app.add_typer(va_app, name="va")
 app.add_typer(license_app, name="license")
 app.add_typer(token_app, name="token")
 app.add_typer(instance_app, name="instance")
 app.add_typer(res_app, name="reservation")
 app.add_typer(key_app, name="key")
+app.add_typer(account_app, name="account")
 
 
 class State:

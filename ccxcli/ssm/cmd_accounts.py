@@ -9,6 +9,7 @@ import typer
 from ccxcli.errors import UsageError
 from ccxcli.ssm.app import (
     S,
+    account_app,
     app,
     emit,
     is_dir_arg,
@@ -32,6 +33,9 @@ def init(
     hostname: str | None = typer.Option(None, "--hostname", help="Certificate common name (on-prem)."),
     san: list[str] = typer.Option([], "--san", help="Subject alternative name (repeatable)."),
     demo: bool = typer.Option(False, "--demo", help="Deposit the demo licenses."),
+    export_allowed: bool = typer.Option(
+        False, "--export-allowed", help="Permit Export-Controlled functionality (as the demo account is)."
+    ),
 ) -> None:
     """Create an SSM folder and its signing key."""
     from ccxcli.ssm.db import Ssm
@@ -58,6 +62,7 @@ def init(
         on_prem=on_prem,
         hostname=hostname,
         sans=tuple(san),
+        export_allowed=export_allowed or demo,
     )
     emit(
         {"folder": str(folder), "account": account, "on_prem": on_prem, "names": ssm.names()},
@@ -233,3 +238,43 @@ def token_revoke(token: str) -> None:
     ssm, now = open_ssm()
     smart.token_revoke(ssm, token, now)
     emit({"revoked": True}, "Token revoked.")
+
+
+# --- the smart account -------------------------------------------------------------------------
+
+
+@account_app.command("show")
+def account_show() -> None:
+    """The smart account: name, Export-Controlled permission, SLR."""
+    ssm, _ = open_ssm()
+    data = {
+        "account": ssm.account,
+        "export_controlled_allowed": ssm.export_allowed,
+        "slr_allowed": ssm.meta.get("slr_allowed") == "1",
+        "on_prem": ssm.on_prem,
+    }
+    emit(
+        data,
+        f"Smart Account: {ssm.account}\n"
+        f"Export-Controlled Functionality: {'Allowed' if ssm.export_allowed else 'Not Allowed'}\n"
+        f"Specific License Reservation: {'Allowed' if data['slr_allowed'] else 'Not Allowed'}",
+    )
+
+
+@account_app.command("set")
+def account_set(
+    export_controlled: str = typer.Option(
+        ..., "--export-controlled", help="allowed or not-allowed: whether tokens may allow it."
+    ),
+) -> None:
+    """Permit the smart account to use Export-Controlled functionality, or not."""
+    if export_controlled not in ("allowed", "not-allowed"):
+        raise UsageError("--export-controlled takes allowed or not-allowed.")
+    ssm, now = open_ssm()
+    with ssm.tx():
+        ssm.set_meta("export_allowed", "1" if export_controlled == "allowed" else "0")
+        ssm.event(now, "account", f"Export-Controlled functionality {export_controlled.replace('-', ' ')}")
+    emit(
+        {"export_controlled_allowed": export_controlled == "allowed"},
+        f"Export-Controlled functionality: {export_controlled}.",
+    )

@@ -48,7 +48,10 @@ def instance_show(ident: str = typer.Argument(..., metavar="ID")) -> None:
 
     ssm, _ = open_ssm()
     row = smart.instance_row(smart.instance(ssm, ident))
-    emit(row, "\n".join(f"{k}: {v}" for k, v in row.items()))
+    row["usage_history"] = smart.usage_history(ssm, row["uuid"])
+    lines = [f"{k}: {v}" for k, v in row.items() if k != "usage_history"] + ["usage history:"]
+    lines += [f"  {h['from']} .. {h['to']}  {h['usage']}" for h in row["usage_history"]]
+    emit(row, "\n".join(lines))
 
 
 @instance_app.command("remove")

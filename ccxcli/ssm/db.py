@@ -20,11 +20,28 @@ from ccxcli.core.catalogue import CATALOGUE
 from ccxcli.errors import RuleError, StoreError, UsageError, os_problem, sqlite_problem
 from ccxcli.ssm.pool import judge, rows
 
-SCHEMA = 2
+SCHEMA = 3
 MAX_PURCHASED = 1_000_000_000  # per license and virtual account; input is bounded well below
 
+# Schema 3: steady usage history, SSM On-Prem links, the Classic inventory (PAKs, fulfilments).
+_V3 = """
+ALTER TABLE instance ADD COLUMN via TEXT NOT NULL DEFAULT '';
+CREATE TABLE usage_history(uuid TEXT NOT NULL, t_from INTEGER NOT NULL, t_to INTEGER NOT NULL, usage TEXT NOT NULL);
+CREATE INDEX usage_history_uuid ON usage_history(uuid, t_to);
+CREATE TABLE onprem(name TEXT PRIMARY KEY, pubkey TEXT NOT NULL, vas TEXT NOT NULL, mode TEXT NOT NULL,
+                    seq INTEGER NOT NULL DEFAULT 0, last_sync INTEGER);
+CREATE TABLE pak(pak TEXT PRIMARY KEY, created INTEGER NOT NULL, va TEXT);
+CREATE TABLE pak_line(pak TEXT NOT NULL, alias TEXT NOT NULL, qty INTEGER NOT NULL, PRIMARY KEY(pak, alias),
+                      CHECK(qty >= 0));
+CREATE TABLE fulfilment(id INTEGER PRIMARY KEY, pak TEXT NOT NULL, mac TEXT NOT NULL, alias TEXT NOT NULL,
+                        qty INTEGER NOT NULL, converted INTEGER NOT NULL DEFAULT 0, t INTEGER NOT NULL,
+                        CHECK(qty >= 0 AND converted >= 0 AND converted <= qty));
+CREATE INDEX fulfilment_mac ON fulfilment(mac);
+"""
+
 # The current schema, for new databases. Existing ones are brought to it by MIGRATIONS.
-_DDL = f"""
+_DDL = (
+    f"""
 CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE va(name TEXT PRIMARY KEY, is_default INTEGER NOT NULL DEFAULT 0,
                 version INTEGER NOT NULL DEFAULT 0, short INTEGER NOT NULL DEFAULT 0);
@@ -55,6 +72,9 @@ CREATE TABLE issued(reservation INTEGER NOT NULL, ts INTEGER NOT NULL, counts TE
 CREATE TABLE message(id TEXT PRIMARY KEY, t INTEGER NOT NULL, answer TEXT NOT NULL);
 CREATE TABLE event(id INTEGER PRIMARY KEY, t INTEGER NOT NULL, kind TEXT NOT NULL, text TEXT NOT NULL);
 """
+    + _V3
+)
+
 
 # MIGRATIONS[n] brings a database of schema n to n + 1, inside one transaction.
 MIGRATIONS: dict[int, str] = {
@@ -74,6 +94,8 @@ INSERT INTO pool2 SELECT va, alias, MIN(purchased, {MAX_PURCHASED}), used, reser
 DROP TABLE pool;
 ALTER TABLE pool2 RENAME TO pool;
 """,
+    # accounts made before permission existed behaved as permitted: they stay so
+    2: _V3 + "UPDATE meta SET value='1' WHERE key='export_allowed';",
 }
 MAX_MESSAGES = 20_000  # answers kept for messages sent again after a crash (the newest ones)
 
@@ -91,7 +113,14 @@ def _fresh_db(path: Path) -> Any:
 
 
 def _build(
-    path: Path, account: str, now: int, demo: bool, on_prem: bool, hostname: str | None, sans: tuple[str, ...]
+    path: Path,
+    account: str,
+    now: int,
+    demo: bool,
+    on_prem: bool,
+    hostname: str | None,
+    sans: tuple[str, ...],
+    extra: dict[str, str],
 ) -> None:
     """Write the keys, then the database, and publish the database last (under the init lock)."""
     from ccxcli.codes import new_signing_key
@@ -115,7 +144,7 @@ def _build(
             "sans": json.dumps(list(sans)),
             "created": str(now),
             "slr_allowed": "1",
-            "export_allowed": "0",
+            **extra,
         }
         db.executemany("INSERT INTO meta VALUES (?, ?)", meta.items())
         db.execute("INSERT INTO va(name, is_default) VALUES ('DEFAULT', 1)")
@@ -153,15 +182,24 @@ class Ssm:
         on_prem: bool = False,
         hostname: str | None = None,
         sans: tuple[str, ...] = (),
+        export_allowed: bool | None = None,
+        extra_meta: dict[str, str] | None = None,
     ) -> Ssm:
+        """A new SSM folder. The demo account is permitted Export-Controlled functionality;
+        others only when `export_allowed`."""
         from ccxcli.store import Lock, private_dir
+
+        meta = {
+            "export_allowed": "1" if (demo if export_allowed is None else export_allowed) else "0",
+            **(extra_meta or {}),
+        }
 
         private_dir(path)
         with Lock(path / ".init.lock"):  # two inits of one folder: one creates, the other is refused
             if (path / "ssm.db").exists():
                 raise RuleError(f"An SSM already exists in {path}.")
             try:
-                _build(path, account, now, demo, on_prem, hostname, sans)
+                _build(path, account, now, demo, on_prem, hostname, sans, meta)
             except OSError as e:
                 raise os_problem(e, "create the SSM") from None
         return cls.open(path)
@@ -255,6 +293,15 @@ class Ssm:
         """Certificate common name and subject alternative names (on-prem SSMs)."""
         out = [self.meta["cn"]] if self.meta.get("cn") else []
         return out + list(json.loads(self.meta.get("sans", "[]")))
+
+    def set_meta(self, key: str, value: str) -> None:
+        """Inside a transaction."""
+        self.db.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", (key, value))
+        self._meta = None
+
+    @property
+    def export_allowed(self) -> bool:
+        return self.meta.get("export_allowed") == "1"
 
     @property
     def on_prem(self) -> bool:

@@ -32,6 +32,11 @@ def token_create(
     if max_uses is not None and not 1 <= max_uses <= MAX_USES:
         raise UsageError(f"--max-uses must be from 1 to {MAX_USES}.")
     plain_text(description, "A token description", 256, empty=True)
+    if export and not ssm.export_allowed:
+        raise RuleError(
+            f"The smart account '{ssm.account}' is not permitted to use Export-Controlled functionality; "
+            "create the token without --export-controlled."
+        )
     token = secrets.token_urlsafe(48)
     with ssm.tx() as db:
         va = ssm.va(va)
@@ -293,6 +298,7 @@ def report(ssm: Ssm, uuid: str, use: dict[str, int], now: int, msg_id: str | Non
         r = _known(ssm, uuid)
         ssm.set_usage(r, use)
         db.execute("UPDATE instance SET last_contact=MAX(last_contact, ?) WHERE id=?", (now, r["id"]))
+        history(ssm, uuid, use, now, now)
         short = ssm.judge(r["va"], use)
         was_short = bool(db.execute("SELECT short FROM va WHERE name=?", (r["va"],)).fetchone()[0])
         if bool(short) != was_short:
@@ -306,6 +312,41 @@ def report(ssm: Ssm, uuid: str, use: dict[str, int], now: int, msg_id: str | Non
             ssm.remember(msg_id, now, answer)
     kill_point("ssm-committed")
     return answer
+
+
+def report_batch(ssm: Ssm, uuid: str, use: dict[str, int], first: int, last: int, msg_id: str) -> dict[str, Any]:
+    """Reports due every 15 minutes from `first` to `last` that repeat the usage the SSM has:
+    the last contact moves on and the usage history is extended; the pool is unchanged."""
+    check_usage(use)
+    with ssm.tx() as db:
+        if (prior := ssm.answered(msg_id)) is not None:
+            return prior  # type: ignore[no-any-return]
+        r = _known(ssm, uuid)
+        db.execute("UPDATE instance SET last_contact=MAX(last_contact, ?) WHERE id=?", (last, r["id"]))
+        history(ssm, uuid, use, first, last)
+        answer = {"version": ssm.version(r["va"])}
+        ssm.remember(msg_id, last, answer)
+    return answer
+
+
+def history(ssm: Ssm, uuid: str, use: dict[str, int], first: int, last: int) -> None:
+    """Record usage reported from `first` to `last` (run-length: a repeat extends the last row)."""
+    text = json.dumps(use, sort_keys=True)
+    row = ssm.db.execute(
+        "SELECT rowid, usage, t_to FROM usage_history WHERE uuid=? ORDER BY t_to DESC LIMIT 1", (uuid,)
+    ).fetchone()
+    if row is not None and row["usage"] == text and row["t_to"] <= last:
+        ssm.db.execute("UPDATE usage_history SET t_to=? WHERE rowid=?", (last, row["rowid"]))
+    else:
+        ssm.db.execute("INSERT INTO usage_history(uuid, t_from, t_to, usage) VALUES (?, ?, ?, ?)",
+                       (uuid, first, last, text))  # fmt: skip
+
+
+def usage_history(ssm: Ssm, uuid: str, limit: int = 50) -> list[dict[str, Any]]:
+    rows = ssm.db.execute(
+        "SELECT * FROM usage_history WHERE uuid=? ORDER BY t_to DESC LIMIT ?", (uuid, limit)
+    ).fetchall()
+    return [{"from": iso(r["t_from"]), "to": iso(r["t_to"]), "usage": json.loads(r["usage"])} for r in reversed(rows)]
 
 
 def deregister(ssm: Ssm, uuid: str, now: int, msg_id: str | None = None) -> None:

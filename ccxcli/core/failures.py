@@ -1,0 +1,86 @@
+"""Injected failures (`sim fault …`), pure: the two alerts nothing else can raise
+(License Computation, Smart Agent Initialization) and failures of the SSM (errors, time-outs).
+
+- license-computation: at each 15-minute computation the usage cannot be computed: the
+  License Computation alert is raised and nothing is reported; the first computation after
+  the fault is gone clears it.
+- agent-init: the Smart Agent cannot initialize: registering, changing the transport,
+  installing a reservation or restarting raise the Smart Agent Initialization alert and fail;
+  the next successful initialization clears it.
+- ssm-error / ssm-slow: the SSM answers every message with an error / does not answer in
+  time: registrations, renewals and reports fail (exit 4) with the alerts their failures raise
+  (Renew Authorization, Renew Registration, Entitlement Reporting); a failed report is tried
+  again at the next interval once the fault is gone.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ccxcli.core import engine
+from ccxcli.core import timers as T
+
+Node = dict[str, Any]
+FAULTS = {
+    "license-computation": "license usage cannot be computed",
+    "agent-init": "the Smart Agent cannot initialize",
+    "ssm-error": "the SSM answers every message with an error",
+    "ssm-slow": "the SSM does not answer in time",
+}
+
+
+def active(node: Node, name: str) -> bool:
+    return name in node.get("faults", ())
+
+
+def set_fault(node: Node, t: int, name: str, on: bool) -> bool:
+    """Turn a fault on or off; whether it changed."""
+    faults = node.setdefault("faults", [])
+    if (name in faults) == on:
+        return False
+    if on:
+        faults.append(name)
+    else:
+        faults.remove(name)
+        failed = node["comp"].get("failed")
+        if name.startswith("ssm-") and failed:
+            failed["network"] = False  # the cause is gone: try the report again at the next interval
+    if not faults:
+        node.pop("faults")
+    engine.log(node, t, f"Simulated fault {name} {'on' if on else 'off'}: {FAULTS[name]}", 4 if on else 6)
+    return True
+
+
+def next_due(node: Node, cursor: int) -> tuple[int, str] | None:
+    """The next license computation that fails (fault on) or succeeds again (alert raised)."""
+    if node["classic"]:
+        return None
+    failing, raised = active(node, "license-computation"), "computation" in node["alerts"]
+    if failing != raised:
+        return (T.next_boundary(cursor - 1 if cursor % T.REPORT_INTERVAL else cursor), "computation")
+    return None
+
+
+def apply_computation(node: Node, t: int) -> None:
+    if active(node, "license-computation"):
+        engine.raise_alert(node, t, "computation", "usage not computed; nothing is reported")
+    else:
+        engine.clear_alert(node, t, "computation")
+
+
+def agent_init(node: Node, t: int) -> str | None:
+    """A Smart Agent initialization: the failure's message, or None (the alert cleared)."""
+    if active(node, "agent-init"):
+        engine.raise_alert(node, t, "agent-init", "exception while initializing the Smart Agent")
+        return "The Smart Agent could not initialize (simulated fault 'agent-init'); nothing was changed."
+    engine.clear_alert(node, t, "agent-init")
+    return None
+
+
+def ssm_failure(node: Node) -> str | None:
+    """The communication failure an SSM fault makes, or None."""
+    if active(node, "ssm-error"):
+        return "Communication with Cisco SSM failed: the SSM answered with an error (simulated fault 'ssm-error')."
+    if active(node, "ssm-slow"):
+        return "Communication with Cisco SSM failed: no answer in time (simulated fault 'ssm-slow')."
+    return None
