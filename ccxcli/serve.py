@@ -346,15 +346,15 @@ async def serve(home: Path, listen: str, allow_remote: bool, password: str | Non
     sock = server.sockets[0].getsockname()
     bound = f"{sock[0]}:{sock[1]}" if ":" not in sock[0] else f"[{sock[0]}]:{sock[1]}"
     write_atomic(home / SERVE_FILE, json.dumps({"host": sock[0], "port": sock[1], "pid": os.getpid()}).encode())
-    out.write(f"Serving lab {home} over SSH on {bound} (users: admin, admin@NODE, NODE)\n")
-    out.write(f"Host key fingerprint: {key.get_fingerprint()}\n")
-    out.flush()
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
+    for sig in (signal.SIGINT, signal.SIGTERM):  # before saying it is ready: a stop request is never lost
         loop.add_signal_handler(sig, stop.set)
     if stop_after > 0:
         loop.call_later(stop_after, stop.set)
+    out.write(f"Serving lab {home} over SSH on {bound} (users: admin, admin@NODE, NODE)\n")
+    out.write(f"Host key fingerprint: {key.get_fingerprint()}\n")
+    out.flush()
     try:
         await stop.wait()
     finally:
