@@ -36,6 +36,7 @@ GROUP_HELP: dict[tuple[str, ...], str] = {
     ("appadmin",): "Unified CCX Administration portal features (not in the real CLI)",
     ("appadmin", "license"): "License Management pages",
     ("appadmin", "license", "migrate"): "Migrate from Classic Licensing",
+    ("appadmin", "license", "classic"): "Classic Licensing: License MAC and license files",
     ("sim",): "Simulation controls (not in the real CLI)",
     ("sim", "clock"): "The lab's virtual clock",
     ("sim", "node"): "Emulated UCCX nodes of the lab",
@@ -189,6 +190,15 @@ COMMANDS: list[Command] = [
         "usage:migrate",
         "Migration to Smart Licensing cannot be undone.",
         "usage:check_migrate",
+    ),
+    _c(
+        "appadmin license classic show", "", "Show the License MAC and installed Classic licenses", "usage:classic_show"
+    ),
+    _c(
+        "appadmin license classic install",
+        "<file>",
+        "Install a classic license file (from 'ccx-ssm pak fulfil' or 'dbc convert')",
+        "usage:classic_install",
     ),
     _c("appadmin alerts", "", "Landing-page / RTMT alerts", "usage:alerts"),
     _c("appadmin events", "[--last N]", "Licensing event log (syslog lines)", "usage:events"),

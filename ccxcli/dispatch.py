@@ -86,10 +86,11 @@ def execute(rt: Runtime, tokens: list[str], line: Line | None = None) -> tuple[R
     if tokens[-1].endswith("?"):
         return help_rows(tokens), Line(rt.json, rt.yes)
     cmd, args, line = parse_line(rt, tokens)
+    warning = None
     if cmd.check:  # refuse before asking anything when the command is not allowed at all
-        _run(rt, lambda ctx: _resolve(cmd.check)(ctx, args), commit=False)  # type: ignore[arg-type]
+        warning = _run(rt, lambda ctx: _resolve(cmd.check)(ctx, args), commit=False)  # type: ignore[arg-type]
     if cmd.confirm:
-        confirm(rt, line, cmd.confirm)
+        confirm(rt, line, f"{warning}\n{cmd.confirm}" if isinstance(warning, str) else cmd.confirm)
     return _run(rt, lambda ctx: _resolve(cmd.handler)(ctx, args)), line
 
 

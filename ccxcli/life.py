@@ -16,7 +16,7 @@ from typing import Any
 from ccxcli.core import engine, failures
 from ccxcli.core import timers as T
 from ccxcli.errors import CcxError, InstanceGone, StoreError
-from ccxcli.lab import Lab
+from ccxcli.lab import DEFAULT_SSM, Lab
 from ccxcli.link import LabLink
 
 MAX_STEPS = 2_000_000
@@ -65,8 +65,9 @@ def _ready(lab: Lab, target: int) -> list[dict[str, Any]]:
 
 
 def catch_up(lab: Lab, target: int, set_clock: bool = False) -> int:
-    """Process every due event of every node up to `target` (inclusive); return how many."""
-    return _catch_up(lab, _ready(lab, target), target, set_clock)
+    """Process every due event of every node (and every connected SSM On-Prem's
+    synchronisation) up to `target` (inclusive); return how many."""
+    return _catch_up(lab, _ready(lab, target), target, set_clock, _on_prem(lab))
 
 
 def catch_up_one(lab: Lab, node: dict[str, Any], target: int) -> int:
@@ -75,18 +76,31 @@ def catch_up_one(lab: Lab, node: dict[str, Any], target: int) -> int:
 
     if node.get("outbox"):
         exchange.replay(lab, node)
-    steps = _catch_up(lab, [node], target, False) if node.get("time", target) < target else 0
+    steps = _catch_up(lab, [node], target, False, {}) if node.get("time", target) < target else 0
     lab.commit()
     return steps
 
 
-def _catch_up(lab: Lab, nodes: list[dict[str, Any]], target: int, set_clock: bool) -> int:
-    if not nodes:
+def _on_prem(lab: Lab) -> dict[str, int]:
+    """When each connected SSM On-Prem of the lab synchronises next."""
+    names = [n for n in lab.ssm_names() if n != DEFAULT_SSM]
+    if not names:
+        return {}
+    from ccxcli.ssm import sync
+
+    return {n: due for n in names if (due := sync.due(lab.home, n)) is not None}
+
+
+def _catch_up(lab: Lab, nodes: list[dict[str, Any]], target: int, set_clock: bool, syncs: dict[str, int]) -> int:
+    if not nodes and not syncs:
         return 0
     link = LabLink(lab)
     steps = 0
     while steps < MAX_STEPS:
         best: tuple[int, str, str, dict[str, Any]] | None = None
+        for name, when in syncs.items():
+            if when <= target and (best is None or (when, "") < best[:2]):
+                best = (when, "", "sync:" + name, {})
         for node in nodes:
             due = _earliest(engine.next_due(node, _pool_changed(link, node), node["time"]),
                             failures.next_due(node, node["time"]))  # fmt: skip
@@ -99,6 +113,10 @@ def _catch_up(lab: Lab, nodes: list[dict[str, Any]], target: int, set_clock: boo
                 lab.data["moving_to"] = {"to": target, "clock": True}
             lab.commit()
         t, _, kind, node = best
+        if kind.startswith("sync:"):
+            syncs[kind[5:]] = _sync(lab, kind[5:], t, target)
+            steps += 1
+            continue
         _steady(link, node, t - 1)
         node["time"] = t
         _process(link, node, t, kind, target)
@@ -108,6 +126,20 @@ def _catch_up(lab: Lab, nodes: list[dict[str, Any]], target: int, set_clock: boo
         engine.sync_eval(node, target)
         node["time"] = target
     return steps
+
+
+def _sync(lab: Lab, name: str, t: int, target: int) -> int:
+    """A connected SSM On-Prem's daily synchronisation; returns when the next is due. Within
+    one clock move the ones that follow are applied as one, the last before the target (as
+    periodic renewals are)."""
+    from ccxcli.errors import CcxError
+    from ccxcli.ssm import sync
+
+    try:
+        sync.run(lab.home, name, t)
+    except CcxError as e:
+        sync.failed(lab.home, name, t, e.message)  # logged on the on-prem; tried again at the next
+    return sync.reschedule(lab.home, name, t + max(1, (target - t) // sync.INTERVAL) * sync.INTERVAL)
 
 
 def _steady(link: LabLink, node: dict[str, Any], upto: int) -> None:

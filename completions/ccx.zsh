@@ -15,7 +15,8 @@ _ccx() {
         "") words="appadmin exit help license quit set show sim utils shell run completion --home --node --json --yes --help --version" ;;
         "appadmin") words="alerts events license" ;;
         "appadmin events") words="--last" ;;
-        "appadmin license") words="consumption control migrate type" ;;
+        "appadmin license") words="classic consumption control migrate type" ;;
+        "appadmin license classic") words="install show" ;;
         "appadmin license consumption") words="--from --to --chart" ;;
         "appadmin license control") words="--agent-seats --premium-seats --standard-seats --outbound-ports --ivr-ports --overage" ;;
         "appadmin license migrate") words="smart" ;;

@@ -105,3 +105,221 @@ def test_export_controlled_tokens_only_for_permitted_accounts(lab: Lab, tmp_path
     assert lab.ssm_ok(*other, "--json", "account", "show").json["export_controlled_allowed"] is False
     lab.ssm_ok(*other, "account", "set", "--export-controlled", "allowed")
     lab.ssm_ok(*other, "token", "create", "--export-controlled")
+
+
+# --- SSM On-Prem synchronisation ---------------------------------------------------------------------
+
+GATEWAY = "https://ssm.site.lab/Transportgateway/services/DeviceRequestHandler"
+
+
+def onprem_pool(lab: Lab, name: str = "site") -> dict[str, Any]:
+    rows = lab.ssm_ok("--ssm", name, "--json", "license", "list").json["licenses"]
+    return {r["alias"]: r for r in rows}
+
+
+def register_onprem(lab: Lab, node: str, name: str = "site") -> None:
+    tok = lab.ssm_ok("--ssm", name, "token", "create").out.strip()
+    lab.ok("--node", node, "license", "smart", "transport", "gateway", GATEWAY)
+    lab.ok("--node", node, "license", "smart", "register", "idtoken", tok)
+
+
+def test_connected_on_prem_synchronises_now_and_daily(lab: Lab) -> None:
+    lab.ok("show", "license", "UDI")
+    lab.ssm_ok("--ssm", "site", "init", "--on-prem", "--hostname", "ssm.site.lab")
+    assert onprem_pool(lab)["flex-standard"]["purchased"] == 40  # what the cloud has, at the link
+    register_onprem(lab, "uccx")
+    lab.ok("sim", "agent", "login", "--count", "12")
+    lab.ok("sim", "clock", "advance", "15m")
+    assert onprem_pool(lab)["flex-standard"]["in_use"] == 12
+    cloud = {r["uuid"]: r for r in lab.ssm_ok("--json", "instance", "list").json["instances"]}
+    assert not cloud  # not synchronised yet
+    lab.ssm_ok("license", "add", "flex-standard", "5")  # bought on the cloud
+    lab.ok("sim", "clock", "advance", "1d")  # the daily synchronisation
+    (mirror,) = lab.ssm_ok("--json", "instance", "list").json["instances"]
+    assert mirror["via"] == "site" and mirror["usage"]["flex-standard"] == 12
+    assert lab.pool()["flex-standard"]["in_use"] == 12
+    assert onprem_pool(lab)["flex-standard"]["purchased"] == 45
+    st = lab.ssm_ok("--ssm", "site", "--json", "sync", "status").json
+    assert st["mode"] == "connected" and st["next_sync"] > st["last_sync"]
+    lab.refused(["instance", "remove", mirror["sn"]], "registered through SSM On-Prem", ssm=True)
+    lab.refused(["--ssm", "site", "license", "add", "flex-standard", "1"], "bought, moved and reserved", ssm=True)
+
+
+def test_a_deficit_at_synchronisation_shows_on_both_sides(lab: Lab) -> None:
+    lab.ok("show", "license", "UDI")
+    lab.ssm_ok("--ssm", "site", "init", "--on-prem", "--hostname", "ssm.site.lab")
+    register_onprem(lab, "uccx")
+    lab.ok("sim", "agent", "login", "--count", "30")
+    lab.ok("sim", "clock", "advance", "15m")
+    lab.ssm_ok("va", "create", "OTHER")
+    lab.ssm_ok("license", "transfer", "flex-standard", "25", "--from", "DEFAULT", "--to", "OTHER")
+    lab.ssm_ok("--ssm", "site", "sync")
+    assert lab.pool()["flex-standard"]["balance"] < 0  # the cloud counts the on-prem's usage
+    assert onprem_pool(lab)["flex-standard"]["purchased"] == 15
+    lab.ok("sim", "clock", "advance", "15m")
+    assert lab.status()["compliance"]["consecutive_overage_reports"] >= 1  # judged short on the on-prem
+    cloud_alerts = {a["type"] for a in lab.ssm_ok("--json", "alerts").json["alerts"]}
+    site_alerts = {a["type"] for a in lab.ssm_ok("--ssm", "site", "--json", "alerts").json["alerts"]}
+    assert "Insufficient Licenses" in cloud_alerts and "Insufficient Licenses" in site_alerts
+
+
+def test_disconnected_on_prem_synchronises_by_signed_files(lab: Lab, tmp_path: Any) -> None:
+    lab.ok("show", "license", "UDI")
+    lab.ssm_ok("--ssm", "dark", "init", "--on-prem", "--hostname", "ssm.site.lab", "--mode", "disconnected")
+    assert onprem_pool(lab, "dark")["flex-standard"]["purchased"] == 0
+    lab.refused(["--ssm", "dark", "sync"], "Disconnected mode", ssm=True)
+    req, ans = str(tmp_path / "req.json"), str(tmp_path / "ans.json")
+    lab.ssm_ok("--ssm", "dark", "sync", "export", "--out", req)
+    lab.ssm_ok("sync", "import", req, "--out", ans)
+    lab.refused(["sync", "import", req, "--out", str(tmp_path / "again.json")], "replayed", ssm=True)
+    text = (tmp_path / "ans.json").read_text()
+    (tmp_path / "bad.json").write_text(text.replace('\\"flex-standard\\":40', '\\"flex-standard\\":400'))
+    lab.refused(["--ssm", "dark", "sync", "import", str(tmp_path / "bad.json")], "altered", ssm=True)
+    lab.ssm_ok("--ssm", "dark", "sync", "import", ans)
+    assert onprem_pool(lab, "dark")["flex-standard"]["purchased"] == 40
+    lab.refused(["--ssm", "dark", "sync", "import", ans], "not for the outstanding request", ssm=True)
+    # an older request after a newer one is refused by the cloud
+    old = str(tmp_path / "old.json")
+    lab.ssm_ok("--ssm", "dark", "sync", "export", "--out", old)
+    lab.ssm_ok("--ssm", "dark", "sync", "export", "--out", req)
+    lab.ssm_ok("sync", "import", req, "--out", ans)
+    lab.refused(["sync", "import", old, "--out", str(tmp_path / "x.json")], "out of order", ssm=True)
+    lab.ssm_ok("--ssm", "dark", "sync", "import", ans)
+
+
+def test_on_prem_and_cloud_keep_the_pool_invariant(lab: Lab) -> None:
+    lab.ok("show", "license", "UDI")
+    lab.ssm_ok("--ssm", "site", "init", "--on-prem", "--hostname", "ssm.site.lab")
+    lab.ok("sim", "node", "create", "b")
+    register_onprem(lab, "uccx")
+    lab.ok("--node", "b", "license", "smart", "reservation", "enable")
+    req = lab.ok("--node", "b", "--json", "license", "smart", "reservation", "request").json["request_code"]
+    lab.refused(["--ssm", "site", "reservation", "authorize", "--request", req, "--license", "flex-standard=5"],
+                "reserved on Cisco SSM", ssm=True)  # fmt: skip
+    lab.ssm_ok("reservation", "authorize", "--request", req, "--license", "flex-standard=20")
+    lab.ok("sim", "agent", "login", "--count", "35")
+    lab.ok("sim", "clock", "advance", "1d1h")
+    for pool in (lab.pool(), onprem_pool(lab)):
+        for r in pool.values():
+            assert r["purchased"] == r["available"] + r["in_use"] + r["reserved"], r
+            assert min(r["purchased"], r["available"], r["in_use"], r["reserved"]) >= 0, r
+    assert onprem_pool(lab)["flex-standard"]["purchased"] == 20  # 40 bought, 20 reserved on the cloud
+
+
+# --- Classic to Smart Licensing -----------------------------------------------------------------------
+
+
+def test_pak_fulfilment_classic_install_and_pak_migration(lab: Lab, tmp_path: Any) -> None:
+    lab.ok("sim", "node", "create", "old", "--classic", "--type", "perpetual-premium")
+    mac = lab.ok("--node", "old", "--json", "appadmin", "license", "classic", "show").json["license_mac"]
+    lab.ssm_ok("pak", "add", "PAK1234567", "--license", "premium-seat=30", "--license", "outbound-port=10")
+    lic = str(tmp_path / "classic.lic")
+    lab.ssm_ok("pak", "fulfil", "PAK1234567", "--license-mac", mac, "--license", "premium-seat=20", "--out", lic)
+    lab.ok("--node", "old", "appadmin", "license", "classic", "install", lic)
+    assert lab.ok("--node", "old", "--json", "appadmin", "license", "classic", "show").json["licenses"] == {
+        "premium-seat": 20}  # fmt: skip
+    lab.ok("--node", "old", "sim", "agent", "login", "--count", "20")
+    lab.refused(["--node", "old", "sim", "agent", "login", "--count", "1"], "Classic licenses")
+    (tmp_path / "bad.lic").write_text(
+        (tmp_path / "classic.lic").read_text().replace("premium-seat 20", "premium-seat 99")
+    )
+    lab.refused(["--node", "old", "appadmin", "license", "classic", "install", str(tmp_path / "bad.lic")], "altered")
+    lab.refused(["--node", "uccx", "appadmin", "license", "classic", "install", lic], "Smart Licensing")
+    before = lab.pool()["premium-seat"]["purchased"]
+    lab.ssm_ok("pak", "assign", "PAK1234567")
+    assert lab.pool()["premium-seat"]["purchased"] == before + 10  # the unfulfilled part
+    assert lab.pool()["outbound-port"]["purchased"] >= 10
+    (row,) = [r for r in lab.ssm_ok("--json", "pak", "list").json["paks"] if r["pak"] == "PAK1234567"]
+    assert row["smart_account"] == "Demo Smart Account" and row["virtual_account"] == "DEFAULT"
+
+
+def test_device_based_conversion_partial_and_full(lab: Lab, tmp_path: Any) -> None:
+    lab.ok("sim", "node", "create", "old", "--classic", "--type", "perpetual-premium")
+    mac = lab.ok("--node", "old", "--json", "appadmin", "license", "classic", "show").json["license_mac"]
+    lab.ssm_ok("pak", "add", "PAKDBC0001", "--license", "premium-seat=30")
+    lic = str(tmp_path / "c.lic")
+    lab.ssm_ok("pak", "fulfil", "PAKDBC0001", "--license-mac", mac, "--license", "premium-seat=30", "--out", lic)
+    lab.ok("--node", "old", "appadmin", "license", "classic", "install", lic)
+    before = lab.pool()["premium-seat"]["purchased"]
+    rest = str(tmp_path / "rest.lic")
+    out = lab.ssm_ok("dbc", "convert", "--license-mac", mac, "--license", "premium-seat=10", "--out", rest).out
+    assert "remain" in out and lab.pool()["premium-seat"]["purchased"] == before + 10
+    lab.ok("--node", "old", "appadmin", "license", "classic", "install", rest)  # the new file for what remains
+    assert lab.ok("--node", "old", "--json", "appadmin", "license", "classic", "show").json["licenses"] == {
+        "premium-seat": 20}  # fmt: skip
+    assert "fully converted" in lab.ssm_ok("dbc", "convert", "--license-mac", mac).out
+    lab.refused(["dbc", "convert", "--license-mac", mac], "No classic licenses", ssm=True)
+    lab.ok("--node", "old", "--yes", "appadmin", "license", "migrate", "smart")
+    assert lab.status("old")["smart_licensing"] == "ENABLED"
+
+
+def test_migration_needs_12_5_and_warns_about_wfo(lab: Lab) -> None:
+    lab.ok("sim", "node", "create", "ten", "--classic", "--version", "10.6.1.10000-20")
+    r = lab.refused(["--node", "ten", "--yes", "appadmin", "license", "migrate", "smart"], "11.6, then to 12.5")
+    lab.ok("sim", "node", "create", "eleven", "--classic", "--version", "11.6.2.10000-41")
+    r = lab.refused(["--node", "eleven", "--yes", "appadmin", "license", "migrate", "smart"], "upgrade to 12.5(1)")
+    assert "11.6" in r.err
+    lab.ok("sim", "node", "create", "wfo", "--classic", "--wfo")
+    r = lab.ccx("--node", "wfo", "appadmin", "license", "migrate", "smart", stdin="n\n")
+    assert r.code == 2  # no terminal: --yes needed
+    out = lab.ccx("--node", "wfo", "run", "-", stdin="appadmin license migrate smart\nn\n")
+    assert "WFO does not support Smart Licensing" in out.out and "Cancelled" in out.err
+    assert lab.status("wfo")["smart_licensing"] == "DISABLED"
+
+
+# --- the SSM database of an earlier version opens -------------------------------------------------------
+
+
+def test_an_ssm_database_of_schema_1_is_migrated(tmp_path: Any) -> None:
+    import sqlite3
+
+    from ccxcli.ssm.db import SCHEMA, Ssm
+
+    folder = tmp_path / "v1"
+    folder.mkdir()
+    db = sqlite3.connect(folder / "ssm.db")
+    db.executescript(V1_DDL)
+    db.executemany("INSERT INTO meta VALUES (?, ?)", [("schema", "1"), ("account", "Old"), ("on_prem", "0"),
+                   ("cn", ""), ("sans", "[]"), ("created", "0"), ("slr_allowed", "1"), ("export_allowed", "0")])  # fmt: skip
+    db.execute("INSERT INTO va(name, is_default) VALUES ('DEFAULT', 1)")
+    db.execute("INSERT INTO pool(va, alias, purchased) VALUES ('DEFAULT', 'flex-standard', 40)")
+    db.commit()
+    db.close()
+    from ccxcli.codes import new_signing_key
+
+    priv, pub = new_signing_key()
+    (folder / "key.pem").write_bytes(priv)
+    (folder / "public.pem").write_bytes(pub)
+    ssm = Ssm.open(folder)
+    try:
+        assert int(ssm.meta["schema"]) == SCHEMA and ssm.export_allowed  # behaved as permitted before
+        assert ssm.license_rows("DEFAULT")[0]["purchased"] == 40
+        assert ssm.db.execute("SELECT COUNT(*) FROM usage_history").fetchone()[0] == 0
+    finally:
+        ssm.close()
+
+
+V1_DDL = """
+CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE va(name TEXT PRIMARY KEY, is_default INTEGER NOT NULL DEFAULT 0,
+                version INTEGER NOT NULL DEFAULT 0, short INTEGER NOT NULL DEFAULT 0);
+CREATE TABLE pool(va TEXT NOT NULL, alias TEXT NOT NULL, purchased INTEGER NOT NULL DEFAULT 0,
+                  used INTEGER NOT NULL DEFAULT 0, reserved INTEGER NOT NULL DEFAULT 0,
+                  PRIMARY KEY(va, alias),
+                  CHECK(purchased >= 0 AND used >= 0 AND reserved >= 0 AND reserved <= purchased));
+CREATE TABLE token(token TEXT PRIMARY KEY, va TEXT NOT NULL, created INTEGER NOT NULL,
+                   expires INTEGER NOT NULL, max_uses INTEGER, uses INTEGER NOT NULL DEFAULT 0,
+                   revoked INTEGER NOT NULL DEFAULT 0, description TEXT NOT NULL DEFAULT '',
+                   export INTEGER NOT NULL DEFAULT 0);
+CREATE TABLE instance(id INTEGER PRIMARY KEY, uuid TEXT NOT NULL UNIQUE, sn TEXT NOT NULL,
+                      va TEXT NOT NULL, hostname TEXT NOT NULL DEFAULT '', kind TEXT NOT NULL,
+                      license_type TEXT NOT NULL DEFAULT '', registered INTEGER NOT NULL,
+                      last_contact INTEGER NOT NULL, usage TEXT NOT NULL DEFAULT '{}',
+                      export INTEGER NOT NULL DEFAULT 0);
+CREATE TABLE reservation(id INTEGER PRIMARY KEY, instance INTEGER, uuid TEXT NOT NULL,
+                         sn TEXT NOT NULL, va TEXT NOT NULL, piid TEXT NOT NULL UNIQUE,
+                         pubkey TEXT NOT NULL, state TEXT NOT NULL, counts TEXT NOT NULL,
+                         previous TEXT, conf TEXT, issued INTEGER NOT NULL, ts INTEGER NOT NULL,
+                         returned INTEGER);
+CREATE TABLE event(id INTEGER PRIMARY KEY, t INTEGER NOT NULL, kind TEXT NOT NULL, text TEXT NOT NULL);
+"""

@@ -30,7 +30,17 @@ def check_sync(node: Node, what: str) -> None:
 
 
 def check_admission(node: Node, proposed: Counts, what: str) -> None:
-    """Refuse a login or port seizure that SLR or License Control does not allow."""
+    """Refuse a login or port seizure that SLR, Classic licenses or License Control do not allow."""
+    if node["classic"] and node.get("classic_license"):
+        counted = {a: n for a, n in proposed.items() if a not in ("server", "lab-server")}  # not in license files
+        short = deficit(counted, node["classic_license"]["counts"])
+        if short:
+            raise RuleError(
+                f"Refused: {what} would exceed the installed Classic licenses ("
+                + ", ".join(f"{a} short by {n}" for a, n in sorted(short.items()))
+                + ")."
+            )
+        return
     if engine.slr_installed(node):
         short = deficit(proposed, engine.entitled_reserved(node))
         if short:
@@ -140,9 +150,23 @@ def set_license_control(node: Node, t: int, changes: dict[str, Any]) -> None:
     engine.log(node, t, "License Control changed: " + ", ".join(f"{k}={v}" for k, v in changes.items()))
 
 
-def check_can_migrate(node: Node) -> None:
+SMART_FROM = (12, 5)  # Smart Licensing comes with Unified CCX 12.5(1)
+
+
+def check_can_migrate(node: Node) -> str | None:
+    """Refuse a migration the seed does not allow (a version before 12.5); the warning to
+    show before asking, when the node uses WFO."""
+    from ccxcli.core.identity import version, version_tuple
+
     if not node["classic"]:
         raise RuleError("This node already uses Smart Licensing.")
+    v = version(node)
+    if version_tuple(v)[:2] < SMART_FROM:
+        path = "upgrade to Unified CCX 11.6, then to 12.5(1)" if version_tuple(v)[0] < 11 else "upgrade to 12.5(1)"
+        raise RuleError(f"Smart Licensing needs Unified CCX 12.5(1) or later; this node runs {v}: {path} first.")
+    if node.get("wfo"):
+        return "Warning: Cisco WFO does not support Smart Licensing; to keep using WFO, stay on Classic Licensing."
+    return None
 
 
 def migrate_to_smart(node: Node, t: int) -> None:
@@ -229,3 +253,26 @@ def check_node_deletable(node: Node, held: list[str]) -> None:
             "('license smart reservation return-authorization <code>'), or release it on the SSM "
             "('ccx-ssm instance remove <id> --force')."
         )
+
+
+def install_classic(node: Node, t: int, fields: dict[str, Any]) -> None:
+    """Install a verified classic license file (it replaces the one installed before)."""
+    from ccxcli.core.identity import license_mac
+
+    if not node["classic"]:
+        raise RuleError("This node uses Smart Licensing; classic license files are for Classic Licensing nodes.")
+    if fields.get("mac") != license_mac(node):
+        raise RuleError(
+            f"This classic license file is for License MAC {fields.get('mac')}; this node's is {license_mac(node)}."
+        )
+    current = node.get("classic_license")
+    if current and str(fields.get("issued", "")) < current["issued"]:
+        raise RuleError("A newer classic license file is installed already; this one was issued before it.")
+    node["classic_license"] = {
+        "serial": str(fields.get("serial", ""))[:16],
+        "issued": str(fields.get("issued", ""))[:32],
+        "counts": dict(fields["counts"]),
+        "installed": t,
+    }
+    engine.log(node, t, "Classic license file installed: "
+               + (", ".join(f"{a}={n}" for a, n in sorted(fields["counts"].items())) or "no licenses"))  # fmt: skip

@@ -90,6 +90,13 @@ def network(node: dict[str, Any]) -> dict[str, str]:
     }
 
 
+def license_mac(node: dict[str, Any]) -> str:
+    """The node's License MAC (what Classic licenses are bound to): 12 hex, from its UUID."""
+    import hashlib
+
+    return hashlib.sha256(("license-mac|" + node["uuid"]).encode()).hexdigest()[:12]
+
+
 def ova(node: dict[str, Any]) -> dict[str, Any]:
     profile = str(node.get("ova") or DEFAULT_OVA)
     agents, cpus, memory, disk = OVA[profile]

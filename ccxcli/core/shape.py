@@ -70,6 +70,7 @@ NODE: dict[str, Any] = {
     "?inactive_version": STR,
     "?ova": _one("100", "300", "400"),
     "?wfo": BOOL,
+    "?classic_license": {"serial": STR, "issued": STR, "counts": COUNTS, "installed": _int},
     "?faults": _list(_one("license-computation", "agent-init", "ssm-error", "ssm-slow"), 4),
     "license_type": _one(*TYPES),
     "classic": BOOL,

@@ -224,8 +224,45 @@ def events(ctx: Ctx, a: dict[str, Any]) -> Result:
     )
 
 
-def check_migrate(ctx: Ctx, a: dict[str, Any]) -> None:
-    admin.check_can_migrate(ctx.node)
+def check_migrate(ctx: Ctx, a: dict[str, Any]) -> str | None:
+    return admin.check_can_migrate(ctx.node)
+
+
+def classic_show(ctx: Ctx, a: dict[str, Any]) -> Result:
+    from ccxcli.core.identity import license_mac, version
+
+    node = ctx.node
+    lic = node.get("classic_license")
+    data = {
+        "classic": node["classic"],
+        "license_mac": license_mac(node),
+        "version": version(node),
+        "wfo": bool(node.get("wfo")),
+        "licenses": lic["counts"] if lic else {},
+        "issued": lic["issued"] if lic else None,
+    }
+    lines = [
+        f"Licensing: {'Classic' if node['classic'] else 'Smart (migrated)' if lic else 'Smart'}",
+        f"License MAC: {data['license_mac']}",
+        f"Version: {data['version']}{' (with WFO)' if data['wfo'] else ''}",
+        "Installed Classic licenses:" if lic else "Installed Classic licenses: none",
+    ]
+    lines += [f"  {alias}: {n}" for alias, n in sorted(data["licenses"].items())]
+    return Result("\n".join(lines), data)
+
+
+def classic_install(ctx: Ctx, a: dict[str, Any]) -> Result:
+    from ccxcli.codetext import read_file
+    from ccxcli.handlers.slr import trusted_keys
+    from ccxcli.ssm.classic import read_file as read_license
+
+    fields = read_license(read_file(a["file"], what="a classic license file"), trusted_keys(ctx))
+    admin.install_classic(ctx.node, ctx.now, fields)
+    counts = fields["counts"]
+    return Result(
+        "Classic license file installed: " + (", ".join(f"{n} {x}" for x, n in sorted(counts.items())) or "none") + ".",
+        {"installed": counts},
+    )
 
 
 def migrate(ctx: Ctx, a: dict[str, Any]) -> Result:

@@ -24,6 +24,9 @@ token_app = typer.Typer(no_args_is_help=True, help="Product instance registratio
 instance_app = typer.Typer(no_args_is_help=True, help="Product instances.")
 res_app = typer.Typer(no_args_is_help=True, help="Specific License Reservations.")
 key_app = typer.Typer(no_args_is_help=True, help="The SSM's signing key.")
+pak_app = typer.Typer(no_args_is_help=True, help="Classic licenses: PAKs, fulfilment, PAK-based migration.")
+dbc_app = typer.Typer(no_args_is_help=True, help="Device Based Conversion of classic licenses.")
+sync_app = typer.Typer(help="SSM On-Prem synchronisation with Cisco SSM.")
 account_app = typer.Typer(no_args_is_help=True, help="The smart account: Export-Controlled permission.")
 app.add_typer(va_app, name="va")
 app.add_typer(license_app, name="license")
@@ -32,6 +35,9 @@ app.add_typer(instance_app, name="instance")
 app.add_typer(res_app, name="reservation")
 app.add_typer(key_app, name="key")
 app.add_typer(account_app, name="account")
+app.add_typer(sync_app, name="sync")
+app.add_typer(pak_app, name="pak")
+app.add_typer(dbc_app, name="dbc")
 
 
 class State:

@@ -10,7 +10,7 @@ import sys
 import typer
 
 from ccxcli.errors import report
-from ccxcli.ssm import cmd_accounts, cmd_instances  # noqa: F401 - registers the commands
+from ccxcli.ssm import cmd_accounts, cmd_classic, cmd_instances, cmd_sync  # noqa: F401 - registers them
 from ccxcli.ssm.app import app
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import typer
 
@@ -36,11 +37,19 @@ def init(
     export_allowed: bool = typer.Option(
         False, "--export-allowed", help="Permit Export-Controlled functionality (as the demo account is)."
     ),
+    mode: str = typer.Option(
+        "connected", "--mode", help="On-prem: connected (synchronises daily) or disconnected (by files)."
+    ),
+    cloud: str = typer.Option("cloud", "--cloud", help="On-prem: the cloud SSM of the lab it synchronises with."),
+    va: list[str] = typer.Option([], "--va", help="On-prem: a cloud virtual account it serves (repeatable)."),
+    standalone: bool = typer.Option(False, "--standalone", help="On-prem: not linked to any cloud SSM."),
 ) -> None:
-    """Create an SSM folder and its signing key."""
+    """Create an SSM folder and its signing key (an SSM On-Prem is linked to a cloud SSM of the lab)."""
     from ccxcli.ssm.db import Ssm
     from ccxcli.values import host_name, plain_text
 
+    if not on_prem and (va or standalone or mode != "connected" or cloud != "cloud"):
+        raise UsageError("--mode, --cloud, --va and --standalone apply to --on-prem SSMs only.")
     if on_prem and not hostname:
         raise UsageError("An on-prem SSM needs --hostname (its certificate common name).")
     if not on_prem and (hostname or san):
@@ -64,11 +73,36 @@ def init(
         sans=tuple(san),
         export_allowed=export_allowed or demo,
     )
-    emit(
-        {"folder": str(folder), "account": account, "on_prem": on_prem, "names": ssm.names()},
-        f"SSM created in {folder} (smart account '{account}'"
-        f"{', on-prem ' + ', '.join(ssm.names()) if on_prem else ''}).",
-    )
+    data: dict[str, object] = {"folder": str(folder), "account": account, "on_prem": on_prem, "names": ssm.names()}
+    names = f", on-prem {', '.join(ssm.names())}" if on_prem else ""
+    text = f"SSM created in {folder} (smart account '{account}'{names})."
+    if on_prem and not standalone:
+        data["sync"] = _link(ssm, folder, mode, cloud, va)
+        text += (
+            f" Linked to '{cloud}' ({mode}); virtual accounts: {', '.join(data['sync']['linked_virtual_accounts'])}."  # type: ignore[index]
+        )
+    emit(data, text)
+
+
+def _link(ssm: object, folder: Path, mode: str, cloud_name: str, vas: list[str]) -> dict[str, object]:
+    """Link a new on-prem SSM to a cloud SSM of the lab; a connected one synchronises at once."""
+    from ccxcli.lab import valid_name
+    from ccxcli.ssm import sync
+    from ccxcli.ssm.db import Ssm
+
+    if not valid_name(cloud_name) or not (S.home / "ssm" / cloud_name / "ssm.db").exists():
+        raise UsageError(f"No cloud SSM '{cloud_name}' in lab {S.home} to link to (or add --standalone).")
+    if not valid_name(folder.name):
+        raise UsageError(f"An SSM On-Prem linked to a cloud SSM needs a lab name (--ssm NAME), not '{folder.name}'.")
+    cloud = Ssm.open(S.home / "ssm" / cloud_name)
+    try:
+        now = ssm_now(folder)
+        sync.link(ssm, cloud, folder.name, cloud_name, mode, vas, now)  # type: ignore[arg-type]
+    finally:
+        cloud.close()
+    if mode == "connected":
+        sync.run(S.home, folder.name, now)
+    return sync.status(Ssm.open(folder))
 
 
 @key_app.command("export")

@@ -31,8 +31,9 @@ CREATE INDEX usage_history_uuid ON usage_history(uuid, t_to);
 CREATE TABLE onprem(name TEXT PRIMARY KEY, pubkey TEXT NOT NULL, vas TEXT NOT NULL, mode TEXT NOT NULL,
                     seq INTEGER NOT NULL DEFAULT 0, last_sync INTEGER);
 CREATE TABLE pak(pak TEXT PRIMARY KEY, created INTEGER NOT NULL, va TEXT);
-CREATE TABLE pak_line(pak TEXT NOT NULL, alias TEXT NOT NULL, qty INTEGER NOT NULL, PRIMARY KEY(pak, alias),
-                      CHECK(qty >= 0));
+CREATE TABLE pak_line(pak TEXT NOT NULL, alias TEXT NOT NULL, qty INTEGER NOT NULL,
+                      assigned INTEGER NOT NULL DEFAULT 0, PRIMARY KEY(pak, alias),
+                      CHECK(qty >= 0 AND assigned >= 0 AND assigned <= qty));
 CREATE TABLE fulfilment(id INTEGER PRIMARY KEY, pak TEXT NOT NULL, mac TEXT NOT NULL, alias TEXT NOT NULL,
                         qty INTEGER NOT NULL, converted INTEGER NOT NULL DEFAULT 0, t INTEGER NOT NULL,
                         CHECK(qty >= 0 AND converted >= 0 AND converted <= qty));
@@ -286,6 +287,20 @@ class Ssm:
         return self._meta
 
     @property
+    def name(self) -> str:
+        """The SSM's name in its lab (its folder's name)."""
+        return self.path.name
+
+    def check_not_linked(self, what: str) -> None:
+        """An on-prem SSM linked to a cloud SSM gets its licenses from it: they are bought,
+        moved and reserved there."""
+        if self.on_prem and self.meta.get("cloud"):
+            raise RuleError(
+                f"Cannot {what} on SSM On-Prem '{self.name}': licenses are bought, moved and reserved on Cisco SSM "
+                f"('{self.meta['cloud']}') and reach this SSM at its next synchronisation."
+            )
+
+    @property
     def account(self) -> str:
         return self.meta["account"]
 
@@ -345,6 +360,7 @@ class Ssm:
         from ccxcli.values import plain_text
 
         plain_text(name, "A virtual account name", 64)
+        self.check_not_linked("create virtual accounts")
         with self.tx() as db:
             if db.execute("SELECT 1 FROM va WHERE lower(name)=lower(?)", (name,)).fetchone():
                 raise RuleError(f"Virtual account '{name}' already exists.")
@@ -392,6 +408,7 @@ class Ssm:
 
         if not 1 <= qty <= MAX_QTY:
             raise UsageError(f"The quantity to deposit must be from 1 to {MAX_QTY}.")
+        self.check_not_linked("deposit licenses")
         with self.tx() as db:
             va = self.va(va)
             have = db.execute("SELECT purchased FROM pool WHERE va=? AND alias=?", (va, alias)).fetchone()[0]
@@ -406,6 +423,7 @@ class Ssm:
 
         if not 1 <= qty <= MAX_QTY:
             raise UsageError(f"The quantity to transfer must be from 1 to {MAX_QTY}.")
+        self.check_not_linked("move licenses")
         with self.tx() as db:
             src, dst = self.va(src), self.va(dst)
             if src == dst:

@@ -90,6 +90,7 @@ def authorize(ssm: Ssm, va: str | None, request: str, counts: dict[str, int], no
     from ccxcli.codes import make_authorization, parse_request
 
     req = parse_request(request)
+    ssm.check_not_linked("reserve licenses")
     if ssm.meta.get("slr_allowed") != "1":
         raise RuleError("Specific License Reservation is not allowed on this smart account.")
     with ssm.tx() as db:

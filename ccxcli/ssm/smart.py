@@ -140,6 +140,7 @@ def instance_row(r: Any) -> dict[str, Any]:
         "registered": iso(r["registered"]),
         "last_contact": iso(r["last_contact"]),
         "usage": json.loads(r["usage"]),
+        "via": r["via"] or None,
     }
 
 
@@ -151,6 +152,7 @@ def instance_list(ssm: Ssm, va: str | None = None) -> list[dict[str, Any]]:
 def instance_transfer(ssm: Ssm, ident: str, dst: str, now: int) -> None:
     with ssm.tx() as db:
         r = instance(ssm, ident)
+        _not_mirror(r)
         dst = ssm.va(dst)
         if r["va"] == dst:
             raise UsageError(f"Instance {r['id']} is already in '{dst}'.")
@@ -173,6 +175,7 @@ def instance_remove(ssm: Ssm, ident: str, now: int, return_code: str | None = No
 
     with ssm.tx() as db:
         r = instance(ssm, ident)
+        _not_mirror(r)
         if r["kind"] == "slr":
             if return_code:
                 reserve.apply_return(ssm, return_code, now, expect_uuid=r["uuid"])
@@ -187,6 +190,14 @@ def instance_remove(ssm: Ssm, ident: str, now: int, return_code: str | None = No
             ssm.set_usage(r, {})
         db.execute("DELETE FROM instance WHERE id=?", (r["id"],))
         ssm.event(now, "instance", f"Instance {r['id']} ({r['hostname']}) removed")
+
+
+def _not_mirror(r: Any) -> None:
+    if r["kind"] == "mirror":
+        raise RuleError(
+            f"Instance {r['id']} is registered through SSM On-Prem '{r['via']}'; manage it there "
+            "(this SSM learns of it at each synchronisation)."
+        )
 
 
 def held_for(ssm: Ssm, uuid: str) -> list[str]:
