@@ -279,8 +279,9 @@ def test_an_ssm_database_of_schema_1_is_migrated(tmp_path: Any) -> None:
     folder.mkdir()
     db = sqlite3.connect(folder / "ssm.db")
     db.executescript(V1_DDL)
-    db.executemany("INSERT INTO meta VALUES (?, ?)", [("schema", "1"), ("account", "Old"), ("on_prem", "0"),
-                   ("cn", ""), ("sans", "[]"), ("created", "0"), ("slr_allowed", "1"), ("export_allowed", "0")])  # fmt: skip
+    meta = {"schema": "1", "account": "Old", "on_prem": "0", "cn": "", "sans": "[]", "created": "0",
+            "slr_allowed": "1", "export_allowed": "0"}  # fmt: skip
+    db.executemany("INSERT INTO meta VALUES (?, ?)", meta.items())
     db.execute("INSERT INTO va(name, is_default) VALUES ('DEFAULT', 1)")
     db.execute("INSERT INTO pool(va, alias, purchased) VALUES ('DEFAULT', 'flex-standard', 40)")
     db.commit()
