@@ -18,6 +18,7 @@ from ccxcli.clock import iso
 from ccxcli.core.catalogue import lookup
 from ccxcli.errors import RuleError, UsageError
 from ccxcli.faults import kill_point
+from ccxcli.ssm import rules
 from ccxcli.ssm.db import Ssm
 from ccxcli.values import MAX_COUNT, whole
 
@@ -73,17 +74,9 @@ def _outstanding(ssm: Ssm, r: Any) -> list[Any]:
 
 
 def held(ssm: Ssm, r: Any) -> dict[str, int]:
-    """What a reservation holds in its pool: per license, the most of its confirmed counts
-    and of every code issued after them. (Version-1 pending updates held their new counts.)"""
-    out: dict[str, int] = dict(json.loads(r["counts"]))
-    for code in _outstanding(ssm, r):
-        for alias, n in json.loads(code["counts"]).items():
-            out[alias] = max(out.get(alias, 0), n)
-    return out
-
-
-def _diff(new: dict[str, int], old: dict[str, int]) -> dict[str, int]:
-    return {a: new.get(a, 0) - old.get(a, 0) for a in set(new) | set(old)}
+    """What a reservation holds in its pool (rules.held). (Version-1 pending updates held
+    their new counts.)"""
+    return rules.held(json.loads(r["counts"]), (json.loads(c["counts"]) for c in _outstanding(ssm, r)))
 
 
 def authorize(ssm: Ssm, va: str | None, request: str, counts: dict[str, int], now: int) -> str:
@@ -158,7 +151,7 @@ def update(ssm: Ssm, ident: str, counts: dict[str, int], now: int) -> str:
         after = dict(before)
         for alias, n in counts.items():
             after[alias] = max(after.get(alias, 0), n)
-        _reserve(ssm, r["va"], _diff(after, before))
+        _reserve(ssm, r["va"], rules.diff(after, before))
         code = make_authorization(ssm.private_pem(), r["piid"], ts, counts, r["sn"], r["uuid"])
         db.execute(
             "INSERT INTO issued(reservation, ts, counts, code) VALUES (?, ?, ?, ?)",
@@ -210,7 +203,7 @@ def confirm(ssm: Ssm, ident: str, code: str, now: int) -> None:
                 (confirmed, newest, r["id"]),
             )
             after = held(ssm, db.execute("SELECT * FROM reservation WHERE id=?", (r["id"],)).fetchone())
-            _reserve(ssm, r["va"], _diff(after, before))
+            _reserve(ssm, r["va"], rules.diff(after, before))
             ssm.event(now, "reserve", f"Reservation update for SN {r['sn']} confirmed: {_fmt(json.loads(confirmed))}")
         elif given in expected.values():
             refusal = (

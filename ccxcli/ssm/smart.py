@@ -9,6 +9,7 @@ from typing import Any
 from ccxcli.clock import DAY, iso
 from ccxcli.errors import InstanceGone, RuleError, UsageError
 from ccxcli.faults import kill_point
+from ccxcli.ssm import rules
 from ccxcli.ssm.db import Ssm
 
 MAX_USES = 1_000_000
@@ -56,15 +57,7 @@ def _short(token: str) -> str:
 def token_list(ssm: Ssm, now: int) -> list[dict[str, Any]]:
     out = []
     for r in ssm.db.execute("SELECT * FROM token ORDER BY created, rowid"):
-        state = (
-            "revoked"
-            if r["revoked"]
-            else "expired"
-            if r["expires"] <= now
-            else "used up"
-            if r["max_uses"] is not None and r["uses"] >= r["max_uses"]
-            else "active"
-        )
+        state = rules.token_state(bool(r["revoked"]), r["expires"], r["max_uses"], r["uses"], now)
         out.append(
             {
                 "token": r["token"],
@@ -96,14 +89,11 @@ def _check_token(ssm: Ssm, token: str, now: int) -> Any:
             "Registration failed: the ID token is not valid (unknown or mistyped). "
             "Copy it again from 'ccx-ssm token create'."
         )
-    if r["revoked"]:
-        raise RuleError("Registration failed: the ID token has been revoked. Create a new token.")
-    if r["expires"] <= now:
-        raise RuleError(f"Registration failed: the ID token expired on {iso(r['expires'])}. Create a new token.")
-    if r["max_uses"] is not None and r["uses"] >= r["max_uses"]:
-        raise RuleError(
-            f"Registration failed: the ID token has been used {r['uses']} times, its maximum. Create a new token."
-        )
+    refusal = rules.token_refusal(
+        rules.token_state(bool(r["revoked"]), r["expires"], r["max_uses"], r["uses"], now), r["expires"], r["uses"]
+    )
+    if refusal:
+        raise RuleError(refusal)
     return r
 
 
@@ -390,8 +380,9 @@ def alerts(ssm: Ssm, now: int) -> list[dict[str, Any]]:
                     "message": "Licenses in deficit: " + ", ".join(f"{a} {n}" for a, n in short.items()),
                 }
             )
-    for r in ssm.db.execute("SELECT * FROM instance WHERE kind='smart' AND last_contact < ?", (now - 30 * DAY,)):
-        kind = "Failed to Connect" if r["last_contact"] < now - 90 * DAY else "Failed to Renew"
+    q = "SELECT * FROM instance WHERE kind='smart' AND last_contact < ?"
+    for r in ssm.db.execute(q, (now - rules.FAILED_TO_RENEW,)):
+        kind = rules.contact_alert(r["last_contact"], now)
         out.append(
             {
                 "severity": "minor",
@@ -410,7 +401,8 @@ def alerts(ssm: Ssm, now: int) -> list[dict[str, Any]]:
                 "awaits its confirmation code",
             }
         )
-    for r in ssm.db.execute("SELECT * FROM event WHERE kind IN ('returned', 'released') AND t >= ?", (now - 30 * DAY,)):
+    q = "SELECT * FROM event WHERE kind IN ('returned', 'released') AND t >= ?"
+    for r in ssm.db.execute(q, (now - rules.RETURNED_ALERT,)):
         if r["kind"] == "returned":
             out.append({"severity": "info", "type": "Reserved Licenses Returned", "va": "", "message": r["text"]})
         else:

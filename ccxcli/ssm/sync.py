@@ -31,6 +31,7 @@ from ccxcli.clock import DAY, iso
 from ccxcli.core.catalogue import BY_ALIAS
 from ccxcli.errors import RuleError, UsageError
 from ccxcli.faults import kill_point
+from ccxcli.ssm import rules
 from ccxcli.ssm.db import MAX_PURCHASED, Ssm
 
 FORMAT = "ccxcli-ssm-sync"
@@ -192,7 +193,7 @@ def handle_request(cloud: Ssm, text: str, now: int) -> str:
     req = _open(text, row["pubkey"].encode(), "request")
     if req.get("to") != cloud.name:
         raise RuleError("This synchronisation request is for another SSM; nothing was changed.")
-    if not isinstance(req.get("seq"), int) or req["seq"] <= row["seq"]:
+    if not rules.sync_in_order(row["seq"], req.get("seq")):
         raise RuleError(
             f"This synchronisation request (number {req.get('seq')}) is not newer than the last one applied "
             f"({row['seq']}): replayed or out of order; nothing was changed."
