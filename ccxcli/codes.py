@@ -2,8 +2,10 @@
 module used by both sides. This is the only module that imports `cryptography`.
 
 - Reservation Request Code  `CB-ZUCCX:<SN>-<token>-<check>`; token = base64url of
-  version(2) | UUID(16) | P-256 reservation public key, compressed(33) | nonce(8); check =
-  2 hex digits over the rest, so a mistyped code is caught before anything else.
+  version(2) | UUID(16) | P-256 reservation public key, compressed(33) | nonce(8) | license
+  type(1, the index in catalogue.TYPES); check = 2 hex digits over the rest, so a mistyped
+  code is caught before anything else. The license type lets the SSM refuse licenses the
+  node cannot use.
   (Version 1 carried an Ed25519 key; codes and reservations of that version still work.)
 - Authorization Code        Cisco's `<specificPLR>` XML, signed by the SSM (ECDSA P-256,
   SHA-256, DER, base64, low-s only) over the exact `<authorizationCode>…</authorizationCode>`
@@ -158,6 +160,7 @@ class Request(NamedTuple):
     uuid: str  # 32 hex digits
     pubkey: bytes  # 33 bytes (P-256, version 2) or 32 (Ed25519, version 1)
     nonce: bytes
+    license_type: str | None = None  # version 2 says it
 
     @property
     def piid(self) -> str:
@@ -168,8 +171,12 @@ def _check(body: str) -> str:
     return hashlib.sha256(body.encode()).hexdigest()[:2]
 
 
-def make_request(sn: str, uuid_hex: str, pubkey: bytes, nonce: bytes) -> str:
+def make_request(sn: str, uuid_hex: str, pubkey: bytes, nonce: bytes, license_type: str | None = None) -> str:
+    from ccxcli.core.catalogue import TYPES
+
     raw = bytes([REQUEST_VERSION if len(pubkey) == 33 else 1]) + bytes.fromhex(uuid_hex) + pubkey + nonce
+    if len(pubkey) == 33:
+        raw += bytes([list(TYPES).index(license_type or "flex")])
     token = base64.urlsafe_b64encode(raw).decode().rstrip("=")
     body = f"CB-ZUCCX:{sn}-{token}"
     return f"{body}-{_check(body)}"
@@ -177,6 +184,7 @@ def make_request(sn: str, uuid_hex: str, pubkey: bytes, nonce: bytes) -> str:
 
 _REQUEST = re.compile(r"CB-ZUCCX:([0-9a-f]{5})-([A-Za-z0-9_-]+)-([0-9a-f]{2})")
 _KEY_LEN = {1: 32, 2: 33}
+_TYPE_LEN = {1: 0, 2: 1}
 
 
 def parse_request(code: str) -> Request:
@@ -197,8 +205,11 @@ def parse_request(code: str) -> Request:
         raw = base64.urlsafe_b64decode(m.group(2) + "=" * (-len(m.group(2)) % 4))
     except ValueError:
         raise RuleError("The Reservation Request Code is malformed: its token is not base64url.") from None
-    klen = _KEY_LEN.get(raw[0] if raw else 0)
-    if klen is None or len(raw) != 1 + 16 + klen + 8:
+    from ccxcli.core.catalogue import TYPES
+
+    version = raw[0] if raw else 0
+    klen = _KEY_LEN.get(version)
+    if klen is None or len(raw) != 1 + 16 + klen + 8 + _TYPE_LEN[version]:
         raise RuleError("The Reservation Request Code is malformed: unknown token version or length.")
     uuid_hex = raw[1:17].hex()
     if uuid_hex[-5:] != m.group(1):
@@ -209,7 +220,12 @@ def parse_request(code: str) -> Request:
             ec.EllipticCurvePublicKey.from_encoded_point(CURVE, pubkey)
         except ValueError:
             raise RuleError("The Reservation Request Code is malformed: its key is not a valid point.") from None
-    return Request(m.group(1), uuid_hex, pubkey, raw[17 + klen :])
+    license_type = None
+    if _TYPE_LEN[version]:
+        if raw[-1] >= len(TYPES):
+            raise RuleError("The Reservation Request Code is malformed: unknown license type.")
+        license_type = list(TYPES)[raw[-1]]
+    return Request(m.group(1), uuid_hex, pubkey, raw[17 + klen : 25 + klen], license_type)
 
 
 # --- authorization code ----------------------------------------------------------------

@@ -122,6 +122,21 @@ def test_untrusted_ssm_and_sim_ssm_trust(lab, tmp_path) -> None:  # type: ignore
     assert lab.status()["registration"]["status"] == "REGISTERED_SLR"
 
 
+def test_licenses_the_node_cannot_use_are_refused(lab) -> None:  # type: ignore[no-untyped-def]
+    """The request code names the node's license type; the SSM reserves only what it can use."""
+    lab.ok("--yes", "appadmin", "license", "type", "perpetual-premium")
+    req = request(lab)
+    assert codes.parse_request(req).license_type == "perpetual-premium"
+    refused(lab, authorize_args(req), "Perpetual Premium node, which cannot use flex-premium, flex-standard", ssm=True)
+    args = ["reservation", "authorize", "--va", "DEFAULT", "--request", req]
+    code = lab.ssm_ok(*args, "--license", "premium-seat=3", "--license", "server=1").out.strip()
+    out = lab.ok(*T, "install", code).out
+    assert "It reserves for this Perpetual Premium node: premium-seat 3, server 1." in out
+    refused(
+        lab, ["reservation", "update", sn_of(lab), "--license", "flex-standard=5"], "cannot use flex-standard", ssm=True
+    )
+
+
 def test_code_for_another_node(lab) -> None:  # type: ignore[no-untyped-def]
     lab.ok("sim", "node", "create", "b")
     request(lab)

@@ -252,3 +252,18 @@ def outstanding_piids(node: dict[str, Any]) -> list[str]:
     """Requests whose codes the node may still hold keys for (for the node-delete check)."""
     slr = node["slr"]
     return [rec["piid"] for rec in (slr.get("installed"), slr.get("request")) if rec]
+
+
+def coverage(node: dict[str, Any], counts: dict[str, int]) -> str:
+    """Which of the node's licenses (those of its license type) a code reserves."""
+    from ccxcli.core.catalogue import TYPES
+
+    name, aliases = TYPES[node["license_type"]][1], TYPES[node["license_type"]][2]
+    used = {a: n for a, n in counts.items() if a in aliases and n}
+    unused = sorted(a for a, n in counts.items() if a not in aliases and n)
+    text = f"It reserves for this {name} node: " + (
+        ", ".join(f"{a} {n}" for a, n in sorted(used.items())) if used else "none of its licenses"
+    )
+    if unused:
+        text += f"; not usable by a {name} node: {', '.join(unused)}"
+    return text + "."

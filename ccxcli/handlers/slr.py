@@ -34,7 +34,9 @@ def request(ctx: Ctx, a: dict[str, Any]) -> Result:
 
         seq, piid = R.next_request(node, codes.new_secret())
         key = codes.reservation_key(R.key_material(node, piid))
-        code = codes.make_request(node["sn"], node["uuid"], codes.public_bytes(key), bytes.fromhex(piid))
+        code = codes.make_request(
+            node["sn"], node["uuid"], codes.public_bytes(key), bytes.fromhex(piid), node["license_type"]
+        )
         R.request(node, ctx.now, code, seq, piid)
         pending = R.pending_request(node)
     assert pending is not None
@@ -90,10 +92,11 @@ def _install(ctx: Ctx, code: str) -> Result:
         key = codes.reservation_key(R.key_material(node, auth.piid))
         conf = codes.node_confirmation(key, signer, auth)
     conf_out = R.install(node, ctx.now, auth.piid, auth.timestamp, auth.counts, auth.udi, conf)
+    covers = R.coverage(node, auth.counts)
     if conf_out is None:
         return Result(
-            "Authorization code installed successfully.",
-            {"installed": True, "reserved": auth.counts, "registration": "REGISTERED_SLR"},
+            "Authorization code installed successfully.\n" + covers,
+            {"installed": True, "reserved": auth.counts, "registration": "REGISTERED_SLR", "covers": covers},
         )
     return Result(
         conf_out,

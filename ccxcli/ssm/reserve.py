@@ -47,6 +47,20 @@ def parse_counts(specs: list[str]) -> dict[str, int]:
     return counts
 
 
+def check_type(license_type: str | None, counts: dict[str, int]) -> None:
+    """Refuse licenses the requesting node cannot use (the request code names its type)."""
+    from ccxcli.core.catalogue import TYPES
+
+    if license_type is None:
+        return
+    name, aliases = TYPES[license_type][1], TYPES[license_type][2]
+    wrong = sorted(a for a, n in counts.items() if n and a not in aliases)
+    if wrong:
+        raise RuleError(
+            f"The request comes from a {name} node, which cannot use {', '.join(wrong)}; reserve {', '.join(aliases)}."
+        )
+
+
 def _next_ts(ssm: Ssm, now: int) -> int:
     last = ssm.db.execute("SELECT MAX(ts) FROM issued").fetchone()[0] or 0
     last = max(last, ssm.db.execute("SELECT MAX(ts) FROM reservation").fetchone()[0] or 0)
@@ -84,6 +98,7 @@ def authorize(ssm: Ssm, va: str | None, request: str, counts: dict[str, int], no
 
     req = parse_request(request)
     ssm.check_not_linked("reserve licenses")
+    check_type(req.license_type, counts)
     if ssm.meta.get("slr_allowed") != "1":
         raise RuleError("Specific License Reservation is not allowed on this smart account.")
     with ssm.tx() as db:
@@ -106,8 +121,8 @@ def authorize(ssm: Ssm, va: str | None, request: str, counts: dict[str, int], no
         _reserve(ssm, va, counts)
         cur = db.execute(
             "INSERT INTO instance(uuid, sn, va, hostname, kind, registered, last_contact, license_type) "
-            "VALUES (?, ?, ?, ?, 'slr', ?, ?, '')",
-            (req.uuid, req.sn, va, f"SN {req.sn}", now, now),
+            "VALUES (?, ?, ?, ?, 'slr', ?, ?, ?)",
+            (req.uuid, req.sn, va, f"SN {req.sn}", now, now, req.license_type or ""),
         )
         ts = _next_ts(ssm, now)
         text = json.dumps(counts, sort_keys=True)
@@ -146,6 +161,8 @@ def update(ssm: Ssm, ident: str, counts: dict[str, int], now: int) -> str:
 
     with ssm.tx() as db:
         r = find(ssm, ident)
+        inst = db.execute("SELECT license_type FROM instance WHERE id=?", (r["instance"],)).fetchone()
+        check_type((inst[0] if inst else "") or None, counts)
         before = held(ssm, r)
         ts = _next_ts(ssm, now)
         after = dict(before)
