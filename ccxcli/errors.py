@@ -25,6 +25,11 @@ class Exit:
     INTERRUPTED = 130
 
 
+EXIT_HELP = (
+    "Exit codes: 0 done; 1 refused by a licensing rule; 2 usage (unknown command, bad argument, answer 'n');\n"
+    "  3 state store (corrupt, busy, read-only, disk full); 4 communication with the SSM failed; 130 interrupted."
+)
+
 # Kept for the modules and tests that name them directly.
 OK, RULE, USAGE, STORE, COMM, INTERRUPTED = Exit.OK, Exit.RULE, Exit.USAGE, Exit.STORE, Exit.COMM, Exit.INTERRUPTED
 

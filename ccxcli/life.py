@@ -66,7 +66,7 @@ def _ready(lab: Lab, target: int) -> list[dict[str, Any]]:
 
 def catch_up(lab: Lab, target: int, set_clock: bool = False) -> int:
     """Process every due event of every node (and every connected SSM On-Prem's
-    synchronisation) up to `target` (inclusive); return how many."""
+    synchronization) up to `target` (inclusive); return how many."""
     return _catch_up(lab, _ready(lab, target), target, set_clock, _on_prem(lab))
 
 
@@ -82,7 +82,7 @@ def catch_up_one(lab: Lab, node: dict[str, Any], target: int) -> int:
 
 
 def _on_prem(lab: Lab) -> dict[str, int]:
-    """When each connected SSM On-Prem of the lab synchronises next."""
+    """When each connected SSM On-Prem of the lab synchronizes next."""
     names = [n for n in lab.ssm_names() if n != DEFAULT_SSM]
     if not names:
         return {}
@@ -129,7 +129,7 @@ def _catch_up(lab: Lab, nodes: list[dict[str, Any]], target: int, set_clock: boo
 
 
 def _sync(lab: Lab, name: str, t: int, target: int) -> int:
-    """A connected SSM On-Prem's daily synchronisation; returns when the next is due. Within
+    """A connected SSM On-Prem's daily synchronization; returns when the next is due. Within
     one clock move the ones that follow are applied as one, the last before the target (as
     periodic renewals are)."""
     from ccxcli.errors import CcxError

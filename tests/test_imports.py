@@ -48,3 +48,23 @@ def test_the_probe_can_see_heavy_modules(tmp_path: Path) -> None:
     home = tmp_path / "lab"
     loaded(home, "license", "smart", "reservation", "enable")
     assert "cryptography" in loaded(home, "license", "smart", "reservation", "request")
+
+
+SSM_PROBE = """
+import json, sys
+from ccxcli.ssm.cli import main
+code = main(sys.argv[1:])
+sys.stderr.write("\\nMODULES " + json.dumps(sorted({m.split('.')[0] for m in sys.modules})) + "\\n")
+raise SystemExit(code)
+"""
+
+
+def test_ccx_ssm_frequent_commands_load_neither_typer_nor_rich(tmp_path: Path) -> None:
+    home = str(tmp_path / "lab")
+    for argv in (["license", "list"], ["token", "create"], ["token", "list"], ["--help"]):
+        r = subprocess.run([sys.executable, "-c", SSM_PROBE, "--home", home, *argv], capture_output=True, text=True,
+                           timeout=60)  # fmt: skip
+        assert r.returncode == 0, r.stderr
+        mods = set(json.loads([x for x in r.stderr.splitlines() if x.startswith("MODULES ")][-1][8:]))
+        assert not mods & {"typer", "rich", "click", "prompt_toolkit"}, (argv, mods)
+        assert ("cryptography" in mods) == (argv == ["license", "list"]), argv  # the first command makes the key

@@ -60,8 +60,9 @@ def test_labelled_codes_keep_the_code_alone_on_its_line(lab: Lab) -> None:
     out = lab.ok("license", "smart", "reservation", "request", "specific").out.splitlines()
     assert "Reservation Request Code" in out[0] and out[1].startswith("CB-ZUCCX:") and len(out) == 2
     code = lab.ssm_ok(*authorize_args(out[1])).out.strip()
-    assert lab.ok("license", "smart", "reservation", "install", code).out.strip() == (
-        "Authorization code installed successfully.")  # fmt: skip
+    assert lab.ok("license", "smart", "reservation", "install", code).out.splitlines() == [
+        "Authorization code installed successfully.",  # the appliance's line, then what the code covers here
+        "It reserves for this Flex node: flex-premium 5, flex-standard 20."]  # fmt: skip
     sn = lab.status()["udi"]["sn"]
     update = lab.ssm_ok("reservation", "update", sn, "--license", "flex-standard=30").out.strip()
     out = lab.ok("license", "smart", "reservation", "install", update).out.splitlines()

@@ -1,4 +1,6 @@
-"""The `ccx-ssm` typer application: its sub-apps, global options and output helpers."""
+"""The `ccx-ssm` program: its commands' declarations (`ccxcli.cmdkit`), global options and
+output helpers. Plain text and plain tables only: neither typer nor rich is imported, so
+that the frequent commands (`license list`, `token create`) start fast."""
 
 from __future__ import annotations
 
@@ -8,36 +10,41 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import typer
-
+from ccxcli.cmdkit import Param, Program, plain_table
 from ccxcli.errors import UsageError, printable, printable_lines
 
-app = typer.Typer(
-    add_completion=False,
-    no_args_is_help=True,
-    pretty_exceptions_enable=False,
-    help="The Cisco Smart Software Manager stand-in of a ccxcli lab.",
+PROG = Program(
+    "ccx-ssm",
+    "The Cisco Smart Software Manager stand-in of a ccxcli lab.",
+    (
+        Param("--home", "Lab home (default: $CCX_HOME, else the platform data folder).", metavar="DIR"),
+        Param(
+            "--ssm",
+            "An SSM of the lab by name, or an SSM folder (default: $CCX_SSM_HOME, else cloud).",
+            metavar="NAME|DIR",
+        ),  # fmt: skip
+        Param("--json", "Print one JSON document instead of text.", kind="flag", default=False),
+        Param("--version", "Print the version.", kind="flag", default=False),
+    ),
 )
-va_app = typer.Typer(no_args_is_help=True, help="Virtual accounts.")
-license_app = typer.Typer(no_args_is_help=True, help="Licenses of a virtual account.")
-token_app = typer.Typer(no_args_is_help=True, help="Product instance registration tokens.")
-instance_app = typer.Typer(no_args_is_help=True, help="Product instances.")
-res_app = typer.Typer(no_args_is_help=True, help="Specific License Reservations.")
-key_app = typer.Typer(no_args_is_help=True, help="The SSM's signing key.")
-pak_app = typer.Typer(no_args_is_help=True, help="Classic licenses: PAKs, fulfilment, PAK-based migration.")
-dbc_app = typer.Typer(no_args_is_help=True, help="Device Based Conversion of classic licenses.")
-sync_app = typer.Typer(help="SSM On-Prem synchronisation with Cisco SSM.")
-account_app = typer.Typer(no_args_is_help=True, help="The smart account: Export-Controlled permission.")
-app.add_typer(va_app, name="va")
-app.add_typer(license_app, name="license")
-app.add_typer(token_app, name="token")
-app.add_typer(instance_app, name="instance")
-app.add_typer(res_app, name="reservation")
-app.add_typer(key_app, name="key")
-app.add_typer(account_app, name="account")
-app.add_typer(sync_app, name="sync")
-app.add_typer(pak_app, name="pak")
-app.add_typer(dbc_app, name="dbc")
+command = PROG.command
+PROG.group("va", "Virtual accounts.")
+PROG.group("license", "Licenses of a virtual account.")
+PROG.group("token", "Product instance registration tokens.")
+PROG.group("instance", "Product instances.")
+PROG.group("reservation", "Specific License Reservations.")
+PROG.group("key", "The SSM's signing key.")
+PROG.group("pak", "Classic licenses: PAKs, fulfilment, PAK-based migration.")
+PROG.group("dbc", "Device Based Conversion of classic licenses.")
+PROG.group("sync", "SSM On-Prem synchronization with Cisco SSM.")
+PROG.group("account", "The smart account: Export-Controlled permission.")
+
+# Parameters several commands share, declared once.
+VA = Param("--va", "Virtual account (default: the default one).", metavar="NAME")
+LICENSES = Param("--license", "ALIAS=N, the licenses and how many; aliases: {aliases}.", kind="list",
+                 metavar="ALIAS=N")  # fmt: skip
+OUT_CODE = Param("--out", "Write the code to this file instead of printing it.", metavar="FILE")
+ID = Param("ID", "The product instance: its id or serial number (SN).", required=True)
 
 
 class State:
@@ -49,12 +56,7 @@ class State:
 S = State()
 
 
-@app.callback()
-def _main(
-    home: str | None = typer.Option(None, "--home", help="Lab home (default: $CCX_HOME or the platform data folder)."),
-    ssm: str | None = typer.Option(None, "--ssm", help="SSM of the lab by name, or an SSM folder ($CCX_SSM_HOME)."),
-    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
-) -> None:
+def set_globals(home: str | None, ssm: str | None, as_json: bool) -> None:
     from ccxcli.lab import resolve_home
 
     S.home = resolve_home(home)
@@ -104,35 +106,20 @@ def open_ssm() -> tuple[Any, int]:
     return Ssm.open(folder), ssm_now(folder)
 
 
-def emit(data: Any, text: str | None = None, table: Any = None) -> None:
+def emit(data: Any, text: str | None = None, table: str | None = None) -> None:
     """Print JSON, a table or text. Names and texts that came from users (virtual
     accounts, descriptions, host names) are shown with control characters escaped."""
     if S.json:
         sys.stdout.write(json.dumps(data, indent=2, sort_keys=True) + "\n")
     elif table is not None:
-        from rich.console import Console
-
-        Console(width=max(100, width())).print(table)
+        sys.stdout.write(table + "\n")
     elif text is not None:
         sys.stdout.write(printable_lines(text) + "\n")
 
 
-def width() -> int:
-    import shutil
-
-    return shutil.get_terminal_size((120, 24)).columns
-
-
-def table(title: str, cols: list[str], rows: list[list[Any]]) -> Any:
-    from rich.table import Table
-    from rich.text import Text
-
-    t = Table(title=Text(printable(title)), show_lines=False)
-    for c in cols:
-        t.add_column(c)
-    for r in rows:  # Text, not str: a name like '[red]x' is shown as typed, never as markup
-        t.add_row(*[Text("-" if v is None else printable(str(v))) for v in r])
-    return t
+def table(title: str, cols: list[str], rows: list[list[Any]]) -> str:
+    """Only built when text is shown (`emit` ignores it under --json)."""
+    return "" if S.json else plain_table(title, cols, rows, printable)
 
 
 def write_code(code: str, out: str | None) -> None:

@@ -5,46 +5,46 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-import typer
-
+from ccxcli.cmdkit import Param
 from ccxcli.errors import UsageError
-from ccxcli.ssm.app import (
-    S,
-    account_app,
-    app,
-    emit,
-    is_dir_arg,
-    key_app,
-    license_app,
-    open_ssm,
-    ssm_folder,
-    ssm_now,
-    table,
-    token_app,
-    va_app,
-)
+from ccxcli.ssm.app import VA, S, command, emit, is_dir_arg, open_ssm, ssm_folder, ssm_now, table
+from ccxcli.values import MAX_QTY
 
 # --- init / key ------------------------------------------------------------------------
 
 
-@app.command()
+@command(
+    "init",
+    "Create an SSM and its signing key (an SSM On-Prem is linked to a cloud SSM of the lab).",
+    changes="creates the SSM folder: its database and signing key (refused if one exists).",
+    example="ccx-ssm --ssm onprem init --on-prem --hostname ssm-onprem.example.com",
+    params=(
+        Param("--account", "Smart account name.", default="Demo Smart Account", metavar="NAME"),
+        Param("--on-prem", "An SSM On-Prem (needs --hostname).", kind="flag", default=False),
+        Param("--hostname", "Certificate common name (on-prem).", metavar="HOST"),
+        Param("--san", "Subject alternative name of the certificate (on-prem).", kind="list", metavar="HOST"),
+        Param("--demo", "Deposit the demo licenses.", kind="flag", default=False),
+        Param("--export-allowed", "Permit Export-Controlled functionality (as the demo account is).", kind="flag",
+              default=False),
+        Param("--mode", "On-prem: connected (synchronizes daily) or disconnected (by files).", default="connected",
+              metavar="connected|disconnected"),
+        Param("--cloud", "On-prem: the cloud SSM of the lab it synchronizes with.", default="cloud", metavar="NAME"),
+        Param("--va", "On-prem: a cloud virtual account it serves (default: all).", kind="list", metavar="NAME"),
+        Param("--standalone", "On-prem: not linked to any cloud SSM.", kind="flag", default=False),
+    ),
+)  # fmt: skip
 def init(
-    account: str = typer.Option("Demo Smart Account", "--account", help="Smart account name."),
-    on_prem: bool = typer.Option(False, "--on-prem", help="An SSM On-Prem (needs --hostname)."),
-    hostname: str | None = typer.Option(None, "--hostname", help="Certificate common name (on-prem)."),
-    san: list[str] = typer.Option([], "--san", help="Subject alternative name (repeatable)."),
-    demo: bool = typer.Option(False, "--demo", help="Deposit the demo licenses."),
-    export_allowed: bool = typer.Option(
-        False, "--export-allowed", help="Permit Export-Controlled functionality (as the demo account is)."
-    ),
-    mode: str = typer.Option(
-        "connected", "--mode", help="On-prem: connected (synchronises daily) or disconnected (by files)."
-    ),
-    cloud: str = typer.Option("cloud", "--cloud", help="On-prem: the cloud SSM of the lab it synchronises with."),
-    va: list[str] = typer.Option([], "--va", help="On-prem: a cloud virtual account it serves (repeatable)."),
-    standalone: bool = typer.Option(False, "--standalone", help="On-prem: not linked to any cloud SSM."),
+    account: str,
+    on_prem: bool,
+    hostname: str | None,
+    san: list[str],
+    demo: bool,
+    export_allowed: bool,
+    mode: str,
+    cloud: str,
+    va: list[str],
+    standalone: bool,
 ) -> None:
-    """Create an SSM folder and its signing key (an SSM On-Prem is linked to a cloud SSM of the lab)."""
     from ccxcli.ssm.db import Ssm
     from ccxcli.values import host_name, plain_text
 
@@ -85,7 +85,7 @@ def init(
 
 
 def _link(ssm: object, folder: Path, mode: str, cloud_name: str, vas: list[str]) -> dict[str, object]:
-    """Link a new on-prem SSM to a cloud SSM of the lab; a connected one synchronises at once."""
+    """Link a new on-prem SSM to a cloud SSM of the lab; a connected one synchronizes at once."""
     from ccxcli.lab import valid_name
     from ccxcli.ssm import sync
     from ccxcli.ssm.db import Ssm
@@ -105,9 +105,13 @@ def _link(ssm: object, folder: Path, mode: str, cloud_name: str, vas: list[str])
     return sync.status(Ssm.open(folder))
 
 
-@key_app.command("export")
+@command(
+    "key export",
+    "Print the SSM's public key (PEM), for nodes outside the lab ('sim ssm trust FILE').",
+    changes="nothing.",
+    example="ccx-ssm key export > cloud.pem",
+)
 def key_export() -> None:
-    """Print the SSM's public key (PEM), for nodes outside the lab ('sim ssm trust FILE')."""
     ssm, _ = open_ssm()
     pem = ssm.public_pem().decode()
     if S.json:
@@ -119,9 +123,8 @@ def key_export() -> None:
 # --- virtual accounts ------------------------------------------------------------------------
 
 
-@va_app.command("list")
+@command("va list", "List the virtual accounts.", changes="nothing.", example="ccx-ssm va list")
 def va_list() -> None:
-    """List the virtual accounts."""
     ssm, _ = open_ssm()
     rows = ssm.va_list()
     emit(
@@ -134,17 +137,30 @@ def va_list() -> None:
     )
 
 
-@va_app.command("create")
+VA_NAME = Param("NAME", "The virtual account's name (1-64 printable characters).", required=True)
+
+
+@command(
+    "va create",
+    "Create a virtual account.",
+    changes="adds an empty virtual account.",
+    example="ccx-ssm va create Sales",
+    params=(VA_NAME,),
+)
 def va_create(name: str) -> None:
-    """Create a virtual account."""
     ssm, now = open_ssm()
     ssm.va_create(name, now)
     emit({"created": name}, f"Virtual account '{name}' created.")
 
 
-@va_app.command("delete")
+@command(
+    "va delete",
+    "Delete an empty virtual account.",
+    changes="removes the virtual account (refused while it holds licenses, instances or tokens).",
+    example="ccx-ssm va delete Sales",
+    params=(VA_NAME,),
+)
 def va_delete(name: str) -> None:
-    """Delete an empty virtual account."""
     ssm, now = open_ssm()
     ssm.va_delete(name, now)
     emit({"deleted": name}, f"Virtual account '{name}' deleted.")
@@ -162,11 +178,14 @@ def license_alias(alias: str) -> str:
         raise UsageError(str(e.args[0])) from None
 
 
-@license_app.command("list")
-def license_list(
-    va: str | None = typer.Option(None, "--va", help="Virtual account (default: the default one)."),
-) -> None:
-    """Purchased, in use, reserved, available and balance per license."""
+@command(
+    "license list",
+    "Purchased, in use, reserved, available and balance per license.",
+    changes="nothing.",
+    example="ccx-ssm license list --va Sales",
+    params=(VA,),
+)
+def license_list(va: str | None) -> None:
     ssm, _ = open_ssm()
     name = ssm.va(va)
     rows = ssm.license_rows(name)
@@ -191,27 +210,37 @@ def license_list(
     )
 
 
-@license_app.command("add")
-def license_add(
-    alias: str,
-    qty: int,
-    va: str | None = typer.Option(None, "--va", help="Virtual account (default: the default one)."),
-) -> None:
-    """Deposit purchased licenses."""
+ALIAS = Param("ALIAS", "The license; aliases: {aliases}.", required=True)
+QTY = Param("QTY", "How many.", kind="int", required=True, lo=1, hi=MAX_QTY)
+
+
+@command(
+    "license add",
+    "Deposit purchased licenses.",
+    changes="raises the purchased count of the license in the virtual account.",
+    example="ccx-ssm license add flex-premium 10",
+    params=(ALIAS, QTY, VA),
+)
+def license_add(alias: str, qty: int, va: str | None) -> None:
     ssm, now = open_ssm()
     a = license_alias(alias)
     ssm.license_add(va, a, qty, now)
     emit({"va": ssm.va(va), "alias": a, "added": qty}, f"{qty} {a} deposited in '{ssm.va(va)}'.")
 
 
-@license_app.command("transfer")
-def license_transfer(
-    alias: str,
-    qty: int,
-    src: str = typer.Option(..., "--from", help="Source virtual account."),
-    dst: str = typer.Option(..., "--to", help="Destination virtual account."),
-) -> None:
-    """Move available licenses between virtual accounts."""
+@command(
+    "license transfer",
+    "Move available licenses between virtual accounts.",
+    changes="moves purchased licenses from one virtual account to the other.",
+    example="ccx-ssm license transfer flex-standard 5 --from DEFAULT --to Sales",
+    params=(
+        ALIAS,
+        QTY,
+        Param("--from", "Source virtual account.", required=True, metavar="NAME", dest="src"),
+        Param("--to", "Destination virtual account.", required=True, metavar="NAME", dest="dst"),
+    ),
+)
+def license_transfer(alias: str, qty: int, src: str, dst: str) -> None:
     ssm, now = open_ssm()
     a = license_alias(alias)
     ssm.license_transfer(src, dst, a, qty, now)
@@ -221,15 +250,24 @@ def license_transfer(
 # --- tokens ------------------------------------------------------------------------------------
 
 
-@token_app.command("create")
+@command(
+    "token create",
+    "Create a product instance registration token (printed alone on stdout).",
+    changes="adds a token to the virtual account.",
+    example='TOKEN=$(ccx-ssm token create --expires-days 7); ccx license smart register idtoken "$TOKEN"',
+    params=(
+        VA,
+        Param("--expires-days", "Days until the token expires.", kind="int", default=30, lo=1, hi=365, metavar="N"),
+        Param("--max-uses", "How many registrations it allows (default: unlimited).", kind="int", lo=1,
+              hi=1_000_000, metavar="N"),
+        Param("--description", "Free text shown in 'token list'.", default="", metavar="TEXT"),
+        Param("--export-controlled", "Allow Export-Controlled functionality to the nodes it registers.",
+              kind="flag", default=False),
+    ),
+)  # fmt: skip
 def token_create(
-    va: str | None = typer.Option(None, "--va", help="Virtual account (default: the default one)."),
-    expires_days: int = typer.Option(30, "--expires-days", help="Days until the token expires (1-365)."),
-    max_uses: int | None = typer.Option(None, "--max-uses", help="How many registrations it allows."),
-    description: str = typer.Option("", "--description", help="Free text."),
-    export_controlled: bool = typer.Option(False, "--export-controlled", help="Allow export-controlled functionality."),
+    va: str | None, expires_days: int, max_uses: int | None, description: str, export_controlled: bool
 ) -> None:
-    """Create a product instance registration token (printed alone on stdout)."""
     from ccxcli.ssm import smart
 
     ssm, now = open_ssm()
@@ -237,9 +275,13 @@ def token_create(
     emit({"token": tok, "va": ssm.va(va)}, tok)
 
 
-@token_app.command("list")
+@command(
+    "token list",
+    "List the registration tokens (whole, as 'token revoke' takes them).",
+    changes="nothing.",
+    example="ccx-ssm token list",
+)
 def token_list() -> None:
-    """List the registration tokens."""
     from ccxcli.ssm import smart
 
     ssm, now = open_ssm()
@@ -251,7 +293,7 @@ def token_list() -> None:
             ["Token", "VA", "Expires", "Uses", "State", "Description"],
             [
                 [
-                    r["token"][:16] + "…",
+                    r["token"],
                     r["va"],
                     r["expires"],
                     f"{r['uses']}/{r['max_uses'] or '∞'}",
@@ -264,9 +306,14 @@ def token_list() -> None:
     )
 
 
-@token_app.command("revoke")
+@command(
+    "token revoke",
+    "Revoke a registration token.",
+    changes="the token registers no more nodes (nodes it registered stay registered).",
+    example='ccx-ssm token revoke "$TOKEN"',
+    params=(Param("TOKEN", "The token, as 'token create' printed it.", required=True),),
+)
 def token_revoke(token: str) -> None:
-    """Revoke a registration token."""
     from ccxcli.ssm import smart
 
     ssm, now = open_ssm()
@@ -277,9 +324,13 @@ def token_revoke(token: str) -> None:
 # --- the smart account -------------------------------------------------------------------------
 
 
-@account_app.command("show")
+@command(
+    "account show",
+    "The smart account: name, Export-Controlled permission, SLR.",
+    changes="nothing.",
+    example="ccx-ssm account show",
+)
 def account_show() -> None:
-    """The smart account: name, Export-Controlled permission, SLR."""
     ssm, _ = open_ssm()
     data = {
         "account": ssm.account,
@@ -295,13 +346,17 @@ def account_show() -> None:
     )
 
 
-@account_app.command("set")
-def account_set(
-    export_controlled: str = typer.Option(
-        ..., "--export-controlled", help="allowed or not-allowed: whether tokens may allow it."
+@command(
+    "account set",
+    "Permit the smart account to use Export-Controlled functionality, or not.",
+    changes="the account's permission; tokens created later follow it.",
+    example="ccx-ssm account set --export-controlled allowed",
+    params=(
+        Param("--export-controlled", "allowed or not-allowed: whether tokens may allow it.", required=True,
+              metavar="allowed|not-allowed"),
     ),
-) -> None:
-    """Permit the smart account to use Export-Controlled functionality, or not."""
+)  # fmt: skip
+def account_set(export_controlled: str) -> None:
     if export_controlled not in ("allowed", "not-allowed"):
         raise UsageError("--export-controlled takes allowed or not-allowed.")
     ssm, now = open_ssm()

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import typer
-
+from ccxcli.cmdkit import Param
 from ccxcli.errors import UsageError
-from ccxcli.ssm.app import dbc_app, emit, open_ssm, pak_app, table
+from ccxcli.ssm.app import LICENSES, VA, command, emit, open_ssm, table
 
-LICENSE_HELP = "ALIAS=N, repeatable (aliases: 'ccx-ssm license list')."
+PAK = Param("PAK", "The Product Activation Key (letters and digits).", required=True)
+MAC = Param("--license-mac", "The node's License MAC ('appadmin license classic show').", required=True,
+            metavar="MAC")  # fmt: skip
 
 
 def _write(path: str, text: str) -> None:
@@ -19,12 +20,14 @@ def _write(path: str, text: str) -> None:
         raise UsageError(f"Cannot write {path}: {e.strerror}.") from None
 
 
-@pak_app.command("add")
-def pak_add(
-    pak: str = typer.Argument(..., metavar="PAK"),
-    license: list[str] = typer.Option([], "--license", help=LICENSE_HELP),
-) -> None:
-    """Add a PAK (Product Activation Key) holding classic licenses."""
+@command(
+    "pak add",
+    "Add a PAK (Product Activation Key) holding classic licenses.",
+    changes="adds the PAK and its licenses to the Classic inventory.",
+    example="ccx-ssm pak add PAK123 --license premium-seat=10",
+    params=(PAK, LICENSES),
+)
+def pak_add(pak: str, license: list[str]) -> None:
     from ccxcli.ssm import classic, reserve
 
     ssm, now = open_ssm()
@@ -33,9 +36,13 @@ def pak_add(
     emit({"pak": pak.upper(), "licenses": counts}, f"PAK {pak.upper()} added.")
 
 
-@pak_app.command("list")
+@command(
+    "pak list",
+    "PAKs with their licenses: quantity, fulfilled, converted, assigned, unfulfilled.",
+    changes="nothing.",
+    example="ccx-ssm pak list",
+)
 def pak_list() -> None:
-    """PAKs with their licenses: quantity, fulfilled, converted, assigned, unfulfilled."""
     from ccxcli.ssm import classic
 
     ssm, _ = open_ssm()
@@ -63,14 +70,15 @@ def pak_list() -> None:
     )
 
 
-@pak_app.command("fulfil")
-def pak_fulfil(
-    pak: str = typer.Argument(..., metavar="PAK"),
-    license_mac: str = typer.Option(..., "--license-mac", help="The node's License MAC."),
-    license: list[str] = typer.Option([], "--license", help=LICENSE_HELP),
-    out: str = typer.Option(..., "--out", help="Write the classic license file here."),
-) -> None:
-    """Fulfil part of a PAK to a node: writes its classic license file."""
+@command(
+    "pak fulfil",
+    "Fulfil part of a PAK to a node: writes its classic license file.",
+    changes="marks the licenses fulfilled to the License MAC and writes the license file.",
+    example='ccx-ssm pak fulfil PAK123 --license-mac "$MAC" --license premium-seat=5 --out classic.lic',
+    params=(PAK, MAC, LICENSES, Param("--out", "Write the classic license file here.", required=True,
+                                       metavar="FILE")),
+)  # fmt: skip
+def pak_fulfil(pak: str, license_mac: str, license: list[str], out: str) -> None:
     from ccxcli.ssm import classic, reserve
 
     ssm, now = open_ssm()
@@ -80,12 +88,14 @@ def pak_fulfil(
                         "'appadmin license classic install FILE'.")  # fmt: skip
 
 
-@pak_app.command("assign")
-def pak_assign(
-    pak: str = typer.Argument(..., metavar="PAK"),
-    va: str | None = typer.Option(None, "--va", help="Virtual account (default: the default one)."),
-) -> None:
-    """PAK-based migration: the PAK's unfulfilled licenses move into a virtual account."""
+@command(
+    "pak assign",
+    "PAK-based migration: the PAK's unfulfilled licenses move into a virtual account.",
+    changes="the unfulfilled licenses become smart licenses of the virtual account (one way).",
+    example="ccx-ssm pak assign PAK123 --va DEFAULT",
+    params=(PAK, VA),
+)
+def pak_assign(pak: str, va: str | None) -> None:
     from ccxcli.ssm import classic
 
     ssm, now = open_ssm()
@@ -95,14 +105,19 @@ def pak_assign(
          f"PAK {pak.upper()} assigned to '{ssm.account}' / '{ssm.va(va)}': {what}.")  # fmt: skip
 
 
-@dbc_app.command("convert")
-def dbc_convert(
-    license_mac: str = typer.Option(..., "--license-mac", help="The node's License MAC."),
-    va: str | None = typer.Option(None, "--va", help="Virtual account (default: the default one)."),
-    license: list[str] = typer.Option([], "--license", help=LICENSE_HELP + " Default: all on the MAC."),
-    out: str | None = typer.Option(None, "--out", help="The new classic license file, after a partial conversion."),
-) -> None:
-    """Device Based Conversion: classic licenses of a node become smart entitlements."""
+@command(
+    "dbc convert",
+    "Device Based Conversion: classic licenses of a node become smart entitlements.",
+    changes="the converted licenses move into the virtual account; a partial conversion writes a new license file.",
+    example='ccx-ssm dbc convert --license-mac "$MAC" --va DEFAULT',
+    params=(
+        MAC,
+        VA,
+        LICENSES._replace(help=LICENSES.help + " Default: all on the MAC."),
+        Param("--out", "The new classic license file, after a partial conversion.", metavar="FILE"),
+    ),
+)
+def dbc_convert(license_mac: str, va: str | None, license: list[str], out: str | None) -> None:
     from ccxcli.ssm import classic, reserve
 
     ssm, now = open_ssm()

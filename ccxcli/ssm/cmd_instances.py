@@ -2,48 +2,49 @@
 
 from __future__ import annotations
 
-import sys
-
-import typer
-
+from ccxcli.cmdkit import Param
 from ccxcli.codetext import read_code
 from ccxcli.errors import printable
-from ccxcli.ssm.app import (
-    S,
-    app,
-    emit,
-    instance_app,
-    open_ssm,
-    res_app,
-    table,
-    write_code,
-)
+from ccxcli.ssm.app import ID, LICENSES, OUT_CODE, VA, command, emit, open_ssm, table, write_code
 
 # --- instances ----------------------------------------------------------------------------------
 
 
-@instance_app.command("list")
-def instance_list(va: str | None = typer.Option(None, "--va", help="Only this virtual account.")) -> None:
-    """List product instances."""
+@command(
+    "instance list",
+    "List product instances: id, SN, host, virtual account, kind, last contact, usage.",
+    changes="nothing.",
+    example="ccx-ssm instance list --va DEFAULT",
+    params=(Param("--va", "Only this virtual account (default: all).", metavar="NAME"),),
+)
+def instance_list(va: str | None) -> None:
     from ccxcli.ssm import smart
 
     ssm, _ = open_ssm()
     rows = smart.instance_list(ssm, va)
-    if S.json:
-        emit({"instances": rows})
-        return
-    lines = [f"{'ID':>6}  {'SN':<6} {'Host':<16} {'VA':<12} {'Kind':<6} {'Last contact':<21} Usage"]
-    lines += [
-        f"{r['id']:>6}  {r['sn']:<6} {printable(r['hostname'])[:16]:<16} {printable(r['va'])[:12]:<12} {r['kind']:<6} "
-        f"{r['last_contact']:<21} {' '.join(f'{k}={v}' for k, v in sorted(r['usage'].items()))}"
-        for r in rows
-    ]
-    sys.stdout.write("\n".join(lines) + "\n")  # plain text: 10,000 rows must list in well under a second
+    emit(
+        {"instances": rows},
+        table=table(
+            "Product instances",
+            ["ID", "SN", "Host", "VA", "Kind", "Last contact", "Usage"],
+            [
+                [r["id"], r["sn"], r["hostname"], r["va"], r["kind"], r["last_contact"],
+                 " ".join(f"{k}={v}" for k, v in sorted(r["usage"].items()))]
+                for r in rows
+            ],
+        ),
+    )  # fmt: skip
 
 
-@instance_app.command("show")
-def instance_show(ident: str = typer.Argument(..., metavar="ID")) -> None:
-    """One product instance, by id or serial number."""
+@command(
+    "instance show",
+    "One product instance, by id or serial number, with its usage history.",
+    changes="nothing.",
+    example="ccx-ssm instance show 1",
+    params=(ID,),
+)
+def instance_show(id: str) -> None:
+    ident = id
     from ccxcli.ssm import smart
 
     ssm, _ = open_ssm()
@@ -54,17 +55,21 @@ def instance_show(ident: str = typer.Argument(..., metavar="ID")) -> None:
     emit(row, "\n".join(lines))
 
 
-@instance_app.command("remove")
-def instance_remove(
-    ident: str = typer.Argument(..., metavar="ID"),
-    return_code: str | None = typer.Option(
-        None, "--return-code", help="The node's Reservation Return Code, when the instance holds a reservation."
+@command(
+    "instance remove",
+    "Remove a product instance (its licenses go back to the pool).",
+    changes="deletes the instance; its licenses and any reservation return to the virtual account.",
+    example="ccx-ssm instance remove 1 --return-code \"$RET\"",
+    params=(
+        ID,
+        Param("--return-code", "The node's Reservation Return Code, when the instance holds a reservation "
+              "(or - for stdin, @FILE).", metavar="CODE"),
+        Param("--force", "Release a reservation without its return code (a lost or destroyed node).",
+              kind="flag", default=False),
     ),
-    force: bool = typer.Option(
-        False, "--force", help="Release a reservation without its return code (a lost or destroyed node)."
-    ),
-) -> None:
-    """Remove a product instance (its licenses go back to the pool)."""
+)  # fmt: skip
+def instance_remove(id: str, return_code: str | None, force: bool) -> None:
+    ident = id
     from ccxcli.ssm import smart
 
     ssm, now = open_ssm()
@@ -72,9 +77,15 @@ def instance_remove(
     emit({"removed": ident, "forced": force}, f"Instance {printable(ident)} removed.")
 
 
-@instance_app.command("transfer")
-def instance_transfer(ident: str = typer.Argument(..., metavar="ID"), to: str = typer.Option(..., "--to")) -> None:
-    """Move a product instance to another virtual account."""
+@command(
+    "instance transfer",
+    "Move a product instance to another virtual account.",
+    changes="the instance and the licenses it uses move to the other virtual account.",
+    example="ccx-ssm instance transfer 1 --to Sales",
+    params=(ID, Param("--to", "Destination virtual account.", required=True, metavar="NAME")),
+)
+def instance_transfer(id: str, to: str) -> None:
+    ident = id
     from ccxcli.ssm import smart
 
     ssm, now = open_ssm()
@@ -85,14 +96,20 @@ def instance_transfer(ident: str = typer.Argument(..., metavar="ID"), to: str = 
 # --- reservations ----------------------------------------------------------------------------------
 
 
-@res_app.command("authorize")
-def res_authorize(
-    va: str | None = typer.Option(None, "--va", help="Virtual account (default: the default one)."),
-    request: str = typer.Option(..., "--request", help="The Reservation Request Code (or - for stdin, @FILE)."),
-    license: list[str] = typer.Option([], "--license", help="ALIAS=N, repeatable."),
-    out: str | None = typer.Option(None, "--out", help="Also write the code to this file."),
-) -> None:
-    """Reserve licenses for a request code; prints the Authorization Code."""
+@command(
+    "reservation authorize",
+    "Reserve licenses for a Reservation Request Code; prints the Authorization Code.",
+    changes="the licenses leave the virtual account's pool at once and are held for the node.",
+    example='ccx-ssm reservation authorize --request "$REQ" --license flex-standard=20 --license flex-premium=5',
+    params=(
+        VA,
+        Param("--request", "The node's Reservation Request Code (or - for stdin, @FILE).", required=True,
+              metavar="CODE"),
+        LICENSES,
+        OUT_CODE,
+    ),
+)  # fmt: skip
+def res_authorize(va: str | None, request: str, license: list[str], out: str | None) -> None:
     from ccxcli.ssm import reserve
 
     ssm, now = open_ssm()
@@ -100,13 +117,15 @@ def res_authorize(
     write_code(code, out)
 
 
-@res_app.command("update")
-def res_update(
-    ident: str = typer.Argument(..., metavar="ID"),
-    license: list[str] = typer.Option([], "--license", help="ALIAS=N, repeatable."),
-    out: str | None = typer.Option(None, "--out"),
-) -> None:
-    """New Authorization Code for an installed reservation (pending until confirmed)."""
+@command(
+    "reservation update",
+    "New Authorization Code for an installed reservation (pending until confirmed).",
+    changes="the reservation holds the higher of the old and new counts until the node's Confirmation Code.",
+    example="ccx-ssm reservation update 1 --license flex-standard=30",
+    params=(ID, LICENSES, OUT_CODE),
+)
+def res_update(id: str, license: list[str], out: str | None) -> None:
+    ident = id
     from ccxcli.ssm import reserve
 
     ssm, now = open_ssm()
@@ -114,23 +133,31 @@ def res_update(
     write_code(code, out)
 
 
-@res_app.command("code")
-def res_code(
-    ident: str = typer.Argument(..., metavar="ID"),
-    out: str | None = typer.Option(None, "--out", help="Write the code to this file instead of printing it."),
-) -> None:
-    """Print again the newest Authorization Code issued for a reservation."""
+@command(
+    "reservation code",
+    "Print again the newest Authorization Code issued for a reservation.",
+    changes="nothing.",
+    example="ccx-ssm reservation code 1 --out auth.txt",
+    params=(ID, OUT_CODE),
+)
+def res_code(id: str, out: str | None) -> None:
+    ident = id
     from ccxcli.ssm import reserve
 
     ssm, _ = open_ssm()
     write_code(reserve.issued_code(ssm, ident), out)
 
 
-@res_app.command("confirm")
-def res_confirm(
-    ident: str = typer.Argument(..., metavar="ID"), code: str = typer.Argument(..., metavar="CONFIRMATION_CODE")
-) -> None:
-    """Close a pending update with the node's Confirmation Code."""
+@command(
+    "reservation confirm",
+    "Close a pending update with the node's Confirmation Code.",
+    changes="the reservation now holds exactly the updated counts; the rest returns to the pool.",
+    example='ccx-ssm reservation confirm 1 "$CONF"',
+    params=(ID, Param("CONFIRMATION_CODE", "The code the node printed at install (or - for stdin, @FILE).",
+                      required=True)),
+)  # fmt: skip
+def res_confirm(id: str, confirmation_code: str) -> None:
+    ident, code = id, confirmation_code
     from ccxcli.ssm import reserve
 
     ssm, now = open_ssm()
@@ -138,9 +165,15 @@ def res_confirm(
     emit({"confirmed": ident}, "Reservation update confirmed.")
 
 
-@res_app.command("return")
-def res_return(code: str = typer.Argument(..., metavar="RETURN_CODE")) -> None:
-    """Release a reservation's licenses with the node's Reservation Return Code."""
+@command(
+    "reservation return",
+    "Release a reservation's licenses with the node's Reservation Return Code.",
+    changes="the reserved licenses return to the virtual account; the return code cannot be used again.",
+    example='ccx-ssm reservation return "$RET"',
+    params=(Param("RETURN_CODE", "The code the node printed at return (or - for stdin, @FILE).", required=True),),
+)
+def res_return(return_code: str) -> None:
+    code = return_code
     from ccxcli.ssm import reserve
 
     ssm, now = open_ssm()
@@ -148,9 +181,13 @@ def res_return(code: str = typer.Argument(..., metavar="RETURN_CODE")) -> None:
     emit(done, f"Reserved licenses of SN {done['sn']} returned to '{done['va']}'.")
 
 
-@res_app.command("list")
+@command(
+    "reservation list",
+    "Reservations and their state.",
+    changes="nothing.",
+    example="ccx-ssm reservation list",
+)
 def res_list() -> None:
-    """Reservations and their state."""
     from ccxcli.ssm import reserve
 
     ssm, _ = open_ssm()
@@ -178,9 +215,13 @@ def res_list() -> None:
 # --- alerts / events -----------------------------------------------------------------------------------
 
 
-@app.command()
+@command(
+    "alerts",
+    "Current alerts: Insufficient Licenses, Failed to Renew/Connect, Authorization Pending, …",
+    changes="nothing.",
+    example="ccx-ssm alerts",
+)
 def alerts() -> None:
-    """Current alerts: Insufficient Licenses, Failed to Renew/Connect, Authorization Pending, …"""
     from ccxcli.ssm import smart
 
     ssm, now = open_ssm()
@@ -195,9 +236,14 @@ def alerts() -> None:
     )
 
 
-@app.command()
-def events(last: int = typer.Option(50, "--last")) -> None:
-    """Recent SSM events."""
+@command(
+    "events",
+    "Recent SSM events, oldest first.",
+    changes="nothing.",
+    example="ccx-ssm events --last 20",
+    params=(Param("--last", "How many events.", kind="int", default=50, lo=0, hi=10000, metavar="N"),),
+)
+def events(last: int) -> None:
     from ccxcli.ssm import smart
 
     ssm, _ = open_ssm()

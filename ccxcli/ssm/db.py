@@ -297,7 +297,7 @@ class Ssm:
         if self.on_prem and self.meta.get("cloud"):
             raise RuleError(
                 f"Cannot {what} on SSM On-Prem '{self.name}': licenses are bought, moved and reserved on Cisco SSM "
-                f"('{self.meta['cloud']}') and reach this SSM at its next synchronisation."
+                f"('{self.meta['cloud']}') and reach this SSM at its next synchronization."
             )
 
     @property

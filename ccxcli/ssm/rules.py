@@ -1,5 +1,5 @@
 """The SSM's decisions as pure functions (no SQL, no clock): tokens, reservation holdings,
-what an on-prem is left, synchronisation order and alerts. The modules that store (db,
+what an on-prem is left, synchronization order and alerts. The modules that store (db,
 smart, reserve, sync) call these; `tests/test_ssm_rules.py` tables them."""
 
 from __future__ import annotations
@@ -56,7 +56,7 @@ def left_to_onprem(pool: Mapping[str, Mapping[str, int]], used_elsewhere: Counts
 
 
 def sync_in_order(last_applied: int, seq: object) -> bool:
-    """A synchronisation request is applied only when newer than the last one applied."""
+    """A synchronization request is applied only when newer than the last one applied."""
     return isinstance(seq, int) and not isinstance(seq, bool) and seq > last_applied
 
 

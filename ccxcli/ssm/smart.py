@@ -186,7 +186,7 @@ def _not_mirror(r: Any) -> None:
     if r["kind"] == "mirror":
         raise RuleError(
             f"Instance {r['id']} is registered through SSM On-Prem '{r['via']}'; manage it there "
-            "(this SSM learns of it at each synchronisation)."
+            "(this SSM learns of it at each synchronization)."
         )
 
 

@@ -1,17 +1,17 @@
-"""Cisco SSM On-Prem synchronisation with the cloud SSM (seed: "synchronizes its database
+"""Cisco SSM On-Prem synchronization with the cloud SSM (seed: "synchronizes its database
 regularly with Cisco SSM … Connected: automatic … Disconnected: manually").
 
 The model (README: "SSM On-Prem"):
 - An on-prem SSM serves local virtual accounts, each linked to the virtual account of the
   same name in the cloud smart account. Licenses are bought and moved on the cloud; product
   instances register with the on-prem (transport gateway / ssm-satellite URLs).
-- A synchronisation is one signed request (on-prem → cloud: the on-prem's instances and
+- A synchronization is one signed request (on-prem → cloud: the on-prem's instances and
   their usage) and one signed answer (cloud → on-prem: per linked virtual account and
   license, what the cloud leaves to the on-prem = purchased − reserved on the cloud − used
   by instances registered on the cloud directly). The cloud then lists the on-prem's
   instances as registered through it, their usage in its pools.
-- Between synchronisations each side decides from what it has. A deficit that appears at
-  a synchronisation (licenses moved or reserved on the cloud, on-prem usage grown) shows on
+- Between synchronizations each side decides from what it has. A deficit that appears at
+  a synchronization (licenses moved or reserved on the cloud, on-prem usage grown) shows on
   both sides at once: the cloud's pool counts the on-prem's usage, and the on-prem's pool
   gets the smaller count, so both report Insufficient Licenses and the on-prem's instances
   are judged short at their next report.
@@ -36,7 +36,7 @@ from ccxcli.ssm.db import MAX_PURCHASED, Ssm
 
 FORMAT = "ccxcli-ssm-sync"
 MAX_FILE = 32 * 1024 * 1024
-INTERVAL = DAY  # connected on-prem SSMs synchronise daily
+INTERVAL = DAY  # connected on-prem SSMs synchronize daily
 
 
 # --- the link ------------------------------------------------------------------------------
@@ -110,12 +110,12 @@ def _open(text: str, public_pem: bytes, kind: str) -> dict[str, Any]:
     except (ValueError, KeyError, TypeError, RecursionError):
         ok = False
     if not ok:
-        raise RuleError(f"This is not a synchronisation {kind} file of ccxcli (malformed).")
+        raise RuleError(f"This is not a synchronization {kind} file of ccxcli (malformed).")
     if verify_any([public_pem], payload_text.encode(), signature) is None:
-        raise RuleError(f"The synchronisation {kind} was altered or signed by another SSM; nothing was changed.")
+        raise RuleError(f"The synchronization {kind} was altered or signed by another SSM; nothing was changed.")
     payload = json.loads(payload_text)
     if not isinstance(payload, dict) or payload.get("kind") != kind:
-        raise RuleError(f"This file is not a synchronisation {kind}.")
+        raise RuleError(f"This file is not a synchronization {kind}.")
     return payload
 
 
@@ -152,22 +152,22 @@ def apply_answer(onprem: Ssm, text: str, now: int) -> dict[str, Any]:
     st = status(onprem)
     answer = _open(text, onprem.meta["cloud_pub"].encode(), "answer")
     if answer.get("to") != onprem.name or answer.get("from") != st["cloud"]:
-        raise RuleError("This synchronisation answer is for another pair of SSMs; nothing was changed.")
+        raise RuleError("This synchronization answer is for another pair of SSMs; nothing was changed.")
     if st["outstanding_request"] is None or answer.get("seq") != st["outstanding_request"]:
         raise RuleError(
-            "This synchronisation answer is not for the outstanding request (replayed or out of order); "
+            "This synchronization answer is not for the outstanding request (replayed or out of order); "
             "export a new request and import the answer to it."
         )
     vas = answer.get("vas")
     if not isinstance(vas, dict):
-        raise RuleError("The synchronisation answer is malformed.")
+        raise RuleError("The synchronization answer is malformed.")
     with onprem.tx() as db:
         for va, counts in vas.items():
             if va not in st["linked_virtual_accounts"] or not isinstance(counts, dict):
-                raise RuleError("The synchronisation answer names a virtual account that is not linked.")
+                raise RuleError("The synchronization answer names a virtual account that is not linked.")
             for alias, qty in counts.items():
                 if alias not in BY_ALIAS or not isinstance(qty, int) or not 0 <= qty <= MAX_PURCHASED:
-                    raise RuleError("The synchronisation answer has a bad license count.")
+                    raise RuleError("The synchronization answer has a bad license count.")
                 db.execute("UPDATE pool SET purchased=? WHERE va=? AND alias=?", (qty, va, alias))
             onprem.bump(va)
         onprem.set_meta("outstanding", "")
@@ -186,22 +186,22 @@ def handle_request(cloud: Ssm, text: str, now: int) -> str:
     try:
         name = json.loads(json.loads(text)["payload"])["from"]
     except (ValueError, KeyError, TypeError, RecursionError):
-        raise RuleError("This is not a synchronisation request file of ccxcli (malformed).") from None
+        raise RuleError("This is not a synchronization request file of ccxcli (malformed).") from None
     row = cloud.db.execute("SELECT * FROM onprem WHERE name=?", (str(name)[:64],)).fetchone()
     if row is None:
         raise RuleError(f"No SSM On-Prem '{str(name)[:40]}' is linked to this smart account.")
     req = _open(text, row["pubkey"].encode(), "request")
     if req.get("to") != cloud.name:
-        raise RuleError("This synchronisation request is for another SSM; nothing was changed.")
+        raise RuleError("This synchronization request is for another SSM; nothing was changed.")
     if not rules.sync_in_order(row["seq"], req.get("seq")):
         raise RuleError(
-            f"This synchronisation request (number {req.get('seq')}) is not newer than the last one applied "
+            f"This synchronization request (number {req.get('seq')}) is not newer than the last one applied "
             f"({row['seq']}): replayed or out of order; nothing was changed."
         )
     linked = json.loads(row["vas"])
     instances = req.get("instances")
     if not isinstance(instances, list):
-        raise RuleError("The synchronisation request is malformed.")
+        raise RuleError("The synchronization request is malformed.")
     with cloud.tx() as db:
         _mirror(cloud, name, linked, instances, now)
         db.execute("UPDATE onprem SET seq=?, last_sync=? WHERE name=?", (req["seq"], now, name))
@@ -219,7 +219,7 @@ def _mirror(cloud: Ssm, onprem: str, linked: list[str], instances: list[Any], no
     seen = set()
     for item in instances:
         if not isinstance(item, dict) or item.get("va") not in linked:
-            raise RuleError("The synchronisation request has an instance outside the linked virtual accounts.")
+            raise RuleError("The synchronization request has an instance outside the linked virtual accounts.")
         uuid = str(item.get("uuid", ""))[:32]
         use = check_usage(item.get("usage"))
         seen.add(uuid)
@@ -262,7 +262,7 @@ def links(cloud: Ssm) -> list[dict[str, Any]]:
 
 
 def run(lab_home: Any, name: str, now: int) -> dict[str, Any]:
-    """A connected on-prem SSM of a lab synchronises now with its cloud SSM of the lab."""
+    """A connected on-prem SSM of a lab synchronizes now with its cloud SSM of the lab."""
     onprem = Ssm.open(lab_home / "ssm" / name)
     try:
         st = status(onprem)
@@ -283,7 +283,7 @@ def run(lab_home: Any, name: str, now: int) -> dict[str, Any]:
 
 
 def due(lab_home: Any, name: str) -> int | None:
-    """When a connected on-prem SSM of the lab synchronises next (None: not connected)."""
+    """When a connected on-prem SSM of the lab synchronizes next (None: not connected)."""
     try:
         ssm = Ssm.open(lab_home / "ssm" / name)
     except Exception:  # noqa: BLE001 - an SSM that cannot open has nothing scheduled
@@ -298,7 +298,7 @@ def due(lab_home: Any, name: str) -> int | None:
 
 
 def reschedule(lab_home: Any, name: str, when: int) -> int:
-    """Set when a connected on-prem SSM of the lab synchronises next; return it."""
+    """Set when a connected on-prem SSM of the lab synchronizes next; return it."""
     ssm = Ssm.open(lab_home / "ssm" / name)
     try:
         with ssm.tx():
@@ -309,7 +309,7 @@ def reschedule(lab_home: Any, name: str, when: int) -> int:
 
 
 def failed(lab_home: Any, name: str, t: int, message: str) -> None:
-    """Log a synchronisation that could not be made (it is tried again at the next)."""
+    """Log a synchronization that could not be made (it is tried again at the next)."""
     try:
         ssm = Ssm.open(lab_home / "ssm" / name)
     except Exception:  # noqa: BLE001 - an SSM that cannot open cannot log either

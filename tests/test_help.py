@@ -1,0 +1,85 @@
+"""Help that teaches: every command of both programs has a one-line help, a help text for
+each argument and option, an example that parses to that very command, and says what it
+changes; `--help` shows the lab in use, getting started, the other program, exit codes."""
+
+from __future__ import annotations
+
+import re
+import shlex
+
+import pytest
+from conftest import Lab
+
+from ccxcli.ssm.app import PROG
+
+
+def _example_argv(example: str, program: str) -> list[str]:
+    """The `program …` part of an example line, its shell variables standing for values."""
+    m = re.search(rf"(?:^|[;(]\s*){re.escape(program)} ([^;)>|]*)", example)
+    assert m, example
+    return [re.sub(r"\$\w+|\$\{\w+\}", "VALUE", w) for w in shlex.split(m.group(1))]
+
+
+@pytest.mark.parametrize("cmd", list(PROG.commands.values()), ids=lambda c: c.name)
+def test_every_ccx_ssm_command_is_documented(cmd) -> None:  # type: ignore[no-untyped-def]
+    assert cmd.help and cmd.changes and cmd.example
+    for p in cmd.params:
+        assert len(p.help) > 8, (cmd.name, p.name)
+    glob, parsed, _values, _ = PROG.parse(_example_argv(cmd.example, "ccx-ssm"))
+    assert parsed is cmd, (cmd.example, parsed)
+
+
+def test_ccx_ssm_help_layouts(lab: Lab) -> None:
+    top = lab.ssm_ok("--help").out
+    assert f"Lab in use: {lab.home}" in top and "Getting started:" in top and "'ccx --help'" in top
+    assert "Exit codes: 0 done; 1 refused" in top and "token create" in top
+    one = lab.ssm_ok("token", "create", "--help").out
+    assert one.startswith("Usage: ccx-ssm token create [--va NAME] [--expires-days N]")
+    assert "Range: 1 to 365. Default: 30." in one and "Changes: adds a token" in one and "Example: " in one
+    lic = lab.ssm_ok("reservation", "authorize", "--help").out
+    assert "aliases: flex-standard, flex-premium," in lic and "{aliases}" not in lic
+    assert lab.ssm_ok("--version").out.startswith("ccx-ssm 0.")
+
+
+@pytest.mark.parametrize(
+    ("argv", "words"),
+    [
+        (["licence", "list"], "No such command 'licence'"),
+        (["license", "list", "--vaa", "X"], "No such option '--vaa'"),
+        (["license", "add", "flex-premium"], "Missing argument QTY"),
+        (["license", "add", "flex-premium", "many"], "QTY takes a whole number, not 'many'"),
+        (["token", "create", "--expires-days", "400"], "--expires-days must be 1 to 365, not 400"),
+        (["token", "create", "--va"], "Option --va needs a value"),
+        (["license", "transfer", "flex-premium", "1", "--to", "X"], "Missing option --from NAME"),
+        (["va", "create", "a", "b"], "Unexpected argument 'b'"),
+    ],
+)
+def test_ccx_ssm_usage_errors_are_one_line_and_change_nothing(lab: Lab, argv: list[str], words: str) -> None:
+    lab.ssm_ok("license", "list")
+    before = lab.snapshot()
+    r = lab.ssm(*argv)
+    assert r.code == 2 and words in r.err and len(r.err.strip().splitlines()) == 1, r
+    assert lab.snapshot() == before
+
+
+def test_an_incomplete_ccx_ssm_command_shows_its_group(lab: Lab) -> None:
+    r = lab.ssm("license")
+    assert r.code == 2 and "Usage: ccx-ssm license COMMAND" in r.err and "transfer" in r.err
+
+
+def test_token_list_shows_whole_tokens_that_revoke_takes(lab: Lab) -> None:
+    token = lab.ssm_ok("token", "create", "--description", "lab").out.strip()
+    listing = lab.ssm_ok("token", "list").out
+    shown = [w for line in listing.splitlines()[3:] for w in line.split() if len(w) > 30]
+    assert shown == [token]
+    lab.ssm_ok("token", "revoke", shown[0])
+    assert "revoked" in lab.ssm_ok("token", "list").out
+
+
+def test_listings_are_plain_tables_that_fit(lab: Lab) -> None:
+    lab.ssm_ok("va", "create", "A virtual account with a long name for the title")
+    for argv in (["va", "list"], ["license", "list"], ["instance", "list"], ["reservation", "list"]):
+        out = lab.ssm_ok(*argv).out.splitlines()
+        assert set(out[2]) <= {"-", " "} and out[2].startswith("-"), (argv, out[:3])  # title, header, rule
+        assert not any(ch in "".join(out) for ch in "│┃━─┏"), argv
+    assert "'Demo Smart Account'" in lab.ssm_ok("va", "list").out.splitlines()[0]
