@@ -24,6 +24,24 @@ Options:
   --version     print the version
 Type 'ccx help' or 'ccx ?' for the device commands."""
 
+GETTING_STARTED = """Getting started:
+  ccx show license status        # a fresh node: unregistered, in its 90-day evaluation
+  ccx license smart register idtoken "$(ccx-ssm token create)"   # register with the lab's SSM
+  ccx sim clock advance 90d      # let licensing life happen; 'ccx' alone opens the admin: shell
+The SSM is the other program: 'ccx-ssm --help' (tokens, licenses, reservations).
+'ccx help' lists the device commands; 'ccx help COMMAND' shows usage, arguments, an example."""
+
+
+def help_text(opts: dict[str, object]) -> str:
+    from ccxcli.errors import EXIT_HELP
+
+    home = resolve_home(opts["home"])  # type: ignore[arg-type]
+    node = str(opts["node"] or os.environ.get("CCX_NODE") or DEFAULT_NODE)
+    made = (home / "nodes" / node / "state.json").exists()
+    where = f"Lab in use: {home}; node {node}{'' if made else ' (created by the first command)'}."
+    return "\n\n".join((USAGE_TEXT, where, GETTING_STARTED, EXIT_HELP))
+
+
 HOST_COMMANDS = ("shell", "run", "completion", "serve")
 
 
@@ -104,7 +122,7 @@ def main(argv: list[str] | None = None) -> int:
             sys.stdout.write(f"ccx {__version__}\n")
             return 0
         if opts.get("help"):
-            sys.stdout.write(USAGE_TEXT + "\n")
+            sys.stdout.write(help_text(opts) + "\n")
             return 0
         rt = make_runtime(opts)
     except UsageError as e:

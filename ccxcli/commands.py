@@ -19,10 +19,7 @@ GROUP_HELP: dict[tuple[str, ...], str] = {
     ("license", "smart", "renew"): "Renew authorization or registration now",
     ("license", "smart", "transport"): "How the node reaches Cisco SSM",
     ("license", "smart", "factory"): "Factory reset of licensing data",
-    ("license", "smart", "hostname"): "Whether the host name is sent to Cisco SSM",
     ("license", "smart", "reservation"): "Specific License Reservation (SLR)",
-    ("license", "smart", "reservation", "request"): "Print the Reservation Request Code",
-    ("license", "smart", "reservation", "return"): "Return the installed reservation (prints the return code)",
     ("license", "smart", "reservation", "return", "-"): "Return an authorization code never installed",
     ("set",): "Set session parameters",
     ("set", "cli"): "CLI session settings",
@@ -40,11 +37,8 @@ GROUP_HELP: dict[tuple[str, ...], str] = {
     ("sim",): "Simulation controls (not in the real CLI)",
     ("sim", "clock"): "The lab's virtual clock",
     ("sim", "node"): "Emulated UCCX nodes of the lab",
-    ("sim", "network"): "Whether this node can reach its SSM",
     ("sim", "agent"): "Agents (stands for Unified CM synchronization) and their logins",
-    ("sim", "ports"): "Ports in use now",
     ("sim", "ssm"): "SSM stand-ins the node trusts",
-    ("sim", "fault"): "Inject failures: license computation, Smart Agent, SSM errors and time-outs",
 }
 
 

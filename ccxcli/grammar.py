@@ -97,8 +97,7 @@ def build_tree(commands: list[Command], group_help: dict[tuple[str, ...], str]) 
         if node.command is not None:
             raise ValueError(f"duplicate command {cmd.name}")
         node.command = cmd
-        if not node.help:
-            node.help = cmd.help
+        node.help = cmd.help  # a command that also starts others is described one way: as itself
     return root
 
 

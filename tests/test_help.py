@@ -83,3 +83,57 @@ def test_listings_are_plain_tables_that_fit(lab: Lab) -> None:
         assert set(out[2]) <= {"-", " "} and out[2].startswith("-"), (argv, out[:3])  # title, header, rule
         assert not any(ch in "".join(out) for ch in "│┃━─┏"), argv
     assert "'Demo Smart Account'" in lab.ssm_ok("va", "list").out.splitlines()[0]
+
+
+# --- ccx: the node's commands --------------------------------------------------------------------
+
+from ccxcli import commands, grammar  # noqa: E402
+from ccxcli.helpdoc import DOCS  # noqa: E402
+
+
+@pytest.mark.parametrize("cmd", commands.COMMANDS, ids=lambda c: c.name)
+def test_every_ccx_command_is_documented(cmd) -> None:  # type: ignore[no-untyped-def]
+    doc = DOCS[cmd.name]
+    assert doc.changes and doc.example
+    assert sorted(doc.args) == sorted(p.name for p in cmd.params), cmd.name  # every argument, nothing else
+    assert all(len(text) > 8 for text in doc.args.values()), cmd.name
+    tokens, open_quote = grammar.tokenize(doc.example)
+    assert not open_quote
+    parsed, _ = grammar.parse(commands.tree(), tokens)
+    assert parsed.name == cmd.name, (doc.example, parsed.name)
+
+
+def test_question_mark_and_help_describe_each_command_the_same_way(lab: Lab) -> None:
+    for cmd in commands.COMMANDS:
+        *above, last = cmd.words
+        rows = dict(grammar.suggest(commands.tree(), list(above), ""))
+        assert rows[last] == cmd.help, cmd.name
+    assert not set(commands.GROUP_HELP) & {c.words for c in commands.COMMANDS}  # no second description
+
+
+def test_help_for_one_command_teaches(lab: Lab) -> None:
+    out = lab.ok("help", "license", "smart", "transport", "proxy").out
+    assert out.startswith("Usage: license smart transport proxy <host> <port>")
+    assert "1 to 65535" in out and "Changes: " in out and "Example: license smart transport proxy" in out
+    assert "not in the real CLI" not in out
+    sim = lab.ok("help", "sim", "clock", "adv").out  # unique prefixes, as everywhere in the CLI
+    assert "Usage: sim clock advance <duration>" in sim and "(added by ccxcli: not in the real CLI)" in sim
+    assert lab.ok("--json", "help", "sim", "ports").json["arguments"]["<n>"].endswith("0 to 100000.")
+
+
+def test_the_full_help_has_one_layout_and_marks_what_the_real_cli_lacks(lab: Lab) -> None:
+    out = lab.ok("help").out.split("\n\n")
+    real, added = out[0].splitlines(), out[1].splitlines()
+    assert added[0].startswith("Added by ccxcli, not in the real CLI")
+    helps = {c.name: c.help for c in commands.COMMANDS}
+    cells = [re.split(r"  +", line, maxsplit=1) for line in real + added[1:]]
+    assert all(helps[name] == text for name, text in cells)
+    assert len({line.index(text) for line, (_, text) in zip(real + added[1:], cells, strict=True)}) == 1
+    assert all(not line.startswith(("sim", "appadmin")) for line in real)
+    assert all(line.startswith(("sim", "appadmin")) for line in added[1:])
+
+
+def test_ccx_help_shows_the_lab_getting_started_the_other_program_and_exit_codes(lab: Lab) -> None:
+    out = lab.ok("--help").out
+    assert f"Lab in use: {lab.home}; node uccx" in out
+    assert "Getting started:" in out and "'ccx-ssm --help'" in out and "4 communication with the SSM failed" in out

@@ -8,21 +8,57 @@ from ccxcli import clock, commands
 from ccxcli.core.catalogue import TYPES
 from ccxcli.dispatch import Ctx
 from ccxcli.errors import CcxError, UsageError
+from ccxcli.grammar import Command
 from ccxcli.lab import check_node_name
 from ccxcli.runtime import Result
 
+ADDED = ("appadmin", "sim")  # ccxcli's own groups: the Administration web pages and the lab
+
 
 def help_(ctx: Ctx, a: dict[str, Any]) -> Result:
+    """One layout for every listing (command words, then the one-line help); one command
+    gets its usage, arguments with their ranges, what it changes and an example."""
     words = a["command"]
     rows = [c for c in commands.COMMANDS if not words or _starts(c.words, words)]
     if not rows:
         raise UsageError(f"No command starts with '{' '.join(words)}'. Type 'help' for the list.")
-    width = max(len(c.synopsis) for c in rows)
-    if width > 60:
-        text = "\n".join(f"{c.synopsis}\n      {c.help}" for c in rows)
-    else:
-        text = "\n".join(f"{c.synopsis.ljust(width)}  {c.help}" for c in rows)
-    return Result(text, {"commands": [{"command": c.synopsis, "help": c.help} for c in rows]})
+    low = [w.lower() for w in words]
+    exact = [c for c in rows if [w.lower() for w in c.words] == low] or [c for c in rows if len(c.words) == len(words)]
+    if len(rows) == 1 or len(exact) == 1 and words:
+        one = _one(exact[0] if exact else rows[0])
+        more = [c.name for c in rows if c not in exact[:1]]
+        if more:
+            one.text += "\nAlso: " + "; ".join(more) + "."
+        return one
+    real = [c for c in rows if c.words[0] not in ADDED]
+    added = [c for c in rows if c.words[0] in ADDED]
+    width = max(len(c.name) for c in rows)
+    lines = [f"{c.name.ljust(width)}  {c.help}" for c in real]
+    if added:
+        if real:
+            lines.append("")
+        lines.append("Added by ccxcli, not in the real CLI (appadmin: the Administration web pages; sim: the lab):")
+        lines += [f"{c.name.ljust(width)}  {c.help}" for c in added]
+    lines += ["", "'help <command>' shows its usage, arguments, what it changes and an example."]
+    data = [{"command": c.synopsis, "help": c.help, "real_cli": c.words[0] not in ADDED} for c in rows]
+    return Result("\n".join(lines), {"commands": data})
+
+
+def _one(cmd: Command) -> Result:
+    from ccxcli.helpdoc import DOCS, arg_label
+
+    doc = DOCS[cmd.name]
+    args = {arg_label(p.kind, p.name, p.takes_value, p.metavar): doc.args.get(p.name, "") for p in cmd.params}
+    lines = [f"Usage: {cmd.synopsis}", "", f"  {cmd.help}"]
+    if cmd.words[0] in ADDED:
+        lines.append("  (added by ccxcli: not in the real CLI)")
+    if args:
+        width = max(len(k) for k in args)
+        lines += ["", "Arguments:"] + [f"  {k.ljust(width)}  {v}" for k, v in args.items()]
+    lines += ["", f"Changes: {doc.changes}", f"Example: {doc.example}"]
+    data = {"command": cmd.synopsis, "help": cmd.help, "arguments": args, "changes": doc.changes,
+            "example": doc.example, "real_cli": cmd.words[0] not in ADDED}  # fmt: skip
+    return Result("\n".join(lines), data)
 
 
 def _starts(words: tuple[str, ...], prefix: list[str]) -> bool:
