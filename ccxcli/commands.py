@@ -37,6 +37,7 @@ GROUP_HELP: dict[tuple[str, ...], str] = {
     ("sim",): "Simulation controls (not in the real CLI)",
     ("sim", "clock"): "The lab's virtual clock",
     ("sim", "node"): "Emulated UCCX nodes of the lab",
+    ("sim", "lab"): "The whole lab",
     ("sim", "agent"): "Agents (stands for Unified CM synchronization) and their logins",
     ("sim", "ssm"): "SSM stand-ins the node trusts",
 }
@@ -207,6 +208,13 @@ COMMANDS: list[Command] = [
         "basic:node_create",
     ),
     _c("sim node list", "", "List the nodes of the lab", "basic:node_list"),
+    _c(
+        "sim lab reset",
+        "",
+        "Start over: a fresh lab (node uccx, SSM cloud with demo licenses, clock at now)",
+        "basic:lab_reset",
+        "This will delete every node and SSM of this lab (registrations, reservations, codes) and create a fresh lab.",
+    ),
     _c(
         "sim node delete",
         "<name>",

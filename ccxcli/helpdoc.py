@@ -200,6 +200,12 @@ DOCS: dict[str, Doc] = {
         },
     ),
     "sim node list": Doc(NOTHING, "sim node list"),
+    "sim lab reset": Doc(
+        "deletes every node and SSM of the lab and creates the embedded default again (the SSH host key, "
+        "uploaded files and a running 'ccx serve' stay). Works on a lab whose files are corrupt. "
+        "Asks Continue (y/n)?",
+        "sim lab reset",
+    ),
     "sim node delete": Doc(
         "removes the node and its state from the lab (refused while an SSM holds its reservation). "
         "Asks Continue (y/n)?",

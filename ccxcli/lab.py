@@ -59,6 +59,47 @@ def check_node_name(name: str) -> str:
     return name
 
 
+_TRASH = ".reset-"
+RESET_HINT = "(or start over: 'ccx --yes sim lab reset')."
+
+
+def discard(home: Path) -> None:
+    """Move lab.json, the nodes and the SSMs into one trash folder, then delete it; the
+    caller holds the lab lock. lab.json goes first: from then on the lab does not exist,
+    and a process killed half-way leaves a lab that the next opening finishes resetting."""
+    import secrets
+
+    trash = home / f"{_TRASH}{secrets.token_hex(4)}"
+    try:
+        private_dir(trash)
+        for name in ("lab.json", "nodes", "ssm"):
+            if (home / name).exists():
+                os.replace(home / name, trash / name)
+    except OSError as e:
+        raise os_problem(e, "reset the lab") from None
+    _empty_trash(home)
+
+
+def _empty_trash(home: Path) -> None:
+    import shutil
+
+    try:
+        for trash in sorted(home.glob(f"{_TRASH}*")):
+            for name in ("nodes", "ssm"):  # left behind by a reset killed after lab.json moved
+                if (home / name).exists():
+                    os.replace(home / name, trash / name)
+            shutil.rmtree(trash)
+    except OSError as e:
+        raise os_problem(e, "finish resetting the lab") from None
+
+
+def reset_home(home: Path) -> None:
+    """`sim lab reset` outside a shell: works on a lab whose files are corrupt, too."""
+    private_dir(home)
+    with Lock(home / ".lock"):
+        discard(home)
+
+
 def _dump(d: dict[str, Any]) -> str:
     import json
 
@@ -80,6 +121,7 @@ class Lab:
         self._ssms: dict[str, Any] = {}
         self.commits = 0
         self.skipped: dict[str, str] = {}  # nodes left behind by the clock: name -> why
+        self.tally: dict[str, dict[str, int]] = {}  # what the clock moves of this command did, per node
         self._settling = False
 
     # -- opening and committing -------------------------------------------------
@@ -91,14 +133,21 @@ class Lab:
             if self.path.exists():
                 from ccxcli.core.shape import LAB, first_problem
 
-                self.data = load_json(self.path, "lab")
+                try:
+                    self.data = load_json(self.path, "lab")
+                except StoreError as e:
+                    if "corrupt" not in e.message:
+                        raise
+                    raise StoreError(f"{e.message[:-1]} {RESET_HINT}") from None
                 problem = first_problem(self.data, LAB)
                 if problem:
                     raise StoreError(
-                        f"The lab file {self.path} is corrupt ({problem}); it was left untouched for inspection."
+                        f"The lab file {self.path} is corrupt ({problem}); it was left untouched for inspection "
+                        + RESET_HINT
                     )
                 self.clock = LabClock.from_dict(self.data["clock"])
             else:
+                _empty_trash(self.home)  # a reset killed half-way is finished first
                 self._create()
         except BaseException:
             self._lock.__exit__()
@@ -126,6 +175,18 @@ class Lab:
         self.add_node(DEFAULT_NODE)
         self.commit()
         self.created = True
+
+    def reset(self) -> None:
+        """Start over (`sim lab reset`), under the lock this lab holds: its nodes, SSMs and
+        lab.json are discarded and the embedded default is created again."""
+        for ssm in self._ssms.values():
+            ssm.close()
+        self._ssms.clear()
+        self._nodes.clear()
+        self._snap.clear()
+        self.skipped.clear()
+        discard(self.home)
+        self._create()
 
     def commit(self) -> None:
         """Write what changed: the nodes first, then lab.json (so a clock move recorded

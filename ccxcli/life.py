@@ -160,6 +160,13 @@ def _steady(link: LabLink, node: dict[str, Any], upto: int) -> None:
         return
     if answer is not None:
         engine.apply_steady(node, last)
+        _count(link, node, "reports", (last - first) // T.REPORT_INTERVAL + 1)
+
+
+def _count(link: LabLink, node: dict[str, Any], what: str, n: int = 1) -> None:
+    """What this move did to each node, for the summary `sim clock advance` prints."""
+    tally = link.lab.tally.setdefault(node["name"], {})
+    tally[what] = tally.get(what, 0) + n
 
 
 def _earliest(*dues: tuple[int, str] | None) -> tuple[int, str] | None:
@@ -182,7 +189,9 @@ def _process(link: LabLink, node: dict[str, Any], t: int, kind: str, target: int
 def _message(link: LabLink, node: dict[str, Any], t: int, kind: str, target: int) -> None:
     if kind == "report":
         sent = engine.to_report(node)
-        engine.apply_report(node, t, sent, link.report(node, sent, t))
+        outcome = link.report(node, sent, t)
+        engine.apply_report(node, t, sent, outcome)
+        _count(link, node, "reports" if outcome is not None else "reports_failed")
     elif kind in ("auth_renew", "id_renew"):
         what = "auth" if kind == "auth_renew" else "id"
         apply = engine.apply_auth_renew if what == "auth" else engine.apply_id_renew
@@ -192,6 +201,7 @@ def _message(link: LabLink, node: dict[str, Any], t: int, kind: str, target: int
             raise
         except CcxError:
             apply(node, t, False)
+            _count(link, node, f"{what}_failed")
             return
         # Within one advance nothing can make a later renewal fail once this one
         # succeeded (the network and the SSM's instance only change between commands),
@@ -204,6 +214,7 @@ def _message(link: LabLink, node: dict[str, Any], t: int, kind: str, target: int
             kind_text = "authorization" if what == "auth" else "registration"
             engine.log(node, t, f"{skipped} further automatic {kind_text} renewals succeeded")
         apply(node, t, True)
+        _count(link, node, what, 1 + skipped)
     elif kind == "computation":
         failures.apply_computation(node, t)
     else:

@@ -43,7 +43,7 @@ _ccx() {
         "show network eth0") words="detail" ;;
         "show uccx") words="version" ;;
         "show version") words="active inactive" ;;
-        "sim") words="agent clock fault network node ports ssm" ;;
+        "sim") words="agent clock fault lab network node ports ssm" ;;
         "sim agent") words="add delete list login logout modify" ;;
         "sim agent add") words="--skills --supervisor" ;;
         "sim agent login") words="--count --premium" ;;
@@ -52,6 +52,7 @@ _ccx() {
         "sim clock") words="advance realtime set show" ;;
         "sim clock realtime") words="on off" ;;
         "sim fault") words="list license-computation agent-init ssm-error ssm-slow on off" ;;
+        "sim lab") words="reset" ;;
         "sim network") words="up down" ;;
         "sim node") words="create delete list" ;;
         "sim node create") words="--type --ova --classic --version --wfo" ;;

@@ -43,3 +43,37 @@ def test_completion_files_are_fresh(shell: str) -> None:
 def test_readme_has_the_two_setup_commands() -> None:
     assert "pip install -q -e . && .venv/bin/ccx" in README
     assert "pip install -q -e '.[test]' && .venv/bin/python -m pytest" in README
+
+
+def walkthrough_blocks(text: str) -> list[str]:
+    """The ```sh blocks under the README's `## Walkthrough…` headings, in order."""
+    import re
+
+    blocks, heading = [], ""
+    for m in re.finditer(r"^(## [^\n]*)$|^```sh\n(.*?)^```$", text, re.M | re.S):
+        if m.group(1):
+            heading = m.group(1)
+        elif heading.startswith("## Walkthrough"):
+            blocks.append(m.group(2))
+    return blocks
+
+
+def test_the_readme_walkthroughs_run_back_to_back_in_one_lab(tmp_path: Path) -> None:
+    """As a new user runs them: copied into one shell, in order, in one lab, with the
+    installed commands. Any failing line (set -e) or unset variable (set -u) fails it."""
+    import os
+    import subprocess
+    import sys
+
+    blocks = walkthrough_blocks(README)
+    assert len(blocks) >= 5 and all("sim lab reset" in b for b in blocks[1:]), "each walkthrough starts afresh"
+    script = "set -euo pipefail\n" + "\n".join(blocks)
+    bindir = str(Path(sys.executable).parent)
+    env = {**os.environ, "CCX_HOME": str(tmp_path / "lab"), "PATH": bindir + os.pathsep + os.environ["PATH"]}
+    env.pop("CCX_NODE", None)
+    env.pop("CCX_SSM_HOME", None)
+    r = subprocess.run(["bash", "-c", script], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
+    assert "Traceback" not in r.stderr
+    assert "OUT_OF_COMPLIANCE" in r.stdout and "a 26th is refused" in r.stdout
+    assert "Reservation update confirmed." in r.stdout and "returned to 'DEFAULT'" in r.stdout

@@ -103,8 +103,17 @@ def _move(ctx: Ctx, target: int) -> Result:
         raise UsageError(f"Time only moves forward: {clock.iso(target)} is before {clock.iso(ctx.now)}.")
     if target > clock.MAX_TIME:
         raise UsageError(f"The virtual clock stops at the end of year 9999; it is {clock.iso(ctx.now)} now.")
+    from ccxcli.core.engine import authorization_status, registration_status
+
+    node, before = ctx.node, ctx.now
+    states = (registration_status(node), authorization_status(node, before))
+    lab.tally = {}
     steps = move(lab, target)
     result = _clock(ctx, steps)
+    node = ctx.node
+    after = (registration_status(node), authorization_status(node, target))
+    summary, result.data["node"] = _what_happened(node, before, states, after, lab.tally.get(node["name"], {}))
+    result.text += "\n" + summary
     if lab.skipped:
         result.data["skipped"] = sorted(lab.skipped)
         result.text += "".join(
@@ -112,6 +121,50 @@ def _move(ctx: Ctx, target: int) -> Result:
             for name in sorted(lab.skipped)
         )
     return result
+
+
+def _what_happened(
+    node: dict[str, Any], before: int, states: tuple[str, str], after: tuple[str, str], tally: dict[str, int]
+) -> tuple[str, dict[str, Any]]:
+    """One or two lines: what the move did to this node (reports, renewals, states, alerts)."""
+
+    def plural(n: int, word: str) -> str:
+        return f"{n} {word}{'' if n == 1 else 's'}"
+
+    new = [e[2] for e in node["events"] if e[0] > before]
+    raised = [t.split(": ", 1)[1].split(":")[0].split(" - ")[0] for t in new if t.startswith("ALERT raised: ")]
+    cleared = [t.split(": ", 1)[1] for t in new if t.startswith("ALERT cleared: ")]
+    did = []
+    if tally.get("reports"):
+        did.append(f"{plural(tally['reports'], 'usage report')} delivered")
+    if tally.get("reports_failed"):
+        did.append(f"{plural(tally['reports_failed'], 'usage report')} not delivered (sent again once the SSM answers)")
+    for key, word in (("auth", "authorization renewal"), ("id", "registration renewal")):
+        if tally.get(key):
+            did.append(plural(tally[key], word))
+        if tally.get(f"{key}_failed"):
+            did.append(f"{plural(tally[key + '_failed'], word)} failed")
+    changes = [f"{what} {a} -> {b}" for what, a, b in zip(("Registration", "Authorization"), states, after, strict=True)
+               if a != b]  # fmt: skip
+    line = f"Node {node['name']}: " + (", ".join(did) if did else "no report or renewal was due") + "; "
+    line += ", ".join(changes) if changes else f"still {after[0]}, {after[1]}"
+    text = line + "."
+    if raised or cleared:
+        text += "\nAlerts " + "; ".join(
+            part for part in (
+                f"raised: {', '.join(dict.fromkeys(raised))}" if raised else "",
+                f"cleared: {', '.join(dict.fromkeys(cleared))}" if cleared else "",
+            ) if part
+        ) + "."  # fmt: skip
+    data = {
+        "name": node["name"],
+        "counts": dict(tally),
+        "registration": {"before": states[0], "after": after[0]},
+        "authorization": {"before": states[1], "after": after[1]},
+        "alerts_raised": raised,
+        "alerts_cleared": cleared,
+    }
+    return text, data
 
 
 def clock_advance(ctx: Ctx, a: dict[str, Any]) -> Result:
@@ -169,12 +222,14 @@ def node_list(ctx: Ctx, a: dict[str, Any]) -> Result:
                 authorization=authorization_status(n, ctx.now),
             )
         rows.append(row)
-    text = "\n".join(
-        f"{'*' if r['current'] else ' '} {r['name']:<16} SN {r['sn']:<5}  {r['license_type']:<18} "
+    lines = [f"  {'Node':<16} {'SN':<6} {'License Type':<18} {'Registration':<24} Authorization"]
+    lines += [
+        f"{'*' if r['current'] else ' '} {r['name']:<16} {r['sn']:<6} {r['license_type']:<18} "
         f"{r['registration']:<24} {r['authorization']}"
         for r in rows
-    )
-    return Result(text, {"nodes": rows})
+    ]
+    lines.append("(* this node)")
+    return Result("\n".join(lines), {"nodes": rows})
 
 
 def check_node_delete(ctx: Ctx, a: dict[str, Any]) -> None:
@@ -209,6 +264,25 @@ def node_delete(ctx: Ctx, a: dict[str, Any]) -> Result:
     check_node_delete(ctx, a)
     ctx.lab.delete_node(a["name"])
     return Result(f"Node {a['name']} deleted.", {"deleted": a["name"]})
+
+
+def lab_reset(ctx: Ctx, a: dict[str, Any]) -> Result:
+    """Works on a lab whose files are corrupt: nothing of the old lab is read."""
+    from ccxcli.lab import DEFAULT_NODE, DEFAULT_SSM, reset_home
+
+    if ctx.rt.shared_lab is not None:  # the shell holds the lab: reset it in place
+        ctx.rt.shared_lab.reset()
+    else:
+        reset_home(ctx.rt.home)
+    now = ctx.now  # opening the lab creates the embedded default
+    where = ctx.rt.home
+    text = (
+        f"Lab {where} reset: node {DEFAULT_NODE} (Flex, unregistered, evaluation starting now), "
+        f"SSM {DEFAULT_SSM} with the demo licenses, clock at {clock.iso(now)}."
+    )
+    if ctx.rt.node != DEFAULT_NODE:
+        text += f" Node {ctx.rt.node} is gone: create it again with 'sim node create {ctx.rt.node}'."
+    return Result(text, {"home": str(where), "nodes": [DEFAULT_NODE], "ssms": [DEFAULT_SSM], "now": clock.iso(now)})
 
 
 def network(ctx: Ctx, a: dict[str, Any]) -> Result:

@@ -6,7 +6,7 @@ from typing import Any
 
 from ccxcli import clock
 from ccxcli.core import admin, engine
-from ccxcli.core.catalogue import SKILLS, TYPES
+from ccxcli.core.catalogue import CONTROL_FIELDS, SKILLS, TYPES
 from ccxcli.core.consumption import is_premium, usage
 from ccxcli.dispatch import Ctx
 from ccxcli.errors import RuleError, UsageError, printable
@@ -14,6 +14,9 @@ from ccxcli.runtime import Result
 from ccxcli.values import MAX_COUNT, whole
 
 MAX_AGENTS = 10000
+CONTROL_LABELS = {"agent_seats": "Agent Seats", "premium_seats": "Premium Seats", "standard_seats": "Standard Seats",
+                  "outbound_ports": "Outbound Ports", "ivr_ports": "IVR Ports"}  # fmt: skip
+PORT_LABELS = {"inbound": "Inbound", "outbound": "Outbound", "ivr": "IVR"}
 
 
 def _skills(text: str | None) -> list[str]:
@@ -160,7 +163,7 @@ def ports(ctx: Ctx, a: dict[str, Any]) -> Result:
     kind = a["inbound|outbound|ivr"]
     n = whole(a["n"], "The port count", 0, MAX_COUNT)
     admin.set_ports(node, ctx.now, kind, n)
-    return Result(f"{kind.capitalize()} ports in use: {n}.", {"ports": dict(node["ports"])})
+    return Result(f"{PORT_LABELS[kind]} ports in use: {n}.", {"ports": dict(node["ports"])})
 
 
 TYPE_CHOICE = "|".join(t.replace("-", "_") for t in TYPES)  # the key `bind` gives the {type|…} choice
@@ -185,7 +188,8 @@ def license_control(ctx: Ctx, a: dict[str, Any]) -> Result:
     admin.set_license_control(node, ctx.now, changes)
     c = node["control"]
     text = [f"Overage Allowance: {'Enabled' if c.get('overage', True) else 'Disabled'}"]
-    text += [f"{k.replace('_', ' ').title()}: {c[k] if c.get(k) is not None else '-'}" for k in admin.CONTROL_KEYS]
+    fields = CONTROL_FIELDS[node["license_type"]]  # the type's fields only, as the portal page shows them
+    text += [f"{CONTROL_LABELS[k]}: {c[k] if c.get(k) is not None else 'not set (no limit)'}" for k in fields]
     return Result("\n".join(text), {"license_control": dict(c)})
 
 
