@@ -137,3 +137,18 @@ def test_ccx_help_shows_the_lab_getting_started_the_other_program_and_exit_codes
     out = lab.ok("--help").out
     assert f"Lab in use: {lab.home}; node uccx" in out
     assert "Getting started:" in out and "'ccx-ssm --help'" in out and "4 communication with the SSM failed" in out
+
+
+def test_ccx_ssm_defaults_and_out_file(lab: Lab, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """--va defaults to the default account; --out writes the code and prints one line."""
+    assert len(lab.ssm_ok("token", "create").out.strip()) > 30
+    lab.ssm_ok("license", "add", "flex-premium", "2")
+    assert lab.pool()["flex-premium"]["purchased"] == 12
+    lab.ok("license", "smart", "reservation", "enable")
+    req = lab.ok("--json", "license", "smart", "reservation", "request").json["request_code"]
+    path = tmp_path / "auth.xml"
+    out = lab.ssm_ok("reservation", "authorize", "--request", req, "--license", "flex-standard=2", "--out", str(path))
+    assert out.out.splitlines() == [
+        f"Authorization code written to {path} ({len(path.read_text().strip())} characters)."
+    ]
+    assert path.read_text().startswith("<specificPLR>")
