@@ -13,6 +13,7 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
+from ccxcli.clock import iso
 from ccxcli.core import engine
 from ccxcli.errors import CcxError, CommError, InstanceGone
 from ccxcli.faults import kill_point
@@ -26,6 +27,12 @@ GONE = "The product instance was removed from the SSM; registration lost"
 def run(lab: Lab, node: Node, kind: str, t: int, **body: Any) -> Any:
     """Record, deliver, apply; return the SSM's answer (a refusal restores the node as it
     was and raises)."""
+    waiting = node.get("outbox")
+    if waiting:  # a registration whose answer never came: it is sent again before anything else
+        raise CommError(
+            f"The {waiting['kind']} sent at {iso(waiting['t'])} has had no answer from the SSM yet; it is sent "
+            "again by each command on this node until the SSM answers (then this command can run)."
+        )
     msg = {"id": secrets.token_hex(8), "kind": kind, "t": t, **body}
     node["outbox"] = msg
     lab.commit()
@@ -45,6 +52,13 @@ def replay(lab: Lab, node: Node) -> None:
 
 def _deliver(lab: Lab, node: Node, msg: dict[str, Any], replay: bool) -> Any:
     link = LabLink(lab)
+    try:
+        return _deliver_by(link, lab, node, msg, replay)
+    finally:
+        link.close()
+
+
+def _deliver_by(link: LabLink, lab: Lab, node: Node, msg: dict[str, Any], replay: bool) -> Any:
     kind, t = msg["kind"], msg["t"]
     try:
         if kind == "register":
@@ -56,6 +70,16 @@ def _deliver(lab: Lab, node: Node, msg: dict[str, Any], replay: bool) -> Any:
             link.renew(node, t, "auth" if kind == "renew_auth" else "id", msg["id"])
             answer = None
     except CcxError as e:
+        if kind == "register" and isinstance(e, CommError) and (msg.get("sent") or type(e).__name__ == "NoAnswer"):
+            # The SSM may have applied it: keep it, and send it again (same id) until it answers.
+            msg["sent"] = True
+            node["outbox"] = msg
+            lab.commit()
+            raise CommError(
+                e.message
+                if type(e).__name__ == "NoAnswer"
+                else (f"{e.message} The registration sent earlier is kept and sent again until the SSM answers.")
+            ) from None
         node.pop("outbox", None)
         _failed(node, msg, e, replay)
         lab.commit()  # the node as it was, plus what the failure is a fact of

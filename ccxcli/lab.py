@@ -324,6 +324,19 @@ class Lab:
         except OSError:
             return []
 
+    def trusted_keys(self) -> list[bytes]:
+        """The SSM public keys this lab's nodes trust: its own SSMs' and those added with
+        `sim ssm trust` (for code signatures and for TLS alike)."""
+        from ccxcli.store import read_bounded
+
+        keys = []
+        for name in self.ssm_names():
+            try:
+                keys.append(read_bounded(self.ssm_dir(name) / "public.pem", "SSM public key", 10_000))
+            except Exception:  # noqa: BLE001 - an unreadable key of one SSM must not stop the others
+                continue
+        return keys + [k.encode() for k in self.data.get("trusted", [])]
+
     def ssm(self, name: str) -> Any:
         """An open SSM of this lab (opened once per command)."""
         if name not in self._ssms:

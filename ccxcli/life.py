@@ -95,6 +95,15 @@ def _catch_up(lab: Lab, nodes: list[dict[str, Any]], target: int, set_clock: boo
     if not nodes and not syncs:
         return 0
     link = LabLink(lab)
+    try:
+        return _steps(lab, link, nodes, target, set_clock, syncs)
+    finally:
+        link.close()
+
+
+def _steps(
+    lab: Lab, link: LabLink, nodes: list[dict[str, Any]], target: int, set_clock: bool, syncs: dict[str, int]
+) -> int:
     steps = 0
     while steps < MAX_STEPS:
         best: tuple[int, str, str, dict[str, Any]] | None = None

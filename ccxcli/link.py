@@ -65,12 +65,24 @@ def _fault(node: dict[str, Any]) -> None:
 
 
 class LabLink:
+    """Delivers a node's messages: in-process to an SSM of the lab, or over HTTPS to a
+    served SSM (`ccxcli.remote`) when the transport URL names no SSM of the lab. Both go
+    through one operation table (`ccxcli.ssm.device`)."""
+
     def __init__(self, lab: Lab) -> None:
         self.lab = lab
+        self._remotes: dict[str, Any] = {}
+        self._versions: dict[str, int | None] = {}  # served SSMs' pool versions read by this link
+
+    def close(self) -> None:
+        for remote in self._remotes.values():
+            remote.close()
+        self._remotes.clear()
 
     # -- which SSM ------------------------------------------------------------------
     def target(self, node: dict[str, Any]) -> str:
-        """The SSM name the node's transport reaches; CommError if none answers."""
+        """Where the node's transport reaches: an SSM of the lab by name, or the URL of a
+        served SSM; CommError if none answers."""
         if not node["network"]:
             raise CommError("Communication with Cisco SSM failed: the network is down ('sim network up' restores it).")
         _fault(node)
@@ -80,81 +92,109 @@ class LabLink:
                 raise CommError("Communication with Cisco SSM failed: the cloud SSM of this lab does not exist.")
             return DEFAULT_SSM
         host = url_host(tr["url"], tr["mode"])
-        on_prem = [n for n in self.lab.ssm_names() if self.lab.ssm(n).on_prem]
-        for name in on_prem:
+        for name in self._on_prem():
             if host in (h.lower() for h in self.lab.ssm(name).names()):
                 return name
-        names = "; ".join(f"{n}: {', '.join(self.lab.ssm(n).names())}" for n in on_prem) or "no on-prem SSM in this lab"
-        raise CommError(
-            f"Communication with SSM On-Prem failed: certificate name mismatch, '{host}' is not the "
-            f"common name or a subject alternative name of the SSM certificate ({names})."
-        )
+        return str(tr["url"])  # not an SSM of this lab: over the network
 
-    def _registered(self, node: dict[str, Any]) -> Any:
+    def _on_prem(self) -> list[str]:
+        return [n for n in self.lab.ssm_names() if self.lab.ssm(n).on_prem]
+
+    def _registered(self, node: dict[str, Any]) -> str:
         if not node["network"]:
             raise CommError("Communication with Cisco SSM failed: the network is down.")
         _fault(node)
         name = node["reg"].get("ssm") or DEFAULT_SSM
+        if is_remote(name):
+            return str(name)
         if not (self.lab.ssm_dir(name) / "ssm.db").exists():
             raise CommError(f"Communication with SSM '{name}' failed: it no longer exists in this lab.")
         try:
-            return self.lab.ssm(name)
+            self.lab.ssm(name)
         except StoreError as e:  # an SSM that cannot open its database does not answer
             raise CommError(f"Communication with SSM '{name}' failed: {e.message}") from None
+        return str(name)
+
+    def _call(self, where: str, op: str, **args: Any) -> Any:
+        if not is_remote(where):
+            from ccxcli.ssm.device import handle
+
+            return handle(self.lab.ssm(where), op, args)
+        remote = self._remotes.get(where)
+        if remote is None:
+            from ccxcli.remote import Remote
+
+            host, port, path = split_url(where)
+            names = "; ".join(f"{n}: {', '.join(self.lab.ssm(n).names())}" for n in self._on_prem())
+            hint = f" It is not an SSM of this lab either ({names or 'this lab has no SSM On-Prem'})."
+            remote = self._remotes[where] = Remote(host, port or 443, path, self.lab.trusted_keys(), hint)
+        try:
+            return remote.call(op, args)
+        finally:
+            if op in ("report", "report_batch", "register", "deregister"):
+                self._versions.pop(where + args.get("uuid", ""), None)
 
     # -- messages ---------------------------------------------------------------------
     def register(self, node: dict[str, Any], msg: dict[str, Any]) -> dict[str, Any]:
-        from ccxcli.ssm import smart
-
-        name = self.target(node)
+        where = self.target(node)
         hello = {
             "uuid": node["uuid"],
             "sn": node["sn"],
             "license_type": node["license_type"],
             "hostname": node["hostname"] if node["send_hostname"] else "",
         }
-        info = smart.register(self.lab.ssm(name), msg["token"], hello, msg["t"], msg["force"], msg["id"])
-        info["ssm"] = name
+        info: dict[str, Any] = self._call(
+            where, "register", token=msg["token"], hello=hello, now=msg["t"], force=msg["force"], msg_id=msg["id"]
+        )
+        info["ssm"] = where
         return info
 
     def renew(self, node: dict[str, Any], now: int, what: str, msg_id: str | None = None) -> None:
-        from ccxcli.ssm import smart
-
-        ssm = self._registered(node)
-        smart.contact(ssm, node["uuid"], now, what, msg_id or message_id(node, what, now))
+        self._call(self._registered(node), "contact", uuid=node["uuid"], now=now, what=what,
+                   msg_id=msg_id or message_id(node, what, now))  # fmt: skip
 
     def report(self, node: dict[str, Any], use: dict[str, int], now: int) -> dict[str, Any] | None:
         """The SSM's judgement, or None when it could not be reached (InstanceGone passes)."""
-        from ccxcli.ssm import smart
-
         try:
-            ssm = self._registered(node)
+            where = self._registered(node)
+            answer: dict[str, Any] = self._call(
+                where, "report", uuid=node["uuid"], use=use, now=now, msg_id=message_id(node, "report", now)
+            )
         except CommError:
             return None
-        return smart.report(ssm, node["uuid"], use, now, message_id(node, "report", now))
+        return answer
 
     def report_batch(self, node: dict[str, Any], use: dict[str, int], first: int, last: int) -> dict[str, Any] | None:
         """The reports due from `first` to `last`, each the same `use`, as one message; None
         when the SSM could not be reached (InstanceGone passes)."""
-        from ccxcli.ssm import smart
-
         try:
-            ssm = self._registered(node)
+            where = self._registered(node)
+            answer: dict[str, Any] = self._call(where, "report_batch", uuid=node["uuid"], use=use, first=first,
+                                                last=last, msg_id=message_id(node, "steady", last))  # fmt: skip
         except CommError:
             return None
-        return smart.report_batch(ssm, node["uuid"], use, first, last, message_id(node, "steady", last))
+        return answer
 
     def deregister(self, node: dict[str, Any], now: int, msg_id: str) -> None:
-        from ccxcli.ssm import smart
-
-        smart.deregister(self._registered(node), node["uuid"], now, msg_id)
+        self._call(self._registered(node), "deregister", uuid=node["uuid"], now=now, msg_id=msg_id)
 
     def pool_version(self, node: dict[str, Any]) -> int | None:
-        from ccxcli.ssm import smart
-
+        """The version of the node's pool; a served SSM is asked once per link and again
+        after each message that can change it."""
         if not node["network"]:
             return None
         try:
-            return smart.pool_version(self._registered(node), node["uuid"])
+            where = self._registered(node)
+            key = where + node["uuid"]
+            if not is_remote(where):
+                return self._call(where, "pool_version", uuid=node["uuid"])  # type: ignore[no-any-return]
+            if key not in self._versions:
+                self._versions[key] = self._call(where, "pool_version", uuid=node["uuid"])
+            return self._versions[key]
         except CommError:
             return None
+
+
+def is_remote(where: str) -> bool:
+    """A node's SSM is either an SSM of its lab (a name) or a served SSM (its URL)."""
+    return where.startswith("https://")

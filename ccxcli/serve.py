@@ -38,32 +38,12 @@ from ccxcli.errors import UsageError
 from ccxcli.lab import DEFAULT_NODE, valid_name
 from ccxcli.store import create_private, private_dir, write_atomic
 from ccxcli.uploads import SERVE_FILE, UPLOAD
+from ccxcli.values import parse_listen
 
 DEFAULT_LISTEN = "127.0.0.1:2222"
 DEFAULT_PASSWORD = "admin"
 HOST_KEY = "ssh_host_ed25519_key"
 REFUSED_OPTIONS = ("--home", "--node")
-
-
-def parse_listen(text: str, allow_remote: bool) -> tuple[str, int]:
-    host, sep, port = text.rpartition(":")
-    if not sep or not port.isascii() or not port.isdigit() or not 0 <= int(port) <= 65535:
-        raise UsageError(f"Invalid address '{text}': use HOST:PORT, e.g. 127.0.0.1:2222 (port 0 picks a free one).")
-    host = host.strip("[]") or "127.0.0.1"
-    if not allow_remote and not _loopback(host):
-        raise UsageError(f"'{host}' is not a loopback address; add --allow-remote to serve the lab to other machines.")
-    return host, int(port)
-
-
-def _loopback(host: str) -> bool:
-    import ipaddress
-
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def host_key(home: Path) -> asyncssh.SSHKey:

@@ -45,3 +45,25 @@ def host_name(text: str, name: str) -> str:
     if not host or len(host) > 253 or not set(host) <= _HOST:
         raise UsageError(f"{name} must be a host name or an IP address; '{text[:60]}' is not one.")
     return host
+
+
+def parse_listen(text: str, allow_remote: bool, example: str = "127.0.0.1:2222") -> tuple[str, int]:
+    """`HOST:PORT` to listen on (port 0 picks one); a non-loopback host needs `allow_remote`."""
+    host, sep, port = text.rpartition(":")
+    if not sep or not port.isascii() or not port.isdigit() or not 0 <= int(port) <= 65535:
+        raise UsageError(f"Invalid address '{text}': use HOST:PORT, e.g. {example} (port 0 picks a free one).")
+    host = host.strip("[]") or "127.0.0.1"
+    if not allow_remote and not is_loopback(host):
+        raise UsageError(f"'{host}' is not a loopback address; add --allow-remote to serve to other machines.")
+    return host, int(port)
+
+
+def is_loopback(host: str) -> bool:
+    import ipaddress
+
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False

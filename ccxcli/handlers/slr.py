@@ -54,19 +54,7 @@ def cancel(ctx: Ctx, a: dict[str, Any]) -> Result:
 
 
 def trusted_keys(ctx: Ctx) -> list[bytes]:
-    from ccxcli.store import read_bounded
-
-    lab = ctx.lab
-    keys = []
-    for name in lab.ssm_names():
-        try:
-            keys.append(read_bounded(lab.ssm_dir(name) / "public.pem", "SSM public key", 10_000))
-        except RuleError:
-            continue
-        except Exception:  # noqa: BLE001 - an unreadable key of one SSM must not stop the others
-            continue
-    keys += [k.encode() for k in lab.data.get("trusted", [])]
-    return keys
+    return ctx.lab.trusted_keys()
 
 
 def _verified(ctx: Ctx, code: str) -> tuple[Any, bytes]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import sys
 
 from ccxcli.errors import EXIT_HELP, report
-from ccxcli.ssm import cmd_accounts, cmd_classic, cmd_instances, cmd_sync  # noqa: F401 - registers them
+from ccxcli.ssm import cmd_accounts, cmd_classic, cmd_instances, cmd_serve, cmd_sync  # noqa: F401 - registers them
 from ccxcli.ssm.app import PROG, S, set_globals, ssm_folder
 
 

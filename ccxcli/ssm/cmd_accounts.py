@@ -21,8 +21,10 @@ from ccxcli.values import MAX_QTY
     params=(
         Param("--account", "Smart account name.", default="Demo Smart Account", metavar="NAME"),
         Param("--on-prem", "An SSM On-Prem (needs --hostname).", kind="flag", default=False),
-        Param("--hostname", "Certificate common name (on-prem).", metavar="HOST"),
-        Param("--san", "Subject alternative name of the certificate (on-prem).", kind="list", metavar="HOST"),
+        Param("--hostname", "Certificate common name: an on-prem's URL host; for a cloud SSM, the name it is "
+              "served under ('ccx-ssm serve'; default localhost).", metavar="HOST"),
+        Param("--san", "Subject alternative name of the certificate (a host name or IP address).", kind="list",
+              metavar="HOST"),
         Param("--demo", "Deposit the demo licenses.", kind="flag", default=False),
         Param("--export-allowed", "Permit Export-Controlled functionality (as the demo account is).", kind="flag",
               default=False),
@@ -52,8 +54,6 @@ def init(
         raise UsageError("--mode, --cloud, --va and --standalone apply to --on-prem SSMs only.")
     if on_prem and not hostname:
         raise UsageError("An on-prem SSM needs --hostname (its certificate common name).")
-    if not on_prem and (hostname or san):
-        raise UsageError("--hostname and --san apply to --on-prem SSMs only.")
     plain_text(account, "The smart account name", 128)
     hostname = host_name(hostname, "--hostname") if hostname else None
     san = [host_name(n, "--san") for n in san]

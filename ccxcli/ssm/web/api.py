@@ -1,0 +1,351 @@
+"""The JSON API (`/api/v1/…`): the portal's actions for scripts. Where Cisco's public Smart
+Accounts and Licensing API names an operation (tokens, licenses, reserve-licenses), the
+paths and field names follow it; everything else uses the same style. Every answer is
+JSON; a refusal is `{"status": "ERROR", "statusMessage": …, "error": {kind, message}}` with
+HTTP 400 (bad request), 401, 404, 409 (refused by a licensing rule) or 503 (store busy)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from ccxcli.errors import UsageError
+from ccxcli.ssm.web.site import Site, api_error
+
+MAX_BODY = 512 * 1024
+Handler = Callable[[Site, Any, Request, dict[str, Any]], Any]
+
+
+def _endpoint(site: Site, fn: Handler, method: str) -> Callable[[Request], Awaitable[Response]]:
+    async def endpoint(request: Request) -> Response:
+        if not site.api_allowed(request):
+            return JSONResponse(
+                {"status": "ERROR", "statusMessage": "Authentication required: Authorization: Bearer PASSWORD.",
+                 "error": {"kind": "auth", "message": "Authentication required."}},
+                status_code=401, headers={"WWW-Authenticate": 'Basic realm="ccx-ssm"'},
+            )  # fmt: skip
+        try:
+            body: dict[str, Any] = {}
+            if method == "POST":
+                # JSON only: a browser cannot send it from another site without asking first (CORS)
+                if request.headers.get("content-type", "").split(";")[0].strip() != "application/json":
+                    raise UsageError("Send the request body as application/json.")
+                raw = await request.body()
+                if len(raw) > MAX_BODY:
+                    raise UsageError("The request body is too large.")
+                try:
+                    parsed = json.loads(raw or b"{}")
+                except ValueError:
+                    raise UsageError("The request body is not valid JSON.") from None
+                if not isinstance(parsed, dict):
+                    raise UsageError("The request body must be a JSON object.")
+                body = parsed
+            result = await run_in_threadpool(_call, site, fn, request, body)
+        except BaseException as e:  # noqa: BLE001 - one answer for every refusal
+            if isinstance(e, (KeyboardInterrupt, SystemExit)):
+                raise
+            return api_error(e)
+        return JSONResponse(result)
+
+    return endpoint
+
+
+def _call(site: Site, fn: Handler, request: Request, body: dict[str, Any]) -> Any:
+    with site.ssm() as ssm:
+        return fn(site, ssm, request, body)
+
+
+def _str(body: dict[str, Any], key: str, default: str | None = None) -> str:
+    v = body.get(key, default)
+    if not isinstance(v, str):
+        raise UsageError(f"'{key}' must be a string.")
+    return v
+
+
+def _int(body: dict[str, Any], key: str, default: int | None = None) -> int | None:
+    v = body.get(key, default)
+    if v is not None and (not isinstance(v, int) or isinstance(v, bool)):
+        raise UsageError(f"'{key}' must be a whole number.")
+    return v
+
+
+def counts_from(items: Any) -> dict[str, int]:
+    """Cisco's `licenses: [{entitlementTag | license, quantity}]` as counts per alias."""
+    from ccxcli.core.catalogue import BY_TAG
+    from ccxcli.ssm.reserve import parse_counts
+
+    if not isinstance(items, list) or not items:
+        raise UsageError("'licenses' must be a list of {entitlementTag or license, quantity}.")
+    specs = []
+    for item in items[:64]:
+        if not isinstance(item, dict):
+            raise UsageError("Each entry of 'licenses' must be an object.")
+        name = item.get("license") or item.get("entitlementTag")
+        qty = item.get("quantity")
+        if not isinstance(name, str) or not isinstance(qty, int) or isinstance(qty, bool):
+            raise UsageError("Each license needs 'entitlementTag' (or 'license') and a whole 'quantity'.")
+        lic = BY_TAG.get(name)
+        specs.append(f"{lic.alias if lic else name}={qty}")
+    return parse_counts(specs)
+
+
+def _check_account(ssm: Any, request: Request) -> None:
+    given = request.path_params.get("account")
+    if given is not None and given.lower() != ssm.account.lower():
+        raise UsageError(f"No smart account '{given}' here; this SSM's account is '{ssm.account}'.")
+
+
+# --- handlers -------------------------------------------------------------------------------
+
+
+def account(site: Site, ssm: Any, request: Request, body: dict[str, Any]) -> Any:
+    return {"name": ssm.account, "onPrem": ssm.on_prem, "exportControlledAllowed": ssm.export_allowed,
+            "slrAllowed": ssm.meta.get("slr_allowed") == "1", "names": ssm.names()}  # fmt: skip
+
+
+def va_list(site: Site, ssm: Any, request: Request, body: dict[str, Any]) -> Any:
+    _check_account(ssm, request)
+    return {"virtualAccounts": [{"name": r["name"], "isDefault": bool(r["default"]), "instances": r["instances"]}
+                                for r in ssm.va_list()]}  # fmt: skip
+
+
+def va_create(site: Site, ssm: Any, request: Request, body: dict[str, Any]) -> Any:
+    _check_account(ssm, request)
+    name = _str(body, "name")
+    ssm.va_create(name, site.now())
+    return {"status": "SUCCESS", "name": name}
+
+
+def va_delete(site: Site, ssm: Any, request: Request, body: dict[str, Any]) -> Any:
+    _check_account(ssm, request)
+    name = request.path_params["va"]
+    ssm.va_delete(name, site.now())
+    return {"status": "SUCCESS", "deleted": name}
+
+
+def licenses(site: Site, ssm: Any, request: Request, body: dict[str, Any]) -> Any:
+    from ccxcli.core.catalogue import BY_ALIAS
+
+    _check_account(ssm, request)
+    va = ssm.va(request.path_params["va"])
+    return {
+        "virtualAccount": va,
+        "licenses": [
+            {"license": r["alias"], "entitlementTag": BY_ALIAS[r["alias"]].tag,
+             "description": BY_ALIAS[r["alias"]].name,
+             "quantity": r["purchased"], "inUse": r["in_use"], "reserved": r["reserved"],
+             "available": r["available"], "balance": r["balance"],
+             "status": "In Compliance" if r["balance"] >= 0 else "Insufficient Licenses"}
+            for r in ssm.license_rows(va)
+        ],
+    }  # fmt: skip
+
+
+def license_transfer(site: Site, ssm: Any, request: Request, body: dict[str, Any]) -> Any:
+    from ccxcli.ssm.cmd_accounts import license_alias
+
+    _check_account(ssm, request)
+    src = ssm.va(request.path_params["va"])
+    alias = license_alias(_str(body, "license"))
+    qty = _int(body, "quantity")
+    dst = _str(body, "to")
+    ssm.license_transfer(src, dst, alias, qty, site.now())
+    return {"status": "SUCCESS", "license": alias, "quantity": qty, "from": src, "to": ssm.va(dst)}
+
+
+def tokens(site: Site, ssm: Any, request: Request, body: dict[str, Any]) -> Any:
+    from ccxcli.ssm import smart
+
+    _check_account(ssm, request)
+    va = ssm.va(request.path_params["va"])
+    return {"tokens": [t for t in smart.token_list(ssm, site.now()) if t["va"] == va]}
+
+
+def token_create(site: Site, ssm: Any, request: Request, body: dict[str, Any]) -> Any:
+    from ccxcli.ssm import smart
+
+    _check_account(ssm, request)
+    va = ssm.va(request.path_params["va"])
+    days = _int(body, "expiresAfterDays", 30)
+    export = body.get("exportControlled", False)
+    if not isinstance(export, bool):
+        raise UsageError("'exportControlled' must be true or false.")
+    now = site.now()
+    token = smart.token_create(ssm, va, now, days or 0, _int(body, "maxUses"), _str(body, "description", ""), export)
+    info = next(t for t in smart.token_list(ssm, now) if t["token"] == token)
+    return {"status": "SUCCESS", "statusMessage": "Token created.",
+            "tokenInfo": {"token": token, "expirationDate": info["expires"], "description": info["description"],
+                          "exportControlled": export, "virtualAccount": va, "maxUses": info["max_uses"]}}  # fmt: skip
+
+
+def token_revoke(site: Site, ssm: Any, request: Request, body: dict[str, Any]) -> Any:
+    from ccxcli.ssm import smart
+
+    _check_account(ssm, request)
+    items = body.get("tokens")
+    if not isinstance(items, list) or not items or not all(isinstance(t, str) for t in items):
+        raise UsageError("'tokens' must be a list of tokens.")
+    for t in items[:100]:
+        smart.token_revoke(ssm, t, site.now())
+    return {"status": "SUCCESS", "revoked": items[:100]}
+
+
+def devices(site: Site, ssm: Any, request: Request, body: dict[str, Any]) -> Any:
+    from ccxcli.ssm import smart
+
+    _check_account(ssm, request)
+    return {"devices": smart.instance_list(ssm, request.path_params["va"])}
+
+
+def instance(site: Site, ssm: Any, request: Request, body: dict[str, Any]) -> Any:
+    from ccxcli.ssm import smart
+
+    row = smart.instance_row(smart.instance(ssm, request.path_params["id"]))
+    row["usage_history"] = smart.usage_history(ssm, row["uuid"])
+    return row
+
+
+def instance_remove(site: Site, ssm: Any, request: Request, body: dict[str, Any]) -> Any:
+    from ccxcli.ssm import smart
+
+    ident = request.path_params["id"]
+    code = body.get("returnCode")
+    if code is not None and not isinstance(code, str):
+        raise UsageError("'returnCode' must be a string.")
+    force = body.get("force", False)
+    if not isinstance(force, bool):
+        raise UsageError("'force' must be true or false.")
+    smart.instance_remove(ssm, ident, site.now(), code.strip() if code else None, force)
+    return {"status": "SUCCESS", "removed": ident}
+
+
+def instance_transfer(site: Site, ssm: Any, request: Request, body: dict[str, Any]) -> Any:
+    from ccxcli.ssm import smart
+
+    ident, to = request.path_params["id"], _str(body, "to")
+    smart.instance_transfer(ssm, ident, to, site.now())
+    return {"status": "SUCCESS", "transferred": ident, "to": ssm.va(to)}
+
+
+def reserve_licenses(site: Site, ssm: Any, request: Request, body: dict[str, Any]) -> Any:
+    """Cisco's shape: {reservationRequests: [{reservationCode, reservationType: SPECIFIC, licenses}]}."""
+    from ccxcli.ssm import reserve
+
+    _check_account(ssm, request)
+    va = ssm.va(request.path_params["va"])
+    reqs = body.get("reservationRequests")
+    if not isinstance(reqs, list) or len(reqs) != 1 or not isinstance(reqs[0], dict):
+        raise UsageError("'reservationRequests' must hold one request.")
+    one = reqs[0]
+    if one.get("reservationType", "SPECIFIC") != "SPECIFIC":
+        raise UsageError("Only SPECIFIC reservations exist for UCCX.")
+    code = reserve.authorize(ssm, va, _str(one, "reservationCode").strip(), counts_from(one.get("licenses")),
+                             site.now())  # fmt: skip
+    done = {"authorizationCode": code, "status": "COMPLETE", "reservationCode": one["reservationCode"].strip()}
+    return {"status": "COMPLETE", "authorizationCodes": [done]}
+
+
+def reservations(site: Site, ssm: Any, request: Request, body: dict[str, Any]) -> Any:
+    from ccxcli.ssm import reserve
+
+    return {"reservations": reserve.listing(ssm)}
+
+
+def reservation_code(site: Site, ssm: Any, request: Request, body: dict[str, Any]) -> Any:
+    from ccxcli.ssm import reserve
+
+    return {"authorizationCode": reserve.issued_code(ssm, request.path_params["id"])}
+
+
+def reservation_update(site: Site, ssm: Any, request: Request, body: dict[str, Any]) -> Any:
+    from ccxcli.ssm import reserve
+
+    code = reserve.update(ssm, request.path_params["id"], counts_from(body.get("licenses")), site.now())
+    return {"status": "COMPLETE", "authorizationCode": code}
+
+
+def reservation_confirm(site: Site, ssm: Any, request: Request, body: dict[str, Any]) -> Any:
+    from ccxcli.ssm import reserve
+
+    reserve.confirm(ssm, request.path_params["id"], _str(body, "confirmationCode").strip(), site.now())
+    return {"status": "SUCCESS"}
+
+
+def reservation_return(site: Site, ssm: Any, request: Request, body: dict[str, Any]) -> Any:
+    from ccxcli.ssm import reserve
+
+    done = reserve.give_back(ssm, _str(body, "returnCode").strip(), site.now())
+    return {"status": "SUCCESS", **done}
+
+
+def events(site: Site, ssm: Any, request: Request, body: dict[str, Any]) -> Any:
+    from ccxcli.ssm import smart
+    from ccxcli.values import whole
+
+    last = whole(request.query_params.get("last", "50"), "last", 0, 10_000)
+    return {"events": smart.events(ssm, last)}
+
+
+def alerts(site: Site, ssm: Any, request: Request, body: dict[str, Any]) -> Any:
+    from ccxcli.ssm import smart
+
+    return {"alerts": smart.alerts(ssm, site.now())}
+
+
+def sync_status(site: Site, ssm: Any, request: Request, body: dict[str, Any]) -> Any:
+    from ccxcli.ssm import sync
+
+    return sync.status(ssm) if ssm.on_prem else {"onPrem": sync.links(ssm)}
+
+
+def sync_now(site: Site, ssm: Any, request: Request, body: dict[str, Any]) -> Any:
+    return run_sync(site, ssm)
+
+
+def run_sync(site: Site, ssm: Any) -> dict[str, Any]:
+    """A connected SSM On-Prem of a lab synchronizes with the lab's cloud SSM now."""
+    from ccxcli.ssm import sync
+
+    home = site.lab_home()
+    if not ssm.on_prem or home is None:
+        raise UsageError("Only an SSM On-Prem of a lab synchronizes from here (files: 'ccx-ssm sync export').")
+    ssm.close()
+    return sync.run(home, site.folder.name, site.now())
+
+
+A = "/api/v1/accounts/{account}/virtual-accounts"
+ROUTES: list[tuple[str, str, Handler]] = [
+    ("GET", "/api/v1/account", account),
+    ("GET", A, va_list),
+    ("POST", A, va_create),
+    ("POST", A + "/{va}/delete", va_delete),
+    ("GET", A + "/{va}/licenses", licenses),
+    ("POST", A + "/{va}/licenses/transfer", license_transfer),
+    ("GET", A + "/{va}/tokens", tokens),
+    ("POST", A + "/{va}/tokens", token_create),
+    ("POST", A + "/{va}/tokens/revoke", token_revoke),
+    ("GET", A + "/{va}/devices", devices),
+    ("POST", A + "/{va}/reserve-licenses", reserve_licenses),
+    ("GET", "/api/v1/instances/{id}", instance),
+    ("POST", "/api/v1/instances/{id}/remove", instance_remove),
+    ("POST", "/api/v1/instances/{id}/transfer", instance_transfer),
+    ("GET", "/api/v1/reservations", reservations),
+    ("GET", "/api/v1/reservations/{id}/code", reservation_code),
+    ("POST", "/api/v1/reservations/{id}/update", reservation_update),
+    ("POST", "/api/v1/reservations/{id}/confirm", reservation_confirm),
+    ("POST", "/api/v1/reservations/return", reservation_return),
+    ("GET", "/api/v1/events", events),
+    ("GET", "/api/v1/alerts", alerts),
+    ("GET", "/api/v1/sync", sync_status),
+    ("POST", "/api/v1/sync", sync_now),
+]
+
+
+def routes(site: Site) -> list[Route]:
+    return [Route(path, _endpoint(site, fn, method), methods=[method]) for method, path, fn in ROUTES]

@@ -1,0 +1,126 @@
+"""`ccx-ssm serve`: the application (device endpoints, portal, API) and the HTTPS server."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import signal
+import sys
+from pathlib import Path
+from typing import Any, TextIO
+
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from ccxcli.link import GATEWAY_PATH, SATELLITE_PATH
+from ccxcli.ssm.web import api, portal
+from ccxcli.ssm.web.site import Site, kind_of, refusal
+
+MAX_MESSAGE = 256 * 1024  # one node message: a registration or a usage report
+CERT_FILE = "tls-cert.pem"
+
+
+def app(site: Site) -> Starlette:
+    async def device(request: Request) -> Response:
+        """A node's message: `{"op", "args"}` → `{"ok": true, "result"}` or a refusal with its kind."""
+        try:
+            raw = await request.body()
+            if len(raw) > MAX_MESSAGE:
+                raise ValueError("too large")
+            doc = json.loads(raw)
+            if not isinstance(doc, dict) or not isinstance(doc.get("op"), str):
+                raise ValueError("not a message")
+        except ValueError:
+            return JSONResponse({"ok": False, "error": {"kind": "usage", "message": "Malformed device message."}}, 400)
+        try:
+            result = await run_in_threadpool(_handle, site, doc["op"], doc.get("args"))
+        except BaseException as e:  # noqa: BLE001 - every refusal is an answer the node understands
+            if isinstance(e, (KeyboardInterrupt, SystemExit)):
+                raise
+            r = refusal(e)
+            kind = kind_of(r)
+            return JSONResponse({"ok": False, "error": {"kind": kind, "message": r.message}},
+                                status_code=503 if kind == "store" else 200)  # fmt: skip
+        return JSONResponse({"ok": True, "result": result})
+
+    routes = [Route(p, device, methods=["POST"]) for p in (GATEWAY_PATH, SATELLITE_PATH)]
+    application = Starlette(routes=routes + api.routes(site) + portal.routes(site))
+    application.state.site = site
+    return application
+
+
+def _handle(site: Site, op: str, args: Any) -> Any:
+    from ccxcli.ssm.device import handle
+
+    with site.ssm() as ssm:
+        return handle(ssm, op, args)
+
+
+def certificate(folder: Path, names: list[str]) -> Path:
+    """The server certificate for this start, made with the SSM's own key."""
+    from ccxcli.store import read_bounded, write_atomic
+    from ccxcli.tls import certificate as make
+
+    path = folder / CERT_FILE
+    write_atomic(path, make(read_bounded(folder / "key.pem", "SSM private key", 10_000), names))
+    return path
+
+
+async def serve(site: Site, host: str, port: int, out: TextIO, stop_after: float = 0) -> None:
+    import socket
+
+    import uvicorn
+
+    with site.ssm() as ssm:
+        names = ssm.names()
+        label = f"SSM '{site.folder.name}' ({ssm.account}{', on-prem' if ssm.on_prem else ''})"
+    cert = certificate(site.folder, names)
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    sock.listen(128)
+    sock.set_inheritable(True)
+    bound = sock.getsockname()
+    config = uvicorn.Config(
+        app(site),
+        ssl_keyfile=str(site.folder / "key.pem"),
+        ssl_certfile=str(cert),
+        log_level="warning",
+        access_log=False,
+        lifespan="off",
+        timeout_keep_alive=30,
+        timeout_graceful_shutdown=3,  # open browser connections do not hold a stop up
+        server_header=False,
+    )
+    server = uvicorn.Server(config)
+    # Our handlers, installed before the ready line (a stop request is never lost); uvicorn's
+    # would re-raise the signal after a clean stop and end the process with it.
+    setattr(server, "capture_signals", contextlib.nullcontext)  # noqa: B010
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, lambda: setattr(server, "should_exit", True))
+    if stop_after > 0:
+        loop.call_later(stop_after, lambda: setattr(server, "should_exit", True))
+    task = asyncio.create_task(server.serve(sockets=[sock]))
+    while not server.started and not task.done():
+        await asyncio.sleep(0.01)
+    if server.started:
+        shown = f"[{bound[0]}]" if family == socket.AF_INET6 else bound[0]
+        cn = (names or ["localhost"])[0]
+        out.write(f"{label} serving https://{shown}:{bound[1]}/ (certificate for {', '.join(names or ['localhost'])};"
+                  f" nodes: https://{cn}:{bound[1]}{GATEWAY_PATH})\n")  # fmt: skip
+        out.flush()
+    await task
+    out.write("Stopped.\n")
+    out.flush()
+
+
+def run(folder: Path, host: str, port: int, password: str | None, stop_after: float = 0) -> int:
+    site = Site(folder, password)
+    asyncio.run(serve(site, host, port, sys.stdout, stop_after))
+    return 0

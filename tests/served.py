@@ -1,0 +1,142 @@
+"""A real `ccx-ssm serve` in a child process (127.0.0.1, port 0, stops by itself), and a
+small HTTPS client for its pages, forms and API (cookies, CSRF tokens from the pages)."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import re
+import signal
+import ssl
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+SSM = [sys.executable, "-c", "import sys; from ccxcli.ssm.cli import main; sys.exit(main())"]
+CCX = [sys.executable, "-m", "ccxcli"]
+
+
+def run(argv: list[str], home: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([*argv, "--home", str(home), *args], capture_output=True, text=True, timeout=120,
+                          env={**os.environ, **(env or {})})  # fmt: skip
+
+
+def ssm(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return run(SSM, home, *args)
+
+
+def ccx(home: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return run(CCX, home, *args, env=env)
+
+
+class Served:
+    """`ccx-ssm --ssm FOLDER serve` on 127.0.0.1:0."""
+
+    def __init__(self, home: Path, folder: Path, password: str | None = None, env: dict[str, str] | None = None,
+                 port: int = 0) -> None:  # fmt: skip
+        self.home, self.folder, self.password = home, folder, password
+        args = ["serve", "--listen", f"127.0.0.1:{port}", "--stop-after", "600"]
+        if password is None:
+            args.append("--no-auth")
+        else:
+            pw = folder.parent / f"{folder.name}.password"
+            pw.write_text(password + "\n")
+            args += ["--password-file", str(pw)]
+        self.proc = subprocess.Popen([*SSM, "--home", str(home), "--ssm", str(folder), *args], stdout=subprocess.PIPE,
+                                     stderr=subprocess.PIPE, text=True, env={**os.environ, **(env or {})})  # fmt: skip
+        assert self.proc.stdout is not None
+        self.ready = self.proc.stdout.readline()
+        m = re.search(r"https://127\.0\.0\.1:(\d+)/", self.ready)
+        assert m, (self.ready, self.proc.stderr.read() if self.proc.stderr else "")
+        self.port = int(m.group(1))
+        self.gateway = f"https://localhost:{self.port}/Transportgateway/services/DeviceRequestHandler"
+
+    def stop(self) -> str:
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+        out, err = self.proc.communicate(timeout=30)
+        return out + err
+
+    def kill(self) -> None:
+        self.proc.kill()
+        self.proc.wait(timeout=30)
+
+
+def init(home: Path, folder: Path, *extra: str) -> Path:
+    """A served SSM folder (demo licenses, certificate name localhost) and its exported key."""
+    r = ssm(home, "--ssm", str(folder), "init", "--demo", "--hostname", "localhost", *extra)
+    assert r.returncode == 0, r.stderr
+    pem = folder.parent / f"{folder.name}.pem"
+    pem.write_text(ssm(home, "--ssm", str(folder), "key", "export").stdout)
+    return pem
+
+
+class Client:
+    """Pages, forms and API calls over HTTPS, as a browser and a script would send them."""
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.cookies: dict[str, str] = {}
+        self.csrf = ""
+        self.last = ""
+
+    def request(self, method: str, path: str, body: bytes | None = None,
+                headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], str]:  # fmt: skip
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        ctx.check_hostname = False
+        ctx.verify_mode = ssl.CERT_NONE  # the test client is not the node; the node's check is tested elsewhere
+        conn = http.client.HTTPSConnection("127.0.0.1", self.port, context=ctx, timeout=60)
+        h = dict(headers or {})
+        if self.cookies:
+            h["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        conn.request(method, path, body, h)
+        resp = conn.getresponse()
+        text = resp.read().decode()
+        out_headers = {k.lower(): v for k, v in resp.getheaders()}
+        for k, v in resp.getheaders():
+            if k.lower() == "set-cookie":
+                name, _, rest = v.partition("=")
+                self.cookies[name] = rest.split(";")[0]
+        conn.close()
+        m = re.search(r'name="csrf" value="([^"]+)"', text)
+        if m:
+            self.csrf = m.group(1)
+        self.last = text
+        return resp.status, out_headers, text
+
+    def get(self, path: str, follow: bool = True) -> tuple[int, str]:
+        status, headers, text = self.request("GET", path)
+        if follow and status in (302, 303):
+            return self.get(headers["location"])
+        return status, text
+
+    def post(self, path: str, data: dict[str, str], csrf: str | None = None, follow: bool = True) -> tuple[int, str]:
+        body = urlencode({"csrf": self.csrf if csrf is None else csrf, **data}).encode()
+        status, headers, text = self.request(
+            "POST", path, body, {"Content-Type": "application/x-www-form-urlencoded"})  # fmt: skip
+        if follow and status in (302, 303):
+            return self.get(headers["location"])
+        return status, text
+
+    def api(self, method: str, path: str, doc: Any = None, password: str | None = None) -> tuple[int, Any]:
+        headers = {"Content-Type": "application/json"}
+        if password is not None:
+            headers["Authorization"] = f"Bearer {password}"
+        body = json.dumps(doc).encode() if doc is not None else None
+        status, _, text = self.request(method, path, body, headers)
+        return status, json.loads(text)
+
+
+def wait_port_closed(port: int, seconds: float = 10) -> None:
+    import socket
+
+    end = time.time() + seconds
+    while time.time() < end:
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) != 0:
+                return
+        time.sleep(0.05)

@@ -1,0 +1,258 @@
+"""The served SSM's portal and JSON API over real HTTPS: every page, every form and API
+call, and the refusals (bad CSRF, wrong password, tampered code, over-reservation) with
+the SSM database unchanged."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+from served import Client, Served, ccx, init, ssm
+
+PASSWORD = "lab-secret-1"
+ACCT = "/api/v1/accounts/Demo%20Smart%20Account/virtual-accounts"
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    base = tmp_path_factory.mktemp("web")
+    folder = base / "portal"
+    pem = init(base, folder)
+    server = Served(base, folder, password=PASSWORD)
+    yield base, folder, pem, server
+    server.stop()
+
+
+def logged_in(server: Served) -> Client:
+    c = Client(server.port)
+    status, text = c.post("/login", {"password": PASSWORD, "next": "/"}, csrf="")
+    assert status == 200 and "Smart Account: Demo Smart Account" in text
+    return c
+
+
+def db(folder: Path) -> bytes:
+    return (folder / "ssm.db").read_bytes()
+
+
+def test_pages_need_the_password(site: Any) -> None:
+    _, folder, _, server = site
+    c = Client(server.port)
+    status, headers, _ = c.request("GET", "/tokens")
+    assert status == 303 and headers["location"] == "/login?next=/tokens"
+    status, text = c.post("/login", {"password": "wrong", "next": "/"}, csrf="")
+    assert status == 401 and "Wrong password." in text
+    status, text = c.post("/login", {"password": PASSWORD, "next": "//evil.example/"}, csrf="")
+    assert status == 200 and "Smart Account" in text  # an outside "next" goes home
+    cookie = c.cookies["ccxssm"]
+    status, headers, _ = c.request("GET", "/")
+    assert status == 200 and headers.get("x-frame-options") == "DENY" and "content-security-policy" in headers
+    c.post("/logout", {})
+    assert c.request("GET", "/")[0] == 303
+    assert cookie  # a new login is needed after logging out
+
+
+def test_every_page_renders(site: Any) -> None:
+    base, folder, _, server = site
+    c = logged_in(server)
+    for path, words in [
+        ("/", "Licenses of 'DEFAULT'"), ("/virtual-accounts", "New virtual account"), ("/licenses", "flex-standard"),
+        ("/licenses?va=DEFAULT", "Purchased"), ("/instances", "Product Instances"), ("/tokens", "New token"),
+        ("/reservations", "Reserve Licenses"), ("/reservations/new", "Enter Request Code"), ("/events", "Event Log"),
+        ("/sync", "SSM On-Prem linked to this SSM"),
+    ]:  # fmt: skip
+        status, text = c.get(path)
+        assert status == 200 and words in text, path
+    status, text = c.get("/instances/999")
+    assert status == 409 and "Refused" in text
+
+
+def test_forms_change_the_ssm_and_bad_csrf_changes_nothing(site: Any) -> None:
+    base, folder, _, server = site
+    c = logged_in(server)
+    c.get("/virtual-accounts")
+    before = db(folder)
+    status, text = c.post("/virtual-accounts/create", {"name": "Sales"}, csrf="forged")
+    assert status == 403 and "CSRF check failed" in text
+    assert db(folder) == before
+    other = logged_in(server)  # another session's token is not this session's
+    other.get("/virtual-accounts")
+    status, _ = c.post("/virtual-accounts/create", {"name": "Sales"}, csrf=other.csrf)
+    assert status == 403 and db(folder) == before
+    status, text = c.post("/virtual-accounts/create", {"name": "Sales"})
+    assert status == 200 and "Virtual account &#39;Sales&#39; created." in text
+    status, text = c.post("/licenses/transfer", {"license": "flex-premium", "quantity": "2", "from": "DEFAULT",
+                                                 "to": "Sales"})  # fmt: skip
+    assert "2 flex-premium moved" in text
+    status, text = c.post("/licenses/transfer", {"license": "flex-premium", "quantity": "999", "from": "DEFAULT",
+                                                 "to": "Sales"})  # fmt: skip
+    assert status == 409 and "available" in text
+    status, text = c.post("/virtual-accounts/delete", {"name": "Sales"})
+    assert status == 409  # it holds licenses
+    c.get("/tokens")
+    status, text = c.post("/tokens/create", {"va": "DEFAULT", "description": "portal", "expires_days": "7",
+                                             "max_uses": "2"})  # fmt: skip
+    token = re.search(r'id="new-token" value="([^"]+)"', text)
+    assert status == 200 and token
+    status, text = c.post("/tokens/create", {"va": "DEFAULT", "expires_days": "0"})
+    assert status == 400 and "from 1 to 365" in text
+    status, text = c.post("/tokens/revoke", {"token": token.group(1)})
+    assert "Token revoked." in text and "revoked" in text
+    status, text = c.get("/events")
+    assert "Virtual account &#39;Sales&#39; created" in text or "Sales" in text
+
+
+def test_user_text_is_escaped(site: Any) -> None:
+    base, folder, _, server = site
+    c = logged_in(server)
+    c.get("/virtual-accounts")
+    c.post("/virtual-accounts/create", {"name": "<script>alert(1)</script>"})
+    _, text = c.get("/virtual-accounts")
+    assert "<script>alert(1)</script>" not in text and "&lt;script&gt;alert(1)&lt;/script&gt;" in text
+
+
+def test_the_reserve_licenses_wizard_over_http(site: Any, tmp_path: Path) -> None:
+    base, folder, pem, server = site
+    home = tmp_path / "lab"
+    ccx(home, "sim", "ssm", "trust", str(pem))
+    ccx(home, "license", "smart", "reservation", "enable")
+    req = json.loads(ccx(home, "--json", "license", "smart", "reservation", "request").stdout)["request_code"]
+    c = logged_in(server)
+    c.get("/reservations/new")
+    before = db(folder)
+    tampered = req.replace(req[20], "A" if req[20] != "A" else "B", 1)
+    status, text = c.post("/reservations/new/licenses", {"va": "DEFAULT", "request_code": tampered})
+    assert status in (400, 409) and "Request Code" in text and db(folder) == before
+    status, text = c.post("/reservations/new/licenses", {"va": "DEFAULT", "request_code": req[:30] + "\n" + req[30:]})
+    assert status == 200 and "license type: <b>Flex</b>" in text and "qty-premium-seat" not in text  # Flex only
+    status, text = c.post("/reservations/new/review", {"va": "DEFAULT", "request_code": req, "qty_flex-standard": "9999"})
+    assert "More than available" in text
+    status, text = c.post("/reservations/new/authorize", {"va": "DEFAULT", "request_code": req,
+                                                          "qty_flex-standard": "9999"})  # fmt: skip
+    assert status == 409 and db(folder) == before
+    status, text = c.post("/reservations/new/review", {"va": "DEFAULT", "request_code": req, "qty_flex-standard": "4",
+                                                       "qty_flex-premium": "1"})  # fmt: skip
+    assert status == 200 and "Generate Authorization Code" in text
+    status, text = c.post("/reservations/new/authorize", {"va": "DEFAULT", "request_code": req,
+                                                          "qty_flex-standard": "4", "qty_flex-premium": "1"})  # fmt: skip
+    assert status == 200
+    shown = re.search(r'id="authorization-code" rows="6" readonly>([^<]+)<', text)
+    assert shown and shown.group(1).startswith("&lt;specificPLR&gt;")  # the code, escaped in the page
+    link = re.search(r'href="(/reservations/\d+/authorization-code.txt)"', text)
+    assert link
+    status, headers, file_text = c.request("GET", link.group(1))
+    assert status == 200 and "attachment" in headers["content-disposition"] and file_text.startswith("<specificPLR>")
+    (tmp_path / "auth.txt").write_text(file_text)
+    r = ccx(home, "license", "smart", "reservation", "install-file", str(tmp_path / "auth.txt"))
+    assert r.returncode == 0 and "flex-premium 1, flex-standard 4" in r.stdout, r.stderr
+    sn = json.loads(ccx(home, "--json", "show", "license", "UDI").stdout)["udi"]["sn"]
+    status, text = c.get(f"/reservations/{sn}")
+    assert status == 200 and "authorized" in text
+    status, text = c.post(f"/reservations/{sn}/update", {"qty_flex-standard": "6", "qty_flex-premium": "1"})
+    assert status == 200 and "Reservation updated" in text
+    link = re.search(r'href="(/reservations/\d+/authorization-code.txt)"', text)
+    assert link
+    _, _, update = c.request("GET", link.group(1))
+    conf = json.loads(ccx(home, "--json", "license", "smart", "reservation", "install", update.strip()).stdout)
+    status, text = c.post(f"/reservations/{sn}/confirm", {"confirmation_code": "00000000"})
+    assert status == 409
+    status, text = c.post(f"/reservations/{sn}/confirm", {"confirmation_code": conf["confirmation_code"]})
+    assert "Reservation update confirmed." in text
+    ret = json.loads(ccx(home, "--yes", "--json", "license", "smart", "reservation", "return").stdout)["return_code"]
+    c.get("/reservations")
+    status, text = c.post("/reservations/return", {"return_code": ret})
+    assert "returned to &#39;DEFAULT&#39;" in text
+    before = db(folder)
+    status, text = c.post("/reservations/return", {"return_code": ret})
+    assert status == 409 and db(folder) == before
+
+
+def test_instances_pages_and_remove_with_a_return_code(site: Any, tmp_path: Path) -> None:
+    base, folder, pem, server = site
+    home = tmp_path / "lab"
+    ccx(home, "sim", "ssm", "trust", str(pem))
+    ccx(home, "license", "smart", "transport", "gateway", server.gateway)
+    token = ssm(base, "--ssm", str(folder), "token", "create").stdout.strip()
+    assert ccx(home, "license", "smart", "register", "idtoken", token).returncode == 0
+    sn = json.loads(ccx(home, "--json", "show", "license", "UDI").stdout)["udi"]["sn"]
+    c = logged_in(server)
+    _, text = c.get("/instances")
+    ident = re.search(rf'href="/instances/(\d+)">\d+</a></td><td>{sn}<', text)
+    assert ident
+    status, text = c.get(f"/instances/{ident.group(1)}")
+    assert status == 200 and "Usage history" in text
+    status, text = c.post(f"/instances/{ident.group(1)}/transfer", {"to": "DEFAULT"})
+    assert status in (400, 409) and "Refused" in text  # already there
+    c.get("/virtual-accounts")
+    c.post("/virtual-accounts/create", {"name": "Branch"})
+    status, text = c.post(f"/instances/{ident.group(1)}/transfer", {"to": "Branch"})
+    assert "transferred to &#39;Branch&#39;" in text
+    status, text = c.post(f"/instances/{ident.group(1)}/remove", {})
+    assert "removed" in text
+    r = ccx(home, "license", "smart", "renew", "auth")
+    assert r.returncode == 1 and "removed there" in r.stderr  # the node learns it at its next contact
+
+
+def test_the_json_api(site: Any) -> None:
+    base, folder, _, server = site
+    c = Client(server.port)
+    status, doc = c.api("GET", "/api/v1/account")
+    assert status == 401 and doc["status"] == "ERROR"
+    status, doc = c.api("GET", "/api/v1/account", password="wrong")
+    assert status == 401
+    status, doc = c.api("GET", "/api/v1/account", password=PASSWORD)
+    assert status == 200 and doc["name"] == "Demo Smart Account" and doc["slrAllowed"] is True
+    status, doc = c.api("GET", ACCT, password=PASSWORD)
+    assert any(v["name"] == "DEFAULT" and v["isDefault"] for v in doc["virtualAccounts"])
+    status, doc = c.api("POST", ACCT, {"name": "Api"}, password=PASSWORD)
+    assert status == 200
+    status, doc = c.api("POST", ACCT, {"name": "Api"}, password=PASSWORD)
+    assert status == 409 and "already exists" in doc["statusMessage"]
+    status, doc = c.api("GET", ACCT + "/DEFAULT/licenses", password=PASSWORD)
+    row = next(r for r in doc["licenses"] if r["license"] == "flex-standard")
+    assert row["entitlementTag"].startswith("regid.") and row["quantity"] == row["available"] + row["inUse"] + row[
+        "reserved"]  # fmt: skip
+    status, doc = c.api("POST", ACCT + "/DEFAULT/licenses/transfer", {"license": "flex-standard", "quantity": 1,
+                                                                      "to": "Api"}, password=PASSWORD)  # fmt: skip
+    assert status == 200
+    status, doc = c.api("POST", ACCT + "/DEFAULT/tokens", {"description": "api", "expiresAfterDays": 5,
+                                                           "exportControlled": False}, password=PASSWORD)  # fmt: skip
+    assert status == 200 and doc["status"] == "SUCCESS" and len(doc["tokenInfo"]["token"]) > 30
+    token = doc["tokenInfo"]["token"]
+    status, doc = c.api("GET", ACCT + "/DEFAULT/tokens", password=PASSWORD)
+    assert token in [t["token"] for t in doc["tokens"]]
+    status, doc = c.api("POST", ACCT + "/DEFAULT/tokens/revoke", {"tokens": [token]}, password=PASSWORD)
+    assert status == 200
+    status, doc = c.api("GET", ACCT + "/DEFAULT/devices", password=PASSWORD)
+    assert status == 200 and "devices" in doc
+    for path in ("/api/v1/reservations", "/api/v1/events?last=5", "/api/v1/alerts", "/api/v1/sync"):
+        status, doc = c.api("GET", path, password=PASSWORD)
+        assert status == 200, (path, doc)
+    status, doc = c.api("GET", "/api/v1/accounts/Other/virtual-accounts", password=PASSWORD)
+    assert status == 400 and "No smart account 'Other'" in doc["statusMessage"]
+    before = db(folder)
+    status, _, text = c.request("POST", ACCT, b'{"name": "X"}', {"Content-Type": "text/plain",
+                                                                   "Authorization": f"Bearer {PASSWORD}"})  # fmt: skip
+    assert status == 400 and "application/json" in text and db(folder) == before
+    status, _, text = c.request("POST", ACCT, b"{not json", {"Content-Type": "application/json",
+                                                             "Authorization": f"Bearer {PASSWORD}"})  # fmt: skip
+    assert status == 400 and db(folder) == before
+    status, doc = c.api("POST", "/api/v1/sync", {}, password=PASSWORD)
+    assert status == 400 and "SSM On-Prem" in doc["statusMessage"]
+
+
+def test_the_device_endpoint_refuses_malformed_messages(site: Any) -> None:
+    base, folder, _, server = site
+    c = Client(server.port)
+    before = db(folder)
+    path = "/Transportgateway/services/DeviceRequestHandler"
+    for body in (b"nonsense", b'{"op": "register"}', b'{"op": "format_disk", "args": {}}',
+                 json.dumps({"op": "report", "args": {"uuid": "x" * 32, "use": {}, "now": 1, "msg_id": "m"}}).encode(),
+                 json.dumps({"op": "report", "args": {"uuid": "a" * 32, "use": {"flex-standard": -1}, "now": 1,
+                                                      "msg_id": "m"}}).encode()):  # fmt: skip
+        status, _, text = c.request("POST", path, body, {"Content-Type": "application/json"})
+        doc = json.loads(text)
+        assert doc["ok"] is False and doc["error"]["kind"] in ("usage", "rule", "gone"), (body, doc)
+    assert db(folder) == before
