@@ -75,6 +75,7 @@ class Remote:
         except OSError as e:
             raise CommError(f"Communication with SSM failed: {self.where}: {e.strerror or e}.") from None
         assert conn.sock is not None
+        conn.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # a small message must not wait for an ACK
         try:
             check_peer(conn.sock.getpeercert(binary_form=True), self.host, self.where, self.trusted)
         except CommError:

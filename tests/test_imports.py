@@ -7,7 +7,20 @@ import subprocess
 import sys
 from pathlib import Path
 
-HEAVY = ("typer", "rich", "prompt_toolkit", "cryptography", "click", "sqlite3")
+HEAVY = (
+    "typer",
+    "rich",
+    "prompt_toolkit",
+    "cryptography",
+    "click",
+    "sqlite3",
+    "ssl",
+    "http",
+    "starlette",
+    "uvicorn",
+    "jinja2",
+    "asyncssh",
+)
 
 PROBE = """
 import json, sys

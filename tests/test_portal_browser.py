@@ -147,7 +147,9 @@ def test_the_reserve_licenses_wizard_in_a_real_browser(browser: Any, tmp_path: P
         go(find(By.ID, "confirm"))
         assert find(By.ID, "flash").text == "Reservation update confirmed."
         shots.take("reservation-confirmed")
-        ret = json.loads(ccx(home, "--yes", "--json", "license", "smart", "reservation", "return").stdout)["return_code"]
+        ret = json.loads(ccx(home, "--yes", "--json", "license", "smart", "reservation", "return").stdout)[
+            "return_code"
+        ]
         browser.get(base + "/reservations")
         find(By.ID, "return-code").send_keys(ret)
         go(find(By.ID, "return"))

@@ -104,7 +104,14 @@ def test_network_failures_each_say_what_happened_and_change_nothing(farm: Any, t
         port = silent.getsockname()[1]
         ccx(home, "license", "smart", "transport", "gateway", server.gateway.replace(str(server.port), str(port)))
         refused(f"localhost:{port} did not answer within 0.5 s", env={"CCX_NET_TIMEOUT": "0.5"})
-    ccx(home, "license", "smart", "transport", "gateway", "https://nowhere.invalid/Transportgateway/services/DeviceRequestHandler")
+    ccx(
+        home,
+        "license",
+        "smart",
+        "transport",
+        "gateway",
+        "https://nowhere.invalid/Transportgateway/services/DeviceRequestHandler",
+    )
     refused("cannot resolve 'nowhere.invalid'. It is not an SSM of this lab either")
 
 

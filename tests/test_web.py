@@ -127,7 +127,9 @@ def test_the_reserve_licenses_wizard_over_http(site: Any, tmp_path: Path) -> Non
     assert status in (400, 409) and "Request Code" in text and db(folder) == before
     status, text = c.post("/reservations/new/licenses", {"va": "DEFAULT", "request_code": req[:30] + "\n" + req[30:]})
     assert status == 200 and "license type: <b>Flex</b>" in text and "qty-premium-seat" not in text  # Flex only
-    status, text = c.post("/reservations/new/review", {"va": "DEFAULT", "request_code": req, "qty_flex-standard": "9999"})
+    status, text = c.post(
+        "/reservations/new/review", {"va": "DEFAULT", "request_code": req, "qty_flex-standard": "9999"}
+    )
     assert "More than available" in text
     status, text = c.post("/reservations/new/authorize", {"va": "DEFAULT", "request_code": req,
                                                           "qty_flex-standard": "9999"})  # fmt: skip
@@ -135,8 +137,8 @@ def test_the_reserve_licenses_wizard_over_http(site: Any, tmp_path: Path) -> Non
     status, text = c.post("/reservations/new/review", {"va": "DEFAULT", "request_code": req, "qty_flex-standard": "4",
                                                        "qty_flex-premium": "1"})  # fmt: skip
     assert status == 200 and "Generate Authorization Code" in text
-    status, text = c.post("/reservations/new/authorize", {"va": "DEFAULT", "request_code": req,
-                                                          "qty_flex-standard": "4", "qty_flex-premium": "1"})  # fmt: skip
+    chosen = {"va": "DEFAULT", "request_code": req, "qty_flex-standard": "4", "qty_flex-premium": "1"}
+    status, text = c.post("/reservations/new/authorize", chosen)
     assert status == 200
     shown = re.search(r'id="authorization-code" rows="6" readonly>([^<]+)<', text)
     assert shown and shown.group(1).startswith("&lt;specificPLR&gt;")  # the code, escaped in the page

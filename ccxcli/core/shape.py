@@ -138,8 +138,14 @@ NODE: dict[str, Any] = {
         "?return_code": _opt(STR),
     },
     "?outbox": _opt(
-        {"id": _re(r"[0-9a-f]{16}"), "kind": _one(*OUTBOX_KINDS), "t": _int, "?token": STR, "?force": BOOL,
-         "?sent": BOOL}
+        {
+            "id": _re(r"[0-9a-f]{16}"),
+            "kind": _one(*OUTBOX_KINDS),
+            "t": _int,
+            "?token": STR,
+            "?force": BOOL,
+            "?sent": BOOL,
+        }
     ),
     "alerts": _map(STR, {"since": _int, "detail": STR}),
     "events": _list(_tuple(_int, _int, STR)),

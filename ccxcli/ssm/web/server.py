@@ -82,6 +82,7 @@ async def serve(site: Site, host: str, port: int, out: TextIO, stop_after: float
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # inherited by accepted connections (Linux)
     sock.bind((host, port))
     sock.listen(128)
     sock.set_inheritable(True)

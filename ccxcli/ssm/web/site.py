@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import hmac
 import secrets
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -29,6 +30,7 @@ class Site:
         self.folder = folder
         self.password = password
         self.sessions: dict[str, dict[str, Any]] = {}  # id -> {csrf, until}
+        self.db_lock = threading.Lock()
 
     # -- the SSM ------------------------------------------------------------------
     @contextmanager
@@ -36,11 +38,12 @@ class Site:
         """The SSM opened for one request (each request has its own SQLite connection)."""
         from ccxcli.ssm.db import Ssm
 
-        ssm = Ssm.open(self.folder)
-        try:
-            yield ssm
-        finally:
-            ssm.close()
+        with self.db_lock:  # one request at a time on the database: no thread sleeps in SQLite's busy wait
+            ssm = Ssm.open(self.folder)
+            try:
+                yield ssm
+            finally:
+                ssm.close()
 
     def now(self) -> int:
         from ccxcli.ssm.app import ssm_now

@@ -1,0 +1,118 @@
+"""A served SSM (`ccx-ssm serve`) under many nodes, measured in one run on loopback: the
+latency (p50, p99) of a registration and of a usage report sent the way a node sends them
+(HTTPS, the certificate's key and name checked, one kept-alive connection per node), the
+reports per second that N nodes sending at once get through, and, side by side, the same
+reports applied in-process (what a node of the SSM's own lab does) as the ratio's floor.
+
+Usage: python benchmarks/ssm_https.py [--nodes N] [--reports R] [--threads T]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import secrets
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+from ccxcli.link import GATEWAY_PATH
+from ccxcli.remote import Remote
+
+SSM = [sys.executable, "-c", "import sys; from ccxcli.ssm.cli import main; sys.exit(main())"]
+
+
+def pct(values: list[float], p: float) -> float:
+    s = sorted(values)
+    return s[min(len(s) - 1, int(p / 100 * len(s)))]
+
+
+def hello() -> dict[str, str]:
+    uuid = secrets.token_hex(16)
+    return {"uuid": uuid, "sn": uuid[-5:], "license_type": "flex", "hostname": "bench"}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--nodes", type=int, default=40)
+    ap.add_argument("--reports", type=int, default=25, help="reports per node")
+    ap.add_argument("--threads", type=int, default=8)
+    a = ap.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp) / "farm"
+        subprocess.run([*SSM, "--home", tmp, "--ssm", str(folder), "init", "--demo", "--hostname", "localhost"],
+                       check=True, capture_output=True)  # fmt: skip
+        subprocess.run([*SSM, "--home", tmp, "--ssm", str(folder), "license", "add", "flex-standard", "100000"],
+                       check=True, capture_output=True)  # fmt: skip
+        token = subprocess.run([*SSM, "--home", tmp, "--ssm", str(folder), "token", "create"], check=True,
+                               capture_output=True, text=True).stdout.strip()  # fmt: skip
+        trusted = [(folder / "public.pem").read_bytes()]
+        proc = subprocess.Popen([*SSM, "--home", tmp, "--ssm", str(folder), "serve", "--listen", "127.0.0.1:0",
+                                 "--no-auth", "--stop-after", "900"], stdout=subprocess.PIPE, text=True)  # fmt: skip
+        assert proc.stdout is not None
+        port = int(re.search(r":(\d+)/", proc.stdout.readline()).group(1))  # type: ignore[union-attr]
+        try:
+            now = int(time.time())
+            nodes = [hello() for _ in range(a.nodes)]
+            reg: list[float] = []
+            for n in nodes:
+                r = Remote("localhost", port, GATEWAY_PATH, trusted)
+                t = time.perf_counter()
+                r.call("register", {"token": token, "hello": n, "now": now, "force": False,
+                                    "msg_id": secrets.token_hex(8)})  # fmt: skip
+                reg.append(time.perf_counter() - t)
+                r.close()
+            lat: list[float] = []
+            lock = threading.Lock()
+
+            def sender(mine: list[dict[str, str]]) -> None:
+                remote = Remote("localhost", port, GATEWAY_PATH, trusted)
+                for k in range(a.reports):
+                    for n in mine:
+                        t = time.perf_counter()
+                        remote.call("report", {"uuid": n["uuid"], "use": {"flex-standard": k % 7}, "now": now + k * 900,
+                                               "msg_id": f"report:{n['uuid']}:{k}"})  # fmt: skip
+                        with lock:
+                            lat.append(time.perf_counter() - t)
+                remote.close()
+
+            groups = [nodes[i :: a.threads] for i in range(a.threads)]
+            t0 = time.perf_counter()
+            threads = [threading.Thread(target=sender, args=(g,)) for g in groups if g]
+            for th in threads:
+                th.start()
+            for th in threads:
+                th.join()
+            wall = time.perf_counter() - t0
+            total = len(lat)
+        finally:
+            proc.send_signal(signal.SIGTERM)
+            proc.communicate(timeout=30)
+        # the floor: the same reports applied in-process, one after the other
+        from ccxcli.ssm.db import Ssm
+        from ccxcli.ssm.device import handle
+
+        ssm = Ssm.open(folder)
+        t0 = time.perf_counter()
+        for k in range(a.reports):
+            for n in nodes[: max(1, a.nodes // 4)]:
+                handle(ssm, "report", {"uuid": n["uuid"], "use": {"flex-standard": (k + 1) % 7},
+                                       "now": now + 10**6 + k * 900, "msg_id": f"local:{n['uuid']}:{k}"})  # fmt: skip
+        local = a.reports * max(1, a.nodes // 4) / (time.perf_counter() - t0)
+        ssm.close()
+    for label, values in (("register over HTTPS (new connection each)", reg), ("report over HTTPS (kept-alive)", lat)):
+        print(f"{label:<43} p50 {pct(values, 50) * 1000:6.1f} ms   p99 {pct(values, 99) * 1000:6.1f} ms")
+    print(f"throughput: {total} reports from {a.nodes} nodes on {a.threads} connections in {wall:.2f} s "
+          f"= {total / wall:7.0f} reports/s")  # fmt: skip
+    ratio = total / wall / local
+    print(f"in-process floor (same SSM database): {local:7.0f} reports/s; served / in-process = {ratio:.2f}")
+    print(f"(cpu count {os.cpu_count()})")
+
+
+if __name__ == "__main__":
+    main()
