@@ -258,3 +258,37 @@ def test_the_device_endpoint_refuses_malformed_messages(site: Any) -> None:
         doc = json.loads(text)
         assert doc["ok"] is False and doc["error"]["kind"] in ("usage", "rule", "gone"), (body, doc)
     assert db(folder) == before
+
+
+def test_serve_refuses_unsafe_settings_before_starting(tmp_path: Path) -> None:
+    from conftest import Lab
+
+    lab = Lab(tmp_path / "lab")
+    for argv, words in [
+        (["serve"], "needs a password"),
+        (["serve", "--listen", "0.0.0.0:8443", "--no-auth"], "not a loopback address"),
+        (["serve", "--listen", "0.0.0.0:8443", "--allow-remote", "--no-auth"], "loopback address only"),
+        (["serve", "--listen", "nowhere"], "Invalid address"),
+        (["serve", "--no-auth", "--password-file", "x"], "not both"),
+        (["serve", "--password-file", str(tmp_path / "missing")], "missing"),
+    ]:
+        r = lab.ssm(*argv)
+        assert r.code == 2 and words in r.err and "Traceback" not in r.err, (argv, r)
+
+
+def test_an_on_prem_served_from_its_lab_synchronizes_from_the_portal(tmp_path: Path) -> None:
+    home = tmp_path / "lab"
+    r = ssm(home, "--ssm", "site", "init", "--on-prem", "--hostname", "localhost")
+    assert r.returncode == 0, r.stderr
+    server = Served(home, home / "ssm" / "site")
+    try:
+        c = Client(server.port)
+        status, text = c.get("/sync")
+        assert status == 200 and "connected" in text and "Synchronize Now" in text
+        status, text = c.post("/sync/now", {})
+        assert status == 200 and "Synchronized with Cisco SSM (request" in text
+        status, doc = c.api("GET", "/api/v1/sync")
+        assert status == 200 and doc["mode"] == "connected" and doc["last_sync"]
+    finally:
+        out = server.stop()
+    assert "Stopped." in out and server.proc.returncode == 0  # SIGTERM: a clean stop
