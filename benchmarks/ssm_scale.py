@@ -67,9 +67,10 @@ def timed(fn) -> float:  # type: ignore[no-untyped-def]
 def ops(folder: Path) -> dict[str, float]:
     ssm = Ssm.open(folder)
     out: dict[str, float] = {}
-    _, pub = codes.new_reservation_key()
+    nonce = secrets.token_bytes(8)
+    pub = codes.public_bytes(codes.reservation_key({"secret": codes.new_secret(), "piid": nonce.hex()}))
     uuid = secrets.token_hex(16)
-    req = codes.make_request(uuid[-5:], uuid, pub, secrets.token_bytes(8))
+    req = codes.make_request(uuid[-5:], uuid, pub, nonce)
     out["authorize reservation"] = timed(lambda: reserve.authorize(ssm, "DEFAULT", req, {"flex-standard": 1}, NOW))
     tok = smart.token_create(ssm, "DEFAULT", NOW)
     node = secrets.token_hex(16)
