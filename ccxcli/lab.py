@@ -16,34 +16,48 @@ from __future__ import annotations
 
 import os
 import sys
-from pathlib import Path
-from typing import Any
 
 from ccxcli.clock import MAX_TIME, LabClock, wall_now
 from ccxcli.errors import RuleError, StoreError, UsageError, os_problem
-from ccxcli.store import Lock, load_json, private_dir, save_json
+from ccxcli.store import Lock, load_state, private_dir, save_json
+
+TYPE_CHECKING = False  # neither `typing` nor `pathlib` is imported at run time: start-up cost
+if TYPE_CHECKING:
+    from pathlib import Path
+    from typing import Any
+
+    PathLike = str | os.PathLike[str]
 
 DEFAULT_NODE = "uccx"
 DEFAULT_SSM = "cloud"
 _NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-")
 
 
-def default_home() -> Path:
+def default_home() -> str:
     """The platform's user data folder for ccxcli."""
+    user = os.path.expanduser("~")
     if sys.platform == "win32":
-        base = os.environ.get("LOCALAPPDATA") or str(Path.home() / "AppData" / "Local")
+        base = os.environ.get("LOCALAPPDATA") or os.path.join(user, "AppData", "Local")
     elif sys.platform == "darwin":
-        base = str(Path.home() / "Library" / "Application Support")
+        base = os.path.join(user, "Library", "Application Support")
     else:
-        base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
-    return Path(base) / "ccxcli"
+        base = os.environ.get("XDG_DATA_HOME") or os.path.join(user, ".local", "share")
+    return os.path.join(base, "ccxcli")
+
+
+def home_dir(arg: str | None) -> str:
+    """The lab home: `--home`, else $CCX_HOME, else the platform data folder (a `str`)."""
+    if arg:
+        return os.path.expanduser(arg)
+    env = os.environ.get("CCX_HOME")
+    return os.path.expanduser(env) if env else default_home()
 
 
 def resolve_home(arg: str | None) -> Path:
-    if arg:
-        return Path(arg).expanduser()
-    env = os.environ.get("CCX_HOME")
-    return Path(env).expanduser() if env else default_home()
+    """`home_dir` as a `pathlib.Path`, for the commands that work with paths."""
+    from pathlib import Path
+
+    return Path(home_dir(arg))
 
 
 def valid_name(name: str) -> bool:
@@ -63,60 +77,69 @@ _TRASH = ".reset-"
 RESET_HINT = "(or start over: 'ccx --yes sim lab reset')."
 
 
-def discard(home: Path) -> None:
+def discard(home: PathLike) -> None:
     """Move lab.json, the nodes and the SSMs into one trash folder, then delete it; the
     caller holds the lab lock. lab.json goes first: from then on the lab does not exist,
     and a process killed half-way leaves a lab that the next opening finishes resetting."""
     import secrets
 
-    trash = home / f"{_TRASH}{secrets.token_hex(4)}"
+    home = os.fspath(home)
+    trash = os.path.join(home, f"{_TRASH}{secrets.token_hex(4)}")
     try:
         private_dir(trash)
-        for name in ("lab.json", "nodes", "ssm"):
-            if (home / name).exists():
-                os.replace(home / name, trash / name)
+        for name in ("lab.json", "lab.cache", "nodes", "ssm"):
+            if os.path.exists(os.path.join(home, name)):
+                os.replace(os.path.join(home, name), os.path.join(trash, name))
     except OSError as e:
         raise os_problem(e, "reset the lab") from None
     _empty_trash(home)
 
 
-def _empty_trash(home: Path) -> None:
+def _empty_trash(home: str) -> None:
+    try:
+        trashes = sorted(e.path for e in os.scandir(home) if e.name.startswith(_TRASH))
+    except OSError:
+        return
+    if not trashes:
+        return
     import shutil
 
     try:
-        for trash in sorted(home.glob(f"{_TRASH}*")):
+        for trash in trashes:
             for name in ("nodes", "ssm"):  # left behind by a reset killed after lab.json moved
-                if (home / name).exists():
-                    os.replace(home / name, trash / name)
+                if os.path.exists(os.path.join(home, name)):
+                    os.replace(os.path.join(home, name), os.path.join(trash, name))
             shutil.rmtree(trash)
     except OSError as e:
         raise os_problem(e, "finish resetting the lab") from None
 
 
-def reset_home(home: Path) -> None:
+def reset_home(home: PathLike) -> None:
     """`sim lab reset` outside a shell: works on a lab whose files are corrupt, too."""
     private_dir(home)
-    with Lock(home / ".lock"):
+    with Lock(os.path.join(os.fspath(home), ".lock")):
         discard(home)
 
 
-def _dump(d: dict[str, Any]) -> str:
-    import json
+def _dump(d: dict[str, Any]) -> bytes:
+    """A snapshot to tell whether a state changed (marshal version 2: no object sharing, so
+    equal states give equal bytes; `json` is not needed by a command that changes nothing)."""
+    import marshal
 
-    return json.dumps(d, sort_keys=True, separators=(",", ":"))
+    return marshal.dumps(d, 2)
 
 
 class Lab:
     """One lab home, opened under its lock. Loaded nodes are kept and written back by
     `commit` only if they changed."""
 
-    def __init__(self, home: Path) -> None:
-        self.home = home
-        self.path = home / "lab.json"
+    def __init__(self, home: PathLike) -> None:
+        self.root = os.fspath(home)
+        self.path = os.path.join(self.root, "lab.json")
         self._lock: Lock | None = None
         self.data: dict[str, Any] = {}
         self._nodes: dict[str, dict[str, Any]] = {}
-        self._snap: dict[str, str] = {}
+        self._snap: dict[str, bytes] = {}
         self.created = False
         self._ssms: dict[str, Any] = {}
         self.commits = 0
@@ -124,22 +147,31 @@ class Lab:
         self.tally: dict[str, dict[str, int]] = {}  # what the clock moves of this command did, per node
         self._settling = False
 
+    @property
+    def home(self) -> Path:
+        """The lab home as a `pathlib.Path` (for the commands that work with paths)."""
+        from pathlib import Path
+
+        return Path(self.root)
+
     # -- opening and committing -------------------------------------------------
     def __enter__(self) -> Lab:
-        private_dir(self.home)
-        self._lock = Lock(self.home / ".lock")
+        private_dir(self.root)
+        self._lock = Lock(os.path.join(self.root, ".lock"))
         self._lock.__enter__()
         try:
-            if self.path.exists():
-                from ccxcli.core.shape import LAB, first_problem
-
+            if os.path.exists(self.path):
                 try:
-                    self.data = load_json(self.path, "lab")
+                    self.data, cached = load_state(self.path, "lab")
                 except StoreError as e:
                     if "corrupt" not in e.message:
                         raise
                     raise StoreError(f"{e.message[:-1]} {RESET_HINT}") from None
-                problem = first_problem(self.data, LAB)
+                problem = None
+                if not cached:
+                    from ccxcli.core.shape import LAB, first_problem
+
+                    problem = first_problem(self.data, LAB)
                 if problem:
                     raise StoreError(
                         f"The lab file {self.path} is corrupt ({problem}); it was left untouched for inspection "
@@ -147,7 +179,7 @@ class Lab:
                     )
                 self.clock = LabClock.from_dict(self.data["clock"])
             else:
-                _empty_trash(self.home)  # a reset killed half-way is finished first
+                _empty_trash(self.root)  # a reset killed half-way is finished first
                 self._create()
         except BaseException:
             self._lock.__exit__()
@@ -169,9 +201,7 @@ class Lab:
         self.data = {"schema": 1, "clock": self.clock.to_dict(), "created": self.clock.frozen}
         from ccxcli.ssm.db import Ssm
 
-        Ssm.create(
-            self.home / "ssm" / DEFAULT_SSM, account="Demo Smart Account", demo=True, now=self.clock.frozen
-        ).close()
+        Ssm.create(self.ssm_dir(DEFAULT_SSM), account="Demo Smart Account", demo=True, now=self.clock.frozen).close()
         self.add_node(DEFAULT_NODE)
         self.commit()
         self.created = True
@@ -185,7 +215,7 @@ class Lab:
         self._nodes.clear()
         self._snap.clear()
         self.skipped.clear()
-        discard(self.home)
+        discard(self.root)
         self._create()
 
     def commit(self) -> None:
@@ -195,7 +225,7 @@ class Lab:
         for name, node in self._nodes.items():
             text = _dump(node)
             if text != self._snap.get(name):
-                save_json(self.node_dir(name) / "state.json", node)
+                save_json(self._state_file(name), node)
                 self._snap[name] = text
                 self.commits += 1
         text = _dump(self.data)
@@ -204,22 +234,22 @@ class Lab:
             self._snap["lab"] = text
             self.commits += 1
 
-    def savepoint(self) -> tuple[int, dict[str, str]]:
+    def savepoint(self) -> tuple[int, dict[str, bytes]]:
         """The in-memory state, to go back to if the next command is refused."""
         self.data["clock"] = self.clock.to_dict()
         return self.commits, {"lab": _dump(self.data), **{n: _dump(node) for n, node in self._nodes.items()}}
 
-    def restore(self, point: tuple[int, dict[str, str]]) -> None:
+    def restore(self, point: tuple[int, dict[str, bytes]]) -> None:
         """Go back to a savepoint; when the command saved facts before it was refused (a
         message recorded, a failed attempt logged), go back to what was saved instead."""
-        import json
+        import marshal
 
         commits, dumps = point
         if self.commits != commits:
             dumps = self._snap
-        self.data = json.loads(dumps["lab"])
+        self.data = marshal.loads(dumps["lab"])
         self.clock = LabClock.from_dict(self.data["clock"])
-        self._nodes = {n: json.loads(dumps[n]) for n in self._nodes if n in dumps}
+        self._nodes = {n: marshal.loads(dumps[n]) for n in self._nodes if n in dumps}
 
     def settle(self) -> None:
         """Finish what a killed process left unfinished, and bring a realtime clock's
@@ -239,26 +269,34 @@ class Lab:
     def node_dir(self, name: str) -> Path:
         return self.home / "nodes" / name
 
+    def _state_file(self, name: str) -> str:
+        return os.path.join(self.root, "nodes", name, "state.json")
+
     def node_names(self) -> list[str]:
-        d = self.home / "nodes"
         try:
-            return sorted(p.name for p in d.iterdir() if valid_name(p.name) and (p / "state.json").exists())
+            entries = os.scandir(os.path.join(self.root, "nodes"))
         except OSError:
             return []
+        with entries:
+            return sorted(e.name for e in entries
+                          if valid_name(e.name) and os.path.exists(os.path.join(e.path, "state.json")))  # fmt: skip
 
     def load(self, name: str) -> dict[str, Any]:
         """A node's state as stored (no catch-up); StoreError if it is corrupt."""
         if name not in self._nodes:
-            path = self.node_dir(name) / "state.json"
-            if not path.exists():
+            path = self._state_file(name)
+            if not os.path.exists(path):
                 raise UsageError(
-                    f"No node '{name}' in lab {self.home}. Known nodes: {', '.join(self.node_names()) or 'none'}; "
+                    f"No node '{name}' in lab {self.root}. Known nodes: {', '.join(self.node_names()) or 'none'}; "
                     f"create one with 'sim node create {name}'."
                 )
-            node = load_json(path, f"node '{name}' state")
-            from ccxcli.core.shape import first_problem
+            node, cached = load_state(path, f"node '{name}' state")
+            if cached:  # the very bytes ccxcli wrote: their shape was checked when they were read
+                problem = None
+            else:
+                from ccxcli.core.shape import first_problem
 
-            problem = first_problem(node)
+                problem = first_problem(node)
             if problem:
                 raise StoreError(
                     f"The node '{name}' state file {path} is corrupt ({problem}); it was left untouched for "
@@ -289,9 +327,9 @@ class Lab:
         from ccxcli.core.engine import new_node
 
         check_node_name(name)
-        if (self.node_dir(name) / "state.json").exists():
+        if os.path.exists(self._state_file(name)):
             raise RuleError(f"Node '{name}' already exists.")
-        private_dir(self.node_dir(name))
+        private_dir(os.path.join(self.root, "nodes", name))
         node = new_node(name, uuid.uuid4().hex, self.now(), license_type, classic, **extra)
         node["time"] = self.now()
         node["schema"] = 1
@@ -304,7 +342,7 @@ class Lab:
         self._nodes.pop(name, None)
         self._snap.pop(name, None)
         try:
-            shutil.rmtree(self.node_dir(name))
+            shutil.rmtree(os.path.join(self.root, "nodes", name))
         except FileNotFoundError:
             pass
         except OSError as e:
@@ -320,9 +358,11 @@ class Lab:
 
     def ssm_names(self) -> list[str]:
         try:
-            return sorted(p.name for p in (self.home / "ssm").iterdir() if (p / "ssm.db").exists())
+            entries = os.scandir(os.path.join(self.root, "ssm"))
         except OSError:
             return []
+        with entries:
+            return sorted(e.name for e in entries if os.path.exists(os.path.join(e.path, "ssm.db")))
 
     def trusted_keys(self) -> list[bytes]:
         """The SSM public keys this lab's nodes trust: its own SSMs' and those added with

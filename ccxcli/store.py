@@ -3,6 +3,15 @@
 Every file carries `{"schema": N}`. A newer schema or an unreadable file is refused
 with StoreError and left untouched for inspection; nothing is ever silently reset.
 
+A JSON state file written by ccxcli has a companion cache (`<name>.cache`: the same data in
+the interpreter's `marshal` format, with the CRC-32 of the JSON bytes it was made from).
+Reading uses it only when that CRC matches the JSON file as it is now, so the JSON stays the
+one truth (edit it, copy it, corrupt it: the cache is ignored); it spares a one-shot
+command the import of `json` (and with it `re`) and the state-file check.
+
+Paths are `str` or `os.PathLike`; this module uses `os.path` only (`pathlib` imports `re`,
+`urllib` and more, a visible part of a one-shot command's start-up).
+
 Everything ccxcli writes is private to its user (folders 0700, files 0600: node states
 hold proxy passwords and reservation secrets, SSM databases hold tokens) and no write
 follows a symbolic link planted in the lab (O_NOFOLLOW, exclusive creation of temp files).
@@ -10,13 +19,16 @@ follows a symbolic link planted in the lab (O_NOFOLLOW, exclusive creation of te
 
 from __future__ import annotations
 
-import json
 import os
 import time
-from pathlib import Path
-from typing import Any
 
 from ccxcli.errors import StoreError, os_problem
+
+TYPE_CHECKING = False  # `typing` and `pathlib` are not imported at run time: start-up cost
+if TYPE_CHECKING:
+    from typing import Any
+
+    Path = str | os.PathLike[str]
 
 SCHEMA = 1
 LOCK_TIMEOUT = 15.0
@@ -28,18 +40,22 @@ CLOEXEC = getattr(os, "O_CLOEXEC", 0)
 def private_dir(path: Path) -> None:
     """Create a folder (and its parents) readable by its user only; tighten an existing
     one of ours that is wider (homes made by earlier versions were 0755)."""
+    path = os.fspath(path)
     try:
         missing = []
         p = path
-        while not p.exists() and p != p.parent:
+        while not os.path.exists(p) and p != os.path.dirname(p):
             missing.append(p)
-            p = p.parent
+            p = os.path.dirname(p)
         for folder in reversed(missing):  # every folder made here is private, not only the last
-            folder.mkdir(mode=0o700, exist_ok=True)
-        st = path.lstat()
+            try:
+                os.mkdir(folder, 0o700)
+            except FileExistsError:
+                pass
+        st = os.lstat(path)
     except OSError as e:
         raise os_problem(e, "create the folder") from None
-    if not path.is_dir():
+    if not os.path.isdir(path):
         raise StoreError(f"{path} is not a folder.")
     if st.st_uid == os.getuid() and st.st_mode & 0o077:
         try:
@@ -66,7 +82,22 @@ def read_bounded(path: Path, kind: str, limit: int = MAX_STATE) -> bytes:
 
 def load_json(path: Path, kind: str) -> dict[str, Any]:
     """Load a versioned JSON document; raise StoreError if it is corrupt or too new."""
+    return load_state(path, kind)[0]
+
+
+def load_state(path: Path, kind: str) -> tuple[dict[str, Any], bool]:
+    """`load_json`, and whether the data came from the cache ccxcli wrote with these very
+    JSON bytes (then the caller's check of the document's shape is not needed again)."""
     raw = read_bounded(path, kind)
+    cached = _cached(path, raw)
+    if cached is not None:
+        return cached, True
+    return _parse(path, kind, raw), False
+
+
+def _parse(path: Path, kind: str, raw: bytes) -> dict[str, Any]:
+    import json
+
     try:
         data = json.loads(raw)
     except (ValueError, UnicodeDecodeError, RecursionError):
@@ -85,6 +116,60 @@ def load_json(path: Path, kind: str) -> dict[str, Any]:
     return data
 
 
+def cache_path(path: Path) -> str:
+    base, _ = os.path.splitext(os.fspath(path))
+    return base + ".cache"
+
+
+CACHE_MAGIC = b"ccxcli-cache-1\n"
+
+
+def _cached(path: Path, raw: bytes) -> dict[str, Any] | None:
+    """The data of the cache made from exactly these JSON bytes, or None."""
+    import marshal
+    import zlib
+
+    try:
+        with open(cache_path(path), "rb") as f:
+            blob = f.read(MAX_STATE + 64)
+    except OSError:
+        return None
+    head = len(CACHE_MAGIC)
+    if blob[:head] != CACHE_MAGIC or len(blob) < head + 8:
+        return None
+    want, check = blob[head : head + 4], blob[head + 4 : head + 8]
+    body = blob[head + 8 :]
+    if want != zlib.crc32(raw).to_bytes(4, "big") or check != zlib.crc32(body).to_bytes(4, "big"):
+        return None
+    try:
+        data = marshal.loads(body)
+    except (ValueError, EOFError, TypeError):
+        return None
+    return data if isinstance(data, dict) and data.get("schema") == SCHEMA else None
+
+
+def _write_cache(path: Path, raw: bytes, data: dict[str, Any]) -> None:
+    """Best effort, no fsync: a cache lost or stale is only ignored."""
+    import marshal
+    import secrets
+    import zlib
+
+    target = cache_path(path)
+    tmp = f"{target}.{secrets.token_hex(6)}.tmp"
+    try:
+        body = marshal.dumps(data)
+        blob = CACHE_MAGIC + zlib.crc32(raw).to_bytes(4, "big") + zlib.crc32(body).to_bytes(4, "big") + body
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | NOFOLLOW | CLOEXEC, 0o600)
+        with os.fdopen(fd, "wb") as f:
+            f.write(blob)
+        os.replace(tmp, target)
+    except (OSError, ValueError):
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+
+
 def create_private(path: Path, data: bytes = b"") -> None:
     """Create a new private file exclusively (it must not exist, not even as a link)."""
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | NOFOLLOW | CLOEXEC, 0o600)
@@ -101,7 +186,9 @@ def write_atomic(path: Path, data: bytes) -> None:
     (created exclusively, under an unpredictable name), fsync, rename over the target."""
     import secrets
 
-    tmp = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
+    path = os.fspath(path)
+    folder, name = os.path.split(path)
+    tmp = os.path.join(folder, f".{name}.{secrets.token_hex(6)}.tmp")
     try:
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | NOFOLLOW | CLOEXEC, 0o600)
         with os.fdopen(fd, "wb") as f:
@@ -111,11 +198,11 @@ def write_atomic(path: Path, data: bytes) -> None:
         os.replace(tmp, path)  # rename replaces a planted link itself, never its target
     except BaseException:
         try:
-            tmp.unlink()
+            os.unlink(tmp)
         except OSError:
             pass
         raise
-    sync_dir(path.parent)
+    sync_dir(folder or ".")
 
 
 def sync_dir(folder: Path) -> None:
@@ -132,11 +219,15 @@ def sync_dir(folder: Path) -> None:
 
 
 def save_json(path: Path, data: dict[str, Any]) -> None:
+    import json
+
     data["schema"] = SCHEMA
+    raw = json.dumps(data, separators=(",", ":"), sort_keys=True).encode()
     try:
-        write_atomic(path, json.dumps(data, separators=(",", ":"), sort_keys=True).encode())
+        write_atomic(path, raw)
     except OSError as e:
         raise os_problem(e, "write") from None
+    _write_cache(path, raw, json.loads(raw))  # the cache holds what reading the JSON gives
 
 
 def open_private_append(path: Path) -> int:
