@@ -8,7 +8,7 @@ import os
 import sys
 
 from ccxcli.errors import UsageError, report
-from ccxcli.lab import DEFAULT_NODE, check_node_name, resolve_home
+from ccxcli.lab import DEFAULT_NODE, check_node_name, home_dir
 from ccxcli.runtime import Runtime, ask_plainly
 
 USAGE_TEXT = """Usage: ccx [--home DIR] [--node NAME] [--json] [--yes] COMMAND...
@@ -35,9 +35,9 @@ The SSM is the other program: 'ccx-ssm --help' (tokens, licenses, reservations).
 def help_text(opts: dict[str, object]) -> str:
     from ccxcli.errors import EXIT_HELP
 
-    home = resolve_home(opts["home"])  # type: ignore[arg-type]
+    home = home_dir(opts["home"])  # type: ignore[arg-type]
     node = str(opts["node"] or os.environ.get("CCX_NODE") or DEFAULT_NODE)
-    made = (home / "nodes" / node / "state.json").exists()
+    made = os.path.exists(os.path.join(home, "nodes", node, "state.json"))
     where = f"Lab in use: {home}; node {node}{'' if made else ' (created by the first command)'}."
     return "\n\n".join((USAGE_TEXT, where, GETTING_STARTED, EXIT_HELP))
 
@@ -77,15 +77,16 @@ def parse_globals(argv: list[str]) -> tuple[dict[str, object], list[str]]:
 def make_runtime(opts: dict[str, object]) -> Runtime:
     node = str(opts["node"] or os.environ.get("CCX_NODE") or DEFAULT_NODE)
     check_node_name(node)
-    return Runtime(home=resolve_home(opts["home"]), node=node, json=bool(opts["json"]), yes=bool(opts["yes"]))  # type: ignore[arg-type]
+    return Runtime(home=home_dir(opts["home"]), node=node, json=bool(opts["json"]), yes=bool(opts["yes"]))  # type: ignore[arg-type]
 
 
 def _quiet_on_closed_pipe() -> None:
-    """`ccx … | head` ends quietly, as Unix tools do, instead of a BrokenPipeError."""
-    import signal
+    """`ccx … | head` ends quietly, as Unix tools do, instead of a BrokenPipeError. (The C
+    `_signal` module: `signal` builds its enums at import, a visible start-up cost.)"""
+    import _signal
 
-    if hasattr(signal, "SIGPIPE"):
-        signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+    if hasattr(_signal, "SIGPIPE"):
+        _signal.signal(_signal.SIGPIPE, _signal.SIG_DFL)
 
 
 def shell(rt: Runtime) -> int:

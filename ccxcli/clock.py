@@ -7,7 +7,6 @@ Times are whole seconds since the Unix epoch (UTC) everywhere in ccxcli; only
 from __future__ import annotations
 
 import time
-from datetime import datetime, timezone
 
 from ccxcli.errors import UsageError
 
@@ -47,6 +46,11 @@ def parse_duration(text: str) -> int:
 def parse_time(text: str) -> int:
     """Return epoch seconds for an ISO 8601 time (`2027-01-01T00:00:00Z`, or a date)."""
     s = text.strip()
+    fast = _canonical(s)
+    if fast is not None:
+        return fast
+    from datetime import datetime, timezone  # other spellings only: datetime is not on the start-up path
+
     try:
         dt = datetime.fromisoformat(s.replace("Z", "+00:00").replace("z", "+00:00"))
     except ValueError:
@@ -60,6 +64,28 @@ def parse_time(text: str) -> int:
     if not 0 <= t <= MAX_TIME:
         raise UsageError(f"Time '{text}' is out of range (1970 to 9999).")
     return t
+
+
+def _canonical(s: str) -> int | None:
+    """Epoch seconds of `YYYY-MM-DDTHH:MM:SSZ` (the spelling ccxcli writes), by arithmetic;
+    None for any other spelling or an impossible date."""
+    if len(s) != 20 or s[4] != "-" or s[7] != "-" or s[10] not in "Tt" or s[13] != ":" or s[16] != ":" \
+            or s[19] not in "Zz":  # fmt: skip
+        return None
+    parts = (s[0:4], s[5:7], s[8:10], s[11:13], s[14:16], s[17:19])
+    if not all(p.isascii() and p.isdigit() for p in parts):
+        return None
+    y, mo, d, h, mi, se = (int(p) for p in parts)
+    leap = y % 4 == 0 and (y % 100 != 0 or y % 400 == 0)
+    days_in = (31, 29 if leap else 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+    if not (1970 <= y <= 9999 and 1 <= mo <= 12 and 1 <= d <= days_in[mo - 1] and h < 24 and mi < 60 and se < 60):
+        return None
+    yy = y - (mo <= 2)  # days from civil (H. Hinnant's algorithm)
+    era = yy // 400
+    yoe = yy - era * 400
+    doy = (153 * (mo + (-3 if mo > 2 else 9)) + 2) // 5 + d - 1
+    doe = yoe * 365 + yoe // 4 - yoe // 100 + doy
+    return (era * 146097 + doe - 719468) * DAY + h * HOUR + mi * MINUTE + se
 
 
 def iso(t: int) -> str:
@@ -109,7 +135,9 @@ class LabClock:
         self.offset = current - wall_now()
 
     def to_dict(self) -> dict[str, object]:
-        return {"frozen": self.frozen, "realtime": self.realtime, "offset": self.offset}
+        # keys in sorted order, as state files are written: an unchanged clock is then an
+        # unchanged lab (the change check compares bytes)
+        return {"frozen": self.frozen, "offset": self.offset, "realtime": self.realtime}
 
     @classmethod
     def from_dict(cls, d: dict[str, object]) -> LabClock:

@@ -4,9 +4,12 @@ bounded before anything is parsed, for both `ccx` and `ccx-ssm`."""
 from __future__ import annotations
 
 import sys
-from typing import TextIO
 
 from ccxcli.errors import RuleError, UsageError
+
+TYPE_CHECKING = False  # `typing` is not imported at run time: it costs a one-shot command start-up
+if TYPE_CHECKING:
+    from typing import TextIO
 
 MAX_CODE = 64 * 1024  # an Authorization Code is about 1 kB per license line
 

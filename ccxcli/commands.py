@@ -6,7 +6,7 @@ the README's command list; tests fail when any of those drift from it.
 
 from __future__ import annotations
 
-from ccxcli.grammar import Command, Node, build_tree, parse_usage
+from ccxcli.grammar import Command, Node, build_tree
 
 H = "ccxcli.handlers."
 
@@ -46,9 +46,7 @@ GROUP_HELP: dict[tuple[str, ...], str] = {
 def _c(
     words: str, usage: str, help: str, handler: str, confirm: str | None = None, check: str | None = None
 ) -> Command:
-    return Command(
-        tuple(words.split()), usage, help, H + handler, confirm, parse_usage(usage), H + check if check else None
-    )
+    return Command(tuple(words.split()), usage, help, H + handler, confirm, H + check if check else None)
 
 
 RETURN_Q = "This will return all reserved licenses and the node will be unregistered."

@@ -4,11 +4,14 @@ usage reported to the SSM, from the node's run-length usage and report logs."""
 from __future__ import annotations
 
 import bisect
-from typing import Any
 
 from ccxcli.clock import iso, parse_time, vos
 from ccxcli.core.timers import REPORT_INTERVAL
 from ccxcli.errors import UsageError
+
+TYPE_CHECKING = False  # `typing` is not imported at run time: it costs a one-shot command start-up
+if TYPE_CHECKING:
+    from typing import Any
 
 MAX_ROWS = 2000
 

@@ -5,14 +5,16 @@ statuses in one place only: `errors.report`, called from `guarded`."""
 from __future__ import annotations
 
 import importlib
-import json
 from collections.abc import Callable
-from typing import Any
 
 from ccxcli import commands, grammar
 from ccxcli.errors import Cancelled, UsageError, printable_lines, report
 from ccxcli.lab import Lab
 from ccxcli.runtime import Line, Result, Runtime
+
+TYPE_CHECKING = False  # `typing` is not imported at run time: it costs a one-shot command start-up
+if TYPE_CHECKING:
+    from typing import Any
 
 FAILURE_MARKER = "Executed command unsuccessfully"
 
@@ -140,7 +142,9 @@ def help_rows(tokens: list[str]) -> Result:
 
 def emit(rt: Runtime, line: Line, result: Result) -> None:
     if line.json and result.data is not None:
-        rt.out.write(json.dumps(result.data, indent=2, sort_keys=True) + "\n")
+        from ccxcli.jsonout import dumps
+
+        rt.out.write(dumps(result.data) + "\n")
     elif result.text:
         # names and texts that came from the SSM or a state file never act on the terminal
         text = printable_lines((result.label + "\n" if result.label else "") + result.text.rstrip("\n")) + "\n"

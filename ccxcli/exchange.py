@@ -11,7 +11,6 @@ see `life`.
 from __future__ import annotations
 
 import secrets
-from typing import Any
 
 from ccxcli.clock import iso
 from ccxcli.core import engine
@@ -20,7 +19,12 @@ from ccxcli.faults import kill_point
 from ccxcli.lab import Lab
 from ccxcli.link import LabLink
 
-Node = dict[str, Any]
+TYPE_CHECKING = False  # `typing` is not imported at run time: it costs a one-shot command start-up
+if TYPE_CHECKING:
+    from typing import Any
+
+    Node = dict[str, Any]
+
 GONE = "The product instance was removed from the SSM; registration lost"
 
 

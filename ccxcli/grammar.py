@@ -7,37 +7,49 @@ nothing about any particular command.
 
 from __future__ import annotations
 
-import re
-from typing import NamedTuple
-
 from ccxcli.errors import UsageError
 
 MAX_LINE = 256 * 1024  # one authorization code is a few kB; anything far larger is not a command
 
 
-class Param(NamedTuple):
+class Param:
     """One parameter of a command, parsed from its usage string.
 
     kind: `arg` (<name>), `choice` ({a|b}), `word` ([force]) or `opt` ([--name N] / [--flag]).
-    """
+    (Plain classes rather than NamedTuples: building NamedTuple classes at import time was a
+    visible part of a one-shot command's start-up.)"""
 
-    kind: str
-    name: str
-    optional: bool = False
-    many: bool = False
-    choices: tuple[str, ...] = ()
-    takes_value: bool = False
-    metavar: str = ""
+    __slots__ = ("kind", "name", "optional", "many", "choices", "takes_value", "metavar")
+
+    def __init__(self, kind: str, name: str, optional: bool = False, many: bool = False,
+                 choices: tuple[str, ...] = (), takes_value: bool = False, metavar: str = "") -> None:  # fmt: skip
+        self.kind, self.name, self.optional, self.many = kind, name, optional, many
+        self.choices, self.takes_value, self.metavar = choices, takes_value, metavar
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Param) and all(getattr(self, k) == getattr(other, k) for k in self.__slots__)
+
+    def __repr__(self) -> str:
+        return f"Param({self.kind!r}, {self.name!r})"
 
 
-class Command(NamedTuple):
-    words: tuple[str, ...]
-    usage: str
-    help: str
-    handler: str  # "module:function", imported only when the command runs
-    confirm: str | None = None  # the question asked before a destructive command
-    params: tuple[Param, ...] = ()
-    check: str | None = None  # "module:function" refusing the command before any question
+class Command:
+    """One command of the table. Its parameters are parsed from `usage` on first use."""
+
+    __slots__ = ("words", "usage", "help", "handler", "confirm", "check", "_params")
+
+    def __init__(self, words: tuple[str, ...], usage: str, help: str, handler: str, confirm: str | None = None,
+                 check: str | None = None) -> None:  # fmt: skip
+        self.words, self.usage, self.help, self.handler = words, usage, help, handler
+        self.confirm = confirm  # the question asked before a destructive command
+        self.check = check  # "module:function" refusing the command before any question
+        self._params: tuple[Param, ...] | None = None
+
+    @property
+    def params(self) -> tuple[Param, ...]:
+        if self._params is None:
+            self._params = parse_usage(self.usage)
+        return self._params
 
     @property
     def name(self) -> str:
@@ -47,14 +59,21 @@ class Command(NamedTuple):
     def synopsis(self) -> str:
         return f"{self.name} {self.usage}".strip()
 
+    def __repr__(self) -> str:
+        return f"Command({self.name!r})"
 
-_USAGE_TOKEN = re.compile(r"\[[^\]]*\](?:\.\.\.)?|\{[^}]*\}|<[^>]*>(?:\.\.\.)?|\S+")
+
+_USAGE_TOKEN = r"\[[^\]]*\](?:\.\.\.)?|\{[^}]*\}|<[^>]*>(?:\.\.\.)?|\S+"
 
 
 def parse_usage(usage: str) -> tuple[Param, ...]:
     """`<token> [force] {on|off} [--count N] [--premium] [<id>...]` -> parameters."""
+    if not usage:
+        return ()
+    import re
+
     params: list[Param] = []
-    for raw in _USAGE_TOKEN.findall(usage):
+    for raw in re.findall(_USAGE_TOKEN, usage):
         many = raw.endswith("...")
         raw = raw.removesuffix("...")
         optional = raw.startswith("[")

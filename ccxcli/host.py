@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import typer
 
@@ -86,7 +87,7 @@ def serve(
     except CcxError as e:
         raise typer.Exit(report(e, rt.err)) from None
     try:
-        asyncio.run(server.serve(rt.home, ssh, allow_remote, password, keys, rt.out, stop_after))
+        asyncio.run(server.serve(Path(rt.home), ssh, allow_remote, password, keys, rt.out, stop_after))
     except CcxError as e:
         raise typer.Exit(report(e, rt.err)) from None
     except OSError as e:

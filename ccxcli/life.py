@@ -11,13 +11,15 @@ same answers, and node and SSM agree again.
 
 from __future__ import annotations
 
-from typing import Any
-
 from ccxcli.core import engine, failures
 from ccxcli.core import timers as T
 from ccxcli.errors import CcxError, InstanceGone, StoreError
 from ccxcli.lab import DEFAULT_SSM, Lab
 from ccxcli.link import LabLink
+
+TYPE_CHECKING = False  # `typing` is not imported at run time: it costs a one-shot command start-up
+if TYPE_CHECKING:
+    from typing import Any
 
 MAX_STEPS = 2_000_000
 

@@ -5,10 +5,12 @@ answer it gave then, so a message sent again after a crash changes nothing twice
 
 from __future__ import annotations
 
-from typing import Any
-
 from ccxcli.errors import CommError, StoreError, UsageError
 from ccxcli.lab import DEFAULT_SSM, Lab
+
+TYPE_CHECKING = False  # `typing` is not imported at run time: it costs a one-shot command start-up
+if TYPE_CHECKING:
+    from typing import Any
 
 GATEWAY_PATH = "/Transportgateway/services/DeviceRequestHandler"
 SATELLITE_PATH = "/SmartTransport"

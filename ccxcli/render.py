@@ -16,10 +16,12 @@ Sources of the shapes (the values are always the emulated node's):
 
 from __future__ import annotations
 
-from typing import Any
-
 from ccxcli.clock import parse_time, span, vos
 from ccxcli.errors import printable
+
+TYPE_CHECKING = False  # `typing` is not imported at run time: it costs a one-shot command start-up
+if TYPE_CHECKING:
+    from typing import Any
 
 AGENT_VERSION = "4.6.3_rel/18"  # synthetic: the version of Cisco's agent in UCCX is not public
 

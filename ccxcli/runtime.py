@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
-from pathlib import Path
-from typing import Any, TextIO
+
+TYPE_CHECKING = False  # `typing` is not imported at run time: it costs a one-shot command start-up
+if TYPE_CHECKING:
+    from typing import Any, TextIO
 
 
 class Result:
@@ -42,8 +44,8 @@ class Line:
 class Runtime:
     """Built once from argv and the environment (tests build their own)."""
 
-    def __init__(self, home: Path, node: str, json: bool = False, yes: bool = False) -> None:
-        self.home = home
+    def __init__(self, home: str, node: str, json: bool = False, yes: bool = False) -> None:
+        self.home = home  # a str: `pathlib` is not imported on the start-up path
         self.node = node
         self.json = json  # session defaults (global options)
         self.yes = yes

@@ -13,12 +13,15 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Iterator
-from typing import Any, TextIO
 
 from ccxcli import grammar
 from ccxcli.dispatch import Ctx, fail, run_line
 from ccxcli.errors import report
 from ccxcli.runtime import Runtime
+
+TYPE_CHECKING = False  # `typing` is not imported at run time: it costs a one-shot command start-up
+if TYPE_CHECKING:
+    from typing import Any, TextIO
 
 PROMPT = "admin:"
 MAX_LINE = grammar.MAX_LINE

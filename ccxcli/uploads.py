@@ -40,11 +40,12 @@ def confine(path: str) -> Path:
     return target
 
 
-def sftp_path(url: str, home: Path) -> Path:
+def sftp_path(url: str, home: str | Path) -> Path:
     """The local file an `sftp://[user@]HOST[:PORT]/PATH` URL names: one in the upload folder
     of this lab's own `ccx serve`; UsageError for any other server."""
     from ccxcli.link import split_url
 
+    home = Path(home)
     if not url.lower().startswith("sftp://"):
         raise UsageError(f"Not an sftp URL: '{url[:80]}'.")
     rest = url[7:]

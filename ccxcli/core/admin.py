@@ -3,14 +3,17 @@ licensing commands may change, and when. Handlers call these; they hold no rules
 
 from __future__ import annotations
 
-from typing import Any
-
 from ccxcli.core import engine
 from ccxcli.core.catalogue import CONTROL_FIELDS, SKILL_NAMES, TYPE_SKILLS, TYPES
 from ccxcli.core.consumption import Counts, control_limits, deficit, usage
 from ccxcli.errors import RuleError, UsageError
 
-Node = dict[str, Any]
+TYPE_CHECKING = False  # `typing` is not imported at run time: it costs a one-shot command start-up
+if TYPE_CHECKING:
+    from typing import Any
+
+    Node = dict[str, Any]
+
 CONTROL_KEYS = ("agent_seats", "premium_seats", "standard_seats", "outbound_ports", "ivr_ports")
 
 

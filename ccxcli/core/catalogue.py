@@ -6,15 +6,18 @@ Cisco's `regid.<yyyy-mm>.com.cisco.<Name>,<version>_<uuid>`.
 
 from __future__ import annotations
 
-from typing import NamedTuple
 
+class License:
+    """One license of the catalogue (a plain class: no `typing` import on the start-up path)."""
 
-class License(NamedTuple):
-    alias: str
-    name: str
-    tag: str
-    description: str
-    demo: int  # quantity deposited in the demo smart account
+    __slots__ = ("alias", "name", "tag", "description", "demo")
+
+    def __init__(self, alias: str, name: str, tag: str, description: str, demo: int) -> None:
+        self.alias, self.name, self.tag, self.description = alias, name, tag, description
+        self.demo = demo  # quantity deposited in the demo smart account
+
+    def __repr__(self) -> str:
+        return f"License({self.alias!r})"
 
 
 def _tag(name: str, uuid: str) -> str:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from ccxcli.core.catalogue import PREMIUM_SKILLS, TYPES, flex_pair
+
+TYPE_CHECKING = False  # `typing` is not imported at run time: it costs a one-shot command start-up
+if TYPE_CHECKING:
+    from typing import Any
 
 Counts = dict[str, int]
 

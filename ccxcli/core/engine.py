@@ -9,14 +9,17 @@ up over years costs the number of changes, not the number of 15-minute intervals
 from __future__ import annotations
 
 import bisect
-from typing import Any
 
 from ccxcli.clock import vos
 from ccxcli.core import timers as T
 from ccxcli.core.consumption import Counts, deficit, usage
 from ccxcli.errors import printable
 
-Node = dict[str, Any]
+TYPE_CHECKING = False  # `typing` is not imported at run time: it costs a one-shot command start-up
+if TYPE_CHECKING:
+    from typing import Any
+
+    Node = dict[str, Any]
 
 UNREGISTERED = "UNREGISTERED"
 REGISTERED = "REGISTERED"

@@ -15,12 +15,15 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from ccxcli.core import engine
 from ccxcli.core import timers as T
 
-Node = dict[str, Any]
+TYPE_CHECKING = False  # `typing` is not imported at run time: it costs a one-shot command start-up
+if TYPE_CHECKING:
+    from typing import Any
+
+    Node = dict[str, Any]
+
 FAULTS = {
     "license-computation": "license usage cannot be computed",
     "agent-init": "the Smart Agent cannot initialize",

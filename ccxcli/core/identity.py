@@ -4,9 +4,11 @@ so that every node of a lab has its own and they never change."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from ccxcli.core import engine
+
+TYPE_CHECKING = False  # `typing` is not imported at run time: it costs a one-shot command start-up
+if TYPE_CHECKING:
+    from typing import Any
 
 DEFAULT_VERSION = "12.5.1.11001-348"  # a Unified CCX 12.5(1) build: the first release with Smart Licensing
 OS_VERSION = "7.0.0.0-4"

@@ -16,11 +16,14 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from typing import Any
 
 from ccxcli.core import engine
 from ccxcli.core.timers import EVAL_PERIOD
 from ccxcli.errors import RuleError
+
+TYPE_CHECKING = False  # `typing` is not imported at run time: it costs a one-shot command start-up
+if TYPE_CHECKING:
+    from typing import Any
 
 MISMATCH = "The Reservation Authorization Code does not match the Reservation Request Code."
 MAX_REQUESTS = 100_000  # requests a node may ever make (each one's nonce is re-derived to recognise its codes)

@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from typing import Any
 
 from ccxcli.core.catalogue import ALIASES, SKILLS, TYPES
 
-Check = Callable[[Any], bool]
+TYPE_CHECKING = False  # `typing` is not imported at run time: it costs a one-shot command start-up
+if TYPE_CHECKING:
+    from typing import Any
+
+    Check = Callable[[Any], bool]
 
 
 def _re(p: str) -> Check:

@@ -3,13 +3,15 @@ documented in the README). Pure: built from the node dict only."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from ccxcli.clock import iso
 from ccxcli.core import engine, identity
 from ccxcli.core import timers as T
 from ccxcli.core.catalogue import BY_ALIAS, TYPES
 from ccxcli.core.consumption import UNLIMITED, control_limits, deficit, usage
+
+TYPE_CHECKING = False  # `typing` is not imported at run time: it costs a one-shot command start-up
+if TYPE_CHECKING:
+    from typing import Any
 
 
 def _t(t: int | None) -> str | None:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from ccxcli import clock, commands
 from ccxcli.core.catalogue import TYPES
 from ccxcli.dispatch import Ctx
@@ -11,6 +9,10 @@ from ccxcli.errors import CcxError, UsageError
 from ccxcli.grammar import Command
 from ccxcli.lab import check_node_name
 from ccxcli.runtime import Result
+
+TYPE_CHECKING = False  # `typing` is not imported at run time: it costs a one-shot command start-up
+if TYPE_CHECKING:
+    from typing import Any
 
 ADDED = ("appadmin", "sim")  # ccxcli's own groups: the Administration web pages and the lab
 

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from ccxcli import render
 from ccxcli.core import engine
 from ccxcli.core.status import build
 from ccxcli.dispatch import Ctx
 from ccxcli.runtime import Result
+
+TYPE_CHECKING = False  # `typing` is not imported at run time: it costs a one-shot command start-up
+if TYPE_CHECKING:
+    from typing import Any
 
 
 def _view(ctx: Ctx, name: str, keys: tuple[str, ...] = ()) -> Result:

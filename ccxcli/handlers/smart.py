@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from ccxcli.core import admin, engine
 from ccxcli.dispatch import Ctx
 from ccxcli.errors import RuleError, UsageError, printable
 from ccxcli.link import url_host
 from ccxcli.runtime import Result
 from ccxcli.values import plain_text, whole
+
+TYPE_CHECKING = False  # `typing` is not imported at run time: it costs a one-shot command start-up
+if TYPE_CHECKING:
+    from typing import Any
 
 
 def agent_ready(ctx: Ctx) -> None:

@@ -10,11 +10,14 @@ UUID, its UCCX version, and times and uptime on the lab's virtual clock.
 from __future__ import annotations
 
 import time
-from typing import Any
 
 from ccxcli.core import identity
 from ccxcli.dispatch import Ctx
 from ccxcli.runtime import Result
+
+TYPE_CHECKING = False  # `typing` is not imported at run time: it costs a one-shot command start-up
+if TYPE_CHECKING:
+    from typing import Any
 
 
 def _date(t: int) -> str:

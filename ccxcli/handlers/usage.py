@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from ccxcli import clock
 from ccxcli.core import admin, engine
 from ccxcli.core.catalogue import CONTROL_FIELDS, SKILLS, TYPES
@@ -12,6 +10,10 @@ from ccxcli.dispatch import Ctx
 from ccxcli.errors import RuleError, UsageError, printable
 from ccxcli.runtime import Result
 from ccxcli.values import MAX_COUNT, whole
+
+TYPE_CHECKING = False  # `typing` is not imported at run time: it costs a one-shot command start-up
+if TYPE_CHECKING:
+    from typing import Any
 
 MAX_AGENTS = 10000
 CONTROL_LABELS = {"agent_seats": "Agent Seats", "premium_seats": "Premium Seats", "standard_seats": "Standard Seats",
