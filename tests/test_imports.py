@@ -23,14 +23,32 @@ HEAVY = (
 )
 
 PROBE = """
-import json, sys
+import sys
 sys.argv = ["ccx", "--home", sys.argv[1], *sys.argv[2:]]
 from ccxcli.cli import main
 code = main()
-mods = sorted({m.split('.')[0] for m in sys.modules})
+mods = sorted({m.split('.')[0] for m in sys.modules})  # before the probe's own json import
+import json
 sys.stderr.write("\\nMODULES " + json.dumps(mods) + "\\n")
 raise SystemExit(code)
 """
+
+# Standard-library modules whose import is a visible part of a one-shot command's start-up
+# (issue 14: `typing`, `re`, `enum`, `pathlib`, `datetime`, `urllib`, `ipaddress`, and
+# `json`, whose encoder compiles regular expressions at import). A module the bare
+# interpreter already loads (an editable install's finder brings `re` and `pathlib`) is not
+# counted against ccxcli.
+LIGHT = (
+    "typing", "re", "enum", "pathlib", "datetime", "urllib", "ipaddress", "json", "dataclasses", "inspect",
+    "signal", "argparse", "textwrap", "shutil", "uuid", "secrets", "hashlib", "tempfile", "subprocess",
+)  # fmt: skip
+FLOOR = "import sys; m = sorted({m.split('.')[0] for m in sys.modules}); import json; print(json.dumps(m))"
+
+
+def interpreter_floor() -> set[str]:
+    """What this interpreter loads for `-c pass` (site, .pth files), the probe's json aside."""
+    r = subprocess.run([sys.executable, "-c", FLOOR], capture_output=True, text=True, timeout=60, check=True)
+    return set(json.loads(r.stdout))
 
 
 def loaded(home: Path, *argv: str) -> set[str]:
@@ -54,6 +72,29 @@ def test_one_shot_status_and_udi_load_no_heavy_module(tmp_path: Path) -> None:
     # moving the clock sends the registered node's reports to the SSM: sqlite3, nothing else
     mods = loaded(home, "sim", "clock", "advance", "1d")
     assert mods & set(HEAVY) == {"sqlite3"}
+
+
+def test_one_shot_device_commands_load_no_light_module_beyond_the_interpreter(tmp_path: Path) -> None:
+    floor = interpreter_floor()
+    home = tmp_path / "lab"
+    loaded(home, "show", "license", "UDI")
+    token = subprocess.run([sys.executable, "-c", "import sys; from ccxcli.ssm.cli import main; sys.exit(main())",
+                            "--home", str(home), "token", "create"], capture_output=True, text=True,
+                           check=True).stdout.strip()  # fmt: skip
+    loaded(home, "license", "smart", "register", "idtoken", token)
+    loaded(home, "sim", "agent", "login", "--count", "30")
+    for argv in (["show", "license", "status"], ["--json", "show", "license", "status"], ["show", "license", "UDI"],
+                 ["show", "license", "all"], ["sim", "agent", "list"]):  # fmt: skip
+        extra = (loaded(home, *argv) - floor) & set(LIGHT)
+        assert not extra, (argv, extra)
+
+
+def test_the_light_budget_can_fail(tmp_path: Path) -> None:
+    """The check above sees a light module when a command does load one: a command that
+    saves the node's state writes JSON."""
+    home = tmp_path / "lab"
+    loaded(home, "show", "license", "UDI")
+    assert "json" in (loaded(home, "sim", "agent", "login", "--count", "1") - interpreter_floor()) & set(LIGHT)
 
 
 def test_the_probe_can_see_heavy_modules(tmp_path: Path) -> None:
