@@ -36,32 +36,25 @@ def check_admission(node: Node, proposed: Counts, what: str) -> None:
     """Refuse a login or port seizure that SLR, Classic licenses or License Control do not allow."""
     if node["classic"] and node.get("classic_license"):
         counted = {a: n for a, n in proposed.items() if a not in ("server", "lab-server")}  # not in license files
-        short = deficit(counted, node["classic_license"]["counts"])
-        if short:
-            raise RuleError(
-                f"Refused: {what} would exceed the installed Classic licenses ("
-                + ", ".join(f"{a} short by {n}" for a, n in sorted(short.items()))
-                + ")."
-            )
+        _refuse_short(deficit(counted, node["classic_license"]["counts"]),
+                      f"Refused: {what} would exceed the installed Classic licenses", ".")  # fmt: skip
         return
     if engine.slr_installed(node):
-        short = deficit(proposed, engine.entitled_reserved(node))
-        if short:
-            raise RuleError(
-                f"Refused: {what} would exceed the reserved licenses ("
-                + ", ".join(f"{a} short by {n}" for a, n in sorted(short.items()))
-                + "); over-consumption is not allowed under Specific License Reservation."
-            )
+        _refuse_short(deficit(proposed, engine.entitled_reserved(node)),
+                      f"Refused: {what} would exceed the reserved licenses",
+                      "; over-consumption is not allowed under Specific License Reservation.")  # fmt: skip
         return
     limits = control_limits(node)
     if limits:
-        short = deficit({a: n for a, n in proposed.items() if a in limits}, limits)
-        if short:
-            raise RuleError(
-                f"Refused by License Control: {what} would exceed the configured limit ("
-                + ", ".join(f"{a} short by {n}" for a, n in sorted(short.items()))
-                + "); raise the limit or allow overage."
-            )
+        _refuse_short(deficit({a: n for a, n in proposed.items() if a in limits}, limits),
+                      f"Refused by License Control: {what} would exceed the configured limit",
+                      "; raise the limit or allow overage.")  # fmt: skip
+
+
+def _refuse_short(short: Counts, head: str, tail: str) -> None:
+    """RuleError `HEAD (alias short by N, ...)TAIL` when anything is short."""
+    if short:
+        raise RuleError(f"{head} (" + ", ".join(f"{a} short by {n}" for a, n in sorted(short.items())) + f"){tail}")
 
 
 def check_features(ltype: str, agents: dict[str, Any], what: str) -> None:
