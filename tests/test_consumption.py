@@ -171,3 +171,46 @@ def test_inbound_ports_are_shown(lab) -> None:  # type: ignore[no-untyped-def]
     lab.ok("sim", "ports", "inbound", "7")
     assert "inbound 7" in lab.ok("show", "license", "all").out
     assert lab.status()["ports"]["inbound"] == 7
+
+
+@pytest.mark.parametrize(
+    "setup, message",
+    [
+        (
+            lambda n: n.update(classic=True, classic_license={"counts": {"flex-standard": 1}}),
+            "Refused: 2 agents logging in would exceed the installed Classic licenses (flex-standard short by 1).",
+        ),
+        (
+            lambda n: n["slr"].update(installed={"counts": {"flex-standard": 1}}),
+            "Refused: 2 agents logging in would exceed the reserved licenses (flex-standard short by 1); "
+            "over-consumption is not allowed under Specific License Reservation.",
+        ),
+        (
+            lambda n: n["control"].update(overage=False, standard_seats=1),
+            "Refused by License Control: 2 agents logging in would exceed the configured limit "
+            "(flex-standard short by 1); raise the limit or allow overage.",
+        ),
+    ],
+)
+def test_admission_refusals_name_what_is_short(setup, message: str) -> None:  # type: ignore[no-untyped-def]
+    from ccxcli.core import admin, engine
+    from ccxcli.errors import RuleError
+
+    node = engine.new_node("n", "0" * 32, 0)
+    setup(node)
+    admin.check_admission(node, {"flex-standard": 1}, "2 agents logging in")  # within every limit
+    with pytest.raises(RuleError) as e:
+        admin.check_admission(node, {"flex-standard": 2, "flex-premium": 0}, "2 agents logging in")
+    assert e.value.message == message
+
+
+def test_a_flex_standard_limit_holds_when_the_premium_field_is_empty(lab) -> None:  # type: ignore[no-untyped-def]
+    """`--standard-seats 2` alone caps standard agents at 2 (premium agents stay unlimited);
+    with both fields set, the Flex rule lets standard agents take unused premium seats."""
+    lab.ok("appadmin", "license", "control", "--overage", "off", "--standard-seats", "2")
+    lab.ok("sim", "agent", "login", "--count", "2")
+    lab.refused(["sim", "agent", "login", "--count", "1"], "flex-standard short by 1")
+    lab.ok("sim", "agent", "login", "--count", "3", "--premium")
+    lab.ok("appadmin", "license", "control", "--premium-seats", "4")
+    lab.ok("sim", "agent", "login", "--count", "1")  # takes the 4th, unused premium seat
+    lab.refused(["sim", "agent", "login", "--count", "1"], "flex-standard short by 1")

@@ -80,8 +80,10 @@ UNLIMITED = 10**9  # a License Control field left empty
 def control_limits(node: dict[str, Any]) -> Counts | None:
     """License Control limits as an entitlement, or None when overage is allowed or
     License Control does not apply (nps, nfr). Only the licenses the type's fields limit
-    are in it (the server license of perpetual types is never limited); an empty field of
-    a Flex pair is unlimited, so the Flex rule still applies to the other."""
+    are in it (the server license of perpetual types is never limited). Of a Flex pair, an
+    empty Premium field leaves premium agents unlimited but gives standard agents nothing
+    to take (premium is then not in the limits, so the Standard field is a plain cap); an
+    empty Standard field leaves standard agents unlimited."""
     c = node["control"]
     ltype = node["license_type"]
     if c.get("overage", True) or ltype in ("nps", "nfr"):
@@ -89,9 +91,11 @@ def control_limits(node: dict[str, Any]) -> Counts | None:
     lim: Counts = {}
     pair = flex_pair(ltype)
     if pair:
-        if c.get("standard_seats") is not None or c.get("premium_seats") is not None:
+        if c.get("premium_seats") is not None:
             lim[pair[0]] = UNLIMITED if c.get("standard_seats") is None else c["standard_seats"]
-            lim[pair[1]] = UNLIMITED if c.get("premium_seats") is None else c["premium_seats"]
+            lim[pair[1]] = c["premium_seats"]
+        elif c.get("standard_seats") is not None:
+            lim[pair[0]] = c["standard_seats"]
     elif ltype == "perpetual-premium":
         if c.get("agent_seats") is not None:
             lim["premium-seat"] = c["agent_seats"]
