@@ -120,11 +120,11 @@ def test_pager_answered_with_single_keys(tmp_path: Path) -> None:
         c.close()
 
 
-def test_with_unicon(tmp_path: Path) -> None:
+def test_with_unicon(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     pytest.importorskip("unicon", reason="Unicon needs pyATS and genie (~800 MB); not installed in CI")
     from unicon import Connection
 
-    os.environ["CCX_HOME"] = str(tmp_path / "lab")
+    monkeypatch.setenv("CCX_HOME", str(tmp_path / "lab"))
     dev = Connection(
         hostname="uccx",
         start=[f"env TERM=dumb {sys.executable} -m ccxcli shell"],
