@@ -91,13 +91,19 @@ def test_the_reserve_licenses_wizard_in_a_real_browser(browser: Any, tmp_path: P
         find = browser.find_element
 
         def go(element: Any) -> None:
-            """Click a link or button that loads a page, and wait for that page."""
-            from selenium.webdriver.support import expected_conditions as ec
+            """Click a link or button that loads a page, and wait for that page: the old page is
+            marked, and the wait ends on a fully loaded page without the mark. (Polling an element
+            of the old page for staleness races the navigation: Chromium may answer that call
+            with a generic inspector error instead of a stale-element one.)"""
+            from selenium.common.exceptions import WebDriverException
             from selenium.webdriver.support.ui import WebDriverWait
 
-            old = find(By.TAG_NAME, "html")
+            browser.execute_script("window.ccxOldPage = true;")
             element.click()
-            WebDriverWait(browser, 30).until(ec.staleness_of(old))
+            # a script run while the page changes may fail once: asked again until the 30 s are up
+            WebDriverWait(browser, 30, ignored_exceptions=(WebDriverException,)).until(
+                lambda b: b.execute_script("return !window.ccxOldPage && document.readyState === 'complete';")
+            )
 
         browser.get(base + "/reservations")
         assert "Log in" in browser.title
