@@ -7,7 +7,10 @@ is the same C function `json` uses (`_json.encode_basestring_ascii`)."""
 
 from __future__ import annotations
 
-from _json import encode_basestring_ascii
+try:
+    from _json import encode_basestring_ascii
+except ImportError:  # an interpreter without CPython's accelerator: the public one (imports re)
+    from json.encoder import encode_basestring_ascii
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
