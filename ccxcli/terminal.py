@@ -66,7 +66,10 @@ def read_key(fd: int) -> str:
 
     old = termios.tcgetattr(fd)
     try:
-        tty.setcbreak(fd)  # keeps output processing (\n -> \r\n) and signals
+        # keeps output processing (\n -> \r\n) and signals. TCSANOW, not tty's default
+        # TCSAFLUSH: that discards a key typed before the switch (automation answers the
+        # pager as soon as it sees the options line), and the pager then waits for ever.
+        tty.setcbreak(fd, termios.TCSANOW)
         data = os.read(fd, 1)
     finally:
         termios.tcsetattr(fd, termios.TCSADRAIN, old)

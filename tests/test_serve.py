@@ -98,7 +98,10 @@ class Shell:
     async def expect(self, pattern: str, timeout: float = 30) -> str:
         rx = re.compile(pattern)
         while not (m := rx.search(self.buf)):
-            self.buf += await asyncio.wait_for(self.proc.stdout.read(65536), timeout)
+            try:
+                self.buf += await asyncio.wait_for(self.proc.stdout.read(65536), timeout)
+            except asyncio.TimeoutError:
+                raise AssertionError(f"{pattern!r} not seen in {timeout} s; last bytes: {self.buf[-600:]!r}") from None
         before, self.buf = self.buf[: m.start()], self.buf[m.end() :]
         return before
 

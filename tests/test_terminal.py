@@ -196,3 +196,26 @@ def test_answers_to_questions_are_shown_once(tmp_path: Path) -> None:
     assert b"Transport settings updated successfully." in out
     assert b"s3cret" not in out
     w.close()
+
+
+def test_a_key_waiting_in_the_terminal_reaches_the_pager() -> None:
+    """The client's `q` is already in the terminal's buffer (line mode, no Enter) when the
+    pager switches the terminal to single keys: it must be read, not flushed away."""
+    import threading
+    import time
+
+    from ccxcli.terminal import read_key
+
+    master, slave = os.openpty()
+    try:
+        os.write(master, b"q")  # waiting in the line discipline's canonical buffer
+        time.sleep(0.2)
+        later = threading.Timer(2.0, os.write, (master, b"x"))  # so that a flushed q does not hang the test
+        later.start()
+        try:
+            assert read_key(slave) == "q"
+        finally:
+            later.cancel()
+    finally:
+        os.close(master)
+        os.close(slave)
