@@ -68,12 +68,15 @@ class Runtime:
         self.where = ""  # "line N: " before a script line's error message
 
 
-def ask_plainly(rt: Runtime, question: str, secret: bool = False) -> str | None:
+def ask_plainly(
+    rt: Runtime, question: str, secret: bool = False, ahead: Callable[[], tuple[str, bool]] | None = None
+) -> str | None:
     """Ask on the terminal in its ordinary line mode, as VOS does: the question is
     printed once and the answer shown once. (A prompt_toolkit prompt would redraw
     `Continue (y/n)? y` on Enter, and automation that answers every `Continue (y/n)?` it
     sees would answer twice.) The shell keeps the terminal's own echo off, so the answer
-    is echoed here, exactly once."""
+    is echoed here, exactly once. `ahead` gives what the shell's line editor read past the
+    command line (an answer typed with the command) and whether it ended with Enter."""
     import getpass
 
     rt.out.write(question + ("" if secret else " "))
@@ -81,7 +84,8 @@ def ask_plainly(rt: Runtime, question: str, secret: bool = False) -> str | None:
     try:
         if secret:
             return getpass.getpass(" ")
-        line = rt.inp.readline()
+        early, whole = ahead() if ahead is not None else ("", False)
+        line = early + "\n" if whole else early + rt.inp.readline()
     except (EOFError, KeyboardInterrupt):
         rt.out.write("\n")
         return None

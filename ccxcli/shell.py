@@ -223,13 +223,48 @@ def _bindings(rt: Runtime) -> KeyBindings:
     return kb
 
 
-def make_pager(rt: Runtime, key: Any = None) -> Any:
+class TypedAhead:
+    """Keys a client typed right after a command line, in the same burst (the answer to the
+    pager or to `Continue (y/n)?`, the next command): prompt_toolkit reads them with the line
+    and keeps them for its next prompt, where the pager and the question, which read the
+    terminal itself, would never see them (and would wait for ever). They take from here
+    first; what is left goes back, in order, to the next prompt."""
+
+    def __init__(self, inp: Any) -> None:
+        self.inp = inp
+
+    def key(self) -> str | None:
+        """The first key typed ahead, or None."""
+        from prompt_toolkit.input.typeahead import get_typeahead, store_typeahead
+
+        keys = get_typeahead(self.inp)
+        if not keys:
+            return None
+        store_typeahead(self.inp, keys[1:])
+        return str(keys[0].data)
+
+    def line(self) -> tuple[str, bool]:
+        """The text typed ahead up to the first Enter, and whether that Enter was typed."""
+        from prompt_toolkit.input.typeahead import get_typeahead, store_typeahead
+
+        keys = get_typeahead(self.inp)
+        for i, k in enumerate(keys):
+            if k.data in ("\r", "\n"):
+                store_typeahead(self.inp, keys[i + 1 :])
+                return "".join(x.data for x in keys[:i]), True
+        return "".join(k.data for k in keys), False
+
+
+def make_pager(rt: Runtime, key: Any = None, ahead: TypedAhead | None = None) -> Any:
     """The VOS pager: a page of lines (the terminal's height, read at each use so a
-    resize is seen), then the options line; q, n (or space/Enter), p, b, e as single keys.
-    No key is waited for after the last page."""
+    resize is seen), then the options line; q, n (or space/Enter), p, b, e as single keys
+    (typed ahead or not). No key is waited for after the last page."""
 
     def read() -> str:
-        return key() if key is not None else terminal.read_key(rt.inp.fileno())
+        if key is not None:
+            return str(key())
+        early = ahead.key() if ahead is not None else None
+        return early if early is not None else terminal.read_key(rt.inp.fileno())
 
     def pager(text: str) -> None:
         lines = text.rstrip("\n").split("\n")
@@ -308,8 +343,9 @@ def _session(rt: Runtime) -> int:
 
 
 def _loop(rt: Runtime, session: PromptSession[str]) -> int:
-    rt.ask = lambda question, secret=False: ask_plainly(rt, question, secret)  # not a prompt_toolkit prompt
-    rt.pager = make_pager(rt)
+    ahead = TypedAhead(session.input)
+    rt.ask = lambda question, secret=False: ask_plainly(rt, question, secret, ahead.line)  # not a prompt_toolkit prompt
+    rt.pager = make_pager(rt, ahead=ahead)
     rt.out.write(WELCOME.format(node=rt.node, home=rt.home))
     rt.out.flush()
     renderer = session.app.renderer

@@ -198,6 +198,28 @@ def test_answers_to_questions_are_shown_once(tmp_path: Path) -> None:
     w.close()
 
 
+@pytest.mark.parametrize("term", TERMS)
+def test_answers_typed_with_the_command_are_taken(tmp_path: Path, term: str) -> None:
+    """A client that types the command, the answer to its question or to the pager, and the
+    next command in one burst (`printf '...\\ny\\n' | ssh -tt`, expect scripts that do not
+    wait): the line editor reads it all at once, yet the question and the pager get their
+    answer, each once, and the next command runs. (They used to wait for ever.)"""
+    w = start(tmp_path, term, [], rows=12)
+    w.prompt()
+    w.run("sim node create zz")
+    w.child.send("sim node delete zz\ry\rsim node list\r")
+    w.child.expect(rb"Continue \(y/n\)\? y\r\n")
+    assert b"Node zz deleted." in w.prompt()
+    listed = w.prompt()
+    assert b"uccx" in listed and b"zz" not in listed, listed
+    w.child.send("help\rqshow license UDI\r")  # q answers the pager before its line is written
+    w.child.expect(PAGING)
+    out = w.prompt()
+    assert b"UDI: PID:UCCX" in w.prompt() + out
+    assert b"UDI: PID:UCCX" in w.run("show license UDI")  # nothing typed ahead is left over
+    w.close()
+
+
 def test_a_key_waiting_in_the_terminal_reaches_the_pager() -> None:
     """The client's `q` is already in the terminal's buffer (line mode, no Enter) when the
     pager switches the terminal to single keys: it must be read, not flushed away."""
