@@ -82,9 +82,12 @@ def ask_plainly(
     rt.out.write(question + ("" if secret else " "))
     rt.out.flush()
     try:
-        if secret:
-            return getpass.getpass(" ")
         early, whole = ahead() if ahead is not None else ("", False)
+        if secret:  # typed ahead or not, never echoed
+            if whole:
+                rt.out.write("\n")
+                return early
+            return early + getpass.getpass(" ")
         line = early + "\n" if whole else early + rt.inp.readline()
     except (EOFError, KeyboardInterrupt):
         rt.out.write("\n")

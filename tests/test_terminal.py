@@ -217,6 +217,12 @@ def test_answers_typed_with_the_command_are_taken(tmp_path: Path, term: str) -> 
     out = w.prompt()
     assert b"UDI: PID:UCCX" in w.prompt() + out
     assert b"UDI: PID:UCCX" in w.run("show license UDI")  # nothing typed ahead is left over
+    w.child.send("license smart transport proxy proxy.lab 3128\ry\ralice\rs3cret\rset cli pagination off\r")
+    w.child.expect(rb"Password:")
+    done = w.prompt()
+    assert b"Transport settings updated successfully." in done and b"s3cret" not in done, done  # not echoed
+    assert b"Automatic pagination is turned off" in w.prompt()
+    assert b"proxy.lab" in w.run("show license status")
     w.close()
 
 
