@@ -244,13 +244,19 @@ class TypedAhead:
         return str(keys[0].data)
 
     def line(self) -> tuple[str, bool]:
-        """The text typed ahead up to the first Enter, and whether that Enter was typed."""
+        """The text typed ahead up to the first Enter, and whether that Enter was typed; a
+        Ctrl-C (or a Ctrl-D on an empty line) typed ahead cancels as it does when typed at
+        the question (KeyboardInterrupt, EOFError)."""
         from prompt_toolkit.input.typeahead import get_typeahead, store_typeahead
 
         keys = get_typeahead(self.inp)
         for i, k in enumerate(keys):
-            if k.data in ("\r", "\n"):
+            if k.data in ("\r", "\n", "\x03") or (k.data == "\x04" and i == 0):
                 store_typeahead(self.inp, keys[i + 1 :])
+                if k.data == "\x03":
+                    raise KeyboardInterrupt
+                if k.data == "\x04":
+                    raise EOFError
                 return "".join(x.data for x in keys[:i]), True
         return "".join(k.data for k in keys), False
 

@@ -247,3 +247,15 @@ def test_a_key_waiting_in_the_terminal_reaches_the_pager() -> None:
     finally:
         os.close(master)
         os.close(slave)
+
+
+@pytest.mark.parametrize("key", ["\x03", "\x04"])
+def test_ctrl_c_or_ctrl_d_typed_ahead_cancels_the_question(tmp_path: Path, key: str) -> None:
+    w = start(tmp_path, "xterm", [])
+    w.prompt()
+    w.run("sim node create zz")
+    w.child.send("sim node delete zz\r" + key + "sim node list\r")
+    w.child.expect(rb"Continue \(y/n\)\?")
+    assert b"Cancelled; nothing was changed." in w.prompt()
+    assert b"zz" in w.prompt()  # the command typed after it ran, and zz is still there
+    w.close()
