@@ -38,6 +38,7 @@ class LineReader:
         self.items: Iterator[str] | None = None
         self.buf = b""
         self.eof = False
+        self.first = True
         if isinstance(source, list | tuple):
             self.items = iter(source)
             return
@@ -60,7 +61,15 @@ class LineReader:
 
     def readline(self) -> str | None:
         """The next line without its end (at most MAX_LINE + 1 characters: longer lines are
-        cut there and the rest dropped), or None at the end of the input."""
+        cut there and the rest dropped), or None at the end of the input. A byte-order mark
+        before the first line (Windows editors write one) is not part of it."""
+        line = self._next()
+        if self.first and line is not None:
+            self.first = False
+            line = line.removeprefix("\ufeff")
+        return line
+
+    def _next(self) -> str | None:
         if self.items is not None:
             line = next(self.items, None)
             return None if line is None else line.rstrip("\r\n")[: MAX_LINE + 1]

@@ -68,6 +68,17 @@ def test_script_mode_echoes_and_stops_at_first_failure(lab, tmp_path: Path) -> N
     assert r.code == 2 and "admin:show license status" in r.out and "EVAL MODE" in r.out
 
 
+def test_a_script_saved_by_a_windows_editor_runs(lab, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """A byte-order mark before the first line and CRLF line ends, as Notepad writes them."""
+    script = tmp_path / "win.txt"
+    script.write_bytes("\ufeffshow license UDI\r\nsim agent login --count 2\r\n".encode())
+    for r in (lab.ccx("run", str(script)), lab.ccx("run", "-", stdin=script.read_text(encoding="utf-8"))):
+        assert r.code == 0, r.err
+        assert r.out.startswith("admin:show license UDI\nUDI: PID:UCCX") and "2 agents logged in" in r.out, r.out
+    r = lab.ccx("run", "-", stdin="show license UDI\n\ufeffshow license UDI\n")  # only before the first line
+    assert r.code == 2 and "line 2: Invalid command: unknown word" in r.err, r.err
+
+
 def test_script_answers_confirmations_and_joins_pasted_codes(lab) -> None:  # type: ignore[no-untyped-def]
     lab.ok("sim", "node", "create", "b")
     r = lab.ccx("run", "-", stdin="sim node delete b\nn\nsim node list\n")
