@@ -26,9 +26,6 @@ class Param:
         self.kind, self.name, self.optional, self.many = kind, name, optional, many
         self.choices, self.takes_value, self.metavar = choices, takes_value, metavar
 
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, Param) and all(getattr(self, k) == getattr(other, k) for k in self.__slots__)
-
     def __repr__(self) -> str:
         return f"Param({self.kind!r}, {self.name!r})"
 
