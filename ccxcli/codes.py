@@ -6,7 +6,9 @@ module used by both sides. This is the only module that imports `cryptography`.
   type(1, the index in catalogue.TYPES); check = 2 hex digits over the rest, so a mistyped
   code is caught before anything else. The license type lets the SSM refuse licenses the
   node cannot use.
-  (Version 1 carried an Ed25519 key; codes and reservations of that version still work.)
+  (Version 1 carried an Ed25519 key. Its confirmation codes could be computed by anyone
+  holding the authorization code, so the SSM refuses new reservations from version-1
+  requests; reservations made from one before keep working: update, confirm, return.)
 - Authorization Code        Cisco's `<specificPLR>` XML, signed by the SSM (ECDSA P-256,
   SHA-256, DER, base64, low-s only) over the exact `<authorizationCode>…</authorizationCode>`
   text followed by the exact `<udi>…</udi>` text. `piid` binds it to the request's nonce.
@@ -165,6 +167,10 @@ class Request(NamedTuple):
     @property
     def piid(self) -> str:
         return self.nonce.hex()
+
+    @property
+    def version(self) -> int:
+        return 1 if len(self.pubkey) == 32 else REQUEST_VERSION
 
 
 def _check(body: str) -> str:

@@ -528,3 +528,48 @@ def test_a_script_waiting_on_a_pipe_does_not_hold_the_lab(lab: Lab) -> None:
         assert p.wait(timeout=60) == 0
     finally:
         _kill(p)
+
+
+# --- version-1 request codes (Ed25519 keys, confirmation codes anyone could compute) -----------
+
+
+def _ed25519() -> tuple[str, bytes]:
+    from cryptography.hazmat.primitives.asymmetric import ed25519
+
+    key = ed25519.Ed25519PrivateKey.generate()
+    return key.private_bytes_raw().hex(), codes.public_bytes(key)
+
+
+def test_new_reservations_refuse_version_1_request_codes(lab: Lab) -> None:
+    st = lab.status()
+    _, public = _ed25519()
+    v1 = codes.make_request(st["udi"]["sn"], st["udi"]["uuid"], public, os.urandom(8))
+    assert codes.parse_request(v1).version == 1
+    before = lab.pool()["flex-standard"]["reserved"]
+    lab.refused(authorize_args(v1), "version 1", ssm=True)
+    assert lab.pool()["flex-standard"]["reserved"] == before
+
+
+def test_a_reservation_made_from_a_version_1_code_keeps_working(lab: Lab) -> None:
+    """A reservation an earlier version made from a version-1 request: its node holds the
+    Ed25519 key, the SSM its public half. Update, confirm and return still work."""
+    install(lab, std=20, prem=0)
+    sn = lab.status()["udi"]["sn"]
+    private, public = _ed25519()
+    db = sqlite3.connect(lab.home / "ssm" / "cloud" / "ssm.db")
+    with db:
+        db.execute("UPDATE reservation SET pubkey=? WHERE sn=?", (public.hex(), sn))
+    db.close()
+    state_file = lab.home / "nodes" / "uccx" / "state.json"
+    state = json.loads(state_file.read_text())
+    state["slr"]["installed"]["key"] = private
+    state_file.write_text(json.dumps(state))
+    update = lab.ssm_ok("reservation", "update", sn, "--license", "flex-standard=30").out.strip()
+    a = codes.parse_authorization(update)
+    conf = lab.ok("--json", *T, "install", update).json["confirmation_code"]
+    assert conf == codes.legacy_confirmation(a.piid, a.timestamp, a.udi)  # the version-1 scheme, kept for it
+    lab.ssm_ok("reservation", "confirm", sn, conf)
+    assert lab.pool()["flex-standard"]["reserved"] == 30
+    ret = lab.ok("--yes", "--json", *T, "return").json["return_code"]
+    lab.ssm_ok("reservation", "return", ret)
+    assert lab.pool()["flex-standard"]["reserved"] == 0

@@ -97,6 +97,12 @@ def authorize(ssm: Ssm, va: str | None, request: str, counts: dict[str, int], no
     from ccxcli.codes import make_authorization, parse_request
 
     req = parse_request(request)
+    if req.version == 1:
+        raise RuleError(
+            "This Reservation Request Code is of version 1, whose Confirmation Codes could be computed without "
+            "the node; new reservations need a new code: on the node, 'license smart reservation cancel' "
+            "then 'license smart reservation request specific'."
+        )
     ssm.check_not_linked("reserve licenses")
     check_type(req.license_type, counts)
     if ssm.meta.get("slr_allowed") != "1":
