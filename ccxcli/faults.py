@@ -1,8 +1,14 @@
-"""Test seam: named points where a test makes the process die as SIGKILL would, to prove
-that node and SSM agree whatever the moment of a crash (`tests/test_agreement.py`).
+"""Test seam: named points where a test makes the process die as SIGKILL would, or stop
+there until something else ends it, to prove that node and SSM agree whatever the moment of a
+crash or a hang-up (`tests/test_trust.py`, `test_model.py`, `test_hardening.py`, `test_serve_bounds.py`).
 
-Set `CCX_TEST_KILL_AT=<point>` in a child process's environment; unset, each point costs
-one dictionary lookup."""
+- `CCX_TEST_KILL_AT=<point>`: the process kills itself (SIGKILL) at that point.
+- `CCX_TEST_PAUSE_AT=<point>`: the process writes `[paused at <point>]` on stderr and waits
+  there for ever, so a test can hang up on it (or kill it) at exactly that point.
+
+Unset, each point costs two dictionary lookups. Points: `store-before-replace` and
+`store-after-replace` (every atomic file write), `ssm-before-commit` and `ssm-after-commit`
+(every SSM transaction), `ssm-committed`, `exchange-recorded`, `exchange-answered`."""
 
 from __future__ import annotations
 
@@ -10,7 +16,14 @@ import os
 
 
 def kill_point(name: str) -> None:
-    if os.environ.get("CCX_TEST_KILL_AT") == name:
+    env = os.environ
+    if env.get("CCX_TEST_KILL_AT") == name:
         import signal
 
         os.kill(os.getpid(), signal.SIGKILL)
+    if env.get("CCX_TEST_PAUSE_AT") == name:
+        import time
+
+        os.write(2, f"[paused at {name}]\n".encode())
+        while True:
+            time.sleep(3600)

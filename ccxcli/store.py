@@ -23,6 +23,7 @@ import os
 import time
 
 from ccxcli.errors import StoreError, os_problem
+from ccxcli.faults import kill_point
 
 TYPE_CHECKING = False  # `typing` and `pathlib` are not imported at run time: start-up cost
 if TYPE_CHECKING:
@@ -195,6 +196,7 @@ def write_atomic(path: Path, data: bytes) -> None:
             f.write(data)
             f.flush()
             os.fsync(f.fileno())
+        kill_point("store-before-replace")
         os.replace(tmp, path)  # rename replaces a planted link itself, never its target
     except BaseException:
         try:
@@ -203,6 +205,7 @@ def write_atomic(path: Path, data: bytes) -> None:
             pass
         raise
     sync_dir(folder or ".")
+    kill_point("store-after-replace")
 
 
 def sync_dir(folder: Path) -> None:

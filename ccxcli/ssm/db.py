@@ -18,6 +18,7 @@ from typing import Any
 
 from ccxcli.core.catalogue import CATALOGUE
 from ccxcli.errors import RuleError, StoreError, UsageError, os_problem, sqlite_problem
+from ccxcli.faults import kill_point
 from ccxcli.ssm.pool import judge, rows
 
 SCHEMA = 3
@@ -262,11 +263,13 @@ class Ssm:
             self.db.execute("ROLLBACK")
             raise
         else:
+            kill_point("ssm-before-commit")
             try:
                 self.db.execute("COMMIT")
             except sqlite3.OperationalError as e:
                 self.db.execute("ROLLBACK")
                 raise sqlite_problem(e) from None
+            kill_point("ssm-after-commit")
 
     # -- messages from nodes: each id is applied once --------------------------------------
     def answered(self, msg_id: str) -> Any:
