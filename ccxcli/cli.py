@@ -13,7 +13,7 @@ from ccxcli.runtime import Runtime, ask_plainly
 
 USAGE_TEXT = """Usage: ccx [--home DIR] [--node NAME] [--json] [--yes] COMMAND...
        ccx shell | ccx run FILE|- [--keep-going] | ccx completion bash|zsh|fish
-       ccx serve [--ssh HOST:PORT] [--allow-remote] [--password-file F] [--authorized-keys F]
+       ccx serve [--ssh HOST:PORT] [--allow-remote] [--password-file F] [--authorized-keys F] [--operator USER]...
 
 The emulated Cisco UCCX node's admin: CLI. With no COMMAND, opens the shell.
 Options:
@@ -77,7 +77,11 @@ def parse_globals(argv: list[str]) -> tuple[dict[str, object], list[str]]:
 def make_runtime(opts: dict[str, object]) -> Runtime:
     node = str(opts["node"] or os.environ.get("CCX_NODE") or DEFAULT_NODE)
     check_node_name(node)
-    return Runtime(home=home_dir(opts["home"]), node=node, json=bool(opts["json"]), yes=bool(opts["yes"]))  # type: ignore[arg-type]
+    rt = Runtime(home=home_dir(opts["home"]), node=node, json=bool(opts["json"]), yes=bool(opts["yes"]))  # type: ignore[arg-type]
+    user = os.environ.get("CCX_SSH_USER")  # set by `ccx serve` for the sessions it runs, never by a user
+    if user is not None:
+        rt.ssh_user, rt.operator = user, os.environ.get("CCX_SSH_OPERATOR") == "1"
+    return rt
 
 
 def _quiet_on_closed_pipe() -> None:

@@ -44,9 +44,15 @@ GROUP_HELP: dict[tuple[str, ...], str] = {
 
 
 def _c(
-    words: str, usage: str, help: str, handler: str, confirm: str | None = None, check: str | None = None
+    words: str,
+    usage: str,
+    help: str,
+    handler: str,
+    confirm: str | None = None,
+    check: str | None = None,
+    lab_wide: bool = False,
 ) -> Command:
-    return Command(tuple(words.split()), usage, help, H + handler, confirm, H + check if check else None)
+    return Command(tuple(words.split()), usage, help, H + handler, confirm, H + check if check else None, lab_wide)
 
 
 RETURN_Q = "This will return all reserved licenses and the node will be unregistered."
@@ -196,14 +202,27 @@ COMMANDS: list[Command] = [
     _c("appadmin alerts", "", "Landing-page / RTMT alerts", "usage:alerts"),
     _c("appadmin events", "[--last N]", "Licensing event log (syslog lines)", "usage:events"),
     _c("sim clock show", "", "Show the virtual time", "basic:clock_show"),
-    _c("sim clock advance", "<duration>", "Move time forward: 15m, 8h, 90d, 1y", "basic:clock_advance"),
-    _c("sim clock set", "<time>", "Move time to an ISO time, e.g. 2027-01-01T00:00:00Z", "basic:clock_set"),
-    _c("sim clock realtime", "{on|off}", "Follow the wall clock from the current offset", "basic:clock_realtime"),
+    _c("sim clock advance", "<duration>", "Move time forward: 15m, 8h, 90d, 1y", "basic:clock_advance", lab_wide=True),
+    _c(
+        "sim clock set",
+        "<time>",
+        "Move time to an ISO time, e.g. 2027-01-01T00:00:00Z",
+        "basic:clock_set",
+        lab_wide=True,
+    ),
+    _c(
+        "sim clock realtime",
+        "{on|off}",
+        "Follow the wall clock from the current offset",
+        "basic:clock_realtime",
+        lab_wide=True,
+    ),
     _c(
         "sim node create",
         "<name> [--type T] [--ova N] [--classic] [--version V] [--wfo]",
         "Create an emulated node (OVA profile 100, 300 or 400 agents; a Classic node's version, WFO)",
         "basic:node_create",
+        lab_wide=True,
     ),
     _c("sim node list", "", "List the nodes of the lab", "basic:node_list"),
     _c(
@@ -212,6 +231,7 @@ COMMANDS: list[Command] = [
         "Start over: a fresh lab (node uccx, SSM cloud with demo licenses, clock at now)",
         "basic:lab_reset",
         "This will delete every node and SSM of this lab (registrations, reservations, codes) and create a fresh lab.",
+        lab_wide=True,
     ),
     _c(
         "sim node delete",
@@ -220,6 +240,7 @@ COMMANDS: list[Command] = [
         "basic:node_delete",
         "This will delete the node and its state.",
         "basic:check_node_delete",
+        lab_wide=True,
     ),
     _c("sim network", "{up|down}", "Whether this node can reach its SSM", "basic:network"),
     _c("sim agent add", "<id> [--skills LIST] [--supervisor]", "Add an agent (Unified CM sync)", "usage:agent_add"),
@@ -234,7 +255,7 @@ COMMANDS: list[Command] = [
     _c("sim agent logout", "[<id>...] [--all]", "Log agents out", "usage:agent_logout"),
     _c("sim agent list", "", "List agents and their license class", "usage:agent_list"),
     _c("sim ports", "{inbound|outbound|ivr} <n>", "Set the ports in use now", "usage:ports"),
-    _c("sim ssm trust", "<file>", "Trust an SSM outside the lab (its public key PEM)", "slr:trust"),
+    _c("sim ssm trust", "<file>", "Trust an SSM outside the lab (its public key PEM)", "slr:trust", lab_wide=True),
     _c("sim fault list", "", "List the failures that can be injected, and which are on", "system:fault_list"),
     _c(
         "sim fault",

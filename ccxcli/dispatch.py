@@ -88,6 +88,11 @@ def execute(rt: Runtime, tokens: list[str], line: Line | None = None) -> tuple[R
     if tokens[-1].endswith("?"):
         return help_rows(tokens), Line(rt.json, rt.yes)
     cmd, args, line = parse_line(rt, tokens)
+    if cmd.lab_wide and not rt.operator:
+        raise UsageError(
+            f"'{cmd.name}' changes the lab as a whole (every node shares it); over SSH only a lab operator may "
+            f"run it (ccx serve --operator {rt.ssh_user or 'USER'})."
+        )
     warning = None
     if cmd.check:  # refuse before asking anything when the command is not allowed at all
         warning = _run(rt, lambda ctx: _resolve(cmd.check)(ctx, args), commit=False)  # type: ignore[arg-type]

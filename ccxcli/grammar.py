@@ -33,13 +33,14 @@ class Param:
 class Command:
     """One command of the table. Its parameters are parsed from `usage` on first use."""
 
-    __slots__ = ("words", "usage", "help", "handler", "confirm", "check", "_params")
+    __slots__ = ("words", "usage", "help", "handler", "confirm", "check", "lab_wide", "_params")
 
     def __init__(self, words: tuple[str, ...], usage: str, help: str, handler: str, confirm: str | None = None,
-                 check: str | None = None) -> None:  # fmt: skip
+                 check: str | None = None, lab_wide: bool = False) -> None:  # fmt: skip
         self.words, self.usage, self.help, self.handler = words, usage, help, handler
         self.confirm = confirm  # the question asked before a destructive command
         self.check = check  # "module:function" refusing the command before any question
+        self.lab_wide = lab_wide  # changes the lab as a whole or another node: lab operators only over SSH
         self._params: tuple[Param, ...] | None = None
 
     @property

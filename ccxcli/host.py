@@ -61,12 +61,40 @@ def serve(
     authorized_keys: str | None = typer.Option(
         None, "--authorized-keys", help="OpenSSH authorized_keys file; with it alone, only keys log in."
     ),
+    operator: list[str] = typer.Option(
+        [],
+        "--operator",
+        metavar="USER",
+        help="SSH user (e.g. admin) who may change the lab as a whole: clock, nodes, lab reset, SSM trust. Repeatable.",
+    ),  # fmt: skip
+    upload_quota: str = typer.Option(
+        "64M", "--upload-quota", metavar="SIZE", help="Most the SFTP upload folder holds, e.g. 64M, 512K, 1G."
+    ),  # fmt: skip
+    login_grace_time: float = typer.Option(
+        30, "--login-grace-time", metavar="SECONDS", help="Drop a connection not logged in within this time (1-600)."
+    ),
+    max_startups: int = typer.Option(
+        100, "--max-startups", metavar="N", help="Most connections waiting to log in at once (1-10000)."
+    ),
+    client_alive_interval: float = typer.Option(
+        5,
+        "--client-alive-interval",
+        metavar="SECONDS",
+        help="Send a keepalive after this much silence from a client (1-3600).",
+    ),  # fmt: skip
+    client_alive_count_max: int = typer.Option(
+        3,
+        "--client-alive-count-max",
+        metavar="N",
+        help="Unanswered keepalives after which a client is gone and its session ends (1-100).",
+    ),  # fmt: skip
     stop_after: float = typer.Option(0, "--stop-after", help="Stop by itself after this many seconds (0: never)."),
 ) -> None:
     """Serve every node of the lab over SSH until SIGINT or SIGTERM."""
     import asyncio
 
     from ccxcli.codetext import read_file
+    from ccxcli.values import size
 
     rt = _runtime()
     try:
@@ -87,11 +115,24 @@ def serve(
     except CcxError as e:
         raise typer.Exit(report(e, rt.err)) from None
     try:
-        asyncio.run(server.serve(Path(rt.home), ssh, allow_remote, password, keys, rt.out, stop_after))
+        _within(login_grace_time, 1, 600, "--login-grace-time")
+        _within(max_startups, 1, 10000, "--max-startups")
+        _within(client_alive_interval, 1, 3600, "--client-alive-interval")
+        _within(client_alive_count_max, 1, 100, "--client-alive-count-max")
+        settings = server.Settings(
+            password, keys, tuple(operator), size(upload_quota, "--upload-quota", 0, 1024**4), login_grace_time,
+            max_startups, client_alive_interval, client_alive_count_max,
+        )  # fmt: skip
+        asyncio.run(server.serve(Path(rt.home), ssh, allow_remote, settings, rt.out, stop_after))
     except CcxError as e:
         raise typer.Exit(report(e, rt.err)) from None
     except OSError as e:
         raise typer.Exit(report(UsageError(f"Cannot listen on {ssh}: {e.strerror or e}."), rt.err)) from None
+
+
+def _within(value: float, lo: float, hi: float, name: str) -> None:
+    if not lo <= value <= hi:
+        raise UsageError(f"{name} must be from {lo:g} to {hi:g}; {value:g} is out of range.")
 
 
 @app.command()

@@ -66,6 +66,10 @@ class Runtime:
         # Printed after a failed command in the shell and script transcripts (VOS does).
         self.failure_marker = False
         self.where = ""  # "line N: " before a script line's error message
+        # Set for a session `ccx serve` runs: the SSH user, and whether the server names it a
+        # lab operator (one who may change the lab as a whole). None: a local user, who may.
+        self.ssh_user: str | None = None
+        self.operator = True
 
 
 def ask_plainly(

@@ -14,8 +14,14 @@ scrapli, Unicon and Ansible. Imported only by `ccx serve`.
 - Files a command reads (`install-file`, `@FILE`, `sim ssm trust`, `run FILE`) must be in
   the lab's upload folder, which SFTP serves; `sftp://HOST:PORT/PATH` URLs of this server
   name files there.
-- When a client goes away, its child is hung up on (SIGHUP, then SIGKILL): a command cut
-  short leaves the lab as it was or fully done (see the README's Guarantees).
+- When a client goes away — a clean close, a killed client, or one that stops answering
+  the server's keepalives — its session's child is hung up on (SIGHUP, then SIGKILL), for
+  every kind of session: a command cut short leaves the lab as it was or fully done (see the
+  README's Guarantees).
+- Bounded: a connection must authenticate within the login grace time, and only so many
+  may be waiting to; the upload folder has a quota (`ccxcli.sftpd`).
+- The user name is also the boundary: commands that change the lab as a whole or another
+  node are refused unless the server names the user a lab operator (`--operator USER`).
 """
 
 from __future__ import annotations
@@ -35,7 +41,8 @@ from typing import Any
 import asyncssh
 
 from ccxcli.errors import UsageError
-from ccxcli.lab import DEFAULT_NODE, valid_name
+from ccxcli.lab import DEFAULT_NODE, Lab, valid_name
+from ccxcli.sftpd import DEFAULT_QUOTA, Sftp, UploadFolder
 from ccxcli.store import create_private, private_dir, write_atomic
 from ccxcli.uploads import SERVE_FILE, UPLOAD
 from ccxcli.values import parse_listen
@@ -44,6 +51,27 @@ DEFAULT_LISTEN = "127.0.0.1:2222"
 DEFAULT_PASSWORD = "admin"
 HOST_KEY = "ssh_host_ed25519_key"
 REFUSED_OPTIONS = ("--home", "--node")
+# OpenSSH's LoginGraceTime, MaxStartups and ClientAlive* are the models; a lab's defaults are
+# shorter than OpenSSH's: a lab session has nothing worth keeping once its client is gone.
+LOGIN_GRACE = 30.0
+MAX_STARTUPS = 100
+ALIVE_INTERVAL = 5.0
+ALIVE_COUNT = 3
+# The test seam (`ccxcli.faults`) given to `ccx serve` is meant for its sessions' children:
+# the server takes it out of its own environment and passes it on to them alone.
+SEAM = ("CCX_TEST_KILL_AT", "CCX_TEST_PAUSE_AT")
+
+
+class Settings:
+    """How `ccx serve` serves: credentials, who is a lab operator, and its bounds."""
+
+    def __init__(self, password: str | None = DEFAULT_PASSWORD, authorized: Any = None,
+                 operators: tuple[str, ...] = (), upload_quota: int = DEFAULT_QUOTA,
+                 login_grace: float = LOGIN_GRACE, max_startups: int = MAX_STARTUPS,
+                 alive_interval: float = ALIVE_INTERVAL, alive_count: int = ALIVE_COUNT) -> None:  # fmt: skip
+        self.password, self.authorized, self.operators = password, authorized, operators
+        self.upload_quota, self.login_grace, self.max_startups = upload_quota, login_grace, max_startups
+        self.alive_interval, self.alive_count = alive_interval, alive_count
 
 
 def host_key(home: Path) -> asyncssh.SSHKey:
@@ -63,12 +91,29 @@ def node_for(user: str, nodes: list[str]) -> str | None:
 
 
 class Server(asyncssh.SSHServer):
-    def __init__(self, lab: Lab) -> None:
+    def __init__(self, lab: ServedLab) -> None:
         self.lab = lab
         self.conn: asyncssh.SSHServerConnection | None = None
+        self.waiting = False  # connected, not yet authenticated
 
     def connection_made(self, conn: asyncssh.SSHServerConnection) -> None:
         self.conn = conn
+        if self.lab.waiting >= self.lab.settings.max_startups:
+            conn.close()  # too many waiting to log in: drop the newest, as OpenSSH's MaxStartups does
+            return
+        self.waiting = True
+        self.lab.waiting += 1
+
+    def auth_completed(self) -> None:
+        self._done_waiting()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._done_waiting()
+
+    def _done_waiting(self) -> None:
+        if self.waiting:
+            self.waiting = False
+            self.lab.waiting -= 1
 
     def begin_auth(self, username: str) -> bool:
         nodes = self.lab.nodes()
@@ -79,29 +124,31 @@ class Server(asyncssh.SSHServer):
                 f"No node for user '{username[:40]}' in this lab. Log in as admin (node {DEFAULT_NODE}), "
                 f"admin@NODE or NODE; nodes: {', '.join(nodes) or 'none'}.\r\n"
             )
-        elif self.lab.authorized is not None:
-            self.conn.set_authorized_keys(self.lab.authorized)  # keys are checked by asyncssh
+        elif self.lab.settings.authorized is not None:
+            self.conn.set_authorized_keys(self.lab.settings.authorized)  # keys are checked by asyncssh
         return True
 
     def password_auth_supported(self) -> bool:
-        return self.lab.password is not None
+        return self.lab.settings.password is not None
 
     def validate_password(self, username: str, password: str) -> bool:
         import hmac
 
-        ok = self.lab.password is not None and hmac.compare_digest(password.encode(), self.lab.password.encode())
+        secret = self.lab.settings.password
+        ok = secret is not None and hmac.compare_digest(password.encode(), secret.encode())
         return ok and node_for(username, self.lab.nodes()) is not None
 
 
-class Lab:
+class ServedLab:
     """What the server knows of the lab it serves."""
 
-    def __init__(self, home: Path, password: str | None, authorized: Any) -> None:
+    def __init__(self, home: Path, settings: Settings) -> None:
         self.home = home
         self.upload = home / UPLOAD
-        self.password = password
-        self.authorized = authorized
+        self.settings = settings
         self.children: set[asyncio.subprocess.Process] = set()
+        self.waiting = 0  # connections not yet authenticated
+        self.seam = {k: os.environ.pop(k) for k in SEAM if k in os.environ}
 
     def nodes(self) -> list[str]:
         folder = self.home / "nodes"
@@ -110,9 +157,14 @@ class Lab:
         except OSError:
             return []
 
-    def env(self, term: str | None) -> dict[str, str]:
+    def env(self, user: str, term: str | None) -> dict[str, str]:
+        """The child's environment: the server's, less every ccxcli and prompt_toolkit setting,
+        plus where the lab and the upload folder are, the SSH user, and whether it is a lab operator."""
         env = {k: v for k, v in os.environ.items() if not k.startswith(("CCX_", "PROMPT_TOOLKIT"))}
-        env.update(CCX_HOME=str(self.home), CCX_FILE_ROOT=str(self.upload))
+        env.update(self.seam)
+        env.update(CCX_HOME=str(self.home), CCX_FILE_ROOT=str(self.upload), CCX_SSH_USER=user)
+        if user in self.settings.operators:
+            env["CCX_SSH_OPERATOR"] = "1"
         env.pop("TERM", None)
         if term:
             env["TERM"] = term
@@ -122,23 +174,39 @@ class Lab:
         return [sys.executable, "-m", "ccxcli", "--node", node, *words]
 
 
-async def handle(process: asyncssh.SSHServerProcess[bytes], lab: Lab) -> None:
-    node = node_for(process.get_extra_info("username") or "", lab.nodes()) or DEFAULT_NODE
+async def handle(process: asyncssh.SSHServerProcess[bytes], lab: ServedLab) -> None:
+    """One session, until it ends or its channel closes (the client closed it, was killed, or
+    stopped answering keepalives): then the session is cancelled, which hangs up its child."""
+    user = process.get_extra_info("username") or ""
+    node = node_for(user, lab.nodes()) or DEFAULT_NODE
+    session = asyncio.ensure_future(_session(process, lab, user, node))
+    gone = asyncio.ensure_future(process.wait_closed())
     try:
-        if process.command is not None:
-            await _exec(process, lab, node)
-        elif process.get_terminal_type() is not None:
-            await _terminal(process, lab, node)
-        else:
-            await _exec(process, lab, node, ["shell"])  # no terminal: script mode
-    except (asyncssh.BreakReceived, asyncssh.SignalReceived, BrokenPipeError, ConnectionError):
-        pass
+        await asyncio.wait({session, gone}, return_when=asyncio.FIRST_COMPLETED)
     finally:
+        gone.cancel()
+        if not session.done():
+            session.cancel()
+        await asyncio.gather(session, return_exceptions=True)
         if not process.is_closing():
             process.close()
 
 
+async def _session(process: asyncssh.SSHServerProcess[bytes], lab: ServedLab, user: str, node: str) -> None:
+    try:
+        if process.command is not None:
+            await _exec(process, lab, user, node)
+        elif process.get_terminal_type() is not None:
+            await _terminal(process, lab, user, node)
+        else:
+            await _exec(process, lab, user, node, ["shell"])  # no terminal: script mode
+    except (asyncssh.BreakReceived, asyncssh.SignalReceived, BrokenPipeError, ConnectionError):
+        pass
+
+
 def _words(command: str) -> list[str]:
+    if any(ord(c) < 32 and c not in "\t" or ord(c) == 127 for c in command):
+        raise UsageError("The command contains a control character (a NUL byte, a newline...); send one command line.")
     try:
         words = shlex.split(command)
     except ValueError as e:
@@ -151,7 +219,8 @@ def _words(command: str) -> list[str]:
     return words
 
 
-async def _exec(process: asyncssh.SSHServerProcess[bytes], lab: Lab, node: str, words: list[str] | None = None) -> None:
+async def _exec(process: asyncssh.SSHServerProcess[bytes], lab: ServedLab, user: str, node: str,
+                words: list[str] | None = None) -> None:  # fmt: skip
     if words is None:
         try:
             words = _words(process.command or "")
@@ -164,7 +233,7 @@ async def _exec(process: asyncssh.SSHServerProcess[bytes], lab: Lab, node: str, 
         stdin=asyncio.subprocess.PIPE,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
-        env=lab.env(None),
+        env=lab.env(user, None),
         cwd=str(lab.upload),
         start_new_session=True,
     )
@@ -204,7 +273,7 @@ async def _exec(process: asyncssh.SSHServerProcess[bytes], lab: Lab, node: str, 
     process.exit(code if code >= 0 else 128 - code)
 
 
-async def _terminal(process: asyncssh.SSHServerProcess[bytes], lab: Lab, node: str) -> None:
+async def _terminal(process: asyncssh.SSHServerProcess[bytes], lab: ServedLab, user: str, node: str) -> None:
     master, slave = os.openpty()
     attrs = termios.tcgetattr(slave)
     attrs[3] &= ~(termios.ECHO | termios.ECHONL)  # from the start: nothing typed early is echoed twice
@@ -217,7 +286,7 @@ async def _terminal(process: asyncssh.SSHServerProcess[bytes], lab: Lab, node: s
             stdin=slave,
             stdout=slave,
             stderr=slave,
-            env=lab.env(process.get_terminal_type()),
+            env=lab.env(user, process.get_terminal_type()),
             cwd=str(lab.upload),
             start_new_session=True,  # the terminal becomes the child's controlling terminal
         )
@@ -276,7 +345,7 @@ def _set_size(fd: int, width: int, height: int) -> None:
     fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", height, width, 0, 0))
 
 
-async def _hang_up(child: asyncio.subprocess.Process, lab: Lab) -> None:
+async def _hang_up(child: asyncio.subprocess.Process, lab: ServedLab) -> None:
     """No process is left behind: SIGHUP to the child's group, then SIGKILL."""
     lab.children.discard(child)
     if child.returncode is not None:
@@ -293,23 +362,15 @@ async def _hang_up(child: asyncio.subprocess.Process, lab: Lab) -> None:
             continue
 
 
-class Sftp(asyncssh.SFTPServer):
-    """SFTP confined to the lab's upload folder."""
-
-    def __init__(self, chan: asyncssh.SSHServerChannel[bytes], root: Path) -> None:
-        super().__init__(chan, chroot=str(root).encode())
-
-
-async def serve(home: Path, listen: str, allow_remote: bool, password: str | None, authorized: Any,
-                out: Any, stop_after: float = 0) -> None:  # fmt: skip
-    from ccxcli.lab import Lab as LabHome
-
+async def serve(home: Path, listen: str, allow_remote: bool, settings: Settings, out: Any,
+                stop_after: float = 0) -> None:  # fmt: skip
     host, port = parse_listen(listen, allow_remote)
     signal.signal(signal.SIGPIPE, signal.SIG_IGN)  # a client gone away is an error to handle, not a reason to die
-    with LabHome(home):  # the embedded default: the lab exists before anyone logs in
+    lab = ServedLab(home, settings)  # first: it takes the test seam out of this process's environment
+    with Lab(home):  # the embedded default: the lab exists before anyone logs in
         pass
-    lab = Lab(home, password, authorized)
     private_dir(lab.upload)
+    folder = UploadFolder(lab.upload, settings.upload_quota)
     key = host_key(home)
     server = await asyncssh.create_server(
         lambda: Server(lab),
@@ -318,10 +379,12 @@ async def serve(home: Path, listen: str, allow_remote: bool, password: str | Non
         server_host_keys=[key],
         process_factory=lambda p: handle(p, lab),
         encoding=None,
-        sftp_factory=lambda chan: Sftp(chan, lab.upload),
+        sftp_factory=lambda chan: Sftp(chan, folder),
         allow_scp=False,
         line_editor=False,
-        keepalive_interval=30,
+        login_timeout=settings.login_grace,
+        keepalive_interval=settings.alive_interval,
+        keepalive_count_max=settings.alive_count,
     )
     sock = server.sockets[0].getsockname()
     bound = f"{sock[0]}:{sock[1]}" if ":" not in sock[0] else f"[{sock[0]}]:{sock[1]}"

@@ -36,6 +36,23 @@ def plain_text(text: str, name: str, most: int = 64, empty: bool = False) -> str
     return text
 
 
+_UNITS = {"": 1, "B": 1, "K": 1024, "KB": 1024, "KIB": 1024, "M": 1024**2, "MB": 1024**2, "MIB": 1024**2,
+          "G": 1024**3, "GB": 1024**3, "GIB": 1024**3}  # fmt: skip
+
+
+def size(text: str, name: str, lo: int = 0, hi: int = 1024**4) -> int:
+    """A size in bytes: `64M`, `512K`, `1G`, `4096` (binary units: 1M = 1,048,576 bytes)."""
+    s = text.strip().upper()
+    digits = s.rstrip("BKMGI")
+    unit = s[len(digits) :]
+    if not digits or not set(digits) <= _DIGITS or len(digits) > 15 or unit not in _UNITS:
+        raise UsageError(f"{name} takes a size such as 64M, 512K or 1G; '{text[:40]}' is not one.")
+    n = int(digits) * _UNITS[unit]
+    if not lo <= n <= hi:
+        raise UsageError(f"{name} must be from {lo} to {hi} bytes; {text.strip()} is out of range.")
+    return n
+
+
 _HOST = frozenset("abcdefghijklmnopqrstuvwxyz0123456789.-_:")
 
 

@@ -11,6 +11,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from labenv import child_env
+from ssh_served import Served
 
 from ccxcli import cli
 from ccxcli.ssm import cli as ssm_cli
@@ -104,12 +106,6 @@ class Lab:
 BIN = Path(sys.executable).parent
 
 
-def child_env(home: Path, **extra: str) -> dict[str, str]:
-    """The environment of a `ccx`/`ccx-ssm` child process on lab `home`."""
-    env = {k: v for k, v in os.environ.items() if k not in ("CCX_HOME", "CCX_NODE", "CCX_SSM_HOME")}
-    return {**env, "CCX_HOME": str(home), **extra}
-
-
 def ccx_run(home: Path, *argv: str, stdin: str | None = None, **env: str) -> subprocess.CompletedProcess[str]:
     """`ccx` in a child process (for crashes and concurrency)."""
     return subprocess.run([sys.executable, "-m", "ccxcli", *argv], input=stdin, text=True, capture_output=True,
@@ -132,3 +128,13 @@ def lab(tmp_path: Path) -> Iterator[Lab]:
         for k, v in old.items():
             if v is not None:
                 os.environ[k] = v
+
+
+@pytest.fixture
+def served(tmp_path: Path) -> Iterator[Served]:
+    """`ccx serve` on a fresh lab, stopped (cleanly, by SIGTERM) after the test."""
+    s = Served(tmp_path / "lab")
+    try:
+        yield s
+    finally:
+        assert s.stop() == 0  # SIGTERM is handled cleanly

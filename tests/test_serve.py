@@ -8,112 +8,16 @@ import asyncio
 import os
 import re
 import shutil
-import signal
 import subprocess
-import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import asyncssh
 import paramiko
 import pytest
-from conftest import authorize_args, ccx_run, child_env, ssm_run
-
-PROMPT = r"([\r\n]|\x1b\[K)admin:"
-CONTINUE = r"Continue \(y/n\)\?"
-ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
-
-
-class Served:
-    def __init__(self, home: Path, *extra: str) -> None:
-        self.home = home
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "ccxcli", "serve", "--ssh", "127.0.0.1:0", "--stop-after", "600", *extra],
-            env=child_env(home), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        )  # fmt: skip
-        assert self.proc.stdout is not None
-        first = self.proc.stdout.readline()
-        m = re.search(r"on 127\.0\.0\.1:(\d+)", first)
-        assert m, (first, self.proc.stderr.read() if self.proc.stderr else "")
-        self.port = int(m.group(1))
-        self.fingerprint = self.proc.stdout.readline().split(": ", 1)[1].strip()
-
-    def stop(self) -> int:
-        self.proc.send_signal(signal.SIGTERM)
-        code = self.proc.wait(timeout=30)
-        for f in (self.proc.stdout, self.proc.stderr):
-            if f is not None:
-                f.close()
-        return code
-
-    def children(self) -> list[int]:
-        """The server's child processes now (the sessions' ccx processes)."""
-        try:
-            text = Path(f"/proc/{self.proc.pid}/task/{self.proc.pid}/children").read_text()
-        except OSError:
-            return []
-        return [int(p) for p in text.split()]
-
-    def no_children(self, timeout: float = 10) -> bool:
-        deadline = time.monotonic() + timeout
-        while self.children() and time.monotonic() < deadline:
-            time.sleep(0.05)
-        return not self.children()
-
-
-@pytest.fixture
-def served(tmp_path: Path) -> Iterator[Served]:
-    s = Served(tmp_path / "lab")
-    try:
-        yield s
-    finally:
-        assert s.stop() == 0  # SIGTERM is handled cleanly
-
-
-def run(coro: Any) -> Any:
-    return asyncio.run(coro)
-
-
-async def exec_(port: int, command: str, user: str = "admin", stdin: str | None = None) -> asyncssh.SSHCompletedProcess:
-    async with asyncssh.connect("127.0.0.1", port, username=user, password="admin", known_hosts=None) as conn:
-        return await conn.run(command, check=False, input=stdin)
-
-
-class Shell:
-    """An interactive session through asyncssh, reading the raw bytes."""
-
-    def __init__(self, conn: asyncssh.SSHClientConnection, proc: asyncssh.SSHClientProcess[str]) -> None:
-        self.conn, self.proc, self.buf = conn, proc, ""
-
-    @classmethod
-    async def open(cls, port: int, term: str = "vt100", user: str = "admin", early: str = "") -> Shell:
-        conn = await asyncssh.connect("127.0.0.1", port, username=user, password="admin", known_hosts=None)
-        proc = await conn.create_process(term_type=term, term_size=(200, 24))
-        if early:
-            proc.stdin.write(early)  # before the shell exists
-        return cls(conn, proc)
-
-    async def expect(self, pattern: str, timeout: float = 30) -> str:
-        rx = re.compile(pattern)
-        while not (m := rx.search(self.buf)):
-            try:
-                self.buf += await asyncio.wait_for(self.proc.stdout.read(65536), timeout)
-            except asyncio.TimeoutError:
-                raise AssertionError(f"{pattern!r} not seen in {timeout} s; last bytes: {self.buf[-600:]!r}") from None
-        before, self.buf = self.buf[: m.start()], self.buf[m.end() :]
-        return before
-
-    async def run(self, command: str) -> str:
-        self.proc.stdin.write(command + "\r")
-        out = await self.expect(PROMPT)
-        return ANSI.sub("", out).replace("\r", "")
-
-    async def close(self) -> None:
-        self.conn.close()
-        await self.conn.wait_closed()
-
+from conftest import authorize_args, ccx_run, ssm_run
+from ssh_served import ANSI, CONTINUE, PROMPT, Served, Shell, exec_, run
 
 # --- exec requests ------------------------------------------------------------------------------
 
@@ -242,7 +146,8 @@ def test_a_session_without_a_terminal_runs_script_mode(served: Served) -> None:
     assert "admin:show license UDI" in out and "UDI: PID" in out
 
 
-def test_continue_is_answered_and_a_disconnect_at_it_changes_nothing(served: Served) -> None:
+def test_continue_is_answered_and_a_disconnect_at_it_changes_nothing(tmp_path: Path) -> None:
+    served = Served(tmp_path / "lab", "--operator", "admin")  # node delete changes the lab: operators only
     assert ccx_run(served.home, "sim", "node", "create", "zz").returncode == 0
     assert ccx_run(served.home, "sim", "node", "create", "yy").returncode == 0
 
@@ -257,24 +162,36 @@ def test_continue_is_answered_and_a_disconnect_at_it_changes_nothing(served: Ser
         await sh.expect(CONTINUE)
         await sh.close()  # the client goes away at the question
 
-    run(go())
-    assert served.no_children()
+    try:
+        run(go())
+        assert served.no_children()
+    finally:
+        assert served.stop() == 0
     nodes = ccx_run(served.home, "--json", "sim", "node", "list").stdout
     assert '"yy"' in nodes and '"zz"' not in nodes
 
 
-def test_a_disconnect_mid_command_leaves_old_or_new_state(served: Served) -> None:
+@pytest.mark.parametrize(("point", "agents"), [("store-before-replace", 0), ("store-after-replace", 300)])
+def test_a_disconnect_mid_command_leaves_old_or_new_state(tmp_path: Path, point: str, agents: int) -> None:
+    """The client goes away while its command is at `point` (held there by the test seam):
+    the hang-up ends the command there, and the lab holds exactly the state before or after."""
+    served = Served(tmp_path / "lab", env={"CCX_TEST_PAUSE_AT": point})
+
     async def go() -> None:
         sh = await Shell.open(served.port)
         await sh.expect(PROMPT)
-        sh.proc.stdin.write("sim agent login --count 5000\r")
-        await asyncio.sleep(0.15)
+        sh.proc.stdin.write("sim agent login --count 300\r")
+        await sh.expect(re.escape(f"[paused at {point}]"))
+        assert len(served.children()) == 1
         await sh.close()
 
-    run(go())
-    assert served.no_children()
+    try:
+        run(go())
+        assert served.no_children()
+    finally:
+        assert served.stop() == 0
     r = ccx_run(served.home, "--json", "sim", "agent", "list")
-    assert r.returncode == 0 and r.stdout.count('"id"') in (0, 5000)
+    assert r.returncode == 0 and r.stdout.count('"id"') == agents
 
 
 def test_twenty_parallel_sessions_lose_no_update(served: Served) -> None:

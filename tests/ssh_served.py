@@ -1,0 +1,100 @@
+"""A real `ccx serve` for the tests (127.0.0.1, port 0, stops by itself) and the small
+asyncssh clients they drive it with."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import asyncssh
+from labenv import child_env
+
+PROMPT = r"([\r\n]|\x1b\[K)admin:"
+CONTINUE = r"Continue \(y/n\)\?"
+ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+
+
+class Served:
+    def __init__(self, home: Path, *extra: str, env: dict[str, str] | None = None) -> None:
+        self.home = home
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "ccxcli", "serve", "--ssh", "127.0.0.1:0", "--stop-after", "600", *extra],
+            env=child_env(home, **(env or {})), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        assert self.proc.stdout is not None
+        first = self.proc.stdout.readline()
+        m = re.search(r"on 127\.0\.0\.1:(\d+)", first)
+        assert m, (first, self.proc.stderr.read() if self.proc.stderr else "")
+        self.port = int(m.group(1))
+        self.fingerprint = self.proc.stdout.readline().split(": ", 1)[1].strip()
+
+    def stop(self) -> int:
+        self.proc.send_signal(signal.SIGTERM)
+        code = self.proc.wait(timeout=30)
+        for f in (self.proc.stdout, self.proc.stderr):
+            if f is not None:
+                f.close()
+        return code
+
+    def children(self) -> list[int]:
+        """The server's child processes now (the sessions' ccx processes)."""
+        try:
+            text = Path(f"/proc/{self.proc.pid}/task/{self.proc.pid}/children").read_text()
+        except OSError:
+            return []
+        return [int(p) for p in text.split()]
+
+    def no_children(self, timeout: float = 10) -> bool:
+        deadline = time.monotonic() + timeout
+        while self.children() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        return not self.children()
+
+
+def run(coro: Any) -> Any:
+    return asyncio.run(coro)
+
+
+async def exec_(port: int, command: str, user: str = "admin", stdin: str | None = None) -> asyncssh.SSHCompletedProcess:
+    async with asyncssh.connect("127.0.0.1", port, username=user, password="admin", known_hosts=None) as conn:
+        return await conn.run(command, check=False, input=stdin)
+
+
+class Shell:
+    """An interactive session through asyncssh, reading the raw bytes."""
+
+    def __init__(self, conn: asyncssh.SSHClientConnection, proc: asyncssh.SSHClientProcess[str]) -> None:
+        self.conn, self.proc, self.buf = conn, proc, ""
+
+    @classmethod
+    async def open(cls, port: int, term: str = "vt100", user: str = "admin", early: str = "") -> Shell:
+        conn = await asyncssh.connect("127.0.0.1", port, username=user, password="admin", known_hosts=None)
+        proc = await conn.create_process(term_type=term, term_size=(200, 24))
+        if early:
+            proc.stdin.write(early)  # before the shell exists
+        return cls(conn, proc)
+
+    async def expect(self, pattern: str, timeout: float = 30) -> str:
+        rx = re.compile(pattern)
+        while not (m := rx.search(self.buf)):
+            try:
+                self.buf += await asyncio.wait_for(self.proc.stdout.read(65536), timeout)
+            except asyncio.TimeoutError:
+                raise AssertionError(f"{pattern!r} not seen in {timeout} s; last bytes: {self.buf[-600:]!r}") from None
+        before, self.buf = self.buf[: m.start()], self.buf[m.end() :]
+        return before
+
+    async def run(self, command: str) -> str:
+        self.proc.stdin.write(command + "\r")
+        out = await self.expect(PROMPT)
+        return ANSI.sub("", out).replace("\r", "")
+
+    async def close(self) -> None:
+        self.conn.close()
+        await self.conn.wait_closed()
