@@ -21,7 +21,7 @@ import threading
 import time
 from pathlib import Path
 
-from ccxcli.link import GATEWAY_PATH
+from ccxcli.urls import GATEWAY_PATH
 from ccxcli.remote import Remote
 
 SSM = [sys.executable, "-c", "import sys; from ccxcli.ssm.cli import main; sys.exit(main())"]

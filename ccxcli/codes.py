@@ -39,9 +39,9 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature, encode_dss_signature
 
-from ccxcli.codetext import MAX_CODE
 from ccxcli.core.catalogue import BY_ALIAS, BY_TAG
 from ccxcli.errors import RuleError
+from ccxcli.values import MAX_CODE
 
 REQUEST_VERSION = 2
 CURVE = ec.SECP256R1()

@@ -6,12 +6,11 @@ from __future__ import annotations
 import sys
 
 from ccxcli.errors import RuleError, UsageError
+from ccxcli.values import MAX_CODE
 
 TYPE_CHECKING = False  # `typing` is not imported at run time: it costs a one-shot command start-up
 if TYPE_CHECKING:
     from typing import TextIO
-
-MAX_CODE = 64 * 1024  # an Authorization Code is about 1 kB per license line
 
 
 def read_file(path: str, limit: int = MAX_CODE, what: str = "a code", root_ok: bool = False) -> str:

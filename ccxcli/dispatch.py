@@ -1,5 +1,5 @@
 """Running one command line: parse with the command table, check, confirm, call the
-handler with a context, commit or forget, render. Exceptions become messages and exit
+handler through the session layer (which opens, commits or forgets), render. Exceptions become messages and exit
 statuses in one place only: `errors.report`, called from `guarded`."""
 
 from __future__ import annotations
@@ -9,57 +9,14 @@ from collections.abc import Callable
 
 from ccxcli import commands, grammar
 from ccxcli.errors import Cancelled, UsageError, printable_lines, report
-from ccxcli.lab import Lab
 from ccxcli.runtime import Line, Result, Runtime
+from ccxcli.session import run
 
 TYPE_CHECKING = False  # `typing` is not imported at run time: it costs a one-shot command start-up
 if TYPE_CHECKING:
     from typing import Any
 
 FAILURE_MARKER = "Executed command unsuccessfully"
-
-
-class Ctx:
-    """What a handler gets: the runtime, and the lab opened (and locked) on first use."""
-
-    def __init__(self, rt: Runtime) -> None:
-        self.rt = rt
-        self._lab: Lab | None = None
-
-    @property
-    def lab(self) -> Lab:
-        if self.rt.shared_lab is not None:
-            lab: Lab = self.rt.shared_lab
-            lab.settle()
-            return lab
-        if self._lab is None:
-            lab = Lab(self.rt.home)
-            lab.__enter__()
-            self._lab = lab
-            try:
-                lab.settle()
-            except BaseException:
-                self.close()
-                raise
-        return self._lab
-
-    @property
-    def node(self) -> dict[str, Any]:
-        return self.lab.node(self.rt.node)
-
-    @property
-    def now(self) -> int:
-        return self.lab.now()
-
-    def link(self) -> Any:
-        from ccxcli.link import LabLink
-
-        return LabLink(self.lab)
-
-    def close(self) -> None:
-        if self._lab is not None:
-            self._lab.__exit__()
-            self._lab = None
 
 
 def _resolve(ref: str) -> Callable[..., Any]:
@@ -95,30 +52,10 @@ def execute(rt: Runtime, tokens: list[str], line: Line | None = None) -> tuple[R
         )
     warning = None
     if cmd.check:  # refuse before asking anything when the command is not allowed at all
-        warning = _run(rt, lambda ctx: _resolve(cmd.check)(ctx, args), commit=False)  # type: ignore[arg-type]
+        warning = run(rt, lambda ctx: _resolve(cmd.check)(ctx, args), commit=False)  # type: ignore[arg-type]
     if cmd.confirm:
         confirm(rt, line, f"{warning}\n{cmd.confirm}" if isinstance(warning, str) else cmd.confirm)
-    return _run(rt, lambda ctx: _resolve(cmd.handler)(ctx, args)), line
-
-
-def _run(rt: Runtime, fn: Callable[[Ctx], Any], commit: bool = True) -> Any:
-    """Call `fn` with a fresh context; commit what it changed, or forget it when it raises."""
-    ctx = Ctx(rt)
-    shared: Lab | None = rt.shared_lab
-    point = shared.savepoint() if shared is not None else None
-    try:
-        result = fn(ctx)
-        if commit and ctx._lab is not None:
-            ctx._lab.commit()
-        if commit and shared is not None and isinstance(result, Result) and result.carry:
-            shared.commit()  # a code is saved before it is printed
-        return result
-    except BaseException:
-        if point is not None:
-            shared.restore(point)  # type: ignore[union-attr]  # a refused command changes nothing
-        raise
-    finally:
-        ctx.close()
+    return run(rt, lambda ctx: _resolve(cmd.handler)(ctx, args)), line
 
 
 def confirm(rt: Runtime, line: Line, question: str) -> None:

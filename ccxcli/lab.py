@@ -1,15 +1,14 @@
-"""The lab home: lab.json (clock, settings), the nodes, the SSM folders, the lab lock.
+"""The lab store: lab.json (clock, settings), the nodes' state files, the SSM folders, the
+lab lock. It loads and saves, and nothing else: it never moves the clock, delivers a message
+or calls the network (the session layer, `ccxcli.session`, does, and decides what a new lab
+holds).
 
 Layout:
     <home>/lab.json            schema, virtual clock, settings
     <home>/nodes/<node>/       state.json and the shell history of one node
     <home>/ssm/<name>/         one SSM stand-in (ssm.db, key.pem, public.pem)
 
-Opening a lab settles what a killed process left unfinished before anything else runs
-(`settle`): a node↔SSM message still in a node's outbox is delivered again, and a clock
-move that was under way (`moving_to`) is completed. A node whose state file is corrupt
-is skipped by the clock (it is caught up once repaired) and stops only the commands that
-use it.
+A node whose state file is corrupt stops only the commands that use it.
 """
 
 from __future__ import annotations
@@ -23,6 +22,7 @@ from ccxcli.store import Lock, load_state, private_dir, save_json
 
 TYPE_CHECKING = False  # neither `typing` nor `pathlib` is imported at run time: start-up cost
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from pathlib import Path
     from typing import Any
 
@@ -131,21 +131,23 @@ def _dump(d: dict[str, Any]) -> bytes:
 
 class Lab:
     """One lab home, opened under its lock. Loaded nodes are kept and written back by
-    `commit` only if they changed."""
+    `commit` only if they changed. A lab that does not exist yet is made by `create`
+    (given by the session layer: what a fresh lab holds), under the same lock."""
 
-    def __init__(self, home: PathLike) -> None:
+    def __init__(self, home: PathLike, create: Callable[[Lab], None] | None = None) -> None:
         self.root = os.fspath(home)
+        self._create_content = create
         self.path = os.path.join(self.root, "lab.json")
         self._lock: Lock | None = None
         self.data: dict[str, Any] = {}
         self._nodes: dict[str, dict[str, Any]] = {}
         self._snap: dict[str, bytes] = {}
         self.created = False
-        self._ssms: dict[str, Any] = {}
+        self.open_ssms: dict[str, Any] = {}  # SSM databases the session layer opened; closed with the lab
         self.commits = 0
         self.skipped: dict[str, str] = {}  # nodes left behind by the clock: name -> why
         self.tally: dict[str, dict[str, int]] = {}  # what the clock moves of this command did, per node
-        self._settling = False
+        self.settling = False  # set by the session layer while it brings nodes forward
 
     @property
     def home(self) -> Path:
@@ -188,30 +190,28 @@ class Lab:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        for ssm in self._ssms.values():
+        for ssm in self.open_ssms.values():
             ssm.close()
-        self._ssms.clear()
+        self.open_ssms.clear()
         if self._lock is not None:
             self._lock.__exit__()
             self._lock = None
 
     def _create(self) -> None:
-        """The embedded default: clock at wall time, node uccx, SSM cloud with demo licenses."""
+        """A new lab: clock at wall time, then what the session layer puts in a fresh lab."""
         self.clock = LabClock(wall_now())
         self.data = {"schema": 1, "clock": self.clock.to_dict(), "created": self.clock.frozen}
-        from ccxcli.ssm.db import Ssm
-
-        Ssm.create(self.ssm_dir(DEFAULT_SSM), account="Demo Smart Account", demo=True, now=self.clock.frozen).close()
-        self.add_node(DEFAULT_NODE)
+        if self._create_content is not None:
+            self._create_content(self)
         self.commit()
         self.created = True
 
     def reset(self) -> None:
         """Start over (`sim lab reset`), under the lock this lab holds: its nodes, SSMs and
         lab.json are discarded and the embedded default is created again."""
-        for ssm in self._ssms.values():
+        for ssm in self.open_ssms.values():
             ssm.close()
-        self._ssms.clear()
+        self.open_ssms.clear()
         self._nodes.clear()
         self._snap.clear()
         self.skipped.clear()
@@ -250,20 +250,6 @@ class Lab:
         self.data = marshal.loads(dumps["lab"])
         self.clock = LabClock.from_dict(self.data["clock"])
         self._nodes = {n: marshal.loads(dumps[n]) for n in self._nodes if n in dumps}
-
-    def settle(self) -> None:
-        """Finish what a killed process left unfinished, and bring a realtime clock's
-        nodes to now. Idempotent; cheap when there is nothing to do (no node is loaded)."""
-        if self._settling:
-            return
-        self._settling = True
-        try:
-            if self.data.get("moving_to") is not None or self.clock.realtime:
-                from ccxcli.life import finish_move
-
-                finish_move(self)
-        finally:
-            self._settling = False
 
     # -- nodes ------------------------------------------------------------------
     def node_dir(self, name: str) -> Path:
@@ -305,21 +291,6 @@ class Lab:
             self._nodes[name] = node
             self._snap[name] = _dump(node)
         return self._nodes[name]
-
-    def node(self, name: str) -> dict[str, Any]:
-        """A node ready to use: a message a killed process left in its outbox is delivered,
-        and a node the clock left behind (it was corrupt, or a process died while saving)
-        is brought up to now."""
-        node = self.load(name)
-        if not self._settling and (node.get("outbox") or node.get("time", self.now()) < self.now()):
-            from ccxcli.life import catch_up_one
-
-            self._settling = True
-            try:
-                catch_up_one(self, node, self.now())
-            finally:
-                self._settling = False
-        return node
 
     def add_node(self, name: str, license_type: str = "flex", classic: bool = False, **extra: Any) -> dict[str, Any]:
         import uuid
@@ -376,11 +347,3 @@ class Lab:
             except Exception:  # noqa: BLE001 - an unreadable key of one SSM must not stop the others
                 continue
         return keys + [k.encode() for k in self.data.get("trusted", [])]
-
-    def ssm(self, name: str) -> Any:
-        """An open SSM of this lab (opened once per command)."""
-        if name not in self._ssms:
-            from ccxcli.ssm.db import Ssm
-
-            self._ssms[name] = Ssm.open(self.ssm_dir(name))
-        return self._ssms[name]

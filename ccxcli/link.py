@@ -5,52 +5,21 @@ answer it gave then, so a message sent again after a crash changes nothing twice
 
 from __future__ import annotations
 
-from ccxcli.errors import CommError, StoreError, UsageError
+from ccxcli.errors import CommError, StoreError
 from ccxcli.lab import DEFAULT_SSM, Lab
+from ccxcli.urls import split_url, url_host
 
 TYPE_CHECKING = False  # `typing` is not imported at run time: it costs a one-shot command start-up
 if TYPE_CHECKING:
     from typing import Any
 
-GATEWAY_PATH = "/Transportgateway/services/DeviceRequestHandler"
-SATELLITE_PATH = "/SmartTransport"
-_HOST_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789.-_[]:")
+def ssm_of(lab: Lab, name: str) -> Any:
+    """An SSM of the lab, opened once per lab opening (closed with it)."""
+    if name not in lab.open_ssms:
+        from ccxcli.ssm.db import Ssm  # sqlite3 and the SSM core: only for commands that reach an SSM
 
-
-def split_url(url: str) -> tuple[str, int | None, str]:
-    """(host, port or None, path) of an `https://host[:port]/path` URL; UsageError otherwise."""
-    text = url.strip()
-    bad = UsageError(f"Invalid URL '{text[:120]}': expected https://<host>[:<port>]/<path>.")
-    if not text.lower().startswith("https://") or not text.isprintable() or len(text) > 512:
-        raise bad
-    rest = text[8:]
-    hostport, slash, path = rest.partition("/")
-    if hostport.startswith("["):  # [IPv6]:port
-        host, _, after = hostport.partition("]")
-        host += "]"
-        colon, port = (":", after[1:]) if after.startswith(":") else ("", "")
-        if after and not colon:
-            raise bad
-    else:
-        host, colon, port = hostport.rpartition(":") if ":" in hostport else (hostport, "", "")
-    host = host.lower()
-    if not host or not set(host) <= _HOST_CHARS or (colon and not (port.isascii() and port.isdigit())):
-        raise bad
-    if colon and not 1 <= int(port) <= 65535:
-        raise bad
-    return host, int(port) if colon else None, slash + path
-
-
-def url_host(url: str, mode: str) -> str:
-    """The host of an SSM On-Prem URL; UsageError if it does not have the expected shape."""
-    path = GATEWAY_PATH if mode == "gateway" else SATELLITE_PATH
-    try:
-        host, _, got = split_url(url)
-    except UsageError:
-        host, got = "", ""
-    if not host or got.lower() != path.lower():
-        raise UsageError(f"Invalid URL '{url.strip()[:120]}': expected https://<host>{path}.")
-    return host
+        lab.open_ssms[name] = Ssm.open(lab.ssm_dir(name))
+    return lab.open_ssms[name]
 
 
 def message_id(node: dict[str, Any], kind: str, t: int) -> str:
@@ -95,12 +64,12 @@ class LabLink:
             return DEFAULT_SSM
         host = url_host(tr["url"], tr["mode"])
         for name in self._on_prem():
-            if host in (h.lower() for h in self.lab.ssm(name).names()):
+            if host in (h.lower() for h in ssm_of(self.lab, name).names()):
                 return name
         return str(tr["url"])  # not an SSM of this lab: over the network
 
     def _on_prem(self) -> list[str]:
-        return [n for n in self.lab.ssm_names() if self.lab.ssm(n).on_prem]
+        return [n for n in self.lab.ssm_names() if ssm_of(self.lab, n).on_prem]
 
     def _registered(self, node: dict[str, Any]) -> str:
         if not node["network"]:
@@ -112,7 +81,7 @@ class LabLink:
         if not (self.lab.ssm_dir(name) / "ssm.db").exists():
             raise CommError(f"Communication with SSM '{name}' failed: it no longer exists in this lab.")
         try:
-            self.lab.ssm(name)
+            ssm_of(self.lab, name)
         except StoreError as e:  # an SSM that cannot open its database does not answer
             raise CommError(f"Communication with SSM '{name}' failed: {e.message}") from None
         return str(name)
@@ -121,13 +90,13 @@ class LabLink:
         if not is_remote(where):
             from ccxcli.ssm.device import handle
 
-            return handle(self.lab.ssm(where), op, args)
+            return handle(ssm_of(self.lab, where), op, args)
         remote = self._remotes.get(where)
         if remote is None:
             from ccxcli.remote import Remote
 
             host, port, path = split_url(where)
-            names = "; ".join(f"{n}: {', '.join(self.lab.ssm(n).names())}" for n in self._on_prem())
+            names = "; ".join(f"{n}: {', '.join(ssm_of(self.lab, n).names())}" for n in self._on_prem())
             hint = f" It is not an SSM of this lab either ({names or 'this lab has no SSM On-Prem'})."
             remote = self._remotes[where] = Remote(host, port or 443, path, self.lab.trusted_keys(), hint)
         try:

@@ -15,9 +15,10 @@ import os
 from collections.abc import Iterable, Iterator
 
 from ccxcli import grammar
-from ccxcli.dispatch import Ctx, fail, run_line
+from ccxcli.dispatch import fail, run_line
 from ccxcli.errors import report
 from ccxcli.runtime import Runtime
+from ccxcli.session import Ctx
 
 TYPE_CHECKING = False  # `typing` is not imported at run time: it costs a one-shot command start-up
 if TYPE_CHECKING:

@@ -41,7 +41,8 @@ from typing import Any
 import asyncssh
 
 from ccxcli.errors import UsageError
-from ccxcli.lab import DEFAULT_NODE, Lab, valid_name
+from ccxcli.lab import DEFAULT_NODE, valid_name
+from ccxcli.session import open_lab
 from ccxcli.sftpd import DEFAULT_QUOTA, Sftp, UploadFolder
 from ccxcli.store import create_private, private_dir, write_atomic
 from ccxcli.uploads import SERVE_FILE, UPLOAD
@@ -367,7 +368,7 @@ async def serve(home: Path, listen: str, allow_remote: bool, settings: Settings,
     host, port = parse_listen(listen, allow_remote)
     signal.signal(signal.SIGPIPE, signal.SIG_IGN)  # a client gone away is an error to handle, not a reason to die
     lab = ServedLab(home, settings)  # first: it takes the test seam out of this process's environment
-    with Lab(home):  # the embedded default: the lab exists before anyone logs in
+    with open_lab(home):  # the embedded default: the lab exists before anyone logs in
         pass
     private_dir(lab.upload)
     folder = UploadFolder(lab.upload, settings.upload_quota)

@@ -318,7 +318,7 @@ def run_shell(rt: Runtime) -> int:
 
 
 def _session(rt: Runtime) -> int:
-    from ccxcli.dispatch import Ctx
+    from ccxcli.session import Ctx
 
     rt.mode = "shell"
     rt.pagination = True

@@ -9,6 +9,7 @@ import os
 from pathlib import Path
 
 from ccxcli.errors import UsageError
+from ccxcli.urls import split_url
 
 UPLOAD = "upload"
 SERVE_FILE = "serve.json"
@@ -43,8 +44,6 @@ def confine(path: str) -> Path:
 def sftp_path(url: str, home: str | Path) -> Path:
     """The local file an `sftp://[user@]HOST[:PORT]/PATH` URL names: one in the upload folder
     of this lab's own `ccx serve`; UsageError for any other server."""
-    from ccxcli.link import split_url
-
     home = Path(home)
     if not url.lower().startswith("sftp://"):
         raise UsageError(f"Not an sftp URL: '{url[:80]}'.")

@@ -10,6 +10,7 @@ _DIGITS = frozenset("0123456789")
 MAX_COUNT = 100_000  # agents, ports, License Control limits, licenses per reservation line
 MAX_QTY = 1_000_000  # licenses deposited or moved at once
 MAX_ID = 2**53  # instance ids and the like
+MAX_CODE = 64 * 1024  # a code or code file: an Authorization Code is about 1 kB per license line
 
 
 def whole(text: object, name: str, lo: int = 0, hi: int = MAX_COUNT) -> int:
@@ -22,6 +23,11 @@ def whole(text: object, name: str, lo: int = 0, hi: int = MAX_COUNT) -> int:
     if not lo <= n <= hi:
         raise UsageError(f"{name} must be from {lo} to {hi}; {n} is out of range.")
     return n
+
+
+def is_id(text: str) -> bool:
+    """An id as the list commands show it (ASCII digits, within SQLite's integers)."""
+    return 0 < len(text) <= 15 and text.isascii() and text.isdigit()
 
 
 def plain_text(text: str, name: str, most: int = 64, empty: bool = False) -> str:

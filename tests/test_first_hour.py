@@ -7,8 +7,8 @@ import os
 
 from conftest import Lab
 
-from ccxcli.lab import Lab as LabHome
 from ccxcli.lab import discard
+from ccxcli.session import open_lab
 
 
 def _register(lab: Lab) -> None:
@@ -71,11 +71,11 @@ def test_reset_in_the_shell_keeps_the_session_on_the_fresh_lab(lab: Lab) -> None
 
 
 def test_discard_under_the_lock_leaves_a_lab_that_opens_fresh(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    with LabHome(tmp_path) as first:
+    with open_lab(tmp_path) as first:
         first.add_node("b")
         first.commit()
     discard(tmp_path)
-    with LabHome(tmp_path) as again:
+    with open_lab(tmp_path) as again:
         assert again.created and again.node_names() == ["uccx"]
 
 

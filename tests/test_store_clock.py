@@ -172,9 +172,10 @@ def test_the_state_cache_is_used_only_for_the_json_it_was_made_from(tmp_path: Pa
 
 def test_a_hand_edited_node_state_is_checked_even_with_a_cache(tmp_path: Path) -> None:
     from ccxcli.lab import Lab
+    from ccxcli.session import open_lab, ready
 
-    with Lab(tmp_path) as lab:
-        lab.node("uccx")
+    with open_lab(tmp_path) as lab:
+        ready(lab, "uccx")
     state = tmp_path / "nodes" / "uccx" / "state.json"
     doc = json.loads(state.read_text())
     doc["sn"] = 12345  # valid JSON, wrong shape

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from ccxcli import clock, commands
 from ccxcli.core.catalogue import TYPES
-from ccxcli.dispatch import Ctx
 from ccxcli.errors import CcxError, UsageError
 from ccxcli.grammar import Command
 from ccxcli.lab import check_node_name
 from ccxcli.runtime import Result
+from ccxcli.session import Ctx
 
 TYPE_CHECKING = False  # `typing` is not imported at run time: it costs a one-shot command start-up
 if TYPE_CHECKING:
@@ -213,7 +213,7 @@ def node_list(ctx: Ctx, a: dict[str, Any]) -> Result:
     for name in ctx.lab.node_names():
         row: dict[str, Any] = {"name": name, "current": name == ctx.rt.node}
         try:
-            n = ctx.lab.node(name)
+            n = ctx.node_named(name)
         except StoreError:
             row.update(sn="-", license_type="-", registration="CORRUPT", authorization="-")
         else:
@@ -244,7 +244,7 @@ def check_node_delete(ctx: Ctx, a: dict[str, Any]) -> None:
     if a["name"] not in ctx.lab.node_names():
         ctx.lab.load(a["name"])  # says which nodes exist
     try:
-        node = ctx.lab.node(a["name"])
+        node = ctx.node_named(a["name"])
     except StoreError:
         return
     check_node_deletable(node, _held_on_ssms(ctx, node["uuid"]))
@@ -256,7 +256,7 @@ def _held_on_ssms(ctx: Ctx, uuid: str) -> list[str]:
     held = []
     for name in ctx.lab.ssm_names():
         try:
-            held += [f"{what} on SSM '{name}'" for what in smart.held_for(ctx.lab.ssm(name), uuid)]
+            held += [f"{what} on SSM '{name}'" for what in smart.held_for(ctx.ssm(name), uuid)]
         except CcxError:
             continue  # an SSM that cannot be read holds nothing we could release
     return held

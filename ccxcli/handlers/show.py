@@ -5,8 +5,8 @@ from __future__ import annotations
 from ccxcli import render
 from ccxcli.core import engine
 from ccxcli.core.status import build
-from ccxcli.dispatch import Ctx
 from ccxcli.runtime import Result
+from ccxcli.session import Ctx
 
 TYPE_CHECKING = False  # `typing` is not imported at run time: it costs a one-shot command start-up
 if TYPE_CHECKING:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from ccxcli.codetext import read_code, read_file
 from ccxcli.core import reservation as R
-from ccxcli.dispatch import Ctx
 from ccxcli.errors import RuleError
 from ccxcli.runtime import Result
+from ccxcli.session import Ctx
 
 TYPE_CHECKING = False  # `typing` is not imported at run time: it costs a one-shot command start-up
 if TYPE_CHECKING:

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from ccxcli.core import admin, engine
-from ccxcli.dispatch import Ctx
 from ccxcli.errors import RuleError, UsageError, printable
-from ccxcli.link import url_host
 from ccxcli.runtime import Result
+from ccxcli.session import Ctx
+from ccxcli.urls import url_host
 from ccxcli.values import plain_text, whole
 
 TYPE_CHECKING = False  # `typing` is not imported at run time: it costs a one-shot command start-up

@@ -12,8 +12,8 @@ from __future__ import annotations
 import time
 
 from ccxcli.core import identity
-from ccxcli.dispatch import Ctx
 from ccxcli.runtime import Result
+from ccxcli.session import Ctx
 
 TYPE_CHECKING = False  # `typing` is not imported at run time: it costs a one-shot command start-up
 if TYPE_CHECKING:

@@ -6,9 +6,9 @@ from ccxcli import clock
 from ccxcli.core import admin, engine
 from ccxcli.core.catalogue import CONTROL_FIELDS, SKILLS, TYPES
 from ccxcli.core.consumption import is_premium, usage
-from ccxcli.dispatch import Ctx
 from ccxcli.errors import RuleError, UsageError, printable
 from ccxcli.runtime import Result
+from ccxcli.session import Ctx
 from ccxcli.values import MAX_COUNT, whole
 
 TYPE_CHECKING = False  # `typing` is not imported at run time: it costs a one-shot command start-up

@@ -99,9 +99,9 @@ def open_ssm() -> tuple[Any, int]:
 
     folder = ssm_folder()
     if S.ssm_arg is None and not (folder / "ssm.db").exists():
-        from ccxcli.lab import Lab
+        from ccxcli.session import open_lab
 
-        with Lab(S.home):  # the embedded default: the first command creates the lab
+        with open_lab(S.home):  # the embedded default: the first command creates the lab
             pass
     return Ssm.open(folder), ssm_now(folder)
 

@@ -59,9 +59,9 @@ def init(
     san = [host_name(n, "--san") for n in san]
     folder = ssm_folder()
     if S.ssm_arg is None or not is_dir_arg(S.ssm_arg):
-        from ccxcli.lab import Lab
+        from ccxcli.session import open_lab
 
-        with Lab(S.home):  # an SSM of the lab: the lab (embedded default) exists first
+        with open_lab(S.home):  # an SSM of the lab: the lab (embedded default) exists first
             pass
     ssm = Ssm.create(
         folder,

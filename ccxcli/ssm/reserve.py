@@ -20,7 +20,7 @@ from ccxcli.errors import RuleError, UsageError
 from ccxcli.faults import kill_point
 from ccxcli.ssm import rules
 from ccxcli.ssm.db import Ssm
-from ccxcli.values import MAX_COUNT, whole
+from ccxcli.values import MAX_COUNT, is_id, whole
 
 MAX_BAD_CONFIRMS = 5
 ACTIVE = ("authorized", "pending")
@@ -150,11 +150,9 @@ def _fmt(counts: dict[str, int]) -> str:
 
 def find(ssm: Ssm, ident: str) -> Any:
     """An active reservation by instance id or serial number."""
-    from ccxcli.ssm.smart import is_number
-
     ident = str(ident).strip().lower()[:64]
     q = "SELECT * FROM reservation WHERE state IN ('authorized', 'pending') AND (sn=? OR instance=?) ORDER BY id DESC"
-    r = ssm.db.execute(q, (ident, int(ident) if is_number(ident) else -1)).fetchone()
+    r = ssm.db.execute(q, (ident, int(ident) if is_id(ident) else -1)).fetchone()
     if r is None:
         raise RuleError(f"No active reservation for '{ident}' (give the instance id or the serial number).")
     return r

@@ -9,8 +9,9 @@ from typing import Any
 from ccxcli.clock import DAY, iso
 from ccxcli.errors import InstanceGone, RuleError, UsageError
 from ccxcli.faults import kill_point
-from ccxcli.ssm import rules
+from ccxcli.ssm import reserve, rules
 from ccxcli.ssm.db import Ssm
+from ccxcli.values import is_id
 
 MAX_USES = 1_000_000
 
@@ -103,7 +104,7 @@ def _check_token(ssm: Ssm, token: str, now: int) -> Any:
 def instance(ssm: Ssm, ident: str) -> Any:
     """An instance by id or by serial number (the SN of its UDI)."""
     ident = str(ident).strip()
-    if is_number(ident):
+    if is_id(ident):
         r = ssm.db.execute("SELECT * FROM instance WHERE id=?", (int(ident),)).fetchone()
         if r is not None:
             return r
@@ -111,11 +112,6 @@ def instance(ssm: Ssm, ident: str) -> Any:
     if r is None:
         raise RuleError(f"No product instance '{ident[:64]}' (give the id from 'instance list' or the serial number).")
     return r
-
-
-def is_number(ident: str) -> bool:
-    """An id as the list commands show it (ASCII digits, within SQLite's integers)."""
-    return 0 < len(ident) <= 15 and ident.isascii() and ident.isdigit()
 
 
 def instance_row(r: Any) -> dict[str, Any]:
@@ -161,8 +157,6 @@ def instance_remove(ssm: Ssm, ident: str, now: int, return_code: str | None = No
     """Remove a product instance. One that holds a reservation needs its return code, or
     `force` (as Cisco licensing support does for a lost device): its reserved licenses
     go back to the pool without one, with an event and an alert saying so."""
-    from ccxcli.ssm import reserve
-
     with ssm.tx() as db:
         r = instance(ssm, ident)
         _not_mirror(r)

@@ -16,9 +16,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from ccxcli.link import GATEWAY_PATH, SATELLITE_PATH
 from ccxcli.ssm.web import api, portal
 from ccxcli.ssm.web.site import Site, kind_of, refusal
+from ccxcli.urls import GATEWAY_PATH, SATELLITE_PATH
 
 MAX_MESSAGE = 256 * 1024  # one node message: a registration or a usage report
 CERT_FILE = "tls-cert.pem"
