@@ -40,6 +40,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature, encode_dss_signature
 
 from ccxcli.core.catalogue import BY_ALIAS, BY_TAG
+from ccxcli.core.udi import udi_text
 from ccxcli.errors import RuleError
 from ccxcli.values import MAX_CODE
 
@@ -235,11 +236,6 @@ def parse_request(code: str) -> Request:
 
 
 # --- authorization code ----------------------------------------------------------------
-
-
-def udi_text(sn: str, uuid_hex: str) -> str:
-    u = uuid_hex
-    return f"P:UCCX,S:{sn},U:{u[:8]}-{u[8:12]}-{u[12:16]}-{u[16:20]}-{u[20:]}"
 
 
 class Authorization(NamedTuple):

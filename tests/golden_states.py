@@ -7,11 +7,11 @@ from collections.abc import Callable
 from typing import Any
 
 from ccxcli.clock import DAY
-from ccxcli.codes import udi_text
 from ccxcli.core import engine
 from ccxcli.core import reservation as R
 from ccxcli.core.consumption import deficit
 from ccxcli.core.status import build
+from ccxcli.core.udi import udi_text
 
 T0 = 1_800_000_000 - 1_800_000_000 % 900
 UUID = "0123456789abcdef0123456789abcdef"

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from ccxcli import codes
 from ccxcli.core import engine
 from ccxcli.core import reservation as R
+from ccxcli.core.udi import udi_text
 from ccxcli.errors import RuleError
 
 T = "license smart reservation".split()
@@ -296,7 +297,7 @@ def test_the_unmutated_code_is_accepted() -> None:
     assert _accepts(node, code)
 
 
-OTHER_UDI = codes.udi_text("fffff", "ffffffffffffffffffffffffffffffff")
+OTHER_UDI = udi_text("fffff", "ffffffffffffffffffffffffffffffff")
 
 
 @settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow], deadline=None)

@@ -138,7 +138,7 @@ def is_own_request(node: dict[str, Any], piid: str) -> bool:
 
 
 def check_code_for_node(node: dict[str, Any], udi: str) -> None:
-    from ccxcli.codes import udi_text
+    from ccxcli.core.udi import udi_text
 
     if udi != udi_text(node["sn"], node["uuid"]):
         raise RuleError(MISMATCH + " It was issued for another product instance (UDI " + udi[:80] + ").")

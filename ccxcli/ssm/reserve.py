@@ -192,7 +192,8 @@ def update(ssm: Ssm, ident: str, counts: dict[str, int], now: int) -> str:
 def confirm(ssm: Ssm, ident: str, code: str, now: int) -> None:
     """Close a pending update with the node's Confirmation Code. A wrong code is logged
     (and counted) even though the confirmation is refused."""
-    from ccxcli.codes import ssm_confirmation, udi_text
+    from ccxcli.codes import ssm_confirmation
+    from ccxcli.core.udi import udi_text
 
     refusal = None
     with ssm.tx() as db:
