@@ -21,10 +21,10 @@ import threading
 import time
 from pathlib import Path
 
+from ccxcli.protocol.remote import Remote
 from ccxcli.urls import GATEWAY_PATH
-from ccxcli.remote import Remote
 
-SSM = [sys.executable, "-c", "import sys; from ccxcli.ssm.cli import main; sys.exit(main())"]
+SSM = [sys.executable, "-c", "import sys; from ccxcli.ssm.cli.main import main; sys.exit(main())"]
 
 
 def pct(values: list[float], p: float) -> float:
@@ -94,8 +94,8 @@ def main() -> None:
             proc.send_signal(signal.SIGTERM)
             proc.communicate(timeout=30)
         # the floor: the same reports applied in-process, one after the other
-        from ccxcli.ssm.db import Ssm
-        from ccxcli.ssm.device import handle
+        from ccxcli.ssm.core.db import Ssm
+        from ccxcli.ssm.core.device import handle
 
         ssm = Ssm.open(folder)
         t0 = time.perf_counter()

@@ -21,10 +21,10 @@ import time
 from contextlib import redirect_stdout
 from pathlib import Path
 
-from ccxcli import codes
-from ccxcli.ssm import reserve, smart
-from ccxcli.ssm.cli import main as ssm_main
-from ccxcli.ssm.db import Ssm
+from ccxcli.protocol import codes
+from ccxcli.ssm.cli.main import main as ssm_main
+from ccxcli.ssm.core import reserve, smart
+from ccxcli.ssm.core.db import Ssm
 
 NOW = 1_800_000_000
 

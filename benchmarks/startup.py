@@ -30,7 +30,7 @@ def program(name: str) -> list[str]:
     local = os.path.join(BIN, name)
     if os.path.exists(local):
         return [local]
-    module = "ccxcli" if name == "ccx" else "ccxcli.ssm.cli"
+    module = "ccxcli" if name == "ccx" else "ccxcli.ssm.cli.main"
     return [sys.executable, "-c", f"import sys; from {module}.cli import main; sys.exit(main())"] if name != "ccx" \
         else [sys.executable, "-m", "ccxcli"]  # fmt: skip
 

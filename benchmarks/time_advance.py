@@ -14,8 +14,8 @@ import time
 from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 
-from ccxcli.cli import main as ccx
-from ccxcli.ssm.cli import main as ssm
+from ccxcli.cli.main import main as ccx
+from ccxcli.ssm.cli.main import main as ssm
 
 
 def quiet(fn, argv: list[str]) -> str:  # type: ignore[no-untyped-def]

@@ -1,3 +1,3 @@
-from ccxcli.cli import main
+from ccxcli.cli.main import main
 
 raise SystemExit(main())

@@ -100,7 +100,7 @@ def ask_plainly(
         rt.out.write("\n")
         return None
     answer = line.rstrip("\r\n")
-    from ccxcli.terminal import echo_is_off
+    from ccxcli.cli.terminal import echo_is_off
 
     if echo_is_off(rt.inp):
         rt.out.write(answer + "\n")

@@ -14,8 +14,8 @@ import pytest
 from labenv import child_env
 from ssh_served import Served
 
-from ccxcli import cli
-from ccxcli.ssm import cli as ssm_cli
+from ccxcli.cli import main as cli
+from ccxcli.ssm.cli import main as ssm_cli
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -114,7 +114,7 @@ def ccx_run(home: Path, *argv: str, stdin: str | None = None, **env: str) -> sub
 
 def ssm_run(home: Path, *argv: str, **env: str) -> subprocess.CompletedProcess[str]:
     """`ccx-ssm` in a child process."""
-    code = "import sys; from ccxcli.ssm.cli import main; sys.exit(main())"
+    code = "import sys; from ccxcli.ssm.cli.main import main; sys.exit(main())"
     return subprocess.run([sys.executable, "-c", code, *argv], text=True, capture_output=True,
                           env=child_env(home, **env), timeout=120)  # fmt: skip
 

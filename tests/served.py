@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-SSM = [sys.executable, "-c", "import sys; from ccxcli.ssm.cli import main; sys.exit(main())"]
+SSM = [sys.executable, "-c", "import sys; from ccxcli.ssm.cli.main import main; sys.exit(main())"]
 CCX = [sys.executable, "-m", "ccxcli"]
 
 

@@ -60,7 +60,7 @@ class VosClient:
 
 def ssm(home: Path, *args: str) -> str:
     r = subprocess.run(
-        [sys.executable, "-c", "import sys; from ccxcli.ssm.cli import main; sys.exit(main())", *args],
+        [sys.executable, "-c", "import sys; from ccxcli.ssm.cli.main import main; sys.exit(main())", *args],
         env=dict(os.environ, CCX_HOME=str(home)),
         capture_output=True,
         text=True,

@@ -101,7 +101,7 @@ def test_pagination_is_accepted_everywhere(lab) -> None:  # type: ignore[no-unty
 
 
 def test_help_lists_every_command(lab) -> None:  # type: ignore[no-untyped-def]
-    from ccxcli.commands import COMMANDS
+    from ccxcli.cli.commands import COMMANDS
 
     out = lab.ok("help").out
     for c in COMMANDS:

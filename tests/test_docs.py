@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from ccxcli import completion
-from ccxcli.commands import COMMANDS, GROUP_HELP
+from ccxcli.cli import completion
+from ccxcli.cli.commands import COMMANDS, GROUP_HELP
 
 ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -20,7 +20,7 @@ def test_every_command_is_in_the_readme_with_help(cmd) -> None:  # type: ignore[
 
 
 def test_the_readme_reference_is_the_table() -> None:
-    assert completion.reference() in README, "the README's command list is stale: run python -m ccxcli.completion"
+    assert completion.reference() in README, "the README's command list is stale: run python -m ccxcli.cli.completion"
 
 
 def test_every_group_has_help() -> None:
@@ -36,7 +36,7 @@ def test_every_group_has_help() -> None:
 def test_completion_files_are_fresh(shell: str) -> None:
     path = ROOT / "completions" / f"ccx.{shell}"
     assert path.read_text(encoding="utf-8") == completion.script(shell), (
-        f"{path} is stale: run python -m ccxcli.completion"
+        f"{path} is stale: run python -m ccxcli.cli.completion"
     )
 
 

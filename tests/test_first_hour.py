@@ -7,8 +7,8 @@ import os
 
 from conftest import Lab
 
-from ccxcli.lab import discard
-from ccxcli.session import open_lab
+from ccxcli.session.context import open_lab
+from ccxcli.store.lab import discard
 
 
 def _register(lab: Lab) -> None:

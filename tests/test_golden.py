@@ -12,11 +12,11 @@ from typing import Any
 import pytest
 from golden_states import STATES, T0, login, node
 
-from ccxcli import render
+from ccxcli.cli import render
+from ccxcli.cli.handlers import system
 from ccxcli.clock import DAY
 from ccxcli.core import identity
 from ccxcli.core.status import build
-from ccxcli.handlers import system
 
 GOLDEN = Path(__file__).parent / "golden"
 

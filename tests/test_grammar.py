@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ccxcli import commands, grammar
+from ccxcli.cli import commands, grammar
 from ccxcli.errors import UsageError
 
 ROOT = commands.tree()

@@ -20,7 +20,7 @@ from conftest import Lab, ccx_run, ssm_run
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ccxcli.commands import COMMANDS
+from ccxcli.cli.commands import COMMANDS
 
 STRESS = int(os.environ.get("CCX_STRESS", "1"))
 ALLOWED_EXITS = {0, 1, 2, 3, 4}
@@ -41,7 +41,7 @@ def ssm_proc(home: Path, *argv: str) -> subprocess.Popen[str]:
         [
             sys.executable,
             "-c",
-            "import sys; from ccxcli.ssm.cli import main; sys.exit(main())",
+            "import sys; from ccxcli.ssm.cli.main import main; sys.exit(main())",
             "--home",
             str(home),
             *argv,
@@ -276,7 +276,7 @@ def test_a_killed_lock_holder_leaves_no_lock_behind(lab: Lab) -> None:
             sys.executable,
             "-c",
             (
-                "import sys, time\nfrom pathlib import Path\nfrom ccxcli.lab import Lab\n"
+                "import sys, time\nfrom pathlib import Path\nfrom ccxcli.store.lab import Lab\n"
                 f"lab = Lab(Path({str(lab.home)!r})).__enter__()\nprint('holding', flush=True)\ntime.sleep(60)"
             ),
         ],

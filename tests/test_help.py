@@ -10,7 +10,7 @@ import shlex
 import pytest
 from conftest import Lab
 
-from ccxcli.ssm.app import PROG
+from ccxcli.ssm.cli.app import PROG
 
 
 def _example_argv(example: str, program: str) -> list[str]:
@@ -87,8 +87,8 @@ def test_listings_are_plain_tables_that_fit(lab: Lab) -> None:
 
 # --- ccx: the node's commands --------------------------------------------------------------------
 
-from ccxcli import commands, grammar  # noqa: E402
-from ccxcli.helpdoc import DOCS  # noqa: E402
+from ccxcli.cli import commands, grammar  # noqa: E402
+from ccxcli.cli.helpdoc import DOCS  # noqa: E402
 
 
 @pytest.mark.parametrize("cmd", commands.COMMANDS, ids=lambda c: c.name)

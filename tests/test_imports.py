@@ -25,7 +25,7 @@ HEAVY = (
 PROBE = """
 import sys
 sys.argv = ["ccx", "--home", sys.argv[1], *sys.argv[2:]]
-from ccxcli.cli import main
+from ccxcli.cli.main import main
 code = main()
 mods = sorted({m.split('.')[0] for m in sys.modules})  # before the probe's own json import
 import json
@@ -62,7 +62,7 @@ def test_one_shot_status_and_udi_load_no_heavy_module(tmp_path: Path) -> None:
     home = tmp_path / "lab"
     loaded(home, "show", "license", "UDI")  # the first command creates the lab (and the SSM key)
     loaded(home, "--node", "b", "sim", "node", "create", "b")
-    token = subprocess.run([sys.executable, "-c", "import sys; from ccxcli.ssm.cli import main; sys.exit(main())",
+    token = subprocess.run([sys.executable, "-c", "import sys; from ccxcli.ssm.cli.main import main; sys.exit(main())",
                             "--home", str(home), "token", "create", "--va", "DEFAULT"],
                            capture_output=True, text=True, check=True).stdout.strip()  # fmt: skip
     loaded(home, "--node", "b", "license", "smart", "register", "idtoken", token)  # a registered node in the lab
@@ -78,7 +78,7 @@ def test_one_shot_device_commands_load_no_light_module_beyond_the_interpreter(tm
     floor = interpreter_floor()
     home = tmp_path / "lab"
     loaded(home, "show", "license", "UDI")
-    token = subprocess.run([sys.executable, "-c", "import sys; from ccxcli.ssm.cli import main; sys.exit(main())",
+    token = subprocess.run([sys.executable, "-c", "import sys; from ccxcli.ssm.cli.main import main; sys.exit(main())",
                             "--home", str(home), "token", "create"], capture_output=True, text=True,
                            check=True).stdout.strip()  # fmt: skip
     loaded(home, "license", "smart", "register", "idtoken", token)
@@ -106,7 +106,7 @@ def test_the_probe_can_see_heavy_modules(tmp_path: Path) -> None:
 
 SSM_PROBE = """
 import json, sys
-from ccxcli.ssm.cli import main
+from ccxcli.ssm.cli.main import main
 code = main(sys.argv[1:])
 sys.stderr.write("\\nMODULES " + json.dumps(sorted({m.split('.')[0] for m in sys.modules})) + "\\n")
 raise SystemExit(code)

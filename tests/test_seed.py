@@ -273,7 +273,7 @@ def test_migration_needs_12_5_and_warns_about_wfo(lab: Lab) -> None:
 def test_an_ssm_database_of_schema_1_is_migrated(tmp_path: Any) -> None:
     import sqlite3
 
-    from ccxcli.ssm.db import SCHEMA, Ssm
+    from ccxcli.ssm.core.db import SCHEMA, Ssm
 
     folder = tmp_path / "v1"
     folder.mkdir()
@@ -286,7 +286,7 @@ def test_an_ssm_database_of_schema_1_is_migrated(tmp_path: Any) -> None:
     db.execute("INSERT INTO pool(va, alias, purchased) VALUES ('DEFAULT', 'flex-standard', 40)")
     db.commit()
     db.close()
-    from ccxcli.codes import new_signing_key
+    from ccxcli.protocol.codes import new_signing_key
 
     priv, pub = new_signing_key()
     (folder / "key.pem").write_bytes(priv)

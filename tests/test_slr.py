@@ -11,11 +11,11 @@ from conftest import authorize_args
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ccxcli import codes
 from ccxcli.core import engine
 from ccxcli.core import reservation as R
 from ccxcli.core.udi import udi_text
 from ccxcli.errors import RuleError
+from ccxcli.protocol import codes
 
 T = "license smart reservation".split()
 

@@ -1,11 +1,11 @@
-"""The SSM's decisions, tabled on the pure functions (ccxcli/ssm/rules.py) at fixed times."""
+"""The SSM's decisions, tabled on the pure functions (ccxcli/ssm/core/rules.py) at fixed times."""
 
 from __future__ import annotations
 
 import pytest
 
 from ccxcli.clock import DAY
-from ccxcli.ssm import rules
+from ccxcli.ssm.core import rules
 
 NOW = 1_900_000_000
 

@@ -11,8 +11,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ccxcli import clock, store
+from ccxcli import clock
 from ccxcli.errors import StoreError, UsageError
+from ccxcli.store import files as store
 
 
 def test_atomic_write_replaces_and_leaves_no_temp(tmp_path: Path) -> None:
@@ -171,8 +172,8 @@ def test_the_state_cache_is_used_only_for_the_json_it_was_made_from(tmp_path: Pa
 
 
 def test_a_hand_edited_node_state_is_checked_even_with_a_cache(tmp_path: Path) -> None:
-    from ccxcli.lab import Lab
-    from ccxcli.session import open_lab, ready
+    from ccxcli.session.context import open_lab, ready
+    from ccxcli.store.lab import Lab
 
     with open_lab(tmp_path) as lab:
         ready(lab, "uccx")
@@ -194,6 +195,6 @@ JSON_VALUES = st.recursive(
 @settings(deadline=None)
 @given(JSON_VALUES)
 def test_json_output_is_what_the_json_module_writes(value: object) -> None:
-    from ccxcli.jsonout import dumps
+    from ccxcli.cli.jsonout import dumps
 
     assert dumps(value) == json.dumps(value, indent=2, sort_keys=True)

@@ -232,7 +232,7 @@ def test_a_key_waiting_in_the_terminal_reaches_the_pager() -> None:
     import threading
     import time
 
-    from ccxcli.terminal import read_key
+    from ccxcli.cli.terminal import read_key
 
     master, slave = os.openpty()
     try:

@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 from conftest import Lab, authorize_args, ccx_run, child_env, ssm_run
 
-from ccxcli import codes
 from ccxcli.errors import StoreError, classify
+from ccxcli.protocol import codes
 
 T = ["license", "smart", "reservation"]
 
@@ -292,7 +292,7 @@ def test_the_clock_stops_at_year_9999(lab: Lab) -> None:
 
 
 def test_at_most_100_trusted_keys(lab: Lab, tmp_path: Path) -> None:
-    from ccxcli.handlers.slr import MAX_TRUSTED
+    from ccxcli.cli.handlers.slr import MAX_TRUSTED
 
     lab.ok("show", "license", "UDI")
     data = json.loads((lab.home / "lab.json").read_text())
@@ -308,7 +308,7 @@ def test_at_most_100_trusted_keys(lab: Lab, tmp_path: Path) -> None:
 
 def test_concurrent_init_of_one_ssm_folder(tmp_path: Path) -> None:
     folder = tmp_path / "ssm-x"
-    code = "import sys; from ccxcli.ssm.cli import main; sys.exit(main())"
+    code = "import sys; from ccxcli.ssm.cli.main import main; sys.exit(main())"
     procs = [
         subprocess.Popen(
             [sys.executable, "-c", code, "--ssm", str(folder), "init"],
@@ -357,7 +357,7 @@ def test_disk_full_and_read_only_errors_are_exit_3_with_their_own_message(lab: L
 def test_a_full_disk_while_saving_leaves_the_old_state(lab: Lab, monkeypatch: pytest.MonkeyPatch) -> None:
     import errno
 
-    import ccxcli.store
+    import ccxcli.store.files
 
     lab.ok("show", "license", "UDI")
     before = lab.snapshot()
@@ -365,7 +365,7 @@ def test_a_full_disk_while_saving_leaves_the_old_state(lab: Lab, monkeypatch: py
     def full(*a: object, **k: object) -> None:
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(ccxcli.store.os, "replace", full)
+    monkeypatch.setattr(ccxcli.store.files.os, "replace", full)
     r = lab.ccx("sim", "agent", "add", "a1")
     assert r.code == 3 and "disk is full" in r.err
     monkeypatch.undo()
@@ -495,7 +495,7 @@ def test_a_high_s_twin_of_a_valid_signature_is_refused(lab: Lab) -> None:
 
 
 def test_open_quote_continuation_is_linear(lab: Lab, monkeypatch: pytest.MonkeyPatch) -> None:
-    from ccxcli import grammar
+    from ccxcli.cli import grammar
 
     calls = []
     real = grammar.tokenize

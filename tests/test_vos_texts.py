@@ -10,7 +10,7 @@ from conftest import Lab, authorize_args
 from golden_states import STATES, build_doc
 from ntc_templates.parse import _get_template_dir
 
-from ccxcli import render
+from ccxcli.cli import render
 
 TEMPLATE = f"{_get_template_dir()}/cisco_ios_show_license_status.textfsm"
 

@@ -78,7 +78,7 @@ def _int(body: dict[str, Any], key: str, default: int | None = None) -> int | No
 def counts_from(items: Any) -> dict[str, int]:
     """Cisco's `licenses: [{entitlementTag | license, quantity}]` as counts per alias."""
     from ccxcli.core.catalogue import BY_TAG
-    from ccxcli.ssm.reserve import parse_counts
+    from ccxcli.ssm.core.reserve import parse_counts
 
     if not isinstance(items, list) or not items:
         raise UsageError("'licenses' must be a list of {entitlementTag or license, quantity}.")
@@ -148,7 +148,7 @@ def licenses(site: Site, ssm: Any, request: Request, body: dict[str, Any]) -> An
 
 
 def license_transfer(site: Site, ssm: Any, request: Request, body: dict[str, Any]) -> Any:
-    from ccxcli.ssm.cmd_accounts import license_alias
+    from ccxcli.ssm.cli.cmd_accounts import license_alias
 
     _check_account(ssm, request)
     src = ssm.va(request.path_params["va"])
@@ -160,7 +160,7 @@ def license_transfer(site: Site, ssm: Any, request: Request, body: dict[str, Any
 
 
 def tokens(site: Site, ssm: Any, request: Request, body: dict[str, Any]) -> Any:
-    from ccxcli.ssm import smart
+    from ccxcli.ssm.core import smart
 
     _check_account(ssm, request)
     va = ssm.va(request.path_params["va"])
@@ -168,7 +168,7 @@ def tokens(site: Site, ssm: Any, request: Request, body: dict[str, Any]) -> Any:
 
 
 def token_create(site: Site, ssm: Any, request: Request, body: dict[str, Any]) -> Any:
-    from ccxcli.ssm import smart
+    from ccxcli.ssm.core import smart
 
     _check_account(ssm, request)
     va = ssm.va(request.path_params["va"])
@@ -185,7 +185,7 @@ def token_create(site: Site, ssm: Any, request: Request, body: dict[str, Any]) -
 
 
 def token_revoke(site: Site, ssm: Any, request: Request, body: dict[str, Any]) -> Any:
-    from ccxcli.ssm import smart
+    from ccxcli.ssm.core import smart
 
     _check_account(ssm, request)
     items = body.get("tokens")
@@ -197,14 +197,14 @@ def token_revoke(site: Site, ssm: Any, request: Request, body: dict[str, Any]) -
 
 
 def devices(site: Site, ssm: Any, request: Request, body: dict[str, Any]) -> Any:
-    from ccxcli.ssm import smart
+    from ccxcli.ssm.core import smart
 
     _check_account(ssm, request)
     return {"devices": smart.instance_list(ssm, request.path_params["va"])}
 
 
 def instance(site: Site, ssm: Any, request: Request, body: dict[str, Any]) -> Any:
-    from ccxcli.ssm import smart
+    from ccxcli.ssm.core import smart
 
     row = smart.instance_row(smart.instance(ssm, request.path_params["id"]))
     row["usage_history"] = smart.usage_history(ssm, row["uuid"])
@@ -212,7 +212,7 @@ def instance(site: Site, ssm: Any, request: Request, body: dict[str, Any]) -> An
 
 
 def instance_remove(site: Site, ssm: Any, request: Request, body: dict[str, Any]) -> Any:
-    from ccxcli.ssm import smart
+    from ccxcli.ssm.core import smart
 
     ident = request.path_params["id"]
     code = body.get("returnCode")
@@ -226,7 +226,7 @@ def instance_remove(site: Site, ssm: Any, request: Request, body: dict[str, Any]
 
 
 def instance_transfer(site: Site, ssm: Any, request: Request, body: dict[str, Any]) -> Any:
-    from ccxcli.ssm import smart
+    from ccxcli.ssm.core import smart
 
     ident, to = request.path_params["id"], _str(body, "to")
     smart.instance_transfer(ssm, ident, to, site.now())
@@ -235,7 +235,7 @@ def instance_transfer(site: Site, ssm: Any, request: Request, body: dict[str, An
 
 def reserve_licenses(site: Site, ssm: Any, request: Request, body: dict[str, Any]) -> Any:
     """Cisco's shape: {reservationRequests: [{reservationCode, reservationType: SPECIFIC, licenses}]}."""
-    from ccxcli.ssm import reserve
+    from ccxcli.ssm.core import reserve
 
     _check_account(ssm, request)
     va = ssm.va(request.path_params["va"])
@@ -252,40 +252,40 @@ def reserve_licenses(site: Site, ssm: Any, request: Request, body: dict[str, Any
 
 
 def reservations(site: Site, ssm: Any, request: Request, body: dict[str, Any]) -> Any:
-    from ccxcli.ssm import reserve
+    from ccxcli.ssm.core import reserve
 
     return {"reservations": reserve.listing(ssm)}
 
 
 def reservation_code(site: Site, ssm: Any, request: Request, body: dict[str, Any]) -> Any:
-    from ccxcli.ssm import reserve
+    from ccxcli.ssm.core import reserve
 
     return {"authorizationCode": reserve.issued_code(ssm, request.path_params["id"])}
 
 
 def reservation_update(site: Site, ssm: Any, request: Request, body: dict[str, Any]) -> Any:
-    from ccxcli.ssm import reserve
+    from ccxcli.ssm.core import reserve
 
     code = reserve.update(ssm, request.path_params["id"], counts_from(body.get("licenses")), site.now())
     return {"status": "COMPLETE", "authorizationCode": code}
 
 
 def reservation_confirm(site: Site, ssm: Any, request: Request, body: dict[str, Any]) -> Any:
-    from ccxcli.ssm import reserve
+    from ccxcli.ssm.core import reserve
 
     reserve.confirm(ssm, request.path_params["id"], _str(body, "confirmationCode").strip(), site.now())
     return {"status": "SUCCESS"}
 
 
 def reservation_return(site: Site, ssm: Any, request: Request, body: dict[str, Any]) -> Any:
-    from ccxcli.ssm import reserve
+    from ccxcli.ssm.core import reserve
 
     done = reserve.give_back(ssm, _str(body, "returnCode").strip(), site.now())
     return {"status": "SUCCESS", **done}
 
 
 def events(site: Site, ssm: Any, request: Request, body: dict[str, Any]) -> Any:
-    from ccxcli.ssm import smart
+    from ccxcli.ssm.core import smart
     from ccxcli.values import whole
 
     last = whole(request.query_params.get("last", "50"), "last", 0, 10_000)
@@ -293,13 +293,13 @@ def events(site: Site, ssm: Any, request: Request, body: dict[str, Any]) -> Any:
 
 
 def alerts(site: Site, ssm: Any, request: Request, body: dict[str, Any]) -> Any:
-    from ccxcli.ssm import smart
+    from ccxcli.ssm.core import smart
 
     return {"alerts": smart.alerts(ssm, site.now())}
 
 
 def sync_status(site: Site, ssm: Any, request: Request, body: dict[str, Any]) -> Any:
-    from ccxcli.ssm import sync
+    from ccxcli.ssm.core import sync
 
     return sync.status(ssm) if ssm.on_prem else {"onPrem": sync.links(ssm)}
 
@@ -310,7 +310,7 @@ def sync_now(site: Site, ssm: Any, request: Request, body: dict[str, Any]) -> An
 
 def run_sync(site: Site, ssm: Any) -> dict[str, Any]:
     """A connected SSM On-Prem of a lab synchronizes with the lab's cloud SSM now."""
-    from ccxcli.ssm import sync
+    from ccxcli.ssm.core import sync
 
     home = site.lab_home()
     if not ssm.on_prem or home is None:

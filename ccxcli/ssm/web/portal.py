@@ -139,7 +139,7 @@ def logout(site: Site, ssm: Any, request: Request, data: dict[str, str]) -> Page
 
 
 def overview(site: Site, ssm: Any, request: Request, data: dict[str, str]) -> Page:
-    from ccxcli.ssm import smart
+    from ccxcli.ssm.core import smart
 
     va = ssm.va(None)
     return "overview.html", {
@@ -171,7 +171,7 @@ def va_delete(site: Site, ssm: Any, request: Request, data: dict[str, str]) -> P
 
 
 def license_transfer(site: Site, ssm: Any, request: Request, data: dict[str, str]) -> Page:
-    from ccxcli.ssm.cmd_accounts import license_alias
+    from ccxcli.ssm.cli.cmd_accounts import license_alias
     from ccxcli.values import whole
 
     alias = license_alias(data.get("license", ""))
@@ -181,7 +181,7 @@ def license_transfer(site: Site, ssm: Any, request: Request, data: dict[str, str
 
 
 def licenses(site: Site, ssm: Any, request: Request, data: dict[str, str]) -> Page:
-    from ccxcli.ssm import smart
+    from ccxcli.ssm.core import smart
 
     va = ssm.va(request.query_params.get("va"))
     alerts = [a for a in smart.alerts(ssm, site.now()) if a["va"] in (va, "-", "")]
@@ -189,21 +189,21 @@ def licenses(site: Site, ssm: Any, request: Request, data: dict[str, str]) -> Pa
 
 
 def instances(site: Site, ssm: Any, request: Request, data: dict[str, str]) -> Page:
-    from ccxcli.ssm import smart
+    from ccxcli.ssm.core import smart
 
     va = request.query_params.get("va") or None
     return "instances.html", {"rows": smart.instance_list(ssm, va), "va": va, "vas": ssm.va_list()}
 
 
 def instance(site: Site, ssm: Any, request: Request, data: dict[str, str]) -> Page:
-    from ccxcli.ssm import smart
+    from ccxcli.ssm.core import smart
 
     row = smart.instance_row(smart.instance(ssm, request.path_params["id"]))
     return "instance.html", {"row": row, "history": smart.usage_history(ssm, row["uuid"]), "vas": ssm.va_list()}
 
 
 def instance_remove(site: Site, ssm: Any, request: Request, data: dict[str, str]) -> Page:
-    from ccxcli.ssm import smart
+    from ccxcli.ssm.core import smart
 
     ident = request.path_params["id"]
     code = data.get("return_code", "").strip() or None
@@ -212,7 +212,7 @@ def instance_remove(site: Site, ssm: Any, request: Request, data: dict[str, str]
 
 
 def instance_transfer(site: Site, ssm: Any, request: Request, data: dict[str, str]) -> Page:
-    from ccxcli.ssm import smart
+    from ccxcli.ssm.core import smart
 
     ident = request.path_params["id"]
     smart.instance_transfer(ssm, ident, data.get("to", ""), site.now())
@@ -220,14 +220,14 @@ def instance_transfer(site: Site, ssm: Any, request: Request, data: dict[str, st
 
 
 def tokens(site: Site, ssm: Any, request: Request, data: dict[str, str]) -> Page:
-    from ccxcli.ssm import smart
+    from ccxcli.ssm.core import smart
 
     return "tokens.html", {"rows": smart.token_list(ssm, site.now()), "vas": ssm.va_list(), "created": None,
                            "export_allowed": ssm.export_allowed}  # fmt: skip
 
 
 def token_create(site: Site, ssm: Any, request: Request, data: dict[str, str]) -> Page:
-    from ccxcli.ssm import smart
+    from ccxcli.ssm.core import smart
     from ccxcli.values import whole
 
     now = site.now()
@@ -240,14 +240,14 @@ def token_create(site: Site, ssm: Any, request: Request, data: dict[str, str]) -
 
 
 def token_revoke(site: Site, ssm: Any, request: Request, data: dict[str, str]) -> Page:
-    from ccxcli.ssm import smart
+    from ccxcli.ssm.core import smart
 
     smart.token_revoke(ssm, data.get("token", ""), site.now())
     raise Flash("/tokens", "Token revoked.")
 
 
 def reservations(site: Site, ssm: Any, request: Request, data: dict[str, str]) -> Page:
-    from ccxcli.ssm import reserve
+    from ccxcli.ssm.core import reserve
 
     return "reservations.html", {"rows": reserve.listing(ssm)}
 
@@ -256,7 +256,7 @@ def reservations(site: Site, ssm: Any, request: Request, data: dict[str, str]) -
 
 
 def _request_code(data: dict[str, str]) -> Any:
-    from ccxcli.codes import parse_request
+    from ccxcli.protocol.codes import parse_request
 
     code = "".join(data.get("request_code", "").split())
     return code, parse_request(code)
@@ -298,7 +298,7 @@ def reserve_licenses(site: Site, ssm: Any, request: Request, data: dict[str, str
 
 
 def reserve_review(site: Site, ssm: Any, request: Request, data: dict[str, str]) -> Page:
-    from ccxcli.ssm.reserve import check_type
+    from ccxcli.ssm.core.reserve import check_type
 
     code, req = _request_code(data)
     va = ssm.va(data.get("va") or None)
@@ -312,7 +312,7 @@ def reserve_review(site: Site, ssm: Any, request: Request, data: dict[str, str])
 
 
 def reserve_authorize(site: Site, ssm: Any, request: Request, data: dict[str, str]) -> Page:
-    from ccxcli.ssm import reserve
+    from ccxcli.ssm.core import reserve
 
     code, req = _request_code(data)
     va = ssm.va(data.get("va") or None)
@@ -329,7 +329,7 @@ def _type_name(req: Any) -> str:
 
 
 def reservation(site: Site, ssm: Any, request: Request, data: dict[str, str]) -> Page:
-    from ccxcli.ssm import reserve
+    from ccxcli.ssm.core import reserve
 
     ident = request.path_params["id"]
     r = reserve.find(ssm, ident)
@@ -340,7 +340,7 @@ def reservation(site: Site, ssm: Any, request: Request, data: dict[str, str]) ->
 
 
 def reservation_update(site: Site, ssm: Any, request: Request, data: dict[str, str]) -> Page:
-    from ccxcli.ssm import reserve
+    from ccxcli.ssm.core import reserve
 
     ident = request.path_params["id"]
     r = reserve.find(ssm, ident)
@@ -352,7 +352,7 @@ def reservation_update(site: Site, ssm: Any, request: Request, data: dict[str, s
 
 
 def reservation_confirm(site: Site, ssm: Any, request: Request, data: dict[str, str]) -> Page:
-    from ccxcli.ssm import reserve
+    from ccxcli.ssm.core import reserve
 
     ident = request.path_params["id"]
     reserve.confirm(ssm, ident, data.get("confirmation_code", "").strip(), site.now())
@@ -360,14 +360,14 @@ def reservation_confirm(site: Site, ssm: Any, request: Request, data: dict[str, 
 
 
 def reservation_return(site: Site, ssm: Any, request: Request, data: dict[str, str]) -> Page:
-    from ccxcli.ssm import reserve
+    from ccxcli.ssm.core import reserve
 
     done = reserve.give_back(ssm, "".join(data.get("return_code", "").split()), site.now())
     raise Flash("/reservations", f"Reserved licenses of SN {done['sn']} returned to '{done['va']}'.")
 
 
 def code_file(site: Site, ssm: Any, request: Request, data: dict[str, str]) -> Response:
-    from ccxcli.ssm import reserve
+    from ccxcli.ssm.core import reserve
 
     ident = request.path_params["id"]
     r = reserve.find(ssm, ident)
@@ -377,13 +377,13 @@ def code_file(site: Site, ssm: Any, request: Request, data: dict[str, str]) -> R
 
 
 def events(site: Site, ssm: Any, request: Request, data: dict[str, str]) -> Page:
-    from ccxcli.ssm import smart
+    from ccxcli.ssm.core import smart
 
     return "events.html", {"rows": list(reversed(smart.events(ssm, 500)))}
 
 
 def sync_page(site: Site, ssm: Any, request: Request, data: dict[str, str]) -> Page:
-    from ccxcli.ssm import sync
+    from ccxcli.ssm.core import sync
 
     if ssm.on_prem:
         try:
@@ -402,7 +402,7 @@ def sync_now(site: Site, ssm: Any, request: Request, data: dict[str, str]) -> Pa
 
 
 def sync_export(site: Site, ssm: Any, request: Request, data: dict[str, str]) -> Response:
-    from ccxcli.ssm import sync
+    from ccxcli.ssm.core import sync
 
     text = sync.make_request(ssm, site.now())
     return Response(text + "\n", media_type="application/json", headers={
@@ -410,7 +410,7 @@ def sync_export(site: Site, ssm: Any, request: Request, data: dict[str, str]) ->
 
 
 def sync_import(site: Site, ssm: Any, request: Request, data: dict[str, str]) -> Response | Page:
-    from ccxcli.ssm import sync
+    from ccxcli.ssm.core import sync
 
     text = data.get("file", "").strip()
     if not text:

@@ -54,7 +54,7 @@ def app(site: Site) -> Starlette:
 
 
 def _handle(site: Site, op: str, args: Any) -> Any:
-    from ccxcli.ssm.device import handle
+    from ccxcli.ssm.core.device import handle
 
     with site.ssm() as ssm:
         return handle(ssm, op, args)
@@ -62,8 +62,8 @@ def _handle(site: Site, op: str, args: Any) -> Any:
 
 def certificate(folder: Path, names: list[str]) -> Path:
     """The server certificate for this start, made with the SSM's own key."""
-    from ccxcli.store import read_bounded, write_atomic
-    from ccxcli.tls import certificate as make
+    from ccxcli.protocol.tls import certificate as make
+    from ccxcli.store.files import read_bounded, write_atomic
 
     path = folder / CERT_FILE
     write_atomic(path, make(read_bounded(folder / "key.pem", "SSM private key", 10_000), names))

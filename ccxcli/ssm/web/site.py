@@ -36,7 +36,7 @@ class Site:
     @contextmanager
     def ssm(self) -> Iterator[Any]:
         """The SSM opened for one request (each request has its own SQLite connection)."""
-        from ccxcli.ssm.db import Ssm
+        from ccxcli.ssm.core.db import Ssm
 
         with self.db_lock:  # one request at a time on the database: no thread sleeps in SQLite's busy wait
             ssm = Ssm.open(self.folder)
@@ -46,12 +46,12 @@ class Site:
                 ssm.close()
 
     def now(self) -> int:
-        from ccxcli.ssm.app import ssm_now
+        from ccxcli.ssm.cli.app import ssm_now
 
         return ssm_now(self.folder)
 
     def lab_home(self) -> Path | None:
-        from ccxcli.ssm.app import lab_of
+        from ccxcli.ssm.cli.app import lab_of
 
         return lab_of(self.folder)
 

@@ -1,0 +1,135 @@
+"""Running one command line: parse with the command table, check, confirm, call the
+handler through the session layer (which opens, commits or forgets), render. Exceptions become messages and exit
+statuses in one place only: `errors.report`, called from `guarded`."""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+
+from ccxcli.cli import commands, grammar
+from ccxcli.errors import Cancelled, UsageError, printable_lines, report
+from ccxcli.runtime import Line, Result, Runtime
+from ccxcli.session.context import run
+
+TYPE_CHECKING = False  # `typing` is not imported at run time: it costs a one-shot command start-up
+if TYPE_CHECKING:
+    from typing import Any
+
+FAILURE_MARKER = "Executed command unsuccessfully"
+
+
+def _resolve(ref: str) -> Callable[..., Any]:
+    module, _, name = ref.partition(":")
+    return getattr(importlib.import_module(module), name)  # type: ignore[no-any-return]
+
+
+GLOBAL_TAIL = {"--json": "json", "--yes": "yes"}
+
+
+def parse_line(rt: Runtime, tokens: list[str]) -> tuple[grammar.Command, dict[str, Any], Line]:
+    """The command, its arguments and this line's options (a trailing --json or --yes
+    applies to this line only)."""
+    cmd, rest = grammar.resolve(commands.tree(), tokens)
+    line = Line(rt.json, rt.yes)
+    declared = {p.name for p in cmd.params}
+    while rest and rest[-1] in GLOBAL_TAIL and rest[-1] not in declared:
+        setattr(line, GLOBAL_TAIL[rest.pop()], True)
+    return cmd, grammar.bind(cmd, rest), line
+
+
+def execute(rt: Runtime, tokens: list[str], line: Line | None = None) -> tuple[Result, Line]:
+    """Run one command; raise CcxError when it is refused (nothing is then changed)."""
+    if not tokens:
+        return Result(), Line(rt.json, rt.yes)
+    if tokens[-1].endswith("?"):
+        return help_rows(tokens), Line(rt.json, rt.yes)
+    cmd, args, line = parse_line(rt, tokens)
+    if cmd.lab_wide and not rt.operator:
+        raise UsageError(
+            f"'{cmd.name}' changes the lab as a whole (every node shares it); over SSH only a lab operator may "
+            f"run it (ccx serve --operator {rt.ssh_user or 'USER'})."
+        )
+    warning = None
+    if cmd.check:  # refuse before asking anything when the command is not allowed at all
+        warning = run(rt, lambda ctx: _resolve(cmd.check)(ctx, args), commit=False)  # type: ignore[arg-type]
+    if cmd.confirm:
+        confirm(rt, line, f"{warning}\n{cmd.confirm}" if isinstance(warning, str) else cmd.confirm)
+    return run(rt, lambda ctx: _resolve(cmd.handler)(ctx, args)), line
+
+
+def confirm(rt: Runtime, line: Line, question: str) -> None:
+    """Ask `Continue (y/n)?` (never with the lab locked); UsageError unless answered yes."""
+    if line.yes:
+        return
+    if rt.ask is None:
+        raise UsageError("This command asks 'Continue (y/n)?' and there is no terminal to answer; add --yes.")
+    answer = rt.ask(f"{question}\nContinue (y/n)?")
+    if answer is None or answer.strip().lower() not in ("y", "yes"):
+        raise Cancelled("Cancelled; nothing was changed.")
+
+
+def help_rows(tokens: list[str]) -> Result:
+    last = tokens[-1][:-1]
+    words = tokens[:-1]
+    rows = grammar.suggest(commands.tree(), words, last)
+    if not rows:
+        if words or last:
+            grammar.resolve(commands.tree(), words + ([last] if last else []))  # raises a precise error
+        raise UsageError("Nothing may follow here.")
+    width = max(len(w) for w, _ in rows)
+    text = "\n".join(f"  {w.ljust(width)}  {h}".rstrip() for w, h in rows)
+    return Result(text, {"next": [{"word": w, "help": h} for w, h in rows]})
+
+
+def emit(rt: Runtime, line: Line, result: Result) -> None:
+    if line.json and result.data is not None:
+        from ccxcli.cli.jsonout import dumps
+
+        rt.out.write(dumps(result.data) + "\n")
+    elif result.text:
+        # names and texts that came from the SSM or a state file never act on the terminal
+        text = printable_lines((result.label + "\n" if result.label else "") + result.text.rstrip("\n")) + "\n"
+        if rt.pagination and rt.pager is not None:
+            rt.pager(text)
+        else:
+            rt.out.write(text)
+    rt.out.flush()
+
+
+def fail(rt: Runtime, e: BaseException) -> int:
+    """Report a failed command: one line on stderr (prefixed with the script line), then the
+    VOS failure marker in the shell and script transcripts; return the exit status."""
+    if isinstance(e, SystemExit):
+        raise e
+    code = report(e, rt.err, prefix=rt.where)
+    if rt.failure_marker:
+        rt.out.write(FAILURE_MARKER + "\n")
+        rt.out.flush()
+    return code
+
+
+def guarded(rt: Runtime, fn: Callable[[], tuple[Result, Line]]) -> tuple[int, Result | None]:
+    """The one boundary of a command: a refusal becomes one plain message and its exit code."""
+    try:
+        result, line = fn()
+    except BaseException as e:  # noqa: BLE001 - errors.report decides what each one means
+        return fail(rt, e), None
+    emit(rt, line, result)
+    return 0, result
+
+
+def run_tokens(rt: Runtime, tokens: list[str]) -> tuple[int, Result | None]:
+    return guarded(rt, lambda: execute(rt, tokens))
+
+
+def run_line(rt: Runtime, text: str | None) -> tuple[int, Result | None]:
+    """Tokenize and run one line typed in the shell or read from a script (None: a line
+    too long to be a command)."""
+
+    def go() -> tuple[Result, Line]:
+        if text is None:
+            raise UsageError(f"Input line too long (at most {grammar.MAX_LINE} characters).")
+        return execute(rt, grammar.tokenize(text)[0])
+
+    return guarded(rt, go)

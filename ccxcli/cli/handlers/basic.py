@@ -1,0 +1,302 @@
+"""help, exit, UDI, and the lab's clock, nodes and network."""
+
+from __future__ import annotations
+
+from ccxcli import clock
+from ccxcli.cli import commands
+from ccxcli.cli.grammar import Command
+from ccxcli.core.catalogue import TYPES
+from ccxcli.errors import CcxError, UsageError
+from ccxcli.runtime import Result
+from ccxcli.session.context import Ctx
+from ccxcli.store.lab import check_node_name
+
+TYPE_CHECKING = False  # `typing` is not imported at run time: it costs a one-shot command start-up
+if TYPE_CHECKING:
+    from typing import Any
+
+ADDED = ("appadmin", "sim")  # ccxcli's own groups: the Administration web pages and the lab
+
+
+def help_(ctx: Ctx, a: dict[str, Any]) -> Result:
+    """One layout for every listing (command words, then the one-line help); one command
+    gets its usage, arguments with their ranges, what it changes and an example."""
+    words = a["command"]
+    rows = [c for c in commands.COMMANDS if not words or _starts(c.words, words)]
+    if not rows:
+        raise UsageError(f"No command starts with '{' '.join(words)}'. Type 'help' for the list.")
+    low = [w.lower() for w in words]
+    exact = [c for c in rows if [w.lower() for w in c.words] == low] or [c for c in rows if len(c.words) == len(words)]
+    if len(rows) == 1 or len(exact) == 1 and words:
+        one = _one(exact[0] if exact else rows[0])
+        more = [c.name for c in rows if c not in exact[:1]]
+        if more:
+            one.text += "\nAlso: " + "; ".join(more) + "."
+        return one
+    real = [c for c in rows if c.words[0] not in ADDED]
+    added = [c for c in rows if c.words[0] in ADDED]
+    width = max(len(c.name) for c in rows)
+    lines = [f"{c.name.ljust(width)}  {c.help}" for c in real]
+    if added:
+        if real:
+            lines.append("")
+        lines.append("Added by ccxcli, not in the real CLI (appadmin: the Administration web pages; sim: the lab):")
+        lines += [f"{c.name.ljust(width)}  {c.help}" for c in added]
+    lines += ["", "'help <command>' shows its usage, arguments, what it changes and an example."]
+    data = [{"command": c.synopsis, "help": c.help, "real_cli": c.words[0] not in ADDED} for c in rows]
+    return Result("\n".join(lines), {"commands": data})
+
+
+def _one(cmd: Command) -> Result:
+    from ccxcli.cli.helpdoc import DOCS, arg_label
+
+    doc = DOCS[cmd.name]
+    args = {arg_label(p.kind, p.name, p.takes_value, p.metavar): doc.args.get(p.name, "") for p in cmd.params}
+    lines = [f"Usage: {cmd.synopsis}", "", f"  {cmd.help}"]
+    if cmd.words[0] in ADDED:
+        lines.append("  (added by ccxcli: not in the real CLI)")
+    if args:
+        width = max(len(k) for k in args)
+        lines += ["", "Arguments:"] + [f"  {k.ljust(width)}  {v}" for k, v in args.items()]
+    lines += ["", f"Changes: {doc.changes}", f"Example: {doc.example}"]
+    data = {"command": cmd.synopsis, "help": cmd.help, "arguments": args, "changes": doc.changes,
+            "example": doc.example, "real_cli": cmd.words[0] not in ADDED}  # fmt: skip
+    return Result("\n".join(lines), data)
+
+
+def _starts(words: tuple[str, ...], prefix: list[str]) -> bool:
+    return len(prefix) <= len(words) and all(
+        w.lower().startswith(p.lower()) for w, p in zip(words, prefix, strict=False)
+    )
+
+
+def exit_(ctx: Ctx, a: dict[str, Any]) -> Result:
+    return Result(leave=True)
+
+
+def udi(node: dict[str, Any]) -> dict[str, str]:
+    return {"pid": "UCCX", "sn": node["sn"], "uuid": node["uuid"]}
+
+
+def show_udi(ctx: Ctx, a: dict[str, Any]) -> Result:
+    d = udi(ctx.node)
+    return Result(f"UDI: PID:{d['pid']},SN:{d['sn']},UUID:{d['uuid']}", {"udi": d})
+
+
+def _clock(ctx: Ctx, steps: int | None = None) -> Result:
+    c = ctx.lab.clock
+    now = ctx.now
+    data = {"now": clock.iso(now), "epoch": now, "realtime": c.realtime}
+    text = f"Virtual time: {clock.vos(now)} ({clock.iso(now)}){' [realtime]' if c.realtime else ' [frozen]'}"
+    if steps is not None:
+        data["events_processed"] = steps
+    return Result(text, data)
+
+
+def clock_show(ctx: Ctx, a: dict[str, Any]) -> Result:
+    return _clock(ctx)
+
+
+def _move(ctx: Ctx, target: int) -> Result:
+    from ccxcli.session.life import move
+
+    lab = ctx.lab
+    _ = ctx.node  # this command's node must be usable (a corrupt one exits 3; use --node for another)
+    if target < ctx.now:
+        raise UsageError(f"Time only moves forward: {clock.iso(target)} is before {clock.iso(ctx.now)}.")
+    if target > clock.MAX_TIME:
+        raise UsageError(f"The virtual clock stops at the end of year 9999; it is {clock.iso(ctx.now)} now.")
+    from ccxcli.core.engine import authorization_status, registration_status
+
+    node, before = ctx.node, ctx.now
+    states = (registration_status(node), authorization_status(node, before))
+    lab.tally = {}
+    steps = move(lab, target)
+    result = _clock(ctx, steps)
+    node = ctx.node
+    after = (registration_status(node), authorization_status(node, target))
+    summary, result.data["node"] = _what_happened(node, before, states, after, lab.tally.get(node["name"], {}))
+    result.text += "\n" + summary
+    if lab.skipped:
+        result.data["skipped"] = sorted(lab.skipped)
+        result.text += "".join(
+            f"\nNode {name} was not moved: its state file is corrupt (repair it, or 'sim node delete {name}')."
+            for name in sorted(lab.skipped)
+        )
+    return result
+
+
+def _what_happened(
+    node: dict[str, Any], before: int, states: tuple[str, str], after: tuple[str, str], tally: dict[str, int]
+) -> tuple[str, dict[str, Any]]:
+    """One or two lines: what the move did to this node (reports, renewals, states, alerts)."""
+
+    def plural(n: int, word: str) -> str:
+        return f"{n} {word}{'' if n == 1 else 's'}"
+
+    new = [e[2] for e in node["events"] if e[0] > before]
+    raised = [t.split(": ", 1)[1].split(":")[0].split(" - ")[0] for t in new if t.startswith("ALERT raised: ")]
+    cleared = [t.split(": ", 1)[1] for t in new if t.startswith("ALERT cleared: ")]
+    did = []
+    if tally.get("reports"):
+        did.append(f"{plural(tally['reports'], 'usage report')} delivered")
+    if tally.get("reports_failed"):
+        did.append(f"{plural(tally['reports_failed'], 'usage report')} not delivered (sent again once the SSM answers)")
+    for key, word in (("auth", "authorization renewal"), ("id", "registration renewal")):
+        if tally.get(key):
+            did.append(plural(tally[key], word))
+        if tally.get(f"{key}_failed"):
+            did.append(f"{plural(tally[key + '_failed'], word)} failed")
+    changes = [f"{what} {a} -> {b}" for what, a, b in zip(("Registration", "Authorization"), states, after, strict=True)
+               if a != b]  # fmt: skip
+    line = f"Node {node['name']}: " + (", ".join(did) if did else "no report or renewal was due") + "; "
+    line += ", ".join(changes) if changes else f"still {after[0]}, {after[1]}"
+    text = line + "."
+    if raised or cleared:
+        text += "\nAlerts " + "; ".join(
+            part for part in (
+                f"raised: {', '.join(dict.fromkeys(raised))}" if raised else "",
+                f"cleared: {', '.join(dict.fromkeys(cleared))}" if cleared else "",
+            ) if part
+        ) + "."  # fmt: skip
+    data = {
+        "name": node["name"],
+        "counts": dict(tally),
+        "registration": {"before": states[0], "after": after[0]},
+        "authorization": {"before": states[1], "after": after[1]},
+        "alerts_raised": raised,
+        "alerts_cleared": cleared,
+    }
+    return text, data
+
+
+def clock_advance(ctx: Ctx, a: dict[str, Any]) -> Result:
+    return _move(ctx, ctx.now + clock.parse_duration(a["duration"]))
+
+
+def clock_set(ctx: Ctx, a: dict[str, Any]) -> Result:
+    return _move(ctx, clock.parse_time(a["time"]))
+
+
+def clock_realtime(ctx: Ctx, a: dict[str, Any]) -> Result:
+    ctx.lab.clock.set_realtime(a["on|off"] == "on")
+    return _clock(ctx)
+
+
+def node_create(ctx: Ctx, a: dict[str, Any]) -> Result:
+    from ccxcli.core.identity import OVA, valid_version
+
+    ltype = a.get("type") or "flex"
+    if ltype not in TYPES:
+        raise UsageError(f"Unknown license type '{ltype}'; use one of {', '.join(TYPES)}.")
+    ova = a.get("ova")
+    if ova is not None and ova not in OVA:
+        raise UsageError(f"Unknown OVA profile '{ova}'; use one of {', '.join(OVA)} (agents).")
+    version = a.get("version")
+    if version is not None and not valid_version(version):
+        raise UsageError(f"Invalid version '{version[:40]}': use a UCCX version such as 11.6.2.10000-41 or 12.5.1.")
+    if (version or a.get("wfo")) and not a.get("classic"):
+        raise UsageError("--version and --wfo describe a Classic Licensing node that is to be upgraded: add --classic.")
+    extra = {"ova": ova, "version": version, "wfo": True if a.get("wfo") else None}
+    node = ctx.lab.add_node(a["name"], ltype, bool(a.get("classic")), **extra)
+    return Result(
+        f"Node {node['name']} created (UDI SN {node['sn']}, license type {ltype}"
+        f"{', Classic Licensing' if node['classic'] else ''}).",
+        {"node": node["name"], "udi": {"pid": "UCCX", "sn": node["sn"], "uuid": node["uuid"]}},
+    )
+
+
+def node_list(ctx: Ctx, a: dict[str, Any]) -> Result:
+    from ccxcli.core.engine import authorization_status, registration_status
+    from ccxcli.errors import StoreError
+
+    rows = []
+    for name in ctx.lab.node_names():
+        row: dict[str, Any] = {"name": name, "current": name == ctx.rt.node}
+        try:
+            n = ctx.node_named(name)
+        except StoreError:
+            row.update(sn="-", license_type="-", registration="CORRUPT", authorization="-")
+        else:
+            row.update(
+                sn=n["sn"],
+                license_type=n["license_type"],
+                registration=registration_status(n),
+                authorization=authorization_status(n, ctx.now),
+            )
+        rows.append(row)
+    lines = [f"  {'Node':<16} {'SN':<6} {'License Type':<18} {'Registration':<24} Authorization"]
+    lines += [
+        f"{'*' if r['current'] else ' '} {r['name']:<16} {r['sn']:<6} {r['license_type']:<18} "
+        f"{r['registration']:<24} {r['authorization']}"
+        for r in rows
+    ]
+    lines.append("(* this node)")
+    return Result("\n".join(lines), {"nodes": rows})
+
+
+def check_node_delete(ctx: Ctx, a: dict[str, Any]) -> None:
+    """A node may go only when no SSM of the lab holds licenses for it (else they would be
+    stuck there for good: the node's keys go with it). A corrupt node may always go."""
+    from ccxcli.core.admin import check_node_deletable
+    from ccxcli.errors import StoreError
+
+    check_node_name(a["name"])
+    if a["name"] not in ctx.lab.node_names():
+        ctx.lab.load(a["name"])  # says which nodes exist
+    try:
+        node = ctx.node_named(a["name"])
+    except StoreError:
+        return
+    check_node_deletable(node, _held_on_ssms(ctx, node["uuid"]))
+
+
+def _held_on_ssms(ctx: Ctx, uuid: str) -> list[str]:
+    from ccxcli.ssm.core import smart
+
+    held = []
+    for name in ctx.lab.ssm_names():
+        try:
+            held += [f"{what} on SSM '{name}'" for what in smart.held_for(ctx.ssm(name), uuid)]
+        except CcxError:
+            continue  # an SSM that cannot be read holds nothing we could release
+    return held
+
+
+def node_delete(ctx: Ctx, a: dict[str, Any]) -> Result:
+    check_node_delete(ctx, a)
+    ctx.lab.delete_node(a["name"])
+    return Result(f"Node {a['name']} deleted.", {"deleted": a["name"]})
+
+
+def lab_reset(ctx: Ctx, a: dict[str, Any]) -> Result:
+    """Works on a lab whose files are corrupt: nothing of the old lab is read."""
+    from ccxcli.store.lab import DEFAULT_NODE, DEFAULT_SSM, reset_home
+
+    if ctx.rt.shared_lab is not None:  # the shell holds the lab: reset it in place
+        ctx.rt.shared_lab.reset()
+    else:
+        reset_home(ctx.rt.home)
+    now = ctx.now  # opening the lab creates the embedded default
+    where = ctx.rt.home
+    text = (
+        f"Lab {where} reset: node {DEFAULT_NODE} (Flex, unregistered, evaluation starting now), "
+        f"SSM {DEFAULT_SSM} with the demo licenses, clock at {clock.iso(now)}."
+    )
+    if ctx.rt.node != DEFAULT_NODE:
+        text += f" Node {ctx.rt.node} is gone: create it again with 'sim node create {ctx.rt.node}'."
+    return Result(text, {"home": str(where), "nodes": [DEFAULT_NODE], "ssms": [DEFAULT_SSM], "now": clock.iso(now)})
+
+
+def network(ctx: Ctx, a: dict[str, Any]) -> Result:
+    from ccxcli.core.engine import log
+
+    node = ctx.node
+    up = a["up|down"] == "up"
+    if node["network"] != up:
+        node["network"] = up
+        log(node, ctx.now, f"Network to Cisco SSM {'restored' if up else 'lost'}")
+    return Result(
+        f"Network {'up' if up else 'down'}: node {node['name']} {'can' if up else 'cannot'} reach its SSM.",
+        {"network": "up" if up else "down"},
+    )

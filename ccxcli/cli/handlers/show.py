@@ -1,0 +1,49 @@
+"""show license status|summary|all|usage|reservation|techsupport."""
+
+from __future__ import annotations
+
+from ccxcli.cli import render
+from ccxcli.core import engine
+from ccxcli.core.status import build
+from ccxcli.runtime import Result
+from ccxcli.session.context import Ctx
+
+TYPE_CHECKING = False  # `typing` is not imported at run time: it costs a one-shot command start-up
+if TYPE_CHECKING:
+    from typing import Any
+
+
+def _view(ctx: Ctx, name: str, keys: tuple[str, ...] = ()) -> Result:
+    doc = build(ctx.node, ctx.now)
+    data = {k: doc[k] for k in (*keys, "now")} if keys else doc
+    return Result("\n".join(render.VIEWS[name](doc)), data)
+
+
+def status(ctx: Ctx, a: dict[str, Any]) -> Result:
+    return _view(ctx, "status")
+
+
+def summary(ctx: Ctx, a: dict[str, Any]) -> Result:
+    return _view(ctx, "summary")
+
+
+def all_(ctx: Ctx, a: dict[str, Any]) -> Result:
+    return _view(ctx, "all")
+
+
+def usage(ctx: Ctx, a: dict[str, Any]) -> Result:
+    return _view(ctx, "usage", ("usage",))
+
+
+def reservation(ctx: Ctx, a: dict[str, Any]) -> Result:
+    return _view(ctx, "reservation", ("reservation",))
+
+
+def techsupport(ctx: Ctx, a: dict[str, Any]) -> Result:
+    node = ctx.node
+    doc = build(node, ctx.now)
+    events = [engine.format_event(node, e) for e in node["events"][-50:]]
+    doc["events"] = events
+    lines = render.all_(doc) + ["", *render.header("Alerts"), *render.alerts(doc)]
+    lines += ["", *render.header("Recent Events"), *events]
+    return Result("\n".join(lines), doc)

@@ -1,0 +1,144 @@
+"""license smart register|deregister|renew|transport|factory reset|hostname."""
+
+from __future__ import annotations
+
+from ccxcli.core import admin, engine
+from ccxcli.errors import RuleError, UsageError, printable
+from ccxcli.runtime import Result
+from ccxcli.session.context import Ctx
+from ccxcli.urls import url_host
+from ccxcli.values import plain_text, whole
+
+TYPE_CHECKING = False  # `typing` is not imported at run time: it costs a one-shot command start-up
+if TYPE_CHECKING:
+    from typing import Any
+
+
+def agent_ready(ctx: Ctx) -> None:
+    """The Smart Agent initializes (registration, transport change, reservation install,
+    restart); a simulated failure raises its alert, which is kept, and refuses the command."""
+    from ccxcli.core.failures import agent_init
+
+    problem = agent_init(ctx.node, ctx.now)
+    if problem:
+        ctx.lab.commit()  # the alert raised is a fact, not part of the refused change
+        raise RuleError(problem)
+
+
+def register(ctx: Ctx, a: dict[str, Any]) -> Result:
+    from ccxcli.session import exchange
+
+    node = ctx.node
+    admin.check_can_register(node, a["force"])
+    agent_ready(ctx)
+    token = a["token"].strip()
+    if not token or len(token) > 512 or not token.isprintable():
+        raise UsageError("Invalid ID token: copy it again from 'ccx-ssm token create'.")
+    info = exchange.run(ctx.lab, node, "register", ctx.now, token=token, force=a["force"])
+    return Result(
+        f"Registration succeeded: smart account {printable(info['smart_account'])}, virtual account "
+        f"{printable(info['virtual_account'])}. Use 'show license status' to check the progress and result.",
+        {
+            "registration": "REGISTERED",
+            "smart_account": info["smart_account"],
+            "virtual_account": info["virtual_account"],
+            "instance_id": info["instance"],
+        },
+    )
+
+
+def check_deregister(ctx: Ctx, a: dict[str, Any]) -> None:
+    admin.check_registered(ctx.node, "Deregistration")
+
+
+def deregister(ctx: Ctx, a: dict[str, Any]) -> Result:
+    from ccxcli.session import exchange
+
+    node = ctx.node
+    admin.check_registered(node, "Deregistration")
+    answer = exchange.run(ctx.lab, node, "deregister", ctx.now)
+    note = ""
+    if not answer["ssm_notified"]:
+        note = f" Warning: {answer['warning']} The instance is still listed on the SSM; remove it there."
+    return Result(
+        "Deregistered: all licenses released; the evaluation period resumes." + note,
+        {"registration": "UNREGISTERED", "ssm_notified": answer["ssm_notified"]},
+    )
+
+
+def _renew(ctx: Ctx, what: str) -> Result:
+    from ccxcli.session import exchange
+
+    node = ctx.node
+    admin.check_registered(node, "Renewal")
+    exchange.run(ctx.lab, node, "renew_auth" if what == "auth" else "renew_id", ctx.now)
+    label = "Authorization" if what == "auth" else "Registration (ID certificate)"
+    return Result(
+        f"{label} renewal succeeded.", {"renewed": what, "status": engine.authorization_status(node, ctx.now)}
+    )
+
+
+def renew_auth(ctx: Ctx, a: dict[str, Any]) -> Result:
+    return _renew(ctx, "auth")
+
+
+def renew_id(ctx: Ctx, a: dict[str, Any]) -> Result:
+    return _renew(ctx, "id")
+
+
+def _set_transport(ctx: Ctx, transport: dict[str, Any], text: str) -> Result:
+    admin.check_transport_change(ctx.node)
+    agent_ready(ctx)
+    admin.set_transport(ctx.node, ctx.now, transport, text)
+    shown = {k: v for k, v in transport.items() if k != "password"}
+    return Result(f"Transport settings updated successfully. (Transport: {printable(text)})", {"transport": shown})
+
+
+def transport_direct(ctx: Ctx, a: dict[str, Any]) -> Result:
+    return _set_transport(ctx, {"mode": "direct"}, "direct (Cisco SSM)")
+
+
+def check_transport(ctx: Ctx, a: dict[str, Any]) -> None:
+    admin.check_transport_change(ctx.node)
+
+
+def transport_proxy(ctx: Ctx, a: dict[str, Any]) -> Result:
+    """Asks its questions before the lab is opened (the lab lock is never held while
+    waiting for an answer); `check_transport` has refused a registered node already."""
+    port = whole(a["port"], "The proxy port", 1, 65535)
+    host = plain_text(a["host"], "The proxy host", 253)
+    if any(c.isspace() or c in "/@" for c in host):
+        raise UsageError(f"Invalid proxy host '{host[:60]}'.")
+    tr: dict[str, Any] = {"mode": "proxy", "host": host, "port": port}
+    ask = ctx.rt.ask
+    answer = ask("Do you want to enable Authentication based proxy ? y/n") if ask else None
+    if answer and answer.strip().lower() in ("y", "yes"):
+        user = ask("User Name :") if ask else None
+        password = ask("Password:", secret=True) if ask else None
+        if not user or password is None:
+            raise UsageError("A user name and a password are needed for an authentication based proxy.")
+        tr.update(user=plain_text(user.strip(), "The proxy user name", 128), password=password[:256])
+    return _set_transport(ctx, tr, f"proxy {host}:{port}{' with authentication' if 'user' in tr else ''}")
+
+
+def transport_gateway(ctx: Ctx, a: dict[str, Any]) -> Result:
+    url_host(a["url"], "gateway")
+    return _set_transport(ctx, {"mode": "gateway", "url": a["url"]}, f"SSM On-Prem gateway {a['url']}")
+
+
+def transport_satellite(ctx: Ctx, a: dict[str, Any]) -> Result:
+    url_host(a["url"], "ssm-satellite")
+    return _set_transport(ctx, {"mode": "ssm-satellite", "url": a["url"]}, f"SSM On-Prem satellite {a['url']}")
+
+
+def factory_reset(ctx: Ctx, a: dict[str, Any]) -> Result:
+    was = admin.factory_reset(ctx.node, ctx.now)
+    note = "" if was == engine.UNREGISTERED else " The SSM was not told; remove the product instance there."
+    return Result("Smart Licensing data cleared." + note, {"registration": "UNREGISTERED", "previous": was})
+
+
+def hostname(ctx: Ctx, a: dict[str, Any]) -> Result:
+    on = a["enable|disable"] == "enable"
+    ctx.node["send_hostname"] = on
+    engine.log(ctx.node, ctx.now, f"Sending the host name to Cisco SSM {'enabled' if on else 'disabled'}")
+    return Result(f"Host name {'will' if on else 'will not'} be sent to Cisco SSM.", {"send_hostname": on})

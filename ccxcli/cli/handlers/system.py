@@ -1,0 +1,251 @@
+"""The first commands an administrator types on a VOS node, answering from the node's
+emulated identity: show myself, show status, show version, show network, show uccx
+version, utils service list, utils ntp status, utils system restart, show cli pagination.
+
+Shapes follow public transcripts of VOS sessions (CUCM/UCCX/VVB CLI references and TAC
+documents); every value is the emulated node's: its host name, an address derived from its
+UUID, its UCCX version, and times and uptime on the lab's virtual clock.
+"""
+
+from __future__ import annotations
+
+import time
+
+from ccxcli.core import identity
+from ccxcli.runtime import Result
+from ccxcli.session.context import Ctx
+
+TYPE_CHECKING = False  # `typing` is not imported at run time: it costs a one-shot command start-up
+if TYPE_CHECKING:
+    from typing import Any
+
+
+def _date(t: int) -> str:
+    return time.strftime("%a %b %d, %Y %H:%M:%S", time.gmtime(t))
+
+
+def show_myself(ctx: Ctx, a: dict[str, Any]) -> Result:
+    return Result(*myself(ctx.node))
+
+
+def myself(node: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    rows = {"machine_name": node["hostname"], "account_name": "admin", "privilege_level": 4}
+    text = (
+        f"Machine Name    : {node['hostname']}\n"
+        "account name    : admin\n"
+        "privilege level : 4\n"
+        "command count disabled\n"
+        "logging setting : disabled"
+    )
+    return text, rows
+
+
+def show_status(ctx: Ctx, a: dict[str, Any]) -> Result:
+    return Result(*status(ctx.node, ctx.now))
+
+
+def status(node: dict[str, Any], now: int) -> tuple[str, dict[str, Any]]:
+    up = identity.uptime(node, now)
+    ova = identity.ova(node)
+    data = {
+        "hostname": node["hostname"],
+        "date": _date(now),
+        "product_version": identity.version(node),
+        "uptime_seconds": up,
+        "ova": ova,
+    }
+    text = "\n".join(
+        [
+            f"Host Name          : {node['hostname']}",
+            f"Date               : {_date(now)}",
+            "Time Zone          : Coordinated Universal Time (Etc/UTC)",
+            "Locale             : en_US.UTF-8",
+            f"Product Ver        : {identity.version(node)}",
+            f"Unified OS Version : {identity.OS_VERSION}",
+            "",
+            "Uptime:",
+            f" {time.strftime('%H:%M:%S', time.gmtime(now))} up {identity.span_text(up)},  1 user,  "
+            "load average: 0.08, 0.05, 0.01",
+            "",
+            "CPU Idle:   97.49%  System:   01.25%    User:   01.25%",
+            "IOWAIT:     00.00%  IRQ:      00.00%    Soft:   00.00%",
+            "",
+            f"Memory Total:       {ova['memory_kb']}K",
+            f"        Free:       {ova['memory_kb'] * 3 // 10}K",
+            f"        Used:       {ova['memory_kb'] * 7 // 10}K",
+            "",
+            "                   Total            Free            Used",
+            _disk("Disk/active", ova["disk_kb"], 6),
+            _disk("Disk/inactive", ova["disk_kb"], 9),
+            _disk("Disk/logging", ova["disk_kb"] * 2, 7),
+            "",
+            f"OVA Profile     : {ova['profile']} agents (maximum {ova['max_agents']} agents logged in)",
+        ]
+    )
+    return text, data
+
+
+def _disk(name: str, total: int, free_tenths: int) -> str:
+    free = total * free_tenths // 10
+    return f"{name:<16}{total:>10}K     {free:>10}K     {total - free:>10}K"
+
+
+def show_version(ctx: Ctx, a: dict[str, Any]) -> Result:
+    node = ctx.node
+    which = a["active|inactive"]
+    version = identity.version(node) if which == "active" else identity.inactive_version(node)
+    label = which.capitalize()
+    text = (
+        f"{label} Master Version: {version}\n"
+        f"{label} Version Installed Software Options:\n"
+        "No Installed Software Options Found."
+    )
+    return Result(text, {which: version})
+
+
+def show_uccx_version(ctx: Ctx, a: dict[str, Any]) -> Result:
+    node = ctx.node
+    active, inactive = identity.version(node), identity.inactive_version(node)
+    return Result(
+        f"Active UCCX Version: {active}\nInactive UCCX Version: {inactive}", {"active": active, "inactive": inactive}
+    )
+
+
+def show_network_eth0(ctx: Ctx, a: dict[str, Any]) -> Result:
+    return Result(*eth0(ctx.node, bool(a.get("detail"))))
+
+
+def eth0(node: dict[str, Any], detail: bool) -> tuple[str, dict[str, Any]]:
+    net = identity.network(node)
+    lines = [
+        "Ethernet 0",
+        "DHCP     : disabled    Status   : up",
+        f"IP Address   : {net['ip']:<15} IP Mask   : 255.255.255.000",
+        "Link Detected: yes             Mode      : Auto disabled, Full, 10000 Mbits/s",
+        "Duplicate IP : no",
+        "",
+        "DNS",
+        f"Primary   : {net['dns']:<15} Secondary : Not Configured",
+        "Options   : timeout:5 attempts:2",
+        f"Domain    : {net['domain']}",
+        f"Gateway   : {net['gateway']} on Ethernet 0",
+    ]
+    if detail:
+        lines += [
+            "",
+            "Queue Length : 1000      MTU : 1500",
+            f"MAC Address  : {net['mac']}",
+            "RX stats:",
+            "bytes:  8421337       packets:  61244     errors:  0      dropped:  0      overrun:  0",
+            "TX stats:",
+            "bytes:  5120466       packets:  40213     errors:  0      dropped:  0      overrun:  0",
+        ]
+    return "\n".join(lines), net
+
+
+def show_network_cluster(ctx: Ctx, a: dict[str, Any]) -> Result:
+    rows = []
+    for name in ctx.lab.node_names():
+        try:
+            other = ctx.lab.load(name)
+        except Exception:  # noqa: BLE001 - a corrupt node is left out of the list, not the command
+            continue
+        net = identity.network(other)
+        rows.append({"ip": net["ip"], "fqdn": net["fqdn"], "hostname": other["hostname"], "node": name})
+    text = "\n".join(
+        f"{r['ip']} {r['fqdn']} {r['hostname']} {'Publisher' if i == 0 else 'Subscriber'} authenticated"
+        for i, r in enumerate(rows)
+    )
+    return Result(text, {"nodes": rows})
+
+
+def service_list(ctx: Ctx, a: dict[str, Any]) -> Result:
+    return Result(*services(ctx.node, ctx.now))
+
+
+def services(node: dict[str, Any], now: int) -> tuple[str, dict[str, Any]]:
+    rows = identity.services(node, now)
+    lines = ["Requesting service status, please wait..."]
+    lines += [f"{name} [{state}]" for name, state in rows[:3]]
+    lines += ["Service Manager is running", "Getting list of all services", ">> Return code = 0"]
+    lines += [f"{name}[{state}]" for name, state in rows[3:]]
+    return "\n".join(lines), {"services": [{"name": n, "state": s} for n, s in rows]}
+
+
+def ntp_status(ctx: Ctx, a: dict[str, Any]) -> Result:
+    return Result(*ntp(ctx.node, ctx.now))
+
+
+def ntp(node: dict[str, Any], now: int) -> tuple[str, dict[str, Any]]:
+    net = identity.network(node)
+    stamp = time.strftime("%a %b %d %H:%M:%S UTC %Y", time.gmtime(now))
+    text = "\n".join(
+        [
+            "ntpd (pid 2140) is running...",
+            "",
+            "     remote           refid      st t when poll reach   delay   offset  jitter",
+            "==============================================================================",
+            f"*{net['ntp']:<15} .GPS.            1 u   32   64  377    0.412    0.051   0.023",
+            "",
+            f"synchronised to NTP server ({net['ntp']}) at stratum 2",
+            "   time correct to within 12 ms",
+            "   polling server every 64 s",
+            "",
+            f"Current time in UTC is : {stamp}",
+            f"Current time in Etc/UTC is : {stamp}",
+        ]
+    )
+    return text, {"server": net["ntp"], "synchronised": True, "now": stamp}
+
+
+def system_restart(ctx: Ctx, a: dict[str, Any]) -> Result:
+    """Restart the node's services on the virtual clock: agents are logged out, services
+    are STARTING for a few virtual minutes, licensing state is kept. The shell ends, as an
+    SSH session to a restarting appliance does."""
+    from ccxcli.core.failures import agent_init
+
+    node, now = ctx.node, ctx.now
+    logged_out = identity.restart(node, now)
+    agent_init(node, now)  # the Smart Agent starts again: a simulated failure raises its alert
+    text = (
+        "Appliance is being Restarted ...\n"
+        f"Warning: Restart could take up to {identity.RESTART // 60} minutes.\n"
+        "Shutting down Service Manager will take some time..\n"
+        " Service Manager shutting down services... Please Wait\n"
+        "Operation succeeded\n"
+        "restart now."
+    )
+    return Result(
+        text,
+        {"restarted": True, "agents_logged_out": logged_out, "services_ready_at": node["booted"] + identity.RESTART},
+        leave=ctx.rt.mode == "shell",
+    )
+
+
+def pagination(ctx: Ctx, a: dict[str, Any]) -> Result:
+    on = a["on|off"] == "on"
+    ctx.rt.pagination = on and ctx.rt.mode == "shell"
+    return Result(f"Automatic pagination is turned {'on' if on else 'off'}", {"pagination": "on" if on else "off"})
+
+
+def show_pagination(ctx: Ctx, a: dict[str, Any]) -> Result:
+    on = ctx.rt.pagination
+    return Result(f"Automatic Pagination : {'On' if on else 'Off'}.", {"pagination": "on" if on else "off"})
+
+
+def fault_list(ctx: Ctx, a: dict[str, Any]) -> Result:
+    from ccxcli.core.failures import FAULTS, active
+
+    node = ctx.node
+    rows = [{"fault": name, "on": active(node, name), "effect": text} for name, text in FAULTS.items()]
+    text = "\n".join(f"{r['fault']:<20} {'ON ' if r['on'] else 'off'}  {r['effect']}" for r in rows)
+    return Result(text, {"faults": rows})
+
+
+def fault_set(ctx: Ctx, a: dict[str, Any]) -> Result:
+    from ccxcli.core.failures import FAULTS, set_fault
+
+    name = a["license_computation|agent_init|ssm_error|ssm_slow"].replace("_", "-")
+    on = a["on|off"] == "on"
+    set_fault(ctx.node, ctx.now, name, on)
+    return Result(f"Simulated fault {name} is {'on' if on else 'off'}: {FAULTS[name]}.", {"fault": name, "on": on})

@@ -1,0 +1,162 @@
+"""`ccx shell`, `ccx run`, `ccx completion`: the host-tool side of `ccx`, driven by typer."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import typer
+
+from ccxcli.errors import USAGE, CcxError, UsageError, report
+from ccxcli.runtime import Runtime
+
+app = typer.Typer(add_completion=False, no_args_is_help=False, help="Host-tool commands of ccx.")
+_rt: Runtime | None = None
+
+
+def _runtime() -> Runtime:
+    assert _rt is not None
+    return _rt
+
+
+@app.command()
+def shell() -> None:
+    """Open the admin: shell (script mode when stdin is not a terminal)."""
+    rt = _runtime()
+    if rt.inp.isatty() and rt.out.isatty():
+        from ccxcli.cli.shell import run_shell
+
+        raise typer.Exit(run_shell(rt))
+    from ccxcli.cli.script import run_script
+
+    raise typer.Exit(run_script(rt, rt.inp))
+
+
+@app.command()
+def run(
+    file: str = typer.Argument(..., help="Script file, or - for stdin."),
+    keep_going: bool = typer.Option(False, "--keep-going", help="Run every line even after a failure."),
+) -> None:
+    """Run a script: one command per line, # comments, stops at the first failure."""
+    from ccxcli.cli.script import MAX_SCRIPT, run_script
+    from ccxcli.codetext import read_file
+
+    rt = _runtime()
+    if file == "-":
+        raise typer.Exit(run_script(rt, rt.inp, keep_going))
+    try:
+        text = read_file(file, MAX_SCRIPT, "a script")
+    except CcxError as e:
+        raise typer.Exit(report(UsageError(e.message), rt.err)) from None
+    raise typer.Exit(run_script(rt, text.splitlines(), keep_going))
+
+
+@app.command()
+def serve(
+    ssh: str = typer.Option("127.0.0.1:2222", "--ssh", help="Address to listen on, HOST:PORT (port 0 picks one)."),
+    allow_remote: bool = typer.Option(False, "--allow-remote", help="Allow a non-loopback address."),
+    password_file: str | None = typer.Option(
+        None, "--password-file", help="File whose first line is the password (default password: admin)."
+    ),
+    authorized_keys: str | None = typer.Option(
+        None, "--authorized-keys", help="OpenSSH authorized_keys file; with it alone, only keys log in."
+    ),
+    operator: list[str] = typer.Option(
+        [],
+        "--operator",
+        metavar="USER",
+        help="SSH user (e.g. admin) who may change the lab as a whole: clock, nodes, lab reset, SSM trust. Repeatable.",
+    ),  # fmt: skip
+    upload_quota: str = typer.Option(
+        "64M", "--upload-quota", metavar="SIZE", help="Most the SFTP upload folder holds, e.g. 64M, 512K, 1G."
+    ),  # fmt: skip
+    login_grace_time: float = typer.Option(
+        30, "--login-grace-time", metavar="SECONDS", help="Drop a connection not logged in within this time (1-600)."
+    ),
+    max_startups: int = typer.Option(
+        100, "--max-startups", metavar="N", help="Most connections waiting to log in at once (1-10000)."
+    ),
+    client_alive_interval: float = typer.Option(
+        5,
+        "--client-alive-interval",
+        metavar="SECONDS",
+        help="Send a keepalive after this much silence from a client (1-3600).",
+    ),  # fmt: skip
+    client_alive_count_max: int = typer.Option(
+        3,
+        "--client-alive-count-max",
+        metavar="N",
+        help="Unanswered keepalives after which a client is gone and its session ends (1-100).",
+    ),  # fmt: skip
+    stop_after: float = typer.Option(0, "--stop-after", help="Stop by itself after this many seconds (0: never)."),
+) -> None:
+    """Serve every node of the lab over SSH until SIGINT or SIGTERM."""
+    import asyncio
+
+    from ccxcli.codetext import read_file
+    from ccxcli.values import size
+
+    rt = _runtime()
+    try:
+        import asyncssh
+
+        from ccxcli.cli import serve as server
+    except ImportError:
+        raise typer.Exit(report(UsageError("'ccx serve' needs asyncssh: pip install asyncssh."), rt.err)) from None
+    try:
+        password: str | None = server.DEFAULT_PASSWORD
+        if password_file:
+            password = read_file(password_file, 4096, "a password file").splitlines()[0]
+        elif authorized_keys:
+            password = None
+        keys = asyncssh.read_authorized_keys(authorized_keys) if authorized_keys else None
+    except (OSError, ValueError, IndexError, asyncssh.KeyImportError) as e:
+        raise typer.Exit(report(UsageError(f"Cannot read the credentials: {e}."), rt.err)) from None
+    except CcxError as e:
+        raise typer.Exit(report(e, rt.err)) from None
+    try:
+        _within(login_grace_time, 1, 600, "--login-grace-time")
+        _within(max_startups, 1, 10000, "--max-startups")
+        _within(client_alive_interval, 1, 3600, "--client-alive-interval")
+        _within(client_alive_count_max, 1, 100, "--client-alive-count-max")
+        settings = server.Settings(
+            password, keys, tuple(operator), size(upload_quota, "--upload-quota", 0, 1024**4), login_grace_time,
+            max_startups, client_alive_interval, client_alive_count_max,
+        )  # fmt: skip
+        asyncio.run(server.serve(Path(rt.home), ssh, allow_remote, settings, rt.out, stop_after))
+    except CcxError as e:
+        raise typer.Exit(report(e, rt.err)) from None
+    except OSError as e:
+        raise typer.Exit(report(UsageError(f"Cannot listen on {ssh}: {e.strerror or e}."), rt.err)) from None
+
+
+def _within(value: float, lo: float, hi: float, name: str) -> None:
+    if not lo <= value <= hi:
+        raise UsageError(f"{name} must be from {lo:g} to {hi:g}; {value:g} is out of range.")
+
+
+@app.command()
+def completion(shell_name: str = typer.Argument(..., metavar="SHELL", help="bash, zsh or fish")) -> None:
+    """Print the shell completion script for ccx's device commands."""
+    from ccxcli.cli.completion import SHELLS, script
+
+    if shell_name not in SHELLS:
+        typer.echo(f"Unknown shell '{shell_name}'; use one of {', '.join(SHELLS)}.", err=True)
+        raise typer.Exit(USAGE)
+    typer.echo(script(shell_name), nl=False)
+
+
+def run_host(rt: Runtime, words: list[str]) -> int:
+    global _rt
+    _rt = rt
+    if not words:
+        words = ["shell"]
+    try:
+        rc = app(words, prog_name="ccx", standalone_mode=False)
+    except typer.Exit as e:
+        return int(e.exit_code)
+    except BaseException as e:  # noqa: BLE001 - the one boundary decides what each one means
+        if isinstance(e, SystemExit):
+            raise
+        return report(e, sys.stderr)
+    return rc if isinstance(rc, int) else 0

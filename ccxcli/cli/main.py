@@ -1,0 +1,144 @@
+"""`ccx`: the emulated UCCX node. Global options are parsed by hand so that a one-shot
+device command starts fast (no typer, rich, prompt_toolkit or cryptography import);
+`ccx shell|run|completion` are host-tool commands driven by typer (`ccxcli.cli.host`)."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from ccxcli.errors import UsageError, report
+from ccxcli.runtime import Runtime, ask_plainly
+from ccxcli.store.lab import DEFAULT_NODE, check_node_name, home_dir
+
+USAGE_TEXT = """Usage: ccx [--home DIR] [--node NAME] [--json] [--yes] COMMAND...
+       ccx shell | ccx run FILE|- [--keep-going] | ccx completion bash|zsh|fish
+       ccx serve [--ssh HOST:PORT] [--allow-remote] [--password-file F] [--authorized-keys F] [--operator USER]...
+
+The emulated Cisco UCCX node's admin: CLI. With no COMMAND, opens the shell.
+Options:
+  --home DIR    lab home (default: $CCX_HOME, else the platform data folder)
+  --node NAME   node of the lab (default: $CCX_NODE, else uccx)
+  --json        print one JSON document instead of text
+  --yes         answer 'y' to 'Continue (y/n)?'
+  --version     print the version
+Type 'ccx help' or 'ccx ?' for the device commands."""
+
+GETTING_STARTED = """Getting started:
+  ccx show license status        # a fresh node: unregistered, in its 90-day evaluation
+  ccx license smart register idtoken "$(ccx-ssm token create)"   # register with the lab's SSM
+  ccx sim clock advance 90d      # let licensing life happen; 'ccx' alone opens the admin: shell
+The SSM is the other program: 'ccx-ssm --help' (tokens, licenses, reservations).
+'ccx help' lists the device commands; 'ccx help COMMAND' shows usage, arguments, an example."""
+
+
+def help_text(opts: dict[str, object]) -> str:
+    from ccxcli.errors import EXIT_HELP
+
+    home = home_dir(opts["home"])  # type: ignore[arg-type]
+    node = str(opts["node"] or os.environ.get("CCX_NODE") or DEFAULT_NODE)
+    made = os.path.exists(os.path.join(home, "nodes", node, "state.json"))
+    where = f"Lab in use: {home}; node {node}{'' if made else ' (created by the first command)'}."
+    return "\n\n".join((USAGE_TEXT, where, GETTING_STARTED, EXIT_HELP))
+
+
+HOST_COMMANDS = ("shell", "run", "completion", "serve")
+
+
+def parse_globals(argv: list[str]) -> tuple[dict[str, object], list[str]]:
+    opts: dict[str, object] = {"home": None, "node": None, "json": False, "yes": False}
+    i = 0
+    while i < len(argv):
+        a = argv[i]
+        name, eq, val = a.partition("=")
+        if name in ("--home", "--node"):
+            if not eq:
+                i += 1
+                if i >= len(argv):
+                    raise UsageError(f"Option {name} needs a value.")
+                val = argv[i]
+            opts[name[2:]] = val
+        elif a == "--json":
+            opts["json"] = True
+        elif a in ("--yes", "-y"):
+            opts["yes"] = True
+        elif a in ("--help", "-h"):
+            opts["help"] = True
+        elif a == "--version":
+            opts["version"] = True
+        elif a.startswith("-") and len(a) > 1 and a != "-":
+            raise UsageError(f"Unknown option '{a}'. {USAGE_TEXT.splitlines()[0]}")
+        else:
+            break
+        i += 1
+    return opts, argv[i:]
+
+
+def make_runtime(opts: dict[str, object]) -> Runtime:
+    node = str(opts["node"] or os.environ.get("CCX_NODE") or DEFAULT_NODE)
+    check_node_name(node)
+    rt = Runtime(home=home_dir(opts["home"]), node=node, json=bool(opts["json"]), yes=bool(opts["yes"]))  # type: ignore[arg-type]
+    user = os.environ.get("CCX_SSH_USER")  # set by `ccx serve` for the sessions it runs, never by a user
+    if user is not None:
+        rt.ssh_user, rt.operator = user, os.environ.get("CCX_SSH_OPERATOR") == "1"
+    return rt
+
+
+def _quiet_on_closed_pipe() -> None:
+    """`ccx … | head` ends quietly, as Unix tools do, instead of a BrokenPipeError. (The C
+    `_signal` module: `signal` builds its enums at import, a visible start-up cost.)"""
+    import _signal
+
+    if hasattr(_signal, "SIGPIPE"):
+        _signal.signal(_signal.SIGPIPE, _signal.SIG_DFL)
+
+
+def shell(rt: Runtime) -> int:
+    """`ccx` / `ccx shell`: the admin: shell on a terminal, else script mode. The terminal's
+    echo goes off and the VOS start-up line is printed before anything heavy is imported,
+    so that what a client types meanwhile is queued, not echoed twice."""
+    if rt.inp.isatty() and rt.out.isatty():
+        from ccxcli.cli.terminal import STARTING, echo_off
+
+        restore = echo_off(rt.inp.fileno())
+        try:
+            rt.out.write(STARTING)
+            rt.out.flush()
+            from ccxcli.cli.shell import run_shell
+
+            return run_shell(rt)
+        finally:
+            restore()
+    from ccxcli.cli.script import run_script
+
+    return run_script(rt, rt.inp)
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    _quiet_on_closed_pipe()
+    from ccxcli.cli.dispatch import run_tokens
+
+    try:
+        opts, words = parse_globals(argv)
+        if opts.get("version"):
+            from ccxcli import __version__
+
+            sys.stdout.write(f"ccx {__version__}\n")
+            return 0
+        if opts.get("help"):
+            sys.stdout.write(help_text(opts) + "\n")
+            return 0
+        rt = make_runtime(opts)
+    except UsageError as e:
+        return report(e, sys.stderr)
+    if not words or words == ["shell"]:
+        return shell(rt)
+    if words[0] in HOST_COMMANDS:
+        from ccxcli.cli.host import run_host
+
+        return run_host(rt, words)
+    if rt.inp.isatty():
+        rt.ask = lambda question, secret=False: ask_plainly(rt, question, secret)
+    code, _ = run_tokens(rt, words)
+    return code

@@ -1,0 +1,414 @@
+"""`ccx serve`: every node of a lab over SSH (asyncssh), for ssh, paramiko, netmiko,
+scrapli, Unicon and Ansible. Imported only by `ccx serve`.
+
+- The user name chooses the node: `admin` → the default node, `admin@NODE` or `NODE` →
+  that node; an unknown node is refused at login, with the list of nodes in the banner.
+- A session with a terminal runs the same `admin:` shell as locally, in a child process on
+  a pseudo-terminal of its own that starts with echo off (so nothing a client types early is
+  echoed twice). Bytes that arrive before the child runs wait in the terminal, in order.
+  Window changes are passed on (the pager reads the height at each page).
+- An exec request (`ssh admin@host 'show license status'`) is the one-shot command; its
+  stdout, stderr and exit status are passed through; the exit status is sent only after
+  all output. A session without a terminal runs script mode.
+- Commands take the lab lock one at a time, never while a session waits for input.
+- Files a command reads (`install-file`, `@FILE`, `sim ssm trust`, `run FILE`) must be in
+  the lab's upload folder, which SFTP serves; `sftp://HOST:PORT/PATH` URLs of this server
+  name files there.
+- When a client goes away — a clean close, a killed client, or one that stops answering
+  the server's keepalives — its session's child is hung up on (SIGHUP, then SIGKILL), for
+  every kind of session: a command cut short leaves the lab as it was or fully done (see the
+  README's Guarantees).
+- Bounded: a connection must authenticate within the login grace time, and only so many
+  may be waiting to; the upload folder has a quota (`ccxcli.cli.sftpd`).
+- The user name is also the boundary: commands that change the lab as a whole or another
+  node are refused unless the server names the user a lab operator (`--operator USER`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import fcntl
+import json
+import os
+import shlex
+import signal
+import struct
+import sys
+import termios
+from pathlib import Path
+from typing import Any
+
+import asyncssh
+
+from ccxcli.cli.sftpd import DEFAULT_QUOTA, Sftp, UploadFolder
+from ccxcli.errors import UsageError
+from ccxcli.session.context import open_lab
+from ccxcli.store.files import create_private, private_dir, write_atomic
+from ccxcli.store.lab import DEFAULT_NODE, valid_name
+from ccxcli.uploads import SERVE_FILE, UPLOAD
+from ccxcli.values import parse_listen
+
+DEFAULT_LISTEN = "127.0.0.1:2222"
+DEFAULT_PASSWORD = "admin"
+HOST_KEY = "ssh_host_ed25519_key"
+REFUSED_OPTIONS = ("--home", "--node")
+# OpenSSH's LoginGraceTime, MaxStartups and ClientAlive* are the models; a lab's defaults are
+# shorter than OpenSSH's: a lab session has nothing worth keeping once its client is gone.
+LOGIN_GRACE = 30.0
+MAX_STARTUPS = 100
+ALIVE_INTERVAL = 5.0
+ALIVE_COUNT = 3
+# The test seam (`ccxcli.faults`) given to `ccx serve` is meant for its sessions' children:
+# the server takes it out of its own environment and passes it on to them alone.
+SEAM = ("CCX_TEST_KILL_AT", "CCX_TEST_PAUSE_AT")
+
+
+class Settings:
+    """How `ccx serve` serves: credentials, who is a lab operator, and its bounds."""
+
+    def __init__(self, password: str | None = DEFAULT_PASSWORD, authorized: Any = None,
+                 operators: tuple[str, ...] = (), upload_quota: int = DEFAULT_QUOTA,
+                 login_grace: float = LOGIN_GRACE, max_startups: int = MAX_STARTUPS,
+                 alive_interval: float = ALIVE_INTERVAL, alive_count: int = ALIVE_COUNT) -> None:  # fmt: skip
+        self.password, self.authorized, self.operators = password, authorized, operators
+        self.upload_quota, self.login_grace, self.max_startups = upload_quota, login_grace, max_startups
+        self.alive_interval, self.alive_count = alive_interval, alive_count
+
+
+def host_key(home: Path) -> asyncssh.SSHKey:
+    """The lab's Ed25519 host key: made once (0600), reused, so known_hosts stays valid."""
+    path = home / HOST_KEY
+    if not path.exists():
+        key = asyncssh.generate_private_key("ssh-ed25519")
+        create_private(path, key.export_private_key())
+    return asyncssh.read_private_key(str(path))
+
+
+def node_for(user: str, nodes: list[str]) -> str | None:
+    """The node a user name chooses: admin → the default node, admin@NODE or NODE → NODE."""
+    name = user.split("@", 1)[1] if user.startswith("admin@") else ("" if user == "admin" else user)
+    name = name or (DEFAULT_NODE if DEFAULT_NODE in nodes else (nodes[0] if nodes else DEFAULT_NODE))
+    return name if valid_name(name) and name in nodes else None
+
+
+class Server(asyncssh.SSHServer):
+    def __init__(self, lab: ServedLab) -> None:
+        self.lab = lab
+        self.conn: asyncssh.SSHServerConnection | None = None
+        self.waiting = False  # connected, not yet authenticated
+
+    def connection_made(self, conn: asyncssh.SSHServerConnection) -> None:
+        self.conn = conn
+        if self.lab.waiting >= self.lab.settings.max_startups:
+            conn.close()  # too many waiting to log in: drop the newest, as OpenSSH's MaxStartups does
+            return
+        self.waiting = True
+        self.lab.waiting += 1
+
+    def auth_completed(self) -> None:
+        self._done_waiting()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._done_waiting()
+
+    def _done_waiting(self) -> None:
+        if self.waiting:
+            self.waiting = False
+            self.lab.waiting -= 1
+
+    def begin_auth(self, username: str) -> bool:
+        nodes = self.lab.nodes()
+        if self.conn is None:
+            return True
+        if node_for(username, nodes) is None:
+            self.conn.send_auth_banner(
+                f"No node for user '{username[:40]}' in this lab. Log in as admin (node {DEFAULT_NODE}), "
+                f"admin@NODE or NODE; nodes: {', '.join(nodes) or 'none'}.\r\n"
+            )
+        elif self.lab.settings.authorized is not None:
+            self.conn.set_authorized_keys(self.lab.settings.authorized)  # keys are checked by asyncssh
+        return True
+
+    def password_auth_supported(self) -> bool:
+        return self.lab.settings.password is not None
+
+    def validate_password(self, username: str, password: str) -> bool:
+        import hmac
+
+        secret = self.lab.settings.password
+        ok = secret is not None and hmac.compare_digest(password.encode(), secret.encode())
+        return ok and node_for(username, self.lab.nodes()) is not None
+
+
+class ServedLab:
+    """What the server knows of the lab it serves."""
+
+    def __init__(self, home: Path, settings: Settings) -> None:
+        self.home = home
+        self.upload = home / UPLOAD
+        self.settings = settings
+        self.children: set[asyncio.subprocess.Process] = set()
+        self.waiting = 0  # connections not yet authenticated
+        self.seam = {k: os.environ.pop(k) for k in SEAM if k in os.environ}
+
+    def nodes(self) -> list[str]:
+        folder = self.home / "nodes"
+        try:
+            return sorted(p.name for p in folder.iterdir() if valid_name(p.name) and (p / "state.json").exists())
+        except OSError:
+            return []
+
+    def env(self, user: str, term: str | None) -> dict[str, str]:
+        """The child's environment: the server's, less every ccxcli and prompt_toolkit setting,
+        plus where the lab and the upload folder are, the SSH user, and whether it is a lab operator."""
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("CCX_", "PROMPT_TOOLKIT"))}
+        env.update(self.seam)
+        env.update(CCX_HOME=str(self.home), CCX_FILE_ROOT=str(self.upload), CCX_SSH_USER=user)
+        if user in self.settings.operators:
+            env["CCX_SSH_OPERATOR"] = "1"
+        env.pop("TERM", None)
+        if term:
+            env["TERM"] = term
+        return env
+
+    def argv(self, node: str, words: list[str]) -> list[str]:
+        return [sys.executable, "-m", "ccxcli", "--node", node, *words]
+
+
+async def handle(process: asyncssh.SSHServerProcess[bytes], lab: ServedLab) -> None:
+    """One session, until it ends or its channel closes (the client closed it, was killed, or
+    stopped answering keepalives): then the session is cancelled, which hangs up its child."""
+    user = process.get_extra_info("username") or ""
+    node = node_for(user, lab.nodes()) or DEFAULT_NODE
+    session = asyncio.ensure_future(_session(process, lab, user, node))
+    gone = asyncio.ensure_future(process.wait_closed())
+    try:
+        await asyncio.wait({session, gone}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        gone.cancel()
+        if not session.done():
+            session.cancel()
+        await asyncio.gather(session, return_exceptions=True)
+        if not process.is_closing():
+            process.close()
+
+
+async def _session(process: asyncssh.SSHServerProcess[bytes], lab: ServedLab, user: str, node: str) -> None:
+    try:
+        if process.command is not None:
+            await _exec(process, lab, user, node)
+        elif process.get_terminal_type() is not None:
+            await _terminal(process, lab, user, node)
+        else:
+            await _exec(process, lab, user, node, ["shell"])  # no terminal: script mode
+    except (asyncssh.BreakReceived, asyncssh.SignalReceived, BrokenPipeError, ConnectionError):
+        pass
+
+
+def _words(command: str) -> list[str]:
+    if any(ord(c) < 32 and c not in "\t" or ord(c) == 127 for c in command):
+        raise UsageError("The command contains a control character (a NUL byte, a newline...); send one command line.")
+    try:
+        words = shlex.split(command)
+    except ValueError as e:
+        raise UsageError(f"Cannot read the command: {e}.") from None
+    for w in words:
+        if w.split("=", 1)[0] in REFUSED_OPTIONS:
+            raise UsageError(f"{w.split('=', 1)[0]} is not allowed over SSH: the user name chooses the node.")
+        if w in ("serve", "completion") and words and words[0] == w:
+            raise UsageError(f"'ccx {w}' is not available over SSH.")
+    return words
+
+
+async def _exec(process: asyncssh.SSHServerProcess[bytes], lab: ServedLab, user: str, node: str,
+                words: list[str] | None = None) -> None:  # fmt: skip
+    if words is None:
+        try:
+            words = _words(process.command or "")
+        except UsageError as e:
+            process.stderr.write(e.message.encode() + b"\n")
+            process.exit(2)
+            return
+    child = await asyncio.create_subprocess_exec(
+        *lab.argv(node, words),
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+        env=lab.env(user, None),
+        cwd=str(lab.upload),
+        start_new_session=True,
+    )
+    lab.children.add(child)
+    assert child.stdin is not None and child.stdout is not None and child.stderr is not None
+
+    async def feed() -> None:
+        assert child.stdin is not None
+        try:
+            while True:
+                data = await process.stdin.read(65536)
+                if not data:
+                    break
+                child.stdin.write(data)
+                await child.stdin.drain()
+        except (asyncssh.TerminalSizeChanged, asyncssh.BreakReceived, asyncssh.SignalReceived):
+            pass
+        except (BrokenPipeError, ConnectionError):
+            return
+        try:
+            child.stdin.close()
+        except (BrokenPipeError, ConnectionError):
+            pass
+
+    async def pump(source: asyncio.StreamReader, target: Any) -> None:
+        while data := await source.read(65536):
+            target.write(data)
+
+    feeder = asyncio.ensure_future(feed())
+    try:
+        await asyncio.gather(pump(child.stdout, process.stdout), pump(child.stderr, process.stderr))
+        code = await child.wait()
+    finally:
+        feeder.cancel()
+        await _hang_up(child, lab)
+    await process.stdout.drain()
+    process.exit(code if code >= 0 else 128 - code)
+
+
+async def _terminal(process: asyncssh.SSHServerProcess[bytes], lab: ServedLab, user: str, node: str) -> None:
+    master, slave = os.openpty()
+    attrs = termios.tcgetattr(slave)
+    attrs[3] &= ~(termios.ECHO | termios.ECHONL)  # from the start: nothing typed early is echoed twice
+    termios.tcsetattr(slave, termios.TCSANOW, attrs)
+    width, height, _, _ = process.get_terminal_size()
+    _set_size(master, width or 80, height or 24)
+    try:
+        child = await asyncio.create_subprocess_exec(
+            *lab.argv(node, ["shell"]),
+            stdin=slave,
+            stdout=slave,
+            stderr=slave,
+            env=lab.env(user, process.get_terminal_type()),
+            cwd=str(lab.upload),
+            start_new_session=True,  # the terminal becomes the child's controlling terminal
+        )
+    finally:
+        os.close(slave)
+    lab.children.add(child)
+    loop = asyncio.get_running_loop()
+    output_done = asyncio.Event()
+
+    def readable() -> None:
+        try:
+            data = os.read(master, 65536)
+        except OSError:
+            data = b""
+        if data:
+            process.stdout.write(data)
+        else:
+            loop.remove_reader(master)
+            output_done.set()
+
+    loop.add_reader(master, readable)
+
+    async def feed() -> None:
+        while True:
+            try:
+                data = await process.stdin.read(65536)
+            except asyncssh.TerminalSizeChanged as change:
+                _set_size(master, change.width, change.height)
+                continue
+            if not data:
+                return
+            try:
+                os.write(master, data)
+            except OSError:
+                return
+
+    feeder = asyncio.ensure_future(feed())
+    waiter = asyncio.ensure_future(child.wait())
+    try:
+        done, _ = await asyncio.wait({feeder, waiter}, return_when=asyncio.FIRST_COMPLETED)
+        if waiter in done:
+            await asyncio.wait_for(output_done.wait(), 5)
+    except asyncio.TimeoutError:
+        pass
+    finally:
+        feeder.cancel()
+        await _hang_up(child, lab)
+        loop.remove_reader(master)
+        os.close(master)
+    await process.stdout.drain()
+    code = child.returncode or 0
+    process.exit(code if code >= 0 else 128 - code)
+
+
+def _set_size(fd: int, width: int, height: int) -> None:
+    fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", height, width, 0, 0))
+
+
+async def _hang_up(child: asyncio.subprocess.Process, lab: ServedLab) -> None:
+    """No process is left behind: SIGHUP to the child's group, then SIGKILL."""
+    lab.children.discard(child)
+    if child.returncode is not None:
+        return
+    for sig, wait in ((signal.SIGHUP, 2.0), (signal.SIGKILL, 5.0)):
+        try:
+            os.killpg(child.pid, sig)
+        except ProcessLookupError:
+            return
+        try:
+            await asyncio.wait_for(child.wait(), wait)
+            return
+        except asyncio.TimeoutError:
+            continue
+
+
+async def serve(home: Path, listen: str, allow_remote: bool, settings: Settings, out: Any,
+                stop_after: float = 0) -> None:  # fmt: skip
+    host, port = parse_listen(listen, allow_remote)
+    signal.signal(signal.SIGPIPE, signal.SIG_IGN)  # a client gone away is an error to handle, not a reason to die
+    lab = ServedLab(home, settings)  # first: it takes the test seam out of this process's environment
+    with open_lab(home):  # the embedded default: the lab exists before anyone logs in
+        pass
+    private_dir(lab.upload)
+    folder = UploadFolder(lab.upload, settings.upload_quota)
+    key = host_key(home)
+    server = await asyncssh.create_server(
+        lambda: Server(lab),
+        host,
+        port,
+        server_host_keys=[key],
+        process_factory=lambda p: handle(p, lab),
+        encoding=None,
+        sftp_factory=lambda chan: Sftp(chan, folder),
+        allow_scp=False,
+        line_editor=False,
+        login_timeout=settings.login_grace,
+        keepalive_interval=settings.alive_interval,
+        keepalive_count_max=settings.alive_count,
+    )
+    sock = server.sockets[0].getsockname()
+    bound = f"{sock[0]}:{sock[1]}" if ":" not in sock[0] else f"[{sock[0]}]:{sock[1]}"
+    write_atomic(home / SERVE_FILE, json.dumps({"host": sock[0], "port": sock[1], "pid": os.getpid()}).encode())
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):  # before saying it is ready: a stop request is never lost
+        loop.add_signal_handler(sig, stop.set)
+    if stop_after > 0:
+        loop.call_later(stop_after, stop.set)
+    out.write(f"Serving lab {home} over SSH on {bound} (users: admin, admin@NODE, NODE)\n")
+    out.write(f"Host key fingerprint: {key.get_fingerprint()}\n")
+    out.flush()
+    try:
+        await stop.wait()
+    finally:
+        server.close()
+        for child in list(lab.children):
+            await _hang_up(child, lab)
+        await server.wait_closed()
+        try:
+            (home / SERVE_FILE).unlink()
+        except OSError:
+            pass
+        out.write("Stopped.\n")
+        out.flush()

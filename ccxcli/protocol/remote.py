@@ -1,0 +1,134 @@
+"""A node's messages to an SSM served over HTTPS (`ccx-ssm serve`): the same operations
+`LabLink` performs in-process, as JSON posted to the transport URL.
+
+Every message keeps its id, so the SSM applies it once whatever happens on the way. A
+failure before the request left (connection refused, name not found, TLS refused) is
+plain: nothing reached the SSM. A failure after it left (the connection broke, no answer
+in time) is sent again once at once; when that fails too the result is unknown
+(`NoAnswer`): exchanges keep the message and send it again until the SSM answers.
+
+Imported only when a node's transport URL does not name an SSM of its own lab.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import socket
+import ssl
+from typing import Any
+
+from ccxcli.errors import CommError, InstanceGone, RuleError, UsageError
+
+MAX_ANSWER = 1_000_000
+
+
+class NoAnswer(CommError):
+    """The request may have reached the SSM; its answer did not come back."""
+
+
+def timeout() -> float:
+    try:
+        return max(0.1, float(os.environ.get("CCX_NET_TIMEOUT", "10")))
+    except ValueError:
+        return 10.0
+
+
+class Remote:
+    """One served SSM, reached at `host:port` + `path`, trusted by `trusted` keys."""
+
+    def __init__(self, host: str, port: int, path: str, trusted: list[bytes], hint: str = "") -> None:
+        self.host, self.port, self.path, self.trusted, self.hint = host, port, path, trusted, hint
+        self.where = f"{host}:{port}"
+        self._conn: http.client.HTTPSConnection | None = None
+
+    def close(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+
+    def _connect(self) -> http.client.HTTPSConnection:
+        from ccxcli.protocol.tls import check_peer
+
+        if self._conn is not None:
+            return self._conn
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        ctx.minimum_version = ssl.TLSVersion.TLSv1_2
+        ctx.check_hostname = False  # the name and the key are checked by check_peer, against this lab's trust
+        ctx.verify_mode = ssl.CERT_NONE
+        conn = http.client.HTTPSConnection(self.host.strip("[]"), self.port, context=ctx, timeout=timeout())
+        try:
+            conn.connect()
+        except socket.gaierror:
+            raise CommError(f"Communication with SSM failed: cannot resolve '{self.host}'.{self.hint}") from None
+        except ConnectionRefusedError:
+            raise CommError(
+                f"Communication with SSM failed: connection refused by {self.where} (is 'ccx-ssm serve' running?)."
+            ) from None
+        except TimeoutError:
+            raise CommError(
+                f"Communication with SSM failed: {self.where} did not answer within {timeout():g} s."
+            ) from None
+        except ssl.SSLError as e:
+            raise CommError(f"TLS with the SSM at {self.where} failed: {e.reason or e}.") from None
+        except OSError as e:
+            raise CommError(f"Communication with SSM failed: {self.where}: {e.strerror or e}.") from None
+        assert conn.sock is not None
+        conn.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # a small message must not wait for an ACK
+        try:
+            check_peer(conn.sock.getpeercert(binary_form=True), self.host, self.where, self.trusted)
+        except CommError:
+            conn.close()
+            raise
+        self._conn = conn
+        return conn
+
+    def call(self, op: str, args: dict[str, Any]) -> Any:
+        """The SSM's answer; its refusals as the errors they stand for."""
+        body = json.dumps({"op": op, "args": args}).encode()
+        for attempt in (1, 2):
+            try:
+                conn = self._connect()
+            except CommError as e:
+                if attempt == 1:
+                    raise  # nothing was sent
+                raise NoAnswer(
+                    f"No answer from the SSM at {self.where} (the connection broke after the request was sent, "
+                    f"then: {e.message}): it is kept and sent again (applied once) until the SSM answers."
+                ) from None
+            try:
+                conn.request("POST", self.path, body, {"Content-Type": "application/json"})
+                resp = conn.getresponse()
+                data = resp.read(MAX_ANSWER + 1)
+            except (OSError, http.client.HTTPException) as e:
+                self.close()
+                if attempt == 2:
+                    why = "no answer in time" if isinstance(e, TimeoutError) else "the connection broke"
+                    raise NoAnswer(
+                        f"No answer from the SSM at {self.where} ({why}) after the request was sent: it is kept "
+                        "and sent again (applied once) until the SSM answers."
+                    ) from None
+                continue
+            return self._answer(resp.status, data)
+        raise AssertionError("unreachable")
+
+    def _answer(self, status: int, data: bytes) -> Any:
+        try:
+            doc = json.loads(data) if len(data) <= MAX_ANSWER else None
+        except ValueError:
+            doc = None
+        if not isinstance(doc, dict):
+            raise CommError(f"Communication with SSM failed: {self.where} answered HTTP {status}, not an SSM answer.")
+        if doc.get("ok") is True:
+            return doc.get("result")
+        err: dict[str, Any] = doc["error"] if isinstance(doc.get("error"), dict) else {}
+        message = str(err.get("message") or f"HTTP {status}")[:600]
+        kind = err.get("kind")
+        if kind == "gone":
+            raise InstanceGone(message)
+        if kind == "rule":
+            raise RuleError(message)
+        if kind == "usage":
+            raise UsageError(message)
+        raise CommError(f"The SSM at {self.where} failed: {message}")

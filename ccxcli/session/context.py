@@ -1,0 +1,143 @@
+"""The session layer: the one place that opens the lab, finishes what a killed process left
+unfinished, runs a command's handler and commits what it changed (or forgets it when the
+command is refused). Bringing nodes forward in time (`life`) and the node↔SSM exchanges
+(`exchange`, `link`) are run from here and from the handlers' one call into this layer,
+never by the lab store (`lab`), which only loads and saves."""
+
+from __future__ import annotations
+
+from ccxcli.runtime import Result, Runtime
+from ccxcli.store.lab import DEFAULT_NODE, DEFAULT_SSM, Lab
+
+TYPE_CHECKING = False  # `typing` is not imported at run time: it costs a one-shot command start-up
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import Any
+
+    from ccxcli.session.link import LabLink
+    from ccxcli.store.lab import PathLike
+
+
+def create_default(lab: Lab) -> None:
+    """What a fresh lab holds (the embedded default): node uccx, SSM cloud with demo licenses."""
+    from ccxcli.ssm.core.db import Ssm  # sqlite3 and cryptography: only when a lab is made
+
+    Ssm.create(lab.ssm_dir(DEFAULT_SSM), account="Demo Smart Account", demo=True, now=lab.clock.frozen).close()
+    lab.add_node(DEFAULT_NODE)
+
+
+def open_lab(home: PathLike) -> Lab:
+    """The lab at `home`, to enter (`with open_lab(home) as lab`): made with the embedded
+    default when it does not exist yet."""
+    return Lab(home, create_default)
+
+
+def settle(lab: Lab) -> None:
+    """Finish what a killed process left unfinished (a clock move under way), and bring a
+    realtime clock's nodes to now. Idempotent; cheap when there is nothing to do."""
+    if lab.settling or (lab.data.get("moving_to") is None and not lab.clock.realtime):
+        return
+    from ccxcli.session.life import finish_move
+
+    lab.settling = True
+    try:
+        finish_move(lab)
+    finally:
+        lab.settling = False
+
+
+def ready(lab: Lab, name: str) -> dict[str, Any]:
+    """A node ready to use: a message a killed process left in its outbox is delivered, and
+    a node the clock left behind (it was corrupt, or a process died while saving) is brought
+    up to now. StoreError if its state file is corrupt; UsageError if there is no such node."""
+    node = lab.load(name)
+    if not lab.settling and (node.get("outbox") or node.get("time", lab.now()) < lab.now()):
+        from ccxcli.session.life import catch_up_one
+
+        lab.settling = True
+        try:
+            catch_up_one(lab, node, lab.now())
+        finally:
+            lab.settling = False
+    return node
+
+
+class Ctx:
+    """What a handler gets: the runtime, and the lab opened (locked and settled) on first use."""
+
+    def __init__(self, rt: Runtime) -> None:
+        self.rt = rt
+        self._lab: Lab | None = None
+
+    @property
+    def lab(self) -> Lab:
+        if self.rt.shared_lab is not None:
+            lab: Lab = self.rt.shared_lab
+            settle(lab)
+            return lab
+        if self._lab is None:
+            lab = open_lab(self.rt.home)
+            lab.__enter__()
+            self._lab = lab
+            try:
+                settle(lab)
+            except BaseException:
+                self.close()
+                raise
+        return self._lab
+
+    @property
+    def opened(self) -> Lab | None:
+        """The lab this context opened itself, if it did."""
+        return self._lab
+
+    @property
+    def node(self) -> dict[str, Any]:
+        """This session's node, ready to use."""
+        return ready(self.lab, self.rt.node)
+
+    def node_named(self, name: str) -> dict[str, Any]:
+        """Another node of the lab, ready to use."""
+        return ready(self.lab, name)
+
+    @property
+    def now(self) -> int:
+        return self.lab.now()
+
+    def link(self) -> LabLink:
+        from ccxcli.session.link import LabLink
+
+        return LabLink(self.lab)
+
+    def ssm(self, name: str) -> Any:
+        """An SSM of the lab, opened once for this command."""
+        from ccxcli.session.link import ssm_of
+
+        return ssm_of(self.lab, name)
+
+    def close(self) -> None:
+        if self._lab is not None:
+            self._lab.__exit__()
+            self._lab = None
+
+
+def run(rt: Runtime, fn: Callable[[Ctx], Any], commit: bool = True) -> Any:
+    """Call `fn` with a fresh context; commit what it changed, or forget it when it raises.
+    In script mode the lab stays open across lines: a refused line goes back to the
+    savepoint taken before it, and a code is saved before it is printed."""
+    ctx = Ctx(rt)
+    shared: Lab | None = rt.shared_lab
+    point = shared.savepoint() if shared is not None else None
+    try:
+        result = fn(ctx)
+        if commit and ctx.opened is not None:
+            ctx.opened.commit()
+        if commit and shared is not None and isinstance(result, Result) and result.carry:
+            shared.commit()  # a code is saved before it is printed
+        return result
+    except BaseException:
+        if point is not None and shared is not None:
+            shared.restore(point)  # a refused command changes nothing
+        raise
+    finally:
+        ctx.close()

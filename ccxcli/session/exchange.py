@@ -1,0 +1,125 @@
+"""Node ↔ SSM exchanges started by a command (register, deregister, renew), each with
+one commit order: record the message in the node's outbox and save; deliver it (the SSM
+applies a message id once and answers it again the same way); apply the answer; save.
+
+A message that a killed process left in the outbox is delivered again the next time the
+node is used (`replay`), so the SSM and the node agree once the node next runs, whatever
+the moment of the crash. Automatic messages (reports, automatic renewals) need no outbox:
+see `life`.
+"""
+
+from __future__ import annotations
+
+import secrets
+
+from ccxcli.clock import iso
+from ccxcli.core import engine
+from ccxcli.errors import CcxError, CommError, InstanceGone
+from ccxcli.faults import kill_point
+from ccxcli.session.link import LabLink
+from ccxcli.store.lab import Lab
+
+TYPE_CHECKING = False  # `typing` is not imported at run time: it costs a one-shot command start-up
+if TYPE_CHECKING:
+    from typing import Any
+
+    Node = dict[str, Any]
+
+GONE = "The product instance was removed from the SSM; registration lost"
+
+
+def run(lab: Lab, node: Node, kind: str, t: int, **body: Any) -> Any:
+    """Record, deliver, apply; return the SSM's answer (a refusal restores the node as it
+    was and raises)."""
+    waiting = node.get("outbox")
+    if waiting:  # a registration whose answer never came: it is sent again before anything else
+        raise CommError(
+            f"The {waiting['kind']} sent at {iso(waiting['t'])} has had no answer from the SSM yet; it is sent "
+            "again by each command on this node until the SSM answers (then this command can run)."
+        )
+    msg = {"id": secrets.token_hex(8), "kind": kind, "t": t, **body}
+    node["outbox"] = msg
+    lab.commit()
+    kill_point("exchange-recorded")
+    return _deliver(lab, node, msg, replay=False)
+
+
+def replay(lab: Lab, node: Node) -> None:
+    """Deliver a message left in the node's outbox by a process that died."""
+    msg = node["outbox"]
+    try:
+        _deliver(lab, node, msg, replay=True)
+    except CcxError:
+        pass  # what became of it is in the node's event log
+    lab.commit()
+
+
+def _deliver(lab: Lab, node: Node, msg: dict[str, Any], replay: bool) -> Any:
+    link = LabLink(lab)
+    try:
+        return _deliver_by(link, lab, node, msg, replay)
+    finally:
+        link.close()
+
+
+def _deliver_by(link: LabLink, lab: Lab, node: Node, msg: dict[str, Any], replay: bool) -> Any:
+    kind, t = msg["kind"], msg["t"]
+    try:
+        if kind == "register":
+            answer: Any = link.register(node, msg)
+        elif kind == "deregister":
+            link.deregister(node, t, msg["id"])
+            answer = {"ssm_notified": True}
+        else:
+            link.renew(node, t, "auth" if kind == "renew_auth" else "id", msg["id"])
+            answer = None
+    except CcxError as e:
+        if kind == "register" and isinstance(e, CommError) and (msg.get("sent") or type(e).__name__ == "NoAnswer"):
+            # The SSM may have applied it: keep it, and send it again (same id) until it answers.
+            msg["sent"] = True
+            node["outbox"] = msg
+            lab.commit()
+            raise CommError(
+                e.message
+                if type(e).__name__ == "NoAnswer"
+                else (f"{e.message} The registration sent earlier is kept and sent again until the SSM answers.")
+            ) from None
+        node.pop("outbox", None)
+        _failed(node, msg, e, replay)
+        lab.commit()  # the node as it was, plus what the failure is a fact of
+        if kind == "deregister" and isinstance(e, CommError):
+            return {"ssm_notified": False, "warning": e.message}
+        raise
+    kill_point("exchange-answered")
+    node.pop("outbox", None)
+    _apply(node, msg, answer, replay)
+    return answer
+
+
+def _apply(node: Node, msg: dict[str, Any], answer: Any, replay: bool) -> None:
+    kind, t = msg["kind"], msg["t"]
+    if kind == "register":
+        engine.apply_register(node, t, answer)
+    elif kind == "deregister":
+        engine.apply_deregister(node, t)
+    elif kind == "renew_auth":
+        engine.apply_auth_renew(node, t, True, manual=True)
+    else:
+        engine.apply_id_renew(node, t, True, manual=True)
+    if replay:
+        engine.log(node, t, f"An interrupted {kind.replace('_', ' ')} exchange with the SSM was completed", 4)
+
+
+def _failed(node: Node, msg: dict[str, Any], e: CcxError, replay: bool) -> None:
+    """What a refused or undelivered message leaves on the node."""
+    kind, t = msg["kind"], msg["t"]
+    if isinstance(e, InstanceGone):
+        if kind != "register":
+            engine.apply_deregister(node, t, GONE)
+    elif kind == "deregister" and isinstance(e, CommError):
+        engine.apply_deregister(node, t)  # as the appliance: deregistered locally, the SSM still lists it
+    elif kind.startswith("renew") and isinstance(e, CommError):
+        apply = engine.apply_auth_renew if kind == "renew_auth" else engine.apply_id_renew
+        apply(node, t, False, manual=True)
+    if replay:
+        engine.log(node, t, f"An interrupted {kind.replace('_', ' ')} exchange was not completed: {e.message}", 4)

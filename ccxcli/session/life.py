@@ -1,0 +1,232 @@
+"""Bringing the nodes of a lab forward in virtual time, event by event, in timestamp
+order across nodes (SPEC §1). Work grows with the number of changes, not the span.
+
+Crash safety: before the first message of a clock move reaches an SSM, the nodes' state
+and the move's target (`moving_to` in lab.json) are saved. Every message of a catch-up
+has an id made of the instance and its time, and the SSM answers a message it has seen
+before with the answer it gave then. So when a process dies mid-move, the next command
+redoes the move from the saved states (`finish_move`), sends the same messages, gets the
+same answers, and node and SSM agree again.
+"""
+
+from __future__ import annotations
+
+from ccxcli.core import engine, failures
+from ccxcli.core import timers as T
+from ccxcli.errors import CcxError, InstanceGone, StoreError
+from ccxcli.session.link import LabLink
+from ccxcli.store.lab import DEFAULT_SSM, Lab
+
+TYPE_CHECKING = False  # `typing` is not imported at run time: it costs a one-shot command start-up
+if TYPE_CHECKING:
+    from typing import Any
+
+MAX_STEPS = 2_000_000
+
+
+def move(lab: Lab, target: int) -> int:
+    """Move the lab's frozen clock to `target`, bringing every node along; return the
+    number of events processed."""
+    steps = catch_up(lab, target, set_clock=True)
+    lab.clock.set(target)
+    lab.data.pop("moving_to", None)
+    return steps
+
+
+def finish_move(lab: Lab) -> None:
+    """Complete a clock move a killed process left under way; bring a realtime clock's
+    nodes to now."""
+    pending = lab.data.get("moving_to")
+    if pending is not None:
+        catch_up(lab, pending["to"], set_clock=pending["clock"])
+        if pending["clock"] and pending["to"] > lab.clock.now():
+            lab.clock.set(pending["to"])
+        lab.data.pop("moving_to", None)
+    if lab.clock.realtime:
+        catch_up(lab, lab.now())
+    lab.commit()
+
+
+def _ready(lab: Lab, target: int) -> list[dict[str, Any]]:
+    """The nodes that can move (a corrupt one is skipped: the clock moves on without
+    it), each with a message left in its outbox delivered first."""
+    from ccxcli.session import exchange
+
+    nodes = []
+    for name in lab.node_names():
+        try:
+            node = lab.load(name)
+        except StoreError as e:
+            lab.skipped[name] = e.message
+            continue
+        if node.get("outbox"):
+            exchange.replay(lab, node)
+        if node.get("time", target) < target:
+            nodes.append(node)
+    return nodes
+
+
+def catch_up(lab: Lab, target: int, set_clock: bool = False) -> int:
+    """Process every due event of every node (and every connected SSM On-Prem's
+    synchronization) up to `target` (inclusive); return how many."""
+    return _catch_up(lab, _ready(lab, target), target, set_clock, _on_prem(lab))
+
+
+def catch_up_one(lab: Lab, node: dict[str, Any], target: int) -> int:
+    """One node left behind (or with a message in its outbox) brought up to `target`."""
+    from ccxcli.session import exchange
+
+    if node.get("outbox"):
+        exchange.replay(lab, node)
+    steps = _catch_up(lab, [node], target, False, {}) if node.get("time", target) < target else 0
+    lab.commit()
+    return steps
+
+
+def _on_prem(lab: Lab) -> dict[str, int]:
+    """When each connected SSM On-Prem of the lab synchronizes next."""
+    names = [n for n in lab.ssm_names() if n != DEFAULT_SSM]
+    if not names:
+        return {}
+    from ccxcli.ssm.core import sync
+
+    return {n: due for n in names if (due := sync.due(lab.home, n)) is not None}
+
+
+def _catch_up(lab: Lab, nodes: list[dict[str, Any]], target: int, set_clock: bool, syncs: dict[str, int]) -> int:
+    if not nodes and not syncs:
+        return 0
+    link = LabLink(lab)
+    try:
+        return _steps(lab, link, nodes, target, set_clock, syncs)
+    finally:
+        link.close()
+
+
+def _steps(
+    lab: Lab, link: LabLink, nodes: list[dict[str, Any]], target: int, set_clock: bool, syncs: dict[str, int]
+) -> int:
+    steps = 0
+    while steps < MAX_STEPS:
+        best: tuple[int, str, str, dict[str, Any]] | None = None
+        for name, when in syncs.items():
+            if when <= target and (best is None or (when, "") < best[:2]):
+                best = (when, "", "sync:" + name, {})
+        for node in nodes:
+            due = _earliest(engine.next_due(node, _pool_changed(link, node), node["time"]),
+                            failures.next_due(node, node["time"]))  # fmt: skip
+            if due is not None and due[0] <= target and (best is None or (due[0], node["name"]) < best[:2]):
+                best = (due[0], node["name"], due[1], node)
+        if best is None:
+            break
+        if steps == 0:  # the states (and a move's target) are saved before any message leaves
+            if set_clock:
+                lab.data["moving_to"] = {"to": target, "clock": True}
+            lab.commit()
+        t, _, kind, node = best
+        if kind.startswith("sync:"):
+            syncs[kind[5:]] = _sync(lab, kind[5:], t, target)
+            steps += 1
+            continue
+        _steady(link, node, t - 1)
+        node["time"] = t
+        _process(link, node, t, kind, target)
+        steps += 1
+    for node in nodes:
+        _steady(link, node, target)
+        engine.sync_eval(node, target)
+        node["time"] = target
+    return steps
+
+
+def _sync(lab: Lab, name: str, t: int, target: int) -> int:
+    """A connected SSM On-Prem's daily synchronization; returns when the next is due. Within
+    one clock move the ones that follow are applied as one, the last before the target (as
+    periodic renewals are)."""
+    from ccxcli.errors import CcxError
+    from ccxcli.ssm.core import sync
+
+    try:
+        sync.run(lab.home, name, t)
+    except CcxError as e:
+        sync.failed(lab.home, name, t, e.message)  # logged on the on-prem; tried again at the next
+    return sync.reschedule(lab.home, name, t + max(1, (target - t) // sync.INTERVAL) * sync.INTERVAL)
+
+
+def _steady(link: LabLink, node: dict[str, Any], upto: int) -> None:
+    """The reports due every 15 minutes up to `upto` that repeat the last one exactly are not
+    stepped through one by one; they reach the SSM as one message (its last contact, usage
+    history and Failed to Renew/Connect alerts see every interval)."""
+    comp = node["comp"]
+    if not engine.steady_reporting(node) or failures.active(node, "license-computation"):
+        return
+    first = T.next_boundary(comp["last_report"])
+    last = upto - upto % T.REPORT_INTERVAL
+    if last < first:
+        return
+    try:
+        answer = link.report_batch(node, comp["reported"], first, last)
+    except InstanceGone:
+        engine.apply_deregister(node, first, "The product instance was removed from the SSM; registration lost")
+        return
+    if answer is not None:
+        engine.apply_steady(node, last)
+        _count(link, node, "reports", (last - first) // T.REPORT_INTERVAL + 1)
+
+
+def _count(link: LabLink, node: dict[str, Any], what: str, n: int = 1) -> None:
+    """What this move did to each node, for the summary `sim clock advance` prints."""
+    tally = link.lab.tally.setdefault(node["name"], {})
+    tally[what] = tally.get(what, 0) + n
+
+
+def _earliest(*dues: tuple[int, str] | None) -> tuple[int, str] | None:
+    return min((d for d in dues if d is not None), default=None)
+
+
+def _pool_changed(link: LabLink, node: dict[str, Any]) -> bool:
+    if node["reg"]["status"] != engine.REGISTERED or node["comp"]["outcome"] in (None, "failed"):
+        return False
+    return bool(link.pool_version(node) != node["comp"]["version"])
+
+
+def _process(link: LabLink, node: dict[str, Any], t: int, kind: str, target: int) -> None:
+    try:
+        _message(link, node, t, kind, target)
+    except InstanceGone:
+        engine.apply_deregister(node, t, "The product instance was removed from the SSM; registration lost")
+
+
+def _message(link: LabLink, node: dict[str, Any], t: int, kind: str, target: int) -> None:
+    if kind == "report":
+        sent = engine.to_report(node)
+        outcome = link.report(node, sent, t)
+        engine.apply_report(node, t, sent, outcome)
+        _count(link, node, "reports" if outcome is not None else "reports_failed")
+    elif kind in ("auth_renew", "id_renew"):
+        what = "auth" if kind == "auth_renew" else "id"
+        apply = engine.apply_auth_renew if what == "auth" else engine.apply_id_renew
+        try:
+            link.renew(node, t, what)
+        except InstanceGone:
+            raise
+        except CcxError:
+            apply(node, t, False)
+            _count(link, node, f"{what}_failed")
+            return
+        # Within one advance nothing can make a later renewal fail once this one
+        # succeeded (the network and the SSM's instance only change between commands),
+        # so the periodic renewals up to the target are applied as one: the last.
+        period = T.AUTH_RENEW if what == "auth" else T.ID_RENEW
+        skipped = (target - t) // period
+        if skipped:
+            t += skipped * period
+            link.renew(node, t, what)
+            kind_text = "authorization" if what == "auth" else "registration"
+            engine.log(node, t, f"{skipped} further automatic {kind_text} renewals succeeded")
+        apply(node, t, True)
+        _count(link, node, what, 1 + skipped)
+    elif kind == "computation":
+        failures.apply_computation(node, t)
+    else:
+        engine.apply_timer(node, t, kind)

@@ -1,0 +1,172 @@
+"""The node's transport to its SSM. `LabLink` delivers messages in-process to the SSM
+folders of the lab (an HTTP transport implements the same methods without touching the
+engine). Every message carries an id; the SSM answers an id it has seen before with the
+answer it gave then, so a message sent again after a crash changes nothing twice."""
+
+from __future__ import annotations
+
+from ccxcli.errors import CommError, StoreError
+from ccxcli.store.lab import DEFAULT_SSM, Lab
+from ccxcli.urls import split_url, url_host
+
+TYPE_CHECKING = False  # `typing` is not imported at run time: it costs a one-shot command start-up
+if TYPE_CHECKING:
+    from typing import Any
+
+
+def ssm_of(lab: Lab, name: str) -> Any:
+    """An SSM of the lab, opened once per lab opening (closed with it)."""
+    if name not in lab.open_ssms:
+        from ccxcli.ssm.core.db import Ssm  # sqlite3 and the SSM core: only for commands that reach an SSM
+
+        lab.open_ssms[name] = Ssm.open(lab.ssm_dir(name))
+    return lab.open_ssms[name]
+
+
+def message_id(node: dict[str, Any], kind: str, t: int) -> str:
+    """The id of an automatic message: the same instance, kind and time is the same message."""
+    return f"{kind}:{node['reg'].get('instance')}:{t}"
+
+
+def _fault(node: dict[str, Any]) -> None:
+    from ccxcli.core.failures import ssm_failure
+
+    problem = ssm_failure(node)
+    if problem:
+        raise CommError(problem)
+
+
+class LabLink:
+    """Delivers a node's messages: in-process to an SSM of the lab, or over HTTPS to a
+    served SSM (`ccxcli.protocol.remote`) when the transport URL names no SSM of the lab. Both go
+    through one operation table (`ccxcli.ssm.core.device`)."""
+
+    def __init__(self, lab: Lab) -> None:
+        self.lab = lab
+        self._remotes: dict[str, Any] = {}
+        self._versions: dict[str, int | None] = {}  # served SSMs' pool versions read by this link
+
+    def close(self) -> None:
+        for remote in self._remotes.values():
+            remote.close()
+        self._remotes.clear()
+
+    # -- which SSM ------------------------------------------------------------------
+    def target(self, node: dict[str, Any]) -> str:
+        """Where the node's transport reaches: an SSM of the lab by name, or the URL of a
+        served SSM; CommError if none answers."""
+        if not node["network"]:
+            raise CommError("Communication with Cisco SSM failed: the network is down ('sim network up' restores it).")
+        _fault(node)
+        tr = node["transport"]
+        if tr["mode"] in ("direct", "proxy"):
+            if not (self.lab.ssm_dir(DEFAULT_SSM) / "ssm.db").exists():
+                raise CommError("Communication with Cisco SSM failed: the cloud SSM of this lab does not exist.")
+            return DEFAULT_SSM
+        host = url_host(tr["url"], tr["mode"])
+        for name in self._on_prem():
+            if host in (h.lower() for h in ssm_of(self.lab, name).names()):
+                return name
+        return str(tr["url"])  # not an SSM of this lab: over the network
+
+    def _on_prem(self) -> list[str]:
+        return [n for n in self.lab.ssm_names() if ssm_of(self.lab, n).on_prem]
+
+    def _registered(self, node: dict[str, Any]) -> str:
+        if not node["network"]:
+            raise CommError("Communication with Cisco SSM failed: the network is down.")
+        _fault(node)
+        name = node["reg"].get("ssm") or DEFAULT_SSM
+        if is_remote(name):
+            return str(name)
+        if not (self.lab.ssm_dir(name) / "ssm.db").exists():
+            raise CommError(f"Communication with SSM '{name}' failed: it no longer exists in this lab.")
+        try:
+            ssm_of(self.lab, name)
+        except StoreError as e:  # an SSM that cannot open its database does not answer
+            raise CommError(f"Communication with SSM '{name}' failed: {e.message}") from None
+        return str(name)
+
+    def _call(self, where: str, op: str, **args: Any) -> Any:
+        if not is_remote(where):
+            from ccxcli.ssm.core.device import handle
+
+            return handle(ssm_of(self.lab, where), op, args)
+        remote = self._remotes.get(where)
+        if remote is None:
+            from ccxcli.protocol.remote import Remote
+
+            host, port, path = split_url(where)
+            names = "; ".join(f"{n}: {', '.join(ssm_of(self.lab, n).names())}" for n in self._on_prem())
+            hint = f" It is not an SSM of this lab either ({names or 'this lab has no SSM On-Prem'})."
+            remote = self._remotes[where] = Remote(host, port or 443, path, self.lab.trusted_keys(), hint)
+        try:
+            return remote.call(op, args)
+        finally:
+            if op in ("report", "report_batch", "register", "deregister"):
+                self._versions.pop(where + args.get("uuid", ""), None)
+
+    # -- messages ---------------------------------------------------------------------
+    def register(self, node: dict[str, Any], msg: dict[str, Any]) -> dict[str, Any]:
+        where = self.target(node)
+        hello = {
+            "uuid": node["uuid"],
+            "sn": node["sn"],
+            "license_type": node["license_type"],
+            "hostname": node["hostname"] if node["send_hostname"] else "",
+        }
+        info: dict[str, Any] = self._call(
+            where, "register", token=msg["token"], hello=hello, now=msg["t"], force=msg["force"], msg_id=msg["id"]
+        )
+        info["ssm"] = where
+        return info
+
+    def renew(self, node: dict[str, Any], now: int, what: str, msg_id: str | None = None) -> None:
+        self._call(self._registered(node), "contact", uuid=node["uuid"], now=now, what=what,
+                   msg_id=msg_id or message_id(node, what, now))  # fmt: skip
+
+    def report(self, node: dict[str, Any], use: dict[str, int], now: int) -> dict[str, Any] | None:
+        """The SSM's judgement, or None when it could not be reached (InstanceGone passes)."""
+        try:
+            where = self._registered(node)
+            answer: dict[str, Any] = self._call(
+                where, "report", uuid=node["uuid"], use=use, now=now, msg_id=message_id(node, "report", now)
+            )
+        except CommError:
+            return None
+        return answer
+
+    def report_batch(self, node: dict[str, Any], use: dict[str, int], first: int, last: int) -> dict[str, Any] | None:
+        """The reports due from `first` to `last`, each the same `use`, as one message; None
+        when the SSM could not be reached (InstanceGone passes)."""
+        try:
+            where = self._registered(node)
+            answer: dict[str, Any] = self._call(where, "report_batch", uuid=node["uuid"], use=use, first=first,
+                                                last=last, msg_id=message_id(node, "steady", last))  # fmt: skip
+        except CommError:
+            return None
+        return answer
+
+    def deregister(self, node: dict[str, Any], now: int, msg_id: str) -> None:
+        self._call(self._registered(node), "deregister", uuid=node["uuid"], now=now, msg_id=msg_id)
+
+    def pool_version(self, node: dict[str, Any]) -> int | None:
+        """The version of the node's pool; a served SSM is asked once per link and again
+        after each message that can change it."""
+        if not node["network"]:
+            return None
+        try:
+            where = self._registered(node)
+            key = where + node["uuid"]
+            if not is_remote(where):
+                return self._call(where, "pool_version", uuid=node["uuid"])  # type: ignore[no-any-return]
+            if key not in self._versions:
+                self._versions[key] = self._call(where, "pool_version", uuid=node["uuid"])
+            return self._versions[key]
+        except CommError:
+            return None
+
+
+def is_remote(where: str) -> bool:
+    """A node's SSM is either an SSM of its lab (a name) or a served SSM (its URL)."""
+    return where.startswith("https://")

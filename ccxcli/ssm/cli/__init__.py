@@ -1,0 +1,1 @@
+"""`ccx-ssm`: its command declarations and commands."""

@@ -1,0 +1,369 @@
+"""ccx-ssm init, key, va, license and token commands."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from ccxcli.errors import UsageError
+from ccxcli.ssm.cli.app import VA, S, command, emit, is_dir_arg, open_ssm, ssm_folder, ssm_now, table
+from ccxcli.ssm.cli.cmdkit import Param
+from ccxcli.values import MAX_QTY
+
+# --- init / key ------------------------------------------------------------------------
+
+
+@command(
+    "init",
+    "Create an SSM and its signing key (an SSM On-Prem is linked to a cloud SSM of the lab).",
+    changes="creates the SSM folder: its database and signing key (refused if one exists).",
+    example="ccx-ssm --ssm onprem init --on-prem --hostname ssm-onprem.example.com",
+    params=(
+        Param("--account", "Smart account name.", default="Demo Smart Account", metavar="NAME"),
+        Param("--on-prem", "An SSM On-Prem (needs --hostname).", kind="flag", default=False),
+        Param("--hostname", "Certificate common name: an on-prem's URL host; for a cloud SSM, the name it is "
+              "served under ('ccx-ssm serve'; default localhost).", metavar="HOST"),
+        Param("--san", "Subject alternative name of the certificate (a host name or IP address).", kind="list",
+              metavar="HOST"),
+        Param("--demo", "Deposit the demo licenses.", kind="flag", default=False),
+        Param("--export-allowed", "Permit Export-Controlled functionality (as the demo account is).", kind="flag",
+              default=False),
+        Param("--mode", "On-prem: connected (synchronizes daily) or disconnected (by files).", default="connected",
+              metavar="connected|disconnected"),
+        Param("--cloud", "On-prem: the cloud SSM of the lab it synchronizes with.", default="cloud", metavar="NAME"),
+        Param("--va", "On-prem: a cloud virtual account it serves (default: all).", kind="list", metavar="NAME"),
+        Param("--standalone", "On-prem: not linked to any cloud SSM.", kind="flag", default=False),
+    ),
+)  # fmt: skip
+def init(
+    account: str,
+    on_prem: bool,
+    hostname: str | None,
+    san: list[str],
+    demo: bool,
+    export_allowed: bool,
+    mode: str,
+    cloud: str,
+    va: list[str],
+    standalone: bool,
+) -> None:
+    from ccxcli.ssm.core.db import Ssm
+    from ccxcli.values import host_name, plain_text
+
+    if not on_prem and (va or standalone or mode != "connected" or cloud != "cloud"):
+        raise UsageError("--mode, --cloud, --va and --standalone apply to --on-prem SSMs only.")
+    if on_prem and not hostname:
+        raise UsageError("An on-prem SSM needs --hostname (its certificate common name).")
+    plain_text(account, "The smart account name", 128)
+    hostname = host_name(hostname, "--hostname") if hostname else None
+    san = [host_name(n, "--san") for n in san]
+    folder = ssm_folder()
+    if S.ssm_arg is None or not is_dir_arg(S.ssm_arg):
+        from ccxcli.session.context import open_lab
+
+        with open_lab(S.home):  # an SSM of the lab: the lab (embedded default) exists first
+            pass
+    ssm = Ssm.create(
+        folder,
+        account=account,
+        now=ssm_now(folder),
+        demo=demo,
+        on_prem=on_prem,
+        hostname=hostname,
+        sans=tuple(san),
+        export_allowed=export_allowed or demo,
+    )
+    data: dict[str, object] = {"folder": str(folder), "account": account, "on_prem": on_prem, "names": ssm.names()}
+    names = f", on-prem {', '.join(ssm.names())}" if on_prem else ""
+    text = f"SSM created in {folder} (smart account '{account}'{names})."
+    if on_prem and not standalone:
+        data["sync"] = _link(ssm, folder, mode, cloud, va)
+        text += (
+            f" Linked to '{cloud}' ({mode}); virtual accounts: {', '.join(data['sync']['linked_virtual_accounts'])}."  # type: ignore[index]
+        )
+    emit(data, text)
+
+
+def _link(ssm: object, folder: Path, mode: str, cloud_name: str, vas: list[str]) -> dict[str, object]:
+    """Link a new on-prem SSM to a cloud SSM of the lab; a connected one synchronizes at once."""
+    from ccxcli.ssm.core import sync
+    from ccxcli.ssm.core.db import Ssm
+    from ccxcli.store.lab import valid_name
+
+    if not valid_name(cloud_name) or not (S.home / "ssm" / cloud_name / "ssm.db").exists():
+        raise UsageError(f"No cloud SSM '{cloud_name}' in lab {S.home} to link to (or add --standalone).")
+    if not valid_name(folder.name):
+        raise UsageError(f"An SSM On-Prem linked to a cloud SSM needs a lab name (--ssm NAME), not '{folder.name}'.")
+    cloud = Ssm.open(S.home / "ssm" / cloud_name)
+    try:
+        now = ssm_now(folder)
+        sync.link(ssm, cloud, folder.name, cloud_name, mode, vas, now)  # type: ignore[arg-type]
+    finally:
+        cloud.close()
+    if mode == "connected":
+        sync.run(S.home, folder.name, now)
+    return sync.status(Ssm.open(folder))
+
+
+@command(
+    "key export",
+    "Print the SSM's public key (PEM), for nodes outside the lab ('sim ssm trust FILE').",
+    changes="nothing.",
+    example="ccx-ssm key export > cloud.pem",
+)
+def key_export() -> None:
+    ssm, _ = open_ssm()
+    pem = ssm.public_pem().decode()
+    if S.json:
+        emit({"public_key": pem})
+    else:
+        sys.stdout.write(pem)
+
+
+# --- virtual accounts ------------------------------------------------------------------------
+
+
+@command("va list", "List the virtual accounts.", changes="nothing.", example="ccx-ssm va list")
+def va_list() -> None:
+    ssm, _ = open_ssm()
+    rows = ssm.va_list()
+    emit(
+        {"virtual_accounts": rows},
+        table=table(
+            f"Virtual accounts of '{ssm.account}'",
+            ["Name", "Default", "Instances"],
+            [[r["name"], "yes" if r["default"] else "", r["instances"]] for r in rows],
+        ),
+    )
+
+
+VA_NAME = Param("NAME", "The virtual account's name (1-64 printable characters).", required=True)
+
+
+@command(
+    "va create",
+    "Create a virtual account.",
+    changes="adds an empty virtual account.",
+    example="ccx-ssm va create Sales",
+    params=(VA_NAME,),
+)
+def va_create(name: str) -> None:
+    ssm, now = open_ssm()
+    ssm.va_create(name, now)
+    emit({"created": name}, f"Virtual account '{name}' created.")
+
+
+@command(
+    "va delete",
+    "Delete an empty virtual account.",
+    changes="removes the virtual account (refused while it holds licenses, instances or tokens).",
+    example="ccx-ssm va delete Sales",
+    params=(VA_NAME,),
+)
+def va_delete(name: str) -> None:
+    ssm, now = open_ssm()
+    ssm.va_delete(name, now)
+    emit({"deleted": name}, f"Virtual account '{name}' deleted.")
+
+
+# --- licenses ----------------------------------------------------------------------------------
+
+
+def license_alias(alias: str) -> str:
+    from ccxcli.core.catalogue import lookup
+
+    try:
+        return lookup(alias).alias
+    except KeyError as e:
+        raise UsageError(str(e.args[0])) from None
+
+
+@command(
+    "license list",
+    "Purchased, in use, reserved, available and balance per license.",
+    changes="nothing.",
+    example="ccx-ssm license list --va Sales",
+    params=(VA,),
+)
+def license_list(va: str | None) -> None:
+    ssm, _ = open_ssm()
+    name = ssm.va(va)
+    rows = ssm.license_rows(name)
+    cols = ["License", "Purchased", "In Use", "Reserved", "Available", "Balance"]
+    emit(
+        {"va": name, "licenses": rows},
+        table=table(
+            f"Licenses of '{name}'",
+            cols,
+            [
+                [
+                    r["alias"],
+                    r["purchased"],
+                    r["in_use"],
+                    r["reserved"],
+                    r["available"],
+                    f"{r['balance']:+d}" if r["balance"] else "0",
+                ]
+                for r in rows
+            ],
+        ),
+    )
+
+
+ALIAS = Param("ALIAS", "The license; aliases: {aliases}.", required=True)
+QTY = Param("QTY", "How many.", kind="int", required=True, lo=1, hi=MAX_QTY)
+
+
+@command(
+    "license add",
+    "Deposit purchased licenses.",
+    changes="raises the purchased count of the license in the virtual account.",
+    example="ccx-ssm license add flex-premium 10",
+    params=(ALIAS, QTY, VA),
+)
+def license_add(alias: str, qty: int, va: str | None) -> None:
+    ssm, now = open_ssm()
+    a = license_alias(alias)
+    ssm.license_add(va, a, qty, now)
+    emit({"va": ssm.va(va), "alias": a, "added": qty}, f"{qty} {a} deposited in '{ssm.va(va)}'.")
+
+
+@command(
+    "license transfer",
+    "Move available licenses between virtual accounts.",
+    changes="moves purchased licenses from one virtual account to the other.",
+    example="ccx-ssm license transfer flex-standard 5 --from DEFAULT --to Sales",
+    params=(
+        ALIAS,
+        QTY,
+        Param("--from", "Source virtual account.", required=True, metavar="NAME", dest="src"),
+        Param("--to", "Destination virtual account.", required=True, metavar="NAME", dest="dst"),
+    ),
+)
+def license_transfer(alias: str, qty: int, src: str, dst: str) -> None:
+    ssm, now = open_ssm()
+    a = license_alias(alias)
+    ssm.license_transfer(src, dst, a, qty, now)
+    emit({"alias": a, "qty": qty, "from": ssm.va(src), "to": ssm.va(dst)}, f"{qty} {a} transferred.")
+
+
+# --- tokens ------------------------------------------------------------------------------------
+
+
+@command(
+    "token create",
+    "Create a product instance registration token (printed alone on stdout).",
+    changes="adds a token to the virtual account.",
+    example='TOKEN=$(ccx-ssm token create --expires-days 7); ccx license smart register idtoken "$TOKEN"',
+    params=(
+        VA,
+        Param("--expires-days", "Days until the token expires.", kind="int", default=30, lo=1, hi=365, metavar="N"),
+        Param("--max-uses", "How many registrations it allows (default: unlimited).", kind="int", lo=1,
+              hi=1_000_000, metavar="N"),
+        Param("--description", "Free text shown in 'token list'.", default="", metavar="TEXT"),
+        Param("--export-controlled", "Allow Export-Controlled functionality to the nodes it registers.",
+              kind="flag", default=False),
+    ),
+)  # fmt: skip
+def token_create(
+    va: str | None, expires_days: int, max_uses: int | None, description: str, export_controlled: bool
+) -> None:
+    from ccxcli.ssm.core import smart
+
+    ssm, now = open_ssm()
+    tok = smart.token_create(ssm, va, now, expires_days, max_uses, description, export_controlled)
+    emit({"token": tok, "va": ssm.va(va)}, tok)
+
+
+@command(
+    "token list",
+    "List the registration tokens (whole, as 'token revoke' takes them).",
+    changes="nothing.",
+    example="ccx-ssm token list",
+)
+def token_list() -> None:
+    from ccxcli.ssm.core import smart
+
+    ssm, now = open_ssm()
+    rows = smart.token_list(ssm, now)
+    emit(
+        {"tokens": rows},
+        table=table(
+            "Registration tokens",
+            ["Token", "VA", "Expires", "Uses", "State", "Description"],
+            [
+                [
+                    r["token"],
+                    r["va"],
+                    r["expires"],
+                    f"{r['uses']}/{r['max_uses'] or '∞'}",
+                    r["state"],
+                    r["description"],
+                ]
+                for r in rows
+            ],
+        ),
+    )
+
+
+@command(
+    "token revoke",
+    "Revoke a registration token.",
+    changes="the token registers no more nodes (nodes it registered stay registered).",
+    example='ccx-ssm token revoke "$TOKEN"',
+    params=(Param("TOKEN", "The token, as 'token create' printed it.", required=True),),
+)
+def token_revoke(token: str) -> None:
+    from ccxcli.ssm.core import smart
+
+    ssm, now = open_ssm()
+    smart.token_revoke(ssm, token, now)
+    emit({"revoked": True}, "Token revoked.")
+
+
+# --- the smart account -------------------------------------------------------------------------
+
+
+@command(
+    "account show",
+    "The smart account: name, Export-Controlled permission, SLR.",
+    changes="nothing.",
+    example="ccx-ssm account show",
+)
+def account_show() -> None:
+    ssm, _ = open_ssm()
+    data = {
+        "account": ssm.account,
+        "export_controlled_allowed": ssm.export_allowed,
+        "slr_allowed": ssm.meta.get("slr_allowed") == "1",
+        "on_prem": ssm.on_prem,
+    }
+    emit(
+        data,
+        f"Smart Account: {ssm.account}\n"
+        f"Export-Controlled Functionality: {'Allowed' if ssm.export_allowed else 'Not Allowed'}\n"
+        f"Specific License Reservation: {'Allowed' if data['slr_allowed'] else 'Not Allowed'}",
+    )
+
+
+@command(
+    "account set",
+    "Permit the smart account to use Export-Controlled functionality, or not.",
+    changes="the account's permission; tokens created later follow it.",
+    example="ccx-ssm account set --export-controlled allowed",
+    params=(
+        Param("--export-controlled", "allowed or not-allowed: whether tokens may allow it.", required=True,
+              metavar="allowed|not-allowed"),
+    ),
+)  # fmt: skip
+def account_set(export_controlled: str) -> None:
+    if export_controlled not in ("allowed", "not-allowed"):
+        raise UsageError("--export-controlled takes allowed or not-allowed.")
+    ssm, now = open_ssm()
+    with ssm.tx():
+        ssm.set_meta("export_allowed", "1" if export_controlled == "allowed" else "0")
+        ssm.event(now, "account", f"Export-Controlled functionality {export_controlled.replace('-', ' ')}")
+    emit(
+        {"export_controlled_allowed": export_controlled == "allowed"},
+        f"Export-Controlled functionality: {export_controlled}.",
+    )

@@ -1,0 +1,52 @@
+"""ccx-ssm serve: the SSM over HTTPS (device endpoints, portal, JSON API)."""
+
+from __future__ import annotations
+
+from ccxcli.errors import UsageError
+from ccxcli.ssm.cli.app import command, open_ssm, ssm_folder
+from ccxcli.ssm.cli.cmdkit import Param
+
+
+@command(
+    "serve",
+    "Serve this SSM over HTTPS: nodes of other labs, the Smart Software Manager portal, the JSON API.",
+    changes="nothing by itself (writes the TLS certificate tls-cert.pem into the SSM folder); what is done "
+    "through it changes the SSM as the commands do.",
+    example="ccx-ssm serve --listen 127.0.0.1:8443 --password-file ~/.ssm-password",
+    params=(
+        Param("--listen", "Address to listen on, HOST:PORT (port 0 picks one).", default="127.0.0.1:8443",
+              metavar="HOST:PORT"),
+        Param("--allow-remote", "Allow a non-loopback address.", kind="flag", default=False),
+        Param("--password-file", "File whose first line is the portal and API password.", metavar="FILE"),
+        Param("--no-auth", "No password (loopback addresses only).", kind="flag", default=False),
+        Param("--stop-after", "Stop by itself after this many seconds (tests, demos).", kind="int", default=0,
+              lo=0, hi=86400 * 365, metavar="SECONDS"),
+    ),
+)  # fmt: skip
+def serve(listen: str, allow_remote: bool, password_file: str | None, no_auth: bool, stop_after: int) -> None:
+    from ccxcli.values import is_loopback, parse_listen
+
+    host, port = parse_listen(listen, allow_remote, "127.0.0.1:8443")
+    if no_auth and password_file:
+        raise UsageError("Give --password-file or --no-auth, not both.")
+    if no_auth and not is_loopback(host):
+        raise UsageError("--no-auth is allowed on a loopback address only; give --password-file FILE.")
+    if not no_auth and not password_file:
+        raise UsageError("The portal needs a password: give --password-file FILE (or --no-auth on a loopback address).")
+    password = _password(password_file) if password_file else None
+    ssm, _ = open_ssm()  # the embedded default lab exists first; a missing SSM is refused here
+    ssm.close()
+    try:
+        from ccxcli.ssm.web.server import run
+    except ImportError as e:
+        raise UsageError(f"'ccx-ssm serve' needs starlette, uvicorn and jinja2 ({e.name} is missing).") from None
+    run(ssm_folder(), host, port, password, stop_after)
+
+
+def _password(path: str) -> str:
+    from ccxcli.codetext import read_file
+
+    text = read_file(path, 4096, "a password file").splitlines()
+    if not text or not text[0].strip():
+        raise UsageError(f"The password file {path} is empty.")
+    return text[0].strip()

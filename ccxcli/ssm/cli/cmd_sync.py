@@ -1,0 +1,108 @@
+"""ccx-ssm sync: SSM On-Prem synchronization (connected: now and daily; disconnected: by files)."""
+
+from __future__ import annotations
+
+from ccxcli.codetext import read_file
+from ccxcli.errors import UsageError
+from ccxcli.ssm.cli.app import S, command, emit, open_ssm
+from ccxcli.ssm.cli.cmdkit import Param
+
+
+@command(
+    "sync",
+    "Synchronize this connected SSM On-Prem with Cisco SSM now.",
+    changes="usage goes up to the cloud SSM, licenses and tokens come down; both databases change.",
+    example="ccx-ssm --ssm onprem sync",
+)
+def sync_now() -> None:
+    from ccxcli.ssm.cli.app import ssm_folder
+    from ccxcli.ssm.core import sync
+
+    ssm, now = open_ssm()
+    ssm.close()
+    folder = ssm_folder()
+    if folder.parent != S.home / "ssm":
+        raise UsageError("'sync' reaches the cloud SSM of the lab: give the on-prem SSM by its name (--ssm NAME).")
+    done = sync.run(S.home, folder.name, now)
+    emit(done, f"Synchronized with Cisco SSM (request {done['seq']}).")
+
+
+@command(
+    "sync status",
+    "The on-prem's link, last and next synchronization; on a cloud SSM, its linked on-prems.",
+    changes="nothing.",
+    example="ccx-ssm --ssm onprem sync status",
+)
+def sync_status() -> None:
+    from ccxcli.ssm.core import sync
+
+    ssm, _ = open_ssm()
+    if not ssm.on_prem:
+        rows = sync.links(ssm)
+        emit({"on_prem": rows}, "\n".join(
+            f"{r['name']}: {r['mode']}, virtual accounts {', '.join(r['virtual_accounts'])}, "
+            f"last synchronization {r['last_sync'] or 'never'} (request {r['sequence']})" for r in rows
+        ) or "No SSM On-Prem is linked to this SSM.")  # fmt: skip
+        return
+    st = sync.status(ssm)
+    emit(st, "\n".join([
+        f"Mode: {st['mode']}",
+        f"Cisco SSM: {st['cloud']} (smart account '{st['smart_account']}')",
+        f"Virtual accounts: {', '.join(st['linked_virtual_accounts'])}",
+        f"Last synchronization: {st['last_sync'] or 'never'}",
+        f"Next synchronization: {st['next_sync'] or ('manual' if st['mode'] == 'disconnected' else '-')}",
+        f"Outstanding request: {st['outstanding_request'] or 'none'}",
+    ]))  # fmt: skip
+
+
+@command(
+    "sync export",
+    "On-prem: write a signed synchronization request for Cisco SSM (disconnected mode).",
+    changes="records the outstanding request (a newer one replaces it) and writes the file.",
+    example="ccx-ssm --ssm onprem sync export --out sync-request.txt",
+    params=(Param("--out", "Write the signed synchronization request here.", required=True, metavar="FILE"),),
+)
+def sync_export(out: str) -> None:
+    from ccxcli.ssm.core import sync
+
+    ssm, now = open_ssm()
+    text = sync.make_request(ssm, now)
+    _write(out, text)
+    emit(
+        {"file": out, "request": sync.status(ssm)["outstanding_request"]}, f"Synchronization request written to {out}."
+    )
+
+
+@command(
+    "sync import",
+    "Cisco SSM: apply an on-prem's request and write the answer; on-prem: apply the answer.",
+    changes="the cloud records the on-prem's usage; the on-prem takes the cloud's licenses and tokens.",
+    example="ccx-ssm sync import sync-request.txt --out sync-answer.txt",
+    params=(
+        Param("FILE", "A request (on Cisco SSM) or an answer (on-prem).", required=True),
+        Param("--out", "Cisco SSM: write the signed answer here.", metavar="FILE"),
+    ),
+)
+def sync_import(file: str, out: str | None) -> None:
+    from ccxcli.ssm.core import sync
+
+    ssm, now = open_ssm()
+    text = read_file(file, sync.MAX_FILE, "a synchronization file")
+    if ssm.on_prem:
+        done = sync.apply_answer(ssm, text, now)
+        emit(done, f"Synchronized with Cisco SSM (request {done['seq']}).")
+        return
+    if not out:
+        raise UsageError("Give --out FILE for the answer to carry back to the SSM On-Prem.")
+    answer = sync.handle_request(ssm, text, now)
+    _write(out, answer)
+    emit({"file": out}, f"Synchronization answer written to {out}; import it on the SSM On-Prem.")
+
+
+def _write(path: str, text: str) -> None:
+    from pathlib import Path
+
+    try:
+        Path(path).expanduser().write_text(text + "\n", encoding="utf-8")
+    except OSError as e:
+        raise UsageError(f"Cannot write {path}: {e.strerror}.") from None

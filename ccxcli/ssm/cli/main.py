@@ -1,0 +1,60 @@
+"""`ccx-ssm`: the SSM stand-in's command line (plain text and tables, --json everywhere).
+
+The commands live in `cmd_accounts`, `cmd_instances`, `cmd_classic` and `cmd_sync`;
+importing them registers them on `ccxcli.ssm.cli.app.PROG`."""
+
+from __future__ import annotations
+
+import sys
+
+from ccxcli.errors import EXIT_HELP, report
+from ccxcli.ssm.cli import cmd_accounts, cmd_classic, cmd_instances, cmd_serve, cmd_sync  # noqa: F401 - registers them
+from ccxcli.ssm.cli.app import PROG, S, set_globals, ssm_folder
+
+
+def _aliases(text: str) -> str:
+    if "{aliases}" not in text:
+        return text
+    from ccxcli.core.catalogue import BY_ALIAS
+
+    return text.replace("{aliases}", ", ".join(BY_ALIAS))
+
+
+def top_help() -> str:
+    folder = ssm_folder()
+    where = "" if (folder / "ssm.db").exists() else " (created by the first command)"
+    lines = [
+        "Usage: ccx-ssm [--home DIR] [--ssm NAME|DIR] [--json] COMMAND [ARGS]...",
+        "",
+        f"  {PROG.summary}",
+        f"  Lab in use: {S.home}; SSM: {folder}{where}.",
+        "",
+        "Getting started:",
+        "  ccx-ssm license list        # what the default virtual account holds",
+        "  ccx-ssm token create        # a token for: ccx license smart register idtoken TOKEN",
+        "  ccx-ssm reservation authorize --request CODE --license flex-standard=20   # SLR: the Authorization Code",
+        "",
+        "The node is the other program: 'ccx --help' (its admin: CLI; 'ccx help' lists its commands).",
+        "",
+        "Global options (before or after the command):",
+        *PROG.globals_help(),
+        "",
+        PROG.group_help(()).split("\n\n", 1)[1],
+        "",
+        EXIT_HELP,
+    ]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    from ccxcli.cli.main import _quiet_on_closed_pipe
+
+    _quiet_on_closed_pipe()
+    args = argv if argv is not None else sys.argv[1:]
+    PROG.fill = _aliases
+    try:
+        return PROG.run(args, top_help, lambda g: set_globals(g["home"], g["ssm"], g["json"]))
+    except BaseException as e:  # noqa: BLE001 - the one boundary decides what each one means
+        if isinstance(e, SystemExit):
+            raise
+        return report(e, sys.stderr, "ccx-ssm")

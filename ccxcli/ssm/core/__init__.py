@@ -1,0 +1,1 @@
+"""The SSM's core: its database, tokens and instances, reservations, On-Prem synchronization, rules."""

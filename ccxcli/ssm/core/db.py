@@ -1,0 +1,458 @@
+"""The SSM stand-in's store: one SQLite database per SSM folder.
+
+Every change runs in one `BEGIN IMMEDIATE` transaction, so two processes never lose an
+update and a killed process leaves the database as it was before or after. The pool
+table keeps, per virtual account and license, purchased, used (as last reported by
+registered instances) and reserved counts; `va.version` moves whenever a pool changes.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from ccxcli.core.catalogue import CATALOGUE
+from ccxcli.errors import RuleError, StoreError, UsageError, os_problem, sqlite_problem
+from ccxcli.faults import kill_point
+from ccxcli.ssm.core.pool import judge, rows
+
+SCHEMA = 3
+MAX_PURCHASED = 1_000_000_000  # per license and virtual account; input is bounded well below
+
+# Schema 3: steady usage history, SSM On-Prem links, the Classic inventory (PAKs, fulfilments).
+_V3 = """
+ALTER TABLE instance ADD COLUMN via TEXT NOT NULL DEFAULT '';
+CREATE TABLE usage_history(uuid TEXT NOT NULL, t_from INTEGER NOT NULL, t_to INTEGER NOT NULL, usage TEXT NOT NULL);
+CREATE INDEX usage_history_uuid ON usage_history(uuid, t_to);
+CREATE TABLE onprem(name TEXT PRIMARY KEY, pubkey TEXT NOT NULL, vas TEXT NOT NULL, mode TEXT NOT NULL,
+                    seq INTEGER NOT NULL DEFAULT 0, last_sync INTEGER);
+CREATE TABLE pak(pak TEXT PRIMARY KEY, created INTEGER NOT NULL, va TEXT);
+CREATE TABLE pak_line(pak TEXT NOT NULL, alias TEXT NOT NULL, qty INTEGER NOT NULL,
+                      assigned INTEGER NOT NULL DEFAULT 0, PRIMARY KEY(pak, alias),
+                      CHECK(qty >= 0 AND assigned >= 0 AND assigned <= qty));
+CREATE TABLE fulfilment(id INTEGER PRIMARY KEY, pak TEXT NOT NULL, mac TEXT NOT NULL, alias TEXT NOT NULL,
+                        qty INTEGER NOT NULL, converted INTEGER NOT NULL DEFAULT 0, t INTEGER NOT NULL,
+                        CHECK(qty >= 0 AND converted >= 0 AND converted <= qty));
+CREATE INDEX fulfilment_mac ON fulfilment(mac);
+"""
+
+# The current schema, for new databases. Existing ones are brought to it by MIGRATIONS.
+_DDL = (
+    f"""
+CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE va(name TEXT PRIMARY KEY, is_default INTEGER NOT NULL DEFAULT 0,
+                version INTEGER NOT NULL DEFAULT 0, short INTEGER NOT NULL DEFAULT 0);
+CREATE TABLE pool(va TEXT NOT NULL, alias TEXT NOT NULL, purchased INTEGER NOT NULL DEFAULT 0,
+                  used INTEGER NOT NULL DEFAULT 0, reserved INTEGER NOT NULL DEFAULT 0,
+                  PRIMARY KEY(va, alias),
+                  CHECK(purchased >= 0 AND used >= 0 AND reserved >= 0 AND reserved <= purchased
+                        AND purchased <= {MAX_PURCHASED}));
+CREATE TABLE token(token TEXT PRIMARY KEY, va TEXT NOT NULL, created INTEGER NOT NULL,
+                   expires INTEGER NOT NULL, max_uses INTEGER, uses INTEGER NOT NULL DEFAULT 0,
+                   revoked INTEGER NOT NULL DEFAULT 0, description TEXT NOT NULL DEFAULT '',
+                   export INTEGER NOT NULL DEFAULT 0);
+CREATE TABLE instance(id INTEGER PRIMARY KEY, uuid TEXT NOT NULL UNIQUE, sn TEXT NOT NULL,
+                      va TEXT NOT NULL, hostname TEXT NOT NULL DEFAULT '', kind TEXT NOT NULL,
+                      license_type TEXT NOT NULL DEFAULT '', registered INTEGER NOT NULL,
+                      last_contact INTEGER NOT NULL, usage TEXT NOT NULL DEFAULT '{{}}',
+                      export INTEGER NOT NULL DEFAULT 0);
+CREATE INDEX instance_va ON instance(va);
+CREATE INDEX instance_sn ON instance(sn);
+CREATE TABLE reservation(id INTEGER PRIMARY KEY, instance INTEGER, uuid TEXT NOT NULL,
+                         sn TEXT NOT NULL, va TEXT NOT NULL, piid TEXT NOT NULL UNIQUE,
+                         pubkey TEXT NOT NULL, state TEXT NOT NULL, counts TEXT NOT NULL,
+                         previous TEXT, conf TEXT, issued INTEGER NOT NULL, ts INTEGER NOT NULL,
+                         returned INTEGER, confirmed_ts INTEGER, bad_confirms INTEGER NOT NULL DEFAULT 0);
+CREATE INDEX reservation_uuid ON reservation(uuid);
+CREATE TABLE issued(reservation INTEGER NOT NULL, ts INTEGER NOT NULL, counts TEXT NOT NULL,
+                    code TEXT NOT NULL, PRIMARY KEY(reservation, ts));
+CREATE TABLE message(id TEXT PRIMARY KEY, t INTEGER NOT NULL, answer TEXT NOT NULL);
+CREATE TABLE event(id INTEGER PRIMARY KEY, t INTEGER NOT NULL, kind TEXT NOT NULL, text TEXT NOT NULL);
+"""
+    + _V3
+)
+
+
+# MIGRATIONS[n] brings a database of schema n to n + 1, inside one transaction.
+MIGRATIONS: dict[int, str] = {
+    1: f"""
+ALTER TABLE reservation ADD COLUMN confirmed_ts INTEGER;
+ALTER TABLE reservation ADD COLUMN bad_confirms INTEGER NOT NULL DEFAULT 0;
+UPDATE reservation SET confirmed_ts = ts;
+CREATE TABLE issued(reservation INTEGER NOT NULL, ts INTEGER NOT NULL, counts TEXT NOT NULL,
+                    code TEXT NOT NULL, PRIMARY KEY(reservation, ts));
+CREATE TABLE message(id TEXT PRIMARY KEY, t INTEGER NOT NULL, answer TEXT NOT NULL);
+CREATE TABLE pool2(va TEXT NOT NULL, alias TEXT NOT NULL, purchased INTEGER NOT NULL DEFAULT 0,
+                   used INTEGER NOT NULL DEFAULT 0, reserved INTEGER NOT NULL DEFAULT 0,
+                   PRIMARY KEY(va, alias),
+                   CHECK(purchased >= 0 AND used >= 0 AND reserved >= 0 AND reserved <= purchased
+                         AND purchased <= {MAX_PURCHASED}));
+INSERT INTO pool2 SELECT va, alias, MIN(purchased, {MAX_PURCHASED}), used, reserved FROM pool;
+DROP TABLE pool;
+ALTER TABLE pool2 RENAME TO pool;
+""",
+    # accounts made before permission existed behaved as permitted: they stay so
+    2: _V3 + "UPDATE meta SET value='1' WHERE key='export_allowed';",
+}
+MAX_MESSAGES = 20_000  # answers kept for messages sent again after a crash (the newest ones)
+
+
+def _fresh_db(path: Path) -> Any:
+    """A new private, empty database file created exclusively under an unpredictable
+    name (so a concurrent `init` or a planted link cannot interfere)."""
+    import secrets
+
+    from ccxcli.store.files import create_private
+
+    tmp = path / f".ssm.db.{secrets.token_hex(6)}.new"
+    create_private(tmp)
+    return tmp
+
+
+def _build(
+    path: Path,
+    account: str,
+    now: int,
+    demo: bool,
+    on_prem: bool,
+    hostname: str | None,
+    sans: tuple[str, ...],
+    extra: dict[str, str],
+) -> None:
+    """Write the keys, then the database, and publish the database last (under the init lock)."""
+    from ccxcli.protocol.codes import new_signing_key
+    from ccxcli.store.files import create_private
+
+    private_pem, public_pem = new_signing_key()
+    for name, data in (("key.pem", private_pem), ("public.pem", public_pem)):
+        target = path / name
+        if target.is_symlink() or target.exists():
+            target.unlink()  # left by an init that died before publishing its database; a link is replaced
+        create_private(target, data)
+    tmp = _fresh_db(path)
+    try:
+        db = sqlite3.connect(tmp, isolation_level=None)
+        db.executescript(_DDL)
+        meta = {
+            "schema": str(SCHEMA),
+            "account": account,
+            "on_prem": "1" if on_prem else "0",
+            "cn": hostname or "",
+            "sans": json.dumps(list(sans)),
+            "created": str(now),
+            "slr_allowed": "1",
+            **extra,
+        }
+        db.executemany("INSERT INTO meta VALUES (?, ?)", meta.items())
+        db.execute("INSERT INTO va(name, is_default) VALUES ('DEFAULT', 1)")
+        for lic in CATALOGUE:
+            db.execute(
+                "INSERT INTO pool(va, alias, purchased) VALUES ('DEFAULT', ?, ?)", (lic.alias, lic.demo if demo else 0)
+            )
+        db.execute(
+            "INSERT INTO event(t, kind, text) VALUES (?, 'init', ?)",
+            (now, f"Smart account '{account}' created" + (" with a demo deposit" if demo else "")),
+        )
+        db.close()
+        os.replace(tmp, path / "ssm.db")  # never publish a half-made database
+    finally:
+        try:
+            tmp.unlink()
+        except OSError:
+            pass
+
+
+class Ssm:
+    def __init__(self, path: Path, db: sqlite3.Connection) -> None:
+        self.path = path
+        self.db = db
+        self._meta: dict[str, str] | None = None
+
+    # -- opening -------------------------------------------------------------------
+    @classmethod
+    def create(
+        cls,
+        path: Path,
+        account: str,
+        now: int,
+        demo: bool = False,
+        on_prem: bool = False,
+        hostname: str | None = None,
+        sans: tuple[str, ...] = (),
+        export_allowed: bool | None = None,
+        extra_meta: dict[str, str] | None = None,
+    ) -> Ssm:
+        """A new SSM folder. The demo account is permitted Export-Controlled functionality;
+        others only when `export_allowed`."""
+        from ccxcli.store.files import Lock, private_dir
+
+        meta = {
+            "export_allowed": "1" if (demo if export_allowed is None else export_allowed) else "0",
+            **(extra_meta or {}),
+        }
+
+        private_dir(path)
+        with Lock(path / ".init.lock"):  # two inits of one folder: one creates, the other is refused
+            if (path / "ssm.db").exists():
+                raise RuleError(f"An SSM already exists in {path}.")
+            try:
+                _build(path, account, now, demo, on_prem, hostname, sans, meta)
+            except OSError as e:
+                raise os_problem(e, "create the SSM") from None
+        return cls.open(path)
+
+    @classmethod
+    def open(cls, path: Path) -> Ssm:
+        f = path / "ssm.db"
+        if not f.exists():
+            raise UsageError(f"No SSM in {path}; create one with 'ccx-ssm init'.")
+        try:
+            from ccxcli.store.files import lock_timeout
+
+            wait = lock_timeout()
+            db = sqlite3.connect(f, isolation_level=None, timeout=wait)
+            db.row_factory = sqlite3.Row
+            db.execute(f"PRAGMA busy_timeout={int(wait * 1000)}")
+            row = db.execute("SELECT value FROM meta WHERE key='schema'").fetchone()
+            schema = int(row[0])
+        except sqlite3.OperationalError as e:
+            if "no such table" not in str(e).lower():
+                raise sqlite_problem(e) from None
+            raise StoreError(
+                f"The SSM database {f} is corrupt or not an SSM database; it was left untouched."
+            ) from None
+        except (sqlite3.DatabaseError, TypeError, ValueError):
+            raise StoreError(f"The SSM database {f} is corrupt or unreadable; it was left untouched.") from None
+        if schema > SCHEMA:
+            raise StoreError(f"The SSM database {f} has schema {schema}, newer than this ccxcli understands.")
+        ssm = cls(path, db)
+        if schema < SCHEMA:
+            ssm._migrate()
+        return ssm
+
+    def _migrate(self) -> None:
+        """Bring an older database to the current schema (all steps in one transaction)."""
+        with self.tx() as db:
+            schema = int(db.execute("SELECT value FROM meta WHERE key='schema'").fetchone()[0])
+            while schema < SCHEMA:
+                for statement in MIGRATIONS[schema].split(";"):
+                    if statement.strip():
+                        db.execute(statement)
+                schema += 1
+            db.execute("UPDATE meta SET value=? WHERE key='schema'", (str(SCHEMA),))
+        self._meta = None
+
+    def close(self) -> None:
+        self.db.close()
+
+    @contextmanager
+    def tx(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction: all of it or nothing."""
+        try:
+            self.db.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as e:
+            raise sqlite_problem(e) from None
+        try:
+            yield self.db
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        else:
+            kill_point("ssm-before-commit")
+            try:
+                self.db.execute("COMMIT")
+            except sqlite3.OperationalError as e:
+                self.db.execute("ROLLBACK")
+                raise sqlite_problem(e) from None
+            kill_point("ssm-after-commit")
+
+    # -- messages from nodes: each id is applied once --------------------------------------
+    def answered(self, msg_id: str) -> Any:
+        """The answer given to message `msg_id` before, or None (inside a transaction)."""
+        r = self.db.execute("SELECT answer FROM message WHERE id=?", (msg_id,)).fetchone()
+        return json.loads(r[0]) if r else None
+
+    def remember(self, msg_id: str, t: int, answer: Any) -> None:
+        cur = self.db.execute("INSERT INTO message(id, t, answer) VALUES (?, ?, ?)", (msg_id, t, json.dumps(answer)))
+        if cur.lastrowid and cur.lastrowid % 1000 == 0:
+            self.db.execute("DELETE FROM message WHERE rowid <= ?", (cur.lastrowid - MAX_MESSAGES,))
+
+    # -- meta ------------------------------------------------------------------------
+    @property
+    def meta(self) -> dict[str, str]:
+        if self._meta is None:
+            self._meta = {r[0]: r[1] for r in self.db.execute("SELECT key, value FROM meta")}
+        return self._meta
+
+    @property
+    def name(self) -> str:
+        """The SSM's name in its lab (its folder's name)."""
+        return self.path.name
+
+    def check_not_linked(self, what: str) -> None:
+        """An on-prem SSM linked to a cloud SSM gets its licenses from it: they are bought,
+        moved and reserved there."""
+        if self.on_prem and self.meta.get("cloud"):
+            raise RuleError(
+                f"Cannot {what} on SSM On-Prem '{self.name}': licenses are bought, moved and reserved on Cisco SSM "
+                f"('{self.meta['cloud']}') and reach this SSM at its next synchronization."
+            )
+
+    @property
+    def account(self) -> str:
+        return self.meta["account"]
+
+    def names(self) -> list[str]:
+        """Certificate common name and subject alternative names (on-prem SSMs)."""
+        out = [self.meta["cn"]] if self.meta.get("cn") else []
+        return out + list(json.loads(self.meta.get("sans", "[]")))
+
+    def set_meta(self, key: str, value: str) -> None:
+        """Inside a transaction."""
+        self.db.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", (key, value))
+        self._meta = None
+
+    @property
+    def export_allowed(self) -> bool:
+        return self.meta.get("export_allowed") == "1"
+
+    @property
+    def on_prem(self) -> bool:
+        return self.meta.get("on_prem") == "1"
+
+    def public_pem(self) -> bytes:
+        from ccxcli.store.files import read_bounded
+
+        return read_bounded(self.path / "public.pem", "SSM public key", 10_000)
+
+    def private_pem(self) -> bytes:
+        from ccxcli.store.files import read_bounded
+
+        return read_bounded(self.path / "key.pem", "SSM private key", 10_000)
+
+    def event(self, t: int, kind: str, text: str) -> None:
+        self.db.execute("INSERT INTO event(t, kind, text) VALUES (?, ?, ?)", (t, kind, text))
+
+    # -- virtual accounts ---------------------------------------------------------------
+    def va_list(self) -> list[dict[str, Any]]:
+        return [
+            {
+                "name": r["name"],
+                "default": bool(r["is_default"]),
+                "instances": self.db.execute("SELECT COUNT(*) FROM instance WHERE va=?", (r["name"],)).fetchone()[0],
+            }
+            for r in self.db.execute("SELECT * FROM va ORDER BY name")
+        ]
+
+    def va(self, name: str | None) -> str:
+        """The virtual account's exact name (case-insensitive match), default if None."""
+        if name is None:
+            return str(self.db.execute("SELECT name FROM va WHERE is_default=1").fetchone()[0])
+        r = self.db.execute("SELECT name FROM va WHERE lower(name)=lower(?)", (name,)).fetchone()
+        if r is None:
+            known = ", ".join(v["name"] for v in self.va_list())
+            raise UsageError(f"No virtual account '{name}'. Known: {known}.")
+        return str(r[0])
+
+    def va_create(self, name: str, now: int) -> None:
+        from ccxcli.values import plain_text
+
+        plain_text(name, "A virtual account name", 64)
+        self.check_not_linked("create virtual accounts")
+        with self.tx() as db:
+            if db.execute("SELECT 1 FROM va WHERE lower(name)=lower(?)", (name,)).fetchone():
+                raise RuleError(f"Virtual account '{name}' already exists.")
+            db.execute("INSERT INTO va(name) VALUES (?)", (name,))
+            db.executemany("INSERT INTO pool(va, alias) VALUES (?, ?)", [(name, lic.alias) for lic in CATALOGUE])
+            self.event(now, "va", f"Virtual account '{name}' created")
+
+    def va_delete(self, name: str, now: int) -> None:
+        with self.tx() as db:
+            name = self.va(name)
+            r = db.execute("SELECT is_default FROM va WHERE name=?", (name,)).fetchone()
+            if r[0]:
+                raise RuleError(f"'{name}' is the default virtual account and cannot be deleted.")
+            busy = db.execute("SELECT COUNT(*) FROM instance WHERE va=?", (name,)).fetchone()[0]
+            held = db.execute("SELECT SUM(purchased) FROM pool WHERE va=?", (name,)).fetchone()[0] or 0
+            if busy or held:
+                raise RuleError(
+                    f"Virtual account '{name}' still holds {busy} product instances and {held} licenses; "
+                    "transfer them first."
+                )
+            db.execute("DELETE FROM pool WHERE va=?", (name,))
+            db.execute("DELETE FROM token WHERE va=?", (name,))
+            db.execute("DELETE FROM va WHERE name=?", (name,))
+            self.event(now, "va", f"Virtual account '{name}' deleted")
+
+    # -- pool ------------------------------------------------------------------------
+    def pool(self, va: str) -> dict[str, dict[str, int]]:
+        return {
+            r["alias"]: {"purchased": r["purchased"], "used": r["used"], "reserved": r["reserved"]}
+            for r in self.db.execute("SELECT * FROM pool WHERE va=?", (va,))
+        }
+
+    def license_rows(self, va: str) -> list[dict[str, Any]]:
+        return rows(self.pool(va))
+
+    def version(self, va: str) -> int:
+        r = self.db.execute("SELECT version FROM va WHERE name=?", (va,)).fetchone()
+        return int(r[0]) if r else -1
+
+    def bump(self, va: str) -> None:
+        self.db.execute("UPDATE va SET version = version + 1 WHERE name=?", (va,))
+
+    def license_add(self, va: str | None, alias: str, qty: int, now: int) -> None:
+        from ccxcli.values import MAX_QTY
+
+        if not 1 <= qty <= MAX_QTY:
+            raise UsageError(f"The quantity to deposit must be from 1 to {MAX_QTY}.")
+        self.check_not_linked("deposit licenses")
+        with self.tx() as db:
+            va = self.va(va)
+            have = db.execute("SELECT purchased FROM pool WHERE va=? AND alias=?", (va, alias)).fetchone()[0]
+            if have + qty > MAX_PURCHASED:
+                raise RuleError(f"'{va}' would hold more than {MAX_PURCHASED} {alias}, the most an account holds.")
+            db.execute("UPDATE pool SET purchased = purchased + ? WHERE va=? AND alias=?", (qty, va, alias))
+            self.bump(va)
+            self.event(now, "license", f"{qty} {alias} deposited in '{va}'")
+
+    def license_transfer(self, src: str, dst: str, alias: str, qty: int, now: int) -> None:
+        from ccxcli.values import MAX_QTY
+
+        if not 1 <= qty <= MAX_QTY:
+            raise UsageError(f"The quantity to transfer must be from 1 to {MAX_QTY}.")
+        self.check_not_linked("move licenses")
+        with self.tx() as db:
+            src, dst = self.va(src), self.va(dst)
+            if src == dst:
+                raise UsageError("Source and destination virtual accounts are the same.")
+            avail = next(r["available"] for r in self.license_rows(src) if r["alias"] == alias)
+            if qty > avail:
+                raise RuleError(f"Only {avail} {alias} are available in '{src}'; cannot transfer {qty}.")
+            have = db.execute("SELECT purchased FROM pool WHERE va=? AND alias=?", (dst, alias)).fetchone()[0]
+            if have + qty > MAX_PURCHASED:
+                raise RuleError(f"'{dst}' would hold more than {MAX_PURCHASED} {alias}, the most an account holds.")
+            db.execute("UPDATE pool SET purchased = purchased - ? WHERE va=? AND alias=?", (qty, src, alias))
+            db.execute("UPDATE pool SET purchased = purchased + ? WHERE va=? AND alias=?", (qty, dst, alias))
+            self.bump(src)
+            self.bump(dst)
+            self.event(now, "license", f"{qty} {alias} transferred from '{src}' to '{dst}'")
+
+    def set_usage(self, inst: sqlite3.Row, use: dict[str, int]) -> None:
+        """Replace an instance's reported usage in its pool (inside a transaction)."""
+        old = json.loads(inst["usage"])
+        for alias in set(old) | set(use):
+            delta = use.get(alias, 0) - old.get(alias, 0)
+            if delta:
+                self.db.execute("UPDATE pool SET used = used + ? WHERE va=? AND alias=?", (delta, inst["va"], alias))
+        if old != use:
+            self.db.execute("UPDATE instance SET usage=? WHERE id=?", (json.dumps(use, sort_keys=True), inst["id"]))
+            self.bump(inst["va"])
+
+    def judge(self, va: str, reported: dict[str, int]) -> dict[str, int]:
+        return judge(self.pool(va), reported)

@@ -1,0 +1,82 @@
+"""The messages a node sends its SSM, as one operation table used both in-process (a node
+and an SSM of the same lab) and by the served SSM's device endpoint (`ccx-ssm serve`),
+so the two paths cannot drift. Arguments are checked here: over the network they come
+from anyone."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from ccxcli.errors import UsageError
+
+MAX_TIME = 253402300799
+_HEX = frozenset("0123456789abcdef")
+
+
+def _hexstr(n: int) -> Callable[[Any], bool]:
+    return lambda v: isinstance(v, str) and len(v) == n and set(v) <= _HEX
+
+
+def _text(most: int) -> Callable[[Any], bool]:
+    return lambda v: isinstance(v, str) and len(v) <= most and v.isprintable()
+
+
+def _time(v: Any) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool) and 0 <= v <= MAX_TIME
+
+
+def _hello(v: Any) -> bool:
+    from ccxcli.core.catalogue import TYPES
+
+    return (
+        isinstance(v, dict)
+        and set(v) == {"uuid", "sn", "license_type", "hostname"}
+        and _hexstr(32)(v["uuid"])
+        and _hexstr(5)(v["sn"])
+        and v["license_type"] in TYPES
+        and _text(255)(v["hostname"])
+    )
+
+
+UUID = _hexstr(32)
+MSG = _text(128)
+SHAPES: dict[str, dict[str, Callable[[Any], bool]]] = {
+    "register": {"token": _text(512), "hello": _hello, "now": _time, "force": lambda v: isinstance(v, bool),
+                 "msg_id": MSG},
+    "contact": {"uuid": UUID, "now": _time, "what": lambda v: v in ("auth", "id"), "msg_id": MSG},
+    "report": {"uuid": UUID, "use": lambda v: isinstance(v, dict), "now": _time, "msg_id": MSG},
+    "report_batch": {"uuid": UUID, "use": lambda v: isinstance(v, dict), "first": _time, "last": _time,
+                     "msg_id": MSG},
+    "deregister": {"uuid": UUID, "now": _time, "msg_id": MSG},
+    "pool_version": {"uuid": UUID},
+}  # fmt: skip
+
+
+def check(op: str, args: Any) -> dict[str, Any]:
+    shape = SHAPES.get(op)
+    if shape is None:
+        raise UsageError(f"Unknown device operation '{str(op)[:40]}'.")
+    if not isinstance(args, dict) or set(args) != set(shape) or not all(ok(args[k]) for k, ok in shape.items()):
+        raise UsageError(f"Malformed '{op}' message: expected {', '.join(shape)}.")
+    return args
+
+
+def handle(ssm: Any, op: str, args: Any) -> Any:
+    """Apply one node message to `ssm` and return the answer (refusals raise)."""
+    from ccxcli.ssm.core import smart
+
+    a = check(op, args)
+    if op == "register":
+        return smart.register(ssm, a["token"], a["hello"], a["now"], a["force"], a["msg_id"])
+    if op == "contact":
+        return smart.contact(ssm, a["uuid"], a["now"], a["what"], a["msg_id"])
+    if op == "report":
+        return smart.report(ssm, a["uuid"], a["use"], a["now"], a["msg_id"])
+    if op == "report_batch":
+        if a["first"] > a["last"]:
+            raise UsageError("Malformed 'report_batch' message: first is after last.")
+        return smart.report_batch(ssm, a["uuid"], a["use"], a["first"], a["last"], a["msg_id"])
+    if op == "deregister":
+        return smart.deregister(ssm, a["uuid"], a["now"], a["msg_id"])
+    return smart.pool_version(ssm, a["uuid"])

@@ -1,0 +1,409 @@
+"""Tokens, product instances and the online Smart Licensing messages on the SSM side."""
+
+from __future__ import annotations
+
+import json
+import secrets
+from typing import Any
+
+from ccxcli.clock import DAY, iso
+from ccxcli.errors import InstanceGone, RuleError, UsageError
+from ccxcli.faults import kill_point
+from ccxcli.ssm.core import reserve, rules
+from ccxcli.ssm.core.db import Ssm
+from ccxcli.values import is_id
+
+MAX_USES = 1_000_000
+
+# --- tokens ----------------------------------------------------------------------------
+
+
+def token_create(
+    ssm: Ssm,
+    va: str | None,
+    now: int,
+    expires_days: int = 30,
+    max_uses: int | None = None,
+    description: str = "",
+    export: bool = False,
+) -> str:
+    from ccxcli.values import plain_text
+
+    if not 1 <= expires_days <= 365:
+        raise UsageError("--expires-days must be between 1 and 365.")
+    if max_uses is not None and not 1 <= max_uses <= MAX_USES:
+        raise UsageError(f"--max-uses must be from 1 to {MAX_USES}.")
+    plain_text(description, "A token description", 256, empty=True)
+    if export and not ssm.export_allowed:
+        raise RuleError(
+            f"The smart account '{ssm.account}' is not permitted to use Export-Controlled functionality; "
+            "create the token without --export-controlled."
+        )
+    token = secrets.token_urlsafe(48)
+    with ssm.tx() as db:
+        va = ssm.va(va)
+        db.execute(
+            "INSERT INTO token(token, va, created, expires, max_uses, description, export) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (token, va, now, now + expires_days * DAY, max_uses, description, int(export)),
+        )
+        ssm.event(now, "token", f"Registration token created for '{va}' ({_short(token)})")
+    return token
+
+
+def _short(token: str) -> str:
+    return token[:10] + "…"
+
+
+def token_list(ssm: Ssm, now: int) -> list[dict[str, Any]]:
+    out = []
+    for r in ssm.db.execute("SELECT * FROM token ORDER BY created, rowid"):
+        state = rules.token_state(bool(r["revoked"]), r["expires"], r["max_uses"], r["uses"], now)
+        out.append(
+            {
+                "token": r["token"],
+                "va": r["va"],
+                "created": iso(r["created"]),
+                "expires": iso(r["expires"]),
+                "uses": r["uses"],
+                "max_uses": r["max_uses"],
+                "description": r["description"],
+                "export_controlled": bool(r["export"]),
+                "state": state,
+            }
+        )
+    return out
+
+
+def token_revoke(ssm: Ssm, token: str, now: int) -> None:
+    with ssm.tx() as db:
+        if len(token) > 512 or db.execute("UPDATE token SET revoked=1 WHERE token=?", (token.strip(),)).rowcount != 1:
+            raise RuleError("No such registration token.")
+        ssm.event(now, "token", f"Registration token {_short(token)} revoked")
+
+
+def _check_token(ssm: Ssm, token: str, now: int) -> Any:
+    token = token.strip()
+    r = ssm.db.execute("SELECT * FROM token WHERE token=?", (token,)).fetchone()
+    if r is None:
+        raise RuleError(
+            "Registration failed: the ID token is not valid (unknown or mistyped). "
+            "Copy it again from 'ccx-ssm token create'."
+        )
+    refusal = rules.token_refusal(
+        rules.token_state(bool(r["revoked"]), r["expires"], r["max_uses"], r["uses"], now), r["expires"], r["uses"]
+    )
+    if refusal:
+        raise RuleError(refusal)
+    return r
+
+
+# --- instances --------------------------------------------------------------------------
+
+
+def instance(ssm: Ssm, ident: str) -> Any:
+    """An instance by id or by serial number (the SN of its UDI)."""
+    ident = str(ident).strip()
+    if is_id(ident):
+        r = ssm.db.execute("SELECT * FROM instance WHERE id=?", (int(ident),)).fetchone()
+        if r is not None:
+            return r
+    r = ssm.db.execute("SELECT * FROM instance WHERE sn=? ORDER BY id DESC", (ident.lower()[:64],)).fetchone()
+    if r is None:
+        raise RuleError(f"No product instance '{ident[:64]}' (give the id from 'instance list' or the serial number).")
+    return r
+
+
+def instance_row(r: Any) -> dict[str, Any]:
+    return {
+        "id": r["id"],
+        "sn": r["sn"],
+        "uuid": r["uuid"],
+        "hostname": r["hostname"],
+        "va": r["va"],
+        "kind": r["kind"],
+        "license_type": r["license_type"],
+        "registered": iso(r["registered"]),
+        "last_contact": iso(r["last_contact"]),
+        "usage": json.loads(r["usage"]),
+        "via": r["via"] or None,
+    }
+
+
+def instance_list(ssm: Ssm, va: str | None = None) -> list[dict[str, Any]]:
+    q = "SELECT * FROM instance" + (" WHERE va=?" if va else "") + " ORDER BY id"
+    return [instance_row(r) for r in ssm.db.execute(q, (ssm.va(va),) if va else ())]
+
+
+def instance_transfer(ssm: Ssm, ident: str, dst: str, now: int) -> None:
+    with ssm.tx() as db:
+        r = instance(ssm, ident)
+        _not_mirror(r)
+        dst = ssm.va(dst)
+        if r["va"] == dst:
+            raise UsageError(f"Instance {r['id']} is already in '{dst}'.")
+        if r["kind"] == "slr":
+            raise RuleError(
+                "An instance with a license reservation cannot be transferred; return the reservation first."
+            )
+        use = json.loads(r["usage"])
+        ssm.set_usage(r, {})
+        db.execute("UPDATE instance SET va=?, usage='{}' WHERE id=?", (dst, r["id"]))
+        ssm.set_usage(instance(ssm, str(r["id"])), use)
+        ssm.event(now, "instance", f"Instance {r['id']} ({r['hostname']}) transferred from '{r['va']}' to '{dst}'")
+
+
+def instance_remove(ssm: Ssm, ident: str, now: int, return_code: str | None = None, force: bool = False) -> None:
+    """Remove a product instance. One that holds a reservation needs its return code, or
+    `force` (as Cisco licensing support does for a lost device): its reserved licenses
+    go back to the pool without one, with an event and an alert saying so."""
+    with ssm.tx() as db:
+        r = instance(ssm, ident)
+        _not_mirror(r)
+        if r["kind"] == "slr":
+            if return_code:
+                reserve.apply_return(ssm, return_code, now, expect_uuid=r["uuid"])
+            elif force:
+                reserve.release(ssm, r, now)
+            else:
+                raise RuleError(
+                    f"Instance {r['id']} holds a license reservation; removing it needs its "
+                    "Reservation Return Code (--return-code), or --force to release the licenses without it."
+                )
+        else:
+            ssm.set_usage(r, {})
+        db.execute("DELETE FROM instance WHERE id=?", (r["id"],))
+        ssm.event(now, "instance", f"Instance {r['id']} ({r['hostname']}) removed")
+
+
+def _not_mirror(r: Any) -> None:
+    if r["kind"] == "mirror":
+        raise RuleError(
+            f"Instance {r['id']} is registered through SSM On-Prem '{r['via']}'; manage it there "
+            "(this SSM learns of it at each synchronization)."
+        )
+
+
+def held_for(ssm: Ssm, uuid: str) -> list[str]:
+    """What this SSM holds for a node that only the node could release: active reservations."""
+    rows = ssm.db.execute("SELECT * FROM reservation WHERE uuid=? AND state IN ('authorized', 'pending')", (uuid,))
+    return [f"reservation of instance {r['instance']} (SN {r['sn']})" for r in rows]
+
+
+# --- messages from nodes --------------------------------------------------------------------
+
+
+def register(
+    ssm: Ssm, token: str, hello: dict[str, Any], now: int, force: bool = False, msg_id: str | None = None
+) -> dict[str, Any]:
+    """Register a product instance with a token; return the registration info. A message
+    id seen before gets the answer it got then (the node is asking again after a crash)."""
+    from ccxcli.protocol.codes import sign
+
+    with ssm.tx() as db:
+        if msg_id is not None and (prior := ssm.answered(msg_id)) is not None:
+            return prior  # type: ignore[no-any-return]
+        tok = _check_token(ssm, token, now)
+        old = db.execute("SELECT * FROM instance WHERE uuid=?", (hello["uuid"],)).fetchone()
+        if old is not None:
+            if old["kind"] == "slr":
+                raise RuleError("This product instance holds a license reservation on the SSM; return it first.")
+            if not force:
+                raise RuleError("This product instance is already registered with the SSM; use 'force' to re-register.")
+            ssm.set_usage(old, {})
+            db.execute("DELETE FROM instance WHERE id=?", (old["id"],))
+        cur = db.execute(
+            "INSERT INTO instance(uuid, sn, va, hostname, kind, license_type, registered, last_contact, export) "
+            "VALUES (?, ?, ?, ?, 'smart', ?, ?, ?, ?)",
+            (
+                hello["uuid"],
+                hello["sn"],
+                tok["va"],
+                hello.get("hostname") or "",
+                hello["license_type"],
+                now,
+                now,
+                tok["export"],
+            ),
+        )
+        db.execute("UPDATE token SET uses = uses + 1 WHERE token=?", (tok["token"],))
+        ssm.event(
+            now,
+            "register",
+            f"Instance {cur.lastrowid} ({hello.get('hostname') or hello['sn']}) registered in '{tok['va']}'",
+        )
+        cert = f"{hello['uuid']}|{hello['sn']}|{tok['va']}|{now}"
+        answer = {
+            "smart_account": ssm.account,
+            "virtual_account": tok["va"],
+            "instance": cur.lastrowid,
+            "export": bool(tok["export"]),
+            "certificate": sign(ssm.private_pem(), cert.encode()),
+        }
+        if msg_id is not None:
+            ssm.remember(msg_id, now, answer)
+    kill_point("ssm-committed")
+    return answer
+
+
+def _known(ssm: Ssm, uuid: str) -> Any:
+    r = ssm.db.execute("SELECT * FROM instance WHERE uuid=? AND kind='smart'", (uuid,)).fetchone()
+    if r is None:
+        raise InstanceGone(
+            "The SSM does not know this product instance (it was removed there); the node is now "
+            "unregistered: register again."
+        )
+    return r
+
+
+def contact(ssm: Ssm, uuid: str, now: int, what: str, msg_id: str | None = None) -> None:
+    """An authorization or registration renewal."""
+    with ssm.tx() as db:
+        if msg_id is not None and ssm.answered(msg_id) is not None:
+            return
+        r = _known(ssm, uuid)
+        db.execute("UPDATE instance SET last_contact=MAX(last_contact, ?) WHERE id=?", (now, r["id"]))
+        if what == "id":
+            ssm.event(now, "renew", f"Instance {r['id']} renewed its registration")
+        if msg_id is not None:
+            ssm.remember(msg_id, now, True)
+
+
+def check_usage(use: Any) -> dict[str, int]:
+    """A reported usage as the SSM accepts it: known licenses, whole counts in range."""
+    from ccxcli.core.catalogue import BY_ALIAS
+
+    if not isinstance(use, dict) or not all(
+        a in BY_ALIAS and isinstance(n, int) and not isinstance(n, bool) and 0 <= n <= MAX_REPORTED
+        for a, n in use.items()
+    ):
+        raise RuleError("The usage report is malformed (unknown license or count out of range); it was refused.")
+    return use
+
+
+MAX_REPORTED = 1_000_000
+
+
+def report(ssm: Ssm, uuid: str, use: dict[str, int], now: int, msg_id: str | None = None) -> dict[str, Any]:
+    """A usage report: judge it against the virtual account's shared pool."""
+    check_usage(use)
+    with ssm.tx() as db:
+        if msg_id is not None and (prior := ssm.answered(msg_id)) is not None:
+            return prior  # type: ignore[no-any-return]
+        r = _known(ssm, uuid)
+        ssm.set_usage(r, use)
+        db.execute("UPDATE instance SET last_contact=MAX(last_contact, ?) WHERE id=?", (now, r["id"]))
+        history(ssm, uuid, use, now, now)
+        short = ssm.judge(r["va"], use)
+        was_short = bool(db.execute("SELECT short FROM va WHERE name=?", (r["va"],)).fetchone()[0])
+        if bool(short) != was_short:
+            db.execute("UPDATE va SET short=? WHERE name=?", (int(bool(short)), r["va"]))
+            text = ", ".join(f"{a}={n}" for a, n in sorted(short.items()))
+            ssm.event(now, "insufficient" if short else "sufficient",
+                      f"Insufficient Licenses in '{r['va']}': short {text}" if short
+                      else f"Licenses sufficient again in '{r['va']}'")  # fmt: skip
+        answer = {"deficit": short, "version": ssm.version(r["va"])}
+        if msg_id is not None:
+            ssm.remember(msg_id, now, answer)
+    kill_point("ssm-committed")
+    return answer
+
+
+def report_batch(ssm: Ssm, uuid: str, use: dict[str, int], first: int, last: int, msg_id: str) -> dict[str, Any]:
+    """Reports due every 15 minutes from `first` to `last` that repeat the usage the SSM has:
+    the last contact moves on and the usage history is extended; the pool is unchanged."""
+    check_usage(use)
+    with ssm.tx() as db:
+        if (prior := ssm.answered(msg_id)) is not None:
+            return prior  # type: ignore[no-any-return]
+        r = _known(ssm, uuid)
+        db.execute("UPDATE instance SET last_contact=MAX(last_contact, ?) WHERE id=?", (last, r["id"]))
+        history(ssm, uuid, use, first, last)
+        answer = {"version": ssm.version(r["va"])}
+        ssm.remember(msg_id, last, answer)
+    return answer
+
+
+def history(ssm: Ssm, uuid: str, use: dict[str, int], first: int, last: int) -> None:
+    """Record usage reported from `first` to `last` (run-length: a repeat extends the last row)."""
+    text = json.dumps(use, sort_keys=True)
+    row = ssm.db.execute(
+        "SELECT rowid, usage, t_to FROM usage_history WHERE uuid=? ORDER BY t_to DESC LIMIT 1", (uuid,)
+    ).fetchone()
+    if row is not None and row["usage"] == text and row["t_to"] <= last:
+        ssm.db.execute("UPDATE usage_history SET t_to=? WHERE rowid=?", (last, row["rowid"]))
+    else:
+        ssm.db.execute("INSERT INTO usage_history(uuid, t_from, t_to, usage) VALUES (?, ?, ?, ?)",
+                       (uuid, first, last, text))  # fmt: skip
+
+
+def usage_history(ssm: Ssm, uuid: str, limit: int = 50) -> list[dict[str, Any]]:
+    rows = ssm.db.execute(
+        "SELECT * FROM usage_history WHERE uuid=? ORDER BY t_to DESC LIMIT ?", (uuid, limit)
+    ).fetchall()
+    return [{"from": iso(r["t_from"]), "to": iso(r["t_to"]), "usage": json.loads(r["usage"])} for r in reversed(rows)]
+
+
+def deregister(ssm: Ssm, uuid: str, now: int, msg_id: str | None = None) -> None:
+    with ssm.tx() as db:
+        r = db.execute("SELECT * FROM instance WHERE uuid=? AND kind='smart'", (uuid,)).fetchone()
+        if r is None:
+            return  # already gone on the SSM side: deregistering locally is still right
+        ssm.set_usage(r, {})
+        db.execute("DELETE FROM instance WHERE id=?", (r["id"],))
+        ssm.event(now, "deregister", f"Instance {r['id']} ({r['hostname']}) deregistered; licenses released")
+    kill_point("ssm-committed")
+
+
+def pool_version(ssm: Ssm, uuid: str) -> int | None:
+    r = ssm.db.execute("SELECT va FROM instance WHERE uuid=?", (uuid,)).fetchone()
+    return ssm.version(r[0]) if r else None
+
+
+def alerts(ssm: Ssm, now: int) -> list[dict[str, Any]]:
+    """Current SSM alerts, derived from the data."""
+    out = []
+    for va in ssm.va_list():
+        short = {r["alias"]: -r["balance"] for r in ssm.license_rows(va["name"]) if r["balance"] < 0}
+        if short:
+            out.append(
+                {
+                    "severity": "major",
+                    "type": "Insufficient Licenses",
+                    "va": va["name"],
+                    "message": "Licenses in deficit: " + ", ".join(f"{a} {n}" for a, n in short.items()),
+                }
+            )
+    q = "SELECT * FROM instance WHERE kind='smart' AND last_contact < ?"
+    for r in ssm.db.execute(q, (now - rules.FAILED_TO_RENEW,)):
+        kind = rules.contact_alert(r["last_contact"], now)
+        out.append(
+            {
+                "severity": "minor",
+                "type": kind,
+                "va": r["va"],
+                "message": f"Instance {r['id']} ({r['hostname']}) last contact {iso(r['last_contact'])}",
+            }
+        )
+    for r in ssm.db.execute("SELECT * FROM reservation WHERE state='pending'"):
+        out.append(
+            {
+                "severity": "minor",
+                "type": "Authorization Pending",
+                "va": r["va"],
+                "message": f"Reservation update for instance {r['instance']} (SN {r['sn']}) "
+                "awaits its confirmation code",
+            }
+        )
+    q = "SELECT * FROM event WHERE kind IN ('returned', 'released') AND t >= ?"
+    for r in ssm.db.execute(q, (now - rules.RETURNED_ALERT,)):
+        if r["kind"] == "returned":
+            out.append({"severity": "info", "type": "Reserved Licenses Returned", "va": "", "message": r["text"]})
+        else:
+            out.append({"severity": "major", "type": "Reserved Licenses Released", "va": "", "message": r["text"]})
+    return out
+
+
+def events(ssm: Ssm, limit: int = 200) -> list[dict[str, Any]]:
+    rows = ssm.db.execute("SELECT * FROM event ORDER BY id DESC LIMIT ?", (limit,)).fetchall()
+    return [{"time": iso(r["t"]), "kind": r["kind"], "message": r["text"]} for r in reversed(rows)]

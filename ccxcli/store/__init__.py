@@ -1,0 +1,1 @@
+"""The lab store: files written atomically, the lab lock, the lab home. Loads and saves only."""
