@@ -72,37 +72,10 @@ class Runtime:
         self.operator = True
 
 
-def ask_plainly(
-    rt: Runtime, question: str, secret: bool = False, ahead: Callable[[], tuple[str, bool]] | None = None
-) -> str | None:
-    """Ask on the terminal in its ordinary line mode, as VOS does: the question is
-    printed once and the answer shown once. (A prompt_toolkit prompt would redraw
-    `Continue (y/n)? y` on Enter, and automation that answers every `Continue (y/n)?` it
-    sees would answer twice.) The shell keeps the terminal's own echo off, so the answer
-    is echoed here, exactly once. `ahead` gives what the shell's line editor read past the
-    command line (an answer typed with the command) and whether it ended with Enter."""
-    import getpass
+def quiet_on_closed_pipe() -> None:
+    """`ccx … | head` ends quietly, as Unix tools do, instead of a BrokenPipeError. (The C
+    `_signal` module: `signal` builds its enums at import, a visible start-up cost.)"""
+    import _signal
 
-    rt.out.write(question + ("" if secret else " "))
-    rt.out.flush()
-    try:
-        early, whole = ahead() if ahead is not None else ("", False)
-        if secret:  # typed ahead or not, never echoed
-            if whole:
-                rt.out.write("\n")
-                return early
-            return early + getpass.getpass(" ")
-        line = early + "\n" if whole else early + rt.inp.readline()
-    except (EOFError, KeyboardInterrupt):
-        rt.out.write("\n")
-        return None
-    if not line:
-        rt.out.write("\n")
-        return None
-    answer = line.rstrip("\r\n")
-    from ccxcli.cli.terminal import echo_is_off
-
-    if echo_is_off(rt.inp):
-        rt.out.write(answer + "\n")
-        rt.out.flush()
-    return answer
+    if hasattr(_signal, "SIGPIPE"):
+        _signal.signal(_signal.SIGPIPE, _signal.SIG_DFL)

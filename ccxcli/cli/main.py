@@ -7,8 +7,9 @@ from __future__ import annotations
 import os
 import sys
 
+from ccxcli.cli.terminal import ask_plainly
 from ccxcli.errors import UsageError, report
-from ccxcli.runtime import Runtime, ask_plainly
+from ccxcli.runtime import Runtime, quiet_on_closed_pipe
 from ccxcli.store.lab import DEFAULT_NODE, check_node_name, home_dir
 
 USAGE_TEXT = """Usage: ccx [--home DIR] [--node NAME] [--json] [--yes] COMMAND...
@@ -84,15 +85,6 @@ def make_runtime(opts: dict[str, object]) -> Runtime:
     return rt
 
 
-def _quiet_on_closed_pipe() -> None:
-    """`ccx … | head` ends quietly, as Unix tools do, instead of a BrokenPipeError. (The C
-    `_signal` module: `signal` builds its enums at import, a visible start-up cost.)"""
-    import _signal
-
-    if hasattr(_signal, "SIGPIPE"):
-        _signal.signal(_signal.SIGPIPE, _signal.SIG_DFL)
-
-
 def shell(rt: Runtime) -> int:
     """`ccx` / `ccx shell`: the admin: shell on a terminal, else script mode. The terminal's
     echo goes off and the VOS start-up line is printed before anything heavy is imported,
@@ -116,7 +108,7 @@ def shell(rt: Runtime) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    _quiet_on_closed_pipe()
+    quiet_on_closed_pipe()
     from ccxcli.cli.dispatch import run_tokens
 
     try:

@@ -18,7 +18,7 @@ from ccxcli.cli import grammar
 from ccxcli.cli.dispatch import fail, run_line
 from ccxcli.errors import report
 from ccxcli.runtime import Runtime
-from ccxcli.session.context import Ctx
+from ccxcli.session.context import Shared
 
 TYPE_CHECKING = False  # `typing` is not imported at run time: it costs a one-shot command start-up
 if TYPE_CHECKING:
@@ -185,22 +185,18 @@ def run_script(rt: Runtime, source: Iterable[str] | TextIO, keep_going: bool = F
 
 
 class _Holder:
-    """The lab kept open between lines while input keeps coming."""
+    """The lab kept open between lines while input keeps coming (`session.Shared`), with
+    its failures reported like any refused command."""
 
     def __init__(self, rt: Runtime) -> None:
         self.rt = rt
-        self.ctx: Ctx | None = None
+        self.shared = Shared(rt)
 
     def open(self) -> int:
-        if self.rt.shared_lab is not None:
-            return 0
-        ctx = Ctx(self.rt)
         try:
-            self.rt.shared_lab = ctx.lab
+            self.shared.open()
         except BaseException as e:  # noqa: BLE001 - reported like any refused command
-            ctx.close()
             return fail(self.rt, e)
-        self.ctx = ctx
         return 0
 
     def before_wait(self, reader: LineReader) -> None:
@@ -210,14 +206,8 @@ class _Holder:
 
     def close(self) -> int:
         """Save what the lines did and release the lab; the exit status of a failed save."""
-        code = 0
-        if self.rt.shared_lab is not None:
-            try:
-                self.rt.shared_lab.commit()
-            except BaseException as e:  # noqa: BLE001 - reported like any refused command
-                code = report(e, self.rt.err)
-            self.rt.shared_lab = None
-        if self.ctx is not None:
-            self.ctx.close()
-            self.ctx = None
-        return code
+        try:
+            self.shared.close()
+        except BaseException as e:  # noqa: BLE001 - reported like any refused command
+            return report(e, self.rt.err)
+        return 0

@@ -33,8 +33,9 @@ from prompt_toolkit.utils import is_dumb_terminal
 
 from ccxcli.cli import commands, grammar, terminal
 from ccxcli.cli.dispatch import run_line
+from ccxcli.cli.terminal import ask_plainly
 from ccxcli.errors import CcxError, report
-from ccxcli.runtime import Runtime, ask_plainly
+from ccxcli.runtime import Runtime
 
 PROMPT = "admin:"
 WELCOME = (

@@ -10,7 +10,12 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from typing import Any
+
+TYPE_CHECKING = False  # `typing` is not imported at run time: it costs a one-shot command start-up
+if TYPE_CHECKING:
+    from typing import Any
+
+    from ccxcli.runtime import Runtime
 
 STARTING = "Command Line Interface is starting up, please wait ...\n"  # the VOS start-up line
 
@@ -74,3 +79,37 @@ def read_key(fd: int) -> str:
     finally:
         termios.tcsetattr(fd, termios.TCSADRAIN, old)
     return data.decode("latin-1")
+
+
+def ask_plainly(
+    rt: Runtime, question: str, secret: bool = False, ahead: Callable[[], tuple[str, bool]] | None = None
+) -> str | None:
+    """Ask on the terminal in its ordinary line mode, as VOS does: the question is
+    printed once and the answer shown once. (A prompt_toolkit prompt would redraw
+    `Continue (y/n)? y` on Enter, and automation that answers every `Continue (y/n)?` it
+    sees would answer twice.) The shell keeps the terminal's own echo off, so the answer
+    is echoed here, exactly once. `ahead` gives what the shell's line editor read past the
+    command line (an answer typed with the command) and whether it ended with Enter."""
+    import getpass
+
+    rt.out.write(question + ("" if secret else " "))
+    rt.out.flush()
+    try:
+        early, whole = ahead() if ahead is not None else ("", False)
+        if secret:  # typed ahead or not, never echoed
+            if whole:
+                rt.out.write("\n")
+                return early
+            return early + getpass.getpass(" ")
+        line = early + "\n" if whole else early + rt.inp.readline()
+    except (EOFError, KeyboardInterrupt):
+        rt.out.write("\n")
+        return None
+    if not line:
+        rt.out.write("\n")
+        return None
+    answer = line.rstrip("\r\n")
+    if echo_is_off(rt.inp):
+        rt.out.write(answer + "\n")
+        rt.out.flush()
+    return answer

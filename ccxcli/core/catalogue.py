@@ -6,6 +6,8 @@ Cisco's `regid.<yyyy-mm>.com.cisco.<Name>,<version>_<uuid>`.
 
 from __future__ import annotations
 
+from ccxcli.errors import UsageError
+
 
 class License:
     """One license of the catalogue (a plain class: no `typing` import on the start-up path)."""
@@ -131,6 +133,14 @@ def lookup(alias: str) -> License:
         return BY_ALIAS[alias.lower()]
     except KeyError:
         raise KeyError(f"Unknown license '{alias}'; known: {', '.join(ALIASES)}.") from None
+
+
+def license_alias(alias: str) -> str:
+    """The canonical alias of a license given by alias; UsageError naming the known ones."""
+    try:
+        return lookup(alias).alias
+    except KeyError as e:
+        raise UsageError(str(e.args[0])) from None
 
 
 # What agents may use on each license type (the seed's "Features Available for Agents");

@@ -115,10 +115,46 @@ class Ctx:
 
         return ssm_of(self.lab, name)
 
+    def keep(self) -> None:
+        """Save now what the command made a fact (an alert raised) before it is refused:
+        a refused command changes nothing else."""
+        self.lab.commit()
+
     def close(self) -> None:
         if self._lab is not None:
             self._lab.__exit__()
             self._lab = None
+
+
+class Shared:
+    """Script mode: one lab kept open (and locked) across the lines of a script while its
+    input keeps coming, saved and released when it stops coming (`rt.shared_lab`)."""
+
+    def __init__(self, rt: Runtime) -> None:
+        self.rt = rt
+        self.ctx: Ctx | None = None
+
+    def open(self) -> None:
+        if self.rt.shared_lab is not None:
+            return
+        ctx = Ctx(self.rt)
+        try:
+            self.rt.shared_lab = ctx.lab
+        except BaseException:
+            ctx.close()
+            raise
+        self.ctx = ctx
+
+    def close(self) -> None:
+        """Save what the lines did and release the lab (released even when saving fails)."""
+        try:
+            if self.rt.shared_lab is not None:
+                self.rt.shared_lab.commit()
+        finally:
+            self.rt.shared_lab = None
+            if self.ctx is not None:
+                self.ctx.close()
+                self.ctx = None
 
 
 def run(rt: Runtime, fn: Callable[[Ctx], Any], commit: bool = True) -> Any:

@@ -18,7 +18,7 @@ import sys
 
 from ccxcli.clock import MAX_TIME, LabClock, wall_now
 from ccxcli.errors import RuleError, StoreError, UsageError, os_problem
-from ccxcli.store.files import Lock, load_state, private_dir, save_json
+from ccxcli.store.files import Lock, load_json, load_state, private_dir, save_json
 
 TYPE_CHECKING = False  # neither `typing` nor `pathlib` is imported at run time: start-up cost
 if TYPE_CHECKING:
@@ -58,6 +58,21 @@ def resolve_home(arg: str | None) -> Path:
     from pathlib import Path
 
     return Path(home_dir(arg))
+
+
+def lab_of(folder: Path) -> Path | None:
+    """The lab home an SSM folder belongs to (`<home>/ssm/<name>`), or None for a folder of its own."""
+    lab = folder.parent.parent
+    return lab if folder.parent.name == "ssm" and (lab / "lab.json").exists() else None
+
+
+def ssm_now(folder: Path) -> int:
+    """The time of an SSM: its lab's virtual time when it is part of a lab, else the wall
+    clock (read without the lab lock: the clock only ever moves forward)."""
+    lab = lab_of(folder)
+    if lab is None:
+        return wall_now()
+    return LabClock.from_dict(load_json(lab / "lab.json", "lab")["clock"]).now()
 
 
 def valid_name(name: str) -> bool:

@@ -21,7 +21,7 @@ def agent_ready(ctx: Ctx) -> None:
 
     problem = agent_init(ctx.node, ctx.now)
     if problem:
-        ctx.lab.commit()  # the alert raised is a fact, not part of the refused change
+        ctx.keep()  # the alert raised is a fact, not part of the refused change
         raise RuleError(problem)
 
 

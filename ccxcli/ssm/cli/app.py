@@ -12,6 +12,7 @@ from typing import Any
 
 from ccxcli.errors import UsageError, printable, printable_lines
 from ccxcli.ssm.cli.cmdkit import Param, Program, plain_table
+from ccxcli.store.lab import ssm_now
 
 PROG = Program(
     "ccx-ssm",
@@ -76,22 +77,6 @@ def ssm_folder() -> Path:
 def is_dir_arg(arg: str) -> bool:
     """`--ssm` names a folder when it looks like a path, else an SSM of the lab."""
     return os.sep in arg or bool(os.altsep and os.altsep in arg) or arg.startswith((".", "~"))
-
-
-def lab_of(folder: Path) -> Path | None:
-    lab = folder.parent.parent
-    return lab if folder.parent.name == "ssm" and (lab / "lab.json").exists() else None
-
-
-def ssm_now(folder: Path) -> int:
-    """The lab's virtual time when the SSM is part of a lab, else the wall clock."""
-    from ccxcli.clock import LabClock, wall_now
-    from ccxcli.store.files import load_json
-
-    lab = lab_of(folder)
-    if lab is None:
-        return wall_now()
-    return LabClock.from_dict(load_json(lab / "lab.json", "lab")["clock"]).now()
 
 
 def open_ssm() -> tuple[Any, int]:

@@ -5,9 +5,11 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from ccxcli.core.catalogue import license_alias
 from ccxcli.errors import UsageError
-from ccxcli.ssm.cli.app import VA, S, command, emit, is_dir_arg, open_ssm, ssm_folder, ssm_now, table
+from ccxcli.ssm.cli.app import VA, S, command, emit, is_dir_arg, open_ssm, ssm_folder, table
 from ccxcli.ssm.cli.cmdkit import Param
+from ccxcli.store.lab import ssm_now
 from ccxcli.values import MAX_QTY
 
 # --- init / key ------------------------------------------------------------------------
@@ -167,15 +169,6 @@ def va_delete(name: str) -> None:
 
 
 # --- licenses ----------------------------------------------------------------------------------
-
-
-def license_alias(alias: str) -> str:
-    from ccxcli.core.catalogue import lookup
-
-    try:
-        return lookup(alias).alias
-    except KeyError as e:
-        raise UsageError(str(e.args[0])) from None
 
 
 @command(

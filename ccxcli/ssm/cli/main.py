@@ -47,9 +47,9 @@ def top_help() -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from ccxcli.cli.main import _quiet_on_closed_pipe
+    from ccxcli.runtime import quiet_on_closed_pipe
 
-    _quiet_on_closed_pipe()
+    quiet_on_closed_pipe()
     args = argv if argv is not None else sys.argv[1:]
     PROG.fill = _aliases
     try:

@@ -148,7 +148,7 @@ def licenses(site: Site, ssm: Any, request: Request, body: dict[str, Any]) -> An
 
 
 def license_transfer(site: Site, ssm: Any, request: Request, body: dict[str, Any]) -> Any:
-    from ccxcli.ssm.cli.cmd_accounts import license_alias
+    from ccxcli.core.catalogue import license_alias
 
     _check_account(ssm, request)
     src = ssm.va(request.path_params["va"])

@@ -171,7 +171,7 @@ def va_delete(site: Site, ssm: Any, request: Request, data: dict[str, str]) -> P
 
 
 def license_transfer(site: Site, ssm: Any, request: Request, data: dict[str, str]) -> Page:
-    from ccxcli.ssm.cli.cmd_accounts import license_alias
+    from ccxcli.core.catalogue import license_alias
     from ccxcli.values import whole
 
     alias = license_alias(data.get("license", ""))

@@ -18,6 +18,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from ccxcli.errors import CcxError, InstanceGone, RuleError, StoreError, UsageError, classify
+from ccxcli.store.lab import lab_of, ssm_now
 
 COOKIE = "ccxssm"
 SESSION_LIFETIME = 12 * 3600
@@ -46,13 +47,9 @@ class Site:
                 ssm.close()
 
     def now(self) -> int:
-        from ccxcli.ssm.cli.app import ssm_now
-
         return ssm_now(self.folder)
 
     def lab_home(self) -> Path | None:
-        from ccxcli.ssm.cli.app import lab_of
-
         return lab_of(self.folder)
 
     # -- sessions -----------------------------------------------------------------

@@ -1,0 +1,131 @@
+"""The house plan holds (docs/architecture.md): the package's modules import one another
+without a circle, lazy (function-local) imports counted, and each layer imports only the
+layers below it."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+PACKAGE = Path(__file__).resolve().parents[1] / "ccxcli"
+
+# Each layer, and the layers it may import (its own included). Bottom to top.
+BELOW_SESSION = {"base", "core", "store", "protocol", "ssm.core"}
+MAY_IMPORT: dict[str, set[str]] = {
+    "base": {"base"},
+    "core": {"base", "core"},
+    "store": {"base", "core", "store"},
+    "protocol": {"base", "core", "protocol"},
+    "ssm.core": {"base", "core", "store", "protocol", "ssm.core"},
+    "session": BELOW_SESSION | {"session"},
+    "cli": BELOW_SESSION | {"session", "cli"},
+    "ssm.web": BELOW_SESSION | {"ssm.web"},
+    "ssm.cli": BELOW_SESSION | {"session", "ssm.web", "ssm.cli"},
+    "entry": {"cli"},
+}
+
+
+def layer(module: str) -> str:
+    parts = module.split(".")
+    if module == "ccxcli.__main__":
+        return "entry"
+    if module in ("ccxcli", "ccxcli.ssm") or len(parts) == 2 and not (PACKAGE / parts[1]).is_dir():
+        return "base"  # the base modules, and the two packages' own (empty) modules
+    if parts[1] == "ssm":
+        assert len(parts) > 2 and parts[2] in ("core", "cli", "web"), f"{module}: every SSM module is in a layer"
+        return f"ssm.{parts[2]}"
+    return parts[1]
+
+
+def modules() -> dict[str, Path]:
+    found = {}
+    for path in PACKAGE.rglob("*.py"):
+        rel = path.relative_to(PACKAGE.parent).with_suffix("")
+        name = ".".join(rel.parts)
+        found[name.removesuffix(".__init__")] = path
+    return found
+
+
+def imports(mods: dict[str, Path]) -> dict[str, set[str]]:
+    """Every ccxcli module each module imports, at the top or inside a function."""
+    graph: dict[str, set[str]] = {m: set() for m in mods}
+    for name, path in mods.items():
+        package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+        for node in ast.walk(ast.parse(path.read_text())):
+            targets: list[str] = []
+            if isinstance(node, ast.Import):
+                targets = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                base = node.module or ""
+                if node.level:
+                    up = package.split(".")[: len(package.split(".")) - node.level + 1]
+                    base = ".".join([*up, base] if base else up)
+                targets = [base, *(f"{base}.{a.name}" for a in node.names)]
+            graph[name] |= {t for t in targets if t in mods and t != name}
+    return graph
+
+
+def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """The strongly connected components of more than one module (Tarjan)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on: set[str] = set()
+    found: list[list[str]] = []
+
+    def visit(v: str) -> None:
+        index[v] = low[v] = len(index)
+        stack.append(v)
+        on.add(v)
+        for w in graph[v]:
+            if w not in index:
+                visit(w)
+                low[v] = min(low[v], low[w])
+            elif w in on:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            comp = []
+            while True:
+                w = stack.pop()
+                on.discard(w)
+                comp.append(w)
+                if w == v:
+                    break
+            if len(comp) > 1:
+                found.append(sorted(comp))
+
+    for v in sorted(graph):
+        if v not in index:
+            visit(v)
+    return found
+
+
+def test_no_import_circle_lazy_imports_counted() -> None:
+    assert cycles(imports(modules())) == []
+
+
+def test_each_layer_imports_only_the_layers_below() -> None:
+    graph = imports(modules())
+    wrong = sorted(
+        f"{m} ({layer(m)}) imports {t} ({layer(t)})"
+        for m, targets in graph.items()
+        for t in targets
+        if layer(t) not in MAY_IMPORT[layer(m)]
+    )
+    assert wrong == []
+
+
+def test_the_checks_can_fail() -> None:
+    """A circle and an upward import are seen (so the two tests above are not vacuous)."""
+    assert cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": set()}) == [["a", "b", "c"]]
+    assert "base" not in MAY_IMPORT["base"] or "cli" not in MAY_IMPORT["base"]
+    assert layer("ccxcli.store.lab") == "store" and layer("ccxcli.errors") == "base"
+    assert layer("ccxcli.ssm.web.portal") == "ssm.web" and "ssm.cli" not in MAY_IMPORT["ssm.web"]
+
+
+def test_the_lab_store_neither_moves_the_clock_nor_reaches_an_ssm() -> None:
+    """The lab store loads and saves: nothing in it imports the catch-up, the exchanges,
+    the transports or the SSM."""
+    graph = imports(modules())
+    reached = graph["ccxcli.store.lab"] | graph["ccxcli.store.files"]
+    assert not {t for t in reached if layer(t) in ("session", "protocol", "ssm.core")}
