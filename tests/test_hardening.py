@@ -290,3 +290,19 @@ def test_a_killed_lock_holder_leaves_no_lock_behind(lab: Lab) -> None:
     t = time.perf_counter()
     lab.ok("sim", "agent", "add", "after-kill")
     assert time.perf_counter() - t < 5
+
+
+def test_a_report_outcome_without_its_time_is_a_corrupt_state(lab: Lab) -> None:
+    """Found by test_fuzzed_state_files: `comp.last_report` set to null on a registered node
+    whose last report was delivered made the next clock move fail with an internal error."""
+    lab.register()
+    lab.ok("sim", "clock", "advance", "1h")
+    path = lab.home / "nodes" / "uccx" / "state.json"
+    doc = json.loads(path.read_bytes())
+    assert doc["comp"]["outcome"] is not None
+    doc["comp"]["last_report"] = None
+    content = json.dumps(doc).encode()
+    path.write_bytes(content)
+    r = lab.ccx("sim", "clock", "advance", "1d")
+    assert r.code == 3 and "report outcome without the time" in r.err, r
+    assert path.read_bytes() == content

@@ -21,7 +21,7 @@ def test_atomic_write_replaces_and_leaves_no_temp(tmp_path: Path) -> None:
     store.save_json(p, {"a": 1})
     store.save_json(p, {"a": 2})
     assert store.load_json(p, "x") == {"a": 2, "schema": store.SCHEMA}
-    assert sorted(f.name for f in tmp_path.iterdir()) == ["s.cache", "s.json"]
+    assert sorted(f.name for f in tmp_path.iterdir()) == ["s.json"]
 
 
 def test_failed_write_keeps_the_old_file(tmp_path: Path) -> None:
@@ -30,7 +30,7 @@ def test_failed_write_keeps_the_old_file(tmp_path: Path) -> None:
     with pytest.raises(TypeError):
         store.write_atomic(p, object())  # type: ignore[arg-type]
     assert json.loads(p.read_text())["a"] == 1
-    assert sorted(f.name for f in tmp_path.iterdir()) == ["s.cache", "s.json"]
+    assert sorted(f.name for f in tmp_path.iterdir()) == ["s.json"]
 
 
 @pytest.mark.parametrize("content", [b"{not json", b"[]", b'{"no": "schema"}', b"\xff\xfe"])
@@ -152,26 +152,7 @@ def test_the_canonical_time_spelling_is_read_by_arithmetic_as_datetime_reads_it(
     assert datetime.fromtimestamp(t, timezone.utc).year <= 9999
 
 
-def test_the_state_cache_is_used_only_for_the_json_it_was_made_from(tmp_path: Path) -> None:
-    p = tmp_path / "state.json"
-    store.save_json(p, {"a": [1, 2], "b": "x"})
-    assert store.load_state(p, "x") == ({"a": [1, 2], "b": "x", "schema": 1}, True)
-    p.write_text('{"a": [3], "schema": 1}')  # edited by hand: the JSON is the truth
-    assert store.load_state(p, "x") == ({"a": [3], "schema": 1}, False)
-    store.save_json(p, {"a": 4})
-    cache = tmp_path / "state.cache"
-    blob = bytearray(cache.read_bytes())
-    blob[-1] ^= 1  # a damaged cache is ignored
-    cache.write_bytes(bytes(blob))
-    assert store.load_state(p, "x") == ({"a": 4, "schema": 1}, False)
-    cache.write_bytes(b"garbage")
-    assert store.load_state(p, "x") == ({"a": 4, "schema": 1}, False)
-    p.write_text("{")
-    with pytest.raises(StoreError, match="not valid JSON"):
-        store.load_state(p, "x")
-
-
-def test_a_hand_edited_node_state_is_checked_even_with_a_cache(tmp_path: Path) -> None:
+def test_a_hand_edited_node_state_is_checked(tmp_path: Path) -> None:
     from ccxcli.session.context import open_lab, ready
     from ccxcli.store.lab import Lab
 
@@ -183,18 +164,3 @@ def test_a_hand_edited_node_state_is_checked_even_with_a_cache(tmp_path: Path) -
     state.write_text(json.dumps(doc))
     with Lab(tmp_path) as lab, pytest.raises(StoreError, match="corrupt"):
         lab.load("uccx")
-
-
-JSON_VALUES = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats() | st.text(),
-    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=4),
-    max_leaves=30,
-)
-
-
-@settings(deadline=None)
-@given(JSON_VALUES)
-def test_json_output_is_what_the_json_module_writes(value: object) -> None:
-    from ccxcli.cli.jsonout import dumps
-
-    assert dumps(value) == json.dumps(value, indent=2, sort_keys=True)

@@ -84,9 +84,9 @@ def help_rows(tokens: list[str]) -> Result:
 
 def emit(rt: Runtime, line: Line, result: Result) -> None:
     if line.json and result.data is not None:
-        from ccxcli.cli.jsonout import dumps
+        import json
 
-        rt.out.write(dumps(result.data) + "\n")
+        rt.out.write(json.dumps(result.data, indent=2, sort_keys=True) + "\n")
     elif result.text:
         # names and texts that came from the SSM or a state file never act on the terminal
         text = printable_lines((result.label + "\n" if result.label else "") + result.text.rstrip("\n")) + "\n"

@@ -210,6 +210,8 @@ def consistency_problem(node: dict[str, Any]) -> str | None:
             return f"registered without '{missing[0]}'"
     if comp["ooc"] and (comp.get("ooc_since") is None or comp["locked"] is None):
         return "out of compliance without its start or locked usage"
+    if comp["outcome"] is not None and comp["last_report"] is None:
+        return "a report outcome without the time of the report"
     if node["eval"]["used"] > 10**10:
         return "bad evaluation time"
     return None

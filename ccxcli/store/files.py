@@ -3,12 +3,6 @@
 Every file carries `{"schema": N}`. A newer schema or an unreadable file is refused
 with StoreError and left untouched for inspection; nothing is ever silently reset.
 
-A JSON state file written by ccxcli has a companion cache (`<name>.cache`: the same data in
-the interpreter's `marshal` format, with the CRC-32 of the JSON bytes it was made from).
-Reading uses it only when that CRC matches the JSON file as it is now, so the JSON stays the
-one truth (edit it, copy it, corrupt it: the cache is ignored); it spares a one-shot
-command the import of `json` (and with it `re`) and the state-file check.
-
 Paths are `str` or `os.PathLike`; this module uses `os.path` only (`pathlib` imports `re`,
 `urllib` and more, a visible part of a one-shot command's start-up).
 
@@ -83,17 +77,7 @@ def read_bounded(path: Path, kind: str, limit: int = MAX_STATE) -> bytes:
 
 def load_json(path: Path, kind: str) -> dict[str, Any]:
     """Load a versioned JSON document; raise StoreError if it is corrupt or too new."""
-    return load_state(path, kind)[0]
-
-
-def load_state(path: Path, kind: str) -> tuple[dict[str, Any], bool]:
-    """`load_json`, and whether the data came from the cache ccxcli wrote with these very
-    JSON bytes (then the caller's check of the document's shape is not needed again)."""
-    raw = read_bounded(path, kind)
-    cached = _cached(path, raw)
-    if cached is not None:
-        return cached, True
-    return _parse(path, kind, raw), False
+    return _parse(path, kind, read_bounded(path, kind))
 
 
 def _parse(path: Path, kind: str, raw: bytes) -> dict[str, Any]:
@@ -115,60 +99,6 @@ def _parse(path: Path, kind: str, raw: bytes) -> dict[str, Any]:
             f"({SCHEMA}); upgrade ccxcli."
         )
     return data
-
-
-def cache_path(path: Path) -> str:
-    base, _ = os.path.splitext(os.fspath(path))
-    return base + ".cache"
-
-
-CACHE_MAGIC = b"ccxcli-cache-1\n"
-
-
-def _cached(path: Path, raw: bytes) -> dict[str, Any] | None:
-    """The data of the cache made from exactly these JSON bytes, or None."""
-    import marshal
-    import zlib
-
-    try:
-        with open(cache_path(path), "rb") as f:
-            blob = f.read(MAX_STATE + 64)
-    except OSError:
-        return None
-    head = len(CACHE_MAGIC)
-    if blob[:head] != CACHE_MAGIC or len(blob) < head + 8:
-        return None
-    want, check = blob[head : head + 4], blob[head + 4 : head + 8]
-    body = blob[head + 8 :]
-    if want != zlib.crc32(raw).to_bytes(4, "big") or check != zlib.crc32(body).to_bytes(4, "big"):
-        return None
-    try:
-        data = marshal.loads(body)
-    except (ValueError, EOFError, TypeError):
-        return None
-    return data if isinstance(data, dict) and data.get("schema") == SCHEMA else None
-
-
-def _write_cache(path: Path, raw: bytes, data: dict[str, Any]) -> None:
-    """Best effort, no fsync: a cache lost or stale is only ignored."""
-    import marshal
-    import secrets
-    import zlib
-
-    target = cache_path(path)
-    tmp = f"{target}.{secrets.token_hex(6)}.tmp"
-    try:
-        body = marshal.dumps(data)
-        blob = CACHE_MAGIC + zlib.crc32(raw).to_bytes(4, "big") + zlib.crc32(body).to_bytes(4, "big") + body
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | NOFOLLOW | CLOEXEC, 0o600)
-        with os.fdopen(fd, "wb") as f:
-            f.write(blob)
-        os.replace(tmp, target)
-    except (OSError, ValueError):
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
 
 
 def create_private(path: Path, data: bytes = b"") -> None:
@@ -230,7 +160,6 @@ def save_json(path: Path, data: dict[str, Any]) -> None:
         write_atomic(path, raw)
     except OSError as e:
         raise os_problem(e, "write") from None
-    _write_cache(path, raw, json.loads(raw))  # the cache holds what reading the JSON gives
 
 
 def open_private_append(path: Path) -> int:

@@ -17,8 +17,9 @@ import os
 import sys
 
 from ccxcli.clock import MAX_TIME, LabClock, wall_now
+from ccxcli.core.shape import LAB, first_problem
 from ccxcli.errors import RuleError, StoreError, UsageError, os_problem
-from ccxcli.store.files import Lock, load_json, load_state, private_dir, save_json
+from ccxcli.store.files import Lock, load_json, private_dir, save_json
 
 TYPE_CHECKING = False  # neither `typing` nor `pathlib` is imported at run time: start-up cost
 if TYPE_CHECKING:
@@ -102,7 +103,7 @@ def discard(home: PathLike) -> None:
     trash = os.path.join(home, f"{_TRASH}{secrets.token_hex(4)}")
     try:
         private_dir(trash)
-        for name in ("lab.json", "lab.cache", "nodes", "ssm"):
+        for name in ("lab.json", "lab.cache", "nodes", "ssm"):  # lab.cache: left by earlier versions
             if os.path.exists(os.path.join(home, name)):
                 os.replace(os.path.join(home, name), os.path.join(trash, name))
     except OSError as e:
@@ -179,16 +180,12 @@ class Lab:
         try:
             if os.path.exists(self.path):
                 try:
-                    self.data, cached = load_state(self.path, "lab")
+                    self.data = load_json(self.path, "lab")
                 except StoreError as e:
                     if "corrupt" not in e.message:
                         raise
                     raise StoreError(f"{e.message[:-1]} {RESET_HINT}") from None
-                problem = None
-                if not cached:
-                    from ccxcli.core.shape import LAB, first_problem
-
-                    problem = first_problem(self.data, LAB)
+                problem = first_problem(self.data, LAB)
                 if problem:
                     raise StoreError(
                         f"The lab file {self.path} is corrupt ({problem}); it was left untouched for inspection "
@@ -291,13 +288,8 @@ class Lab:
                     f"No node '{name}' in lab {self.root}. Known nodes: {', '.join(self.node_names()) or 'none'}; "
                     f"create one with 'sim node create {name}'."
                 )
-            node, cached = load_state(path, f"node '{name}' state")
-            if cached:  # the very bytes ccxcli wrote: their shape was checked when they were read
-                problem = None
-            else:
-                from ccxcli.core.shape import first_problem
-
-                problem = first_problem(node)
+            node = load_json(path, f"node '{name}' state")
+            problem = first_problem(node)
             if problem:
                 raise StoreError(
                     f"The node '{name}' state file {path} is corrupt ({problem}); it was left untouched for "
