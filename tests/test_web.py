@@ -221,6 +221,9 @@ def test_the_json_api(site: Any) -> None:
     status, doc = c.api("POST", ACCT + "/DEFAULT/licenses/transfer", {"license": "flex-standard", "quantity": 1,
                                                                       "to": "Api"}, password=PASSWORD)  # fmt: skip
     assert status == 200
+    status, doc = c.api("POST", ACCT + "/DEFAULT/licenses/transfer", {"license": "flex-standard", "to": "Api"},
+                        password=PASSWORD)  # fmt: skip
+    assert status == 400 and "'quantity' is required" in doc["statusMessage"]  # was an internal error
     status, doc = c.api("POST", ACCT + "/DEFAULT/tokens", {"description": "api", "expiresAfterDays": 5,
                                                            "exportControlled": False}, password=PASSWORD)  # fmt: skip
     assert status == 200 and doc["status"] == "SUCCESS" and len(doc["tokenInfo"]["token"]) > 30

@@ -13,10 +13,12 @@ TYPE_CHECKING = False  # `typing` is not imported at run time: it costs a one-sh
 if TYPE_CHECKING:
     from typing import Any
 
+    from ccxcli.core.state import Node
+
 MAX_ROWS = 2000
 
 
-def build(node: dict[str, Any], start: int, end: int, now: int | None = None) -> list[dict[str, Any]]:
+def build(node: Node, start: int, end: int, now: int | None = None) -> list[dict[str, Any]]:
     """One row per 15-minute interval from `start` to `end`; the interval not ended at `now`
     is `InProgress` (its usage is not reported yet)."""
     if end <= start:

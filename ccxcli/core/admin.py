@@ -12,9 +12,11 @@ TYPE_CHECKING = False  # `typing` is not imported at run time: it costs a one-sh
 if TYPE_CHECKING:
     from typing import Any
 
-    Node = dict[str, Any]
+    from ccxcli.core.state import Agent, ControlChanges, ControlLimit, Node, PortKind, Transport
 
-CONTROL_KEYS = ("agent_seats", "premium_seats", "standard_seats", "outbound_ports", "ivr_ports")
+CONTROL_KEYS: tuple[ControlLimit, ...] = (
+    "agent_seats", "premium_seats", "standard_seats", "outbound_ports", "ivr_ports"
+)  # fmt: skip
 
 
 def check_sync(node: Node, what: str) -> None:
@@ -87,11 +89,12 @@ def check_ova(node: Node, logged_in: int, what: str) -> None:
         )
 
 
-def apply_agents(node: Node, t: int, changes: dict[str, dict[str, Any]], what: str) -> None:
+def apply_agents(node: Node, t: int, changes: dict[str, Agent], what: str) -> None:
     """Add, change or log agents in or out: the features of the license type, the OVA's
     maximum, SLR and License Control decide, then the usage is recorded. Only increases of
     usage need admission (logging out is always allowed)."""
-    trial = dict(node, agents={**node["agents"], **changes})
+    trial = node.copy()
+    trial["agents"] = {**node["agents"], **changes}
     check_features(node["license_type"], {a: g for a, g in changes.items() if g.get("in")}, what)
     logged_in = sum(1 for g in trial["agents"].values() if g.get("in"))
     if logged_in > sum(1 for g in node["agents"].values() if g.get("in")):
@@ -103,8 +106,10 @@ def apply_agents(node: Node, t: int, changes: dict[str, dict[str, Any]], what: s
     engine.usage_changed(node, t)
 
 
-def set_ports(node: Node, t: int, kind: str, n: int) -> None:
-    trial = dict(node, ports={**node["ports"], kind: n})
+def set_ports(node: Node, t: int, kind: PortKind, n: int) -> None:
+    trial = node.copy()
+    trial["ports"] = node["ports"].copy()
+    trial["ports"][kind] = n
     if n > node["ports"][kind]:
         check_admission(node, usage(trial), f"seizing {n} {kind} ports")
     node["ports"][kind] = n
@@ -127,7 +132,7 @@ def set_license_type(node: Node, t: int, ltype: str) -> None:
     engine.log(node, t, f"License type set to {ltype}")
 
 
-def set_license_control(node: Node, t: int, changes: dict[str, Any]) -> None:
+def set_license_control(node: Node, t: int, changes: ControlChanges) -> None:
     """License Control: limits and overage allowance (SPEC §3.4)."""
     if not changes:
         return
@@ -203,7 +208,7 @@ def check_transport_change(node: Node) -> None:
         raise RuleError("Transport settings cannot change while registered; deregister first.")
 
 
-def set_transport(node: Node, t: int, transport: dict[str, Any], text: str) -> None:
+def set_transport(node: Node, t: int, transport: Transport, text: str) -> None:
     check_transport_change(node)
     node["transport"] = transport
     engine.log(node, t, f"Transport set to {text}")

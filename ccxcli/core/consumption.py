@@ -6,17 +6,17 @@ from ccxcli.core.catalogue import PREMIUM_SKILLS, TYPES, flex_pair
 
 TYPE_CHECKING = False  # `typing` is not imported at run time: it costs a one-shot command start-up
 if TYPE_CHECKING:
-    from typing import Any
+    from ccxcli.core.state import Agent, Node
 
 Counts = dict[str, int]
 
 
-def is_premium(agent: dict[str, Any]) -> bool:
+def is_premium(agent: Agent) -> bool:
     """Premium when any premium skill is configured or the agent is a supervisor."""
     return bool(agent.get("supervisor")) or bool(PREMIUM_SKILLS & set(agent.get("skills", ())))
 
 
-def usage(node: dict[str, Any]) -> Counts:
+def usage(node: Node) -> Counts:
     """The licenses a node consumes now, keyed by alias, for its license type."""
     ltype = node["license_type"]
     logged = [a for a in node["agents"].values() if a.get("in")]
@@ -77,7 +77,7 @@ def allocate(use: Counts, entitled: Counts) -> Counts:
 UNLIMITED = 10**9  # a License Control field left empty
 
 
-def control_limits(node: dict[str, Any]) -> Counts | None:
+def control_limits(node: Node) -> Counts | None:
     """License Control limits as an entitlement, or None when overage is allowed or
     License Control does not apply (nps, nfr). Only the licenses the type's fields limit
     are in it (the server license of perpetual types is never limited). Of a Flex pair, an

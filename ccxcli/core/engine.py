@@ -19,7 +19,7 @@ TYPE_CHECKING = False  # `typing` is not imported at run time: it costs a one-sh
 if TYPE_CHECKING:
     from typing import Any
 
-    Node = dict[str, Any]
+    from ccxcli.core.state import Compliance, Node, Registered, Registration
 
 UNREGISTERED = "UNREGISTERED"
 REGISTERED = "REGISTERED"
@@ -46,7 +46,7 @@ ALERTS = {
 }
 
 
-def fresh_compliance(last_report: int | None = None) -> dict[str, Any]:
+def fresh_compliance(last_report: int | None = None) -> Compliance:
     """Compliance state with no report judged yet."""
     return {
         "count": 0,
@@ -64,6 +64,7 @@ def new_node(
 ) -> Node:
     """A new node; `extra` sets platform details (ova, version, wfo)."""
     node: Node = {
+        "schema": 1,
         "name": name,
         "uuid": uuid_hex,
         "sn": uuid_hex[-5:],
@@ -89,7 +90,9 @@ def new_node(
         "usage_log": [],
         "report_log": [],
     }
-    node.update({k: v for k, v in extra.items() if v is not None})
+    for key in ("ova", "version", "wfo"):  # the platform details a node may be created with
+        if extra.get(key) is not None:
+            node[key] = extra[key]
     node["peak"] = usage(node)
     node["usage_log"].append([now, node["peak"]])
     log(node, now, f"Node {name} created; license type {license_type}")
@@ -147,7 +150,8 @@ def eval_remaining(node: Node, now: int) -> int:
 
 
 def entitled_reserved(node: Node) -> Counts:
-    return dict(node["slr"].get("installed", {}).get("counts", {}))
+    installed = node["slr"].get("installed")
+    return dict(installed["counts"]) if installed else {}
 
 
 def authorization_status(node: Node, now: int) -> str:
@@ -253,8 +257,9 @@ def next_due(node: Node, pool_changed: bool, cursor: int) -> tuple[int, str] | N
             cands.append((auth["ok"] + T.AUTH_DEADLINE + T.AUTH_OVERAGE, "auth_enforce"))
         cands.append((reg["next_renew"], "id_renew"))
         cands.append((reg["expires"], "id_expiry"))
-        if comp["ooc"] and node["enforce"] is None:
-            cands.append((comp["ooc_since"] + T.OOC_GRACE, "ooc_enforce"))
+        since = comp.get("ooc_since")
+        if comp["ooc"] and node["enforce"] is None and since is not None:  # shape: ooc always has its start
+            cands.append((since + T.OOC_GRACE, "ooc_enforce"))
     return min(cands) if cands else None
 
 
@@ -267,8 +272,10 @@ def report_needed(node: Node, pool_changed: bool) -> bool:
     if comp["outcome"] == "failed":
         # Retry once the network is back, or when there is something new to send;
         # never every 15 minutes against an SSM that keeps failing.
-        failed = comp.get("failed") or {}
-        return bool(node["network"]) and (not failed.get("network", False) or to_report(node) != failed.get("sent"))
+        failed = comp.get("failed")
+        if failed is None:
+            return bool(node["network"])
+        return bool(node["network"]) and (not failed["network"] or to_report(node) != failed["sent"])
     if not node["network"]:
         return True
     if pool_changed or 0 < comp["count"] < T.OOC_REPORTS:
@@ -334,7 +341,7 @@ def apply_report(node: Node, t: int, sent: Counts, outcome: dict[str, Any] | Non
             if comp["count"] == T.OOC_REPORTS - 1:
                 raise_alert(node, t, "ooc-shortly")
             if comp["count"] >= T.OOC_REPORTS:
-                comp.update(ooc=True, ooc_since=t, locked=sent)
+                comp["ooc"], comp["ooc_since"], comp["locked"] = True, t, sent
                 clear_alert(node, t, "ooc-enter")
                 clear_alert(node, t, "ooc-shortly")
                 raise_alert(node, t, "ooc")
@@ -352,7 +359,7 @@ def apply_report(node: Node, t: int, sent: Counts, outcome: dict[str, Any] | Non
         clear_alert(node, t, "ooc-enter")
         clear_alert(node, t, "ooc-shortly")
         if comp["ooc"]:
-            comp.update(ooc=False, ooc_since=None, locked=None)
+            comp["ooc"], comp["ooc_since"], comp["locked"] = False, None, None
             clear_alert(node, t, "ooc")
             log(node, t, "In Compliance again: entitlements cover the locked usage")
             leave_enforcement(node, t, "OOC_EXPIRY")
@@ -390,7 +397,7 @@ def apply_auth_renew(node: Node, t: int, ok: bool, manual: bool = False) -> None
     auth["attempt"] = t
     auth["attempt_ok"] = ok
     if ok:
-        auth.update(ok=t, next=t + T.AUTH_RENEW, expired=False)
+        auth["ok"], auth["next"], auth["expired"] = t, t + T.AUTH_RENEW, False
         clear_alert(node, t, "renew-auth")
         log(node, t, f"Authorization renewed{' (manual)' if manual else ''}")
         leave_enforcement(node, t, "AUTH_EXPIRY")
@@ -406,7 +413,7 @@ def apply_id_renew(node: Node, t: int, ok: bool, manual: bool = False) -> None:
     reg["renew_attempt"] = t
     reg["renew_ok"] = ok
     if ok:
-        reg.update(id_ok=t, next_renew=t + T.ID_RENEW, expires=t + T.ID_VALID)
+        reg["id_ok"], reg["next_renew"], reg["expires"] = t, t + T.ID_RENEW, t + T.ID_VALID
         if reg["status"] == REGISTRATION_EXPIRED:
             reg["status"] = REGISTERED
         clear_alert(node, t, "renew-id")
@@ -418,9 +425,9 @@ def apply_id_renew(node: Node, t: int, ok: bool, manual: bool = False) -> None:
         raise_alert(node, t, "renew-id")
 
 
-def apply_register(node: Node, t: int, info: dict[str, Any]) -> None:
+def apply_register(node: Node, t: int, info: Registered) -> None:
     """The node registered (info: smart_account, virtual_account, instance, ssm, export)."""
-    node["reg"] = {
+    reg: Registration = {
         "status": REGISTERED,
         "initial": t,
         "renew_attempt": t,
@@ -428,8 +435,20 @@ def apply_register(node: Node, t: int, info: dict[str, Any]) -> None:
         "id_ok": t,
         "next_renew": t + T.ID_RENEW,
         "expires": t + T.ID_VALID,
-        **info,
     }
+    if "smart_account" in info:
+        reg["smart_account"] = info["smart_account"]
+    if "virtual_account" in info:
+        reg["virtual_account"] = info["virtual_account"]
+    if "instance" in info:
+        reg["instance"] = info["instance"]
+    if "ssm" in info:
+        reg["ssm"] = info["ssm"]
+    if "export" in info:
+        reg["export"] = info["export"]
+    if "certificate" in info:
+        reg["certificate"] = info["certificate"]
+    node["reg"] = reg
     node["auth"] = {"attempt": t, "attempt_ok": True, "ok": t, "next": t + T.AUTH_RENEW, "expired": False}
     node["comp"] = fresh_compliance(last_report=t)
     sync_eval(node, t)

@@ -20,9 +20,7 @@ from ccxcli.core import timers as T
 
 TYPE_CHECKING = False  # `typing` is not imported at run time: it costs a one-shot command start-up
 if TYPE_CHECKING:
-    from typing import Any
-
-    Node = dict[str, Any]
+    from ccxcli.core.state import Node
 
 FAULTS = {
     "license-computation": "license usage cannot be computed",

@@ -23,13 +23,14 @@ from ccxcli.errors import RuleError
 
 TYPE_CHECKING = False  # `typing` is not imported at run time: it costs a one-shot command start-up
 if TYPE_CHECKING:
-    from typing import Any
+    from ccxcli.core.state import Installed, Node, Request
+    from ccxcli.core.state import Reservation as ReservationState
 
 MISMATCH = "The Reservation Authorization Code does not match the Reservation Request Code."
 MAX_REQUESTS = 100_000  # requests a node may ever make (each one's nonce is re-derived to recognise its codes)
 
 
-def enable(node: dict[str, Any], t: int) -> bool:
+def enable(node: Node, t: int) -> bool:
     slr = node["slr"]
     if slr["enabled"]:
         return False
@@ -42,7 +43,7 @@ def enable(node: dict[str, Any], t: int) -> bool:
     return True
 
 
-def disable(node: dict[str, Any], t: int) -> None:
+def disable(node: Node, t: int) -> None:
     slr = node["slr"]
     if slr.get("installed"):
         raise RuleError("A reservation is installed; return it first ('license smart reservation return').")
@@ -53,11 +54,11 @@ def disable(node: dict[str, Any], t: int) -> None:
         engine.log(node, t, "Specific License Reservation disabled")
 
 
-def pending_request(node: dict[str, Any]) -> dict[str, Any] | None:
-    return node["slr"].get("request")  # type: ignore[no-any-return]
+def pending_request(node: Node) -> Request | None:
+    return node["slr"].get("request")
 
 
-def check_can_request(node: dict[str, Any]) -> None:
+def check_can_request(node: Node) -> None:
     slr = node["slr"]
     if not slr["enabled"]:
         raise RuleError("License reservation is not enabled; run 'license smart reservation enable' first.")
@@ -75,7 +76,7 @@ def nonce(secret: str, seq: int) -> str:
     return hmac.new(bytes.fromhex(secret), f"ccx-slr-nonce|{seq}".encode(), hashlib.sha256).hexdigest()[:16]
 
 
-def next_request(node: dict[str, Any], new_secret: str) -> tuple[int, str]:
+def next_request(node: Node, new_secret: str) -> tuple[int, str]:
     """The sequence number and piid the next request will have (the secret is created on
     first use with `new_secret`)."""
     check_can_request(node)
@@ -85,7 +86,7 @@ def next_request(node: dict[str, Any], new_secret: str) -> tuple[int, str]:
     return seq, nonce(slr["secret"], seq)
 
 
-def request(node: dict[str, Any], t: int, code: str, seq: int, piid: str) -> None:
+def request(node: Node, t: int, code: str, seq: int, piid: str) -> None:
     check_can_request(node)
     slr = node["slr"]
     slr["seq"] = seq
@@ -93,7 +94,7 @@ def request(node: dict[str, Any], t: int, code: str, seq: int, piid: str) -> Non
     engine.log(node, t, f"Reservation request {seq} generated")
 
 
-def cancel(node: dict[str, Any], t: int) -> None:
+def cancel(node: Node, t: int) -> None:
     slr = node["slr"]
     if slr.get("installed"):
         raise RuleError(
@@ -108,13 +109,13 @@ def cancel(node: dict[str, Any], t: int) -> None:
     engine.log(node, t, "Reservation request cancelled")
 
 
-def _keep_legacy_key(slr: dict[str, Any], rec: dict[str, Any]) -> None:
+def _keep_legacy_key(slr: ReservationState, rec: Request) -> None:
     """A version-1 request's own key is the only way to return its codes: keep it."""
     if rec.get("key"):
         slr.setdefault("spare_keys", {})[rec["piid"]] = rec["key"]
 
 
-def key_material(node: dict[str, Any], piid: str) -> dict[str, str]:
+def key_material(node: Node, piid: str) -> dict[str, str]:
     """What `codes.reservation_key` needs for the key of request `piid` of this node."""
     slr = node["slr"]
     for rec in (slr.get("installed"), slr.get("request")):
@@ -126,7 +127,7 @@ def key_material(node: dict[str, Any], piid: str) -> dict[str, str]:
     return {"secret": slr["secret"], "piid": piid}
 
 
-def is_own_request(node: dict[str, Any], piid: str) -> bool:
+def is_own_request(node: Node, piid: str) -> bool:
     """Whether request `piid` was made by this node (so it holds its key)."""
     slr = node["slr"]
     if piid in slr.get("spare_keys", {}) or any(
@@ -134,22 +135,22 @@ def is_own_request(node: dict[str, Any], piid: str) -> bool:
     ):
         return True
     secret = slr.get("secret")
-    return bool(secret) and any(nonce(secret, i) == piid for i in range(slr.get("seq", 0), 0, -1))
+    return secret is not None and bool(secret) and any(nonce(secret, i) == piid for i in range(slr["seq"], 0, -1))
 
 
-def check_code_for_node(node: dict[str, Any], udi: str) -> None:
+def check_code_for_node(node: Node, udi: str) -> None:
     from ccxcli.core.udi import udi_text
 
     if udi != udi_text(node["sn"], node["uuid"]):
         raise RuleError(MISMATCH + " It was issued for another product instance (UDI " + udi[:80] + ").")
 
 
-def is_update(node: dict[str, Any]) -> bool:
+def is_update(node: Node) -> bool:
     return bool(node["slr"].get("installed"))
 
 
 def install(
-    node: dict[str, Any], t: int, piid: str, timestamp: int, counts: dict[str, int], udi: str, confirmation: str
+    node: Node, t: int, piid: str, timestamp: int, counts: dict[str, int], udi: str, confirmation: str
 ) -> str | None:
     """Install a verified authorization code; return the confirmation code for an update
     of an installed reservation, None for a first install."""
@@ -163,7 +164,7 @@ def install(
     if installed:
         if piid != installed["piid"]:
             raise RuleError(MISMATCH)
-        installed.update(counts=counts, timestamp=timestamp, updated=t)
+        installed["counts"], installed["timestamp"], installed["updated"] = counts, timestamp, t
         slr["last_ts"] = timestamp
         slr["confirmation"] = confirmation
         engine.log(node, t, "Reservation updated: " + _fmt(counts) + f"; confirmation code {confirmation}")
@@ -178,9 +179,10 @@ def install(
         )
     if piid != req["piid"]:
         raise RuleError(MISMATCH)
-    slr["installed"] = {"piid": piid, "counts": counts, "timestamp": timestamp, "at": t}
+    new: Installed = {"piid": piid, "counts": counts, "timestamp": timestamp, "at": t}
     if req.get("key"):
-        slr["installed"]["key"] = req["key"]
+        new["key"] = req["key"]
+    slr["installed"] = new
     slr["request"] = None
     slr["last_ts"] = timestamp
     slr["confirmation"] = None
@@ -196,16 +198,17 @@ def _fmt(counts: dict[str, int]) -> str:
     return ", ".join(f"{a}={n}" for a, n in sorted(counts.items()))
 
 
-def check_can_return(node: dict[str, Any]) -> None:
+def check_can_return(node: Node) -> None:
     if not node["slr"].get("installed"):
         raise RuleError("No reservation is installed; nothing to return.")
 
 
-def take_return(node: dict[str, Any], t: int) -> tuple[str, dict[str, str]]:
+def take_return(node: Node, t: int) -> tuple[str, dict[str, str]]:
     """Remove the installed reservation; return (piid, key material) to sign the return code."""
     check_can_return(node)
     slr = node["slr"]
-    installed = slr["installed"]
+    installed = slr.get("installed")
+    assert installed is not None  # check_can_return refuses a node without one
     material = key_material(node, installed["piid"])
     slr["installed"] = None
     if node["eval"]["used"] >= EVAL_PERIOD:
@@ -216,7 +219,7 @@ def take_return(node: dict[str, Any], t: int) -> tuple[str, dict[str, str]]:
     return installed["piid"], material
 
 
-def key_for_uninstalled(node: dict[str, Any], t: int, piid: str, udi: str) -> dict[str, str]:
+def key_for_uninstalled(node: Node, t: int, piid: str, udi: str) -> dict[str, str]:
     """The key material of a request whose authorization code is not installed now (never
     installed, or installed before a factory reset)."""
     slr = node["slr"]
@@ -235,11 +238,11 @@ def key_for_uninstalled(node: dict[str, Any], t: int, piid: str, udi: str) -> di
     return material
 
 
-def forget_for_reset(node: dict[str, Any]) -> dict[str, Any]:
+def forget_for_reset(node: Node) -> ReservationState:
     """The SLR data a factory reset keeps: the sequence, newest timestamp and secret (and
     version-1 keys of codes that may still be out there)."""
     slr = node["slr"]
-    kept: dict[str, Any] = {"enabled": False, "seq": slr.get("seq", 0), "last_ts": slr.get("last_ts", 0)}
+    kept: ReservationState = {"enabled": False, "seq": slr.get("seq", 0), "last_ts": slr.get("last_ts", 0)}
     if slr.get("secret"):
         kept["secret"] = slr["secret"]
     spare = dict(slr.get("spare_keys", {}))
@@ -251,13 +254,13 @@ def forget_for_reset(node: dict[str, Any]) -> dict[str, Any]:
     return kept
 
 
-def outstanding_piids(node: dict[str, Any]) -> list[str]:
+def outstanding_piids(node: Node) -> list[str]:
     """Requests whose codes the node may still hold keys for (for the node-delete check)."""
     slr = node["slr"]
     return [rec["piid"] for rec in (slr.get("installed"), slr.get("request")) if rec]
 
 
-def coverage(node: dict[str, Any], counts: dict[str, int]) -> str:
+def coverage(node: Node, counts: dict[str, int]) -> str:
     """Which of the node's licenses (those of its license type) a code reserves."""
     from ccxcli.core.catalogue import TYPES
 

@@ -12,6 +12,8 @@ TYPE_CHECKING = False  # `typing` is not imported at run time: it costs a one-sh
 if TYPE_CHECKING:
     from typing import Any
 
+    from ccxcli.core.state import Node
+
     Check = Callable[[Any], bool]
 
 
@@ -178,6 +180,12 @@ LAB: dict[str, Any] = {
     "?trusted": _list(STR, 100),
     "?moving_to": _opt({"to": _int, "clock": BOOL}),
 }
+
+
+def as_node(doc: dict[str, Any]) -> Node | str:
+    """A document read from a node's state file as a `Node`, once its shape and consistency
+    are checked; else the first problem (the one place a document becomes typed state)."""
+    return first_problem(doc) or doc  # type: ignore[return-value]
 
 
 def first_problem(doc: dict[str, Any], shape: dict[str, Any] = NODE) -> str | None:

@@ -13,17 +13,20 @@ TYPE_CHECKING = False  # `typing` is not imported at run time: it costs a one-sh
 if TYPE_CHECKING:
     from typing import Any
 
+    from ccxcli.core.state import Node
+
 
 def _t(t: int | None) -> str | None:
     return iso(t) if t is not None else None
 
 
-def build(node: dict[str, Any], now: int) -> dict[str, Any]:
+def build(node: Node, now: int) -> dict[str, Any]:
     reg, auth, comp, slr = node["reg"], node["auth"], node["comp"], node["slr"]
     rstatus = engine.registration_status(node)
     astatus = engine.authorization_status(node, now)
     registered = reg["status"] in (engine.REGISTERED, engine.REGISTRATION_EXPIRED)
-    installed = slr.get("installed") or {}
+    installed = slr.get("installed")
+    request = slr.get("request")
     doc: dict[str, Any] = {
         "now": iso(now),
         "node": node["name"],
@@ -34,10 +37,10 @@ def build(node: dict[str, Any], now: int) -> dict[str, Any]:
         "smart_licensing": "DISABLED" if node["classic"] else "ENABLED",
         "registration": {
             "status": rstatus,
-            "smart_account": reg.get("smart_account") or installed.get("smart_account"),
-            "virtual_account": reg.get("virtual_account") or installed.get("virtual_account"),
+            "smart_account": reg.get("smart_account") or None,  # an SLR node is told neither
+            "virtual_account": reg.get("virtual_account") or None,
             "export_controlled": bool(reg.get("export")),
-            "initial": _t(reg.get("initial") if registered else installed.get("at")),
+            "initial": _t(reg.get("initial") if registered else (installed["at"] if installed else None)),
             "last_renewal_attempt": _t(reg.get("renew_attempt")) if registered else None,
             "last_renewal_ok": reg.get("renew_ok") if registered else None,
             "next_renewal": _t(reg.get("next_renew")) if registered else None,
@@ -75,9 +78,9 @@ def build(node: dict[str, Any], now: int) -> dict[str, Any]:
         "reservation": {
             "enabled": bool(slr["enabled"]),
             "status": _slr_status(node),
-            "request_code": (slr.get("request") or {}).get("code"),
-            "reserved": dict(installed.get("counts", {})),
-            "authorization_timestamp": installed.get("timestamp"),
+            "request_code": request["code"] if request else None,
+            "reserved": dict(installed["counts"]) if installed else {},
+            "authorization_timestamp": installed["timestamp"] if installed else None,
             "last_confirmation_code": slr.get("confirmation"),
             "last_return_code": slr.get("return_code"),
         },
@@ -95,30 +98,32 @@ def build(node: dict[str, Any], now: int) -> dict[str, Any]:
     return doc
 
 
-def _auth_since(node: dict[str, Any], registered: bool) -> int | None:
+def _auth_since(node: Node, registered: bool) -> int | None:
     """When the authorization status began."""
     comp, auth = node["comp"], node["auth"]
     if not registered:
-        return (node["slr"].get("installed") or {}).get("at")
+        installed = node["slr"].get("installed")
+        return installed["at"] if installed else None
     if auth.get("expired"):
         return int(auth["ok"]) + T.AUTH_DEADLINE
     if comp["ooc"]:
-        return comp.get("ooc_since")  # type: ignore[no-any-return]
-    return auth.get("ok")  # type: ignore[no-any-return]
+        return comp.get("ooc_since")
+    return auth.get("ok")
 
 
-def _deadline(node: dict[str, Any]) -> str | None:
+def _deadline(node: Node) -> str | None:
     comp, auth = node["comp"], node["auth"]
     if node["enforce"]:
         return None
-    if comp["ooc"]:
-        return iso(comp["ooc_since"] + T.OOC_GRACE)
+    since = comp.get("ooc_since")
+    if comp["ooc"] and since is not None:  # shape: out of compliance always has its start
+        return iso(since + T.OOC_GRACE)
     if auth.get("expired"):
         return iso(auth["ok"] + T.AUTH_DEADLINE + T.AUTH_OVERAGE)
     return None
 
 
-def _slr_status(node: dict[str, Any]) -> str:
+def _slr_status(node: Node) -> str:
     slr = node["slr"]
     if slr.get("installed"):
         return "INSTALLED"
@@ -127,7 +132,7 @@ def _slr_status(node: dict[str, Any]) -> str:
     return "ENABLED" if slr["enabled"] else "DISABLED"
 
 
-def usage_rows(node: dict[str, Any], now: int) -> list[dict[str, Any]]:
+def usage_rows(node: Node, now: int) -> list[dict[str, Any]]:
     use = usage(node)
     comp = node["comp"]
     reported = engine.to_report(node) if comp["ooc"] else (comp["reported"] or {})

@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable
     from typing import Any
 
+    from ccxcli.core.state import Node
     from ccxcli.session.link import LabLink
     from ccxcli.store.lab import PathLike
 
@@ -46,7 +47,7 @@ def settle(lab: Lab) -> None:
         lab.settling = False
 
 
-def ready(lab: Lab, name: str) -> dict[str, Any]:
+def ready(lab: Lab, name: str) -> Node:
     """A node ready to use: a message a killed process left in its outbox is delivered, and
     a node the clock left behind (it was corrupt, or a process died while saving) is brought
     up to now. StoreError if its state file is corrupt; UsageError if there is no such node."""
@@ -92,11 +93,11 @@ class Ctx:
         return self._lab
 
     @property
-    def node(self) -> dict[str, Any]:
+    def node(self) -> Node:
         """This session's node, ready to use."""
         return ready(self.lab, self.rt.node)
 
-    def node_named(self, name: str) -> dict[str, Any]:
+    def node_named(self, name: str) -> Node:
         """Another node of the lab, ready to use."""
         return ready(self.lab, name)
 

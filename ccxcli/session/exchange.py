@@ -23,12 +23,12 @@ TYPE_CHECKING = False  # `typing` is not imported at run time: it costs a one-sh
 if TYPE_CHECKING:
     from typing import Any
 
-    Node = dict[str, Any]
+    from ccxcli.core.state import Node, Outbox
 
 GONE = "The product instance was removed from the SSM; registration lost"
 
 
-def run(lab: Lab, node: Node, kind: str, t: int, **body: Any) -> Any:
+def run(lab: Lab, node: Node, kind: str, t: int, token: str | None = None, force: bool | None = None) -> Any:
     """Record, deliver, apply; return the SSM's answer (a refusal restores the node as it
     was and raises)."""
     waiting = node.get("outbox")
@@ -37,7 +37,11 @@ def run(lab: Lab, node: Node, kind: str, t: int, **body: Any) -> Any:
             f"The {waiting['kind']} sent at {iso(waiting['t'])} has had no answer from the SSM yet; it is sent "
             "again by each command on this node until the SSM answers (then this command can run)."
         )
-    msg = {"id": secrets.token_hex(8), "kind": kind, "t": t, **body}
+    msg: Outbox = {"id": secrets.token_hex(8), "kind": kind, "t": t}
+    if token is not None:
+        msg["token"] = token
+    if force is not None:
+        msg["force"] = force
     node["outbox"] = msg
     lab.commit()
     kill_point("exchange-recorded")
@@ -46,7 +50,9 @@ def run(lab: Lab, node: Node, kind: str, t: int, **body: Any) -> Any:
 
 def replay(lab: Lab, node: Node) -> None:
     """Deliver a message left in the node's outbox by a process that died."""
-    msg = node["outbox"]
+    msg = node.get("outbox")
+    if msg is None:
+        return
     try:
         _deliver(lab, node, msg, replay=True)
     except CcxError:
@@ -54,7 +60,7 @@ def replay(lab: Lab, node: Node) -> None:
     lab.commit()
 
 
-def _deliver(lab: Lab, node: Node, msg: dict[str, Any], replay: bool) -> Any:
+def _deliver(lab: Lab, node: Node, msg: Outbox, replay: bool) -> Any:
     link = LabLink(lab)
     try:
         return _deliver_by(link, lab, node, msg, replay)
@@ -62,7 +68,7 @@ def _deliver(lab: Lab, node: Node, msg: dict[str, Any], replay: bool) -> Any:
         link.close()
 
 
-def _deliver_by(link: LabLink, lab: Lab, node: Node, msg: dict[str, Any], replay: bool) -> Any:
+def _deliver_by(link: LabLink, lab: Lab, node: Node, msg: Outbox, replay: bool) -> Any:
     kind, t = msg["kind"], msg["t"]
     try:
         if kind == "register":
@@ -96,7 +102,7 @@ def _deliver_by(link: LabLink, lab: Lab, node: Node, msg: dict[str, Any], replay
     return answer
 
 
-def _apply(node: Node, msg: dict[str, Any], answer: Any, replay: bool) -> None:
+def _apply(node: Node, msg: Outbox, answer: Any, replay: bool) -> None:
     kind, t = msg["kind"], msg["t"]
     if kind == "register":
         engine.apply_register(node, t, answer)
@@ -110,7 +116,7 @@ def _apply(node: Node, msg: dict[str, Any], answer: Any, replay: bool) -> None:
         engine.log(node, t, f"An interrupted {kind.replace('_', ' ')} exchange with the SSM was completed", 4)
 
 
-def _failed(node: Node, msg: dict[str, Any], e: CcxError, replay: bool) -> None:
+def _failed(node: Node, msg: Outbox, e: CcxError, replay: bool) -> None:
     """What a refused or undelivered message leaves on the node."""
     kind, t = msg["kind"], msg["t"]
     if isinstance(e, InstanceGone):

@@ -19,7 +19,7 @@ from ccxcli.store.lab import DEFAULT_SSM, Lab
 
 TYPE_CHECKING = False  # `typing` is not imported at run time: it costs a one-shot command start-up
 if TYPE_CHECKING:
-    from typing import Any
+    from ccxcli.core.state import Node
 
 MAX_STEPS = 2_000_000
 
@@ -47,7 +47,7 @@ def finish_move(lab: Lab) -> None:
     lab.commit()
 
 
-def _ready(lab: Lab, target: int) -> list[dict[str, Any]]:
+def _ready(lab: Lab, target: int) -> list[Node]:
     """The nodes that can move (a corrupt one is skipped: the clock moves on without
     it), each with a message left in its outbox delivered first."""
     from ccxcli.session import exchange
@@ -72,7 +72,7 @@ def catch_up(lab: Lab, target: int, set_clock: bool = False) -> int:
     return _catch_up(lab, _ready(lab, target), target, set_clock, _on_prem(lab))
 
 
-def catch_up_one(lab: Lab, node: dict[str, Any], target: int) -> int:
+def catch_up_one(lab: Lab, node: Node, target: int) -> int:
     """One node left behind (or with a message in its outbox) brought up to `target`."""
     from ccxcli.session import exchange
 
@@ -93,7 +93,7 @@ def _on_prem(lab: Lab) -> dict[str, int]:
     return {n: due for n in names if (due := sync.due(lab.home, n)) is not None}
 
 
-def _catch_up(lab: Lab, nodes: list[dict[str, Any]], target: int, set_clock: bool, syncs: dict[str, int]) -> int:
+def _catch_up(lab: Lab, nodes: list[Node], target: int, set_clock: bool, syncs: dict[str, int]) -> int:
     if not nodes and not syncs:
         return 0
     link = LabLink(lab)
@@ -103,15 +103,13 @@ def _catch_up(lab: Lab, nodes: list[dict[str, Any]], target: int, set_clock: boo
         link.close()
 
 
-def _steps(
-    lab: Lab, link: LabLink, nodes: list[dict[str, Any]], target: int, set_clock: bool, syncs: dict[str, int]
-) -> int:
+def _steps(lab: Lab, link: LabLink, nodes: list[Node], target: int, set_clock: bool, syncs: dict[str, int]) -> int:
     steps = 0
     while steps < MAX_STEPS:
-        best: tuple[int, str, str, dict[str, Any]] | None = None
+        best: tuple[int, str, str, Node | None] | None = None
         for name, when in syncs.items():
             if when <= target and (best is None or (when, "") < best[:2]):
-                best = (when, "", "sync:" + name, {})
+                best = (when, "", "sync:" + name, None)
         for node in nodes:
             due = _earliest(engine.next_due(node, _pool_changed(link, node), node["time"]),
                             failures.next_due(node, node["time"]))  # fmt: skip
@@ -123,11 +121,12 @@ def _steps(
             if set_clock:
                 lab.data["moving_to"] = {"to": target, "clock": True}
             lab.commit()
-        t, _, kind, node = best
-        if kind.startswith("sync:"):
+        t, _, kind, due_node = best
+        if due_node is None:  # an SSM On-Prem's synchronization
             syncs[kind[5:]] = _sync(lab, kind[5:], t, target)
             steps += 1
             continue
+        node = due_node
         _steady(link, node, t - 1)
         node["time"] = t
         _process(link, node, t, kind, target)
@@ -153,19 +152,22 @@ def _sync(lab: Lab, name: str, t: int, target: int) -> int:
     return sync.reschedule(lab.home, name, t + max(1, (target - t) // sync.INTERVAL) * sync.INTERVAL)
 
 
-def _steady(link: LabLink, node: dict[str, Any], upto: int) -> None:
+def _steady(link: LabLink, node: Node, upto: int) -> None:
     """The reports due every 15 minutes up to `upto` that repeat the last one exactly are not
     stepped through one by one; they reach the SSM as one message (its last contact, usage
     history and Failed to Renew/Connect alerts see every interval)."""
     comp = node["comp"]
     if not engine.steady_reporting(node) or failures.active(node, "license-computation"):
         return
-    first = T.next_boundary(comp["last_report"])
+    last_report, reported = comp["last_report"], comp["reported"]
+    if last_report is None or reported is None:  # steady reporting: the last report was delivered
+        return
+    first = T.next_boundary(last_report)
     last = upto - upto % T.REPORT_INTERVAL
     if last < first:
         return
     try:
-        answer = link.report_batch(node, comp["reported"], first, last)
+        answer = link.report_batch(node, reported, first, last)
     except InstanceGone:
         engine.apply_deregister(node, first, "The product instance was removed from the SSM; registration lost")
         return
@@ -174,7 +176,7 @@ def _steady(link: LabLink, node: dict[str, Any], upto: int) -> None:
         _count(link, node, "reports", (last - first) // T.REPORT_INTERVAL + 1)
 
 
-def _count(link: LabLink, node: dict[str, Any], what: str, n: int = 1) -> None:
+def _count(link: LabLink, node: Node, what: str, n: int = 1) -> None:
     """What this move did to each node, for the summary `sim clock advance` prints."""
     tally = link.lab.tally.setdefault(node["name"], {})
     tally[what] = tally.get(what, 0) + n
@@ -184,20 +186,20 @@ def _earliest(*dues: tuple[int, str] | None) -> tuple[int, str] | None:
     return min((d for d in dues if d is not None), default=None)
 
 
-def _pool_changed(link: LabLink, node: dict[str, Any]) -> bool:
+def _pool_changed(link: LabLink, node: Node) -> bool:
     if node["reg"]["status"] != engine.REGISTERED or node["comp"]["outcome"] in (None, "failed"):
         return False
     return bool(link.pool_version(node) != node["comp"]["version"])
 
 
-def _process(link: LabLink, node: dict[str, Any], t: int, kind: str, target: int) -> None:
+def _process(link: LabLink, node: Node, t: int, kind: str, target: int) -> None:
     try:
         _message(link, node, t, kind, target)
     except InstanceGone:
         engine.apply_deregister(node, t, "The product instance was removed from the SSM; registration lost")
 
 
-def _message(link: LabLink, node: dict[str, Any], t: int, kind: str, target: int) -> None:
+def _message(link: LabLink, node: Node, t: int, kind: str, target: int) -> None:
     if kind == "report":
         sent = engine.to_report(node)
         outcome = link.report(node, sent, t)

@@ -13,6 +13,8 @@ TYPE_CHECKING = False  # `typing` is not imported at run time: it costs a one-sh
 if TYPE_CHECKING:
     from typing import Any
 
+    from ccxcli.core.state import Node, Outbox
+
 
 def ssm_of(lab: Lab, name: str) -> Any:
     """An SSM of the lab, opened once per lab opening (closed with it)."""
@@ -23,12 +25,12 @@ def ssm_of(lab: Lab, name: str) -> Any:
     return lab.open_ssms[name]
 
 
-def message_id(node: dict[str, Any], kind: str, t: int) -> str:
+def message_id(node: Node, kind: str, t: int) -> str:
     """The id of an automatic message: the same instance, kind and time is the same message."""
     return f"{kind}:{node['reg'].get('instance')}:{t}"
 
 
-def _fault(node: dict[str, Any]) -> None:
+def _fault(node: Node) -> None:
     from ccxcli.core.failures import ssm_failure
 
     problem = ssm_failure(node)
@@ -52,7 +54,7 @@ class LabLink:
         self._remotes.clear()
 
     # -- which SSM ------------------------------------------------------------------
-    def target(self, node: dict[str, Any]) -> str:
+    def target(self, node: Node) -> str:
         """Where the node's transport reaches: an SSM of the lab by name, or the URL of a
         served SSM; CommError if none answers."""
         if not node["network"]:
@@ -72,7 +74,7 @@ class LabLink:
     def _on_prem(self) -> list[str]:
         return [n for n in self.lab.ssm_names() if ssm_of(self.lab, n).on_prem]
 
-    def _registered(self, node: dict[str, Any]) -> str:
+    def _registered(self, node: Node) -> str:
         if not node["network"]:
             raise CommError("Communication with Cisco SSM failed: the network is down.")
         _fault(node)
@@ -107,7 +109,7 @@ class LabLink:
                 self._versions.pop(where + args.get("uuid", ""), None)
 
     # -- messages ---------------------------------------------------------------------
-    def register(self, node: dict[str, Any], msg: dict[str, Any]) -> dict[str, Any]:
+    def register(self, node: Node, msg: Outbox) -> dict[str, Any]:
         where = self.target(node)
         hello = {
             "uuid": node["uuid"],
@@ -121,11 +123,11 @@ class LabLink:
         info["ssm"] = where
         return info
 
-    def renew(self, node: dict[str, Any], now: int, what: str, msg_id: str | None = None) -> None:
+    def renew(self, node: Node, now: int, what: str, msg_id: str | None = None) -> None:
         self._call(self._registered(node), "contact", uuid=node["uuid"], now=now, what=what,
                    msg_id=msg_id or message_id(node, what, now))  # fmt: skip
 
-    def report(self, node: dict[str, Any], use: dict[str, int], now: int) -> dict[str, Any] | None:
+    def report(self, node: Node, use: dict[str, int], now: int) -> dict[str, Any] | None:
         """The SSM's judgement, or None when it could not be reached (InstanceGone passes)."""
         try:
             where = self._registered(node)
@@ -136,7 +138,7 @@ class LabLink:
             return None
         return answer
 
-    def report_batch(self, node: dict[str, Any], use: dict[str, int], first: int, last: int) -> dict[str, Any] | None:
+    def report_batch(self, node: Node, use: dict[str, int], first: int, last: int) -> dict[str, Any] | None:
         """The reports due from `first` to `last`, each the same `use`, as one message; None
         when the SSM could not be reached (InstanceGone passes)."""
         try:
@@ -147,10 +149,10 @@ class LabLink:
             return None
         return answer
 
-    def deregister(self, node: dict[str, Any], now: int, msg_id: str) -> None:
+    def deregister(self, node: Node, now: int, msg_id: str) -> None:
         self._call(self._registered(node), "deregister", uuid=node["uuid"], now=now, msg_id=msg_id)
 
-    def pool_version(self, node: dict[str, Any]) -> int | None:
+    def pool_version(self, node: Node) -> int | None:
         """The version of the node's pool; a served SSM is asked once per link and again
         after each message that can change it."""
         if not node["network"]:

@@ -21,6 +21,7 @@ from ccxcli.faults import kill_point
 
 TYPE_CHECKING = False  # `typing` and `pathlib` are not imported at run time: start-up cost
 if TYPE_CHECKING:
+    from collections.abc import Mapping
     from typing import Any
 
     Path = str | os.PathLike[str]
@@ -151,11 +152,11 @@ def sync_dir(folder: Path) -> None:
         os.close(dfd)
 
 
-def save_json(path: Path, data: dict[str, Any]) -> None:
+def save_json(path: Path, data: Mapping[str, object]) -> None:
+    """Write a versioned JSON document atomically (with this version's schema number)."""
     import json
 
-    data["schema"] = SCHEMA
-    raw = json.dumps(data, separators=(",", ":"), sort_keys=True).encode()
+    raw = json.dumps({**data, "schema": SCHEMA}, separators=(",", ":"), sort_keys=True).encode()
     try:
         write_atomic(path, raw)
     except OSError as e:

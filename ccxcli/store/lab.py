@@ -17,15 +17,17 @@ import os
 import sys
 
 from ccxcli.clock import MAX_TIME, LabClock, wall_now
-from ccxcli.core.shape import LAB, first_problem
+from ccxcli.core.shape import LAB, as_node, first_problem
 from ccxcli.errors import RuleError, StoreError, UsageError, os_problem
 from ccxcli.store.files import Lock, load_json, private_dir, save_json
 
 TYPE_CHECKING = False  # neither `typing` nor `pathlib` is imported at run time: start-up cost
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Mapping
     from pathlib import Path
     from typing import Any
+
+    from ccxcli.core.state import Node
 
     PathLike = str | os.PathLike[str]
 
@@ -137,12 +139,12 @@ def reset_home(home: PathLike) -> None:
         discard(home)
 
 
-def _dump(d: dict[str, Any]) -> bytes:
+def _dump(d: Mapping[str, Any]) -> bytes:
     """A snapshot to tell whether a state changed (marshal version 2: no object sharing, so
     equal states give equal bytes; `json` is not needed by a command that changes nothing)."""
     import marshal
 
-    return marshal.dumps(d, 2)
+    return marshal.dumps(dict(d), 2)
 
 
 class Lab:
@@ -156,7 +158,7 @@ class Lab:
         self.path = os.path.join(self.root, "lab.json")
         self._lock: Lock | None = None
         self.data: dict[str, Any] = {}
-        self._nodes: dict[str, dict[str, Any]] = {}
+        self._nodes: dict[str, Node] = {}
         self._snap: dict[str, bytes] = {}
         self.created = False
         self.open_ssms: dict[str, Any] = {}  # SSM databases the session layer opened; closed with the lab
@@ -279,7 +281,7 @@ class Lab:
             return sorted(e.name for e in entries
                           if valid_name(e.name) and os.path.exists(os.path.join(e.path, "state.json")))  # fmt: skip
 
-    def load(self, name: str) -> dict[str, Any]:
+    def load(self, name: str) -> Node:
         """A node's state as stored (no catch-up); StoreError if it is corrupt."""
         if name not in self._nodes:
             path = self._state_file(name)
@@ -288,18 +290,17 @@ class Lab:
                     f"No node '{name}' in lab {self.root}. Known nodes: {', '.join(self.node_names()) or 'none'}; "
                     f"create one with 'sim node create {name}'."
                 )
-            node = load_json(path, f"node '{name}' state")
-            problem = first_problem(node)
-            if problem:
+            node = as_node(load_json(path, f"node '{name}' state"))
+            if isinstance(node, str):
                 raise StoreError(
-                    f"The node '{name}' state file {path} is corrupt ({problem}); it was left untouched for "
+                    f"The node '{name}' state file {path} is corrupt ({node}); it was left untouched for "
                     f"inspection (repair it, or remove it with 'sim node delete {name}')."
                 )
             self._nodes[name] = node
             self._snap[name] = _dump(node)
         return self._nodes[name]
 
-    def add_node(self, name: str, license_type: str = "flex", classic: bool = False, **extra: Any) -> dict[str, Any]:
+    def add_node(self, name: str, license_type: str = "flex", classic: bool = False, **extra: Any) -> Node:
         import uuid
 
         from ccxcli.core.engine import new_node

@@ -15,6 +15,8 @@ TYPE_CHECKING = False  # `typing` is not imported at run time: it costs a one-sh
 if TYPE_CHECKING:
     from typing import Any
 
+    from ccxcli.core.state import Node
+
 ADDED = ("appadmin", "sim")  # ccxcli's own groups: the Administration web pages and the lab
 
 
@@ -74,7 +76,7 @@ def exit_(ctx: Ctx, a: dict[str, Any]) -> Result:
     return Result(leave=True)
 
 
-def udi(node: dict[str, Any]) -> dict[str, str]:
+def udi(node: Node) -> dict[str, str]:
     return {"pid": "UCCX", "sn": node["sn"], "uuid": node["uuid"]}
 
 
@@ -127,7 +129,7 @@ def _move(ctx: Ctx, target: int) -> Result:
 
 
 def _what_happened(
-    node: dict[str, Any], before: int, states: tuple[str, str], after: tuple[str, str], tally: dict[str, int]
+    node: Node, before: int, states: tuple[str, str], after: tuple[str, str], tally: dict[str, int]
 ) -> tuple[str, dict[str, Any]]:
     """One or two lines: what the move did to this node (reports, renewals, states, alerts)."""
 

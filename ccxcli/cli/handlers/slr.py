@@ -12,6 +12,8 @@ TYPE_CHECKING = False  # `typing` is not imported at run time: it costs a one-sh
 if TYPE_CHECKING:
     from typing import Any
 
+    from ccxcli.core.state import Node
+
 MAX_TRUSTED = 100
 
 
@@ -78,7 +80,8 @@ def _install(ctx: Ctx, code: str) -> Result:
     auth, signer = _verified(ctx, code)
     agent_ready(ctx)  # installing reads the code's entitlement tags
     conf = ""
-    if R.is_update(node) and node["slr"]["installed"]["piid"] == auth.piid:
+    installed = node["slr"].get("installed")
+    if R.is_update(node) and installed is not None and installed["piid"] == auth.piid:
         key = codes.reservation_key(R.key_material(node, auth.piid))
         conf = codes.node_confirmation(key, signer, auth)
     conf_out = R.install(node, ctx.now, auth.piid, auth.timestamp, auth.counts, auth.udi, conf)
@@ -112,9 +115,7 @@ def install_file(ctx: Ctx, a: dict[str, Any]) -> Result:
     return _install(ctx, read_file(path))
 
 
-def _return_result(
-    ctx: Ctx, node: dict[str, Any], piid: str, material: dict[str, str], extra: dict[str, Any]
-) -> Result:
+def _return_result(ctx: Ctx, node: Node, piid: str, material: dict[str, str], extra: dict[str, Any]) -> Result:
     from ccxcli.protocol import codes
 
     code = codes.make_return(codes.reservation_key(material), piid, ctx.now)

@@ -13,6 +13,8 @@ TYPE_CHECKING = False  # `typing` is not imported at run time: it costs a one-sh
 if TYPE_CHECKING:
     from typing import Any
 
+    from ccxcli.core.state import Transport
+
 
 def agent_ready(ctx: Ctx) -> None:
     """The Smart Agent initializes (registration, transport change, reservation install,
@@ -86,7 +88,7 @@ def renew_id(ctx: Ctx, a: dict[str, Any]) -> Result:
     return _renew(ctx, "id")
 
 
-def _set_transport(ctx: Ctx, transport: dict[str, Any], text: str) -> Result:
+def _set_transport(ctx: Ctx, transport: Transport, text: str) -> Result:
     admin.check_transport_change(ctx.node)
     agent_ready(ctx)
     admin.set_transport(ctx.node, ctx.now, transport, text)
@@ -109,7 +111,7 @@ def transport_proxy(ctx: Ctx, a: dict[str, Any]) -> Result:
     host = plain_text(a["host"], "The proxy host", 253)
     if any(c.isspace() or c in "/@" for c in host):
         raise UsageError(f"Invalid proxy host '{host[:60]}'.")
-    tr: dict[str, Any] = {"mode": "proxy", "host": host, "port": port}
+    tr: Transport = {"mode": "proxy", "host": host, "port": port}
     ask = ctx.rt.ask
     answer = ask("Do you want to enable Authentication based proxy ? y/n") if ask else None
     if answer and answer.strip().lower() in ("y", "yes"):
@@ -117,7 +119,7 @@ def transport_proxy(ctx: Ctx, a: dict[str, Any]) -> Result:
         password = ask("Password:", secret=True) if ask else None
         if not user or password is None:
             raise UsageError("A user name and a password are needed for an authentication based proxy.")
-        tr.update(user=plain_text(user.strip(), "The proxy user name", 128), password=password[:256])
+        tr["user"], tr["password"] = plain_text(user.strip(), "The proxy user name", 128), password[:256]
     return _set_transport(ctx, tr, f"proxy {host}:{port}{' with authentication' if 'user' in tr else ''}")
 
 

@@ -19,6 +19,8 @@ TYPE_CHECKING = False  # `typing` is not imported at run time: it costs a one-sh
 if TYPE_CHECKING:
     from typing import Any
 
+    from ccxcli.core.state import Node
+
 
 def _date(t: int) -> str:
     return time.strftime("%a %b %d, %Y %H:%M:%S", time.gmtime(t))
@@ -28,7 +30,7 @@ def show_myself(ctx: Ctx, a: dict[str, Any]) -> Result:
     return Result(*myself(ctx.node))
 
 
-def myself(node: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+def myself(node: Node) -> tuple[str, dict[str, Any]]:
     rows = {"machine_name": node["hostname"], "account_name": "admin", "privilege_level": 4}
     text = (
         f"Machine Name    : {node['hostname']}\n"
@@ -44,7 +46,7 @@ def show_status(ctx: Ctx, a: dict[str, Any]) -> Result:
     return Result(*status(ctx.node, ctx.now))
 
 
-def status(node: dict[str, Any], now: int) -> tuple[str, dict[str, Any]]:
+def status(node: Node, now: int) -> tuple[str, dict[str, Any]]:
     up = identity.uptime(node, now)
     ova = identity.ova(node)
     data = {
@@ -115,7 +117,7 @@ def show_network_eth0(ctx: Ctx, a: dict[str, Any]) -> Result:
     return Result(*eth0(ctx.node, bool(a.get("detail"))))
 
 
-def eth0(node: dict[str, Any], detail: bool) -> tuple[str, dict[str, Any]]:
+def eth0(node: Node, detail: bool) -> tuple[str, dict[str, Any]]:
     net = identity.network(node)
     lines = [
         "Ethernet 0",
@@ -163,7 +165,7 @@ def service_list(ctx: Ctx, a: dict[str, Any]) -> Result:
     return Result(*services(ctx.node, ctx.now))
 
 
-def services(node: dict[str, Any], now: int) -> tuple[str, dict[str, Any]]:
+def services(node: Node, now: int) -> tuple[str, dict[str, Any]]:
     rows = identity.services(node, now)
     lines = ["Requesting service status, please wait..."]
     lines += [f"{name} [{state}]" for name, state in rows[:3]]
@@ -176,7 +178,7 @@ def ntp_status(ctx: Ctx, a: dict[str, Any]) -> Result:
     return Result(*ntp(ctx.node, ctx.now))
 
 
-def ntp(node: dict[str, Any], now: int) -> tuple[str, dict[str, Any]]:
+def ntp(node: Node, now: int) -> tuple[str, dict[str, Any]]:
     net = identity.network(node)
     stamp = time.strftime("%a %b %d %H:%M:%S UTC %Y", time.gmtime(now))
     text = "\n".join(

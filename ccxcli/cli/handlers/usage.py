@@ -15,6 +15,8 @@ TYPE_CHECKING = False  # `typing` is not imported at run time: it costs a one-sh
 if TYPE_CHECKING:
     from typing import Any
 
+    from ccxcli.core.state import Agent, ControlChanges, Node
+
 MAX_AGENTS = 10000
 CONTROL_LABELS = {"agent_seats": "Agent Seats", "premium_seats": "Premium Seats", "standard_seats": "Standard Seats",
                   "outbound_ports": "Outbound Ports", "ivr_ports": "IVR Ports"}  # fmt: skip
@@ -37,7 +39,7 @@ def _id(text: str) -> str:
     return text
 
 
-def _agent_text(aid: str, ag: dict[str, Any]) -> str:
+def _agent_text(aid: str, ag: Agent) -> str:
     return (
         f"{aid}: {'premium' if is_premium(ag) else 'standard'} ({', '.join(ag['skills'])}"
         f"{', supervisor' if ag['supervisor'] else ''}), {'logged in' if ag['in'] else 'logged out'}"
@@ -52,15 +54,15 @@ def agent_add(ctx: Ctx, a: dict[str, Any]) -> Result:
         raise RuleError(f"Agent {aid} already exists.")
     if len(node["agents"]) >= MAX_AGENTS:
         raise RuleError(f"This node already has {MAX_AGENTS} agents, the most the lab supports.")
-    new = {"skills": _skills(a.get("skills")), "supervisor": bool(a.get("supervisor")), "in": False}
+    new: Agent = {"skills": _skills(a.get("skills")), "supervisor": bool(a.get("supervisor")), "in": False}
     admin.check_features(node["license_type"], {aid: new}, f"adding agent {aid}")
     node["agents"][aid] = new
     return Result(f"Agent {_agent_text(aid, node['agents'][aid])}.", {"agent": aid, **node["agents"][aid]})
 
 
-def _agent(node: dict[str, Any], aid: str) -> dict[str, Any]:
+def _agent(node: Node, aid: str) -> Agent:
     try:
-        return node["agents"][aid]  # type: ignore[no-any-return]
+        return node["agents"][aid]
     except KeyError:
         raise RuleError(f"No agent '{aid}' on node {node['name']}.") from None
 
@@ -69,7 +71,7 @@ def agent_modify(ctx: Ctx, a: dict[str, Any]) -> Result:
     node = ctx.node
     ag = _agent(node, a["id"])
     admin.check_sync(node, f"modify agent {a['id']}")
-    new = dict(ag)
+    new = ag.copy()
     if a.get("skills"):
         new["skills"] = _skills(a["skills"])
     if a.get("supervisor") is not None:
@@ -90,16 +92,22 @@ def agent_delete(ctx: Ctx, a: dict[str, Any]) -> Result:
     return Result(f"Agent {a['id']} deleted.", {"deleted": a["id"]})
 
 
-def _apply(ctx: Ctx, changes: dict[str, dict[str, Any]], what: str) -> None:
+def _logged_in(ag: Agent) -> Agent:
+    new = ag.copy()
+    new["in"] = True
+    return new
+
+
+def _apply(ctx: Ctx, changes: dict[str, Agent], what: str) -> None:
     admin.apply_agents(ctx.node, ctx.now, changes, what)
 
 
 def agent_login(ctx: Ctx, a: dict[str, Any]) -> Result:
     node = ctx.node
     ids: list[str] = [_id(i) for i in a["id"]]
-    changes: dict[str, dict[str, Any]] = {}
+    changes: dict[str, Agent] = {}
     for aid in ids:
-        changes[aid] = dict(_agent(node, aid), **{"in": True})
+        changes[aid] = _logged_in(_agent(node, aid))
     if a.get("count") is not None:
         count = whole(a["count"], "--count", 1, MAX_AGENTS)
         premium = bool(a.get("premium"))
@@ -109,7 +117,7 @@ def agent_login(ctx: Ctx, a: dict[str, Any]) -> Result:
             if not ag["in"] and aid not in changes and is_premium(ag) == premium
         ][:count]
         for aid in free:
-            changes[aid] = dict(node["agents"][aid], **{"in": True})
+            changes[aid] = _logged_in(node["agents"][aid])
         missing = count - len(free)
         if missing:
             admin.check_sync(node, f"create {missing} agents")
@@ -153,11 +161,9 @@ def agent_logout(ctx: Ctx, a: dict[str, Any]) -> Result:
 
 def agent_list(ctx: Ctx, a: dict[str, Any]) -> Result:
     node = ctx.node
-    rows = [
-        {"id": aid, "license": "premium" if is_premium(ag) else "standard", **ag}
-        for aid, ag in sorted(node["agents"].items())
-    ]
-    return Result("\n".join(_agent_text(r["id"], r) for r in rows) or "No agents.", {"agents": rows})
+    agents = sorted(node["agents"].items())
+    rows = [{"id": aid, "license": "premium" if is_premium(ag) else "standard", **ag} for aid, ag in agents]
+    return Result("\n".join(_agent_text(aid, ag) for aid, ag in agents) or "No agents.", {"agents": rows})
 
 
 def ports(ctx: Ctx, a: dict[str, Any]) -> Result:
@@ -179,7 +185,7 @@ def license_type(ctx: Ctx, a: dict[str, Any]) -> Result:
 
 def license_control(ctx: Ctx, a: dict[str, Any]) -> Result:
     node = ctx.node
-    changes: dict[str, Any] = {}
+    changes: ControlChanges = {}
     for key in admin.CONTROL_KEYS:
         if a.get(key) is not None:
             changes[key] = whole(a[key], f"--{key.replace('_', '-')}", 0, MAX_COUNT)
@@ -188,7 +194,7 @@ def license_control(ctx: Ctx, a: dict[str, Any]) -> Result:
             raise UsageError("--overage takes on or off.")
         changes["overage"] = a["overage"].lower() == "on"
     admin.set_license_control(node, ctx.now, changes)
-    c = node["control"]
+    c: dict[str, object] = dict(node["control"])
     text = [f"Overage Allowance: {'Enabled' if c.get('overage', True) else 'Disabled'}"]
     fields = CONTROL_FIELDS[node["license_type"]]  # the type's fields only, as the portal page shows them
     text += [f"{CONTROL_LABELS[k]}: {c[k] if c.get(k) is not None else 'not set (no limit)'}" for k in fields]
@@ -239,7 +245,7 @@ def classic_show(ctx: Ctx, a: dict[str, Any]) -> Result:
 
     node = ctx.node
     lic = node.get("classic_license")
-    data = {
+    data: dict[str, Any] = {
         "classic": node["classic"],
         "license_mac": license_mac(node),
         "version": version(node),

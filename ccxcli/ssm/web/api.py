@@ -16,10 +16,12 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from ccxcli.errors import UsageError
+from ccxcli.ssm.core.db import Ssm
 from ccxcli.ssm.web.site import Site, api_error
 
 MAX_BODY = 512 * 1024
-Handler = Callable[[Site, Any, Request, dict[str, Any]], Any]
+Body = dict[str, object]  # a request's JSON body: anything a client sent
+Handler = Callable[[Site, Ssm, Request, Body], object]
 
 
 def _endpoint(site: Site, fn: Handler, method: str) -> Callable[[Request], Awaitable[Response]]:
@@ -31,7 +33,7 @@ def _endpoint(site: Site, fn: Handler, method: str) -> Callable[[Request], Await
                 status_code=401, headers={"WWW-Authenticate": 'Basic realm="ccx-ssm"'},
             )  # fmt: skip
         try:
-            body: dict[str, Any] = {}
+            body: Body = {}
             if method == "POST":
                 # JSON only: a browser cannot send it from another site without asking first (CORS)
                 if request.headers.get("content-type", "").split(";")[0].strip() != "application/json":
@@ -56,19 +58,19 @@ def _endpoint(site: Site, fn: Handler, method: str) -> Callable[[Request], Await
     return endpoint
 
 
-def _call(site: Site, fn: Handler, request: Request, body: dict[str, Any]) -> Any:
+def _call(site: Site, fn: Handler, request: Request, body: Body) -> object:
     with site.ssm() as ssm:
         return fn(site, ssm, request, body)
 
 
-def _str(body: dict[str, Any], key: str, default: str | None = None) -> str:
+def _str(body: Body, key: str, default: str | None = None) -> str:
     v = body.get(key, default)
     if not isinstance(v, str):
         raise UsageError(f"'{key}' must be a string.")
     return v
 
 
-def _int(body: dict[str, Any], key: str, default: int | None = None) -> int | None:
+def _int(body: Body, key: str, default: int | None = None) -> int | None:
     v = body.get(key, default)
     if v is not None and (not isinstance(v, int) or isinstance(v, bool)):
         raise UsageError(f"'{key}' must be a whole number.")
@@ -95,7 +97,7 @@ def counts_from(items: Any) -> dict[str, int]:
     return parse_counts(specs)
 
 
-def _check_account(ssm: Any, request: Request) -> None:
+def _check_account(ssm: Ssm, request: Request) -> None:
     given = request.path_params.get("account")
     if given is not None and given.lower() != ssm.account.lower():
         raise UsageError(f"No smart account '{given}' here; this SSM's account is '{ssm.account}'.")
@@ -104,32 +106,32 @@ def _check_account(ssm: Any, request: Request) -> None:
 # --- handlers -------------------------------------------------------------------------------
 
 
-def account(site: Site, ssm: Any, request: Request, body: dict[str, Any]) -> Any:
+def account(site: Site, ssm: Ssm, request: Request, body: Body) -> object:
     return {"name": ssm.account, "onPrem": ssm.on_prem, "exportControlledAllowed": ssm.export_allowed,
             "slrAllowed": ssm.meta.get("slr_allowed") == "1", "names": ssm.names()}  # fmt: skip
 
 
-def va_list(site: Site, ssm: Any, request: Request, body: dict[str, Any]) -> Any:
+def va_list(site: Site, ssm: Ssm, request: Request, body: Body) -> object:
     _check_account(ssm, request)
     return {"virtualAccounts": [{"name": r["name"], "isDefault": bool(r["default"]), "instances": r["instances"]}
                                 for r in ssm.va_list()]}  # fmt: skip
 
 
-def va_create(site: Site, ssm: Any, request: Request, body: dict[str, Any]) -> Any:
+def va_create(site: Site, ssm: Ssm, request: Request, body: Body) -> object:
     _check_account(ssm, request)
     name = _str(body, "name")
     ssm.va_create(name, site.now())
     return {"status": "SUCCESS", "name": name}
 
 
-def va_delete(site: Site, ssm: Any, request: Request, body: dict[str, Any]) -> Any:
+def va_delete(site: Site, ssm: Ssm, request: Request, body: Body) -> object:
     _check_account(ssm, request)
     name = request.path_params["va"]
     ssm.va_delete(name, site.now())
     return {"status": "SUCCESS", "deleted": name}
 
 
-def licenses(site: Site, ssm: Any, request: Request, body: dict[str, Any]) -> Any:
+def licenses(site: Site, ssm: Ssm, request: Request, body: Body) -> object:
     from ccxcli.core.catalogue import BY_ALIAS
 
     _check_account(ssm, request)
@@ -147,19 +149,21 @@ def licenses(site: Site, ssm: Any, request: Request, body: dict[str, Any]) -> An
     }  # fmt: skip
 
 
-def license_transfer(site: Site, ssm: Any, request: Request, body: dict[str, Any]) -> Any:
+def license_transfer(site: Site, ssm: Ssm, request: Request, body: Body) -> object:
     from ccxcli.core.catalogue import license_alias
 
     _check_account(ssm, request)
     src = ssm.va(request.path_params["va"])
     alias = license_alias(_str(body, "license"))
     qty = _int(body, "quantity")
+    if qty is None:
+        raise UsageError("'quantity' is required: how many licenses to transfer.")
     dst = _str(body, "to")
     ssm.license_transfer(src, dst, alias, qty, site.now())
     return {"status": "SUCCESS", "license": alias, "quantity": qty, "from": src, "to": ssm.va(dst)}
 
 
-def tokens(site: Site, ssm: Any, request: Request, body: dict[str, Any]) -> Any:
+def tokens(site: Site, ssm: Ssm, request: Request, body: Body) -> object:
     from ccxcli.ssm.core import smart
 
     _check_account(ssm, request)
@@ -167,7 +171,7 @@ def tokens(site: Site, ssm: Any, request: Request, body: dict[str, Any]) -> Any:
     return {"tokens": [t for t in smart.token_list(ssm, site.now()) if t["va"] == va]}
 
 
-def token_create(site: Site, ssm: Any, request: Request, body: dict[str, Any]) -> Any:
+def token_create(site: Site, ssm: Ssm, request: Request, body: Body) -> object:
     from ccxcli.ssm.core import smart
 
     _check_account(ssm, request)
@@ -184,7 +188,7 @@ def token_create(site: Site, ssm: Any, request: Request, body: dict[str, Any]) -
                           "exportControlled": export, "virtualAccount": va, "maxUses": info["max_uses"]}}  # fmt: skip
 
 
-def token_revoke(site: Site, ssm: Any, request: Request, body: dict[str, Any]) -> Any:
+def token_revoke(site: Site, ssm: Ssm, request: Request, body: Body) -> object:
     from ccxcli.ssm.core import smart
 
     _check_account(ssm, request)
@@ -196,14 +200,14 @@ def token_revoke(site: Site, ssm: Any, request: Request, body: dict[str, Any]) -
     return {"status": "SUCCESS", "revoked": items[:100]}
 
 
-def devices(site: Site, ssm: Any, request: Request, body: dict[str, Any]) -> Any:
+def devices(site: Site, ssm: Ssm, request: Request, body: Body) -> object:
     from ccxcli.ssm.core import smart
 
     _check_account(ssm, request)
     return {"devices": smart.instance_list(ssm, request.path_params["va"])}
 
 
-def instance(site: Site, ssm: Any, request: Request, body: dict[str, Any]) -> Any:
+def instance(site: Site, ssm: Ssm, request: Request, body: Body) -> object:
     from ccxcli.ssm.core import smart
 
     row = smart.instance_row(smart.instance(ssm, request.path_params["id"]))
@@ -211,7 +215,7 @@ def instance(site: Site, ssm: Any, request: Request, body: dict[str, Any]) -> An
     return row
 
 
-def instance_remove(site: Site, ssm: Any, request: Request, body: dict[str, Any]) -> Any:
+def instance_remove(site: Site, ssm: Ssm, request: Request, body: Body) -> object:
     from ccxcli.ssm.core import smart
 
     ident = request.path_params["id"]
@@ -225,7 +229,7 @@ def instance_remove(site: Site, ssm: Any, request: Request, body: dict[str, Any]
     return {"status": "SUCCESS", "removed": ident}
 
 
-def instance_transfer(site: Site, ssm: Any, request: Request, body: dict[str, Any]) -> Any:
+def instance_transfer(site: Site, ssm: Ssm, request: Request, body: Body) -> object:
     from ccxcli.ssm.core import smart
 
     ident, to = request.path_params["id"], _str(body, "to")
@@ -233,7 +237,7 @@ def instance_transfer(site: Site, ssm: Any, request: Request, body: dict[str, An
     return {"status": "SUCCESS", "transferred": ident, "to": ssm.va(to)}
 
 
-def reserve_licenses(site: Site, ssm: Any, request: Request, body: dict[str, Any]) -> Any:
+def reserve_licenses(site: Site, ssm: Ssm, request: Request, body: Body) -> object:
     """Cisco's shape: {reservationRequests: [{reservationCode, reservationType: SPECIFIC, licenses}]}."""
     from ccxcli.ssm.core import reserve
 
@@ -251,40 +255,40 @@ def reserve_licenses(site: Site, ssm: Any, request: Request, body: dict[str, Any
     return {"status": "COMPLETE", "authorizationCodes": [done]}
 
 
-def reservations(site: Site, ssm: Any, request: Request, body: dict[str, Any]) -> Any:
+def reservations(site: Site, ssm: Ssm, request: Request, body: Body) -> object:
     from ccxcli.ssm.core import reserve
 
     return {"reservations": reserve.listing(ssm)}
 
 
-def reservation_code(site: Site, ssm: Any, request: Request, body: dict[str, Any]) -> Any:
+def reservation_code(site: Site, ssm: Ssm, request: Request, body: Body) -> object:
     from ccxcli.ssm.core import reserve
 
     return {"authorizationCode": reserve.issued_code(ssm, request.path_params["id"])}
 
 
-def reservation_update(site: Site, ssm: Any, request: Request, body: dict[str, Any]) -> Any:
+def reservation_update(site: Site, ssm: Ssm, request: Request, body: Body) -> object:
     from ccxcli.ssm.core import reserve
 
     code = reserve.update(ssm, request.path_params["id"], counts_from(body.get("licenses")), site.now())
     return {"status": "COMPLETE", "authorizationCode": code}
 
 
-def reservation_confirm(site: Site, ssm: Any, request: Request, body: dict[str, Any]) -> Any:
+def reservation_confirm(site: Site, ssm: Ssm, request: Request, body: Body) -> object:
     from ccxcli.ssm.core import reserve
 
     reserve.confirm(ssm, request.path_params["id"], _str(body, "confirmationCode").strip(), site.now())
     return {"status": "SUCCESS"}
 
 
-def reservation_return(site: Site, ssm: Any, request: Request, body: dict[str, Any]) -> Any:
+def reservation_return(site: Site, ssm: Ssm, request: Request, body: Body) -> object:
     from ccxcli.ssm.core import reserve
 
     done = reserve.give_back(ssm, _str(body, "returnCode").strip(), site.now())
     return {"status": "SUCCESS", **done}
 
 
-def events(site: Site, ssm: Any, request: Request, body: dict[str, Any]) -> Any:
+def events(site: Site, ssm: Ssm, request: Request, body: Body) -> object:
     from ccxcli.ssm.core import smart
     from ccxcli.values import whole
 
@@ -292,23 +296,23 @@ def events(site: Site, ssm: Any, request: Request, body: dict[str, Any]) -> Any:
     return {"events": smart.events(ssm, last)}
 
 
-def alerts(site: Site, ssm: Any, request: Request, body: dict[str, Any]) -> Any:
+def alerts(site: Site, ssm: Ssm, request: Request, body: Body) -> object:
     from ccxcli.ssm.core import smart
 
     return {"alerts": smart.alerts(ssm, site.now())}
 
 
-def sync_status(site: Site, ssm: Any, request: Request, body: dict[str, Any]) -> Any:
+def sync_status(site: Site, ssm: Ssm, request: Request, body: Body) -> object:
     from ccxcli.ssm.core import sync
 
     return sync.status(ssm) if ssm.on_prem else {"onPrem": sync.links(ssm)}
 
 
-def sync_now(site: Site, ssm: Any, request: Request, body: dict[str, Any]) -> Any:
+def sync_now(site: Site, ssm: Ssm, request: Request, body: Body) -> object:
     return run_sync(site, ssm)
 
 
-def run_sync(site: Site, ssm: Any) -> dict[str, Any]:
+def run_sync(site: Site, ssm: Ssm) -> dict[str, Any]:
     """A connected SSM On-Prem of a lab synchronizes with the lab's cloud SSM now."""
     from ccxcli.ssm.core import sync
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hmac
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from jinja2 import Environment, PackageLoader, select_autoescape
@@ -20,11 +20,15 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from ccxcli.errors import UsageError
+from ccxcli.ssm.core.db import Ssm
 from ccxcli.ssm.web.site import COOKIE, SESSION_LIFETIME, Site, form, refusal, status_of
+
+if TYPE_CHECKING:
+    from ccxcli.protocol.codes import Request as CodeRequest
 
 ENV = Environment(loader=PackageLoader("ccxcli.ssm.web", "templates"), autoescape=select_autoescape(["html"]))
 Page = tuple[str, dict[str, Any]]
-Handler = Callable[[Site, Any, Request, dict[str, str]], "Page | Response"]
+Handler = Callable[[Site, Ssm, Request, dict[str, str]], "Page | Response"]
 
 
 class Flash(Exception):
@@ -130,7 +134,7 @@ async def login(request: Request) -> Response:
     return response
 
 
-def logout(site: Site, ssm: Any, request: Request, data: dict[str, str]) -> Page:
+def logout(site: Site, ssm: Ssm, request: Request, data: dict[str, str]) -> Page:
     site.sessions.pop(request.cookies.get(COOKIE, ""), None)
     raise Flash("/login" if site.password else "/", "Logged out.")
 
@@ -138,7 +142,7 @@ def logout(site: Site, ssm: Any, request: Request, data: dict[str, str]) -> Page
 # --- pages ------------------------------------------------------------------------------------------
 
 
-def overview(site: Site, ssm: Any, request: Request, data: dict[str, str]) -> Page:
+def overview(site: Site, ssm: Ssm, request: Request, data: dict[str, str]) -> Page:
     from ccxcli.ssm.core import smart
 
     va = ssm.va(None)
@@ -152,25 +156,25 @@ def overview(site: Site, ssm: Any, request: Request, data: dict[str, str]) -> Pa
     }
 
 
-def vas(site: Site, ssm: Any, request: Request, data: dict[str, str]) -> Page:
+def vas(site: Site, ssm: Ssm, request: Request, data: dict[str, str]) -> Page:
     from ccxcli.core.catalogue import BY_ALIAS
 
     return "vas.html", {"ssm": ssm, "vas": ssm.va_list(), "aliases": list(BY_ALIAS)}
 
 
-def va_create(site: Site, ssm: Any, request: Request, data: dict[str, str]) -> Page:
+def va_create(site: Site, ssm: Ssm, request: Request, data: dict[str, str]) -> Page:
     name = data.get("name", "").strip()
     ssm.va_create(name, site.now())
     raise Flash("/virtual-accounts", f"Virtual account '{name}' created.")
 
 
-def va_delete(site: Site, ssm: Any, request: Request, data: dict[str, str]) -> Page:
+def va_delete(site: Site, ssm: Ssm, request: Request, data: dict[str, str]) -> Page:
     name = data.get("name", "")
     ssm.va_delete(name, site.now())
     raise Flash("/virtual-accounts", f"Virtual account '{name}' deleted.")
 
 
-def license_transfer(site: Site, ssm: Any, request: Request, data: dict[str, str]) -> Page:
+def license_transfer(site: Site, ssm: Ssm, request: Request, data: dict[str, str]) -> Page:
     from ccxcli.core.catalogue import license_alias
     from ccxcli.values import whole
 
@@ -180,7 +184,7 @@ def license_transfer(site: Site, ssm: Any, request: Request, data: dict[str, str
     raise Flash("/virtual-accounts", f"{qty} {alias} moved from '{data.get('from')}' to '{data.get('to')}'.")
 
 
-def licenses(site: Site, ssm: Any, request: Request, data: dict[str, str]) -> Page:
+def licenses(site: Site, ssm: Ssm, request: Request, data: dict[str, str]) -> Page:
     from ccxcli.ssm.core import smart
 
     va = ssm.va(request.query_params.get("va"))
@@ -188,21 +192,21 @@ def licenses(site: Site, ssm: Any, request: Request, data: dict[str, str]) -> Pa
     return "licenses.html", {"va": va, "vas": ssm.va_list(), "rows": ssm.license_rows(va), "alerts": alerts}
 
 
-def instances(site: Site, ssm: Any, request: Request, data: dict[str, str]) -> Page:
+def instances(site: Site, ssm: Ssm, request: Request, data: dict[str, str]) -> Page:
     from ccxcli.ssm.core import smart
 
     va = request.query_params.get("va") or None
     return "instances.html", {"rows": smart.instance_list(ssm, va), "va": va, "vas": ssm.va_list()}
 
 
-def instance(site: Site, ssm: Any, request: Request, data: dict[str, str]) -> Page:
+def instance(site: Site, ssm: Ssm, request: Request, data: dict[str, str]) -> Page:
     from ccxcli.ssm.core import smart
 
     row = smart.instance_row(smart.instance(ssm, request.path_params["id"]))
     return "instance.html", {"row": row, "history": smart.usage_history(ssm, row["uuid"]), "vas": ssm.va_list()}
 
 
-def instance_remove(site: Site, ssm: Any, request: Request, data: dict[str, str]) -> Page:
+def instance_remove(site: Site, ssm: Ssm, request: Request, data: dict[str, str]) -> Page:
     from ccxcli.ssm.core import smart
 
     ident = request.path_params["id"]
@@ -211,7 +215,7 @@ def instance_remove(site: Site, ssm: Any, request: Request, data: dict[str, str]
     raise Flash("/instances", f"Product instance {ident} removed; its licenses are back in the pool.")
 
 
-def instance_transfer(site: Site, ssm: Any, request: Request, data: dict[str, str]) -> Page:
+def instance_transfer(site: Site, ssm: Ssm, request: Request, data: dict[str, str]) -> Page:
     from ccxcli.ssm.core import smart
 
     ident = request.path_params["id"]
@@ -219,14 +223,14 @@ def instance_transfer(site: Site, ssm: Any, request: Request, data: dict[str, st
     raise Flash(f"/instances/{ident}", f"Product instance {ident} transferred to '{ssm.va(data.get('to'))}'.")
 
 
-def tokens(site: Site, ssm: Any, request: Request, data: dict[str, str]) -> Page:
+def tokens(site: Site, ssm: Ssm, request: Request, data: dict[str, str]) -> Page:
     from ccxcli.ssm.core import smart
 
     return "tokens.html", {"rows": smart.token_list(ssm, site.now()), "vas": ssm.va_list(), "created": None,
                            "export_allowed": ssm.export_allowed}  # fmt: skip
 
 
-def token_create(site: Site, ssm: Any, request: Request, data: dict[str, str]) -> Page:
+def token_create(site: Site, ssm: Ssm, request: Request, data: dict[str, str]) -> Page:
     from ccxcli.ssm.core import smart
     from ccxcli.values import whole
 
@@ -239,14 +243,14 @@ def token_create(site: Site, ssm: Any, request: Request, data: dict[str, str]) -
                            "export_allowed": ssm.export_allowed}  # fmt: skip
 
 
-def token_revoke(site: Site, ssm: Any, request: Request, data: dict[str, str]) -> Page:
+def token_revoke(site: Site, ssm: Ssm, request: Request, data: dict[str, str]) -> Page:
     from ccxcli.ssm.core import smart
 
     smart.token_revoke(ssm, data.get("token", ""), site.now())
     raise Flash("/tokens", "Token revoked.")
 
 
-def reservations(site: Site, ssm: Any, request: Request, data: dict[str, str]) -> Page:
+def reservations(site: Site, ssm: Ssm, request: Request, data: dict[str, str]) -> Page:
     from ccxcli.ssm.core import reserve
 
     return "reservations.html", {"rows": reserve.listing(ssm)}
@@ -255,14 +259,14 @@ def reservations(site: Site, ssm: Any, request: Request, data: dict[str, str]) -
 # --- the Reserve Licenses wizard -----------------------------------------------------------------
 
 
-def _request_code(data: dict[str, str]) -> Any:
+def _request_code(data: dict[str, str]) -> tuple[str, CodeRequest]:
     from ccxcli.protocol.codes import parse_request
 
     code = "".join(data.get("request_code", "").split())
     return code, parse_request(code)
 
 
-def _choices(ssm: Any, va: str, license_type: str | None) -> list[dict[str, Any]]:
+def _choices(ssm: Ssm, va: str, license_type: str | None) -> list[dict[str, Any]]:
     """The licenses the wizard offers: those of the node's license type (all when the
     request code does not say), with what is available."""
     from ccxcli.core.catalogue import BY_ALIAS, TYPES
@@ -286,18 +290,18 @@ def _counts(data: dict[str, str], rows: list[dict[str, Any]]) -> dict[str, int]:
     return counts
 
 
-def reserve_start(site: Site, ssm: Any, request: Request, data: dict[str, str]) -> Page:
+def reserve_start(site: Site, ssm: Ssm, request: Request, data: dict[str, str]) -> Page:
     return "reserve_request.html", {"vas": ssm.va_list(), "va": ssm.va(None), "request_code": ""}
 
 
-def reserve_licenses(site: Site, ssm: Any, request: Request, data: dict[str, str]) -> Page:
+def reserve_licenses(site: Site, ssm: Ssm, request: Request, data: dict[str, str]) -> Page:
     code, req = _request_code(data)
     va = ssm.va(data.get("va") or None)
     return "reserve_licenses.html", {"va": va, "request_code": code, "req": req, "type_name": _type_name(req),
                                      "rows": _choices(ssm, va, req.license_type), "counts": {}}  # fmt: skip
 
 
-def reserve_review(site: Site, ssm: Any, request: Request, data: dict[str, str]) -> Page:
+def reserve_review(site: Site, ssm: Ssm, request: Request, data: dict[str, str]) -> Page:
     from ccxcli.ssm.core.reserve import check_type
 
     code, req = _request_code(data)
@@ -311,7 +315,7 @@ def reserve_review(site: Site, ssm: Any, request: Request, data: dict[str, str])
                                    "counts": counts, "short": short}  # fmt: skip
 
 
-def reserve_authorize(site: Site, ssm: Any, request: Request, data: dict[str, str]) -> Page:
+def reserve_authorize(site: Site, ssm: Ssm, request: Request, data: dict[str, str]) -> Page:
     from ccxcli.ssm.core import reserve
 
     code, req = _request_code(data)
@@ -322,13 +326,13 @@ def reserve_authorize(site: Site, ssm: Any, request: Request, data: dict[str, st
     return "reserve_done.html", {"code": auth, "ident": ident, "sn": req.sn, "counts": counts, "update": False}
 
 
-def _type_name(req: Any) -> str:
+def _type_name(req: CodeRequest) -> str:
     from ccxcli.core.catalogue import TYPES
 
     return TYPES[req.license_type][1] if req.license_type else "not stated by the code"
 
 
-def reservation(site: Site, ssm: Any, request: Request, data: dict[str, str]) -> Page:
+def reservation(site: Site, ssm: Ssm, request: Request, data: dict[str, str]) -> Page:
     from ccxcli.ssm.core import reserve
 
     ident = request.path_params["id"]
@@ -339,7 +343,7 @@ def reservation(site: Site, ssm: Any, request: Request, data: dict[str, str]) ->
                                 "rows": _choices(ssm, r["va"], (inst[0] if inst else "") or None)}  # fmt: skip
 
 
-def reservation_update(site: Site, ssm: Any, request: Request, data: dict[str, str]) -> Page:
+def reservation_update(site: Site, ssm: Ssm, request: Request, data: dict[str, str]) -> Page:
     from ccxcli.ssm.core import reserve
 
     ident = request.path_params["id"]
@@ -351,7 +355,7 @@ def reservation_update(site: Site, ssm: Any, request: Request, data: dict[str, s
                                  "update": True}  # fmt: skip
 
 
-def reservation_confirm(site: Site, ssm: Any, request: Request, data: dict[str, str]) -> Page:
+def reservation_confirm(site: Site, ssm: Ssm, request: Request, data: dict[str, str]) -> Page:
     from ccxcli.ssm.core import reserve
 
     ident = request.path_params["id"]
@@ -359,14 +363,14 @@ def reservation_confirm(site: Site, ssm: Any, request: Request, data: dict[str, 
     raise Flash(f"/reservations/{ident}", "Reservation update confirmed.")
 
 
-def reservation_return(site: Site, ssm: Any, request: Request, data: dict[str, str]) -> Page:
+def reservation_return(site: Site, ssm: Ssm, request: Request, data: dict[str, str]) -> Page:
     from ccxcli.ssm.core import reserve
 
     done = reserve.give_back(ssm, "".join(data.get("return_code", "").split()), site.now())
     raise Flash("/reservations", f"Reserved licenses of SN {done['sn']} returned to '{done['va']}'.")
 
 
-def code_file(site: Site, ssm: Any, request: Request, data: dict[str, str]) -> Response:
+def code_file(site: Site, ssm: Ssm, request: Request, data: dict[str, str]) -> Response:
     from ccxcli.ssm.core import reserve
 
     ident = request.path_params["id"]
@@ -376,13 +380,13 @@ def code_file(site: Site, ssm: Any, request: Request, data: dict[str, str]) -> R
         "Content-Disposition": f'attachment; filename="AuthorizationCode_SN_{r["sn"]}.txt"', **_SECURITY})  # fmt: skip
 
 
-def events(site: Site, ssm: Any, request: Request, data: dict[str, str]) -> Page:
+def events(site: Site, ssm: Ssm, request: Request, data: dict[str, str]) -> Page:
     from ccxcli.ssm.core import smart
 
     return "events.html", {"rows": list(reversed(smart.events(ssm, 500)))}
 
 
-def sync_page(site: Site, ssm: Any, request: Request, data: dict[str, str]) -> Page:
+def sync_page(site: Site, ssm: Ssm, request: Request, data: dict[str, str]) -> Page:
     from ccxcli.ssm.core import sync
 
     if ssm.on_prem:
@@ -394,14 +398,14 @@ def sync_page(site: Site, ssm: Any, request: Request, data: dict[str, str]) -> P
     return "sync.html", {"on_prem": False, "status": None, "in_lab": False, "links": sync.links(ssm)}
 
 
-def sync_now(site: Site, ssm: Any, request: Request, data: dict[str, str]) -> Page:
+def sync_now(site: Site, ssm: Ssm, request: Request, data: dict[str, str]) -> Page:
     from ccxcli.ssm.web.api import run_sync
 
     done = run_sync(site, ssm)
     raise Flash("/sync", f"Synchronized with Cisco SSM (request {done['seq']}).")
 
 
-def sync_export(site: Site, ssm: Any, request: Request, data: dict[str, str]) -> Response:
+def sync_export(site: Site, ssm: Ssm, request: Request, data: dict[str, str]) -> Response:
     from ccxcli.ssm.core import sync
 
     text = sync.make_request(ssm, site.now())
@@ -409,7 +413,7 @@ def sync_export(site: Site, ssm: Any, request: Request, data: dict[str, str]) ->
         "Content-Disposition": 'attachment; filename="sync-request.json"', **_SECURITY})  # fmt: skip
 
 
-def sync_import(site: Site, ssm: Any, request: Request, data: dict[str, str]) -> Response | Page:
+def sync_import(site: Site, ssm: Ssm, request: Request, data: dict[str, str]) -> Response | Page:
     from ccxcli.ssm.core import sync
 
     text = data.get("file", "").strip()

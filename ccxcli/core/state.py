@@ -1,0 +1,209 @@
+"""The node's state, typed: what a node's `state.json` holds, declared once. The file
+validator (`core/shape.py`) is checked against these declarations by
+`tests/test_state_types.py`, key by key, so the two cannot drift.
+
+Imported for type checking only (`if TYPE_CHECKING:`): a one-shot command does not pay for
+`typing` at run time."""
+
+from __future__ import annotations
+
+from typing import Any, Literal, NotRequired, TypedDict
+
+Counts = dict[str, int]  # license alias -> count
+# The logs are JSON arrays of mixed items, read back as lists:
+Event = list[Any]  # [time, severity, text]
+UsageEntry = list[Any]  # [time, counts]
+ReportEntry = list[Any]  # [time, counts or None, status]
+
+
+# "in" is a keyword: the class form cannot name it
+Agent = TypedDict("Agent", {"skills": list[str], "supervisor": bool, "in": bool})
+
+
+class Ports(TypedDict):
+    inbound: int
+    outbound: int
+    ivr: int
+
+
+class Control(TypedDict):
+    overage: bool
+    agent_seats: NotRequired[int]
+    premium_seats: NotRequired[int]
+    standard_seats: NotRequired[int]
+    outbound_ports: NotRequired[int]
+    ivr_ports: NotRequired[int]
+
+
+class ControlChanges(TypedDict, total=False):
+    """What `license control` may change at once (the fields of `Control`)."""
+
+    overage: bool
+    agent_seats: int
+    premium_seats: int
+    standard_seats: int
+    outbound_ports: int
+    ivr_ports: int
+
+
+PortKind = Literal["inbound", "outbound", "ivr"]
+ControlLimit = Literal["agent_seats", "premium_seats", "standard_seats", "outbound_ports", "ivr_ports"]
+
+
+class Transport(TypedDict):
+    mode: str  # "direct", "proxy", "gateway", "ssm-satellite"
+    url: NotRequired[str]
+    host: NotRequired[str]
+    port: NotRequired[int]
+    user: NotRequired[str]
+    password: NotRequired[str]
+
+
+class Registration(TypedDict):
+    status: str  # "UNREGISTERED", "REGISTERED", "REGISTRATION_EXPIRED"
+    initial: NotRequired[int]
+    renew_attempt: NotRequired[int]
+    renew_ok: NotRequired[bool]
+    id_ok: NotRequired[int]
+    next_renew: NotRequired[int]
+    expires: NotRequired[int]
+    smart_account: NotRequired[str]
+    virtual_account: NotRequired[str]
+    instance: NotRequired[int]
+    ssm: NotRequired[str]
+    export: NotRequired[bool]
+    certificate: NotRequired[str]
+
+
+class Registered(TypedDict, total=False):
+    """What the SSM answers a registration with (kept in `Registration`)."""
+
+    smart_account: str
+    virtual_account: str
+    instance: int
+    ssm: str
+    export: bool
+    certificate: str
+
+
+class Authorization(TypedDict):
+    attempt: NotRequired[int]
+    attempt_ok: NotRequired[bool]
+    ok: NotRequired[int]
+    next: NotRequired[int]
+    expired: NotRequired[bool]
+
+
+class Evaluation(TypedDict):
+    used: int
+    since: int | None
+    expired: bool
+
+
+class FailedReport(TypedDict):
+    sent: Counts
+    network: bool
+
+
+class Compliance(TypedDict):
+    count: int
+    ooc: bool
+    locked: Counts | None
+    last_report: int | None
+    outcome: str | None  # "failed", "over", "compliant"
+    reported: Counts | None
+    version: int | None
+    ooc_since: NotRequired[int | None]
+    failed: NotRequired[FailedReport]
+
+
+class Enforcement(TypedDict):
+    reason: str  # "OOC_EXPIRY", "AUTH_EXPIRY", "EVAL_EXPIRY"
+    since: int
+
+
+class Request(TypedDict):
+    code: str
+    piid: str
+    key: NotRequired[str]
+    at: int
+    seq: int
+
+
+class Installed(TypedDict):
+    piid: str
+    key: NotRequired[str]
+    counts: Counts
+    timestamp: int
+    at: int
+    updated: NotRequired[int]
+
+
+class Reservation(TypedDict):
+    enabled: bool
+    seq: int
+    last_ts: NotRequired[int]
+    secret: NotRequired[str]
+    request: NotRequired[Request | None]
+    installed: NotRequired[Installed | None]
+    spare_keys: NotRequired[dict[str, str]]
+    confirmation: NotRequired[str | None]
+    return_code: NotRequired[str | None]
+
+
+class Outbox(TypedDict):
+    id: str
+    kind: str  # "register", "deregister", "renew_auth", "renew_id"
+    t: int
+    token: NotRequired[str]
+    force: NotRequired[bool]
+    sent: NotRequired[bool]
+
+
+class Alert(TypedDict):
+    since: int
+    detail: str
+
+
+class ClassicLicense(TypedDict):
+    serial: str
+    issued: str
+    counts: Counts
+    installed: int
+
+
+class Node(TypedDict):
+    schema: int
+    name: str
+    uuid: str
+    sn: str
+    hostname: str
+    created: int
+    time: NotRequired[int]
+    booted: NotRequired[int]
+    version: NotRequired[str]
+    inactive_version: NotRequired[str]
+    ova: NotRequired[str]  # "100", "300", "400"
+    wfo: NotRequired[bool]
+    classic_license: NotRequired[ClassicLicense]
+    faults: NotRequired[list[str]]
+    license_type: str
+    classic: bool
+    network: bool
+    send_hostname: bool
+    agents: dict[str, Agent]
+    ports: Ports
+    control: Control
+    transport: Transport
+    reg: Registration
+    auth: Authorization
+    eval: Evaluation
+    comp: Compliance
+    enforce: Enforcement | None
+    peak: Counts
+    slr: Reservation
+    outbox: NotRequired[Outbox | None]
+    alerts: dict[str, Alert]
+    events: list[Event]
+    usage_log: list[UsageEntry]
+    report_log: list[ReportEntry]
