@@ -259,3 +259,27 @@ def test_ctrl_c_or_ctrl_d_typed_ahead_cancels_the_question(tmp_path: Path, key: 
     assert b"Cancelled; nothing was changed." in w.prompt()
     assert b"zz" in w.prompt()  # the command typed after it ran, and zz is still there
     w.close()
+
+
+@pytest.mark.parametrize("term", TERMS)
+def test_question_mark_reprints_the_line_from_its_start(tmp_path: Path, term: str) -> None:
+    """`?` (the first key a VOS admin presses) lists what may follow and reprints the line:
+    from the start of the line, never a second prompt after the first on the same line."""
+    log: list[bytes] = []
+    w = start(tmp_path, term, log)
+    w.prompt()
+    w.child.send("show license ")
+    w.child.expect_exact(b"show license ")
+    w.child.send("?")
+    w.child.expect(rb"admin:show license \?\r\n")
+    before = w.child.before
+    w.child.expect(PROMPT)
+    listing = w.child.before
+    assert b"UDI" in listing and b"status" in listing
+    # on the wire: the typed text, maybe the editor's own erase, then \r before the reprint
+    assert before.endswith(b"\r" if term == "dumb" else b"\r\x1b[K"), (term, before)
+    w.child.send("UDI\r")
+    assert b"UDI: PID:UCCX" in w.prompt()
+    w.close()
+    if term == "dumb":
+        assert b"\x1b" not in b"".join(log)

@@ -217,7 +217,13 @@ def _bindings(rt: Runtime) -> KeyBindings:
         out = help_text(text)
 
         def show() -> None:
-            rt.out.write(f"{PROMPT}{text}?\n{out}\n")
+            # Back to the start of the line first: the line editor leaves the cursor after the
+            # typed text, and the reprint must replace that line, not follow it (as on VOS). A
+            # dumb terminal's line editor only echoes what is typed next, so the prompt and the
+            # typed text are written again here for it.
+            dumb = is_dumb_terminal()
+            again = f"{PROMPT}{text}" if dumb else ""
+            rt.out.write(f"\r{'' if dumb else ERASE_LINE}{PROMPT}{text}?\n{out}\n{again}")
 
         run_in_terminal(show)
 
