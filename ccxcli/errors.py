@@ -159,21 +159,28 @@ def classify(e: BaseException) -> CcxError | None:
     return None
 
 
-def report(e: BaseException, err: TextIO, program: str = "ccx", prefix: str = "") -> int:
-    """The one boundary: write the one-line message for `e` on `err`, return its exit status.
-    A bug prints one `Internal error` line (CCX_DEBUG=1 re-raises to show the traceback)."""
+KINDS = {Exit.RULE: "rule", Exit.USAGE: "usage", Exit.STORE: "store", Exit.COMM: "comm",
+         Exit.SOFTWARE: "internal", Exit.INTERRUPTED: "interrupted"}  # fmt: skip
+
+
+def describe(e: BaseException, program: str = "ccx") -> tuple[int, str]:
+    """The exit status of `e` and its one-line message ("" when there is nothing to say:
+    an incomplete ccx-ssm command has just shown its help). CCX_DEBUG=1 re-raises a bug."""
     if isinstance(e, KeyboardInterrupt):
-        err.write("Interrupted.\n")
-        err.flush()
-        return Exit.INTERRUPTED
+        return Exit.INTERRUPTED, "Interrupted."
     refusal = classify(e)
     if refusal is None:
         if os.environ.get("CCX_DEBUG"):
             raise e
-        err.write(prefix + one_line(f"Internal error ({type(e).__name__}: {e}); set CCX_DEBUG=1 for details.") + "\n")
+        return Exit.SOFTWARE, one_line(f"Internal error ({type(e).__name__}: {e}); set CCX_DEBUG=1 for details.")
+    return refusal.exit_code, one_line(refusal.message.replace("{program}", program)) if refusal.message else ""
+
+
+def report(e: BaseException, err: TextIO, program: str = "ccx", prefix: str = "") -> int:
+    """The one boundary: write the one-line message for `e` on `err`, return its exit status.
+    A bug prints one `Internal error` line (CCX_DEBUG=1 re-raises to show the traceback)."""
+    code, message = describe(e, program)
+    if message:
+        err.write(prefix + message + "\n")
         err.flush()
-        return Exit.SOFTWARE
-    if refusal.message:  # an incomplete ccx-ssm command has just shown its help instead
-        err.write(prefix + one_line(refusal.message.replace("{program}", program)) + "\n")
-        err.flush()
-    return refusal.exit_code
+    return code

@@ -161,3 +161,52 @@ def test_classic_status_text(lab) -> None:  # type: ignore[no-untyped-def]
     lab.ok("sim", "node", "create", "old", "--classic")
     out = lab.ok("--node", "old", "show", "license", "status").out
     assert out.startswith("Smart Licensing is DISABLED\n") and "Classic Licensing" in out
+
+
+# --- as clients write commands (issue 20, items 2, 3 and 6) ---------------------------------------
+
+
+def _authorization(lab) -> str:  # type: ignore[no-untyped-def]
+    from conftest import authorize_args
+
+    lab.ok("license", "smart", "reservation", "enable")
+    req = lab.ok("--json", "license", "smart", "reservation", "request", "specific").json["request_code"]
+    return lab.ssm_ok(*authorize_args(req, 2, 0)).out.strip()  # type: ignore[no-any-return]
+
+
+def test_an_authorization_code_may_be_given_unquoted_as_the_rest_of_the_line(lab) -> None:  # type: ignore[no-untyped-def]
+    code = _authorization(lab)
+    assert " " in code  # its display names hold spaces: unquoted, it is several words
+    before = lab.snapshot()
+    altered = code.replace("Standard Agent<", "Standard Agents<")
+    r = lab.ccx("license", "smart", "reservation", "install", *altered.split())
+    assert r.code == 1 and "signature" in r.err and lab.snapshot() == before  # altered words: refused
+    r = lab.ok("license", "smart", "reservation", "install", *code.split())
+    assert "installed successfully" in r.out
+    r = lab.ccx("run", "-", stdin="show license status\n")  # and so does a script line, unquoted
+    assert "SPECIFIC LICENSE RESERVATION" in r.out
+
+
+def test_yes_may_end_a_command_that_has_sub_commands(lab) -> None:  # type: ignore[no-untyped-def]
+    lab.ok("license", "smart", "reservation", "install", _authorization(lab))
+    r = lab.ok("license", "smart", "reservation", "return", "--yes")
+    assert re.search(r"[0-9A-Za-z]{6}(-[0-9A-Za-z]{1,6}){5,}", r.out)
+    assert lab.status()["registration"]["status"] == "UNREGISTERED"
+
+
+@pytest.mark.parametrize("where", ["global", "trailing", "script"])
+def test_a_json_failure_prints_one_json_error_object(lab, where: str) -> None:  # type: ignore[no-untyped-def]
+    import json
+
+    command = ["show", "license", "frobnicate"]
+    if where == "global":
+        r = lab.ccx("--json", *command)
+    elif where == "trailing":
+        r = lab.ccx(*command, "--json")
+    else:
+        r = lab.ccx("--json", "run", "-", stdin="show license frobnicate\n")
+    assert r.code == 2 and "unknown word 'frobnicate'" in r.err  # stderr keeps its line
+    doc = json.loads(r.out[r.out.index("{") :].split("\n}\n")[0] + "\n}")
+    assert doc == {"error": {"kind": "usage", "exit_status": 2, "message": r.err.strip().removeprefix("line 1: ")}}
+    r = lab.ccx("--json", "license", "smart", "reservation", "return", "--yes")
+    assert r.code == 1 and json.loads(r.out)["error"]["kind"] == "rule"

@@ -130,7 +130,12 @@ COMMANDS: list[Command] = [
     _c("license smart reservation disable", "", "Disable Specific License Reservation", "slr:disable"),
     _c("license smart reservation request", "[specific]", "Print the Reservation Request Code", "slr:request"),
     _c("license smart reservation cancel", "", "Cancel a reservation request not yet installed", "slr:cancel"),
-    _c("license smart reservation install", "<code>", "Install an Authorization Code", "slr:install"),
+    _c(
+        "license smart reservation install",
+        "<code>...",
+        "Install an Authorization Code (quoted, or unquoted: the rest of the line)",
+        "slr:install",
+    ),
     _c(
         "license smart reservation install-file",
         "<path>",
@@ -147,19 +152,19 @@ COMMANDS: list[Command] = [
     ),
     _c(
         "license smart reservation return-authorization",
-        "<code>",
+        "<code>...",
         "Return code for an Authorization Code never installed",
         "slr:return_authorization",
     ),
     _c(
         "license smart reservation return authorization",
-        "<code>",
+        "<code>...",
         "Return code for an Authorization Code never installed",
         "slr:return_authorization",
     ),
     _c(
         "license smart reservation return - authorization",
-        "<code>",
+        "<code>...",
         "Return code for an Authorization Code never installed",
         "slr:return_authorization",
     ),

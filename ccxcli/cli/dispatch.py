@@ -8,7 +8,7 @@ import importlib
 from collections.abc import Callable
 
 from ccxcli.cli import commands, grammar
-from ccxcli.errors import Cancelled, UsageError, printable_lines, report
+from ccxcli.errors import KINDS, Cancelled, UsageError, describe, printable_lines
 from ccxcli.runtime import Line, Result, Runtime
 from ccxcli.session.context import run
 
@@ -28,13 +28,14 @@ GLOBAL_TAIL = {"--json": "json", "--yes": "yes"}
 
 
 def parse_line(rt: Runtime, tokens: list[str]) -> tuple[grammar.Command, dict[str, Any], Line]:
-    """The command, its arguments and this line's options (a trailing --json or --yes
-    applies to this line only)."""
-    cmd, rest = grammar.resolve(commands.tree(), tokens)
+    """The command, its arguments and this line's options: --json and --yes may end any
+    command line (after its arguments, also after a command that has sub-commands, such as
+    `license smart reservation return`) and apply to that line only."""
+    body = list(tokens)
     line = Line(rt.json, rt.yes)
-    declared = {p.name for p in cmd.params}
-    while rest and rest[-1] in GLOBAL_TAIL and rest[-1] not in declared:
-        setattr(line, GLOBAL_TAIL[rest.pop()], True)
+    while body and body[-1] in GLOBAL_TAIL:
+        setattr(line, GLOBAL_TAIL[body.pop()], True)
+    cmd, rest = grammar.resolve(commands.tree(), body)
     return cmd, grammar.bind(cmd, rest), line
 
 
@@ -97,30 +98,44 @@ def emit(rt: Runtime, line: Line, result: Result) -> None:
     rt.out.flush()
 
 
-def fail(rt: Runtime, e: BaseException) -> int:
+def fail(rt: Runtime, e: BaseException, as_json: bool = False) -> int:
     """Report a failed command: one line on stderr (prefixed with the script line), then the
-    VOS failure marker in the shell and script transcripts; return the exit status."""
+    VOS failure marker in the shell and script transcripts; with --json, also one JSON error
+    object on stdout, so a script reads one channel; return the exit status."""
     if isinstance(e, SystemExit):
         raise e
-    code = report(e, rt.err, prefix=rt.where)
+    code, message = describe(e)
+    if message:
+        rt.err.write(rt.where + message + "\n")
+        rt.err.flush()
+    if as_json:
+        import json
+
+        doc = {"error": {"kind": KINDS.get(code, "error"), "message": message, "exit_status": code}}
+        rt.out.write(json.dumps(doc, indent=2, sort_keys=True) + "\n")
     if rt.failure_marker:
         rt.out.write(FAILURE_MARKER + "\n")
-        rt.out.flush()
+    rt.out.flush()
     return code
 
 
-def guarded(rt: Runtime, fn: Callable[[], tuple[Result, Line]]) -> tuple[int, Result | None]:
+def guarded(rt: Runtime, fn: Callable[[], tuple[Result, Line]], as_json: bool = False) -> tuple[int, Result | None]:
     """The one boundary of a command: a refusal becomes one plain message and its exit code."""
     try:
         result, line = fn()
-    except BaseException as e:  # noqa: BLE001 - errors.report decides what each one means
-        return fail(rt, e), None
+    except BaseException as e:  # noqa: BLE001 - errors.describe decides what each one means
+        return fail(rt, e, as_json), None
     emit(rt, line, result)
     return 0, result
 
 
+def wants_json(rt: Runtime, tokens: list[str]) -> bool:
+    """Whether this line asks for --json (the session's option, or a trailing one)."""
+    return rt.json or "--json" in tokens[-2:]
+
+
 def run_tokens(rt: Runtime, tokens: list[str]) -> tuple[int, Result | None]:
-    return guarded(rt, lambda: execute(rt, tokens))
+    return guarded(rt, lambda: execute(rt, tokens), wants_json(rt, tokens))
 
 
 def run_line(rt: Runtime, text: str | None) -> tuple[int, Result | None]:
@@ -132,4 +147,5 @@ def run_line(rt: Runtime, text: str | None) -> tuple[int, Result | None]:
             raise UsageError(f"Input line too long (at most {grammar.MAX_LINE} characters).")
         return execute(rt, grammar.tokenize(text)[0])
 
-    return guarded(rt, go)
+    words = (text or "").split()
+    return guarded(rt, go, wants_json(rt, words))

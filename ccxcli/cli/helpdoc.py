@@ -18,7 +18,10 @@ AGENT_ID = "The agent's user id: 1-64 printable characters without spaces."
 SKILLS = (
     "--skills LIST: comma-separated voice, chat, email, outbound-preview, outbound-predictive, outbound-progressive."
 )
-CODE_ARG = "The code as printed by the other side, on one line (quote it in a script; up to 256 kB)."
+CODE_ARG = (
+    "The code as printed by the other side, on one line: quoted, or unquoted as the rest of the line "
+    "(up to 256 kB); - reads it from standard input, @FILE from a file."
+)
 
 DOCS: dict[str, Doc] = {
     "help": Doc(NOTHING, "help license smart reservation install", {"command": "Command words, or the start of them."}),

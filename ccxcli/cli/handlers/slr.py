@@ -100,8 +100,15 @@ def _install(ctx: Ctx, code: str) -> Result:
     )
 
 
+def _code_words(words: list[str]) -> str:
+    """A code given as one quoted argument, or unquoted as the rest of the line: an
+    Authorization Code holds single spaces (in its display names), which the words keep
+    between them; the signature check refuses a code whose spacing was changed."""
+    return " ".join(words)
+
+
 def install(ctx: Ctx, a: dict[str, Any]) -> Result:
-    return _install(ctx, read_code(a["code"], ctx.rt.inp))
+    return _install(ctx, read_code(_code_words(a["code"]), ctx.rt.inp))
 
 
 def install_file(ctx: Ctx, a: dict[str, Any]) -> Result:
@@ -140,7 +147,7 @@ def return_(ctx: Ctx, a: dict[str, Any]) -> Result:
 
 def return_authorization(ctx: Ctx, a: dict[str, Any]) -> Result:
     node = ctx.node
-    auth, _ = _verified(ctx, read_code(a["code"], ctx.rt.inp))
+    auth, _ = _verified(ctx, read_code(_code_words(a["code"]), ctx.rt.inp))
     material = R.key_for_uninstalled(node, ctx.now, auth.piid, auth.udi)
     return _return_result(ctx, node, auth.piid, material, {})
 
