@@ -77,3 +77,13 @@ def test_the_readme_walkthroughs_run_back_to_back_in_one_lab(tmp_path: Path) -> 
     assert "Traceback" not in r.stderr
     assert "OUT_OF_COMPLIANCE" in r.stdout and "a 26th is refused" in r.stdout
     assert "Reservation update confirmed." in r.stdout and "returned to 'DEFAULT'" in r.stdout
+
+
+def test_the_readme_gives_the_prompt_pattern_the_terminal_tests_match() -> None:
+    """The pattern the README tells automation to match is the one the pty tests prove under
+    TERM xterm, vt100 and dumb (a `\\nadmin:` alone hangs under xterm and vt100)."""
+    from test_terminal import PROMPT
+
+    readme = (ROOT / "README.md").read_text()
+    assert f"`{PROMPT.decode()}`" in readme
+    assert "match `\\nadmin:`" not in readme

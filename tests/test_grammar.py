@@ -47,7 +47,7 @@ def test_arguments_and_optional_keyword() -> None:
 def test_quoted_long_xml_argument_is_one_word() -> None:
     code = "<specificPLR><authorizationCode>" + "x" * 5000 + "</authorizationCode></specificPLR>"
     name, args = parse(f'license smart reservation install "{code}"')
-    assert name == "license smart reservation install" and args["code"] == code
+    assert name == "license smart reservation install" and args["code"] == [code]  # one quoted word
 
 
 def test_tokenizer_reports_open_quote() -> None:
@@ -71,7 +71,7 @@ def test_options_choices_and_spelling_variants() -> None:
         "license smart reservation return - authorization C",
     ):
         name, args = parse(line)
-        assert name.startswith("license smart reservation return") and args == {"code": "C"}
+        assert name.startswith("license smart reservation return") and args == {"code": ["C"]}
     with pytest.raises(UsageError, match="could be return, return-authorization"):
         parse("lic sm res ret")
     with pytest.raises(UsageError, match="Unknown option"):

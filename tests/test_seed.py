@@ -137,6 +137,8 @@ def test_connected_on_prem_synchronises_now_and_daily(lab: Lab) -> None:
     lab.ok("sim", "clock", "advance", "1d")  # the daily synchronisation
     (mirror,) = lab.ssm_ok("--json", "instance", "list").json["instances"]
     assert mirror["via"] == "site" and mirror["usage"]["flex-standard"] == 12
+    header, row = lab.ssm_ok("instance", "list").out.splitlines()[1::2]  # the table says it too (README)
+    assert header.split()[5] == "Via" and row.split()[5] == "site"
     assert lab.pool()["flex-standard"]["in_use"] == 12
     assert onprem_pool(lab)["flex-standard"]["purchased"] == 45
     st = lab.ssm_ok("--ssm", "site", "--json", "sync", "status").json

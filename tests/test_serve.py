@@ -317,9 +317,11 @@ def test_scrapli_generic_driver(served: Served) -> None:
     )  # fmt: skip
     conn.open()
     try:
-        conn.send_command("set cli pagination off")
+        conn.send_command("set cli pagination off")  # as the README's snippet does
         outputs = [conn.send_command(c).result for c in ("show license UDI", "show myself", "show uccx version")]
         assert "UDI: PID:UCCX" in outputs[0] and "Machine Name" in outputs[1] and "Active UCCX" in outputs[2]
+        whole = conn.send_command("show license all").result  # longer than the terminal: no pager
+        assert "options: q=quit" not in whole and whole.rstrip().splitlines()[-1].strip().startswith("Status:")
     finally:
         conn.close()
 

@@ -158,7 +158,7 @@ def test_replays_are_refused(lab) -> None:  # type: ignore[no-untyped-def]
     second = lab.ssm_ok("reservation", "update", sn, "--license", "flex-standard=25").out.strip()
     lab.ok(*T, "install", second)
     refused(lab, [*T, "install", first], "replayed")
-    refused(lab, [*T, "install", second], "replayed")
+    refused(lab, [*T, "install", second], "already installed")  # the very code installed now
     lab.ok("--yes", *T, "return")
     refused(lab, [*T, "install", second], "replayed")
     lab.ok("--yes", "license", "smart", "factory", "reset")  # keeps the SLR sequence and newest timestamp

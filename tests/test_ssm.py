@@ -306,3 +306,40 @@ def test_failed_reports_are_not_retried_every_interval(lab) -> None:  # type: ig
     lab.ok("sim", "network", "up")
     lab.ok("sim", "clock", "advance", "15m")
     assert lab.status()["compliance"]["last_report_outcome"] == "compliant"
+
+
+def test_events_are_shown_in_time_order_and_instances_without_python_syntax(lab) -> None:  # type: ignore[no-untyped-def]
+    """`ccx-ssm events` lists the newest events in time order, whatever order they were logged
+    in; `instance show` prints counts and empty fields as people read them."""
+    from ccxcli.ssm.core.db import Ssm
+
+    lab.register()
+    ssm = Ssm.open(lab.home / "ssm" / "cloud")
+    try:
+        with ssm.tx():
+            now = lab.ok("--json", "sim", "clock", "show").json["epoch"]
+            ssm.event(now + 200, "test", "logged first, happened last")
+            ssm.event(now + 100, "test", "logged second, happened first")
+    finally:
+        ssm.close()
+    tests = [e["message"] for e in lab.ssm_ok("--json", "events").json["events"] if e["kind"] == "test"]
+    assert tests == ["logged second, happened first", "logged first, happened last"]
+    times = [e["time"] for e in lab.ssm_ok("--json", "events").json["events"]]
+    assert times == sorted(times)
+    lab.ok("sim", "agent", "login", "--count", "2")
+    lab.ok("sim", "clock", "advance", "1h")
+    out = lab.ssm_ok("instance", "show", "1").out
+    assert "{" not in out and "None" not in out and "flex-standard=2" in out, out
+
+
+def test_re_registering_after_an_offline_deregister_says_why_the_ssm_refuses(lab) -> None:  # type: ignore[no-untyped-def]
+    lab.register()
+    lab.ok("sim", "network", "down")
+    lab.ok("--yes", "license", "smart", "deregister")  # the SSM is not told
+    lab.ok("sim", "network", "up")
+    assert lab.status()["registration"]["status"] == "UNREGISTERED"
+    tok = lab.ssm_ok("token", "create").out.strip()
+    r = lab.refused(["license", "smart", "register", "idtoken", tok], "still lists this product instance")
+    assert "deregistered while it could not reach the SSM" in r.err and "already registered" not in r.err
+    lab.ok("license", "smart", "register", "idtoken", tok, "force")
+    assert lab.status()["registration"]["status"] == "REGISTERED"

@@ -156,6 +156,9 @@ def install(
     of an installed reservation, None for a first install."""
     slr = node["slr"]
     check_code_for_node(node, udi)
+    current = slr.get("installed")
+    if current and current["piid"] == piid and current["timestamp"] == timestamp:
+        raise RuleError("This Authorization Code is already installed; nothing was changed.")
     if timestamp <= slr.get("last_ts", 0):
         raise RuleError(
             "This Authorization Code is older than one installed before (replayed code); generate a new one on the SSM."

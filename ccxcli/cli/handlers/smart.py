@@ -39,7 +39,7 @@ def register(ctx: Ctx, a: dict[str, Any]) -> Result:
     info = exchange.run(ctx.lab, node, "register", ctx.now, token=token, force=a["force"])
     return Result(
         f"Registration succeeded: smart account {printable(info['smart_account'])}, virtual account "
-        f"{printable(info['virtual_account'])}. Use 'show license status' to check the progress and result.",
+        f"{printable(info['virtual_account'])}. 'show license status' shows the details.",
         {
             "registration": "REGISTERED",
             "smart_account": info["smart_account"],

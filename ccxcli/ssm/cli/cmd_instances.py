@@ -12,7 +12,8 @@ from ccxcli.ssm.cli.cmdkit import Param
 
 @command(
     "instance list",
-    "List product instances: id, SN, host, virtual account, kind, last contact, usage.",
+    "List product instances: id, SN, host, virtual account, kind, the SSM On-Prem it reports through, last "
+    "contact, usage.",
     changes="nothing.",
     example="ccx-ssm instance list --va DEFAULT",
     params=(Param("--va", "Only this virtual account (default: all).", metavar="NAME"),),
@@ -26,14 +27,22 @@ def instance_list(va: str | None) -> None:
         {"instances": rows},
         table=table(
             "Product instances",
-            ["ID", "SN", "Host", "VA", "Kind", "Last contact", "Usage"],
+            ["ID", "SN", "Host", "VA", "Kind", "Via", "Last contact", "Usage"],
             [
-                [r["id"], r["sn"], r["hostname"], r["va"], r["kind"], r["last_contact"],
+                [r["id"], r["sn"], r["hostname"], r["va"], r["kind"], r["via"] or "-", r["last_contact"],
                  " ".join(f"{k}={v}" for k, v in sorted(r["usage"].items()))]
                 for r in rows
             ],
         ),
     )  # fmt: skip
+
+
+def _value(v: object) -> str:
+    """A field as people read it: counts as `alias=n, …` as `instance list` shows them (none when
+    empty), nothing as -."""
+    if isinstance(v, dict):
+        return ", ".join(f"{k}={n}" for k, n in sorted(v.items())) or "none"
+    return "-" if v is None else str(v)
 
 
 @command(
@@ -50,8 +59,8 @@ def instance_show(id: str) -> None:
     ssm, _ = open_ssm()
     row = smart.instance_row(smart.instance(ssm, ident))
     row["usage_history"] = smart.usage_history(ssm, row["uuid"])
-    lines = [f"{k}: {v}" for k, v in row.items() if k != "usage_history"] + ["usage history:"]
-    lines += [f"  {h['from']} .. {h['to']}  {h['usage']}" for h in row["usage_history"]]
+    lines = [f"{k}: {_value(v)}" for k, v in row.items() if k != "usage_history"] + ["usage history:"]
+    lines += [f"  {h['from']} .. {h['to']}  {_value(h['usage'])}" for h in row["usage_history"]]
     emit(row, "\n".join(lines))
 
 

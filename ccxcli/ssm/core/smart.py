@@ -209,7 +209,11 @@ def register(
             if old["kind"] == "slr":
                 raise RuleError("This product instance holds a license reservation on the SSM; return it first.")
             if not force:
-                raise RuleError("This product instance is already registered with the SSM; use 'force' to re-register.")
+                raise RuleError(
+                    f"The SSM still lists this product instance (instance {old['id']}, last contact "
+                    f"{iso(old['last_contact'])}): a node deregistered while it could not reach the SSM stays "
+                    "listed there. Register again with 'force', or remove it on the SSM first."
+                )
             ssm.set_usage(old, {})
             db.execute("DELETE FROM instance WHERE id=?", (old["id"],))
         cur = db.execute(
@@ -405,5 +409,7 @@ def alerts(ssm: Ssm, now: int) -> list[dict[str, Any]]:
 
 
 def events(ssm: Ssm, limit: int = 200) -> list[dict[str, Any]]:
-    rows = ssm.db.execute("SELECT * FROM event ORDER BY id DESC LIMIT ?", (limit,)).fetchall()
-    return [{"time": iso(r["t"]), "kind": r["kind"], "message": r["text"]} for r in reversed(rows)]
+    """The newest `limit` events, in time order (then in the order they were logged: an SSM
+    outside a lab runs on the wall clock, and messages from nodes carry their lab's time)."""
+    q = "SELECT * FROM (SELECT * FROM event ORDER BY t DESC, id DESC LIMIT ?) ORDER BY t, id"
+    return [{"time": iso(r["t"]), "kind": r["kind"], "message": r["text"]} for r in ssm.db.execute(q, (limit,))]
