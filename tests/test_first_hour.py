@@ -100,8 +100,32 @@ def test_clock_advance_says_what_happened_to_this_node(lab: Lab) -> None:
 def test_node_list_has_a_header(lab: Lab) -> None:
     lab.ok("sim", "node", "create", "b")
     out = lab.ok("sim", "node", "list").out.splitlines()
-    assert out[0].split() == ["Node", "SN", "License", "Type", "Registration", "Authorization"]
+    assert out[0].split() == ["Node", "SN", "License", "Type", "Registration", "Authorization", "SSM", "OOC",
+                              "Enforcement"]  # fmt: skip
     assert out[1].startswith("  b ") and out[2].startswith("* uccx ") and out[-1] == "(* this node)"
+
+
+def test_node_list_shows_ssm_compliance_and_enforcement_of_every_node(lab: Lab) -> None:
+    lab.ok("sim", "node", "create", "b")
+    lab.register("b")
+    lab.ok("sim", "clock", "advance", "91d")  # uccx: evaluation over, enforced
+    rows = {r["name"]: r for r in lab.ok("--json", "sim", "node", "list").json["nodes"]}
+    assert rows["b"]["ssm"] == "cloud" and rows["b"]["ooc"] is False and rows["b"]["enforcement"] is None
+    assert rows["uccx"]["ssm"] is None and rows["uccx"]["enforcement"] == "EVAL_EXPIRY"
+    text = {line.split()[1] if line.startswith("*") else line.split()[0]: line.split()
+            for line in lab.ok("sim", "node", "list").out.splitlines()[1:-1]}  # fmt: skip
+    assert text["b"][-3:] == ["cloud", "no", "-"] and text["uccx"][-3:] == ["-", "no", "EVAL_EXPIRY"]
+
+
+def test_clock_advance_says_what_it_did_to_every_node(lab: Lab) -> None:
+    lab.ok("sim", "node", "create", "b")
+    lab.register("b")
+    out = lab.ok("sim", "clock", "advance", "1d").out.splitlines()
+    assert out[1].startswith("Node uccx: no report or renewal was due")  # this node first
+    assert out[2].startswith("Node b: 96 usage reports delivered")
+    doc = lab.ok("--json", "sim", "clock", "advance", "1h").json
+    assert [n["name"] for n in doc["nodes"]] == ["uccx", "b"] and doc["node"] == doc["nodes"][0]
+    assert doc["nodes"][1]["counts"]["reports"] == 4
 
 
 def test_license_control_shows_the_fields_of_the_type_in_one_spelling(lab: Lab) -> None:

@@ -108,17 +108,20 @@ def _move(ctx: Ctx, target: int) -> Result:
         raise UsageError(f"Time only moves forward: {clock.iso(target)} is before {clock.iso(ctx.now)}.")
     if target > clock.MAX_TIME:
         raise UsageError(f"The virtual clock stops at the end of year 9999; it is {clock.iso(ctx.now)} now.")
-    from ccxcli.core.engine import authorization_status, registration_status
-
-    node, before = ctx.node, ctx.now
-    states = (registration_status(node), authorization_status(node, before))
+    before = ctx.now
+    others = [n for n in lab.node_names() if n != ctx.rt.node]
+    states = {name: _states(n, before) for name in [ctx.rt.node, *others] if (n := _loadable(ctx, name))}
     lab.tally = {}
     steps = move(lab, target)
     result = _clock(ctx, steps)
-    node = ctx.node
-    after = (registration_status(node), authorization_status(node, target))
-    summary, result.data["node"] = _what_happened(node, before, states, after, lab.tally.get(node["name"], {}))
-    result.text += "\n" + summary
+    summaries = []
+    for name, was in states.items():  # this node first, then the others of the lab
+        node = ctx.node_named(name)
+        text, data = _what_happened(node, before, was, _states(node, target), lab.tally.get(name, {}))
+        summaries.append((text, data))
+    result.text += "".join("\n" + text for text, _ in summaries)
+    result.data["node"] = summaries[0][1]
+    result.data["nodes"] = [data for _, data in summaries]
     if lab.skipped:
         result.data["skipped"] = sorted(lab.skipped)
         result.text += "".join(
@@ -126,6 +129,22 @@ def _move(ctx: Ctx, target: int) -> Result:
             for name in sorted(lab.skipped)
         )
     return result
+
+
+def _loadable(ctx: Ctx, name: str) -> Node | None:
+    """A node of the lab the clock can move (a corrupt one is left behind, and said so)."""
+    from ccxcli.errors import StoreError
+
+    try:
+        return ctx.lab.load(name)
+    except StoreError:
+        return None
+
+
+def _states(node: Node, t: int) -> tuple[str, str]:
+    from ccxcli.core.engine import authorization_status, registration_status
+
+    return registration_status(node), authorization_status(node, t)
 
 
 def _what_happened(
@@ -218,23 +237,39 @@ def node_list(ctx: Ctx, a: dict[str, Any]) -> Result:
         try:
             n = ctx.node_named(name)
         except StoreError:
-            row.update(sn="-", license_type="-", registration="CORRUPT", authorization="-")
+            row.update(sn="-", license_type="-", registration="CORRUPT", authorization="-", ssm=None, ooc=None,
+                       enforcement=None)  # fmt: skip
         else:
+            enforce = n["enforce"]
             row.update(
                 sn=n["sn"],
                 license_type=n["license_type"],
                 registration=registration_status(n),
                 authorization=authorization_status(n, ctx.now),
+                ssm=n["reg"].get("ssm"),
+                ooc=bool(n["comp"]["ooc"]),
+                enforcement=enforce["reason"] if enforce else None,
             )
         rows.append(row)
-    lines = [f"  {'Node':<16} {'SN':<6} {'License Type':<18} {'Registration':<24} Authorization"]
+    lines = [f"  {'Node':<16} {'SN':<6} {'License Type':<18} {'Registration':<24} {'Authorization':<26} "
+             f"{'SSM':<12} {'OOC':<4} Enforcement"]  # fmt: skip
     lines += [
         f"{'*' if r['current'] else ' '} {r['name']:<16} {r['sn']:<6} {r['license_type']:<18} "
-        f"{r['registration']:<24} {r['authorization']}"
+        f"{r['registration']:<24} {r['authorization']:<26} {_ssm_label(r['ssm']):<12} "
+        f"{'-' if r['ooc'] is None else 'yes' if r['ooc'] else 'no':<4} {r['enforcement'] or '-'}"
         for r in rows
     ]
     lines.append("(* this node)")
     return Result("\n".join(lines), {"nodes": rows})
+
+
+def _ssm_label(where: str | None) -> str:
+    """The SSM a node is registered with: an SSM of the lab by name, a served one by its host."""
+    if not where:
+        return "-"
+    if where.startswith("https://"):
+        return where[8:].split("/", 1)[0][:12]
+    return where
 
 
 def check_node_delete(ctx: Ctx, a: dict[str, Any]) -> None:
