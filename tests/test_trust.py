@@ -573,3 +573,18 @@ def test_a_reservation_made_from_a_version_1_code_keeps_working(lab: Lab) -> Non
     ret = lab.ok("--yes", "--json", *T, "return").json["return_code"]
     lab.ssm_ok("reservation", "return", ret)
     assert lab.pool()["flex-standard"]["reserved"] == 0
+
+
+def test_while_an_update_waits_every_listing_shows_held_beside_reserved(lab: Lab) -> None:
+    install(lab, std=20, prem=0)
+    sn = lab.status()["udi"]["sn"]
+    update = lab.ssm_ok("reservation", "update", sn, "--license", "flex-standard=30").out.strip()
+    header, _, row = lab.ssm_ok("reservation", "list").out.splitlines()[1:4]
+    assert "Held in pool" in header and "flex-standard=20" in row and "flex-standard=30" in row
+    licenses = lab.ssm_ok("license", "list").out
+    assert "Reserved includes 10 flex-standard held for an update waiting for its Confirmation Code" in licenses
+    conf = lab.ok("--json", *T, "install", update).json["confirmation_code"]
+    lab.ssm_ok("reservation", "confirm", sn, conf)
+    assert "held for an update" not in lab.ssm_ok("license", "list").out
+    (row,) = lab.ssm_ok("reservation", "list").out.splitlines()[3:]
+    assert row.count("flex-standard=30") == 2  # confirmed: reserved and held agree

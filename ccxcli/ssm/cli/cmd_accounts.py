@@ -9,6 +9,7 @@ from ccxcli.core.catalogue import license_alias
 from ccxcli.errors import UsageError
 from ccxcli.ssm.cli.app import VA, S, command, emit, is_dir_arg, open_ssm, ssm_folder, table
 from ccxcli.ssm.cli.cmdkit import Param
+from ccxcli.ssm.core.db import Ssm
 from ccxcli.store.lab import ssm_now
 from ccxcli.values import MAX_QTY
 
@@ -183,24 +184,42 @@ def license_list(va: str | None) -> None:
     name = ssm.va(va)
     rows = ssm.license_rows(name)
     cols = ["License", "Purchased", "In Use", "Reserved", "Available", "Balance"]
-    emit(
-        {"va": name, "licenses": rows},
-        table=table(
-            f"Licenses of '{name}'",
-            cols,
+    text = table(
+        f"Licenses of '{name}'",
+        cols,
+        [
             [
-                [
-                    r["alias"],
-                    r["purchased"],
-                    r["in_use"],
-                    r["reserved"],
-                    r["available"],
-                    f"{r['balance']:+d}" if r["balance"] else "0",
-                ]
-                for r in rows
-            ],
-        ),
+                r["alias"],
+                r["purchased"],
+                r["in_use"],
+                r["reserved"],
+                r["available"],
+                f"{r['balance']:+d}" if r["balance"] else "0",
+            ]
+            for r in rows
+        ],
     )
+    waiting = _held_beyond_confirmed(ssm, name)
+    if waiting and text:
+        text += "\n" + "\n".join(
+            f"Reserved includes {n} {alias} held for an update waiting for its Confirmation Code "
+            f"(see 'ccx-ssm reservation list')."
+            for alias, n in sorted(waiting.items())
+        )
+    emit({"va": name, "licenses": rows}, table=text)
+
+
+def _held_beyond_confirmed(ssm: Ssm, va: str) -> dict[str, int]:
+    """Per license, what the pool holds for reservations of `va` beyond their confirmed counts."""
+    from ccxcli.ssm.core import reserve
+
+    extra: dict[str, int] = {}
+    for r in reserve.listing(ssm):
+        if r["va"] == va:
+            for alias, n in r["held"].items():
+                if n > r["reserved"].get(alias, 0):
+                    extra[alias] = extra.get(alias, 0) + n - r["reserved"].get(alias, 0)
+    return extra
 
 
 ALIAS = Param("ALIAS", "The license; aliases: {aliases}.", required=True)

@@ -192,7 +192,8 @@ def res_return(return_code: str) -> None:
 
 @command(
     "reservation list",
-    "Reservations and their state.",
+    "Reservations and their state: the counts confirmed (Reserved) and what the pool holds for them (Held in "
+    "pool: more while an update waits for its Confirmation Code).",
     changes="nothing.",
     example="ccx-ssm reservation list",
 )
@@ -205,7 +206,7 @@ def res_list() -> None:
         {"reservations": rows},
         table=table(
             "Reservations",
-            ["Instance", "SN", "VA", "State", "Reserved", "Issued"],
+            ["Instance", "SN", "VA", "State", "Reserved", "Held in pool", "Issued"],
             [
                 [
                     r["id"],
@@ -213,6 +214,7 @@ def res_list() -> None:
                     r["va"],
                     r["state"],
                     " ".join(f"{k}={v}" for k, v in sorted(r["reserved"].items())),
+                    " ".join(f"{k}={v}" for k, v in sorted(r["held"].items())),
                     r["issued"],
                 ]
                 for r in rows
