@@ -15,7 +15,7 @@ _ccx() {
         "appadmin events") words="--last" ;;
         "appadmin license") words="classic consumption control migrate type" ;;
         "appadmin license classic") words="install show" ;;
-        "appadmin license consumption") words="--from --to --chart" ;;
+        "appadmin license consumption") words="--from --to --interval --chart" ;;
         "appadmin license control") words="--agent-seats --premium-seats --standard-seats --outbound-ports --ivr-ports --overage" ;;
         "appadmin license migrate") words="smart" ;;
         "appadmin license type") words="perpetual-premium perpetual-enhanced flex ip-ivr hcs-flex nps nfr" ;;

@@ -214,3 +214,28 @@ def test_a_flex_standard_limit_holds_when_the_premium_field_is_empty(lab) -> Non
     lab.ok("appadmin", "license", "control", "--premium-seats", "4")
     lab.ok("sim", "agent", "login", "--count", "1")  # takes the 4th, unused premium seat
     lab.refused(["sim", "agent", "login", "--count", "1"], "flex-standard short by 1")
+
+
+def test_a_90_day_consumption_report_per_hour_or_per_day(lab) -> None:  # type: ignore[no-untyped-def]
+    lab.register()
+    start = lab.ok("--json", "sim", "clock", "show").json["now"]
+    lab.ok("sim", "agent", "login", "--count", "5")
+    lab.ok("sim", "clock", "advance", "30d")
+    lab.ok("sim", "agent", "login", "--count", "3")
+    lab.ok("sim", "clock", "advance", "60d")
+    r = lab.ccx("appadmin", "license", "consumption", "--from", start)
+    assert r.code == 2 and "use --interval 1h or 1d" in r.err  # 8,640 intervals of 15 minutes
+    r = lab.ccx("appadmin", "license", "consumption", "--from", start, "--interval", "1h")
+    assert r.code == 2 and "use --interval 1d for longer" in r.err
+    days = lab.ok("--json", "appadmin", "license", "consumption", "--from", start, "--interval", "1d").json["intervals"]
+    assert len(days) == 91 and days[1]["actual"] == {"flex-standard": 5, "flex-premium": 0}
+    assert days[-2]["actual"]["flex-standard"] == 8 and days[-2]["reported"]["flex-standard"] == 8
+    assert days[-1]["status"] == "InProgress"  # today: its last interval is not over
+    quarters = lab.ok("--json", "appadmin", "license", "consumption", "--from", days[30]["start"], "--to",
+                      days[30]["end"]).json["intervals"]  # fmt: skip
+    assert len(quarters) == 96 and days[30]["actual"] == {
+        a: max(q["actual"].get(a, 0) for q in quarters) for a in days[30]["actual"]
+    }  # the peak of its intervals
+    chart = lab.ok("appadmin", "license", "consumption", "--from", start, "--interval", "1d", "--chart").out
+    assert len(chart.splitlines()) == 92 and "full width = 8" in chart
+    assert lab.ccx("appadmin", "license", "consumption", "--interval", "2h").code == 2

@@ -183,8 +183,8 @@ COMMANDS: list[Command] = [
     ),
     _c(
         "appadmin license consumption",
-        "[--from T] [--to T] [--chart]",
-        "License Consumption report per 15-minute interval",
+        "[--from T] [--to T] [--interval 15m|1h|1d] [--chart]",
+        "License Consumption report per 15-minute interval (or per hour, per day)",
         "usage:consumption",
     ),
     _c(

@@ -16,18 +16,46 @@ if TYPE_CHECKING:
     from ccxcli.core.state import Node
 
 MAX_ROWS = 2000
+INTERVALS = {"15m": REPORT_INTERVAL, "1h": 3600, "1d": 86400}
 
 
-def build(node: Node, start: int, end: int, now: int | None = None) -> list[dict[str, Any]]:
-    """One row per 15-minute interval from `start` to `end`; the interval not ended at `now`
-    is `InProgress` (its usage is not reported yet)."""
+def build(node: Node, start: int, end: int, now: int | None = None, interval: str = "15m") -> list[dict[str, Any]]:
+    """One row per 15-minute interval from `start` to `end` (or per hour, per day: the peak
+    of their intervals, and the last usage reported in them); the interval not ended at
+    `now` is `InProgress` (its usage is not reported yet)."""
     if end <= start:
         raise UsageError("--from must be before --to.")
-    now = end if now is None else now
-    first = start - start % REPORT_INTERVAL
+    if interval not in INTERVALS:
+        raise UsageError(f"--interval takes {', '.join(INTERVALS)}; '{interval[:20]}' is not one of them.")
+    size = INTERVALS[interval]
+    first = start - start % size
+    rows = (end - first + size - 1) // size
+    if rows > MAX_ROWS:
+        limit = {"15m": "about 20 days", "1h": "about 83 days", "1d": "about 5 years"}[interval]
+        longer = [k for k, v in INTERVALS.items() if v > size]
+        hint = f"; use --interval {' or '.join(longer)} for longer ranges" if longer else ""
+        raise UsageError(f"That range has {rows} rows of {interval}; at most {MAX_ROWS} ({limit}) per report{hint}.")
+    quarters = _quarters(node, first, end, end if now is None else now)
+    if size == REPORT_INTERVAL:
+        return quarters
+    per = size // REPORT_INTERVAL
+    return [_merge(quarters[k : k + per]) for k in range(0, len(quarters), per)]
+
+
+def _merge(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """Several intervals as one row: the peak of each license, the last usage reported, and
+    the status of the last interval."""
+    peak: dict[str, int] = {}
+    for r in rows:
+        for alias, c in r["actual"].items():
+            peak[alias] = max(peak.get(alias, 0), c)
+    reported = [r["reported"] for r in rows if r["reported"] is not None]
+    return {"start": rows[0]["start"], "end": rows[-1]["end"], "actual": peak,
+            "reported": reported[-1] if reported else None, "status": rows[-1]["status"]}  # fmt: skip
+
+
+def _quarters(node: Node, first: int, end: int, now: int) -> list[dict[str, Any]]:
     n = (end - first + REPORT_INTERVAL - 1) // REPORT_INTERVAL
-    if n > MAX_ROWS:
-        raise UsageError(f"That range has {n} intervals; at most {MAX_ROWS} (about 20 days) per report.")
     ulog, rlog = node["usage_log"], node["report_log"]
     ut = [r[0] for r in ulog]
     rt = [r[0] for r in rlog]

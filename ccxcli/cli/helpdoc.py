@@ -153,10 +153,12 @@ DOCS: dict[str, Doc] = {
     ),
     "appadmin license consumption": Doc(
         NOTHING,
-        "appadmin license consumption --from 2026-11-01T00:00:00Z --chart",
+        "appadmin license consumption --from 2026-09-01T00:00:00Z --interval 1d --chart",
         {
             "--from": "Start of the report, an ISO time (default: 24 hours before --to).",
             "--to": "End of the report, an ISO time (default: now).",
+            "--interval": "15m (default: the intervals the node reports), 1h or 1d: each row the peak of its "
+            "intervals and the last usage reported in it; up to 2,000 rows (1d: over 5 years).",
             "--chart": "Add a text chart of the peaks.",
         },
     ),

@@ -207,7 +207,7 @@ def consumption(ctx: Ctx, a: dict[str, Any]) -> Result:
     node = ctx.node
     end = _when(a.get("to"), ctx.now)
     start = _when(a.get("from"), min(max(end - clock.DAY, node["created"]), end - 1))
-    rows = build(node, start, end, ctx.now)
+    rows = build(node, start, end, ctx.now, a.get("interval") or "15m")
     text = chart(rows) if a.get("chart") else table(rows)
     return Result(text, {"intervals": rows})
 
