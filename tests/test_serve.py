@@ -387,3 +387,24 @@ def test_with_unicon_over_ssh(served: Served, tmp_path: Path) -> None:
         assert "UDI: PID:UCCX" in dev.execute("show license UDI")
     finally:
         dev.disconnect()
+
+
+def test_scrapli_send_interactive_answers_continue(tmp_path: Path) -> None:
+    """scrapli's send_interactive sends `y`, waits to see it echoed, then sends Enter: the
+    answer is echoed as it is typed (it used to be echoed only after Enter: a hang)."""
+    from scrapli.driver.generic import GenericDriver
+
+    served = Served(tmp_path / "lab", "--operator", "admin")
+    assert ccx_run(served.home, "sim", "node", "create", "zz").returncode == 0
+    conn = GenericDriver(
+        host="127.0.0.1", port=served.port, auth_username="admin", auth_password="admin", auth_strict_key=False,
+        transport="paramiko", comms_prompt_pattern=r"^admin:\s*$", timeout_ops=20,
+    )  # fmt: skip
+    conn.open()
+    try:
+        r = conn.send_interactive([("sim node delete zz", r"Continue (y/n)?", False), ("y", "admin:", False)])
+        assert "Node zz deleted." in r.result, r.result
+    finally:
+        conn.close()
+        assert served.stop() == 0
+    assert '"zz"' not in ccx_run(served.home, "--json", "sim", "node", "list").stdout

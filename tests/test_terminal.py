@@ -283,3 +283,25 @@ def test_question_mark_reprints_the_line_from_its_start(tmp_path: Path, term: st
     w.close()
     if term == "dumb":
         assert b"\x1b" not in b"".join(log)
+
+
+@pytest.mark.parametrize("term", TERMS)
+def test_the_answer_is_echoed_as_it_is_typed(tmp_path: Path, term: str) -> None:
+    """At `Continue (y/n)?` each key comes back as it is typed, before Enter, as a terminal in
+    its ordinary mode echoes it: automation waits for its `y` before it sends Enter (scrapli's
+    send_interactive). Backspace erases; the answer is taken once."""
+    w = start(tmp_path, term, [])
+    w.prompt()
+    w.run("sim node create zz")
+    w.child.send("sim node delete zz\r")
+    w.child.expect(rb"Continue \(y/n\)\? ")
+    w.child.send("n")
+    w.child.expect_exact(b"n", timeout=5)  # before Enter
+    w.child.send("\x7f")
+    w.child.expect_exact(b"\b \b", timeout=5)
+    w.child.send("y")
+    w.child.expect_exact(b"y", timeout=5)
+    w.child.send("\r")
+    out = w.prompt()
+    assert b"Node zz deleted." in out and b"y" not in out.split(b"Node zz deleted.")[0], out  # echoed once
+    w.close()

@@ -89,7 +89,10 @@ def ask_plainly(
     `Continue (y/n)? y` on Enter, and automation that answers every `Continue (y/n)?` it
     sees would answer twice.) The shell keeps the terminal's own echo off, so the answer
     is echoed here, exactly once. `ahead` gives what the shell's line editor read past the
-    command line (an answer typed with the command) and whether it ended with Enter."""
+    command line (an answer typed with the command) and whether it ended with Enter.
+    Each key of the answer is echoed as it arrives, as a terminal in its ordinary mode does:
+    automation that waits for its `y` to come back before it sends Enter (scrapli's
+    `send_interactive`) gets it."""
     import getpass
 
     rt.out.write(question + ("" if secret else " "))
@@ -101,7 +104,17 @@ def ask_plainly(
                 rt.out.write("\n")
                 return early
             return early + getpass.getpass(" ")
-        line = early + "\n" if whole else early + rt.inp.readline()
+        quiet = echo_is_off(rt.inp)
+        if whole or not quiet:
+            line = early + "\n" if whole else early + rt.inp.readline()
+        else:
+            rt.out.write(early)  # typed ahead with the command: shown now, as a terminal would have
+            rest = read_line_echoing(rt.inp.fileno(), rt.out)
+            if rest is None:
+                raise EOFError
+            rt.out.write("\n")
+            rt.out.flush()
+            return early + rest
     except (EOFError, KeyboardInterrupt):
         rt.out.write("\n")
         return None
@@ -109,7 +122,44 @@ def ask_plainly(
         rt.out.write("\n")
         return None
     answer = line.rstrip("\r\n")
-    if echo_is_off(rt.inp):
+    if quiet:
         rt.out.write(answer + "\n")
         rt.out.flush()
     return answer
+
+
+def read_line_echoing(fd: int, out: Any) -> str | None:
+    """One line typed at a terminal whose own echo is off, each key echoed as it arrives
+    (backspace erases); None at Ctrl-D on an empty line or at the end of input. The
+    terminal reads single keys meanwhile (changed with TCSANOW: a key already typed is
+    kept, not flushed) and is put back as it was."""
+    import termios
+
+    before = termios.tcgetattr(fd)
+    keys = list(before)
+    keys[3] &= ~(termios.ICANON | termios.ECHO | termios.ECHONL)
+    keys[6] = list(keys[6])
+    keys[6][termios.VMIN], keys[6][termios.VTIME] = 1, 0
+    termios.tcsetattr(fd, termios.TCSANOW, keys)
+    typed: list[str] = []
+    try:
+        while True:
+            data = os.read(fd, 1)
+            if not data:
+                return None
+            key = data.decode("latin-1")
+            if key in "\r\n":
+                return "".join(typed)
+            if key == "\x04":
+                if not typed:
+                    return None
+            elif key in "\x7f\x08":
+                if typed:
+                    typed.pop()
+                    out.write("\b \b")
+            elif key.isprintable():
+                typed.append(key)
+                out.write(key)
+            out.flush()
+    finally:
+        termios.tcsetattr(fd, termios.TCSANOW, before)
