@@ -308,13 +308,18 @@ def test_register_and_slr_through_paramiko(served: Served) -> None:
         client.close()
 
 
-def test_scrapli_generic_driver(served: Served) -> None:
+def _scrapli(port: int, timeout: float = 30) -> Any:
+    """scrapli's GenericDriver as the README shows it."""
     from scrapli.driver.generic import GenericDriver
 
-    conn = GenericDriver(
-        host="127.0.0.1", port=served.port, auth_username="admin", auth_password="admin", auth_strict_key=False,
-        transport="paramiko", comms_prompt_pattern=r"^admin:\s*$", timeout_ops=30,
+    return GenericDriver(
+        host="127.0.0.1", port=port, auth_username="admin", auth_password="admin", auth_strict_key=False,
+        transport="paramiko", comms_prompt_pattern=r"^admin:\s*$", timeout_ops=timeout,
     )  # fmt: skip
+
+
+def test_scrapli_generic_driver(served: Served) -> None:
+    conn = _scrapli(served.port)
     conn.open()
     try:
         conn.send_command("set cli pagination off")  # as the README's snippet does
@@ -392,14 +397,9 @@ def test_with_unicon_over_ssh(served: Served, tmp_path: Path) -> None:
 def test_scrapli_send_interactive_answers_continue(tmp_path: Path) -> None:
     """scrapli's send_interactive sends `y`, waits to see it echoed, then sends Enter: the
     answer is echoed as it is typed (it used to be echoed only after Enter: a hang)."""
-    from scrapli.driver.generic import GenericDriver
-
     served = Served(tmp_path / "lab", "--operator", "admin")
     assert ccx_run(served.home, "sim", "node", "create", "zz").returncode == 0
-    conn = GenericDriver(
-        host="127.0.0.1", port=served.port, auth_username="admin", auth_password="admin", auth_strict_key=False,
-        transport="paramiko", comms_prompt_pattern=r"^admin:\s*$", timeout_ops=20,
-    )  # fmt: skip
+    conn = _scrapli(served.port, timeout=20)
     conn.open()
     try:
         r = conn.send_interactive([("sim node delete zz", r"Continue (y/n)?", False), ("y", "admin:", False)])
