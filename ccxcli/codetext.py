@@ -13,15 +13,14 @@ if TYPE_CHECKING:
     from typing import TextIO
 
 
-def read_file(path: str, limit: int = MAX_CODE, what: str = "a code", root_ok: bool = False) -> str:
-    """A text file of at most `limit` characters (refused unread beyond that). Over SSH only
-    files of the upload folder are read (`root_ok`: the path was resolved there already)."""
-    from pathlib import Path
-
+def read_file(path: str, limit: int = MAX_CODE, what: str = "a code", *, root: str | None) -> str:
+    """A text file of at most `limit` characters (refused unread beyond that). `root`: the
+    folder files must be in (the upload folder, for a command an SSH session runs), or None
+    for anywhere; every caller says which."""
     from ccxcli.uploads import confine
 
     try:
-        with open(Path(path) if root_ok else confine(path), encoding="utf-8") as f:
+        with open(confine(path, root), encoding="utf-8") as f:
             text = f.read(limit + 1)
     except (OSError, UnicodeDecodeError, ValueError) as e:
         raise UsageError(f"Cannot read {path}: {getattr(e, 'strerror', None) or 'not a text file'}.") from None
@@ -30,13 +29,13 @@ def read_file(path: str, limit: int = MAX_CODE, what: str = "a code", root_ok: b
     return text
 
 
-def read_code(text: str, inp: TextIO | None = None) -> str:
-    """The code itself, or what `-` (standard input) or `@FILE` holds."""
+def read_code(text: str, inp: TextIO | None = None, *, root: str | None) -> str:
+    """The code itself, or what `-` (standard input) or `@FILE` holds (`root` as for `read_file`)."""
     if text == "-":
         data = (inp or sys.stdin).read(MAX_CODE + 1)
         if len(data) > MAX_CODE:
             raise RuleError(f"The code on standard input is too large (at most {MAX_CODE} characters).")
         return data
     if text.startswith("@"):
-        return read_file(text[1:])
+        return read_file(text[1:], root=root)
     return text

@@ -70,6 +70,9 @@ class Runtime:
         # lab operator (one who may change the lab as a whole). None: a local user, who may.
         self.ssh_user: str | None = None
         self.operator = True
+        # The folder files named by a command must be in (the lab's upload folder, for a
+        # session `ccx serve` runs); None: anywhere.
+        self.file_root: str | None = None
 
 
 def quiet_on_closed_pipe() -> None:

@@ -25,10 +25,9 @@ def served(home: Path) -> tuple[str, int] | None:
         return None
 
 
-def confine(path: str) -> Path:
-    """The path a command may read: anywhere locally; inside the upload folder when the
-    command runs for an SSH session ($CCX_FILE_ROOT, set by `ccx serve`)."""
-    root = os.environ.get("CCX_FILE_ROOT")
+def confine(path: str, root: str | None) -> Path:
+    """The path a command may read: anywhere locally (`root` None); inside `root`, the
+    upload folder, when the command runs for an SSH session (`Runtime.file_root`)."""
     if not root:
         return Path(path).expanduser()
     base = Path(root).resolve()

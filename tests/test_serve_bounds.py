@@ -291,3 +291,25 @@ def test_stale_environment_of_the_client_does_not_reach_the_child(served: Served
 
     assert "only a lab operator" in run(go())
     assert os.environ.get("CCX_SSH_USER") is None
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        "license smart reservation install @/etc/passwd",
+        "license smart reservation install-file /etc/passwd",
+        "license smart reservation return-authorization @../lab.json",
+        "sim ssm trust /etc/passwd",
+        "appadmin license classic install /etc/passwd",
+        "run /etc/passwd",
+    ],
+)
+def test_every_file_a_command_names_is_confined_to_the_upload_folder(tmp_path: Path, command: str) -> None:
+    """The file root is the server's rule, read once into the session's Runtime: no command
+    that reads a file escapes it (an operator, who may trust SSM keys, included)."""
+    s = Served(tmp_path / "lab", "--operator", "admin")
+    try:
+        r = run(exec_(s.port, command))
+        assert r.exit_status == 2 and "upload folder" in str(r.stderr), (command, r.stderr)
+    finally:
+        assert s.stop() == 0

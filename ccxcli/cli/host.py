@@ -45,7 +45,7 @@ def run(
     if file == "-":
         raise typer.Exit(run_script(rt, rt.inp, keep_going))
     try:
-        text = read_file(file, MAX_SCRIPT, "a script")
+        text = read_file(file, MAX_SCRIPT, "a script", root=rt.file_root)
     except CcxError as e:
         raise typer.Exit(report(UsageError(e.message), rt.err)) from None
     raise typer.Exit(run_script(rt, text.splitlines(), keep_going))
@@ -106,7 +106,7 @@ def serve(
     try:
         password: str | None = server.DEFAULT_PASSWORD
         if password_file:
-            password = read_file(password_file, 4096, "a password file").splitlines()[0]
+            password = read_file(password_file, 4096, "a password file", root=None).splitlines()[0]
         elif authorized_keys:
             password = None
         keys = asyncssh.read_authorized_keys(authorized_keys) if authorized_keys else None

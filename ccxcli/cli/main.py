@@ -82,6 +82,7 @@ def make_runtime(opts: dict[str, object]) -> Runtime:
     user = os.environ.get("CCX_SSH_USER")  # set by `ccx serve` for the sessions it runs, never by a user
     if user is not None:
         rt.ssh_user, rt.operator = user, os.environ.get("CCX_SSH_OPERATOR") == "1"
+    rt.file_root = os.environ.get("CCX_FILE_ROOT") or None  # likewise: the upload folder of that server
     return rt
 
 

@@ -108,7 +108,7 @@ def _code_words(words: list[str]) -> str:
 
 
 def install(ctx: Ctx, a: dict[str, Any]) -> Result:
-    return _install(ctx, read_code(_code_words(a["code"]), ctx.rt.inp))
+    return _install(ctx, read_code(_code_words(a["code"]), ctx.rt.inp, root=ctx.rt.file_root))
 
 
 def install_file(ctx: Ctx, a: dict[str, Any]) -> Result:
@@ -116,10 +116,14 @@ def install_file(ctx: Ctx, a: dict[str, Any]) -> Result:
     own SSH server (`ccx serve`)."""
     path = a["path"]
     if path.lower().startswith("sftp://"):
-        from ccxcli.uploads import sftp_path
+        import os
 
-        return _install(ctx, read_file(str(sftp_path(path, ctx.rt.home)), root_ok=True))
-    return _install(ctx, read_file(path))
+        from ccxcli.uploads import UPLOAD, sftp_path
+
+        # the URL names a file of this lab's upload folder (sftp_path refuses any other)
+        upload = os.path.join(ctx.rt.home, UPLOAD)
+        return _install(ctx, read_file(str(sftp_path(path, ctx.rt.home)), root=upload))
+    return _install(ctx, read_file(path, root=ctx.rt.file_root))
 
 
 def _return_result(ctx: Ctx, node: Node, piid: str, material: dict[str, str], extra: dict[str, Any]) -> Result:
@@ -147,7 +151,7 @@ def return_(ctx: Ctx, a: dict[str, Any]) -> Result:
 
 def return_authorization(ctx: Ctx, a: dict[str, Any]) -> Result:
     node = ctx.node
-    auth, _ = _verified(ctx, read_code(_code_words(a["code"]), ctx.rt.inp))
+    auth, _ = _verified(ctx, read_code(_code_words(a["code"]), ctx.rt.inp, root=ctx.rt.file_root))
     material = R.key_for_uninstalled(node, ctx.now, auth.piid, auth.udi)
     return _return_result(ctx, node, auth.piid, material, {})
 
@@ -155,7 +159,7 @@ def return_authorization(ctx: Ctx, a: dict[str, Any]) -> Result:
 def trust(ctx: Ctx, a: dict[str, Any]) -> Result:
     from ccxcli.protocol.codes import canonical_public_pem
 
-    pem = read_file(a["file"], limit=10_000, what="a public key")
+    pem = read_file(a["file"], limit=10_000, what="a public key", root=ctx.rt.file_root)
     trusted = ctx.lab.data.setdefault("trusted", [])
     text = canonical_public_pem(pem.encode())
     if text not in trusted:

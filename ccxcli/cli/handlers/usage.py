@@ -268,7 +268,7 @@ def classic_install(ctx: Ctx, a: dict[str, Any]) -> Result:
     from ccxcli.codetext import read_file
     from ccxcli.ssm.core.classic import read_file as read_license
 
-    fields = read_license(read_file(a["file"], what="a classic license file"), trusted_keys(ctx))
+    fields = read_license(read_file(a["file"], what="a classic license file", root=ctx.rt.file_root), trusted_keys(ctx))
     admin.install_classic(ctx.node, ctx.now, fields)
     counts = fields["counts"]
     return Result(

@@ -82,7 +82,7 @@ def instance_remove(id: str, return_code: str | None, force: bool) -> None:
     from ccxcli.ssm.core import smart
 
     ssm, now = open_ssm()
-    smart.instance_remove(ssm, ident, now, read_code(return_code) if return_code else None, force)
+    smart.instance_remove(ssm, ident, now, read_code(return_code, root=None) if return_code else None, force)
     emit({"removed": ident, "forced": force}, f"Instance {printable(ident)} removed.")
 
 
@@ -122,7 +122,7 @@ def res_authorize(va: str | None, request: str, license: list[str], out: str | N
     from ccxcli.ssm.core import reserve
 
     ssm, now = open_ssm()
-    code = reserve.authorize(ssm, va, read_code(request), reserve.parse_counts(license), now)
+    code = reserve.authorize(ssm, va, read_code(request, root=None), reserve.parse_counts(license), now)
     write_code(code, out)
 
 
@@ -170,7 +170,7 @@ def res_confirm(id: str, confirmation_code: str) -> None:
     from ccxcli.ssm.core import reserve
 
     ssm, now = open_ssm()
-    reserve.confirm(ssm, ident, read_code(code), now)
+    reserve.confirm(ssm, ident, read_code(code, root=None), now)
     emit({"confirmed": ident}, "Reservation update confirmed.")
 
 
@@ -186,7 +186,7 @@ def res_return(return_code: str) -> None:
     from ccxcli.ssm.core import reserve
 
     ssm, now = open_ssm()
-    done = reserve.give_back(ssm, read_code(code), now)
+    done = reserve.give_back(ssm, read_code(code, root=None), now)
     emit(done, f"Reserved licenses of SN {done['sn']} returned to '{done['va']}'.")
 
 

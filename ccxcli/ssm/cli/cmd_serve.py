@@ -46,7 +46,7 @@ def serve(listen: str, allow_remote: bool, password_file: str | None, no_auth: b
 def _password(path: str) -> str:
     from ccxcli.codetext import read_file
 
-    text = read_file(path, 4096, "a password file").splitlines()
+    text = read_file(path, 4096, "a password file", root=None).splitlines()
     if not text or not text[0].strip():
         raise UsageError(f"The password file {path} is empty.")
     return text[0].strip()

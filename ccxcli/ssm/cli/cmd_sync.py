@@ -87,7 +87,7 @@ def sync_import(file: str, out: str | None) -> None:
     from ccxcli.ssm.core import sync
 
     ssm, now = open_ssm()
-    text = read_file(file, sync.MAX_FILE, "a synchronization file")
+    text = read_file(file, sync.MAX_FILE, "a synchronization file", root=None)
     if ssm.on_prem:
         done = sync.apply_answer(ssm, text, now)
         emit(done, f"Synchronized with Cisco SSM (request {done['seq']}).")

@@ -17,6 +17,7 @@ the SSM's key, bound to one License MAC; a newer file for the MAC replaces older
 from __future__ import annotations
 
 import secrets
+from sqlite3 import Row
 from typing import Any
 
 from ccxcli.clock import iso
@@ -77,8 +78,8 @@ def _lines(ssm: Ssm, pak: str) -> dict[str, dict[str, int]]:
     return out
 
 
-def _pak(ssm: Ssm, pak: str) -> Any:
-    r = ssm.db.execute("SELECT * FROM pak WHERE pak=?", (check_pak(pak),)).fetchone()
+def _pak(ssm: Ssm, pak: str) -> Row:
+    r: Row | None = ssm.db.execute("SELECT * FROM pak WHERE pak=?", (check_pak(pak),)).fetchone()
     if r is None:
         raise RuleError(f"No PAK {pak.strip().upper()[:20]} in this SSM's Classic inventory ('ccx-ssm pak list').")
     return r

@@ -6,9 +6,12 @@ from anyone."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ccxcli.errors import UsageError
+
+if TYPE_CHECKING:
+    from ccxcli.ssm.core.db import Ssm
 
 MAX_TIME = 253402300799
 _HEX = frozenset("0123456789abcdef")
@@ -62,7 +65,7 @@ def check(op: str, args: Any) -> dict[str, Any]:
     return args
 
 
-def handle(ssm: Any, op: str, args: Any) -> Any:
+def handle(ssm: Ssm, op: str, args: object) -> Any:
     """Apply one node message to `ssm` and return the answer (refusals raise)."""
     from ccxcli.ssm.core import smart
 

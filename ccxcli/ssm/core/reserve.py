@@ -12,6 +12,7 @@ a new update is issued.
 from __future__ import annotations
 
 import json
+from sqlite3 import Row
 from typing import Any
 
 from ccxcli.clock import iso
@@ -80,14 +81,14 @@ def _reserve(ssm: Ssm, va: str, delta: dict[str, int]) -> None:
     ssm.bump(va)
 
 
-def _outstanding(ssm: Ssm, r: Any) -> list[Any]:
+def _outstanding(ssm: Ssm, r: Row) -> list[Row]:
     """Codes issued after the confirmed counts and not confirmed yet, oldest first."""
     return ssm.db.execute(
         "SELECT * FROM issued WHERE reservation=? AND ts > ? ORDER BY ts", (r["id"], r["confirmed_ts"] or 0)
     ).fetchall()
 
 
-def held(ssm: Ssm, r: Any) -> dict[str, int]:
+def held(ssm: Ssm, r: Row) -> dict[str, int]:
     """What a reservation holds in its pool (rules.held). (Version-1 pending updates held
     their new counts.)"""
     return rules.held(json.loads(r["counts"]), (json.loads(c["counts"]) for c in _outstanding(ssm, r)))
@@ -148,11 +149,11 @@ def _fmt(counts: dict[str, int]) -> str:
     return ", ".join(f"{a}={n}" for a, n in sorted(counts.items()))
 
 
-def find(ssm: Ssm, ident: str) -> Any:
+def find(ssm: Ssm, ident: str) -> Row:
     """An active reservation by instance id or serial number."""
     ident = str(ident).strip().lower()[:64]
     q = "SELECT * FROM reservation WHERE state IN ('authorized', 'pending') AND (sn=? OR instance=?) ORDER BY id DESC"
-    r = ssm.db.execute(q, (ident, int(ident) if is_id(ident) else -1)).fetchone()
+    r: Row | None = ssm.db.execute(q, (ident, int(ident) if is_id(ident) else -1)).fetchone()
     if r is None:
         raise RuleError(f"No active reservation for '{ident}' (give the instance id or the serial number).")
     return r
@@ -251,7 +252,7 @@ def _issued_counts(ssm: Ssm, reservation: int, ts: int) -> str:
     )
 
 
-def _close(ssm: Ssm, r: Any, now: int, state: str) -> dict[str, int]:
+def _close(ssm: Ssm, r: Row, now: int, state: str) -> dict[str, int]:
     """End a reservation: everything it holds goes back to the pool (inside a transaction)."""
     counts = held(ssm, r)
     _reserve(ssm, r["va"], {a: -n for a, n in counts.items()})
@@ -265,7 +266,7 @@ def apply_return(ssm: Ssm, code: str, now: int, expect_uuid: str | None = None) 
     from ccxcli.protocol.codes import parse_return, verify_return
 
     piid, _t, body, sig = parse_return(code)
-    r = ssm.db.execute("SELECT * FROM reservation WHERE piid=?", (piid,)).fetchone()
+    r: Row | None = ssm.db.execute("SELECT * FROM reservation WHERE piid=?", (piid,)).fetchone()
     if r is None or not verify_return(bytes.fromhex(r["pubkey"]), body, sig):
         raise RuleError("The Reservation Return Code is not valid: it was altered or belongs to no reservation here.")
     if r["state"] == "returned":
@@ -281,7 +282,7 @@ def apply_return(ssm: Ssm, code: str, now: int, expect_uuid: str | None = None) 
     return {"sn": r["sn"], "va": r["va"], "released": counts}
 
 
-def release(ssm: Ssm, instance_row: Any, now: int) -> None:
+def release(ssm: Ssm, instance_row: Row, now: int) -> None:
     """Release an instance's reservation without a return code (inside a transaction)."""
     r = ssm.db.execute(
         "SELECT * FROM reservation WHERE instance=? AND state IN ('authorized', 'pending')", (instance_row["id"],)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import secrets
+from sqlite3 import Row
 from typing import Any
 
 from ccxcli.clock import DAY, iso
@@ -82,9 +83,9 @@ def token_revoke(ssm: Ssm, token: str, now: int) -> None:
         ssm.event(now, "token", f"Registration token {_short(token)} revoked")
 
 
-def _check_token(ssm: Ssm, token: str, now: int) -> Any:
+def _check_token(ssm: Ssm, token: str, now: int) -> Row:
     token = token.strip()
-    r = ssm.db.execute("SELECT * FROM token WHERE token=?", (token,)).fetchone()
+    r: Row | None = ssm.db.execute("SELECT * FROM token WHERE token=?", (token,)).fetchone()
     if r is None:
         raise RuleError(
             "Registration failed: the ID token is not valid (unknown or mistyped). "
@@ -101,9 +102,10 @@ def _check_token(ssm: Ssm, token: str, now: int) -> Any:
 # --- instances --------------------------------------------------------------------------
 
 
-def instance(ssm: Ssm, ident: str) -> Any:
+def instance(ssm: Ssm, ident: str) -> Row:
     """An instance by id or by serial number (the SN of its UDI)."""
     ident = str(ident).strip()
+    r: Row | None
     if is_id(ident):
         r = ssm.db.execute("SELECT * FROM instance WHERE id=?", (int(ident),)).fetchone()
         if r is not None:
@@ -114,7 +116,7 @@ def instance(ssm: Ssm, ident: str) -> Any:
     return r
 
 
-def instance_row(r: Any) -> dict[str, Any]:
+def instance_row(r: Row) -> dict[str, Any]:
     return {
         "id": r["id"],
         "sn": r["sn"],
@@ -176,7 +178,7 @@ def instance_remove(ssm: Ssm, ident: str, now: int, return_code: str | None = No
         ssm.event(now, "instance", f"Instance {r['id']} ({r['hostname']}) removed")
 
 
-def _not_mirror(r: Any) -> None:
+def _not_mirror(r: Row) -> None:
     if r["kind"] == "mirror":
         raise RuleError(
             f"Instance {r['id']} is registered through SSM On-Prem '{r['via']}'; manage it there "
@@ -250,8 +252,8 @@ def register(
     return answer
 
 
-def _known(ssm: Ssm, uuid: str) -> Any:
-    r = ssm.db.execute("SELECT * FROM instance WHERE uuid=? AND kind='smart'", (uuid,)).fetchone()
+def _known(ssm: Ssm, uuid: str) -> Row:
+    r: Row | None = ssm.db.execute("SELECT * FROM instance WHERE uuid=? AND kind='smart'", (uuid,)).fetchone()
     if r is None:
         raise InstanceGone(
             "The SSM does not know this product instance (it was removed there); the node is now "
@@ -360,7 +362,7 @@ def deregister(ssm: Ssm, uuid: str, now: int, msg_id: str | None = None) -> None
 
 
 def pool_version(ssm: Ssm, uuid: str) -> int | None:
-    r = ssm.db.execute("SELECT va FROM instance WHERE uuid=?", (uuid,)).fetchone()
+    r: Row | None = ssm.db.execute("SELECT va FROM instance WHERE uuid=?", (uuid,)).fetchone()
     return ssm.version(r[0]) if r else None
 
 
