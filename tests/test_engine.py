@@ -242,3 +242,18 @@ def test_forced_reregistration_cures_auth_expiry_enforcement() -> None:
     engine.apply_register(node, T0 + 181 * DAY, {"smart_account": "SA", "virtual_account": "VA"})
     assert node["enforce"] is None
     assert engine.authorization_status(node, T0 + 181 * DAY) == "NO_LICENSES_IN_USE"
+
+
+@pytest.mark.parametrize(
+    ("t", "target", "period", "expected"),
+    [
+        (0, 0, 10, (0, 0)),
+        (0, 9, 10, (0, 0)),
+        (0, 10, 10, (10, 1)),
+        (5, 100, 10, (95, 9)),
+        (7, 7 + 30 * 86400, 86400, (7 + 30 * 86400, 30)),
+    ],
+)
+def test_periodic_renewals_in_one_move_are_applied_as_the_last(t: int, target: int, period: int,
+                                                              expected: tuple[int, int]) -> None:  # fmt: skip
+    assert engine.renewals_up_to(t, target, period) == expected

@@ -466,6 +466,21 @@ def apply_register(node: Node, t: int, info: Registered) -> None:
     )
 
 
+def apply_instance_gone(node: Node, t: int) -> None:
+    """The SSM answered that it no longer has this product instance (removed there): the
+    node loses its registration, as it would on deregistering."""
+    apply_deregister(node, t, "The product instance was removed from the SSM; registration lost")
+
+
+def renewals_up_to(t: int, target: int, period: int) -> tuple[int, int]:
+    """Periodic renewals from `t` up to `target`, one every `period`, applied as one (the
+    last): nothing can make a later one fail within one clock move once this one succeeded
+    (the network and the SSM's instance only change between commands). Returns (the time
+    of the last, how many were folded into it)."""
+    skipped = (target - t) // period
+    return t + skipped * period, skipped
+
+
 def apply_deregister(node: Node, t: int, reason: str = "Deregistered") -> None:
     node["reg"] = {"status": UNREGISTERED}
     node["auth"] = {}

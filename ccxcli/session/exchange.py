@@ -25,7 +25,6 @@ if TYPE_CHECKING:
 
     from ccxcli.core.state import Node, Outbox
 
-GONE = "The product instance was removed from the SSM; registration lost"
 
 
 def run(lab: Lab, node: Node, kind: str, t: int, token: str | None = None, force: bool | None = None) -> Any:
@@ -121,7 +120,7 @@ def _failed(node: Node, msg: Outbox, e: CcxError, replay: bool) -> None:
     kind, t = msg["kind"], msg["t"]
     if isinstance(e, InstanceGone):
         if kind != "register":
-            engine.apply_deregister(node, t, GONE)
+            engine.apply_instance_gone(node, t)
     elif kind == "deregister" and isinstance(e, CommError):
         engine.apply_deregister(node, t)  # as the appliance: deregistered locally, the SSM still lists it
     elif kind.startswith("renew") and isinstance(e, CommError):

@@ -169,7 +169,7 @@ def _steady(link: LabLink, node: Node, upto: int) -> None:
     try:
         answer = link.report_batch(node, reported, first, last)
     except InstanceGone:
-        engine.apply_deregister(node, first, "The product instance was removed from the SSM; registration lost")
+        engine.apply_instance_gone(node, first)
         return
     if answer is not None:
         engine.apply_steady(node, last)
@@ -196,7 +196,7 @@ def _process(link: LabLink, node: Node, t: int, kind: str, target: int) -> None:
     try:
         _message(link, node, t, kind, target)
     except InstanceGone:
-        engine.apply_deregister(node, t, "The product instance was removed from the SSM; registration lost")
+        engine.apply_instance_gone(node, t)
 
 
 def _message(link: LabLink, node: Node, t: int, kind: str, target: int) -> None:
@@ -216,13 +216,9 @@ def _message(link: LabLink, node: Node, t: int, kind: str, target: int) -> None:
             apply(node, t, False)
             _count(link, node, f"{what}_failed")
             return
-        # Within one advance nothing can make a later renewal fail once this one
-        # succeeded (the network and the SSM's instance only change between commands),
-        # so the periodic renewals up to the target are applied as one: the last.
-        period = T.AUTH_RENEW if what == "auth" else T.ID_RENEW
-        skipped = (target - t) // period
+        last, skipped = engine.renewals_up_to(t, target, T.AUTH_RENEW if what == "auth" else T.ID_RENEW)
         if skipped:
-            t += skipped * period
+            t = last
             link.renew(node, t, what)
             kind_text = "authorization" if what == "auth" else "registration"
             engine.log(node, t, f"{skipped} further automatic {kind_text} renewals succeeded")
