@@ -7,7 +7,13 @@ Imported for type checking only (`if TYPE_CHECKING:`): a one-shot command does n
 
 from __future__ import annotations
 
-from typing import Any, Literal, NotRequired, TypedDict
+import sys
+from typing import Any, Literal, TypedDict
+
+if sys.version_info >= (3, 11):
+    from typing import NotRequired
+else:  # Python 3.10: typer brings typing_extensions
+    from typing_extensions import NotRequired
 
 Counts = dict[str, int]  # license alias -> count
 # The logs are JSON arrays of mixed items, read back as lists:
