@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import types
 import typing
-from typing import Any, NotRequired, Union, get_args, get_origin, get_type_hints
+from typing import Any, Union, get_args, get_origin, get_type_hints
 
 from ccxcli.core import shape, state
 
@@ -16,7 +16,7 @@ def _fields(td: Any) -> dict[str, tuple[bool, Any]]:
     `__required_keys__` is wrong under postponed annotations)."""
     out = {}
     for name, hint in get_type_hints(td, include_extras=True).items():
-        required = get_origin(hint) is not NotRequired
+        required = get_origin(hint) is not state.NotRequired  # typing's, or typing_extensions' on 3.10
         out[name] = (required, get_args(hint)[0] if not required else hint)
     return out
 
