@@ -1,6 +1,7 @@
 """Running one command line: parse with the command table, check, confirm, call the
-handler through the session layer (which opens, commits or forgets), render. Exceptions become messages and exit
-statuses in one place only: `errors.report`, called from `guarded`."""
+handler through the session layer (which opens, commits or forgets), render. A failure
+becomes its message and exit status in one place only: `fail` (through `errors.describe`),
+called from `guarded`."""
 
 from __future__ import annotations
 
@@ -24,17 +25,24 @@ def _resolve(ref: str) -> Callable[..., Any]:
     return getattr(importlib.import_module(module), name)  # type: ignore[no-any-return]
 
 
-GLOBAL_TAIL = {"--json": "json", "--yes": "yes"}
+GLOBAL_TAIL = ("--json", "--yes")  # options that may end any command line
 
 
-def parse_line(rt: Runtime, tokens: list[str]) -> tuple[grammar.Command, dict[str, Any], Line]:
-    """The command, its arguments and this line's options: --json and --yes may end any
+def split_tail(tokens: list[str]) -> tuple[list[str], set[str]]:
+    """A command line's words, and the options that end it: --json and --yes may end any
     command line (after its arguments, also after a command that has sub-commands, such as
     `license smart reservation return`) and apply to that line only."""
     body = list(tokens)
-    line = Line(rt.json, rt.yes)
+    tail: set[str] = set()
     while body and body[-1] in GLOBAL_TAIL:
-        setattr(line, GLOBAL_TAIL[body.pop()], True)
+        tail.add(body.pop())
+    return body, tail
+
+
+def parse_line(rt: Runtime, tokens: list[str]) -> tuple[grammar.Command, dict[str, Any], Line]:
+    """The command, its arguments and this line's options."""
+    body, tail = split_tail(tokens)
+    line = Line(rt.json or "--json" in tail, rt.yes or "--yes" in tail)
     cmd, rest = grammar.resolve(commands.tree(), body)
     return cmd, grammar.bind(cmd, rest), line
 
@@ -130,8 +138,8 @@ def guarded(rt: Runtime, fn: Callable[[], tuple[Result, Line]], as_json: bool = 
 
 
 def wants_json(rt: Runtime, tokens: list[str]) -> bool:
-    """Whether this line asks for --json (the session's option, or a trailing one)."""
-    return rt.json or "--json" in tokens[-2:]
+    """Whether this line asks for --json (the session's option, or one ending the line)."""
+    return rt.json or "--json" in split_tail(tokens)[1]
 
 
 def run_tokens(rt: Runtime, tokens: list[str]) -> tuple[int, Result | None]:
@@ -147,5 +155,4 @@ def run_line(rt: Runtime, text: str | None) -> tuple[int, Result | None]:
             raise UsageError(f"Input line too long (at most {grammar.MAX_LINE} characters).")
         return execute(rt, grammar.tokenize(text)[0])
 
-    words = (text or "").split()
-    return guarded(rt, go, wants_json(rt, words))
+    return guarded(rt, go, wants_json(rt, (text or "").split()))

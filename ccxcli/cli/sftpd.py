@@ -11,6 +11,7 @@ Imported only by `ccx serve`."""
 from __future__ import annotations
 
 import os
+import stat
 from pathlib import Path
 
 import asyncssh
@@ -105,7 +106,7 @@ class Sftp(asyncssh.SFTPServer):
 
     def setstat(self, path: bytes, attrs: SFTPAttrs) -> None:
         st = os.stat(self._local(path))
-        super().setstat(path, self._safe(attrs, st.st_size, os.path.isdir(self._local(path))))
+        super().setstat(path, self._safe(attrs, st.st_size, stat.S_ISDIR(st.st_mode)))
 
     def lsetstat(self, path: bytes, attrs: SFTPAttrs) -> None:
         self.setstat(path, attrs)

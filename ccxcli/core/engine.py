@@ -19,7 +19,7 @@ TYPE_CHECKING = False  # `typing` is not imported at run time: it costs a one-sh
 if TYPE_CHECKING:
     from typing import Any
 
-    from ccxcli.core.state import Compliance, Node, Registered, Registration
+    from ccxcli.core.state import Compliance, Node, Registered
 
 UNREGISTERED = "UNREGISTERED"
 REGISTERED = "REGISTERED"
@@ -427,7 +427,7 @@ def apply_id_renew(node: Node, t: int, ok: bool, manual: bool = False) -> None:
 
 def apply_register(node: Node, t: int, info: Registered) -> None:
     """The node registered (info: smart_account, virtual_account, instance, ssm, export)."""
-    reg: Registration = {
+    node["reg"] = {
         "status": REGISTERED,
         "initial": t,
         "renew_attempt": t,
@@ -435,20 +435,8 @@ def apply_register(node: Node, t: int, info: Registered) -> None:
         "id_ok": t,
         "next_renew": t + T.ID_RENEW,
         "expires": t + T.ID_VALID,
+        **info,
     }
-    if "smart_account" in info:
-        reg["smart_account"] = info["smart_account"]
-    if "virtual_account" in info:
-        reg["virtual_account"] = info["virtual_account"]
-    if "instance" in info:
-        reg["instance"] = info["instance"]
-    if "ssm" in info:
-        reg["ssm"] = info["ssm"]
-    if "export" in info:
-        reg["export"] = info["export"]
-    if "certificate" in info:
-        reg["certificate"] = info["certificate"]
-    node["reg"] = reg
     node["auth"] = {"attempt": t, "attempt_ok": True, "ok": t, "next": t + T.AUTH_RENEW, "expired": False}
     node["comp"] = fresh_compliance(last_report=t)
     sync_eval(node, t)

@@ -26,7 +26,6 @@ if TYPE_CHECKING:
     from ccxcli.core.state import Node, Outbox
 
 
-
 def run(lab: Lab, node: Node, kind: str, t: int, token: str | None = None, force: bool | None = None) -> Any:
     """Record, deliver, apply; return the SSM's answer (a refusal restores the node as it
     was and raises)."""

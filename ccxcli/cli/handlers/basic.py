@@ -228,7 +228,6 @@ def node_create(ctx: Ctx, a: dict[str, Any]) -> Result:
 
 
 def node_list(ctx: Ctx, a: dict[str, Any]) -> Result:
-    from ccxcli.core.engine import authorization_status, registration_status
     from ccxcli.errors import StoreError
 
     rows = []
@@ -241,11 +240,12 @@ def node_list(ctx: Ctx, a: dict[str, Any]) -> Result:
                        enforcement=None)  # fmt: skip
         else:
             enforce = n["enforce"]
+            registration, authorization = _states(n, ctx.now)
             row.update(
                 sn=n["sn"],
                 license_type=n["license_type"],
-                registration=registration_status(n),
-                authorization=authorization_status(n, ctx.now),
+                registration=registration,
+                authorization=authorization,
                 ssm=n["reg"].get("ssm"),
                 ooc=bool(n["comp"]["ooc"]),
                 enforcement=enforce["reason"] if enforce else None,
@@ -265,10 +265,13 @@ def node_list(ctx: Ctx, a: dict[str, Any]) -> Result:
 
 def _ssm_label(where: str | None) -> str:
     """The SSM a node is registered with: an SSM of the lab by name, a served one by its host."""
+    from ccxcli.session.link import is_remote
+    from ccxcli.urls import split_url
+
     if not where:
         return "-"
-    if where.startswith("https://"):
-        return where[8:].split("/", 1)[0][:12]
+    if is_remote(where):
+        return split_url(where)[0][:12]
     return where
 
 
