@@ -10,9 +10,9 @@ from ccxcli.errors import UsageError
 ROOT = commands.tree()
 
 
-def parse(line: str) -> tuple[str, dict]:
+def parse(line: str) -> tuple[str, dict[str, object]]:
     cmd, args = grammar.parse(ROOT, grammar.tokenize(line)[0])
-    return cmd.name, args
+    return cmd.name, args.values
 
 
 @pytest.mark.parametrize("line", ["show license UDI", "sh lic udi", "SHOW LICENSE udi", "sho lic ud"])
@@ -64,7 +64,7 @@ def test_tokenizer_refuses_huge_lines() -> None:
 def test_options_choices_and_spelling_variants() -> None:
     name, args = parse("appadmin license control --agent-seats 5 --overage off")
     assert args == {"agent_seats": "5", "overage": "off"}
-    assert parse("set cli pagination of")[1] == {"on|off": "off"}
+    assert parse("set cli pagination of")[1] == {"state": "off"}
     for line in (
         "license smart reservation return-authorization C",
         "lic sm res return auth C",
@@ -76,6 +76,24 @@ def test_options_choices_and_spelling_variants() -> None:
         parse("lic sm res ret")
     with pytest.raises(UsageError, match="Unknown option"):
         parse("appadmin license control --bogus 1")
+
+
+def test_choices_are_named_for_handlers_and_shown_plain() -> None:
+    cmd, args = grammar.parse(ROOT, ["sim", "fault", "agent", "on"])
+    assert args.text("fault") == "agent-init" and args.text("state") == "on"
+    assert cmd.synopsis == "sim fault {license-computation|agent-init|ssm-error|ssm-slow} {on|off}"
+    with pytest.raises(ValueError, match="has no name"):
+        grammar.parse_usage("{on|off}")
+
+
+def test_args_are_read_by_kind() -> None:
+    _, args = grammar.parse(ROOT, grammar.tokenize("sim agent login a b --count 3")[0])
+    assert args.many("id") == ["a", "b"] and args.get("count") == "3"
+    assert args.flag("premium") is False and args.get("nothing") is None
+    with pytest.raises(TypeError):
+        args.text("id")  # repeated, not one value
+    with pytest.raises(TypeError):
+        args.many("count")
 
 
 def test_suggest_rows_for_question_mark() -> None:

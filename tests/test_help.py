@@ -88,27 +88,40 @@ def test_listings_are_plain_tables_that_fit(lab: Lab) -> None:
 # --- ccx: the node's commands --------------------------------------------------------------------
 
 from ccxcli.cli import commands, grammar  # noqa: E402
-from ccxcli.cli.helpdoc import DOCS  # noqa: E402
 
 
 @pytest.mark.parametrize("cmd", commands.COMMANDS, ids=lambda c: c.name)
 def test_every_ccx_command_is_documented(cmd) -> None:  # type: ignore[no-untyped-def]
-    doc = DOCS[cmd.name]
-    assert doc.changes and doc.example
-    assert sorted(doc.args) == sorted(p.name for p in cmd.params), cmd.name  # every argument, nothing else
-    assert all(len(text) > 8 for text in doc.args.values()), cmd.name
-    tokens, open_quote = grammar.tokenize(doc.example)
+    assert cmd.changes and cmd.example
+    assert sorted(cmd.args) == sorted(p.name for p in cmd.params), cmd.name  # every argument, nothing else
+    assert all(len(text) > 8 for text in cmd.args.values()), cmd.name
+    tokens, open_quote = grammar.tokenize(cmd.example)
     assert not open_quote
     parsed, _ = grammar.parse(commands.tree(), tokens)
-    assert parsed.name == cmd.name, (doc.example, parsed.name)
+    assert parsed is cmd, (cmd.example, parsed.name)
 
 
 def test_question_mark_and_help_describe_each_command_the_same_way(lab: Lab) -> None:
     for cmd in commands.COMMANDS:
-        *above, last = cmd.words
-        rows = dict(grammar.suggest(commands.tree(), list(above), ""))
-        assert rows[last] == cmd.help, cmd.name
-    assert not set(commands.GROUP_HELP) & {c.words for c in commands.COMMANDS}  # no second description
+        for words in cmd.spellings:
+            *above, last = words
+            rows = dict(grammar.suggest(commands.tree(), list(above), ""))
+            assert rows[last] == cmd.help, " ".join(words)
+    spellings = {w for c in commands.COMMANDS for w in c.spellings}
+    assert not set(commands.GROUP_HELP) & spellings  # no second description
+
+
+def test_other_spellings_are_one_command(lab: Lab) -> None:
+    one = commands.tree()
+    for line in ("quit", "lic sm res return - auth C", "lic sm res return auth C", "lic sm res return-auth C"):
+        cmd, _ = grammar.parse(one, grammar.tokenize(line)[0])
+        assert cmd.name in ("exit", "license smart reservation return-authorization"), line
+    out = lab.ok("help", "license", "smart", "reservation", "return", "authorization").out
+    assert out.startswith("Usage: license smart reservation return-authorization <code>...")
+    assert "Also spelled: license smart reservation return authorization; license smart reservation return - " in out
+    assert "quit" in lab.ok("--json", "help", "exit").json["aliases"]
+    listing = lab.ok("help").out
+    assert "\nquit " not in listing and listing.count("return-authorization") == 1  # listed once
 
 
 def test_help_for_one_command_teaches(lab: Lab) -> None:

@@ -51,128 +51,390 @@ def _c(
     confirm: str | None = None,
     check: str | None = None,
     lab_wide: bool = False,
+    aliases: tuple[str, ...] = (),
+    changes: str = "",
+    example: str = "",
+    args: dict[str, str] | None = None,
 ) -> Command:
-    return Command(tuple(words.split()), usage, help, H + handler, confirm, H + check if check else None, lab_wide)
+    return Command(
+        tuple(words.split()), usage, help, H + handler, confirm, H + check if check else None, lab_wide,
+        tuple(tuple(a.split()) for a in aliases), changes, example, args,
+    )  # fmt: skip
 
+
+# Texts several commands share in `help <command>`
+NOTHING = "nothing (it only shows)."
+AGENT_ID = "The agent's user id: 1-64 printable characters without spaces."
+SKILLS = (
+    "--skills LIST: comma-separated voice, chat, email, outbound-preview, outbound-predictive, outbound-progressive."
+)
+CODE_ARG = (
+    "The code as printed by the other side, on one line: quoted, or unquoted as the rest of the line "
+    "(up to 256 kB); - reads it from standard input, @FILE from a file."
+)
 
 RETURN_Q = "This will return all reserved licenses and the node will be unregistered."
 
+# Each command: words, usage, one-line help, handler, [confirmation question, check, lab-wide, other
+# spellings], then what `help <command>` says: what it changes, an example (it must parse to the
+# command) and each argument (`tests/test_help.py` checks all three for every command).
 COMMANDS: list[Command] = [
-    _c("help", "[<command>...]", "List the commands, or help for one", "basic:help_"),
-    _c("exit", "", "Leave the CLI", "basic:exit_"),
-    _c("quit", "", "Leave the CLI", "basic:exit_"),
-    _c("set cli pagination", "{on|off}", "Page long output at the terminal height", "system:pagination"),
-    _c("show cli pagination", "", "Show whether long output is paged", "system:show_pagination"),
-    _c("show myself", "", "Show the current CLI account", "system:show_myself"),
-    _c("show status", "", "Show host name, date, version, uptime, CPU, memory and disks", "system:show_status"),
-    _c("show version", "{active|inactive}", "Show the active or inactive software version", "system:show_version"),
-    _c("show uccx version", "", "Show the active and inactive Unified CCX versions", "system:show_uccx_version"),
-    _c("show network eth0", "[detail]", "Show the eth0 interface, DNS and gateway", "system:show_network_eth0"),
-    _c("show network cluster", "", "Show the nodes of the cluster", "system:show_network_cluster"),
-    _c("utils service list", "", "List the services and their state", "system:service_list"),
-    _c("utils ntp status", "", "Show network time synchronization", "system:ntp_status"),
+    _c(
+        "help",
+        "[<command>...]",
+        "List the commands, or help for one",
+        "basic:help_",
+        changes=NOTHING,
+        example="help license smart reservation install",
+        args={"command": "Command words, or the start of them."},
+    ),
+    _c(
+        "exit",
+        "",
+        "Leave the CLI",
+        "basic:exit_",
+        aliases=("quit",),
+        changes="ends the session (a one-shot command does nothing).",
+        example="exit",
+    ),
+    _c(
+        "set cli pagination",
+        "{state:on|off}",
+        "Page long output at the terminal height",
+        "system:pagination",
+        changes="this session's paging of long output at the terminal height (the shell only).",
+        example="set cli pagination off",
+        args={"state": "on pages output one screen at a time; off prints it at once."},
+    ),
+    _c(
+        "show cli pagination",
+        "",
+        "Show whether long output is paged",
+        "system:show_pagination",
+        changes=NOTHING,
+        example="show cli pagination",
+    ),
+    _c("show myself", "", "Show the current CLI account", "system:show_myself", changes=NOTHING, example="show myself"),
+    _c(
+        "show status",
+        "",
+        "Show host name, date, version, uptime, CPU, memory and disks",
+        "system:show_status",
+        changes=NOTHING,
+        example="show status",
+    ),
+    _c(
+        "show version",
+        "{side:active|inactive}",
+        "Show the active or inactive software version",
+        "system:show_version",
+        changes=NOTHING,
+        example="show version active",
+        args={"side": "The running or the other partition."},
+    ),
+    _c(
+        "show uccx version",
+        "",
+        "Show the active and inactive Unified CCX versions",
+        "system:show_uccx_version",
+        changes=NOTHING,
+        example="show uccx version",
+    ),
+    _c(
+        "show network eth0",
+        "[detail]",
+        "Show the eth0 interface, DNS and gateway",
+        "system:show_network_eth0",
+        changes=NOTHING,
+        example="show network eth0 detail",
+        args={"detail": "Add DNS, gateway and counters."},
+    ),
+    _c(
+        "show network cluster",
+        "",
+        "Show the nodes of the cluster",
+        "system:show_network_cluster",
+        changes=NOTHING,
+        example="show network cluster",
+    ),
+    _c(
+        "utils service list",
+        "",
+        "List the services and their state",
+        "system:service_list",
+        changes=NOTHING,
+        example="utils service list",
+    ),
+    _c(
+        "utils ntp status",
+        "",
+        "Show network time synchronization",
+        "system:ntp_status",
+        changes=NOTHING,
+        example="utils ntp status",
+    ),
     _c(
         "utils system restart",
         "",
         "Restart the node (agents are logged out; services start again)",
         "system:system_restart",
-        "The node will restart: its services stop and agents are logged out.",
+        confirm="The node will restart: its services stop and agents are logged out.",
+        changes=("agents are logged out and services start again; licensing state is kept. Asks Continue (y/n)?"),
+        example="utils system restart",
     ),
-    _c("show license UDI", "", "Show the Unique Device Identifier", "basic:show_udi"),
-    _c("show license status", "", "Show Smart Licensing status", "show:status"),
-    _c("show license summary", "", "Show status and license usage summary", "show:summary"),
-    _c("show license all", "", "Show everything about Smart Licensing", "show:all_"),
-    _c("show license usage", "", "Show license usage", "show:usage"),
-    _c("show license reservation", "", "Show Specific License Reservation details", "show:reservation"),
-    _c("show license techsupport", "", "Show everything plus recent events", "show:techsupport"),
     _c(
-        "license smart register idtoken", "<token> [force]", "Register with the SSM using an ID token", "smart:register"
+        "show license UDI",
+        "",
+        "Show the Unique Device Identifier",
+        "basic:show_udi",
+        changes=NOTHING,
+        example="show license UDI",
+    ),
+    _c(
+        "show license status",
+        "",
+        "Show Smart Licensing status",
+        "show:status",
+        changes=NOTHING,
+        example="show license status",
+    ),
+    _c(
+        "show license summary",
+        "",
+        "Show status and license usage summary",
+        "show:summary",
+        changes=NOTHING,
+        example="show license summary",
+    ),
+    _c(
+        "show license all",
+        "",
+        "Show everything about Smart Licensing",
+        "show:all_",
+        changes=NOTHING,
+        example="show license all",
+    ),
+    _c("show license usage", "", "Show license usage", "show:usage", changes=NOTHING, example="show license usage"),
+    _c(
+        "show license reservation",
+        "",
+        "Show Specific License Reservation details",
+        "show:reservation",
+        changes=NOTHING,
+        example="show license reservation",
+    ),
+    _c(
+        "show license techsupport",
+        "",
+        "Show everything plus recent events",
+        "show:techsupport",
+        changes=NOTHING,
+        example="show license techsupport",
+    ),
+    _c(
+        "license smart register idtoken",
+        "<token> [force]",
+        "Register with the SSM using an ID token",
+        "smart:register",
+        changes=(
+            "registers the node with its SSM: ID certificate for 1 year, authorization for 90 days, usage reported."
+        ),
+        example="license smart register idtoken MzQ1Njc4OTAtYWJjZC0xMjM0",
+        args={
+            "token": "A registration token from 'ccx-ssm token create' (or the SSM portal).",
+            "force": "Register again although the node is registered.",
+        },
     ),
     _c(
         "license smart deregister",
         "",
         "Release all licenses and deregister",
         "smart:deregister",
-        "This will deregister the product instance and release all its licenses.",
-        "smart:check_deregister",
+        confirm="This will deregister the product instance and release all its licenses.",
+        check="smart:check_deregister",
+        changes=(
+            "releases the node's licenses on the SSM and returns it to evaluation or enforcement. Asks Continue (y/n)?"
+        ),
+        example="license smart deregister",
     ),
-    _c("license smart renew auth", "", "Renew authorization now", "smart:renew_auth"),
-    _c("license smart renew ID", "", "Renew the registration (ID certificate) now", "smart:renew_id"),
-    _c("license smart transport direct", "", "Reach Cisco SSM directly (default)", "smart:transport_direct"),
+    _c(
+        "license smart renew auth",
+        "",
+        "Renew authorization now",
+        "smart:renew_auth",
+        changes="asks the SSM for a new 90-day authorization now (sends usage).",
+        example="license smart renew auth",
+    ),
+    _c(
+        "license smart renew ID",
+        "",
+        "Renew the registration (ID certificate) now",
+        "smart:renew_id",
+        changes="asks the SSM for a new 1-year ID certificate now.",
+        example="license smart renew ID",
+    ),
+    _c(
+        "license smart transport direct",
+        "",
+        "Reach Cisco SSM directly (default)",
+        "smart:transport_direct",
+        changes="how the node reaches its SSM: directly (the default).",
+        example="license smart transport direct",
+    ),
     _c(
         "license smart transport proxy",
         "<host> <port>",
         "Reach Cisco SSM through an HTTP proxy",
         "smart:transport_proxy",
         check="smart:check_transport",
+        changes="how the node reaches its SSM: through an HTTP proxy.",
+        example="license smart transport proxy proxy.example.com 3128",
+        args={"host": "The proxy's host name or IP address.", "port": "The proxy's TCP port, 1 to 65535."},
     ),
     _c(
         "license smart transport gateway",
         "<url>",
         "Use SSM On-Prem: https://<host>/Transportgateway/services/DeviceRequestHandler",
         "smart:transport_gateway",
+        changes="how the node reaches its SSM: an SSM On-Prem (transport gateway URL).",
+        example=(
+            "license smart transport gateway "
+            "https://ssm-onprem.example.com/Transportgateway/services/DeviceRequestHandler"
+        ),
+        args={"url": "https://HOST/Transportgateway/services/DeviceRequestHandler; HOST names an SSM of the lab."},
     ),
     _c(
         "license smart transport ssm-satellite",
         "<url>",
         "Use SSM On-Prem: https://<host>/SmartTransport",
         "smart:transport_satellite",
+        changes="how the node reaches its SSM: an SSM On-Prem (satellite URL).",
+        example="license smart transport ssm-satellite https://ssm-onprem.example.com/SmartTransport",
+        args={"url": "https://HOST/SmartTransport; HOST names an SSM of the lab."},
     ),
     _c(
         "license smart factory reset",
         "",
         "Clear licensing data (keeps evaluation time and SLR sequence)",
         "smart:factory_reset",
-        "This will clear all Smart Licensing data of this node.",
+        confirm="This will clear all Smart Licensing data of this node.",
+        changes=(
+            "clears registration, transport and SLR data of the node (evaluation time and SLR "
+            "sequence are kept). Asks Continue (y/n)?"
+        ),
+        example="license smart factory reset",
     ),
-    _c("license smart hostname", "{enable|disable}", "Send the host name to Cisco SSM or not", "smart:hostname"),
-    _c("license smart reservation enable", "", "Enable Specific License Reservation", "slr:enable"),
-    _c("license smart reservation disable", "", "Disable Specific License Reservation", "slr:disable"),
-    _c("license smart reservation request", "[specific]", "Print the Reservation Request Code", "slr:request"),
-    _c("license smart reservation cancel", "", "Cancel a reservation request not yet installed", "slr:cancel"),
+    _c(
+        "license smart hostname",
+        "{send:enable|disable}",
+        "Send the host name to Cisco SSM or not",
+        "smart:hostname",
+        changes="whether the node's host name is sent to the SSM (shown there in 'instance list').",
+        example="license smart hostname disable",
+        args={"send": "Send the host name, or not."},
+    ),
+    _c(
+        "license smart reservation enable",
+        "",
+        "Enable Specific License Reservation",
+        "slr:enable",
+        changes="turns Specific License Reservation on (the node must be unregistered).",
+        example="license smart reservation enable",
+    ),
+    _c(
+        "license smart reservation disable",
+        "",
+        "Disable Specific License Reservation",
+        "slr:disable",
+        changes="turns Specific License Reservation off (no request pending, nothing installed).",
+        example="license smart reservation disable",
+    ),
+    _c(
+        "license smart reservation request",
+        "[specific]",
+        "Print the Reservation Request Code",
+        "slr:request",
+        changes=(
+            "records a new request (its key is kept) and prints its Reservation Request Code; a "
+            "pending request is printed again unchanged."
+        ),
+        example="license smart reservation request specific",
+        args={"specific": "Specific reservation (the only kind on UCCX; the word may be left out)."},
+    ),
+    _c(
+        "license smart reservation cancel",
+        "",
+        "Cancel a reservation request not yet installed",
+        "slr:cancel",
+        changes="drops the pending request; its code can no longer be installed.",
+        example="license smart reservation cancel",
+    ),
     _c(
         "license smart reservation install",
         "<code>...",
         "Install an Authorization Code (quoted, or unquoted: the rest of the line)",
         "slr:install",
+        changes=(
+            "installs the reservation: the node becomes REGISTERED_SLR and AUTHORIZED - RESERVED; an "
+            "update prints a Confirmation Code for the SSM."
+        ),
+        example='license smart reservation install "<specificPLR>...</specificPLR>"',
+        args={
+            "code": (
+                "The Authorization Code from 'ccx-ssm reservation authorize'. The code as printed by the "
+                "other side, on one line: quoted, or unquoted as the rest of the line (up to 256 kB); - "
+                "reads it from standard input, @FILE from a file."
+            )
+        },
     ),
     _c(
         "license smart reservation install-file",
         "<path>",
         "Install an Authorization Code from a file",
         "slr:install_file",
+        changes="as 'install', reading the Authorization Code from a file.",
+        example="license smart reservation install-file /tmp/auth.txt",
+        args={"path": "A file holding the code (up to 256 kB); with 'ccx serve', an uploaded file."},
     ),
     _c(
         "license smart reservation return",
         "",
         "Return the reservation; prints the Reservation Return Code",
         "slr:return_",
-        RETURN_Q,
-        "slr:check_return",
+        confirm=RETURN_Q,
+        check="slr:check_return",
+        changes=(
+            "drops the reservation (the node goes back to evaluation or enforcement) and prints the "
+            "Reservation Return Code for the SSM. Asks Continue (y/n)?"
+        ),
+        example="license smart reservation return",
     ),
     _c(
         "license smart reservation return-authorization",
         "<code>...",
         "Return code for an Authorization Code never installed",
         "slr:return_authorization",
-    ),
-    _c(
-        "license smart reservation return authorization",
-        "<code>...",
-        "Return code for an Authorization Code never installed",
-        "slr:return_authorization",
-    ),
-    _c(
-        "license smart reservation return - authorization",
-        "<code>...",
-        "Return code for an Authorization Code never installed",
-        "slr:return_authorization",
+        aliases=("license smart reservation return authorization", "license smart reservation return - authorization"),
+        changes=(
+            "nothing on the node; prints the Reservation Return Code that releases the code's licenses on the SSM."
+        ),
+        example='license smart reservation return-authorization "<specificPLR>...</specificPLR>"',
+        args={
+            "code": (
+                "An Authorization Code issued for this node and never installed. The code as printed by "
+                "the other side, on one line: quoted, or unquoted as the rest of the line (up to 256 kB); "
+                "- reads it from standard input, @FILE from a file."
+            )
+        },
     ),
     _c(
         "appadmin license type",
-        "{perpetual-premium|perpetual-enhanced|flex|ip-ivr|hcs-flex|nps|nfr}",
+        "{type:perpetual-premium|perpetual-enhanced|flex|ip-ivr|hcs-flex|nps|nfr}",
         "Choose the license type (only while unregistered)",
         "usage:license_type",
+        changes="the node's license type (only while unregistered and without a reservation).",
+        example="appadmin license type perpetual-premium",
+        args={"type": "The license type."},
     ),
     _c(
         "appadmin license control",
@@ -180,93 +442,269 @@ COMMANDS: list[Command] = [
         "[--overage on|off]",
         "License Control: limits and overage allowance",
         "usage:license_control",
+        changes=(
+            "the License Control limits of the node's license type (the fields shown depend on the "
+            "type); with no option it shows them."
+        ),
+        example="appadmin license control --premium-seats 10 --overage off",
+        args={
+            "--agent-seats": "Perpetual: agents logged in at once, 0 to 100000.",
+            "--premium-seats": "Flex: premium agents logged in at once, 0 to 100000.",
+            "--standard-seats": "Flex: standard agents logged in at once, 0 to 100000.",
+            "--outbound-ports": "Outbound IVR ports, 0 to 100000.",
+            "--ivr-ports": "IP IVR: inbound IVR ports, 0 to 100000.",
+            "--overage": "on allows logins past the limits (counted as overage), off refuses them.",
+        },
     ),
     _c(
         "appadmin license consumption",
         "[--from T] [--to T] [--interval 15m|1h|1d] [--chart]",
         "License Consumption report per 15-minute interval (or per hour, per day)",
         "usage:consumption",
+        changes=NOTHING,
+        example="appadmin license consumption --from 2026-09-01T00:00:00Z --interval 1d --chart",
+        args={
+            "--from": "Start of the report, an ISO time (default: 24 hours before --to).",
+            "--to": "End of the report, an ISO time (default: now).",
+            "--interval": (
+                "15m (default: the intervals the node reports), 1h or 1d: each row the peak of its "
+                "intervals and the last usage reported in it; up to 2,000 rows (1d: over 5 years)."
+            ),
+            "--chart": "Add a text chart of the peaks.",
+        },
     ),
     _c(
         "appadmin license migrate smart",
         "",
         "Move a Classic Licensing node to Smart Licensing (one way)",
         "usage:migrate",
-        "Migration to Smart Licensing cannot be undone.",
-        "usage:check_migrate",
+        confirm="Migration to Smart Licensing cannot be undone.",
+        check="usage:check_migrate",
+        changes=(
+            "moves a Classic Licensing node to Smart Licensing, for good (needs version 12.5 or "
+            "later). Asks Continue (y/n)?"
+        ),
+        example="appadmin license migrate smart",
     ),
     _c(
-        "appadmin license classic show", "", "Show the License MAC and installed Classic licenses", "usage:classic_show"
+        "appadmin license classic show",
+        "",
+        "Show the License MAC and installed Classic licenses",
+        "usage:classic_show",
+        changes=NOTHING,
+        example="appadmin license classic show",
     ),
     _c(
         "appadmin license classic install",
         "<file>",
         "Install a classic license file (from 'ccx-ssm pak fulfil' or 'dbc convert')",
         "usage:classic_install",
+        changes="adds the classic licenses of the file to the node (Classic Licensing nodes only).",
+        example="appadmin license classic install /tmp/classic.lic",
+        args={"file": "A license file from 'ccx-ssm pak fulfil' or 'ccx-ssm dbc convert'."},
     ),
-    _c("appadmin alerts", "", "Landing-page / RTMT alerts", "usage:alerts"),
-    _c("appadmin events", "[--last N]", "Licensing event log (syslog lines)", "usage:events"),
-    _c("sim clock show", "", "Show the virtual time", "basic:clock_show"),
-    _c("sim clock advance", "<duration>", "Move time forward: 15m, 8h, 90d, 1y", "basic:clock_advance", lab_wide=True),
+    _c("appadmin alerts", "", "Landing-page / RTMT alerts", "usage:alerts", changes=NOTHING, example="appadmin alerts"),
+    _c(
+        "appadmin events",
+        "[--last N]",
+        "Licensing event log (syslog lines)",
+        "usage:events",
+        changes=NOTHING,
+        example="appadmin events --last 20",
+        args={"--last": "How many events, 0 to 100000."},
+    ),
+    _c("sim clock show", "", "Show the virtual time", "basic:clock_show", changes=NOTHING, example="sim clock show"),
+    _c(
+        "sim clock advance",
+        "<duration>",
+        "Move time forward: 15m, 8h, 90d, 1y",
+        "basic:clock_advance",
+        lab_wide=True,
+        changes=(
+            "the lab's virtual time, for every node and SSM: due reports, renewals and expiries happen on the way."
+        ),
+        example="sim clock advance 90d",
+        args={"duration": "Numbers with units s, m, h, d, w, y, combinable (1d12h); at most 1000y."},
+    ),
     _c(
         "sim clock set",
         "<time>",
         "Move time to an ISO time, e.g. 2027-01-01T00:00:00Z",
         "basic:clock_set",
         lab_wide=True,
+        changes="the lab's virtual time, as 'advance' (time never moves back).",
+        example="sim clock set 2027-01-01T00:00:00Z",
+        args={"time": "An ISO time in UTC, 1970 to 9999."},
     ),
     _c(
         "sim clock realtime",
-        "{on|off}",
+        "{state:on|off}",
         "Follow the wall clock from the current offset",
         "basic:clock_realtime",
         lab_wide=True,
+        changes="whether the virtual clock follows the wall clock from its current offset.",
+        example="sim clock realtime on",
+        args={"state": "on follows the wall clock; off freezes the virtual time."},
     ),
     _c(
         "sim node create",
         "<name> [--type T] [--ova N] [--classic] [--version V] [--wfo]",
-        "Create an emulated node (OVA profile 100, 300 or 400 agents; a Classic node's version, WFO)",
+        ("Create an emulated node (OVA profile 100, 300 or 400 agents; a Classic node's version, WFO)"),
         "basic:node_create",
         lab_wide=True,
+        changes="adds an emulated node to the lab (unregistered, evaluation starting now).",
+        example="sim node create b --type flex --ova 300",
+        args={
+            "name": "1-32 lowercase letters, digits and dashes, starting with a letter.",
+            "--type": (
+                "License type (default flex): perpetual-premium, perpetual-enhanced, flex, ip-ivr, hcs-flex, nps, nfr."
+            ),
+            "--ova": "OVA profile: 100, 300 or 400 agents (default 400).",
+            "--classic": "A node still on Classic Licensing.",
+            "--version": "The UCCX version: dotted numbers, e.g. 12.5.1 or 11.6.2.10000-41 (default: current).",
+            "--wfo": "The node uses Workforce Optimization (classic nodes).",
+        },
     ),
-    _c("sim node list", "", "List the nodes of the lab", "basic:node_list"),
+    _c("sim node list", "", "List the nodes of the lab", "basic:node_list", changes=NOTHING, example="sim node list"),
     _c(
         "sim lab reset",
         "",
         "Start over: a fresh lab (node uccx, SSM cloud with demo licenses, clock at now)",
         "basic:lab_reset",
-        "This will delete every node and SSM of this lab (registrations, reservations, codes) and create a fresh lab.",
+        confirm=(
+            "This will delete every node and SSM of this lab (registrations, reservations, codes) and "
+            "create a fresh lab."
+        ),
         lab_wide=True,
+        changes=(
+            "deletes every node and SSM of the lab and creates the embedded default again (the SSH "
+            "host key, uploaded files and a running 'ccx serve' stay). Works on a lab whose files are "
+            "corrupt. Asks Continue (y/n)?"
+        ),
+        example="sim lab reset",
     ),
     _c(
         "sim node delete",
         "<name>",
         "Delete a node",
         "basic:node_delete",
-        "This will delete the node and its state.",
-        "basic:check_node_delete",
+        confirm="This will delete the node and its state.",
+        check="basic:check_node_delete",
         lab_wide=True,
+        changes=(
+            "removes the node and its state from the lab (refused while an SSM holds its "
+            "reservation). Asks Continue (y/n)?"
+        ),
+        example="sim node delete b",
+        args={"name": "A node of the lab."},
     ),
-    _c("sim network", "{up|down}", "Whether this node can reach its SSM", "basic:network"),
-    _c("sim agent add", "<id> [--skills LIST] [--supervisor]", "Add an agent (Unified CM sync)", "usage:agent_add"),
+    _c(
+        "sim network",
+        "{link:up|down}",
+        "Whether this node can reach its SSM",
+        "basic:network",
+        changes="whether this node can reach its SSM (down: reports and renewals fail and are retried).",
+        example="sim network down",
+        args={"link": "up reaches the SSM; down cuts this node off."},
+    ),
+    _c(
+        "sim agent add",
+        "<id> [--skills LIST] [--supervisor]",
+        "Add an agent (Unified CM sync)",
+        "usage:agent_add",
+        changes="adds an agent to the node (as a Unified CM synchronization would).",
+        example="sim agent add alice --skills voice,chat",
+        args={"id": AGENT_ID, "--skills": SKILLS, "--supervisor": "The agent is a supervisor."},
+    ),
     _c(
         "sim agent modify",
         "<id> [--skills LIST] [--supervisor on|off]",
         "Change an agent's skills",
         "usage:agent_modify",
+        changes="an agent's skills or supervisor role (its license class follows at the next login).",
+        example="sim agent modify alice --skills voice",
+        args={"id": AGENT_ID, "--skills": SKILLS, "--supervisor": "on or off."},
     ),
-    _c("sim agent delete", "<id>", "Delete an agent (Unified CM sync)", "usage:agent_delete"),
-    _c("sim agent login", "[<id>...] [--count N] [--premium]", "Log agents in (or N new ones)", "usage:agent_login"),
-    _c("sim agent logout", "[<id>...] [--all]", "Log agents out", "usage:agent_logout"),
-    _c("sim agent list", "", "List agents and their license class", "usage:agent_list"),
-    _c("sim ports", "{inbound|outbound|ivr} <n>", "Set the ports in use now", "usage:ports"),
-    _c("sim ssm trust", "<file>", "Trust an SSM outside the lab (its public key PEM)", "slr:trust", lab_wide=True),
-    _c("sim fault list", "", "List the failures that can be injected, and which are on", "system:fault_list"),
+    _c(
+        "sim agent delete",
+        "<id>",
+        "Delete an agent (Unified CM sync)",
+        "usage:agent_delete",
+        changes="removes the agent (logged out first).",
+        example="sim agent delete alice",
+        args={"id": AGENT_ID},
+    ),
+    _c(
+        "sim agent login",
+        "[<id>...] [--count N] [--premium]",
+        "Log agents in (or N new ones)",
+        "usage:agent_login",
+        changes=("logs agents in: they use licenses from now (refused past License Control or the OVA profile)."),
+        example="sim agent login --count 30",
+        args={
+            "id": AGENT_ID + " Several may be given.",
+            "--count": "Log in N agents, adding new ones as needed, 1 to 10000.",
+            "--premium": "With --count: the new agents have premium skills.",
+        },
+    ),
+    _c(
+        "sim agent logout",
+        "[<id>...] [--all]",
+        "Log agents out",
+        "usage:agent_logout",
+        changes="logs agents out: their licenses are free from now.",
+        example="sim agent logout --all",
+        args={"id": AGENT_ID + " Several may be given.", "--all": "Every agent of the node."},
+    ),
+    _c(
+        "sim agent list",
+        "",
+        "List agents and their license class",
+        "usage:agent_list",
+        changes=NOTHING,
+        example="sim agent list",
+    ),
+    _c(
+        "sim ports",
+        "{kind:inbound|outbound|ivr} <n>",
+        "Set the ports in use now",
+        "usage:ports",
+        changes="the ports in use now (they count toward usage and License Control).",
+        example="sim ports outbound 12",
+        args={"kind": "Which ports.", "n": "How many are in use, 0 to 100000."},
+    ),
+    _c(
+        "sim ssm trust",
+        "<file>",
+        "Trust an SSM outside the lab (its public key PEM)",
+        "slr:trust",
+        lab_wide=True,
+        changes="adds an SSM's public key to the lab's trusted keys (codes it signs are accepted).",
+        example="sim ssm trust /tmp/other-ssm.pem",
+        args={"file": "A PEM public key from 'ccx-ssm key export'."},
+    ),
+    _c(
+        "sim fault list",
+        "",
+        "List the failures that can be injected, and which are on",
+        "system:fault_list",
+        changes=NOTHING,
+        example="sim fault list",
+    ),
     _c(
         "sim fault",
-        "{license-computation|agent-init|ssm-error|ssm-slow} {on|off}",
+        "{fault:license-computation|agent-init|ssm-error|ssm-slow} {state:on|off}",
         "Turn an injected failure on or off",
         "system:fault_set",
+        changes="turns an injected failure on or off for this node.",
+        example="sim fault ssm-error on",
+        args={
+            "fault": (
+                "The failure: license computation fails, the Smart Agent does not start, the SSM answers "
+                "with an error, the SSM times out."
+            ),
+            "state": "Inject it, or stop.",
+        },
     ),
 ]
 

@@ -96,8 +96,11 @@ BEGIN, END = "<!-- BEGIN COMMANDS (python -m ccxcli.cli.completion) -->", "<!-- 
 
 
 def reference() -> str:
-    """The README's command reference: every command's synopsis and help, in table order."""
-    body = "\n".join(f"{c.synopsis}\n    {c.help}" for c in commands.COMMANDS)
+    """The README's command reference: every command's synopsis, help and other spellings, in table order."""
+    body = "\n".join(
+        f"{c.synopsis}\n    {c.help}" + "".join(f"\n    also: {' '.join(w)}" for w in c.aliases)
+        for c in commands.COMMANDS
+    )
     return f"{BEGIN}\n```text\n{body}\n```\n{END}"
 
 

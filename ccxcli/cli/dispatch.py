@@ -39,7 +39,7 @@ def split_tail(tokens: list[str]) -> tuple[list[str], set[str]]:
     return body, tail
 
 
-def parse_line(rt: Runtime, tokens: list[str]) -> tuple[grammar.Command, dict[str, Any], Line]:
+def parse_line(rt: Runtime, tokens: list[str]) -> tuple[grammar.Command, grammar.Args, Line]:
     """The command, its arguments and this line's options."""
     body, tail = split_tail(tokens)
     line = Line(rt.json or "--json" in tail, rt.yes or "--yes" in tail)

@@ -15,7 +15,7 @@ MAX_LINE = 256 * 1024  # one authorization code is a few kB; anything far larger
 class Param:
     """One parameter of a command, parsed from its usage string.
 
-    kind: `arg` (<name>), `choice` ({a|b}), `word` ([force]) or `opt` ([--name N] / [--flag]).
+    kind: `arg` (<name>), `choice` ({name:a|b}, shown {a|b}), `word` ([force]) or `opt` ([--name N] / [--flag]).
     (Plain classes rather than NamedTuples: building NamedTuple classes at import time was a
     visible part of a one-shot command's start-up.)"""
 
@@ -31,17 +31,29 @@ class Param:
 
 
 class Command:
-    """One command of the table. Its parameters are parsed from `usage` on first use."""
+    """One command of the table, declared once with everything said about it: its words
+    and other spellings, usage, one-line help, handler, confirmation question, and what
+    `help <command>` teaches (what it changes, an example, each argument). Its parameters
+    are parsed from `usage` on first use."""
 
-    __slots__ = ("words", "usage", "help", "handler", "confirm", "check", "lab_wide", "_params")
+    __slots__ = ("words", "usage", "help", "handler", "confirm", "check", "lab_wide", "aliases", "changes",
+                 "example", "args", "_params")  # fmt: skip
 
     def __init__(self, words: tuple[str, ...], usage: str, help: str, handler: str, confirm: str | None = None,
-                 check: str | None = None, lab_wide: bool = False) -> None:  # fmt: skip
+                 check: str | None = None, lab_wide: bool = False, aliases: tuple[tuple[str, ...], ...] = (),
+                 changes: str = "", example: str = "", args: dict[str, str] | None = None) -> None:  # fmt: skip
         self.words, self.usage, self.help, self.handler = words, usage, help, handler
         self.confirm = confirm  # the question asked before a destructive command
         self.check = check  # "module:function" refusing the command before any question
         self.lab_wide = lab_wide  # changes the lab as a whole or another node: lab operators only over SSH
+        self.aliases = aliases  # other spellings of the same command
+        self.changes, self.example = changes, example  # for `help <command>`
+        self.args = args or {}  # parameter name -> what it takes
         self._params: tuple[Param, ...] | None = None
+
+    @property
+    def spellings(self) -> tuple[tuple[str, ...], ...]:
+        return (self.words, *self.aliases)
 
     @property
     def params(self) -> tuple[Param, ...]:
@@ -55,17 +67,64 @@ class Command:
 
     @property
     def synopsis(self) -> str:
-        return f"{self.name} {self.usage}".strip()
+        return f"{self.name} {shown(self.usage)}".strip()
 
     def __repr__(self) -> str:
         return f"Command({self.name!r})"
+
+
+def shown(usage: str) -> str:
+    """A usage string as users read it: a choice's name is for handlers only
+    (`{state:on|off}` is shown `{on|off}`)."""
+    parts = usage.split("{")
+    for k in range(1, len(parts)):
+        name, colon, rest = parts[k].partition(":")
+        if colon and name.isidentifier():
+            parts[k] = rest
+    return "{".join(parts)
+
+
+class Args:
+    """A command's arguments as bound from its line, read by the kind each parameter has:
+    `text` a required <arg> or {choice}, `get` an optional one or an option's value, `flag`
+    a [word] or a [--flag], `many` a repeated one. Keys are the parameters' names (a
+    choice's name before its colon, options without their dashes)."""
+
+    __slots__ = ("values",)
+
+    def __init__(self, values: dict[str, object]) -> None:
+        self.values = values
+
+    def text(self, key: str) -> str:
+        value = self.values[key]
+        if not isinstance(value, str):
+            raise TypeError(f"argument {key} is not one value")
+        return value
+
+    def get(self, key: str) -> str | None:
+        value = self.values.get(key)
+        if value is not None and not isinstance(value, str):
+            raise TypeError(f"argument {key} is not one value")
+        return value
+
+    def flag(self, key: str) -> bool:
+        return self.values.get(key) is True
+
+    def many(self, key: str) -> list[str]:
+        value = self.values.get(key) or []
+        if not isinstance(value, list):
+            raise TypeError(f"argument {key} is not repeated")
+        return [str(v) for v in value]
+
+    def __repr__(self) -> str:
+        return f"Args({self.values!r})"
 
 
 _USAGE_TOKEN = r"\[[^\]]*\](?:\.\.\.)?|\{[^}]*\}|<[^>]*>(?:\.\.\.)?|\S+"
 
 
 def parse_usage(usage: str) -> tuple[Param, ...]:
-    """`<token> [force] {on|off} [--count N] [--premium] [<id>...]` -> parameters."""
+    """`<token> [force] {state:on|off} [--count N] [--premium] [<id>...]` -> parameters."""
     if not usage:
         return ()
     import re
@@ -84,8 +143,10 @@ def parse_usage(usage: str) -> tuple[Param, ...]:
         elif tok.startswith("<"):
             params.append(Param("arg", tok[1:-1], optional, many))
         elif tok.startswith("{"):
-            choices = tuple(tok[1:-1].split("|"))
-            params.append(Param("choice", "|".join(choices), optional, choices=choices))
+            name, colon, spelled = tok[1:-1].partition(":")
+            if not colon:
+                raise ValueError(f"choice {tok} has no name (write {{name:{tok[1:-1]}}})")
+            params.append(Param("choice", name, optional, choices=tuple(spelled.split("|"))))
         else:
             params.append(Param("word", tok, optional))
     return tuple(params)
@@ -104,17 +165,18 @@ class Node:
 def build_tree(commands: list[Command], group_help: dict[tuple[str, ...], str]) -> Node:
     root = Node("")
     for cmd in commands:
-        node = root
-        for depth, w in enumerate(cmd.words):
-            key = w.lower()
-            child = node.children.get(key)
-            if child is None:
-                child = node.children[key] = Node(w, group_help.get(cmd.words[: depth + 1], ""))
-            node = child
-        if node.command is not None:
-            raise ValueError(f"duplicate command {cmd.name}")
-        node.command = cmd
-        node.help = cmd.help  # a command that also starts others is described one way: as itself
+        for words in cmd.spellings:
+            node = root
+            for depth, w in enumerate(words):
+                key = w.lower()
+                child = node.children.get(key)
+                if child is None:
+                    child = node.children[key] = Node(w, group_help.get(words[: depth + 1], ""))
+                node = child
+            if node.command is not None:
+                raise ValueError(f"duplicate command {' '.join(words)}")
+            node.command = cmd
+            node.help = cmd.help  # a command that also starts others is described one way: as itself
     return root
 
 
@@ -200,7 +262,7 @@ def resolve(root: Node, tokens: list[str]) -> tuple[Command, list[str]]:
     return node.command, tokens[i:]
 
 
-def bind(cmd: Command, rest: list[str]) -> dict[str, object]:
+def bind(cmd: Command, rest: list[str]) -> Args:
     """Bind the tokens after the keywords to the command's parameters."""
     values: dict[str, object] = {}
     opts = {p.name: p for p in cmd.params if p.kind == "opt"}
@@ -266,10 +328,10 @@ def bind(cmd: Command, rest: list[str]) -> dict[str, object]:
             j += 1
     if j < len(plain):
         raise UsageError(f"Unexpected argument '{plain[j]}'. Usage: {cmd.synopsis}")
-    return values
+    return Args(values)
 
 
-def parse(root: Node, tokens: list[str]) -> tuple[Command, dict[str, object]]:
+def parse(root: Node, tokens: list[str]) -> tuple[Command, Args]:
     cmd, rest = resolve(root, tokens)
     return cmd, bind(cmd, rest)
 

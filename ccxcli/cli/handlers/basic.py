@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ccxcli import clock
 from ccxcli.cli import commands
-from ccxcli.cli.grammar import Command
+from ccxcli.cli.grammar import Command, Param
 from ccxcli.core.catalogue import TYPES
 from ccxcli.errors import CcxError, UsageError
 from ccxcli.runtime import Result
@@ -15,20 +15,23 @@ TYPE_CHECKING = False  # `typing` is not imported at run time: it costs a one-sh
 if TYPE_CHECKING:
     from typing import Any
 
+    from ccxcli.cli.grammar import Args
     from ccxcli.core.state import Node
 
 ADDED = ("appadmin", "sim")  # ccxcli's own groups: the Administration web pages and the lab
 
 
-def help_(ctx: Ctx, a: dict[str, Any]) -> Result:
+def help_(ctx: Ctx, a: Args) -> Result:
     """One layout for every listing (command words, then the one-line help); one command
     gets its usage, arguments with their ranges, what it changes and an example."""
-    words = a["command"]
-    rows = [c for c in commands.COMMANDS if not words or _starts(c.words, words)]
+    words = a.many("command")
+    rows = [c for c in commands.COMMANDS if not words or any(_starts(w, words) for w in c.spellings)]
     if not rows:
         raise UsageError(f"No command starts with '{' '.join(words)}'. Type 'help' for the list.")
     low = [w.lower() for w in words]
-    exact = [c for c in rows if [w.lower() for w in c.words] == low] or [c for c in rows if len(c.words) == len(words)]
+    exact = [c for c in rows if any([w.lower() for w in s] == low for s in c.spellings)] or [
+        c for c in rows if any(len(s) == len(words) for s in c.spellings)
+    ]
     if len(rows) == 1 or len(exact) == 1 and words:
         one = _one(exact[0] if exact else rows[0])
         more = [c.name for c in rows if c not in exact[:1]]
@@ -49,20 +52,31 @@ def help_(ctx: Ctx, a: dict[str, Any]) -> Result:
     return Result("\n".join(lines), {"commands": data})
 
 
-def _one(cmd: Command) -> Result:
-    from ccxcli.cli.helpdoc import DOCS, arg_label
+def arg_label(p: Param) -> str:
+    """How `help <command>` names a parameter: `<token>`, `{on|off}`, `[force]`, `--count N`."""
+    if p.kind == "arg":
+        return f"<{p.name}>"
+    if p.kind == "choice":
+        return "{" + "|".join(p.choices) + "}"
+    if p.kind == "opt":
+        return f"{p.name} {p.metavar}" if p.takes_value else p.name
+    return p.name
 
-    doc = DOCS[cmd.name]
-    args = {arg_label(p.kind, p.name, p.takes_value, p.metavar): doc.args.get(p.name, "") for p in cmd.params}
+
+def _one(cmd: Command) -> Result:
+    args = {arg_label(p): cmd.args.get(p.name, "") for p in cmd.params}
     lines = [f"Usage: {cmd.synopsis}", "", f"  {cmd.help}"]
+    if cmd.aliases:
+        lines.append("  Also spelled: " + "; ".join(" ".join(w) for w in cmd.aliases))
     if cmd.words[0] in ADDED:
         lines.append("  (added by ccxcli: not in the real CLI)")
     if args:
         width = max(len(k) for k in args)
         lines += ["", "Arguments:"] + [f"  {k.ljust(width)}  {v}" for k, v in args.items()]
-    lines += ["", f"Changes: {doc.changes}", f"Example: {doc.example}"]
-    data = {"command": cmd.synopsis, "help": cmd.help, "arguments": args, "changes": doc.changes,
-            "example": doc.example, "real_cli": cmd.words[0] not in ADDED}  # fmt: skip
+    lines += ["", f"Changes: {cmd.changes}", f"Example: {cmd.example}"]
+    data = {"command": cmd.synopsis, "help": cmd.help, "arguments": args, "changes": cmd.changes,
+            "example": cmd.example, "aliases": [" ".join(w) for w in cmd.aliases],
+            "real_cli": cmd.words[0] not in ADDED}  # fmt: skip
     return Result("\n".join(lines), data)
 
 
@@ -72,7 +86,7 @@ def _starts(words: tuple[str, ...], prefix: list[str]) -> bool:
     )
 
 
-def exit_(ctx: Ctx, a: dict[str, Any]) -> Result:
+def exit_(ctx: Ctx, a: Args) -> Result:
     return Result(leave=True)
 
 
@@ -80,7 +94,7 @@ def udi(node: Node) -> dict[str, str]:
     return {"pid": "UCCX", "sn": node["sn"], "uuid": node["uuid"]}
 
 
-def show_udi(ctx: Ctx, a: dict[str, Any]) -> Result:
+def show_udi(ctx: Ctx, a: Args) -> Result:
     d = udi(ctx.node)
     return Result(f"UDI: PID:{d['pid']},SN:{d['sn']},UUID:{d['uuid']}", {"udi": d})
 
@@ -95,7 +109,7 @@ def _clock(ctx: Ctx, steps: int | None = None) -> Result:
     return Result(text, data)
 
 
-def clock_show(ctx: Ctx, a: dict[str, Any]) -> Result:
+def clock_show(ctx: Ctx, a: Args) -> Result:
     return _clock(ctx)
 
 
@@ -191,20 +205,20 @@ def _what_happened(
     return text, data
 
 
-def clock_advance(ctx: Ctx, a: dict[str, Any]) -> Result:
-    return _move(ctx, ctx.now + clock.parse_duration(a["duration"]))
+def clock_advance(ctx: Ctx, a: Args) -> Result:
+    return _move(ctx, ctx.now + clock.parse_duration(a.text("duration")))
 
 
-def clock_set(ctx: Ctx, a: dict[str, Any]) -> Result:
-    return _move(ctx, clock.parse_time(a["time"]))
+def clock_set(ctx: Ctx, a: Args) -> Result:
+    return _move(ctx, clock.parse_time(a.text("time")))
 
 
-def clock_realtime(ctx: Ctx, a: dict[str, Any]) -> Result:
-    ctx.lab.clock.set_realtime(a["on|off"] == "on")
+def clock_realtime(ctx: Ctx, a: Args) -> Result:
+    ctx.lab.clock.set_realtime(a.text("state") == "on")
     return _clock(ctx)
 
 
-def node_create(ctx: Ctx, a: dict[str, Any]) -> Result:
+def node_create(ctx: Ctx, a: Args) -> Result:
     from ccxcli.core.identity import OVA, valid_version
 
     ltype = a.get("type") or "flex"
@@ -216,10 +230,10 @@ def node_create(ctx: Ctx, a: dict[str, Any]) -> Result:
     version = a.get("version")
     if version is not None and not valid_version(version):
         raise UsageError(f"Invalid version '{version[:40]}': use a UCCX version such as 11.6.2.10000-41 or 12.5.1.")
-    if (version or a.get("wfo")) and not a.get("classic"):
+    if (version or a.flag("wfo")) and not a.flag("classic"):
         raise UsageError("--version and --wfo describe a Classic Licensing node that is to be upgraded: add --classic.")
-    extra = {"ova": ova, "version": version, "wfo": True if a.get("wfo") else None}
-    node = ctx.lab.add_node(a["name"], ltype, bool(a.get("classic")), **extra)
+    extra = {"ova": ova, "version": version, "wfo": True if a.flag("wfo") else None}
+    node = ctx.lab.add_node(a.text("name"), ltype, bool(a.flag("classic")), **extra)
     return Result(
         f"Node {node['name']} created (UDI SN {node['sn']}, license type {ltype}"
         f"{', Classic Licensing' if node['classic'] else ''}).",
@@ -227,7 +241,7 @@ def node_create(ctx: Ctx, a: dict[str, Any]) -> Result:
     )
 
 
-def node_list(ctx: Ctx, a: dict[str, Any]) -> Result:
+def node_list(ctx: Ctx, a: Args) -> Result:
     from ccxcli.errors import StoreError
 
     rows = []
@@ -275,17 +289,17 @@ def _ssm_label(where: str | None) -> str:
     return where
 
 
-def check_node_delete(ctx: Ctx, a: dict[str, Any]) -> None:
+def check_node_delete(ctx: Ctx, a: Args) -> None:
     """A node may go only when no SSM of the lab holds licenses for it (else they would be
     stuck there for good: the node's keys go with it). A corrupt node may always go."""
     from ccxcli.core.admin import check_node_deletable
     from ccxcli.errors import StoreError
 
-    check_node_name(a["name"])
-    if a["name"] not in ctx.lab.node_names():
-        ctx.lab.load(a["name"])  # says which nodes exist
+    check_node_name(a.text("name"))
+    if a.text("name") not in ctx.lab.node_names():
+        ctx.lab.load(a.text("name"))  # says which nodes exist
     try:
-        node = ctx.node_named(a["name"])
+        node = ctx.node_named(a.text("name"))
     except StoreError:
         return
     check_node_deletable(node, _held_on_ssms(ctx, node["uuid"]))
@@ -303,13 +317,13 @@ def _held_on_ssms(ctx: Ctx, uuid: str) -> list[str]:
     return held
 
 
-def node_delete(ctx: Ctx, a: dict[str, Any]) -> Result:
+def node_delete(ctx: Ctx, a: Args) -> Result:
     check_node_delete(ctx, a)
-    ctx.lab.delete_node(a["name"])
-    return Result(f"Node {a['name']} deleted.", {"deleted": a["name"]})
+    ctx.lab.delete_node(a.text("name"))
+    return Result(f"Node {a.text('name')} deleted.", {"deleted": a.text("name")})
 
 
-def lab_reset(ctx: Ctx, a: dict[str, Any]) -> Result:
+def lab_reset(ctx: Ctx, a: Args) -> Result:
     """Works on a lab whose files are corrupt: nothing of the old lab is read."""
     from ccxcli.store.lab import DEFAULT_NODE, DEFAULT_SSM, reset_home
 
@@ -328,11 +342,11 @@ def lab_reset(ctx: Ctx, a: dict[str, Any]) -> Result:
     return Result(text, {"home": str(where), "nodes": [DEFAULT_NODE], "ssms": [DEFAULT_SSM], "now": clock.iso(now)})
 
 
-def network(ctx: Ctx, a: dict[str, Any]) -> Result:
+def network(ctx: Ctx, a: Args) -> Result:
     from ccxcli.core.engine import log
 
     node = ctx.node
-    up = a["up|down"] == "up"
+    up = a.text("link") == "up"
     if node["network"] != up:
         node["network"] = up
         log(node, ctx.now, f"Network to Cisco SSM {'restored' if up else 'lost'}")

@@ -10,7 +10,7 @@ from ccxcli.session.context import Ctx
 
 TYPE_CHECKING = False  # `typing` is not imported at run time: it costs a one-shot command start-up
 if TYPE_CHECKING:
-    from typing import Any
+    from ccxcli.cli.grammar import Args
 
 
 def _view(ctx: Ctx, name: str, keys: tuple[str, ...] = ()) -> Result:
@@ -19,27 +19,27 @@ def _view(ctx: Ctx, name: str, keys: tuple[str, ...] = ()) -> Result:
     return Result("\n".join(render.VIEWS[name](doc)), data)
 
 
-def status(ctx: Ctx, a: dict[str, Any]) -> Result:
+def status(ctx: Ctx, a: Args) -> Result:
     return _view(ctx, "status")
 
 
-def summary(ctx: Ctx, a: dict[str, Any]) -> Result:
+def summary(ctx: Ctx, a: Args) -> Result:
     return _view(ctx, "summary")
 
 
-def all_(ctx: Ctx, a: dict[str, Any]) -> Result:
+def all_(ctx: Ctx, a: Args) -> Result:
     return _view(ctx, "all")
 
 
-def usage(ctx: Ctx, a: dict[str, Any]) -> Result:
+def usage(ctx: Ctx, a: Args) -> Result:
     return _view(ctx, "usage", ("usage",))
 
 
-def reservation(ctx: Ctx, a: dict[str, Any]) -> Result:
+def reservation(ctx: Ctx, a: Args) -> Result:
     return _view(ctx, "reservation", ("reservation",))
 
 
-def techsupport(ctx: Ctx, a: dict[str, Any]) -> Result:
+def techsupport(ctx: Ctx, a: Args) -> Result:
     node = ctx.node
     doc = build(node, ctx.now)
     events = [engine.format_event(node, e) for e in node["events"][-50:]]

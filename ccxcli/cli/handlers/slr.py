@@ -12,12 +12,13 @@ TYPE_CHECKING = False  # `typing` is not imported at run time: it costs a one-sh
 if TYPE_CHECKING:
     from typing import Any
 
+    from ccxcli.cli.grammar import Args
     from ccxcli.core.state import Node
 
 MAX_TRUSTED = 100
 
 
-def enable(ctx: Ctx, a: dict[str, Any]) -> Result:
+def enable(ctx: Ctx, a: Args) -> Result:
     changed = R.enable(ctx.node, ctx.now)
     return Result(
         "License reservation mode is enabled successfully." if changed else "License reservation is already enabled.",
@@ -25,12 +26,12 @@ def enable(ctx: Ctx, a: dict[str, Any]) -> Result:
     )
 
 
-def disable(ctx: Ctx, a: dict[str, Any]) -> Result:
+def disable(ctx: Ctx, a: Args) -> Result:
     R.disable(ctx.node, ctx.now)
     return Result("License reservation mode is disabled successfully.", {"reservation": "DISABLED"})
 
 
-def request(ctx: Ctx, a: dict[str, Any]) -> Result:
+def request(ctx: Ctx, a: Args) -> Result:
     node = ctx.node
     pending = R.pending_request(node)
     if pending is None:
@@ -52,7 +53,7 @@ def request(ctx: Ctx, a: dict[str, Any]) -> Result:
     )
 
 
-def cancel(ctx: Ctx, a: dict[str, Any]) -> Result:
+def cancel(ctx: Ctx, a: Args) -> Result:
     R.cancel(ctx.node, ctx.now)
     return Result("License reservation request is cancelled successfully.", {"reservation": "ENABLED"})
 
@@ -107,14 +108,14 @@ def _code_words(words: list[str]) -> str:
     return " ".join(words)
 
 
-def install(ctx: Ctx, a: dict[str, Any]) -> Result:
-    return _install(ctx, read_code(_code_words(a["code"]), ctx.rt.inp, root=ctx.rt.file_root))
+def install(ctx: Ctx, a: Args) -> Result:
+    return _install(ctx, read_code(_code_words(a.many("code")), ctx.rt.inp, root=ctx.rt.file_root))
 
 
-def install_file(ctx: Ctx, a: dict[str, Any]) -> Result:
+def install_file(ctx: Ctx, a: Args) -> Result:
     """A local path, or VOS's `sftp://HOST[:PORT]/PATH` form naming a file put on this lab's
     own SSH server (`ccx serve`)."""
-    path = a["path"]
+    path = a.text("path")
     if path.lower().startswith("sftp://"):
         import os
 
@@ -139,31 +140,31 @@ def _return_result(ctx: Ctx, node: Node, piid: str, material: dict[str, str], ex
     )
 
 
-def check_return(ctx: Ctx, a: dict[str, Any]) -> None:
+def check_return(ctx: Ctx, a: Args) -> None:
     R.check_can_return(ctx.node)
 
 
-def return_(ctx: Ctx, a: dict[str, Any]) -> Result:
+def return_(ctx: Ctx, a: Args) -> Result:
     node = ctx.node
     piid, material = R.take_return(node, ctx.now)
     return _return_result(ctx, node, piid, material, {"registration": "UNREGISTERED"})
 
 
-def return_authorization(ctx: Ctx, a: dict[str, Any]) -> Result:
+def return_authorization(ctx: Ctx, a: Args) -> Result:
     node = ctx.node
-    auth, _ = _verified(ctx, read_code(_code_words(a["code"]), ctx.rt.inp, root=ctx.rt.file_root))
+    auth, _ = _verified(ctx, read_code(_code_words(a.many("code")), ctx.rt.inp, root=ctx.rt.file_root))
     material = R.key_for_uninstalled(node, ctx.now, auth.piid, auth.udi)
     return _return_result(ctx, node, auth.piid, material, {})
 
 
-def trust(ctx: Ctx, a: dict[str, Any]) -> Result:
+def trust(ctx: Ctx, a: Args) -> Result:
     from ccxcli.protocol.codes import canonical_public_pem
 
-    pem = read_file(a["file"], limit=10_000, what="a public key", root=ctx.rt.file_root)
+    pem = read_file(a.text("file"), limit=10_000, what="a public key", root=ctx.rt.file_root)
     trusted = ctx.lab.data.setdefault("trusted", [])
     text = canonical_public_pem(pem.encode())
     if text not in trusted:
         if len(trusted) >= MAX_TRUSTED:
             raise RuleError(f"This lab already trusts {MAX_TRUSTED} SSM keys, the most it keeps; no key was added.")
         trusted.append(text)
-    return Result(f"SSM key from {a['file']} is now trusted by every node of this lab.", {"trusted": len(trusted)})
+    return Result(f"SSM key from {a.text('file')} is now trusted by every node of this lab.", {"trusted": len(trusted)})

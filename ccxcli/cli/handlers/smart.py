@@ -11,8 +11,7 @@ from ccxcli.values import plain_text, whole
 
 TYPE_CHECKING = False  # `typing` is not imported at run time: it costs a one-shot command start-up
 if TYPE_CHECKING:
-    from typing import Any
-
+    from ccxcli.cli.grammar import Args
     from ccxcli.core.state import Transport
 
 
@@ -27,16 +26,16 @@ def agent_ready(ctx: Ctx) -> None:
         raise RuleError(problem)
 
 
-def register(ctx: Ctx, a: dict[str, Any]) -> Result:
+def register(ctx: Ctx, a: Args) -> Result:
     from ccxcli.session import exchange
 
     node = ctx.node
-    admin.check_can_register(node, a["force"])
+    admin.check_can_register(node, a.flag("force"))
     agent_ready(ctx)
-    token = a["token"].strip()
+    token = a.text("token").strip()
     if not token or len(token) > 512 or not token.isprintable():
         raise UsageError("Invalid ID token: copy it again from 'ccx-ssm token create'.")
-    info = exchange.run(ctx.lab, node, "register", ctx.now, token=token, force=a["force"])
+    info = exchange.run(ctx.lab, node, "register", ctx.now, token=token, force=a.flag("force"))
     return Result(
         f"Registration succeeded: smart account {printable(info['smart_account'])}, virtual account "
         f"{printable(info['virtual_account'])}. 'show license status' shows the details.",
@@ -49,11 +48,11 @@ def register(ctx: Ctx, a: dict[str, Any]) -> Result:
     )
 
 
-def check_deregister(ctx: Ctx, a: dict[str, Any]) -> None:
+def check_deregister(ctx: Ctx, a: Args) -> None:
     admin.check_registered(ctx.node, "Deregistration")
 
 
-def deregister(ctx: Ctx, a: dict[str, Any]) -> Result:
+def deregister(ctx: Ctx, a: Args) -> Result:
     from ccxcli.session import exchange
 
     node = ctx.node
@@ -80,11 +79,11 @@ def _renew(ctx: Ctx, what: str) -> Result:
     )
 
 
-def renew_auth(ctx: Ctx, a: dict[str, Any]) -> Result:
+def renew_auth(ctx: Ctx, a: Args) -> Result:
     return _renew(ctx, "auth")
 
 
-def renew_id(ctx: Ctx, a: dict[str, Any]) -> Result:
+def renew_id(ctx: Ctx, a: Args) -> Result:
     return _renew(ctx, "id")
 
 
@@ -96,19 +95,19 @@ def _set_transport(ctx: Ctx, transport: Transport, text: str) -> Result:
     return Result(f"Transport settings updated successfully. (Transport: {printable(text)})", {"transport": shown})
 
 
-def transport_direct(ctx: Ctx, a: dict[str, Any]) -> Result:
+def transport_direct(ctx: Ctx, a: Args) -> Result:
     return _set_transport(ctx, {"mode": "direct"}, "direct (Cisco SSM)")
 
 
-def check_transport(ctx: Ctx, a: dict[str, Any]) -> None:
+def check_transport(ctx: Ctx, a: Args) -> None:
     admin.check_transport_change(ctx.node)
 
 
-def transport_proxy(ctx: Ctx, a: dict[str, Any]) -> Result:
+def transport_proxy(ctx: Ctx, a: Args) -> Result:
     """Asks its questions before the lab is opened (the lab lock is never held while
     waiting for an answer); `check_transport` has refused a registered node already."""
-    port = whole(a["port"], "The proxy port", 1, 65535)
-    host = plain_text(a["host"], "The proxy host", 253)
+    port = whole(a.text("port"), "The proxy port", 1, 65535)
+    host = plain_text(a.text("host"), "The proxy host", 253)
     if any(c.isspace() or c in "/@" for c in host):
         raise UsageError(f"Invalid proxy host '{host[:60]}'.")
     tr: Transport = {"mode": "proxy", "host": host, "port": port}
@@ -123,24 +122,27 @@ def transport_proxy(ctx: Ctx, a: dict[str, Any]) -> Result:
     return _set_transport(ctx, tr, f"proxy {host}:{port}{' with authentication' if 'user' in tr else ''}")
 
 
-def transport_gateway(ctx: Ctx, a: dict[str, Any]) -> Result:
-    url_host(a["url"], "gateway")
-    return _set_transport(ctx, {"mode": "gateway", "url": a["url"]}, f"SSM On-Prem gateway {a['url']}")
+def transport_gateway(ctx: Ctx, a: Args) -> Result:
+    url = a.text("url")
+    url_host(url, "gateway")
+    return _set_transport(ctx, {"mode": "gateway", "url": url}, f"SSM On-Prem gateway {url}")
 
 
-def transport_satellite(ctx: Ctx, a: dict[str, Any]) -> Result:
-    url_host(a["url"], "ssm-satellite")
-    return _set_transport(ctx, {"mode": "ssm-satellite", "url": a["url"]}, f"SSM On-Prem satellite {a['url']}")
+def transport_satellite(ctx: Ctx, a: Args) -> Result:
+    url_host(a.text("url"), "ssm-satellite")
+    return _set_transport(
+        ctx, {"mode": "ssm-satellite", "url": a.text("url")}, f"SSM On-Prem satellite {a.text('url')}"
+    )
 
 
-def factory_reset(ctx: Ctx, a: dict[str, Any]) -> Result:
+def factory_reset(ctx: Ctx, a: Args) -> Result:
     was = admin.factory_reset(ctx.node, ctx.now)
     note = "" if was == engine.UNREGISTERED else " The SSM was not told; remove the product instance there."
     return Result("Smart Licensing data cleared." + note, {"registration": "UNREGISTERED", "previous": was})
 
 
-def hostname(ctx: Ctx, a: dict[str, Any]) -> Result:
-    on = a["enable|disable"] == "enable"
+def hostname(ctx: Ctx, a: Args) -> Result:
+    on = a.text("send") == "enable"
     ctx.node["send_hostname"] = on
     engine.log(ctx.node, ctx.now, f"Sending the host name to Cisco SSM {'enabled' if on else 'disabled'}")
     return Result(f"Host name {'will' if on else 'will not'} be sent to Cisco SSM.", {"send_hostname": on})

@@ -19,6 +19,7 @@ TYPE_CHECKING = False  # `typing` is not imported at run time: it costs a one-sh
 if TYPE_CHECKING:
     from typing import Any
 
+    from ccxcli.cli.grammar import Args
     from ccxcli.core.state import Node
 
 
@@ -26,7 +27,7 @@ def _date(t: int) -> str:
     return time.strftime("%a %b %d, %Y %H:%M:%S", time.gmtime(t))
 
 
-def show_myself(ctx: Ctx, a: dict[str, Any]) -> Result:
+def show_myself(ctx: Ctx, a: Args) -> Result:
     return Result(*myself(ctx.node))
 
 
@@ -42,7 +43,7 @@ def myself(node: Node) -> tuple[str, dict[str, Any]]:
     return text, rows
 
 
-def show_status(ctx: Ctx, a: dict[str, Any]) -> Result:
+def show_status(ctx: Ctx, a: Args) -> Result:
     return Result(*status(ctx.node, ctx.now))
 
 
@@ -92,9 +93,9 @@ def _disk(name: str, total: int, free_tenths: int) -> str:
     return f"{name:<16}{total:>10}K     {free:>10}K     {total - free:>10}K"
 
 
-def show_version(ctx: Ctx, a: dict[str, Any]) -> Result:
+def show_version(ctx: Ctx, a: Args) -> Result:
     node = ctx.node
-    which = a["active|inactive"]
+    which = a.text("side")
     version = identity.version(node) if which == "active" else identity.inactive_version(node)
     label = which.capitalize()
     text = (
@@ -105,7 +106,7 @@ def show_version(ctx: Ctx, a: dict[str, Any]) -> Result:
     return Result(text, {which: version})
 
 
-def show_uccx_version(ctx: Ctx, a: dict[str, Any]) -> Result:
+def show_uccx_version(ctx: Ctx, a: Args) -> Result:
     node = ctx.node
     active, inactive = identity.version(node), identity.inactive_version(node)
     return Result(
@@ -113,8 +114,8 @@ def show_uccx_version(ctx: Ctx, a: dict[str, Any]) -> Result:
     )
 
 
-def show_network_eth0(ctx: Ctx, a: dict[str, Any]) -> Result:
-    return Result(*eth0(ctx.node, bool(a.get("detail"))))
+def show_network_eth0(ctx: Ctx, a: Args) -> Result:
+    return Result(*eth0(ctx.node, bool(a.flag("detail"))))
 
 
 def eth0(node: Node, detail: bool) -> tuple[str, dict[str, Any]]:
@@ -145,7 +146,7 @@ def eth0(node: Node, detail: bool) -> tuple[str, dict[str, Any]]:
     return "\n".join(lines), net
 
 
-def show_network_cluster(ctx: Ctx, a: dict[str, Any]) -> Result:
+def show_network_cluster(ctx: Ctx, a: Args) -> Result:
     rows = []
     for name in ctx.lab.node_names():
         try:
@@ -161,7 +162,7 @@ def show_network_cluster(ctx: Ctx, a: dict[str, Any]) -> Result:
     return Result(text, {"nodes": rows})
 
 
-def service_list(ctx: Ctx, a: dict[str, Any]) -> Result:
+def service_list(ctx: Ctx, a: Args) -> Result:
     return Result(*services(ctx.node, ctx.now))
 
 
@@ -174,7 +175,7 @@ def services(node: Node, now: int) -> tuple[str, dict[str, Any]]:
     return "\n".join(lines), {"services": [{"name": n, "state": s} for n, s in rows]}
 
 
-def ntp_status(ctx: Ctx, a: dict[str, Any]) -> Result:
+def ntp_status(ctx: Ctx, a: Args) -> Result:
     return Result(*ntp(ctx.node, ctx.now))
 
 
@@ -200,7 +201,7 @@ def ntp(node: Node, now: int) -> tuple[str, dict[str, Any]]:
     return text, {"server": net["ntp"], "synchronised": True, "now": stamp}
 
 
-def system_restart(ctx: Ctx, a: dict[str, Any]) -> Result:
+def system_restart(ctx: Ctx, a: Args) -> Result:
     """Restart the node's services on the virtual clock: agents are logged out, services
     are STARTING for a few virtual minutes, licensing state is kept. The shell ends, as an
     SSH session to a restarting appliance does."""
@@ -224,18 +225,18 @@ def system_restart(ctx: Ctx, a: dict[str, Any]) -> Result:
     )
 
 
-def pagination(ctx: Ctx, a: dict[str, Any]) -> Result:
-    on = a["on|off"] == "on"
+def pagination(ctx: Ctx, a: Args) -> Result:
+    on = a.text("state") == "on"
     ctx.rt.pagination = on and ctx.rt.mode == "shell"
     return Result(f"Automatic pagination is turned {'on' if on else 'off'}", {"pagination": "on" if on else "off"})
 
 
-def show_pagination(ctx: Ctx, a: dict[str, Any]) -> Result:
+def show_pagination(ctx: Ctx, a: Args) -> Result:
     on = ctx.rt.pagination
     return Result(f"Automatic Pagination : {'On' if on else 'Off'}.", {"pagination": "on" if on else "off"})
 
 
-def fault_list(ctx: Ctx, a: dict[str, Any]) -> Result:
+def fault_list(ctx: Ctx, a: Args) -> Result:
     from ccxcli.core.failures import FAULTS, active
 
     node = ctx.node
@@ -244,10 +245,10 @@ def fault_list(ctx: Ctx, a: dict[str, Any]) -> Result:
     return Result(text, {"faults": rows})
 
 
-def fault_set(ctx: Ctx, a: dict[str, Any]) -> Result:
+def fault_set(ctx: Ctx, a: Args) -> Result:
     from ccxcli.core.failures import FAULTS, set_fault
 
-    name = a["license_computation|agent_init|ssm_error|ssm_slow"].replace("_", "-")
-    on = a["on|off"] == "on"
+    name = a.text("fault").replace("_", "-")
+    on = a.text("state") == "on"
     set_fault(ctx.node, ctx.now, name, on)
     return Result(f"Simulated fault {name} is {'on' if on else 'off'}: {FAULTS[name]}.", {"fault": name, "on": on})
