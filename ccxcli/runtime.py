@@ -22,7 +22,7 @@ class Result:
     __slots__ = ("text", "data", "leave", "label", "carry")
 
     def __init__(
-        self, text: str = "", data: Any = None, leave: bool = False, label: str = "", carry: bool = False
+        self, text: str = "", data: object = None, leave: bool = False, label: str = "", carry: bool = False
     ) -> None:
         self.text = text
         self.data = data

@@ -21,7 +21,7 @@ from ccxcli.errors import printable
 
 TYPE_CHECKING = False  # `typing` is not imported at run time: it costs a one-shot command start-up
 if TYPE_CHECKING:
-    from typing import Any
+    from ccxcli.core.state import StatusDoc
 
 AGENT_VERSION = "4.6.3_rel/18"  # synthetic: the version of Cisco's agent in UCCX is not public
 
@@ -58,7 +58,7 @@ def header(title: str) -> list[str]:
     return [title, "=" * len(title)]
 
 
-def _opening(doc: dict[str, Any]) -> list[str]:
+def _opening(doc: StatusDoc) -> list[str]:
     out = [f"Smart Licensing is {doc['smart_licensing']}"]
     if doc["smart_licensing"] == "DISABLED":
         return out + [
@@ -70,7 +70,7 @@ def _opening(doc: dict[str, Any]) -> list[str]:
     return out
 
 
-def _registration(doc: dict[str, Any], short: bool) -> list[str]:
+def _registration(doc: StatusDoc, short: bool) -> list[str]:
     reg = doc["registration"]
     out = ["Registration:", f"  Status: {REG_TEXT[reg['status']]}"]
     if reg["smart_account"]:
@@ -93,7 +93,7 @@ def _registration(doc: dict[str, Any], short: bool) -> list[str]:
     return out
 
 
-def _authorization(doc: dict[str, Any], short: bool) -> list[str]:
+def _authorization(doc: StatusDoc, short: bool) -> list[str]:
     auth, ev = doc["authorization"], doc["evaluation"]
     a = auth["status"]
     out = ["License Authorization:"]
@@ -120,7 +120,7 @@ def _authorization(doc: dict[str, Any], short: bool) -> list[str]:
     return out
 
 
-def _compliance(doc: dict[str, Any]) -> list[str]:
+def _compliance(doc: StatusDoc) -> list[str]:
     comp, enf = doc["compliance"], doc["enforcement"]
     out: list[str] = []
     if comp["out_of_compliance_since"] or comp["consecutive_overage_reports"]:
@@ -143,7 +143,7 @@ def _compliance(doc: dict[str, Any]) -> list[str]:
     return out
 
 
-def transport(doc: dict[str, Any]) -> list[str]:
+def transport(doc: StatusDoc) -> list[str]:
     tr = doc["transport"]
     out = ["Transport:", f"  Type: {TRANSPORT_TEXT[tr['mode']]}"]
     if tr.get("url"):
@@ -156,7 +156,7 @@ def transport(doc: dict[str, Any]) -> list[str]:
     return out
 
 
-def status(doc: dict[str, Any]) -> list[str]:
+def status(doc: StatusDoc) -> list[str]:
     """`show license status`."""
     out = _opening(doc)
     if doc["smart_licensing"] == "DISABLED":
@@ -176,7 +176,7 @@ def status(doc: dict[str, Any]) -> list[str]:
     return out
 
 
-def summary(doc: dict[str, Any]) -> list[str]:
+def summary(doc: StatusDoc) -> list[str]:
     """`show license summary`."""
     out = _opening(doc)
     if doc["smart_licensing"] == "DISABLED":
@@ -190,7 +190,7 @@ def tag_name(tag: str) -> str:
     return tag.split(".cisco.", 1)[-1].split(",", 1)[0]
 
 
-def usage_table(doc: dict[str, Any]) -> list[str]:
+def usage_table(doc: StatusDoc) -> list[str]:
     rows = [("License", "Entitlement Tag", "Count", "Status")]
     for u in doc["usage"]:
         rows.append((u["name"], tag_name(u["tag"]), str(u["count"]), u["status"]))
@@ -200,7 +200,7 @@ def usage_table(doc: dict[str, Any]) -> list[str]:
     return ["License Usage:"] + lines
 
 
-def usage(doc: dict[str, Any]) -> list[str]:
+def usage(doc: StatusDoc) -> list[str]:
     """`show license usage`: one entry per license of the type, `Name (tag):`."""
     out: list[str] = []
     for u in doc["usage"]:
@@ -223,7 +223,7 @@ def usage(doc: dict[str, Any]) -> list[str]:
     return out or ["No licenses in use"]
 
 
-def reservation(doc: dict[str, Any]) -> list[str]:
+def reservation(doc: StatusDoc) -> list[str]:
     res = doc["reservation"]
     out = [
         f"License Reservation is {'ENABLED' if res['enabled'] else 'DISABLED'}",
@@ -243,7 +243,7 @@ def reservation(doc: dict[str, Any]) -> list[str]:
     return out
 
 
-def all_(doc: dict[str, Any]) -> list[str]:
+def all_(doc: StatusDoc) -> list[str]:
     """`show license all`."""
     u = doc["udi"]
     out = [*header("Smart Licensing Status"), "", *status(doc)]
@@ -262,7 +262,7 @@ def all_(doc: dict[str, Any]) -> list[str]:
     return out
 
 
-def alerts(doc: dict[str, Any]) -> list[str]:
+def alerts(doc: StatusDoc) -> list[str]:
     if not doc["alerts"]:
         return ["Alerts: none"]
     return ["Alerts:"] + [

@@ -19,7 +19,7 @@ TYPE_CHECKING = False  # `typing` is not imported at run time: it costs a one-sh
 if TYPE_CHECKING:
     from typing import Any
 
-    from ccxcli.core.state import Compliance, Node, Registered
+    from ccxcli.core.state import Compliance, Node, Registered, ReportAnswer
 
 UNREGISTERED = "UNREGISTERED"
 REGISTERED = "REGISTERED"
@@ -305,7 +305,7 @@ def apply_timer(node: Node, t: int, kind: str) -> None:
         raise ValueError(kind)
 
 
-def apply_report(node: Node, t: int, sent: Counts, outcome: dict[str, Any] | None) -> None:
+def apply_report(node: Node, t: int, sent: Counts, outcome: ReportAnswer | None) -> None:
     """Record one usage report. `outcome` is the SSM's answer ({"deficit": {...},
     "version": N}) or None when the report could not be delivered."""
     comp = node["comp"]

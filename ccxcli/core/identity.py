@@ -8,9 +8,7 @@ from ccxcli.core import engine
 
 TYPE_CHECKING = False  # `typing` is not imported at run time: it costs a one-shot command start-up
 if TYPE_CHECKING:
-    from typing import Any
-
-    from ccxcli.core.state import Node
+    from ccxcli.core.state import Node, Ova
 
 DEFAULT_VERSION = "12.5.1.11001-348"  # a Unified CCX 12.5(1) build: the first release with Smart Licensing
 OS_VERSION = "7.0.0.0-4"
@@ -101,7 +99,7 @@ def license_mac(node: Node) -> str:
     return hashlib.sha256(("license-mac|" + node["uuid"]).encode()).hexdigest()[:12]
 
 
-def ova(node: Node) -> dict[str, Any]:
+def ova(node: Node) -> Ova:
     profile = str(node.get("ova") or DEFAULT_OVA)
     agents, cpus, memory, disk = OVA[profile]
     return {"profile": profile, "max_agents": agents, "vcpus": cpus, "memory_kb": memory, "disk_kb": disk}

@@ -10,11 +10,12 @@ from ccxcli.core.catalogue import ALIASES, SKILLS, TYPES
 
 TYPE_CHECKING = False  # `typing` is not imported at run time: it costs a one-shot command start-up
 if TYPE_CHECKING:
-    from typing import Any
+    from typing import TypeGuard
 
     from ccxcli.core.state import Node
 
-    Check = Callable[[Any], bool]
+    Check = Callable[[object], bool]
+    Spec = Check | dict[str, "Spec"]  # a check, or the keys of an object ("?key": optional)
 
 
 def _re(p: str) -> Check:
@@ -22,35 +23,35 @@ def _re(p: str) -> Check:
     return lambda v: isinstance(v, str) and rx.fullmatch(v) is not None
 
 
-def _int(v: Any) -> bool:
+def _int(v: object) -> TypeGuard[int]:
     return isinstance(v, int) and not isinstance(v, bool) and -(2**53) < v < 2**53
 
 
-def _nat(v: Any) -> bool:
+def _nat(v: object) -> TypeGuard[int]:
     return _int(v) and v >= 0
 
 
-def _opt(c: Any) -> Check:
+def _opt(c: Spec) -> Check:
     return lambda v: v is None or _ok(c, v)
 
 
-def _one(*values: Any) -> Check:
+def _one(*values: object) -> Check:
     return lambda v: v in values
 
 
-def _list(c: Any, most: int = 10_000) -> Check:
+def _list(c: Spec, most: int = 10_000) -> Check:
     return lambda v: isinstance(v, list) and len(v) <= most and all(_ok(c, x) for x in v)
 
 
-def _map(key: Check, val: Any, most: int = 100_000) -> Check:
+def _map(key: Check, val: Spec, most: int = 100_000) -> Check:
     return lambda v: isinstance(v, dict) and len(v) <= most and all(key(k) and _ok(val, x) for k, x in v.items())
 
 
-def _tuple(*cs: Any) -> Check:
+def _tuple(*cs: Spec) -> Check:
     return lambda v: isinstance(v, list) and len(v) == len(cs) and all(_ok(c, x) for c, x in zip(cs, v, strict=True))
 
 
-def _count(v: Any) -> bool:
+def _count(v: object) -> TypeGuard[int]:
     return _nat(v) and v <= 1_000_000  # more than any node can use (agents, ports)
 
 
@@ -62,7 +63,7 @@ HEX = _re(r"[0-9a-f]+")
 STR = lambda v: isinstance(v, str)  # noqa: E731
 BOOL = lambda v: isinstance(v, bool)  # noqa: E731
 
-NODE: dict[str, Any] = {
+NODE: dict[str, Spec] = {
     "schema": _int,
     "name": STR,
     "uuid": _re(r"[0-9a-f]{32}"),
@@ -159,7 +160,7 @@ NODE: dict[str, Any] = {
 }
 
 
-def _ok(spec: Any, value: Any) -> bool:
+def _ok(spec: Spec, value: object) -> bool:
     if isinstance(spec, dict):
         if not isinstance(value, dict):
             return False
@@ -173,7 +174,21 @@ def _ok(spec: Any, value: Any) -> bool:
     return bool(spec(value))
 
 
-LAB: dict[str, Any] = {
+def conforms(spec: Spec, value: object) -> bool:
+    """Whether `value` has the shape `spec` describes."""
+    return _ok(spec, value)
+
+
+# The SSM's answers to a node's messages (over HTTPS they come from whatever answers at the
+# URL; `protocol/answers.py` checks them before the node applies them)
+REGISTERED: dict[str, Spec] = {
+    "smart_account": STR, "virtual_account": STR, "instance": _nat, "export": BOOL, "certificate": STR
+}  # fmt: skip
+REPORTED: dict[str, Spec] = {"?deficit": COUNTS, "version": _opt(_int)}
+VERSION = _opt(_int)
+
+
+LAB: dict[str, Spec] = {
     "schema": _int,
     "created": _int,
     "clock": {"frozen": _int, "realtime": BOOL, "offset": _int},
@@ -182,15 +197,18 @@ LAB: dict[str, Any] = {
 }
 
 
-def as_node(doc: dict[str, Any]) -> Node | str:
+def as_node(doc: dict[str, object]) -> Node | str:
     """A document read from a node's state file as a `Node`, once its shape and consistency
     are checked; else the first problem (the one place a document becomes typed state)."""
-    return first_problem(doc) or doc  # type: ignore[return-value]
+    problem = first_problem(doc, NODE)
+    if problem:
+        return problem
+    node: Node = doc  # type: ignore[assignment]  # its shape is checked: it is a Node
+    return consistency_problem(node) or node
 
 
-def first_problem(doc: dict[str, Any], shape: dict[str, Any] = NODE) -> str | None:
-    """The first top-level key whose value does not have the expected shape, or None;
-    for a node, then the first inconsistency."""
+def first_problem(doc: dict[str, object], shape: dict[str, Spec]) -> str | None:
+    """The first top-level key whose value does not have the expected shape, or None."""
     for key, spec in shape.items():
         name = key.lstrip("?")
         if name not in doc:
@@ -202,14 +220,14 @@ def first_problem(doc: dict[str, Any], shape: dict[str, Any] = NODE) -> str | No
     extra = set(doc) - {k.lstrip("?") for k in shape}
     if extra:
         return f"unexpected '{sorted(extra)[0]}'"
-    return consistency_problem(doc) if shape is NODE else None
+    return None
 
 
 _REGISTERED_NEEDS = ("initial", "id_ok", "next_renew", "expires")
 _AUTH_NEEDS = ("ok", "next", "attempt")
 
 
-def consistency_problem(node: dict[str, Any]) -> str | None:
+def consistency_problem(node: Node) -> str | None:
     """Fields that the state machine relies on together (checked after the shape)."""
     reg, auth, comp = node["reg"], node["auth"], node["comp"]
     if reg["status"] != "UNREGISTERED":

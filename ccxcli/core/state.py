@@ -92,6 +92,13 @@ class Registered(TypedDict, total=False):
     certificate: str
 
 
+class ReportAnswer(TypedDict):
+    """What the SSM answers a usage report with: its pool's version, and what the pool lacks."""
+
+    version: int | None
+    deficit: NotRequired[Counts]
+
+
 class Authorization(TypedDict):
     attempt: NotRequired[int]
     attempt_ok: NotRequired[bool]
@@ -213,3 +220,116 @@ class Node(TypedDict):
     events: list[Event]
     usage_log: list[UsageEntry]
     report_log: list[ReportEntry]
+
+
+# --- The status document (`show license status --json`, built by core/status.py) -----------------
+
+
+class RegistrationDoc(TypedDict):
+    status: str
+    smart_account: str | None
+    virtual_account: str | None
+    export_controlled: bool
+    initial: str | None
+    last_renewal_attempt: str | None
+    last_renewal_ok: bool | None
+    next_renewal: str | None
+    expires: str | None
+    instance_id: int | None
+    ssm: str | None
+
+
+class AuthorizationDoc(TypedDict):
+    status: str
+    since: str | None
+    last_communication: str | None
+    last_communication_ok: bool | None
+    next_communication: str | None
+    expires: str | None
+
+
+class EvaluationDoc(TypedDict):
+    remaining_seconds: int
+    expired: bool
+    in_use: bool
+
+
+class EnforcementDoc(TypedDict):
+    active: bool
+    reason: str | None
+    since: str | None
+    deadline: str | None
+
+
+class ComplianceDoc(TypedDict):
+    consecutive_overage_reports: int
+    out_of_compliance_since: str | None
+    locked_usage: Counts | None
+    last_report: str | None
+    last_report_outcome: str | None
+
+
+class UsageRow(TypedDict):
+    alias: str
+    name: str
+    description: str
+    tag: str
+    count: int
+    reported: int | None
+    entitled: int | None
+    reserved: int | None
+    status: str
+
+
+class ReservationDoc(TypedDict):
+    enabled: bool
+    status: str
+    request_code: str | None
+    reserved: Counts
+    authorization_timestamp: int | None
+    last_confirmation_code: str | None
+    last_return_code: str | None
+
+
+class AlertDoc(TypedDict):
+    key: str
+    since: str
+    message: str
+    detail: str
+
+
+class OvaDoc(TypedDict):
+    profile: str
+    max_agents: int
+
+
+class Ova(OvaDoc):
+    """An OVA profile's sizing (`core/identity.OVA`)."""
+
+    vcpus: int
+    memory_kb: int
+    disk_kb: int
+
+
+class StatusDoc(TypedDict):
+    now: str
+    node: str
+    hostname: str
+    udi: dict[str, str]
+    license_type: str
+    license_type_name: str
+    smart_licensing: str
+    registration: RegistrationDoc
+    authorization: AuthorizationDoc
+    evaluation: EvaluationDoc
+    enforcement: EnforcementDoc
+    compliance: ComplianceDoc
+    usage: list[UsageRow]
+    reservation: ReservationDoc
+    transport: Transport  # without its password
+    network: str
+    send_hostname: bool
+    license_control: Control
+    ports: Ports
+    ova: OvaDoc
+    alerts: list[AlertDoc]

@@ -11,23 +11,24 @@ from ccxcli.core.consumption import UNLIMITED, control_limits, deficit, usage
 
 TYPE_CHECKING = False  # `typing` is not imported at run time: it costs a one-shot command start-up
 if TYPE_CHECKING:
-    from typing import Any
-
-    from ccxcli.core.state import Node
+    from ccxcli.core.state import Node, StatusDoc, UsageRow
 
 
 def _t(t: int | None) -> str | None:
     return iso(t) if t is not None else None
 
 
-def build(node: Node, now: int) -> dict[str, Any]:
+def build(node: Node, now: int) -> StatusDoc:
     reg, auth, comp, slr = node["reg"], node["auth"], node["comp"], node["slr"]
     rstatus = engine.registration_status(node)
     astatus = engine.authorization_status(node, now)
     registered = reg["status"] in (engine.REGISTERED, engine.REGISTRATION_EXPIRED)
     installed = slr.get("installed")
     request = slr.get("request")
-    doc: dict[str, Any] = {
+    ova = identity.ova(node)
+    transport = node["transport"].copy()
+    transport.pop("password", None)
+    doc: StatusDoc = {
         "now": iso(now),
         "node": node["name"],
         "hostname": node["hostname"],
@@ -84,12 +85,12 @@ def build(node: Node, now: int) -> dict[str, Any]:
             "last_confirmation_code": slr.get("confirmation"),
             "last_return_code": slr.get("return_code"),
         },
-        "transport": {k: v for k, v in node["transport"].items() if k != "password"},
+        "transport": transport,
         "network": "up" if node["network"] else "down",
         "send_hostname": node["send_hostname"],
-        "license_control": dict(node["control"]),
-        "ports": dict(node["ports"]),
-        "ova": {k: v for k, v in identity.ova(node).items() if k in ("profile", "max_agents")},
+        "license_control": node["control"].copy(),
+        "ports": node["ports"].copy(),
+        "ova": {"profile": ova["profile"], "max_agents": ova["max_agents"]},
         "alerts": [
             {"key": k, "since": iso(v["since"]), "message": engine.ALERTS[k], "detail": v["detail"]}
             for k, v in sorted(node["alerts"].items(), key=lambda kv: kv[1]["since"])
@@ -132,7 +133,7 @@ def _slr_status(node: Node) -> str:
     return "ENABLED" if slr["enabled"] else "DISABLED"
 
 
-def usage_rows(node: Node, now: int) -> list[dict[str, Any]]:
+def usage_rows(node: Node, now: int) -> list[UsageRow]:
     use = usage(node)
     comp = node["comp"]
     reported = engine.to_report(node) if comp["ooc"] else (comp["reported"] or {})
@@ -145,7 +146,7 @@ def usage_rows(node: Node, now: int) -> list[dict[str, Any]]:
     short = deficit(use, installed["counts"]) if installed else {}
     astatus = engine.authorization_status(node, now)
     registered = node["reg"]["status"] in (engine.REGISTERED, engine.REGISTRATION_EXPIRED)
-    rows = []
+    rows: list[UsageRow] = []
     for alias in TYPES[node["license_type"]][2]:
         lic = BY_ALIAS[alias]
         if installed:

@@ -17,7 +17,6 @@ import json
 import os
 import socket
 import ssl
-from typing import Any
 
 from ccxcli.errors import CommError, InstanceGone, RuleError, UsageError
 
@@ -84,7 +83,7 @@ class Remote:
         self._conn = conn
         return conn
 
-    def call(self, op: str, args: dict[str, Any]) -> Any:
+    def call(self, op: str, args: dict[str, object]) -> object:
         """The SSM's answer; its refusals as the errors they stand for."""
         body = json.dumps({"op": op, "args": args}).encode()
         for attempt in (1, 2):
@@ -113,7 +112,7 @@ class Remote:
             return self._answer(resp.status, data)
         raise AssertionError("unreachable")
 
-    def _answer(self, status: int, data: bytes) -> Any:
+    def _answer(self, status: int, data: bytes) -> object:
         try:
             doc = json.loads(data) if len(data) <= MAX_ANSWER else None
         except ValueError:
@@ -122,7 +121,7 @@ class Remote:
             raise CommError(f"Communication with SSM failed: {self.where} answered HTTP {status}, not an SSM answer.")
         if doc.get("ok") is True:
             return doc.get("result")
-        err: dict[str, Any] = doc["error"] if isinstance(doc.get("error"), dict) else {}
+        err: dict[str, object] = doc["error"] if isinstance(doc.get("error"), dict) else {}
         message = str(err.get("message") or f"HTTP {status}")[:600]
         kind = err.get("kind")
         if kind == "gone":

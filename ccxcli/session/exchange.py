@@ -21,14 +21,13 @@ from ccxcli.store.lab import Lab
 
 TYPE_CHECKING = False  # `typing` is not imported at run time: it costs a one-shot command start-up
 if TYPE_CHECKING:
-    from typing import Any
-
-    from ccxcli.core.state import Node, Outbox
+    from ccxcli.core.state import Node, Outbox, Registered
 
 
-def run(lab: Lab, node: Node, kind: str, t: int, token: str | None = None, force: bool | None = None) -> Any:
-    """Record, deliver, apply; return the SSM's answer (a refusal restores the node as it
-    was and raises)."""
+def run(lab: Lab, node: Node, kind: str, t: int, token: str | None = None, force: bool | None = None) -> str | None:
+    """Record, deliver, apply (a refusal restores the node as it was and raises). Returns a
+    warning when the SSM could not be told and the change was applied on the node alone (a
+    deregistration, as the appliance does), else None; what the SSM answered is on the node."""
     waiting = node.get("outbox")
     if waiting:  # a registration whose answer never came: it is sent again before anything else
         raise CommError(
@@ -58,7 +57,7 @@ def replay(lab: Lab, node: Node) -> None:
     lab.commit()
 
 
-def _deliver(lab: Lab, node: Node, msg: Outbox, replay: bool) -> Any:
+def _deliver(lab: Lab, node: Node, msg: Outbox, replay: bool) -> str | None:
     link = LabLink(lab)
     try:
         return _deliver_by(link, lab, node, msg, replay)
@@ -66,17 +65,16 @@ def _deliver(lab: Lab, node: Node, msg: Outbox, replay: bool) -> Any:
         link.close()
 
 
-def _deliver_by(link: LabLink, lab: Lab, node: Node, msg: Outbox, replay: bool) -> Any:
+def _deliver_by(link: LabLink, lab: Lab, node: Node, msg: Outbox, replay: bool) -> str | None:
     kind, t = msg["kind"], msg["t"]
+    answer: Registered | None = None
     try:
         if kind == "register":
-            answer: Any = link.register(node, msg)
+            answer = link.register(node, msg)
         elif kind == "deregister":
             link.deregister(node, t, msg["id"])
-            answer = {"ssm_notified": True}
         else:
             link.renew(node, t, "auth" if kind == "renew_auth" else "id", msg["id"])
-            answer = None
     except CcxError as e:
         if kind == "register" and isinstance(e, CommError) and (msg.get("sent") or type(e).__name__ == "NoAnswer"):
             # The SSM may have applied it: keep it, and send it again (same id) until it answers.
@@ -92,17 +90,17 @@ def _deliver_by(link: LabLink, lab: Lab, node: Node, msg: Outbox, replay: bool) 
         _failed(node, msg, e, replay)
         lab.commit()  # the node as it was, plus what the failure is a fact of
         if kind == "deregister" and isinstance(e, CommError):
-            return {"ssm_notified": False, "warning": e.message}
+            return e.message
         raise
     kill_point("exchange-answered")
     node.pop("outbox", None)
     _apply(node, msg, answer, replay)
-    return answer
+    return None
 
 
-def _apply(node: Node, msg: Outbox, answer: Any, replay: bool) -> None:
+def _apply(node: Node, msg: Outbox, answer: Registered | None, replay: bool) -> None:
     kind, t = msg["kind"], msg["t"]
-    if kind == "register":
+    if answer is not None:
         engine.apply_register(node, t, answer)
     elif kind == "deregister":
         engine.apply_deregister(node, t)

@@ -6,23 +6,25 @@ answer it gave then, so a message sent again after a crash changes nothing twice
 from __future__ import annotations
 
 from ccxcli.errors import CommError, StoreError
+from ccxcli.protocol import answers
 from ccxcli.store.lab import DEFAULT_SSM, Lab
 from ccxcli.urls import split_url, url_host
 
 TYPE_CHECKING = False  # `typing` is not imported at run time: it costs a one-shot command start-up
 if TYPE_CHECKING:
-    from typing import Any
+    from ccxcli.core.state import Node, Outbox, Registered, ReportAnswer
+    from ccxcli.protocol.remote import Remote
+    from ccxcli.ssm.core.db import Ssm
 
-    from ccxcli.core.state import Node, Outbox
 
-
-def ssm_of(lab: Lab, name: str) -> Any:
+def ssm_of(lab: Lab, name: str) -> Ssm:
     """An SSM of the lab, opened once per lab opening (closed with it)."""
     if name not in lab.open_ssms:
         from ccxcli.ssm.core.db import Ssm  # sqlite3 and the SSM core: only for commands that reach an SSM
 
         lab.open_ssms[name] = Ssm.open(lab.ssm_dir(name))
-    return lab.open_ssms[name]
+    ssm: Ssm = lab.open_ssms[name]
+    return ssm
 
 
 def message_id(node: Node, kind: str, t: int) -> str:
@@ -45,7 +47,7 @@ class LabLink:
 
     def __init__(self, lab: Lab) -> None:
         self.lab = lab
-        self._remotes: dict[str, Any] = {}
+        self._remotes: dict[str, Remote] = {}
         self._versions: dict[str, int | None] = {}  # served SSMs' pool versions read by this link
 
     def close(self) -> None:
@@ -89,7 +91,7 @@ class LabLink:
             raise CommError(f"Communication with SSM '{name}' failed: {e.message}") from None
         return str(name)
 
-    def _call(self, where: str, op: str, **args: Any) -> Any:
+    def _call(self, where: str, op: str, **args: object) -> object:
         if not is_remote(where):
             from ccxcli.ssm.core.device import handle
 
@@ -106,10 +108,10 @@ class LabLink:
             return remote.call(op, args)
         finally:
             if op in ("report", "report_batch", "register", "deregister"):
-                self._versions.pop(where + args.get("uuid", ""), None)
+                self._versions.pop(where + str(args.get("uuid", "")), None)
 
     # -- messages ---------------------------------------------------------------------
-    def register(self, node: Node, msg: Outbox) -> dict[str, Any]:
+    def register(self, node: Node, msg: Outbox) -> Registered:
         where = self.target(node)
         hello = {
             "uuid": node["uuid"],
@@ -117,9 +119,10 @@ class LabLink:
             "license_type": node["license_type"],
             "hostname": node["hostname"] if node["send_hostname"] else "",
         }
-        info: dict[str, Any] = self._call(
+        answer = self._call(
             where, "register", token=msg["token"], hello=hello, now=msg["t"], force=msg["force"], msg_id=msg["id"]
         )
+        info = answers.registered(answer, where)
         info["ssm"] = where
         return info
 
@@ -127,27 +130,27 @@ class LabLink:
         self._call(self._registered(node), "contact", uuid=node["uuid"], now=now, what=what,
                    msg_id=msg_id or message_id(node, what, now))  # fmt: skip
 
-    def report(self, node: Node, use: dict[str, int], now: int) -> dict[str, Any] | None:
+    def report(self, node: Node, use: dict[str, int], now: int) -> ReportAnswer | None:
         """The SSM's judgement, or None when it could not be reached (InstanceGone passes)."""
         try:
             where = self._registered(node)
-            answer: dict[str, Any] = self._call(
+            answer = self._call(
                 where, "report", uuid=node["uuid"], use=use, now=now, msg_id=message_id(node, "report", now)
             )
+            return answers.reported(answer, where)
         except CommError:
             return None
-        return answer
 
-    def report_batch(self, node: Node, use: dict[str, int], first: int, last: int) -> dict[str, Any] | None:
+    def report_batch(self, node: Node, use: dict[str, int], first: int, last: int) -> ReportAnswer | None:
         """The reports due from `first` to `last`, each the same `use`, as one message; None
         when the SSM could not be reached (InstanceGone passes)."""
         try:
             where = self._registered(node)
-            answer: dict[str, Any] = self._call(where, "report_batch", uuid=node["uuid"], use=use, first=first,
-                                                last=last, msg_id=message_id(node, "steady", last))  # fmt: skip
+            answer = self._call(where, "report_batch", uuid=node["uuid"], use=use, first=first, last=last,
+                                msg_id=message_id(node, "steady", last))  # fmt: skip
+            return answers.reported(answer, where)
         except CommError:
             return None
-        return answer
 
     def deregister(self, node: Node, now: int, msg_id: str) -> None:
         self._call(self._registered(node), "deregister", uuid=node["uuid"], now=now, msg_id=msg_id)
@@ -161,9 +164,9 @@ class LabLink:
             where = self._registered(node)
             key = where + node["uuid"]
             if not is_remote(where):
-                return self._call(where, "pool_version", uuid=node["uuid"])  # type: ignore[no-any-return]
+                return answers.version(self._call(where, "pool_version", uuid=node["uuid"]), where)
             if key not in self._versions:
-                self._versions[key] = self._call(where, "pool_version", uuid=node["uuid"])
+                self._versions[key] = answers.version(self._call(where, "pool_version", uuid=node["uuid"]), where)
             return self._versions[key]
         except CommError:
             return None

@@ -13,10 +13,22 @@ from ccxcli.store.lab import check_node_name
 
 TYPE_CHECKING = False  # `typing` is not imported at run time: it costs a one-shot command start-up
 if TYPE_CHECKING:
-    from typing import Any
+    from typing import TypedDict
 
     from ccxcli.cli.grammar import Args
     from ccxcli.core.state import Node
+
+    class NodeRow(TypedDict):  # one line of `sim node list`
+        name: str
+        current: bool
+        sn: str
+        license_type: str
+        registration: str
+        authorization: str
+        ssm: str | None
+        ooc: bool | None
+        enforcement: str | None
+
 
 ADDED = ("appadmin", "sim")  # ccxcli's own groups: the Administration web pages and the lab
 
@@ -99,18 +111,15 @@ def show_udi(ctx: Ctx, a: Args) -> Result:
     return Result(f"UDI: PID:{d['pid']},SN:{d['sn']},UUID:{d['uuid']}", {"udi": d})
 
 
-def _clock(ctx: Ctx, steps: int | None = None) -> Result:
+def _clock(ctx: Ctx) -> tuple[str, dict[str, object]]:
     c = ctx.lab.clock
     now = ctx.now
-    data = {"now": clock.iso(now), "epoch": now, "realtime": c.realtime}
-    text = f"Virtual time: {clock.vos(now)} ({clock.iso(now)}){' [realtime]' if c.realtime else ' [frozen]'}"
-    if steps is not None:
-        data["events_processed"] = steps
-    return Result(text, data)
+    data: dict[str, object] = {"now": clock.iso(now), "epoch": now, "realtime": c.realtime}
+    return f"Virtual time: {clock.vos(now)} ({clock.iso(now)}){' [realtime]' if c.realtime else ' [frozen]'}", data
 
 
 def clock_show(ctx: Ctx, a: Args) -> Result:
-    return _clock(ctx)
+    return Result(*_clock(ctx))
 
 
 def _move(ctx: Ctx, target: int) -> Result:
@@ -127,22 +136,22 @@ def _move(ctx: Ctx, target: int) -> Result:
     states = {name: _states(n, before) for name in [ctx.rt.node, *others] if (n := _loadable(ctx, name))}
     lab.tally = {}
     steps = move(lab, target)
-    result = _clock(ctx, steps)
+    text, data = _clock(ctx)
+    data["events_processed"] = steps
     summaries = []
     for name, was in states.items():  # this node first, then the others of the lab
         node = ctx.node_named(name)
-        text, data = _what_happened(node, before, was, _states(node, target), lab.tally.get(name, {}))
-        summaries.append((text, data))
-    result.text += "".join("\n" + text for text, _ in summaries)
-    result.data["node"] = summaries[0][1]
-    result.data["nodes"] = [data for _, data in summaries]
+        summaries.append(_what_happened(node, before, was, _states(node, target), lab.tally.get(name, {})))
+    text += "".join("\n" + line for line, _ in summaries)
+    data["node"] = summaries[0][1]
+    data["nodes"] = [one for _, one in summaries]
     if lab.skipped:
-        result.data["skipped"] = sorted(lab.skipped)
-        result.text += "".join(
+        data["skipped"] = sorted(lab.skipped)
+        text += "".join(
             f"\nNode {name} was not moved: its state file is corrupt (repair it, or 'sim node delete {name}')."
             for name in sorted(lab.skipped)
         )
-    return result
+    return Result(text, data)
 
 
 def _loadable(ctx: Ctx, name: str) -> Node | None:
@@ -163,7 +172,7 @@ def _states(node: Node, t: int) -> tuple[str, str]:
 
 def _what_happened(
     node: Node, before: int, states: tuple[str, str], after: tuple[str, str], tally: dict[str, int]
-) -> tuple[str, dict[str, Any]]:
+) -> tuple[str, dict[str, object]]:
     """One or two lines: what the move did to this node (reports, renewals, states, alerts)."""
 
     def plural(n: int, word: str) -> str:
@@ -194,7 +203,7 @@ def _what_happened(
                 f"cleared: {', '.join(dict.fromkeys(cleared))}" if cleared else "",
             ) if part
         ) + "."  # fmt: skip
-    data = {
+    data: dict[str, object] = {
         "name": node["name"],
         "counts": dict(tally),
         "registration": {"before": states[0], "after": after[0]},
@@ -215,7 +224,7 @@ def clock_set(ctx: Ctx, a: Args) -> Result:
 
 def clock_realtime(ctx: Ctx, a: Args) -> Result:
     ctx.lab.clock.set_realtime(a.text("state") == "on")
-    return _clock(ctx)
+    return Result(*_clock(ctx))
 
 
 def node_create(ctx: Ctx, a: Args) -> Result:
@@ -244,26 +253,21 @@ def node_create(ctx: Ctx, a: Args) -> Result:
 def node_list(ctx: Ctx, a: Args) -> Result:
     from ccxcli.errors import StoreError
 
-    rows = []
+    rows: list[NodeRow] = []
     for name in ctx.lab.node_names():
-        row: dict[str, Any] = {"name": name, "current": name == ctx.rt.node}
+        current = name == ctx.rt.node
         try:
             n = ctx.node_named(name)
         except StoreError:
-            row.update(sn="-", license_type="-", registration="CORRUPT", authorization="-", ssm=None, ooc=None,
-                       enforcement=None)  # fmt: skip
+            row: NodeRow = {"name": name, "current": current, "sn": "-", "license_type": "-",
+                            "registration": "CORRUPT", "authorization": "-", "ssm": None, "ooc": None,
+                            "enforcement": None}  # fmt: skip
         else:
             enforce = n["enforce"]
             registration, authorization = _states(n, ctx.now)
-            row.update(
-                sn=n["sn"],
-                license_type=n["license_type"],
-                registration=registration,
-                authorization=authorization,
-                ssm=n["reg"].get("ssm"),
-                ooc=bool(n["comp"]["ooc"]),
-                enforcement=enforce["reason"] if enforce else None,
-            )
+            row = {"name": name, "current": current, "sn": n["sn"], "license_type": n["license_type"],
+                   "registration": registration, "authorization": authorization, "ssm": n["reg"].get("ssm"),
+                   "ooc": bool(n["comp"]["ooc"]), "enforcement": enforce["reason"] if enforce else None}  # fmt: skip
         rows.append(row)
     lines = [f"  {'Node':<16} {'SN':<6} {'License Type':<18} {'Registration':<24} {'Authorization':<26} "
              f"{'SSM':<12} {'OOC':<4} Enforcement"]  # fmt: skip

@@ -15,7 +15,8 @@ if TYPE_CHECKING:
 
 def _view(ctx: Ctx, name: str, keys: tuple[str, ...] = ()) -> Result:
     doc = build(ctx.node, ctx.now)
-    data = {k: doc[k] for k in (*keys, "now")} if keys else doc
+    whole: dict[str, object] = dict(doc)
+    data = {k: whole[k] for k in (*keys, "now")} if keys else whole
     return Result("\n".join(render.VIEWS[name](doc)), data)
 
 
@@ -43,7 +44,6 @@ def techsupport(ctx: Ctx, a: Args) -> Result:
     node = ctx.node
     doc = build(node, ctx.now)
     events = [engine.format_event(node, e) for e in node["events"][-50:]]
-    doc["events"] = events
     lines = render.all_(doc) + ["", *render.header("Alerts"), *render.alerts(doc)]
     lines += ["", *render.header("Recent Events"), *events]
-    return Result("\n".join(lines), doc)
+    return Result("\n".join(lines), {**doc, "events": events})

@@ -127,7 +127,7 @@ def install_file(ctx: Ctx, a: Args) -> Result:
     return _install(ctx, read_file(path, root=ctx.rt.file_root))
 
 
-def _return_result(ctx: Ctx, node: Node, piid: str, material: dict[str, str], extra: dict[str, Any]) -> Result:
+def _return_result(ctx: Ctx, node: Node, piid: str, material: dict[str, str], extra: dict[str, object]) -> Result:
     from ccxcli.protocol import codes
 
     code = codes.make_return(codes.reservation_key(material), piid, ctx.now)

@@ -35,15 +35,16 @@ def register(ctx: Ctx, a: Args) -> Result:
     token = a.text("token").strip()
     if not token or len(token) > 512 or not token.isprintable():
         raise UsageError("Invalid ID token: copy it again from 'ccx-ssm token create'.")
-    info = exchange.run(ctx.lab, node, "register", ctx.now, token=token, force=a.flag("force"))
+    exchange.run(ctx.lab, node, "register", ctx.now, token=token, force=a.flag("force"))
+    info = node["reg"]  # what the SSM answered, as the node keeps it
     return Result(
-        f"Registration succeeded: smart account {printable(info['smart_account'])}, virtual account "
-        f"{printable(info['virtual_account'])}. 'show license status' shows the details.",
+        f"Registration succeeded: smart account {printable(info.get('smart_account', ''))}, virtual account "
+        f"{printable(info.get('virtual_account', ''))}. 'show license status' shows the details.",
         {
             "registration": "REGISTERED",
-            "smart_account": info["smart_account"],
-            "virtual_account": info["virtual_account"],
-            "instance_id": info["instance"],
+            "smart_account": info.get("smart_account"),
+            "virtual_account": info.get("virtual_account"),
+            "instance_id": info.get("instance"),
         },
     )
 
@@ -57,13 +58,11 @@ def deregister(ctx: Ctx, a: Args) -> Result:
 
     node = ctx.node
     admin.check_registered(node, "Deregistration")
-    answer = exchange.run(ctx.lab, node, "deregister", ctx.now)
-    note = ""
-    if not answer["ssm_notified"]:
-        note = f" Warning: {answer['warning']} The instance is still listed on the SSM; remove it there."
+    warning = exchange.run(ctx.lab, node, "deregister", ctx.now)
+    note = f" Warning: {warning} The instance is still listed on the SSM; remove it there." if warning else ""
     return Result(
         "Deregistered: all licenses released; the evaluation period resumes." + note,
-        {"registration": "UNREGISTERED", "ssm_notified": answer["ssm_notified"]},
+        {"registration": "UNREGISTERED", "ssm_notified": warning is None},
     )
 
 

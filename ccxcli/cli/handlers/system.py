@@ -17,8 +17,6 @@ from ccxcli.session.context import Ctx
 
 TYPE_CHECKING = False  # `typing` is not imported at run time: it costs a one-shot command start-up
 if TYPE_CHECKING:
-    from typing import Any
-
     from ccxcli.cli.grammar import Args
     from ccxcli.core.state import Node
 
@@ -31,7 +29,7 @@ def show_myself(ctx: Ctx, a: Args) -> Result:
     return Result(*myself(ctx.node))
 
 
-def myself(node: Node) -> tuple[str, dict[str, Any]]:
+def myself(node: Node) -> tuple[str, dict[str, object]]:
     rows = {"machine_name": node["hostname"], "account_name": "admin", "privilege_level": 4}
     text = (
         f"Machine Name    : {node['hostname']}\n"
@@ -47,7 +45,7 @@ def show_status(ctx: Ctx, a: Args) -> Result:
     return Result(*status(ctx.node, ctx.now))
 
 
-def status(node: Node, now: int) -> tuple[str, dict[str, Any]]:
+def status(node: Node, now: int) -> tuple[str, dict[str, object]]:
     up = identity.uptime(node, now)
     ova = identity.ova(node)
     data = {
@@ -118,7 +116,7 @@ def show_network_eth0(ctx: Ctx, a: Args) -> Result:
     return Result(*eth0(ctx.node, bool(a.flag("detail"))))
 
 
-def eth0(node: Node, detail: bool) -> tuple[str, dict[str, Any]]:
+def eth0(node: Node, detail: bool) -> tuple[str, dict[str, object]]:
     net = identity.network(node)
     lines = [
         "Ethernet 0",
@@ -143,7 +141,8 @@ def eth0(node: Node, detail: bool) -> tuple[str, dict[str, Any]]:
             "TX stats:",
             "bytes:  5120466       packets:  40213     errors:  0      dropped:  0      overrun:  0",
         ]
-    return "\n".join(lines), net
+    data: dict[str, object] = dict(net)
+    return "\n".join(lines), data
 
 
 def show_network_cluster(ctx: Ctx, a: Args) -> Result:
@@ -166,7 +165,7 @@ def service_list(ctx: Ctx, a: Args) -> Result:
     return Result(*services(ctx.node, ctx.now))
 
 
-def services(node: Node, now: int) -> tuple[str, dict[str, Any]]:
+def services(node: Node, now: int) -> tuple[str, dict[str, object]]:
     rows = identity.services(node, now)
     lines = ["Requesting service status, please wait..."]
     lines += [f"{name} [{state}]" for name, state in rows[:3]]
@@ -179,7 +178,7 @@ def ntp_status(ctx: Ctx, a: Args) -> Result:
     return Result(*ntp(ctx.node, ctx.now))
 
 
-def ntp(node: Node, now: int) -> tuple[str, dict[str, Any]]:
+def ntp(node: Node, now: int) -> tuple[str, dict[str, object]]:
     net = identity.network(node)
     stamp = time.strftime("%a %b %d %H:%M:%S UTC %Y", time.gmtime(now))
     text = "\n".join(

@@ -13,8 +13,6 @@ from ccxcli.values import MAX_COUNT, whole
 
 TYPE_CHECKING = False  # `typing` is not imported at run time: it costs a one-shot command start-up
 if TYPE_CHECKING:
-    from typing import Any
-
     from ccxcli.cli.grammar import Args
     from ccxcli.core.state import Agent, ControlChanges, PortKind
 
@@ -179,12 +177,13 @@ def classic_show(ctx: Ctx, a: Args) -> Result:
 
     node = ctx.node
     lic = node.get("classic_license")
-    data: dict[str, Any] = {
+    licenses = lic["counts"] if lic else {}
+    data: dict[str, object] = {
         "classic": node["classic"],
         "license_mac": license_mac(node),
         "version": version(node),
         "wfo": bool(node.get("wfo")),
-        "licenses": lic["counts"] if lic else {},
+        "licenses": licenses,
         "issued": lic["issued"] if lic else None,
     }
     lines = [
@@ -193,7 +192,7 @@ def classic_show(ctx: Ctx, a: Args) -> Result:
         f"Version: {data['version']}{' (with WFO)' if data['wfo'] else ''}",
         "Installed Classic licenses:" if lic else "Installed Classic licenses: none",
     ]
-    lines += [f"  {alias}: {n}" for alias, n in sorted(data["licenses"].items())]
+    lines += [f"  {alias}: {n}" for alias, n in sorted(licenses.items())]
     return Result("\n".join(lines), data)
 
 
