@@ -9,7 +9,7 @@ from collections.abc import Callable
 
 TYPE_CHECKING = False  # `typing` is not imported at run time: it costs a one-shot command start-up
 if TYPE_CHECKING:
-    from typing import Any, TextIO
+    from typing import TextIO
 
 
 class Result:
@@ -62,7 +62,7 @@ class Runtime:
         # Writes paged text (the shell installs its pager here).
         self.pager: Callable[[str], None] | None = None
         # Script mode keeps one lab open (and locked) while its input keeps coming.
-        self.shared_lab: Any = None
+        self.shared_lab: object = None  # a store.lab.Lab (the session layer reads it)
         # Printed after a failed command in the shell and script transcripts (VOS does).
         self.failure_marker = False
         self.where = ""  # "line N: " before a script line's error message

@@ -210,3 +210,14 @@ def test_a_json_failure_prints_one_json_error_object(lab, where: str) -> None:  
     assert doc == {"error": {"kind": "usage", "exit_status": 2, "message": r.err.strip().removeprefix("line 1: ")}}
     r = lab.ccx("--json", "license", "smart", "reservation", "return", "--yes")
     assert r.code == 1 and json.loads(r.out)["error"]["kind"] == "rule"
+
+
+def test_every_command_names_a_handler_that_exists() -> None:
+    import importlib
+
+    from ccxcli.cli.commands import COMMANDS
+
+    for c in COMMANDS:
+        for ref in filter(None, (c.handler, c.check)):
+            module, _, name = ref.partition(":")
+            assert callable(getattr(importlib.import_module(module), name, None)), (c.name, ref)

@@ -292,7 +292,7 @@ def test_the_clock_stops_at_year_9999(lab: Lab) -> None:
 
 
 def test_at_most_100_trusted_keys(lab: Lab, tmp_path: Path) -> None:
-    from ccxcli.cli.handlers.slr import MAX_TRUSTED
+    from ccxcli.session.reservation import MAX_TRUSTED
 
     lab.ok("show", "license", "UDI")
     data = json.loads((lab.home / "lab.json").read_text())

@@ -10,9 +10,7 @@ from ccxcli.errors import RuleError, UsageError
 
 TYPE_CHECKING = False  # `typing` is not imported at run time: it costs a one-shot command start-up
 if TYPE_CHECKING:
-    from typing import Any
-
-    from ccxcli.core.state import Agent, ControlChanges, ControlLimit, Node, PortKind, Transport
+    from ccxcli.core.state import Agent, ClassicFile, ControlChanges, ControlLimit, Node, PortKind, Transport
 
 CONTROL_KEYS: tuple[ControlLimit, ...] = (
     "agent_seats", "premium_seats", "standard_seats", "outbound_ports", "ivr_ports"
@@ -59,7 +57,7 @@ def _refuse_short(short: Counts, head: str, tail: str) -> None:
         raise RuleError(f"{head} (" + ", ".join(f"{a} short by {n}" for a, n in sorted(short.items())) + f"){tail}")
 
 
-def check_features(ltype: str, agents: dict[str, Any], what: str) -> None:
+def check_features(ltype: str, agents: dict[str, Agent], what: str) -> None:
     """Refuse agents that use features the license type does not include."""
     allowed = TYPE_SKILLS[ltype]
     if allowed is None:
@@ -256,22 +254,22 @@ def check_node_deletable(node: Node, held: list[str]) -> None:
         )
 
 
-def install_classic(node: Node, t: int, fields: dict[str, Any]) -> None:
+def install_classic(node: Node, t: int, fields: ClassicFile) -> None:
     """Install a verified classic license file (it replaces the one installed before)."""
     from ccxcli.core.identity import license_mac
 
     if not node["classic"]:
         raise RuleError("This node uses Smart Licensing; classic license files are for Classic Licensing nodes.")
-    if fields.get("mac") != license_mac(node):
+    if fields["mac"] != license_mac(node):
         raise RuleError(
-            f"This classic license file is for License MAC {fields.get('mac')}; this node's is {license_mac(node)}."
+            f"This classic license file is for License MAC {fields['mac'] or None}; this node's is {license_mac(node)}."
         )
     current = node.get("classic_license")
-    if current and str(fields.get("issued", "")) < current["issued"]:
+    if current and fields["issued"] < current["issued"]:
         raise RuleError("A newer classic license file is installed already; this one was issued before it.")
     node["classic_license"] = {
-        "serial": str(fields.get("serial", ""))[:16],
-        "issued": str(fields.get("issued", ""))[:32],
+        "serial": fields["serial"][:16],
+        "issued": fields["issued"][:32],
         "counts": dict(fields["counts"]),
         "installed": t,
     }

@@ -185,6 +185,15 @@ class ClassicLicense(TypedDict):
     installed: int
 
 
+class ClassicFile(TypedDict):
+    """A classic license file as read (`ssm/core/classic.read_file`), before it is installed."""
+
+    mac: str
+    serial: str
+    issued: str
+    counts: Counts
+
+
 class Node(TypedDict):
     schema: int
     name: str

@@ -31,7 +31,7 @@ import base64
 import hashlib
 import hmac
 import re
-from typing import Any, NamedTuple
+from typing import NamedTuple
 from xml.etree import ElementTree
 
 from cryptography.exceptions import InvalidSignature
@@ -46,6 +46,7 @@ from ccxcli.values import MAX_CODE
 
 REQUEST_VERSION = 2
 CURVE = ec.SECP256R1()
+NodeKey = ec.EllipticCurvePrivateKey | ed25519.Ed25519PrivateKey  # a request's key: P-256, or v1 Ed25519
 ORDER = 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551  # n of P-256
 
 
@@ -138,7 +139,7 @@ def new_secret() -> str:
     return secrets.token_hex(32)
 
 
-def reservation_key(material: dict[str, str]) -> Any:
+def reservation_key(material: dict[str, str]) -> NodeKey:
     """The node's private key for one request: `{"secret": hex, "piid": hex}` derives a
     P-256 key; `{"legacy": hex}` is a version-1 Ed25519 key kept in the state."""
     if "legacy" in material:
@@ -148,11 +149,11 @@ def reservation_key(material: dict[str, str]) -> Any:
     return ec.derive_private_key(int.from_bytes(digest, "big") % (ORDER - 1) + 1, CURVE)
 
 
-def public_bytes(key: Any) -> bytes:
+def public_bytes(key: NodeKey) -> bytes:
     """The raw public key put in a request code (33 bytes P-256 compressed, 32 Ed25519)."""
     if isinstance(key, ed25519.Ed25519PrivateKey):
         return key.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
-    return key.public_key().public_bytes(serialization.Encoding.X962, serialization.PublicFormat.CompressedPoint)  # type: ignore[no-any-return]
+    return key.public_key().public_bytes(serialization.Encoding.X962, serialization.PublicFormat.CompressedPoint)
 
 
 # --- request code ----------------------------------------------------------------------
@@ -340,7 +341,7 @@ def legacy_confirmation(piid: str, timestamp_ms: int, udi: str) -> str:
     return hashlib.sha256(f"confirm|{piid}|{timestamp_ms}|{udi}".encode()).hexdigest()[:8]
 
 
-def node_confirmation(key: Any, ssm_public_pem: bytes, a: Authorization) -> str:
+def node_confirmation(key: NodeKey, ssm_public_pem: bytes, a: Authorization) -> str:
     """The Confirmation Code the node prints after installing an update `a`."""
     if isinstance(key, ed25519.Ed25519PrivateKey):
         return legacy_confirmation(a.piid, a.timestamp, a.udi)
@@ -383,7 +384,7 @@ def _unb62(text: str) -> bytes:
     return raw[1:]
 
 
-def make_return(key: Any, piid: str, t: int) -> str:
+def make_return(key: NodeKey, piid: str, t: int) -> str:
     body = bytes.fromhex(piid) + t.to_bytes(8, "big")
     message = b"return|" + body
     if isinstance(key, ed25519.Ed25519PrivateKey):

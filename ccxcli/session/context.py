@@ -6,17 +6,27 @@ never by the lab store (`lab`), which only loads and saves."""
 
 from __future__ import annotations
 
+from ccxcli.errors import RuleError
 from ccxcli.runtime import Result, Runtime
 from ccxcli.store.lab import DEFAULT_NODE, DEFAULT_SSM, Lab
 
 TYPE_CHECKING = False  # `typing` is not imported at run time: it costs a one-shot command start-up
 if TYPE_CHECKING:
     from collections.abc import Callable
-    from typing import Any
+    from typing import TypeVar
 
     from ccxcli.core.state import Node
     from ccxcli.session.link import LabLink
+    from ccxcli.ssm.core.db import Ssm
     from ccxcli.store.lab import PathLike
+
+    T = TypeVar("T")
+
+
+def shared_lab(rt: Runtime) -> Lab | None:
+    """The lab script mode keeps open across lines, if any (`Shared`)."""
+    lab = rt.shared_lab
+    return lab if isinstance(lab, Lab) else None
 
 
 def create_default(lab: Lab) -> None:
@@ -63,6 +73,18 @@ def ready(lab: Lab, name: str) -> Node:
     return node
 
 
+def reset_lab(rt: Runtime) -> None:
+    """Make the lab a fresh one again (the embedded default is created when it is next
+    opened); nothing of the old lab is read, so a corrupt lab can be reset."""
+    from ccxcli.store.lab import reset_home
+
+    shared = shared_lab(rt)
+    if shared is not None:  # the shell holds the lab: reset it in place
+        shared.reset()
+    else:
+        reset_home(rt.home)
+
+
 class Ctx:
     """What a handler gets: the runtime, and the lab opened (locked and settled) on first use."""
 
@@ -72,10 +94,10 @@ class Ctx:
 
     @property
     def lab(self) -> Lab:
-        if self.rt.shared_lab is not None:
-            lab: Lab = self.rt.shared_lab
-            settle(lab)
-            return lab
+        shared = shared_lab(self.rt)
+        if shared is not None:
+            settle(shared)
+            return shared
         if self._lab is None:
             lab = open_lab(self.rt.home)
             lab.__enter__()
@@ -110,11 +132,21 @@ class Ctx:
 
         return LabLink(self.lab)
 
-    def ssm(self, name: str) -> Any:
+    def ssm(self, name: str) -> Ssm:
         """An SSM of the lab, opened once for this command."""
         from ccxcli.session.link import ssm_of
 
         return ssm_of(self.lab, name)
+
+    def agent_ready(self) -> None:
+        """The Smart Agent initializes (registration, transport change, reservation install,
+        restart); a simulated failure raises its alert, which is kept, and refuses the command."""
+        from ccxcli.core.failures import agent_init
+
+        problem = agent_init(self.node, self.now)
+        if problem:
+            self.keep()  # the alert raised is a fact, not part of the refused change
+            raise RuleError(problem)
 
     def keep(self) -> None:
         """Save now what the command made a fact (an alert raised) before it is refused:
@@ -149,8 +181,9 @@ class Shared:
     def close(self) -> None:
         """Save what the lines did and release the lab (released even when saving fails)."""
         try:
-            if self.rt.shared_lab is not None:
-                self.rt.shared_lab.commit()
+            shared = shared_lab(self.rt)
+            if shared is not None:
+                shared.commit()
         finally:
             self.rt.shared_lab = None
             if self.ctx is not None:
@@ -158,12 +191,12 @@ class Shared:
                 self.ctx = None
 
 
-def run(rt: Runtime, fn: Callable[[Ctx], Any], commit: bool = True) -> Any:
+def run(rt: Runtime, fn: Callable[[Ctx], T], commit: bool = True) -> T:
     """Call `fn` with a fresh context; commit what it changed, or forget it when it raises.
     In script mode the lab stays open across lines: a refused line goes back to the
     savepoint taken before it, and a code is saved before it is printed."""
     ctx = Ctx(rt)
-    shared: Lab | None = rt.shared_lab
+    shared = shared_lab(rt)
     point = shared.savepoint() if shared is not None else None
     try:
         result = fn(ctx)

@@ -355,3 +355,10 @@ class Lab:
             except Exception:  # noqa: BLE001 - an unreadable key of one SSM must not stop the others
                 continue
         return keys + [k.encode() for k in self.data.get("trusted", [])]
+
+    def added_keys(self) -> list[str]:
+        """The SSM public keys (PEM) added with `sim ssm trust`."""
+        return list(self.data.get("trusted", []))
+
+    def set_added_keys(self, pems: list[str]) -> None:
+        self.data["trusted"] = list(pems)

@@ -329,12 +329,10 @@ def node_delete(ctx: Ctx, a: Args) -> Result:
 
 def lab_reset(ctx: Ctx, a: Args) -> Result:
     """Works on a lab whose files are corrupt: nothing of the old lab is read."""
-    from ccxcli.store.lab import DEFAULT_NODE, DEFAULT_SSM, reset_home
+    from ccxcli.session.context import reset_lab
+    from ccxcli.store.lab import DEFAULT_NODE, DEFAULT_SSM
 
-    if ctx.rt.shared_lab is not None:  # the shell holds the lab: reset it in place
-        ctx.rt.shared_lab.reset()
-    else:
-        reset_home(ctx.rt.home)
+    reset_lab(ctx.rt)
     now = ctx.now  # opening the lab creates the embedded default
     where = ctx.rt.home
     text = (

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ccxcli.core import admin, engine
-from ccxcli.errors import RuleError, UsageError, printable
+from ccxcli.errors import UsageError, printable
 from ccxcli.runtime import Result
 from ccxcli.session.context import Ctx
 from ccxcli.urls import url_host
@@ -15,23 +15,12 @@ if TYPE_CHECKING:
     from ccxcli.core.state import Transport
 
 
-def agent_ready(ctx: Ctx) -> None:
-    """The Smart Agent initializes (registration, transport change, reservation install,
-    restart); a simulated failure raises its alert, which is kept, and refuses the command."""
-    from ccxcli.core.failures import agent_init
-
-    problem = agent_init(ctx.node, ctx.now)
-    if problem:
-        ctx.keep()  # the alert raised is a fact, not part of the refused change
-        raise RuleError(problem)
-
-
 def register(ctx: Ctx, a: Args) -> Result:
     from ccxcli.session import exchange
 
     node = ctx.node
     admin.check_can_register(node, a.flag("force"))
-    agent_ready(ctx)
+    ctx.agent_ready()
     token = a.text("token").strip()
     if not token or len(token) > 512 or not token.isprintable():
         raise UsageError("Invalid ID token: copy it again from 'ccx-ssm token create'.")
@@ -88,7 +77,7 @@ def renew_id(ctx: Ctx, a: Args) -> Result:
 
 def _set_transport(ctx: Ctx, transport: Transport, text: str) -> Result:
     admin.check_transport_change(ctx.node)
-    agent_ready(ctx)
+    ctx.agent_ready()
     admin.set_transport(ctx.node, ctx.now, transport, text)
     shown = {k: v for k, v in transport.items() if k != "password"}
     return Result(f"Transport settings updated successfully. (Transport: {printable(text)})", {"transport": shown})

@@ -197,12 +197,11 @@ def classic_show(ctx: Ctx, a: Args) -> Result:
 
 
 def classic_install(ctx: Ctx, a: Args) -> Result:
-    from ccxcli.cli.handlers.slr import trusted_keys
     from ccxcli.codetext import read_file
     from ccxcli.ssm.core.classic import read_file as read_license
 
     fields = read_license(
-        read_file(a.text("file"), what="a classic license file", root=ctx.rt.file_root), trusted_keys(ctx)
+        read_file(a.text("file"), what="a classic license file", root=ctx.rt.file_root), ctx.lab.trusted_keys()
     )
     admin.install_classic(ctx.node, ctx.now, fields)
     counts = fields["counts"]

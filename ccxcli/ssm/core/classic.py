@@ -18,11 +18,14 @@ from __future__ import annotations
 
 import secrets
 from sqlite3 import Row
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ccxcli.clock import iso
 from ccxcli.errors import RuleError, UsageError
 from ccxcli.ssm.core.db import Ssm
+
+if TYPE_CHECKING:
+    from ccxcli.core.state import ClassicFile
 
 HEADER = "# Cisco Unified CCX classic license file (ccxcli, synthetic format)"
 _PAK_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
@@ -195,7 +198,7 @@ def convert(
         return wanted, (license_file(ssm, mac, now) if remaining else None)
 
 
-def read_file(text: str, trusted: list[bytes]) -> dict[str, Any]:
+def read_file(text: str, trusted: list[bytes]) -> ClassicFile:
     """A classic license file, verified against the trusted SSM keys: {mac, serial, issued, counts}."""
     from ccxcli.core.catalogue import BY_ALIAS
     from ccxcli.protocol.codes import verify_any
@@ -206,14 +209,16 @@ def read_file(text: str, trusted: list[bytes]) -> dict[str, Any]:
         raise RuleError("This is not a classic license file (expected the header of 'ccx-ssm pak fulfil').")
     if verify_any(trusted, body.encode(), sig_line.strip()) is None:
         raise RuleError("The classic license file was altered or not issued by a trusted SSM; nothing was changed.")
-    fields: dict[str, Any] = {"counts": {}}
+    counts: dict[str, int] = {}
+    named: dict[str, str] = {}
     for line in lines[1:]:
         key, _, value = line.partition(": ")
         if key == "LICENSE":
             alias, _, n = value.partition(" ")
             if alias not in BY_ALIAS or not n.isdigit():
                 raise RuleError("The classic license file has a bad license line.")
-            fields["counts"][alias] = int(n)
+            counts[alias] = int(n)
         elif key in ("LICENSE-MAC", "ISSUED", "SERIAL"):
-            fields[key.lower().replace("license-", "")] = value
-    return fields
+            named[key] = value
+    return {"mac": named.get("LICENSE-MAC", ""), "serial": named.get("SERIAL", ""),
+            "issued": named.get("ISSUED", ""), "counts": counts}  # fmt: skip
