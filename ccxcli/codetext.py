@@ -3,8 +3,6 @@ bounded before anything is parsed, for both `ccx` and `ccx-ssm`."""
 
 from __future__ import annotations
 
-import sys
-
 from ccxcli.errors import RuleError, UsageError
 from ccxcli.values import MAX_CODE
 
@@ -29,10 +27,10 @@ def read_file(path: str, limit: int = MAX_CODE, what: str = "a code", *, root: s
     return text
 
 
-def read_code(text: str, inp: TextIO | None = None, *, root: str | None) -> str:
+def read_code(text: str, inp: TextIO, *, root: str | None) -> str:
     """The code itself, or what `-` (standard input) or `@FILE` holds (`root` as for `read_file`)."""
     if text == "-":
-        data = (inp or sys.stdin).read(MAX_CODE + 1)
+        data = inp.read(MAX_CODE + 1)
         if len(data) > MAX_CODE:
             raise RuleError(f"The code on standard input is too large (at most {MAX_CODE} characters).")
         return data

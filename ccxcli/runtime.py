@@ -1,6 +1,7 @@
-"""The one injected environment: where the lab is, which node, the session's streams and
-how to talk to the user. Options given at the end of one command line (`--yes`, `--json`)
-live in a per-line `Line`, never in the session's Runtime."""
+"""The one injected environment of a process (`Env`: its streams and environment
+variables, for `ccx` and `ccx-ssm` alike) and what `ccx` builds on it (`Runtime`: where the
+lab is, which node, how to talk to the user). Options given at the end of one command
+line (`--yes`, `--json`) live in a per-line `Line`, never in the session's Runtime."""
 
 from __future__ import annotations
 
@@ -9,7 +10,29 @@ from collections.abc import Callable
 
 TYPE_CHECKING = False  # `typing` is not imported at run time: it costs a one-shot command start-up
 if TYPE_CHECKING:
+    from collections.abc import Mapping
     from typing import TextIO
+
+
+class Env:
+    """What the world gives a process: its standard streams and its environment
+    variables. `main(argv, env)` of both programs takes one (`Env.of_process()` when
+    none is given); tests build their own instead of patching `sys` or `os.environ`.
+    (Test seams such as CCX_TEST_KILL_AT and CCX_DEBUG are read from the process.)"""
+
+    __slots__ = ("inp", "out", "err", "environ")
+
+    def __init__(self, inp: TextIO, out: TextIO, err: TextIO, environ: Mapping[str, str]) -> None:
+        self.inp, self.out, self.err, self.environ = inp, out, err, environ
+
+    @classmethod
+    def of_process(cls) -> Env:
+        import os
+
+        return cls(sys.stdin, sys.stdout, sys.stderr, os.environ)
+
+    def get(self, name: str) -> str | None:
+        return self.environ.get(name)
 
 
 class Result:
@@ -44,15 +67,16 @@ class Line:
 class Runtime:
     """Built once from argv and the environment (tests build their own)."""
 
-    def __init__(self, home: str, node: str, json: bool = False, yes: bool = False) -> None:
+    def __init__(self, home: str, node: str, json: bool = False, yes: bool = False, env: Env | None = None) -> None:
+        self.env = env or Env.of_process()
         self.home = home  # a str: `pathlib` is not imported on the start-up path
         self.node = node
         self.json = json  # session defaults (global options)
         self.yes = yes
         self.mode = "oneshot"  # oneshot | script | shell
-        self.inp: TextIO = sys.stdin
-        self.out: TextIO = sys.stdout
-        self.err: TextIO = sys.stderr
+        self.inp: TextIO = self.env.inp
+        self.out: TextIO = self.env.out
+        self.err: TextIO = self.env.err
         self.pagination = False
         self.height = 24
         self.width = 80

@@ -6,7 +6,6 @@ import os
 import subprocess
 import sys
 from collections.abc import Iterator
-from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +14,7 @@ from labenv import child_env
 from ssh_served import Served
 
 from ccxcli.cli import main as cli
+from ccxcli.runtime import Env
 from ccxcli.ssm.cli import main as ssm_cli
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -51,14 +51,12 @@ class Lab:
         return self._call(ssm_cli.main, ["--home", str(self.home), *argv], stdin)
 
     def _call(self, fn: Any, argv: list[str], stdin: str | None) -> Run:
+        """Through the program's `main(argv, env)`, with an environment of its own: nothing
+        of `sys` is patched, so output a program wrote around its environment is lost and
+        fails the test."""
         out, err = io.StringIO(), io.StringIO()
-        old_in = sys.stdin
-        sys.stdin = io.StringIO(stdin or "")
-        try:
-            with redirect_stdout(out), redirect_stderr(err):
-                code = fn(argv)
-        finally:
-            sys.stdin = old_in
+        env = Env(io.StringIO(stdin or ""), out, err, dict(os.environ))
+        code = fn(argv, env)
         return Run(code, out.getvalue(), err.getvalue())
 
     def ok(self, *argv: str, stdin: str | None = None) -> Run:

@@ -138,3 +138,16 @@ def test_the_lab_store_neither_moves_the_clock_nor_reaches_an_ssm() -> None:
     graph = imports(modules())
     reached = graph["ccxcli.store.lab"] | graph["ccxcli.store.files"]
     assert not {t for t in reached if layer(t) in ("session", "protocol", "ssm.core")}
+
+
+def test_only_the_ssm_core_speaks_sql() -> None:
+    """The portal, the API and the CLIs ask the SSM core; they run no SQL of their own."""
+    import re
+
+    sql = re.compile(r"\.execute\(|\bSELECT\b|\bINSERT INTO\b|\bUPDATE \w+ SET\b")
+    found = [
+        name
+        for name, path in modules().items()
+        if layer(name) not in ("ssm.core",) and sql.search(path.read_text(encoding="utf-8"))
+    ]
+    assert found == [], found

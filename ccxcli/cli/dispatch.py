@@ -15,12 +15,12 @@ from ccxcli.session.context import run
 
 TYPE_CHECKING = False  # `typing` is not imported at run time: it costs a one-shot command start-up
 if TYPE_CHECKING:
-    from typing import Any
+    from ccxcli.session.context import Ctx
 
 FAILURE_MARKER = "Executed command unsuccessfully"
 
 
-def _resolve(ref: str) -> Callable[..., Any]:
+def _resolve(ref: str) -> Callable[[Ctx, grammar.Args], object]:
     module, _, name = ref.partition(":")
     return getattr(importlib.import_module(module), name)  # type: ignore[no-any-return]
 
@@ -61,10 +61,14 @@ def execute(rt: Runtime, tokens: list[str], line: Line | None = None) -> tuple[R
         )
     warning = None
     if cmd.check:  # refuse before asking anything when the command is not allowed at all
-        warning = run(rt, lambda ctx: _resolve(cmd.check)(ctx, args), commit=False)  # type: ignore[arg-type]
+        check = cmd.check
+        warning = run(rt, lambda ctx: _resolve(check)(ctx, args), commit=False)
     if cmd.confirm:
         confirm(rt, line, f"{warning}\n{cmd.confirm}" if isinstance(warning, str) else cmd.confirm)
-    return run(rt, lambda ctx: _resolve(cmd.handler)(ctx, args)), line
+    result = run(rt, lambda ctx: _resolve(cmd.handler)(ctx, args))
+    if not isinstance(result, Result):
+        raise TypeError(f"{cmd.handler} returned {type(result).__name__}, not a Result")
+    return result, line
 
 
 def confirm(rt: Runtime, line: Line, question: str) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import typer
@@ -11,18 +10,20 @@ from ccxcli.errors import USAGE, CcxError, UsageError, report
 from ccxcli.runtime import Runtime
 
 app = typer.Typer(add_completion=False, no_args_is_help=False, help="Host-tool commands of ccx.")
-_rt: Runtime | None = None
 
 
-def _runtime() -> Runtime:
-    assert _rt is not None
-    return _rt
+def _runtime(ctx: typer.Context) -> Runtime:
+    """The process's Runtime, given to typer as the context object by `run_host`."""
+    rt = ctx.find_root().obj
+    if not isinstance(rt, Runtime):
+        raise TypeError("the host commands run through run_host")
+    return rt
 
 
 @app.command()
-def shell() -> None:
+def shell(ctx: typer.Context) -> None:
     """Open the admin: shell (script mode when stdin is not a terminal)."""
-    rt = _runtime()
+    rt = _runtime(ctx)
     if rt.inp.isatty() and rt.out.isatty():
         from ccxcli.cli.shell import run_shell
 
@@ -34,6 +35,7 @@ def shell() -> None:
 
 @app.command()
 def run(
+    ctx: typer.Context,
     file: str = typer.Argument(..., help="Script file, or - for stdin."),
     keep_going: bool = typer.Option(False, "--keep-going", help="Run every line even after a failure."),
 ) -> None:
@@ -41,7 +43,7 @@ def run(
     from ccxcli.cli.script import MAX_SCRIPT, run_script
     from ccxcli.codetext import read_file
 
-    rt = _runtime()
+    rt = _runtime(ctx)
     if file == "-":
         raise typer.Exit(run_script(rt, rt.inp, keep_going))
     try:
@@ -53,6 +55,7 @@ def run(
 
 @app.command()
 def serve(
+    ctx: typer.Context,
     ssh: str = typer.Option("127.0.0.1:2222", "--ssh", help="Address to listen on, HOST:PORT (port 0 picks one)."),
     allow_remote: bool = typer.Option(False, "--allow-remote", help="Allow a non-loopback address."),
     password_file: str | None = typer.Option(
@@ -96,7 +99,7 @@ def serve(
     from ccxcli.codetext import read_file
     from ccxcli.values import size
 
-    rt = _runtime()
+    rt = _runtime(ctx)
     try:
         import asyncssh
 
@@ -136,27 +139,27 @@ def _within(value: float, lo: float, hi: float, name: str) -> None:
 
 
 @app.command()
-def completion(shell_name: str = typer.Argument(..., metavar="SHELL", help="bash, zsh or fish")) -> None:
+def completion(
+    ctx: typer.Context, shell_name: str = typer.Argument(..., metavar="SHELL", help="bash, zsh or fish")
+) -> None:
     """Print the shell completion script for ccx's device commands."""
     from ccxcli.cli.completion import SHELLS, script
 
     if shell_name not in SHELLS:
-        typer.echo(f"Unknown shell '{shell_name}'; use one of {', '.join(SHELLS)}.", err=True)
+        _runtime(ctx).err.write(f"Unknown shell '{shell_name}'; use one of {', '.join(SHELLS)}.\n")
         raise typer.Exit(USAGE)
-    typer.echo(script(shell_name), nl=False)
+    _runtime(ctx).out.write(script(shell_name))
 
 
 def run_host(rt: Runtime, words: list[str]) -> int:
-    global _rt
-    _rt = rt
     if not words:
         words = ["shell"]
     try:
-        rc = app(words, prog_name="ccx", standalone_mode=False)
+        rc = app(words, prog_name="ccx", standalone_mode=False, obj=rt)
     except typer.Exit as e:
         return int(e.exit_code)
     except BaseException as e:  # noqa: BLE001 - the one boundary decides what each one means
         if isinstance(e, SystemExit):
             raise
-        return report(e, sys.stderr)
+        return report(e, rt.err)
     return rc if isinstance(rc, int) else 0

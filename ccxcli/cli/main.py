@@ -9,7 +9,7 @@ import sys
 
 from ccxcli.cli.terminal import ask_plainly
 from ccxcli.errors import UsageError, report
-from ccxcli.runtime import Runtime, quiet_on_closed_pipe
+from ccxcli.runtime import Env, Runtime, quiet_on_closed_pipe
 from ccxcli.store.lab import DEFAULT_NODE, check_node_name, home_dir
 
 USAGE_TEXT = """Usage: ccx [--home DIR] [--node NAME] [--json] [--yes] COMMAND...
@@ -33,11 +33,11 @@ The SSM is the other program: 'ccx-ssm --help' (tokens, licenses, reservations).
 'ccx help' lists the device commands; 'ccx help COMMAND' shows usage, arguments, an example."""
 
 
-def help_text(opts: dict[str, object]) -> str:
+def help_text(opts: dict[str, object], env: Env) -> str:
     from ccxcli.errors import EXIT_HELP
 
-    home = home_dir(opts["home"])  # type: ignore[arg-type]
-    node = str(opts["node"] or os.environ.get("CCX_NODE") or DEFAULT_NODE)
+    home = home_dir(_text(opts["home"]), env.environ)
+    node = _text(opts["node"]) or env.get("CCX_NODE") or DEFAULT_NODE
     made = os.path.exists(os.path.join(home, "nodes", node, "state.json"))
     where = f"Lab in use: {home}; node {node}{'' if made else ' (created by the first command)'}."
     return "\n\n".join((USAGE_TEXT, where, GETTING_STARTED, EXIT_HELP))
@@ -75,14 +75,19 @@ def parse_globals(argv: list[str]) -> tuple[dict[str, object], list[str]]:
     return opts, argv[i:]
 
 
-def make_runtime(opts: dict[str, object]) -> Runtime:
-    node = str(opts["node"] or os.environ.get("CCX_NODE") or DEFAULT_NODE)
+def _text(value: object) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def make_runtime(opts: dict[str, object], env: Env) -> Runtime:
+    node = _text(opts["node"]) or env.get("CCX_NODE") or DEFAULT_NODE
     check_node_name(node)
-    rt = Runtime(home=home_dir(opts["home"]), node=node, json=bool(opts["json"]), yes=bool(opts["yes"]))  # type: ignore[arg-type]
-    user = os.environ.get("CCX_SSH_USER")  # set by `ccx serve` for the sessions it runs, never by a user
+    home = home_dir(_text(opts["home"]), env.environ)
+    rt = Runtime(home=home, node=node, json=bool(opts["json"]), yes=bool(opts["yes"]), env=env)
+    user = env.get("CCX_SSH_USER")  # set by `ccx serve` for the sessions it runs, never by a user
     if user is not None:
-        rt.ssh_user, rt.operator = user, os.environ.get("CCX_SSH_OPERATOR") == "1"
-    rt.file_root = os.environ.get("CCX_FILE_ROOT") or None  # likewise: the upload folder of that server
+        rt.ssh_user, rt.operator = user, env.get("CCX_SSH_OPERATOR") == "1"
+    rt.file_root = env.get("CCX_FILE_ROOT") or None  # likewise: the upload folder of that server
     return rt
 
 
@@ -107,8 +112,10 @@ def shell(rt: Runtime) -> int:
     return run_script(rt, rt.inp)
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, env: Env | None = None) -> int:
+    """`ccx`: its arguments and its environment (the process's, unless given)."""
     argv = sys.argv[1:] if argv is None else argv
+    env = env or Env.of_process()
     quiet_on_closed_pipe()
     from ccxcli.cli.dispatch import run_tokens
 
@@ -117,14 +124,14 @@ def main(argv: list[str] | None = None) -> int:
         if opts.get("version"):
             from ccxcli import __version__
 
-            sys.stdout.write(f"ccx {__version__}\n")
+            env.out.write(f"ccx {__version__}\n")
             return 0
         if opts.get("help"):
-            sys.stdout.write(help_text(opts) + "\n")
+            env.out.write(help_text(opts, env) + "\n")
             return 0
-        rt = make_runtime(opts)
+        rt = make_runtime(opts, env)
     except UsageError as e:
-        return report(e, sys.stderr)
+        return report(e, env.err)
     if not words or words == ["shell"]:
         return shell(rt)
     if words[0] in HOST_COMMANDS:

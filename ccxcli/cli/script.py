@@ -12,7 +12,7 @@ other commands waiting), and when the script ends.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 
 from ccxcli.cli import grammar
 from ccxcli.cli.dispatch import fail, run_line
@@ -22,7 +22,7 @@ from ccxcli.session.context import Shared
 
 TYPE_CHECKING = False  # `typing` is not imported at run time: it costs a one-shot command start-up
 if TYPE_CHECKING:
-    from typing import Any, TextIO
+    from typing import TextIO
 
 PROMPT = "admin:"
 MAX_LINE = grammar.MAX_LINE
@@ -33,19 +33,19 @@ class LineReader:
     """Physical lines of at most MAX_LINE characters from a list, a stream or a file
     descriptor; knows whether the next line can be read without waiting."""
 
-    def __init__(self, source: Iterable[str] | TextIO) -> None:
+    def __init__(self, source: list[str] | TextIO) -> None:
         self.fd: int | None = None
-        self.stream: Any = None
+        self.stream: TextIO | None = None
         self.items: Iterator[str] | None = None
         self.buf = b""
         self.eof = False
         self.first = True
-        if isinstance(source, list | tuple):
+        if isinstance(source, list):
             self.items = iter(source)
             return
         self.stream = source
         try:
-            fd = source.fileno()  # type: ignore[attr-defined]
+            fd = source.fileno()
         except (AttributeError, OSError, ValueError):
             return
         import stat
@@ -74,6 +74,8 @@ class LineReader:
         if self.items is not None:
             line = next(self.items, None)
             return None if line is None else line.rstrip("\r\n")[: MAX_LINE + 1]
+        if self.stream is None:
+            return None
         if self.fd is None:
             line = self.stream.readline(MAX_LINE + 1)
             if not line:
@@ -139,7 +141,7 @@ def logical_lines(reader: LineReader) -> Iterator[tuple[int, str | None]]:
         yield first, "".join(parts) if size <= MAX_LINE else None
 
 
-def run_script(rt: Runtime, source: Iterable[str] | TextIO, keep_going: bool = False) -> int:
+def run_script(rt: Runtime, source: list[str] | TextIO, keep_going: bool = False) -> int:
     """Run every line as its own command; return the exit status of the first failure."""
     rt.mode = "script"
     rt.failure_marker = True

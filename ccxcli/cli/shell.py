@@ -170,9 +170,8 @@ class VosRenderer(Renderer):
 
 
 def make_output(rt: Runtime) -> VosOutput:
-    import os
 
-    out = VosOutput.from_pty(rt.out, term=os.environ.get("TERM"))
+    out = VosOutput.from_pty(rt.out, term=rt.env.get("TERM"))
     assert isinstance(out, VosOutput)
     out.enable_cpr = False  # never ask the terminal where the cursor is: clients do not answer
     out._cursor_visible = True  # it is: nothing to show before the first prompt

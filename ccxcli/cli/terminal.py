@@ -13,14 +13,14 @@ from collections.abc import Callable
 
 TYPE_CHECKING = False  # `typing` is not imported at run time: it costs a one-shot command start-up
 if TYPE_CHECKING:
-    from typing import Any
+    from typing import TextIO
 
     from ccxcli.runtime import Runtime
 
 STARTING = "Command Line Interface is starting up, please wait ...\n"  # the VOS start-up line
 
 
-def echo_is_off(stream: Any) -> bool:
+def echo_is_off(stream: TextIO) -> bool:
     """Whether `stream` is a terminal whose own echo is off (the shell keeps it off, so
     what is typed is shown once, by the shell, never twice)."""
     try:
@@ -128,7 +128,7 @@ def ask_plainly(
     return answer
 
 
-def read_line_echoing(fd: int, out: Any) -> str | None:
+def read_line_echoing(fd: int, out: TextIO) -> str | None:
     """One line typed at a terminal whose own echo is off, each key echoed as it arrives
     (backspace erases); None at Ctrl-D on an empty line or at the end of input. The
     terminal reads single keys meanwhile (changed with TCSANOW: a key already typed is

@@ -90,7 +90,7 @@ def _on_prem(lab: Lab) -> dict[str, int]:
         return {}
     from ccxcli.ssm.core import sync
 
-    return {n: due for n in names if (due := sync.due(lab.home, n)) is not None}
+    return {n: due for n in names if (due := sync.due(lab.ssm_dir(n))) is not None}
 
 
 def _catch_up(lab: Lab, nodes: list[Node], target: int, set_clock: bool, syncs: dict[str, int]) -> int:
@@ -146,10 +146,10 @@ def _sync(lab: Lab, name: str, t: int, target: int) -> int:
     from ccxcli.ssm.core import sync
 
     try:
-        sync.run(lab.home, name, t)
+        sync.run(lab.ssm_dir(name), lab.ssm_dir, t)
     except CcxError as e:
-        sync.failed(lab.home, name, t, e.message)  # logged on the on-prem; tried again at the next
-    return sync.reschedule(lab.home, name, t + max(1, (target - t) // sync.INTERVAL) * sync.INTERVAL)
+        sync.failed(lab.ssm_dir(name), t, e.message)  # logged on the on-prem; tried again at the next
+    return sync.reschedule(lab.ssm_dir(name), t + max(1, (target - t) // sync.INTERVAL) * sync.INTERVAL)
 
 
 def _steady(link: LabLink, node: Node, upto: int) -> None:

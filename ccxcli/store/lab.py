@@ -36,31 +36,36 @@ DEFAULT_SSM = "cloud"
 _NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-")
 
 
-def default_home() -> str:
+def default_home(environ: Mapping[str, str]) -> str:
     """The platform's user data folder for ccxcli."""
     user = os.path.expanduser("~")
     if sys.platform == "win32":
-        base = os.environ.get("LOCALAPPDATA") or os.path.join(user, "AppData", "Local")
+        base = environ.get("LOCALAPPDATA") or os.path.join(user, "AppData", "Local")
     elif sys.platform == "darwin":
         base = os.path.join(user, "Library", "Application Support")
     else:
-        base = os.environ.get("XDG_DATA_HOME") or os.path.join(user, ".local", "share")
+        base = environ.get("XDG_DATA_HOME") or os.path.join(user, ".local", "share")
     return os.path.join(base, "ccxcli")
 
 
-def home_dir(arg: str | None) -> str:
+def home_dir(arg: str | None, environ: Mapping[str, str]) -> str:
     """The lab home: `--home`, else $CCX_HOME, else the platform data folder (a `str`)."""
     if arg:
         return os.path.expanduser(arg)
-    env = os.environ.get("CCX_HOME")
-    return os.path.expanduser(env) if env else default_home()
+    env = environ.get("CCX_HOME")
+    return os.path.expanduser(env) if env else default_home(environ)
 
 
-def resolve_home(arg: str | None) -> Path:
+def resolve_home(arg: str | None, environ: Mapping[str, str]) -> Path:
     """`home_dir` as a `pathlib.Path`, for the commands that work with paths."""
     from pathlib import Path
 
-    return Path(home_dir(arg))
+    return Path(home_dir(arg, environ))
+
+
+def ssm_dir(home: Path, name: str) -> Path:
+    """The folder of the lab's SSM `name` (the lab's layout is known here only)."""
+    return home / "ssm" / name
 
 
 def lab_of(folder: Path) -> Path | None:
@@ -333,7 +338,7 @@ class Lab:
 
     # -- SSMs ---------------------------------------------------------------------
     def ssm_dir(self, name: str) -> Path:
-        return self.home / "ssm" / name
+        return ssm_dir(self.home, name)
 
     def ssm_names(self) -> list[str]:
         try:

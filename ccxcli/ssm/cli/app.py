@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import json
 import os
-import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from ccxcli.errors import UsageError, printable, printable_lines
+from ccxcli.runtime import Env
 from ccxcli.ssm.cli.cmdkit import Param, Program, plain_table
 from ccxcli.store.lab import ssm_now
 
@@ -48,30 +48,45 @@ OUT_CODE = Param("--out", "Write the code to this file instead of printing it.",
 ID = Param("ID", "The product instance: its id or serial number (SN).", required=True)
 
 
-class State:
-    home: Path
-    ssm_arg: str | None = None
-    json: bool = False
+if TYPE_CHECKING:
+    from typing import TextIO
+
+    from ccxcli.ssm.core.db import Ssm
 
 
-S = State()
+class SsmRun:
+    """One `ccx-ssm` run: the process's environment (streams, variables) and what its
+    global options chose (the lab home, which SSM, --json). Every command gets it first."""
+
+    def __init__(self, env: Env, home: Path, ssm_arg: str | None = None, json: bool = False) -> None:
+        self.env, self.home, self.ssm_arg, self.json = env, home, ssm_arg, json
+
+    @classmethod
+    def of(cls, env: Env, home: str | None, ssm: str | None, as_json: bool) -> SsmRun:
+        from ccxcli.store.lab import resolve_home
+
+        return cls(env, resolve_home(home, env.environ), ssm or env.get("CCX_SSM_HOME"), as_json)
+
+    @property
+    def out(self) -> TextIO:
+        return self.env.out
+
+    @property
+    def err(self) -> TextIO:
+        return self.env.err
+
+    @property
+    def inp(self) -> TextIO:
+        return self.env.inp
 
 
-def set_globals(home: str | None, ssm: str | None, as_json: bool) -> None:
-    from ccxcli.store.lab import resolve_home
-
-    S.home = resolve_home(home)
-    S.ssm_arg = ssm or os.environ.get("CCX_SSM_HOME")
-    S.json = as_json
-
-
-def ssm_folder() -> Path:
+def ssm_folder(rt: SsmRun) -> Path:
     from ccxcli.store.lab import DEFAULT_SSM
 
-    arg = S.ssm_arg
+    arg = rt.ssm_arg
     if arg is None:
-        return S.home / "ssm" / DEFAULT_SSM
-    return Path(arg).expanduser() if is_dir_arg(arg) else S.home / "ssm" / arg
+        return rt.home / "ssm" / DEFAULT_SSM
+    return Path(arg).expanduser() if is_dir_arg(arg) else rt.home / "ssm" / arg
 
 
 def is_dir_arg(arg: str) -> bool:
@@ -79,35 +94,35 @@ def is_dir_arg(arg: str) -> bool:
     return os.sep in arg or bool(os.altsep and os.altsep in arg) or arg.startswith((".", "~"))
 
 
-def open_ssm() -> tuple[Any, int]:
+def open_ssm(rt: SsmRun) -> tuple[Ssm, int]:
     from ccxcli.ssm.core.db import Ssm
 
-    folder = ssm_folder()
-    if S.ssm_arg is None and not (folder / "ssm.db").exists():
+    folder = ssm_folder(rt)
+    if rt.ssm_arg is None and not (folder / "ssm.db").exists():
         from ccxcli.session.context import open_lab
 
-        with open_lab(S.home):  # the embedded default: the first command creates the lab
+        with open_lab(rt.home):  # the embedded default: the first command creates the lab
             pass
     return Ssm.open(folder), ssm_now(folder)
 
 
-def emit(data: Any, text: str | None = None, table: str | None = None) -> None:
+def emit(rt: SsmRun, data: object, text: str | None = None, table: str | None = None) -> None:
     """Print JSON, a table or text. Names and texts that came from users (virtual
     accounts, descriptions, host names) are shown with control characters escaped."""
-    if S.json:
-        sys.stdout.write(json.dumps(data, indent=2, sort_keys=True) + "\n")
+    if rt.json:
+        rt.out.write(json.dumps(data, indent=2, sort_keys=True) + "\n")
     elif table is not None:
-        sys.stdout.write(table + "\n")
+        rt.out.write(table + "\n")
     elif text is not None:
-        sys.stdout.write(printable_lines(text) + "\n")
+        rt.out.write(printable_lines(text) + "\n")
 
 
-def table(title: str, cols: list[str], rows: list[list[Any]]) -> str:
+def table(rt: SsmRun, title: str, cols: list[str], rows: list[list[object]]) -> str:
     """Only built when text is shown (`emit` ignores it under --json)."""
-    return "" if S.json else plain_table(title, cols, rows, printable)
+    return "" if rt.json else plain_table(title, cols, rows, printable)
 
 
-def write_code(code: str, out: str | None) -> None:
+def write_code(rt: SsmRun, code: str, out: str | None) -> None:
     """Print the authorization code alone on stdout, or write it to `out` and say so."""
     if out:
         try:
@@ -117,9 +132,9 @@ def write_code(code: str, out: str | None) -> None:
                 f"Cannot write {out}: {e.strerror}. The code was issued: print it again with "
                 "'ccx-ssm reservation code ID'."
             ) from None
-    if S.json:
-        sys.stdout.write(json.dumps({"authorization_code": code, "file": out}) + "\n")
+    if rt.json:
+        rt.out.write(json.dumps({"authorization_code": code, "file": out}) + "\n")
     elif out:
-        sys.stdout.write(f"Authorization code written to {printable(out)} ({len(code)} characters).\n")
+        rt.out.write(f"Authorization code written to {printable(out)} ({len(code)} characters).\n")
     else:
-        sys.stdout.write(code + "\n")
+        rt.out.write(code + "\n")

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 from ccxcli.core.catalogue import license_alias
 from ccxcli.errors import UsageError
-from ccxcli.ssm.cli.app import VA, S, command, emit, is_dir_arg, open_ssm, ssm_folder, table
+from ccxcli.ssm.cli.app import VA, SsmRun, command, emit, is_dir_arg, open_ssm, ssm_folder, table
 from ccxcli.ssm.cli.cmdkit import Param
 from ccxcli.ssm.core.db import Ssm
-from ccxcli.store.lab import ssm_now
+from ccxcli.store.lab import ssm_dir, ssm_now
 from ccxcli.values import MAX_QTY
 
 # --- init / key ------------------------------------------------------------------------
@@ -39,6 +38,7 @@ from ccxcli.values import MAX_QTY
     ),
 )  # fmt: skip
 def init(
+    rt: SsmRun,
     account: str,
     on_prem: bool,
     hostname: str | None,
@@ -60,11 +60,11 @@ def init(
     plain_text(account, "The smart account name", 128)
     hostname = host_name(hostname, "--hostname") if hostname else None
     san = [host_name(n, "--san") for n in san]
-    folder = ssm_folder()
-    if S.ssm_arg is None or not is_dir_arg(S.ssm_arg):
+    folder = ssm_folder(rt)
+    if rt.ssm_arg is None or not is_dir_arg(rt.ssm_arg):
         from ccxcli.session.context import open_lab
 
-        with open_lab(S.home):  # an SSM of the lab: the lab (embedded default) exists first
+        with open_lab(rt.home):  # an SSM of the lab: the lab (embedded default) exists first
             pass
     ssm = Ssm.create(
         folder,
@@ -80,31 +80,31 @@ def init(
     names = f", on-prem {', '.join(ssm.names())}" if on_prem else ""
     text = f"SSM created in {folder} (smart account '{account}'{names})."
     if on_prem and not standalone:
-        data["sync"] = _link(ssm, folder, mode, cloud, va)
+        data["sync"] = _link(rt, ssm, folder, mode, cloud, va)
         text += (
             f" Linked to '{cloud}' ({mode}); virtual accounts: {', '.join(data['sync']['linked_virtual_accounts'])}."  # type: ignore[index]
         )
-    emit(data, text)
+    emit(rt, data, text)
 
 
-def _link(ssm: object, folder: Path, mode: str, cloud_name: str, vas: list[str]) -> dict[str, object]:
+def _link(rt: SsmRun, ssm: Ssm, folder: Path, mode: str, cloud_name: str, vas: list[str]) -> dict[str, object]:
     """Link a new on-prem SSM to a cloud SSM of the lab; a connected one synchronizes at once."""
     from ccxcli.ssm.core import sync
     from ccxcli.ssm.core.db import Ssm
     from ccxcli.store.lab import valid_name
 
-    if not valid_name(cloud_name) or not (S.home / "ssm" / cloud_name / "ssm.db").exists():
-        raise UsageError(f"No cloud SSM '{cloud_name}' in lab {S.home} to link to (or add --standalone).")
+    if not valid_name(cloud_name) or not (rt.home / "ssm" / cloud_name / "ssm.db").exists():
+        raise UsageError(f"No cloud SSM '{cloud_name}' in lab {rt.home} to link to (or add --standalone).")
     if not valid_name(folder.name):
         raise UsageError(f"An SSM On-Prem linked to a cloud SSM needs a lab name (--ssm NAME), not '{folder.name}'.")
-    cloud = Ssm.open(S.home / "ssm" / cloud_name)
+    cloud = Ssm.open(rt.home / "ssm" / cloud_name)
     try:
         now = ssm_now(folder)
-        sync.link(ssm, cloud, folder.name, cloud_name, mode, vas, now)  # type: ignore[arg-type]
+        sync.link(ssm, cloud, folder.name, cloud_name, mode, vas, now)
     finally:
         cloud.close()
     if mode == "connected":
-        sync.run(S.home, folder.name, now)
+        sync.run(folder, lambda name: ssm_dir(rt.home, name), now)
     return sync.status(Ssm.open(folder))
 
 
@@ -114,25 +114,27 @@ def _link(ssm: object, folder: Path, mode: str, cloud_name: str, vas: list[str])
     changes="nothing.",
     example="ccx-ssm key export > cloud.pem",
 )
-def key_export() -> None:
-    ssm, _ = open_ssm()
+def key_export(rt: SsmRun) -> None:
+    ssm, _ = open_ssm(rt)
     pem = ssm.public_pem().decode()
-    if S.json:
-        emit({"public_key": pem})
+    if rt.json:
+        emit(rt, {"public_key": pem})
     else:
-        sys.stdout.write(pem)
+        rt.out.write(pem)
 
 
 # --- virtual accounts ------------------------------------------------------------------------
 
 
 @command("va list", "List the virtual accounts.", changes="nothing.", example="ccx-ssm va list")
-def va_list() -> None:
-    ssm, _ = open_ssm()
+def va_list(rt: SsmRun) -> None:
+    ssm, _ = open_ssm(rt)
     rows = ssm.va_list()
     emit(
+        rt,
         {"virtual_accounts": rows},
         table=table(
+            rt,
             f"Virtual accounts of '{ssm.account}'",
             ["Name", "Default", "Instances"],
             [[r["name"], "yes" if r["default"] else "", r["instances"]] for r in rows],
@@ -150,10 +152,10 @@ VA_NAME = Param("NAME", "The virtual account's name (1-64 printable characters).
     example="ccx-ssm va create Sales",
     params=(VA_NAME,),
 )
-def va_create(name: str) -> None:
-    ssm, now = open_ssm()
+def va_create(rt: SsmRun, name: str) -> None:
+    ssm, now = open_ssm(rt)
     ssm.va_create(name, now)
-    emit({"created": name}, f"Virtual account '{name}' created.")
+    emit(rt, {"created": name}, f"Virtual account '{name}' created.")
 
 
 @command(
@@ -163,10 +165,10 @@ def va_create(name: str) -> None:
     example="ccx-ssm va delete Sales",
     params=(VA_NAME,),
 )
-def va_delete(name: str) -> None:
-    ssm, now = open_ssm()
+def va_delete(rt: SsmRun, name: str) -> None:
+    ssm, now = open_ssm(rt)
     ssm.va_delete(name, now)
-    emit({"deleted": name}, f"Virtual account '{name}' deleted.")
+    emit(rt, {"deleted": name}, f"Virtual account '{name}' deleted.")
 
 
 # --- licenses ----------------------------------------------------------------------------------
@@ -179,12 +181,13 @@ def va_delete(name: str) -> None:
     example="ccx-ssm license list --va Sales",
     params=(VA,),
 )
-def license_list(va: str | None) -> None:
-    ssm, _ = open_ssm()
+def license_list(rt: SsmRun, va: str | None) -> None:
+    ssm, _ = open_ssm(rt)
     name = ssm.va(va)
     rows = ssm.license_rows(name)
     cols = ["License", "Purchased", "In Use", "Reserved", "Available", "Balance"]
     text = table(
+        rt,
         f"Licenses of '{name}'",
         cols,
         [
@@ -206,7 +209,7 @@ def license_list(va: str | None) -> None:
             f"(see 'ccx-ssm reservation list')."
             for alias, n in sorted(waiting.items())
         )
-    emit({"va": name, "licenses": rows}, table=text)
+    emit(rt, {"va": name, "licenses": rows}, table=text)
 
 
 def _held_beyond_confirmed(ssm: Ssm, va: str) -> dict[str, int]:
@@ -233,11 +236,11 @@ QTY = Param("QTY", "How many.", kind="int", required=True, lo=1, hi=MAX_QTY)
     example="ccx-ssm license add flex-premium 10",
     params=(ALIAS, QTY, VA),
 )
-def license_add(alias: str, qty: int, va: str | None) -> None:
-    ssm, now = open_ssm()
+def license_add(rt: SsmRun, alias: str, qty: int, va: str | None) -> None:
+    ssm, now = open_ssm(rt)
     a = license_alias(alias)
     ssm.license_add(va, a, qty, now)
-    emit({"va": ssm.va(va), "alias": a, "added": qty}, f"{qty} {a} deposited in '{ssm.va(va)}'.")
+    emit(rt, {"va": ssm.va(va), "alias": a, "added": qty}, f"{qty} {a} deposited in '{ssm.va(va)}'.")
 
 
 @command(
@@ -252,11 +255,11 @@ def license_add(alias: str, qty: int, va: str | None) -> None:
         Param("--to", "Destination virtual account.", required=True, metavar="NAME", dest="dst"),
     ),
 )
-def license_transfer(alias: str, qty: int, src: str, dst: str) -> None:
-    ssm, now = open_ssm()
+def license_transfer(rt: SsmRun, alias: str, qty: int, src: str, dst: str) -> None:
+    ssm, now = open_ssm(rt)
     a = license_alias(alias)
     ssm.license_transfer(src, dst, a, qty, now)
-    emit({"alias": a, "qty": qty, "from": ssm.va(src), "to": ssm.va(dst)}, f"{qty} {a} transferred.")
+    emit(rt, {"alias": a, "qty": qty, "from": ssm.va(src), "to": ssm.va(dst)}, f"{qty} {a} transferred.")
 
 
 # --- tokens ------------------------------------------------------------------------------------
@@ -278,13 +281,13 @@ def license_transfer(alias: str, qty: int, src: str, dst: str) -> None:
     ),
 )  # fmt: skip
 def token_create(
-    va: str | None, expires_days: int, max_uses: int | None, description: str, export_controlled: bool
+    rt: SsmRun, va: str | None, expires_days: int, max_uses: int | None, description: str, export_controlled: bool
 ) -> None:
     from ccxcli.ssm.core import smart
 
-    ssm, now = open_ssm()
+    ssm, now = open_ssm(rt)
     tok = smart.token_create(ssm, va, now, expires_days, max_uses, description, export_controlled)
-    emit({"token": tok, "va": ssm.va(va)}, tok)
+    emit(rt, {"token": tok, "va": ssm.va(va)}, tok)
 
 
 @command(
@@ -293,14 +296,16 @@ def token_create(
     changes="nothing.",
     example="ccx-ssm token list",
 )
-def token_list() -> None:
+def token_list(rt: SsmRun) -> None:
     from ccxcli.ssm.core import smart
 
-    ssm, now = open_ssm()
+    ssm, now = open_ssm(rt)
     rows = smart.token_list(ssm, now)
     emit(
+        rt,
         {"tokens": rows},
         table=table(
+            rt,
             "Registration tokens",
             ["Token", "VA", "Expires", "Uses", "State", "Description"],
             [
@@ -325,12 +330,12 @@ def token_list() -> None:
     example='ccx-ssm token revoke "$TOKEN"',
     params=(Param("TOKEN", "The token, as 'token create' printed it.", required=True),),
 )
-def token_revoke(token: str) -> None:
+def token_revoke(rt: SsmRun, token: str) -> None:
     from ccxcli.ssm.core import smart
 
-    ssm, now = open_ssm()
+    ssm, now = open_ssm(rt)
     smart.token_revoke(ssm, token, now)
-    emit({"revoked": True}, "Token revoked.")
+    emit(rt, {"revoked": True}, "Token revoked.")
 
 
 # --- the smart account -------------------------------------------------------------------------
@@ -342,8 +347,8 @@ def token_revoke(token: str) -> None:
     changes="nothing.",
     example="ccx-ssm account show",
 )
-def account_show() -> None:
-    ssm, _ = open_ssm()
+def account_show(rt: SsmRun) -> None:
+    ssm, _ = open_ssm(rt)
     data = {
         "account": ssm.account,
         "export_controlled_allowed": ssm.export_allowed,
@@ -351,6 +356,7 @@ def account_show() -> None:
         "on_prem": ssm.on_prem,
     }
     emit(
+        rt,
         data,
         f"Smart Account: {ssm.account}\n"
         f"Export-Controlled Functionality: {'Allowed' if ssm.export_allowed else 'Not Allowed'}\n"
@@ -368,14 +374,15 @@ def account_show() -> None:
               metavar="allowed|not-allowed"),
     ),
 )  # fmt: skip
-def account_set(export_controlled: str) -> None:
+def account_set(rt: SsmRun, export_controlled: str) -> None:
     if export_controlled not in ("allowed", "not-allowed"):
         raise UsageError("--export-controlled takes allowed or not-allowed.")
-    ssm, now = open_ssm()
+    ssm, now = open_ssm(rt)
     with ssm.tx():
         ssm.set_meta("export_allowed", "1" if export_controlled == "allowed" else "0")
         ssm.event(now, "account", f"Export-Controlled functionality {export_controlled.replace('-', ' ')}")
     emit(
+        rt,
         {"export_controlled_allowed": export_controlled == "allowed"},
         f"Export-Controlled functionality: {export_controlled}.",
     )

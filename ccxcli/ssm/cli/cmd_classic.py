@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ccxcli.errors import UsageError
-from ccxcli.ssm.cli.app import LICENSES, VA, command, emit, open_ssm, table
+from ccxcli.ssm.cli.app import LICENSES, VA, SsmRun, command, emit, open_ssm, table
 from ccxcli.ssm.cli.cmdkit import Param
 
 PAK = Param("PAK", "The Product Activation Key (letters and digits).", required=True)
@@ -27,13 +27,13 @@ def _write(path: str, text: str) -> None:
     example="ccx-ssm pak add PAK123 --license premium-seat=10",
     params=(PAK, LICENSES),
 )
-def pak_add(pak: str, license: list[str]) -> None:
+def pak_add(rt: SsmRun, pak: str, license: list[str]) -> None:
     from ccxcli.ssm.core import classic, reserve
 
-    ssm, now = open_ssm()
+    ssm, now = open_ssm(rt)
     counts = reserve.parse_counts(license)
     classic.pak_add(ssm, pak, counts, now)
-    emit({"pak": pak.upper(), "licenses": counts}, f"PAK {pak.upper()} added.")
+    emit(rt, {"pak": pak.upper(), "licenses": counts}, f"PAK {pak.upper()} added.")
 
 
 @command(
@@ -42,14 +42,16 @@ def pak_add(pak: str, license: list[str]) -> None:
     changes="nothing.",
     example="ccx-ssm pak list",
 )
-def pak_list() -> None:
+def pak_list(rt: SsmRun) -> None:
     from ccxcli.ssm.core import classic
 
-    ssm, _ = open_ssm()
+    ssm, _ = open_ssm(rt)
     rows = classic.pak_list(ssm)
     emit(
+        rt,
         {"paks": rows},
         table=table(
+            rt,
             "Classic PAKs",
             ["PAK", "License", "Quantity", "Fulfilled", "Converted", "Assigned", "Unfulfilled", "Smart Account / VA"],
             [
@@ -78,13 +80,13 @@ def pak_list() -> None:
     params=(PAK, MAC, LICENSES, Param("--out", "Write the classic license file here.", required=True,
                                        metavar="FILE")),
 )  # fmt: skip
-def pak_fulfil(pak: str, license_mac: str, license: list[str], out: str) -> None:
+def pak_fulfil(rt: SsmRun, pak: str, license_mac: str, license: list[str], out: str) -> None:
     from ccxcli.ssm.core import classic, reserve
 
-    ssm, now = open_ssm()
+    ssm, now = open_ssm(rt)
     text = classic.fulfil(ssm, pak, license_mac, reserve.parse_counts(license), now)
     _write(out, text)
-    emit({"file": out}, f"Classic license file written to {out}; install it on the node with "
+    emit(rt, {"file": out}, f"Classic license file written to {out}; install it on the node with "
                         "'appadmin license classic install FILE'.")  # fmt: skip
 
 
@@ -95,13 +97,13 @@ def pak_fulfil(pak: str, license_mac: str, license: list[str], out: str) -> None
     example="ccx-ssm pak assign PAK123 --va DEFAULT",
     params=(PAK, VA),
 )
-def pak_assign(pak: str, va: str | None) -> None:
+def pak_assign(rt: SsmRun, pak: str, va: str | None) -> None:
     from ccxcli.ssm.core import classic
 
-    ssm, now = open_ssm()
+    ssm, now = open_ssm(rt)
     moved = classic.assign(ssm, pak, va, now)
     what = ", ".join(f"{n} {a}" for a, n in sorted(moved.items())) or "nothing was left unfulfilled"
-    emit({"pak": pak.upper(), "moved": moved, "va": ssm.va(va)},
+    emit(rt, {"pak": pak.upper(), "moved": moved, "va": ssm.va(va)},
          f"PAK {pak.upper()} assigned to '{ssm.account}' / '{ssm.va(va)}': {what}.")  # fmt: skip
 
 
@@ -117,10 +119,10 @@ def pak_assign(pak: str, va: str | None) -> None:
         Param("--out", "The new classic license file, after a partial conversion.", metavar="FILE"),
     ),
 )
-def dbc_convert(license_mac: str, va: str | None, license: list[str], out: str | None) -> None:
+def dbc_convert(rt: SsmRun, license_mac: str, va: str | None, license: list[str], out: str | None) -> None:
     from ccxcli.ssm.core import classic, reserve
 
-    ssm, now = open_ssm()
+    ssm, now = open_ssm(rt)
     done, rest = classic.convert(ssm, license_mac, va, reserve.parse_counts(license) if license else None, now)
     text = f"Converted into '{ssm.va(va)}': " + ", ".join(f"{n} {a}" for a, n in sorted(done.items())) + "."
     if rest is None:
@@ -130,4 +132,4 @@ def dbc_convert(license_mac: str, va: str | None, license: list[str], out: str |
         text += f" The classic licenses that remain are in a new license file, {out}: install it on the node."
     else:
         text += " Classic licenses remain: give --out FILE for their new license file."
-    emit({"converted": done, "va": ssm.va(va), "remaining_file": out if rest else None}, text)
+    emit(rt, {"converted": done, "va": ssm.va(va), "remaining_file": out if rest else None}, text)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ccxcli.codetext import read_code
 from ccxcli.errors import printable
-from ccxcli.ssm.cli.app import ID, LICENSES, OUT_CODE, VA, command, emit, open_ssm, table, write_code
+from ccxcli.ssm.cli.app import ID, LICENSES, OUT_CODE, VA, SsmRun, command, emit, open_ssm, table, write_code
 from ccxcli.ssm.cli.cmdkit import Param
 
 # --- instances ----------------------------------------------------------------------------------
@@ -18,14 +18,14 @@ from ccxcli.ssm.cli.cmdkit import Param
     example="ccx-ssm instance list --va DEFAULT",
     params=(Param("--va", "Only this virtual account (default: all).", metavar="NAME"),),
 )
-def instance_list(va: str | None) -> None:
+def instance_list(rt: SsmRun, va: str | None) -> None:
     from ccxcli.ssm.core import smart
 
-    ssm, _ = open_ssm()
+    ssm, _ = open_ssm(rt)
     rows = smart.instance_list(ssm, va)
-    emit(
+    emit(rt,
         {"instances": rows},
-        table=table(
+        table=table(rt,
             "Product instances",
             ["ID", "SN", "Host", "VA", "Kind", "Via", "Last contact", "Usage"],
             [
@@ -52,16 +52,16 @@ def _value(v: object) -> str:
     example="ccx-ssm instance show 1",
     params=(ID,),
 )
-def instance_show(id: str) -> None:
+def instance_show(rt: SsmRun, id: str) -> None:
     ident = id
     from ccxcli.ssm.core import smart
 
-    ssm, _ = open_ssm()
+    ssm, _ = open_ssm(rt)
     row = smart.instance_row(smart.instance(ssm, ident))
     row["usage_history"] = smart.usage_history(ssm, row["uuid"])
     lines = [f"{k}: {_value(v)}" for k, v in row.items() if k != "usage_history"] + ["usage history:"]
     lines += [f"  {h['from']} .. {h['to']}  {_value(h['usage'])}" for h in row["usage_history"]]
-    emit(row, "\n".join(lines))
+    emit(rt, row, "\n".join(lines))
 
 
 @command(
@@ -77,13 +77,13 @@ def instance_show(id: str) -> None:
               kind="flag", default=False),
     ),
 )  # fmt: skip
-def instance_remove(id: str, return_code: str | None, force: bool) -> None:
+def instance_remove(rt: SsmRun, id: str, return_code: str | None, force: bool) -> None:
     ident = id
     from ccxcli.ssm.core import smart
 
-    ssm, now = open_ssm()
-    smart.instance_remove(ssm, ident, now, read_code(return_code, root=None) if return_code else None, force)
-    emit({"removed": ident, "forced": force}, f"Instance {printable(ident)} removed.")
+    ssm, now = open_ssm(rt)
+    smart.instance_remove(ssm, ident, now, read_code(return_code, rt.inp, root=None) if return_code else None, force)
+    emit(rt, {"removed": ident, "forced": force}, f"Instance {printable(ident)} removed.")
 
 
 @command(
@@ -93,13 +93,13 @@ def instance_remove(id: str, return_code: str | None, force: bool) -> None:
     example="ccx-ssm instance transfer 1 --to Sales",
     params=(ID, Param("--to", "Destination virtual account.", required=True, metavar="NAME")),
 )
-def instance_transfer(id: str, to: str) -> None:
+def instance_transfer(rt: SsmRun, id: str, to: str) -> None:
     ident = id
     from ccxcli.ssm.core import smart
 
-    ssm, now = open_ssm()
+    ssm, now = open_ssm(rt)
     smart.instance_transfer(ssm, ident, to, now)
-    emit({"transferred": ident, "to": ssm.va(to)}, f"Instance {ident} transferred to '{ssm.va(to)}'.")
+    emit(rt, {"transferred": ident, "to": ssm.va(to)}, f"Instance {ident} transferred to '{ssm.va(to)}'.")
 
 
 # --- reservations ----------------------------------------------------------------------------------
@@ -118,12 +118,12 @@ def instance_transfer(id: str, to: str) -> None:
         OUT_CODE,
     ),
 )  # fmt: skip
-def res_authorize(va: str | None, request: str, license: list[str], out: str | None) -> None:
+def res_authorize(rt: SsmRun, va: str | None, request: str, license: list[str], out: str | None) -> None:
     from ccxcli.ssm.core import reserve
 
-    ssm, now = open_ssm()
-    code = reserve.authorize(ssm, va, read_code(request, root=None), reserve.parse_counts(license), now)
-    write_code(code, out)
+    ssm, now = open_ssm(rt)
+    code = reserve.authorize(ssm, va, read_code(request, rt.inp, root=None), reserve.parse_counts(license), now)
+    write_code(rt, code, out)
 
 
 @command(
@@ -133,13 +133,13 @@ def res_authorize(va: str | None, request: str, license: list[str], out: str | N
     example="ccx-ssm reservation update 1 --license flex-standard=30",
     params=(ID, LICENSES, OUT_CODE),
 )
-def res_update(id: str, license: list[str], out: str | None) -> None:
+def res_update(rt: SsmRun, id: str, license: list[str], out: str | None) -> None:
     ident = id
     from ccxcli.ssm.core import reserve
 
-    ssm, now = open_ssm()
+    ssm, now = open_ssm(rt)
     code = reserve.update(ssm, ident, reserve.parse_counts(license), now)
-    write_code(code, out)
+    write_code(rt, code, out)
 
 
 @command(
@@ -149,12 +149,12 @@ def res_update(id: str, license: list[str], out: str | None) -> None:
     example="ccx-ssm reservation code 1 --out auth.txt",
     params=(ID, OUT_CODE),
 )
-def res_code(id: str, out: str | None) -> None:
+def res_code(rt: SsmRun, id: str, out: str | None) -> None:
     ident = id
     from ccxcli.ssm.core import reserve
 
-    ssm, _ = open_ssm()
-    write_code(reserve.issued_code(ssm, ident), out)
+    ssm, _ = open_ssm(rt)
+    write_code(rt, reserve.issued_code(ssm, ident), out)
 
 
 @command(
@@ -165,13 +165,13 @@ def res_code(id: str, out: str | None) -> None:
     params=(ID, Param("CONFIRMATION_CODE", "The code the node printed at install (or - for stdin, @FILE).",
                       required=True)),
 )  # fmt: skip
-def res_confirm(id: str, confirmation_code: str) -> None:
+def res_confirm(rt: SsmRun, id: str, confirmation_code: str) -> None:
     ident, code = id, confirmation_code
     from ccxcli.ssm.core import reserve
 
-    ssm, now = open_ssm()
-    reserve.confirm(ssm, ident, read_code(code, root=None), now)
-    emit({"confirmed": ident}, "Reservation update confirmed.")
+    ssm, now = open_ssm(rt)
+    reserve.confirm(ssm, ident, read_code(code, rt.inp, root=None), now)
+    emit(rt, {"confirmed": ident}, "Reservation update confirmed.")
 
 
 @command(
@@ -181,13 +181,13 @@ def res_confirm(id: str, confirmation_code: str) -> None:
     example='ccx-ssm reservation return "$RET"',
     params=(Param("RETURN_CODE", "The code the node printed at return (or - for stdin, @FILE).", required=True),),
 )
-def res_return(return_code: str) -> None:
+def res_return(rt: SsmRun, return_code: str) -> None:
     code = return_code
     from ccxcli.ssm.core import reserve
 
-    ssm, now = open_ssm()
-    done = reserve.give_back(ssm, read_code(code, root=None), now)
-    emit(done, f"Reserved licenses of SN {done['sn']} returned to '{done['va']}'.")
+    ssm, now = open_ssm(rt)
+    done = reserve.give_back(ssm, read_code(code, rt.inp, root=None), now)
+    emit(rt, done, f"Reserved licenses of SN {done['sn']} returned to '{done['va']}'.")
 
 
 @command(
@@ -197,14 +197,16 @@ def res_return(return_code: str) -> None:
     changes="nothing.",
     example="ccx-ssm reservation list",
 )
-def res_list() -> None:
+def res_list(rt: SsmRun) -> None:
     from ccxcli.ssm.core import reserve
 
-    ssm, _ = open_ssm()
+    ssm, _ = open_ssm(rt)
     rows = reserve.listing(ssm)
     emit(
+        rt,
         {"reservations": rows},
         table=table(
+            rt,
             "Reservations",
             ["Instance", "SN", "VA", "State", "Reserved", "Held in pool", "Issued"],
             [
@@ -232,14 +234,16 @@ def res_list() -> None:
     changes="nothing.",
     example="ccx-ssm alerts",
 )
-def alerts() -> None:
+def alerts(rt: SsmRun) -> None:
     from ccxcli.ssm.core import smart
 
-    ssm, now = open_ssm()
+    ssm, now = open_ssm(rt)
     rows = smart.alerts(ssm, now)
     emit(
+        rt,
         {"alerts": rows},
         table=table(
+            rt,
             "Alerts",
             ["Severity", "Type", "VA", "Message"],
             [[r["severity"], r["type"], r["va"], r["message"]] for r in rows],
@@ -254,12 +258,13 @@ def alerts() -> None:
     example="ccx-ssm events --last 20",
     params=(Param("--last", "How many events.", kind="int", default=50, lo=0, hi=10000, metavar="N"),),
 )
-def events(last: int) -> None:
+def events(rt: SsmRun, last: int) -> None:
     from ccxcli.ssm.core import smart
 
-    ssm, _ = open_ssm()
+    ssm, _ = open_ssm(rt)
     rows = smart.events(ssm, max(0, min(last, 10000)))
     emit(
+        rt,
         {"events": rows},
         "\n".join(f"{r['time']}  {r['kind']:<12} {printable(r['message'])}" for r in rows) or "No events.",
     )

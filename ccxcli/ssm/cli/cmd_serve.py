@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ccxcli.errors import UsageError
-from ccxcli.ssm.cli.app import command, open_ssm, ssm_folder
+from ccxcli.ssm.cli.app import SsmRun, command, open_ssm, ssm_folder
 from ccxcli.ssm.cli.cmdkit import Param
 
 
@@ -23,7 +23,9 @@ from ccxcli.ssm.cli.cmdkit import Param
               lo=0, hi=86400 * 365, metavar="SECONDS"),
     ),
 )  # fmt: skip
-def serve(listen: str, allow_remote: bool, password_file: str | None, no_auth: bool, stop_after: int) -> None:
+def serve(
+    rt: SsmRun, listen: str, allow_remote: bool, password_file: str | None, no_auth: bool, stop_after: int
+) -> None:
     from ccxcli.values import is_loopback, parse_listen
 
     host, port = parse_listen(listen, allow_remote, "127.0.0.1:8443")
@@ -34,13 +36,13 @@ def serve(listen: str, allow_remote: bool, password_file: str | None, no_auth: b
     if not no_auth and not password_file:
         raise UsageError("The portal needs a password: give --password-file FILE (or --no-auth on a loopback address).")
     password = _password(password_file) if password_file else None
-    ssm, _ = open_ssm()  # the embedded default lab exists first; a missing SSM is refused here
+    ssm, _ = open_ssm(rt)  # the embedded default lab exists first; a missing SSM is refused here
     ssm.close()
     try:
         from ccxcli.ssm.web.server import run
     except ImportError as e:
         raise UsageError(f"'ccx-ssm serve' needs starlette, uvicorn and jinja2 ({e.name} is missing).") from None
-    run(ssm_folder(), host, port, password, stop_after)
+    run(ssm_folder(rt), host, port, password, rt.out, stop_after)
 
 
 def _password(path: str) -> str:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from ccxcli.codetext import read_file
 from ccxcli.errors import UsageError
-from ccxcli.ssm.cli.app import S, command, emit, open_ssm
+from ccxcli.ssm.cli.app import SsmRun, command, emit, open_ssm
 from ccxcli.ssm.cli.cmdkit import Param
+from ccxcli.store.lab import ssm_dir
 
 
 @command(
@@ -14,17 +15,17 @@ from ccxcli.ssm.cli.cmdkit import Param
     changes="usage goes up to the cloud SSM, licenses and tokens come down; both databases change.",
     example="ccx-ssm --ssm onprem sync",
 )
-def sync_now() -> None:
+def sync_now(rt: SsmRun) -> None:
     from ccxcli.ssm.cli.app import ssm_folder
     from ccxcli.ssm.core import sync
 
-    ssm, now = open_ssm()
+    ssm, now = open_ssm(rt)
     ssm.close()
-    folder = ssm_folder()
-    if folder.parent != S.home / "ssm":
+    folder = ssm_folder(rt)
+    if folder.parent != rt.home / "ssm":
         raise UsageError("'sync' reaches the cloud SSM of the lab: give the on-prem SSM by its name (--ssm NAME).")
-    done = sync.run(S.home, folder.name, now)
-    emit(done, f"Synchronized with Cisco SSM (request {done['seq']}).")
+    done = sync.run(folder, lambda name: ssm_dir(rt.home, name), now)
+    emit(rt, done, f"Synchronized with Cisco SSM (request {done['seq']}).")
 
 
 @command(
@@ -33,19 +34,19 @@ def sync_now() -> None:
     changes="nothing.",
     example="ccx-ssm --ssm onprem sync status",
 )
-def sync_status() -> None:
+def sync_status(rt: SsmRun) -> None:
     from ccxcli.ssm.core import sync
 
-    ssm, _ = open_ssm()
+    ssm, _ = open_ssm(rt)
     if not ssm.on_prem:
         rows = sync.links(ssm)
-        emit({"on_prem": rows}, "\n".join(
+        emit(rt, {"on_prem": rows}, "\n".join(
             f"{r['name']}: {r['mode']}, virtual accounts {', '.join(r['virtual_accounts'])}, "
             f"last synchronization {r['last_sync'] or 'never'} (request {r['sequence']})" for r in rows
         ) or "No SSM On-Prem is linked to this SSM.")  # fmt: skip
         return
     st = sync.status(ssm)
-    emit(st, "\n".join([
+    emit(rt, st, "\n".join([
         f"Mode: {st['mode']}",
         f"Cisco SSM: {st['cloud']} (smart account '{st['smart_account']}')",
         f"Virtual accounts: {', '.join(st['linked_virtual_accounts'])}",
@@ -62,14 +63,16 @@ def sync_status() -> None:
     example="ccx-ssm --ssm onprem sync export --out sync-request.txt",
     params=(Param("--out", "Write the signed synchronization request here.", required=True, metavar="FILE"),),
 )
-def sync_export(out: str) -> None:
+def sync_export(rt: SsmRun, out: str) -> None:
     from ccxcli.ssm.core import sync
 
-    ssm, now = open_ssm()
+    ssm, now = open_ssm(rt)
     text = sync.make_request(ssm, now)
     _write(out, text)
     emit(
-        {"file": out, "request": sync.status(ssm)["outstanding_request"]}, f"Synchronization request written to {out}."
+        rt,
+        {"file": out, "request": sync.status(ssm)["outstanding_request"]},
+        f"Synchronization request written to {out}.",
     )
 
 
@@ -83,20 +86,20 @@ def sync_export(out: str) -> None:
         Param("--out", "Cisco SSM: write the signed answer here.", metavar="FILE"),
     ),
 )
-def sync_import(file: str, out: str | None) -> None:
+def sync_import(rt: SsmRun, file: str, out: str | None) -> None:
     from ccxcli.ssm.core import sync
 
-    ssm, now = open_ssm()
+    ssm, now = open_ssm(rt)
     text = read_file(file, sync.MAX_FILE, "a synchronization file", root=None)
     if ssm.on_prem:
         done = sync.apply_answer(ssm, text, now)
-        emit(done, f"Synchronized with Cisco SSM (request {done['seq']}).")
+        emit(rt, done, f"Synchronized with Cisco SSM (request {done['seq']}).")
         return
     if not out:
         raise UsageError("Give --out FILE for the answer to carry back to the SSM On-Prem.")
     answer = sync.handle_request(ssm, text, now)
     _write(out, answer)
-    emit({"file": out}, f"Synchronization answer written to {out}; import it on the SSM On-Prem.")
+    emit(rt, {"file": out}, f"Synchronization answer written to {out}; import it on the SSM On-Prem.")
 
 
 def _write(path: str, text: str) -> None:

@@ -9,11 +9,15 @@ interpreter's start-up. Nothing here imports more than the standard library's `s
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
 from ccxcli.errors import UsageError
+
+if TYPE_CHECKING:
+    from typing import TextIO
+
+R = TypeVar("R")  # the context a program's commands get first
 
 
 class Param(NamedTuple):
@@ -244,27 +248,29 @@ class Program:
     def globals_help(self) -> list[str]:
         return _columns([(_param_label(p), _param_help(p)) for p in self.globals])
 
-    def run(self, argv: list[str], top_help: Callable[[], str], configure: Callable[[dict[str, Any]], None]) -> int:
-        """Parse, apply the global options (`configure`), run; help goes to stdout (exit 0),
-        an incomplete command shows its group's help on stderr (exit 2)."""
+    def run(self, argv: list[str], out: TextIO, err: TextIO, top_help: Callable[[R], str],
+            configure: Callable[[dict[str, Any]], R]) -> int:  # fmt: skip
+        """Parse, make the run's context from the global options (`configure`), run the
+        command with it first; help goes to `out` (exit 0), an incomplete command shows its
+        group's help on `err` (exit 2)."""
         glob, cmd, values, words = self.parse(argv)
         if glob.get("version"):
             from ccxcli import __version__
 
-            sys.stdout.write(f"{self.name} {__version__}\n")
+            out.write(f"{self.name} {__version__}\n")
             return 0
-        configure(glob)
+        rt = configure(glob)
         if cmd is None:
-            text = top_help() if not words else self.group_help(words)
+            text = top_help(rt) if not words else self.group_help(words)
             if glob["help"] or not words:
-                sys.stdout.write(text + "\n")
+                out.write(text + "\n")
                 return 0
-            sys.stderr.write(text + "\n")
+            err.write(text + "\n")
             return 2
         if glob["help"]:
-            sys.stdout.write(self.command_help(cmd) + "\n")
+            out.write(self.command_help(cmd) + "\n")
             return 0
-        cmd.func(**values)
+        cmd.func(rt, **values)
         return 0
 
 

@@ -8,8 +8,9 @@ from __future__ import annotations
 import sys
 
 from ccxcli.errors import EXIT_HELP, report
+from ccxcli.runtime import Env
 from ccxcli.ssm.cli import cmd_accounts, cmd_classic, cmd_instances, cmd_serve, cmd_sync  # noqa: F401 - registers them
-from ccxcli.ssm.cli.app import PROG, S, set_globals, ssm_folder
+from ccxcli.ssm.cli.app import PROG, SsmRun, ssm_folder
 
 
 def _aliases(text: str) -> str:
@@ -20,14 +21,14 @@ def _aliases(text: str) -> str:
     return text.replace("{aliases}", ", ".join(BY_ALIAS))
 
 
-def top_help() -> str:
-    folder = ssm_folder()
+def top_help(rt: SsmRun) -> str:
+    folder = ssm_folder(rt)
     where = "" if (folder / "ssm.db").exists() else " (created by the first command)"
     lines = [
         "Usage: ccx-ssm [--home DIR] [--ssm NAME|DIR] [--json] COMMAND [ARGS]...",
         "",
         f"  {PROG.summary}",
-        f"  Lab in use: {S.home}; SSM: {folder}{where}.",
+        f"  Lab in use: {rt.home}; SSM: {folder}{where}.",
         "",
         "Getting started:",
         "  ccx-ssm license list        # what the default virtual account holds",
@@ -46,15 +47,17 @@ def top_help() -> str:
     return "\n".join(lines)
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, env: Env | None = None) -> int:
+    """`ccx-ssm`: its arguments and its environment (the process's, unless given)."""
     from ccxcli.runtime import quiet_on_closed_pipe
 
     quiet_on_closed_pipe()
     args = argv if argv is not None else sys.argv[1:]
+    env = env or Env.of_process()
     PROG.fill = _aliases
     try:
-        return PROG.run(args, top_help, lambda g: set_globals(g["home"], g["ssm"], g["json"]))
+        return PROG.run(args, env.out, env.err, top_help, lambda g: SsmRun.of(env, g["home"], g["ssm"], g["json"]))
     except BaseException as e:  # noqa: BLE001 - the one boundary decides what each one means
         if isinstance(e, SystemExit):
             raise
-        return report(e, sys.stderr, "ccx-ssm")
+        return report(e, env.err, "ccx-ssm")

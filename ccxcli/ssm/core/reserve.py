@@ -159,6 +159,12 @@ def find(ssm: Ssm, ident: str) -> Row:
     return r
 
 
+def license_type_of(ssm: Ssm, r: Row) -> str | None:
+    """The license type a reservation's request code stated (None: a code that did not)."""
+    inst = ssm.db.execute("SELECT license_type FROM instance WHERE id=?", (r["instance"],)).fetchone()
+    return (inst[0] if inst else "") or None
+
+
 def update(ssm: Ssm, ident: str, counts: dict[str, int], now: int) -> str:
     """A new authorization code for an installed reservation. The reservation holds the
     higher of the old and new counts until the node's Confirmation Code arrives."""
@@ -166,8 +172,7 @@ def update(ssm: Ssm, ident: str, counts: dict[str, int], now: int) -> str:
 
     with ssm.tx() as db:
         r = find(ssm, ident)
-        inst = db.execute("SELECT license_type FROM instance WHERE id=?", (r["instance"],)).fetchone()
-        check_type((inst[0] if inst else "") or None, counts)
+        check_type(license_type_of(ssm, r), counts)
         before = held(ssm, r)
         ts = _next_ts(ssm, now)
         after = dict(before)

@@ -25,6 +25,8 @@ The model (README: "SSM On-Prem"):
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from ccxcli.clock import DAY, iso
@@ -261,9 +263,11 @@ def links(cloud: Ssm) -> list[dict[str, Any]]:
     ]  # fmt: skip
 
 
-def run(lab_home: Any, name: str, now: int) -> dict[str, Any]:
-    """A connected on-prem SSM of a lab synchronizes now with its cloud SSM of the lab."""
-    onprem = Ssm.open(lab_home / "ssm" / name)
+def run(folder: Path, cloud_folder: Callable[[str], Path], now: int) -> dict[str, Any]:
+    """A connected on-prem SSM (its folder) synchronizes now with its cloud SSM, found by
+    name through `cloud_folder` (the lab's layout is the lab store's to know)."""
+    name = folder.name
+    onprem = Ssm.open(folder)
     try:
         st = status(onprem)
         if st["mode"] != "connected":
@@ -272,7 +276,7 @@ def run(lab_home: Any, name: str, now: int) -> dict[str, Any]:
                 f"'ccx-ssm --ssm {name} sync export --out req.json', 'ccx-ssm --ssm {st['cloud']} sync import "
                 f"req.json --out answer.json', 'ccx-ssm --ssm {name} sync import answer.json'."
             )
-        cloud = Ssm.open(lab_home / "ssm" / st["cloud"])
+        cloud = Ssm.open(cloud_folder(st["cloud"]))
         try:
             answer = handle_request(cloud, make_request(onprem, now), now)
         finally:
@@ -282,10 +286,10 @@ def run(lab_home: Any, name: str, now: int) -> dict[str, Any]:
         onprem.close()
 
 
-def due(lab_home: Any, name: str) -> int | None:
-    """When a connected on-prem SSM of the lab synchronizes next (None: not connected)."""
+def due(folder: Path) -> int | None:
+    """When a connected on-prem SSM synchronizes next (None: not connected)."""
     try:
-        ssm = Ssm.open(lab_home / "ssm" / name)
+        ssm = Ssm.open(folder)
     except Exception:  # noqa: BLE001 - an SSM that cannot open has nothing scheduled
         return None
     try:
@@ -297,9 +301,9 @@ def due(lab_home: Any, name: str) -> int | None:
         ssm.close()
 
 
-def reschedule(lab_home: Any, name: str, when: int) -> int:
-    """Set when a connected on-prem SSM of the lab synchronizes next; return it."""
-    ssm = Ssm.open(lab_home / "ssm" / name)
+def reschedule(folder: Path, when: int) -> int:
+    """Set when a connected on-prem SSM synchronizes next; return it."""
+    ssm = Ssm.open(folder)
     try:
         with ssm.tx():
             ssm.set_meta("next_sync", str(when))
@@ -308,10 +312,10 @@ def reschedule(lab_home: Any, name: str, when: int) -> int:
     return when
 
 
-def failed(lab_home: Any, name: str, t: int, message: str) -> None:
+def failed(folder: Path, t: int, message: str) -> None:
     """Log a synchronization that could not be made (it is tried again at the next)."""
     try:
-        ssm = Ssm.open(lab_home / "ssm" / name)
+        ssm = Ssm.open(folder)
     except Exception:  # noqa: BLE001 - an SSM that cannot open cannot log either
         return
     try:

@@ -18,6 +18,7 @@ from starlette.routing import Route
 from ccxcli.errors import UsageError
 from ccxcli.ssm.core.db import Ssm
 from ccxcli.ssm.web.site import Site, api_error
+from ccxcli.store.lab import ssm_dir
 
 MAX_BODY = 512 * 1024
 Body = dict[str, object]  # a request's JSON body: anything a client sent
@@ -320,7 +321,7 @@ def run_sync(site: Site, ssm: Ssm) -> dict[str, Any]:
     if not ssm.on_prem or home is None:
         raise UsageError("Only an SSM On-Prem of a lab synchronizes from here (files: 'ccx-ssm sync export').")
     ssm.close()
-    return sync.run(home, site.folder.name, site.now())
+    return sync.run(site.folder, lambda name: ssm_dir(home, name), site.now())
 
 
 A = "/api/v1/accounts/{account}/virtual-accounts"

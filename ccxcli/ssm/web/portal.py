@@ -338,9 +338,8 @@ def reservation(site: Site, ssm: Ssm, request: Request, data: dict[str, str]) ->
     ident = request.path_params["id"]
     r = reserve.find(ssm, ident)
     row = next(x for x in reserve.listing(ssm) if x["id"] == r["instance"])
-    inst = ssm.db.execute("SELECT license_type FROM instance WHERE id=?", (r["instance"],)).fetchone()
     return "reservation.html", {"row": row, "ident": ident,
-                                "rows": _choices(ssm, r["va"], (inst[0] if inst else "") or None)}  # fmt: skip
+                                "rows": _choices(ssm, r["va"], reserve.license_type_of(ssm, r))}  # fmt: skip
 
 
 def reservation_update(site: Site, ssm: Ssm, request: Request, data: dict[str, str]) -> Page:
@@ -348,8 +347,7 @@ def reservation_update(site: Site, ssm: Ssm, request: Request, data: dict[str, s
 
     ident = request.path_params["id"]
     r = reserve.find(ssm, ident)
-    inst = ssm.db.execute("SELECT license_type FROM instance WHERE id=?", (r["instance"],)).fetchone()
-    counts = _counts(data, _choices(ssm, r["va"], (inst[0] if inst else "") or None))
+    counts = _counts(data, _choices(ssm, r["va"], reserve.license_type_of(ssm, r)))
     auth = reserve.update(ssm, ident, counts, site.now())
     return "reserve_done.html", {"code": auth, "ident": str(r["instance"]), "sn": r["sn"], "counts": counts,
                                  "update": True}  # fmt: skip

@@ -6,7 +6,6 @@ import asyncio
 import contextlib
 import json
 import signal
-import sys
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -121,7 +120,7 @@ async def serve(site: Site, host: str, port: int, out: TextIO, stop_after: float
     out.flush()
 
 
-def run(folder: Path, host: str, port: int, password: str | None, stop_after: float = 0) -> int:
+def run(folder: Path, host: str, port: int, password: str | None, out: TextIO, stop_after: float = 0) -> int:
     site = Site(folder, password)
-    asyncio.run(serve(site, host, port, sys.stdout, stop_after))
+    asyncio.run(serve(site, host, port, out, stop_after))
     return 0
