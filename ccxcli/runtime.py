@@ -42,16 +42,18 @@ class Result:
     sentence that says what it is); `carry` marks output that the user carries elsewhere
     (codes), which must be saved before it is printed."""
 
-    __slots__ = ("text", "data", "leave", "label", "carry")
+    __slots__ = ("text", "data", "leave", "label", "carry", "draw")
 
-    def __init__(
-        self, text: str = "", data: object = None, leave: bool = False, label: str = "", carry: bool = False
-    ) -> None:
+    def __init__(self, text: str = "", data: object = None, leave: bool = False, label: str = "", carry: bool = False,
+                 draw: Callable[[TextIO, int | None], None] | None = None) -> None:  # fmt: skip
         self.text = text
         self.data = data
         self.leave = leave  # leave the shell
         self.label = label
         self.carry = carry
+        # Draws the result for a person on a terminal instead of `text` (rich, `ccxcli/drawing.py`);
+        # never for VOS admin: output. Given the stream and the width (None: the terminal's).
+        self.draw = draw
 
 
 class Line:

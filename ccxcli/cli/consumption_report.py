@@ -1,88 +1,17 @@
-"""The License Consumption report: per 15-minute interval, actual peak usage and the
-usage reported to the SSM, from the node's run-length usage and report logs."""
+"""The License Consumption report as people read it: a table of intervals, or a chart of
+bars (drawn with rich on a terminal by `draw_chart`; plain text otherwise). The rows come
+from the core (`core/report`)."""
 
 from __future__ import annotations
 
-import bisect
-
-from ccxcli.clock import iso, parse_time, vos
-from ccxcli.core.timers import REPORT_INTERVAL
-from ccxcli.errors import UsageError
+from ccxcli.clock import parse_time, vos
+from ccxcli.drawing import console
 
 TYPE_CHECKING = False  # `typing` is not imported at run time: it costs a one-shot command start-up
 if TYPE_CHECKING:
-    from typing import Any
+    from typing import TextIO
 
-    from ccxcli.core.state import Node
-
-MAX_ROWS = 2000
-INTERVALS = {"15m": REPORT_INTERVAL, "1h": 3600, "1d": 86400}
-
-
-def build(node: Node, start: int, end: int, now: int | None = None, interval: str = "15m") -> list[dict[str, Any]]:
-    """One row per 15-minute interval from `start` to `end` (or per hour, per day: the peak
-    of their intervals, and the last usage reported in them); the interval not ended at
-    `now` is `InProgress` (its usage is not reported yet)."""
-    if end <= start:
-        raise UsageError("--from must be before --to.")
-    if interval not in INTERVALS:
-        raise UsageError(f"--interval takes {', '.join(INTERVALS)}; '{interval[:20]}' is not one of them.")
-    size = INTERVALS[interval]
-    first = start - start % size
-    rows = (end - first + size - 1) // size
-    if rows > MAX_ROWS:
-        limit = {"15m": "about 20 days", "1h": "about 83 days", "1d": "about 5 years"}[interval]
-        longer = [k for k, v in INTERVALS.items() if v > size]
-        hint = f"; use --interval {' or '.join(longer)} for longer ranges" if longer else ""
-        raise UsageError(f"That range has {rows} rows of {interval}; at most {MAX_ROWS} ({limit}) per report{hint}.")
-    quarters = _quarters(node, first, end, end if now is None else now)
-    if size == REPORT_INTERVAL:
-        return quarters
-    per = size // REPORT_INTERVAL
-    return [_merge(quarters[k : k + per]) for k in range(0, len(quarters), per)]
-
-
-def _merge(rows: list[dict[str, Any]]) -> dict[str, Any]:
-    """Several intervals as one row: the peak of each license, the last usage reported, and
-    the status of the last interval."""
-    peak: dict[str, int] = {}
-    for r in rows:
-        for alias, c in r["actual"].items():
-            peak[alias] = max(peak.get(alias, 0), c)
-    reported = [r["reported"] for r in rows if r["reported"] is not None]
-    return {"start": rows[0]["start"], "end": rows[-1]["end"], "actual": peak,
-            "reported": reported[-1] if reported else None, "status": rows[-1]["status"]}  # fmt: skip
-
-
-def _quarters(node: Node, first: int, end: int, now: int) -> list[dict[str, Any]]:
-    n = (end - first + REPORT_INTERVAL - 1) // REPORT_INTERVAL
-    ulog, rlog = node["usage_log"], node["report_log"]
-    ut = [r[0] for r in ulog]
-    rt = [r[0] for r in rlog]
-    rows = []
-    for k in range(n):
-        s = first + k * REPORT_INTERVAL
-        e = s + REPORT_INTERVAL
-        i = bisect.bisect_right(ut, s) - 1
-        j = bisect.bisect_left(ut, e)
-        peak: dict[str, int] = {}
-        for rec in ulog[max(i, 0) : j]:
-            for alias, c in rec[1].items():
-                peak[alias] = max(peak.get(alias, 0), c)
-        if i < 0 and not ulog[:j]:
-            peak = {}
-        r = bisect.bisect_right(rt, e) - 1
-        rep = rlog[r] if r >= 0 and e <= now else None
-        rows.append(
-            {
-                "start": iso(s),
-                "end": iso(e),
-                "actual": peak,
-                "reported": rep[1] if rep and rep[1] is not None else None,
-                "status": "InProgress" if e > now else rep[2] if rep else "NotReported",
-            }
-        )
-    return rows
+    from ccxcli.core.state import ConsumptionRow
 
 
 def _fmt(d: dict[str, int] | None) -> str:
@@ -91,14 +20,14 @@ def _fmt(d: dict[str, int] | None) -> str:
     return " ".join(f"{a}={n}" for a, n in sorted(d.items())) or "0"
 
 
-def table(rows: list[dict[str, Any]]) -> str:
+def table(rows: list[ConsumptionRow]) -> str:
     out = [f"{'Interval end':<24} {'Actual':<40} {'Reported':<40} Status"]
     for r in rows:
         out.append(f"{vos(parse_time(r['end'])):<24} {_fmt(r['actual']):<40} {_fmt(r['reported']):<40} {r['status']}")
     return "\n".join(out)
 
 
-def chart(rows: list[dict[str, Any]], width: int = 50) -> str:
+def chart(rows: list[ConsumptionRow], width: int = 50) -> str:
     """Actual usage as bars; `|` marks the reported usage."""
     totals = [sum(r["actual"].values()) for r in rows]
     reps = [sum(r["reported"].values()) if r["reported"] else 0 for r in rows]
@@ -111,3 +40,39 @@ def chart(rows: list[dict[str, Any]], width: int = 50) -> str:
             bar[pos] = "|"
         out.append(f"{vos(parse_time(r['end']))[:15]} {''.join(bar)} {t:>5} {r['status']}")
     return "\n".join(out)
+
+
+STATUS_STYLE = {"InProgress": "cyan", "NotReported": "yellow", "OutOfCompliance": "bold red", "Overage": "red",
+                "AuthorizationExpired": "red"}  # fmt: skip
+
+
+def draw_chart(rows: list[ConsumptionRow], stream: TextIO, width: int | None = None) -> None:
+    """The consumption chart as a table of bars: actual peak usage per interval, the
+    usage reported marked in the bar, the interval's status in colour."""
+    from rich.table import Table
+    from rich.text import Text
+
+    screen = console(stream, width)  # rich: only when a chart is drawn on a terminal
+    totals = [sum(r["actual"].values()) for r in rows]
+    reps = [sum(r["reported"].values()) if r["reported"] else 0 for r in rows]
+    top = max([*totals, *reps, 1])
+    bar_width = max(10, min(60, screen.width - 60))
+    table = Table(title=f"License consumption (bar: actual peak; ▏ reported; full bar = {top})", expand=False)
+    table.add_column("Interval end")
+    table.add_column("Usage", no_wrap=True)
+    table.add_column("Actual", justify="right")
+    table.add_column("Reported", justify="right")
+    table.add_column("Status")
+    for r, t, p in zip(rows, totals, reps, strict=True):
+        filled = round(t * bar_width / top)
+        chars = ["█"] * filled + [" "] * (bar_width - filled)
+        pos = min(bar_width - 1, max(0, round(p * bar_width / top) - 1))
+        if r["reported"]:
+            chars[pos] = "▏"
+        bar = Text("".join(chars), style="green" if not r["reported"] or p >= t else "yellow")
+        if r["reported"]:
+            bar.stylize("bold magenta", pos, pos + 1)
+        status = r["status"]
+        table.add_row(vos(parse_time(r["end"]))[:15], bar, str(t), str(p) if r["reported"] else "-",
+                      Text(status, style=STATUS_STYLE.get(status, "")))  # fmt: skip
+    screen.print(table)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable
 
+from ccxcli import drawing
 from ccxcli.cli import commands, grammar
 from ccxcli.errors import KINDS, Cancelled, UsageError, describe, printable_lines
 from ccxcli.runtime import Line, Result, Runtime
@@ -100,6 +101,8 @@ def emit(rt: Runtime, line: Line, result: Result) -> None:
         import json
 
         rt.out.write(json.dumps(result.data, indent=2, sort_keys=True) + "\n")
+    elif result.draw is not None and drawing.draws(rt.out, rt.env.environ):
+        result.draw(rt.out, rt.width if rt.mode == "shell" else None)
     elif result.text:
         # names and texts that came from the SSM or a state file never act on the terminal
         text = printable_lines((result.label + "\n" if result.label else "") + result.text.rstrip("\n")) + "\n"

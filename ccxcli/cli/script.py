@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 
+from ccxcli import drawing
 from ccxcli.cli import grammar
 from ccxcli.cli.dispatch import fail, run_line
 from ccxcli.errors import report
@@ -159,6 +160,10 @@ def run_script(rt: Runtime, source: list[str] | TextIO, keep_going: bool = False
 
     rt.ask = ask
     first_failure = 0
+    # a long script file shows its progress on a terminal while its transcript goes elsewhere
+    shown = None
+    if isinstance(source, list) and not drawing.draws(rt.out, rt.env.environ):
+        shown = drawing.later(rt.err, rt.env.environ, "Running the script", len(source))
     try:
         while True:
             holder.before_wait(reader)
@@ -166,6 +171,8 @@ def run_script(rt: Runtime, source: list[str] | TextIO, keep_going: bool = False
             if item is None:
                 break
             number, raw = item
+            if shown is not None:
+                shown(number)
             text = (raw if raw is not None else '"…"').strip()
             if not text or text.startswith("#"):
                 continue
@@ -181,6 +188,8 @@ def run_script(rt: Runtime, source: list[str] | TextIO, keep_going: bool = False
                 if not keep_going:
                     break
     finally:
+        if shown is not None:
+            shown.close()
         rt.where = ""
         code = holder.close()
     return first_failure or code

@@ -231,6 +231,16 @@ class Node(TypedDict):
     report_log: list[ReportEntry]
 
 
+class ConsumptionRow(TypedDict):
+    """One interval of the License Consumption report (`core/report.rows`)."""
+
+    start: str
+    end: str
+    actual: Counts
+    reported: Counts | None
+    status: str
+
+
 # --- The status document (`show license status --json`, built by core/status.py) -----------------
 
 

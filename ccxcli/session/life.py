@@ -19,15 +19,19 @@ from ccxcli.store.lab import DEFAULT_SSM, Lab
 
 TYPE_CHECKING = False  # `typing` is not imported at run time: it costs a one-shot command start-up
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from ccxcli.core.state import Node
 
 MAX_STEPS = 2_000_000
 
 
-def move(lab: Lab, target: int) -> int:
+def move(lab: Lab, target: int, progress: Callable[[float], None] | None = None) -> int:
     """Move the lab's frozen clock to `target`, bringing every node along; return the
-    number of events processed."""
-    steps = catch_up(lab, target, set_clock=True)
+    number of events processed. `progress` is told how far the move has come (seconds of
+    virtual time from its start), for a display."""
+    start = lab.now()
+    steps = catch_up(lab, target, set_clock=True, progress=(lambda t: progress(t - start)) if progress else None)
     lab.clock.set(target)
     lab.data.pop("moving_to", None)
     return steps
@@ -66,10 +70,10 @@ def _ready(lab: Lab, target: int) -> list[Node]:
     return nodes
 
 
-def catch_up(lab: Lab, target: int, set_clock: bool = False) -> int:
+def catch_up(lab: Lab, target: int, set_clock: bool = False, progress: Callable[[int], None] | None = None) -> int:
     """Process every due event of every node (and every connected SSM On-Prem's
     synchronization) up to `target` (inclusive); return how many."""
-    return _catch_up(lab, _ready(lab, target), target, set_clock, _on_prem(lab))
+    return _catch_up(lab, _ready(lab, target), target, set_clock, _on_prem(lab), progress)
 
 
 def catch_up_one(lab: Lab, node: Node, target: int) -> int:
@@ -93,17 +97,19 @@ def _on_prem(lab: Lab) -> dict[str, int]:
     return {n: due for n in names if (due := sync.due(lab.ssm_dir(n))) is not None}
 
 
-def _catch_up(lab: Lab, nodes: list[Node], target: int, set_clock: bool, syncs: dict[str, int]) -> int:
+def _catch_up(lab: Lab, nodes: list[Node], target: int, set_clock: bool, syncs: dict[str, int],
+              progress: Callable[[int], None] | None = None) -> int:  # fmt: skip
     if not nodes and not syncs:
         return 0
     link = LabLink(lab)
     try:
-        return _steps(lab, link, nodes, target, set_clock, syncs)
+        return _steps(lab, link, nodes, target, set_clock, syncs, progress)
     finally:
         link.close()
 
 
-def _steps(lab: Lab, link: LabLink, nodes: list[Node], target: int, set_clock: bool, syncs: dict[str, int]) -> int:
+def _steps(lab: Lab, link: LabLink, nodes: list[Node], target: int, set_clock: bool, syncs: dict[str, int],
+           progress: Callable[[int], None] | None) -> int:  # fmt: skip
     steps = 0
     while steps < MAX_STEPS:
         best: tuple[int, str, str, Node | None] | None = None
@@ -122,6 +128,8 @@ def _steps(lab: Lab, link: LabLink, nodes: list[Node], target: int, set_clock: b
                 lab.data["moving_to"] = {"to": target, "clock": True}
             lab.commit()
         t, _, kind, due_node = best
+        if progress is not None:
+            progress(t)
         if due_node is None:  # an SSM On-Prem's synchronization
             syncs[kind[5:]] = _sync(lab, kind[5:], t, target)
             steps += 1

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ccxcli import clock
+from ccxcli import clock, drawing
 from ccxcli.cli import commands
 from ccxcli.cli.grammar import Command, Param
 from ccxcli.core.catalogue import TYPES
@@ -135,7 +135,12 @@ def _move(ctx: Ctx, target: int) -> Result:
     others = [n for n in lab.node_names() if n != ctx.rt.node]
     states = {name: _states(n, before) for name in [ctx.rt.node, *others] if (n := _loadable(ctx, name))}
     lab.tally = {}
-    steps = move(lab, target)
+    shown = drawing.later(ctx.rt.err, ctx.rt.env.environ, "Moving the clock", target - before)
+    try:
+        steps = move(lab, target, shown)
+    finally:
+        if shown is not None:
+            shown.close()
     text, data = _clock(ctx)
     data["events_processed"] = steps
     summaries = []

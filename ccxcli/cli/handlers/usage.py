@@ -134,14 +134,16 @@ def license_control(ctx: Ctx, a: Args) -> Result:
 
 
 def consumption(ctx: Ctx, a: Args) -> Result:
-    from ccxcli.cli.consumption_report import build, chart, table
+    from ccxcli.cli.consumption_report import chart, draw_chart, table
+    from ccxcli.core import report
 
     node = ctx.node
     end = _when(a.get("to"), ctx.now)
     start = _when(a.get("from"), min(max(end - clock.DAY, node["created"]), end - 1))
-    rows = build(node, start, end, ctx.now, a.get("interval") or "15m")
-    text = chart(rows) if a.flag("chart") else table(rows)
-    return Result(text, {"intervals": rows})
+    rows = report.rows(node, start, end, ctx.now, a.get("interval") or "15m")
+    if not a.flag("chart"):
+        return Result(table(rows), {"intervals": rows})
+    return Result(chart(rows), {"intervals": rows}, draw=lambda out, width: draw_chart(rows, out, width))
 
 
 def _when(text: str | None, default: int) -> int:

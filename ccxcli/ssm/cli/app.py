@@ -106,20 +106,45 @@ def open_ssm(rt: SsmRun) -> tuple[Ssm, int]:
     return Ssm.open(folder), ssm_now(folder)
 
 
-def emit(rt: SsmRun, data: object, text: str | None = None, table: str | None = None) -> None:
+class Listing:
+    """A listing to show: a title, columns, rows of cells, notes below. Plain columns when
+    the output is not a terminal (what scripts read), a rich table on a terminal."""
+
+    def __init__(self, title: str, cols: list[str], rows: list[list[object]]) -> None:
+        self.title, self.cols = title, cols
+        self.rows = [["-" if v is None else str(v) for v in r] for r in rows]
+        self.notes: list[str] = []
+
+    def plain(self) -> str:
+        return "\n".join([plain_table(self.title, self.cols, self.rows, printable), *self.notes])
+
+    def draw(self, out: TextIO) -> None:
+        from ccxcli.drawing import table
+
+        table(printable(self.title), self.cols, [[printable(c) for c in r] for r in self.rows], out)
+        if self.notes:
+            out.write(printable_lines("\n".join(self.notes)) + "\n")
+
+
+def emit(rt: SsmRun, data: object, text: str | None = None, table: Listing | None = None) -> None:
     """Print JSON, a table or text. Names and texts that came from users (virtual
     accounts, descriptions, host names) are shown with control characters escaped."""
     if rt.json:
         rt.out.write(json.dumps(data, indent=2, sort_keys=True) + "\n")
     elif table is not None:
-        rt.out.write(table + "\n")
+        from ccxcli.drawing import draws
+
+        if draws(rt.out, rt.env.environ):
+            table.draw(rt.out)
+        else:
+            rt.out.write(table.plain() + "\n")
     elif text is not None:
         rt.out.write(printable_lines(text) + "\n")
 
 
-def table(rt: SsmRun, title: str, cols: list[str], rows: list[list[object]]) -> str:
-    """Only built when text is shown (`emit` ignores it under --json)."""
-    return "" if rt.json else plain_table(title, cols, rows, printable)
+def table(rt: SsmRun, title: str, cols: list[str], rows: list[list[object]]) -> Listing:
+    """Only shown as text (`emit` ignores it under --json)."""
+    return Listing(title, cols, rows)
 
 
 def write_code(rt: SsmRun, code: str, out: str | None) -> None:
