@@ -49,7 +49,7 @@ def run(
     try:
         text = read_file(file, MAX_SCRIPT, "a script", root=rt.file_root)
     except CcxError as e:
-        raise typer.Exit(report(UsageError(e.message), rt.err)) from None
+        raise UsageError(e.message) from None  # a script that cannot be read is a usage error
     raise typer.Exit(run_script(rt, text.splitlines(), keep_going))
 
 
@@ -105,7 +105,7 @@ def serve(
 
         from ccxcli.cli import serve as server
     except ImportError:
-        raise typer.Exit(report(UsageError("'ccx serve' needs asyncssh: pip install asyncssh."), rt.err)) from None
+        raise UsageError("'ccx serve' needs asyncssh: pip install asyncssh.") from None
     try:
         password: str | None = server.DEFAULT_PASSWORD
         if password_file:
@@ -114,9 +114,7 @@ def serve(
             password = None
         keys = asyncssh.read_authorized_keys(authorized_keys) if authorized_keys else None
     except (OSError, ValueError, IndexError, asyncssh.KeyImportError) as e:
-        raise typer.Exit(report(UsageError(f"Cannot read the credentials: {e}."), rt.err)) from None
-    except CcxError as e:
-        raise typer.Exit(report(e, rt.err)) from None
+        raise UsageError(f"Cannot read the credentials: {e}.") from None
     try:
         _within(login_grace_time, 1, 600, "--login-grace-time")
         _within(max_startups, 1, 10000, "--max-startups")
@@ -127,10 +125,8 @@ def serve(
             max_startups, client_alive_interval, client_alive_count_max,
         )  # fmt: skip
         asyncio.run(server.serve(Path(rt.home), ssh, allow_remote, settings, rt.out, stop_after))
-    except CcxError as e:
-        raise typer.Exit(report(e, rt.err)) from None
     except OSError as e:
-        raise typer.Exit(report(UsageError(f"Cannot listen on {ssh}: {e.strerror or e}."), rt.err)) from None
+        raise UsageError(f"Cannot listen on {ssh}: {e.strerror or e}.") from None
 
 
 def _within(value: float, lo: float, hi: float, name: str) -> None:
