@@ -14,6 +14,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 RUNS = {
     "startup.py": (["--rounds", "1"], "1000 commands, ccx run -"),
+    "startup_versions.py": (["--rounds", "1", "--against", "HEAD"], "this checkout"),
     "time_advance.py": (["--rounds", "1"], "advance 3650d"),
     "ssm_scale.py": (["--n", "20"], "instance list (CLI)"),
     "shell_latency.py": (["--rounds", "1", "--commands", "2"], "2 commands with TERM=xterm"),
