@@ -22,6 +22,7 @@ MAY_IMPORT: dict[str, set[str]] = {
     "ssm.web": BELOW_SESSION | {"ssm.web"},
     "ssm.cli": BELOW_SESSION | {"session", "ssm.web", "ssm.cli"},
     "entry": {"cli"},
+    "clients": {"clients"},  # drivers for automation libraries: standalone, copied into users' projects
 }
 
 
