@@ -67,7 +67,7 @@ def test_live_outputs_of_every_show_license_command_parse(lab: Lab) -> None:
     assert usage == {"flex-standard": "4", "flex-premium": "0"}
 
 
-def test_netmiko_device_class(served: Served) -> None:
+def test_netmiko_device_class(served: Served, monkeypatch: pytest.MonkeyPatch) -> None:
     from netmiko import ConnectHandler
 
     from ccxcli.clients.netmiko_vos import VosCommandError, register
@@ -86,6 +86,9 @@ def test_netmiko_device_class(served: Served) -> None:
         parsed = conn.send_command("show license status", use_textfsm=True, textfsm_template=os.path.join(
             TEMPLATES, "cisco_vos_show_license_status.textfsm"))  # fmt: skip
         assert isinstance(parsed, list) and parsed[0]["registration_status"] == "REGISTERED"
+        monkeypatch.setenv("NET_TEXTFSM", TEMPLATES)  # as the README says: the index picks the template
+        usage = conn.send_command("show license usage", use_textfsm=True)
+        assert isinstance(usage, list) and {r["alias"] for r in usage} == {"flex-standard", "flex-premium"}
         assert "Deregistered" in conn.send_command_yes("license smart deregister")
     finally:
         conn.disconnect()
