@@ -90,5 +90,6 @@ def trust(ctx: Ctx, pem: str) -> int:
     if text not in trusted:
         if len(trusted) >= MAX_TRUSTED:
             raise RuleError(f"This lab already trusts {MAX_TRUSTED} SSM keys, the most it keeps; no key was added.")
-        ctx.lab.set_added_keys([*trusted, text])
-    return len(ctx.lab.added_keys())
+        trusted.append(text)
+        ctx.lab.set_added_keys(trusted)
+    return len(trusted)

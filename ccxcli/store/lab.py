@@ -359,7 +359,7 @@ class Lab:
                 keys.append(read_bounded(self.ssm_dir(name) / "public.pem", "SSM public key", 10_000))
             except Exception:  # noqa: BLE001 - an unreadable key of one SSM must not stop the others
                 continue
-        return keys + [k.encode() for k in self.data.get("trusted", [])]
+        return keys + [k.encode() for k in self.added_keys()]
 
     def added_keys(self) -> list[str]:
         """The SSM public keys (PEM) added with `sim ssm trust`."""

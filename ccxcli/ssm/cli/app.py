@@ -142,9 +142,9 @@ def emit(rt: SsmRun, data: object, text: str | None = None, table: Listing | Non
         rt.out.write(printable_lines(text) + "\n")
 
 
-def table(rt: SsmRun, title: str, cols: list[str], rows: list[list[object]]) -> Listing:
-    """Only shown as text (`emit` ignores it under --json)."""
-    return Listing(title, cols, rows)
+def table(rt: SsmRun, title: str, cols: list[str], rows: list[list[object]]) -> Listing | None:
+    """Only built when text is shown (None under --json, where `emit` prints the data)."""
+    return None if rt.json else Listing(title, cols, rows)
 
 
 def write_code(rt: SsmRun, code: str, out: str | None) -> None:

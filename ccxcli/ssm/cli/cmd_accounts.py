@@ -203,11 +203,12 @@ def license_list(rt: SsmRun, va: str | None) -> None:
         ],
     )
     waiting = _held_beyond_confirmed(ssm, name)
-    text.notes += [
-        f"Reserved includes {n} {alias} held for an update waiting for its Confirmation Code "
-        f"(see 'ccx-ssm reservation list')."
-        for alias, n in sorted(waiting.items())
-    ]
+    if text is not None:
+        text.notes += [
+            f"Reserved includes {n} {alias} held for an update waiting for its Confirmation Code "
+            f"(see 'ccx-ssm reservation list')."
+            for alias, n in sorted(waiting.items())
+        ]
     emit(rt, {"va": name, "licenses": rows}, table=text)
 
 
