@@ -50,11 +50,22 @@ class Served:
             return []
         return [int(p) for p in text.split()]
 
+    def sessions(self) -> int:
+        """The in-process terminal sessions the server holds now (threads named ccx-session)."""
+        n = 0
+        for comm in Path(f"/proc/{self.proc.pid}/task").glob("*/comm"):
+            try:
+                n += comm.read_text().strip() == "ccx-session"
+            except OSError:
+                pass
+        return n
+
     def no_children(self, timeout: float = 10) -> bool:
+        """No session is left: no child process, no in-process session thread."""
         deadline = time.monotonic() + timeout
-        while self.children() and time.monotonic() < deadline:
+        while (self.children() or self.sessions()) and time.monotonic() < deadline:
             time.sleep(0.05)
-        return not self.children()
+        return not self.children() and not self.sessions()
 
 
 def run(coro: Any) -> Any:

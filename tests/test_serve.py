@@ -174,8 +174,9 @@ def test_continue_is_answered_and_a_disconnect_at_it_changes_nothing(tmp_path: P
 @pytest.mark.parametrize(("point", "agents"), [("store-before-replace", 0), ("store-after-replace", 300)])
 def test_a_disconnect_mid_command_leaves_old_or_new_state(tmp_path: Path, point: str, agents: int) -> None:
     """The client goes away while its command is at `point` (held there by the test seam):
-    the hang-up ends the command there, and the lab holds exactly the state before or after."""
-    served = Served(tmp_path / "lab", env={"CCX_TEST_PAUSE_AT": point})
+    the hang-up ends the command there, and the lab holds exactly the state before or after.
+    (The seam stops a process: the session runs in one of its own.)"""
+    served = Served(tmp_path / "lab", "--process-per-session", env={"CCX_TEST_PAUSE_AT": point})
 
     async def go() -> None:
         sh = await Shell.open(served.port)

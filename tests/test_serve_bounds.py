@@ -59,11 +59,12 @@ def _end(client: subprocess.Popen[str]) -> None:
         client.stdout.close()
 
 
-def _wait_children(s: Served, n: int, timeout: float = 15) -> list[int]:
+def _wait_children(s: Served, n: int, timeout: float = 15) -> list[object]:
+    """The sessions the server holds once there are `n`: child processes and in-process sessions."""
     deadline = time.monotonic() + timeout
-    while len(s.children()) < n and time.monotonic() < deadline:
+    while len(s.children()) + s.sessions() < n and time.monotonic() < deadline:
         time.sleep(0.05)
-    return s.children()
+    return [*s.children(), *["in-process"] * s.sessions()]
 
 
 @pytest.fixture

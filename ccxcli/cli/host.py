@@ -26,8 +26,9 @@ def shell(ctx: typer.Context) -> None:
     rt = _runtime(ctx)
     if rt.inp.isatty() and rt.out.isatty():
         from ccxcli.cli.shell import run_shell
+        from ccxcli.cli.terminal import Terminal
 
-        raise typer.Exit(run_shell(rt))
+        raise typer.Exit(run_shell(rt, Terminal(rt.inp, rt.out)))
     from ccxcli.cli.script import run_script
 
     raise typer.Exit(run_script(rt, rt.inp))
@@ -91,6 +92,12 @@ def serve(
         metavar="N",
         help="Unanswered keepalives after which a client is gone and its session ends (1-100).",
     ),  # fmt: skip
+    process_per_session: bool = typer.Option(
+        False,
+        "--process-per-session",
+        help="Run each terminal session's shell in a child process of its own (about 32 MiB each) "
+        "instead of inside the server (about 1 MiB each).",
+    ),
     stop_after: float = typer.Option(0, "--stop-after", help="Stop by itself after this many seconds (0: never)."),
 ) -> None:
     """Serve every node of the lab over SSH until SIGINT or SIGTERM."""
@@ -122,7 +129,7 @@ def serve(
         _within(client_alive_count_max, 1, 100, "--client-alive-count-max")
         settings = server.Settings(
             password, keys, tuple(operator), size(upload_quota, "--upload-quota", 0, 1024**4), login_grace_time,
-            max_startups, client_alive_interval, client_alive_count_max,
+            max_startups, client_alive_interval, client_alive_count_max, process_per_session,
         )  # fmt: skip
         asyncio.run(server.serve(Path(rt.home), ssh, allow_remote, settings, rt.out, stop_after))
     except OSError as e:

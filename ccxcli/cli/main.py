@@ -7,10 +7,11 @@ from __future__ import annotations
 import os
 import sys
 
-from ccxcli.cli.terminal import ask_plainly
+from ccxcli.cli.start import make_runtime, shell, text_option
+from ccxcli.cli.terminal import Terminal, ask_plainly
 from ccxcli.errors import UsageError, report
-from ccxcli.runtime import Env, Runtime, quiet_on_closed_pipe
-from ccxcli.store.lab import DEFAULT_NODE, check_node_name, home_dir
+from ccxcli.runtime import Env, quiet_on_closed_pipe
+from ccxcli.store.lab import DEFAULT_NODE, home_dir
 
 USAGE_TEXT = """Usage: ccx [--home DIR] [--node NAME] [--json] [--yes] COMMAND...
        ccx shell | ccx run FILE|- [--keep-going] | ccx completion bash|zsh|fish
@@ -33,11 +34,11 @@ The SSM is the other program: 'ccx-ssm --help' (tokens, licenses, reservations).
 'ccx help' lists the device commands; 'ccx help COMMAND' shows usage, arguments, an example."""
 
 
-def help_text(opts: dict[str, object], env: Env) -> str:
+def helptext_option(opts: dict[str, object], env: Env) -> str:
     from ccxcli.errors import EXIT_HELP
 
-    home = home_dir(_text(opts["home"]), env.environ)
-    node = _text(opts["node"]) or env.get("CCX_NODE") or DEFAULT_NODE
+    home = home_dir(text_option(opts["home"]), env.environ)
+    node = text_option(opts["node"]) or env.get("CCX_NODE") or DEFAULT_NODE
     made = os.path.exists(os.path.join(home, "nodes", node, "state.json"))
     where = f"Lab in use: {home}; node {node}{'' if made else ' (created by the first command)'}."
     return "\n\n".join((USAGE_TEXT, where, GETTING_STARTED, EXIT_HELP))
@@ -75,43 +76,6 @@ def parse_globals(argv: list[str]) -> tuple[dict[str, object], list[str]]:
     return opts, argv[i:]
 
 
-def _text(value: object) -> str | None:
-    return value if isinstance(value, str) else None
-
-
-def make_runtime(opts: dict[str, object], env: Env) -> Runtime:
-    node = _text(opts["node"]) or env.get("CCX_NODE") or DEFAULT_NODE
-    check_node_name(node)
-    home = home_dir(_text(opts["home"]), env.environ)
-    rt = Runtime(home=home, node=node, json=bool(opts["json"]), yes=bool(opts["yes"]), env=env)
-    user = env.get("CCX_SSH_USER")  # set by `ccx serve` for the sessions it runs, never by a user
-    if user is not None:
-        rt.ssh_user, rt.operator = user, env.get("CCX_SSH_OPERATOR") == "1"
-    rt.file_root = env.get("CCX_FILE_ROOT") or None  # likewise: the upload folder of that server
-    return rt
-
-
-def shell(rt: Runtime) -> int:
-    """`ccx` / `ccx shell`: the admin: shell on a terminal, else script mode. The terminal's
-    echo goes off and the VOS start-up line is printed before anything heavy is imported,
-    so that what a client types meanwhile is queued, not echoed twice."""
-    if rt.inp.isatty() and rt.out.isatty():
-        from ccxcli.cli.terminal import STARTING, echo_off
-
-        restore = echo_off(rt.inp.fileno())
-        try:
-            rt.out.write(STARTING)
-            rt.out.flush()
-            from ccxcli.cli.shell import run_shell
-
-            return run_shell(rt)
-        finally:
-            restore()
-    from ccxcli.cli.script import run_script
-
-    return run_script(rt, rt.inp)
-
-
 def main(argv: list[str] | None = None, env: Env | None = None) -> int:
     """`ccx`: its arguments and its environment (the process's, unless given)."""
     argv = sys.argv[1:] if argv is None else argv
@@ -127,7 +91,7 @@ def main(argv: list[str] | None = None, env: Env | None = None) -> int:
             env.out.write(f"ccx {__version__}\n")
             return 0
         if opts.get("help"):
-            env.out.write(help_text(opts, env) + "\n")
+            env.out.write(helptext_option(opts, env) + "\n")
             return 0
         rt = make_runtime(opts, env)
     except UsageError as e:
@@ -139,6 +103,7 @@ def main(argv: list[str] | None = None, env: Env | None = None) -> int:
 
         return run_host(rt, words)
     if rt.inp.isatty():
-        rt.ask = lambda question, secret=False: ask_plainly(rt, question, secret)
+        term = Terminal(rt.inp, rt.out)
+        rt.ask = lambda question, secret=False: ask_plainly(rt, term, question, secret)
     code, _ = run_tokens(rt, words)
     return code

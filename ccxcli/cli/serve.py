@@ -3,10 +3,12 @@ scrapli, Unicon and Ansible. Imported only by `ccx serve`.
 
 - The user name chooses the node: `admin` → the default node, `admin@NODE` or `NODE` →
   that node; an unknown node is refused at login, with the list of nodes in the banner.
-- A session with a terminal runs the same `admin:` shell as locally, in a child process on
-  a pseudo-terminal of its own that starts with echo off (so nothing a client types early is
-  echoed twice). Bytes that arrive before the child runs wait in the terminal, in order.
-  Window changes are passed on (the pager reads the height at each page).
+- A session with a terminal runs the same `admin:` shell as locally, inside this process
+  (`ccxcli.cli.inline`: a thread and a terminal made of the channel per session, so 500
+  sessions fit one machine); with `--process-per-session`, in a child process on a
+  pseudo-terminal of its own that starts with echo off. Either way nothing a client types
+  early is echoed twice, bytes that arrive early wait in order, and window changes are
+  passed on (the pager reads the height at each page).
 - An exec request (`ssh admin@host 'show license status'`) is the one-shot command; its
   stdout, stderr and exit status are passed through; the exit status is sent only after
   all output. A session without a terminal runs script mode.
@@ -35,13 +37,17 @@ import signal
 import struct
 import sys
 import termios
+import threading
 from pathlib import Path
 from typing import Any
 
 import asyncssh
 
+from ccxcli.cli.inline import ChannelTerminal
 from ccxcli.cli.sftpd import DEFAULT_QUOTA, Sftp, UploadFolder
+from ccxcli.cli.start import served_shell
 from ccxcli.errors import UsageError
+from ccxcli.runtime import Env
 from ccxcli.session.context import open_lab
 from ccxcli.store.files import create_private, private_dir, write_atomic
 from ccxcli.store.lab import DEFAULT_NODE, valid_name
@@ -61,6 +67,7 @@ ALIVE_COUNT = 3
 # The test seam (`ccxcli.faults`) given to `ccx serve` is meant for its sessions' children:
 # the server takes it out of its own environment and passes it on to them alone.
 SEAM = ("CCX_TEST_KILL_AT", "CCX_TEST_PAUSE_AT")
+SESSION_THREAD = "ccx-session"  # the system's name of an in-process session's thread
 
 
 class Settings:
@@ -69,8 +76,10 @@ class Settings:
     def __init__(self, password: str | None = DEFAULT_PASSWORD, authorized: Any = None,
                  operators: tuple[str, ...] = (), upload_quota: int = DEFAULT_QUOTA,
                  login_grace: float = LOGIN_GRACE, max_startups: int = MAX_STARTUPS,
-                 alive_interval: float = ALIVE_INTERVAL, alive_count: int = ALIVE_COUNT) -> None:  # fmt: skip
+                 alive_interval: float = ALIVE_INTERVAL, alive_count: int = ALIVE_COUNT,
+                 process_per_session: bool = False) -> None:  # fmt: skip
         self.password, self.authorized, self.operators = password, authorized, operators
+        self.process_per_session = process_per_session
         self.upload_quota, self.login_grace, self.max_startups = upload_quota, login_grace, max_startups
         self.alive_interval, self.alive_count = alive_interval, alive_count
 
@@ -148,6 +157,7 @@ class ServedLab:
         self.upload = home / UPLOAD
         self.settings = settings
         self.children: set[asyncio.subprocess.Process] = set()
+        self.terminals: set[ChannelTerminal] = set()  # in-process sessions
         self.waiting = 0  # connections not yet authenticated
         self.seam = {k: os.environ.pop(k) for k in SEAM if k in os.environ}
 
@@ -197,6 +207,8 @@ async def _session(process: asyncssh.SSHServerProcess[bytes], lab: ServedLab, us
     try:
         if process.command is not None:
             await _exec(process, lab, user, node)
+        elif process.get_terminal_type() is not None and not lab.settings.process_per_session:
+            await _inline(process, lab, user, node)
         elif process.get_terminal_type() is not None:
             await _terminal(process, lab, user, node)
         else:
@@ -342,6 +354,77 @@ async def _terminal(process: asyncssh.SSHServerProcess[bytes], lab: ServedLab, u
     process.exit(code if code >= 0 else 128 - code)
 
 
+async def _inline(process: asyncssh.SSHServerProcess[bytes], lab: ServedLab, user: str, node: str) -> None:
+    """A terminal session's shell in this process: its own thread, on a terminal made of the
+    channel. When the channel goes (or the session is cancelled), the terminal is hung up
+    on: the thread ends at its next read, or when the command it runs is done."""
+    loop = asyncio.get_running_loop()
+    width, height, _, _ = process.get_terminal_size()
+    kind = process.get_terminal_type()
+    term = ChannelTerminal(loop, process.stdout.write, kind, (height or 24, width or 80))
+    env = Env(term.inp, term.stream, term.stream, lab.env(user, kind))
+    ended: asyncio.Future[int] = loop.create_future()
+
+    def finish(code: int) -> None:
+        if not ended.done():
+            ended.set_result(code)
+
+    def body() -> None:
+        _name_thread(SESSION_THREAD)
+        code = 70
+        try:
+            code = served_shell(env, node, term)
+        except BaseException as e:  # noqa: BLE001 - the session's last line of defence: one line, never the server
+            term.stream.write(f"Internal error: {type(e).__name__}. The session ends.\n")
+        finally:
+            try:
+                loop.call_soon_threadsafe(finish, code)
+            except RuntimeError:
+                pass  # the server's loop is gone
+
+    thread = threading.Thread(target=body, name=f"{SESSION_THREAD}-{node}", daemon=True)
+    lab.terminals.add(term)
+
+    async def feed() -> None:
+        while True:
+            try:
+                data = await process.stdin.read(65536)
+            except asyncssh.TerminalSizeChanged as change:
+                term.resize(change.width, change.height)
+                continue
+            if not data:
+                return
+            term.feed(data)
+
+    feeder = asyncio.ensure_future(feed())
+    thread.start()
+    try:
+        await asyncio.wait((feeder, ended), return_when=asyncio.FIRST_COMPLETED)
+        if not ended.done():  # end of input: the shell sees it as Ctrl-D
+            term.hang_up()
+        code = await ended
+    finally:
+        feeder.cancel()
+        term.hang_up()
+        lab.terminals.discard(term)
+        if not ended.done():  # cancelled: the client has gone; wait for the thread to end
+            await asyncio.shield(ended)
+    await process.stdout.drain()
+    process.exit(code)
+
+
+def _name_thread(name: str) -> None:
+    """The thread's name as the system shows it (`ps -L`, `top -H`, /proc/PID/task/*/comm),
+    so the sessions a server holds can be counted from outside; Linux only."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None)
+        libc.prctl(15, name.encode()[:15], 0, 0, 0)  # PR_SET_NAME
+    except (OSError, AttributeError):
+        pass
+
+
 def _set_size(fd: int, width: int, height: int) -> None:
     fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", height, width, 0, 0))
 
@@ -405,6 +488,8 @@ async def serve(home: Path, listen: str, allow_remote: bool, settings: Settings,
         server.close()
         for child in list(lab.children):
             await _hang_up(child, lab)
+        for term in list(lab.terminals):
+            term.hang_up()
         await server.wait_closed()
         try:
             (home / SERVE_FILE).unlink()

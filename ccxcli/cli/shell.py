@@ -31,9 +31,9 @@ from prompt_toolkit.output.vt100 import Vt100_Output
 from prompt_toolkit.renderer import Renderer
 from prompt_toolkit.utils import is_dumb_terminal
 
-from ccxcli.cli import commands, grammar, terminal
+from ccxcli.cli import commands, grammar
 from ccxcli.cli.dispatch import run_line
-from ccxcli.cli.terminal import ask_plainly
+from ccxcli.cli.terminal import Terminal, ask_plainly
 from ccxcli.errors import CcxError, report
 from ccxcli.runtime import Runtime
 
@@ -169,14 +169,19 @@ class VosRenderer(Renderer):
             self.output.fresh = True
 
 
-def make_output(rt: Runtime) -> VosOutput:
-
-    out = VosOutput.from_pty(rt.out, term=rt.env.get("TERM"))
+def make_output(rt: Runtime, term: Terminal) -> VosOutput:
+    """The shell's prompt_toolkit output on `term`: a local terminal's, or the one `term` makes."""
+    out = term.output(VosOutput, rt.env.get("TERM"))
     assert isinstance(out, VosOutput)
     out.enable_cpr = False  # never ask the terminal where the cursor is: clients do not answer
     out._cursor_visible = True  # it is: nothing to show before the first prompt
-    out.dumb = is_dumb_terminal()
+    out.dumb = is_dumb(rt)
     return out
+
+
+def is_dumb(rt: Runtime) -> bool:
+    """Whether this session's terminal is a dumb one (its TERM, not the process's)."""
+    return is_dumb_terminal(rt.env.get("TERM") or "")
 
 
 class CcxCompleter(Completer):
@@ -220,7 +225,7 @@ def _bindings(rt: Runtime) -> KeyBindings:
             # typed text, and the reprint must replace that line, not follow it (as on VOS). A
             # dumb terminal's line editor only echoes what is typed next, so the prompt and the
             # typed text are written again here for it.
-            dumb = is_dumb_terminal()
+            dumb = is_dumb(rt)
             again = f"{PROMPT}{text}" if dumb else ""
             rt.out.write(f"\r{'' if dumb else ERASE_LINE}{PROMPT}{text}?\n{out}\n{again}")
 
@@ -267,7 +272,7 @@ class TypedAhead:
         return "".join(k.data for k in keys), False
 
 
-def make_pager(rt: Runtime, key: Any = None, ahead: TypedAhead | None = None) -> Any:
+def make_pager(rt: Runtime, key: Any = None, ahead: TypedAhead | None = None, term: Terminal | None = None) -> Any:
     """The VOS pager: a page of lines (the terminal's height, read at each use so a
     resize is seen), then the options line; q, n (or space/Enter), p, b, e as single keys
     (typed ahead or not). No key is waited for after the last page."""
@@ -276,11 +281,11 @@ def make_pager(rt: Runtime, key: Any = None, ahead: TypedAhead | None = None) ->
         if key is not None:
             return str(key())
         early = ahead.key() if ahead is not None else None
-        return early if early is not None else terminal.read_key(rt.inp.fileno())
+        return early if early is not None else (term or Terminal(rt.inp, rt.out)).read_key()
 
     def pager(text: str) -> None:
         lines = text.rstrip("\n").split("\n")
-        rows = terminal.size(rt.out.fileno(), (rt.height, rt.width))[0] if key is None else rt.height
+        rows = (term or Terminal(rt.inp, rt.out)).size((rt.height, rt.width))[0] if key is None else rt.height
         page = max(1, rows - 2)
         if len(lines) <= page:
             rt.out.write(text)
@@ -313,23 +318,22 @@ def make_pager(rt: Runtime, key: Any = None, ahead: TypedAhead | None = None) ->
     return pager
 
 
-def run_shell(rt: Runtime) -> int:
+def run_shell(rt: Runtime, term: Terminal) -> int:
     """The admin: shell on a terminal; returns the exit status when it is left."""
-    fd = rt.inp.fileno()
-    restore = terminal.echo_off(fd)  # (again: `ccx` turned it off before its imports already)
+    restore = term.echo_off()  # (again: `ccx` turned it off before its imports already)
     try:
-        return _session(rt)
+        return _session(rt, term)
     finally:
         restore()
 
 
-def _session(rt: Runtime) -> int:
+def _session(rt: Runtime, term: Terminal) -> int:
     from ccxcli.session.context import Ctx
 
     rt.mode = "shell"
     rt.pagination = True
     rt.failure_marker = True
-    rt.height, rt.width = terminal.size(rt.out.fileno())
+    rt.height, rt.width = term.size()
     history: Any = InMemoryHistory()
     ctx = Ctx(rt)
     try:
@@ -342,7 +346,7 @@ def _session(rt: Runtime) -> int:
         ctx.close()
     # The output is the app session's (not the PromptSession's own), so that prompt_toolkit
     # still takes its plain path for dumb terminals.
-    with create_app_session(output=make_output(rt)):
+    with create_app_session(input=term.input(), output=make_output(rt, term)):
         session: PromptSession[str] = PromptSession(
             history=history,
             completer=CcxCompleter(),
@@ -351,25 +355,26 @@ def _session(rt: Runtime) -> int:
             enable_history_search=False,
         )
         session.app.renderer.__class__ = VosRenderer  # the same object, one method changed
-        return _loop(rt, session)
+        return _loop(rt, session, term)
 
 
-def _loop(rt: Runtime, session: PromptSession[str]) -> int:
+def _loop(rt: Runtime, session: PromptSession[str], term: Terminal) -> int:
     ahead = TypedAhead(session.input)
-    rt.ask = lambda question, secret=False: ask_plainly(rt, question, secret, ahead.line)  # not a prompt_toolkit prompt
-    rt.pager = make_pager(rt, ahead=ahead)
+    # not a prompt_toolkit prompt:
+    rt.ask = lambda question, secret=False: ask_plainly(rt, term, question, secret, ahead.line)
+    rt.pager = make_pager(rt, ahead=ahead, term=term)
     rt.out.write(WELCOME.format(node=rt.node, home=rt.home))
     rt.out.flush()
     renderer = session.app.renderer
     while True:
         try:
             renderer.prompt = PROMPT  # type: ignore[attr-defined]
-            line = session.prompt(PROMPT)
+            line = term.prompt(session, PROMPT)
             odd = line.count('"') % 2 == 1
             parts = [line]
             renderer.prompt = ""  # type: ignore[attr-defined]
             while odd:  # a code pasted over several lines: linear, each line scanned once
-                more = session.prompt("", completer=None).strip()
+                more = term.prompt(session, "", completer=None).strip()
                 odd ^= more.count('"') % 2 == 1
                 parts.append(more)
             line = "".join(parts)

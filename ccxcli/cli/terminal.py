@@ -13,7 +13,7 @@ from collections.abc import Callable
 
 TYPE_CHECKING = False  # `typing` is not imported at run time: it costs a one-shot command start-up
 if TYPE_CHECKING:
-    from typing import TextIO
+    from typing import Any, TextIO
 
     from ccxcli.runtime import Runtime
 
@@ -81,8 +81,58 @@ def read_key(fd: int) -> str:
     return data.decode("latin-1")
 
 
+class Terminal:
+    """The terminal under the shell, as the shell, its pager and its questions use it. This
+    one is a local terminal (a tty's file descriptors); `ccx serve` gives its in-process
+    sessions one over their SSH channel (`ccxcli.cli.serve.ChannelTerminal`)."""
+
+    def __init__(self, inp: TextIO, out: TextIO) -> None:
+        self.inp, self.out = inp, out
+
+    def term(self) -> str | None:
+        """The terminal type (TERM), when the terminal says; None: the process's."""
+        return None
+
+    def echo_off(self) -> Callable[[], None]:
+        return echo_off(self.inp.fileno())
+
+    def quiet(self) -> bool:
+        """Whether the terminal's own echo is off (the shell then echoes what is typed)."""
+        return echo_is_off(self.inp)
+
+    def size(self, default: tuple[int, int] = (24, 80)) -> tuple[int, int]:
+        return size(self.out.fileno(), default)
+
+    def read_key(self) -> str:
+        return read_key(self.inp.fileno())
+
+    def read_line(self, echo: bool) -> str | None:
+        """A line typed at the terminal (echoed key by key, or not at all); None at the end."""
+        if not echo:
+            import getpass
+
+            return getpass.getpass(" ")
+        return read_line_echoing(self.inp.fileno(), self.out)
+
+    def input(self) -> Any:
+        """The shell's prompt_toolkit input on this terminal (None: the process's stdin)."""
+        return None
+
+    def output(self, cls: Any, term: str | None) -> Any:
+        """The shell's prompt_toolkit output (of class `cls`, a Vt100_Output) on this terminal."""
+        return cls.from_pty(self.out, term=term)
+
+    def prompt(self, session: Any, message: str, **kw: Any) -> str:
+        """One prompt of the shell's prompt_toolkit session on this terminal."""
+        return str(session.prompt(message, **kw))
+
+
 def ask_plainly(
-    rt: Runtime, question: str, secret: bool = False, ahead: Callable[[], tuple[str, bool]] | None = None
+    rt: Runtime,
+    term: Terminal,
+    question: str,
+    secret: bool = False,
+    ahead: Callable[[], tuple[str, bool]] | None = None,
 ) -> str | None:
     """Ask on the terminal in its ordinary line mode, as VOS does: the question is
     printed once and the answer shown once. (A prompt_toolkit prompt would redraw
@@ -93,8 +143,6 @@ def ask_plainly(
     Each key of the answer is echoed as it arrives, as a terminal in its ordinary mode does:
     automation that waits for its `y` to come back before it sends Enter (scrapli's
     `send_interactive`) gets it."""
-    import getpass
-
     rt.out.write(question + ("" if secret else " "))
     rt.out.flush()
     try:
@@ -103,13 +151,16 @@ def ask_plainly(
             if whole:
                 rt.out.write("\n")
                 return early
-            return early + getpass.getpass(" ")
-        quiet = echo_is_off(rt.inp)
+            rest = term.read_line(echo=False)
+            if rest is None:
+                raise EOFError
+            return early + rest
+        quiet = term.quiet()
         if whole or not quiet:
             line = early + "\n" if whole else early + rt.inp.readline()
         else:
             rt.out.write(early)  # typed ahead with the command: shown now, as a terminal would have
-            rest = read_line_echoing(rt.inp.fileno(), rt.out)
+            rest = term.read_line(echo=True)
             if rest is None:
                 raise EOFError
             rt.out.write("\n")
