@@ -94,8 +94,13 @@ def test_netmiko_device_class(served: Served, monkeypatch: pytest.MonkeyPatch) -
         conn.disconnect()
 
 
-def test_scrapli_sync_driver(served: Served) -> None:
+@pytest.mark.parametrize("term", ["dumb", "vt100", "xterm"])
+def test_scrapli_sync_driver(served: Served, monkeypatch: pytest.MonkeyPatch, term: str) -> None:
+    """scrapli's default transport is the OpenSSH client, which asks for the terminal type of
+    its environment: the driver works under each."""
     from ccxcli.clients.scrapli_vos import VosDriver
+
+    monkeypatch.setenv("TERM", term)
 
     with VosDriver(host="127.0.0.1", port=served.port, auth_username="admin", auth_password="admin",
                    auth_strict_key=False, timeout_ops=30) as conn:  # fmt: skip

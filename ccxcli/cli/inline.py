@@ -33,17 +33,22 @@ from prompt_toolkit.document import Document
 from prompt_toolkit.input import Input
 from prompt_toolkit.input.vt100_parser import Vt100Parser
 from prompt_toolkit.key_binding import KeyPress
+from prompt_toolkit.keys import Keys
 from prompt_toolkit.utils import is_dumb_terminal
 
 from ccxcli.cli.terminal import Terminal
 
 
 class ChannelStream(io.TextIOBase):
-    """Text to the channel, from any thread, in the order written; `\\n` goes out as `\\r\\n`."""
+    """Text to the channel, from any thread, in the order written; `\\n` goes out as `\\r\\n`.
+    What is written before the event loop gets to it goes out in one piece."""
 
     def __init__(self, loop: asyncio.AbstractEventLoop, write: Callable[[bytes], object]) -> None:
         super().__init__()
         self._loop, self._write = loop, write
+        self._lock = threading.Lock()
+        self._pending: list[bytes] = []
+        self._scheduled = False
 
     encoding = "utf-8"
 
@@ -55,13 +60,20 @@ class ChannelStream(io.TextIOBase):
 
     def write(self, text: str) -> int:
         data = text.replace("\n", "\r\n").encode("utf-8", "replace")
+        with self._lock:
+            self._pending.append(data)
+            if self._scheduled:
+                return len(text)  # joins what waits to be sent: one SSH packet for many writes
+            self._scheduled = True
         try:
-            self._loop.call_soon_threadsafe(self._send, data)
+            self._loop.call_soon_threadsafe(self._send)
         except RuntimeError:
             pass  # the server is stopping: nobody is left to read it
         return len(text)
 
-    def _send(self, data: bytes) -> None:
+    def _send(self) -> None:
+        with self._lock:
+            data, self._pending, self._scheduled = b"".join(self._pending), [], False
         try:
             self._write(data)
         except (OSError, RuntimeError, ValueError):
@@ -120,7 +132,8 @@ class ChannelInput(Input):
         return f"ccx-channel-{id(self)}"
 
     def read_keys(self) -> list[KeyPress]:
-        keys = list(self._keys)
+        # (prompt_toolkit's dumb-terminal prompt echoes one character per change: one key each there)
+        keys = list(self._keys) if self._term.dumb else _typed_as_one(self._keys)
         self._keys.clear()
         return keys
 
@@ -157,6 +170,31 @@ class ChannelInput(Input):
         finally:
             self._ready = saved
             self._term.reading_starts()  # what was typed meanwhile (e.g. while `?` printed)
+
+
+def _typed_as_one(keys: list[KeyPress]) -> list[KeyPress]:
+    """Runs of plain characters (a command line sent at once, as automation sends it) as
+    one key that inserts them all, prompt_toolkit's key for pasted text: the echo on the
+    wire is the same, and the key bindings are looked up once per run instead of once per
+    character (most of what a command cost the server). `?` keeps its own key (help)."""
+    out: list[KeyPress] = []
+    run: list[KeyPress] = []
+
+    def flush() -> None:
+        if len(run) > 1:
+            out.append(KeyPress(Keys.BracketedPaste, "".join(k.data for k in run)))
+        else:
+            out.extend(run)
+        run.clear()
+
+    for k in keys:
+        if k.key == k.data and len(k.data) == 1 and k.data.isprintable() and k.data != "?":
+            run.append(k)
+            continue
+        flush()
+        out.append(k)
+    flush()
+    return out
 
 
 class ChannelTerminal(Terminal):
@@ -277,6 +315,7 @@ class ChannelTerminal(Terminal):
 
     async def _prompt(self, session: Any, message: str, kw: dict[str, Any]) -> tuple[str, str]:
         # (KeyboardInterrupt must not cross the event loop: it would stop the server.)
+        session.app.terminal_size_polling_interval = None  # the channel says when the size changes
         try:
             if self.dumb:
                 # prompt_toolkit takes its dumb-terminal path by the process's TERM; this

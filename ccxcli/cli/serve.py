@@ -450,6 +450,9 @@ async def serve(home: Path, listen: str, allow_remote: bool, settings: Settings,
                 stop_after: float = 0) -> None:  # fmt: skip
     host, port = parse_listen(listen, allow_remote)
     signal.signal(signal.SIGPIPE, signal.SIG_IGN)  # a client gone away is an error to handle, not a reason to die
+    # The event loop (every session's I/O and prompts) waits for the interpreter's lock at each
+    # system call while sessions' commands run in their threads: switch more often than every 5 ms.
+    sys.setswitchinterval(0.0005)
     lab = ServedLab(home, settings)  # first: it takes the test seam out of this process's environment
     with open_lab(home):  # the embedded default: the lab exists before anyone logs in
         pass

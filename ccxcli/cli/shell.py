@@ -26,7 +26,7 @@ from prompt_toolkit.completion import CompleteEvent, Completer, Completion
 from prompt_toolkit.document import Document
 from prompt_toolkit.enums import DEFAULT_BUFFER
 from prompt_toolkit.history import FileHistory, InMemoryHistory
-from prompt_toolkit.key_binding import KeyBindings
+from prompt_toolkit.key_binding import KeyBindings, KeyPress
 from prompt_toolkit.output.vt100 import Vt100_Output
 from prompt_toolkit.renderer import Renderer
 from prompt_toolkit.utils import is_dumb_terminal
@@ -251,8 +251,11 @@ class TypedAhead:
         keys = get_typeahead(self.inp)
         if not keys:
             return None
-        store_typeahead(self.inp, keys[1:])
-        return str(keys[0].data)
+        first, rest = keys[0], keys[1:]
+        if len(first.data) > 1:  # several characters typed at once, kept as one key (`ccxcli.cli.inline`)
+            rest = [KeyPress(first.key, first.data[1:]), *rest]
+        store_typeahead(self.inp, rest)
+        return str(first.data[:1])
 
     def line(self) -> tuple[str, bool]:
         """The text typed ahead up to the first Enter, and whether that Enter was typed; a

@@ -180,35 +180,63 @@ def lock_timeout() -> float:
 
 class Lock:
     """An exclusive advisory lock on a file (flock). The kernel drops it when the holder
-    dies, so a killed process never leaves a stale lock behind."""
+    dies, so a killed process never leaves a stale lock behind. Threads of one process
+    (the sessions `ccx serve` runs in its own process) first queue on a lock of the
+    process, so that they wait asleep instead of polling the file lock."""
 
     def __init__(self, path: Path, timeout: float | None = None) -> None:
         self.path = path
         self.timeout = lock_timeout() if timeout is None else timeout
         self.fd: int | None = None
+        self.local: Any = None
 
     def __enter__(self) -> Lock:
         import fcntl
 
+        deadline = time.monotonic() + self.timeout
+        local = _local_lock(self.path)
+        if not local.acquire(timeout=self.timeout):
+            raise self._busy()
+        self.local = local
         try:
             self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT | NOFOLLOW | CLOEXEC, 0o600)
         except OSError as e:
+            self._let_go()
             raise os_problem(e, "open the lab lock") from None
-        deadline = time.monotonic() + self.timeout
         while True:
             try:
                 fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
                 return self
             except BlockingIOError:
                 if time.monotonic() >= deadline:
-                    os.close(self.fd)
-                    self.fd = None
-                    raise StoreError(
-                        f"The lab is busy: lock {self.path} not obtained within {self.timeout:g} s."
-                    ) from None
+                    self._let_go()
+                    raise self._busy() from None
                 time.sleep(0.005)
 
-    def __exit__(self, *exc: object) -> None:
+    def _busy(self) -> StoreError:
+        return StoreError(f"The lab is busy: lock {self.path} not obtained within {self.timeout:g} s.")
+
+    def _let_go(self) -> None:
         if self.fd is not None:
             os.close(self.fd)
             self.fd = None
+        if self.local is not None:
+            self.local.release()
+            self.local = None
+
+    def __exit__(self, *exc: object) -> None:
+        self._let_go()
+
+
+_LOCAL: dict[str, Any] = {}
+
+
+def _local_lock(path: Path) -> Any:
+    """The process's own lock for a lock file (a threading.Lock, made once per path)."""
+    import threading
+
+    key = str(path)
+    lock = _LOCAL.get(key)
+    if lock is None:
+        lock = _LOCAL.setdefault(key, threading.Lock())  # atomic: two threads get the same one
+    return lock
