@@ -1,18 +1,20 @@
 """A class on one machine: many concurrent `ccx serve` terminal sessions, measured in one
 run, side by side with sessions that each run in a child process (`--process-per-session`).
 
-For each server: open SESSIONS terminal sessions (TERM=vt100, as netmiko and scrapli ask)
-and keep them all open; when every one shows `admin:`, read the server's memory (its RSS
-plus its children's); then every session runs COMMANDS commands, one every THINK seconds
-(a person or a paced script; the first one at a random moment in the first THINK seconds),
-reading show outputs and adding an agent (a write, under the lab lock). The latency of a
+Servers: in-process sessions in one process, the same with `--workers N` (worker processes
+sharing the port, to use N cores), and child-process sessions. For each: open SESSIONS
+terminal sessions (TERM=vt100, as netmiko and scrapli ask) and keep them all open; when
+every one shows `admin:`, read the server's memory (its RSS plus its children's); then every
+session runs COMMANDS commands, one every THINK seconds (a person or a paced script; the
+first one at a random moment in the first THINK seconds), reading show outputs and adding an
+agent (a write, under the lab lock). The latency of a
 command is from sending its line to seeing the next prompt.
 
 The clients run in this process, on the same cores as the server: on a 2-core machine the
 figures include the clients' own SSH work.
 
-Usage: python benchmarks/ssh_sessions.py [--sessions 500] [--process-sessions 50]
-           [--commands 6] [--think 2]
+Usage: python benchmarks/ssh_sessions.py [--sessions 500] [--workers 2] [--process-sessions 50]
+           [--commands 6] [--think 10]
 """
 
 from __future__ import annotations
@@ -80,7 +82,10 @@ class Session:
     async def run(self, line: str) -> float:
         t = time.perf_counter()
         self.proc.stdin.write(line + "\r")
-        await self.until_prompt()
+        try:
+            await asyncio.wait_for(self.until_prompt(), 120)
+        except asyncio.TimeoutError:
+            raise SystemExit(f"no prompt within 120 s after {line!r}") from None
         return time.perf_counter() - t
 
 
@@ -115,7 +120,10 @@ async def load(sessions: list[Session], commands: int, think: float) -> list[flo
 
 async def close_all(sessions: list[Session]) -> None:
     for s in sessions:
-        s.proc.stdin.write("exit\r")
+        try:
+            s.proc.stdin.write("exit\r")
+        except (OSError, asyncssh.Error):
+            pass  # already closed by the server
     for s in sessions:
         s.conn.close()
     await asyncio.gather(*(s.conn.wait_closed() for s in sessions), return_exceptions=True)
@@ -155,10 +163,14 @@ def main() -> None:
     ap.add_argument("--sessions", type=int, default=500)
     ap.add_argument("--process-sessions", type=int, default=50, help="sessions of the child-process server (0: skip)")
     ap.add_argument("--commands", type=int, default=6)
-    ap.add_argument("--think", type=float, default=2.0)
+    ap.add_argument("--think", type=float, default=10.0)
+    ap.add_argument("--workers", type=int, default=2, help="worker processes of the in-process server")
     args = ap.parse_args()
     random.seed(1)
-    inline, _ = measure("in-process", args.sessions, args.commands, args.think)
+    if args.workers > 1:
+        measure("in-process, 1 worker", args.sessions, args.commands, args.think)
+    label = f"in-process, {args.workers} workers" if args.workers > 1 else "in-process"
+    inline, _ = measure(label, args.sessions, args.commands, args.think, "--workers", str(args.workers))
     if args.process_sessions:
         each, _ = measure("process-per-session", args.process_sessions, args.commands, args.think,
                           "--process-per-session")  # fmt: skip

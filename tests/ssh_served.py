@@ -37,6 +37,7 @@ class Served:
     def stop(self) -> int:
         self.proc.send_signal(signal.SIGTERM)
         code = self.proc.wait(timeout=30)
+        self.errors = self.proc.stderr.read() if self.proc.stderr is not None else ""  # what it wrote there
         for f in (self.proc.stdout, self.proc.stderr):
             if f is not None:
                 f.close()

@@ -20,7 +20,7 @@ RUNS = {
     "shell_latency.py": (["--rounds", "1", "--commands", "2"], "2 commands with TERM=xterm"),
     "ssh_serve.py": (["--commands", "2", "--sessions", "2"], "agents logged in after the parallel sessions: 2 of 2"),
     "ssh_sessions.py": (
-        ["--sessions", "4", "--process-sessions", "2", "--commands", "2", "--think", "0.1"],
+        ["--sessions", "4", "--workers", "2", "--process-sessions", "2", "--commands", "2", "--think", "0.1"],
         "memory per session, process-per-session / in-process",
     ),
     "ssm_https.py": (["--nodes", "2", "--reports", "2", "--threads", "2"], "reports/s"),

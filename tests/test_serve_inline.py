@@ -5,11 +5,15 @@ asyncssh transport does), checking the bytes on the wire."""
 
 from __future__ import annotations
 
+import asyncio
+import os
+import signal
 import threading
 import time
 from pathlib import Path
 
 import pytest
+from conftest import ccx_run
 from prompt_toolkit.key_binding import KeyPress
 from prompt_toolkit.keys import Keys
 from ssh_served import ANSI, CONTINUE, PROMPT, Served, Shell, run
@@ -126,3 +130,60 @@ def test_a_thread_waiting_for_the_lab_lock_gives_up_with_the_busy_message(tmp_pa
         holder.join()
     with Lock(path, timeout=1):  # free again once its holder let go
         pass
+
+
+def test_workers_share_the_port_lose_no_update_and_stop_together(tmp_path: Path) -> None:
+    """`--workers 2`: sessions on both worker processes change one lab without losing an update;
+    a worker that dies is replaced; a stop request ends every worker."""
+    served = Served(tmp_path / "lab", "--workers", "2")
+
+    async def one(i: int) -> None:
+        sh = await Shell.open(served.port)
+        await sh.expect(PROMPT)
+        await sh.run(f"sim agent add w{i}")
+        await sh.run(f"sim agent login w{i}")
+        await sh.close()
+
+    try:
+        workers = served.children()
+        assert len(workers) == 2
+
+        async def many() -> None:
+            await asyncio.gather(*(one(i) for i in range(12)))
+
+        run(many())
+        os.kill(workers[0], signal.SIGKILL)
+        deadline = time.monotonic() + 10
+        while (len(served.children()) != 2 or workers[0] in served.children()) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        now = served.children()
+        assert len(now) == 2 and workers[0] not in now  # replaced
+        run(one(99))  # and served
+    finally:
+        assert served.stop() == 0
+    assert all(not Path(f"/proc/{pid}").exists() for pid in now)
+    listed = ccx_run(served.home, "--json", "sim", "agent", "list").stdout
+    assert listed.count('"in": true') == 13
+
+
+@pytest.mark.parametrize("extra", [(), ("--process-per-session",)])
+def test_clients_closing_while_output_flows_leave_no_traceback(tmp_path: Path, extra: tuple[str, ...]) -> None:
+    served = Served(tmp_path / "lab", *extra)
+
+    async def one() -> None:
+        sh = await Shell.open(served.port)
+        await sh.expect(PROMPT)
+        await sh.run("set cli pagination off")
+        sh.proc.stdin.write("show license all\r" * 5 + "exit\r")
+        await asyncio.sleep(0.05)
+        sh.conn.close()  # gone while the output flows
+
+    async def go() -> None:
+        await asyncio.gather(*(one() for _ in range(20)))
+
+    try:
+        run(go())
+        assert served.no_children()
+    finally:
+        assert served.stop() == 0
+    assert "Traceback" not in served.errors and "Exception" not in served.errors, served.errors[-2000:]

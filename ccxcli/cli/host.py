@@ -98,11 +98,12 @@ def serve(
         help="Run each terminal session's shell in a child process of its own (about 32 MiB each) "
         "instead of inside the server (about 1 MiB each).",
     ),
+    workers: int = typer.Option(
+        1, "--workers", metavar="N", help="Worker processes sharing the port, to use N cores (1-64; 1: this process)."
+    ),
     stop_after: float = typer.Option(0, "--stop-after", help="Stop by itself after this many seconds (0: never)."),
 ) -> None:
     """Serve every node of the lab over SSH until SIGINT or SIGTERM."""
-    import asyncio
-
     from ccxcli.codetext import read_file
     from ccxcli.values import size
 
@@ -131,7 +132,8 @@ def serve(
             password, keys, tuple(operator), size(upload_quota, "--upload-quota", 0, 1024**4), login_grace_time,
             max_startups, client_alive_interval, client_alive_count_max, process_per_session,
         )  # fmt: skip
-        asyncio.run(server.serve(Path(rt.home), ssh, allow_remote, settings, rt.out, stop_after))
+        _within(workers, 1, 64, "--workers")
+        server.serve(Path(rt.home), ssh, allow_remote, settings, rt.out, stop_after, workers)
     except OSError as e:
         raise UsageError(f"Cannot listen on {ssh}: {e.strerror or e}.") from None
 

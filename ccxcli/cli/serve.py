@@ -34,10 +34,13 @@ import json
 import os
 import shlex
 import signal
+import socket
 import struct
 import sys
 import termios
 import threading
+import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -315,10 +318,13 @@ async def _terminal(process: asyncssh.SSHServerProcess[bytes], lab: ServedLab, u
         except OSError:
             data = b""
         if data:
-            process.stdout.write(data)
-        else:
-            loop.remove_reader(master)
-            output_done.set()
+            try:
+                process.stdout.write(data)
+                return
+            except (BrokenPipeError, ConnectionError):
+                pass  # the channel has closed: the client has gone; stop reading
+        loop.remove_reader(master)
+        output_done.set()
 
     loop.add_reader(master, readable)
 
@@ -446,8 +452,11 @@ async def _hang_up(child: asyncio.subprocess.Process, lab: ServedLab) -> None:
             continue
 
 
-async def serve(home: Path, listen: str, allow_remote: bool, settings: Settings, out: Any,
-                stop_after: float = 0) -> None:  # fmt: skip
+def serve(home: Path, listen: str, allow_remote: bool, settings: Settings, out: Any, stop_after: float = 0,
+          workers: int = 1) -> None:  # fmt: skip
+    """Serve until SIGINT or SIGTERM (or `stop_after` seconds): in this process, or with
+    `workers` > 1 in that many worker processes that share the listening socket (each holds
+    the sessions it accepted; the kernel spreads new connections), so sessions use every core."""
     host, port = parse_listen(listen, allow_remote)
     signal.signal(signal.SIGPIPE, signal.SIG_IGN)  # a client gone away is an error to handle, not a reason to die
     # The event loop (every session's I/O and prompts) waits for the interpreter's lock at each
@@ -457,12 +466,42 @@ async def serve(home: Path, listen: str, allow_remote: bool, settings: Settings,
     with open_lab(home):  # the embedded default: the lab exists before anyone logs in
         pass
     private_dir(lab.upload)
-    folder = UploadFolder(lab.upload, settings.upload_quota)
     key = host_key(home)
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.create_server((host, port), family=family, backlog=max(128, settings.max_startups))
+    name = sock.getsockname()
+    bound = f"{name[0]}:{name[1]}" if ":" not in name[0] else f"[{name[0]}]:{name[1]}"
+
+    def ready() -> None:
+        write_atomic(home / SERVE_FILE, json.dumps({"host": name[0], "port": name[1], "pid": os.getpid()}).encode())
+        many = f"; {workers} worker processes" if workers > 1 else ""
+        out.write(f"Serving lab {home} over SSH on {bound} (users: admin, admin@NODE, NODE){many}\n")
+        out.write(f"Host key fingerprint: {key.get_fingerprint()}\n")
+        out.flush()
+
+    try:
+        if workers > 1:
+            _serve_in_workers(sock, lab, key, workers, stop_after, ready)
+        else:
+            asyncio.run(_serve_here(sock, lab, key, stop_after, ready))
+    finally:
+        sock.close()
+        try:
+            (home / SERVE_FILE).unlink()
+        except OSError:
+            pass
+        out.write("Stopped.\n")
+        out.flush()
+
+
+async def _serve_here(sock: socket.socket, lab: ServedLab, key: asyncssh.SSHKey, stop_after: float,
+                      ready: Callable[[], None] | None) -> None:  # fmt: skip
+    """The SSH server on `sock` in this process, until SIGINT or SIGTERM (or `stop_after`)."""
+    settings = lab.settings
+    folder = UploadFolder(lab.upload, settings.upload_quota)
     server = await asyncssh.create_server(
         lambda: Server(lab),
-        host,
-        port,
+        sock=sock,
         server_host_keys=[key],
         process_factory=lambda p: handle(p, lab),
         encoding=None,
@@ -473,18 +512,14 @@ async def serve(home: Path, listen: str, allow_remote: bool, settings: Settings,
         keepalive_interval=settings.alive_interval,
         keepalive_count_max=settings.alive_count,
     )
-    sock = server.sockets[0].getsockname()
-    bound = f"{sock[0]}:{sock[1]}" if ":" not in sock[0] else f"[{sock[0]}]:{sock[1]}"
-    write_atomic(home / SERVE_FILE, json.dumps({"host": sock[0], "port": sock[1], "pid": os.getpid()}).encode())
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):  # before saying it is ready: a stop request is never lost
         loop.add_signal_handler(sig, stop.set)
     if stop_after > 0:
         loop.call_later(stop_after, stop.set)
-    out.write(f"Serving lab {home} over SSH on {bound} (users: admin, admin@NODE, NODE)\n")
-    out.write(f"Host key fingerprint: {key.get_fingerprint()}\n")
-    out.flush()
+    if ready is not None:
+        ready()
     try:
         await stop.wait()
     finally:
@@ -494,9 +529,69 @@ async def serve(home: Path, listen: str, allow_remote: bool, settings: Settings,
         for term in list(lab.terminals):
             term.hang_up()
         await server.wait_closed()
-        try:
-            (home / SERVE_FILE).unlink()
-        except OSError:
-            pass
-        out.write("Stopped.\n")
-        out.flush()
+
+
+STOPS = (signal.SIGINT, signal.SIGTERM)
+
+
+def _serve_in_workers(sock: socket.socket, lab: ServedLab, key: asyncssh.SSHKey, workers: int, stop_after: float,
+                      ready: Callable[[], None]) -> None:  # fmt: skip
+    """Worker processes on one listening socket; one that dies is replaced. A stop request
+    (SIGINT, SIGTERM) or `stop_after` stops them all, each hanging up its own sessions."""
+    watched = {*STOPS, signal.SIGCHLD}
+    signal.pthread_sigmask(signal.SIG_BLOCK, watched)  # from now on no stop request or death is missed
+
+    def start() -> int:
+        pid = os.fork()
+        if pid == 0:  # the worker
+            code = 0
+            try:
+                signal.pthread_sigmask(signal.SIG_UNBLOCK, watched)
+                asyncio.run(_serve_here(sock, lab, key, 0, None))
+            except BaseException:  # noqa: BLE001 - a worker never returns into the parent's code
+                code = 70
+            finally:
+                os._exit(code)
+        return pid
+
+    pids = {start() for _ in range(workers)}
+    ready()
+    deadline = time.monotonic() + stop_after if stop_after > 0 else None
+    try:
+        while True:
+            wait = 3600.0 if deadline is None else deadline - time.monotonic()
+            if wait <= 0:
+                break
+            info = signal.sigtimedwait(watched, wait)
+            if info is None:
+                continue
+            if info.si_signo in STOPS:
+                break
+            for pid in list(pids):
+                done, _ = os.waitpid(pid, os.WNOHANG)
+                if done:
+                    pids.discard(pid)
+                    pids.add(start())
+    finally:
+        for pid in pids:
+            try:
+                os.kill(pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+        end = time.monotonic() + 15
+        for pid in pids:
+            _reap(pid, end)
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, watched)
+
+
+def _reap(pid: int, deadline: float) -> None:
+    """Wait for a worker to end by `deadline` (it hangs up its sessions first), else kill it."""
+    try:
+        while time.monotonic() < deadline:
+            if os.waitpid(pid, os.WNOHANG)[0]:
+                return
+            time.sleep(0.05)
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+    except (ProcessLookupError, ChildProcessError):
+        pass
