@@ -298,6 +298,7 @@ def test_an_ssm_database_of_schema_1_is_migrated(tmp_path: Any) -> None:
         assert int(ssm.meta["schema"]) == SCHEMA and ssm.export_allowed  # behaved as permitted before
         assert ssm.license_rows("DEFAULT")[0]["purchased"] == 40
         assert ssm.db.execute("SELECT COUNT(*) FROM usage_history").fetchone()[0] == 0
+        assert ssm.pool_history("DEFAULT", "flex-standard", 10**10) == [(0, 40, 0, 0)]  # the chart starts here
     finally:
         ssm.close()
 

@@ -343,3 +343,65 @@ def test_re_registering_after_an_offline_deregister_says_why_the_ssm_refuses(lab
     assert "deregistered while it could not reach the SSM" in r.err and "already registered" not in r.err
     lab.ok("license", "smart", "register", "idtoken", tok, "force")
     assert lab.status()["registration"]["status"] == "REGISTERED"
+
+
+# --- the pool over time -----------------------------------------------------------------------------
+
+
+def test_pool_history_intervals_are_peak_in_use_and_state_at_the_end() -> None:
+    from ccxcli.ssm.core.pool import history
+
+    points = [(0, 10, 0, 0), (100, 10, 4, 0), (150, 10, 1, 0), (200, 20, 1, 5)]  # (t, purchased, in use, reserved)
+    rows = history(points, 100, 100, 3)
+    assert [(r["start"], r["purchased"], r["in_use"], r["reserved"]) for r in rows] == [
+        (100, 10, 4, 0),  # the change at the interval's start counts in it; the peak, not the last
+        (200, 20, 1, 5),  # a change at an end belongs to the next interval
+        (300, 20, 1, 5),  # nothing moved: the state goes on
+    ]
+    assert history([], 0, 10, 2)[1] == {"start": 10, "end": 20, "purchased": 0, "in_use": 0, "reserved": 0}
+
+
+def test_the_ssm_pool_chart_over_90_days(lab) -> None:  # type: ignore[no-untyped-def]
+    from tests.conftest import authorize_args
+
+    lab.register()
+    lab.ok("sim", "agent", "login", "--count", "5")
+    lab.ok("sim", "clock", "advance", "30d")
+    lab.ssm_ok("license", "add", "flex-premium", "10")
+    lab.ok("sim", "agent", "login", "--count", "3")
+    lab.ok("sim", "clock", "advance", "30d")
+    lab.ok("sim", "node", "create", "b")
+    lab.ok("--node", "b", "license", "smart", "reservation", "enable")
+    req = lab.ok("--node", "b", "--json", "license", "smart", "reservation", "request", "specific").json
+    lab.ssm_ok(*authorize_args(req["request_code"], 20, 5))
+    before = lab.snapshot()
+    assert lab.ssm("license", "transfer", "flex-standard", "30", "--from", "DEFAULT", "--to", "DEFAULT").code != 0
+    assert lab.snapshot() == before  # a refused change records nothing
+    lab.ok("sim", "clock", "advance", "30d")
+
+    def chart(*extra: str):  # type: ignore[no-untyped-def]
+        return lab.ssm_ok("--json", "license", "chart", *extra).json
+
+    doc = chart("--license", "flex-standard")
+    assert doc["va"] == "DEFAULT" and doc["interval"] == "1d" and len(doc["licenses"]) == 1
+    days = doc["licenses"][0]["intervals"]
+    assert len(days) == 91  # from the day the lab began to today
+    assert [days[k]["in_use"] for k in (0, 29, 31, 59, 61, 90)] == [5, 5, 8, 8, 8, 8]
+    assert {d["purchased"] for d in days} == {40}
+    assert [days[k]["reserved"] for k in (59, 61, 90)] == [0, 20, 20]
+    prem = chart("--license", "flex-premium")["licenses"][0]["intervals"]
+    assert [prem[k]["purchased"] for k in (29, 31, 90)] == [10, 20, 20] and prem[90]["reserved"] == 5
+    every = [c["alias"] for c in chart()["licenses"]]
+    assert every[:2] == ["flex-standard", "flex-premium"] and len(every) == len(set(every))
+    hours = chart("--license", "flex-standard", "--interval", "1h", "--from", days[30]["start"], "--to",
+                  days[30]["end"])["licenses"][0]["intervals"]  # fmt: skip
+    assert len(hours) == 24 and max(h["in_use"] for h in hours) == days[30]["in_use"]
+
+    text = lab.ssm_ok("license", "chart", "--license", "flex-standard").out.splitlines()
+    assert text[0].startswith("Pool of 'DEFAULT': flex-standard (") and "full bar = 40" in text[0]
+    assert len(text) == 3 + 91
+    assert text[-1].split()[-1] == "█" * 8 + "▒" * 20 + "·" * 12  # 8 in use, 20 reserved, 12 available of 40
+
+    for bad, words in ((["--interval", "15m"], "use --interval 1h or 1d"), (["--interval", "2d"], "--interval takes"),
+                       (["--license", "nope"], "nope"), (["--va", "Nope"], "No virtual account")):  # fmt: skip
+        lab.refused(["license", "chart", *bad], words, ssm=True, code=2)

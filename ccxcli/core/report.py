@@ -22,6 +22,17 @@ def rows(node: Node, start: int, end: int, now: int | None = None, interval: str
     """One row per 15-minute interval from `start` to `end` (or per hour, per day: the peak
     of their intervals, and the last usage reported in them); the interval not ended at
     `now` is `InProgress` (its usage is not reported yet)."""
+    first, size, _ = span(start, end, interval)
+    quarters = _quarters(node, first, end, end if now is None else now)
+    if size == REPORT_INTERVAL:
+        return quarters
+    per = size // REPORT_INTERVAL
+    return [_merge(quarters[k : k + per]) for k in range(0, len(quarters), per)]
+
+
+def span(start: int, end: int, interval: str) -> tuple[int, int, int]:
+    """The intervals a report from `start` to `end` has: the first one's start (aligned on
+    the interval), the interval in seconds and how many rows (at most MAX_ROWS)."""
     if end <= start:
         raise UsageError("--from must be before --to.")
     if interval not in INTERVALS:
@@ -34,11 +45,7 @@ def rows(node: Node, start: int, end: int, now: int | None = None, interval: str
         longer = [k for k, v in INTERVALS.items() if v > size]
         hint = f"; use --interval {' or '.join(longer)} for longer ranges" if longer else ""
         raise UsageError(f"That range has {rows} rows of {interval}; at most {MAX_ROWS} ({limit}) per report{hint}.")
-    quarters = _quarters(node, first, end, end if now is None else now)
-    if size == REPORT_INTERVAL:
-        return quarters
-    per = size // REPORT_INTERVAL
-    return [_merge(quarters[k : k + per]) for k in range(0, len(quarters), per)]
+    return first, size, rows
 
 
 def _merge(rows: list[ConsumptionRow]) -> ConsumptionRow:

@@ -230,6 +230,68 @@ QTY = Param("QTY", "How many.", kind="int", required=True, lo=1, hi=MAX_QTY)
 
 
 @command(
+    "license chart",
+    "The pool over time: purchased, in use and reserved per interval, per license.",
+    changes="nothing.",
+    example="ccx-ssm license chart --license flex-premium --interval 1d",
+    params=(
+        VA,
+        Param("--license", "One license (default: every license the account held or used); aliases: {aliases}.",
+              metavar="ALIAS", dest="alias"),
+        Param("--from", "Start (ISO 8601 time or date; default: when the history begins).", metavar="T",
+              dest="start"),
+        Param("--to", "End (default: now).", metavar="T", dest="end"),
+        Param("--interval", "15m, 1h or 1d (default 1d); up to 2,000 intervals.", default="1d", metavar="SIZE"),
+    ),
+)  # fmt: skip
+def license_chart(
+    rt: SsmRun, va: str | None, alias: str | None, start: str | None, end: str | None, interval: str
+) -> None:
+    from ccxcli.clock import iso, parse_time
+
+    ssm, now = open_ssm(rt)
+    name = ssm.va(va)
+    to = now if end is None else parse_time(end)
+    charts = ssm.pool_chart(name, None if alias is None else license_alias(alias), None if start is None
+                            else parse_time(start), to, interval)  # fmt: skip
+    for c in charts:
+        for row in c["intervals"]:
+            row["start"], row["end"] = iso(row["start"]), iso(row["end"])
+    doc = {"va": name, "interval": interval, "licenses": charts}
+    if rt.json:
+        emit(rt, doc)
+        return
+    if not charts:
+        emit(rt, doc, f"'{name}' has held and used no licenses yet.")
+    for c in charts:
+        rows = c["intervals"]
+        top = max([1, *(max(r["purchased"], r["in_use"] + r["reserved"]) for r in rows)])
+        cols = ["Interval end", "Purchased", "In Use", "Reserved", "Pool"]
+        cells = [[r["end"][:16].replace("T", " "), r["purchased"], r["in_use"], r["reserved"], pool_bar(r, top)]
+                 for r in rows]  # fmt: skip
+        emit(
+            rt,
+            doc,
+            table=table(
+                rt,
+                f"Pool of '{name}': {c['alias']} ({c['name']}) per {interval}; █ in use, ▒ reserved, · available, "
+                f"full bar = {top}",
+                cols,
+                cells,
+            ),
+        )
+
+
+def pool_bar(row: dict[str, int], top: int, width: int = 40) -> str:
+    """In use, then reserved, then what is still available, on a scale where `top` is the
+    full width; in use beyond the purchased count shows past the available part."""
+    use = round(row["in_use"] * width / top)
+    held = round(row["reserved"] * width / top)
+    free = max(0, round(row["purchased"] * width / top) - use - held)
+    return "█" * use + "▒" * held + "·" * free
+
+
+@command(
     "license add",
     "Deposit purchased licenses.",
     changes="raises the purchased count of the license in the virtual account.",

@@ -160,7 +160,7 @@ def assign(ssm: Ssm, pak: str, va: str | None, now: int) -> dict[str, int]:
             db.execute("UPDATE pool SET purchased = purchased + ? WHERE va=? AND alias=?", (n, va, alias))
             db.execute("UPDATE pak_line SET assigned = assigned + ? WHERE pak=? AND alias=?", (n, row["pak"], alias))
         db.execute("UPDATE pak SET va=? WHERE pak=?", (va, row["pak"]))
-        ssm.bump(va)
+        ssm.bump(va, now)
         ssm.event(
             now, "migrate", f"PAK {row['pak']} assigned to '{ssm.account}' / '{va}': {_fmt(moved) or 'nothing left'}"
         )
@@ -191,7 +191,7 @@ def convert(
                 if not left:
                     break
             db.execute("UPDATE pool SET purchased = purchased + ? WHERE va=? AND alias=?", (n, va, alias))
-        ssm.bump(va)
+        ssm.bump(va, now)
         remaining = on_mac(ssm, mac)
         rest = f"; remaining classic licenses {_fmt(remaining)}" if remaining else "; device fully converted"
         ssm.event(now, "migrate", f"Device Based Conversion of License MAC {mac} into '{va}': {_fmt(wanted)}{rest}")

@@ -19,9 +19,9 @@ from typing import Any
 from ccxcli.core.catalogue import CATALOGUE
 from ccxcli.errors import RuleError, StoreError, UsageError, os_problem, sqlite_problem
 from ccxcli.faults import kill_point
-from ccxcli.ssm.core.pool import judge, rows
+from ccxcli.ssm.core.pool import history, judge, rows
 
-SCHEMA = 3
+SCHEMA = 4
 MAX_PURCHASED = 1_000_000_000  # per license and virtual account; input is bounded well below
 
 # Schema 3: steady usage history, SSM On-Prem links, the Classic inventory (PAKs, fulfilments).
@@ -39,6 +39,13 @@ CREATE TABLE fulfilment(id INTEGER PRIMARY KEY, pak TEXT NOT NULL, mac TEXT NOT 
                         qty INTEGER NOT NULL, converted INTEGER NOT NULL DEFAULT 0, t INTEGER NOT NULL,
                         CHECK(qty >= 0 AND converted >= 0 AND converted <= qty));
 CREATE INDEX fulfilment_mac ON fulfilment(mac);
+"""
+
+# Schema 4: the pool's history (what `license chart` draws): one row per license whenever a
+# change moved it, as the pool showed it after the change.
+_V4 = """
+CREATE TABLE pool_history(va TEXT NOT NULL, alias TEXT NOT NULL, t INTEGER NOT NULL, purchased INTEGER NOT NULL,
+                          in_use INTEGER NOT NULL, reserved INTEGER NOT NULL, PRIMARY KEY(va, alias, t));
 """
 
 # The current schema, for new databases. Existing ones are brought to it by MIGRATIONS.
@@ -75,6 +82,7 @@ CREATE TABLE message(id TEXT PRIMARY KEY, t INTEGER NOT NULL, answer TEXT NOT NU
 CREATE TABLE event(id INTEGER PRIMARY KEY, t INTEGER NOT NULL, kind TEXT NOT NULL, text TEXT NOT NULL);
 """
     + _V3
+    + _V4
 )
 
 
@@ -98,6 +106,7 @@ ALTER TABLE pool2 RENAME TO pool;
 """,
     # accounts made before permission existed behaved as permitted: they stay so
     2: _V3 + "UPDATE meta SET value='1' WHERE key='export_allowed';",
+    3: _V4,
 }
 MAX_MESSAGES = 20_000  # answers kept for messages sent again after a crash (the newest ones)
 
@@ -155,6 +164,9 @@ def _build(
                 "INSERT INTO pool(va, alias, purchased) VALUES ('DEFAULT', ?, ?)", (lic.alias, lic.demo if demo else 0)
             )
         db.execute(
+            "INSERT INTO pool_history SELECT va, alias, ?, purchased, 0, 0 FROM pool WHERE purchased > 0", (now,)
+        )
+        db.execute(
             "INSERT INTO event(t, kind, text) VALUES (?, 'init', ?)",
             (now, f"Smart account '{account}' created" + (" with a demo deposit" if demo else "")),
         )
@@ -172,6 +184,7 @@ class Ssm:
         self.path = path
         self.db = db
         self._meta: dict[str, str] | None = None
+        self._moved: dict[str, int] = {}  # virtual accounts whose pool this transaction moved, and when
 
     # -- opening -------------------------------------------------------------------
     @classmethod
@@ -239,11 +252,16 @@ class Ssm:
         """Bring an older database to the current schema (all steps in one transaction)."""
         with self.tx() as db:
             schema = int(db.execute("SELECT value FROM meta WHERE key='schema'").fetchone()[0])
+            older = schema
             while schema < SCHEMA:
                 for statement in MIGRATIONS[schema].split(";"):
                     if statement.strip():
                         db.execute(statement)
                 schema += 1
+            if older < 4:  # the history starts with the pool as it was at the last recorded event
+                last = db.execute("SELECT MAX(t) FROM event").fetchone()[0] or 0
+                for v in db.execute("SELECT name FROM va").fetchall():
+                    self._moved[v[0]] = int(last)
             db.execute("UPDATE meta SET value=? WHERE key='schema'", (str(SCHEMA),))
         self._meta = None
 
@@ -259,7 +277,9 @@ class Ssm:
             raise sqlite_problem(e) from None
         try:
             yield self.db
+            self._record()
         except BaseException:
+            self._moved.clear()
             self.db.execute("ROLLBACK")
             raise
         else:
@@ -385,6 +405,7 @@ class Ssm:
                     "transfer them first."
                 )
             db.execute("DELETE FROM pool WHERE va=?", (name,))
+            db.execute("DELETE FROM pool_history WHERE va=?", (name,))
             db.execute("DELETE FROM token WHERE va=?", (name,))
             db.execute("DELETE FROM va WHERE name=?", (name,))
             self.event(now, "va", f"Virtual account '{name}' deleted")
@@ -403,8 +424,67 @@ class Ssm:
         r = self.db.execute("SELECT version FROM va WHERE name=?", (va,)).fetchone()
         return int(r[0]) if r else -1
 
-    def bump(self, va: str) -> None:
+    def bump(self, va: str, now: int) -> None:
+        """The pool of `va` moved at `now` (inside a transaction): its version moves, and
+        its history gets the pool as it is when the transaction ends."""
         self.db.execute("UPDATE va SET version = version + 1 WHERE name=?", (va,))
+        self._moved[va] = max(now, self._moved.get(va, now))
+
+    def _record(self) -> None:
+        """Add to the history each license of the moved pools that changed since its last row."""
+        moved, self._moved = self._moved, {}
+        for va, t in moved.items():
+            last = {
+                r[0]: tuple(r[1:])
+                for r in self.db.execute(
+                    "SELECT h.alias, h.purchased, h.in_use, h.reserved FROM pool_history h WHERE h.va=? AND "
+                    "h.t = (SELECT MAX(t) FROM pool_history WHERE va=h.va AND alias=h.alias)",
+                    (va,),
+                )
+            }
+            for r in self.license_rows(va):
+                now = (r["purchased"], r["in_use"], r["reserved"])
+                if last.get(r["alias"], (0, 0, 0)) != now:
+                    self.db.execute(
+                        "INSERT OR REPLACE INTO pool_history VALUES (?, ?, ?, ?, ?, ?)", (va, r["alias"], t, *now)
+                    )
+
+    def pool_history(self, va: str, alias: str, end: int) -> list[tuple[int, int, int, int]]:
+        """The recorded changes of one license's pool up to `end`, in time order."""
+        return [
+            (r[0], r[1], r[2], r[3])
+            for r in self.db.execute(
+                "SELECT t, purchased, in_use, reserved FROM pool_history WHERE va=? AND alias=? AND t < ? ORDER BY t",
+                (va, alias, end),
+            )
+        ]
+
+    def pool_chart(
+        self, va: str, alias: str | None, start: int | None, end: int, interval: str
+    ) -> list[dict[str, Any]]:
+        """The pool of `va` over time, per license (`alias`, else every license it ever
+        held or used): per interval, purchased and reserved at its end, in use at its
+        peak. `start` defaults to the history's beginning (or one interval before `end`)."""
+        from ccxcli.core.report import INTERVALS, span
+
+        if start is None:
+            first = self.db.execute("SELECT MIN(t) FROM pool_history WHERE va=?", (va,)).fetchone()[0]
+            start = min(end - 1, end - INTERVALS.get(interval, 1) if first is None else int(first))
+        first, size, n = span(start, end, interval)
+        if alias is None:
+            held = {r[0] for r in self.db.execute("SELECT DISTINCT alias FROM pool_history WHERE va=?", (va,))}
+            aliases = [lic.alias for lic in CATALOGUE if lic.alias in held]
+        else:
+            aliases = [alias]
+        names = {lic.alias: lic.name for lic in CATALOGUE}
+        return [
+            {
+                "alias": a,
+                "name": names[a],
+                "intervals": history(self.pool_history(va, a, first + n * size), first, size, n),
+            }
+            for a in aliases
+        ]
 
     def license_add(self, va: str | None, alias: str, qty: int, now: int) -> None:
         from ccxcli.values import MAX_QTY
@@ -418,7 +498,7 @@ class Ssm:
             if have + qty > MAX_PURCHASED:
                 raise RuleError(f"'{va}' would hold more than {MAX_PURCHASED} {alias}, the most an account holds.")
             db.execute("UPDATE pool SET purchased = purchased + ? WHERE va=? AND alias=?", (qty, va, alias))
-            self.bump(va)
+            self.bump(va, now)
             self.event(now, "license", f"{qty} {alias} deposited in '{va}'")
 
     def license_transfer(self, src: str, dst: str, alias: str, qty: int, now: int) -> None:
@@ -439,11 +519,11 @@ class Ssm:
                 raise RuleError(f"'{dst}' would hold more than {MAX_PURCHASED} {alias}, the most an account holds.")
             db.execute("UPDATE pool SET purchased = purchased - ? WHERE va=? AND alias=?", (qty, src, alias))
             db.execute("UPDATE pool SET purchased = purchased + ? WHERE va=? AND alias=?", (qty, dst, alias))
-            self.bump(src)
-            self.bump(dst)
+            self.bump(src, now)
+            self.bump(dst, now)
             self.event(now, "license", f"{qty} {alias} transferred from '{src}' to '{dst}'")
 
-    def set_usage(self, inst: sqlite3.Row, use: dict[str, int]) -> None:
+    def set_usage(self, inst: sqlite3.Row, use: dict[str, int], now: int) -> None:
         """Replace an instance's reported usage in its pool (inside a transaction)."""
         old = json.loads(inst["usage"])
         for alias in set(old) | set(use):
@@ -452,7 +532,7 @@ class Ssm:
                 self.db.execute("UPDATE pool SET used = used + ? WHERE va=? AND alias=?", (delta, inst["va"], alias))
         if old != use:
             self.db.execute("UPDATE instance SET usage=? WHERE id=?", (json.dumps(use, sort_keys=True), inst["id"]))
-            self.bump(inst["va"])
+            self.bump(inst["va"], now)
 
     def judge(self, va: str, reported: dict[str, int]) -> dict[str, int]:
         return judge(self.pool(va), reported)

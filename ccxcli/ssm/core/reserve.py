@@ -68,7 +68,7 @@ def _next_ts(ssm: Ssm, now: int) -> int:
     return max(now * 1000, last + 1)
 
 
-def _reserve(ssm: Ssm, va: str, delta: dict[str, int]) -> None:
+def _reserve(ssm: Ssm, va: str, delta: dict[str, int], now: int) -> None:
     rows = {r["alias"]: r for r in ssm.license_rows(va)}
     for alias, n in delta.items():
         if n > 0 and n > rows[alias]["available"]:
@@ -78,7 +78,7 @@ def _reserve(ssm: Ssm, va: str, delta: dict[str, int]) -> None:
     for alias, n in delta.items():
         if n:
             ssm.db.execute("UPDATE pool SET reserved = reserved + ? WHERE va=? AND alias=?", (n, va, alias))
-    ssm.bump(va)
+    ssm.bump(va, now)
 
 
 def _outstanding(ssm: Ssm, r: Row) -> list[Row]:
@@ -125,7 +125,7 @@ def authorize(ssm: Ssm, va: str | None, request: str, counts: dict[str, int], no
             )
         if db.execute("SELECT 1 FROM instance WHERE uuid=?", (req.uuid,)).fetchone():
             raise RuleError(f"Product instance SN {req.sn} is registered for Smart Licensing; deregister it first.")
-        _reserve(ssm, va, counts)
+        _reserve(ssm, va, counts, now)
         cur = db.execute(
             "INSERT INTO instance(uuid, sn, va, hostname, kind, registered, last_contact, license_type) "
             "VALUES (?, ?, ?, ?, 'slr', ?, ?, ?)",
@@ -178,7 +178,7 @@ def update(ssm: Ssm, ident: str, counts: dict[str, int], now: int) -> str:
         after = dict(before)
         for alias, n in counts.items():
             after[alias] = max(after.get(alias, 0), n)
-        _reserve(ssm, r["va"], rules.diff(after, before))
+        _reserve(ssm, r["va"], rules.diff(after, before), now)
         code = make_authorization(ssm.private_pem(), r["piid"], ts, counts, r["sn"], r["uuid"])
         db.execute(
             "INSERT INTO issued(reservation, ts, counts, code) VALUES (?, ?, ?, ?)",
@@ -231,7 +231,7 @@ def confirm(ssm: Ssm, ident: str, code: str, now: int) -> None:
                 (confirmed, newest, r["id"]),
             )
             after = held(ssm, db.execute("SELECT * FROM reservation WHERE id=?", (r["id"],)).fetchone())
-            _reserve(ssm, r["va"], rules.diff(after, before))
+            _reserve(ssm, r["va"], rules.diff(after, before), now)
             ssm.event(now, "reserve", f"Reservation update for SN {r['sn']} confirmed: {_fmt(json.loads(confirmed))}")
         elif given in expected.values():
             refusal = (
@@ -260,7 +260,7 @@ def _issued_counts(ssm: Ssm, reservation: int, ts: int) -> str:
 def _close(ssm: Ssm, r: Row, now: int, state: str) -> dict[str, int]:
     """End a reservation: everything it holds goes back to the pool (inside a transaction)."""
     counts = held(ssm, r)
-    _reserve(ssm, r["va"], {a: -n for a, n in counts.items()})
+    _reserve(ssm, r["va"], {a: -n for a, n in counts.items()}, now)
     ssm.db.execute("UPDATE reservation SET state=?, returned=? WHERE id=?", (state, now, r["id"]))
     ssm.db.execute("DELETE FROM instance WHERE id=?", (r["instance"],))
     return counts

@@ -149,9 +149,9 @@ def instance_transfer(ssm: Ssm, ident: str, dst: str, now: int) -> None:
                 "An instance with a license reservation cannot be transferred; return the reservation first."
             )
         use = json.loads(r["usage"])
-        ssm.set_usage(r, {})
+        ssm.set_usage(r, {}, now)
         db.execute("UPDATE instance SET va=?, usage='{}' WHERE id=?", (dst, r["id"]))
-        ssm.set_usage(instance(ssm, str(r["id"])), use)
+        ssm.set_usage(instance(ssm, str(r["id"])), use, now)
         ssm.event(now, "instance", f"Instance {r['id']} ({r['hostname']}) transferred from '{r['va']}' to '{dst}'")
 
 
@@ -173,7 +173,7 @@ def instance_remove(ssm: Ssm, ident: str, now: int, return_code: str | None = No
                     "Reservation Return Code (--return-code), or --force to release the licenses without it."
                 )
         else:
-            ssm.set_usage(r, {})
+            ssm.set_usage(r, {}, now)
         db.execute("DELETE FROM instance WHERE id=?", (r["id"],))
         ssm.event(now, "instance", f"Instance {r['id']} ({r['hostname']}) removed")
 
@@ -216,7 +216,7 @@ def register(
                     f"{iso(old['last_contact'])}): a node deregistered while it could not reach the SSM stays "
                     "listed there. Register again with 'force', or remove it on the SSM first."
                 )
-            ssm.set_usage(old, {})
+            ssm.set_usage(old, {}, now)
             db.execute("DELETE FROM instance WHERE id=?", (old["id"],))
         cur = db.execute(
             "INSERT INTO instance(uuid, sn, va, hostname, kind, license_type, registered, last_contact, export) "
@@ -297,7 +297,7 @@ def report(ssm: Ssm, uuid: str, use: dict[str, int], now: int, msg_id: str | Non
         if msg_id is not None and (prior := ssm.answered(msg_id)) is not None:
             return prior  # type: ignore[no-any-return]
         r = _known(ssm, uuid)
-        ssm.set_usage(r, use)
+        ssm.set_usage(r, use, now)
         db.execute("UPDATE instance SET last_contact=MAX(last_contact, ?) WHERE id=?", (now, r["id"]))
         history(ssm, uuid, use, now, now)
         short = ssm.judge(r["va"], use)
@@ -355,7 +355,7 @@ def deregister(ssm: Ssm, uuid: str, now: int, msg_id: str | None = None) -> None
         r = db.execute("SELECT * FROM instance WHERE uuid=? AND kind='smart'", (uuid,)).fetchone()
         if r is None:
             return  # already gone on the SSM side: deregistering locally is still right
-        ssm.set_usage(r, {})
+        ssm.set_usage(r, {}, now)
         db.execute("DELETE FROM instance WHERE id=?", (r["id"],))
         ssm.event(now, "deregister", f"Instance {r['id']} ({r['hostname']}) deregistered; licenses released")
     kill_point("ssm-committed")

@@ -171,7 +171,7 @@ def apply_answer(onprem: Ssm, text: str, now: int) -> dict[str, Any]:
                 if alias not in BY_ALIAS or not isinstance(qty, int) or not 0 <= qty <= MAX_PURCHASED:
                     raise RuleError("The synchronization answer has a bad license count.")
                 db.execute("UPDATE pool SET purchased=? WHERE va=? AND alias=?", (qty, va, alias))
-            onprem.bump(va)
+            onprem.bump(va, now)
         onprem.set_meta("outstanding", "")
         onprem.set_meta("last_sync", str(now))
         if st["mode"] == "connected":
@@ -236,11 +236,11 @@ def _mirror(cloud: Ssm, onprem: str, linked: list[str], instances: list[Any], no
                  str(item.get("license_type", ""))[:32], now, now, onprem),
             )  # fmt: skip
             row = cloud.db.execute("SELECT * FROM instance WHERE uuid=?", (uuid,)).fetchone()
-        cloud.set_usage(row, use)
+        cloud.set_usage(row, use, now)
         cloud.db.execute("UPDATE instance SET last_contact=? WHERE id=?", (now, row["id"]))
     for row in cloud.db.execute("SELECT * FROM instance WHERE kind='mirror' AND via=?", (onprem,)).fetchall():
         if row["uuid"] not in seen:
-            cloud.set_usage(row, {})
+            cloud.set_usage(row, {}, now)
             cloud.db.execute("DELETE FROM instance WHERE id=?", (row["id"],))
 
 
