@@ -1,11 +1,14 @@
 """The drivers ccxcli ships for automation libraries (`ccxcli/clients/`), driven against
-`ccx serve` with the real libraries: netmiko, scrapli (sync and async), TextFSM."""
+`ccx serve` with the real libraries: netmiko, scrapli (sync and async), TextFSM, Ansible."""
 
 from __future__ import annotations
 
 import asyncio
 import glob
+import json
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -14,9 +17,10 @@ from conftest import Lab, authorize_args, ccx_run, ssm_run
 from ssh_served import Served
 from textfsm import clitable
 
-from ccxcli.clients import TEMPLATES
+from ccxcli.clients import ANSIBLE, TEMPLATES
 
 GOLDEN = Path(__file__).parent / "golden"
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "ansible"
 
 
 def parse(command: str, text: str) -> list[dict[str, object]]:
@@ -139,3 +143,60 @@ def test_scrapli_async_driver(served: Served) -> None:
     udi, refused = asyncio.run(go())
     assert udi.startswith("UDI: PID:UCCX") and refused
     assert ccx_run(served.home, "show", "license", "UDI").stdout.strip() == udi.strip()
+
+
+def ansible_playbook(tmp_path: Path, playbook: Path, *extra: str) -> subprocess.CompletedProcess[str]:
+    """`ansible-playbook` on the example inventory, finding the collection as the README says."""
+    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=ANSIBLE, ANSIBLE_HOME=str(tmp_path / "ah"), ANSIBLE_NOCOLOR="1",
+               ANSIBLE_LOCAL_TEMP=str(tmp_path / "at"),
+               ANSIBLE_PERSISTENT_CONTROL_PATH_DIR=str(tmp_path / "pc"))  # fmt: skip
+    command = [
+        str(Path(sys.executable).parent / "ansible-playbook"),
+        "-i",
+        str(EXAMPLES / "inventory.ini"),
+        str(playbook),
+    ]
+    return subprocess.run([*command, *extra], env=env, capture_output=True, text=True, timeout=300)
+
+
+@pytest.mark.parametrize("ssh_type", ["paramiko", "libssh"])
+def test_ansible_cli_command_through_the_shipped_collection(served: Served, tmp_path: Path, ssh_type: str) -> None:
+    """The README's playbook, as written, with ansible.netcommon.cli_command over network_cli
+    (both of its SSH libraries) and the ccxcli.vos collection found through ANSIBLE_COLLECTIONS_PATH."""
+    token = ssm_run(served.home, "token", "create").stdout.strip()
+    results = tmp_path / "said.json"
+    extra = {"token": token, "results": results, "ansible_port": served.port, "ansible_network_cli_ssh_type": ssh_type}
+    r = ansible_playbook(tmp_path, EXAMPLES / "licensing.yml", *(f"-e{k}={v}" for k, v in extra.items()))
+    assert r.returncode == 0, r.stdout[-4000:] + r.stderr[-2000:]
+    said = json.loads(results.read_text())["uccx"]
+    udi = ccx_run(served.home, "show", "license", "UDI").stdout.strip()
+    assert said["udi"]["stdout"] == udi  # the output alone: no echo, no prompt, no escape codes
+    assert said["refused"]["failed"] and "Executed command unsuccessfully" in said["refused"]["msg"]
+    assert "not registered" in said["refused"]["msg"]
+    assert said["registered"]["stdout"].startswith("Registration succeeded")
+    status = said["status"]["stdout_lines"]
+    assert len(status) > 30 and "options: q=quit" not in said["status"]["stdout"]  # longer than a page: paging was off
+    assert "  Status: REGISTERED" in status and not any("\x1b" in line for line in status)
+    assert "Deregistered" in said["deregistered"]["stdout"]
+    after = json.loads(ccx_run(served.home, "--json", "show", "license", "status").stdout)
+    assert after["registration"]["status"] == "UNREGISTERED"  # the answer was taken: the node deregistered
+    assert served.no_children()
+
+
+def test_ansible_cli_config_is_refused_with_a_reason(served: Served, tmp_path: Path) -> None:
+    """VOS has no configuration: cli_config (which asks the cliconf plugin for its capabilities
+    and the device's facts) fails its task saying so, and the next task runs."""
+    play = tmp_path / "config.yml"
+    play.write_text(
+        "- hosts: uccx\n  gather_facts: false\n  tasks:\n"
+        "    - {ansible.netcommon.cli_config: {config: set cli pagination off}, register: c, ignore_errors: true}\n"
+        "    - {ansible.netcommon.cli_command: {command: show license UDI}, register: u}\n"
+        "    - ansible.builtin.copy: {dest: " + str(tmp_path / "out.json") + ", content: '{{ [c, u] | to_json }}'}\n"
+        "      delegate_to: localhost\n",
+        encoding="utf-8",
+    )
+    r = ansible_playbook(tmp_path, play, "-e", f"ansible_port={served.port}")
+    assert r.returncode == 0, r.stdout[-4000:] + r.stderr[-2000:]
+    config, udi = json.loads((tmp_path / "out.json").read_text())
+    assert config["failed"] and "has no configuration to get or edit" in config["msg"]
+    assert udi["stdout"].startswith("UDI: PID:UCCX,SN:")
