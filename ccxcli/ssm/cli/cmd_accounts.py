@@ -22,6 +22,8 @@ from ccxcli.values import MAX_QTY
     example="ccx-ssm --ssm onprem init --on-prem --hostname ssm-onprem.example.com",
     params=(
         Param("--account", "Smart account name.", default="Demo Smart Account", metavar="NAME"),
+        Param("--domain", "The smart account's domain, the path key of Cisco's API (default: made from the "
+              "account name, e.g. demo-smart-account.example.com).", metavar="DOMAIN"),
         Param("--on-prem", "An SSM On-Prem (needs --hostname).", kind="flag", default=False),
         Param("--hostname", "Certificate common name: an on-prem's URL host; for a cloud SSM, the name it is "
               "served under ('ccx-ssm serve'; default localhost).", metavar="HOST"),
@@ -40,6 +42,7 @@ from ccxcli.values import MAX_QTY
 def init(
     rt: SsmRun,
     account: str,
+    domain: str | None,
     on_prem: bool,
     hostname: str | None,
     san: list[str],
@@ -58,6 +61,7 @@ def init(
     if on_prem and not hostname:
         raise UsageError("An on-prem SSM needs --hostname (its certificate common name).")
     plain_text(account, "The smart account name", 128)
+    domain = host_name(domain, "--domain") if domain else None
     hostname = host_name(hostname, "--hostname") if hostname else None
     san = [host_name(n, "--san") for n in san]
     folder = ssm_folder(rt)
@@ -75,8 +79,10 @@ def init(
         hostname=hostname,
         sans=tuple(san),
         export_allowed=export_allowed or demo,
+        extra_meta={"domain": domain} if domain else None,
     )
-    data: dict[str, object] = {"folder": str(folder), "account": account, "on_prem": on_prem, "names": ssm.names()}
+    data: dict[str, object] = {"folder": str(folder), "account": account, "domain": ssm.domain, "on_prem": on_prem,
+                               "names": ssm.names()}  # fmt: skip
     names = f", on-prem {', '.join(ssm.names())}" if on_prem else ""
     text = f"SSM created in {folder} (smart account '{account}'{names})."
     if on_prem and not standalone:
@@ -413,6 +419,7 @@ def account_show(rt: SsmRun) -> None:
     ssm, _ = open_ssm(rt)
     data = {
         "account": ssm.account,
+        "domain": ssm.domain,
         "export_controlled_allowed": ssm.export_allowed,
         "slr_allowed": ssm.meta.get("slr_allowed") == "1",
         "on_prem": ssm.on_prem,
@@ -421,6 +428,7 @@ def account_show(rt: SsmRun) -> None:
         rt,
         data,
         f"Smart Account: {ssm.account}\n"
+        f"Domain: {ssm.domain}\n"
         f"Export-Controlled Functionality: {'Allowed' if ssm.export_allowed else 'Not Allowed'}\n"
         f"Specific License Reservation: {'Allowed' if data['slr_allowed'] else 'Not Allowed'}",
     )

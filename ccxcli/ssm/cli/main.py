@@ -1,6 +1,6 @@
 """`ccx-ssm`: the SSM stand-in's command line (plain text and tables, --json everywhere).
 
-The commands live in `cmd_accounts`, `cmd_instances`, `cmd_classic` and `cmd_sync`;
+The commands live in `cmd_accounts`, `cmd_api`, `cmd_instances`, `cmd_classic`, `cmd_serve` and `cmd_sync`;
 importing them registers them on `ccxcli.ssm.cli.app.PROG`."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ import sys
 
 from ccxcli.errors import EXIT_HELP, report
 from ccxcli.runtime import Env
-from ccxcli.ssm.cli import cmd_accounts, cmd_classic, cmd_instances, cmd_serve, cmd_sync  # noqa: F401 - registers them
+from ccxcli.ssm.cli import cmd_accounts, cmd_api, cmd_classic, cmd_instances, cmd_serve, cmd_sync  # noqa: F401 - registers them
 from ccxcli.ssm.cli.app import PROG, SsmRun, ssm_folder
 
 

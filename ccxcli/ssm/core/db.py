@@ -21,7 +21,7 @@ from ccxcli.errors import RuleError, StoreError, UsageError, os_problem, sqlite_
 from ccxcli.faults import kill_point
 from ccxcli.ssm.core.pool import history, judge, rows
 
-SCHEMA = 4
+SCHEMA = 5
 MAX_PURCHASED = 1_000_000_000  # per license and virtual account; input is bounded well below
 
 # Schema 3: steady usage history, SSM On-Prem links, the Classic inventory (PAKs, fulfilments).
@@ -46,6 +46,15 @@ CREATE INDEX fulfilment_mac ON fulfilment(mac);
 _V4 = """
 CREATE TABLE pool_history(va TEXT NOT NULL, alias TEXT NOT NULL, t INTEGER NOT NULL, purchased INTEGER NOT NULL,
                           in_use INTEGER NOT NULL, reserved INTEGER NOT NULL, PRIMARY KEY(va, alias, t));
+"""
+
+# Schema 5: clients of Cisco's API (`api-client create`) and the access tokens they were
+# given (`/as/token.oauth2`); secrets and tokens are kept as SHA-256 hashes only.
+_V5 = """
+CREATE TABLE api_client(id TEXT PRIMARY KEY, name TEXT NOT NULL, secret TEXT NOT NULL, vas TEXT NOT NULL,
+                        created INTEGER NOT NULL, revoked INTEGER NOT NULL DEFAULT 0);
+CREATE TABLE api_token(hash TEXT PRIMARY KEY, client TEXT NOT NULL, expires INTEGER NOT NULL);
+CREATE INDEX api_token_expires ON api_token(expires);
 """
 
 # The current schema, for new databases. Existing ones are brought to it by MIGRATIONS.
@@ -83,6 +92,7 @@ CREATE TABLE event(id INTEGER PRIMARY KEY, t INTEGER NOT NULL, kind TEXT NOT NUL
 """
     + _V3
     + _V4
+    + _V5
 )
 
 
@@ -107,8 +117,16 @@ ALTER TABLE pool2 RENAME TO pool;
     # accounts made before permission existed behaved as permitted: they stay so
     2: _V3 + "UPDATE meta SET value='1' WHERE key='export_allowed';",
     3: _V4,
+    4: _V5,
 }
 MAX_MESSAGES = 20_000  # answers kept for messages sent again after a crash (the newest ones)
+
+
+def default_domain(account: str) -> str:
+    """`Demo Smart Account` → `demo-smart-account.example.com` (Cisco's domains are the
+    company's internet domain; `example.com` is never anybody's)."""
+    slug = "-".join("".join(c if c.isascii() and c.isalnum() else " " for c in account.lower()).split())
+    return f"{slug or 'account'}.example.com"
 
 
 def _fresh_db(path: Path) -> Any:
@@ -338,6 +356,12 @@ class Ssm:
         self._meta = None
 
     @property
+    def domain(self) -> str:
+        """The smart account's domain, the path key of Cisco's API (`init --domain`; else
+        one made from the account name)."""
+        return self.meta.get("domain") or default_domain(self.account)
+
+    @property
     def export_allowed(self) -> bool:
         return self.meta.get("export_allowed") == "1"
 
@@ -362,11 +386,12 @@ class Ssm:
     def va_list(self) -> list[dict[str, Any]]:
         return [
             {
+                "id": r["rowid"],
                 "name": r["name"],
                 "default": bool(r["is_default"]),
                 "instances": self.db.execute("SELECT COUNT(*) FROM instance WHERE va=?", (r["name"],)).fetchone()[0],
             }
-            for r in self.db.execute("SELECT * FROM va ORDER BY name")
+            for r in self.db.execute("SELECT rowid, * FROM va ORDER BY name")
         ]
 
     def va(self, name: str | None) -> str:

@@ -79,10 +79,13 @@ def _int(body: Body, key: str, default: int | None = None) -> int | None:
 
 
 def counts_from(items: Any) -> dict[str, int]:
-    """Cisco's `licenses: [{entitlementTag | license, quantity}]` as counts per alias."""
-    from ccxcli.core.catalogue import BY_TAG
+    """Cisco's `licenses: [{entitlementTag | license, quantity}]` as counts per alias: a
+    license by its tag, its name or its alias; a quantity as a number or digits in a string
+    (as Cisco's gateway takes them)."""
+    from ccxcli.core.catalogue import BY_TAG, CATALOGUE
     from ccxcli.ssm.core.reserve import parse_counts
 
+    by_name = {lic.name.lower(): lic for lic in CATALOGUE}
     if not isinstance(items, list) or not items:
         raise UsageError("'licenses' must be a list of {entitlementTag or license, quantity}.")
     specs = []
@@ -90,12 +93,23 @@ def counts_from(items: Any) -> dict[str, int]:
         if not isinstance(item, dict):
             raise UsageError("Each entry of 'licenses' must be an object.")
         name = item.get("license") or item.get("entitlementTag")
-        qty = item.get("quantity")
-        if not isinstance(name, str) or not isinstance(qty, int) or isinstance(qty, bool):
+        qty = number(item.get("quantity"))
+        if not isinstance(name, str) or qty is None:
             raise UsageError("Each license needs 'entitlementTag' (or 'license') and a whole 'quantity'.")
-        lic = BY_TAG.get(name)
+        lic = BY_TAG.get(name.strip()) or by_name.get(name.strip().lower())
         specs.append(f"{lic.alias if lic else name}={qty}")
     return parse_counts(specs)
+
+
+def number(v: object) -> int | None:
+    """A whole number sent as a number or as digits in a string; None for anything else."""
+    if isinstance(v, bool):
+        return None
+    if isinstance(v, int):
+        return v
+    if isinstance(v, str) and v.strip().isascii() and v.strip().lstrip("-").isdigit() and len(v.strip()) < 19:
+        return int(v.strip())
+    return None
 
 
 def _check_account(ssm: Ssm, request: Request) -> None:

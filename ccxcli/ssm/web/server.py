@@ -11,16 +11,17 @@ from typing import Any, TextIO
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from ccxcli.ssm.web import api, portal
+from ccxcli.ssm.core.served_cert import served
+from ccxcli.ssm.web import api, cssm, portal
 from ccxcli.ssm.web.site import Site, kind_of, refusal
 from ccxcli.urls import GATEWAY_PATH, SATELLITE_PATH
 
 MAX_MESSAGE = 256 * 1024  # one node message: a registration or a usage report
-CERT_FILE = "tls-cert.pem"
 
 
 def app(site: Site) -> Starlette:
@@ -47,7 +48,11 @@ def app(site: Site) -> Starlette:
         return JSONResponse({"ok": True, "result": result})
 
     routes = [Route(p, device, methods=["POST"]) for p in (GATEWAY_PATH, SATELLITE_PATH)]
-    application = Starlette(routes=routes + api.routes(site) + portal.routes(site))
+    application = Starlette(
+        routes=routes + cssm.routes(site) + api.routes(site) + portal.routes(site),
+        middleware=[Middleware(cssm.CollapseSlashes)],
+        exception_handlers={404: cssm.not_there, 405: cssm.not_there},
+    )
     application.state.site = site
     return application
 
@@ -59,16 +64,6 @@ def _handle(site: Site, op: str, args: Any) -> Any:
         return handle(ssm, op, args)
 
 
-def certificate(folder: Path, names: list[str]) -> Path:
-    """The server certificate for this start, made with the SSM's own key."""
-    from ccxcli.protocol.tls import certificate as make
-    from ccxcli.store.files import read_bounded, write_atomic
-
-    path = folder / CERT_FILE
-    write_atomic(path, make(read_bounded(folder / "key.pem", "SSM private key", 10_000), names))
-    return path
-
-
 async def serve(site: Site, host: str, port: int, out: TextIO, stop_after: float = 0) -> None:
     import socket
 
@@ -77,7 +72,7 @@ async def serve(site: Site, host: str, port: int, out: TextIO, stop_after: float
     with site.ssm() as ssm:
         names = ssm.names()
         label = f"SSM '{site.folder.name}' ({ssm.account}{', on-prem' if ssm.on_prem else ''})"
-    cert = certificate(site.folder, names)
+    cert = served(site.folder, names)
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)

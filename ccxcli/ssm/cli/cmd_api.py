@@ -1,0 +1,100 @@
+"""ccx-ssm api-client and cert commands: who may call Cisco's API on the served SSM, and the
+certificate its clients trust."""
+
+from __future__ import annotations
+
+from ccxcli.ssm.cli.app import PROG, SsmRun, command, emit, open_ssm, ssm_folder, table
+from ccxcli.ssm.cli.cmdkit import Param
+
+PROG.group("api-client", "Clients of Cisco's Smart Accounts and Licensing API (OAuth2) on the served SSM.")
+PROG.group("cert", "The certificate 'ccx-ssm serve' presents.")
+
+
+@command(
+    "api-client create",
+    "Create an API client: its id and secret, shown once (the secret is stored hashed).",
+    changes="adds an API client that can get OAuth2 access tokens from the served SSM.",
+    example="ccx-ssm api-client create reporting --va Sales",
+    params=(
+        Param("NAME", "A name for the client (shown in lists and events).", required=True),
+        Param("--va", "A virtual account the client is limited to (repeat for more; default: all).", kind="list",
+              metavar="NAME"),
+    ),
+)  # fmt: skip
+def api_client_create(rt: SsmRun, name: str, va: list[str]) -> None:
+    from ccxcli.ssm.core import apiclient
+
+    ssm, now = open_ssm(rt)
+    client_id, secret = apiclient.create(ssm, name, va, now)
+    emit(
+        rt,
+        {"client_id": client_id, "client_secret": secret},
+        f"Client ID: {client_id}\nClient Secret: {secret}\n"
+        "The secret is shown this once (only its hash is kept); get tokens with "
+        "POST /as/token.oauth2 (grant_type=client_credentials).",
+    )
+
+
+@command(
+    "api-client list",
+    "List the API clients (never their secrets).",
+    changes="nothing.",
+    example="ccx-ssm api-client list",
+)
+def api_client_list(rt: SsmRun) -> None:
+    from ccxcli.ssm.core import apiclient
+
+    ssm, _ = open_ssm(rt)
+    rows = apiclient.listing(ssm)
+    cells = [[r["client_id"], r["name"], ", ".join(r["virtual_accounts"] or ["(all)"]), r["created"],
+              "revoked" if r["revoked"] else "active"] for r in rows]  # fmt: skip
+    emit(rt, {"clients": rows}, table=table(rt, "API clients", ["Client ID", "Name", "Virtual Accounts", "Created",
+                                                                 "State"], cells))  # fmt: skip
+
+
+@command(
+    "api-client revoke",
+    "Revoke an API client: it gets no new token and its tokens stop working.",
+    changes="marks the client revoked and drops its access tokens.",
+    example="ccx-ssm api-client revoke 3f2a...",
+    params=(Param("CLIENT_ID", "The client's id (from 'api-client list').", required=True),),
+)
+def api_client_revoke(rt: SsmRun, client_id: str) -> None:
+    from ccxcli.ssm.core import apiclient
+
+    ssm, now = open_ssm(rt)
+    apiclient.revoke(ssm, client_id, now)
+    emit(rt, {"revoked": client_id.strip().lower()}, f"API client {client_id.strip().lower()} revoked.")
+
+
+@command(
+    "cert export",
+    "Write the certificate 'ccx-ssm serve' presents (PEM), for clients to trust.",
+    changes="makes the certificate (tls-cert.pem in the SSM folder) if it has none that fits; the server "
+    "keeps presenting it.",
+    example="ccx-ssm cert export --out cssm.pem; REQUESTS_CA_BUNDLE=cssm.pem python script.py",
+    params=(Param("--out", "Write it to this file instead of printing it.", metavar="FILE"),),
+)
+def cert_export(rt: SsmRun, out: str | None) -> None:
+    from pathlib import Path
+
+    from ccxcli.errors import UsageError
+    from ccxcli.ssm.core.served_cert import served
+    from ccxcli.store.files import read_bounded
+
+    ssm, _ = open_ssm(rt)
+    names = ssm.names()
+    ssm.close()
+    pem = read_bounded(served(ssm_folder(rt), names), "SSM certificate", 100_000).decode()
+    if out:
+        try:
+            Path(out).expanduser().write_text(pem, encoding="utf-8")
+        except OSError as e:
+            raise UsageError(f"Cannot write {out}: {e.strerror}.") from None
+    data = {"names": names or ["localhost"], "file": out, "certificate": pem}
+    if rt.json:
+        emit(rt, data)
+    elif out:
+        emit(rt, data, f"Certificate for {', '.join(names or ['localhost'])} written to {out}.")
+    else:
+        rt.out.write(pem)

@@ -1,0 +1,528 @@
+"""Cisco's Smart Accounts and Licensing API, as scripts written for Cisco call it: OAuth2
+client credentials (`/as/token.oauth2`, `/oauth2/default/v1/token`) and the paths under
+`/services/api/smart-accounts-and-licensing/v1|v2/`, keyed by the smart account's domain.
+
+Every answer is JSON with Cisco's envelope: `status` and `statusMessage` (per item too, in
+the families that take several requests at once). The rules are the SSM core's; this
+module only reads Cisco's shapes and writes them back. The README lists what is covered.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+from urllib.parse import parse_qs
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from ccxcli.errors import CcxError, RuleError, UsageError
+from ccxcli.ssm.core.apiclient import BadCredentials, Client
+from ccxcli.ssm.core.db import Ssm
+from ccxcli.ssm.web.api import MAX_BODY, counts_from, number
+from ccxcli.ssm.web.site import Site, refusal, status_of
+
+PREFIX = "/services/api/smart-accounts-and-licensing"
+TOKEN_PATHS = ("/as/token.oauth2", "/oauth2/default/v1/token")
+Body = dict[str, Any]
+Handler = Callable[[Site, Ssm, Client, Request, Body], dict[str, Any]]
+MAX_ITEMS = 100  # requests in one call of a family that takes several
+MAX_PAGE = 1000
+
+
+class Denied(CcxError):
+    """The client may not see this virtual account (HTTP 403)."""
+
+
+class NotFound(CcxError):
+    """No such smart account domain or virtual account (HTTP 404)."""
+
+
+def error(status: int, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
+    return JSONResponse({"status": "ERROR", "statusMessage": message}, status_code=status, headers=headers)
+
+
+def _http_status(e: CcxError) -> int:
+    if isinstance(e, Denied):
+        return 403
+    if isinstance(e, NotFound):
+        return 404
+    return status_of(e)
+
+
+# --- OAuth2 -----------------------------------------------------------------------------------
+
+
+def _oauth_error(status: int, code: str, text: str) -> JSONResponse:
+    headers = {"Cache-Control": "no-store"}
+    if status == 401:
+        headers["WWW-Authenticate"] = 'Basic realm="ccx-ssm"'
+    return JSONResponse({"error": code, "error_description": text}, status_code=status, headers=headers)
+
+
+def token_endpoint(site: Site) -> Callable[[Request], Awaitable[Response]]:
+    async def endpoint(request: Request) -> Response:
+        """client_credentials (or password, whose user name and password are not checked:
+        the lab has no Cisco.com users) from the form body, the query string or HTTP Basic."""
+        raw = await request.body()
+        if len(raw) > MAX_BODY:
+            return _oauth_error(400, "invalid_request", "The request body is too large.")
+        try:
+            form = {k: v[-1] for k, v in parse_qs(raw.decode(), max_num_fields=50).items()}
+        except (UnicodeDecodeError, ValueError):
+            return _oauth_error(400, "invalid_request", "The request body could not be read.")
+        given = {**dict(request.query_params), **form}
+        client_id, secret = given.get("client_id", ""), given.get("client_secret", "")
+        scheme, _, value = request.headers.get("authorization", "").partition(" ")
+        if scheme.lower() == "basic":
+            try:
+                client_id, _, secret = base64.b64decode(value.strip(), validate=True).decode().partition(":")
+            except (ValueError, UnicodeDecodeError):
+                return _oauth_error(401, "invalid_client", "The Basic credentials could not be read.")
+        grant = given.get("grant_type", "")
+        if not grant:
+            return _oauth_error(400, "invalid_request", "grant_type is required (client_credentials).")
+        if grant not in ("client_credentials", "password"):
+            return _oauth_error(400, "unsupported_grant_type", f"grant_type '{grant[:40]}' is not supported.")
+        if not client_id or not secret:
+            return _oauth_error(401, "invalid_client", "client_id and client_secret are required.")
+        try:
+            answer = await run_in_threadpool(_grant, site, client_id, secret)
+        except BadCredentials as e:
+            return _oauth_error(401, "invalid_client", e.message)
+        except BaseException as e:  # noqa: BLE001 - one answer for every refusal
+            if isinstance(e, (KeyboardInterrupt, SystemExit)):
+                raise
+            r = refusal(e)
+            return _oauth_error(status_of(r), "server_error", r.message)
+        return JSONResponse(answer, headers={"Cache-Control": "no-store", "Pragma": "no-cache"})
+
+    return endpoint
+
+
+def _grant(site: Site, client_id: str, secret: str) -> dict[str, Any]:
+    from ccxcli.ssm.core import apiclient
+
+    with site.ssm() as ssm:
+        return apiclient.grant(ssm, client_id, secret, int(time.time()))
+
+
+# --- the API's endpoints --------------------------------------------------------------------------
+
+
+def _endpoint(site: Site, fn: Handler) -> Callable[[Request], Awaitable[Response]]:
+    async def endpoint(request: Request) -> Response:
+        scheme, _, token = request.headers.get("authorization", "").partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            return error(401, "Authorization: Bearer ACCESS_TOKEN is required (from /as/token.oauth2).",
+                         {"WWW-Authenticate": 'Bearer realm="ccx-ssm"'})  # fmt: skip
+        body: Body = {}
+        if request.method == "POST":
+            raw = await request.body()
+            if len(raw) > MAX_BODY:
+                return error(400, "The request body is too large.")
+            try:
+                parsed = json.loads(raw or b"{}")
+            except ValueError:
+                return error(400, "The request body is not valid JSON.")
+            if not isinstance(parsed, dict):
+                return error(400, "The request body must be a JSON object.")
+            body = parsed
+        try:
+            result, status = await run_in_threadpool(_call, site, fn, token.strip(), request, body)
+        except BaseException as e:  # noqa: BLE001 - one answer for every refusal
+            if isinstance(e, (KeyboardInterrupt, SystemExit)):
+                raise
+            if isinstance(e, BadCredentials):
+                return error(401, e.message, {"WWW-Authenticate": 'Bearer error="invalid_token"'})
+            r = refusal(e)
+            return error(_http_status(r), r.message)
+        return JSONResponse(result, status_code=status)
+
+    return endpoint
+
+
+def _call(site: Site, fn: Handler, token: str, request: Request, body: Body) -> tuple[dict[str, Any], int]:
+    from ccxcli.ssm.core import apiclient
+
+    with site.ssm() as ssm:
+        client = apiclient.bearer(ssm, token, int(time.time()))
+        if request.path_params.get("version") not in ("v1", "v2"):
+            raise NotFound(f"No API version '{str(request.path_params.get('version'))[:20]}' (v1 and v2 are served).")
+        domain = request.path_params.get("domain")
+        if domain is not None and domain.lower() != ssm.domain.lower():
+            raise NotFound(f"No smart account with domain '{domain[:100]}' here (this one is '{ssm.domain}').")
+        result = fn(site, ssm, client, request, body)
+        return result, int(result.pop("_http", 200))
+
+
+def _va(ssm: Ssm, client: Client, name: str) -> str:
+    """A virtual account named in the path or the body that the client may see."""
+    try:
+        va = ssm.va(name)
+    except UsageError as e:
+        raise NotFound(e.message) from None
+    if not client.may(va):
+        raise Denied(f"This API client is not authorized for virtual account '{va}'.")
+    return va
+
+
+def _visible(ssm: Ssm, client: Client, body: Body) -> list[str]:
+    """The body's `virtualAccounts` (default: every one the client may see)."""
+    asked = body.get("virtualAccounts")
+    if asked is None:
+        return [v["name"] for v in ssm.va_list() if client.may(v["name"])]
+    if not isinstance(asked, list) or not all(isinstance(v, str) for v in asked):
+        raise UsageError("'virtualAccounts' must be a list of virtual account names.")
+    return list(dict.fromkeys(_va(ssm, client, v) for v in asked[:MAX_ITEMS]))
+
+
+def _page(body: Body, rows: list[dict[str, Any]], key: str) -> dict[str, Any]:
+    limit = number(body.get("limit", 50))
+    offset = number(body.get("offset", 0))
+    if limit is None or not 1 <= limit <= MAX_PAGE:
+        raise UsageError(f"'limit' must be a whole number from 1 to {MAX_PAGE}.")
+    if offset is None or offset < 0:
+        raise UsageError("'offset' must be a whole number, 0 or more.")
+    return {"status": "SUCCESS", "totalRecords": len(rows), key: rows[offset : offset + limit]}
+
+
+def accounts(site: Site, ssm: Ssm, client: Client, request: Request, body: Body) -> dict[str, Any]:
+    if client.vas is None:
+        roles = [{"role": "SMART_ACCOUNT_ADMIN"}]
+    else:
+        roles = [{"role": "VIRTUAL_ACCOUNT_ADMIN", "virtualAccount": v} for v in client.vas]
+    return {"status": "SUCCESS", "accounts": [{"accountName": ssm.account, "accountDomain": ssm.domain,
+                                               "accountStatus": "Active", "accountType": "CUSTOMER",
+                                               "roles": roles}]}  # fmt: skip
+
+
+def virtual_accounts(site: Site, ssm: Ssm, client: Client, request: Request, body: Body) -> dict[str, Any]:
+    vas = [{"name": v["name"], "description": "", "isDefault": "Yes" if v["default"] else "No",
+            "virtualAccountId": v["id"]} for v in ssm.va_list() if client.may(v["name"])]  # fmt: skip
+    return {"status": "SUCCESS", "accountName": ssm.account, "accountDomain": ssm.domain, "virtualAccounts": vas}
+
+
+_TOKEN_STATUS = {"active": "VALID", "expired": "EXPIRED", "revoked": "REVOKED", "used up": "USED"}
+
+
+def tokens(site: Site, ssm: Ssm, client: Client, request: Request, body: Body) -> dict[str, Any]:
+    from ccxcli.ssm.core import smart
+
+    va = _va(ssm, client, request.path_params["va"])
+    rows = [_token_info(t) for t in smart.token_list(ssm, site.now()) if t["va"] == va]
+    return {"status": "SUCCESS", "tokens": rows}
+
+
+def _token_info(t: dict[str, Any]) -> dict[str, Any]:
+    return {"token": t["token"], "description": t["description"], "expirationDate": t["expires"],
+            "createdBy": "ccx-ssm", "creationDate": t["created"], "virtualAccount": t["va"],
+            "exportControlled": "Allowed" if t["export_controlled"] else "Not Allowed",
+            "status": _TOKEN_STATUS.get(t["state"], t["state"].upper()), "maxUses": t["max_uses"],
+            "uses": t["uses"]}  # fmt: skip
+
+
+def token_create(site: Site, ssm: Ssm, client: Client, request: Request, body: Body) -> dict[str, Any]:
+    from ccxcli.ssm.core import smart
+
+    va = _va(ssm, client, request.path_params["va"])
+    days = number(body.get("expiresAfterDays", 30))
+    if days is None:
+        raise UsageError("'expiresAfterDays' must be a whole number of days.")
+    export = body.get("exportControlled", False)
+    if isinstance(export, str):
+        if export.strip().lower() not in ("allowed", "not allowed", "true", "false"):
+            raise UsageError("'exportControlled' must be 'Allowed' or 'Not Allowed'.")
+        export = export.strip().lower() in ("allowed", "true")
+    if not isinstance(export, bool):
+        raise UsageError("'exportControlled' must be 'Allowed' or 'Not Allowed'.")
+    description = body.get("description", "")
+    if not isinstance(description, str):
+        raise UsageError("'description' must be text.")
+    uses = body.get("maxUses")
+    max_uses = None if uses is None else number(uses)
+    if uses is not None and max_uses is None:
+        raise UsageError("'maxUses' must be a whole number.")
+    now = site.now()
+    token = smart.token_create(ssm, va, now, days, max_uses, description, export)
+    info = next(t for t in smart.token_list(ssm, now) if t["token"] == token)
+    return {"status": "SUCCESS", "statusMessage": "Token created.", "tokenInfo": _token_info(info)}
+
+
+def token_revoke(site: Site, ssm: Ssm, client: Client, request: Request, body: Body) -> dict[str, Any]:
+    from ccxcli.ssm.core import smart
+
+    va = _va(ssm, client, request.path_params["va"])
+    items = body.get("tokens")
+    if not isinstance(items, list) or not items:
+        raise UsageError("'tokens' must be a list of tokens (strings, or objects with 'token').")
+    known = {t["token"]: t["va"] for t in smart.token_list(ssm, site.now())}
+    out = []
+    for item in items[:MAX_ITEMS]:
+        tok = item.get("token") if isinstance(item, dict) else item
+        if not isinstance(tok, str):
+            out.append({"token": None, "status": "ERROR", "statusMessage": "A token must be text."})
+            continue
+
+        def act(tok: str = tok) -> None:
+            _revoke_in(ssm, site, known, va, tok)
+
+        out.append(_one(act, {"token": tok}, "Token revoked."))
+    return _envelope(out, "tokens", "SUCCESS")
+
+
+def _revoke_in(ssm: Ssm, site: Site, known: dict[str, str], va: str, token: str) -> None:
+    from ccxcli.ssm.core import smart
+
+    if known.get(token.strip()) not in (None, va):
+        raise RuleError(f"The token belongs to another virtual account, not '{va}'.")
+    smart.token_revoke(ssm, token.strip(), site.now())
+
+
+def _one(action: Callable[[], Any], item: dict[str, Any], done: str, ok: str = "SUCCESS") -> dict[str, Any]:
+    """One request of a call that takes several: its own result, its own refusal."""
+    try:
+        extra = action()
+    except BaseException as e:  # noqa: BLE001 - each item answers for itself
+        if isinstance(e, (KeyboardInterrupt, SystemExit)):
+            raise
+        r = refusal(e)
+        return {**item, "status": "ERROR", "statusMessage": r.message, "_http": _http_status(r)}
+    return {**item, **(extra or {}), "status": ok, "statusMessage": done}
+
+
+def _envelope(items: list[dict[str, Any]], key: str, ok: str) -> dict[str, Any]:
+    """All items done: `ok`; none: ERROR with the first refusal's HTTP status; else PARTIAL."""
+    codes = [i.pop("_http", None) for i in items]
+    failed = [c for c in codes if c is not None]
+    if not failed:
+        return {"status": ok, "statusMessage": f"{len(items)} of {len(items)} done.", key: items}
+    if len(failed) == len(items):
+        return {"status": "ERROR", "statusMessage": items[0]["statusMessage"], key: items, "_http": failed[0]}
+    return {"status": "PARTIAL", "statusMessage": f"{len(items) - len(failed)} of {len(items)} done.", key: items}
+
+
+def licenses(site: Site, ssm: Ssm, client: Client, request: Request, body: Body) -> dict[str, Any]:
+    from ccxcli.core.catalogue import BY_ALIAS
+
+    rows = []
+    for va in _visible(ssm, client, body):
+        for r in ssm.license_rows(va):
+            if not (r["purchased"] or r["reported_usage"] or r["reserved"]):
+                continue
+            lic = BY_ALIAS[r["alias"]]
+            rows.append({"license": lic.name, "entitlementTag": lic.tag, "quantity": r["purchased"],
+                         "inUse": r["in_use"], "available": r["available"], "reserved": r["reserved"],
+                         "balance": r["balance"], "pendingQuantity": 0, "ahaApps": False, "isPortable": False,
+                         "status": "In Compliance" if r["balance"] >= 0 else "Insufficient Licenses",
+                         "licenseType": "PERPETUAL", "virtualAccount": va,
+                         "licenseDetails": [{"licenseType": "PERPETUAL", "quantity": r["purchased"],
+                                             "startDate": None, "endDate": None, "subscriptionId": None}]})  # fmt: skip
+    return _page(body, rows, "licenses")
+
+
+PRODUCT = {"productName": "Cisco Unified Contact Center Express", "productType": "UCCX",
+           "productDescription": "Unified Contact Center Express (emulated by ccxcli)",
+           "productTagName": "regid.2017-11.com.cisco.UCCX,12.5_ccxcli"}  # fmt: skip
+
+
+def devices(site: Site, ssm: Ssm, client: Client, request: Request, body: Body) -> dict[str, Any]:
+    from ccxcli.core.catalogue import BY_ALIAS
+    from ccxcli.ssm.core import reserve, smart
+
+    held = {r["sn"]: r for r in reserve.listing(ssm) if r["state"] in ("authorized", "pending confirmation")}
+    rows = []
+    for va in _visible(ssm, client, body):
+        for d in smart.instance_list(ssm, va):
+            slr = held.get(d["sn"]) if d["kind"] == "slr" else None
+            counts = slr["reserved"] if slr else d["usage"]
+            rows.append({"sudi": {"udiPid": "UCCX", "udiSerialNumber": d["sn"], "uuid": d["uuid"]},
+                         **PRODUCT, "productInstanceId": d["id"], "hostName": d["hostname"],
+                         "virtualAccount": va, "status": "ACTIVE", "lastContactDate": d["last_contact"],
+                         "registrationDate": d["registered"],
+                         "reservationType": "SPECIFIC" if d["kind"] == "slr" else None,
+                         "reservationStatus": slr["state"].upper().replace(" ", "_") if slr else None,
+                         "licenses": [{"license": BY_ALIAS[a].name, "entitlementTag": BY_ALIAS[a].tag,
+                                       "quantity": n} for a, n in sorted(counts.items()) if n]})  # fmt: skip
+    return _page(body, rows, "devices")
+
+
+def _requests(body: Body, *keys: str) -> list[Any]:
+    for key in keys:
+        items = body.get(key)
+        if items is not None:
+            if not isinstance(items, list) or not items or len(items) > MAX_ITEMS:
+                raise UsageError(f"'{key}' must be a list of 1 to {MAX_ITEMS} requests.")
+            return items
+    raise UsageError(f"The body needs '{keys[0]}': a list of requests.")
+
+
+def reserve_licenses(site: Site, ssm: Ssm, client: Client, request: Request, body: Body) -> dict[str, Any]:
+    """`reservationRequests: [{reservationCode, reservationType, licenses}]`: one
+    Authorization Code per request, each reserved on its own."""
+    from ccxcli.ssm.core import reserve
+
+    va = _va(ssm, client, request.path_params["va"])
+    out = []
+    for item in _requests(body, "reservationRequests"):
+        code = item.get("reservationCode") if isinstance(item, dict) else None
+        shown = {"reservationCode": code.strip() if isinstance(code, str) else None}
+
+        def act(item: Any = item, code: Any = code) -> dict[str, Any]:
+            if not isinstance(item, dict) or not isinstance(code, str) or not code.strip():
+                raise UsageError("Each reservation request needs a 'reservationCode'.")
+            kind = str(item.get("reservationType", "SPECIFIC")).upper()
+            if kind != "SPECIFIC":
+                raise UsageError(f"reservationType '{kind[:20]}': only SPECIFIC reservations exist for UCCX.")
+            auth = reserve.authorize(ssm, va, code.strip(), counts_from(item.get("licenses")), site.now())
+            return {"authorizationCode": auth}
+
+        out.append(_one(act, shown, "Licenses reserved.", ok="COMPLETE"))
+    return _envelope(out, "authorizationCodes", "COMPLETE")
+
+
+def _instance_of(item: Any) -> str:
+    """The product instance a request names: `sudi.udiSerialNumber`, `serialNumber` or
+    `productInstanceId`."""
+    if isinstance(item, dict):
+        sudi = item.get("sudi")
+        for v in (sudi.get("udiSerialNumber") if isinstance(sudi, dict) else None, item.get("serialNumber"),
+                  item.get("productInstanceId")):  # fmt: skip
+            if isinstance(v, (str, int)) and not isinstance(v, bool) and str(v).strip():
+                return str(v).strip()
+    raise UsageError("Each request needs the product instance: 'sudi': {'udiSerialNumber': SN}.")
+
+
+def _in_va(ssm: Ssm, va: str, ident: str) -> None:
+    from ccxcli.ssm.core import reserve
+
+    r = reserve.find(ssm, ident)
+    if r["va"] != va:
+        raise RuleError(f"Product instance {ident} is in virtual account '{r['va']}', not '{va}'.")
+
+
+def update_licenses(site: Site, ssm: Ssm, client: Client, request: Request, body: Body) -> dict[str, Any]:
+    """`updateRequests: [{sudi, licenses}]`: a new Authorization Code per product instance;
+    the pool holds the higher counts until its Confirmation Code comes back."""
+    from ccxcli.ssm.core import reserve
+
+    va = _va(ssm, client, request.path_params["va"])
+    out = []
+    for item in _requests(body, "updateRequests", "reservationRequests"):
+
+        def act(item: Any = item) -> dict[str, Any]:
+            ident = _instance_of(item)
+            _in_va(ssm, va, ident)
+            return {"authorizationCode": reserve.update(ssm, ident, counts_from(item.get("licenses")), site.now())}
+
+        out.append(_one(act, _shown(item), "Reservation updated; install the code, then send its Confirmation Code.",
+                        ok="COMPLETE"))  # fmt: skip
+    return _envelope(out, "authorizationCodes", "COMPLETE")
+
+
+def _shown(item: Any) -> dict[str, Any]:
+    try:
+        return {"udiSerialNumber": _instance_of(item)}
+    except UsageError:
+        return {"udiSerialNumber": None}
+
+
+def confirm_licenses(site: Site, ssm: Ssm, client: Client, request: Request, body: Body) -> dict[str, Any]:
+    """`confirmationRequests: [{sudi, confirmationCode}]`: the node installed its update."""
+    from ccxcli.ssm.core import reserve
+
+    va = _va(ssm, client, request.path_params["va"])
+    out = []
+    for item in _requests(body, "confirmationRequests", "confirmRequests"):
+
+        def act(item: Any = item) -> None:
+            ident = _instance_of(item)
+            code = item.get("confirmationCode")
+            if not isinstance(code, str) or not code.strip():
+                raise UsageError("Each request needs its 'confirmationCode'.")
+            _in_va(ssm, va, ident)
+            reserve.confirm(ssm, ident, code.strip(), site.now())
+
+        out.append(_one(act, _shown(item), "Confirmation Code accepted.", ok="COMPLETE"))
+    return _envelope(out, "confirmations", "COMPLETE")
+
+
+def remove_devices(site: Site, ssm: Ssm, client: Client, request: Request, body: Body) -> dict[str, Any]:
+    """`productInstances: [{sudi, reservationReturnCode}]` (`returnCode` too): each removed;
+    one holding a reservation needs its Reservation Return Code."""
+    from ccxcli.ssm.core import smart
+
+    va = _va(ssm, client, request.path_params["va"])
+    out = []
+    for item in _requests(body, "productInstances", "devices"):
+
+        def act(item: Any = item) -> None:
+            ident = _instance_of(item)
+            inst = smart.instance(ssm, ident)
+            if inst["va"] != va:
+                raise RuleError(f"Product instance {ident} is in virtual account '{inst['va']}', not '{va}'.")
+            code = item.get("reservationReturnCode", item.get("returnCode"))
+            if code is not None and not isinstance(code, str):
+                raise UsageError("'reservationReturnCode' must be text.")
+            smart.instance_remove(ssm, str(inst["id"]), site.now(), code.strip() if code else None)
+
+        out.append(_one(act, _shown(item), "Product instance removed."))
+    return _envelope(out, "productInstances", "SUCCESS")
+
+
+A = PREFIX + "/{version}/accounts"
+D = A + "/{domain}"
+V = D + "/virtual-accounts/{va}"
+ROUTES: list[tuple[str, str, Handler]] = [
+    ("GET", A, accounts),
+    ("GET", D + "/customer/virtual-accounts", virtual_accounts),
+    ("GET", V + "/tokens", tokens),
+    ("POST", V + "/tokens", token_create),
+    ("POST", V + "/tokens/revoke", token_revoke),
+    ("POST", D + "/licenses", licenses),
+    ("POST", D + "/devices", devices),
+    ("POST", V + "/reserve-licenses", reserve_licenses),
+    ("POST", V + "/update-licenses", update_licenses),
+    ("POST", V + "/confirm-licenses", confirm_licenses),
+    ("POST", V + "/devices/remove", remove_devices),
+]
+
+
+def routes(site: Site) -> list[Route]:
+    out = [Route(p, token_endpoint(site), methods=["POST"]) for p in TOKEN_PATHS]
+    for method, path, fn in ROUTES:
+        out.append(Route(path, _endpoint(site, fn), methods=[method]))
+    return out
+
+
+JSON_PATHS = ("/services/", "/api/", "/as/", "/oauth2/")
+
+
+async def not_there(request: Request, exc: Exception) -> Response:
+    """404 and 405 under the API paths in the envelope Cisco's clients read; elsewhere plain."""
+    from starlette.exceptions import HTTPException
+    from starlette.responses import PlainTextResponse
+
+    code = exc.status_code if isinstance(exc, HTTPException) else 500
+    if request.url.path.startswith(JSON_PATHS):
+        what = "No such endpoint" if code == 404 else f"Method {request.method} is not allowed here"
+        return error(code, f"{what}: {request.url.path[:200]}.")
+    return PlainTextResponse("Not Found" if code == 404 else "Method Not Allowed", status_code=code)
+
+
+class CollapseSlashes:
+    """Cisco's gateway takes `//services/api//…`: repeated slashes in a path are one."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "http" and "//" in scope["path"]:
+            path = "/" + "/".join(p for p in scope["path"].split("/") if p)
+            scope = {**scope, "path": path, "raw_path": path.encode()}
+        await self.app(scope, receive, send)

@@ -1,0 +1,385 @@
+"""Cisco's Smart Accounts and Licensing API on the served SSM, driven with `requests` as
+Cisco's API clients drive it: OAuth2 client credentials, tokens, licenses, devices, and the
+SLR family (reserve → install on a node → update → confirm → remove with a return code),
+a client limited to one virtual account refused elsewhere, and every error shape. After each
+step the node and the SSM agree on what is reserved."""
+
+from __future__ import annotations
+
+import base64
+import functools
+import json
+import ssl
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+import urllib3
+from served import Served, ccx, init, ssm
+
+DOMAIN = "acme.example"
+P = "/services/api/smart-accounts-and-licensing"
+
+
+class Api:
+    """A script's view of the served SSM: one requests session, the exported certificate trusted."""
+
+    def __init__(self, server: Served, ca: Path) -> None:
+        self.base = f"https://localhost:{server.port}"
+        self.http = requests.Session()
+        # per request: a REQUESTS_CA_BUNDLE in the environment would win over Session.verify
+        self.http.request = functools.partial(self.http.request, verify=str(ca))  # type: ignore[method-assign]
+        self.token = ""
+
+    def login(self, client_id: str, secret: str) -> dict[str, Any]:
+        form = {"grant_type": "client_credentials", "client_id": client_id, "client_secret": secret}
+        r = self.http.post(self.base + "/as/token.oauth2", data=form)
+        assert r.status_code == 200, r.text
+        self.token = r.json()["access_token"]
+        return r.json()  # type: ignore[no-any-return]
+
+    def call(self, method: str, path: str, body: Any = None, status: int = 200) -> Any:
+        r = self.http.request(method, self.base + path, json=body, headers={"Authorization": f"Bearer {self.token}"})
+        assert r.status_code == status, (path, r.status_code, r.text)
+        assert r.headers["content-type"].startswith("application/json")
+        return r.json()
+
+
+def client(home: Path, folder: Path, *extra: str) -> tuple[str, str]:
+    r = ssm(home, "--ssm", str(folder), "--json", "api-client", "create", *extra)
+    assert r.returncode == 0, r.stderr
+    doc = json.loads(r.stdout)
+    return doc["client_id"], doc["client_secret"]
+
+
+@pytest.fixture(scope="module")
+def cssm(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    base = tmp_path_factory.mktemp("cssm")
+    folder = base / "cloud"
+    pem = init(base, folder, "--domain", DOMAIN)
+    assert ssm(base, "--ssm", str(folder), "va", "create", "Sales").returncode == 0
+    assert ssm(base, "--ssm", str(folder), "license", "add", "flex-standard", "5", "--va", "Sales").returncode == 0
+    ca = base / "cssm-ca.pem"
+    assert ssm(base, "--ssm", str(folder), "cert", "export", "--out", str(ca)).returncode == 0
+    server = Served(base, folder, password="portal-secret")  # the portal's password; the API takes OAuth2
+    api = Api(server, ca)
+    api.login(*client(base, folder, "automation"))
+    yield base, folder, pem, server, api
+    server.stop()
+
+
+def db(folder: Path) -> bytes:
+    return (folder / "ssm.db").read_bytes()
+
+
+# --- OAuth2 --------------------------------------------------------------------------------------
+
+
+def test_oauth2_client_credentials_every_way_clients_send_them(cssm: Any) -> None:
+    base, folder, _, server, api = cssm
+    cid, secret = client(base, folder, "ways")
+    url = api.base + "/as/token.oauth2"
+    form = {"grant_type": "client_credentials", "client_id": cid, "client_secret": secret}
+    basic = base64.b64encode(f"{cid}:{secret}".encode()).decode()
+    answers = [
+        api.http.post(url, data=form),  # form body
+        api.http.post(url, params=form),  # the query string, as public samples send it
+        api.http.post(url, data={"grant_type": "client_credentials"}, headers={"Authorization": f"Basic {basic}"}),
+        api.http.post(api.base + "/oauth2/default/v1/token", data=form),  # the newer identity service
+        api.http.post(url, data={**form, "grant_type": "password", "username": "u", "password": "p"}),
+    ]
+    for r in answers:
+        assert r.status_code == 200, r.text
+        doc = r.json()
+        assert doc["token_type"] == "Bearer" and doc["expires_in"] == 3600 and len(doc["access_token"]) > 30
+        assert r.headers["cache-control"] == "no-store"
+    tokens = {r.json()["access_token"] for r in answers}
+    assert len(tokens) == len(answers)
+    for t in tokens:  # each one works
+        r = api.http.get(api.base + P + "/v2/accounts", headers={"Authorization": f"Bearer {t}"})
+        assert r.status_code == 200
+    refused = [
+        (401, "invalid_client", {**form, "client_secret": secret + "x"}),
+        (401, "invalid_client", {**form, "client_id": "nobody"}),
+        (400, "invalid_request", {"client_id": cid, "client_secret": secret}),
+        (400, "unsupported_grant_type", {**form, "grant_type": "authorization_code"}),
+    ]
+    before = db(folder)
+    for status, code, data in refused:
+        r = api.http.post(url, data=data)
+        assert r.status_code == status and r.json()["error"] == code, r.text
+    assert api.http.post(url, data={"grant_type": "client_credentials"}).json()["error"] == "invalid_client"
+    assert db(folder) == before  # refusals change nothing
+    one = answers[0].json()["access_token"]
+    assert ssm(base, "--ssm", str(folder), "api-client", "revoke", cid).returncode == 0
+    r = api.http.get(api.base + P + "/v2/accounts", headers={"Authorization": f"Bearer {one}"})
+    assert r.status_code == 401 and r.json()["status"] == "ERROR"  # a revoked client's tokens stop working
+    assert api.http.post(url, data=form).status_code == 401
+
+
+def test_tokens_expire_on_the_wall_clock_and_secrets_are_kept_hashed(tmp_path: Path) -> None:
+    import time
+
+    from ccxcli.ssm.core import apiclient
+    from ccxcli.ssm.core.db import Ssm
+
+    s = Ssm.create(tmp_path / "s", "Acct", now=0)
+    try:
+        cid, secret = apiclient.create(s, "c", [], 0)
+        wall = int(time.time())
+        tok = apiclient.grant(s, cid, secret, wall)["access_token"]
+        assert apiclient.bearer(s, tok, wall + 3599).id == cid
+        with pytest.raises(apiclient.BadCredentials, match="expired"):
+            apiclient.bearer(s, tok, wall + 3600)
+    finally:
+        s.close()
+    stored = (tmp_path / "s" / "ssm.db").read_bytes()
+    assert secret.encode() not in stored and tok.encode() not in stored
+
+
+def test_api_client_commands(cssm: Any) -> None:
+    base, folder, _, _, _ = cssm
+    r = ssm(base, "--ssm", str(folder), "api-client", "create", "shown")
+    assert r.returncode == 0 and "Client ID: " in r.stdout and "Client Secret: " in r.stdout
+    secret = r.stdout.split("Client Secret: ")[1].split()[0]
+    listed = ssm(base, "--ssm", str(folder), "--json", "api-client", "list")
+    assert "shown" in listed.stdout and secret not in listed.stdout
+    for argv, words in ((["api-client", "revoke", "nope"], "No API client"),
+                        (["api-client", "create", "x", "--va", "Nowhere"], "No virtual account")):  # fmt: skip
+        before = db(folder)
+        r = ssm(base, "--ssm", str(folder), *argv)
+        assert r.returncode == 2 and words in r.stderr and len(r.stderr.strip().splitlines()) == 1
+        assert db(folder) == before
+    r = ssm(base, "--ssm", str(folder), "--json", "account", "show")
+    assert json.loads(r.stdout)["domain"] == DOMAIN
+
+
+# --- errors Cisco's clients read -------------------------------------------------------------------
+
+
+def test_every_error_is_json_with_status_and_message(cssm: Any) -> None:
+    _, _, _, _, api = cssm
+    cases = [
+        ("GET", P + "/v2/accounts", None, {"Authorization": ""}, 401),
+        ("GET", P + "/v2/accounts", None, {"Authorization": "Bearer not-a-token"}, 401),
+        ("GET", P + "/v1/accounts/other.example/customer/virtual-accounts", None, None, 404),
+        ("GET", P + "/v3/accounts", None, None, 404),
+        ("GET", P + "/v1/no/such/endpoint", None, None, 404),
+        ("DELETE", P + "/v2/accounts", None, None, 405),
+        ("GET", P + f"/v1/accounts/{DOMAIN}/virtual-accounts/Nowhere/tokens", None, None, 404),
+        ("POST", P + f"/v1/accounts/{DOMAIN}/licenses", {"limit": "many"}, None, 400),
+        ("POST", P + f"/v1/accounts/{DOMAIN}/virtual-accounts/DEFAULT/reserve-licenses", {}, None, 400),
+    ]
+    for method, path, body, headers, status in cases:
+        h = {"Authorization": f"Bearer {api.token}", **(headers or {})}
+        r = api.http.request(method, api.base + path, json=body, headers=h)
+        assert r.status_code == status, (path, r.status_code, r.text)
+        doc = r.json()
+        assert doc["status"] == "ERROR" and doc["statusMessage"], (path, doc)
+    r = api.http.post(api.base + P + f"/v1/accounts/{DOMAIN}/licenses", data=b"{not json",
+                      headers={"Authorization": f"Bearer {api.token}"})  # fmt: skip
+    assert r.status_code == 400 and r.json()["statusMessage"] == "The request body is not valid JSON."
+    assert api.http.get(api.base + "/no-such-page").status_code == 404  # the portal's pages are not JSON
+
+
+def test_the_gateway_tolerates_repeated_slashes_strings_for_numbers_and_extra_fields(cssm: Any) -> None:
+    _, _, _, _, api = cssm
+    body = {"virtualAccounts": ["DEFAULT"], "limit": "3", "offset": "1", "sortBy": "license", "x": [1]}
+    doc = api.call("POST", f"//services/api//smart-accounts-and-licensing/v1/accounts/{DOMAIN}//licenses", body)
+    assert doc["status"] == "SUCCESS" and len(doc["licenses"]) == 3 and doc["totalRecords"] == 10
+
+
+# --- accounts, virtual accounts, tokens, licenses --------------------------------------------------
+
+
+def test_accounts_and_virtual_accounts(cssm: Any) -> None:
+    _, _, _, _, api = cssm
+    for version in ("v1", "v2"):
+        doc = api.call("GET", P + f"/{version}/accounts")
+        (acct,) = doc["accounts"]
+        assert acct["accountDomain"] == DOMAIN and acct["accountName"] == "Demo Smart Account"
+        assert acct["roles"] == [{"role": "SMART_ACCOUNT_ADMIN"}]
+    doc = api.call("GET", P + f"/v1/accounts/{DOMAIN.upper()}/customer/virtual-accounts")  # domains: any case
+    names = {v["name"]: v for v in doc["virtualAccounts"]}
+    assert set(names) == {"DEFAULT", "Sales"} and names["DEFAULT"]["isDefault"] == "Yes"
+    assert isinstance(names["Sales"]["virtualAccountId"], int)
+
+
+def test_tokens_create_list_revoke(cssm: Any) -> None:
+    base, folder, _, _, api = cssm
+    t = P + f"/v1/accounts/{DOMAIN}/virtual-accounts/DEFAULT/tokens"
+    doc = api.call("POST", t, {"expiresAfterDays": "7", "description": "fleet", "exportControlled": "Not Allowed",
+                               "unknownField": True})  # fmt: skip
+    info = doc["tokenInfo"]
+    assert doc["status"] == "SUCCESS" and info["exportControlled"] == "Not Allowed" and info["status"] == "VALID"
+    listed = json.loads(ssm(base, "--ssm", str(folder), "--json", "token", "list").stdout)["tokens"]
+    assert info["token"] in [x["token"] for x in listed]  # the same SSM: the CLI sees it
+    assert info["token"] in [x["token"] for x in api.call("GET", t)["tokens"]]
+    doc = api.call("POST", t + "/revoke", {"tokens": [info["token"], {"token": "no-such-token"}]})
+    assert doc["status"] == "PARTIAL"
+    assert [(x["token"], x["status"]) for x in doc["tokens"]] == [(info["token"], "SUCCESS"),
+                                                                    ("no-such-token", "ERROR")]  # fmt: skip
+    assert doc["tokens"][1]["statusMessage"]
+    assert {x["token"]: x["status"] for x in api.call("GET", t)["tokens"]}[info["token"]] == "REVOKED"
+    doc = api.call("POST", t + "/revoke", {"tokens": ["no-such-token"]}, status=409)
+    assert doc["status"] == "ERROR" and doc["tokens"][0]["status"] == "ERROR"
+
+
+def pool(base: Path, folder: Path, va: str = "DEFAULT") -> dict[str, dict[str, Any]]:
+    out = ssm(base, "--ssm", str(folder), "--json", "license", "list", "--va", va).stdout
+    return {r["alias"]: r for r in json.loads(out)["licenses"]}
+
+
+def test_licenses_as_cisco_lists_them(cssm: Any) -> None:
+    base, folder, _, _, api = cssm
+    doc = api.call("POST", P + f"/v1/accounts/{DOMAIN}/licenses", {"virtualAccounts": ["DEFAULT"], "limit": 50,
+                                                                   "offset": 0})  # fmt: skip
+    rows = {r["entitlementTag"]: r for r in doc["licenses"]}
+    from ccxcli.core.catalogue import BY_ALIAS
+
+    for alias, p in pool(base, folder).items():
+        r = rows[BY_ALIAS[alias].tag]
+        got = (r["quantity"], r["inUse"], r["reserved"], r["available"])
+        assert got == (p["purchased"], p["in_use"], p["reserved"], p["available"])
+        assert r["license"] == BY_ALIAS[alias].name and r["virtualAccount"] == "DEFAULT"
+        assert r["status"] == "In Compliance"
+    both = api.call("POST", P + f"/v2/accounts/{DOMAIN}/licenses", {})["licenses"]
+    assert {r["virtualAccount"] for r in both} == {"DEFAULT", "Sales"}  # default: every virtual account
+
+
+# --- the SLR family -------------------------------------------------------------------------------
+
+
+def test_reserve_install_update_confirm_remove(cssm: Any, tmp_path: Path) -> None:
+    base, folder, pem, _, api = cssm
+    home = tmp_path / "node"
+    ccx(home, "sim", "ssm", "trust", str(pem))
+    ccx(home, "license", "smart", "reservation", "enable")
+    req = json.loads(ccx(home, "--json", "license", "smart", "reservation", "request").stdout)["request_code"]
+    sn = json.loads(ccx(home, "--json", "show", "license", "UDI").stdout)["udi"]["sn"]
+    va = P + f"/v2/accounts/{DOMAIN}/virtual-accounts/DEFAULT"
+    from ccxcli.core.catalogue import BY_ALIAS
+
+    std, prem = BY_ALIAS["flex-standard"].tag, BY_ALIAS["flex-premium"].tag
+    tampered = req[:-1] + ("0" if req[-1] != "0" else "1")
+    before = pool(base, folder)["flex-standard"]["reserved"]
+    doc = api.call("POST", va + "/reserve-licenses", {"reservationRequests": [
+        {"reservationCode": req, "reservationType": "SPECIFIC",
+         "licenses": [{"entitlementTag": std, "quantity": "4", "precedence": "LONGEST_TERM_FIRST"},
+                      {"entitlementTag": prem, "quantity": 1}]},
+        {"reservationCode": tampered, "reservationType": "SPECIFIC", "licenses": [{"entitlementTag": std,
+                                                                                    "quantity": 1}]},
+    ]})  # fmt: skip
+    assert doc["status"] == "PARTIAL"
+    ok, bad = doc["authorizationCodes"]
+    assert ok["status"] == "COMPLETE" and ok["reservationCode"] == req
+    assert ok["authorizationCode"].startswith("<specificPLR>")
+    assert bad["status"] == "ERROR" and "Request Code" in bad["statusMessage"] and "authorizationCode" not in bad
+    assert pool(base, folder)["flex-standard"]["reserved"] == before + 4  # the tampered one reserved nothing
+
+    r = ccx(home, "license", "smart", "reservation", "install", ok["authorizationCode"])
+    assert r.returncode == 0, r.stderr
+    node = json.loads(ccx(home, "--json", "show", "license", "status").stdout)["reservation"]["reserved"]
+    assert node == {"flex-standard": 4, "flex-premium": 1}
+
+    devices = api.call("POST", P + f"/v1/accounts/{DOMAIN}/devices", {"virtualAccounts": ["DEFAULT"]})["devices"]
+    (dev,) = [d for d in devices if d["sudi"]["udiSerialNumber"] == sn]
+    assert dev["sudi"]["udiPid"] == "UCCX" and dev["productTagName"].startswith("regid.")
+    assert dev["reservationType"] == "SPECIFIC"
+    assert {x["entitlementTag"]: x["quantity"] for x in dev["licenses"]} == {std: 4, prem: 1}
+
+    wanted = [{"entitlementTag": std, "quantity": 6}, {"entitlementTag": prem, "quantity": 1}]
+    update = {"updateRequests": [{"sudi": {"udiPid": "UCCX", "udiSerialNumber": sn}, "licenses": wanted}]}
+    doc = api.call("POST", va + "/update-licenses", update)
+    (upd,) = doc["authorizationCodes"]
+    assert doc["status"] == "COMPLETE" and upd["udiSerialNumber"] == sn
+    assert pool(base, folder)["flex-standard"]["reserved"] == before + 6  # held until confirmed
+    conf = json.loads(ccx(home, "--json", "license", "smart", "reservation", "install", upd["authorizationCode"])
+                      .stdout)["confirmation_code"]  # fmt: skip
+    confirm = {"confirmationRequests": [{"sudi": {"udiSerialNumber": sn}, "confirmationCode": "00000000"}]}
+    doc = api.call("POST", va + "/confirm-licenses", confirm, status=409)
+    assert doc["status"] == "ERROR" and doc["confirmations"][0]["statusMessage"]
+    confirm["confirmationRequests"][0]["confirmationCode"] = conf
+    doc = api.call("POST", va + "/confirm-licenses", confirm)
+    assert doc["status"] == "COMPLETE" and doc["confirmations"][0]["status"] == "COMPLETE"
+    node = json.loads(ccx(home, "--json", "show", "license", "status").stdout)["reservation"]["reserved"]
+    assert node == {"flex-standard": 6, "flex-premium": 1}
+    assert pool(base, folder)["flex-standard"]["reserved"] == before + 6
+
+    ret = json.loads(ccx(home, "--yes", "--json", "license", "smart", "reservation", "return").stdout)["return_code"]
+    wrong = {"productInstances": [{"sudi": {"udiSerialNumber": sn}}]}
+    doc = api.call("POST", va + "/devices/remove", wrong, status=409)  # a reservation needs its return code
+    assert "Return Code" in doc["productInstances"][0]["statusMessage"]
+    doc = api.call("POST", va + "/devices/remove",
+                   {"productInstances": [{"sudi": {"udiSerialNumber": sn}, "reservationReturnCode": ret}]})  # fmt: skip
+    assert doc["status"] == "SUCCESS" and doc["productInstances"][0]["udiSerialNumber"] == sn
+    assert pool(base, folder)["flex-standard"]["reserved"] == before
+    devices = api.call("POST", P + f"/v1/accounts/{DOMAIN}/devices", {})["devices"]
+    assert sn not in [d["sudi"]["udiSerialNumber"] for d in devices]
+
+
+def test_a_client_limited_to_a_virtual_account_sees_and_changes_only_it(cssm: Any, tmp_path: Path) -> None:
+    base, folder, pem, server, _ = cssm
+    ca = base / "cssm-ca.pem"
+    sales = Api(server, ca)
+    sales.login(*client(base, folder, "sales-team", "--va", "Sales"))
+    doc = sales.call("GET", P + f"/v1/accounts/{DOMAIN}/customer/virtual-accounts")
+    assert [v["name"] for v in doc["virtualAccounts"]] == ["Sales"]
+    assert sales.call("GET", P + "/v2/accounts")["accounts"][0]["roles"] == [
+        {"role": "VIRTUAL_ACCOUNT_ADMIN", "virtualAccount": "Sales"}
+    ]
+    rows = sales.call("POST", P + f"/v1/accounts/{DOMAIN}/licenses", {})["licenses"]
+    assert {r["virtualAccount"] for r in rows} == {"Sales"}
+    home = tmp_path / "node"
+    ccx(home, "sim", "ssm", "trust", str(pem))
+    ccx(home, "license", "smart", "reservation", "enable")
+    req = json.loads(ccx(home, "--json", "license", "smart", "reservation", "request").stdout)["request_code"]
+    from ccxcli.core.catalogue import BY_ALIAS
+
+    body = {"reservationRequests": [{"reservationCode": req, "licenses": [
+        {"entitlementTag": BY_ALIAS["flex-standard"].tag, "quantity": 1}]}]}  # fmt: skip
+    before = db(folder)
+    for method, path, data in (
+        ("GET", P + f"/v1/accounts/{DOMAIN}/virtual-accounts/DEFAULT/tokens", None),
+        ("POST", P + f"/v1/accounts/{DOMAIN}/virtual-accounts/DEFAULT/tokens", {}),
+        ("POST", P + f"/v1/accounts/{DOMAIN}/licenses", {"virtualAccounts": ["DEFAULT"]}),
+        ("POST", P + f"/v1/accounts/{DOMAIN}/devices", {"virtualAccounts": ["Sales", "DEFAULT"]}),
+        ("POST", P + f"/v1/accounts/{DOMAIN}/virtual-accounts/DEFAULT/reserve-licenses", body),
+    ):
+        doc = sales.call(method, path, data, status=403)
+        assert "not authorized for virtual account 'DEFAULT'" in doc["statusMessage"]
+    assert db(folder) == before
+    doc = sales.call("POST", P + f"/v1/accounts/{DOMAIN}/virtual-accounts/Sales/reserve-licenses", body)
+    assert doc["status"] == "COMPLETE" and pool(base, folder, "Sales")["flex-standard"]["reserved"] == 1
+
+
+# --- trust ----------------------------------------------------------------------------------------
+
+
+def test_the_exported_certificate_is_the_served_one_for_every_name(tmp_path: Path) -> None:
+    folder = tmp_path / "swapi"
+    r = ssm(tmp_path, "--ssm", str(folder), "init", "--demo", "--hostname", "swapi.cisco.com", "--san",
+            "cloudsso.cisco.com")  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    ca = tmp_path / "ca.pem"
+    assert ssm(tmp_path, "--ssm", str(folder), "cert", "export", "--out", str(ca)).returncode == 0
+    exported = ca.read_text()
+    server = Served(tmp_path, folder)
+    try:
+        served = ssl.get_server_certificate(("127.0.0.1", server.port))
+        assert ssl.PEM_cert_to_DER_cert(served) == ssl.PEM_cert_to_DER_cert(exported)  # kept across the start
+        for name in ("swapi.cisco.com", "cloudsso.cisco.com"):  # as a hosts-file entry would send them
+            pool = urllib3.HTTPSConnectionPool("127.0.0.1", server.port, server_hostname=name, assert_hostname=name,
+                                               ca_certs=str(ca), cert_reqs="CERT_REQUIRED")  # fmt: skip
+            r2 = pool.request("POST", "/as/token.oauth2", body="grant_type=client_credentials",
+                              headers={"Content-Type": "application/x-www-form-urlencoded"})  # fmt: skip
+            assert r2.status == 401 and json.loads(r2.data)["error"] == "invalid_client"
+        bad = urllib3.HTTPSConnectionPool("127.0.0.1", server.port, server_hostname="evil.example",
+                                          assert_hostname="evil.example", ca_certs=str(ca), retries=False)  # fmt: skip
+        with pytest.raises(urllib3.exceptions.SSLError):
+            bad.request("GET", "/")
+    finally:
+        server.stop()
+    again = ssm(tmp_path, "--ssm", str(folder), "cert", "export")
+    assert again.stdout == exported  # still the same after the server stopped
