@@ -24,6 +24,7 @@ RUNS = {
         "memory per session, process-per-session / in-process",
     ),
     "ssm_https.py": (["--nodes", "2", "--reports", "2", "--threads", "2"], "reports/s"),
+    "cssm_api.py": (["--n", "10"], "reservations per second: 1 per call"),
 }
 
 

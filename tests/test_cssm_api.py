@@ -354,6 +354,36 @@ def test_a_client_limited_to_a_virtual_account_sees_and_changes_only_it(cssm: An
     assert doc["status"] == "COMPLETE" and pool(base, folder, "Sales")["flex-standard"]["reserved"] == 1
 
 
+def test_the_readme_script_runs_against_the_served_ssm(cssm: Any, tmp_path: Path) -> None:
+    """examples/cssm/reserve.py, written for Cisco, with only where the hosts point changed."""
+    import os
+    import subprocess
+    import sys
+
+    base, folder, pem, server, _ = cssm
+    home = tmp_path / "node"
+    ccx(home, "sim", "ssm", "trust", str(pem))
+    ccx(home, "license", "smart", "reservation", "enable")
+    req = json.loads(ccx(home, "--json", "license", "smart", "reservation", "request").stdout)["request_code"]
+    cid, secret = client(base, folder, "script")
+    from ccxcli.core.catalogue import BY_ALIAS
+
+    where = f"https://localhost:{server.port}"
+    env = dict(os.environ, CSSM_SSO=where, CSSM_API=where, REQUESTS_CA_BUNDLE=str(base / "cssm-ca.pem"),
+               CSSM_CLIENT_ID=cid, CSSM_CLIENT_SECRET=secret)  # fmt: skip
+    script = Path(__file__).resolve().parents[1] / "examples" / "cssm" / "reserve.py"
+    tag = BY_ALIAS["flex-standard"].tag
+    r = subprocess.run([sys.executable, str(script), DOMAIN, "DEFAULT", req, f"{tag}=2"], env=env,
+                       capture_output=True, text=True, timeout=120)  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    assert ccx(home, "license", "smart", "reservation", "install", r.stdout.strip()).returncode == 0
+    node = json.loads(ccx(home, "--json", "show", "license", "status").stdout)["reservation"]["reserved"]
+    assert node == {"flex-standard": 2}
+    r = subprocess.run([sys.executable, str(script), DOMAIN, "DEFAULT", req, f"{tag}=2"], env=env,
+                       capture_output=True, text=True, timeout=120)  # fmt: skip
+    assert r.returncode == 1 and r.stderr.startswith("refused (409): ")  # the same request again: replayed
+
+
 # --- trust ----------------------------------------------------------------------------------------
 
 
