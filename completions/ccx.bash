@@ -50,7 +50,8 @@ _ccx() {
         "sim clock") words="advance realtime set show" ;;
         "sim clock realtime") words="on off" ;;
         "sim fault") words="list license-computation agent-init ssm-error ssm-slow on off" ;;
-        "sim lab") words="reset" ;;
+        "sim lab") words="export import load reset save snapshots" ;;
+        "sim lab import") words="--name" ;;
         "sim network") words="up down" ;;
         "sim node") words="create delete list" ;;
         "sim node create") words="--type --ova --classic --version --wfo" ;;

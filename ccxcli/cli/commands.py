@@ -584,6 +584,61 @@ COMMANDS: list[Command] = [
         example="sim lab reset",
     ),
     _c(
+        "sim lab save",
+        "<name>",
+        "Save the lab as a snapshot: its nodes, SSMs and clock together",
+        "labs:save",
+        lab_wide=True,
+        changes=(
+            "writes snapshot NAME into the lab home's snapshots/ folder (replacing one of that name once the "
+            "new one is complete); the lab itself is unchanged."
+        ),
+        example="sim lab save day-one",
+        args={"name": "1-32 lowercase letters, digits and dashes, starting with a letter."},
+    ),
+    _c(
+        "sim lab load",
+        "<name>",
+        "Make the lab the saved one again: nodes, SSMs and clock as they were saved",
+        "labs:load",
+        confirm="This will replace every node and SSM of this lab, and its clock, with the snapshot.",
+        check="labs:check_load",
+        lab_wide=True,
+        changes=(
+            "replaces the lab's nodes, SSMs and clock with the snapshot's (the snapshots, the SSH host key and "
+            "uploaded files stay). Asks Continue (y/n)?"
+        ),
+        example="sim lab load day-one",
+        args={"name": "A snapshot of this lab ('sim lab snapshots')."},
+    ),
+    _c(
+        "sim lab snapshots",
+        "",
+        "List the lab's snapshots",
+        "labs:snapshots_list",
+        changes=NOTHING,
+        example="sim lab snapshots",
+    ),
+    _c(
+        "sim lab export",
+        "<name> <file>",
+        "Write a snapshot to one file (.tar.gz), to load in another lab",
+        "labs:export",
+        changes="writes FILE (the snapshot is unchanged).",
+        example="sim lab export day-one /tmp/day-one.tar.gz",
+        args={"name": "A snapshot of this lab.", "file": "The file to write."},
+    ),
+    _c(
+        "sim lab import",
+        "<file> [--name NAME]",
+        "Add a snapshot from an exported file",
+        "labs:import_",
+        lab_wide=True,
+        changes="adds the file's snapshot to this lab's snapshots (refused if the name is taken); load it next.",
+        example="sim lab import /tmp/day-one.tar.gz",
+        args={"file": "A file from 'sim lab export'.", "--name": "Import it under this name instead."},
+    ),
+    _c(
         "sim node delete",
         "<name>",
         "Delete a node",

@@ -118,6 +118,18 @@ def discard(home: PathLike) -> None:
     _empty_trash(home)
 
 
+def trash_marker(home: PathLike) -> str:
+    """An empty trash folder kept while a lab's files are being replaced (a snapshot
+    loaded): if the process dies before the new lab.json is written, the next opening finds
+    it, puts the half-copied nodes and SSMs in it and starts a fresh lab. The caller removes
+    it once lab.json is written."""
+    import secrets
+
+    marker = os.path.join(os.fspath(home), f"{_TRASH}{secrets.token_hex(4)}")
+    private_dir(marker)
+    return marker
+
+
 def _empty_trash(home: str) -> None:
     try:
         trashes = sorted(e.path for e in os.scandir(home) if e.name.startswith(_TRASH))
@@ -228,14 +240,28 @@ class Lab:
     def reset(self) -> None:
         """Start over (`sim lab reset`), under the lock this lab holds: its nodes, SSMs and
         lab.json are discarded and the embedded default is created again."""
+        self.close_all()
+        discard(self.root)
+        self._create()
+
+    def close_all(self) -> None:
+        """Forget what this lab has loaded (nodes, open SSM databases), before its files are
+        replaced under the lock it holds (a reset, a snapshot loaded)."""
         for ssm in self.open_ssms.values():
             ssm.close()
         self.open_ssms.clear()
         self._nodes.clear()
         self._snap.clear()
         self.skipped.clear()
-        discard(self.root)
-        self._create()
+
+    def reload(self) -> None:
+        """Read lab.json again after its files were replaced (a snapshot loaded)."""
+        self.data = load_json(self.path, "lab")
+        problem = first_problem(self.data, LAB)
+        if problem:
+            raise StoreError(f"The lab file {self.path} is corrupt ({problem}). {RESET_HINT}")
+        self.clock = LabClock.from_dict(self.data["clock"])
+        self._snap["lab"] = _dump(self.data)
 
     def commit(self) -> None:
         """Write what changed: the nodes first, then lab.json (so a clock move recorded

@@ -1,0 +1,66 @@
+"""Lab snapshots: save, load, list, export, import (`ccxcli.store.snapshots` does the files)."""
+
+from __future__ import annotations
+
+from ccxcli import clock
+from ccxcli.runtime import Result
+from ccxcli.session.context import Ctx
+from ccxcli.store import snapshots
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from ccxcli.cli.grammar import Args
+
+
+def save(ctx: Ctx, a: Args) -> Result:
+    lab = ctx.lab
+    lab.commit()  # what this session changed is in the snapshot
+    info = snapshots.save(lab, snapshots.check_name(a.text("name")), clock.wall_now())
+    text = (f"Snapshot {info['name']} saved: nodes {', '.join(info['nodes']) or 'none'}, SSMs "
+            f"{', '.join(info['ssms']) or 'none'}, clock at {clock.iso(info['lab_time'])}.")  # fmt: skip
+    return Result(text, {"snapshot": _shown(info)})
+
+
+def check_load(ctx: Ctx, a: Args) -> None:
+    """Refused before the question when there is no such snapshot."""
+    snapshots.existing(ctx.rt.home, snapshots.check_name(a.text("name")))
+
+
+def load(ctx: Ctx, a: Args) -> Result:
+    info = snapshots.load(ctx.lab, snapshots.check_name(a.text("name")))
+    text = (f"Snapshot {info['name']} loaded: nodes {', '.join(info['nodes']) or 'none'}, SSMs "
+            f"{', '.join(info['ssms']) or 'none'}, clock at {clock.iso(ctx.lab.now())}.")  # fmt: skip
+    return Result(text, {"snapshot": _shown(info), "now": clock.iso(ctx.lab.now())})
+
+
+def _shown(info: dict[str, object]) -> dict[str, object]:
+    lab_time, saved = info.get("lab_time"), info.get("saved")
+    return {"name": info.get("name"), "nodes": info.get("nodes"), "ssms": info.get("ssms"),
+            "lab_time": clock.iso(lab_time) if isinstance(lab_time, int) else None,
+            "saved": clock.iso(saved) if isinstance(saved, int) else None}  # fmt: skip
+
+
+def snapshots_list(ctx: Ctx, a: Args) -> Result:
+    rows = [_shown(s) for s in snapshots.names(ctx.rt.home)]
+    lines = [f"{'Snapshot':<32} {'Lab time':<21} {'Saved (wall clock)':<21} Nodes / SSMs"]
+    lines += [f"{r['name']!s:<32} {r['lab_time']!s:<21} {r['saved']!s:<21} "
+              f"{', '.join(r['nodes'] or [])} / {', '.join(r['ssms'] or [])}" for r in rows]  # type: ignore[arg-type]  # fmt: skip
+    return Result("\n".join(lines) if rows else "No snapshots yet: 'sim lab save NAME'.", {"snapshots": rows})
+
+
+def export(ctx: Ctx, a: Args) -> Result:
+    from ccxcli.uploads import confine
+
+    name, path = snapshots.check_name(a.text("name")), a.text("file")
+    size = snapshots.export(ctx.rt.home, name, str(confine(path, ctx.rt.file_root)))
+    return Result(f"Snapshot {name} written to {path} ({size} bytes).", {"snapshot": name, "file": path,
+                                                                         "bytes": size})  # fmt: skip
+
+
+def import_(ctx: Ctx, a: Args) -> Result:
+    from ccxcli.uploads import confine
+
+    path = a.text("file")
+    info = snapshots.import_(ctx.rt.home, str(confine(path, ctx.rt.file_root)), a.get("name"))
+    return Result(f"Snapshot {info['name']} imported from {path}; load it with 'sim lab load {info['name']}'.",
+                  {"snapshot": _shown(info), "file": path})  # fmt: skip

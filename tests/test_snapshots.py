@@ -1,0 +1,101 @@
+"""Lab snapshots: `sim lab save|load|snapshots|export|import`. A loaded lab behaves as the
+saved one did (its next clock move gives the same result); a refused snapshot command changes
+nothing; a load killed before its last write leaves a fresh lab, never a mix."""
+
+from __future__ import annotations
+
+import io
+import json
+import signal
+import tarfile
+from pathlib import Path
+
+from conftest import Lab, ccx_run
+
+
+def status(lab: Lab, node: str = "uccx") -> object:
+    return lab.ok("--node", node, "--json", "show", "license", "status").json
+
+
+def test_a_loaded_lab_moves_on_exactly_as_the_saved_one(lab: Lab) -> None:
+    lab.register()
+    lab.ok("sim", "agent", "login", "--count", "12")
+    lab.ok("sim", "clock", "advance", "2h")
+    saved = lab.ok("--json", "sim", "lab", "save", "day-one").json["snapshot"]
+    assert saved["name"] == "day-one" and saved["nodes"] == ["uccx"] and saved["ssms"] == ["cloud"]
+    lab.ok("sim", "clock", "advance", "45d")
+    first = (status(lab), lab.pool())
+    lab.ok("sim", "node", "create", "b")  # made after the save: gone after the load
+    lab.ssm_ok("license", "add", "flex-premium", "7")
+    lab.ok("--yes", "sim", "lab", "load", "day-one")
+    assert [r["name"] for r in lab.ok("--json", "sim", "node", "list").json["nodes"]] == ["uccx"]
+    lab.ok("sim", "clock", "advance", "45d")
+    assert (status(lab), lab.pool()) == first
+    listed = lab.ok("--json", "sim", "lab", "snapshots").json["snapshots"]
+    assert [s["name"] for s in listed] == ["day-one"]
+
+
+def test_reset_keeps_snapshots_and_a_shell_loads_one_in_place(lab: Lab) -> None:
+    lab.register()
+    lab.ok("sim", "lab", "save", "registered")
+    lab.ok("--yes", "sim", "lab", "reset")
+    assert status(lab)["registration"]["status"] == "UNREGISTERED"  # type: ignore[index]
+    out = lab.ok("run", "-", stdin="sim lab load registered\ny\nshow license summary\n").out
+    assert "Snapshot registered loaded" in out and "REGISTERED" in out
+    assert status(lab)["registration"]["status"] == "REGISTERED"  # type: ignore[index]
+
+
+def test_export_and_import_into_another_lab(lab: Lab, tmp_path: Path) -> None:
+    lab.register()
+    lab.ok("sim", "agent", "login", "--count", "3")
+    lab.ok("sim", "lab", "save", "class")
+    path = tmp_path / "class.tar.gz"
+    assert "written to" in lab.ok("sim", "lab", "export", "class", str(path)).out
+    other = Lab(tmp_path / "other")
+    assert other.ok("--json", "sim", "lab", "import", str(path)).json["snapshot"]["name"] == "class"
+    other.ok("--yes", "sim", "lab", "load", "class")
+    assert status(other) == status(lab)
+    assert other.pool() == lab.pool()
+    assert other.ok("sim", "lab", "import", str(path), "--name", "copy").code == 0
+    other.refused(["sim", "lab", "import", str(path)], "already exists")
+
+
+def test_bad_snapshot_input_is_refused_and_changes_nothing(lab: Lab, tmp_path: Path) -> None:
+    lab.ok("sim", "lab", "save", "good")
+    lab.refused(["sim", "lab", "save", "Bad Name"], "Invalid snapshot name", code=2)
+    lab.refused(["--yes", "sim", "lab", "load", "missing"], "No snapshot 'missing'", code=2)
+    lab.refused(["sim", "lab", "load", "missing"], "No snapshot 'missing'", code=2)  # before the question
+    lab.refused(["sim", "lab", "export", "missing", str(tmp_path / "x.tgz")], "No snapshot", code=2)
+    junk = tmp_path / "junk.tgz"
+    junk.write_bytes(b"\x1f\x8b not really gzip")
+    lab.refused(["sim", "lab", "import", str(junk)], "is not a ccxcli lab snapshot")
+    evil = tmp_path / "evil.tgz"
+    with tarfile.open(evil, "w:gz") as tar:
+        for name in ("lab.json", "../../escape.txt"):
+            data = b"{}"
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    lab.refused(["sim", "lab", "import", str(evil)], "unexpected contents")
+    assert not (tmp_path.parent / "escape.txt").exists()
+    fake = tmp_path / "fake.tgz"
+    with tarfile.open(fake, "w:gz") as tar:
+        for name, data in (("lab.json", b'{"not": "a lab"}'), ("snapshot.json", b'{"name": "fake"}')):
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    lab.refused(["sim", "lab", "import", str(fake)], "its lab.json is not a lab")
+    lab.refused(["sim", "lab", "import", str(tmp_path / "none.tgz")], "Cannot read", code=2)
+
+
+def test_a_load_killed_before_its_last_write_leaves_a_fresh_lab(lab: Lab) -> None:
+    lab.register()
+    lab.ok("sim", "lab", "save", "registered")
+    lab.ok("sim", "node", "create", "later")
+    r = ccx_run(lab.home, "--yes", "sim", "lab", "load", "registered", CCX_TEST_KILL_AT="snapshot-before-lab")
+    assert r.returncode == -signal.SIGKILL, r
+    nodes = [n["name"] for n in lab.ok("--json", "sim", "node", "list").json["nodes"]]
+    assert nodes == ["uccx"] and status(lab)["registration"]["status"] == "UNREGISTERED"  # type: ignore[index]
+    lab.ok("--yes", "sim", "lab", "load", "registered")  # the snapshot is intact
+    assert status(lab)["registration"]["status"] == "REGISTERED"  # type: ignore[index]
+    assert json.loads((lab.home / "snapshots" / "registered" / "snapshot.json").read_text())["nodes"] == ["uccx"]
