@@ -41,7 +41,7 @@ _ccx() {
         "show network eth0") words="detail" ;;
         "show uccx") words="version" ;;
         "show version") words="active inactive" ;;
-        "sim") words="agent clock fault lab network node ports ssm" ;;
+        "sim") words="agent clock fault lab network node ports scenario ssm" ;;
         "sim agent") words="add delete list login logout modify" ;;
         "sim agent add") words="--skills --supervisor" ;;
         "sim agent login") words="--count --premium" ;;
@@ -56,6 +56,7 @@ _ccx() {
         "sim node") words="create delete list" ;;
         "sim node create") words="--type --ova --classic --version --wfo" ;;
         "sim ports") words="inbound outbound ivr" ;;
+        "sim scenario") words="list load" ;;
         "sim ssm") words="trust" ;;
         "utils") words="ntp service system" ;;
         "utils ntp") words="status" ;;

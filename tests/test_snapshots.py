@@ -99,3 +99,80 @@ def test_a_load_killed_before_its_last_write_leaves_a_fresh_lab(lab: Lab) -> Non
     lab.ok("--yes", "sim", "lab", "load", "registered")  # the snapshot is intact
     assert status(lab)["registration"]["status"] == "REGISTERED"  # type: ignore[index]
     assert json.loads((lab.home / "snapshots" / "registered" / "snapshot.json").read_text())["nodes"] == ["uccx"]
+
+
+# --- scenario presets ---------------------------------------------------------------------------------
+
+
+def load(lab: Lab, name: str) -> dict:  # type: ignore[type-arg]
+    lab.ok("--yes", "sim", "scenario", "load", name)
+    return status(lab)  # type: ignore[return-value]
+
+
+def test_every_scenario_is_listed_with_one_line() -> None:
+    from ccxcli.cli.scenarios import SCENARIOS
+
+    for name, (text, steps) in SCENARIOS.items():
+        assert "\n" not in text and text.endswith(".") and steps, name
+
+
+def test_evaluation_on_day_85(lab: Lab) -> None:
+    st = load(lab, "eval-day-85")
+    assert st["authorization"]["status"] == "EVAL_MODE" and st["evaluation"]["remaining_seconds"] == 5 * 86400
+    assert {u["alias"]: u["count"] for u in st["usage"]}["flex-standard"] == 10
+
+
+def test_out_of_compliance_at_report_4_of_5(lab: Lab) -> None:
+    st = load(lab, "ooc-report-4")
+    assert st["compliance"]["consecutive_overage_reports"] == 4 and st["authorization"]["status"] == "AUTHORIZED"
+    lab.ok("sim", "clock", "advance", "15m")  # the 5th
+    assert status(lab)["authorization"]["status"] == "OUT_OF_COMPLIANCE"  # type: ignore[index]
+
+
+def test_authorization_expiring_in_2_days(lab: Lab) -> None:
+    from ccxcli.clock import parse_time
+
+    st = load(lab, "auth-expiring")
+    left = parse_time(st["authorization"]["expires"]) - parse_time(st["now"])
+    assert st["authorization"]["status"] == "AUTHORIZED" and left == 2 * 86400
+    lab.ok("sim", "clock", "advance", "2d")
+    assert status(lab)["authorization"]["status"] == "AUTH_EXPIRED"  # type: ignore[index]
+
+
+def test_registration_expiring(lab: Lab) -> None:
+    from ccxcli.clock import parse_time
+
+    st = load(lab, "registration-expiring")
+    left = parse_time(st["registration"]["expires"]) - parse_time(st["now"])
+    assert st["registration"]["status"] == "REGISTERED" and 0 < left <= 5 * 86400
+
+
+def test_slr_update_waiting_for_its_confirmation_code(lab: Lab) -> None:
+    st = load(lab, "slr-update-unconfirmed")
+    assert st["reservation"]["reserved"] == {"flex-standard": 25, "flex-premium": 5}
+    conf = st["reservation"]["last_confirmation_code"]
+    (held,) = lab.ssm_ok("--json", "reservation", "list").json["reservations"]
+    assert held["state"] == "pending confirmation" and held["reserved"]["flex-standard"] == 20
+    assert held["held"]["flex-standard"] == 25
+    lab.ssm_ok("reservation", "confirm", st["udi"]["sn"], conf)  # the class's next step works
+    (done,) = lab.ssm_ok("--json", "reservation", "list").json["reservations"]
+    assert done["state"] == "authorized" and done["reserved"]["flex-standard"] == 25
+
+
+def test_on_prem_overdue_for_sync(lab: Lab) -> None:
+    load(lab, "onprem-sync-overdue")
+    alerts = lab.ssm_ok("--ssm", "onprem", "--json", "alerts").json["alerts"]
+    assert [a["type"] for a in alerts] == ["Synchronization Overdue"]
+    assert "31 days ago" in alerts[0]["message"]
+    onprem = {
+        r["alias"]: r["purchased"] for r in lab.ssm_ok("--ssm", "onprem", "--json", "license", "list").json["licenses"]
+    }
+    cloud = lab.pool()
+    assert cloud["flex-standard"]["purchased"] == onprem["flex-standard"] + 20  # bought since, not here yet
+
+
+def test_an_unknown_scenario_is_refused_before_the_question(lab: Lab) -> None:
+    lab.ok("sim", "node", "list")  # the lab exists
+    lab.refused(["sim", "scenario", "load", "nope"], "No scenario 'nope'", code=2)
+    lab.refused(["--yes", "sim", "scenario", "load", "nope"], "No scenario 'nope'", code=2)
+    assert not [p for p in lab.home.iterdir() if p.name.startswith(".scenario-")]  # no temporary lab left

@@ -639,6 +639,30 @@ COMMANDS: list[Command] = [
         args={"file": "A file from 'sim lab export'.", "--name": "Import it under this name instead."},
     ),
     _c(
+        "sim scenario list",
+        "",
+        "List the scenario presets: moments of a license's life to rehearse",
+        "labs:scenario_list",
+        changes=NOTHING,
+        example="sim scenario list",
+    ),
+    _c(
+        "sim scenario load",
+        "<name>",
+        "Replace the lab with a scenario preset, reached by the real rules",
+        "labs:scenario_load",
+        confirm="This will replace every node and SSM of this lab, and its clock, with the scenario.",
+        check="labs:check_scenario",
+        lab_wide=True,
+        changes=(
+            "builds the scenario in a temporary lab by running its steps (node commands and the SSM's side), "
+            "then replaces the lab's nodes, SSMs and clock with the result (as 'sim lab load' does). Asks "
+            "Continue (y/n)?"
+        ),
+        example="sim scenario load ooc-report-4",
+        args={"name": "A scenario ('sim scenario list')."},
+    ),
+    _c(
         "sim node delete",
         "<name>",
         "Delete a node",

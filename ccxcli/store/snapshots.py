@@ -133,8 +133,13 @@ def existing(home: str, name: str) -> dict[str, Any]:
 
 def load(lab: Lab, name: str) -> dict[str, Any]:
     """Replace the lab's nodes, SSMs and clock with the snapshot's (under the lab's lock)."""
-    src = folder(lab.root, name)
-    info = existing(lab.root, name)
+    existing(lab.root, name)
+    return load_from(lab, folder(lab.root, name))
+
+
+def load_from(lab: Lab, src: str) -> dict[str, Any]:
+    """Replace the lab's nodes, SSMs and clock with those of the snapshot folder `src`."""
+    info = _check(src)
     lab.close_all()
     try:
         discard(lab.root)

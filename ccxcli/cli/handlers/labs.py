@@ -1,8 +1,14 @@
-"""Lab snapshots: save, load, list, export, import (`ccxcli.store.snapshots` does the files)."""
+"""Lab snapshots (save, load, list, export, import: `ccxcli.store.snapshots` does the files)
+and scenario presets (`ccxcli.cli.scenarios` builds them)."""
 
 from __future__ import annotations
 
+import os
+import shutil
+
 from ccxcli import clock
+from ccxcli.cli import scenarios
+from ccxcli.errors import UsageError
 from ccxcli.runtime import Result
 from ccxcli.session.context import Ctx
 from ccxcli.store import snapshots
@@ -64,3 +70,27 @@ def import_(ctx: Ctx, a: Args) -> Result:
     info = snapshots.import_(ctx.rt.home, str(confine(path, ctx.rt.file_root)), a.get("name"))
     return Result(f"Snapshot {info['name']} imported from {path}; load it with 'sim lab load {info['name']}'.",
                   {"snapshot": _shown(info), "file": path})  # fmt: skip
+
+
+def scenario_list(ctx: Ctx, a: Args) -> Result:
+    rows = scenarios.described()
+    width = max(len(r["name"]) for r in rows)
+    return Result("\n".join(f"{r['name']:<{width}}  {r['description']}" for r in rows), {"scenarios": rows})
+
+
+def check_scenario(ctx: Ctx, a: Args) -> None:
+    if a.text("name") not in scenarios.SCENARIOS:
+        raise UsageError(f"No scenario '{a.text('name')[:40]}'. Known: {', '.join(scenarios.SCENARIOS)}.")
+
+
+def scenario_load(ctx: Ctx, a: Args) -> Result:
+    name = a.text("name")
+    src = scenarios.build(ctx.rt, name)
+    try:
+        info = snapshots.load_from(ctx.lab, src)
+    finally:
+        shutil.rmtree(os.path.dirname(os.path.dirname(src)), ignore_errors=True)
+    text = (f"Scenario {name} loaded: {scenarios.SCENARIOS[name][0]} Nodes {', '.join(info['nodes'])}, SSMs "
+            f"{', '.join(info['ssms'])}, clock at {clock.iso(ctx.lab.now())}.")  # fmt: skip
+    return Result(text, {"scenario": name, "nodes": info["nodes"], "ssms": info["ssms"],
+                         "now": clock.iso(ctx.lab.now())})  # fmt: skip

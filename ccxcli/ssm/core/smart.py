@@ -401,6 +401,12 @@ def alerts(ssm: Ssm, now: int) -> list[dict[str, Any]]:
                 "awaits its confirmation code",
             }
         )
+    last_sync = ssm.meta.get("last_sync")
+    if ssm.on_prem and ssm.meta.get("cloud") and last_sync and int(last_sync) < now - rules.SYNC_OVERDUE:
+        days = (now - int(last_sync)) // 86400
+        out.append({"severity": "major", "type": "Synchronization Overdue", "va": "",
+                    "message": f"Last synchronized with Cisco SSM {iso(int(last_sync))} ({days} days ago); "
+                    "licenses bought or moved there since are not here yet"})  # fmt: skip
     q = "SELECT * FROM event WHERE kind IN ('returned', 'released') AND t >= ?"
     for r in ssm.db.execute(q, (now - rules.RETURNED_ALERT,)):
         if r["kind"] == "returned":
