@@ -37,7 +37,8 @@ GROUP_HELP: dict[tuple[str, ...], str] = {
     ("sim",): "Simulation controls (not in the real CLI)",
     ("sim", "clock"): "The lab's virtual clock",
     ("sim", "node"): "Emulated UCCX nodes of the lab",
-    ("sim", "lab"): "The whole lab",
+    ("sim", "lab"): "The whole lab: reset, snapshots",
+    ("sim", "scenario"): "Scenario presets: moments of a license's life to rehearse",
     ("sim", "agent"): "Agents (stands for Unified CM synchronization) and their logins",
     ("sim", "ssm"): "SSM stand-ins the node trusts",
 }

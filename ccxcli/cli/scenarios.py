@@ -14,7 +14,7 @@ import tempfile
 from collections.abc import Callable
 
 from ccxcli import clock
-from ccxcli.cli import dispatch
+from ccxcli.cli.dispatch import execute
 from ccxcli.errors import RuleError, UsageError
 from ccxcli.runtime import Env, Runtime
 from ccxcli.session.context import Ctx, Shared, open_lab, run
@@ -125,7 +125,7 @@ def build(rt: Runtime, name: str) -> str:
             if isinstance(step, str):
                 tokens = shlex.split(step.format(**values))
                 try:
-                    result, _ = dispatch.execute(sub, tokens)
+                    result, _ = execute(sub, tokens)
                 except UsageError as e:
                     raise RuleError(f"Scenario '{name}' could not be built at '{tokens[0]} …': {e.message}") from None
                 if isinstance(result.data, dict):
