@@ -22,6 +22,7 @@ MAY_IMPORT: dict[str, set[str]] = {
     "ssm.web": BELOW_SESSION | {"ssm.web"},
     "ssm.cli": BELOW_SESSION | {"session", "ssm.web", "ssm.cli"},
     "entry": {"cli"},
+    "api": BELOW_SESSION | {"session", "cli", "ssm.cli", "api"},  # the Python API and pytest plugin: on top
     "clients": {"clients"},  # drivers for automation libraries: standalone, copied into users' projects
 }
 
