@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import typer
@@ -37,21 +38,49 @@ def shell(ctx: typer.Context) -> None:
 @app.command()
 def run(
     ctx: typer.Context,
-    file: str = typer.Argument(..., help="Script file, or - for stdin."),
+    file: str = typer.Argument(None, help="Script file, or - for stdin (not with --check)."),
     keep_going: bool = typer.Option(False, "--keep-going", help="Run every line even after a failure."),
-) -> None:
+    record: str = typer.Option(None, "--record", metavar="TRANSCRIPT",
+                               help="Also write what the script did (commands, outputs, exit codes) to this file."),
+    check: str = typer.Option(None, "--check", metavar="TRANSCRIPT",
+                              help="Replay a transcript; report the first output or exit code that differs."),
+) -> None:  # fmt: skip
     """Run a script: one command per line, # comments, stops at the first failure."""
     from ccxcli.cli.script import MAX_SCRIPT, run_script
-    from ccxcli.codetext import read_file
 
     rt = _runtime(ctx)
+    if check is not None:
+        if file is not None or record is not None:
+            raise UsageError("--check replays a transcript on its own: give no script and no --record.")
+        from ccxcli.cli import transcript
+
+        raise typer.Exit(transcript.check(rt, _script(rt, check, MAX_SCRIPT), check, rt.err))
+    if file is None:
+        raise UsageError("Give a script file, - for stdin, or --check TRANSCRIPT.")
+    if record is not None:
+        from ccxcli.cli import transcript
+        from ccxcli.uploads import confine
+
+        lines = (rt.inp.read(MAX_SCRIPT) if file == "-" else _script(rt, file, MAX_SCRIPT)).splitlines()
+        buf = io.StringIO()
+        code = transcript.record(rt, lines, buf, keep_going)
+        try:
+            confine(record, rt.file_root).write_text(buf.getvalue(), encoding="utf-8")
+        except OSError as e:
+            raise UsageError(f"Cannot write {record}: {e.strerror}.") from None
+        raise typer.Exit(code)
     if file == "-":
         raise typer.Exit(run_script(rt, rt.inp, keep_going))
+    raise typer.Exit(run_script(rt, _script(rt, file, MAX_SCRIPT).splitlines(), keep_going))
+
+
+def _script(rt: Runtime, path: str, limit: int) -> str:
+    from ccxcli.codetext import read_file
+
     try:
-        text = read_file(file, MAX_SCRIPT, "a script", root=rt.file_root)
+        return read_file(path, limit, "a script", root=rt.file_root)
     except CcxError as e:
         raise UsageError(e.message) from None  # a script that cannot be read is a usage error
-    raise typer.Exit(run_script(rt, text.splitlines(), keep_going))
 
 
 @app.command()

@@ -14,7 +14,8 @@ from ccxcli.runtime import Env, quiet_on_closed_pipe
 from ccxcli.store.lab import DEFAULT_NODE, home_dir
 
 USAGE_TEXT = """Usage: ccx [--home DIR] [--node NAME] [--json] [--yes] COMMAND...
-       ccx shell | ccx run FILE|- [--keep-going] | ccx completion bash|zsh|fish
+       ccx shell | ccx run FILE|- [--keep-going] [--record TRANSCRIPT] | ccx run --check TRANSCRIPT
+       ccx completion bash|zsh|fish
        ccx serve [--ssh HOST:PORT] [--allow-remote] [--password-file F] [--authorized-keys F] [--operator USER]...
 
 The emulated Cisco UCCX node's admin: CLI. With no COMMAND, opens the shell.
