@@ -100,18 +100,17 @@ def test_the_readme_shows_the_user_style_suite() -> None:
     assert text.strip() in (ROOT / "README.md").read_text()
 
 
-def test_fixtures_work_under_xdist_like_parallel_runs(tmp_path: Path) -> None:
-    """Two pytest processes at once, each with its own labs and ports (what xdist workers are)."""
+def test_fixtures_work_under_pytest_xdist(tmp_path: Path) -> None:
+    """Four tests on two xdist workers at once, each with its own lab and served ports."""
     suite = tmp_path / "test_parallel.py"
     suite.write_text(
-        "def test_one(ccx_lab, ccx_ssh):\n"
-        "    ccx_lab.node().run('sim agent login --count 2')\n"
-        "    assert ccx_lab.node().status()['usage'][0]['count'] == 2\n"
+        "import pytest\n"
+        "@pytest.mark.parametrize('n', [1, 2, 3, 4])\n"
+        "def test_one(ccx_lab, ccx_ssh, n):\n"
+        "    ccx_lab.node().run(f'sim agent login --count {n}')\n"
+        "    assert ccx_lab.node().status()['usage'][0]['count'] == n\n"
     )
     env = {k: v for k, v in os.environ.items() if not k.startswith("CCX_")}
-    runs = [subprocess.Popen([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(suite)],
-                             cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-            for _ in range(2)]  # fmt: skip
-    for p in runs:
-        out, _ = p.communicate(timeout=300)
-        assert p.returncode == 0 and "1 passed" in out, out
+    r = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-n", "2", str(suite)],
+                       cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)  # fmt: skip
+    assert r.returncode == 0 and "4 passed" in r.stdout, r.stdout + r.stderr
