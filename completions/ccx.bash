@@ -58,8 +58,12 @@ _ccx() {
         "sim ports") words="inbound outbound ivr" ;;
         "sim scenario") words="list load" ;;
         "sim ssm") words="trust" ;;
-        "utils") words="ntp service system" ;;
+        "utils") words="ntp remotesyslog service system" ;;
         "utils ntp") words="status" ;;
+        "utils remotesyslog") words="set show" ;;
+        "utils remotesyslog set") words="ca protocol server" ;;
+        "utils remotesyslog set protocol") words="udp tcp tls" ;;
+        "utils remotesyslog set server") words="--port" ;;
         "utils service") words="list" ;;
         "utils system") words="restart" ;;
         *) words="" ;;

@@ -3,6 +3,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import signal
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -57,6 +58,7 @@ class Lab:
         out, err = io.StringIO(), io.StringIO()
         env = Env(io.StringIO(stdin or ""), out, err, dict(os.environ))
         code = fn(argv, env)
+        assert signal.getsignal(signal.SIGPIPE) == signal.SIG_IGN  # main() with an Env leaves signals alone
         return Run(code, out.getvalue(), err.getvalue())
 
     def ok(self, *argv: str, stdin: str | None = None) -> Run:

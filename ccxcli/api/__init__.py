@@ -106,7 +106,7 @@ class Lab:
         else:
             from ccxcli.ssm.cli.main import main
         try:
-            code = main(full, env)
+            code = main(full, env)  # with an Env of its own, main() leaves the process's signals alone
         except SystemExit as e:  # --help and --version end this way
             code = e.code if isinstance(e.code, int) else 0
         text = out.getvalue()

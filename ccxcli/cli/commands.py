@@ -38,6 +38,8 @@ GROUP_HELP: dict[tuple[str, ...], str] = {
     ("sim", "clock"): "The lab's virtual clock",
     ("sim", "node"): "Emulated UCCX nodes of the lab",
     ("sim", "lab"): "The whole lab: reset, snapshots",
+    ("utils", "remotesyslog"): "Remote syslog: where licensing events and alerts are sent",
+    ("utils", "remotesyslog", "set"): "Remote syslog settings",
     ("sim", "scenario"): "Scenario presets: moments of a license's life to rehearse",
     ("sim", "agent"): "Agents (stands for Unified CM synchronization) and their logins",
     ("sim", "ssm"): "SSM stand-ins the node trusts",
@@ -173,6 +175,44 @@ COMMANDS: list[Command] = [
         "system:ntp_status",
         changes=NOTHING,
         example="utils ntp status",
+    ),
+    _c(
+        "utils remotesyslog set protocol",
+        "{protocol:udp|tcp|tls}",
+        "Set the remote syslog protocol",
+        "forwarding:set_protocol",
+        changes="the protocol licensing events and alerts are sent with (default udp).",
+        example="utils remotesyslog set protocol tcp",
+        args={"protocol": "udp (port 514), tcp (514, RFC 6587 octet counting) or tls (6514, RFC 5425)."},
+    ),
+    _c(
+        "utils remotesyslog set server",
+        "<host> [--port N]",
+        "Set the remote syslog server (synthetic: VOS sets it in Cisco Unified Serviceability)",
+        "forwarding:set_server",
+        changes=(
+            "where this node sends its licensing events and alerts from now on, as RFC 5424 messages (events "
+            "logged before are not sent)."
+        ),
+        example="utils remotesyslog set server 192.0.2.10 --port 514",
+        args={"host": "A host name or IP address.", "--port": "1-65535 (default: 514, or 6514 for tls)."},
+    ),
+    _c(
+        "utils remotesyslog set ca",
+        "<file>",
+        "Trust a CA certificate (PEM) for TLS syslog",
+        "forwarding:set_ca",
+        changes="the certificate a TLS syslog server's certificate must chain to (default: the system's CAs).",
+        example="utils remotesyslog set ca /tmp/syslog-ca.pem",
+        args={"file": "A PEM certificate."},
+    ),
+    _c(
+        "utils remotesyslog show",
+        "",
+        "Show the remote syslog settings and delivery",
+        "forwarding:show",
+        changes=NOTHING,
+        example="utils remotesyslog show",
     ),
     _c(
         "utils system restart",

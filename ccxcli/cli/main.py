@@ -80,8 +80,9 @@ def parse_globals(argv: list[str]) -> tuple[dict[str, object], list[str]]:
 def main(argv: list[str] | None = None, env: Env | None = None) -> int:
     """`ccx`: its arguments and its environment (the process's, unless given)."""
     argv = sys.argv[1:] if argv is None else argv
-    env = env or Env.of_process()
-    quiet_on_closed_pipe()
+    if env is None:  # the process's own streams: `ccx … | head` ends quietly (a caller's Env: its own rules)
+        env = Env.of_process()
+        quiet_on_closed_pipe()
     from ccxcli.cli.dispatch import run_tokens
 
     try:

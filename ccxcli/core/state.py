@@ -194,6 +194,19 @@ class ClassicFile(TypedDict):
     counts: Counts
 
 
+class Syslog(TypedDict):
+    """Remote syslog (`utils remotesyslog`): where events go, and how far they went (every
+    event up to time `after`, and `count_at` of those logged at that very time)."""
+
+    protocol: str  # udp, tcp, tls
+    host: NotRequired[str]
+    port: NotRequired[int]
+    ca: NotRequired[str]  # PEM the TLS server's certificate must chain to
+    error: NotRequired[str]  # why the last delivery failed (kept until one succeeds)
+    after: int
+    count_at: int
+
+
 class Node(TypedDict):
     schema: int
     name: str
@@ -209,6 +222,7 @@ class Node(TypedDict):
     wfo: NotRequired[bool]
     classic_license: NotRequired[ClassicLicense]
     faults: NotRequired[list[str]]
+    syslog: NotRequired[Syslog]
     license_type: str
     classic: bool
     network: bool

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from ccxcli.errors import RuleError
 from ccxcli.runtime import Result, Runtime
+from ccxcli.session.forward import deliver
 from ccxcli.store.lab import DEFAULT_NODE, DEFAULT_SSM, Lab
 
 TYPE_CHECKING = False  # `typing` is not imported at run time: it costs a one-shot command start-up
@@ -202,6 +203,10 @@ def run(rt: Runtime, fn: Callable[[Ctx], T], commit: bool = True) -> T:
         result = fn(ctx)
         if commit and ctx.opened is not None:
             ctx.opened.commit()
+            if deliver(ctx.opened):  # remote syslog: after the changes are saved
+                ctx.opened.commit()
+        elif commit and shared is not None:
+            deliver(shared)  # saved with the script's other changes
         if commit and shared is not None and isinstance(result, Result) and result.carry:
             shared.commit()  # a code is saved before it is printed
         return result

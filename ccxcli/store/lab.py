@@ -303,6 +303,10 @@ class Lab:
     def _state_file(self, name: str) -> str:
         return os.path.join(self.root, "nodes", name, "state.json")
 
+    def loaded(self) -> dict[str, Node]:
+        """The nodes loaded so far (what a commit may write)."""
+        return dict(self._nodes)
+
     def node_names(self) -> list[str]:
         try:
             entries = os.scandir(os.path.join(self.root, "nodes"))

@@ -51,9 +51,10 @@ def main(argv: list[str] | None = None, env: Env | None = None) -> int:
     """`ccx-ssm`: its arguments and its environment (the process's, unless given)."""
     from ccxcli.runtime import quiet_on_closed_pipe
 
-    quiet_on_closed_pipe()
     args = argv if argv is not None else sys.argv[1:]
-    env = env or Env.of_process()
+    if env is None:  # the process's own streams: `ccx-ssm … | head` ends quietly
+        env = Env.of_process()
+        quiet_on_closed_pipe()
     PROG.fill = _aliases
     try:
         return PROG.run(args, env.out, env.err, top_help, lambda g: SsmRun.of(env, g["home"], g["ssm"], g["json"]))

@@ -1,0 +1,70 @@
+"""`utils remotesyslog`: where a node's licensing events and alerts are sent (the settings;
+`session/forward.py` delivers them, `core/syslog.py` writes each message)."""
+
+from __future__ import annotations
+
+from ccxcli.core import syslog
+from ccxcli.errors import UsageError
+from ccxcli.runtime import Result
+from ccxcli.session.context import Ctx
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from ccxcli.cli.grammar import Args
+
+
+def set_protocol(ctx: Ctx, a: Args) -> Result:
+    cfg = syslog.configured(ctx.node)
+    cfg["protocol"] = a.text("protocol")
+    cfg.pop("error", None)
+    return Result(f"Remote syslog protocol set to {cfg['protocol'].upper()}.", {"syslog": _shown(ctx)})
+
+
+def set_server(ctx: Ctx, a: Args) -> Result:
+    from ccxcli.values import host_name, whole
+
+    cfg = syslog.configured(ctx.node)
+    cfg["host"] = host_name(a.text("host"), "The syslog server")
+    port = a.get("port")
+    if port is None:
+        cfg.pop("port", None)
+    else:
+        cfg["port"] = whole(port, "--port", 1, 65535)
+    cfg.pop("error", None)
+    shown = _shown(ctx)
+    return Result(f"Remote syslog server set to {shown['server']} ({cfg['protocol'].upper()}).", {"syslog": shown})
+
+
+def set_ca(ctx: Ctx, a: Args) -> Result:
+    from ccxcli.codetext import read_file
+
+    pem = read_file(a.text("file"), limit=100_000, what="a PEM certificate", root=ctx.rt.file_root)
+    if "-----BEGIN CERTIFICATE-----" not in pem:
+        raise UsageError(f"{a.text('file')} holds no PEM certificate (-----BEGIN CERTIFICATE-----).")
+    import ssl
+
+    try:
+        ssl.create_default_context(cadata=pem)
+    except ssl.SSLError:
+        raise UsageError(f"{a.text('file')} is not a certificate this node can trust.") from None
+    syslog.configured(ctx.node)["ca"] = pem
+    return Result("Remote syslog TLS CA certificate installed.", {"syslog": _shown(ctx)})
+
+
+def _shown(ctx: Ctx) -> dict[str, object]:
+    cfg = ctx.node.get("syslog")
+    if cfg is None:
+        return {"protocol": "udp", "server": None, "pending": 0, "error": None, "ca": False}
+    server = f"{cfg['host']}:{cfg.get('port', syslog.PORTS[cfg['protocol']])}" if "host" in cfg else None
+    return {"protocol": cfg["protocol"], "server": server, "pending": len(syslog.pending(ctx.node)),
+            "error": cfg.get("error"), "ca": "ca" in cfg}  # fmt: skip
+
+
+def show(ctx: Ctx, a: Args) -> Result:
+    s = _shown(ctx)
+    lines = [f"Protocol: {str(s['protocol']).upper()}", f"Server: {s['server'] or 'not set'}",
+             f"TLS CA certificate: {'installed' if s['ca'] else 'the system CAs'}",
+             f"Events waiting to be sent: {s['pending']}"]  # fmt: skip
+    if s["error"]:
+        lines.append(f"Last delivery failed: {s['error']}")
+    return Result("\n".join(lines), {"syslog": s})

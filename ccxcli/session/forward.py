@@ -1,0 +1,101 @@
+"""Remote syslog delivery: after a command's changes are saved, the new events of each node
+it touched go to the node's syslog server (UDP datagrams; TCP or TLS with RFC 6587 octet
+counting), then the node records how far they went. A server that cannot be reached never
+fails the command: the events wait (the reason is shown by `utils remotesyslog show`) and go
+with the next command that reaches it. A process killed between sending and recording may
+send a message twice, never lose one."""
+
+from __future__ import annotations
+
+from ccxcli.clock import wall_now
+from ccxcli.core import syslog
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
+    from ccxcli.core.state import Syslog
+    from ccxcli.store.lab import Lab
+
+TIMEOUT = 3.0
+MAX_BATCH = 5000  # messages per delivery (the rest go with the next command)
+
+
+def deliver(lab: Lab) -> bool:
+    """Send what the loaded nodes logged since their last delivery; whether a node changed."""
+    changed = False
+    for node in lab.loaded().values():
+        events = syslog.pending(node)[:MAX_BATCH]
+        if not events:
+            continue
+        cfg = node["syslog"]
+        wall = wall_now()
+        try:
+            send(cfg, [syslog.message(node, e, wall) for e in events])
+        except OSError as e:
+            problem = f"{type(e).__name__}: {e.strerror or e}"[:200]
+            changed = changed or cfg.get("error") != problem
+            cfg["error"] = problem
+            continue
+        syslog.mark_sent(node, events)
+        changed = True
+    return changed
+
+
+def send(cfg: Syslog, messages: list[bytes]) -> None:
+    """Send the messages; OSError (ssl.SSLError included) when the server cannot take them.
+    Nothing here can raise SIGPIPE (the one-shot CLI restores its default, which would end
+    the process): every write to the socket is a send with MSG_NOSIGNAL, TLS included."""
+    import socket
+
+    host, port = cfg["host"], cfg.get("port", syslog.PORTS[cfg["protocol"]])
+    if cfg["protocol"] == "udp":
+        with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_DGRAM) as s:
+            for m in messages:
+                s.sendto(m, (host, port))
+        return
+    flags = getattr(socket, "MSG_NOSIGNAL", 0)
+    data = b"".join(b"%d %s" % (len(m), m) for m in messages)  # RFC 6587 octet counting
+    with socket.create_connection((host, port), timeout=TIMEOUT) as raw:
+        if cfg["protocol"] == "tls":
+            _tls(raw, host, cfg.get("ca"), data, flags)
+        else:
+            raw.sendall(data, flags)
+
+
+def _tls(raw: Any, host: str, ca: str | None, data: bytes, flags: int) -> None:
+    """TLS through memory buffers, so that the socket is written with MSG_NOSIGNAL only."""
+    import ssl
+
+    ctx = ssl.create_default_context(cadata=ca) if ca else ssl.create_default_context()
+    incoming, outgoing = ssl.MemoryBIO(), ssl.MemoryBIO()
+    tls = ctx.wrap_bio(incoming, outgoing, server_hostname=host)
+
+    def flush() -> None:
+        pending = outgoing.read()
+        if pending:
+            raw.sendall(pending, flags)
+
+    def fill() -> None:
+        chunk = raw.recv(65536)
+        if not chunk:
+            raise ConnectionResetError("the syslog server closed the connection during TLS")
+        incoming.write(chunk)
+
+    while True:
+        try:
+            tls.do_handshake()
+            break
+        except ssl.SSLWantReadError:
+            flush()
+            fill()
+    flush()
+    view = memoryview(data)
+    while view:
+        view = view[tls.write(view) :]
+        flush()
+    try:
+        tls.unwrap()
+    except (ssl.SSLWantReadError, ssl.SSLError):
+        pass
+    flush()
