@@ -80,6 +80,7 @@ class Lab:
         self.temporary = home is None
         self.home = Path(tempfile.mkdtemp(prefix="ccx-lab-") if home is None else home)
         self._servers: list[_Served] = []
+        self._made = False  # the lab exists (made once, before the first ccx-ssm command)
 
     def __enter__(self) -> Lab:
         return self
@@ -133,10 +134,12 @@ class Lab:
 
     def ccx_ssm(self, command: Command, ssm: str | None = None, json: bool = False, check: bool = True) -> Result:
         """A `ccx-ssm` command on the lab's SSM `ssm` (default: cloud)."""
-        from ccxcli.session.context import open_lab
+        if not self._made:
+            from ccxcli.session.context import open_lab
 
-        with open_lab(self.home):  # the embedded default lab exists first, as for `ccx`
-            pass
+            with open_lab(self.home):  # the embedded default lab exists first, as for `ccx`
+                pass
+            self._made = True
         return self._run("ccx-ssm", [*(["--ssm", ssm] if ssm else []), *_words(command)], json, check, None)
 
     # -- what the lab holds ---------------------------------------------------------------------

@@ -72,15 +72,16 @@ def listing(ssm: Ssm) -> list[dict[str, Any]]:
 
 def revoke(ssm: Ssm, client_id: str, now: int) -> None:
     """The client can no longer get tokens, and the tokens it has stop working."""
+    cid = client_id.strip().lower()[:64]
     with ssm.tx() as db:
-        r = db.execute("SELECT name, revoked FROM api_client WHERE id=?", (client_id.strip().lower()[:64],)).fetchone()
+        r = db.execute("SELECT name, revoked FROM api_client WHERE id=?", (cid,)).fetchone()
         if r is None:
-            raise UsageError(f"No API client '{client_id[:64]}' (see 'ccx-ssm api-client list').")
+            raise UsageError(f"No API client '{cid}' (see 'ccx-ssm api-client list').")
         if r["revoked"]:
             raise RuleError(f"API client '{r['name']}' is already revoked.")
-        db.execute("UPDATE api_client SET revoked=1 WHERE id=?", (client_id.strip().lower(),))
-        db.execute("DELETE FROM api_token WHERE client=?", (client_id.strip().lower(),))
-        ssm.event(now, "api", f"API client '{r['name']}' ({client_id.strip().lower()}) revoked")
+        db.execute("UPDATE api_client SET revoked=1 WHERE id=?", (cid,))
+        db.execute("DELETE FROM api_token WHERE client=?", (cid,))
+        ssm.event(now, "api", f"API client '{r['name']}' ({cid}) revoked")
 
 
 def _client(ssm: Ssm, client_id: str) -> Any:
