@@ -286,9 +286,11 @@ def test_an_ssm_database_of_schema_1_is_migrated(tmp_path: Any) -> None:
     db.executemany("INSERT INTO meta VALUES (?, ?)", meta.items())
     db.execute("INSERT INTO va(name, is_default) VALUES ('DEFAULT', 1)")
     db.execute("INSERT INTO pool(va, alias, purchased) VALUES ('DEFAULT', 'flex-standard', 40)")
+    db.execute("INSERT INTO event(t, kind, text) VALUES (0, 'init', 'Smart account created')")
     db.commit()
     db.close()
     from ccxcli.protocol.codes import new_signing_key
+    from ccxcli.ssm.core import smart, users
 
     priv, pub = new_signing_key()
     (folder / "key.pem").write_bytes(priv)
@@ -299,6 +301,8 @@ def test_an_ssm_database_of_schema_1_is_migrated(tmp_path: Any) -> None:
         assert ssm.license_rows("DEFAULT")[0]["purchased"] == 40
         assert ssm.db.execute("SELECT COUNT(*) FROM usage_history").fetchone()[0] == 0
         assert ssm.pool_history("DEFAULT", "flex-standard", 10**10) == [(0, 40, 0, 0)]  # the chart starts here
+        assert smart.events(ssm)[0]["virtual_accounts"] == []  # an old event concerns the account as a whole
+        assert smart.events(ssm, va="DEFAULT") == [] and users.listing(ssm) == []
     finally:
         ssm.close()
 

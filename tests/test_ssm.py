@@ -405,3 +405,44 @@ def test_the_ssm_pool_chart_over_90_days(lab) -> None:  # type: ignore[no-untype
     for bad, words in ((["--interval", "15m"], "use --interval 1h or 1d"), (["--interval", "2d"], "--interval takes"),
                        (["--license", "nope"], "nope"), (["--va", "Nope"], "No virtual account")):  # fmt: skip
         lab.refused(["license", "chart", *bad], words, ssm=True, code=2)
+
+
+def test_portal_users_roles_scopes_and_refusals(lab, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from ccxcli.ssm.core import smart, users
+    from ccxcli.ssm.core.db import Ssm
+
+    pw, short = tmp_path / "pw", tmp_path / "short"
+    pw.write_text("long-enough\n")
+    short.write_text("1234\n")
+    lab.ssm_ok("va", "create", "Class1")
+    before = lab.ssm_ok("--json", "user", "list").json
+    for argv, code, words in [
+        (["user", "add", "s1", "--role", "boss", "--password-file", str(pw)], 2, "Unknown role 'boss'"),
+        (["user", "add", "s1", "--password-file", str(short)], 2, "at least 8 characters"),
+        (["user", "add", "admin", "--password-file", str(pw)], 2, "served SSM's own password"),
+        (["user", "add", "bad name", "--password-file", str(pw)], 2, "A user name is"),
+        (["user", "add", "s1", "--role", "admin", "--va", "Class1", "--password-file", str(pw)], 2, "every virtual"),
+        (["user", "add", "s1", "--va", "Nope", "--password-file", str(pw)], 2, "No virtual account 'Nope'"),
+        (["user", "remove", "ghost"], 1, "No portal user 'ghost'"),
+    ]:
+        r = lab.ssm(*argv)
+        assert r.code == code and words in r.err and "Traceback" not in r.err, (argv, r)
+    assert lab.ssm_ok("--json", "user", "list").json == before  # each refusal changed nothing
+    lab.ssm_ok("user", "add", "s1", "--va", "class1", "--password-file", str(pw))
+    assert lab.ssm("user", "add", "S1", "--password-file", str(pw)).code == 1  # names are case-insensitive
+    [row] = lab.ssm_ok("--json", "user", "list").json["users"]
+    assert row["virtual_account"] == "Class1" and row["title"] == "Virtual Account User"
+    assert "long-enough" not in (lab.home / "ssm" / "cloud" / "ssm.db").read_bytes().decode("latin-1")
+    r = lab.ssm("va", "delete", "Class1")
+    assert r.code == 1 and "Portal users are limited to 'Class1' (s1)" in r.err
+    ssm = Ssm.open(lab.home / "ssm" / "cloud")
+    try:
+        who = users.check(ssm, "S1", "long-enough")
+        assert who == users.User("s1", "user", "Class1") and who.acts("class1") and not who.sees("DEFAULT")
+        assert users.check(ssm, "s1", "wrong-password") is None and users.check(ssm, "ghost", "long-enough") is None
+        assert not who.manages and users.ADMIN.manages and not users.User("v", "viewer", None).acts("DEFAULT")
+        assert smart.events(ssm, va="Class1")[-1]["message"].startswith("Portal user 's1' added")
+    finally:
+        ssm.close()
+    lab.ssm_ok("user", "remove", "s1")
+    lab.ssm_ok("va", "delete", "Class1")

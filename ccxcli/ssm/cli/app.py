@@ -147,6 +147,16 @@ def table(rt: SsmRun, title: str, cols: list[str], rows: list[list[object]]) -> 
     return None if rt.json else Listing(title, cols, rows)
 
 
+def password_from(path: str) -> str:
+    """The first line of a password file (a password never goes on a command line)."""
+    from ccxcli.codetext import read_file
+
+    text = read_file(path, 4096, "a password file", root=None).splitlines()
+    if not text or not text[0].strip():
+        raise UsageError(f"The password file {path} is empty.")
+    return text[0].strip()
+
+
 def write_code(rt: SsmRun, code: str, out: str | None) -> None:
     """Print the authorization code alone on stdout, or write it to `out` and say so."""
     if out:

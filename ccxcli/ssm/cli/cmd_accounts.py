@@ -421,7 +421,7 @@ def account_show(rt: SsmRun) -> None:
         "account": ssm.account,
         "domain": ssm.domain,
         "export_controlled_allowed": ssm.export_allowed,
-        "slr_allowed": ssm.meta.get("slr_allowed") == "1",
+        "slr_allowed": ssm.slr_allowed,
         "on_prem": ssm.on_prem,
     }
     emit(

@@ -1,13 +1,70 @@
-"""ccx-ssm api-client and cert commands: who may call Cisco's API on the served SSM, and the
-certificate its clients trust."""
+"""ccx-ssm user, api-client and cert commands: who may use the served SSM's portal, who may
+call Cisco's API on it, and the certificate its clients trust."""
 
 from __future__ import annotations
 
-from ccxcli.ssm.cli.app import PROG, SsmRun, command, emit, open_ssm, ssm_folder, table
+from ccxcli.ssm.cli.app import PROG, SsmRun, command, emit, open_ssm, password_from, ssm_folder, table
 from ccxcli.ssm.cli.cmdkit import Param
 
 PROG.group("api-client", "Clients of Cisco's Smart Accounts and Licensing API (OAuth2) on the served SSM.")
 PROG.group("cert", "The certificate 'ccx-ssm serve' presents.")
+PROG.group("user", "Users of the served SSM's portal: a role each, optionally limited to one virtual account.")
+
+
+@command(
+    "user add",
+    "Add a portal user with a role (admin, user, viewer), optionally limited to one virtual account.",
+    changes="adds a user who can log in to the portal of 'ccx-ssm serve' (the password is stored as a scrypt "
+    "hash).",
+    example="ccx-ssm user add student1 --role user --va Student1 --password-file pw.txt",
+    params=(
+        Param("NAME", "The user name (letters, digits, . _ @ -).", required=True),
+        Param("--role", "admin (Smart Account Administrator), user (Virtual Account User) or viewer (Virtual "
+              "Account Viewer).", default="user", metavar="ROLE"),
+        Param("--va", "The one virtual account the user sees (default: all).", metavar="NAME"),
+        Param("--password-file", "File whose first line is the user's password (8 characters or more).",
+              required=True, metavar="FILE"),
+    ),
+)  # fmt: skip
+def user_add(rt: SsmRun, name: str, role: str, va: str | None, password_file: str) -> None:
+    from ccxcli.ssm.core import users
+
+    password = password_from(password_file)
+    ssm, now = open_ssm(rt)
+    user = users.add(ssm, name, role, va, password, now)
+    scope = f", limited to '{user.va}'" if user.va else ""
+    emit(rt, {"name": user.name, "role": user.role, "virtual_account": user.va},
+         f"Portal user '{user.name}' added: {user.title}{scope}.")  # fmt: skip
+
+
+@command(
+    "user list",
+    "List the portal users (never their passwords).",
+    changes="nothing.",
+    example="ccx-ssm user list",
+)
+def user_list(rt: SsmRun) -> None:
+    from ccxcli.ssm.core import users
+
+    ssm, _ = open_ssm(rt)
+    rows = users.listing(ssm)
+    cells = [[r["name"], r["title"], r["virtual_account"] or "(all)", r["created"]] for r in rows]
+    emit(rt, {"users": rows}, table=table(rt, "Portal users", ["Name", "Role", "Virtual Account", "Created"], cells))
+
+
+@command(
+    "user remove",
+    "Remove a portal user; its open portal sessions end at their next request.",
+    changes="deletes the user.",
+    example="ccx-ssm user remove student1",
+    params=(Param("NAME", "The user name.", required=True),),
+)
+def user_remove(rt: SsmRun, name: str) -> None:
+    from ccxcli.ssm.core import users
+
+    ssm, now = open_ssm(rt)
+    users.remove(ssm, name, now)
+    emit(rt, {"removed": name}, f"Portal user '{name}' removed.")
 
 
 @command(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ccxcli.errors import UsageError
-from ccxcli.ssm.cli.app import SsmRun, command, open_ssm, ssm_folder
+from ccxcli.ssm.cli.app import SsmRun, command, open_ssm, password_from, ssm_folder
 from ccxcli.ssm.cli.cmdkit import Param
 
 
@@ -35,7 +35,7 @@ def serve(
         raise UsageError("--no-auth is allowed on a loopback address only; give --password-file FILE.")
     if not no_auth and not password_file:
         raise UsageError("The portal needs a password: give --password-file FILE (or --no-auth on a loopback address).")
-    password = _password(password_file) if password_file else None
+    password = password_from(password_file) if password_file else None
     ssm, _ = open_ssm(rt)  # the embedded default lab exists first; a missing SSM is refused here
     ssm.close()
     try:
@@ -43,12 +43,3 @@ def serve(
     except ImportError as e:
         raise UsageError(f"'ccx-ssm serve' needs starlette, uvicorn and jinja2 ({e.name} is missing).") from None
     run(ssm_folder(rt), host, port, password, rt.out, stop_after)
-
-
-def _password(path: str) -> str:
-    from ccxcli.codetext import read_file
-
-    text = read_file(path, 4096, "a password file", root=None).splitlines()
-    if not text or not text[0].strip():
-        raise UsageError(f"The password file {path} is empty.")
-    return text[0].strip()

@@ -162,7 +162,10 @@ def assign(ssm: Ssm, pak: str, va: str | None, now: int) -> dict[str, int]:
         db.execute("UPDATE pak SET va=? WHERE pak=?", (va, row["pak"]))
         ssm.bump(va, now)
         ssm.event(
-            now, "migrate", f"PAK {row['pak']} assigned to '{ssm.account}' / '{va}': {_fmt(moved) or 'nothing left'}"
+            now,
+            "migrate",
+            f"PAK {row['pak']} assigned to '{ssm.account}' / '{va}': {_fmt(moved) or 'nothing left'}",
+            va,
         )
         return moved
 
@@ -194,7 +197,7 @@ def convert(
         ssm.bump(va, now)
         remaining = on_mac(ssm, mac)
         rest = f"; remaining classic licenses {_fmt(remaining)}" if remaining else "; device fully converted"
-        ssm.event(now, "migrate", f"Device Based Conversion of License MAC {mac} into '{va}': {_fmt(wanted)}{rest}")
+        ssm.event(now, "migrate", f"Device Based Conversion of License MAC {mac} into '{va}': {_fmt(wanted)}{rest}", va)
         return wanted, (license_file(ssm, mac, now) if remaining else None)
 
 

@@ -21,7 +21,7 @@ from ccxcli.errors import RuleError, StoreError, UsageError, os_problem, sqlite_
 from ccxcli.faults import kill_point
 from ccxcli.ssm.core.pool import history, judge, rows
 
-SCHEMA = 5
+SCHEMA = 6
 MAX_PURCHASED = 1_000_000_000  # per license and virtual account; input is bounded well below
 
 # Schema 3: steady usage history, SSM On-Prem links, the Classic inventory (PAKs, fulfilments).
@@ -55,6 +55,14 @@ CREATE TABLE api_client(id TEXT PRIMARY KEY, name TEXT NOT NULL, secret TEXT NOT
                         created INTEGER NOT NULL, revoked INTEGER NOT NULL DEFAULT 0);
 CREATE TABLE api_token(hash TEXT PRIMARY KEY, client TEXT NOT NULL, expires INTEGER NOT NULL);
 CREATE INDEX api_token_expires ON api_token(expires);
+"""
+
+# the virtual accounts an event concerns (a JSON list, '' for the account as a whole) and the
+# portal's users (a role, an optional virtual account they are limited to, a scrypt hash)
+_V6 = """
+ALTER TABLE event ADD COLUMN vas TEXT NOT NULL DEFAULT '';
+CREATE TABLE portal_user(name TEXT PRIMARY KEY COLLATE NOCASE, role TEXT NOT NULL, va TEXT,
+                         salt TEXT NOT NULL, hash TEXT NOT NULL, created INTEGER NOT NULL);
 """
 
 # The current schema, for new databases. Existing ones are brought to it by MIGRATIONS.
@@ -93,6 +101,7 @@ CREATE TABLE event(id INTEGER PRIMARY KEY, t INTEGER NOT NULL, kind TEXT NOT NUL
     + _V3
     + _V4
     + _V5
+    + _V6
 )
 
 
@@ -118,6 +127,7 @@ ALTER TABLE pool2 RENAME TO pool;
     2: _V3 + "UPDATE meta SET value='1' WHERE key='export_allowed';",
     3: _V4,
     4: _V5,
+    5: _V6,
 }
 MAX_MESSAGES = 20_000  # answers kept for messages sent again after a crash (the newest ones)
 
@@ -366,6 +376,10 @@ class Ssm:
         return self.meta.get("export_allowed") == "1"
 
     @property
+    def slr_allowed(self) -> bool:
+        return self.meta.get("slr_allowed") == "1"
+
+    @property
     def on_prem(self) -> bool:
         return self.meta.get("on_prem") == "1"
 
@@ -379,8 +393,10 @@ class Ssm:
 
         return read_bounded(self.path / "key.pem", "SSM private key", 10_000)
 
-    def event(self, t: int, kind: str, text: str) -> None:
-        self.db.execute("INSERT INTO event(t, kind, text) VALUES (?, ?, ?)", (t, kind, text))
+    def event(self, t: int, kind: str, text: str, *vas: str) -> None:
+        """Log an event; `vas`: the virtual accounts it concerns (none: the whole account)."""
+        concerns = json.dumps(list(vas), ensure_ascii=False) if vas else ""
+        self.db.execute("INSERT INTO event(t, kind, text, vas) VALUES (?, ?, ?, ?)", (t, kind, text, concerns))
 
     # -- virtual accounts ---------------------------------------------------------------
     def va_list(self) -> list[dict[str, Any]]:
@@ -414,7 +430,7 @@ class Ssm:
                 raise RuleError(f"Virtual account '{name}' already exists.")
             db.execute("INSERT INTO va(name) VALUES (?)", (name,))
             db.executemany("INSERT INTO pool(va, alias) VALUES (?, ?)", [(name, lic.alias) for lic in CATALOGUE])
-            self.event(now, "va", f"Virtual account '{name}' created")
+            self.event(now, "va", f"Virtual account '{name}' created", name)
 
     def va_delete(self, name: str, now: int) -> None:
         with self.tx() as db:
@@ -429,11 +445,17 @@ class Ssm:
                     f"Virtual account '{name}' still holds {busy} product instances and {held} licenses; "
                     "transfer them first."
                 )
+            users = [r[0] for r in db.execute("SELECT name FROM portal_user WHERE va=? ORDER BY name", (name,))]
+            if users:
+                raise RuleError(
+                    f"Portal users are limited to '{name}' ({', '.join(users)}); remove them first "
+                    "('ccx-ssm user remove')."
+                )
             db.execute("DELETE FROM pool WHERE va=?", (name,))
             db.execute("DELETE FROM pool_history WHERE va=?", (name,))
             db.execute("DELETE FROM token WHERE va=?", (name,))
             db.execute("DELETE FROM va WHERE name=?", (name,))
-            self.event(now, "va", f"Virtual account '{name}' deleted")
+            self.event(now, "va", f"Virtual account '{name}' deleted", name)
 
     # -- pool ------------------------------------------------------------------------
     def pool(self, va: str) -> dict[str, dict[str, int]]:
@@ -524,7 +546,7 @@ class Ssm:
                 raise RuleError(f"'{va}' would hold more than {MAX_PURCHASED} {alias}, the most an account holds.")
             db.execute("UPDATE pool SET purchased = purchased + ? WHERE va=? AND alias=?", (qty, va, alias))
             self.bump(va, now)
-            self.event(now, "license", f"{qty} {alias} deposited in '{va}'")
+            self.event(now, "license", f"{qty} {alias} deposited in '{va}'", va)
 
     def license_transfer(self, src: str, dst: str, alias: str, qty: int, now: int) -> None:
         from ccxcli.values import MAX_QTY
@@ -546,7 +568,7 @@ class Ssm:
             db.execute("UPDATE pool SET purchased = purchased + ? WHERE va=? AND alias=?", (qty, dst, alias))
             self.bump(src, now)
             self.bump(dst, now)
-            self.event(now, "license", f"{qty} {alias} transferred from '{src}' to '{dst}'")
+            self.event(now, "license", f"{qty} {alias} transferred from '{src}' to '{dst}'", src, dst)
 
     def set_usage(self, inst: sqlite3.Row, use: dict[str, int], now: int) -> None:
         """Replace an instance's reported usage in its pool (inside a transaction)."""

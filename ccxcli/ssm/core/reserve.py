@@ -106,7 +106,7 @@ def authorize(ssm: Ssm, va: str | None, request: str, counts: dict[str, int], no
         )
     ssm.check_not_linked("reserve licenses")
     check_type(req.license_type, counts)
-    if ssm.meta.get("slr_allowed") != "1":
+    if not ssm.slr_allowed:
         raise RuleError("Specific License Reservation is not allowed on this smart account.")
     with ssm.tx() as db:
         va = ssm.va(va)
@@ -140,7 +140,7 @@ def authorize(ssm: Ssm, va: str | None, request: str, counts: dict[str, int], no
         ).lastrowid
         code = make_authorization(ssm.private_pem(), req.piid, ts, counts, req.sn, req.uuid)
         db.execute("INSERT INTO issued(reservation, ts, counts, code) VALUES (?, ?, ?, ?)", (rid, ts, text, code))
-        ssm.event(now, "reserve", f"Reservation for SN {req.sn} authorized in '{va}': " + _fmt(counts))
+        ssm.event(now, "reserve", f"Reservation for SN {req.sn} authorized in '{va}': " + _fmt(counts), va)
     kill_point("ssm-committed")
     return code
 
@@ -190,6 +190,7 @@ def update(ssm: Ssm, ident: str, counts: dict[str, int], now: int) -> str:
             "reserve",
             f"Reservation for SN {r['sn']} updated to {_fmt(counts)}; "
             "Authorization Pending until the confirmation code is entered",
+            r["va"],
         )
     kill_point("ssm-committed")
     return code
@@ -232,7 +233,9 @@ def confirm(ssm: Ssm, ident: str, code: str, now: int) -> None:
             )
             after = held(ssm, db.execute("SELECT * FROM reservation WHERE id=?", (r["id"],)).fetchone())
             _reserve(ssm, r["va"], rules.diff(after, before), now)
-            ssm.event(now, "reserve", f"Reservation update for SN {r['sn']} confirmed: {_fmt(json.loads(confirmed))}")
+            ssm.event(
+                now, "reserve", f"Reservation update for SN {r['sn']} confirmed: {_fmt(json.loads(confirmed))}", r["va"]
+            )
         elif given in expected.values():
             refusal = (
                 "This Confirmation Code is for an update that a newer one has superseded; install the newest "
@@ -245,6 +248,7 @@ def confirm(ssm: Ssm, ident: str, code: str, now: int) -> None:
                 "confirm-failed",
                 f"Wrong Confirmation Code entered for the reservation update of SN {r['sn']} "
                 f"({r['bad_confirms'] + 1} of {MAX_BAD_CONFIRMS})",
+                r["va"],
             )
             refusal = "The Confirmation Code does not match the pending reservation update; it was logged."
     if refusal:
@@ -283,7 +287,7 @@ def apply_return(ssm: Ssm, code: str, now: int, expect_uuid: str | None = None) 
     if expect_uuid is not None and r["uuid"] != expect_uuid:
         raise RuleError("The Reservation Return Code belongs to another product instance.")
     counts = _close(ssm, r, now, "returned")
-    ssm.event(now, "returned", f"Reserved Licenses Returned by SN {r['sn']} to '{r['va']}': {_fmt(counts)}")
+    ssm.event(now, "returned", f"Reserved Licenses Returned by SN {r['sn']} to '{r['va']}': {_fmt(counts)}", r["va"])
     return {"sn": r["sn"], "va": r["va"], "released": counts}
 
 
@@ -300,6 +304,7 @@ def release(ssm: Ssm, instance_row: Row, now: int) -> None:
         "released",
         f"Reserved licenses of SN {r['sn']} released to '{r['va']}' without a return code: {_fmt(counts)}; "
         "a node still running this reservation is no longer covered",
+        r["va"],
     )
 
 

@@ -48,7 +48,7 @@ def token_create(
             "VALUES (?, ?, ?, ?, ?, ?, ?)",
             (token, va, now, now + expires_days * DAY, max_uses, description, int(export)),
         )
-        ssm.event(now, "token", f"Registration token created for '{va}' ({_short(token)})")
+        ssm.event(now, "token", f"Registration token created for '{va}' ({_short(token)})", va)
     return token
 
 
@@ -78,9 +78,19 @@ def token_list(ssm: Ssm, now: int) -> list[dict[str, Any]]:
 
 def token_revoke(ssm: Ssm, token: str, now: int) -> None:
     with ssm.tx() as db:
-        if len(token) > 512 or db.execute("UPDATE token SET revoked=1 WHERE token=?", (token.strip(),)).rowcount != 1:
+        va = token_va(ssm, token)
+        if va is None:
             raise RuleError("No such registration token.")
-        ssm.event(now, "token", f"Registration token {_short(token)} revoked")
+        db.execute("UPDATE token SET revoked=1 WHERE token=?", (token.strip(),))
+        ssm.event(now, "token", f"Registration token {_short(token)} revoked", va)
+
+
+def token_va(ssm: Ssm, token: str) -> str | None:
+    """The virtual account a registration token belongs to (None: no such token)."""
+    if len(token) > 512:
+        return None
+    r = ssm.db.execute("SELECT va FROM token WHERE token=?", (token.strip(),)).fetchone()
+    return str(r[0]) if r else None
 
 
 def _check_token(ssm: Ssm, token: str, now: int) -> Row:
@@ -152,7 +162,13 @@ def instance_transfer(ssm: Ssm, ident: str, dst: str, now: int) -> None:
         ssm.set_usage(r, {}, now)
         db.execute("UPDATE instance SET va=?, usage='{}' WHERE id=?", (dst, r["id"]))
         ssm.set_usage(instance(ssm, str(r["id"])), use, now)
-        ssm.event(now, "instance", f"Instance {r['id']} ({r['hostname']}) transferred from '{r['va']}' to '{dst}'")
+        ssm.event(
+            now,
+            "instance",
+            f"Instance {r['id']} ({r['hostname']}) transferred from '{r['va']}' to '{dst}'",
+            r["va"],
+            dst,
+        )
 
 
 def instance_remove(ssm: Ssm, ident: str, now: int, return_code: str | None = None, force: bool = False) -> None:
@@ -175,7 +191,7 @@ def instance_remove(ssm: Ssm, ident: str, now: int, return_code: str | None = No
         else:
             ssm.set_usage(r, {}, now)
         db.execute("DELETE FROM instance WHERE id=?", (r["id"],))
-        ssm.event(now, "instance", f"Instance {r['id']} ({r['hostname']}) removed")
+        ssm.event(now, "instance", f"Instance {r['id']} ({r['hostname']}) removed", r["va"])
 
 
 def _not_mirror(r: Row) -> None:
@@ -237,6 +253,7 @@ def register(
             now,
             "register",
             f"Instance {cur.lastrowid} ({hello.get('hostname') or hello['sn']}) registered in '{tok['va']}'",
+            tok["va"],
         )
         cert = f"{hello['uuid']}|{hello['sn']}|{tok['va']}|{now}"
         answer = {
@@ -270,7 +287,7 @@ def contact(ssm: Ssm, uuid: str, now: int, what: str, msg_id: str | None = None)
         r = _known(ssm, uuid)
         db.execute("UPDATE instance SET last_contact=MAX(last_contact, ?) WHERE id=?", (now, r["id"]))
         if what == "id":
-            ssm.event(now, "renew", f"Instance {r['id']} renewed its registration")
+            ssm.event(now, "renew", f"Instance {r['id']} renewed its registration", r["va"])
         if msg_id is not None:
             ssm.remember(msg_id, now, True)
 
@@ -307,7 +324,7 @@ def report(ssm: Ssm, uuid: str, use: dict[str, int], now: int, msg_id: str | Non
             text = ", ".join(f"{a}={n}" for a, n in sorted(short.items()))
             ssm.event(now, "insufficient" if short else "sufficient",
                       f"Insufficient Licenses in '{r['va']}': short {text}" if short
-                      else f"Licenses sufficient again in '{r['va']}'")  # fmt: skip
+                      else f"Licenses sufficient again in '{r['va']}'", r["va"])  # fmt: skip
         answer = {"deficit": short, "version": ssm.version(r["va"])}
         if msg_id is not None:
             ssm.remember(msg_id, now, answer)
@@ -357,7 +374,7 @@ def deregister(ssm: Ssm, uuid: str, now: int, msg_id: str | None = None) -> None
             return  # already gone on the SSM side: deregistering locally is still right
         ssm.set_usage(r, {}, now)
         db.execute("DELETE FROM instance WHERE id=?", (r["id"],))
-        ssm.event(now, "deregister", f"Instance {r['id']} ({r['hostname']}) deregistered; licenses released")
+        ssm.event(now, "deregister", f"Instance {r['id']} ({r['hostname']}) deregistered; licenses released", r["va"])
     kill_point("ssm-committed")
 
 
@@ -416,8 +433,25 @@ def alerts(ssm: Ssm, now: int) -> list[dict[str, Any]]:
     return out
 
 
-def events(ssm: Ssm, limit: int = 200) -> list[dict[str, Any]]:
+def events(ssm: Ssm, limit: int = 200, va: str | None = None, search: str = "") -> list[dict[str, Any]]:
     """The newest `limit` events, in time order (then in the order they were logged: an SSM
-    outside a lab runs on the wall clock, and messages from nodes carry their lab's time)."""
-    q = "SELECT * FROM (SELECT * FROM event ORDER BY t DESC, id DESC LIMIT ?) ORDER BY t, id"
-    return [{"time": iso(r["t"]), "kind": r["kind"], "message": r["text"]} for r in ssm.db.execute(q, (limit,))]
+    outside a lab runs on the wall clock, and messages from nodes carry their lab's time);
+    with `va`, only those that concern that virtual account; with `search`, only those whose
+    kind or text holds it (any case)."""
+    where, args = [], []
+    if va is not None:
+        where.append("instr(vas, ?) > 0")
+        args.append(json.dumps(va, ensure_ascii=False))
+    if search:
+        where.append("(instr(lower(text), ?) > 0 OR instr(lower(kind), ?) > 0)")
+        args += [search.lower()] * 2
+    cond = (" WHERE " + " AND ".join(where)) if where else ""
+    q = f"SELECT * FROM (SELECT * FROM event{cond} ORDER BY t DESC, id DESC LIMIT ?) ORDER BY t, id"
+    return [
+        {"time": iso(r["t"]), "kind": r["kind"], "message": r["text"], "virtual_accounts": _concerns(r["vas"])}
+        for r in ssm.db.execute(q, (*args, limit))
+    ]
+
+
+def _concerns(vas: str) -> list[str]:
+    return list(json.loads(vas)) if vas else []

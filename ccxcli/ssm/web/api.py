@@ -123,7 +123,7 @@ def _check_account(ssm: Ssm, request: Request) -> None:
 
 def account(site: Site, ssm: Ssm, request: Request, body: Body) -> object:
     return {"name": ssm.account, "onPrem": ssm.on_prem, "exportControlledAllowed": ssm.export_allowed,
-            "slrAllowed": ssm.meta.get("slr_allowed") == "1", "names": ssm.names()}  # fmt: skip
+            "slrAllowed": ssm.slr_allowed, "names": ssm.names()}  # fmt: skip
 
 
 def va_list(site: Site, ssm: Ssm, request: Request, body: Body) -> object:
