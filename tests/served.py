@@ -83,6 +83,7 @@ class Client:
         self.cookies: dict[str, str] = {}
         self.csrf = ""
         self.last = ""
+        self.location = ""  # where the last answer redirected to
 
     def request(self, method: str, path: str, body: bytes | None = None,
                 headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], str]:  # fmt: skip
@@ -97,6 +98,7 @@ class Client:
         resp = conn.getresponse()
         text = resp.read().decode()
         out_headers = {k.lower(): v for k, v in resp.getheaders()}
+        self.location = out_headers.get("location", "")
         for k, v in resp.getheaders():
             if k.lower() == "set-cookie":
                 name, _, rest = v.partition("=")
@@ -119,6 +121,22 @@ class Client:
         status, headers, text = self.request(
             "POST", path, body, {"Content-Type": "application/x-www-form-urlencoded"})  # fmt: skip
         if follow and status in (302, 303):
+            return self.get(headers["location"])
+        return status, text
+
+    def post_files(self, path: str, data: dict[str, str], files: dict[str, tuple[str, bytes]]) -> tuple[int, str]:
+        """A multipart/form-data form, as a browser sends one with a file chosen."""
+        boundary = "----ccxcli" + os.urandom(8).hex()
+        chunks = []
+        for k, v in {"csrf": self.csrf, **data}.items():
+            chunks.append(f'--{boundary}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n'.encode())
+        for k, (filename, content) in files.items():
+            chunks.append(f'--{boundary}\r\nContent-Disposition: form-data; name="{k}"; filename="{filename}"\r\n'
+                          "Content-Type: text/plain\r\n\r\n".encode() + content + b"\r\n")  # fmt: skip
+        chunks.append(f"--{boundary}--\r\n".encode())
+        status, headers, text = self.request(
+            "POST", path, b"".join(chunks), {"Content-Type": f"multipart/form-data; boundary={boundary}"})  # fmt: skip
+        if status in (302, 303):
             return self.get(headers["location"])
         return status, text
 

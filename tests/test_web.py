@@ -43,10 +43,11 @@ def test_pages_need_the_password(site: Any) -> None:
     status, headers, _ = c.request("GET", "/tokens")
     assert status == 303 and headers["location"] == "/login?next=/tokens"
     status, text = c.post("/login", {"password": "wrong", "next": "/"}, csrf="")
-    assert status == 401 and "Wrong password." in text
+    assert status == 401 and "Wrong user name or password." in text
     status, text = c.post("/login", {"password": PASSWORD, "next": "//evil.example/"}, csrf="")
     assert status == 200 and "Smart Account" in text  # an outside "next" goes home
-    cookie = c.cookies["ccxssm"]
+    [(name, cookie)] = c.cookies.items()
+    assert re.fullmatch(r"ccxssm-[0-9a-f]{12}", name)  # this SSM's own cookie name
     status, headers, _ = c.request("GET", "/")
     assert status == 200 and headers.get("x-frame-options") == "DENY" and "content-security-policy" in headers
     c.post("/logout", {})
@@ -58,10 +59,11 @@ def test_every_page_renders(site: Any) -> None:
     base, folder, _, server = site
     c = logged_in(server)
     for path, words in [
-        ("/", "Licenses of 'DEFAULT'"), ("/virtual-accounts", "New virtual account"), ("/licenses", "flex-standard"),
-        ("/licenses?va=DEFAULT", "Purchased"), ("/instances", "Product Instances"), ("/tokens", "New token"),
-        ("/reservations", "Reserve Licenses"), ("/reservations/new", "Enter Request Code"), ("/events", "Event Log"),
-        ("/sync", "SSM On-Prem linked to this SSM"),
+        ("/", "Licenses of 'DEFAULT'"), ("/virtual-accounts", "New virtual account"),
+        ("/licenses", "UCCX Flex Standard Agent"), ("/licenses?va=DEFAULT", "License Reservation…"),
+        ("/instances", "Product Instances"), ("/tokens", "New token"), ("/licenses/reserve", "Enter Request Code"),
+        ("/events", "Event Log"), ("/sync", "SSM On-Prem linked to this SSM"),
+        ("/reservations", "Product Instances"),  # moved: reservations are where CSSM has them
     ]:  # fmt: skip
         status, text = c.get(path)
         assert status == 200 and words in text, path
@@ -90,15 +92,24 @@ def test_forms_change_the_ssm_and_bad_csrf_changes_nothing(site: Any) -> None:
                                                  "to": "Sales"})  # fmt: skip
     assert status == 409 and "available" in text
     status, text = c.post("/virtual-accounts/delete", {"name": "Sales"})
+    assert status == 200 and "Delete virtual account &#39;Sales&#39;?" in text  # asked first
+    status, text = c.post("/virtual-accounts/delete", {"name": "Sales", "confirmed": "yes"})
     assert status == 409  # it holds licenses
     c.get("/tokens")
     status, text = c.post("/tokens/create", {"va": "DEFAULT", "description": "portal", "expires_days": "7",
-                                             "max_uses": "2"})  # fmt: skip
+                                             "max_uses": "2"}, follow=False)  # fmt: skip
+    assert status == 303 and c.location == "/tokens"  # POST, redirect, GET: a refresh makes no second token
+    status, text = c.get("/tokens")
     token = re.search(r'id="new-token" value="([^"]+)"', text)
     assert status == 200 and token
+    status, text = c.get("/tokens")  # the refresh
+    assert 'id="new-token"' not in text and text.count('<code id="token-') == 1
     status, text = c.post("/tokens/create", {"va": "DEFAULT", "expires_days": "0"})
     assert status == 400 and "from 1 to 365" in text
+    before = db(folder)
     status, text = c.post("/tokens/revoke", {"token": token.group(1)})
+    assert status == 200 and "Revoke the token" in text and db(folder) == before  # asked first
+    status, text = c.post("/tokens/revoke", {"token": token.group(1), "confirmed": "yes"})
     assert "Token revoked." in text and "revoked" in text
     status, text = c.get("/events")
     assert "Virtual account &#39;Sales&#39; created" in text or "Sales" in text
@@ -120,56 +131,74 @@ def test_the_reserve_licenses_wizard_over_http(site: Any, tmp_path: Path) -> Non
     ccx(home, "license", "smart", "reservation", "enable")
     req = json.loads(ccx(home, "--json", "license", "smart", "reservation", "request").stdout)["request_code"]
     c = logged_in(server)
-    c.get("/reservations/new")
+    c.get("/licenses/reserve")
     before = db(folder)
     # a typing error in the check digits: always caught (a random change elsewhere passes the
     # 2-hex check one time in 256 and is then a well-formed request of another node)
     tampered = req[:-1] + ("0" if req[-1] != "0" else "1")
-    status, text = c.post("/reservations/new/licenses", {"va": "DEFAULT", "request_code": tampered})
-    assert status in (400, 409) and "Request Code" in text and db(folder) == before
-    status, text = c.post("/reservations/new/licenses", {"va": "DEFAULT", "request_code": req[:30] + "\n" + req[30:]})
+    status, text = c.post("/licenses/reserve", {"va": "DEFAULT", "request_code": tampered})
+    # the refusal comes back on step 1, with what was entered
+    assert status == 200 and "Request Code" in text and 'id="error"' in text and tampered in text
+    assert db(folder) == before
+    draft = re.search(r'action="(/licenses/reserve/[^"/]+)"', text)
+    assert draft
+    status, text = c.post(draft.group(1), {"va": "DEFAULT", "request_code": req[:30] + "\n" + req[30:]})
     assert status == 200 and "license type: <b>Flex</b>" in text and "qty-premium-seat" not in text  # Flex only
-    status, text = c.post(
-        "/reservations/new/review", {"va": "DEFAULT", "request_code": req, "qty_flex-standard": "9999"}
-    )
-    assert "More than available" in text
-    status, text = c.post("/reservations/new/authorize", {"va": "DEFAULT", "request_code": req,
-                                                          "qty_flex-standard": "9999"})  # fmt: skip
-    assert status == 409 and db(folder) == before
-    status, text = c.post("/reservations/new/review", {"va": "DEFAULT", "request_code": req, "qty_flex-standard": "4",
-                                                       "qty_flex-premium": "1"})  # fmt: skip
-    assert status == 200 and "Generate Authorization Code" in text
-    chosen = {"va": "DEFAULT", "request_code": req, "qty_flex-standard": "4", "qty_flex-premium": "1"}
-    status, text = c.post("/reservations/new/authorize", chosen)
-    assert status == 200
+    step2 = draft.group(1) + "/licenses"
+    status, text = c.post(step2, {"qty_flex-standard": "abc"})
+    assert 'id="error"' in text and 'value="abc"' in text  # back on step 2, the entry kept
+    status, text = c.post(step2, {"qty_flex-standard": "9999"})
+    assert "More than available" in text and re.search(r'id="generate" class="primary" disabled', text)
+    status, text = c.post(draft.group(1) + "/authorize", {})  # sent anyway: refused on step 3, nothing changed
+    assert status == 200 and 'id="error"' in text and "available" in text and db(folder) == before
+    status, text = c.post(step2, {"qty_flex-standard": "4", "qty_flex-premium": "1"})
+    assert status == 200 and 'id="generate" class="primary" >' in text  # enabled
+    status, text = c.get(step2)  # Back: a page of its own, with what was chosen
+    assert 'value="4"' in text
+    status, text = c.post(draft.group(1) + "/authorize", {}, follow=False)
+    assert status == 303 and c.location.endswith("/authorization-code?step=4")
+    status, text = c.get(c.location)
     shown = re.search(r'id="authorization-code" rows="6" readonly>([^<]+)<', text)
     assert shown and shown.group(1).startswith("&lt;specificPLR&gt;")  # the code, escaped in the page
-    link = re.search(r'href="(/reservations/\d+/authorization-code.txt)"', text)
+    status, text = c.post(draft.group(1) + "/authorize", {})  # sent again (a refresh, Back): nothing more happens
+    assert "finished or cancelled" in text
+    link = re.search(r'href="(/instances/(\d+)/authorization-code.txt)"', shown.string)
     assert link
+    ident = link.group(2)
     status, headers, file_text = c.request("GET", link.group(1))
     assert status == 200 and "attachment" in headers["content-disposition"] and file_text.startswith("<specificPLR>")
     (tmp_path / "auth.txt").write_text(file_text)
     r = ccx(home, "license", "smart", "reservation", "install-file", str(tmp_path / "auth.txt"))
     assert r.returncode == 0 and "flex-premium 1, flex-standard 4" in r.stdout, r.stderr
-    sn = json.loads(ccx(home, "--json", "show", "license", "UDI").stdout)["udi"]["sn"]
-    status, text = c.get(f"/reservations/{sn}")
-    assert status == 200 and "authorized" in text
-    status, text = c.post(f"/reservations/{sn}/update", {"qty_flex-standard": "6", "qty_flex-premium": "1"})
-    assert status == 200 and "Reservation updated" in text
-    link = re.search(r'href="(/reservations/\d+/authorization-code.txt)"', text)
-    assert link
-    _, _, update = c.request("GET", link.group(1))
+    status, text = c.get(f"/instances/{ident}")
+    assert status == 200 and "authorized" in text and "UCCX Flex Standard Agent" in text
+    assert "Enter Confirmation Code" not in text  # nothing is pending
+    status, text = c.post(f"/instances/{ident}/update", {"qty_flex-standard": "6", "qty_flex-premium": "1"})
+    assert status == 200 and "Reservation updated" in text and "Enter Confirmation Code" in text
+    _, _, update = c.request("GET", f"/instances/{ident}/authorization-code.txt")
     conf = json.loads(ccx(home, "--json", "license", "smart", "reservation", "install", update.strip()).stdout)
-    status, text = c.post(f"/reservations/{sn}/confirm", {"confirmation_code": "00000000"})
+    status, text = c.post(f"/instances/{ident}/confirm", {"confirmation_code": "00000000"})
     assert status == 409
-    status, text = c.post(f"/reservations/{sn}/confirm", {"confirmation_code": conf["confirmation_code"]})
-    assert "Reservation update confirmed." in text
+    c.get(f"/instances/{ident}/confirm")
+    status, text = c.post_files(
+        f"/instances/{ident}/confirm",
+        {"confirmation_code": ""},
+        {"confirmation_code_file": ("conf.txt", conf["confirmation_code"].encode() + b"\n")},
+    )
+    assert "Reservation update confirmed." in text  # from the uploaded file
     ret = json.loads(ccx(home, "--yes", "--json", "license", "smart", "reservation", "return").stdout)["return_code"]
-    c.get("/reservations")
-    status, text = c.post("/reservations/return", {"return_code": ret})
-    assert "returned to &#39;DEFAULT&#39;" in text
+    c.get(f"/instances/{ident}/remove")
     before = db(folder)
-    status, text = c.post("/reservations/return", {"return_code": ret})
+    status, text = c.post(f"/instances/{ident}/remove", {"return_code": ret})  # not confirmed: asked first
+    assert "Confirm the removal first." in text and db(folder) == before
+    status, text = c.post_files(
+        f"/instances/{ident}/remove",
+        {"confirmed": "yes", "return_code": ""},
+        {"return_code_file": ("return.txt", ret.encode())},
+    )
+    assert f"Product instance {ident} removed" in text
+    before = db(folder)
+    status, text = c.post(f"/instances/{ident}/remove", {"return_code": ret, "confirmed": "yes"})
     assert status == 409 and db(folder) == before
 
 
@@ -183,10 +212,11 @@ def test_instances_pages_and_remove_with_a_return_code(site: Any, tmp_path: Path
     sn = json.loads(ccx(home, "--json", "show", "license", "UDI").stdout)["udi"]["sn"]
     c = logged_in(server)
     _, text = c.get("/instances")
-    ident = re.search(rf'href="/instances/(\d+)">\d+</a></td><td>{sn}<', text)
+    ident = re.search(rf'<tr data-id="(\d+)"><td><a href="/instances/\d+">[^<]+</a></td><td>{sn}<', text)
     assert ident
     status, text = c.get(f"/instances/{ident.group(1)}")
-    assert status == 200 and "Usage history" in text
+    main = text.split("<main")[1].split("</main>")[0]
+    assert status == 200 and "Smart Licensing" in text and "Last Contact" in text and "{" not in main
     status, text = c.post(f"/instances/{ident.group(1)}/transfer", {"to": "DEFAULT"})
     assert status in (400, 409) and "Refused" in text  # already there
     c.get("/virtual-accounts")
@@ -194,6 +224,8 @@ def test_instances_pages_and_remove_with_a_return_code(site: Any, tmp_path: Path
     status, text = c.post(f"/instances/{ident.group(1)}/transfer", {"to": "Branch"})
     assert "transferred to &#39;Branch&#39;" in text
     status, text = c.post(f"/instances/{ident.group(1)}/remove", {})
+    assert "Confirm the removal first" in text
+    status, text = c.post(f"/instances/{ident.group(1)}/remove", {"confirmed": "yes"})
     assert "removed" in text
     r = ccx(home, "license", "smart", "renew", "auth")
     assert r.returncode == 1 and "removed there" in r.stderr  # the node learns it at its next contact
@@ -297,3 +329,75 @@ def test_an_on_prem_served_from_its_lab_synchronizes_from_the_portal(tmp_path: P
     finally:
         out = server.stop()
     assert "Stopped." in out and server.proc.returncode == 0  # SIGTERM: a clean stop
+
+
+def test_portal_users_are_held_to_their_role_and_virtual_account(site: Any, tmp_path: Path) -> None:
+    base, folder, pem, server = site
+    (tmp_path / "pw").write_text("class-pass-1\n")
+
+    def run(*args: str) -> str:
+        r = ssm(base, "--ssm", str(folder), *args)
+        assert r.returncode == 0, r.stderr
+        return r.stdout.strip()
+
+    run("va", "create", "RoomA")
+    run("va", "create", "RoomB")
+    run("user", "add", "alice", "--va", "RoomA", "--password-file", str(tmp_path / "pw"))
+    run("user", "add", "viv", "--role", "viewer", "--password-file", str(tmp_path / "pw"))
+    b_token = run("token", "create", "--va", "RoomB")
+    home = tmp_path / "node"
+    ccx(home, "sim", "ssm", "trust", str(pem))
+    ccx(home, "license", "smart", "transport", "gateway", server.gateway)
+    assert ccx(home, "license", "smart", "register", "idtoken", b_token).returncode == 0
+    b_instance = json.loads(run("--json", "instance", "list", "--va", "RoomB"))["instances"][0]["id"]
+
+    alice = Client(server.port)
+    status, _ = alice.post("/login", {"username": "alice", "password": "wrong-one", "next": "/"}, csrf="")
+    assert status == 401
+    status, text = alice.post("/login", {"username": "alice", "password": "class-pass-1", "next": "/"}, csrf="")
+    assert status == 200 and "alice (Virtual Account User, RoomA)" in text
+    status, text = alice.get(f"/instances/{b_instance}")
+    assert status == 409 and "No product instance" in text  # as unknown as one that does not exist
+    _, text = alice.get("/tokens")
+    assert b_token not in text
+    before = db(folder)
+    for path, data in [
+        ("/tokens/revoke", {"token": b_token, "confirmed": "yes"}),
+        (f"/instances/{b_instance}/remove", {"confirmed": "yes"}),
+        ("/tokens/create", {"va": "RoomB"}),  # asks for RoomB: gets RoomA, not RoomB
+        ("/virtual-accounts/create", {"name": "Mine"}),
+        ("/licenses/transfer", {"license": "flex-standard", "quantity": "1", "from": "DEFAULT", "to": "RoomA"}),
+    ]:
+        status, text = alice.post(path, data)
+        if path == "/tokens/create":
+            assert "Token created for &#39;RoomA&#39;" in text
+            before = db(folder)
+            continue
+        assert status in (400, 403, 409) and "Traceback" not in text, (path, status)
+    assert db(folder) == before
+    status, text = alice.get("/licenses.csv?va=RoomB")
+    assert (
+        status == 200
+        and text.startswith("License,")
+        and "attachment" in alice.request("GET", "/licenses.csv")[1]["content-disposition"]
+    )
+    _, text = alice.get("/events.csv")
+    assert "RoomB" not in text and "RoomA" in text
+
+    viv = Client(server.port)
+    viv.post("/login", {"username": "viv", "password": "class-pass-1", "next": "/"}, csrf="")
+    _, text = viv.get("/tokens")
+    assert b_token in text and 'id="token-create"' not in text  # a viewer of every account reads them all
+    before = db(folder)
+    status, text = viv.post("/tokens/create", {"va": "DEFAULT"})
+    assert status == 403 and "only views" in text and db(folder) == before
+    run("user", "remove", "viv")
+    status, headers, _ = viv.request("GET", "/tokens")
+    assert status == 303 and headers["location"].startswith("/login")  # the session ended with the user
+
+    c = logged_in(server)
+    c.get(f"/instances/{b_instance}/remove")
+    before = db(folder)
+    status, text = c.post_files(f"/instances/{b_instance}/remove", {"confirmed": "yes"},
+                                {"return_code_file": ("x.bin", b"\xff\xfe\x00binary")})  # fmt: skip
+    assert status == 400 and "is not text" in text and db(folder) == before

@@ -1,17 +1,25 @@
 """The Smart Software Manager portal: server-rendered pages (Jinja2, every text escaped),
-forms with a CSRF token each, a password unless served on loopback with `--no-auth`.
+forms with a CSRF token each, users with a role and an optional virtual account.
 
-A form that changes something answers with a redirect to the page it belongs to and a
-one-line notice; a refusal shows its one-line message and changes nothing. The Reserve
-Licenses wizard carries what was entered from step to step in the form itself and checks
-it again at every step."""
+Laid out as CSSM administrators know it: the Licenses tab starts **License Reservation…**;
+each product instance has an **Actions** menu (Update Reserved Licenses, Enter Confirmation
+Code, Remove, Transfer). Every form that changes something answers with a redirect (POST,
+redirect, GET: a refresh or Back never sends it again) and a one-line notice; Remove,
+Revoke and Delete ask first. The Reserve Licenses wizard keeps its draft in the session,
+each step is a page of its own with Back and Cancel, and a refusal comes back on the step
+that caused it. Codes can be pasted or uploaded as the file the node wrote, and every code
+shown has a Copy button."""
 
 from __future__ import annotations
 
+import csv
 import hmac
+import io
+import secrets
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any
-from urllib.parse import quote
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import quote, urlencode
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 from starlette.concurrency import run_in_threadpool
@@ -19,16 +27,63 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from ccxcli.errors import UsageError
+from ccxcli.core.catalogue import BY_ALIAS, TYPES, license_alias
+from ccxcli.errors import RuleError, UsageError
+from ccxcli.protocol.codes import Request as CodeRequest
+from ccxcli.protocol.codes import parse_request
+from ccxcli.ssm.core import reserve, smart, sync, users
 from ccxcli.ssm.core.db import Ssm
-from ccxcli.ssm.web.site import COOKIE, SESSION_LIFETIME, Site, form, refusal, status_of
-
-if TYPE_CHECKING:
-    from ccxcli.protocol.codes import Request as CodeRequest
+from ccxcli.ssm.core.users import ADMIN, User
+from ccxcli.ssm.web.api import run_sync
+from ccxcli.ssm.web.site import SESSION_LIFETIME, Site, form, refusal, status_of
+from ccxcli.values import MAX_COUNT, whole
 
 ENV = Environment(loader=PackageLoader("ccxcli.ssm.web", "templates"), autoescape=select_autoescape(["html"]))
+ENV.filters["when"] = lambda iso: (iso or "").replace("T", " ").replace("Z", " UTC")
+ENV.filters["license_name"] = lambda alias: BY_ALIAS[alias].name if alias in BY_ALIAS else alias
 Page = tuple[str, dict[str, Any]]
-Handler = Callable[[Site, Ssm, Request, dict[str, str]], "Page | Response"]
+MAX_DRAFTS = 20  # Reserve Licenses wizards open at once in one session
+
+KINDS = {"smart": "Smart Licensing", "slr": "Specific License Reservation", "mirror": "Synchronized from SSM On-Prem"}
+
+
+@dataclass
+class Ctx:
+    """One request as a page sees it: the SSM, the form, the session and who is logged in."""
+
+    site: Site
+    ssm: Ssm
+    request: Request
+    data: dict[str, str]
+    s: dict[str, Any]
+    who: User
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def now(self) -> int:
+        return self.site.now()
+
+    def query(self, name: str) -> str:
+        return self.request.query_params.get(name, "").strip()[:200]
+
+    def path(self, name: str) -> str:
+        return str(self.request.path_params[name])
+
+    def text(self, name: str) -> str:
+        """A code from its upload (`NAME_file`) if one was chosen, else as pasted."""
+        return (self.data.get(name + "_file") or self.data.get(name) or "").strip()
+
+    def vas(self) -> list[dict[str, Any]]:
+        return [v for v in self.ssm.va_list() if self.who.sees(v["name"])]
+
+    def va(self, name: str | None) -> str:
+        """The virtual account asked for, if this user sees it; else the user's own (or the default)."""
+        if self.who.va is not None:
+            return self.ssm.va(self.who.va)
+        return self.ssm.va(name or None)
+
+
+Handler = Callable[[Ctx], "Page | Response"]
 
 
 class Flash(Exception):
@@ -39,21 +94,36 @@ class Flash(Exception):
         self.url, self.message = url, message
 
 
-def render(request: Request, site: Site, s: dict[str, Any] | None, name: str, ctx: dict[str, Any],
-           status: int = 200) -> HTMLResponse:  # fmt: skip
-    flash = s.pop("flash", None) if s else None
-    html = ENV.get_template(name).render(
-        csrf=s["csrf"] if s else "", flash=flash, auth=site.password is not None, path=request.url.path, **ctx
-    )
-    return HTMLResponse(html, status_code=status, headers=_SECURITY)
+class Denied(Exception):
+    """The logged-in user's role or virtual account does not allow this (HTTP 403)."""
+
+
+class Forbidden(Exception):
+    MESSAGE = "The form expired or did not come from this portal (CSRF check failed); nothing was changed."
+
+
+class LoggedOut(Exception):
+    """The session's user was removed since it logged in."""
 
 
 _SECURITY = {
-    "Content-Security-Policy": "default-src 'self'; script-src 'unsafe-inline'; style-src 'unsafe-inline'",
+    "Content-Security-Policy": "default-src 'self'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; "
+    "img-src 'self' data:",
     "X-Frame-Options": "DENY",
     "Referrer-Policy": "no-referrer",
     "Cache-Control": "no-store",
 }
+
+
+def render(request: Request, site: Site, s: dict[str, Any] | None, name: str, ctx: dict[str, Any],
+           status: int = 200) -> HTMLResponse:  # fmt: skip
+    flash = s.pop("flash", None) if s else None
+    who = s.get("user") if s else None
+    html = ENV.get_template(name).render(
+        csrf=s["csrf"] if s else "", flash=flash, auth=site.password is not None, path=request.url.path,
+        who=who, **ctx,
+    )  # fmt: skip
+    return HTMLResponse(html, status_code=status, headers=_SECURITY)
 
 
 def _endpoint(site: Site, fn: Handler, method: str) -> Callable[[Request], Awaitable[Response]]:
@@ -62,8 +132,8 @@ def _endpoint(site: Site, fn: Handler, method: str) -> Callable[[Request], Await
         new_cookie = None
         if s is None:
             if site.password is not None:
-                return RedirectResponse("/login?next=" + quote(request.url.path), status_code=303)
-            new_cookie, s = site.new_session()  # --no-auth: a session for the CSRF token only
+                return _to_login(request)
+            new_cookie, s = site.new_session(ADMIN)  # --no-auth: a session for the CSRF token only
         data: dict[str, str] = {}
         try:
             if method == "POST":
@@ -72,42 +142,100 @@ def _endpoint(site: Site, fn: Handler, method: str) -> Callable[[Request], Await
                     raise Forbidden()
             response = await run_in_threadpool(_call, site, fn, request, data, s)
         except Flash as f:
-            s["flash"] = f.message
+            if f.message:
+                s["flash"] = f.message
             response = RedirectResponse(f.url, status_code=303)
+        except LoggedOut:
+            site.sessions.pop(request.cookies.get(site.cookie, ""), None)
+            return _to_login(request)
         except Forbidden:
             response = render(request, site, s, "error.html", {"message": Forbidden.MESSAGE}, 403)
+        except Denied as e:
+            response = render(request, site, s, "error.html", {"message": str(e)}, 403)
         except BaseException as e:  # noqa: BLE001 - a refusal is a page, never a traceback
             if isinstance(e, (KeyboardInterrupt, SystemExit)):
                 raise
             r = refusal(e)
             response = render(request, site, s, "error.html", {"message": r.message}, status_of(r))
         if new_cookie:
-            _set_cookie(response, new_cookie)
+            _set_cookie(site, response, new_cookie)
         return response
 
     return endpoint
 
 
-class Forbidden(Exception):
-    MESSAGE = "The form expired or did not come from this portal (CSRF check failed); nothing was changed."
+def _to_login(request: Request) -> Response:
+    return RedirectResponse("/login?next=" + quote(request.url.path), status_code=303)
 
 
-def _set_cookie(response: Response, sid: str) -> None:
-    response.set_cookie(COOKIE, sid, max_age=SESSION_LIFETIME, httponly=True, secure=True, samesite="strict")
+def _set_cookie(site: Site, response: Response, sid: str) -> None:
+    response.set_cookie(site.cookie, sid, max_age=SESSION_LIFETIME, httponly=True, secure=True, samesite="strict")
 
 
 def _call(site: Site, fn: Handler, request: Request, data: dict[str, str], s: dict[str, Any]) -> Response:
     """Run the handler and render its page while the SSM is open (pages read from it)."""
     with site.ssm() as ssm:
-        out = fn(site, ssm, request, data)
-        return out if isinstance(out, Response) else render(request, site, s, out[0], out[1])
+        who = users.current(ssm, s["user"])
+        if who is None:
+            raise LoggedOut()
+        c = Ctx(site, ssm, request, data, s, who)
+        out = fn(c)
+        if isinstance(out, Response):
+            return out
+        return render(request, site, s, out[0], {"brand": _brand(ssm), **out[1]})
 
 
-# --- login ----------------------------------------------------------------------------------------
+def _brand(ssm: Ssm) -> str:
+    """Which SSM this is, in the header: two served side by side are told apart at a glance."""
+    if ssm.on_prem:
+        return f"SSM On-Prem {ssm.names()[0]}" if ssm.names() else "SSM On-Prem"
+    return "Smart Software Manager"
+
+
+# --- who may do what --------------------------------------------------------------------------------
+
+
+def _manages(c: Ctx) -> None:
+    if not c.who.manages:
+        raise Denied(f"{c.who.title} '{c.who.name}' cannot change the smart account; a Smart Account "
+                     "Administrator can.")  # fmt: skip
+
+
+def _acts(c: Ctx, va: str) -> None:
+    if not c.who.acts(va):
+        what = "only views" if c.who.role == "viewer" else "cannot act on"
+        raise Denied(f"{c.who.title} '{c.who.name}' {what} virtual account '{va}'; nothing was changed.")
+
+
+def _instance(c: Ctx, act: bool = False) -> Any:
+    """The product instance of the URL, if this user sees it (one it does not see is unknown)."""
+    ident = c.path("id")
+    r = smart.instance(c.ssm, ident)
+    if not c.who.sees(r["va"]):  # as unknown as one that does not exist
+        raise RuleError(f"No product instance '{ident[:64]}' (give the id from 'instance list' or the serial number).")
+    if act:
+        _acts(c, r["va"])
+    return r
+
+
+def _confirmed(c: Ctx, title: str, question: str, keep: dict[str, str], action: str, back: str) -> Page | None:
+    """None when the form says it was confirmed; else the page that asks first (Cancel: `back`)."""
+    if c.data.get("confirmed") == "yes":
+        return None
+    return "confirm.html", {"title": title, "question": question, "keep": keep, "action": action, "back": back}
+
+
+# --- login -----------------------------------------------------------------------------------------
 
 
 def _safe_next(url: str) -> str:
     return url if url.startswith("/") and not url.startswith("//") else "/"
+
+
+def _login_page(request: Request, nxt: str, error: str | None, status: int = 200) -> HTMLResponse:
+    html = ENV.get_template("login.html").render(next=nxt, error=error, auth=True, csrf="", flash=None,
+                                                  path="/login", who=None)  # fmt: skip
+    return HTMLResponse(html, status_code=status, headers=_SECURITY)
 
 
 async def login(request: Request) -> Response:
@@ -116,173 +244,288 @@ async def login(request: Request) -> Response:
     if site.password is None:
         return RedirectResponse(nxt, status_code=303)
     if request.method == "GET":
-        html = ENV.get_template("login.html").render(
-            next=nxt, error=None, auth=True, csrf="", flash=None, path="/login"
-        )
-        return HTMLResponse(html, headers=_SECURITY)
+        return _login_page(request, nxt, None)
     try:
         data = await form(request)
     except UsageError:
         data = {}
-    if not site.password_ok(data.get("password", "")):
-        html = ENV.get_template("login.html").render(next=nxt, error="Wrong password.", auth=True, csrf="",
-                                                      flash=None, path="/login")  # fmt: skip
-        return HTMLResponse(html, status_code=401, headers=_SECURITY)
-    sid, _ = site.new_session()
+    user = await run_in_threadpool(_who, site, data.get("username", "").strip(), data.get("password", ""))
+    if user is None:
+        return _login_page(request, nxt, "Wrong user name or password.", 401)
+    sid, _ = site.new_session(user)
     response = RedirectResponse(_safe_next(data.get("next", "/")), status_code=303)
-    _set_cookie(response, sid)
+    _set_cookie(site, response, sid)
     return response
 
 
-def logout(site: Site, ssm: Ssm, request: Request, data: dict[str, str]) -> Page:
-    site.sessions.pop(request.cookies.get(COOKIE, ""), None)
-    raise Flash("/login" if site.password else "/", "Logged out.")
+def _who(site: Site, name: str, password: str) -> User | None:
+    """The served SSM's own password is the administrator's (user name empty or 'admin');
+    anyone else is a portal user of the SSM's database."""
+    if name.lower() in ("", ADMIN.name):
+        return ADMIN if site.password_ok(password) else None
+    with site.ssm() as ssm:
+        return users.check(ssm, name, password)
 
 
-# --- pages ------------------------------------------------------------------------------------------
+def logout(c: Ctx) -> Page:
+    c.site.sessions.pop(c.request.cookies.get(c.site.cookie, ""), None)
+    raise Flash("/login" if c.site.password else "/", "Logged out.")
 
 
-def overview(site: Site, ssm: Ssm, request: Request, data: dict[str, str]) -> Page:
-    from ccxcli.ssm.core import smart
+# --- overview, virtual accounts, licenses -------------------------------------------------------------
 
-    va = ssm.va(None)
+
+def _alerts(c: Ctx, va: str | None = None) -> list[dict[str, Any]]:
+    return [a for a in smart.alerts(c.ssm, c.now) if (a["va"] in ("-", "") and c.who.va is None)
+            or (a["va"] not in ("-", "") and c.who.sees(a["va"]) and va in (None, a["va"]))]  # fmt: skip
+
+
+def _license_rows(c: Ctx, va: str) -> list[dict[str, Any]]:
+    return [dict(r, name=BY_ALIAS[r["alias"]].name) for r in c.ssm.license_rows(va)]
+
+
+def overview(c: Ctx) -> Page:
+    va = c.va(None)
     return "overview.html", {
-        "ssm": ssm,
-        "vas": ssm.va_list(),
+        "ssm": c.ssm,
+        "vas": c.vas(),
         "va": va,
-        "rows": ssm.license_rows(va),
-        "alerts": smart.alerts(ssm, site.now()),
-        "instances": len(smart.instance_list(ssm)),
+        "rows": _license_rows(c, va),
+        "alerts": _alerts(c),
+        "instances": len([r for r in smart.instance_list(c.ssm) if c.who.sees(r["va"])]),
     }
 
 
-def vas(site: Site, ssm: Ssm, request: Request, data: dict[str, str]) -> Page:
-    from ccxcli.core.catalogue import BY_ALIAS
-
-    return "vas.html", {"ssm": ssm, "vas": ssm.va_list(), "aliases": list(BY_ALIAS)}
+def vas(c: Ctx) -> Page:
+    return "vas.html", {"ssm": c.ssm, "vas": c.vas(), "licenses": [(a, lic.name) for a, lic in BY_ALIAS.items()]}
 
 
-def va_create(site: Site, ssm: Ssm, request: Request, data: dict[str, str]) -> Page:
-    name = data.get("name", "").strip()
-    ssm.va_create(name, site.now())
+def va_create(c: Ctx) -> Page:
+    _manages(c)
+    name = c.data.get("name", "").strip()
+    c.ssm.va_create(name, c.now)
     raise Flash("/virtual-accounts", f"Virtual account '{name}' created.")
 
 
-def va_delete(site: Site, ssm: Ssm, request: Request, data: dict[str, str]) -> Page:
-    name = data.get("name", "")
-    ssm.va_delete(name, site.now())
+def va_delete(c: Ctx) -> Page:
+    _manages(c)
+    name = c.ssm.va(c.data.get("name", ""))
+    ask = _confirmed(c, "Delete Virtual Account", f"Delete virtual account '{name}'? Its tokens are deleted too.",
+                     {"name": name}, "/virtual-accounts/delete", "/virtual-accounts")  # fmt: skip
+    if ask:
+        return ask
+    c.ssm.va_delete(name, c.now)
     raise Flash("/virtual-accounts", f"Virtual account '{name}' deleted.")
 
 
-def license_transfer(site: Site, ssm: Ssm, request: Request, data: dict[str, str]) -> Page:
-    from ccxcli.core.catalogue import license_alias
-    from ccxcli.values import whole
-
-    alias = license_alias(data.get("license", ""))
-    qty = whole(data.get("quantity", ""), "The quantity", 1, 1_000_000)
-    ssm.license_transfer(data.get("from", ""), data.get("to", ""), alias, qty, site.now())
-    raise Flash("/virtual-accounts", f"{qty} {alias} moved from '{data.get('from')}' to '{data.get('to')}'.")
+def license_transfer(c: Ctx) -> Page:
+    _manages(c)
+    alias = license_alias(c.data.get("license", ""))
+    qty = whole(c.data.get("quantity", ""), "The quantity", 1, 1_000_000)
+    c.ssm.license_transfer(c.data.get("from", ""), c.data.get("to", ""), alias, qty, c.now)
+    raise Flash("/virtual-accounts", f"{qty} {alias} moved from '{c.data.get('from')}' to '{c.data.get('to')}'.")
 
 
-def licenses(site: Site, ssm: Ssm, request: Request, data: dict[str, str]) -> Page:
-    from ccxcli.ssm.core import smart
-
-    va = ssm.va(request.query_params.get("va"))
-    alerts = [a for a in smart.alerts(ssm, site.now()) if a["va"] in (va, "-", "")]
-    return "licenses.html", {"va": va, "vas": ssm.va_list(), "rows": ssm.license_rows(va), "alerts": alerts}
+def licenses(c: Ctx) -> Page:
+    va = c.va(c.query("va") or None)
+    return "licenses.html", {"va": va, "vas": c.vas(), "rows": _license_rows(c, va), "alerts": _alerts(c, va),
+                             "may_reserve": c.who.acts(va) and c.ssm.slr_allowed}  # fmt: skip
 
 
-def instances(site: Site, ssm: Ssm, request: Request, data: dict[str, str]) -> Page:
-    from ccxcli.ssm.core import smart
-
-    va = request.query_params.get("va") or None
-    return "instances.html", {"rows": smart.instance_list(ssm, va), "va": va, "vas": ssm.va_list()}
-
-
-def instance(site: Site, ssm: Ssm, request: Request, data: dict[str, str]) -> Page:
-    from ccxcli.ssm.core import smart
-
-    row = smart.instance_row(smart.instance(ssm, request.path_params["id"]))
-    return "instance.html", {"row": row, "history": smart.usage_history(ssm, row["uuid"]), "vas": ssm.va_list()}
+def licenses_csv(c: Ctx) -> Response:
+    va = c.va(c.query("va") or None)
+    cols = ["License", "Entitlement Tag", "Purchased", "In Use", "Reserved", "Available", "Balance"]
+    rows = [[r["name"], BY_ALIAS[r["alias"]].tag, r["purchased"], r["in_use"], r["reserved"], r["available"],
+             r["balance"]] for r in _license_rows(c, va)]  # fmt: skip
+    return _csv(f"licenses-{va}.csv", cols, rows)
 
 
-def instance_remove(site: Site, ssm: Ssm, request: Request, data: dict[str, str]) -> Page:
-    from ccxcli.ssm.core import smart
-
-    ident = request.path_params["id"]
-    code = data.get("return_code", "").strip() or None
-    smart.instance_remove(ssm, ident, site.now(), code, data.get("force") == "on")
-    raise Flash("/instances", f"Product instance {ident} removed; its licenses are back in the pool.")
-
-
-def instance_transfer(site: Site, ssm: Ssm, request: Request, data: dict[str, str]) -> Page:
-    from ccxcli.ssm.core import smart
-
-    ident = request.path_params["id"]
-    smart.instance_transfer(ssm, ident, data.get("to", ""), site.now())
-    raise Flash(f"/instances/{ident}", f"Product instance {ident} transferred to '{ssm.va(data.get('to'))}'.")
+def _csv(name: str, cols: list[str], rows: list[list[Any]]) -> Response:
+    out = io.StringIO()
+    w = csv.writer(out, lineterminator="\r\n")
+    w.writerow(cols)
+    for row in rows:  # a cell that a spreadsheet would run as a formula is kept as text
+        w.writerow(["'" + v if isinstance(v, str) and v[:1] in ("=", "+", "-", "@") else v for v in row])
+    safe = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in name)
+    return Response(out.getvalue(), media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="{safe}"', **_SECURITY})  # fmt: skip
 
 
-def tokens(site: Site, ssm: Ssm, request: Request, data: dict[str, str]) -> Page:
-    from ccxcli.ssm.core import smart
-
-    return "tokens.html", {"rows": smart.token_list(ssm, site.now()), "vas": ssm.va_list(), "created": None,
-                           "export_allowed": ssm.export_allowed}  # fmt: skip
+# --- product instances ------------------------------------------------------------------------------
 
 
-def token_create(site: Site, ssm: Ssm, request: Request, data: dict[str, str]) -> Page:
-    from ccxcli.ssm.core import smart
-    from ccxcli.values import whole
-
-    now = site.now()
-    days = whole(data.get("expires_days") or "30", "Expire After (days)", 1, 365)
-    max_uses = whole(data["max_uses"], "Max. Number of Uses", 1, 1_000_000) if data.get("max_uses") else None
-    token = smart.token_create(ssm, data.get("va") or None, now, days, max_uses, data.get("description", ""),
-                               data.get("export_controlled") == "on")  # fmt: skip
-    return "tokens.html", {"rows": smart.token_list(ssm, now), "vas": ssm.va_list(), "created": token,
-                           "export_allowed": ssm.export_allowed}  # fmt: skip
+def _reservations(c: Ctx) -> dict[int, dict[str, Any]]:
+    return {r["id"]: r for r in reserve.listing(c.ssm) if r["state"] in ("authorized", "pending confirmation")}
 
 
-def token_revoke(site: Site, ssm: Ssm, request: Request, data: dict[str, str]) -> Page:
-    from ccxcli.ssm.core import smart
+def _matches(row: dict[str, Any], q: str) -> bool:
+    q = q.lower()
+    hay = [str(row["id"]), row["sn"], row["hostname"], row["va"], KINDS.get(row["kind"], row["kind"])]
+    return not q or any(q in h.lower() for h in hay)
 
-    smart.token_revoke(ssm, data.get("token", ""), site.now())
+
+def instances(c: Ctx) -> Page:
+    va = c.query("va") or None
+    q = c.query("q")
+    rows = [r for r in smart.instance_list(c.ssm, c.va(va) if (va or c.who.va) else None)
+            if c.who.sees(r["va"]) and _matches(r, q)]  # fmt: skip
+    return "instances.html", {"rows": rows, "va": c.va(va) if (va or c.who.va) else None, "vas": c.vas(), "q": q,
+                              "reservations": _reservations(c), "kinds": KINDS}  # fmt: skip
+
+
+def instance(c: Ctx) -> Page:
+    r = _instance(c)
+    row = smart.instance_row(r)
+    held = _reservations(c).get(row["id"])
+    return "instance.html", {"row": row, "history": smart.usage_history(c.ssm, row["uuid"]), "held": held,
+                             "kinds": KINDS, "type_name": TYPES[row["license_type"]][1] if row["license_type"]
+                             in TYPES else "", "may_act": c.who.acts(row["va"])}  # fmt: skip
+
+
+def instance_remove_page(c: Ctx) -> Page:
+    r = _instance(c, act=True)
+    return "remove.html", {"row": smart.instance_row(r)}
+
+
+def instance_remove(c: Ctx) -> Page:
+    r = _instance(c, act=True)
+    if c.data.get("confirmed") != "yes":  # the Remove page is the question; a form without it asks there
+        raise Flash(f"/instances/{r['id']}/remove", "Confirm the removal first.")
+    code = c.text("return_code") or None
+    smart.instance_remove(c.ssm, str(r["id"]), c.now, code, c.data.get("force") == "on")
+    raise Flash("/instances", f"Product instance {r['id']} removed; its licenses are back in the pool.")
+
+
+def instance_transfer_page(c: Ctx) -> Page:
+    r = _instance(c, act=True)
+    return "transfer.html", {"row": smart.instance_row(r), "vas": [v for v in c.vas() if v["name"] != r["va"]]}
+
+
+def instance_transfer(c: Ctx) -> Page:
+    r = _instance(c, act=True)
+    dst = c.ssm.va(c.data.get("to", ""))
+    _acts(c, dst)
+    smart.instance_transfer(c.ssm, str(r["id"]), dst, c.now)
+    raise Flash(f"/instances/{r['id']}", f"Product instance {r['id']} transferred to '{dst}'.")
+
+
+def _active(c: Ctx, act: bool = True) -> tuple[Any, Any]:
+    """The instance of the URL and its active reservation."""
+    r = _instance(c, act=act)
+    return r, reserve.find(c.ssm, str(r["id"]))
+
+
+def update_page(c: Ctx) -> Page:
+    r, res = _active(c)
+    return "update.html", {"row": smart.instance_row(r), "held": _reservations(c)[r["id"]],
+                           "rows": _choices(c.ssm, res["va"], reserve.license_type_of(c.ssm, res))}  # fmt: skip
+
+
+def update(c: Ctx) -> Page:
+    r, res = _active(c)
+    counts = _counts(c.data, _choices(c.ssm, res["va"], reserve.license_type_of(c.ssm, res)))
+    reserve.update(c.ssm, str(r["id"]), counts, c.now)
+    raise Flash(f"/instances/{r['id']}/authorization-code", "Reservation updated: install this Authorization Code "
+                "on the node, then enter the Confirmation Code it prints.")  # fmt: skip
+
+
+def confirm_page(c: Ctx) -> Page:
+    r, _ = _active(c)
+    return "confirm_code.html", {"row": smart.instance_row(r), "held": _reservations(c)[r["id"]]}
+
+
+def confirm(c: Ctx) -> Page:
+    r, _ = _active(c)
+    reserve.confirm(c.ssm, str(r["id"]), c.text("confirmation_code"), c.now)
+    raise Flash(f"/instances/{r['id']}", "Reservation update confirmed.")
+
+
+def code_page(c: Ctx) -> Page:
+    r, res = _active(c, act=False)
+    held = _reservations(c)[r["id"]]
+    return "code.html", {"row": smart.instance_row(r), "held": held, "code": reserve.issued_code(c.ssm, str(r["id"])),
+                         "wizard": c.query("step") == "4"}  # fmt: skip
+
+
+def code_file(c: Ctx) -> Response:
+    r, res = _active(c, act=False)
+    code = reserve.issued_code(c.ssm, str(r["id"]))
+    name = f"AuthorizationCode_SN_{res['sn']}.txt"
+    return Response(code + "\n", media_type="text/plain",
+                    headers={"Content-Disposition": f'attachment; filename="{name}"', **_SECURITY})  # fmt: skip
+
+
+# --- tokens --------------------------------------------------------------------------------------------
+
+
+def tokens(c: Ctx) -> Page:
+    rows = [t for t in smart.token_list(c.ssm, c.now) if c.who.sees(t["va"])]
+    return "tokens.html", {"rows": rows, "vas": c.vas(), "created": c.s.pop("created", None),
+                           "export_allowed": c.ssm.export_allowed, "may_create": any(c.who.acts(v["name"])
+                                                                                     for v in c.vas())}  # fmt: skip
+
+
+def token_create(c: Ctx) -> Page:
+    va = c.va(c.data.get("va") or None)
+    _acts(c, va)
+    days = whole(c.data.get("expires_days") or "30", "Expire After (days)", 1, 365)
+    max_uses = whole(c.data["max_uses"], "Max. Number of Uses", 1, 1_000_000) if c.data.get("max_uses") else None
+    token = smart.token_create(c.ssm, va, c.now, days, max_uses, c.data.get("description", ""),
+                               c.data.get("export_controlled") == "on")  # fmt: skip
+    c.s["created"] = token  # shown once, on the page the redirect leads to
+    raise Flash("/tokens", f"Token created for '{va}'.")
+
+
+def token_revoke(c: Ctx) -> Page:
+    token = c.data.get("token", "").strip()
+    va = smart.token_va(c.ssm, token)
+    if va is None or not c.who.sees(va):
+        raise UsageError("No such registration token.")
+    _acts(c, va)
+    ask = _confirmed(c, "Revoke Token", f"Revoke the token {token[:10]}… of '{va}'? Product instances can no "
+                     "longer register with it.", {"token": token}, "/tokens/revoke", "/tokens")  # fmt: skip
+    if ask:
+        return ask
+    smart.token_revoke(c.ssm, token, c.now)
     raise Flash("/tokens", "Token revoked.")
 
 
-def reservations(site: Site, ssm: Ssm, request: Request, data: dict[str, str]) -> Page:
-    from ccxcli.ssm.core import reserve
-
-    return "reservations.html", {"rows": reserve.listing(ssm)}
+# --- the Reserve Licenses wizard (from the Licenses tab) ----------------------------------------------
 
 
-# --- the Reserve Licenses wizard -----------------------------------------------------------------
+def _draft(c: Ctx) -> dict[str, Any]:
+    d = c.s.get("drafts", {}).get(c.path("draft"))
+    if d is None:
+        raise Flash("/licenses/reserve", "That reservation was finished or cancelled; start again.")
+    return d  # type: ignore[no-any-return]
 
 
-def _request_code(data: dict[str, str]) -> tuple[str, CodeRequest]:
-    from ccxcli.protocol.codes import parse_request
+def _new_draft(c: Ctx, va: str, code: str) -> tuple[str, dict[str, Any]]:
+    drafts = c.s.setdefault("drafts", {})
+    while len(drafts) >= MAX_DRAFTS:
+        drafts.pop(next(iter(drafts)))
+    key = secrets.token_urlsafe(9)
+    drafts[key] = {"va": va, "code": code, "entered": {}, "error": None}
+    return key, drafts[key]
 
-    code = "".join(data.get("request_code", "").split())
-    return code, parse_request(code)
+
+def _parsed(code: str) -> CodeRequest:
+    return parse_request("".join(code.split()))
 
 
 def _choices(ssm: Ssm, va: str, license_type: str | None) -> list[dict[str, Any]]:
     """The licenses the wizard offers: those of the node's license type (all when the
     request code does not say), with what is available."""
-    from ccxcli.core.catalogue import BY_ALIAS, TYPES
-
     usable = TYPES[license_type][2] if license_type else tuple(BY_ALIAS)
     return [dict(r, name=BY_ALIAS[r["alias"]].name) for r in ssm.license_rows(va) if r["alias"] in usable]
 
 
 def _counts(data: dict[str, str], rows: list[dict[str, Any]]) -> dict[str, int]:
-    from ccxcli.values import MAX_COUNT, whole
-
     counts = {}
     for r in rows:
         text = data.get("qty_" + r["alias"], "").strip()
         if text:
-            n = whole(text, f"The quantity of {r['alias']}", 0, MAX_COUNT)
+            n = whole(text, f"The quantity of {r['name']}", 0, MAX_COUNT)
             if n:
                 counts[r["alias"]] = n
     if not counts:
@@ -290,141 +533,163 @@ def _counts(data: dict[str, str], rows: list[dict[str, Any]]) -> dict[str, int]:
     return counts
 
 
-def reserve_start(site: Site, ssm: Ssm, request: Request, data: dict[str, str]) -> Page:
-    return "reserve_request.html", {"vas": ssm.va_list(), "va": ssm.va(None), "request_code": ""}
-
-
-def reserve_licenses(site: Site, ssm: Ssm, request: Request, data: dict[str, str]) -> Page:
-    code, req = _request_code(data)
-    va = ssm.va(data.get("va") or None)
-    return "reserve_licenses.html", {"va": va, "request_code": code, "req": req, "type_name": _type_name(req),
-                                     "rows": _choices(ssm, va, req.license_type), "counts": {}}  # fmt: skip
-
-
-def reserve_review(site: Site, ssm: Ssm, request: Request, data: dict[str, str]) -> Page:
-    from ccxcli.ssm.core.reserve import check_type
-
-    code, req = _request_code(data)
-    va = ssm.va(data.get("va") or None)
-    rows = _choices(ssm, va, req.license_type)
-    counts = _counts(data, rows)
-    check_type(req.license_type, counts)
-    short = [f"{a}: {n} requested, {r['available']} available" for r in rows
-             for a, n in counts.items() if a == r["alias"] and n > r["available"]]  # fmt: skip
-    return "reserve_review.html", {"va": va, "request_code": code, "req": req, "type_name": _type_name(req),
-                                   "counts": counts, "short": short}  # fmt: skip
-
-
-def reserve_authorize(site: Site, ssm: Ssm, request: Request, data: dict[str, str]) -> Page:
-    from ccxcli.ssm.core import reserve
-
-    code, req = _request_code(data)
-    va = ssm.va(data.get("va") or None)
-    counts = _counts(data, _choices(ssm, va, req.license_type))
-    auth = reserve.authorize(ssm, va, code, counts, site.now())
-    ident = str(reserve.find(ssm, req.sn)["instance"])
-    return "reserve_done.html", {"code": auth, "ident": ident, "sn": req.sn, "counts": counts, "update": False}
-
-
 def _type_name(req: CodeRequest) -> str:
-    from ccxcli.core.catalogue import TYPES
-
     return TYPES[req.license_type][1] if req.license_type else "not stated by the code"
 
 
-def reservation(site: Site, ssm: Ssm, request: Request, data: dict[str, str]) -> Page:
-    from ccxcli.ssm.core import reserve
-
-    ident = request.path_params["id"]
-    r = reserve.find(ssm, ident)
-    row = next(x for x in reserve.listing(ssm) if x["id"] == r["instance"])
-    return "reservation.html", {"row": row, "ident": ident,
-                                "rows": _choices(ssm, r["va"], reserve.license_type_of(ssm, r))}  # fmt: skip
+def _step(c: Ctx, d: dict[str, Any], n: int, ctx: dict[str, Any]) -> Page:
+    names = {1: "reserve_request.html", 2: "reserve_licenses.html", 3: "reserve_review.html"}
+    error, d["error"] = d.get("error"), None
+    return names[n], {"step": n, "draft": c.path("draft") if "draft" in c.request.path_params else "",
+                      "error": error, **ctx}  # fmt: skip
 
 
-def reservation_update(site: Site, ssm: Ssm, request: Request, data: dict[str, str]) -> Page:
-    from ccxcli.ssm.core import reserve
-
-    ident = request.path_params["id"]
-    r = reserve.find(ssm, ident)
-    counts = _counts(data, _choices(ssm, r["va"], reserve.license_type_of(ssm, r)))
-    auth = reserve.update(ssm, ident, counts, site.now())
-    return "reserve_done.html", {"code": auth, "ident": str(r["instance"]), "sn": r["sn"], "counts": counts,
-                                 "update": True}  # fmt: skip
+def reserve_start(c: Ctx) -> Page:
+    va = c.va(c.query("va") or None)
+    _acts(c, va)
+    return "reserve_request.html", {"step": 1, "draft": "", "error": None, "vas": _acting_vas(c), "va": va,
+                                    "request_code": ""}  # fmt: skip
 
 
-def reservation_confirm(site: Site, ssm: Ssm, request: Request, data: dict[str, str]) -> Page:
-    from ccxcli.ssm.core import reserve
-
-    ident = request.path_params["id"]
-    reserve.confirm(ssm, ident, data.get("confirmation_code", "").strip(), site.now())
-    raise Flash(f"/reservations/{ident}", "Reservation update confirmed.")
+def _acting_vas(c: Ctx) -> list[dict[str, Any]]:
+    return [v for v in c.vas() if c.who.acts(v["name"])]
 
 
-def reservation_return(site: Site, ssm: Ssm, request: Request, data: dict[str, str]) -> Page:
-    from ccxcli.ssm.core import reserve
-
-    done = reserve.give_back(ssm, "".join(data.get("return_code", "").split()), site.now())
-    raise Flash("/reservations", f"Reserved licenses of SN {done['sn']} returned to '{done['va']}'.")
-
-
-def code_file(site: Site, ssm: Ssm, request: Request, data: dict[str, str]) -> Response:
-    from ccxcli.ssm.core import reserve
-
-    ident = request.path_params["id"]
-    r = reserve.find(ssm, ident)
-    code = reserve.issued_code(ssm, ident)
-    return Response(code + "\n", media_type="text/plain", headers={
-        "Content-Disposition": f'attachment; filename="AuthorizationCode_SN_{r["sn"]}.txt"', **_SECURITY})  # fmt: skip
-
-
-def events(site: Site, ssm: Ssm, request: Request, data: dict[str, str]) -> Page:
-    from ccxcli.ssm.core import smart
-
-    return "events.html", {"rows": list(reversed(smart.events(ssm, 500)))}
+def reserve_request(c: Ctx) -> Page:
+    """Step 1 sent: keep what was entered; go on, or back to step 1 with what was wrong."""
+    va = c.va(c.data.get("va") or None)
+    _acts(c, va)
+    draft = c.path("draft") if "draft" in c.request.path_params else None
+    d = c.s.get("drafts", {}).get(draft) if draft else None
+    if d is None:
+        draft, d = _new_draft(c, va, "")
+    d["va"], d["code"] = va, "".join(c.text("request_code").split())
+    try:
+        _parsed(d["code"])
+    except Exception as e:  # noqa: BLE001 - a refusal comes back on the step
+        d["error"] = refusal(e).message
+        raise Flash(f"/licenses/reserve/{draft}", "") from None
+    raise Flash(f"/licenses/reserve/{draft}/licenses", "")
 
 
-def sync_page(site: Site, ssm: Ssm, request: Request, data: dict[str, str]) -> Page:
-    from ccxcli.ssm.core import sync
+def reserve_request_again(c: Ctx) -> Page:
+    d = _draft(c)
+    return _step(c, d, 1, {"vas": _acting_vas(c), "va": d["va"], "request_code": d["code"]})
 
-    if ssm.on_prem:
+
+def reserve_licenses(c: Ctx) -> Page:
+    d = _draft(c)
+    req = _parsed(d["code"])
+    return _step(c, d, 2, {"va": d["va"], "req": req, "type_name": _type_name(req),
+                           "rows": _choices(c.ssm, d["va"], req.license_type), "entered": d["entered"]})  # fmt: skip
+
+
+def reserve_choose(c: Ctx) -> Page:
+    d = _draft(c)
+    req = _parsed(d["code"])
+    rows = _choices(c.ssm, d["va"], req.license_type)
+    d["entered"] = {r["alias"]: c.data.get("qty_" + r["alias"], "").strip()[:12] for r in rows}
+    draft = c.path("draft")
+    try:
+        counts = _counts(c.data, rows)
+        reserve.check_type(req.license_type, counts)
+    except Exception as e:  # noqa: BLE001 - a refusal comes back on the step
+        d["error"] = refusal(e).message
+        raise Flash(f"/licenses/reserve/{draft}/licenses", "") from None
+    d["counts"] = counts
+    raise Flash(f"/licenses/reserve/{draft}/review", "")
+
+
+def reserve_review(c: Ctx) -> Page:
+    d = _draft(c)
+    if not d.get("counts"):
+        raise Flash(f"/licenses/reserve/{c.path('draft')}/licenses", "")
+    req = _parsed(d["code"])
+    rows = {r["alias"]: r for r in _choices(c.ssm, d["va"], req.license_type)}
+    chosen = [{"alias": a, "name": rows[a]["name"], "quantity": n, "available": rows[a]["available"]}
+              for a, n in sorted(d["counts"].items())]  # fmt: skip
+    short = [r for r in chosen if r["quantity"] > r["available"]]
+    return _step(c, d, 3, {"va": d["va"], "req": req, "type_name": _type_name(req), "chosen": chosen,
+                           "short": short})  # fmt: skip
+
+
+def reserve_authorize(c: Ctx) -> Page:
+    d = _draft(c)
+    draft = c.path("draft")
+    _acts(c, d["va"])
+    try:
+        reserve.authorize(c.ssm, d["va"], d["code"], d.get("counts") or {}, c.now)
+    except Exception as e:  # noqa: BLE001 - a refusal comes back on the step
+        d["error"] = refusal(e).message
+        raise Flash(f"/licenses/reserve/{draft}/review", "") from None
+    c.s["drafts"].pop(draft, None)
+    ident = reserve.find(c.ssm, _parsed(d["code"]).sn)["instance"]
+    raise Flash(f"/instances/{ident}/authorization-code?step=4", "Licenses reserved.")
+
+
+def reserve_cancel(c: Ctx) -> Page:
+    c.s.get("drafts", {}).pop(c.path("draft"), None)
+    raise Flash("/licenses", "License reservation cancelled; nothing was reserved.")
+
+
+# --- event log, synchronization -------------------------------------------------------------------------
+
+
+def _events(c: Ctx) -> list[dict[str, Any]]:
+    return list(reversed(smart.events(c.ssm, 500, c.who.va, c.query("q"))))
+
+
+def events(c: Ctx) -> Page:
+    return "events.html", {"rows": _events(c), "q": c.query("q")}
+
+
+def events_csv(c: Ctx) -> Response:
+    rows = [[e["time"], e["kind"], ", ".join(e["virtual_accounts"]), e["message"]] for e in _events(c)]
+    return _csv("event-log.csv", ["Time", "Event", "Virtual Accounts", "Message"], rows)
+
+
+def sync_page(c: Ctx) -> Page:
+    if c.ssm.on_prem:
         try:
-            st: dict[str, Any] | None = sync.status(ssm)
+            st: dict[str, Any] | None = sync.status(c.ssm)
         except UsageError:
             st = None
-        return "sync.html", {"on_prem": True, "status": st, "in_lab": site.lab_home() is not None, "links": []}
-    return "sync.html", {"on_prem": False, "status": None, "in_lab": False, "links": sync.links(ssm)}
+        return "sync.html", {"on_prem": True, "status": st, "in_lab": c.site.lab_home() is not None, "links": []}
+    return "sync.html", {"on_prem": False, "status": None, "in_lab": False, "links": sync.links(c.ssm)}
 
 
-def sync_now(site: Site, ssm: Ssm, request: Request, data: dict[str, str]) -> Page:
-    from ccxcli.ssm.web.api import run_sync
-
-    done = run_sync(site, ssm)
+def sync_now(c: Ctx) -> Page:
+    _manages(c)
+    done = run_sync(c.site, c.ssm)
     raise Flash("/sync", f"Synchronized with Cisco SSM (request {done['seq']}).")
 
 
-def sync_export(site: Site, ssm: Ssm, request: Request, data: dict[str, str]) -> Response:
-    from ccxcli.ssm.core import sync
-
-    text = sync.make_request(ssm, site.now())
+def sync_export(c: Ctx) -> Response:
+    _manages(c)
+    text = sync.make_request(c.ssm, c.now)
     return Response(text + "\n", media_type="application/json", headers={
         "Content-Disposition": 'attachment; filename="sync-request.json"', **_SECURITY})  # fmt: skip
 
 
-def sync_import(site: Site, ssm: Ssm, request: Request, data: dict[str, str]) -> Response | Page:
-    from ccxcli.ssm.core import sync
-
-    text = data.get("file", "").strip()
+def sync_import(c: Ctx) -> Response | Page:
+    _manages(c)
+    text = c.text("file")
     if not text:
-        raise UsageError("Paste the synchronization file.")
-    if ssm.on_prem:
-        done = sync.apply_answer(ssm, text, site.now())
+        raise UsageError("Paste the synchronization file or choose it.")
+    if c.ssm.on_prem:
+        done = sync.apply_answer(c.ssm, text, c.now)
         raise Flash("/sync", f"Synchronized with Cisco SSM (request {done['seq']}).")
-    answer = sync.handle_request(ssm, text, site.now())
+    answer = sync.handle_request(c.ssm, text, c.now)
     return Response(answer + "\n", media_type="application/json", headers={
         "Content-Disposition": 'attachment; filename="sync-answer.json"', **_SECURITY})  # fmt: skip
 
 
+def moved(c: Ctx) -> Response:
+    """Reservations live where CSSM has them now: the Licenses tab and each instance's Actions."""
+    return RedirectResponse("/instances?" + urlencode({"q": "Specific License Reservation"}), status_code=303)
+
+
+W = "/licenses/reserve/{draft}"
 PAGES: list[tuple[str, str, Handler]] = [
     ("GET", "/", overview),
     ("POST", "/logout", logout),
@@ -433,24 +698,34 @@ PAGES: list[tuple[str, str, Handler]] = [
     ("POST", "/virtual-accounts/delete", va_delete),
     ("POST", "/licenses/transfer", license_transfer),
     ("GET", "/licenses", licenses),
+    ("GET", "/licenses.csv", licenses_csv),
+    ("GET", "/licenses/reserve", reserve_start),
+    ("POST", "/licenses/reserve", reserve_request),
+    ("GET", W, reserve_request_again),
+    ("POST", W, reserve_request),
+    ("GET", W + "/licenses", reserve_licenses),
+    ("POST", W + "/licenses", reserve_choose),
+    ("GET", W + "/review", reserve_review),
+    ("POST", W + "/authorize", reserve_authorize),
+    ("POST", W + "/cancel", reserve_cancel),
     ("GET", "/instances", instances),
     ("GET", "/instances/{id}", instance),
+    ("GET", "/instances/{id}/remove", instance_remove_page),
     ("POST", "/instances/{id}/remove", instance_remove),
+    ("GET", "/instances/{id}/transfer", instance_transfer_page),
     ("POST", "/instances/{id}/transfer", instance_transfer),
+    ("GET", "/instances/{id}/update", update_page),
+    ("POST", "/instances/{id}/update", update),
+    ("GET", "/instances/{id}/confirm", confirm_page),
+    ("POST", "/instances/{id}/confirm", confirm),
+    ("GET", "/instances/{id}/authorization-code", code_page),
+    ("GET", "/instances/{id}/authorization-code.txt", code_file),
     ("GET", "/tokens", tokens),
     ("POST", "/tokens/create", token_create),
     ("POST", "/tokens/revoke", token_revoke),
-    ("GET", "/reservations", reservations),
-    ("GET", "/reservations/new", reserve_start),
-    ("POST", "/reservations/new/licenses", reserve_licenses),
-    ("POST", "/reservations/new/review", reserve_review),
-    ("POST", "/reservations/new/authorize", reserve_authorize),
-    ("POST", "/reservations/return", reservation_return),
-    ("GET", "/reservations/{id}", reservation),
-    ("POST", "/reservations/{id}/update", reservation_update),
-    ("POST", "/reservations/{id}/confirm", reservation_confirm),
-    ("GET", "/reservations/{id}/authorization-code.txt", code_file),
+    ("GET", "/reservations", moved),
     ("GET", "/events", events),
+    ("GET", "/events.csv", events_csv),
     ("GET", "/sync", sync_page),
     ("POST", "/sync/now", sync_now),
     ("POST", "/sync/export", sync_export),

@@ -4,6 +4,7 @@ the portal's sessions and CSRF tokens, and how refusals become answers."""
 from __future__ import annotations
 
 import base64
+import hashlib
 import hmac
 import secrets
 import threading
@@ -20,9 +21,10 @@ from starlette.responses import JSONResponse
 from ccxcli.errors import CcxError, InstanceGone, RuleError, StoreError, UsageError, classify
 from ccxcli.store.lab import lab_of, ssm_now
 
-COOKIE = "ccxssm"
+COOKIE = "ccxssm"  # the prefix of the portal's cookie name; each served SSM has its own name
 SESSION_LIFETIME = 12 * 3600
 MAX_FORM = 512 * 1024  # a form holds at most a code or a synchronization file
+MAX_FIELDS = 200
 MAX_SESSIONS = 10_000
 
 
@@ -30,8 +32,11 @@ class Site:
     def __init__(self, folder: Path, password: str | None) -> None:
         self.folder = folder
         self.password = password
-        self.sessions: dict[str, dict[str, Any]] = {}  # id -> {csrf, until}
+        self.sessions: dict[str, dict[str, Any]] = {}  # id -> {csrf, until, user, ...}
         self.db_lock = threading.Lock()
+        # cookies are not kept apart by port: an SSM On-Prem and a cloud SSM served side by side
+        # on one host need names of their own, or logging in to one logs out of the other
+        self.cookie = f"{COOKIE}-{hashlib.sha256(str(folder.resolve()).encode()).hexdigest()[:12]}"
 
     # -- the SSM ------------------------------------------------------------------
     @contextmanager
@@ -54,21 +59,21 @@ class Site:
 
     # -- sessions -----------------------------------------------------------------
     def session(self, request: Request) -> dict[str, Any] | None:
-        sid = request.cookies.get(COOKIE, "")
+        sid = request.cookies.get(self.cookie, "")
         s = self.sessions.get(sid)
         if s is None or s["until"] < time.time():
             self.sessions.pop(sid, None)
             return None
         return s
 
-    def new_session(self) -> tuple[str, dict[str, Any]]:
+    def new_session(self, user: Any) -> tuple[str, dict[str, Any]]:
         if len(self.sessions) >= MAX_SESSIONS:
             now = time.time()
             self.sessions = {k: v for k, v in self.sessions.items() if v["until"] >= now}
             while len(self.sessions) >= MAX_SESSIONS:
                 self.sessions.pop(next(iter(self.sessions)))
         sid = secrets.token_urlsafe(32)
-        s = {"csrf": secrets.token_urlsafe(32), "until": time.time() + SESSION_LIFETIME}
+        s = {"csrf": secrets.token_urlsafe(32), "until": time.time() + SESSION_LIFETIME, "user": user}
         self.sessions[sid] = s
         return sid, s
 
@@ -93,15 +98,44 @@ class Site:
 
 
 async def form(request: Request) -> dict[str, str]:
-    """An `application/x-www-form-urlencoded` body as single values (the portal's forms)."""
+    """A form's fields as single values: `application/x-www-form-urlencoded`, or
+    `multipart/form-data` when it carries a file (a code the administrator brought from an
+    air-gapped node), whose text is the field's value."""
     body = await request.body()
     if len(body) > MAX_FORM:
         raise UsageError("The form is too large.")
+    ctype = request.headers.get("content-type", "")
+    if ctype.lower().startswith("multipart/form-data"):
+        return _multipart(ctype, body)
     try:
-        pairs = parse_qs(body.decode(), keep_blank_values=True, strict_parsing=False, max_num_fields=200)
+        pairs = parse_qs(body.decode(), keep_blank_values=True, strict_parsing=False, max_num_fields=MAX_FIELDS)
     except (UnicodeDecodeError, ValueError):
         raise UsageError("The form could not be read.") from None
     return {k: v[-1] for k, v in pairs.items()}
+
+
+def _multipart(ctype: str, body: bytes) -> dict[str, str]:
+    from email.message import EmailMessage
+    from email.parser import BytesParser
+    from email.policy import HTTP
+
+    head = f"Content-Type: {ctype}\r\nMIME-Version: 1.0\r\n\r\n".encode("latin-1", "replace")
+    msg = BytesParser(policy=HTTP).parsebytes(head + body)
+    parts = list(msg.iter_parts()) if isinstance(msg, EmailMessage) and msg.is_multipart() else []
+    if not parts or len(parts) > MAX_FIELDS:
+        raise UsageError("The form could not be read.")
+    out: dict[str, str] = {}
+    for part in parts:
+        name = part.get_param("name", header="content-disposition")
+        if not isinstance(name, str):
+            raise UsageError("The form could not be read.")
+        payload = part.get_payload(decode=True)
+        try:
+            out[name] = (payload if isinstance(payload, bytes) else b"").decode("utf-8")
+        except UnicodeDecodeError:
+            filename = part.get_filename() or name
+            raise UsageError(f"The file '{filename}' is not text; choose the code file the node wrote.") from None
+    return out
 
 
 def status_of(e: CcxError) -> int:
