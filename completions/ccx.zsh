@@ -36,12 +36,14 @@ _ccx() {
         "set") words="cli" ;;
         "set cli") words="pagination" ;;
         "set cli pagination") words="on off" ;;
-        "show") words="cli license myself network status uccx version" ;;
+        "show") words="cli hardware license myself network status uccx version" ;;
         "show cli") words="pagination" ;;
-        "show license") words="all reservation status summary techsupport UDI usage" ;;
+        "show license") words="all reservation status summary tech techsupport UDI usage" ;;
+        "show license tech") words="support" ;;
         "show network") words="cluster eth0" ;;
         "show network eth0") words="detail" ;;
-        "show uccx") words="version" ;;
+        "show uccx") words="jtapi_client license version" ;;
+        "show uccx jtapi_client") words="version" ;;
         "show version") words="active inactive" ;;
         "sim") words="agent clock fault lab network node ports scenario ssm" ;;
         "sim agent") words="add delete list login logout modify" ;;
@@ -60,7 +62,12 @@ _ccx() {
         "sim ports") words="inbound outbound ivr" ;;
         "sim scenario") words="list load" ;;
         "sim ssm") words="trust" ;;
-        "utils") words="ntp remotesyslog service system" ;;
+        "utils") words="core dbreplication disaster_recovery ntp remotesyslog service system uccx" ;;
+        "utils core") words="active" ;;
+        "utils core active") words="list" ;;
+        "utils dbreplication") words="runtimestate" ;;
+        "utils disaster_recovery") words="status" ;;
+        "utils disaster_recovery status") words="backup restore" ;;
         "utils ntp") words="status" ;;
         "utils remotesyslog") words="set show" ;;
         "utils remotesyslog set") words="ca protocol server" ;;
@@ -68,6 +75,9 @@ _ccx() {
         "utils remotesyslog set server") words="--port" ;;
         "utils service") words="list" ;;
         "utils system") words="restart" ;;
+        "utils uccx") words="delete list" ;;
+        "utils uccx delete") words="license" ;;
+        "utils uccx list") words="license" ;;
         *) words="" ;;
     esac
     COMPREPLY=($(compgen -W "$words" -- "$cur"))

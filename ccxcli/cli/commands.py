@@ -13,6 +13,7 @@ H = "ccxcli.cli.handlers."
 GROUP_HELP: dict[tuple[str, ...], str] = {
     ("show",): "Show information about the system",
     ("show", "license"): "Show Smart Licensing information",
+    ("show", "license", "tech"): "Technical support information",
     ("license",): "Smart Licensing commands",
     ("license", "smart"): "Smart Licensing operations",
     ("license", "smart", "register"): "Register with Cisco SSM",
@@ -26,6 +27,14 @@ GROUP_HELP: dict[tuple[str, ...], str] = {
     ("show", "network"): "Show network settings",
     ("show", "cli"): "Show CLI session settings",
     ("show", "uccx"): "Show Unified CCX information",
+    ("show", "uccx", "jtapi_client"): "The JTAPI client",
+    ("utils", "uccx"): "Unified CCX utilities",
+    ("utils", "uccx", "list"): "List Unified CCX items",
+    ("utils", "uccx", "delete"): "Delete Unified CCX items",
+    ("utils", "dbreplication"): "Database replication",
+    ("utils", "core"): "Core files",
+    ("utils", "core", "active"): "Core files of the active partition",
+    ("utils", "disaster_recovery"): "Disaster Recovery System (backup and restore)",
     ("utils",): "Utilities: services, time, system",
     ("utils", "service"): "Platform and Unified CCX services",
     ("utils", "ntp"): "Network time",
@@ -63,6 +72,25 @@ def _c(
         tuple(words.split()), usage, help, H + handler, confirm, H + check if check else None, lab_wide,
         tuple(tuple(a.split()) for a in aliases), changes, example, args,
     )  # fmt: skip
+
+
+# Where each real command is documented. UCCX's own guide (the Command Line Interface chapter
+# of the Unified CCX Administration and Operations Guide, and the release notes that add to it)
+# has the Specific License Reservation and host-name privacy commands and the `uccx` words;
+# the others are VOS platform commands that UCCX shares with Unified CM: their shapes follow the
+# CUCM/VOS CLI reference (Command Line Interface Reference Guide for Cisco Unified Communications
+# Solutions), which UCCX's guide does not repeat.
+UCCX_GUIDE = "Cisco Unified CCX Administration and Operations Guide, Command Line Interface chapter"
+VOS_REFERENCE = "the CUCM/VOS CLI reference (Cisco Unified Communications Solutions), not UCCX's own guide"
+_UCCX_WORDS = (("license", "smart", "reservation"), ("license", "smart", "hostname"), ("show", "uccx"),
+               ("utils", "uccx"))  # fmt: skip
+
+
+def reference(cmd: Command) -> str | None:
+    """`uccx` or `vos` for a command of the real CLI (see above); None for ccxcli's own."""
+    if cmd.words[0] in ("appadmin", "sim") or cmd.words[:2] == ("utils", "remotesyslog"):
+        return None
+    return "uccx" if any(cmd.words[: len(w)] == w for w in _UCCX_WORDS) else "vos"
 
 
 # Texts several commands share in `help <command>`
@@ -142,6 +170,41 @@ COMMANDS: list[Command] = [
         "system:show_uccx_version",
         changes=NOTHING,
         example="show uccx version",
+    ),
+    _c(
+        "show uccx license",
+        "",
+        "Show the configured Classic licenses (Classic Licensing)",
+        "usage:show_uccx_license",
+        changes=NOTHING,
+        example="show uccx license",
+    ),
+    _c(
+        "show uccx jtapi_client version",
+        "",
+        "Show the JTAPI client version (synthetic)",
+        "system:jtapi_version",
+        changes=NOTHING,
+        example="show uccx jtapi_client version",
+    ),
+    _c(
+        "utils uccx list license",
+        "",
+        "List the uploaded Classic license files",
+        "usage:list_license",
+        changes=NOTHING,
+        example="utils uccx list license",
+    ),
+    _c(
+        "utils uccx delete license",
+        "<licensefile>",
+        "Delete an uploaded Classic license file",
+        "usage:delete_license",
+        confirm="The license file will be deleted and its licenses are no longer available.",
+        changes="removes the Classic license file: its licenses are no longer available (Classic Licensing "
+        "nodes only). Asks Continue (y/n)?",
+        example="utils uccx delete license UCCX12345678.lic",
+        args={"licensefile": "The file name, as 'utils uccx list license' shows it."},
     ),
     _c(
         "show network eth0",
@@ -224,6 +287,39 @@ COMMANDS: list[Command] = [
         example="utils system restart",
     ),
     _c(
+        "show hardware",
+        "",
+        "Show the virtual machine's hardware (synthetic, from the OVA profile)",
+        "system:show_hardware",
+        changes=NOTHING,
+        example="show hardware",
+    ),
+    _c(
+        "utils dbreplication runtimestate",
+        "",
+        "Show database replication between the cluster's nodes (synthetic)",
+        "system:dbreplication",
+        changes=NOTHING,
+        example="utils dbreplication runtimestate",
+    ),
+    _c(
+        "utils core active list",
+        "",
+        "List core files (synthetic: there are none)",
+        "system:core_list",
+        changes=NOTHING,
+        example="utils core active list",
+    ),
+    _c(
+        "utils disaster_recovery status",
+        "{operation:backup|restore}",
+        "Show the last backup or restore (synthetic)",
+        "system:drs_status",
+        changes=NOTHING,
+        example="utils disaster_recovery status backup",
+        args={"operation": "The backup or the restore."},
+    ),
+    _c(
         "show license UDI",
         "",
         "Show the Unique Device Identifier",
@@ -269,6 +365,7 @@ COMMANDS: list[Command] = [
         "",
         "Show everything plus recent events",
         "show:techsupport",
+        aliases=("show license tech support",),
         changes=NOTHING,
         example="show license techsupport",
     ),
@@ -367,12 +464,15 @@ COMMANDS: list[Command] = [
     ),
     _c(
         "license smart hostname",
-        "{send:enable|disable}",
-        "Send the host name to Cisco SSM or not",
+        "{privacy:enable|disable}",
+        "Host name privacy: enable keeps the host name from Cisco SSM",
         "smart:hostname",
-        changes="whether the node's host name is sent to the SSM (shown there in 'instance list').",
-        example="license smart hostname disable",
-        args={"send": "Send the host name, or not."},
+        changes=(
+            "the privacy of the host name at registration (UCCX 12.5(1) SU3): enable, the SSM does not get it; "
+            "disable (the default), it does (shown there in 'instance list'). Applies to the next registration."
+        ),
+        example="license smart hostname enable",
+        args={"privacy": "enable: do not send the host name; disable: send it."},
     ),
     _c(
         "license smart reservation enable",

@@ -254,6 +254,27 @@ def check_node_deletable(node: Node, held: list[str]) -> None:
         )
 
 
+def classic_file_name(node: Node) -> str | None:
+    """The name the installed classic license file is listed under (`utils uccx list license`)."""
+    lic = node.get("classic_license")
+    return f"UCCX{lic['serial']}.lic" if lic else None
+
+
+def delete_classic(node: Node, t: int, name: str) -> dict[str, int]:
+    """Delete the uploaded classic license file `name`; the licenses it held."""
+    if not node["classic"]:
+        raise RuleError("This node uses Smart Licensing; there is no Classic license file to delete.")
+    have = classic_file_name(node)
+    if have is None:
+        raise RuleError("No Classic license file is uploaded on this node.")
+    if name.lower() != have.lower():
+        raise RuleError(f"No license file '{name}' is uploaded; 'utils uccx list license' lists {have}.")
+    counts = dict(node.pop("classic_license")["counts"])
+    engine.log(node, t, f"Classic license file {have} deleted: "
+               + (", ".join(f"{a}={n}" for a, n in sorted(counts.items())) or "no licenses"), 4)  # fmt: skip
+    return counts
+
+
 def install_classic(node: Node, t: int, fields: ClassicFile) -> None:
     """Install a verified classic license file (it replaces the one installed before)."""
     from ccxcli.core.identity import license_mac

@@ -53,15 +53,26 @@ def help_(ctx: Ctx, a: Args) -> Result:
     real = [c for c in rows if c.words[0] not in ADDED]
     added = [c for c in rows if c.words[0] in ADDED]
     width = max(len(c.name) for c in rows)
-    lines = [f"{c.name.ljust(width)}  {c.help}" for c in real]
+    lines = [f"{c.name.ljust(width)}  {c.help}{VOS_MARK if _vos_licensing(c) else ''}" for c in real]
     if added:
         if real:
             lines.append("")
         lines.append("Added by ccxcli, not in the real CLI (appadmin: the Administration web pages; sim: the lab):")
         lines += [f"{c.name.ljust(width)}  {c.help}" for c in added]
-    lines += ["", "'help <command>' shows its usage, arguments, what it changes and an example."]
-    data = [{"command": c.synopsis, "help": c.help, "real_cli": c.words[0] not in ADDED} for c in rows]
+    lines.append("")
+    if any(_vos_licensing(c) for c in real):
+        lines.append(f"{VOS_MARK.strip()}: a licensing command that follows {commands.VOS_REFERENCE}.")
+    lines.append("'help <command>' shows its usage, arguments, what it changes and an example.")
+    data = [{"command": c.synopsis, "help": c.help, "real_cli": c.words[0] not in ADDED,
+             "reference": commands.reference(c)} for c in rows]  # fmt: skip
     return Result("\n".join(lines), {"commands": data})
+
+
+VOS_MARK = " [VOS]"
+
+
+def _vos_licensing(c: Command) -> bool:
+    return "license" in c.words[:2] and commands.reference(c) == "vos"
 
 
 def arg_label(p: Param) -> str:
@@ -82,13 +93,16 @@ def _one(cmd: Command) -> Result:
         lines.append("  Also spelled: " + "; ".join(" ".join(w) for w in cmd.aliases))
     if cmd.words[0] in ADDED:
         lines.append("  (added by ccxcli: not in the real CLI)")
+    ref = commands.reference(cmd)
+    if ref:
+        lines.append(f"  Reference: {commands.UCCX_GUIDE if ref == 'uccx' else commands.VOS_REFERENCE}.")
     if args:
         width = max(len(k) for k in args)
         lines += ["", "Arguments:"] + [f"  {k.ljust(width)}  {v}" for k, v in args.items()]
     lines += ["", f"Changes: {cmd.changes}", f"Example: {cmd.example}"]
     data = {"command": cmd.synopsis, "help": cmd.help, "arguments": args, "changes": cmd.changes,
             "example": cmd.example, "aliases": [" ".join(w) for w in cmd.aliases],
-            "real_cli": cmd.words[0] not in ADDED}  # fmt: skip
+            "real_cli": cmd.words[0] not in ADDED, "reference": ref}  # fmt: skip
     return Result("\n".join(lines), data)
 
 

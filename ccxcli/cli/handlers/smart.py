@@ -130,7 +130,15 @@ def factory_reset(ctx: Ctx, a: Args) -> Result:
 
 
 def hostname(ctx: Ctx, a: Args) -> Result:
-    on = a.text("send") == "enable"
-    ctx.node["send_hostname"] = on
-    engine.log(ctx.node, ctx.now, f"Sending the host name to Cisco SSM {'enabled' if on else 'disabled'}")
-    return Result(f"Host name {'will' if on else 'will not'} be sent to Cisco SSM.", {"send_hostname": on})
+    """UCCX's privacy setting (12.5(1) SU3 release notes): `enable` turns the privacy of the
+    host name on, so the SSM does not get it; `disable` turns it off (the default)."""
+    private = a.text("privacy") == "enable"
+    ctx.node["send_hostname"] = not private
+    engine.log(ctx.node, ctx.now, f"Host name privacy {'enabled' if private else 'disabled'}: the host name "
+               f"{'is not' if private else 'is'} sent to Cisco SSM")  # fmt: skip
+    text = (
+        "Host name privacy enabled: the host name is not sent to Cisco SSM at registration."
+        if private
+        else "Host name privacy disabled: the host name is sent to Cisco SSM at registration."
+    )
+    return Result(text, {"hostname_privacy": private, "send_hostname": not private})

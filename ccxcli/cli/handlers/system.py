@@ -146,14 +146,7 @@ def eth0(node: Node, detail: bool) -> tuple[str, dict[str, object]]:
 
 
 def show_network_cluster(ctx: Ctx, a: Args) -> Result:
-    rows = []
-    for name in ctx.lab.node_names():
-        try:
-            other = ctx.lab.load(name)
-        except Exception:  # noqa: BLE001 - a corrupt node is left out of the list, not the command
-            continue
-        net = identity.network(other)
-        rows.append({"ip": net["ip"], "fqdn": net["fqdn"], "hostname": other["hostname"], "node": name})
+    rows = _cluster(ctx)
     text = "\n".join(
         f"{r['ip']} {r['fqdn']} {r['hostname']} {'Publisher' if i == 0 else 'Subscriber'} authenticated"
         for i, r in enumerate(rows)
@@ -251,3 +244,100 @@ def fault_set(ctx: Ctx, a: Args) -> Result:
     on = a.text("state") == "on"
     set_fault(ctx.node, ctx.now, name, on)
     return Result(f"Simulated fault {name} is {'on' if on else 'off'}: {FAULTS[name]}.", {"fault": name, "on": on})
+
+
+# --- the health checks public UCCX scripts send before licensing work ------------------------------------
+# Synthetic answers in the shapes of VOS transcripts, from the emulated node's identity: what a
+# script reads (a replication state of 2, no core files, a finished backup) is the healthy case.
+
+
+def show_hardware(ctx: Ctx, a: Args) -> Result:
+    node = ctx.node
+    ova = identity.ova(node)
+    data = {"platform": "VMware Virtual Machine", "vcpus": ova["vcpus"], "memory_mb": ova["memory_kb"] // 1024,
+            "disk_gb": ova["disk_kb"] // 1024 // 1024, "ova": ova["profile"],
+            "serial": f"VMware-{node['uuid'][:16]}"}  # fmt: skip
+    text = "\n".join([
+        "HW Platform       : VMware Virtual Machine",
+        "Processors        : " + str(ova["vcpus"]),
+        "Type              : Intel(R) Xeon(R) CPU",
+        "CPU Speed         : 2600",
+        f"Memory            : {data['memory_mb']} MBytes",
+        "Object ID         : 1.3.6.1.4.1.9.1.1348",
+        f"OS Version        : UCOS {identity.OS_VERSION}.el7",
+        f"Serial Number     : {data['serial']}",
+        "",
+        f"Partition 1 (active) : {data['disk_gb']} GB disk, OVA profile {ova['profile']} agents",
+        "",
+        "This machine is a ccxcli emulation: the figures come from its OVA profile.",
+    ])  # fmt: skip
+    return Result(text, data)
+
+
+def dbreplication(ctx: Ctx, a: Args) -> Result:
+    rows = _cluster(ctx)
+    stamp = time.strftime("%Y-%m-%d-%H-%M", time.gmtime(ctx.now))
+    lines = [
+        "",
+        f"Server Time: {_date(ctx.now)}",
+        "",
+        f"Cluster Replication State: Only available on the PUB; replication checked at {stamp}",
+        "",
+        f"DB Version: ccm{identity.version(ctx.node).split('-')[0].replace('.', '_')}",
+        f"Repltimeout set to: 300s, PROCESS option set to: {max(1, len(rows))}",
+        "",
+        "Cluster Detailed View from PUB (" + str(len(rows)) + " Servers):",
+        "",
+        "                                      PING      DB/RPC/   REPL.    Replication    REPLICATION SETUP",
+        "SERVER-NAME         IP ADDRESS        (msec)    DbMon?    QUEUE    Group ID       (RTMT) & Details",
+        "-----------         ----------        ------    -------   -----    -----------    ------------------",
+    ]
+    lines += [f"{r['hostname']:<19} {r['ip']:<17} 0.042     Y/Y/Y     0        (g_{i + 2})          (2) Setup Completed"
+              for i, r in enumerate(rows)]  # fmt: skip
+    data = {"servers": [dict(r, replication_state=2, setup="Setup Completed") for r in rows]}
+    return Result("\n".join(lines), data)
+
+
+def _cluster(ctx: Ctx) -> list[dict[str, str]]:
+    """The lab's nodes as the cluster's servers (a corrupt node is left out of the list)."""
+    out = []
+    for name in ctx.lab.node_names():
+        try:
+            other = ctx.lab.load(name)
+        except Exception:  # noqa: BLE001 - a corrupt node is left out of the list, not the command
+            continue
+        net = identity.network(other)
+        out.append({"ip": net["ip"], "fqdn": net["fqdn"], "hostname": other["hostname"], "node": name})
+    return out
+
+
+def core_list(ctx: Ctx, a: Args) -> Result:
+    return Result("No core files found", {"cores": []})
+
+
+def drs_status(ctx: Ctx, a: Args) -> Result:
+    op = a.text("operation")
+    if op == "restore":
+        return Result("Status: No restore is in progress; no restore has run on this node.",
+                      {"operation": op, "status": None})  # fmt: skip
+    node = ctx.node
+    at = max(node["created"], ctx.now - ctx.now % 86400 - 3600)  # the nightly 23:00 backup, or the node's first
+    when = _date(at)
+    lines = [
+        "Status: SUCCESS :Backup Completed...",
+        "",
+        f"Tar Filename: {time.strftime('%Y-%m-%d-%H-%M-%S', time.gmtime(at))}.tar",
+        "Storage Location: NETWORK",
+        f"Operation: backup, Percentage Complete: 100, Date: {when}",
+        "",
+        "Feature    Server             Component                 Status   Result   Time",
+        "UCCX       " + f"{node['hostname']:<18} " + "CCX_DB                    100      SUCCESS  " + when,
+        "UCCX       " + f"{node['hostname']:<18} " + "CCX_LICENSING             100      SUCCESS  " + when,
+    ]
+    return Result("\n".join(lines), {"operation": op, "status": "SUCCESS", "percentage": 100, "date": when})
+
+
+def jtapi_version(ctx: Ctx, a: Args) -> Result:
+    version = "14.0.1.30000-2"
+    return Result(f"JTAPI Client Version : {version}\nThe JTAPI client matches Unified CM 14.0(1) (synthetic).",
+                  {"jtapi_client_version": version})  # fmt: skip

@@ -216,3 +216,54 @@ def classic_install(ctx: Ctx, a: Args) -> Result:
 def migrate(ctx: Ctx, a: Args) -> Result:
     admin.migrate_to_smart(ctx.node, ctx.now)
     return Result("Migrated to Smart Licensing. Choose the license type, then register.", {"smart_licensing": True})
+
+
+# --- the Classic Licensing commands of the CLI (before 12.5 a node's licenses were files) -------------
+
+_CLASSIC_LINES = {
+    "premium-seat": "Cisco Unified CCX Premium Seat(s)",
+    "enhanced-seat": "Cisco Unified CCX Enhanced Seat(s)",
+    "ivr-port": "Total IVR Port(s)",
+    "outbound-port": "Cisco Unified CCX Outbound IVR Port(s)",
+    "server": "Cisco Unified CCX Server(s)",
+    "lab-server": "Cisco Unified CCX Lab Server(s)",
+}
+
+
+def show_uccx_license(ctx: Ctx, a: Args) -> Result:
+    node = ctx.node
+    lic = node.get("classic_license")
+    if not node["classic"]:
+        return Result(
+            "This node uses Smart Licensing: 'show license summary' shows its licenses (Classic license files "
+            "apply to Classic Licensing only).",
+            {"classic": False, "licenses": {}},
+        )
+    counts = lic["counts"] if lic else {}
+    package = "Cisco Unified CCX " + ("Premium" if counts.get("premium-seat") else
+                                      "Enhanced" if counts.get("enhanced-seat") else "IP IVR")  # fmt: skip
+    lines = ["Configured Licenses:", ""]
+    if not counts:
+        lines.append("No licenses are configured: upload a license file (Administration, License Management).")
+    else:
+        lines.append(f"Package: {package}")
+        lines += [f"{_CLASSIC_LINES.get(alias, alias)}: {n}" for alias, n in sorted(counts.items())]
+        lines.append(f"High Availability : {'Enabled' if counts.get('server', 0) > 1 else 'Disabled'}")
+    file = admin.classic_file_name(node)
+    data = {"classic": True, "package": package if counts else None, "licenses": dict(counts), "file": file,
+            "issued": lic["issued"] if lic else None}  # fmt: skip
+    return Result("\n".join(lines), data)
+
+
+def list_license(ctx: Ctx, a: Args) -> Result:
+    file = admin.classic_file_name(ctx.node) if ctx.node["classic"] else None
+    if not file:
+        return Result("No license files are uploaded.", {"files": []})
+    return Result(f"The following license files are uploaded:\n  {file}", {"files": [file]})
+
+
+def delete_license(ctx: Ctx, a: Args) -> Result:
+    counts = admin.delete_classic(ctx.node, ctx.now, a.text("licensefile"))
+    held = ", ".join(f"{n} {x}" for x, n in sorted(counts.items())) or "no licenses"
+    return Result(f"License file {a.text('licensefile')} deleted ({held}).", {"deleted": a.text("licensefile"),
+                                                                             "licenses": counts})  # fmt: skip
