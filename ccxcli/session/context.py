@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from ccxcli.errors import RuleError
 from ccxcli.runtime import Result, Runtime
-from ccxcli.session.forward import deliver
+from ccxcli.session.forward import deliver, notify_ssms
 from ccxcli.store.lab import DEFAULT_NODE, DEFAULT_SSM, Lab
 
 TYPE_CHECKING = False  # `typing` is not imported at run time: it costs a one-shot command start-up
@@ -205,8 +205,10 @@ def run(rt: Runtime, fn: Callable[[Ctx], T], commit: bool = True) -> T:
             ctx.opened.commit()
             if deliver(ctx.opened):  # remote syslog: after the changes are saved
                 ctx.opened.commit()
+            notify_ssms(ctx.opened)  # the SSMs' email notifications, after their own commits
         elif commit and shared is not None:
             deliver(shared)  # saved with the script's other changes
+            notify_ssms(shared)
         if commit and shared is not None and isinstance(result, Result) and result.carry:
             shared.commit()  # a code is saved before it is printed
         return result

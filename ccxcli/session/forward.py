@@ -1,4 +1,7 @@
-"""Remote syslog delivery: after a command's changes are saved, the new events of each node
+"""What leaves the box after a command's changes are saved: remote syslog, and the email
+notifications of the lab's SSMs the command reached (`notify_ssms`).
+
+Remote syslog delivery: after a command's changes are saved, the new events of each node
 it touched go to the node's syslog server (UDP datagrams; TCP or TLS with RFC 6587 octet
 counting), then the node records how far they went. A server that cannot be reached never
 fails the command: the events wait (the reason is shown by `utils remotesyslog show`) and go
@@ -9,6 +12,7 @@ from __future__ import annotations
 
 from ccxcli.clock import wall_now
 from ccxcli.core import syslog
+from ccxcli.errors import CcxError
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -40,6 +44,21 @@ def deliver(lab: Lab) -> bool:
         syslog.mark_sent(node, events)
         changed = True
     return changed
+
+
+def notify_ssms(lab: Lab) -> None:
+    """Queue and send the email notifications due on the SSMs of the lab this command opened
+    (`ccxcli.ssm.core.notify`); a mail server that cannot be reached never fails the command."""
+    if not lab.open_ssms:
+        return
+    from ccxcli.ssm.core import notify  # sqlite3 and the SSM core: only for commands that reached an SSM
+
+    now = lab.clock.now()
+    for ssm in lab.open_ssms.values():
+        try:
+            notify.run(ssm, now)
+        except CcxError:  # the SSM busy or unreadable: what is due is queued by the next command
+            continue
 
 
 def send(cfg: Syslog, messages: list[bytes]) -> None:

@@ -9,7 +9,7 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ccxcli.errors import UsageError, printable, printable_lines
+from ccxcli.errors import CcxError, UsageError, printable, printable_lines
 from ccxcli.runtime import Env
 from ccxcli.ssm.cli.cmdkit import Param, Program, plain_table
 from ccxcli.store.lab import ssm_now
@@ -60,6 +60,23 @@ class SsmRun:
 
     def __init__(self, env: Env, home: Path, ssm_arg: str | None = None, json: bool = False) -> None:
         self.env, self.home, self.ssm_arg, self.json = env, home, ssm_arg, json
+        self.opened: list[Ssm] = []  # the SSMs the command opened (`open_ssm`)
+
+    def notify(self) -> None:
+        """Queue and send the email notifications due on the SSMs the command opened (never
+        fails the command: a message that cannot go waits for the next)."""
+        from ccxcli.ssm.core import notify
+
+        for ssm in self.opened:
+            if ssm.closed:  # a command that closed it (serve) notifies itself
+                continue
+            try:
+                notify.run(ssm, ssm_now(ssm.path))
+            except CcxError as e:
+                self.err.write(f"ccx-ssm: notifications not sent: {e.message}\n")
+            finally:
+                ssm.close()
+        self.opened.clear()
 
     @classmethod
     def of(cls, env: Env, home: str | None, ssm: str | None, as_json: bool) -> SsmRun:
@@ -103,7 +120,9 @@ def open_ssm(rt: SsmRun) -> tuple[Ssm, int]:
 
         with open_lab(rt.home):  # the embedded default: the first command creates the lab
             pass
-    return Ssm.open(folder), ssm_now(folder)
+    ssm = Ssm.open(folder)
+    rt.opened.append(ssm)
+    return ssm, ssm_now(folder)
 
 
 class Listing:

@@ -1,7 +1,7 @@
 """`ccx-ssm`: the SSM stand-in's command line (plain text and tables, --json everywhere).
 
-The commands live in `cmd_accounts`, `cmd_api`, `cmd_instances`, `cmd_classic`, `cmd_serve` and `cmd_sync`;
-importing them registers them on `ccxcli.ssm.cli.app.PROG`."""
+The commands live in `cmd_accounts`, `cmd_api`, `cmd_instances`, `cmd_classic`, `cmd_notify`,
+`cmd_serve` and `cmd_sync`; importing them registers them on `ccxcli.ssm.cli.app.PROG`."""
 
 from __future__ import annotations
 
@@ -9,7 +9,15 @@ import sys
 
 from ccxcli.errors import EXIT_HELP, report
 from ccxcli.runtime import Env
-from ccxcli.ssm.cli import cmd_accounts, cmd_api, cmd_classic, cmd_instances, cmd_serve, cmd_sync  # noqa: F401 - registers them
+from ccxcli.ssm.cli import (  # noqa: F401 - importing them registers the commands
+    cmd_accounts,
+    cmd_api,
+    cmd_classic,
+    cmd_instances,
+    cmd_notify,
+    cmd_serve,
+    cmd_sync,
+)
 from ccxcli.ssm.cli.app import PROG, SsmRun, ssm_folder
 
 
@@ -56,9 +64,18 @@ def main(argv: list[str] | None = None, env: Env | None = None) -> int:
         env = Env.of_process()
         quiet_on_closed_pipe()
     PROG.fill = _aliases
+    runs: list[SsmRun] = []
+
+    def run_of(g: dict[str, object]) -> SsmRun:
+        runs.append(SsmRun.of(env, g["home"], g["ssm"], g["json"]))  # type: ignore[arg-type]
+        return runs[-1]
+
     try:
-        return PROG.run(args, env.out, env.err, top_help, lambda g: SsmRun.of(env, g["home"], g["ssm"], g["json"]))
+        return PROG.run(args, env.out, env.err, top_help, run_of)
     except BaseException as e:  # noqa: BLE001 - the one boundary decides what each one means
         if isinstance(e, SystemExit):
             raise
         return report(e, env.err, "ccx-ssm")
+    finally:
+        for rt in runs:
+            rt.notify()  # the SSM's email notifications the command made due, after it

@@ -21,7 +21,7 @@ from ccxcli.errors import RuleError, StoreError, UsageError, os_problem, sqlite_
 from ccxcli.faults import kill_point
 from ccxcli.ssm.core.pool import history, judge, rows
 
-SCHEMA = 6
+SCHEMA = 7
 MAX_PURCHASED = 1_000_000_000  # per license and virtual account; input is bounded well below
 
 # Schema 3: steady usage history, SSM On-Prem links, the Classic inventory (PAKs, fulfilments).
@@ -65,6 +65,12 @@ CREATE TABLE portal_user(name TEXT PRIMARY KEY COLLATE NOCASE, role TEXT NOT NUL
                          salt TEXT NOT NULL, hash TEXT NOT NULL, created INTEGER NOT NULL);
 """
 
+# email notifications, saved before they are sent (`notify`)
+_V7 = """
+CREATE TABLE mail(id INTEGER PRIMARY KEY, t INTEGER NOT NULL, recipients TEXT NOT NULL, subject TEXT NOT NULL,
+                  body TEXT NOT NULL, sent INTEGER NOT NULL DEFAULT 0, error TEXT);
+"""
+
 # The current schema, for new databases. Existing ones are brought to it by MIGRATIONS.
 _DDL = (
     f"""
@@ -102,6 +108,7 @@ CREATE TABLE event(id INTEGER PRIMARY KEY, t INTEGER NOT NULL, kind TEXT NOT NUL
     + _V4
     + _V5
     + _V6
+    + _V7
 )
 
 
@@ -128,6 +135,7 @@ ALTER TABLE pool2 RENAME TO pool;
     3: _V4,
     4: _V5,
     5: _V6,
+    6: _V7,
 }
 MAX_MESSAGES = 20_000  # answers kept for messages sent again after a crash (the newest ones)
 
@@ -213,6 +221,7 @@ class Ssm:
         self.db = db
         self._meta: dict[str, str] | None = None
         self._moved: dict[str, int] = {}  # virtual accounts whose pool this transaction moved, and when
+        self.closed = False
 
     # -- opening -------------------------------------------------------------------
     @classmethod
@@ -295,6 +304,7 @@ class Ssm:
 
     def close(self) -> None:
         self.db.close()
+        self.closed = True
 
     @contextmanager
     def tx(self) -> Iterator[sqlite3.Connection]:

@@ -22,6 +22,30 @@ from ccxcli.ssm.web.site import Site, kind_of, refusal
 from ccxcli.urls import GATEWAY_PATH, SATELLITE_PATH
 
 MAX_MESSAGE = 256 * 1024  # one node message: a registration or a usage report
+NOTIFY_EVERY = 60.0  # seconds: the SSM's email notifications are checked this often, and after each change
+
+
+class Poke:
+    """After each POST (anything that may change the SSM), wake the notifier."""
+
+    def __init__(self, app: Any, site: Site) -> None:
+        self.app, self.site = app, site
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        await self.app(scope, receive, send)
+        if scope["type"] == "http" and scope.get("method") == "POST" and self.site.wake is not None:
+            self.site.wake.set()
+
+
+async def notifier(site: Site) -> None:
+    """The served SSM's email notifications: after each change, and every NOTIFY_EVERY seconds
+    for what time alone raises (a day's summary, an instance that stopped reporting)."""
+    site.wake = asyncio.Event()
+    while True:
+        with contextlib.suppress(asyncio.TimeoutError):
+            await asyncio.wait_for(site.wake.wait(), NOTIFY_EVERY)
+        site.wake.clear()
+        await run_in_threadpool(site.notify)
 
 
 def app(site: Site) -> Starlette:
@@ -50,7 +74,7 @@ def app(site: Site) -> Starlette:
     routes = [Route(p, device, methods=["POST"]) for p in (GATEWAY_PATH, SATELLITE_PATH)]
     application = Starlette(
         routes=routes + cssm.routes(site) + api.routes(site) + portal.routes(site),
-        middleware=[Middleware(cssm.CollapseSlashes)],
+        middleware=[Middleware(cssm.CollapseSlashes), Middleware(Poke, site=site)],
         exception_handlers={404: cssm.not_there, 405: cssm.not_there},
     )
     application.state.site = site
@@ -102,6 +126,7 @@ async def serve(site: Site, host: str, port: int, out: TextIO, stop_after: float
     if stop_after > 0:
         loop.call_later(stop_after, lambda: setattr(server, "should_exit", True))
     task = asyncio.create_task(server.serve(sockets=[sock]))
+    notifying = asyncio.create_task(notifier(site))
     while not server.started and not task.done():
         await asyncio.sleep(0.01)
     if server.started:
@@ -111,6 +136,10 @@ async def serve(site: Site, host: str, port: int, out: TextIO, stop_after: float
                   f" nodes: https://{cn}:{bound[1]}{GATEWAY_PATH})\n")  # fmt: skip
         out.flush()
     await task
+    notifying.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await notifying
+    await run_in_threadpool(site.notify)  # what the last requests made due
     out.write("Stopped.\n")
     out.flush()
 

@@ -33,6 +33,7 @@ class Site:
         self.folder = folder
         self.password = password
         self.sessions: dict[str, dict[str, Any]] = {}  # id -> {csrf, until, user, ...}
+        self.wake: Any = None  # an asyncio.Event set after each change: notifications are checked then
         self.db_lock = threading.Lock()
         # cookies are not kept apart by port: an SSM On-Prem and a cloud SSM served side by side
         # on one host need names of their own, or logging in to one logs out of the other
@@ -53,6 +54,18 @@ class Site:
 
     def now(self) -> int:
         return ssm_now(self.folder)
+
+    def notify(self) -> None:
+        """The SSM's email notifications due now (`ssm.core.notify`), queued and sent."""
+        from ccxcli.ssm.core import notify
+
+        try:
+            with self.ssm() as ssm:
+                notify.run(ssm, self.now())
+        except CcxError as e:  # busy or unreadable: the next round queues what is due
+            import sys
+
+            sys.stderr.write(f"ccx-ssm serve: notifications not sent: {e.message}\n")
 
     def lab_home(self) -> Path | None:
         return lab_of(self.folder)
