@@ -45,7 +45,7 @@ _ccx() {
         "show uccx") words="jtapi_client license version" ;;
         "show uccx jtapi_client") words="version" ;;
         "show version") words="active inactive" ;;
-        "sim") words="agent clock fault lab network node ports scenario ssm" ;;
+        "sim") words="agent clock fault lab network node ports proxy scenario ssm" ;;
         "sim agent") words="add delete list login logout modify" ;;
         "sim agent add") words="--skills --supervisor" ;;
         "sim agent login") words="--count --premium" ;;
@@ -60,8 +60,10 @@ _ccx() {
         "sim node") words="create delete list" ;;
         "sim node create") words="--type --ova --classic --version --wfo" ;;
         "sim ports") words="inbound outbound ivr" ;;
+        "sim proxy") words="add list remove" ;;
+        "sim proxy add") words="--user --password-file" ;;
         "sim scenario") words="list load" ;;
-        "sim ssm") words="trust" ;;
+        "sim ssm") words="cisco trust" ;;
         "utils") words="core dbreplication disaster_recovery ntp remotesyslog service system uccx" ;;
         "utils core") words="active" ;;
         "utils core active") words="list" ;;

@@ -51,7 +51,8 @@ GROUP_HELP: dict[tuple[str, ...], str] = {
     ("utils", "remotesyslog", "set"): "Remote syslog settings",
     ("sim", "scenario"): "Scenario presets: moments of a license's life to rehearse",
     ("sim", "agent"): "Agents (stands for Unified CM synchronization) and their logins",
-    ("sim", "ssm"): "SSM stand-ins the node trusts",
+    ("sim", "ssm"): "SSM stand-ins the node trusts, and where Cisco SSM is",
+    ("sim", "proxy"): "HTTP proxies of the lab's network",
 }
 
 
@@ -826,6 +827,54 @@ COMMANDS: list[Command] = [
         changes="whether this node can reach its SSM (down: reports and renewals fail and are retried).",
         example="sim network down",
         args={"link": "up reaches the SSM; down cuts this node off."},
+    ),
+    _c(
+        "sim proxy add",
+        "<address> [--user U] [--password-file F]",
+        "Put an HTTP proxy on the lab's network",
+        "network:proxy_add",
+        lab_wide=True,
+        changes=(
+            "adds a proxy nodes with 'license smart transport proxy HOST PORT' go through to this lab's cloud SSM: "
+            "another host, another port or wrong credentials fail as on a network. Its password is kept as a hash."
+        ),
+        example="sim proxy add proxy.lab:3128 --user alice --password-file /tmp/proxy-password",
+        args={
+            "address": "HOST:PORT of the proxy.",
+            "--user": "The user name it asks for (407 without it).",
+            "--password-file": "A file whose first line is the password.",
+        },  # fmt: skip
+    ),
+    _c(
+        "sim proxy list",
+        "",
+        "List the HTTP proxies of the lab's network",
+        "network:proxy_list",
+        changes=NOTHING,
+        example="sim proxy list",
+    ),
+    _c(
+        "sim proxy remove",
+        "<address>",
+        "Take an HTTP proxy off the lab's network",
+        "network:proxy_remove",
+        lab_wide=True,
+        changes="removes the proxy: nodes that use it fail to reach Cisco SSM until another is set.",
+        example="sim proxy remove proxy.lab:3128",
+        args={"address": "HOST:PORT of the proxy."},
+    ),
+    _c(
+        "sim ssm cisco",
+        "<target>",
+        "Where the direct and proxy transports reach Cisco SSM",
+        "network:cisco",
+        lab_wide=True,
+        changes=(
+            "lab: this lab's cloud SSM, in-process (the default); an https URL: a served SSM, reached over HTTPS "
+            "(through the node's HTTP proxy with the proxy transport, as a CONNECT tunnel)."
+        ),
+        example="sim ssm cisco https://localhost:8443/Transportgateway/services/DeviceRequestHandler",
+        args={"target": "lab, or the https URL of a served SSM ('ccx-ssm serve')."},
     ),
     _c(
         "sim agent add",

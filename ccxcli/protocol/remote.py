@@ -37,8 +37,10 @@ def timeout() -> float:
 class Remote:
     """One served SSM, reached at `host:port` + `path`, trusted by `trusted` keys."""
 
-    def __init__(self, host: str, port: int, path: str, trusted: list[bytes], hint: str = "") -> None:
+    def __init__(self, host: str, port: int, path: str, trusted: list[bytes], hint: str = "",
+                 proxy: tuple[str, int, str | None, str | None] | None = None) -> None:  # fmt: skip
         self.host, self.port, self.path, self.trusted, self.hint = host, port, path, trusted, hint
+        self.proxy = proxy  # (host, port, user, password): an HTTP proxy the connection tunnels through (CONNECT)
         self.where = f"{host}:{port}"
         self._conn: http.client.HTTPSConnection | None = None
 
@@ -48,14 +50,14 @@ class Remote:
             self._conn = None
 
     def _connect(self) -> http.client.HTTPSConnection:
-        from ccxcli.protocol.tls import check_peer
-
         if self._conn is not None:
             return self._conn
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
         ctx.minimum_version = ssl.TLSVersion.TLSv1_2
         ctx.check_hostname = False  # the name and the key are checked by check_peer, against this lab's trust
         ctx.verify_mode = ssl.CERT_NONE
+        if self.proxy is not None:
+            return self._connect_via(ctx)
         conn = http.client.HTTPSConnection(self.host.strip("[]"), self.port, context=ctx, timeout=timeout())
         try:
             conn.connect()
@@ -73,6 +75,52 @@ class Remote:
             raise CommError(f"TLS with the SSM at {self.where} failed: {e.reason or e}.") from None
         except OSError as e:
             raise CommError(f"Communication with SSM failed: {self.where}: {e.strerror or e}.") from None
+        return self._checked(conn)
+
+    def _connect_via(self, ctx: ssl.SSLContext) -> http.client.HTTPSConnection:
+        """Through the node's HTTP proxy: CONNECT host:port (with Basic credentials when the
+        transport has them), then TLS with the SSM inside the tunnel."""
+        import base64
+
+        assert self.proxy is not None
+        phost, pport, user, password = self.proxy
+        proxy = f"{phost}:{pport}"
+        conn = http.client.HTTPSConnection(phost.strip("[]"), pport, context=ctx, timeout=timeout())
+        headers = {}
+        if user is not None:
+            token = base64.b64encode(f"{user}:{password or ''}".encode()).decode()
+            headers["Proxy-Authorization"] = f"Basic {token}"
+        conn.set_tunnel(self.host.strip("[]"), self.port, headers)
+        lead = "Communication with Cisco SSM failed:"
+        try:
+            conn.connect()
+        except socket.gaierror:
+            raise CommError(f"{lead} the proxy host '{phost}' could not be resolved.") from None
+        except ConnectionRefusedError:
+            raise CommError(f"{lead} connection refused by the proxy {proxy}.") from None
+        except TimeoutError:
+            raise CommError(f"{lead} the proxy {proxy} did not answer within {timeout():g} s.") from None
+        except ssl.SSLError as e:
+            raise CommError(
+                f"TLS with the SSM at {self.where} (through the proxy {proxy}) failed: {e.reason or e}."
+            ) from None
+        except OSError as e:
+            text = str(e)
+            if "407" in text:
+                why = "it needs a user name and password" if user is None else "the user name or the password is wrong"
+                raise CommError(
+                    f"{lead} the proxy {proxy} answered 407 Proxy Authentication Required: {why}."
+                ) from None
+            if text.startswith("Tunnel connection failed"):
+                raise CommError(f"{lead} the proxy {proxy} refused to reach {self.where} "
+                                f"({text.split(':', 1)[1].strip()[:100]}).") from None  # fmt: skip
+            raise CommError(f"{lead} the proxy {proxy}: {e.strerror or e}.") from None
+        return self._checked(conn)
+
+    def _checked(self, conn: http.client.HTTPSConnection) -> http.client.HTTPSConnection:
+        """The connection once the SSM's certificate passed this lab's checks."""
+        from ccxcli.protocol.tls import check_peer
+
         assert conn.sock is not None
         conn.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # a small message must not wait for an ACK
         try:

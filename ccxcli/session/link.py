@@ -32,6 +32,40 @@ def message_id(node: Node, kind: str, t: int) -> str:
     return f"{kind}:{node['reg'].get('instance')}:{t}"
 
 
+def proxy_secret(salt: str, password: str) -> str:
+    """How the lab keeps a proxy's password (`sim proxy add`): salted SHA-256, never the password."""
+    import hashlib
+
+    return hashlib.sha256(bytes.fromhex(salt) + password.encode("utf-8", "surrogateescape")).hexdigest()
+
+
+def through_proxy(lab: Lab, node: Node) -> None:
+    """A node whose transport is `proxy` reaches the lab's cloud SSM through a proxy of the
+    lab's network (`sim proxy add`): an unknown host, a port nothing listens on and missing
+    or wrong credentials each fail as they do on a network (CommError, exit 4)."""
+    import hmac
+
+    tr = node["transport"]
+    host, port = str(tr.get("host", "")), int(tr.get("port", 0))
+    known = [p for p in lab.proxies() if p["host"].lower() == host.lower()]
+    if not known:
+        raise CommError(f"Communication with Cisco SSM failed: the proxy host '{host}' could not be resolved "
+                        "(no proxy of that name on this lab's network: 'sim proxy list').")  # fmt: skip
+    proxy = next((p for p in known if p["port"] == port), None)
+    if proxy is None:
+        listening = ", ".join(str(p["port"]) for p in known)
+        raise CommError(f"Communication with Cisco SSM failed: connection refused by the proxy {host}:{port} "
+                        f"(it listens on port {listening}).")  # fmt: skip
+    if "user" in proxy:
+        where = f"Communication with Cisco SSM failed: the proxy {host}:{port} answered 407 Proxy Authentication "
+        if "user" not in tr:
+            raise CommError(where + "Required: it needs a user name and password (answer y to 'Do you want to "
+                            "enable Authentication based proxy ?' of 'license smart transport proxy').")  # fmt: skip
+        given = proxy_secret(proxy["salt"], str(tr.get("password", "")))
+        if tr["user"] != proxy["user"] or not hmac.compare_digest(given, proxy["hash"]):
+            raise CommError(where + "Required: the user name or the password is wrong.")
+
+
 def _fault(node: Node) -> None:
     from ccxcli.core.failures import ssm_failure
 
@@ -64,6 +98,11 @@ class LabLink:
         _fault(node)
         tr = node["transport"]
         if tr["mode"] in ("direct", "proxy"):
+            cisco = self.lab.cisco_url()
+            if cisco:  # Cisco SSM is a served SSM (`sim ssm cisco`): reached over the network
+                return cisco
+            if tr["mode"] == "proxy":
+                through_proxy(self.lab, node)
             if not (self.lab.ssm_dir(DEFAULT_SSM) / "ssm.db").exists():
                 raise CommError("Communication with Cisco SSM failed: the cloud SSM of this lab does not exist.")
             return DEFAULT_SSM
@@ -83,6 +122,8 @@ class LabLink:
         name = node["reg"].get("ssm") or DEFAULT_SSM
         if is_remote(name):
             return str(name)
+        if name == DEFAULT_SSM and node["transport"]["mode"] == "proxy":
+            through_proxy(self.lab, node)
         if not (self.lab.ssm_dir(name) / "ssm.db").exists():
             raise CommError(f"Communication with SSM '{name}' failed: it no longer exists in this lab.")
         try:
@@ -91,19 +132,21 @@ class LabLink:
             raise CommError(f"Communication with SSM '{name}' failed: {e.message}") from None
         return str(name)
 
-    def _call(self, where: str, op: str, **args: object) -> object:
+    def _call(self, where: str, op: str, node: Node | None = None, **args: object) -> object:
         if not is_remote(where):
             from ccxcli.ssm.core.device import handle
 
             return handle(ssm_of(self.lab, where), op, args)
-        remote = self._remotes.get(where)
+        proxy = _proxy_of(node)
+        key = where + (f"|{proxy[0]}:{proxy[1]}" if proxy else "")
+        remote = self._remotes.get(key)
         if remote is None:
             from ccxcli.protocol.remote import Remote
 
             host, port, path = split_url(where)
             names = "; ".join(f"{n}: {', '.join(ssm_of(self.lab, n).names())}" for n in self._on_prem())
             hint = f" It is not an SSM of this lab either ({names or 'this lab has no SSM On-Prem'})."
-            remote = self._remotes[where] = Remote(host, port or 443, path, self.lab.trusted_keys(), hint)
+            remote = self._remotes[key] = Remote(host, port or 443, path, self.lab.trusted_keys(), hint, proxy)
         try:
             return remote.call(op, args)
         finally:
@@ -120,14 +163,14 @@ class LabLink:
             "hostname": node["hostname"] if node["send_hostname"] else "",
         }
         answer = self._call(
-            where, "register", token=msg["token"], hello=hello, now=msg["t"], force=msg["force"], msg_id=msg["id"]
+            where, "register", node, token=msg["token"], hello=hello, now=msg["t"], force=msg["force"], msg_id=msg["id"]
         )
         info = answers.registered(answer, where)
         info["ssm"] = where
         return info
 
     def renew(self, node: Node, now: int, what: str, msg_id: str | None = None) -> None:
-        self._call(self._registered(node), "contact", uuid=node["uuid"], now=now, what=what,
+        self._call(self._registered(node), "contact", node, uuid=node["uuid"], now=now, what=what,
                    msg_id=msg_id or message_id(node, what, now))  # fmt: skip
 
     def report(self, node: Node, use: dict[str, int], now: int) -> ReportAnswer | None:
@@ -135,7 +178,7 @@ class LabLink:
         try:
             where = self._registered(node)
             answer = self._call(
-                where, "report", uuid=node["uuid"], use=use, now=now, msg_id=message_id(node, "report", now)
+                where, "report", node, uuid=node["uuid"], use=use, now=now, msg_id=message_id(node, "report", now)
             )
             return answers.reported(answer, where)
         except CommError:
@@ -146,14 +189,14 @@ class LabLink:
         when the SSM could not be reached (InstanceGone passes)."""
         try:
             where = self._registered(node)
-            answer = self._call(where, "report_batch", uuid=node["uuid"], use=use, first=first, last=last,
+            answer = self._call(where, "report_batch", node, uuid=node["uuid"], use=use, first=first, last=last,
                                 msg_id=message_id(node, "steady", last))  # fmt: skip
             return answers.reported(answer, where)
         except CommError:
             return None
 
     def deregister(self, node: Node, now: int, msg_id: str) -> None:
-        self._call(self._registered(node), "deregister", uuid=node["uuid"], now=now, msg_id=msg_id)
+        self._call(self._registered(node), "deregister", node, uuid=node["uuid"], now=now, msg_id=msg_id)
 
     def pool_version(self, node: Node) -> int | None:
         """The version of the node's pool; a served SSM is asked once per link and again
@@ -164,12 +207,21 @@ class LabLink:
             where = self._registered(node)
             key = where + node["uuid"]
             if not is_remote(where):
-                return answers.version(self._call(where, "pool_version", uuid=node["uuid"]), where)
+                return answers.version(self._call(where, "pool_version", node, uuid=node["uuid"]), where)
             if key not in self._versions:
-                self._versions[key] = answers.version(self._call(where, "pool_version", uuid=node["uuid"]), where)
+                self._versions[key] = answers.version(self._call(where, "pool_version", node, uuid=node["uuid"]), where)
             return self._versions[key]
         except CommError:
             return None
+
+
+def _proxy_of(node: Node | None) -> tuple[str, int, str | None, str | None] | None:
+    """The HTTP proxy a node's messages to a served SSM go through: its transport's, when it
+    is `proxy` (host, port, user, password)."""
+    if node is None or node["transport"]["mode"] != "proxy":
+        return None
+    tr = node["transport"]
+    return str(tr.get("host")), int(tr.get("port", 0)), tr.get("user"), tr.get("password")
 
 
 def is_remote(where: str) -> bool:

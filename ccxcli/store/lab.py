@@ -397,3 +397,25 @@ class Lab:
 
     def set_added_keys(self, pems: list[str]) -> None:
         self.data["trusted"] = list(pems)
+
+    def proxies(self) -> list[dict[str, Any]]:
+        """The lab network's HTTP proxies (`sim proxy add`)."""
+        return [dict(p) for p in self.data.get("proxies", [])]
+
+    def set_proxies(self, proxies: list[dict[str, Any]]) -> None:
+        if proxies:
+            self.data["proxies"] = proxies
+        else:
+            self.data.pop("proxies", None)
+
+    def cisco_url(self) -> str | None:
+        """Where the direct and proxy transports reach Cisco SSM: a served SSM's URL, or None
+        for the lab's own cloud SSM (`sim ssm cisco`)."""
+        url = self.data.get("cisco")
+        return str(url) if url else None
+
+    def set_cisco_url(self, url: str | None) -> None:
+        if url:
+            self.data["cisco"] = url
+        else:
+            self.data.pop("cisco", None)

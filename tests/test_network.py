@@ -1,0 +1,141 @@
+"""What goes wrong on a real network, rehearsed (issue 24, items 1-3): HTTP proxies that exist
+(emulated on the lab's network, and a real proxy server from PyPI — proxy.py — the node tunnels
+through with CONNECT to a served SSM)."""
+
+from __future__ import annotations
+
+import json
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from conftest import Lab
+from served import Served, ccx, init, ssm
+
+
+def proxy_transport(lab: Lab, host: str, port: int, user: str | None = None, password: str = "") -> None:
+    answers = f"y\n{user}\n{password}\n" if user else "n\n"
+    r = lab.ccx("run", "-", stdin=f"license smart transport proxy {host} {port}\n{answers}")
+    assert r.code == 0 and "Transport settings updated" in r.out, r
+
+
+def test_a_proxy_is_something_that_exists(lab: Lab, tmp_path: Path) -> None:
+    (tmp_path / "pw").write_text("s3cret\n")
+    proxy_transport(lab, "proxy.lab", 3128)
+    token = lab.ssm_ok("token", "create").out.strip()
+    cases = [
+        ([], "the proxy host 'proxy.lab' could not be resolved"),
+        (["sim", "proxy", "add", "proxy.lab:8080"],
+         "connection refused by the proxy proxy.lab:3128 (it listens on port 8080)"),
+        (["sim", "proxy", "add", "proxy.lab:3128", "--user", "alice", "--password-file", str(tmp_path / "pw")],
+         "answered 407 Proxy Authentication Required: it needs a user name and password"),
+    ]  # fmt: skip
+    for setup, words in cases:
+        if setup:
+            lab.ok(*setup)
+        r = lab.ccx("license", "smart", "register", "idtoken", token)
+        assert r.code == 4 and words in r.err and r.err.count("\n") == 1 and "Traceback" not in r.err, r
+        assert lab.status()["registration"]["status"] == "UNREGISTERED"
+    proxy_transport(lab, "proxy.lab", 3128, "alice", "wrong")
+    r = lab.ccx("license", "smart", "register", "idtoken", token)
+    assert r.code == 4 and "the user name or the password is wrong" in r.err
+    proxy_transport(lab, "proxy.lab", 3128, "alice", "s3cret")
+    lab.ok("license", "smart", "register", "idtoken", token)
+    assert "s3cret" not in (lab.home / "lab.json").read_text()  # the lab keeps a hash
+    lab.ok("sim", "proxy", "remove", "proxy.lab:3128")
+    r = lab.ccx("license", "smart", "renew", "auth")
+    assert r.code == 4 and "connection refused by the proxy" in r.err
+    out = lab.ok("sim", "clock", "advance", "31d").out  # the automatic renewal and reports fail through it too
+    assert "authorization renewals failed" in out and "Entitlement Reporting failure" in out
+    assert {"renew-auth", "reporting"} <= {a["key"] for a in lab.status()["alerts"]}  # the seed's alerts
+    assert lab.ok("--json", "sim", "proxy", "list").json["proxies"] == [{"host": "proxy.lab", "port": 8080,
+                                                                         "user": None}]  # fmt: skip
+    for argv, words in [(["sim", "proxy", "add", "nohost"], "use HOST:PORT"),
+                        (["sim", "proxy", "add", "p:99999"], "65535"),
+                        (["sim", "proxy", "add", "p:80", "--user", "bob"], "both --user and --password-file"),
+                        (["sim", "proxy", "remove", "p:80"], "No proxy p:80")]:  # fmt: skip
+        r = lab.ccx(*argv)
+        assert r.code in (1, 2) and words in r.err, (argv, r)
+
+
+def script(home: Path, text: str) -> subprocess.CompletedProcess[str]:
+    """`ccx run -` with `text` as its input (the transport's questions answered)."""
+    return subprocess.run([sys.executable, "-m", "ccxcli", "--home", str(home), "run", "-"], input=text,
+                          capture_output=True, text=True, timeout=60)  # fmt: skip
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class RealProxy:
+    """proxy.py (PyPI), a real HTTP proxy with Basic authentication, on 127.0.0.1."""
+
+    def __init__(self, folder: Path, auth: str) -> None:
+        self.port = _free_port()
+        self.log = folder / "proxy.log"
+        with self.log.open("w") as out:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "proxy", "--hostname", "127.0.0.1", "--port", str(self.port), "--basic-auth",
+                 auth, "--num-workers", "1", "--num-acceptors", "1", "--timeout", "30"],
+                stdout=out, stderr=subprocess.STDOUT,
+            )  # fmt: skip
+        end = time.time() + 30
+        while time.time() < end:
+            with socket.socket() as s:
+                if s.connect_ex(("127.0.0.1", self.port)) == 0:
+                    return
+            time.sleep(0.1)
+        raise AssertionError("proxy.py did not start: " + self.log.read_text()[-2000:])
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(timeout=10)
+
+
+@pytest.fixture
+def farm(tmp_path: Path) -> Iterator[tuple[Served, Path]]:
+    folder = tmp_path / "cisco"
+    pem = init(tmp_path, folder)
+    server = Served(tmp_path, folder, password="farm-secret")
+    yield server, pem
+    server.stop()
+
+
+def test_the_node_tunnels_through_a_real_proxy_to_a_served_ssm(farm: tuple[Served, Path], tmp_path: Path) -> None:
+    server, pem = farm
+    proxy = RealProxy(tmp_path, "alice:s3cret")
+    node = tmp_path / "node"
+    try:
+        assert ccx(node, "sim", "ssm", "trust", str(pem)).returncode == 0
+        assert ccx(node, "sim", "ssm", "cisco", server.gateway).returncode == 0  # Cisco SSM is the served one
+        r = script(node, f"license smart transport proxy 127.0.0.1 {proxy.port}\ny\nalice\ns3cret\n")
+        assert r.returncode == 0, r.stderr
+        token = ssm(tmp_path, "--ssm", str(server.folder), "token", "create").stdout.strip()
+        r = ccx(node, "license", "smart", "register", "idtoken", token)
+        assert r.returncode == 0, r.stderr
+        assert f"CONNECT localhost:{server.port}" in proxy.log.read_text()  # it went through the tunnel
+        listed = json.loads(ssm(tmp_path, "--ssm", str(server.folder), "--json", "instance", "list").stdout)
+        assert len(listed["instances"]) == 1
+        assert ccx(node, "license", "smart", "renew", "auth").returncode == 0
+        assert ccx(node, "--yes", "license", "smart", "deregister").returncode == 0
+        assert script(node, f"license smart transport proxy 127.0.0.1 {proxy.port}\ny\nalice\nnope\n").returncode == 0
+        token = ssm(tmp_path, "--ssm", str(server.folder), "token", "create").stdout.strip()
+        r = ccx(node, "license", "smart", "register", "idtoken", token, "force")
+        assert r.returncode == 4 and "answered 407 Proxy Authentication Required" in r.stderr, r.stderr
+        proxy.stop()
+        r = ccx(node, "license", "smart", "register", "idtoken", token, "force")
+        assert r.returncode == 4 and f"connection refused by the proxy 127.0.0.1:{proxy.port}" in r.stderr, r.stderr
+    finally:
+        proxy.stop()
