@@ -53,7 +53,7 @@ _ccx() {
         "sim agent modify") words="--skills --supervisor" ;;
         "sim clock") words="advance realtime set show" ;;
         "sim clock realtime") words="on off" ;;
-        "sim fault") words="list license-computation agent-init ssm-error ssm-slow on off" ;;
+        "sim fault") words="clock-skew list license-computation agent-init ssm-error ssm-slow on off" ;;
         "sim lab") words="export import load reset save snapshots" ;;
         "sim lab import") words="--name" ;;
         "sim network") words="up down" ;;

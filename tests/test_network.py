@@ -139,3 +139,86 @@ def test_the_node_tunnels_through_a_real_proxy_to_a_served_ssm(farm: tuple[Serve
         assert r.returncode == 4 and f"connection refused by the proxy 127.0.0.1:{proxy.port}" in r.stderr, r.stderr
     finally:
         proxy.stop()
+
+
+# --- time: clock skew, an SSM's key change, maintenance --------------------------------------------------
+
+
+def test_a_skewed_clock_fails_the_time_checks_and_ntp_shows_it(lab: Lab) -> None:
+    token = lab.ssm_ok("token", "create").out.strip()
+    assert "within the 60 minutes" in lab.ok("sim", "fault", "clock-skew", "+30m").out
+    assert "synchronised to NTP server" not in lab.ok("utils", "ntp", "status").out
+    lab.ok("sim", "fault", "clock-skew", "+2h")
+    ntp = lab.ok("utils", "ntp", "status").out
+    assert "unsynchronised" in ntp and "-7200000.000" in ntp and "2h ahead of the NTP server" in ntp
+    assert lab.ok("--json", "utils", "ntp", "status").json["offset_seconds"] == 7200
+    r = lab.ccx("license", "smart", "register", "idtoken", token)
+    assert r.code == 4 and "its timestamp is 2h ahead of the SSM's clock" in r.err and "utils ntp status" in r.err
+    lab.ok("sim", "fault", "clock-skew", "-3d")
+    r = lab.ccx("license", "smart", "register", "idtoken", token)
+    assert r.code == 4 and "certificate is not valid yet by this node's clock, 3d behind" in r.err
+    faults = lab.ok("--json", "sim", "fault", "list").json["faults"]
+    assert [(f["on"], f["seconds"]) for f in faults if f["fault"] == "clock-skew"] == [(True, -259200)]
+    lab.ok("sim", "fault", "clock-skew", "0")
+    assert "synchronised to NTP server" in lab.ok("utils", "ntp", "status").out
+    lab.ok("license", "smart", "register", "idtoken", token)
+    lab.ok("sim", "fault", "clock-skew", "+1d")
+    out = lab.ok("sim", "clock", "advance", "31d").out
+    assert "Renew Authorization failure" in out  # the seed's alert, raised by the automatic renewal
+    assert lab.ccx("sim", "fault", "clock-skew", "soon").code == 2
+
+
+def test_an_ssm_that_changes_its_key_is_trusted_again_once_its_new_key_is_added(lab: Lab, tmp_path: Path) -> None:
+    lab.register()
+    assert "Signing key changed" in lab.ssm_ok("key", "roll").out
+    r = lab.ccx("license", "smart", "renew", "auth")
+    assert r.code == 4 and "signed by a key this node does not trust (the SSM changed its key" in r.err
+    # its codes too: an Authorization Code signed with the new key is refused by an SLR node
+    lab.ok("sim", "node", "create", "slr")
+    lab.ok("--node", "slr", "license", "smart", "reservation", "enable")
+    req = lab.ok("--node", "slr", "--json", "license", "smart", "reservation", "request").json["request_code"]
+    code = lab.ssm_ok("reservation", "authorize", "--request", req, "--license", "flex-standard=2").out.strip()
+    r = lab.ccx("--node", "slr", "license", "smart", "reservation", "install", code)
+    assert r.code == 1 and "trust" in r.err.lower(), r
+    pem = tmp_path / "new-root.pem"
+    pem.write_text(lab.ssm_ok("key", "export").out)
+    lab.ok("sim", "ssm", "trust", str(pem))
+    lab.ok("license", "smart", "renew", "auth")
+    lab.ok("--node", "slr", "license", "smart", "reservation", "install", code)
+
+
+def test_a_served_ssm_after_its_key_change_and_in_maintenance(farm: tuple[Served, Path], tmp_path: Path) -> None:
+    from served import Client
+
+    server, pem = farm
+    node = tmp_path / "node"
+    assert ccx(node, "sim", "ssm", "trust", str(pem)).returncode == 0
+    ccx(node, "license", "smart", "transport", "gateway", server.gateway)
+    token = ssm(tmp_path, "--ssm", str(server.folder), "token", "create").stdout.strip()
+    assert ccx(node, "license", "smart", "register", "idtoken", token).returncode == 0
+    assert ssm(tmp_path, "--ssm", str(server.folder), "maintenance", "on").returncode == 0
+    r = ccx(node, "license", "smart", "renew", "auth")
+    assert r.returncode == 4 and "down for maintenance (503 Service Unavailable)" in r.stderr, r.stderr
+    c = Client(server.port)
+    assert c.request("GET", "/api/v1/account", headers={"Authorization": "Bearer farm-secret"})[0] == 503
+    form = b"grant_type=client_credentials&client_id=a&client_secret=b"
+    status, _, text = c.request("POST", "/as/token.oauth2", form, {"Content-Type": "application/x-www-form-urlencoded"})
+    assert status == 503 and "maintenance" in text  # Cisco's API too
+    c.post("/login", {"password": "farm-secret", "next": "/"}, csrf="")
+    status, text = c.get("/licenses")
+    assert status == 503 and "down for maintenance" in text
+    assert ssm(tmp_path, "--ssm", str(server.folder), "maintenance", "off").returncode == 0
+    assert ccx(node, "license", "smart", "renew", "auth").returncode == 0
+    # the key changes; served again, the SSM presents a certificate of the new key
+    assert ssm(tmp_path, "--ssm", str(server.folder), "key", "roll").returncode == 0
+    server.stop()
+    again = Served(tmp_path, server.folder, password="farm-secret", port=server.port)
+    try:
+        r = ccx(node, "license", "smart", "renew", "auth")
+        assert r.returncode == 4 and "trust" in r.stderr.lower(), r.stderr
+        new = tmp_path / "new.pem"
+        new.write_text(ssm(tmp_path, "--ssm", str(server.folder), "key", "export").stdout)
+        assert ccx(node, "sim", "ssm", "trust", str(new)).returncode == 0
+        assert ccx(node, "license", "smart", "renew", "auth").returncode == 0
+    finally:
+        again.stop()

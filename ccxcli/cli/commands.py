@@ -961,6 +961,18 @@ COMMANDS: list[Command] = [
         example="sim fault list",
     ),
     _c(
+        "sim fault clock-skew",
+        "<offset>",
+        "Put this node's clock off the network's (NTP lost)",
+        "system:clock_skew",
+        changes=(
+            "how far this node's own clock is off (the lab's clock does not move): beyond an hour the SSM's time "
+            "checks fail (exit 4, the seed's renewal alerts) and 'utils ntp status' shows it; 0 puts it back in sync."
+        ),
+        example="sim fault clock-skew +2h",
+        args={"offset": "+DURATION (ahead), -DURATION (behind) or 0: 30m, 2h, 3d."},
+    ),
+    _c(
         "sim fault",
         "{fault:license-computation|agent-init|ssm-error|ssm-slow} {state:on|off}",
         "Turn an injected failure on or off",

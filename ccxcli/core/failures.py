@@ -11,6 +11,11 @@
   time: registrations, renewals and reports fail (exit 4) with the alerts their failures raise
   (Renew Authorization, Renew Registration, Entitlement Reporting); a failed report is tried
   again at the next interval once the fault is gone.
+- clock-skew ±DURATION: the node's own clock is off the network's (NTP lost). Beyond
+  MAX_SKEW the SSM's time checks fail: the signed messages' timestamps are outside what the
+  SSM accepts, and the certificate is not valid yet (clock behind) or its validity is past
+  the time the node claims (clock ahead); every exchange fails as ssm-error does, and
+  `utils ntp status` shows the offset. The lab's virtual clock itself does not move.
 """
 
 from __future__ import annotations
@@ -28,6 +33,52 @@ FAULTS = {
     "ssm-error": "the SSM answers every message with an error",
     "ssm-slow": "the SSM does not answer in time",
 }
+
+
+MAX_SKEW = 3600  # seconds of clock skew the SSM's time checks accept (our choice; NTP keeps a node within ms)
+
+
+def skew(node: Node) -> int:
+    return int(node.get("clock_skew", 0))
+
+
+def set_skew(node: Node, t: int, seconds: int) -> bool:
+    """Set the node's clock skew (0: in sync again); whether it changed."""
+    if skew(node) == seconds:
+        return False
+    if seconds:
+        node["clock_skew"] = seconds
+    else:
+        node.pop("clock_skew", None)
+        failed = node["comp"].get("failed")
+        if failed:
+            failed["network"] = False  # the cause is gone: try the report again at the next interval
+    text = f"the node's clock is {span(seconds)} {'ahead of' if seconds > 0 else 'behind'} the network's"
+    engine.log(node, t, f"Simulated fault clock-skew {'on: ' + text if seconds else 'off: the clock is in sync'}",
+               4 if seconds else 6)  # fmt: skip
+    return True
+
+
+def span(seconds: int) -> str:
+    s = abs(seconds)
+    d, rest = divmod(s, 86400)
+    h, rest = divmod(rest, 3600)
+    m = rest // 60
+    return " ".join(f"{n}{u}" for n, u in ((d, "d"), (h, "h"), (m, "m")) if n) or f"{s}s"
+
+
+def skew_failure(node: Node) -> str | None:
+    """The time check a skewed clock fails, or None."""
+    off = skew(node)
+    if abs(off) <= MAX_SKEW:
+        return None
+    if off < 0:
+        why = (f"the SSM's certificate is not valid yet by this node's clock, {span(off)} behind the network's "
+               "(clock skew)")  # fmt: skip
+    else:
+        why = (f"the SSM rejected the message: its timestamp is {span(off)} ahead of the SSM's clock, more than the "
+               f"{MAX_SKEW // 60} minutes it accepts (clock skew)")  # fmt: skip
+    return f"Communication with Cisco SSM failed: {why}; 'utils ntp status' shows the offset."
 
 
 def active(node: Node, name: str) -> bool:
@@ -80,6 +131,9 @@ def agent_init(node: Node, t: int) -> str | None:
 
 def ssm_failure(node: Node) -> str | None:
     """The communication failure an SSM fault makes, or None."""
+    skewed = skew_failure(node)
+    if skewed:
+        return skewed
     if active(node, "ssm-error"):
         return "Communication with Cisco SSM failed: the SSM answered with an error (simulated fault 'ssm-error')."
     if active(node, "ssm-slow"):

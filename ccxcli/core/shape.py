@@ -78,6 +78,7 @@ NODE: dict[str, Spec] = {
     "?wfo": BOOL,
     "?classic_license": {"serial": STR, "issued": STR, "counts": COUNTS, "installed": _int},
     "?faults": _list(_one("license-computation", "agent-init", "ssm-error", "ssm-slow"), 4),
+    "?clock_skew": _int,  # seconds the node's own clock is off the network's (`sim fault clock-skew`)
     "?syslog": {
         "protocol": _one("udp", "tcp", "tls"),
         "?host": STR,

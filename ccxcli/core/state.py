@@ -222,6 +222,7 @@ class Node(TypedDict):
     wfo: NotRequired[bool]
     classic_license: NotRequired[ClassicLicense]
     faults: NotRequired[list[str]]
+    clock_skew: NotRequired[int]  # seconds the node's clock is ahead (+) or behind (-) the network's
     syslog: NotRequired[Syslog]
     license_type: str
     classic: bool

@@ -83,6 +83,7 @@ class LabLink:
         self.lab = lab
         self._remotes: dict[str, Remote] = {}
         self._versions: dict[str, int | None] = {}  # served SSMs' pool versions read by this link
+        self._trusted: set[str] = set()  # SSMs of the lab whose key was checked by this link
 
     def close(self) -> None:
         for remote in self._remotes.values():
@@ -134,9 +135,14 @@ class LabLink:
 
     def _call(self, where: str, op: str, node: Node | None = None, **args: object) -> object:
         if not is_remote(where):
-            from ccxcli.ssm.core.device import handle
+            from ccxcli.ssm.core.device import Maintenance, handle
 
-            return handle(ssm_of(self.lab, where), op, args)
+            ssm = ssm_of(self.lab, where)
+            self._check_trust(ssm)
+            try:
+                return handle(ssm, op, args)
+            except Maintenance as e:  # what a served SSM answers with HTTP 503
+                raise CommError(f"Communication with Cisco SSM failed: {e.message}") from None
         proxy = _proxy_of(node)
         key = where + (f"|{proxy[0]}:{proxy[1]}" if proxy else "")
         remote = self._remotes.get(key)
@@ -152,6 +158,24 @@ class LabLink:
         finally:
             if op in ("report", "report_batch", "register", "deregister"):
                 self._versions.pop(where + str(args.get("uuid", "")), None)
+
+    def _check_trust(self, ssm: Ssm) -> None:
+        """An SSM of the lab that changed its key (`ccx-ssm key roll`) is trusted only once its
+        new key is added (`sim ssm trust`): until then it fails as TLS with an untrusted
+        certificate does. (An SSM that never changed its key is trusted by being in the lab.)"""
+        if ssm.name in self._trusted or not (ssm.path / "root.pem").exists():
+            return
+        current = ssm.public_pem()
+        trusted = self.lab.trusted_keys()
+        if current not in trusted:
+            from ccxcli.protocol.codes import canonical_public_pem  # cryptography: only for an SSM that rolled
+
+            if canonical_public_pem(current) not in {canonical_public_pem(k) for k in trusted}:
+                raise CommError(
+                    f"Communication with SSM '{ssm.name}' failed: its certificate is signed by a key this node does "
+                    "not trust (the SSM changed its key: 'ccx-ssm key export', then 'sim ssm trust FILE')."
+                )
+        self._trusted.add(ssm.name)
 
     # -- messages ---------------------------------------------------------------------
     def register(self, node: Node, msg: Outbox) -> Registered:

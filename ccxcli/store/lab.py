@@ -379,14 +379,17 @@ class Lab:
             return sorted(e.name for e in entries if os.path.exists(os.path.join(e.path, "ssm.db")))
 
     def trusted_keys(self) -> list[bytes]:
-        """The SSM public keys this lab's nodes trust: its own SSMs' and those added with
-        `sim ssm trust` (for code signatures and for TLS alike)."""
+        """The SSM public keys this lab's nodes trust: its own SSMs' (the first key of one that
+        changed it, `ccx-ssm key roll`) and those added with `sim ssm trust` (for code
+        signatures and for TLS alike)."""
         from ccxcli.store.files import read_bounded
 
         keys = []
         for name in self.ssm_names():
+            folder = self.ssm_dir(name)
+            first = folder / "root.pem"  # an SSM that changed its key: the lab trusts its first one
             try:
-                keys.append(read_bounded(self.ssm_dir(name) / "public.pem", "SSM public key", 10_000))
+                keys.append(read_bounded(first if first.exists() else folder / "public.pem", "SSM public key", 10_000))
             except Exception:  # noqa: BLE001 - an unreadable key of one SSM must not stop the others
                 continue
         return keys + [k.encode() for k in self.added_keys()]

@@ -12,6 +12,8 @@ from __future__ import annotations
 import time
 
 from ccxcli.core import identity
+from ccxcli.core.failures import MAX_SKEW, set_skew, skew, span
+from ccxcli.errors import UsageError
 from ccxcli.runtime import Result
 from ccxcli.session.context import Ctx
 
@@ -172,25 +174,35 @@ def ntp_status(ctx: Ctx, a: Args) -> Result:
 
 
 def ntp(node: Node, now: int) -> tuple[str, dict[str, object]]:
+    """`utils ntp status`; with a clock skew (`sim fault clock-skew`), the offset from the
+    server and `unsynchronised`, the node's own time beside the network's."""
     net = identity.network(node)
-    stamp = time.strftime("%a %b %d %H:%M:%S UTC %Y", time.gmtime(now))
+    off = skew(node)
+    stamp = time.strftime("%a %b %d %H:%M:%S UTC %Y", time.gmtime(now + off))
+    if off:
+        peer = f" {net['ntp']:<15} .GPS.            1 u   32   64    0    0.412  {-off * 1000:>+11.3f}   0.023"
+        state = ["unsynchronised", "  time server re-starting", "   polling server every 64 s", "",
+                 f"The clock is {span(off)} {'ahead of' if off > 0 else 'behind'} the NTP server "
+                 f"({'beyond' if abs(off) > MAX_SKEW else 'within'} what Cisco SSM accepts)."]  # fmt: skip
+    else:
+        peer = f"*{net['ntp']:<15} .GPS.            1 u   32   64  377    0.412    0.051   0.023"
+        state = [f"synchronised to NTP server ({net['ntp']}) at stratum 2", "   time correct to within 12 ms",
+                 "   polling server every 64 s"]  # fmt: skip
     text = "\n".join(
         [
             "ntpd (pid 2140) is running...",
             "",
             "     remote           refid      st t when poll reach   delay   offset  jitter",
             "==============================================================================",
-            f"*{net['ntp']:<15} .GPS.            1 u   32   64  377    0.412    0.051   0.023",
+            peer,
             "",
-            f"synchronised to NTP server ({net['ntp']}) at stratum 2",
-            "   time correct to within 12 ms",
-            "   polling server every 64 s",
+            *state,
             "",
             f"Current time in UTC is : {stamp}",
             f"Current time in Etc/UTC is : {stamp}",
         ]
     )
-    return text, {"server": net["ntp"], "synchronised": True, "now": stamp}
+    return text, {"server": net["ntp"], "synchronised": not off, "now": stamp, "offset_seconds": off}
 
 
 def system_restart(ctx: Ctx, a: Args) -> Result:
@@ -233,8 +245,32 @@ def fault_list(ctx: Ctx, a: Args) -> Result:
 
     node = ctx.node
     rows = [{"fault": name, "on": active(node, name), "effect": text} for name, text in FAULTS.items()]
+    off = skew(node)
+    rows.append({"fault": "clock-skew", "on": bool(off), "seconds": off,
+                 "effect": f"the node's clock is {span(off)} {'ahead' if off > 0 else 'behind'}" if off
+                 else "the node's clock is in sync (sim fault clock-skew ±DURATION)"})  # fmt: skip
     text = "\n".join(f"{r['fault']:<20} {'ON ' if r['on'] else 'off'}  {r['effect']}" for r in rows)
     return Result(text, {"faults": rows})
+
+
+def clock_skew(ctx: Ctx, a: Args) -> Result:
+    from ccxcli.clock import parse_duration
+
+    text = a.text("offset").strip()
+    sign = -1 if text.startswith("-") else 1
+    seconds = 0 if text.lstrip("+-") == "0" else sign * parse_duration(text.lstrip("+-"))
+    if abs(seconds) > 10 * 365 * 86400:
+        raise UsageError("A clock skew of more than 10 years is not one NTP would leave.")
+    set_skew(ctx.node, ctx.now, seconds)
+    if not seconds:
+        return Result("Simulated fault clock-skew is off: the node's clock is in sync.", {"clock_skew": 0})
+    bad = abs(seconds) > MAX_SKEW
+    return Result(
+        f"Simulated fault clock-skew is on: the node's clock is {span(seconds)} "
+        f"{'ahead of' if seconds > 0 else 'behind'} the network's"
+        + ("; the SSM's time checks fail." if bad else f" (within the {MAX_SKEW // 60} minutes the SSM accepts)."),
+        {"clock_skew": seconds, "fails": bad},
+    )
 
 
 def fault_set(ctx: Ctx, a: Args) -> Result:

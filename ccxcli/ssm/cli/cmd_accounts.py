@@ -129,6 +129,37 @@ def key_export(rt: SsmRun) -> None:
         rt.out.write(pem)
 
 
+@command(
+    "key roll",
+    "Change the SSM's signing key, as an SSM whose root changes: nodes must trust the new key.",
+    changes="a new signing key: codes, synchronization files and the served certificate are signed with it; the "
+    "lab's nodes keep trusting only the old one until 'sim ssm trust' adds the new one ('key export').",
+    example="ccx-ssm key roll && ccx-ssm key export > new-root.pem && ccx sim ssm trust new-root.pem",
+)
+def key_roll(rt: SsmRun) -> None:
+    ssm, now = open_ssm(rt)
+    ssm.roll_key(now)
+    emit(rt, {"rolled": True}, "Signing key changed. Nodes that do not trust the new key fail to reach this SSM "
+         "(certificate not trusted) and refuse its codes: give them 'ccx-ssm key export' for "
+         "'sim ssm trust'.")  # fmt: skip
+
+
+@command(
+    "maintenance",
+    "Take the SSM down for maintenance (every request answered 503 Service Unavailable), or back up.",
+    changes="on: nodes' messages, the portal and the APIs are refused (HTTP 503 when served); off: served again.",
+    example="ccx-ssm maintenance on",
+    params=(Param("STATE", "on or off.", required=True),),
+)
+def maintenance(rt: SsmRun, state: str) -> None:
+    if state.lower() not in ("on", "off"):
+        raise UsageError(f"maintenance takes on or off, not '{state[:40]}'.")
+    ssm, now = open_ssm(rt)
+    ssm.set_maintenance(state.lower() == "on", now)
+    emit(rt, {"maintenance": state.lower() == "on"}, "The SSM is down for maintenance: every request is answered "
+         "503." if state.lower() == "on" else "The SSM is up: requests are served again.")  # fmt: skip
+
+
 # --- virtual accounts ------------------------------------------------------------------------
 
 

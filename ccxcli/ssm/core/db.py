@@ -403,6 +403,40 @@ class Ssm:
 
         return read_bounded(self.path / "key.pem", "SSM private key", 10_000)
 
+    def roll_key(self, now: int) -> None:
+        """A new signing key, as an SSM that changes its root (Cisco's field notices on root CA
+        changes): what it signs from now on (codes, sync files, its served certificate) needs
+        the new key's trust on every node. The key a lab's nodes trusted first stays in
+        `root.pem`; they trust the new one only once it is added ('sim ssm trust')."""
+        from ccxcli.protocol.codes import new_signing_key
+        from ccxcli.store.files import write_atomic
+
+        root = self.path / "root.pem"
+        if not root.exists():
+            write_atomic(root, self.public_pem())
+        private_pem, public_pem = new_signing_key()
+        write_atomic(self.path / "key.pem", private_pem)  # 0600, as every file write_atomic makes
+        write_atomic(self.path / "public.pem", public_pem)
+        with self.tx():
+            self.event(now, "key", "Signing key changed: nodes trust the new key once it is added ('ccx-ssm key "
+                       "export', then 'sim ssm trust FILE' on each lab)")  # fmt: skip
+
+    @property
+    def maintenance(self) -> int | None:
+        """Since when the SSM is down for maintenance (None: it is up)."""
+        since = self.meta.get("maintenance")
+        return int(since) if since else None
+
+    def set_maintenance(self, on: bool, now: int) -> None:
+        with self.tx() as db:
+            if on:
+                self.set_meta("maintenance", str(now))
+            else:
+                db.execute("DELETE FROM meta WHERE key='maintenance'")
+                self._meta = None
+            self.event(now, "maintenance", "Down for maintenance: every request is answered 503" if on
+                       else "Maintenance over: requests are served again")  # fmt: skip
+
     def event(self, t: int, kind: str, text: str, *vas: str) -> None:
         """Log an event; `vas`: the virtual accounts it concerns (none: the whole account)."""
         concerns = json.dumps(list(vas), ensure_ascii=False) if vas else ""

@@ -8,7 +8,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from ccxcli.errors import UsageError
+from ccxcli.clock import iso
+from ccxcli.errors import StoreError, UsageError
 
 if TYPE_CHECKING:
     from ccxcli.ssm.core.db import Ssm
@@ -65,10 +66,24 @@ def check(op: str, args: Any) -> dict[str, Any]:
     return args
 
 
+class Maintenance(StoreError):
+    """The SSM is down for maintenance (`ccx-ssm maintenance on`): HTTP 503 when served."""
+
+
+def check_open(ssm: Ssm) -> None:
+    """Refuse every request while the SSM is down for maintenance."""
+    since = ssm.maintenance
+    if since is not None:
+        raise Maintenance(
+            f"The SSM is down for maintenance (503 Service Unavailable) since {iso(since)}; try again later."
+        )
+
+
 def handle(ssm: Ssm, op: str, args: object) -> Any:
     """Apply one node message to `ssm` and return the answer (refusals raise)."""
     from ccxcli.ssm.core import smart
 
+    check_open(ssm)
     a = check(op, args)
     if op == "register":
         return smart.register(ssm, a["token"], a["hello"], a["now"], a["force"], a["msg_id"])

@@ -93,7 +93,7 @@ async def serve(site: Site, host: str, port: int, out: TextIO, stop_after: float
 
     import uvicorn
 
-    with site.ssm() as ssm:
+    with site.ssm(requests=False) as ssm:
         names = ssm.names()
         label = f"SSM '{site.folder.name}' ({ssm.account}{', on-prem' if ssm.on_prem else ''})"
     cert = served(site.folder, names)

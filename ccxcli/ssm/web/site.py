@@ -41,13 +41,17 @@ class Site:
 
     # -- the SSM ------------------------------------------------------------------
     @contextmanager
-    def ssm(self) -> Iterator[Any]:
-        """The SSM opened for one request (each request has its own SQLite connection)."""
+    def ssm(self, requests: bool = True) -> Iterator[Any]:
+        """The SSM opened for one request (each request has its own SQLite connection);
+        refused while it is down for maintenance, unless not for a request (`requests`)."""
         from ccxcli.ssm.core.db import Ssm
+        from ccxcli.ssm.core.device import check_open
 
         with self.db_lock:  # one request at a time on the database: no thread sleeps in SQLite's busy wait
             ssm = Ssm.open(self.folder)
             try:
+                if requests:
+                    check_open(ssm)  # down for maintenance: every page and API call answers 503
                 yield ssm
             finally:
                 ssm.close()
@@ -60,7 +64,7 @@ class Site:
         from ccxcli.ssm.core import notify
 
         try:
-            with self.ssm() as ssm:
+            with self.ssm(requests=False) as ssm:
                 notify.run(ssm, self.now())
         except CcxError as e:  # busy or unreadable: the next round queues what is due
             import sys
