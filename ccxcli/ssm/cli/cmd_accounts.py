@@ -134,7 +134,7 @@ def key_export(rt: SsmRun) -> None:
     "Change the SSM's signing key, as an SSM whose root changes: nodes must trust the new key.",
     changes="a new signing key: codes, synchronization files and the served certificate are signed with it; the "
     "lab's nodes keep trusting only the old one until 'sim ssm trust' adds the new one ('key export').",
-    example="ccx-ssm key roll && ccx-ssm key export > new-root.pem && ccx sim ssm trust new-root.pem",
+    example="ccx-ssm key roll",
 )
 def key_roll(rt: SsmRun) -> None:
     ssm, now = open_ssm(rt)
