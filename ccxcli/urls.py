@@ -44,3 +44,11 @@ def url_host(url: str, mode: str) -> str:
     if not host or got.lower() != path.lower():
         raise UsageError(f"Invalid URL '{url.strip()[:120]}': expected https://<host>{path}.")
     return host
+
+
+def name_mismatch(host: str, names: list[str]) -> str:
+    """The seed's CN/SAN rule broken: the URL's host is not a name the SSM's certificate carries."""
+    return (
+        f"Communication with SSM On-Prem failed: certificate name mismatch, '{host}' is not the common "
+        f"name or a subject alternative name of the SSM certificate ({', '.join(names)})."
+    )

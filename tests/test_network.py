@@ -222,3 +222,47 @@ def test_a_served_ssm_after_its_key_change_and_in_maintenance(farm: tuple[Served
         assert ccx(node, "license", "smart", "renew", "auth").returncode == 0
     finally:
         again.stop()
+
+
+# --- names and certificates as on a network ---------------------------------------------------------------
+
+
+def test_an_on_prem_reached_by_a_name_not_on_its_certificate_fails_the_cn_san_rule(lab: Lab) -> None:
+    """The seed: the URL's host must match the SSM certificate's Common Name or a Subject
+    Alternative Name. In a lab an SSM has an address and names that resolve to it; only those
+    given with --hostname/--san are on its certificate."""
+    lab.ssm_ok("--ssm", "onprem", "init", "--on-prem", "--hostname", "ssm.example.com", "--san", "10.1.1.5",
+               "--alias", "licensing.corp", "--address", "192.0.2.44", "--demo")  # fmt: skip
+    shown = lab.ssm_ok("--ssm", "onprem", "--json", "account", "show").json
+    assert shown["address"] == "192.0.2.44" and shown["certificate_names"] == ["ssm.example.com", "10.1.1.5"]
+    assert {"licensing.corp", "192.0.2.44", "onprem", "ssm"} <= set(shown["resolves_as"])
+    tok = lab.ssm_ok("--ssm", "onprem", "token", "create").out.strip()
+    for host in ("192.0.2.44", "licensing.corp", "ssm", "onprem"):
+        lab.ok(
+            "license", "smart", "transport", "gateway", f"https://{host}/Transportgateway/services/DeviceRequestHandler"
+        )
+        r = lab.ccx("license", "smart", "register", "idtoken", tok)
+        assert r.code == 4 and f"certificate name mismatch, '{host}' is not the common name or a subject " in r.err
+        assert "(ssm.example.com, 10.1.1.5)" in r.err and lab.status()["registration"]["status"] == "UNREGISTERED"
+    lab.ok(
+        "license",
+        "smart",
+        "transport",
+        "gateway",
+        "https://nowhere.example/Transportgateway/services/DeviceRequestHandler",
+    )
+    r = lab.ccx("license", "smart", "register", "idtoken", tok)
+    assert (
+        r.code == 4
+        and "cannot resolve 'nowhere.example'" in r.err
+        and "ssm.example.com, 10.1.1.5 at 192.0.2.44" in r.err
+    )
+    lab.ok(
+        "license",
+        "smart",
+        "transport",
+        "gateway",
+        "https://SSM.example.com/Transportgateway/services/DeviceRequestHandler",
+    )
+    lab.ok("license", "smart", "register", "idtoken", tok)  # a name on the certificate (any case)
+    assert lab.ssm("--ssm", "other", "init", "--on-prem", "--hostname", "x.example", "--address", "999.1.1.1").code == 2

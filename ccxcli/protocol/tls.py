@@ -24,6 +24,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 from ccxcli.errors import CommError
+from ccxcli.urls import name_mismatch
 
 DEFAULT_NAMES = ("localhost",)
 VALID_DAYS = 365
@@ -108,7 +109,4 @@ def check_peer(der: bytes | None, host: str, where: str, trusted: list[bytes]) -
     names = names_of(cert)
     want = host.strip("[]").lower()
     if want not in (n.lower() for n in names):
-        raise CommError(
-            f"Communication with SSM On-Prem failed: certificate name mismatch, '{host}' is not the common "
-            f"name or a subject alternative name of the SSM certificate ({', '.join(names)})."
-        )
+        raise CommError(name_mismatch(host, names))

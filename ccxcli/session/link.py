@@ -8,7 +8,7 @@ from __future__ import annotations
 from ccxcli.errors import CommError, StoreError
 from ccxcli.protocol import answers
 from ccxcli.store.lab import DEFAULT_SSM, Lab
-from ccxcli.urls import split_url, url_host
+from ccxcli.urls import name_mismatch, split_url, url_host
 
 TYPE_CHECKING = False  # `typing` is not imported at run time: it costs a one-shot command start-up
 if TYPE_CHECKING:
@@ -109,8 +109,11 @@ class LabLink:
             return DEFAULT_SSM
         host = url_host(tr["url"], tr["mode"])
         for name in self._on_prem():
-            if host in (h.lower() for h in ssm_of(self.lab, name).names()):
+            ssm = ssm_of(self.lab, name)
+            if host in (h.lower() for h in ssm.names()):
                 return name
+            if host in ssm.resolves():  # it answers at that name or address, but its certificate is not for it
+                raise CommError(name_mismatch(host, ssm.names()))
         return str(tr["url"])  # not an SSM of this lab: over the network
 
     def _on_prem(self) -> list[str]:
@@ -150,7 +153,8 @@ class LabLink:
             from ccxcli.protocol.remote import Remote
 
             host, port, path = split_url(where)
-            names = "; ".join(f"{n}: {', '.join(ssm_of(self.lab, n).names())}" for n in self._on_prem())
+            names = "; ".join(f"{n}: {', '.join(ssm_of(self.lab, n).names())} at {ssm_of(self.lab, n).address}"
+                              for n in self._on_prem())  # fmt: skip
             hint = f" It is not an SSM of this lab either ({names or 'this lab has no SSM On-Prem'})."
             remote = self._remotes[key] = Remote(host, port or 443, path, self.lab.trusted_keys(), hint, proxy)
         try:

@@ -37,6 +37,10 @@ from ccxcli.values import MAX_QTY
         Param("--cloud", "On-prem: the cloud SSM of the lab it synchronizes with.", default="cloud", metavar="NAME"),
         Param("--va", "On-prem: a cloud virtual account it serves (default: all).", kind="list", metavar="NAME"),
         Param("--standalone", "On-prem: not linked to any cloud SSM.", kind="flag", default=False),
+        Param("--address", "Its IP address on the lab's network (default: one made from its name).",
+              metavar="IP"),
+        Param("--alias", "Another name the lab's network resolves to it, not on its certificate (repeat).",
+              kind="list", metavar="HOST"),
     ),
 )  # fmt: skip
 def init(
@@ -52,9 +56,23 @@ def init(
     cloud: str,
     va: list[str],
     standalone: bool,
+    address: str | None,
+    alias: list[str],
 ) -> None:
+    import ipaddress
+    import json
+
     from ccxcli.ssm.core.db import Ssm
     from ccxcli.values import host_name, plain_text
+
+    extra: dict[str, str] = {}
+    if address:
+        try:
+            extra["address"] = str(ipaddress.ip_address(address.strip()))
+        except ValueError:
+            raise UsageError(f"Invalid --address '{address[:60]}': an IPv4 or IPv6 address.") from None
+    if alias:
+        extra["aliases"] = json.dumps([host_name(n, "--alias") for n in alias][:20])
 
     if not on_prem and (va or standalone or mode != "connected" or cloud != "cloud"):
         raise UsageError("--mode, --cloud, --va and --standalone apply to --on-prem SSMs only.")
@@ -62,6 +80,8 @@ def init(
         raise UsageError("An on-prem SSM needs --hostname (its certificate common name).")
     plain_text(account, "The smart account name", 128)
     domain = host_name(domain, "--domain") if domain else None
+    if domain:
+        extra["domain"] = domain
     hostname = host_name(hostname, "--hostname") if hostname else None
     san = [host_name(n, "--san") for n in san]
     folder = ssm_folder(rt)
@@ -79,7 +99,7 @@ def init(
         hostname=hostname,
         sans=tuple(san),
         export_allowed=export_allowed or demo,
-        extra_meta={"domain": domain} if domain else None,
+        extra_meta=extra or None,
     )
     data: dict[str, object] = {"folder": str(folder), "account": account, "domain": ssm.domain, "on_prem": on_prem,
                                "names": ssm.names()}  # fmt: skip
@@ -454,6 +474,9 @@ def account_show(rt: SsmRun) -> None:
         "export_controlled_allowed": ssm.export_allowed,
         "slr_allowed": ssm.slr_allowed,
         "on_prem": ssm.on_prem,
+        "address": ssm.address,
+        "certificate_names": ssm.names(),
+        "resolves_as": ssm.resolves(),
     }
     emit(
         rt,
@@ -461,7 +484,10 @@ def account_show(rt: SsmRun) -> None:
         f"Smart Account: {ssm.account}\n"
         f"Domain: {ssm.domain}\n"
         f"Export-Controlled Functionality: {'Allowed' if ssm.export_allowed else 'Not Allowed'}\n"
-        f"Specific License Reservation: {'Allowed' if data['slr_allowed'] else 'Not Allowed'}",
+        f"Specific License Reservation: {'Allowed' if data['slr_allowed'] else 'Not Allowed'}\n"
+        f"Address: {ssm.address}\n"
+        f"Certificate names (CN, SAN): {', '.join(ssm.names()) or 'localhost (none given)'}\n"
+        f"The lab's network resolves: {', '.join(ssm.resolves())}",
     )
 
 

@@ -370,6 +370,24 @@ class Ssm:
         out = [self.meta["cn"]] if self.meta.get("cn") else []
         return out + list(json.loads(self.meta.get("sans", "[]")))
 
+    @property
+    def address(self) -> str:
+        """Its IP address on the lab's network (`init --address`; else one made from its name)."""
+        import hashlib
+
+        if self.meta.get("address"):
+            return self.meta["address"]
+        h = hashlib.sha256(("ssm-address|" + self.name).encode()).digest()
+        return f"10.254.{h[0]}.{2 + h[1] % 250}"
+
+    def resolves(self) -> list[str]:
+        """Every name the lab's network resolves to this SSM: its certificate's names, its
+        address, its short host name, its name in the lab and the aliases of `init --alias`.
+        Only the certificate's names pass the CN/SAN check."""
+        out = self.names() + [self.address, self.name] + list(json.loads(self.meta.get("aliases", "[]")))
+        out += [n.split(".")[0] for n in self.names() if "." in n and not n.replace(".", "").isdigit()]
+        return list(dict.fromkeys(n.lower() for n in out))
+
     def set_meta(self, key: str, value: str) -> None:
         """Inside a transaction."""
         self.db.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", (key, value))
