@@ -173,6 +173,7 @@ def test_an_ssm_that_changes_its_key_is_trusted_again_once_its_new_key_is_added(
     assert "Signing key changed" in lab.ssm_ok("key", "roll").out
     r = lab.ccx("license", "smart", "renew", "auth")
     assert r.code == 4 and "signed by a key this node does not trust (the SSM changed its key" in r.err
+    assert "renew-auth" in {a["key"] for a in lab.status()["alerts"]}  # the seed's Renew Authorization alert
     # its codes too: an Authorization Code signed with the new key is refused by an SLR node
     lab.ok("sim", "node", "create", "slr")
     lab.ok("--node", "slr", "license", "smart", "reservation", "enable")
@@ -266,3 +267,16 @@ def test_an_on_prem_reached_by_a_name_not_on_its_certificate_fails_the_cn_san_ru
     )
     lab.ok("license", "smart", "register", "idtoken", tok)  # a name on the certificate (any case)
     assert lab.ssm("--ssm", "other", "init", "--on-prem", "--hostname", "x.example", "--address", "999.1.1.1").code == 2
+
+
+def test_an_ssm_of_the_lab_down_for_maintenance(lab: Lab) -> None:
+    lab.register()
+    lab.ssm_ok("maintenance", "on")
+    r = lab.ccx("license", "smart", "renew", "auth")
+    assert r.code == 4 and "down for maintenance (503 Service Unavailable)" in r.err and r.err.count("\n") == 1
+    assert "renew-auth" in {a["key"] for a in lab.status()["alerts"]}
+    assert "Entitlement Reporting failure" in lab.ok("sim", "clock", "advance", "8h").out
+    lab.ssm_ok("maintenance", "off")
+    lab.ok("license", "smart", "renew", "auth")
+    assert "renew-auth" not in {a["key"] for a in lab.status()["alerts"]}
+    assert lab.ssm("maintenance", "later").code == 2
