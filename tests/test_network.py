@@ -208,6 +208,8 @@ def test_a_served_ssm_after_its_key_change_and_in_maintenance(farm: tuple[Served
     c.post("/login", {"password": "farm-secret", "next": "/"}, csrf="")
     status, text = c.get("/licenses")
     assert status == 503 and "down for maintenance" in text
+    status, text = Client(server.port).post("/login", {"username": "s1", "password": "whatever", "next": "/"}, csrf="")
+    assert status == 503 and "down for maintenance" in text  # a portal user's login says so too
     assert ssm(tmp_path, "--ssm", str(server.folder), "maintenance", "off").returncode == 0
     assert ccx(node, "license", "smart", "renew", "auth").returncode == 0
     # the key changes; served again, the SSM presents a certificate of the new key

@@ -28,7 +28,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from ccxcli.core.catalogue import BY_ALIAS, TYPES, license_alias
-from ccxcli.errors import RuleError, UsageError
+from ccxcli.errors import CcxError, RuleError, UsageError
 from ccxcli.protocol.codes import Request as CodeRequest
 from ccxcli.protocol.codes import parse_request
 from ccxcli.ssm.core import reserve, smart, sync, users
@@ -249,7 +249,10 @@ async def login(request: Request) -> Response:
         data = await form(request)
     except UsageError:
         data = {}
-    user = await run_in_threadpool(_who, site, data.get("username", "").strip(), data.get("password", ""))
+    try:
+        user = await run_in_threadpool(_who, site, data.get("username", "").strip(), data.get("password", ""))
+    except CcxError as e:  # the SSM down for maintenance or unreadable: said on the login page
+        return _login_page(request, nxt, e.message, status_of(e))
     if user is None:
         return _login_page(request, nxt, "Wrong user name or password.", 401)
     sid, _ = site.new_session(user)
