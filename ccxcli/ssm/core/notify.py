@@ -181,12 +181,15 @@ def pending(ssm: Ssm) -> list[dict[str, Any]]:
 def deliver(ssm: Ssm) -> int:
     """Send what is saved and not sent yet; how many went. Never raises for a server that
     cannot take them: the reason is kept on the message, shown by 'ccx-ssm notify show'."""
-    from ccxcli.protocol.mail import compose, send_smtp
+    waiting = pending(ssm)
+    if not waiting:
+        return 0
+    from ccxcli.protocol.mail import compose, send_smtp  # the email package: only when there is mail
 
     p = prefs(ssm)
     sender = p["sender"] or f"do-not-reply@{ssm.domain}"
     sent = 0
-    for m in pending(ssm):
+    for m in waiting:
         msg = compose(sender, json.loads(m["recipients"]), m["subject"], m["body"],
                       f"<ccxcli-{ssm.meta.get('created', '0')}-{m['id']}@{ssm.domain}>", wall_now(),
                       {"X-Ccxcli-Lab-Time": iso(m["t"]), "X-Ccxcli-Smart-Account": ssm.account})  # fmt: skip
