@@ -320,6 +320,14 @@ def test_instance_pages_read_as_cssm(browser: Any, served: Any, tmp_path: Path) 
     assert ccx(node, "sim", "clock", "advance", "1d").returncode == 0
     login(browser, base)
     browser.get(base + "/instances")
+    by_id(browser, "q").send_keys("no-such-instance")
+    go(browser, by_id(browser, "search"))
+    assert "No product instances match 'no-such-instance'" in by_id(browser, "none").text  # search
+    box = by_id(browser, "q")
+    box.clear()
+    box.send_keys(node_sn(node))
+    go(browser, by_id(browser, "search"))
+    assert len(browser.find_elements("css selector", "#instances tr[data-id]")) == 1
     ident = instance_id(browser, node_sn(node))
     open_actions(browser, ident)
     menu = by_id(browser, f"actions-{ident}").text
