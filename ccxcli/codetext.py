@@ -37,3 +37,11 @@ def read_code(text: str, inp: TextIO, *, root: str | None) -> str:
     if text.startswith("@"):
         return read_file(text[1:], root=root)
     return text
+
+
+def read_password(path: str, *, root: str | None) -> str:
+    """The first line of a password file (a password never goes on a command line)."""
+    lines = read_file(path, 4096, "a password file", root=root).splitlines()
+    if not lines or not lines[0].strip():
+        raise UsageError(f"The password file {path} is empty.")
+    return lines[0].strip()

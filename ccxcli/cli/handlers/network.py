@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import secrets
 
-from ccxcli.codetext import read_file
+from ccxcli.codetext import read_password
 from ccxcli.errors import RuleError, UsageError
 from ccxcli.runtime import Result
 from ccxcli.session.context import Ctx
@@ -37,12 +37,10 @@ def proxy_add(ctx: Ctx, a: Args) -> Result:
         raise UsageError("An authenticating proxy needs both --user and --password-file.")
     entry: dict[str, object] = {"host": host, "port": port}
     if user is not None:
-        lines = read_file(str(pw_file), limit=4096, what="a password file", root=ctx.rt.file_root).splitlines()
-        if not lines or not lines[0]:
-            raise UsageError(f"The password file {pw_file} is empty.")
+        password = read_password(str(pw_file), root=ctx.rt.file_root)
         salt = secrets.token_hex(16)
         entry |= {"user": plain_text(str(user), "The proxy user name", 128), "salt": salt,
-                  "hash": proxy_secret(salt, lines[0].strip())}  # fmt: skip
+                  "hash": proxy_secret(salt, password)}  # fmt: skip
     proxies = [p for p in ctx.lab.proxies() if (p["host"], p["port"]) != (host, port)]
     if len(proxies) >= MAX_PROXIES:
         raise RuleError(f"This lab already has {MAX_PROXIES} proxies; remove some first.")

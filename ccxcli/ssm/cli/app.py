@@ -167,13 +167,19 @@ def table(rt: SsmRun, title: str, cols: list[str], rows: list[list[object]]) -> 
 
 
 def password_from(path: str) -> str:
-    """The first line of a password file (a password never goes on a command line)."""
-    from ccxcli.codetext import read_file
+    """The first line of a password file, anywhere (`ccx-ssm` has no upload folder)."""
+    from ccxcli.codetext import read_password
 
-    text = read_file(path, 4096, "a password file", root=None).splitlines()
-    if not text or not text[0].strip():
-        raise UsageError(f"The password file {path} is empty.")
-    return text[0].strip()
+    return read_password(path, root=None)
+
+
+def on_off(value: str | None, what: str) -> bool | None:
+    """An `on|off` option's value (None: not given)."""
+    if value is None:
+        return None
+    if value.lower() not in ("on", "off"):
+        raise UsageError(f"{what} is on or off, not '{value[:40]}'.")
+    return value.lower() == "on"
 
 
 def write_code(rt: SsmRun, code: str, out: str | None) -> None:

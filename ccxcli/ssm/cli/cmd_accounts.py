@@ -6,7 +6,7 @@ from pathlib import Path
 
 from ccxcli.core.catalogue import license_alias
 from ccxcli.errors import UsageError
-from ccxcli.ssm.cli.app import VA, SsmRun, command, emit, is_dir_arg, open_ssm, ssm_folder, table
+from ccxcli.ssm.cli.app import VA, SsmRun, command, emit, is_dir_arg, on_off, open_ssm, ssm_folder, table
 from ccxcli.ssm.cli.cmdkit import Param
 from ccxcli.ssm.core.db import Ssm
 from ccxcli.store.lab import ssm_dir, ssm_now
@@ -172,12 +172,11 @@ def key_roll(rt: SsmRun) -> None:
     params=(Param("STATE", "on or off.", required=True),),
 )
 def maintenance(rt: SsmRun, state: str) -> None:
-    if state.lower() not in ("on", "off"):
-        raise UsageError(f"maintenance takes on or off, not '{state[:40]}'.")
+    on = on_off(state, "STATE")
     ssm, now = open_ssm(rt)
-    ssm.set_maintenance(state.lower() == "on", now)
-    emit(rt, {"maintenance": state.lower() == "on"}, "The SSM is down for maintenance: every request is answered "
-         "503." if state.lower() == "on" else "The SSM is up: requests are served again.")  # fmt: skip
+    ssm.set_maintenance(bool(on), now)
+    emit(rt, {"maintenance": on}, "The SSM is down for maintenance: every request is answered 503." if on
+         else "The SSM is up: requests are served again.")  # fmt: skip
 
 
 # --- virtual accounts ------------------------------------------------------------------------

@@ -4,18 +4,10 @@ notifications) and where the messages go (an SMTP server, else the SSM folder's 
 from __future__ import annotations
 
 from ccxcli.errors import UsageError
-from ccxcli.ssm.cli.app import PROG, SsmRun, command, emit, open_ssm
+from ccxcli.ssm.cli.app import PROG, SsmRun, command, emit, on_off, open_ssm
 from ccxcli.ssm.cli.cmdkit import Param
 
 PROG.group("notify", "Email notifications of the SSM: who gets them, which, and through which server.")
-
-
-def _on_off(value: str | None, what: str) -> bool | None:
-    if value is None:
-        return None
-    if value.lower() not in ("on", "off"):
-        raise UsageError(f"{what} is on or off, not '{value[:40]}'.")
-    return value.lower() == "on"
 
 
 @command(
@@ -40,7 +32,7 @@ def notify_set(rt: SsmRun, email: list[str], daily_summary: str | None, status: 
                sender: str | None) -> None:  # fmt: skip
     from ccxcli.ssm.core import notify
 
-    daily, stat = _on_off(daily_summary, "--daily-summary"), _on_off(status, "--status")
+    daily, stat = on_off(daily_summary, "--daily-summary"), on_off(status, "--status")
     if not email and daily is None and stat is None and smtp is None and sender is None:
         raise UsageError("Give at least one of --email, --daily-summary, --status, --smtp, --from.")
     ssm, now = open_ssm(rt)

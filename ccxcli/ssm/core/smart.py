@@ -122,8 +122,12 @@ def instance(ssm: Ssm, ident: str) -> Row:
             return r
     r = ssm.db.execute("SELECT * FROM instance WHERE sn=? ORDER BY id DESC", (ident.lower()[:64],)).fetchone()
     if r is None:
-        raise RuleError(f"No product instance '{ident[:64]}' (give the id from 'instance list' or the serial number).")
+        raise unknown_instance(ident)
     return r
+
+
+def unknown_instance(ident: str) -> RuleError:
+    return RuleError(f"No product instance '{ident[:64]}' (give the id from 'instance list' or the serial number).")
 
 
 def instance_row(r: Row) -> dict[str, Any]:

@@ -124,10 +124,6 @@ def check(ssm: Ssm, name: str, password: str) -> User | None:
     return User(r["name"], r["role"], r["va"])
 
 
-def limited_to(ssm: Ssm, va: str) -> list[str]:
-    return [r[0] for r in ssm.db.execute("SELECT name FROM portal_user WHERE va=? ORDER BY name", (va,))]
-
-
 def current(ssm: Ssm, user: User) -> User | None:
     """The user as the database has it now (None: removed since it logged in)."""
     if user == ADMIN:

@@ -17,7 +17,7 @@ import hmac
 import io
 import secrets
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, urlencode
 
@@ -28,7 +28,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from ccxcli.core.catalogue import BY_ALIAS, TYPES, license_alias
-from ccxcli.errors import CcxError, RuleError, UsageError
+from ccxcli.errors import CcxError, UsageError
 from ccxcli.protocol.codes import Request as CodeRequest
 from ccxcli.protocol.codes import parse_request
 from ccxcli.ssm.core import reserve, smart, sync, users
@@ -57,7 +57,6 @@ class Ctx:
     data: dict[str, str]
     s: dict[str, Any]
     who: User
-    extra: dict[str, Any] = field(default_factory=dict)
 
     @property
     def now(self) -> int:
@@ -212,7 +211,7 @@ def _instance(c: Ctx, act: bool = False) -> Any:
     ident = c.path("id")
     r = smart.instance(c.ssm, ident)
     if not c.who.sees(r["va"]):  # as unknown as one that does not exist
-        raise RuleError(f"No product instance '{ident[:64]}' (give the id from 'instance list' or the serial number).")
+        raise smart.unknown_instance(ident)
     if act:
         _acts(c, r["va"])
     return r
