@@ -306,3 +306,21 @@ def test_a_report_outcome_without_its_time_is_a_corrupt_state(lab: Lab) -> None:
     r = lab.ccx("sim", "clock", "advance", "1d")
     assert r.code == 3 and "report outcome without the time" in r.err, r
     assert path.read_bytes() == content
+
+
+def test_an_evaluation_start_after_the_nodes_time_counts_no_negative_time(state_lab: tuple[Lab, bytes]) -> None:
+    """Found by test_fuzzed_state_files: a state whose evaluation started 'later' than the
+    node's time was accepted, then a clock move counted negative evaluation time and saved a
+    state the next command called corrupt."""
+    lab, good = state_lab
+    path = lab.home / "nodes" / "uccx" / "state.json"
+    doc = json.loads(good)
+    doc["eval"]["since"] = doc["time"] + 10_000_000
+    path.write_bytes(json.dumps(doc).encode())
+    try:
+        lab.ok("sim", "clock", "advance", "1d")
+        lab.ok("--yes", "license", "smart", "deregister")  # the evaluation pauses: its time is added
+        assert json.loads(path.read_bytes())["eval"]["used"] >= 0
+        lab.ok("show", "license", "techsupport")  # and the next command still reads the state
+    finally:
+        path.write_bytes(good)

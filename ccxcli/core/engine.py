@@ -145,7 +145,7 @@ def registration_status(node: Node) -> str:
 
 def eval_remaining(node: Node, now: int) -> int:
     e = node["eval"]
-    used = e["used"] + (now - e["since"] if e["since"] is not None else 0)
+    used = e["used"] + (max(0, now - e["since"]) if e["since"] is not None else 0)
     return max(0, T.EVAL_PERIOD - int(used))
 
 
@@ -185,7 +185,7 @@ def sync_eval(node: Node, t: int) -> None:
     if run and e["since"] is None:
         e["since"] = t
     elif not run and e["since"] is not None:
-        e["used"] += t - e["since"]
+        e["used"] += max(0, t - e["since"])  # a start after `t` (a state edited by hand) counts none
         e["since"] = None
 
 
