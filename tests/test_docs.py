@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -40,14 +41,23 @@ def test_completion_files_are_fresh(shell: str) -> None:
     )
 
 
-def test_readme_has_the_two_setup_commands() -> None:
-    assert "pip install -q -e . && .venv/bin/ccx" in README
-    assert "pip install -q -e '.[test]' && .venv/bin/python -m pytest" in README
+def test_readme_has_the_two_setup_commands_and_ci_runs_the_second() -> None:
+    setup = README[README.index("## Set up") : README.index("## Two programs")]
+    blocks = re.findall(r"^```sh\n(.*?)\n```$", setup, re.M | re.S)
+    assert blocks[0] == "python3 -m venv .venv && .venv/bin/pip install -q -e . && .venv/bin/ccx"
+    assert "--require-hashes -r requirements/test.txt" in blocks[1] and blocks[1].endswith("python -m pytest -q")
+    assert blocks[1] in (ROOT / ".ci" / "run").read_text()  # CI runs the README's test command, as written
+
+
+def test_the_lock_pins_every_requirement_with_hashes() -> None:
+    lock = (ROOT / "requirements" / "test.txt").read_text()
+    pins = re.findall(r"^([A-Za-z0-9_.-]+)==[^ ;\\]+", lock, re.M)
+    assert {"cryptography", "asyncssh", "prompt-toolkit", "pytest", "setuptools"} <= {p.lower() for p in pins}
+    assert lock.count("--hash=sha256:") >= len(pins)
 
 
 def walkthrough_blocks(text: str) -> list[str]:
     """The ```sh blocks under the README's `## Walkthrough…` headings, in order."""
-    import re
 
     blocks, heading = [], ""
     for m in re.finditer(r"^(## [^\n]*)$|^```sh\n(.*?)^```$", text, re.M | re.S):
