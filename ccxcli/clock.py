@@ -43,8 +43,9 @@ def parse_duration(text: str) -> int:
     return total
 
 
-def parse_time(text: str) -> int:
-    """Return epoch seconds for an ISO 8601 time (`2027-01-01T00:00:00Z`, or a date)."""
+def parse_time(text: str, what: str = "time") -> int:
+    """Return epoch seconds for an ISO 8601 time (`2027-01-01T00:00:00Z`, or a date); `what`
+    names where it came from in a refusal."""
     s = text.strip()
     fast = _canonical(s)
     if fast is not None:
@@ -54,7 +55,7 @@ def parse_time(text: str) -> int:
     try:
         dt = datetime.fromisoformat(s.replace("Z", "+00:00").replace("z", "+00:00"))
     except ValueError:
-        raise UsageError(f"Invalid time '{text}'. Use ISO 8601 UTC, e.g. 2027-01-01T00:00:00Z.") from None
+        raise UsageError(f"Invalid {what} '{text}'. Use ISO 8601 UTC, e.g. 2027-01-01T00:00:00Z.") from None
     if dt.tzinfo is None:
         dt = dt.replace(tzinfo=timezone.utc)
     try:
@@ -62,7 +63,7 @@ def parse_time(text: str) -> int:
     except (OverflowError, ValueError):
         t = -1
     if not 0 <= t <= MAX_TIME:
-        raise UsageError(f"Time '{text}' is out of range (1970 to 9999).")
+        raise UsageError(f"The {what} '{text}' is out of range (1970 to 9999).")
     return t
 
 

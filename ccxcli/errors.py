@@ -7,8 +7,9 @@ through `report`; nothing else maps exceptions to exit codes.
 
 from __future__ import annotations
 
-import os
 import sys
+
+from ccxcli.runtime import tunables
 
 TYPE_CHECKING = False  # `typing` is not imported at run time: it costs a one-shot command start-up
 if TYPE_CHECKING:
@@ -163,24 +164,41 @@ KINDS = {Exit.RULE: "rule", Exit.USAGE: "usage", Exit.STORE: "store", Exit.COMM:
          Exit.SOFTWARE: "internal", Exit.INTERRUPTED: "interrupted"}  # fmt: skip
 
 
-def describe(e: BaseException, program: str = "ccx") -> tuple[int, str]:
+def error_document(code: int, message: str) -> str:
+    """A failure as `--json` prints it on stdout, for both programs: one object, so a script
+    reads one channel (the one-line message is on stderr too)."""
+    import json
+
+    doc = {"error": {"kind": KINDS.get(code, "error"), "message": message, "exit_status": code}}
+    return json.dumps(doc, indent=2, sort_keys=True) + "\n"
+
+
+def describe(e: BaseException, program: str = "ccx", err: TextIO | None = None) -> tuple[int, str]:
     """The exit status of `e` and its one-line message ("" when there is nothing to say:
-    an incomplete ccx-ssm command has just shown its help). CCX_DEBUG=1 re-raises a bug."""
+    an incomplete ccx-ssm command has just shown its help). A bug is one `Internal error`
+    line; with CCX_DEBUG=1 in the program's Env its traceback is written on `err` first."""
     if isinstance(e, KeyboardInterrupt):
         return Exit.INTERRUPTED, "Interrupted."
     refusal = classify(e)
     if refusal is None:
-        if os.environ.get("CCX_DEBUG"):
-            raise e
+        if err is not None and tunables().debug:
+            import traceback
+
+            traceback.print_exception(e, file=err)
         return Exit.SOFTWARE, one_line(f"Internal error ({type(e).__name__}: {e}); set CCX_DEBUG=1 for details.")
     return refusal.exit_code, one_line(refusal.message.replace("{program}", program)) if refusal.message else ""
 
 
-def report(e: BaseException, err: TextIO, program: str = "ccx", prefix: str = "") -> int:
+def report(e: BaseException, err: TextIO, program: str = "ccx", prefix: str = "",
+           json_out: TextIO | None = None) -> int:  # fmt: skip
     """The one boundary: write the one-line message for `e` on `err`, return its exit status.
-    A bug prints one `Internal error` line (CCX_DEBUG=1 re-raises to show the traceback)."""
-    code, message = describe(e, program)
+    A bug prints one `Internal error` line (after its traceback, with CCX_DEBUG=1). With
+    `json_out` (the command asked for --json) the failure is also one JSON document there."""
+    code, message = describe(e, program, err)
     if message:
         err.write(prefix + message + "\n")
         err.flush()
+    if json_out is not None and message:
+        json_out.write(error_document(code, message))
+        json_out.flush()
     return code

@@ -14,14 +14,16 @@ from __future__ import annotations
 
 import os
 
+from ccxcli.runtime import tunables
+
 
 def kill_point(name: str) -> None:
-    env = os.environ
-    if env.get("CCX_TEST_KILL_AT") == name:
+    seams = tunables()  # the program's Env, never the process's: a server's sessions have their own
+    if seams.kill_at == name:
         import signal
 
         os.kill(os.getpid(), signal.SIGKILL)
-    if env.get("CCX_TEST_PAUSE_AT") == name:
+    if seams.pause_at == name:
         import time
 
         os.write(2, f"[paused at {name}]\n".encode())

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from labenv import child_env
+from labenv import child_env, clean_env
 from ssh_served import Served
 
 from ccxcli.cli import main as cli
@@ -44,6 +44,7 @@ class Lab:
 
     def __init__(self, home: Path) -> None:
         self.home = home
+        self.environ = clean_env()  # the programs' environment: explicit, never the runner's
 
     def ccx(self, *argv: str, stdin: str | None = None) -> Run:
         return self._call(cli.main, ["--home", str(self.home), *argv], stdin)
@@ -56,7 +57,7 @@ class Lab:
         of `sys` is patched, so output a program wrote around its environment is lost and
         fails the test."""
         out, err = io.StringIO(), io.StringIO()
-        env = Env(io.StringIO(stdin or ""), out, err, dict(os.environ))
+        env = Env(io.StringIO(stdin or ""), out, err, dict(self.environ))
         code = fn(argv, env)
         assert signal.getsignal(signal.SIGPIPE) == signal.SIG_IGN  # main() with an Env leaves signals alone
         return Run(code, out.getvalue(), err.getvalue())

@@ -16,13 +16,15 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
+from labenv import clean_env
+
 SSM = [sys.executable, "-c", "import sys; from ccxcli.ssm.cli.main import main; sys.exit(main())"]
 CCX = [sys.executable, "-m", "ccxcli"]
 
 
 def run(argv: list[str], home: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run([*argv, "--home", str(home), *args], capture_output=True, text=True, timeout=120,
-                          env={**os.environ, **(env or {})})  # fmt: skip
+                          env=clean_env(**(env or {})))  # fmt: skip
 
 
 def ssm(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -47,7 +49,7 @@ class Served:
             pw.write_text(password + "\n")
             args += ["--password-file", str(pw)]
         self.proc = subprocess.Popen([*SSM, "--home", str(home), "--ssm", str(folder), *args], stdout=subprocess.PIPE,
-                                     stderr=subprocess.PIPE, text=True, env={**os.environ, **(env or {})})  # fmt: skip
+                                     stderr=subprocess.PIPE, text=True, env=clean_env(**(env or {})))  # fmt: skip
         assert self.proc.stdout is not None
         self.ready = self.proc.stdout.readline()
         m = re.search(r"https://127\.0\.0\.1:(\d+)/", self.ready)

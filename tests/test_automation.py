@@ -9,7 +9,6 @@ test runs only where Unicon is importable (it was run on the development machine
 
 from __future__ import annotations
 
-import os
 import re
 import subprocess
 import sys
@@ -18,6 +17,7 @@ from pathlib import Path
 import pexpect
 import pytest
 from conftest import authorize_args
+from labenv import clean_env
 
 # Unicon's VosPatterns (unicon/plugins/vos/patterns.py).
 PROMPT = r"([\r\n]|\x1b\[K)admin:\s*"
@@ -28,7 +28,7 @@ BIN = Path(sys.executable).parent
 
 class VosClient:
     def __init__(self, home: Path, term: str = "dumb", init: tuple[str, ...] = ("set cli pagination off",)) -> None:
-        env = dict(os.environ, CCX_HOME=str(home), TERM=term)
+        env = clean_env(CCX_HOME=str(home), TERM=term)
         self.child = pexpect.spawn(
             sys.executable, ["-m", "ccxcli", "shell"], env=env, encoding="utf-8", timeout=30, dimensions=(24, 200)
         )
@@ -61,7 +61,7 @@ class VosClient:
 def ssm(home: Path, *args: str) -> str:
     r = subprocess.run(
         [sys.executable, "-c", "import sys; from ccxcli.ssm.cli.main import main; sys.exit(main())", *args],
-        env=dict(os.environ, CCX_HOME=str(home)),
+        env=clean_env(CCX_HOME=str(home)),
         capture_output=True,
         text=True,
         timeout=60,

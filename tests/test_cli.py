@@ -151,9 +151,9 @@ def test_classic_node_and_migration(lab) -> None:  # type: ignore[no-untyped-def
     assert "Smart Licensing is ENABLED" in lab.ok("--node", "old", "show", "license", "status").out
 
 
-def test_ccx_node_environment_variable(lab, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_ccx_node_environment_variable(lab) -> None:  # type: ignore[no-untyped-def]
     lab.ok("sim", "node", "create", "b", "--type", "nps")
-    monkeypatch.setenv("CCX_NODE", "b")
+    lab.environ["CCX_NODE"] = "b"  # in the Env the program is given
     assert lab.status()["license_type"] == "nps"
 
 

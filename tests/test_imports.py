@@ -3,9 +3,17 @@
 from __future__ import annotations
 
 import json
+import site
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
+from labenv import child_env
+
+import ccxcli
+
+pytestmark = pytest.mark.smoke  # a regular install (the newest releases' run) as well as an editable one
 
 HEAVY = (
     "typer",
@@ -42,17 +50,25 @@ LIGHT = (
     "typing", "enum", "pathlib", "datetime", "urllib", "ipaddress", "dataclasses", "inspect",
     "signal", "argparse", "textwrap", "shutil", "uuid", "secrets", "hashlib", "tempfile", "subprocess",
 )  # fmt: skip
-FLOOR = "import sys; m = sorted({m.split('.')[0] for m in sys.modules}); import json; print(json.dumps(m))"
+# The floor: the bare interpreter with `json` loaded (allowed, with the `re` and `enum` it brings).
+FLOOR = "import sys, json; print(json.dumps(sorted({m.split('.')[0] for m in sys.modules})))"
+# The light check runs the interpreter without `site` (-S): an editable install's .pth file
+# imports `re`, `enum` and more at start-up, which would hide them from the check, while a
+# regular install loads none. The paths `site` would give are set by hand instead (no .pth run).
+PACKAGE_PATH = [str(Path(ccxcli.__file__).resolve().parents[1]), *site.getsitepackages()]
+BARE = f"import sys; sys.path[:0] = {PACKAGE_PATH!r}\n"
 
 
 def interpreter_floor() -> set[str]:
-    """What this interpreter loads for `-c pass` (site, .pth files), the probe's json aside."""
-    r = subprocess.run([sys.executable, "-c", FLOOR], capture_output=True, text=True, timeout=60, check=True)
+    """What the bare interpreter (no `site`) loads with `json`, which reading any state file needs."""
+    r = subprocess.run([sys.executable, "-S", "-c", FLOOR], capture_output=True, text=True, timeout=60, check=True)
     return set(json.loads(r.stdout))
 
 
-def loaded(home: Path, *argv: str) -> set[str]:
-    r = subprocess.run([sys.executable, "-c", PROBE, str(home), *argv], capture_output=True, text=True, timeout=60)
+def loaded(home: Path, *argv: str, bare: bool = False) -> set[str]:
+    """The top-level modules a `ccx` command loaded (`bare`: without `site` and its .pth files)."""
+    cmd = [sys.executable, "-S", "-c", BARE + PROBE] if bare else [sys.executable, "-c", PROBE]
+    r = subprocess.run([*cmd, str(home), *argv], capture_output=True, text=True, timeout=60, env=child_env(home))
     assert r.returncode == 0, r.stderr
     line = [x for x in r.stderr.splitlines() if x.startswith("MODULES ")][-1]
     return set(json.loads(line[len("MODULES ") :]))
@@ -85,7 +101,7 @@ def test_one_shot_device_commands_load_no_light_module_beyond_the_interpreter(tm
     loaded(home, "sim", "agent", "login", "--count", "30")
     for argv in (["show", "license", "status"], ["--json", "show", "license", "status"], ["show", "license", "UDI"],
                  ["show", "license", "all"], ["sim", "agent", "list"]):  # fmt: skip
-        extra = (loaded(home, *argv) - floor) & set(LIGHT)
+        extra = (loaded(home, *argv, bare=True) - floor) & set(LIGHT)
         assert not extra, (argv, extra)
 
 
@@ -94,7 +110,8 @@ def test_the_light_budget_can_fail(tmp_path: Path) -> None:
     saves the node's state names its temp file with `secrets`."""
     home = tmp_path / "lab"
     loaded(home, "show", "license", "UDI")
-    assert "secrets" in (loaded(home, "sim", "agent", "login", "--count", "1") - interpreter_floor()) & set(LIGHT)
+    assert "secrets" in (loaded(home, "sim", "agent", "login", "--count", "1", bare=True) - interpreter_floor()) & set(
+        LIGHT)  # fmt: skip
 
 
 def test_the_probe_can_see_heavy_modules(tmp_path: Path) -> None:

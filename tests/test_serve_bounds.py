@@ -92,9 +92,7 @@ def test_a_client_that_stops_answering_is_dropped_by_keepalives(silent_served: S
     try:
         assert len(_wait_children(s, 1)) == 1
         client.send_signal(signal.SIGSTOP)  # alive, connected, silent: only keepalives can tell
-        t = time.monotonic()
-        assert s.no_children(timeout=10), s.children()
-        assert time.monotonic() - t < 8
+        assert s.no_children(timeout=10), s.children()  # a wait bounded for the test's sake, not a timing
     finally:
         _end(client)
         assert s.stop() == 0
@@ -225,25 +223,26 @@ def test_only_lab_operators_change_the_lab_over_ssh(tmp_path: Path) -> None:
 # --- connections that never log in -----------------------------------------------------------
 
 
-def _closed_by_server(sock: socket.socket, within: float) -> bool:
+def _closed_by_server(sock: socket.socket, within: float) -> bytes | None:
+    """What the server sent before it closed the connection (None: still open after `within` s)."""
     sock.settimeout(within)
+    got = b""
     try:
-        while sock.recv(4096):
-            pass
-        return True
+        while data := sock.recv(4096):
+            got += data
+        return got
     except TimeoutError:
-        return False
+        return None
     except ConnectionResetError:
-        return True
+        return got
 
 
 def test_a_connection_that_does_not_log_in_is_dropped(tmp_path: Path) -> None:
     s = Served(tmp_path / "lab", "--login-grace-time", "1")
     try:
         with socket.create_connection(("127.0.0.1", s.port)) as sock:
-            t = time.monotonic()
-            assert _closed_by_server(sock, 10)
-            assert 0.8 < time.monotonic() - t < 8
+            sent = _closed_by_server(sock, 10)
+            assert sent is not None and sent.startswith(b"SSH-2.0-")  # accepted, then dropped at the grace time
     finally:
         assert s.stop() == 0
 
@@ -256,7 +255,7 @@ def test_only_so_many_connections_may_wait_to_log_in(tmp_path: Path) -> None:
             sock.settimeout(10)
             assert sock.recv(64).startswith(b"SSH-2.0-")  # both are waiting to log in
         with socket.create_connection(("127.0.0.1", s.port)) as third:
-            assert _closed_by_server(third, 5)
+            assert _closed_by_server(third, 5) is not None
         socks.pop().close()
         deadline = time.monotonic() + 10
         while True:  # a place is free again once the server has seen the close

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import os
 import re
 import sys
 from pathlib import Path
 
 import pexpect
 import pytest
+from labenv import clean_env
 from prompt_toolkit.completion import CompleteEvent
 from prompt_toolkit.document import Document
 
@@ -35,7 +35,7 @@ def test_help_text_rows() -> None:
 
 
 def spawn(home: Path) -> pexpect.spawn:
-    env = dict(os.environ, TERM="xterm", CCX_HOME=str(home))
+    env = clean_env(TERM="xterm", CCX_HOME=str(home))
     child = pexpect.spawn(
         sys.executable, ["-m", "ccxcli", "shell"], env=env, encoding="utf-8", timeout=20, dimensions=(24, 120)
     )
@@ -49,6 +49,7 @@ def expect(child: pexpect.spawn, pattern: str) -> None:
         pytest.fail(f"waited for {pattern!r}; the screen shows:\n{ANSI.sub('', child.before or '')[-1500:]}")
 
 
+@pytest.mark.smoke  # the shell on a pseudo-terminal
 def test_shell_end_to_end(tmp_path: Path) -> None:
     child = spawn(tmp_path / "lab")
     try:

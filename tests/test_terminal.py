@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pexpect
 import pytest
+from labenv import clean_env
 
 # pyATS Unicon's VOS patterns (unicon.plugins.vos.patterns), on raw bytes.
 PROMPT = rb"([\r\n]|\x1b\[K)admin:"
@@ -24,8 +25,7 @@ class Wire:
     """A shell on a pseudo-terminal, recording every byte it writes."""
 
     def __init__(self, home: Path, term: str, rows: int = 24, **env: str) -> None:
-        full = {k: v for k, v in os.environ.items() if not k.startswith(("CCX_", "PROMPT_TOOLKIT"))}
-        full.update(TERM=term, CCX_HOME=str(home), **env)
+        full = clean_env(TERM=term, CCX_HOME=str(home), **env)
         self.child = pexpect.spawn(sys.executable, ["-m", "ccxcli"], env=full, timeout=30, dimensions=(rows, 200))
 
     def prompt(self) -> bytes:

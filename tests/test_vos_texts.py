@@ -49,7 +49,7 @@ def test_ntc_template_reads_the_real_command_with_a_gateway(lab: Lab) -> None:
     assert (row["REG_STATUS"], row["SMART_ACCT"], row["VIRT_ACCT"]) == (
         "REGISTERED", "Demo Smart Account", "DEFAULT")  # fmt: skip
     lab.ok("--yes", "license", "smart", "deregister")
-    lab.ok("license", "smart", "transport", "proxy", "proxy.lab", "3128", stdin="n\n")
+    lab.ok("license", "smart", "transport", "proxy", "proxy.lab", "3128", "--no-auth")
     (row,) = parse_status(lab.ok("show", "license", "status").out)
     if "PROXY_ADDRESS" in row:
         assert (row["PROXY_ADDRESS"], row["PROXY_PORT"]) == ("proxy.lab", "3128")

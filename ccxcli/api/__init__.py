@@ -30,7 +30,7 @@ import signal
 import subprocess
 import sys
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -67,16 +67,19 @@ def _words(command: Command) -> list[str]:
     return shlex.split(command) if isinstance(command, str) else [str(w) for w in command]
 
 
-def _environ(extra: dict[str, str] | None = None) -> dict[str, str]:
+def _environ(extra: Mapping[str, str] | None = None) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in ("CCX_HOME", "CCX_NODE", "CCX_SSM_HOME")}
     return {**env, **(extra or {})}
 
 
 class Lab:
     """A lab home: its nodes, its SSMs and its clock. `Lab()` makes a temporary one (deleted
-    by `close()` or at the end of a `with` block); `Lab(path)` opens or creates one there."""
+    by `close()` or at the end of a `with` block); `Lab(path)` opens or creates one there.
+    `env` adds settings (CCX_LOCK_TIMEOUT, CCX_NET_TIMEOUT, CCX_DEBUG, CCX_LAB_START...) to the
+    environment of every command it runs and every server it starts."""
 
-    def __init__(self, home: str | os.PathLike[str] | None = None) -> None:
+    def __init__(self, home: str | os.PathLike[str] | None = None, env: Mapping[str, str] | None = None) -> None:
+        self.env = dict(env or {})
         self.temporary = home is None
         self.home = Path(tempfile.mkdtemp(prefix="ccx-lab-") if home is None else home)
         self._servers: list[_Served] = []
@@ -100,7 +103,7 @@ class Lab:
         from ccxcli.runtime import Env
 
         out, err = io.StringIO(), io.StringIO()
-        env = Env(io.StringIO(stdin or ""), out, err, _environ())
+        env = Env(io.StringIO(stdin or ""), out, err, _environ(self.env))
         full = ["--home", str(self.home), *(["--json"] if json else []), *argv]
         if program == "ccx":
             from ccxcli.cli.main import main
@@ -251,7 +254,7 @@ class _Served:
 
     def _start(self, argv: list[str], pattern: str) -> re.Match[str]:
         self.proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                                     env=_environ(), start_new_session=True)  # fmt: skip
+                                     env=_environ(self.lab.env), start_new_session=True)  # fmt: skip
         assert self.proc.stdout is not None
         first = self.proc.stdout.readline()
         m = re.search(pattern, first)

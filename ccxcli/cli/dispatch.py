@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 from ccxcli import drawing
 from ccxcli.cli import commands, grammar
-from ccxcli.errors import KINDS, Cancelled, UsageError, describe, printable_lines
+from ccxcli.errors import Cancelled, UsageError, describe, error_document, printable_lines
 from ccxcli.runtime import Line, Result, Runtime
 from ccxcli.session.context import run
 
@@ -119,15 +119,12 @@ def fail(rt: Runtime, e: BaseException, as_json: bool = False) -> int:
     object on stdout, so a script reads one channel; return the exit status."""
     if isinstance(e, SystemExit):
         raise e
-    code, message = describe(e)
+    code, message = describe(e, err=rt.err)
     if message:
         rt.err.write(rt.where + message + "\n")
         rt.err.flush()
     if as_json:
-        import json
-
-        doc = {"error": {"kind": KINDS.get(code, "error"), "message": message, "exit_status": code}}
-        rt.out.write(json.dumps(doc, indent=2, sort_keys=True) + "\n")
+        rt.out.write(error_document(code, message))
     if rt.failure_marker:
         rt.out.write(FAILURE_MARKER + "\n")
     rt.out.flush()

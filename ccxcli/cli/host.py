@@ -10,7 +10,10 @@ import typer
 from ccxcli.errors import USAGE, CcxError, UsageError, report
 from ccxcli.runtime import Runtime
 
-app = typer.Typer(add_completion=False, no_args_is_help=False, help="Host-tool commands of ccx.")
+# Plain help screens, as every other ccx and ccx-ssm help is (rich draws boxes).
+app = typer.Typer(
+    add_completion=False, no_args_is_help=False, help="Host-tool commands of ccx.", rich_markup_mode=None
+)
 
 
 def _runtime(ctx: typer.Context) -> Runtime:
@@ -162,7 +165,7 @@ def serve(
             max_startups, client_alive_interval, client_alive_count_max, process_per_session,
         )  # fmt: skip
         _within(workers, 1, 64, "--workers")
-        server.serve(Path(rt.home), ssh, allow_remote, settings, rt.out, stop_after, workers)
+        server.serve(Path(rt.home), ssh, allow_remote, settings, rt.out, rt.env.environ, stop_after, workers)
     except OSError as e:
         raise UsageError(f"Cannot listen on {ssh}: {e.strerror or e}.") from None
 

@@ -29,14 +29,13 @@ from contextlib import contextmanager, nullcontext
 from typing import Any, TextIO, cast
 
 from prompt_toolkit.data_structures import Size
-from prompt_toolkit.document import Document
 from prompt_toolkit.input import Input
 from prompt_toolkit.input.vt100_parser import Vt100Parser
 from prompt_toolkit.key_binding import KeyPress
 from prompt_toolkit.keys import Keys
 from prompt_toolkit.utils import is_dumb_terminal
 
-from ccxcli.cli.terminal import Terminal
+from ccxcli.cli.terminal import Terminal, dumb_prompt
 
 
 class ChannelStream(io.TextIOBase):
@@ -318,11 +317,7 @@ class ChannelTerminal(Terminal):
         session.app.terminal_size_polling_interval = None  # the channel says when the size changes
         try:
             if self.dumb:
-                # prompt_toolkit takes its dumb-terminal path by the process's TERM; this
-                # session's TERM decides here (the same path, by its own name)
-                session.message = message
-                session.default_buffer.reset(Document())
-                with session._dumb_prompt(message) as app:
+                with dumb_prompt(session, message) as app:
                     return "line", str(await app.run_async(handle_sigint=False))
             return "line", str(await session.prompt_async(message, handle_sigint=False, **kw))
         except KeyboardInterrupt:

@@ -10,13 +10,15 @@ import sys
 from ccxcli.cli.start import make_runtime, shell, text_option
 from ccxcli.cli.terminal import Terminal, ask_plainly
 from ccxcli.errors import UsageError, report
-from ccxcli.runtime import Env, quiet_on_closed_pipe
+from ccxcli.runtime import Env, in_force, quiet_on_closed_pipe, quiet_warnings
 from ccxcli.store.lab import DEFAULT_NODE, home_dir
 
 USAGE_TEXT = """Usage: ccx [--home DIR] [--node NAME] [--json] [--yes] COMMAND...
        ccx shell | ccx run FILE|- [--keep-going] [--record TRANSCRIPT] | ccx run --check TRANSCRIPT
        ccx completion bash|zsh|fish
        ccx serve [--ssh HOST:PORT] [--allow-remote] [--password-file F] [--authorized-keys F] [--operator USER]...
+                 [--upload-quota SIZE] [--login-grace-time SECONDS] [--max-startups N] [--client-alive-interval SECONDS]
+                 [--client-alive-count-max N] [--process-per-session] [--workers N] [--stop-after SECONDS]
 
 The emulated Cisco UCCX node's admin: CLI. With no COMMAND, opens the shell.
 Options:
@@ -80,9 +82,15 @@ def parse_globals(argv: list[str]) -> tuple[dict[str, object], list[str]]:
 def main(argv: list[str] | None = None, env: Env | None = None) -> int:
     """`ccx`: its arguments and its environment (the process's, unless given)."""
     argv = sys.argv[1:] if argv is None else argv
-    if env is None:  # the process's own streams: `ccx … | head` ends quietly (a caller's Env: its own rules)
-        env = Env.of_process()
+    if env is None:  # the process's own streams: `ccx … | head` ends quietly, no library's warning shown
+        env = Env.of_process()  # (a caller's Env: its own rules)
         quiet_on_closed_pipe()
+        quiet_warnings()
+    with in_force(env.tunables):
+        return _main(argv, env)
+
+
+def _main(argv: list[str], env: Env) -> int:
     from ccxcli.cli.dispatch import run_tokens
 
     try:

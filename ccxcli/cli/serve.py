@@ -40,7 +40,7 @@ import sys
 import termios
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -50,7 +50,7 @@ from ccxcli.cli.inline import ChannelTerminal
 from ccxcli.cli.sftpd import DEFAULT_QUOTA, Sftp, UploadFolder
 from ccxcli.cli.start import served_shell
 from ccxcli.errors import UsageError
-from ccxcli.runtime import Env
+from ccxcli.runtime import Env, Tunables, in_force
 from ccxcli.session.context import open_lab
 from ccxcli.store.files import create_private, private_dir, write_atomic
 from ccxcli.store.lab import DEFAULT_NODE, valid_name
@@ -67,9 +67,15 @@ LOGIN_GRACE = 30.0
 MAX_STARTUPS = 100
 ALIVE_INTERVAL = 5.0
 ALIVE_COUNT = 3
-# The test seam (`ccxcli.faults`) given to `ccx serve` is meant for its sessions' children:
-# the server takes it out of its own environment and passes it on to them alone.
+# The test seam (`ccxcli.faults`) given to `ccx serve` is meant for its sessions: the server
+# runs without it and passes it on to them alone.
 SEAM = ("CCX_TEST_KILL_AT", "CCX_TEST_PAUSE_AT")
+# What a session's environment never takes from the server's: where and who it is (the server
+# sets these), and what describes a terminal (the client's own: TERM, size, colour).
+NOT_PASSED = (
+    "CCX_HOME", "CCX_NODE", "CCX_SSM_HOME", "CCX_FILE_ROOT", "CCX_SSH_USER", "CCX_SSH_OPERATOR",
+    "TERM", "COLORTERM", "NO_COLOR", "FORCE_COLOR", "CLICOLOR", "CLICOLOR_FORCE", "COLUMNS", "LINES",
+)  # fmt: skip
 SESSION_THREAD = "ccx-session"  # the system's name of an in-process session's thread
 
 
@@ -155,14 +161,18 @@ class Server(asyncssh.SSHServer):
 class ServedLab:
     """What the server knows of the lab it serves."""
 
-    def __init__(self, home: Path, settings: Settings) -> None:
+    def __init__(self, home: Path, settings: Settings, environ: Mapping[str, str]) -> None:
         self.home = home
         self.upload = home / UPLOAD
         self.settings = settings
+        self.environ = dict(environ)  # the server's Env: its tunables (CCX_LOCK_TIMEOUT...) go to every session
         self.children: set[asyncio.subprocess.Process] = set()
         self.terminals: set[ChannelTerminal] = set()  # in-process sessions
         self.waiting = 0  # connections not yet authenticated
-        self.seam = {k: os.environ.pop(k) for k in SEAM if k in os.environ}
+
+    def own_tunables(self) -> Tunables:
+        """The server's own tunables: its Env's, less the test seam (meant for its sessions)."""
+        return Tunables.of({k: v for k, v in self.environ.items() if k not in SEAM})
 
     def nodes(self) -> list[str]:
         folder = self.home / "nodes"
@@ -172,14 +182,14 @@ class ServedLab:
             return []
 
     def env(self, user: str, term: str | None) -> dict[str, str]:
-        """The child's environment: the server's, less every ccxcli and prompt_toolkit setting,
-        plus where the lab and the upload folder are, the SSH user, and whether it is a lab operator."""
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("CCX_", "PROMPT_TOOLKIT"))}
-        env.update(self.seam)
+        """A session's environment: the server's Env (its tunables and test seam included), less
+        what describes a terminal or a session (`NOT_PASSED`) and prompt_toolkit's settings, plus
+        where the lab and the upload folder are, the SSH user, whether it is a lab operator, and
+        the client's terminal type."""
+        env = {k: v for k, v in self.environ.items() if k not in NOT_PASSED and not k.startswith("PROMPT_TOOLKIT")}
         env.update(CCX_HOME=str(self.home), CCX_FILE_ROOT=str(self.upload), CCX_SSH_USER=user)
         if user in self.settings.operators:
             env["CCX_SSH_OPERATOR"] = "1"
-        env.pop("TERM", None)
         if term:
             env["TERM"] = term
         return env
@@ -452,17 +462,24 @@ async def _hang_up(child: asyncio.subprocess.Process, lab: ServedLab) -> None:
             continue
 
 
-def serve(home: Path, listen: str, allow_remote: bool, settings: Settings, out: Any, stop_after: float = 0,
-          workers: int = 1) -> None:  # fmt: skip
+def serve(home: Path, listen: str, allow_remote: bool, settings: Settings, out: Any, environ: Mapping[str, str],
+          stop_after: float = 0, workers: int = 1) -> None:  # fmt: skip
     """Serve until SIGINT or SIGTERM (or `stop_after` seconds): in this process, or with
     `workers` > 1 in that many worker processes that share the listening socket (each holds
-    the sessions it accepted; the kernel spreads new connections), so sessions use every core."""
+    the sessions it accepted; the kernel spreads new connections), so sessions use every core.
+    `environ` is the server's Env: its sessions' environments are made from it."""
+    lab = ServedLab(home, settings, environ)
+    with in_force(lab.own_tunables()):
+        _serve(lab, listen, allow_remote, out, stop_after, workers)
+
+
+def _serve(lab: ServedLab, listen: str, allow_remote: bool, out: Any, stop_after: float, workers: int) -> None:
+    home, settings = lab.home, lab.settings
     host, port = parse_listen(listen, allow_remote)
     signal.signal(signal.SIGPIPE, signal.SIG_IGN)  # a client gone away is an error to handle, not a reason to die
     # The event loop (every session's I/O and prompts) waits for the interpreter's lock at each
     # system call while sessions' commands run in their threads: switch more often than every 5 ms.
     sys.setswitchinterval(0.0005)
-    lab = ServedLab(home, settings)  # first: it takes the test seam out of this process's environment
     with open_lab(home):  # the embedded default: the lab exists before anyone logs in
         pass
     private_dir(lab.upload)

@@ -27,6 +27,7 @@ from prompt_toolkit.document import Document
 from prompt_toolkit.enums import DEFAULT_BUFFER
 from prompt_toolkit.history import FileHistory, InMemoryHistory
 from prompt_toolkit.key_binding import KeyBindings, KeyPress
+from prompt_toolkit.output.color_depth import ColorDepth
 from prompt_toolkit.output.vt100 import Vt100_Output
 from prompt_toolkit.renderer import Renderer
 from prompt_toolkit.utils import is_dumb_terminal
@@ -177,6 +178,20 @@ def make_output(rt: Runtime, term: Terminal) -> VosOutput:
     out._cursor_visible = True  # it is: nothing to show before the first prompt
     out.dumb = is_dumb(rt)
     return out
+
+
+def color_depth(rt: Runtime) -> ColorDepth:
+    """The session's colour depth: its NO_COLOR or PROMPT_TOOLKIT_COLOR_DEPTH, else its TERM's
+    (prompt_toolkit would read the process's environment)."""
+    if rt.env.get("NO_COLOR"):
+        return ColorDepth.DEPTH_1_BIT
+    named = rt.env.get("PROMPT_TOOLKIT_COLOR_DEPTH") or ""
+    if named in ColorDepth.__members__:
+        return ColorDepth[named]
+    term = rt.env.get("TERM") or ""
+    if is_dumb_terminal(term):
+        return ColorDepth.DEPTH_1_BIT
+    return ColorDepth.DEPTH_4_BIT if term in ("linux", "eterm-color") else ColorDepth.DEFAULT
 
 
 def is_dumb(rt: Runtime) -> bool:
@@ -347,10 +362,15 @@ def _session(rt: Runtime, term: Terminal) -> int:
         return report(e, rt.err)
     finally:
         ctx.close()
-    # The output is the app session's (not the PromptSession's own), so that prompt_toolkit
-    # still takes its plain path for dumb terminals.
-    with create_app_session(input=term.input(), output=make_output(rt, term)):
+    # The PromptSession has its output (and colour depth) from this session, never from the
+    # process's environment: prompt_toolkit would take its dumb-terminal path by the server's
+    # TERM. The terminal takes that path itself for a dumb session (`Terminal.prompt`).
+    term.dumb = is_dumb(rt)
+    out = make_output(rt, term)
+    with create_app_session(input=term.input(), output=out):
         session: PromptSession[str] = PromptSession(
+            output=out,
+            color_depth=color_depth(rt),
             history=history,
             completer=CcxCompleter(),
             key_bindings=_bindings(rt),

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from ccxcli.cli.terminal import Terminal
 from ccxcli.errors import UsageError, report
-from ccxcli.runtime import Env, Runtime
+from ccxcli.runtime import Env, Runtime, in_force
 from ccxcli.store.lab import DEFAULT_NODE, check_node_name, home_dir
 
 
@@ -51,9 +51,10 @@ def shell(rt: Runtime, term: Terminal | None = None) -> int:
 
 def served_shell(env: Env, node: str, term: Terminal) -> int:
     """The shell of a `ccx serve` session run in the server's process (`ccxcli.cli.inline`):
-    `ccx --node NODE shell` on `term`, with the session's environment."""
-    try:
-        rt = make_runtime({"home": None, "node": node, "json": False, "yes": False}, env)
-    except UsageError as e:
-        return report(e, env.err)
-    return shell(rt, term)
+    `ccx --node NODE shell` on `term`, with the session's environment and its settings."""
+    with in_force(env.tunables):
+        try:
+            rt = make_runtime({"home": None, "node": node, "json": False, "yes": False}, env)
+        except UsageError as e:
+            return report(e, env.err)
+        return shell(rt, term)

@@ -86,6 +86,8 @@ class Terminal:
     one is a local terminal (a tty's file descriptors); `ccx serve` gives its in-process
     sessions one over their SSH channel (`ccxcli.cli.serve.ChannelTerminal`)."""
 
+    dumb = False  # a dumb terminal (by the session's TERM): the shell sets it
+
     def __init__(self, inp: TextIO, out: TextIO) -> None:
         self.inp, self.out = inp, out
 
@@ -124,7 +126,19 @@ class Terminal:
 
     def prompt(self, session: Any, message: str, **kw: Any) -> str:
         """One prompt of the shell's prompt_toolkit session on this terminal."""
+        if self.dumb:
+            with dumb_prompt(session, message) as app:
+                return str(app.run())
         return str(session.prompt(message, **kw))
+
+
+def dumb_prompt(session: Any, message: str) -> Any:
+    """prompt_toolkit's own prompt for a dumb terminal (the line is echoed as typed, nothing
+    redrawn), chosen by the session's TERM: prompt_toolkit would choose it by the process's,
+    so the shell gives its PromptSession an output and takes this path itself."""
+    session.message = message
+    session.default_buffer.reset()
+    return session._dumb_prompt(message)
 
 
 def ask_plainly(

@@ -14,11 +14,11 @@ from __future__ import annotations
 
 import http.client
 import json
-import os
 import socket
 import ssl
 
 from ccxcli.errors import CommError, InstanceGone, RuleError, UsageError
+from ccxcli.runtime import tunables
 
 MAX_ANSWER = 1_000_000
 
@@ -28,10 +28,8 @@ class NoAnswer(CommError):
 
 
 def timeout() -> float:
-    try:
-        return max(0.1, float(os.environ.get("CCX_NET_TIMEOUT", "10")))
-    except ValueError:
-        return 10.0
+    """How long to wait for the SSM (the program's `Settings`: CCX_NET_TIMEOUT)."""
+    return tunables().net_timeout
 
 
 class Remote:

@@ -18,6 +18,7 @@ import time
 
 from ccxcli.errors import StoreError, os_problem
 from ccxcli.faults import kill_point
+from ccxcli.runtime import tunables
 
 TYPE_CHECKING = False  # `typing` and `pathlib` are not imported at run time: start-up cost
 if TYPE_CHECKING:
@@ -27,7 +28,6 @@ if TYPE_CHECKING:
     Path = str | os.PathLike[str]
 
 SCHEMA = 1
-LOCK_TIMEOUT = 15.0
 MAX_STATE = 32 * 1024 * 1024  # a node state is well under 1 MB; anything far larger is not one
 NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 CLOEXEC = getattr(os, "O_CLOEXEC", 0)
@@ -169,13 +169,8 @@ def open_private_append(path: Path) -> int:
 
 
 def lock_timeout() -> float:
-    """How long to wait for the lab lock or a busy SSM database: 15 s, or $CCX_LOCK_TIMEOUT
-    seconds (0 to 3600) for automation that prefers to fail fast."""
-    text = os.environ.get("CCX_LOCK_TIMEOUT", "")
-    try:
-        return min(max(float(text), 0.0), 3600.0) if text else LOCK_TIMEOUT
-    except ValueError:
-        return LOCK_TIMEOUT
+    """How long to wait for the lab lock or a busy SSM database (the program's `Settings`)."""
+    return tunables().lock_timeout
 
 
 class Lock:

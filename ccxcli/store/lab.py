@@ -16,9 +16,10 @@ from __future__ import annotations
 import os
 import sys
 
-from ccxcli.clock import MAX_TIME, LabClock, wall_now
+from ccxcli.clock import MAX_TIME, LabClock, parse_time, wall_now
 from ccxcli.core.shape import LAB, as_node, first_problem
 from ccxcli.errors import RuleError, StoreError, UsageError, os_problem
+from ccxcli.runtime import tunables
 from ccxcli.store.files import Lock, load_json, private_dir, save_json
 
 TYPE_CHECKING = False  # neither `typing` nor `pathlib` is imported at run time: start-up cost
@@ -229,8 +230,9 @@ class Lab:
             self._lock = None
 
     def _create(self) -> None:
-        """A new lab: clock at wall time, then what the session layer puts in a fresh lab."""
-        self.clock = LabClock(wall_now())
+        """A new lab: clock at wall time (or CCX_LAB_START), then what the session layer puts in a fresh lab."""
+        start = tunables().lab_start
+        self.clock = LabClock(parse_time(start, "CCX_LAB_START") if start else wall_now())
         self.data = {"schema": 1, "clock": self.clock.to_dict(), "created": self.clock.frozen}
         if self._create_content is not None:
             self._create_content(self)

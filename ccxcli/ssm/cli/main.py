@@ -8,7 +8,7 @@ from __future__ import annotations
 import sys
 
 from ccxcli.errors import EXIT_HELP, report
-from ccxcli.runtime import Env
+from ccxcli.runtime import Env, in_force, quiet_on_closed_pipe, quiet_warnings
 from ccxcli.ssm.cli import (  # noqa: F401 - importing them registers the commands
     cmd_accounts,
     cmd_api,
@@ -57,12 +57,16 @@ def top_help(rt: SsmRun) -> str:
 
 def main(argv: list[str] | None = None, env: Env | None = None) -> int:
     """`ccx-ssm`: its arguments and its environment (the process's, unless given)."""
-    from ccxcli.runtime import quiet_on_closed_pipe
-
     args = argv if argv is not None else sys.argv[1:]
-    if env is None:  # the process's own streams: `ccx-ssm … | head` ends quietly
+    if env is None:  # the process's own streams: `ccx-ssm … | head` ends quietly, no library's warning shown
         env = Env.of_process()
         quiet_on_closed_pipe()
+        quiet_warnings()
+    with in_force(env.tunables):
+        return _main(args, env)
+
+
+def _main(args: list[str], env: Env) -> int:
     PROG.fill = _aliases
     runs: list[SsmRun] = []
 
@@ -75,7 +79,8 @@ def main(argv: list[str] | None = None, env: Env | None = None) -> int:
     except BaseException as e:  # noqa: BLE001 - the one boundary decides what each one means
         if isinstance(e, SystemExit):
             raise
-        return report(e, env.err, "ccx-ssm")
+        asked = runs[-1].json if runs else "--json" in args  # (before the run was made: the global options failed)
+        return report(e, env.err, "ccx-ssm", json_out=env.out if asked else None)
     finally:
         for rt in runs:
             rt.notify()  # the SSM's email notifications the command made due, after it

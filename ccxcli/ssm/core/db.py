@@ -19,6 +19,7 @@ from typing import Any
 from ccxcli.core.catalogue import CATALOGUE
 from ccxcli.errors import RuleError, StoreError, UsageError, os_problem, sqlite_problem
 from ccxcli.faults import kill_point
+from ccxcli.runtime import tunables
 from ccxcli.ssm.core.pool import history, judge, rows
 
 SCHEMA = 7
@@ -262,9 +263,7 @@ class Ssm:
         if not f.exists():
             raise UsageError(f"No SSM in {path}; create one with 'ccx-ssm init'.")
         try:
-            from ccxcli.store.files import lock_timeout
-
-            wait = lock_timeout()
+            wait = tunables().lock_timeout
             db = sqlite3.connect(f, isolation_level=None, timeout=wait)
             db.row_factory = sqlite3.Row
             db.execute(f"PRAGMA busy_timeout={int(wait * 1000)}")

@@ -19,6 +19,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from ccxcli.errors import CcxError, InstanceGone, RuleError, StoreError, UsageError, classify
+from ccxcli.runtime import tunables
 from ccxcli.store.lab import lab_of, ssm_now
 
 COOKIE = "ccxssm"  # the prefix of the portal's cookie name; each served SSM has its own name
@@ -182,12 +183,11 @@ def refusal(e: BaseException) -> CcxError:
     found = classify(e)
     if found is not None:
         return found
-    import os
     import sys
     import traceback
 
     sys.stderr.write(f"ccx-ssm serve: internal error: {type(e).__name__}: {e}\n")
-    if os.environ.get("CCX_DEBUG"):
+    if tunables().debug:  # the server's Env (each request runs in its context)
         traceback.print_exception(e, file=sys.stderr)
     return StoreError(f"Internal error ({type(e).__name__}); the request changed nothing that was not saved.")
 
