@@ -36,6 +36,7 @@ complete -c ccx -n 'test "(__ccx_path)" = "license smart reservation request"' -
 complete -c ccx -n 'test "(__ccx_path)" = "license smart reservation return"' -a '- authorization'
 complete -c ccx -n 'test "(__ccx_path)" = "license smart reservation return -"' -a 'authorization'
 complete -c ccx -n 'test "(__ccx_path)" = "license smart transport"' -a 'direct gateway proxy ssm-satellite'
+complete -c ccx -n 'test "(__ccx_path)" = "license smart transport proxy"' -a '--user --password-file --no-auth'
 complete -c ccx -n 'test "(__ccx_path)" = "set"' -a 'cli'
 complete -c ccx -n 'test "(__ccx_path)" = "set cli"' -a 'pagination'
 complete -c ccx -n 'test "(__ccx_path)" = "set cli pagination"' -a 'on off'

@@ -33,6 +33,7 @@ _ccx() {
         "license smart reservation return") words="- authorization" ;;
         "license smart reservation return -") words="authorization" ;;
         "license smart transport") words="direct gateway proxy ssm-satellite" ;;
+        "license smart transport proxy") words="--user --password-file --no-auth" ;;
         "set") words="cli" ;;
         "set cli") words="pagination" ;;
         "set cli pagination") words="on off" ;;

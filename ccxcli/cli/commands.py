@@ -422,13 +422,22 @@ COMMANDS: list[Command] = [
     ),
     _c(
         "license smart transport proxy",
-        "<host> <port>",
+        "<host> <port> [--user U] [--password-file F] [--no-auth]",
         "Reach Cisco SSM through an HTTP proxy",
         "smart:transport_proxy",
         check="smart:check_transport",
-        changes="how the node reaches its SSM: through an HTTP proxy.",
-        example="license smart transport proxy proxy.example.com 3128",
-        args={"host": "The proxy's host name or IP address.", "port": "The proxy's TCP port, 1 to 65535."},
+        changes=(
+            "how the node reaches its SSM: through an HTTP proxy. Asks, as UCCX does, whether the proxy "
+            "authenticates, then its user name and password; the options answer instead (scripts)."
+        ),
+        example="license smart transport proxy proxy.example.com 3128 --no-auth",
+        args={
+            "host": "The proxy's host name or IP address.",
+            "port": "The proxy's TCP port, 1 to 65535.",
+            "--user": "An authenticating proxy's user name (with --password-file): no question is asked.",
+            "--password-file": "A file whose first line is the proxy's password.",
+            "--no-auth": "The proxy does not authenticate: no question is asked.",
+        },  # fmt: skip
     ),
     _c(
         "license smart transport gateway",

@@ -33,6 +33,17 @@ FAULTS = {
     "ssm-error": "the SSM answers every message with an error",
     "ssm-slow": "the SSM does not answer in time",
 }
+CLEARED = {  # what turning a fault off gives back
+    "license-computation": "license usage is computed again",
+    "agent-init": "the Smart Agent initializes again",
+    "ssm-error": "the SSM answers messages again",
+    "ssm-slow": "the SSM answers in time again",
+}
+
+
+def effect(name: str, on: bool) -> str:
+    """What a fault does when turned on, or what comes back when it is turned off."""
+    return FAULTS[name] if on else CLEARED[name]
 
 
 MAX_SKEW = 3600  # seconds of clock skew the SSM's time checks accept (our choice; NTP keeps a node within ms)
@@ -99,7 +110,7 @@ def set_fault(node: Node, t: int, name: str, on: bool) -> bool:
             failed["network"] = False  # the cause is gone: try the report again at the next interval
     if not faults:
         node.pop("faults")
-    engine.log(node, t, f"Simulated fault {name} {'on' if on else 'off'}: {FAULTS[name]}", 4 if on else 6)
+    engine.log(node, t, f"Simulated fault {name} {'on' if on else 'off'}: {effect(name, on)}", 4 if on else 6)
     return True
 
 

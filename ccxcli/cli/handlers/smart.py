@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from ccxcli.codetext import read_password
 from ccxcli.core import admin, engine
-from ccxcli.errors import UsageError, printable
+from ccxcli.errors import Cancelled, UsageError, printable
 from ccxcli.runtime import Result
 from ccxcli.session.context import Ctx
 from ccxcli.urls import url_host
@@ -99,15 +100,38 @@ def transport_proxy(ctx: Ctx, a: Args) -> Result:
     if any(c.isspace() or c in "/@" for c in host):
         raise UsageError(f"Invalid proxy host '{host[:60]}'.")
     tr: Transport = {"mode": "proxy", "host": host, "port": port}
-    ask = ctx.rt.ask
-    answer = ask("Do you want to enable Authentication based proxy ? y/n") if ask else None
-    if answer and answer.strip().lower() in ("y", "yes"):
-        user = ask("User Name :") if ask else None
-        password = ask("Password:", secret=True) if ask else None
-        if not user or password is None:
-            raise UsageError("A user name and a password are needed for an authentication based proxy.")
+    user, pw_file, no_auth = a.get("user"), a.get("password_file"), a.flag("no_auth")
+    if (user is None) != (pw_file is None) or (no_auth and user is not None):
+        raise UsageError("Give --user with --password-file for an authenticating proxy, or --no-auth.")
+    if user is not None:
+        password: str | None = read_password(str(pw_file), root=ctx.rt.file_root)
+    elif not no_auth:  # UCCX's questions, asked only when no option answers them
+        user, password = _ask_proxy_credentials(ctx)
+    if user is not None and password is not None:
         tr["user"], tr["password"] = plain_text(user.strip(), "The proxy user name", 128), password[:256]
     return _set_transport(ctx, tr, f"proxy {host}:{port}{' with authentication' if 'user' in tr else ''}")
+
+
+def _ask_proxy_credentials(ctx: Ctx) -> tuple[str | None, str | None]:
+    """The user name and password of an authenticating proxy, asked at the terminal (None,
+    None: the proxy does not authenticate). Without a terminal the question is refused, as
+    `Continue (y/n)?` is: an unanswered question never becomes a silent no."""
+    ask = ctx.rt.ask
+    if ask is None:
+        raise UsageError(
+            "This command asks whether the proxy authenticates and there is no terminal to answer; "
+            "add --no-auth, or --user U --password-file F."
+        )
+    answer = ask("Do you want to enable Authentication based proxy ? y/n")
+    if answer is None:
+        raise Cancelled("Cancelled; nothing was changed.")
+    if answer.strip().lower() not in ("y", "yes"):
+        return None, None
+    user = ask("User Name :")
+    password = ask("Password:", secret=True)
+    if not user or password is None:
+        raise UsageError("A user name and a password are needed for an authentication based proxy.")
+    return user, password
 
 
 def transport_gateway(ctx: Ctx, a: Args) -> Result:

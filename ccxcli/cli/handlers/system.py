@@ -274,12 +274,12 @@ def clock_skew(ctx: Ctx, a: Args) -> Result:
 
 
 def fault_set(ctx: Ctx, a: Args) -> Result:
-    from ccxcli.core.failures import FAULTS, set_fault
+    from ccxcli.core.failures import effect, set_fault
 
     name = a.text("fault").replace("_", "-")
     on = a.text("state") == "on"
     set_fault(ctx.node, ctx.now, name, on)
-    return Result(f"Simulated fault {name} is {'on' if on else 'off'}: {FAULTS[name]}.", {"fault": name, "on": on})
+    return Result(f"Simulated fault {name} is {'on' if on else 'off'}: {effect(name, on)}.", {"fault": name, "on": on})
 
 
 # --- the health checks public UCCX scripts send before licensing work ------------------------------------

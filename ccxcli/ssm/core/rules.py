@@ -26,13 +26,18 @@ def token_state(revoked: bool, expires: int, max_uses: int | None, uses: int, no
     return "active"
 
 
+def times(n: int) -> str:
+    """`once`, `twice`, `3 times`."""
+    return {1: "once", 2: "twice"}.get(n, f"{n} times")
+
+
 def token_refusal(state: str, expires: int, uses: int) -> str | None:
     """Why a registration with a token in `state` is refused (None: it is not)."""
     return {
         "active": None,
         "revoked": "Registration failed: the ID token has been revoked. Create a new token.",
         "expired": f"Registration failed: the ID token expired on {iso(expires)}. Create a new token.",
-        "used up": f"Registration failed: the ID token has been used {uses} times, its maximum. Create a new token.",
+        "used up": f"Registration failed: the ID token has been used {times(uses)}, its maximum. Create a new token.",
     }[state]
 
 
