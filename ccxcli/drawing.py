@@ -28,13 +28,16 @@ def draws(stream: TextIO, environ: Mapping[str, str]) -> bool:
         return False
 
 
-def console(stream: TextIO, width: int | None = None) -> Console:
+def console(stream: TextIO, environ: Mapping[str, str], width: int | None = None) -> Console:
+    """A rich console on `stream`, its colours decided by `environ` (the session's TERM,
+    COLORTERM, NO_COLOR: rich would read the process's, a server's for its SSH sessions)."""
     from rich.console import Console
 
-    return Console(file=stream, width=width, force_terminal=True, highlight=False, emoji=False)
+    return Console(file=stream, width=width, force_terminal=True, highlight=False, emoji=False, _environ=environ)
 
 
-def table(title: str, cols: list[str], rows: list[list[str]], stream: TextIO, width: int | None = None) -> None:
+def table(title: str, cols: list[str], rows: list[list[str]], stream: TextIO, environ: Mapping[str, str],
+          width: int | None = None) -> None:  # fmt: skip
     """A `ccx-ssm` listing as a table (the same cells as the plain one)."""
     from rich.table import Table
 
@@ -46,7 +49,7 @@ def table(title: str, cols: list[str], rows: list[list[str]], stream: TextIO, wi
         t.add_row(*r)
     if not rows:
         t.add_row(*(["(none)"] + [""] * (len(cols) - 1)))
-    console(stream, width).print(t)
+    console(stream, environ, width).print(t)
 
 
 AFTER = 0.5  # seconds of work before a progress display appears
@@ -54,15 +57,15 @@ AFTER = 0.5  # seconds of work before a progress display appears
 
 def later(stream: TextIO, environ: Mapping[str, str], what: str, total: float) -> Later | None:
     """A progress display for long work on `stream`, when it is a terminal."""
-    return Later(stream, what, total, AFTER) if draws(stream, environ) else None
+    return Later(stream, environ, what, total, AFTER) if draws(stream, environ) else None
 
 
 class Later:
     """A progress display that appears only once the work has lasted `after` seconds
     (short work shows nothing), on a terminal, and is erased when the work ends."""
 
-    def __init__(self, stream: TextIO, what: str, total: float, after: float = 0.5) -> None:
-        self.stream, self.what, self.total, self.after = stream, what, total, after
+    def __init__(self, stream: TextIO, environ: Mapping[str, str], what: str, total: float, after: float = 0.5) -> None:
+        self.stream, self.environ, self.what, self.total, self.after = stream, environ, what, total, after
         self.began = time.monotonic()
         self.progress: Progress | None = None
         self.task: TaskID | None = None
@@ -75,7 +78,7 @@ class Later:
 
             columns = (TextColumn("{task.description}"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
                        TimeRemainingColumn())  # fmt: skip
-            self.progress = Progress(*columns, console=console(self.stream), transient=True)
+            self.progress = Progress(*columns, console=console(self.stream, self.environ), transient=True)
             self.progress.start()
             self.task = self.progress.add_task(self.what, total=self.total)
         assert self.task is not None

@@ -64,15 +64,24 @@ def test_ccx_ssm_tables_on_a_terminal_and_in_a_pipe(tmp_path: Path) -> None:
 
 def test_a_progress_display_appears_only_for_long_work() -> None:
     out = Terminal()
-    with drawing.Later(out, "Moving the clock", 100, after=0) as shown:
+    with drawing.Later(out, {"TERM": "xterm"}, "Moving the clock", 100, after=0) as shown:
         shown(50)
     assert "Moving the clock" in out.getvalue()
     quiet = Terminal()
-    with drawing.Later(quiet, "Moving the clock", 100, after=60) as shown:
+    with drawing.Later(quiet, {"TERM": "xterm"}, "Moving the clock", 100, after=60) as shown:
         shown(50)
     assert quiet.getvalue() == ""
     assert drawing.later(io.StringIO(), {"TERM": "xterm"}, "x", 1) is None  # not a terminal: nothing
     assert drawing.later(Terminal(), {"TERM": "dumb"}, "x", 1) is None
+
+
+def test_colours_follow_the_given_environment_not_the_process() -> None:
+    """A chart or table drawn for a session takes its colours from the session's environment
+    (a server started with TERM=dumb or NO_COLOR must not take them from its client)."""
+    rich = drawing.console(Terminal(), {"TERM": "xterm-256color"})
+    assert rich.color_system == "256"
+    assert drawing.console(Terminal(), {"TERM": "xterm-256color", "NO_COLOR": "1"}).no_color
+    assert drawing.console(Terminal(), {"TERM": "dumb"}).color_system is None
 
 
 def test_a_clock_move_reports_its_progress(tmp_path: Path) -> None:

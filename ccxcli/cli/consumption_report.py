@@ -9,6 +9,7 @@ from ccxcli.drawing import console
 
 TYPE_CHECKING = False  # `typing` is not imported at run time: it costs a one-shot command start-up
 if TYPE_CHECKING:
+    from collections.abc import Mapping
     from typing import TextIO
 
     from ccxcli.core.state import ConsumptionRow
@@ -46,13 +47,14 @@ STATUS_STYLE = {"InProgress": "cyan", "NotReported": "yellow", "OutOfCompliance"
                 "AuthorizationExpired": "red"}  # fmt: skip
 
 
-def draw_chart(rows: list[ConsumptionRow], stream: TextIO, width: int | None = None) -> None:
+def draw_chart(rows: list[ConsumptionRow], stream: TextIO, environ: Mapping[str, str],
+               width: int | None = None) -> None:  # fmt: skip
     """The consumption chart as a table of bars: actual peak usage per interval, the
     usage reported marked in the bar, the interval's status in colour."""
     from rich.table import Table
     from rich.text import Text
 
-    screen = console(stream, width)  # rich: only when a chart is drawn on a terminal
+    screen = console(stream, environ, width)  # rich: only when a chart is drawn on a terminal
     totals = [sum(r["actual"].values()) for r in rows]
     reps = [sum(r["reported"].values()) if r["reported"] else 0 for r in rows]
     top = max([*totals, *reps, 1])

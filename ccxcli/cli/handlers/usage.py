@@ -143,7 +143,8 @@ def consumption(ctx: Ctx, a: Args) -> Result:
     rows = report.rows(node, start, end, ctx.now, a.get("interval") or "15m")
     if not a.flag("chart"):
         return Result(table(rows), {"intervals": rows})
-    return Result(chart(rows), {"intervals": rows}, draw=lambda out, width: draw_chart(rows, out, width))
+    environ = ctx.rt.env.environ  # the session's: its colours
+    return Result(chart(rows), {"intervals": rows}, draw=lambda out, width: draw_chart(rows, out, environ, width))
 
 
 def _when(text: str | None, default: int) -> int:

@@ -49,6 +49,7 @@ ID = Param("ID", "The product instance: its id or serial number (SN).", required
 
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
     from typing import TextIO
 
     from ccxcli.ssm.core.db import Ssm
@@ -137,10 +138,10 @@ class Listing:
     def plain(self) -> str:
         return "\n".join([plain_table(self.title, self.cols, self.rows, printable), *self.notes])
 
-    def draw(self, out: TextIO) -> None:
+    def draw(self, out: TextIO, environ: Mapping[str, str]) -> None:
         from ccxcli.drawing import table
 
-        table(printable(self.title), self.cols, [[printable(c) for c in r] for r in self.rows], out)
+        table(printable(self.title), self.cols, [[printable(c) for c in r] for r in self.rows], out, environ)
         if self.notes:
             out.write(printable_lines("\n".join(self.notes)) + "\n")
 
@@ -154,7 +155,7 @@ def emit(rt: SsmRun, data: object, text: str | None = None, table: Listing | Non
         from ccxcli.drawing import draws
 
         if draws(rt.out, rt.env.environ):
-            table.draw(rt.out)
+            table.draw(rt.out, rt.env.environ)
         else:
             rt.out.write(table.plain() + "\n")
     elif text is not None:
