@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from labenv import child_env, clean_env
+from labenv import LAB_START, child_env, clean_env
 from ssh_served import Served
 
 from ccxcli.cli import main as cli
@@ -19,6 +19,9 @@ from ccxcli.runtime import Env
 from ccxcli.ssm.cli import main as ssm_cli
 
 ROOT = Path(__file__).resolve().parents[1]
+# The public Python API (and its pytest plugin) runs commands with the process's environment, as a
+# user's suite would: its labs too start at the tests' fixed lab time.
+os.environ["CCX_LAB_START"] = LAB_START
 
 
 def authorize_args(request: str, std: int = 20, prem: int = 5, va: str = "DEFAULT") -> list[str]:

@@ -45,7 +45,7 @@ def test_readme_has_the_two_setup_commands_and_ci_runs_the_second() -> None:
     setup = README[README.index("## Set up") : README.index("## Two programs")]
     blocks = re.findall(r"^```sh\n(.*?)\n```$", setup, re.M | re.S)
     assert blocks[0] == "python3 -m venv .venv && .venv/bin/pip install -q -e . && .venv/bin/ccx"
-    assert "--require-hashes -r requirements/test.txt" in blocks[1] and blocks[1].endswith("python -m pytest -q")
+    assert "--require-hashes -r requirements/test.txt" in blocks[1] and blocks[1].endswith("python -m pytest -q -n 2")
     assert blocks[1] in (ROOT / ".ci" / "run").read_text()  # CI runs the README's test command, as written
 
 

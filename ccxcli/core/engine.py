@@ -270,12 +270,10 @@ def report_needed(node: Node, pool_changed: bool) -> bool:
     if comp["outcome"] is None:
         return True
     if comp["outcome"] == "failed":
-        # Retry once the network is back, or when there is something new to send;
-        # never every 15 minutes against an SSM that keeps failing.
-        failed = comp.get("failed")
-        if failed is None:
-            return bool(node["network"])
-        return bool(node["network"]) and (not failed["network"] or to_report(node) != failed["sent"])
+        # Sent again at the next interval while the node's network is up: an SSM that failed
+        # (down for maintenance, killed, refusing, answering errors) says it is back only by
+        # answering. With the node's own network down, nothing is tried until it is back.
+        return bool(node["network"])
     if not node["network"]:
         return True
     if pool_changed or 0 < comp["count"] < T.OOC_REPORTS:

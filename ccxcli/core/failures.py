@@ -60,10 +60,7 @@ def set_skew(node: Node, t: int, seconds: int) -> bool:
     if seconds:
         node["clock_skew"] = seconds
     else:
-        node.pop("clock_skew", None)
-        failed = node["comp"].get("failed")
-        if failed:
-            failed["network"] = False  # the cause is gone: try the report again at the next interval
+        node.pop("clock_skew", None)  # a failed report is sent again at the next interval (engine.report_needed)
     text = f"the node's clock is {span(seconds)} {'ahead of' if seconds > 0 else 'behind'} the network's"
     engine.log(node, t, f"Simulated fault clock-skew {'on: ' + text if seconds else 'off: the clock is in sync'}",
                4 if seconds else 6)  # fmt: skip
@@ -104,10 +101,7 @@ def set_fault(node: Node, t: int, name: str, on: bool) -> bool:
     if on:
         faults.append(name)
     else:
-        faults.remove(name)
-        failed = node["comp"].get("failed")
-        if name.startswith("ssm-") and failed:
-            failed["network"] = False  # the cause is gone: try the report again at the next interval
+        faults.remove(name)  # a failed report is sent again at the next interval (engine.report_needed)
     if not faults:
         node.pop("faults")
     engine.log(node, t, f"Simulated fault {name} {'on' if on else 'off'}: {effect(name, on)}", 4 if on else 6)

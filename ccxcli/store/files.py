@@ -227,11 +227,12 @@ _LOCAL: dict[str, Any] = {}
 
 
 def _local_lock(path: Path) -> Any:
-    """The process's own lock for a lock file (a threading.Lock, made once per path)."""
-    import threading
+    """The process's own lock for a lock file (a lock of `_thread`, what threading.Lock is,
+    without threading's import on a one-shot command's start-up; made once per path)."""
+    import _thread
 
     key = str(path)
     lock = _LOCAL.get(key)
     if lock is None:
-        lock = _LOCAL.setdefault(key, threading.Lock())  # atomic: two threads get the same one
+        lock = _LOCAL.setdefault(key, _thread.allocate_lock())  # atomic: two threads get the same one
     return lock

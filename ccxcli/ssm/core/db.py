@@ -387,6 +387,15 @@ class Ssm:
         out += [n.split(".")[0] for n in self.names() if "." in n and not n.replace(".", "").isdigit()]
         return list(dict.fromkeys(n.lower() for n in out))
 
+    def new_instance_id(self) -> int:
+        """An id no product instance of this SSM ever had (inside a transaction): ids of removed
+        instances are never given again, so an event, a node's message or a code that names one
+        never comes to mean another (SQLite's own would reuse the highest after its removal)."""
+        top = int(self.db.execute("SELECT COALESCE(MAX(id), 0) FROM instance").fetchone()[0])
+        n = max(top, int(self.meta.get("instance_seq", "0"))) + 1
+        self.set_meta("instance_seq", str(n))
+        return n
+
     def set_meta(self, key: str, value: str) -> None:
         """Inside a transaction."""
         self.db.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", (key, value))

@@ -66,6 +66,15 @@ def check(op: str, args: Any) -> dict[str, Any]:
     return args
 
 
+def scoped(op: str, a: dict[str, Any]) -> str:
+    """A message's id as the SSM remembers its answer: the node's own id within the sender's
+    space (the product instance the message speaks for; for a registration, the token and the
+    node registering). Another node, in this lab or another sharing the SSM, that sends the same
+    id gets its own answer: it can neither pre-claim nor read a victim's."""
+    sender = f"{a['token']}|{a['hello']['uuid']}" if op == "register" else a["uuid"]
+    return f"{op}|{sender}|{a['msg_id']}"
+
+
 class Maintenance(StoreError):
     """The SSM is down for maintenance (`ccx-ssm maintenance on`): HTTP 503 when served."""
 
@@ -84,7 +93,9 @@ def handle(ssm: Ssm, op: str, args: object) -> Any:
     from ccxcli.ssm.core import smart
 
     check_open(ssm)
-    a = check(op, args)
+    a = dict(check(op, args))
+    if "msg_id" in a:
+        a["msg_id"] = scoped(op, a)
     if op == "register":
         return smart.register(ssm, a["token"], a["hello"], a["now"], a["force"], a["msg_id"])
     if op == "contact":

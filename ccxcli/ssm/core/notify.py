@@ -23,7 +23,6 @@ from typing import Any
 
 from ccxcli.clock import iso, wall_now
 from ccxcli.errors import UsageError
-from ccxcli.ssm.core import smart
 from ccxcli.ssm.core.db import Ssm
 
 DAY = 86400
@@ -105,6 +104,8 @@ def _key(alert: dict[str, Any]) -> str:
 
 
 def _keys(ssm: Ssm, now: int) -> set[str]:
+    from ccxcli.ssm.core import smart  # only with notifications set: it brings `secrets` (OpenSSL), a start-up cost
+
     return {_key(a) for a in smart.alerts(ssm, now)}
 
 
@@ -113,7 +114,9 @@ def queue(ssm: Ssm, now: int) -> int:
     daily summary of a new day); how many."""
     p = prefs(ssm)
     if not p["emails"]:
-        return 0
+        return 0  # every ccx-ssm command gets here: nothing heavier than the preferences is read
+    from ccxcli.ssm.core import smart  # it brings `secrets` (OpenSSL's hashlib): only when mail may be due
+
     current = {_key(a): a for a in smart.alerts(ssm, now)}
     before = set(json.loads(ssm.meta.get("notified", "[]")))
     day = now // DAY

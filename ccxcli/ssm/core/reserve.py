@@ -127,9 +127,9 @@ def authorize(ssm: Ssm, va: str | None, request: str, counts: dict[str, int], no
             raise RuleError(f"Product instance SN {req.sn} is registered for Smart Licensing; deregister it first.")
         _reserve(ssm, va, counts, now)
         cur = db.execute(
-            "INSERT INTO instance(uuid, sn, va, hostname, kind, registered, last_contact, license_type) "
-            "VALUES (?, ?, ?, ?, 'slr', ?, ?, ?)",
-            (req.uuid, req.sn, va, f"SN {req.sn}", now, now, req.license_type or ""),
+            "INSERT INTO instance(id, uuid, sn, va, hostname, kind, registered, last_contact, license_type) "
+            "VALUES (?, ?, ?, ?, ?, 'slr', ?, ?, ?)",
+            (ssm.new_instance_id(), req.uuid, req.sn, va, f"SN {req.sn}", now, now, req.license_type or ""),
         )
         ts = _next_ts(ssm, now)
         text = json.dumps(counts, sort_keys=True)

@@ -239,9 +239,10 @@ def register(
             ssm.set_usage(old, {}, now)
             db.execute("DELETE FROM instance WHERE id=?", (old["id"],))
         cur = db.execute(
-            "INSERT INTO instance(uuid, sn, va, hostname, kind, license_type, registered, last_contact, export) "
-            "VALUES (?, ?, ?, ?, 'smart', ?, ?, ?, ?)",
+            "INSERT INTO instance(id, uuid, sn, va, hostname, kind, license_type, registered, last_contact, export) "
+            "VALUES (?, ?, ?, ?, ?, 'smart', ?, ?, ?, ?)",
             (
+                ssm.new_instance_id(),
                 hello["uuid"],
                 hello["sn"],
                 tok["va"],

@@ -230,10 +230,10 @@ def _mirror(cloud: Ssm, onprem: str, linked: list[str], instances: list[Any], no
             continue  # registered on the cloud directly as well: the cloud's own record wins
         if row is None:
             cloud.db.execute(
-                "INSERT INTO instance(uuid, sn, va, hostname, kind, license_type, registered, last_contact, via) "
-                "VALUES (?, ?, ?, ?, 'mirror', ?, ?, ?, ?)",
-                (uuid, str(item.get("sn", ""))[:5], item["va"], str(item.get("hostname", ""))[:64],
-                 str(item.get("license_type", ""))[:32], now, now, onprem),
+                "INSERT INTO instance(id, uuid, sn, va, hostname, kind, license_type, registered, last_contact, "
+                "via) VALUES (?, ?, ?, ?, ?, 'mirror', ?, ?, ?, ?)",
+                (cloud.new_instance_id(), uuid, str(item.get("sn", ""))[:5], item["va"],
+                 str(item.get("hostname", ""))[:64], str(item.get("license_type", ""))[:32], now, now, onprem),
             )  # fmt: skip
             row = cloud.db.execute("SELECT * FROM instance WHERE uuid=?", (uuid,)).fetchone()
         cloud.set_usage(row, use, now)
