@@ -2,7 +2,9 @@
 there until something else ends it, to prove that node and SSM agree whatever the moment of a
 crash or a hang-up (`tests/test_trust.py`, `test_model.py`, `test_hardening.py`, `test_serve_bounds.py`).
 
-- `CCX_TEST_KILL_AT=<point>`: the process kills itself (SIGKILL) at that point.
+- `CCX_TEST_KILL_AT=<point>`: the process kills itself (SIGKILL) at that point;
+  `<point>@N` at its Nth hit in the process (1: the first), so a test can kill a server at
+  every hit of a point in turn, not only the first.
 - `CCX_TEST_PAUSE_AT=<point>`: the process writes `[paused at <point>]` on stderr and waits
   there for ever, so a test can hang up on it (or kill it) at exactly that point.
 
@@ -16,13 +18,18 @@ import os
 
 from ccxcli.runtime import tunables
 
+_HITS: dict[str, int] = {}  # hits of each point in this process (for `point@N`)
+
 
 def kill_point(name: str) -> None:
     seams = tunables()  # the program's Env, never the process's: a server's sessions have their own
-    if seams.kill_at == name:
-        import signal
+    if seams.kill_at and seams.kill_at.split("@")[0] == name:
+        _, _, nth = seams.kill_at.partition("@")
+        _HITS[name] = hits = _HITS.get(name, 0) + 1
+        if not nth or (nth.isdigit() and hits == int(nth)):
+            import signal
 
-        os.kill(os.getpid(), signal.SIGKILL)
+            os.kill(os.getpid(), signal.SIGKILL)
     if seams.pause_at == name:
         import time
 

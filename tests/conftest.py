@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import io
 import json
 import os
 import signal
@@ -14,9 +13,8 @@ import pytest
 from labenv import LAB_START, child_env, clean_env
 from ssh_served import Served
 
-from ccxcli.cli import main as cli
-from ccxcli.runtime import Env
-from ccxcli.ssm.cli import main as ssm_cli
+from ccxcli.api import Lab as ApiLab
+from ccxcli.api import Result as ApiResult
 
 ROOT = Path(__file__).resolve().parents[1]
 # The public Python API (and its pytest plugin) runs commands with the process's environment, as a
@@ -43,27 +41,28 @@ class Run:
 
 
 class Lab:
-    """Drives `ccx` and `ccx-ssm` in-process through their real entry points."""
+    """Drives `ccx` and `ccx-ssm` in-process, through the public Python API (`ccxcli.api.Lab`:
+    the programs' real entry points with an `Env` of their own), with the assertions tests
+    share. `environ` is the programs' whole environment (explicit, never the runner's)."""
 
     def __init__(self, home: Path) -> None:
         self.home = home
-        self.environ = clean_env()  # the programs' environment: explicit, never the runner's
+        self.environ = clean_env()
+        self.api = ApiLab(home, inherit_env=False)
+        self.api.env = self.environ  # the same dict: a test may add to it
 
     def ccx(self, *argv: str, stdin: str | None = None) -> Run:
-        return self._call(cli.main, ["--home", str(self.home), *argv], stdin)
+        return self._done(self.api.ccx(list(argv), check=False, stdin=stdin))
 
     def ssm(self, *argv: str, stdin: str | None = None) -> Run:
-        return self._call(ssm_cli.main, ["--home", str(self.home), *argv], stdin)
+        return self._done(self.api.ccx_ssm(list(argv), check=False, stdin=stdin))
 
-    def _call(self, fn: Any, argv: list[str], stdin: str | None) -> Run:
-        """Through the program's `main(argv, env)`, with an environment of its own: nothing
-        of `sys` is patched, so output a program wrote around its environment is lost and
-        fails the test."""
-        out, err = io.StringIO(), io.StringIO()
-        env = Env(io.StringIO(stdin or ""), out, err, dict(self.environ))
-        code = fn(argv, env)
-        assert signal.getsignal(signal.SIGPIPE) == signal.SIG_IGN  # main() with an Env leaves signals alone
-        return Run(code, out.getvalue(), err.getvalue())
+    @staticmethod
+    def _done(r: ApiResult) -> Run:
+        """Nothing of `sys` is patched, so output a program wrote around its `Env` is lost
+        and fails the test; `main(argv, env)` with an Env leaves the process's signals alone."""
+        assert signal.getsignal(signal.SIGPIPE) == signal.SIG_IGN
+        return Run(r.code, r.out, r.err)
 
     def ok(self, *argv: str, stdin: str | None = None) -> Run:
         r = self.ccx(*argv, stdin=stdin)

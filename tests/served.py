@@ -7,7 +7,6 @@ import http.client
 import json
 import os
 import re
-import signal
 import ssl
 import subprocess
 import sys
@@ -17,6 +16,9 @@ from typing import Any
 from urllib.parse import urlencode
 
 from labenv import clean_env
+
+from ccxcli.api import HttpsServer
+from ccxcli.api import Lab as ApiLab
 
 SSM = [sys.executable, "-c", "import sys; from ccxcli.ssm.cli.main import main; sys.exit(main())"]
 CCX = [sys.executable, "-m", "ccxcli"]
@@ -35,37 +37,21 @@ def ccx(home: Path, *args: str, env: dict[str, str] | None = None) -> subprocess
     return run(CCX, home, *args, env=env)
 
 
-class Served:
-    """`ccx-ssm --ssm FOLDER serve` on 127.0.0.1:0."""
+class Served(HttpsServer):
+    """`ccx-ssm --ssm FOLDER serve` on 127.0.0.1 (the public API's `HttpsServer`), with
+    `--no-auth` unless a password is given; its environment explicit (`labenv.clean_env`)."""
 
     def __init__(self, home: Path, folder: Path, password: str | None = None, env: dict[str, str] | None = None,
                  port: int = 0) -> None:  # fmt: skip
-        self.home, self.folder, self.password = home, folder, password
-        args = ["serve", "--listen", f"127.0.0.1:{port}", "--stop-after", "600"]
-        if password is None:
-            args.append("--no-auth")
-        else:
-            pw = folder.parent / f"{folder.name}.password"
-            pw.write_text(password + "\n")
-            args += ["--password-file", str(pw)]
-        self.proc = subprocess.Popen([*SSM, "--home", str(home), "--ssm", str(folder), *args], stdout=subprocess.PIPE,
-                                     stderr=subprocess.PIPE, text=True, env=clean_env(**(env or {})))  # fmt: skip
-        assert self.proc.stdout is not None
-        self.ready = self.proc.stdout.readline()
-        m = re.search(r"https://127\.0\.0\.1:(\d+)/", self.ready)
-        assert m, (self.ready, self.proc.stderr.read() if self.proc.stderr else "")
-        self.port = int(m.group(1))
+        lab = ApiLab(home, env=clean_env(**(env or {})), inherit_env=False)
+        super().__init__(lab, folder, password, 600, port)
+        self.home, self.folder = home, folder
+        self.ready = self.banner
         self.gateway = f"https://localhost:{self.port}/Transportgateway/services/DeviceRequestHandler"
 
-    def stop(self) -> str:
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-        out, err = self.proc.communicate(timeout=30)
-        return out + err
-
-    def kill(self) -> None:
-        self.proc.kill()
-        self.proc.wait(timeout=30)
+    def stop(self) -> str:  # type: ignore[override]  # the tests read what it wrote
+        super().stop()
+        return self.output + self.errors
 
 
 def init(home: Path, folder: Path, *extra: str) -> Path:

@@ -5,43 +5,29 @@ from __future__ import annotations
 
 import asyncio
 import re
-import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 from typing import Any
 
 import asyncssh
-from labenv import child_env
+from labenv import clean_env
+
+from ccxcli.api import Lab as ApiLab
+from ccxcli.api import SshServer
 
 PROMPT = r"([\r\n]|\x1b\[K)admin:"
 CONTINUE = r"Continue \(y/n\)\?"
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 
 
-class Served:
-    def __init__(self, home: Path, *extra: str, env: dict[str, str] | None = None) -> None:
-        self.home = home
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "ccxcli", "serve", "--ssh", "127.0.0.1:0", "--stop-after", "600", *extra],
-            env=child_env(home, **(env or {})), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        )  # fmt: skip
-        assert self.proc.stdout is not None
-        first = self.proc.stdout.readline()
-        m = re.search(r"on 127\.0\.0\.1:(\d+)", first)
-        assert m, (first, self.proc.stderr.read() if self.proc.stderr else "")
-        self.port = int(m.group(1))
-        self.fingerprint = self.proc.stdout.readline().split(": ", 1)[1].strip()
+class Served(SshServer):
+    """`ccx serve` on lab `home` (the public API's `SshServer`, with `ccx serve`'s own default
+    password unless `extra` says otherwise), its environment explicit (`labenv.clean_env`)."""
 
-    def stop(self) -> int:
-        self.proc.send_signal(signal.SIGTERM)
-        code = self.proc.wait(timeout=30)
-        self.errors = self.proc.stderr.read() if self.proc.stderr is not None else ""  # what it wrote there
-        for f in (self.proc.stdout, self.proc.stderr):
-            if f is not None:
-                f.close()
-        return code
+    def __init__(self, home: Path, *extra: str, env: dict[str, str] | None = None) -> None:
+        lab = ApiLab(home, env=clean_env(**(env or {})), inherit_env=False)
+        super().__init__(lab, "uccx", None, 600, extra)
+        self.home = home
 
     def children(self) -> list[int]:
         """The server's child processes now (the sessions' ccx processes)."""

@@ -129,3 +129,158 @@ def test_a_report_failed_on_the_ssm_side_is_sent_again_once_it_answers(shared: A
     assert "delivered" in out and "not delivered" not in out, out
     assert _instance(ssm_home, folder, sn)["usage"].get("flex-standard") == 5
     assert "Entitlement Reporting" not in ccx(home, "show", "license", "all").stdout
+
+
+# --- every input bounded while it is read; no traceback for any body ------------------------------
+
+
+def _tls(port: int) -> ssl.SSLSocket:
+    import socket
+
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ctx.check_hostname, ctx.verify_mode = False, ssl.CERT_NONE
+    return ctx.wrap_socket(socket.create_connection(("127.0.0.1", port), timeout=30))
+
+
+def _answer(sock: ssl.SSLSocket) -> tuple[int, bytes]:
+    data = b""
+    while b"\r\n\r\n" not in data:
+        more = sock.recv(65536)
+        if not more:
+            break
+        data += more
+    head, _, rest = data.partition(b"\r\n\r\n")
+    length = next((int(h.split(b":", 1)[1]) for h in head.split(b"\r\n") if h.lower().startswith(b"content-length:")),
+                  0)  # fmt: skip
+    while len(rest) < length and (more := sock.recv(65536)):
+        rest += more
+    return int(head.split(b" ", 2)[1]), rest
+
+
+@pytest.mark.parametrize("path", ["/as/token.oauth2", GATEWAY_PATH])
+def test_a_chunked_body_over_the_limit_is_refused_while_it_arrives(shared: Any, path: str) -> None:
+    import select
+
+    _, _, _, server = shared
+    sock = _tls(server.port)
+    try:
+        sock.sendall(f"POST {path} HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
+                     "Transfer-Encoding: chunked\r\n\r\n".encode())  # fmt: skip
+        chunk = b"%x\r\n%s\r\n" % (65536, b"a" * 65536)
+        sent = 0
+        while sent < 64 * 1024 * 1024 and not select.select([sock], [], [], 0)[0]:
+            try:
+                sock.sendall(chunk)
+            except (BrokenPipeError, ConnectionResetError):
+                break
+            sent += 65536
+        status, _ = _answer(sock)
+    finally:
+        sock.close()
+    assert status == 413
+    assert sent < 16 * 1024 * 1024, sent  # answered long before the 64 MiB the client was ready to send
+    assert "Traceback" not in server.stop()
+
+
+def test_a_declared_length_over_the_limit_is_refused_before_the_body(shared: Any) -> None:
+    _, _, _, server = shared
+    sock = _tls(server.port)
+    try:
+        sock.sendall(b"POST /as/token.oauth2 HTTP/1.1\r\nHost: localhost\r\nContent-Length: 300000000\r\n"
+                     b"Content-Type: application/x-www-form-urlencoded\r\n\r\n")  # fmt: skip
+        status, body = _answer(sock)  # no byte of the body was sent
+    finally:
+        sock.close()
+    assert status == 413 and b"too large" in body
+
+
+def test_deeply_nested_json_is_a_400_json_answer_everywhere(shared: Any) -> None:
+    _, _, _, server = shared
+    nested = b"[" * 100_000 + b"]" * 100_000
+    for path, headers in ((GATEWAY_PATH, {}), ("/services/api/smart-accounts-and-licensing/v1/accounts/any/licenses",
+                                              {"Authorization": "Bearer anything"}),
+                          ("/api/v1/accounts/any/virtual-accounts", {})):  # fmt: skip
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        ctx.check_hostname, ctx.verify_mode = False, ssl.CERT_NONE
+        conn = http.client.HTTPSConnection("127.0.0.1", server.port, context=ctx, timeout=30)
+        try:
+            conn.request("POST", path, nested, {"Content-Type": "application/json", **headers})
+            answer = conn.getresponse()
+            body = answer.read()
+        finally:
+            conn.close()
+        assert answer.status == 400, (path, answer.status, body[:200])
+        assert answer.getheader("content-type", "").startswith("application/json"), path
+        json.loads(body)
+    output = server.stop()
+    assert "Traceback" not in output and "internal error" not in output, output
+
+
+# --- a deregistration lost to a killed SSM --------------------------------------------------------
+
+
+def _listed(ssm_home: Path, folder: Path, sn: str) -> bool:
+    rows = json.loads(ssm(ssm_home, "--ssm", str(folder), "--json", "instance", "list").stdout)["instances"]
+    return any(r["sn"] == sn for r in rows)
+
+
+@pytest.mark.parametrize("point", ["ssm-before-commit", "ssm-after-commit"])
+def test_a_deregistration_lost_to_a_killed_ssm_is_sent_again_until_it_answers(tmp_path: Path, point: str) -> None:
+    """The served SSM is killed at every hit of `point` in turn while a node deregisters; the
+    node keeps the message and sends it again; once the SSM is back, the next command on the
+    node completes it, and node and SSM agree: deregistered on both."""
+    folder = tmp_path / "ssm"
+    pem = init(tmp_path / "ssmhome", folder)
+    ssm_home = tmp_path / "ssmhome"
+    server = Served(ssm_home, folder)
+    port = server.port
+    killed = 0
+    try:
+        for nth in range(1, 8):
+            home = tmp_path / f"node{nth}"
+            _join_and_register(home, pem, server, ssm_home, folder)
+            sn = _status(home)["udi"]["sn"]
+            server.stop()
+            server = Served(ssm_home, folder, port=port, env={"CCX_TEST_KILL_AT": f"{point}@{nth}"})
+            r = ccx(home, "--yes", "license", "smart", "deregister")
+            died = server.proc.wait(timeout=30) if server.proc.poll() is not None or r.returncode else None
+            if died is None:  # the point was hit fewer than `nth` times: every hit has been tried
+                assert r.returncode == 0 and not _listed(ssm_home, folder, sn), r.stderr
+                break
+            killed += 1
+            assert r.returncode == 4 and "sent again" in r.stderr, r.stderr
+            server.stop()
+            server = Served(ssm_home, folder, port=port)  # the SSM is back
+            assert ccx(home, "show", "license", "UDI").returncode == 0  # any command on the node sends it again
+            assert _status(home)["registration"]["status"] == "UNREGISTERED"
+            assert not _listed(ssm_home, folder, sn), (point, nth)
+    finally:
+        server.stop()
+    assert killed >= 1
+
+
+def test_failed_portal_logins_are_throttled_before_any_password_is_checked(tmp_path: Path) -> None:
+    from served import Client
+
+    folder = tmp_path / "ssm"
+    init(tmp_path / "ssmhome", folder)
+    r = ssm(tmp_path / "ssmhome", "--ssm", str(folder), "user", "add", "alice", "--role", "viewer",
+            "--password-file", str(_file(tmp_path / "pw", "alice-password")))  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    server = Served(tmp_path / "ssmhome", folder, password="admin-password")
+    try:
+        c = Client(server.port)
+        statuses = [c.post("/login", {"username": "alice", "password": "guess"}, csrf="")[0] for _ in range(7)]
+        assert statuses[:5] == [401] * 5 and statuses[5:] == [429, 429], statuses
+        status, text = c.post("/login", {"username": "alice", "password": "alice-password"}, csrf="")
+        assert status == 429 and "try again in" in text  # the right password waits too: no oracle
+        status, _ = c.post("/login", {"username": "bob", "password": "guess"}, csrf="")
+        assert status == 429  # the same address, another name
+    finally:
+        output = server.stop()
+    assert "Traceback" not in output
+
+
+def _file(path: Path, text: str) -> Path:
+    path.write_text(text + "\n")
+    return path

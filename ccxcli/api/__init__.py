@@ -76,10 +76,14 @@ class Lab:
     """A lab home: its nodes, its SSMs and its clock. `Lab()` makes a temporary one (deleted
     by `close()` or at the end of a `with` block); `Lab(path)` opens or creates one there.
     `env` adds settings (CCX_LOCK_TIMEOUT, CCX_NET_TIMEOUT, CCX_DEBUG, CCX_LAB_START...) to the
-    environment of every command it runs and every server it starts."""
+    environment of every command it runs and every server it starts, which is otherwise this
+    process's (less CCX_HOME, CCX_NODE, CCX_SSM_HOME); with `inherit_env=False` it is `env`
+    alone, so nothing of the host reaches the lab."""
 
-    def __init__(self, home: str | os.PathLike[str] | None = None, env: Mapping[str, str] | None = None) -> None:
+    def __init__(self, home: str | os.PathLike[str] | None = None, env: Mapping[str, str] | None = None,
+                 inherit_env: bool = True) -> None:  # fmt: skip
         self.env = dict(env or {})
+        self.inherit_env = inherit_env
         self.temporary = home is None
         self.home = Path(tempfile.mkdtemp(prefix="ccx-lab-") if home is None else home)
         self._servers: list[_Served] = []
@@ -98,12 +102,16 @@ class Lab:
         if self.temporary:
             shutil.rmtree(self.home, ignore_errors=True)
 
+    def environ(self) -> dict[str, str]:
+        """The environment its commands and servers get."""
+        return _environ(self.env) if self.inherit_env else dict(self.env)
+
     # -- running commands ---------------------------------------------------------------------
     def _run(self, program: str, argv: list[str], json: bool, check: bool, stdin: str | None) -> Result:
         from ccxcli.runtime import Env
 
         out, err = io.StringIO(), io.StringIO()
-        env = Env(io.StringIO(stdin or ""), out, err, _environ(self.env))
+        env = Env(io.StringIO(stdin or ""), out, err, self.environ())
         full = ["--home", str(self.home), *(["--json"] if json else []), *argv]
         if program == "ccx":
             from ccxcli.cli.main import main
@@ -135,15 +143,17 @@ class Lab:
             raise ValueError("give a command: the shell is not run through the API (use serve() for sessions)")
         return self._run("ccx", [*(["--node", node] if node else []), *words], json, check, stdin)
 
-    def ccx_ssm(self, command: Command, ssm: str | None = None, json: bool = False, check: bool = True) -> Result:
+    def ccx_ssm(self, command: Command, ssm: str | None = None, json: bool = False, check: bool = True,
+                stdin: str | None = None) -> Result:  # fmt: skip
         """A `ccx-ssm` command on the lab's SSM `ssm` (default: cloud)."""
         if not self._made:
+            from ccxcli.runtime import Tunables, in_force
             from ccxcli.session.context import open_lab
 
-            with open_lab(self.home):  # the embedded default lab exists first, as for `ccx`
+            with in_force(Tunables.of(self.environ())), open_lab(self.home):  # the embedded default lab first
                 pass
             self._made = True
-        return self._run("ccx-ssm", [*(["--ssm", ssm] if ssm else []), *_words(command)], json, check, None)
+        return self._run("ccx-ssm", [*(["--ssm", ssm] if ssm else []), *_words(command)], json, check, stdin)
 
     # -- what the lab holds ---------------------------------------------------------------------
     def node(self, name: str = "uccx") -> Node:
@@ -254,7 +264,7 @@ class _Served:
 
     def _start(self, argv: list[str], pattern: str) -> re.Match[str]:
         self.proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                                     env=_environ(self.lab.env), start_new_session=True)  # fmt: skip
+                                     env=self.lab.environ(), start_new_session=True)  # fmt: skip
         assert self.proc.stdout is not None
         first = self.proc.stdout.readline()
         m = re.search(pattern, first)
@@ -268,20 +278,28 @@ class _Served:
         return m
 
     def stop(self) -> int:
-        """Stop the server (SIGTERM, then SIGKILL after 10 s); its exit status."""
+        """Stop the server (SIGTERM, then SIGKILL after 10 s); its exit status. What it wrote
+        after its banner is kept in `output` and `errors` (a warning, a traceback: nothing, normally)."""
         if self in self.lab._servers:
             self.lab._servers.remove(self)
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        for f in (self.proc.stdout, self.proc.stderr):
-            if f is not None:
-                f.close()
+        try:
+            out, err = self.proc.communicate(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            out, err = self.proc.communicate()
+        except ValueError:  # stopped before: its pipes are closed
+            out, err = "", ""
+        self.output, self.errors = getattr(self, "output", "") + (out or ""), getattr(self, "errors", "") + (err or "")
         return self.proc.returncode
+
+    def kill(self) -> None:
+        """SIGKILL, as a crash would end it."""
+        if self in self.lab._servers:
+            self.lab._servers.remove(self)
+        self.proc.kill()
+        self.proc.wait()
 
     def __enter__(self) -> Any:
         return self
@@ -292,19 +310,25 @@ class _Served:
 
 class SshServer(_Served):
     """`ccx serve`: `host`, `port`, `username` (admin@NODE), `password`, `fingerprint` and a
-    `known_hosts` line for clients that check host keys."""
+    `known_hosts` line for clients that check host keys. `password` None: `ccx serve`'s own
+    default (admin), or keys alone with `--authorized-keys` among `options`."""
 
-    def __init__(self, lab: Lab, node: str, password: str, stop_after: float, options: Sequence[str] = ()) -> None:
+    def __init__(self, lab: Lab, node: str, password: str | None, stop_after: float,
+                 options: Sequence[str] = ()) -> None:  # fmt: skip
         self.lab, self.node = lab, node
         pw = Path(tempfile.mkdtemp(prefix="ccx-pw-")) / "password"
-        pw.write_text(password + "\n")
-        pw.chmod(0o600)
+        if password is not None:
+            pw.write_text(password + "\n")
+            pw.chmod(0o600)
         argv = [sys.executable, "-m", "ccxcli", "--home", str(lab.home), "serve", "--ssh", "127.0.0.1:0",
-                "--password-file", str(pw), "--stop-after", str(stop_after), *options]  # fmt: skip
-        m = self._start(argv, r"on 127\.0\.0\.1:(\d+)")
-        shutil.rmtree(pw.parent, ignore_errors=True)
+                *(["--password-file", str(pw)] if password is not None else []), "--stop-after", str(stop_after),
+                *options]  # fmt: skip
+        try:
+            m = self._start(argv, r"on 127\.0\.0\.1:(\d+)")
+        finally:
+            shutil.rmtree(pw.parent, ignore_errors=True)
         self.host, self.port = "127.0.0.1", int(m.group(1))
-        self.username, self.password = f"admin@{node}", password
+        self.username, self.password = f"admin@{node}", password or "admin"
         assert self.proc.stdout is not None
         self.fingerprint = self.proc.stdout.readline().split(": ", 1)[-1].strip()
         self.known_hosts = f"[{self.host}]:{self.port} {self.host_key()}"
@@ -321,20 +345,28 @@ class SshServer(_Served):
 
 class HttpsServer(_Served):
     """`ccx-ssm serve`: `url`, `port`, `password` (the portal's) and `cert`, the file of the
-    certificate it presents (give it to `requests` as `verify=`, or to curl as `--cacert`)."""
+    certificate it presents (give it to `requests` as `verify=`, or to curl as `--cacert`).
+    `ssm` is an SSM of the lab by name, or an SSM folder anywhere (a path); `password` None
+    serves with `--no-auth`; `port` 0 picks a free one."""
 
-    def __init__(self, lab: Lab, ssm: str, password: str, stop_after: float) -> None:
-        self.lab, self.ssm = lab, ssm
-        folder = lab.home / "ssm" / ssm
-        lab.ccx_ssm("account show", ssm=ssm)  # the lab (and its SSM) exist first
+    def __init__(self, lab: Lab, ssm: str | os.PathLike[str], password: str | None, stop_after: float,
+                 port: int = 0) -> None:  # fmt: skip
+        self.lab, self.ssm = lab, str(ssm)
+        folder = Path(ssm) if os.sep in str(ssm) else lab.home / "ssm" / str(ssm)
+        if os.sep not in str(ssm):
+            lab.ccx_ssm("account show", ssm=str(ssm))  # the lab (and its SSM) exist first
         pw = Path(tempfile.mkdtemp(prefix="ccx-pw-")) / "password"
-        pw.write_text(password + "\n")
-        pw.chmod(0o600)
+        if password is not None:
+            pw.write_text(password + "\n")
+            pw.chmod(0o600)
+        auth = ["--password-file", str(pw)] if password is not None else ["--no-auth"]
         argv = [sys.executable, "-c", "import sys; from ccxcli.ssm.cli.main import main; sys.exit(main())",
-                "--home", str(lab.home), "--ssm", ssm, "serve", "--listen", "127.0.0.1:0", "--password-file",
-                str(pw), "--stop-after", str(int(stop_after))]  # fmt: skip
-        m = self._start(argv, r"https://127\.0\.0\.1:(\d+)/")
-        shutil.rmtree(pw.parent, ignore_errors=True)
+                "--home", str(lab.home), "--ssm", str(ssm), "serve", "--listen", f"127.0.0.1:{port}", *auth,
+                "--stop-after", str(int(stop_after))]  # fmt: skip
+        try:
+            m = self._start(argv, r"https://127\.0\.0\.1:(\d+)/")
+        finally:
+            shutil.rmtree(pw.parent, ignore_errors=True)
         self.host, self.port, self.password = "127.0.0.1", int(m.group(1)), password
         self.cert = folder / "tls-cert.pem"
         names = re.search(r"certificate for ([^;]+);", self.banner)

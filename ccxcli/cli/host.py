@@ -11,9 +11,7 @@ from ccxcli.errors import USAGE, CcxError, UsageError, report
 from ccxcli.runtime import Runtime
 
 # Plain help screens, as every other ccx and ccx-ssm help is (rich draws boxes).
-app = typer.Typer(
-    add_completion=False, no_args_is_help=False, help="Host-tool commands of ccx.", rich_markup_mode=None
-)
+app = typer.Typer(add_completion=False, no_args_is_help=False, help="Host-tool commands of ccx.", rich_markup_mode=None)
 
 
 def _runtime(ctx: typer.Context) -> Runtime:

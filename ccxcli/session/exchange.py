@@ -24,6 +24,14 @@ if TYPE_CHECKING:
     from ccxcli.core.state import Node, Outbox, Registered
 
 
+# Messages that may have been applied when no answer came back (the connection broke after
+# the request was sent, the SSM was killed while answering): kept in the outbox and sent again,
+# with the same id, by every command on the node until the SSM answers. A deregistration never
+# sent at all (network down, connection refused) is applied on the node alone, as the
+# appliance does, and the SSM keeps listing the instance.
+KEPT = {"register": "registration", "deregister": "deregistration"}
+
+
 def run(lab: Lab, node: Node, kind: str, t: int, token: str | None = None, force: bool | None = None) -> str | None:
     """Record, deliver, apply (a refusal restores the node as it was and raises). Returns a
     warning when the SSM could not be told and the change was applied on the node alone (a
@@ -76,7 +84,7 @@ def _deliver_by(link: LabLink, lab: Lab, node: Node, msg: Outbox, replay: bool) 
         else:
             link.renew(node, t, "auth" if kind == "renew_auth" else "id", msg["id"])
     except CcxError as e:
-        if kind == "register" and isinstance(e, CommError) and (msg.get("sent") or type(e).__name__ == "NoAnswer"):
+        if kind in KEPT and isinstance(e, CommError) and (msg.get("sent") or type(e).__name__ == "NoAnswer"):
             # The SSM may have applied it: keep it, and send it again (same id) until it answers.
             msg["sent"] = True
             node["outbox"] = msg
@@ -84,7 +92,7 @@ def _deliver_by(link: LabLink, lab: Lab, node: Node, msg: Outbox, replay: bool) 
             raise CommError(
                 e.message
                 if type(e).__name__ == "NoAnswer"
-                else (f"{e.message} The registration sent earlier is kept and sent again until the SSM answers.")
+                else (f"{e.message} The {KEPT[kind]} sent earlier is kept and sent again until the SSM answers.")
             ) from None
         node.pop("outbox", None)
         _failed(node, msg, e, replay)
@@ -116,7 +124,9 @@ def _failed(node: Node, msg: Outbox, e: CcxError, replay: bool) -> None:
     """What a refused or undelivered message leaves on the node."""
     kind, t = msg["kind"], msg["t"]
     if isinstance(e, InstanceGone):
-        if kind != "register":
+        if kind == "deregister":
+            engine.apply_deregister(node, t)  # the SSM applied it before: its answer was lost
+        elif kind != "register":
             engine.apply_instance_gone(node, t)
     elif kind == "deregister" and isinstance(e, CommError):
         engine.apply_deregister(node, t)  # as the appliance: deregistered locally, the SSM still lists it

@@ -34,6 +34,7 @@ if TYPE_CHECKING:
 FOLDER = "snapshots"
 MAX_MEMBER = 256 * 1024 * 1024  # one file of an exported snapshot (an SSM database of a large lab)
 MAX_MEMBERS = 100_000
+MAX_TOTAL = 1024 * 1024 * 1024  # everything an exported snapshot unpacks to (a gzip bomb stops here, unwritten)
 _SKIP = (".lock", ".init.lock", "-journal", "-wal", "-shm", ".tmp", ".new")
 
 
@@ -177,8 +178,9 @@ def export(home: str, name: str, path: str) -> int:
     src = folder(home, name)
     existing(home, name)
     tmp = f"{path}.{secrets.token_hex(4)}.tmp"
-    try:
-        with tarfile.open(tmp, "w:gz") as tar:
+    try:  # private (0600): a snapshot holds the SSM's private key and the nodes' secrets
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600)
+        with os.fdopen(fd, "wb") as out, tarfile.open(fileobj=out, mode="w:gz") as tar:
             for root, dirs, files in os.walk(src):
                 dirs.sort()
                 for f in sorted(files):
@@ -203,15 +205,44 @@ def _member_ok(m: tarfile.TarInfo) -> bool:
     return len(parts) == 3 and parts[0] in ("nodes", "ssm") and valid_name(parts[1]) and not parts[2].startswith(".")
 
 
-def import_(home: str, path: str, name: str | None = None) -> dict[str, Any]:
+def _plain_databases(root: str, path: str) -> None:
+    """Refuse SSM databases carrying triggers or views: ccxcli makes neither, and a trigger
+    brought in by a file would run at the SSM's next change (wiping its licenses, say)."""
+    base = os.path.join(root, "ssm")
+    for name in sorted(os.listdir(base)) if os.path.isdir(base) else []:
+        db = os.path.join(base, name, "ssm.db")
+        if not os.path.exists(db):
+            continue
+        try:
+            conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+            try:
+                extra = conn.execute(
+                    "SELECT type, name FROM sqlite_master WHERE type IN ('trigger', 'view')"
+                ).fetchall()
+            finally:
+                conn.close()
+        except sqlite3.Error:
+            raise RuleError(f"{path} is not a ccxcli lab snapshot (SSM '{name}' has no readable database).") from None
+        if extra:
+            raise RuleError(
+                f"{path} is not a ccxcli lab snapshot: SSM '{name}' has a {extra[0][0]} '{str(extra[0][1])[:40]}', "
+                "which ccxcli never makes."
+            )
+
+
+def import_(home: str, path: str, name: str | None = None, most: int = MAX_TOTAL) -> dict[str, Any]:
     """A snapshot from an exported file, under its own name or `name`; refused (nothing
-    changed) when the file is not one or the name is taken."""
+    changed) when the file is not one, unpacks to more than `most` bytes, or the name is taken."""
     tmp = os.path.join(home, FOLDER, f".import.{secrets.token_hex(4)}.tmp")
     try:
         with tarfile.open(path, "r:gz") as tar:
-            members = tar.getmembers()
-            if len(members) > MAX_MEMBERS or not all(_member_ok(m) for m in members):
-                raise RuleError(f"{path} is not a ccxcli lab snapshot (unexpected contents).")
+            members: list[tarfile.TarInfo] = []
+            total = 0
+            for m in tar:  # read as far as the limits allow, no further: a bomb is never unpacked whole
+                total += m.size
+                if len(members) >= MAX_MEMBERS or total > most or not _member_ok(m):
+                    raise RuleError(f"{path} is not a ccxcli lab snapshot (unexpected contents or size).")
+                members.append(m)
             private_dir(tmp)
             for m in members:
                 dst = os.path.join(tmp, *m.name.split("/"))
@@ -226,6 +257,7 @@ def import_(home: str, path: str, name: str | None = None) -> dict[str, Any]:
             info = _check(tmp)
         except StoreError:
             raise RuleError(f"{path} is not a ccxcli lab snapshot (its lab.json is not a lab).") from None
+        _plain_databases(tmp, path)
         chosen = check_name(name or str(info.get("name", "")))
         target = folder(home, chosen)
         if os.path.exists(target):

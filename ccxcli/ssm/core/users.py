@@ -114,14 +114,33 @@ def listing(ssm: Ssm) -> list[dict[str, Any]]:
     ]  # fmt: skip
 
 
-def check(ssm: Ssm, name: str, password: str) -> User | None:
-    """The user these credentials belong to, or None (the same work either way)."""
+class Credential(NamedTuple):
+    """What the database holds to check a user's password: read under the database's lock,
+    checked after it is released (scrypt takes tens of milliseconds by design)."""
+
+    user: User | None  # None: no such user (the check does the same work and fails)
+    salt: bytes
+    digest: str
+
+
+def lookup(ssm: Ssm, name: str) -> Credential:
     r = ssm.db.execute("SELECT * FROM portal_user WHERE name=?", (name[:64],)).fetchone() if name else None
-    salt = bytes.fromhex(r["salt"]) if r else b"\0" * 16
-    digest = _hash(password[:1024], salt)
-    if r is None or not hmac.compare_digest(digest, r["hash"]):
+    if r is None:
+        return Credential(None, b"\0" * 16, "")
+    return Credential(User(r["name"], r["role"], r["va"]), bytes.fromhex(r["salt"]), r["hash"])
+
+
+def verify(cred: Credential, password: str) -> User | None:
+    """The user these credentials belong to, or None (the same work either way); no database."""
+    digest = _hash(password[:1024], cred.salt)
+    if cred.user is None or not hmac.compare_digest(digest, cred.digest):
         return None
-    return User(r["name"], r["role"], r["va"])
+    return cred.user
+
+
+def check(ssm: Ssm, name: str, password: str) -> User | None:
+    """`lookup` then `verify` (where holding the database meanwhile does not matter)."""
+    return verify(lookup(ssm, name), password)
 
 
 def current(ssm: Ssm, user: User) -> User | None:

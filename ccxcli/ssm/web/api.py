@@ -6,7 +6,6 @@ HTTP 400 (bad request), 401, 404, 409 (refused by a licensing rule) or 503 (stor
 
 from __future__ import annotations
 
-import json
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -17,7 +16,7 @@ from starlette.routing import Route
 
 from ccxcli.errors import UsageError
 from ccxcli.ssm.core.db import Ssm
-from ccxcli.ssm.web.site import Site, api_error
+from ccxcli.ssm.web.site import Site, api_error, json_object, read_body
 from ccxcli.store.lab import ssm_dir
 
 MAX_BODY = 512 * 1024
@@ -39,16 +38,7 @@ def _endpoint(site: Site, fn: Handler, method: str) -> Callable[[Request], Await
                 # JSON only: a browser cannot send it from another site without asking first (CORS)
                 if request.headers.get("content-type", "").split(";")[0].strip() != "application/json":
                     raise UsageError("Send the request body as application/json.")
-                raw = await request.body()
-                if len(raw) > MAX_BODY:
-                    raise UsageError("The request body is too large.")
-                try:
-                    parsed = json.loads(raw or b"{}")
-                except ValueError:
-                    raise UsageError("The request body is not valid JSON.") from None
-                if not isinstance(parsed, dict):
-                    raise UsageError("The request body must be a JSON object.")
-                body = parsed
+                body = json_object(await read_body(request, MAX_BODY))
             result = await run_in_threadpool(_call, site, fn, request, body)
         except BaseException as e:  # noqa: BLE001 - one answer for every refusal
             if isinstance(e, (KeyboardInterrupt, SystemExit)):

@@ -10,7 +10,6 @@ module only reads Cisco's shapes and writes them back. The README lists what is 
 from __future__ import annotations
 
 import base64
-import json
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -25,7 +24,7 @@ from ccxcli.errors import CcxError, RuleError, UsageError
 from ccxcli.ssm.core.apiclient import BadCredentials, Client
 from ccxcli.ssm.core.db import Ssm
 from ccxcli.ssm.web.api import MAX_BODY, counts_from, number
-from ccxcli.ssm.web.site import Site, refusal, status_of
+from ccxcli.ssm.web.site import Site, TooLarge, json_object, read_body, refusal, status_of
 
 PREFIX = "/services/api/smart-accounts-and-licensing"
 TOKEN_PATHS = ("/as/token.oauth2", "/oauth2/default/v1/token")
@@ -69,9 +68,10 @@ def token_endpoint(site: Site) -> Callable[[Request], Awaitable[Response]]:
     async def endpoint(request: Request) -> Response:
         """client_credentials (or password, whose user name and password are not checked:
         the lab has no Cisco.com users) from the form body, the query string or HTTP Basic."""
-        raw = await request.body()
-        if len(raw) > MAX_BODY:
-            return _oauth_error(400, "invalid_request", "The request body is too large.")
+        try:
+            raw = await read_body(request, MAX_BODY)
+        except UsageError as e:
+            return _oauth_error(413 if isinstance(e, TooLarge) else 400, "invalid_request", e.message)
         try:
             form = {k: v[-1] for k, v in parse_qs(raw.decode(), max_num_fields=50).items()}
         except (UnicodeDecodeError, ValueError):
@@ -123,16 +123,10 @@ def _endpoint(site: Site, fn: Handler) -> Callable[[Request], Awaitable[Response
                          {"WWW-Authenticate": 'Bearer realm="ccx-ssm"'})  # fmt: skip
         body: Body = {}
         if request.method == "POST":
-            raw = await request.body()
-            if len(raw) > MAX_BODY:
-                return error(400, "The request body is too large.")
             try:
-                parsed = json.loads(raw or b"{}")
-            except ValueError:
-                return error(400, "The request body is not valid JSON.")
-            if not isinstance(parsed, dict):
-                return error(400, "The request body must be a JSON object.")
-            body = parsed
+                body = json_object(await read_body(request, MAX_BODY))
+            except UsageError as e:
+                return error(413 if isinstance(e, TooLarge) else 400, e.message)
         try:
             result, status = await run_in_threadpool(_call, site, fn, token.strip(), request, body)
         except BaseException as e:  # noqa: BLE001 - one answer for every refusal

@@ -15,7 +15,9 @@ from __future__ import annotations
 import csv
 import hmac
 import io
+import math
 import secrets
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -248,12 +250,19 @@ async def login(request: Request) -> Response:
         data = await form(request)
     except UsageError:
         data = {}
+    name = data.get("username", "").strip()
+    keys = ["user:" + name.lower()[:64], "address:" + (request.client.host if request.client else "")]
+    wait = site.logins.wait(keys, time.monotonic())
+    if wait > 0:  # refused before any password is checked: a guesser gets no answer and costs no scrypt
+        return _login_page(request, nxt, f"Too many failed logins; try again in {math.ceil(wait)} s.", 429)
     try:
-        user = await run_in_threadpool(_who, site, data.get("username", "").strip(), data.get("password", ""))
+        user = await run_in_threadpool(_who, site, name, data.get("password", ""))
     except CcxError as e:  # the SSM down for maintenance or unreadable: said on the login page
         return _login_page(request, nxt, e.message, status_of(e))
     if user is None:
+        site.logins.failed(keys, time.monotonic())
         return _login_page(request, nxt, "Wrong user name or password.", 401)
+    site.logins.succeeded(keys[0])
     sid, _ = site.new_session(user)
     response = RedirectResponse(_safe_next(data.get("next", "/")), status_code=303)
     _set_cookie(site, response, sid)
@@ -266,7 +275,8 @@ def _who(site: Site, name: str, password: str) -> User | None:
     if name.lower() in ("", ADMIN.name):
         return ADMIN if site.password_ok(password) else None
     with site.ssm() as ssm:
-        return users.check(ssm, name, password)
+        cred = users.lookup(ssm, name)
+    return users.verify(cred, password)  # scrypt after the database is let go: node messages never wait for it
 
 
 def logout(c: Ctx) -> Page:
@@ -347,7 +357,8 @@ def _csv(name: str, cols: list[str], rows: list[list[Any]]) -> Response:
     w = csv.writer(out, lineterminator="\r\n")
     w.writerow(cols)
     for row in rows:  # a cell that a spreadsheet would run as a formula is kept as text
-        w.writerow(["'" + v if isinstance(v, str) and v[:1] in ("=", "+", "-", "@") else v for v in row])
+        w.writerow(["'" + v if isinstance(v, str) and v.lstrip(" \t\r\n")[:1] in ("=", "+", "-", "@", "|", "%")
+                    or isinstance(v, str) and v[:1] in ("\t", "\r") else v for v in row])  # fmt: skip
     safe = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in name)
     return Response(out.getvalue(), media_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="{safe}"', **_SECURITY})  # fmt: skip

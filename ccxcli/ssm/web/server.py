@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import signal
 from pathlib import Path
 from typing import Any, TextIO
@@ -16,9 +15,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from ccxcli.errors import UsageError
 from ccxcli.ssm.core.served_cert import served
 from ccxcli.ssm.web import api, cssm, portal
-from ccxcli.ssm.web.site import Site, kind_of, refusal
+from ccxcli.ssm.web.site import Site, TooLarge, json_object, kind_of, read_body, refusal
 from ccxcli.urls import GATEWAY_PATH, SATELLITE_PATH
 
 MAX_MESSAGE = 256 * 1024  # one node message: a registration or a usage report
@@ -52,14 +52,13 @@ def app(site: Site) -> Starlette:
     async def device(request: Request) -> Response:
         """A node's message: `{"op", "args"}` → `{"ok": true, "result"}` or a refusal with its kind."""
         try:
-            raw = await request.body()
-            if len(raw) > MAX_MESSAGE:
-                raise ValueError("too large")
-            doc = json.loads(raw)
-            if not isinstance(doc, dict) or not isinstance(doc.get("op"), str):
-                raise ValueError("not a message")
-        except ValueError:
-            return JSONResponse({"ok": False, "error": {"kind": "usage", "message": "Malformed device message."}}, 400)
+            doc = json_object(await read_body(request, MAX_MESSAGE))
+            if not isinstance(doc.get("op"), str):
+                raise UsageError("Malformed device message.")
+        except UsageError as e:
+            message = e.message if isinstance(e, TooLarge) else "Malformed device message."
+            return JSONResponse({"ok": False, "error": {"kind": "usage", "message": message}},
+                                413 if isinstance(e, TooLarge) else 400)  # fmt: skip
         try:
             result = await run_in_threadpool(_handle, site, doc["op"], doc.get("args"))
         except BaseException as e:  # noqa: BLE001 - every refusal is an answer the node understands

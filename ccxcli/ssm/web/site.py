@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import json
 import secrets
 import threading
 import time
@@ -29,6 +30,36 @@ MAX_FIELDS = 200
 MAX_SESSIONS = 10_000
 
 
+class Throttle:
+    """Failed portal logins, per user name and per client address: the first `FREE` failures
+    in `WINDOW` seconds cost nothing; each one after doubles the wait before the next attempt
+    is even checked (1 s, 2 s, 4 s… at most `MOST`), and a success clears its user name. The
+    waits run on a monotonic clock (real time: the lab's virtual clock does not slow an
+    attacker down). At most `KEYS` entries are kept, the oldest dropped first."""
+
+    FREE, WINDOW, MOST, KEYS = 5, 900.0, 300.0, 10_000
+
+    def __init__(self) -> None:
+        self._fails: dict[str, tuple[int, float, float]] = {}  # key -> (failures, first, until)
+
+    def wait(self, keys: list[str], now: float) -> float:
+        """Seconds before these keys may try again (0: now)."""
+        return max([0.0] + [until - now for k in keys if (e := self._fails.get(k)) and (until := e[2]) > now])
+
+    def failed(self, keys: list[str], now: float) -> None:
+        for k in keys:
+            n, first, _ = self._fails.pop(k, (0, now, 0.0))
+            if now - first > self.WINDOW:
+                n, first = 0, now
+            n += 1
+            self._fails[k] = (n, first, now + min(self.MOST, 2.0 ** (n - self.FREE)) if n >= self.FREE else 0.0)
+        while len(self._fails) > self.KEYS:
+            del self._fails[next(iter(self._fails))]
+
+    def succeeded(self, key: str) -> None:
+        self._fails.pop(key, None)
+
+
 class Site:
     def __init__(self, folder: Path, password: str | None) -> None:
         self.folder = folder
@@ -36,6 +67,7 @@ class Site:
         self.sessions: dict[str, dict[str, Any]] = {}  # id -> {csrf, until, user, ...}
         self.wake: Any = None  # an asyncio.Event set after each change: notifications are checked then
         self.db_lock = threading.Lock()
+        self.logins = Throttle()
         # cookies are not kept apart by port: an SSM On-Prem and a cloud SSM served side by side
         # on one host need names of their own, or logging in to one logs out of the other
         self.cookie = f"{COOKIE}-{hashlib.sha256(str(folder.resolve()).encode()).hexdigest()[:12]}"
@@ -115,13 +147,46 @@ class Site:
         return False
 
 
+class TooLarge(UsageError):
+    """A request body over its limit (HTTP 413), refused while it arrives."""
+
+
+async def read_body(request: Request, limit: int) -> bytes:
+    """The request's body, read no further than `limit` bytes: one declared larger (its
+    Content-Length) is refused before a byte of it is read, and a chunked one as soon as it
+    passes the limit, so no client makes the server hold more than `limit` for it."""
+    declared = request.headers.get("content-length")
+    if declared is not None and (not declared.strip().isdigit() or int(declared) > limit):
+        raise TooLarge(f"The request body is too large (at most {limit // 1024} KiB).")
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise TooLarge(f"The request body is too large (at most {limit // 1024} KiB).")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def json_object(raw: bytes) -> dict[str, Any]:
+    """A JSON object from a request body; anything else (not JSON, nested too deeply for the
+    parser, not an object) is one usage refusal: a 400 answer, never a server error."""
+    try:
+        parsed = json.loads(raw or b"{}")
+    except ValueError:
+        raise UsageError("The request body is not valid JSON.") from None
+    except RecursionError:
+        raise UsageError("The request body is nested too deeply.") from None
+    if not isinstance(parsed, dict):
+        raise UsageError("The request body must be a JSON object.")
+    return parsed
+
+
 async def form(request: Request) -> dict[str, str]:
     """A form's fields as single values: `application/x-www-form-urlencoded`, or
     `multipart/form-data` when it carries a file (a code the administrator brought from an
     air-gapped node), whose text is the field's value."""
-    body = await request.body()
-    if len(body) > MAX_FORM:
-        raise UsageError("The form is too large.")
+    body = await read_body(request, MAX_FORM)
     ctype = request.headers.get("content-type", "")
     if ctype.lower().startswith("multipart/form-data"):
         return _multipart(ctype, body)
@@ -159,6 +224,8 @@ def _multipart(ctype: str, body: bytes) -> dict[str, str]:
 def status_of(e: CcxError) -> int:
     if isinstance(e, InstanceGone):
         return 404
+    if isinstance(e, TooLarge):
+        return 413
     if isinstance(e, RuleError):
         return 409
     if isinstance(e, UsageError):
