@@ -53,6 +53,9 @@ class Served(HttpsServer):
         super().stop()
         return self.output + self.errors
 
+    def client(self) -> Client:
+        return Client(self.port)
+
 
 def init(home: Path, folder: Path, *extra: str) -> Path:
     """A served SSM folder (demo licenses, certificate name localhost) and its exported key."""
@@ -73,30 +76,36 @@ class Client:
         self.last = ""
         self.location = ""  # where the last answer redirected to
 
-    def request(self, method: str, path: str, body: bytes | None = None,
-                headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], str]:  # fmt: skip
+    def _send(self, method: str, path: str, body: bytes | None,
+              headers: dict[str, str]) -> tuple[int, list[tuple[str, str]], str]:  # fmt: skip
+        """One request over real HTTPS: status, headers, text."""
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
         ctx.check_hostname = False
         ctx.verify_mode = ssl.CERT_NONE  # the test client is not the node; the node's check is tested elsewhere
         conn = http.client.HTTPSConnection("127.0.0.1", self.port, context=ctx, timeout=60)
+        conn.request(method, path, body, headers)
+        resp = conn.getresponse()
+        text = resp.read().decode()
+        conn.close()
+        return resp.status, resp.getheaders(), text
+
+    def request(self, method: str, path: str, body: bytes | None = None,
+                headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], str]:  # fmt: skip
         h = dict(headers or {})
         if self.cookies:
             h["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
-        conn.request(method, path, body, h)
-        resp = conn.getresponse()
-        text = resp.read().decode()
-        out_headers = {k.lower(): v for k, v in resp.getheaders()}
+        status, got, text = self._send(method, path, body, h)
+        out_headers = {k.lower(): v for k, v in got}
         self.location = out_headers.get("location", "")
-        for k, v in resp.getheaders():
+        for k, v in got:
             if k.lower() == "set-cookie":
                 name, _, rest = v.partition("=")
                 self.cookies[name] = rest.split(";")[0]
-        conn.close()
         m = re.search(r'name="csrf" value="([^"]+)"', text)
         if m:
             self.csrf = m.group(1)
         self.last = text
-        return resp.status, out_headers, text
+        return status, out_headers, text
 
     def get(self, path: str, follow: bool = True) -> tuple[int, str]:
         status, headers, text = self.request("GET", path)
@@ -135,6 +144,43 @@ class Client:
         body = json.dumps(doc).encode() if doc is not None else None
         status, _, text = self.request(method, path, body, headers)
         return status, json.loads(text)
+
+
+class InProcess:
+    """The served SSM's own Starlette app for `folder`, run in this process by Starlette's
+    TestClient: the same routes, middleware and handlers as `ccx-ssm serve`, without TLS, a
+    port or a child process (most portal and API tests; `Served` keeps a few over real HTTPS)."""
+
+    def __init__(self, folder: Path, password: str | None) -> None:
+        from starlette.testclient import TestClient
+
+        from ccxcli.ssm.web.server import app
+        from ccxcli.ssm.web.site import Site
+
+        self.folder, self.password = folder, password
+        self.http = TestClient(app(Site(folder, password)), base_url="https://testserver", follow_redirects=False)
+
+    def client(self) -> InProcessClient:
+        return InProcessClient(self)
+
+    def stop(self) -> str:
+        self.http.close()
+        return ""
+
+
+class InProcessClient(Client):
+    """`Client`'s pages, forms and API calls, sent to an `InProcess` app."""
+
+    def __init__(self, served: InProcess) -> None:
+        super().__init__(0)
+        self.served = served
+
+    def _send(self, method: str, path: str, body: bytes | None,
+              headers: dict[str, str]) -> tuple[int, list[tuple[str, str]], str]:  # fmt: skip
+        http = self.served.http
+        http.cookies.clear()  # the cookies are this client's own (sent in its Cookie header)
+        r = http.request(method, path, content=body, headers=headers)
+        return r.status_code, list(r.headers.multi_items()), r.text
 
 
 def wait_port_closed(port: int, seconds: float = 10) -> None:

@@ -1,6 +1,8 @@
-"""The served SSM's portal and JSON API over real HTTPS: every page, every form and API
-call, and the refusals (bad CSRF, wrong password, tampered code, over-reservation) with
-the SSM database unchanged."""
+"""The served SSM's portal and JSON API: every page, every form and API call, and the
+refusals (bad CSRF, wrong password, tampered code, over-reservation) with the SSM database
+unchanged. Most run the server's own app in-process (Starlette's TestClient: `app`); those
+where a node of another lab reaches the SSM, and the server's own start and stop, run over
+real HTTPS (`site`'s server)."""
 
 from __future__ import annotations
 
@@ -10,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from served import Client, Served, ccx, init, ssm
+from served import InProcess, Served, ccx, init, ssm
 
 PASSWORD = "lab-secret-1"
 ACCT = "/api/v1/accounts/Demo%20Smart%20Account/virtual-accounts"
@@ -26,8 +28,17 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Any:
     server.stop()
 
 
-def logged_in(server: Served) -> Client:
-    c = Client(server.port)
+@pytest.fixture(scope="module")
+def app(site: Any) -> Any:
+    """The same SSM folder, its app in this process."""
+    _, folder, _, _ = site
+    local = InProcess(folder, PASSWORD)
+    yield local
+    local.stop()
+
+
+def logged_in(server: Served | InProcess) -> Any:
+    c = server.client()
     status, text = c.post("/login", {"password": PASSWORD, "next": "/"}, csrf="")
     assert status == 200 and "Smart Account: Demo Smart Account" in text
     return c
@@ -37,9 +48,10 @@ def db(folder: Path) -> bytes:
     return (folder / "ssm.db").read_bytes()
 
 
-def test_pages_need_the_password(site: Any) -> None:
-    _, folder, _, server = site
-    c = Client(server.port)
+def test_pages_need_the_password(site: Any, app: Any) -> None:
+    _, folder, _, _server = site
+    server = app
+    c = server.client()
     status, headers, _ = c.request("GET", "/tokens")
     assert status == 303 and headers["location"] == "/login?next=/tokens"
     status, text = c.post("/login", {"password": "wrong", "next": "/"}, csrf="")
@@ -55,8 +67,9 @@ def test_pages_need_the_password(site: Any) -> None:
     assert cookie  # a new login is needed after logging out
 
 
-def test_every_page_renders(site: Any) -> None:
-    base, folder, _, server = site
+def test_every_page_renders(site: Any, app: Any) -> None:
+    base, folder, _, _server = site
+    server = app
     c = logged_in(server)
     for path, words in [
         ("/", "Licenses of 'DEFAULT'"), ("/virtual-accounts", "New virtual account"),
@@ -71,8 +84,9 @@ def test_every_page_renders(site: Any) -> None:
     assert status == 409 and "Refused" in text
 
 
-def test_forms_change_the_ssm_and_bad_csrf_changes_nothing(site: Any) -> None:
-    base, folder, _, server = site
+def test_forms_change_the_ssm_and_bad_csrf_changes_nothing(site: Any, app: Any) -> None:
+    base, folder, _, _server = site
+    server = app
     c = logged_in(server)
     c.get("/virtual-accounts")
     before = db(folder)
@@ -115,8 +129,9 @@ def test_forms_change_the_ssm_and_bad_csrf_changes_nothing(site: Any) -> None:
     assert "Virtual account &#39;Sales&#39; created" in text or "Sales" in text
 
 
-def test_user_text_is_escaped(site: Any) -> None:
-    base, folder, _, server = site
+def test_user_text_is_escaped(site: Any, app: Any) -> None:
+    base, folder, _, _server = site
+    server = app
     c = logged_in(server)
     c.get("/virtual-accounts")
     c.post("/virtual-accounts/create", {"name": "<script>alert(1)</script>"})
@@ -124,8 +139,9 @@ def test_user_text_is_escaped(site: Any) -> None:
     assert "<script>alert(1)</script>" not in text and "&lt;script&gt;alert(1)&lt;/script&gt;" in text
 
 
-def test_the_reserve_licenses_wizard_over_http(site: Any, tmp_path: Path) -> None:
-    base, folder, pem, server = site
+def test_the_reserve_licenses_wizard(site: Any, app: Any, tmp_path: Path) -> None:
+    base, folder, pem, _server = site
+    server = app
     home = tmp_path / "lab"
     ccx(home, "sim", "ssm", "trust", str(pem))
     ccx(home, "license", "smart", "reservation", "enable")
@@ -231,9 +247,10 @@ def test_instances_pages_and_remove_with_a_return_code(site: Any, tmp_path: Path
     assert r.returncode == 1 and "removed there" in r.stderr  # the node learns it at its next contact
 
 
-def test_the_json_api(site: Any) -> None:
-    base, folder, _, server = site
-    c = Client(server.port)
+def test_the_json_api(site: Any, app: Any) -> None:
+    base, folder, _, _server = site
+    server = app
+    c = server.client()
     status, doc = c.api("GET", "/api/v1/account")
     assert status == 401 and doc["status"] == "ERROR"
     status, doc = c.api("GET", "/api/v1/account", password="wrong")
@@ -282,9 +299,10 @@ def test_the_json_api(site: Any) -> None:
     assert status == 400 and "SSM On-Prem" in doc["statusMessage"]
 
 
-def test_the_device_endpoint_refuses_malformed_messages(site: Any) -> None:
-    base, folder, _, server = site
-    c = Client(server.port)
+def test_the_device_endpoint_refuses_malformed_messages(site: Any, app: Any) -> None:
+    base, folder, _, _server = site
+    server = app
+    c = server.client()
     before = db(folder)
     path = "/Transportgateway/services/DeviceRequestHandler"
     for body in (b"nonsense", b'{"op": "register"}', b'{"op": "format_disk", "args": {}}',
@@ -319,7 +337,7 @@ def test_an_on_prem_served_from_its_lab_synchronizes_from_the_portal(tmp_path: P
     assert r.returncode == 0, r.stderr
     server = Served(home, home / "ssm" / "site")
     try:
-        c = Client(server.port)
+        c = server.client()
         status, text = c.get("/sync")
         assert status == 200 and "connected" in text and "Synchronize Now" in text
         status, text = c.post("/sync/now", {})
@@ -351,7 +369,7 @@ def test_portal_users_are_held_to_their_role_and_virtual_account(site: Any, tmp_
     assert ccx(home, "license", "smart", "register", "idtoken", b_token).returncode == 0
     b_instance = json.loads(run("--json", "instance", "list", "--va", "RoomB"))["instances"][0]["id"]
 
-    alice = Client(server.port)
+    alice = server.client()
     status, _ = alice.post("/login", {"username": "alice", "password": "wrong-one", "next": "/"}, csrf="")
     assert status == 401
     status, text = alice.post("/login", {"username": "alice", "password": "class-pass-1", "next": "/"}, csrf="")
@@ -384,7 +402,7 @@ def test_portal_users_are_held_to_their_role_and_virtual_account(site: Any, tmp_
     _, text = alice.get("/events.csv")
     assert "RoomB" not in text and "RoomA" in text
 
-    viv = Client(server.port)
+    viv = server.client()
     viv.post("/login", {"username": "viv", "password": "class-pass-1", "next": "/"}, csrf="")
     _, text = viv.get("/tokens")
     assert b_token in text and 'id="token-create"' not in text  # a viewer of every account reads them all

@@ -29,6 +29,7 @@ from ccxcli.store.lab import Lab, discard, trash_marker, valid_name
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from typing import Any
 
 FOLDER = "snapshots"
@@ -205,34 +206,21 @@ def _member_ok(m: tarfile.TarInfo) -> bool:
     return len(parts) == 3 and parts[0] in ("nodes", "ssm") and valid_name(parts[1]) and not parts[2].startswith(".")
 
 
-def _plain_databases(root: str, path: str) -> None:
-    """Refuse SSM databases carrying triggers or views: ccxcli makes neither, and a trigger
-    brought in by a file would run at the SSM's next change (wiping its licenses, say)."""
+def _vet_databases(root: str, path: str, vet: Callable[[str], str | None]) -> None:
+    """Each SSM database of an unpacked snapshot, as `vet` judges it (a reason to refuse, or None)."""
     base = os.path.join(root, "ssm")
     for name in sorted(os.listdir(base)) if os.path.isdir(base) else []:
         db = os.path.join(base, name, "ssm.db")
-        if not os.path.exists(db):
-            continue
-        try:
-            conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
-            try:
-                extra = conn.execute(
-                    "SELECT type, name FROM sqlite_master WHERE type IN ('trigger', 'view')"
-                ).fetchall()
-            finally:
-                conn.close()
-        except sqlite3.Error:
-            raise RuleError(f"{path} is not a ccxcli lab snapshot (SSM '{name}' has no readable database).") from None
-        if extra:
-            raise RuleError(
-                f"{path} is not a ccxcli lab snapshot: SSM '{name}' has a {extra[0][0]} '{str(extra[0][1])[:40]}', "
-                "which ccxcli never makes."
-            )
+        why = vet(db) if os.path.exists(db) else None
+        if why:
+            raise RuleError(f"{path} is not a ccxcli lab snapshot: SSM '{name}' {why}")
 
 
-def import_(home: str, path: str, name: str | None = None, most: int = MAX_TOTAL) -> dict[str, Any]:
+def import_(home: str, path: str, name: str | None = None, most: int = MAX_TOTAL,
+            vet: Callable[[str], str | None] | None = None) -> dict[str, Any]:  # fmt: skip
     """A snapshot from an exported file, under its own name or `name`; refused (nothing
-    changed) when the file is not one, unpacks to more than `most` bytes, or the name is taken."""
+    changed) when the file is not one, unpacks to more than `most` bytes, holds an SSM
+    database `vet` refuses (the SSM core's judgement, given by the caller), or the name is taken."""
     tmp = os.path.join(home, FOLDER, f".import.{secrets.token_hex(4)}.tmp")
     try:
         with tarfile.open(path, "r:gz") as tar:
@@ -257,7 +245,8 @@ def import_(home: str, path: str, name: str | None = None, most: int = MAX_TOTAL
             info = _check(tmp)
         except StoreError:
             raise RuleError(f"{path} is not a ccxcli lab snapshot (its lab.json is not a lab).") from None
-        _plain_databases(tmp, path)
+        if vet is not None:
+            _vet_databases(tmp, path, vet)
         chosen = check_name(name or str(info.get("name", "")))
         target = folder(home, chosen)
         if os.path.exists(target):

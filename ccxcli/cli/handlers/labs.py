@@ -11,6 +11,7 @@ from ccxcli.cli import scenarios
 from ccxcli.errors import UsageError
 from ccxcli.runtime import Result
 from ccxcli.session.context import Ctx
+from ccxcli.ssm.core.db import foreign
 from ccxcli.store import snapshots
 
 TYPE_CHECKING = False
@@ -67,7 +68,7 @@ def import_(ctx: Ctx, a: Args) -> Result:
     from ccxcli.uploads import confine
 
     path = a.text("file")
-    info = snapshots.import_(ctx.rt.home, str(confine(path, ctx.rt.file_root)), a.get("name"))
+    info = snapshots.import_(ctx.rt.home, str(confine(path, ctx.rt.file_root)), a.get("name"), vet=foreign)
     return Result(f"Snapshot {info['name']} imported from {path}; load it with 'sim lab load {info['name']}'.",
                   {"snapshot": _shown(info), "file": path})  # fmt: skip
 

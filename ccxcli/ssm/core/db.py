@@ -148,6 +148,23 @@ def default_domain(account: str) -> str:
     return f"{slug or 'account'}.example.com"
 
 
+def foreign(path: str) -> str | None:
+    """Why an SSM database file brought from elsewhere (an imported snapshot) is not one ccxcli
+    made, or None: it holds a trigger or a view (ccxcli makes neither, and a trigger would run
+    at the SSM's next change, wiping its licenses, say), or it cannot be read."""
+    try:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            extra = conn.execute("SELECT type, name FROM sqlite_master WHERE type IN ('trigger', 'view')").fetchall()
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        return "has no readable database."
+    if extra:
+        return f"has a {extra[0][0]} '{str(extra[0][1])[:40]}', which ccxcli never makes."
+    return None
+
+
 def _fresh_db(path: Path) -> Any:
     """A new private, empty database file created exclusively under an unpredictable
     name (so a concurrent `init` or a planted link cannot interfere)."""

@@ -37,6 +37,22 @@ class Poke:
             self.site.wake.set()
 
 
+class HangUpOnTooLarge:
+    """A 413 answer (a body over its limit, `site.read_body`) says `Connection: close`: the
+    server then hangs up instead of reading the rest of a body it has refused."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        async def sending(message: Any) -> None:
+            if message["type"] == "http.response.start" and message["status"] == 413:
+                message = {**message, "headers": [*message.get("headers", []), (b"connection", b"close")]}
+            await send(message)
+
+        await self.app(scope, receive, sending if scope["type"] == "http" else send)
+
+
 async def notifier(site: Site) -> None:
     """The served SSM's email notifications: after each change, and every NOTIFY_EVERY seconds
     for what time alone raises (a day's summary, an instance that stopped reporting)."""
@@ -73,7 +89,7 @@ def app(site: Site) -> Starlette:
     routes = [Route(p, device, methods=["POST"]) for p in (GATEWAY_PATH, SATELLITE_PATH)]
     application = Starlette(
         routes=routes + cssm.routes(site) + api.routes(site) + portal.routes(site),
-        middleware=[Middleware(cssm.CollapseSlashes), Middleware(Poke, site=site)],
+        middleware=[Middleware(HangUpOnTooLarge), Middleware(cssm.CollapseSlashes), Middleware(Poke, site=site)],
         exception_handlers={404: cssm.not_there, 405: cssm.not_there},
     )
     application.state.site = site
