@@ -132,6 +132,13 @@ def serve(
         1, "--workers", metavar="N", help="Worker processes sharing the port, to use N cores (1-64; 1: this process)."
     ),
     stop_after: float = typer.Option(0, "--stop-after", help="Stop by itself after this many seconds (0: never)."),
+    users: str | None = typer.Option(
+        None,
+        "--users",
+        metavar="FILE",
+        help="SSH users file (ccx ssh-user add): each user its own credentials, nodes and operator right "
+        "(default: the lab's ssh-users.json, when it exists).",
+    ),  # fmt: skip
 ) -> None:
     """Serve every node of the lab over SSH until SIGINT or SIGTERM."""
     from ccxcli.codetext import read_file
@@ -144,8 +151,23 @@ def serve(
         from ccxcli.cli import serve as server
     except ImportError:
         raise UsageError("'ccx serve' needs asyncssh: pip install asyncssh.") from None
+    from ccxcli.cli import sshusers
+
+    users_file: Path | None = sshusers.path_of(Path(rt.home), users)
+    assert users_file is not None
+    if users is not None or users_file.exists():
+        if users is not None and not users_file.exists():
+            raise UsageError(f"No SSH users file {users_file}; make one with 'ccx ssh-user add'.")
+        if password_file or authorized_keys or operator:
+            raise UsageError(
+                f"The SSH users file {users_file} says who logs in and who is an operator: drop --password-file, "
+                "--authorized-keys and --operator (or move the file away to serve with one password)."
+            )
+        sshusers.load(users_file)  # refused now if it is not one
+    else:
+        users_file = None
     try:
-        password: str | None = server.DEFAULT_PASSWORD
+        password: str | None = server.DEFAULT_PASSWORD if users_file is None else None
         if password_file:
             password = read_file(password_file, 4096, "a password file", root=None).splitlines()[0]
         elif authorized_keys:
@@ -160,12 +182,86 @@ def serve(
         _within(client_alive_count_max, 1, 100, "--client-alive-count-max")
         settings = server.Settings(
             password, keys, tuple(operator), size(upload_quota, "--upload-quota", 0, 1024**4), login_grace_time,
-            max_startups, client_alive_interval, client_alive_count_max, process_per_session,
+            max_startups, client_alive_interval, client_alive_count_max, process_per_session, users_file,
         )  # fmt: skip
         _within(workers, 1, 64, "--workers")
         server.serve(Path(rt.home), ssh, allow_remote, settings, rt.out, rt.env.environ, stop_after, workers)
     except OSError as e:
         raise UsageError(f"Cannot listen on {ssh}: {e.strerror or e}.") from None
+
+
+users_app = typer.Typer(help="The users 'ccx serve' lets in, each with its own credentials (a class).",
+                        no_args_is_help=True, rich_markup_mode=None)  # fmt: skip
+app.add_typer(users_app, name="ssh-user")
+USERS_OPTION = typer.Option(
+    None, "--users", metavar="FILE", help="The SSH users file (default: the lab's ssh-users.json)."
+)
+
+
+@users_app.command("add")
+def ssh_user_add(
+    ctx: typer.Context,
+    name: str = typer.Argument(..., help="The SSH user name (log in as NAME or NAME@NODE)."),
+    password_file: str | None = typer.Option(None, "--password-file", help="File whose first line is its password."),
+    key: list[str] = typer.Option([], "--key", metavar="FILE", help="Its OpenSSH public key file (repeat)."),
+    node: list[str] = typer.Option([], "--node", metavar="NODE", help="A node it may reach (repeat; none: all)."),
+    operator: bool = typer.Option(False, "--operator", help="May change the lab as a whole (clock, nodes, reset)."),
+    users: str | None = USERS_OPTION,
+) -> None:  # fmt: skip
+    """Let a user in with its own password or keys, to its own nodes."""
+    from ccxcli.cli import sshusers
+    from ccxcli.codetext import read_file, read_password
+
+    rt = _runtime(ctx)
+    password = read_password(password_file, root=None) if password_file else None
+    lines = [ln.strip() for k in key for ln in read_file(k, 64 * 1024, "a public key file", root=None).splitlines()]
+    keys = [ln for ln in lines if ln and not ln.startswith("#")]
+    try:
+        import asyncssh
+
+        for k in keys:
+            asyncssh.import_public_key(k)
+    except (ImportError, ValueError, asyncssh.KeyImportError) as e:
+        raise UsageError(f"Cannot read the public key: {e}.") from None
+    path = sshusers.path_of(Path(rt.home), users)
+    sshusers.add(path, name, password, keys, node, operator)
+    reach = ", ".join(node) if node else "every node"
+    rt.out.write(f"SSH user {name} added to {path}: {reach}{'; lab operator' if operator else ''}.\n")
+
+
+@users_app.command("list")
+def ssh_user_list(ctx: typer.Context, users: str | None = USERS_OPTION) -> None:
+    """List the users 'ccx serve' lets in."""
+    from ccxcli.cli import sshusers
+
+    rt = _runtime(ctx)
+    path = sshusers.path_of(Path(rt.home), users)
+    rows = sshusers.load(path)
+    if rt.json:
+        import json
+
+        doc = [{"name": n, "password": bool(u["hash"]), "keys": len(u["keys"]), "nodes": u["nodes"],
+                "operator": u["operator"]} for n, u in sorted(rows.items())]  # fmt: skip
+        rt.out.write(json.dumps({"users": doc, "file": str(path)}, indent=2, sort_keys=True) + "\n")
+        return
+    rt.out.write(f"SSH users ({path})\n")
+    for n, u in sorted(rows.items()):
+        how = "+".join(
+            w for w, on in (("password", bool(u["hash"])), (f"{len(u['keys'])} key(s)", bool(u["keys"]))) if on
+        )
+        reach = ", ".join(u["nodes"]) or "every node"
+        rt.out.write(f"{n:<20} {how:<20} {reach:<30} {'operator' if u['operator'] else ''}".rstrip() + "\n")
+
+
+@users_app.command("remove")
+def ssh_user_remove(ctx: typer.Context, name: str = typer.Argument(...), users: str | None = USERS_OPTION) -> None:
+    """Let a user in no more (its open sessions go on until they end)."""
+    from ccxcli.cli import sshusers
+
+    rt = _runtime(ctx)
+    path = sshusers.path_of(Path(rt.home), users)
+    sshusers.remove(path, name)
+    rt.out.write(f"SSH user {name} removed from {path}.\n")
 
 
 def _within(value: float, lo: float, hi: float, name: str) -> None:

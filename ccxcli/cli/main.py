@@ -19,6 +19,8 @@ USAGE_TEXT = """Usage: ccx [--home DIR] [--node NAME] [--json] [--yes] COMMAND..
        ccx serve [--ssh HOST:PORT] [--allow-remote] [--password-file F] [--authorized-keys F] [--operator USER]...
                  [--upload-quota SIZE] [--login-grace-time SECONDS] [--max-startups N] [--client-alive-interval SECONDS]
                  [--client-alive-count-max N] [--process-per-session] [--workers N] [--stop-after SECONDS]
+                 [--users FILE]
+       ccx ssh-user add NAME [--password-file F] [--key FILE]... [--node NODE]... [--operator] | list | remove NAME
 
 The emulated Cisco UCCX node's admin: CLI. With no COMMAND, opens the shell.
 Options:
@@ -47,7 +49,7 @@ def helptext_option(opts: dict[str, object], env: Env) -> str:
     return "\n\n".join((USAGE_TEXT, where, GETTING_STARTED, EXIT_HELP))
 
 
-HOST_COMMANDS = ("shell", "run", "completion", "serve")
+HOST_COMMANDS = ("shell", "run", "completion", "serve", "ssh-user")
 
 
 def parse_globals(argv: list[str]) -> tuple[dict[str, object], list[str]]:

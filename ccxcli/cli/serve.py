@@ -46,10 +46,11 @@ from typing import Any
 
 import asyncssh
 
+from ccxcli.cli import sshusers
 from ccxcli.cli.inline import ChannelTerminal
 from ccxcli.cli.sftpd import DEFAULT_QUOTA, Sftp, UploadFolder
 from ccxcli.cli.start import served_shell
-from ccxcli.errors import UsageError
+from ccxcli.errors import CcxError, UsageError
 from ccxcli.runtime import Env, Tunables, in_force
 from ccxcli.session.context import open_lab
 from ccxcli.store.files import create_private, private_dir, write_atomic
@@ -86,8 +87,12 @@ class Settings:
                  operators: tuple[str, ...] = (), upload_quota: int = DEFAULT_QUOTA,
                  login_grace: float = LOGIN_GRACE, max_startups: int = MAX_STARTUPS,
                  alive_interval: float = ALIVE_INTERVAL, alive_count: int = ALIVE_COUNT,
-                 process_per_session: bool = False) -> None:  # fmt: skip
+                 process_per_session: bool = False, users: Path | None = None) -> None:  # fmt: skip
         self.password, self.authorized, self.operators = password, authorized, operators
+        # The SSH users file (`ccxcli.cli.sshusers`): with it, each user logs in with its own
+        # credentials and reaches its own nodes; no shared password. Read at each login, so a
+        # user added or removed counts at once.
+        self.users = users
         self.process_per_session = process_per_session
         self.upload_quota, self.login_grace, self.max_startups = upload_quota, login_grace, max_startups
         self.alive_interval, self.alive_count = alive_interval, alive_count
@@ -138,6 +143,11 @@ class Server(asyncssh.SSHServer):
         nodes = self.lab.nodes()
         if self.conn is None:
             return True
+        if self.lab.settings.users is not None:  # each user's own keys; nothing said of who exists
+            user = self.lab.ssh_user(username)
+            if user is not None and user["keys"]:
+                self.conn.set_authorized_keys(asyncssh.import_authorized_keys("\n".join(user["keys"])))
+            return True
         if node_for(username, nodes) is None:
             self.conn.send_auth_banner(
                 f"No node for user '{username[:40]}' in this lab. Log in as admin (node {DEFAULT_NODE}), "
@@ -148,11 +158,14 @@ class Server(asyncssh.SSHServer):
         return True
 
     def password_auth_supported(self) -> bool:
-        return self.lab.settings.password is not None
+        return self.lab.settings.password is not None or self.lab.settings.users is not None
 
     def validate_password(self, username: str, password: str) -> bool:
         import hmac
 
+        if self.lab.settings.users is not None:
+            user = self.lab.ssh_user(username)
+            return user is not None and sshusers.password_ok(user, password)
         secret = self.lab.settings.password
         ok = secret is not None and hmac.compare_digest(password.encode(), secret.encode())
         return ok and node_for(username, self.lab.nodes()) is not None
@@ -174,6 +187,34 @@ class ServedLab:
         """The server's own tunables: its Env's, less the test seam (meant for its sessions)."""
         return Tunables.of({k: v for k, v in self.environ.items() if k not in SEAM})
 
+    def ssh_user(self, login: str) -> sshusers.SshUser | None:
+        """The user of the users file a login names (`USER` or `USER@NODE`), if it may reach a
+        node of the lab that way; None otherwise (or when the file cannot be read)."""
+        assert self.settings.users is not None
+        name, asked = sshusers.split(login)
+        try:
+            user = sshusers.load(self.settings.users).get(name)
+        except CcxError:
+            return None
+        if user is None or sshusers.node_for(user, asked, self.nodes(), DEFAULT_NODE) is None:
+            return None
+        return user
+
+    def node_of(self, login: str) -> str:
+        """The node a logged-in user's session runs on."""
+        if self.settings.users is None:
+            return node_for(login, self.nodes()) or DEFAULT_NODE
+        user = self.ssh_user(login)
+        asked = sshusers.split(login)[1]
+        found = sshusers.node_for(user, asked, self.nodes(), DEFAULT_NODE) if user is not None else None
+        return found or DEFAULT_NODE
+
+    def operator(self, login: str) -> bool:
+        if self.settings.users is None:
+            return login in self.settings.operators
+        user = self.ssh_user(login)
+        return user is not None and user["operator"]
+
     def nodes(self) -> list[str]:
         folder = self.home / "nodes"
         try:
@@ -188,7 +229,7 @@ class ServedLab:
         the client's terminal type."""
         env = {k: v for k, v in self.environ.items() if k not in NOT_PASSED and not k.startswith("PROMPT_TOOLKIT")}
         env.update(CCX_HOME=str(self.home), CCX_FILE_ROOT=str(self.upload), CCX_SSH_USER=user)
-        if user in self.settings.operators:
+        if self.operator(user):
             env["CCX_SSH_OPERATOR"] = "1"
         if term:
             env["TERM"] = term
@@ -202,7 +243,7 @@ async def handle(process: asyncssh.SSHServerProcess[bytes], lab: ServedLab) -> N
     """One session, until it ends or its channel closes (the client closed it, was killed, or
     stopped answering keepalives): then the session is cancelled, which hangs up its child."""
     user = process.get_extra_info("username") or ""
-    node = node_for(user, lab.nodes()) or DEFAULT_NODE
+    node = lab.node_of(user)
     session = asyncio.ensure_future(_session(process, lab, user, node))
     gone = asyncio.ensure_future(process.wait_closed())
     try:
@@ -240,7 +281,7 @@ def _words(command: str) -> list[str]:
     for w in words:
         if w.split("=", 1)[0] in REFUSED_OPTIONS:
             raise UsageError(f"{w.split('=', 1)[0]} is not allowed over SSH: the user name chooses the node.")
-        if w in ("serve", "completion") and words and words[0] == w:
+        if w in ("serve", "completion", "ssh-user") and words and words[0] == w:
             raise UsageError(f"'ccx {w}' is not available over SSH.")
     return words
 
