@@ -158,7 +158,8 @@ class InProcess:
         from ccxcli.ssm.web.site import Site
 
         self.folder, self.password = folder, password
-        self.http = TestClient(app(Site(folder, password)), base_url="https://testserver", follow_redirects=False)
+        self.site = Site(folder, password)
+        self.http = TestClient(app(self.site), base_url="https://testserver", follow_redirects=False)
 
     def client(self) -> InProcessClient:
         return InProcessClient(self)

@@ -58,3 +58,21 @@ def test_an_imported_ssm_database_with_a_trigger_is_refused(lab: Lab, tmp_path: 
 def test_a_csv_cell_a_spreadsheet_would_run_is_kept_as_text(cell: str) -> None:
     body = _csv("x.csv", ["a"], [[cell]]).body.decode()
     assert body.splitlines()[1].lstrip('"').startswith("'"), body
+
+
+def test_a_key_roll_killed_between_its_two_files_is_finished_by_the_next_command(tmp_path: Path) -> None:
+    from conftest import ssm_run
+    from cryptography.hazmat.primitives import serialization
+
+    home = tmp_path / "lab"
+    assert ssm_run(home, "license", "list").returncode == 0
+    folder = home / "ssm" / "cloud"
+    old_public = (folder / "public.pem").read_bytes()
+    r = ssm_run(home, "key", "roll", CCX_TEST_KILL_AT="key-rolled")
+    assert r.returncode == -9  # killed with the new key.pem written, public.pem not yet
+    assert ssm_run(home, "license", "list").returncode == 0  # the next command finishes the roll
+    private = serialization.load_pem_private_key((folder / "key.pem").read_bytes(), None)
+    derived = private.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    assert (folder / "public.pem").read_bytes() == derived != old_public and not (folder / "key-roll.pem").exists()

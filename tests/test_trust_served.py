@@ -292,3 +292,33 @@ def test_failed_portal_logins_are_throttled_before_any_password_is_checked(tmp_p
 def _file(path: Path, text: str) -> Path:
     path.write_text(text + "\n")
     return path
+
+
+def test_a_login_from_another_site_is_refused_and_logins_never_log_others_out(shared: Any, tmp_path: Path,
+                                                                              monkeypatch: Any) -> None:  # fmt: skip
+    from served import InProcess
+
+    from ccxcli.ssm.web import site
+
+    monkeypatch.setattr(site, "MAX_SESSIONS", 25)  # a small portal's cap, reached by one user's 30 logins
+
+    ssm_home, folder, _, _ = shared
+    r = ssm(ssm_home, "--ssm", str(folder), "user", "add", "viv", "--role", "viewer", "--password-file",
+            str(_file(tmp_path / "viv.pw", "viv-password")))  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    app = InProcess(folder, "admin-password")
+    try:
+        c = app.client()
+        status, _, text = c.request("POST", "/login", b"password=admin-password&next=/",
+                                    {"Content-Type": "application/x-www-form-urlencoded",
+                                     "Origin": "https://evil.example"})  # fmt: skip
+        assert status == 403 and "another site" in text and not c.cookies
+        admin = app.client()
+        assert admin.post("/login", {"password": "admin-password", "next": "/"}, csrf="")[0] == 200
+        for _ in range(30):  # a viewer logging in again and again
+            viv = app.client()
+            assert viv.post("/login", {"username": "viv", "password": "viv-password", "next": "/"}, csrf="")[0] == 200
+        assert admin.request("GET", "/")[0] == 200  # the administrator is still logged in
+        assert viv.request("GET", "/")[0] == 200  # and so is the viewer's newest session
+    finally:
+        app.stop()

@@ -148,6 +148,24 @@ def default_domain(account: str) -> str:
     return f"{slug or 'account'}.example.com"
 
 
+ROLL = "key-roll.pem"  # a key roll under way: the new private and public keys, one file
+
+
+def finish_key_roll(path: Path) -> None:
+    """Put the pair of a key roll in place (key.pem, then public.pem), then forget the roll;
+    done again from the start when a kill cut it short."""
+    from ccxcli.store.files import read_bounded, write_atomic
+
+    pair = read_bounded(path / ROLL, "SSM key roll", 20_000)
+    cut = pair.find(b"-----BEGIN PUBLIC KEY-----")
+    if cut <= 0:
+        raise StoreError(f"{path / ROLL} is not a key roll ccxcli wrote; remove it to keep the current key.")
+    write_atomic(path / "key.pem", pair[:cut])
+    kill_point("key-rolled")
+    write_atomic(path / "public.pem", pair[cut:])
+    (path / ROLL).unlink()
+
+
 def foreign(path: str) -> str | None:
     """Why an SSM database file brought from elsewhere (an imported snapshot) is not one ccxcli
     made, or None: it holds a trigger or a view (ccxcli makes neither, and a trigger would run
@@ -279,6 +297,8 @@ class Ssm:
         f = path / "ssm.db"
         if not f.exists():
             raise UsageError(f"No SSM in {path}; create one with 'ccx-ssm init'.")
+        if (path / ROLL).exists():
+            finish_key_roll(path)  # a key roll a killed process left half-done
         try:
             wait = tunables().lock_timeout
             db = sqlite3.connect(f, isolation_level=None, timeout=wait)
@@ -458,8 +478,10 @@ class Ssm:
         if not root.exists():
             write_atomic(root, self.public_pem())
         private_pem, public_pem = new_signing_key()
-        write_atomic(self.path / "key.pem", private_pem)  # 0600, as every file write_atomic makes
-        write_atomic(self.path / "public.pem", public_pem)
+        # The pair is written first as one file (one atomic write), then put in place: a kill at
+        # any point leaves the old pair or, finished by the next open, the new one; never a mix.
+        write_atomic(self.path / ROLL, private_pem + public_pem)  # 0600, as every file write_atomic makes
+        finish_key_roll(self.path)
         with self.tx():
             self.event(now, "key", "Signing key changed: nodes trust the new key once it is added ('ccx-ssm key "
                        "export', then 'sim ssm trust FILE' on each lab)")  # fmt: skip

@@ -21,7 +21,7 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import quote, urlencode
+from urllib.parse import quote, urlencode, urlsplit
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 from starlette.concurrency import run_in_threadpool
@@ -134,7 +134,10 @@ def _endpoint(site: Site, fn: Handler, method: str) -> Callable[[Request], Await
         if s is None:
             if site.password is not None:
                 return _to_login(request)
-            new_cookie, s = site.new_session(ADMIN)  # --no-auth: a session for the CSRF token only
+            try:
+                new_cookie, s = site.new_session(ADMIN, anonymous=True)  # --no-auth: for the CSRF token only
+            except CcxError as e:
+                return _login_page(request, "/", e.message, status_of(e))
         data: dict[str, str] = {}
         try:
             if method == "POST":
@@ -246,6 +249,8 @@ async def login(request: Request) -> Response:
         return RedirectResponse(nxt, status_code=303)
     if request.method == "GET":
         return _login_page(request, nxt, None)
+    if _cross_site(request):  # login CSRF: another site logging the browser in as its own user
+        return _login_page(request, nxt, "A login from another site is refused.", 403)
     try:
         data = await form(request)
     except UsageError:
@@ -263,10 +268,22 @@ async def login(request: Request) -> Response:
         site.logins.failed(keys, time.monotonic())
         return _login_page(request, nxt, "Wrong user name or password.", 401)
     site.logins.succeeded(keys[0])
-    sid, _ = site.new_session(user)
+    try:
+        sid, _ = site.new_session(user)
+    except CcxError as e:
+        return _login_page(request, nxt, e.message, status_of(e))
     response = RedirectResponse(_safe_next(data.get("next", "/")), status_code=303)
     _set_cookie(site, response, sid)
     return response
+
+
+def _cross_site(request: Request) -> bool:
+    """A POST a browser sent from another site: its Origin (or, without one, Sec-Fetch-Site)
+    says so. Scripts that send neither are not browsers and are not refused."""
+    origin = request.headers.get("origin")
+    if origin is not None:
+        return origin == "null" or urlsplit(origin).netloc.lower() != request.headers.get("host", "").lower()
+    return request.headers.get("sec-fetch-site", "") == "cross-site"
 
 
 def _who(site: Site, name: str, password: str) -> User | None:

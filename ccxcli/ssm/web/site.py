@@ -28,6 +28,7 @@ SESSION_LIFETIME = 12 * 3600
 MAX_FORM = 512 * 1024  # a form holds at most a code or a synchronization file
 MAX_FIELDS = 200
 MAX_SESSIONS = 10_000
+PER_USER = 20  # sessions one portal user holds at once (browsers, tabs, scripts)
 
 
 class Throttle:
@@ -116,12 +117,19 @@ class Site:
             return None
         return s
 
-    def new_session(self, user: Any) -> tuple[str, dict[str, Any]]:
+    def new_session(self, user: Any, anonymous: bool = False) -> tuple[str, dict[str, Any]]:
+        """A session for `user`. A user holds at most `PER_USER` sessions (its own oldest goes
+        first): logging in over and over never logs anyone else out. With `MAX_SESSIONS` open
+        and unexpired, a new login is refused (503) rather than ending another user's session.
+        (`anonymous`: a --no-auth portal's visitor, a session for its CSRF token only: no cap of its own.)"""
+        now = time.time()
         if len(self.sessions) >= MAX_SESSIONS:
-            now = time.time()
             self.sessions = {k: v for k, v in self.sessions.items() if v["until"] >= now}
-            while len(self.sessions) >= MAX_SESSIONS:
-                self.sessions.pop(next(iter(self.sessions)))
+        mine = [] if anonymous else [k for k, v in self.sessions.items() if v["user"] == user]
+        for k in mine[: max(0, len(mine) - PER_USER + 1)]:
+            self.sessions.pop(k)
+        if len(self.sessions) >= MAX_SESSIONS:
+            raise StoreError(f"The portal has {MAX_SESSIONS} sessions open; try again once some have ended.")
         sid = secrets.token_urlsafe(32)
         s = {"csrf": secrets.token_urlsafe(32), "until": time.time() + SESSION_LIFETIME, "user": user}
         self.sessions[sid] = s
