@@ -347,8 +347,10 @@ def test_a_client_limited_to_a_virtual_account_sees_and_changes_only_it(cssm: An
         ("POST", P + f"/v1/accounts/{DOMAIN}/devices", {"virtualAccounts": ["Sales", "DEFAULT"]}),
         ("POST", P + f"/v1/accounts/{DOMAIN}/virtual-accounts/DEFAULT/reserve-licenses", body),
     ):
-        doc = sales.call(method, path, data, status=403)
-        assert "not authorized for virtual account 'DEFAULT'" in doc["statusMessage"]
+        doc = sales.call(method, path, data, status=404)  # as for a virtual account that does not exist
+        assert doc["statusMessage"] == "No virtual account 'DEFAULT'. Known: Sales.", doc  # its own, no other
+    assert sales.call("GET", P + f"/v1/accounts/{DOMAIN}/virtual-accounts/Nowhere/tokens", None,
+                      status=404)["statusMessage"] == "No virtual account 'Nowhere'. Known: Sales."  # fmt: skip
     assert db(folder) == before
     doc = sales.call("POST", P + f"/v1/accounts/{DOMAIN}/virtual-accounts/Sales/reserve-licenses", body)
     assert doc["status"] == "COMPLETE" and pool(base, folder, "Sales")["flex-standard"]["reserved"] == 1

@@ -588,3 +588,18 @@ def test_while_an_update_waits_every_listing_shows_held_beside_reserved(lab: Lab
     assert "held for an update" not in lab.ssm_ok("license", "list").out
     (row,) = lab.ssm_ok("reservation", "list").out.splitlines()[3:]
     assert row.count("flex-standard=30") == 2  # confirmed: reserved and held agree
+
+
+def test_the_portal_wizard_refuses_a_version_1_request_code_on_its_first_step(lab: Lab) -> None:
+    from served import InProcess
+
+    st = lab.status()
+    v1 = codes.make_request(st["udi"]["sn"], st["udi"]["uuid"], _ed25519()[1], os.urandom(8))
+    app = InProcess(lab.home / "ssm" / "cloud", None)
+    try:
+        c = app.client()
+        c.get("/licenses/reserve")
+        status, text = c.post("/licenses/reserve", {"va": "DEFAULT", "request_code": v1})
+        assert "version 1" in text and "/licenses" not in c.location.split("/reserve")[-1], (status, c.location)
+    finally:
+        app.stop()

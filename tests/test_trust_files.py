@@ -76,3 +76,9 @@ def test_a_key_roll_killed_between_its_two_files_is_finished_by_the_next_command
         serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
     )
     assert (folder / "public.pem").read_bytes() == derived != old_public and not (folder / "key-roll.pem").exists()
+
+
+@pytest.mark.parametrize("host", ["mail\x1b[2Jhost", "mail\x7f", "mäil.example"])
+def test_an_smtp_server_name_with_control_or_foreign_characters_is_refused(lab: Lab, host: str) -> None:
+    lab.ssm_ok("license", "list")  # the lab exists
+    lab.refused(["notify", "set", "--smtp", host], "Invalid SMTP server", ssm=True, code=2)

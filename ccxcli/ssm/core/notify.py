@@ -81,7 +81,7 @@ def _server(text: str) -> str:
     if (
         not host
         or len(host) > 253
-        or any(c.isspace() or c in "/@" for c in host)
+        or any(c.isspace() or c in "/@" or not c.isprintable() or not c.isascii() for c in host)
         or not (port.isascii() and port.isdigit() and 1 <= int(port) <= 65535)
     ):
         raise UsageError(f"Invalid SMTP server '{text[:80]}': use HOST or HOST:PORT (port 25 by default).")

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 from sqlite3 import Row
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ccxcli.clock import iso
 from ccxcli.core.catalogue import lookup
@@ -22,6 +22,9 @@ from ccxcli.faults import kill_point
 from ccxcli.ssm.core import rules
 from ccxcli.ssm.core.db import Ssm
 from ccxcli.values import MAX_COUNT, is_id, whole
+
+if TYPE_CHECKING:
+    from ccxcli.protocol.codes import Request
 
 MAX_BAD_CONFIRMS = 5
 ACTIVE = ("authorized", "pending")
@@ -94,16 +97,25 @@ def held(ssm: Ssm, r: Row) -> dict[str, int]:
     return rules.held(json.loads(r["counts"]), (json.loads(c["counts"]) for c in _outstanding(ssm, r)))
 
 
-def authorize(ssm: Ssm, va: str | None, request: str, counts: dict[str, int], now: int) -> str:
-    from ccxcli.protocol.codes import make_authorization, parse_request
+def new_request(code: str) -> Request:
+    """A Reservation Request Code a new reservation can be made from: well formed, and not of
+    version 1 (refused on every path at once: the CLI, the portal's first step, the API)."""
+    from ccxcli.protocol.codes import parse_request
 
-    req = parse_request(request)
+    req = parse_request(code)
     if req.version == 1:
         raise RuleError(
             "This Reservation Request Code is of version 1, whose Confirmation Codes could be computed without "
             "the node; new reservations need a new code: on the node, 'license smart reservation cancel' "
             "then 'license smart reservation request specific'."
         )
+    return req
+
+
+def authorize(ssm: Ssm, va: str | None, request: str, counts: dict[str, int], now: int) -> str:
+    from ccxcli.protocol.codes import make_authorization
+
+    req = new_request(request)
     ssm.check_not_linked("reserve licenses")
     check_type(req.license_type, counts)
     if not ssm.slr_allowed:

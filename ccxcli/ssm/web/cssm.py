@@ -34,10 +34,6 @@ MAX_ITEMS = 100  # requests in one call of a family that takes several
 MAX_PAGE = 1000
 
 
-class Denied(CcxError):
-    """The client may not see this virtual account (HTTP 403)."""
-
-
 class NotFound(CcxError):
     """No such smart account domain or virtual account (HTTP 404)."""
 
@@ -47,8 +43,6 @@ def error(status: int, message: str, headers: dict[str, str] | None = None) -> J
 
 
 def _http_status(e: CcxError) -> int:
-    if isinstance(e, Denied):
-        return 403
     if isinstance(e, NotFound):
         return 404
     return status_of(e)
@@ -156,14 +150,26 @@ def _call(site: Site, fn: Handler, token: str, request: Request, body: Body) -> 
 
 
 def _va(ssm: Ssm, client: Client, name: str) -> str:
-    """A virtual account named in the path or the body that the client may see."""
+    """A virtual account named in the path or the body that the client may see. One it may
+    not see is answered exactly as one that does not exist, and the accounts a refusal names
+    are the client's own: a limited client learns nothing of the others."""
     try:
         va = ssm.va(name)
-    except UsageError as e:
-        raise NotFound(e.message) from None
-    if not client.may(va):
-        raise Denied(f"This API client is not authorized for virtual account '{va}'.")
+    except UsageError:
+        va = None
+    if va is None or not client.may(va):
+        known = ", ".join(v["name"] for v in ssm.va_list() if client.may(v["name"]))
+        raise NotFound(f"No virtual account '{str(name)[:64]}'. Known: {known or 'none'}.")
     return va
+
+
+def _same_va(va: str, inst_va: str, ident: str) -> None:
+    """An instance of another virtual account is answered as an unknown one (the caller's
+    virtual account is the one it may see; where the instance is stays unsaid)."""
+    if inst_va != va:
+        from ccxcli.ssm.core.smart import unknown_instance
+
+        raise unknown_instance(str(ident))
 
 
 def _visible(ssm: Ssm, client: Client, body: Body) -> list[str]:
@@ -396,8 +402,7 @@ def _in_va(ssm: Ssm, va: str, ident: str) -> None:
     from ccxcli.ssm.core import reserve
 
     r = reserve.find(ssm, ident)
-    if r["va"] != va:
-        raise RuleError(f"Product instance {ident} is in virtual account '{r['va']}', not '{va}'.")
+    _same_va(va, r["va"], ident)
 
 
 def update_licenses(site: Site, ssm: Ssm, client: Client, request: Request, body: Body) -> dict[str, Any]:
@@ -458,8 +463,7 @@ def remove_devices(site: Site, ssm: Ssm, client: Client, request: Request, body:
         def act(item: Any = item) -> None:
             ident = _instance_of(item)
             inst = smart.instance(ssm, ident)
-            if inst["va"] != va:
-                raise RuleError(f"Product instance {ident} is in virtual account '{inst['va']}', not '{va}'.")
+            _same_va(va, inst["va"], ident)
             code = item.get("reservationReturnCode", item.get("returnCode"))
             if code is not None and not isinstance(code, str):
                 raise UsageError("'reservationReturnCode' must be text.")

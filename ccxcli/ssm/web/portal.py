@@ -32,7 +32,6 @@ from starlette.routing import Route
 from ccxcli.core.catalogue import BY_ALIAS, TYPES, license_alias
 from ccxcli.errors import CcxError, UsageError
 from ccxcli.protocol.codes import Request as CodeRequest
-from ccxcli.protocol.codes import parse_request
 from ccxcli.ssm.core import reserve, smart, sync, users
 from ccxcli.ssm.core.db import Ssm
 from ccxcli.ssm.core.users import ADMIN, User
@@ -540,7 +539,7 @@ def _new_draft(c: Ctx, va: str, code: str) -> tuple[str, dict[str, Any]]:
 
 
 def _parsed(code: str) -> CodeRequest:
-    return parse_request("".join(code.split()))
+    return reserve.new_request("".join(code.split()))  # a version-1 code is refused on step 1 already
 
 
 def _choices(ssm: Ssm, va: str, license_type: str | None) -> list[dict[str, Any]]:
