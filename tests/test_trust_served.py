@@ -22,6 +22,7 @@ import pytest
 from served import Served, ccx, init, ssm
 
 from ccxcli.core import timers as T
+from ccxcli.protocol.proof import message_mac
 from ccxcli.urls import GATEWAY_PATH
 
 
@@ -80,14 +81,15 @@ def test_another_registration_cannot_pre_claim_a_victims_report_ids(shared: Any,
     victim_row = _instance(ssm_home, folder, v["udi"]["sn"])
     start = json.loads(ccx(victim, "--json", "sim", "clock", "show").stdout)["epoch"]
     first = start - start % T.REPORT_INTERVAL + T.REPORT_INTERVAL
+    proof = json.loads((attacker / "nodes" / "uccx" / "state.json").read_text())["proof"]  # the attacker's own
     for k in range(8):  # the victim's next two hours of report ids, sent first with the attacker's own uuid
         t = first + k * T.REPORT_INTERVAL
-        answer = _post(server.port, "report", {"uuid": a["udi"]["uuid"], "use": {}, "now": t,
-                                               "msg_id": f"report:{victim_row['id']}:{t}"})  # fmt: skip
-        assert answer["ok"], answer
-        steady = _post(server.port, "report_batch", {"uuid": a["udi"]["uuid"], "use": {}, "first": t, "last": t,
-                                                     "msg_id": f"steady:{victim_row['id']}:{t}"})  # fmt: skip
-        assert steady["ok"], steady
+        for op, args in (("report", {"uuid": a["udi"]["uuid"], "use": {}, "now": t,
+                                     "msg_id": f"report:{victim_row['id']}:{t}"}),
+                         ("report_batch", {"uuid": a["udi"]["uuid"], "use": {}, "first": t, "last": t,
+                                           "msg_id": f"steady:{victim_row['id']}:{t}"})):  # fmt: skip
+            answer = _post(server.port, op, {**args, "mac": message_mac(proof, op, args)})  # properly proven
+            assert answer["ok"], answer
     assert ccx(victim, "sim", "clock", "advance", "2h").returncode == 0
     row = _instance(ssm_home, folder, v["udi"]["sn"])
     assert row["usage"].get("flex-standard") == 3, row  # the victim's usage reached the SSM
@@ -313,6 +315,10 @@ def test_a_login_from_another_site_is_refused_and_logins_never_log_others_out(sh
                                     {"Content-Type": "application/x-www-form-urlencoded",
                                      "Origin": "https://evil.example"})  # fmt: skip
         assert status == 403 and "another site" in text and not c.cookies
+        status, _, _ = c.request("POST", "/login", b"password=admin-password&next=/",
+                                 {"Content-Type": "application/x-www-form-urlencoded",
+                                  "Sec-Fetch-Site": "cross-site", "Origin": "null"})  # fmt: skip
+        assert status == 403 and not c.cookies
         admin = app.client()
         assert admin.post("/login", {"password": "admin-password", "next": "/"}, csrf="")[0] == 200
         for _ in range(30):  # a viewer logging in again and again
@@ -322,3 +328,36 @@ def test_a_login_from_another_site_is_refused_and_logins_never_log_others_out(sh
         assert viv.request("GET", "/")[0] == 200  # and so is the viewer's newest session
     finally:
         app.stop()
+
+
+# --- a node proves its messages; its UUID alone proves nothing ---------------------------------------
+
+
+def test_a_uuid_alone_neither_deregisters_nor_moves_an_instance(shared: Any, tmp_path: Path) -> None:
+    """What a viewer of the portal reads (the instance's UUID) is not enough: a deregistration
+    or report sent with it alone, or with a wrong proof, is refused; a forced registration of
+    the same UUID with another token (another virtual account) is refused; the node itself
+    still reports and deregisters."""
+    ssm_home, folder, pem, server = shared
+    victim = tmp_path / "victim"
+    _join_and_register(victim, pem, server, ssm_home, folder)
+    v = _status(victim)
+    uuid, sn = v["udi"]["uuid"], v["udi"]["sn"]
+    now = json.loads(ccx(victim, "--json", "sim", "clock", "show").stdout)["epoch"]
+    unproven = {"uuid": uuid, "now": now, "msg_id": "x1"}
+    for args in (unproven, {**unproven, "msg_id": "x2", "mac": "0" * 64}):
+        answer = _post(server.port, "deregister", args)
+        assert not answer["ok"] and "not proven" in answer["error"]["message"], answer
+    hello = {"uuid": uuid, "sn": sn, "license_type": "flex", "hostname": "evil"}
+    token = ssm(ssm_home, "--ssm", str(folder), "token", "create", "--va", "Other").stdout.strip()
+    answer = _post(server.port, "register", {"token": token, "hello": hello, "now": now, "force": True,
+                                             "msg_id": "x3", "proof": "1" * 64})  # fmt: skip
+    assert not answer["ok"] and "remove it on the SSM first" in answer["error"]["message"], answer
+    assert _instance(ssm_home, folder, sn)["va"] == "DEFAULT"  # not moved
+    assert ccx(victim, "sim", "agent", "login", "--count", "2").returncode == 0
+    assert ccx(victim, "sim", "clock", "advance", "1h").returncode == 0
+    assert _instance(ssm_home, folder, sn)["usage"].get("flex-standard") == 2  # the node's own messages are proven
+    r = ccx(victim, "--yes", "license", "smart", "deregister")
+    assert r.returncode == 0 and not any(
+        i["sn"] == sn for i in json.loads(ssm(ssm_home, "--ssm", str(folder), "--json", "instance", "list").stdout)[
+            "instances"]), r.stderr  # fmt: skip

@@ -222,6 +222,7 @@ def factory_reset(node: Node, t: int) -> str:
     if node["reg"]["status"] != engine.UNREGISTERED:
         engine.apply_deregister(node, t, "Factory reset")
     node["slr"] = forget_for_reset(node)
+    node.pop("proof", None)  # the registration secret: a reset node proves nothing of its past registrations
     node["transport"] = {"mode": "direct"}
     node["send_hostname"] = True
     node["control"] = {"overage": True}

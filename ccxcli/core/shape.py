@@ -153,6 +153,7 @@ NODE: dict[str, Spec] = {
         "?confirmation": _opt(STR),
         "?return_code": _opt(STR),
     },
+    "?proof": HEX64,
     "?outbox": _opt(
         {
             "id": _re(r"[0-9a-f]{16}"),
@@ -161,6 +162,7 @@ NODE: dict[str, Spec] = {
             "?token": STR,
             "?force": BOOL,
             "?sent": BOOL,
+            "?proof": HEX64,
         }
     ),
     "alerts": _map(STR, {"since": _int, "detail": STR}),

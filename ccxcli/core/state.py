@@ -171,6 +171,7 @@ class Outbox(TypedDict):
     token: NotRequired[str]
     force: NotRequired[bool]
     sent: NotRequired[bool]
+    proof: NotRequired[str]  # a registration's secret (the node's, once it is registered)
 
 
 class Alert(TypedDict):
@@ -240,6 +241,10 @@ class Node(TypedDict):
     peak: Counts
     slr: Reservation
     outbox: NotRequired[Outbox | None]
+    # The node's registration secret (64 hex digits): made at its first registration, given to
+    # the SSM then, and used to prove every later message to a served SSM (HMAC-SHA256); cleared
+    # by a factory reset. The UUID alone, which any viewer of the portal reads, proves nothing.
+    proof: NotRequired[str]
     alerts: dict[str, Alert]
     events: list[Event]
     usage_log: list[UsageEntry]

@@ -43,6 +43,8 @@ def run(lab: Lab, node: Node, kind: str, t: int, token: str | None = None, force
             "again by each command on this node until the SSM answers (then this command can run)."
         )
     msg: Outbox = {"id": secrets.token_hex(8), "kind": kind, "t": t}
+    if kind == "register":  # the node's registration secret: its own, or a new one kept once registered
+        msg["proof"] = node.get("proof") or secrets.token_hex(32)
     if token is not None:
         msg["token"] = token
     if force is not None:
@@ -110,6 +112,8 @@ def _apply(node: Node, msg: Outbox, answer: Registered | None, replay: bool) -> 
     kind, t = msg["kind"], msg["t"]
     if answer is not None:
         engine.apply_register(node, t, answer)
+        if "proof" in msg:
+            node["proof"] = msg["proof"]
     elif kind == "deregister":
         engine.apply_deregister(node, t)
     elif kind == "renew_auth":

@@ -157,6 +157,10 @@ class LabLink:
                               for n in self._on_prem())  # fmt: skip
             hint = f" It is not an SSM of this lab either ({names or 'this lab has no SSM On-Prem'})."
             remote = self._remotes[key] = Remote(host, port or 443, path, self.lab.trusted_keys(), hint, proxy)
+        if node is not None and "proof" in node and op != "register":
+            from ccxcli.protocol.proof import message_mac
+
+            args["mac"] = message_mac(node["proof"], op, args)  # the node proves it sent this message
         try:
             return remote.call(op, args)
         finally:
@@ -190,9 +194,9 @@ class LabLink:
             "license_type": node["license_type"],
             "hostname": node["hostname"] if node["send_hostname"] else "",
         }
-        answer = self._call(
-            where, "register", node, token=msg["token"], hello=hello, now=msg["t"], force=msg["force"], msg_id=msg["id"]
-        )
+        extra = {"proof": msg["proof"]} if "proof" in msg else {}
+        answer = self._call(where, "register", node, token=msg["token"], hello=hello, now=msg["t"],
+                            force=msg["force"], msg_id=msg["id"], **extra)  # fmt: skip
         info = answers.registered(answer, where)
         info["ssm"] = where
         return info

@@ -22,7 +22,7 @@ from ccxcli.faults import kill_point
 from ccxcli.runtime import tunables
 from ccxcli.ssm.core.pool import history, judge, rows
 
-SCHEMA = 7
+SCHEMA = 8
 MAX_PURCHASED = 1_000_000_000  # per license and virtual account; input is bounded well below
 
 # Schema 3: steady usage history, SSM On-Prem links, the Classic inventory (PAKs, fulfilments).
@@ -72,6 +72,12 @@ CREATE TABLE mail(id INTEGER PRIMARY KEY, t INTEGER NOT NULL, recipients TEXT NO
                   body TEXT NOT NULL, sent INTEGER NOT NULL DEFAULT 0, error TEXT);
 """
 
+# the secret a node gave at registration, proving its later messages to a served SSM
+# (`protocol/proof.py`); '' for instances registered before (their messages are taken unproven)
+_V8 = """
+ALTER TABLE instance ADD COLUMN proof TEXT NOT NULL DEFAULT '';
+"""
+
 # The current schema, for new databases. Existing ones are brought to it by MIGRATIONS.
 _DDL = (
     f"""
@@ -110,6 +116,7 @@ CREATE TABLE event(id INTEGER PRIMARY KEY, t INTEGER NOT NULL, kind TEXT NOT NUL
     + _V5
     + _V6
     + _V7
+    + _V8
 )
 
 
@@ -137,6 +144,7 @@ ALTER TABLE pool2 RENAME TO pool;
     4: _V5,
     5: _V6,
     6: _V7,
+    7: _V8,
 }
 MAX_MESSAGES = 20_000  # answers kept for messages sent again after a crash (the newest ones)
 

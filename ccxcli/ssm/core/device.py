@@ -9,7 +9,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from ccxcli.clock import iso
-from ccxcli.errors import StoreError, UsageError
+from ccxcli.errors import RuleError, StoreError, UsageError
 
 if TYPE_CHECKING:
     from ccxcli.ssm.core.db import Ssm
@@ -57,13 +57,44 @@ SHAPES: dict[str, dict[str, Callable[[Any], bool]]] = {
 }  # fmt: skip
 
 
+# What a message may carry besides its shape: a registration, the node's secret; every other
+# message of a registered node, the proof made with it (`protocol/proof.py`).
+OPTIONAL: dict[str, dict[str, Callable[[Any], bool]]] = {
+    op: ({"proof": _hexstr(64)} if op == "register" else {"mac": _hexstr(64)}) for op in SHAPES
+}
+
+
 def check(op: str, args: Any) -> dict[str, Any]:
     shape = SHAPES.get(op)
     if shape is None:
         raise UsageError(f"Unknown device operation '{str(op)[:40]}'.")
-    if not isinstance(args, dict) or set(args) != set(shape) or not all(ok(args[k]) for k, ok in shape.items()):
+    extra = OPTIONAL[op]
+    if (
+        not isinstance(args, dict)
+        or not set(shape) <= set(args) <= set(shape) | set(extra)
+        or not all(ok(args[k]) for k, ok in shape.items())
+        or not all(ok(args[k]) for k, ok in extra.items() if k in args)
+    ):
         raise UsageError(f"Malformed '{op}' message: expected {', '.join(shape)}.")
     return args
+
+
+class Unproven(RuleError):
+    """A message for a product instance that its node did not prove it sent."""
+
+
+def prove(ssm: Ssm, op: str, a: dict[str, Any]) -> None:
+    """A served SSM's check that a message comes from the node registered as its instance: the
+    MAC its registration secret makes (instances registered before there were secrets, and
+    unknown ones, which the operation itself refuses, pass)."""
+    from ccxcli.protocol.proof import proven
+
+    row = ssm.db.execute("SELECT proof FROM instance WHERE uuid=?", (a["uuid"],)).fetchone()
+    if row is not None and row[0] and not proven(row[0], op, a):
+        raise Unproven(
+            "The message is not proven by the node registered as this product instance (the instance's UUID "
+            "alone proves nothing); refused."
+        )
 
 
 def scoped(op: str, a: dict[str, Any]) -> str:
@@ -88,16 +119,20 @@ def check_open(ssm: Ssm) -> None:
         )
 
 
-def handle(ssm: Ssm, op: str, args: object) -> Any:
-    """Apply one node message to `ssm` and return the answer (refusals raise)."""
+def handle(ssm: Ssm, op: str, args: object, served: bool = False) -> Any:
+    """Apply one node message to `ssm` and return the answer (refusals raise). `served`: it
+    came over the network (`ccx-ssm serve`), so a registered node must prove it sent it; a
+    node of the SSM's own lab reaches it in-process and proves nothing."""
     from ccxcli.ssm.core import smart
 
     check_open(ssm)
     a = dict(check(op, args))
+    if served and op != "register":
+        prove(ssm, op, a)
     if "msg_id" in a:
         a["msg_id"] = scoped(op, a)
     if op == "register":
-        return smart.register(ssm, a["token"], a["hello"], a["now"], a["force"], a["msg_id"])
+        return smart.register(ssm, a["token"], a["hello"], a["now"], a["force"], a["msg_id"], a.get("proof", ""))
     if op == "contact":
         return smart.contact(ssm, a["uuid"], a["now"], a["what"], a["msg_id"])
     if op == "report":

@@ -216,10 +216,16 @@ def held_for(ssm: Ssm, uuid: str) -> list[str]:
 
 
 def register(
-    ssm: Ssm, token: str, hello: dict[str, Any], now: int, force: bool = False, msg_id: str | None = None
+    ssm: Ssm, token: str, hello: dict[str, Any], now: int, force: bool = False, msg_id: str | None = None,
+    proof: str = "",
 ) -> dict[str, Any]:
     """Register a product instance with a token; return the registration info. A message
-    id seen before gets the answer it got then (the node is asking again after a crash)."""
+    id seen before gets the answer it got then (the node is asking again after a crash).
+    `proof` is the node's secret (kept: its later messages to a served SSM are proven with it);
+    a forced re-registration of an instance that has one must present the same (it comes from
+    the node itself, not from anyone who read the instance's UUID)."""
+    import hmac
+
     from ccxcli.protocol.codes import sign
 
     with ssm.tx() as db:
@@ -236,11 +242,16 @@ def register(
                     f"{iso(old['last_contact'])}): a node deregistered while it could not reach the SSM stays "
                     "listed there. Register again with 'force', or remove it on the SSM first."
                 )
+            if old["proof"] and not hmac.compare_digest(old["proof"], proof):
+                raise RuleError(
+                    f"Product instance {old['id']} was registered by a node that this one does not prove to be "
+                    "(a factory reset forgets the node's registration secret): remove it on the SSM first."
+                )
             ssm.set_usage(old, {}, now)
             db.execute("DELETE FROM instance WHERE id=?", (old["id"],))
         cur = db.execute(
-            "INSERT INTO instance(id, uuid, sn, va, hostname, kind, license_type, registered, last_contact, export) "
-            "VALUES (?, ?, ?, ?, ?, 'smart', ?, ?, ?, ?)",
+            "INSERT INTO instance(id, uuid, sn, va, hostname, kind, license_type, registered, last_contact, export, "
+            "proof) VALUES (?, ?, ?, ?, ?, 'smart', ?, ?, ?, ?, ?)",
             (
                 ssm.new_instance_id(),
                 hello["uuid"],
@@ -251,6 +262,7 @@ def register(
                 now,
                 now,
                 tok["export"],
+                proof,
             ),
         )
         db.execute("UPDATE token SET uses = uses + 1 WHERE token=?", (tok["token"],))

@@ -277,12 +277,16 @@ async def login(request: Request) -> Response:
 
 
 def _cross_site(request: Request) -> bool:
-    """A POST a browser sent from another site: its Origin (or, without one, Sec-Fetch-Site)
-    says so. Scripts that send neither are not browsers and are not refused."""
+    """A POST a browser sent from another origin: Sec-Fetch-Site says so (browsers send it even
+    where the page's Referrer-Policy makes their Origin "null"), else a real Origin that is not
+    this host. Scripts that send neither are not browsers and are not refused."""
+    fetch_site = request.headers.get("sec-fetch-site")
+    if fetch_site is not None:
+        return fetch_site not in ("same-origin", "none")
     origin = request.headers.get("origin")
-    if origin is not None:
-        return origin == "null" or urlsplit(origin).netloc.lower() != request.headers.get("host", "").lower()
-    return request.headers.get("sec-fetch-site", "") == "cross-site"
+    if origin is not None and origin != "null":
+        return urlsplit(origin).netloc.lower() != request.headers.get("host", "").lower()
+    return False
 
 
 def _who(site: Site, name: str, password: str) -> User | None:

@@ -100,7 +100,7 @@ def _handle(site: Site, op: str, args: Any) -> Any:
     from ccxcli.ssm.core.device import handle
 
     with site.ssm() as ssm:
-        return handle(ssm, op, args)
+        return handle(ssm, op, args, served=True)
 
 
 async def serve(site: Site, host: str, port: int, out: TextIO, stop_after: float = 0) -> None:
