@@ -216,7 +216,12 @@ def held_for(ssm: Ssm, uuid: str) -> list[str]:
 
 
 def register(
-    ssm: Ssm, token: str, hello: dict[str, Any], now: int, force: bool = False, msg_id: str | None = None,
+    ssm: Ssm,
+    token: str,
+    hello: dict[str, Any],
+    now: int,
+    force: bool = False,
+    msg_id: str | None = None,
     proof: str = "",
 ) -> dict[str, Any]:
     """Register a product instance with a token; return the registration info. A message
