@@ -32,15 +32,20 @@ SERVER_TERMS = {"unset": None, "dumb": "dumb", "xterm": "xterm"}
 ERASE_LINE = "\x1b[K"
 
 
-@pytest.fixture(scope="module", params=list(SERVER_TERMS))
-def server(request: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
-    """`ccx serve` started from a shell whose TERM is unset, dumb or xterm (one per value)."""
-    term = SERVER_TERMS[request.param]
-    s = Served(tmp_path_factory.mktemp(f"server-{request.param}") / "lab", env={"TERM": term} if term else {})
+def _serving(tmp_path_factory: pytest.TempPathFactory, name: str) -> Iterator[Served]:
+    """`ccx serve` started from a shell whose TERM is `name` ("unset": none), stopped cleanly after."""
+    term = SERVER_TERMS[name]
+    s = Served(tmp_path_factory.mktemp(f"server-{name}") / "lab", env={"TERM": term} if term else {})
     try:
         yield s
     finally:
         assert s.stop() == 0
+
+
+@pytest.fixture(scope="module", params=list(SERVER_TERMS))
+def server(request: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    """`ccx serve` started from a shell whose TERM is unset, dumb or xterm (one per value)."""
+    yield from _serving(tmp_path_factory, request.param)
 
 
 @pytest.mark.parametrize("client", ["dumb", "vt100", "xterm"])
@@ -78,11 +83,7 @@ def _netmiko(port: int, device_type: str) -> Any:
 
 @pytest.fixture(scope="module")
 def dumb_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
-    s = Served(tmp_path_factory.mktemp("dumb-server") / "lab", env={"TERM": "dumb"})
-    try:
-        yield s
-    finally:
-        assert s.stop() == 0
+    yield from _serving(tmp_path_factory, "dumb")
 
 
 @pytest.mark.parametrize("device_type", ["generic", "terminal_server", "cisco_vos"])
@@ -190,6 +191,7 @@ def test_served_sessions_get_the_server_tunables_but_not_its_terminal() -> None:
     assert env["TERM"] == "xterm" and env["CCX_LOCK_TIMEOUT"] == "3" and env["CCX_TEST_KILL_AT"] == "x"
     assert "NO_COLOR" not in env and not any(k.startswith("PROMPT_TOOLKIT") for k in env)
     assert "TERM" not in served.env("admin", None)
+    assert "CCX_TEST_KILL_AT" not in served.env("admin", "xterm", in_process=True)  # it would stop the server
     assert served.own_tunables().kill_at == "" and served.own_tunables().lock_timeout == 3.0
 
 

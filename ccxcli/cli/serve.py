@@ -222,12 +222,14 @@ class ServedLab:
         except OSError:
             return []
 
-    def env(self, user: str, term: str | None) -> dict[str, str]:
-        """A session's environment: the server's Env (its tunables and test seam included), less
-        what describes a terminal or a session (`NOT_PASSED`) and prompt_toolkit's settings, plus
-        where the lab and the upload folder are, the SSH user, whether it is a lab operator, and
-        the client's terminal type."""
-        env = {k: v for k, v in self.environ.items() if k not in NOT_PASSED and not k.startswith("PROMPT_TOOLKIT")}
+    def env(self, user: str, term: str | None, in_process: bool = False) -> dict[str, str]:
+        """A session's environment: the server's Env (its tunables, and for a child process the
+        test seam: in the server's own process it would stop every session), less what describes a
+        terminal or a session (`NOT_PASSED`) and prompt_toolkit's settings, plus where the lab and
+        the upload folder are, the SSH user, whether it is a lab operator, and the client's
+        terminal type."""
+        dropped = NOT_PASSED + (SEAM if in_process else ())
+        env = {k: v for k, v in self.environ.items() if k not in dropped and not k.startswith("PROMPT_TOOLKIT")}
         env.update(CCX_HOME=str(self.home), CCX_FILE_ROOT=str(self.upload), CCX_SSH_USER=user)
         if self.operator(user):
             env["CCX_SSH_OPERATOR"] = "1"
@@ -419,7 +421,7 @@ async def _inline(process: asyncssh.SSHServerProcess[bytes], lab: ServedLab, use
     width, height, _, _ = process.get_terminal_size()
     kind = process.get_terminal_type()
     term = ChannelTerminal(loop, process.stdout.write, kind, (height or 24, width or 80))
-    env = Env(term.inp, term.stream, term.stream, lab.env(user, kind))
+    env = Env(term.inp, term.stream, term.stream, lab.env(user, kind, in_process=True))
     ended: asyncio.Future[int] = loop.create_future()
 
     def finish(code: int) -> None:
