@@ -42,9 +42,9 @@ class Served(HttpsServer):
     `--no-auth` unless a password is given; its environment explicit (`labenv.clean_env`)."""
 
     def __init__(self, home: Path, folder: Path, password: str | None = None, env: dict[str, str] | None = None,
-                 port: int = 0) -> None:  # fmt: skip
+                 port: int = 0, options: tuple[str, ...] = ()) -> None:  # fmt: skip
         lab = ApiLab(home, env=clean_env(**(env or {})), inherit_env=False)
-        super().__init__(lab, folder, password, 600, port)
+        super().__init__(lab, folder, password, 600, port, options)
         self.home, self.folder = home, folder
         self.ready = self.banner
         self.gateway = f"https://localhost:{self.port}/Transportgateway/services/DeviceRequestHandler"

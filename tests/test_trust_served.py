@@ -361,3 +361,21 @@ def test_a_uuid_alone_neither_deregisters_nor_moves_an_instance(shared: Any, tmp
     assert r.returncode == 0 and not any(
         i["sn"] == sn for i in json.loads(ssm(ssm_home, "--ssm", str(folder), "--json", "instance", "list").stdout)[
             "instances"]), r.stderr  # fmt: skip
+
+
+def test_connections_over_the_limit_are_answered_503(tmp_path: Path) -> None:
+    folder = tmp_path / "ssm"
+    init(tmp_path / "ssmhome", folder)
+    server = Served(tmp_path / "ssmhome", folder, options=("--max-connections", "2"))
+    held = [_tls(server.port) for _ in range(2)]  # two clients holding connections open, saying nothing
+    try:
+        sock = _tls(server.port)
+        sock.sendall(b"GET /api/v1/account HTTP/1.1\r\nHost: localhost\r\n\r\n")
+        status, _ = _answer(sock)
+        sock.close()
+        assert status == 503
+    finally:
+        for s in held:
+            s.close()
+    output = server.stop()
+    assert "Traceback" not in output

@@ -350,7 +350,7 @@ class HttpsServer(_Served):
     serves with `--no-auth`; `port` 0 picks a free one."""
 
     def __init__(self, lab: Lab, ssm: str | os.PathLike[str], password: str | None, stop_after: float,
-                 port: int = 0) -> None:  # fmt: skip
+                 port: int = 0, options: Sequence[str] = ()) -> None:  # fmt: skip
         self.lab, self.ssm = lab, str(ssm)
         folder = Path(ssm) if os.sep in str(ssm) else lab.home / "ssm" / str(ssm)
         if os.sep not in str(ssm):
@@ -362,7 +362,7 @@ class HttpsServer(_Served):
         auth = ["--password-file", str(pw)] if password is not None else ["--no-auth"]
         argv = [sys.executable, "-c", "import sys; from ccxcli.ssm.cli.main import main; sys.exit(main())",
                 "--home", str(lab.home), "--ssm", str(ssm), "serve", "--listen", f"127.0.0.1:{port}", *auth,
-                "--stop-after", str(int(stop_after))]  # fmt: skip
+                "--stop-after", str(int(stop_after)), *options]  # fmt: skip
         try:
             m = self._start(argv, r"https://127\.0\.0\.1:(\d+)/")
         finally:

@@ -21,11 +21,14 @@ from ccxcli.ssm.cli.cmdkit import Param
         Param("--no-auth", "No password (loopback addresses only).", kind="flag", default=False),
         Param("--stop-after", "Stop by itself after this many seconds (tests, demos).", kind="int", default=0,
               lo=0, hi=86400 * 365, metavar="SECONDS"),
+        Param("--max-connections", "Connections open at once; a request on one more is answered 503.",
+              kind="int", default=1000, lo=2, hi=100_000, metavar="N"),
     ),
 )  # fmt: skip
 def serve(
-    rt: SsmRun, listen: str, allow_remote: bool, password_file: str | None, no_auth: bool, stop_after: int
-) -> None:
+    rt: SsmRun, listen: str, allow_remote: bool, password_file: str | None, no_auth: bool, stop_after: int,
+    max_connections: int,
+) -> None:  # fmt: skip
     from ccxcli.values import is_loopback, parse_listen
 
     host, port = parse_listen(listen, allow_remote, "127.0.0.1:8443")
@@ -42,4 +45,4 @@ def serve(
         from ccxcli.ssm.web.server import run
     except ImportError as e:
         raise UsageError(f"'ccx-ssm serve' needs starlette, uvicorn and jinja2 ({e.name} is missing).") from None
-    run(ssm_folder(rt), host, port, password, rt.out, stop_after)
+    run(ssm_folder(rt), host, port, password, rt.out, stop_after, max_connections)

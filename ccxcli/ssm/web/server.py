@@ -22,6 +22,7 @@ from ccxcli.ssm.web.site import Site, TooLarge, json_object, kind_of, read_body,
 from ccxcli.urls import GATEWAY_PATH, SATELLITE_PATH
 
 MAX_MESSAGE = 256 * 1024  # one node message: a registration or a usage report
+MAX_CONNECTIONS = 1000  # open at once (`--max-connections`); a request on one more is answered 503
 NOTIFY_EVERY = 60.0  # seconds: the SSM's email notifications are checked this often, and after each change
 
 
@@ -103,7 +104,8 @@ def _handle(site: Site, op: str, args: Any) -> Any:
         return handle(ssm, op, args, served=True)
 
 
-async def serve(site: Site, host: str, port: int, out: TextIO, stop_after: float = 0) -> None:
+async def serve(site: Site, host: str, port: int, out: TextIO, stop_after: float = 0,
+                max_connections: int = MAX_CONNECTIONS) -> None:  # fmt: skip
     import socket
 
     import uvicorn
@@ -129,6 +131,8 @@ async def serve(site: Site, host: str, port: int, out: TextIO, stop_after: float
         lifespan="off",
         timeout_keep_alive=30,
         timeout_graceful_shutdown=3,  # open browser connections do not hold a stop up
+        # connections open at once: a request on one more is answered 503 (uvicorn's limit)
+        limit_concurrency=max_connections,
         server_header=False,
     )
     server = uvicorn.Server(config)
@@ -159,7 +163,8 @@ async def serve(site: Site, host: str, port: int, out: TextIO, stop_after: float
     out.flush()
 
 
-def run(folder: Path, host: str, port: int, password: str | None, out: TextIO, stop_after: float = 0) -> int:
+def run(folder: Path, host: str, port: int, password: str | None, out: TextIO, stop_after: float = 0,
+        max_connections: int = MAX_CONNECTIONS) -> int:  # fmt: skip
     site = Site(folder, password)
-    asyncio.run(serve(site, host, port, out, stop_after))
+    asyncio.run(serve(site, host, port, out, stop_after, max_connections))
     return 0
