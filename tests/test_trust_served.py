@@ -379,3 +379,29 @@ def test_connections_over_the_limit_are_answered_503(tmp_path: Path) -> None:
             s.close()
     output = server.stop()
     assert "Traceback" not in output
+
+
+@pytest.mark.parametrize("sent", [b"GET /api/v1/account HTTP/1.1\r\nHost: local",  # headers never finished
+                                  b"POST /as/token.oauth2 HTTP/1.1\r\nHost: localhost\r\nContent-Length: 100\r\n"
+                                  b"Content-Type: application/x-www-form-urlencoded\r\n\r\ngrant_type"])  # fmt: skip
+def test_a_client_too_slow_to_send_its_request_is_hung_up_on(tmp_path: Path, sent: bytes) -> None:
+    folder = tmp_path / "ssm"
+    init(tmp_path / "ssmhome", folder)
+    server = Served(tmp_path / "ssmhome", folder, options=("--request-timeout", "1"))
+    try:
+        quick = _tls(server.port)  # a client that sends its request at once is served
+        quick.sendall(b"GET /api/v1/account HTTP/1.1\r\nHost: localhost\r\n\r\n")
+        assert _answer(quick)[0] == 200
+        quick.close()
+        slow = _tls(server.port)
+        slow.sendall(sent)  # ... and then nothing more
+        slow.settimeout(20)  # a bound on the test's own wait, not a timing: the server must hang up
+        try:
+            closed = slow.recv(65536) == b""
+        except (ConnectionResetError, ssl.SSLError):
+            closed = True
+        slow.close()
+        assert closed
+    finally:
+        output = server.stop()
+    assert "Traceback" not in output

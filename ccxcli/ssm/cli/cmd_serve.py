@@ -23,11 +23,13 @@ from ccxcli.ssm.cli.cmdkit import Param
               lo=0, hi=86400 * 365, metavar="SECONDS"),
         Param("--max-connections", "Connections open at once; a request on one more is answered 503.",
               kind="int", default=1000, lo=2, hi=100_000, metavar="N"),
+        Param("--request-timeout", "Seconds a client has to send a whole request (headers and body); a slower "
+              "one is hung up on.", kind="int", default=30, lo=1, hi=3600, metavar="SECONDS"),
     ),
 )  # fmt: skip
 def serve(
     rt: SsmRun, listen: str, allow_remote: bool, password_file: str | None, no_auth: bool, stop_after: int,
-    max_connections: int,
+    max_connections: int, request_timeout: int,
 ) -> None:  # fmt: skip
     from ccxcli.values import is_loopback, parse_listen
 
@@ -45,4 +47,4 @@ def serve(
         from ccxcli.ssm.web.server import run
     except ImportError as e:
         raise UsageError(f"'ccx-ssm serve' needs starlette, uvicorn and jinja2 ({e.name} is missing).") from None
-    run(ssm_folder(rt), host, port, password, rt.out, stop_after, max_connections)
+    run(ssm_folder(rt), host, port, password, rt.out, stop_after, max_connections, request_timeout)

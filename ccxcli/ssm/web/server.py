@@ -23,6 +23,7 @@ from ccxcli.urls import GATEWAY_PATH, SATELLITE_PATH
 
 MAX_MESSAGE = 256 * 1024  # one node message: a registration or a usage report
 MAX_CONNECTIONS = 1000  # open at once (`--max-connections`); a request on one more is answered 503
+REQUEST_TIMEOUT = 30.0  # seconds a client has to send a whole request (`--request-timeout`)
 NOTIFY_EVERY = 60.0  # seconds: the SSM's email notifications are checked this often, and after each change
 
 
@@ -52,6 +53,52 @@ class HangUpOnTooLarge:
             await send(message)
 
         await self.app(scope, receive, sending if scope["type"] == "http" else send)
+
+
+def bounded_http(seconds: float) -> type[asyncio.Protocol]:
+    """uvicorn's HTTP/1.1 protocol (h11), with a bound on the time a client takes to send a whole
+    request, headers and body, counted from the connection's start or the previous answer: a
+    client that is slower (a slowloris, a stalled upload) is hung up on. uvicorn has no such
+    bound of its own; its keep-alive timer runs only between requests."""
+    import h11
+    from uvicorn.protocols.http.h11_impl import H11Protocol
+
+    class Bounded(H11Protocol):
+        _deadline: asyncio.TimerHandle | None = None
+
+        def _arm(self) -> None:
+            self._disarm()
+            self._deadline = self.loop.call_later(seconds, self._too_slow)
+
+        def _disarm(self) -> None:
+            if self._deadline is not None:
+                self._deadline.cancel()
+                self._deadline = None
+
+        def _too_slow(self) -> None:
+            self._deadline = None
+            if self.conn.their_state is not h11.DONE and not self.transport.is_closing():
+                self.transport.close()
+
+        def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+            super().connection_made(transport)
+            self._arm()
+
+        def handle_events(self) -> None:
+            super().handle_events()
+            if self.conn.their_state is not h11.IDLE and self.conn.their_state is not h11.SEND_BODY:
+                self._disarm()  # the request is all here (or the connection is ending)
+
+        def on_response_complete(self) -> None:
+            super().on_response_complete()
+            if not self.transport.is_closing():
+                self._arm()  # the next request on this connection has the same time
+
+        def connection_lost(self, exc: Exception | None) -> None:
+            self._disarm()
+            super().connection_lost(exc)
+
+    return Bounded
 
 
 async def notifier(site: Site) -> None:
@@ -105,7 +152,7 @@ def _handle(site: Site, op: str, args: Any) -> Any:
 
 
 async def serve(site: Site, host: str, port: int, out: TextIO, stop_after: float = 0,
-                max_connections: int = MAX_CONNECTIONS) -> None:  # fmt: skip
+                max_connections: int = MAX_CONNECTIONS, request_timeout: float = REQUEST_TIMEOUT) -> None:  # fmt: skip
     import socket
 
     import uvicorn
@@ -133,6 +180,7 @@ async def serve(site: Site, host: str, port: int, out: TextIO, stop_after: float
         timeout_graceful_shutdown=3,  # open browser connections do not hold a stop up
         # connections open at once: a request on one more is answered 503 (uvicorn's limit)
         limit_concurrency=max_connections,
+        http=bounded_http(request_timeout),
         server_header=False,
     )
     server = uvicorn.Server(config)
@@ -164,7 +212,7 @@ async def serve(site: Site, host: str, port: int, out: TextIO, stop_after: float
 
 
 def run(folder: Path, host: str, port: int, password: str | None, out: TextIO, stop_after: float = 0,
-        max_connections: int = MAX_CONNECTIONS) -> int:  # fmt: skip
+        max_connections: int = MAX_CONNECTIONS, request_timeout: float = REQUEST_TIMEOUT) -> int:  # fmt: skip
     site = Site(folder, password)
-    asyncio.run(serve(site, host, port, out, stop_after, max_connections))
+    asyncio.run(serve(site, host, port, out, stop_after, max_connections, request_timeout))
     return 0

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
 
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse
 
 from ccxcli.errors import CcxError, InstanceGone, RuleError, StoreError, UsageError, classify
@@ -168,11 +168,14 @@ async def read_body(request: Request, limit: int) -> bytes:
         raise TooLarge(f"The request body is too large (at most {limit // 1024} KiB).")
     chunks: list[bytes] = []
     size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise TooLarge(f"The request body is too large (at most {limit // 1024} KiB).")
-        chunks.append(chunk)
+    try:
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > limit:
+                raise TooLarge(f"The request body is too large (at most {limit // 1024} KiB).")
+            chunks.append(chunk)
+    except ClientDisconnect:  # gone before its body was all here (or hung up on as too slow)
+        raise UsageError("The client went away before its request was complete.") from None
     return b"".join(chunks)
 
 
