@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from conftest import Lab
+from conftest import Lab, ccx_run
 
 from ccxcli.cli.transcript import pattern, placeholders
 
@@ -81,3 +81,17 @@ def test_bad_transcripts_and_options_are_refused(lab: Lab, tmp_path: Path) -> No
     lab.refused(["run", "--check", str(f), str(f)], "--check replays a transcript on its own", code=2)
     lab.refused(["run"], "Give a script file", code=2)
     lab.refused(["run", "--check", str(tmp_path / "none.txt")], "Cannot read", code=2)
+
+
+def test_a_regex_that_backtracks_without_end_is_refused_not_run_for_ever(tmp_path: Path) -> None:
+    """`(a+)+b` against thirty a's would take the regex engine hours; the check gives each line
+    a time budget and says which /regex/ it was (a real process: the budget is a timer)."""
+    home = tmp_path / "lab"
+    script, record = tmp_path / "s.txt", tmp_path / "t.txt"
+    script.write_text("sim node create " + "a" * 30 + "\n")
+    assert ccx_run(home, "run", "--record", str(record), str(script)).returncode == 0
+    record.write_text(record.read_text().replace("Node " + "a" * 30, "Node /(a+)+b/"))
+    assert ccx_run(home, "--yes", "sim", "lab", "reset").returncode == 0
+    r = ccx_run(home, "run", "--check", str(record))
+    assert r.returncode == 2 and "took more than" in r.stderr and "(a+)+b" in r.stderr, r.stderr
+    assert "Traceback" not in r.stderr

@@ -14,6 +14,8 @@ from __future__ import annotations
 import difflib
 import io
 import re
+import signal
+import threading
 from collections.abc import Iterator
 from typing import NamedTuple, TextIO
 
@@ -172,10 +174,43 @@ def record(rt: Runtime, script: list[str], out: TextIO, keep_going: bool = False
     return first
 
 
+MATCH_SECONDS = 2.0  # what one expected line's /regex/ may take on one output line
+
+
+class _TooSlow(Exception):
+    pass
+
+
+def _alarm(signum: int, frame: object) -> None:
+    raise _TooSlow
+
+
+def _fullmatch(expected: str, line: str) -> bool:
+    """Whether `line` is what `expected` says, its /regex/ parts given `MATCH_SECONDS`: a
+    pattern that backtracks for ever (`(a+)+$`) is refused in one line instead of hanging the
+    check (Python's regex engine checks for signals as it works; a timer's signal stops it).
+    In a thread other than the process's main one there is no timer: the match is unbounded."""
+    p = pattern(expected)
+    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "setitimer"):
+        return p.fullmatch(line) is not None
+    before = signal.signal(signal.SIGALRM, _alarm)
+    signal.setitimer(signal.ITIMER_REAL, MATCH_SECONDS)
+    try:
+        return p.fullmatch(line) is not None
+    except _TooSlow:
+        raise UsageError(
+            f"A /regex/ in the transcript took more than {MATCH_SECONDS:g} s on one line (it backtracks without "
+            f"end); write it without nested repeats: {expected[:80]}"
+        ) from None
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, before)
+
+
 def _matched(want: list[str], got: list[str]) -> list[str]:
     """The expected lines, each one that matches this run's line replaced by that line (so the
     diff shows only what really differs)."""
-    return [got[i] if i < len(got) and pattern(w).fullmatch(got[i]) else w for i, w in enumerate(want)]
+    return [got[i] if i < len(got) and _fullmatch(w, got[i]) else w for i, w in enumerate(want)]
 
 
 def check(rt: Runtime, text: str, name: str, err: TextIO) -> int:
