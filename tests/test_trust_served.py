@@ -405,3 +405,63 @@ def test_a_client_too_slow_to_send_its_request_is_hung_up_on(tmp_path: Path, sen
     finally:
         output = server.stop()
     assert "Traceback" not in output
+
+
+# --- every exchange, the served SSM killed at every hit of its commit points ------------------------
+
+
+def _agree(home: Path, ssm_home: Path, folder: Path) -> None:
+    """Node and SSM agree: registered on the node exactly when listed on the SSM, and, once a
+    report interval has passed, the SSM holds the node's usage."""
+    st = _status(home)
+    registered = st["registration"]["status"] == "REGISTERED"
+    assert registered == _listed(ssm_home, folder, st["udi"]["sn"]), st["registration"]
+    if registered:
+        assert ccx(home, "sim", "clock", "advance", "15m").returncode == 0
+        assert _instance(ssm_home, folder, st["udi"]["sn"])["usage"].get("flex-standard", 0) == len(
+            json.loads(ccx(home, "--json", "sim", "agent", "list").stdout)["agents"])  # fmt: skip
+
+
+EXCHANGES = {  # what the node does while its SSM may die: (setup after joining, the command)
+    "register": (lambda home, token: None, lambda home, token: ["license", "smart", "register", "idtoken", token]),
+    "renew": (lambda home, token: ccx(home, "license", "smart", "register", "idtoken", token),
+              lambda home, token: ["license", "smart", "renew", "auth"]),
+    "report": (lambda home, token: (ccx(home, "license", "smart", "register", "idtoken", token),
+                                    ccx(home, "sim", "agent", "login", "--count", "3")),
+               lambda home, token: ["sim", "clock", "advance", "15m"]),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("point", ["ssm-before-commit", "ssm-after-commit"])
+@pytest.mark.parametrize("exchange", list(EXCHANGES))
+def test_every_exchange_killed_at_every_hit_leaves_node_and_ssm_agreeing(tmp_path: Path, exchange: str,
+                                                                         point: str) -> None:  # fmt: skip
+    folder = tmp_path / "ssm"
+    pem = init(tmp_path / "ssmhome", folder)
+    ssm_home = tmp_path / "ssmhome"
+    server = Served(ssm_home, folder)
+    port, killed = server.port, 0
+    setup, command = EXCHANGES[exchange]
+    try:
+        for nth in range(1, 8):
+            home = tmp_path / f"node{nth}"
+            assert ccx(home, "sim", "ssm", "trust", str(pem)).returncode == 0
+            assert ccx(home, "license", "smart", "transport", "gateway", server.gateway).returncode == 0
+            token = ssm(ssm_home, "--ssm", str(folder), "token", "create").stdout.strip()
+            setup(home, token)
+            server.stop()
+            server = Served(ssm_home, folder, port=port, env={"CCX_TEST_KILL_AT": f"{point}@{nth}"})
+            r = ccx(home, *command(home, token))
+            if server.proc.poll() is None:  # not killed: every hit of the point has been tried
+                assert r.returncode == 0, r.stderr
+                _agree(home, ssm_home, folder)
+                break
+            killed += 1
+            assert "Traceback" not in r.stderr
+            server.stop()
+            server = Served(ssm_home, folder, port=port)  # back
+            assert ccx(home, "show", "license", "UDI").returncode == 0  # any command: what was kept is sent again
+            _agree(home, ssm_home, folder)
+    finally:
+        server.stop()
+    assert killed >= 1, (exchange, point)
