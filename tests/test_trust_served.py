@@ -465,3 +465,33 @@ def test_every_exchange_killed_at_every_hit_leaves_node_and_ssm_agreeing(tmp_pat
     finally:
         server.stop()
     assert killed >= 1, (exchange, point)
+
+
+def test_a_login_hashes_its_password_after_letting_the_database_go(tmp_path: Path, monkeypatch: Any) -> None:
+    """scrypt takes tens of milliseconds by design: a login must not hold the SSM's database lock
+    meanwhile, or node messages queue behind bad logins. The real hash runs; the test only notes
+    whether the lock was held when it did."""
+    from served import InProcess
+
+    from ccxcli.ssm.core import users
+    from ccxcli.ssm.web.portal import _who
+
+    folder = tmp_path / "ssm"
+    init(tmp_path / "ssmhome", folder)
+    r = ssm(tmp_path / "ssmhome", "--ssm", str(folder), "user", "add", "viv", "--role", "viewer", "--password-file",
+            str(_file(tmp_path / "pw", "viv-password")))  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    app = InProcess(folder, "admin-password")
+    held: list[bool] = []
+    real = users._hash
+
+    def noted(password: str, salt: bytes) -> str:
+        held.append(app.site.db_lock.locked())
+        return real(password, salt)
+
+    monkeypatch.setattr(users, "_hash", noted)
+    try:
+        assert _who(app.site, "viv", "viv-password") is not None and _who(app.site, "viv", "wrong") is None
+    finally:
+        app.stop()
+    assert held == [False, False]
