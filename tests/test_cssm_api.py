@@ -415,3 +415,60 @@ def test_the_exported_certificate_is_the_served_one_for_every_name(tmp_path: Pat
         server.stop()
     again = ssm(tmp_path, "--ssm", str(folder), "cert", "export")
     assert again.stdout == exported  # still the same after the server stopped
+
+
+def test_the_slr_lifecycle_in_ciscos_own_request_keys(cssm: Any, tmp_path: Path) -> None:
+    """Shaped exactly as public scripts for Cisco's API send them: `reservationUpdateRequests`
+    (sudi, productTagName, licenses with precedence), `reservationConfirmationRequests`, and
+    devices/remove with v2's `productInstacesRemoveRequests` (Cisco's spelling) and v3's
+    `productInstancesRemoveRequests` (`returnCode`, `status == "SUCCESS"`)."""
+    base, folder, pem, _, api = cssm
+    from ccxcli.core.catalogue import BY_ALIAS
+
+    std = BY_ALIAS["flex-standard"].tag
+    va = P + f"/v2/accounts/{DOMAIN}/virtual-accounts/DEFAULT"
+    tag = "regid.2017-11.com.cisco.UCCX,12.5_ccxcli"
+    before = pool(base, folder)["flex-standard"]["reserved"]
+    for version, key in (("v2", "productInstacesRemoveRequests"), ("v3", "productInstancesRemoveRequests")):
+        home = tmp_path / version
+        ccx(home, "sim", "ssm", "trust", str(pem))
+        ccx(home, "license", "smart", "reservation", "enable")
+        req = json.loads(ccx(home, "--json", "license", "smart", "reservation", "request").stdout)["request_code"]
+        sn = json.loads(ccx(home, "--json", "show", "license", "UDI").stdout)["udi"]["sn"]
+        sudi = {"udiPid": "UCCX", "udiSerialNumber": sn}
+        doc = api.call("POST", va + "/reserve-licenses", {"reservationRequests": [{
+            "reservationCode": req, "reservationType": "SPECIFIC",
+            "licenses": [{"entitlementTag": std, "quantity": 2, "precedence": "LONGEST_TERM_FIRST"}]}]})  # fmt: skip
+        assert ccx(home, "license", "smart", "reservation", "install",
+                   doc["authorizationCodes"][0]["authorizationCode"]).returncode == 0  # fmt: skip
+        doc = api.call("POST", va + "/update-licenses", {"reservationUpdateRequests": [{
+            "sudi": sudi, "productTagName": tag,
+            "licenses": [{"entitlementTag": std, "quantity": 3, "precedence": "LONGEST_TERM_FIRST"}]}]})  # fmt: skip
+        code = doc["authorizationCodes"][0]["authorizationCode"]
+        conf = json.loads(ccx(home, "--json", "license", "smart", "reservation", "install", code).stdout)[
+            "confirmation_code"]  # fmt: skip
+        doc = api.call("POST", va + "/confirm-licenses", {"reservationConfirmationRequests": [{
+            "sudi": sudi, "productTagName": tag, "confirmationCode": conf}]})  # fmt: skip
+        assert doc["status"] == "COMPLETE"
+        assert json.loads(ccx(home, "--json", "show", "license", "status").stdout)["reservation"]["reserved"] == {
+            "flex-standard": 3}  # fmt: skip
+        ret = json.loads(ccx(home, "--yes", "--json", "license", "smart", "reservation", "return").stdout)[
+            "return_code"]  # fmt: skip
+        path = P + f"/{version}/accounts/{DOMAIN}/virtual-accounts/DEFAULT/devices/remove"
+        doc = api.call("POST", path, {key: [{"sudi": sudi, "productTagName": tag, "returnCode": ret}]})
+        assert doc["status"] == "SUCCESS", doc
+        assert pool(base, folder)["flex-standard"]["reserved"] == before  # node and SSM agree: all returned
+
+
+def test_licenses_for_an_empty_virtual_account_list_and_tokens_valid_newest_first(cssm: Any) -> None:
+    _, _, _, _, api = cssm
+    every = api.call("POST", P + f"/v1/accounts/{DOMAIN}/licenses", {"virtualAccounts": []})["licenses"]
+    assert {r["virtualAccount"] for r in every} == {"DEFAULT", "Sales"}  # the empty list means every one
+    tokens = P + f"/v1/accounts/{DOMAIN}/virtual-accounts/Sales/tokens"
+    first = api.call("POST", tokens, {"description": "first"})["tokenInfo"]["token"]
+    second = api.call("POST", tokens, {"description": "second"})["tokenInfo"]["token"]
+    api.call("POST", tokens + "/revoke", {"tokens": [second]})
+    listed = api.call("GET", tokens)["tokens"]
+    assert listed[0]["token"] == first and listed[0]["status"] == "VALID"  # not the revoked one, newer though it is
+    third = api.call("POST", tokens, {"description": "third"})["tokenInfo"]["token"]
+    assert api.call("GET", tokens)["tokens"][0]["token"] == third  # newest valid first

@@ -140,8 +140,9 @@ def _call(site: Site, fn: Handler, token: str, request: Request, body: Body) -> 
 
     with site.ssm() as ssm:
         client = apiclient.bearer(ssm, token, int(time.time()))
-        if request.path_params.get("version") not in ("v1", "v2"):
-            raise NotFound(f"No API version '{str(request.path_params.get('version'))[:20]}' (v1 and v2 are served).")
+        version = request.path_params.get("version")
+        if version not in ("v1", "v2") and not (version == "v3" and fn is remove_devices):
+            raise NotFound(f"No API version '{str(version)[:20]}' here (v1 and v2 are served; v3 for devices/remove).")
         domain = request.path_params.get("domain")
         if domain is not None and domain.lower() != ssm.domain.lower():
             raise NotFound(f"No smart account with domain '{domain[:100]}' here (this one is '{ssm.domain}').")
@@ -173,9 +174,9 @@ def _same_va(va: str, inst_va: str, ident: str) -> None:
 
 
 def _visible(ssm: Ssm, client: Client, body: Body) -> list[str]:
-    """The body's `virtualAccounts` (default: every one the client may see)."""
+    """The body's `virtualAccounts` (none given, or an empty list: every one the client may see)."""
     asked = body.get("virtualAccounts")
-    if asked is None:
+    if asked is None or asked == []:  # scripts send the empty list to mean every virtual account
         return [v["name"] for v in ssm.va_list() if client.may(v["name"])]
     if not isinstance(asked, list) or not all(isinstance(v, str) for v in asked):
         raise UsageError("'virtualAccounts' must be a list of virtual account names.")
@@ -215,8 +216,11 @@ def tokens(site: Site, ssm: Ssm, client: Client, request: Request, body: Body) -
     from ccxcli.ssm.core import smart
 
     va = _va(ssm, client, request.path_params["va"])
-    rows = [_token_info(t) for t in smart.token_list(ssm, site.now()) if t["va"] == va]
-    return {"status": "SUCCESS", "tokens": rows}
+    mine = [t for t in smart.token_list(ssm, site.now()) if t["va"] == va][::-1]  # newest first
+    # valid tokens first (a stable sort keeps newest first within each): scripts take tokens[0],
+    # and create one only when the list is empty
+    mine.sort(key=lambda t: t["state"] != "active")
+    return {"status": "SUCCESS", "tokens": [_token_info(t) for t in mine]}
 
 
 def _token_info(t: dict[str, Any]) -> dict[str, Any]:
@@ -406,13 +410,15 @@ def _in_va(ssm: Ssm, va: str, ident: str) -> None:
 
 
 def update_licenses(site: Site, ssm: Ssm, client: Client, request: Request, body: Body) -> dict[str, Any]:
-    """`updateRequests: [{sudi, licenses}]`: a new Authorization Code per product instance;
-    the pool holds the higher counts until its Confirmation Code comes back."""
+    """`reservationUpdateRequests: [{sudi, productTagName, licenses: [{entitlementTag, quantity,
+    precedence}]}]` as public scripts for Cisco's API send it (`updateRequests` too): a new
+    Authorization Code per product instance (`authorizationCodes[i].authorizationCode`); the pool
+    holds the higher counts until its Confirmation Code comes back."""
     from ccxcli.ssm.core import reserve
 
     va = _va(ssm, client, request.path_params["va"])
     out = []
-    for item in _requests(body, "updateRequests", "reservationRequests"):
+    for item in _requests(body, "reservationUpdateRequests", "updateRequests", "reservationRequests"):
 
         def act(item: Any = item) -> dict[str, Any]:
             ident = _instance_of(item)
@@ -432,12 +438,13 @@ def _shown(item: Any) -> dict[str, Any]:
 
 
 def confirm_licenses(site: Site, ssm: Ssm, client: Client, request: Request, body: Body) -> dict[str, Any]:
-    """`confirmationRequests: [{sudi, confirmationCode}]`: the node installed its update."""
+    """`reservationConfirmationRequests: [{sudi, productTagName, confirmationCode}]` as public
+    scripts send it (`confirmationRequests` too): the node installed its update."""
     from ccxcli.ssm.core import reserve
 
     va = _va(ssm, client, request.path_params["va"])
     out = []
-    for item in _requests(body, "confirmationRequests", "confirmRequests"):
+    for item in _requests(body, "reservationConfirmationRequests", "confirmationRequests", "confirmRequests"):
 
         def act(item: Any = item) -> None:
             ident = _instance_of(item)
@@ -452,13 +459,16 @@ def confirm_licenses(site: Site, ssm: Ssm, client: Client, request: Request, bod
 
 
 def remove_devices(site: Site, ssm: Ssm, client: Client, request: Request, body: Body) -> dict[str, Any]:
-    """`productInstances: [{sudi, reservationReturnCode}]` (`returnCode` too): each removed;
-    one holding a reservation needs its Reservation Return Code."""
+    """`productInstacesRemoveRequests` (v2, Cisco's own spelling) or `productInstancesRemoveRequests`
+    (v3): `[{sudi, productTagName, returnCode}]`, as public scripts send it (`productInstances`
+    with `reservationReturnCode` too): each removed, `status` SUCCESS; one holding a reservation
+    needs its Reservation Return Code."""
     from ccxcli.ssm.core import smart
 
     va = _va(ssm, client, request.path_params["va"])
     out = []
-    for item in _requests(body, "productInstances", "devices"):
+    keys = ("productInstacesRemoveRequests", "productInstancesRemoveRequests", "productInstances", "devices")
+    for item in _requests(body, *keys):
 
         def act(item: Any = item) -> None:
             ident = _instance_of(item)
@@ -487,7 +497,7 @@ ROUTES: list[tuple[str, str, Handler]] = [
     ("POST", V + "/reserve-licenses", reserve_licenses),
     ("POST", V + "/update-licenses", update_licenses),
     ("POST", V + "/confirm-licenses", confirm_licenses),
-    ("POST", V + "/devices/remove", remove_devices),
+    ("POST", V + "/devices/remove", remove_devices),  # v2 and v3 (Cisco's path for v3)
 ]
 
 
