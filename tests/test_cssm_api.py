@@ -199,11 +199,45 @@ def test_accounts_and_virtual_accounts(cssm: Any) -> None:
         doc = api.call("GET", P + f"/{version}/accounts")
         (acct,) = doc["accounts"]
         assert acct["accountDomain"] == DOMAIN and acct["accountName"] == "Demo Smart Account"
-        assert acct["roles"] == [{"role": "SMART_ACCOUNT_ADMIN"}]
-    doc = api.call("GET", P + f"/v1/accounts/{DOMAIN.upper()}/customer/virtual-accounts")  # domains: any case
-    names = {v["name"]: v for v in doc["virtualAccounts"]}
-    assert set(names) == {"DEFAULT", "Sales"} and names["DEFAULT"]["isDefault"] == "Yes"
-    assert isinstance(names["Sales"]["virtualAccountId"], int)
+        assert acct["roles"] == [{"role": "Smart Account Administrator"}] and doc["statusMessage"]
+    for kind in ("customer", "CUSTOMER"):  # domains and the account type: any case
+        doc = api.call("GET", P + f"/v1/accounts/{DOMAIN.upper()}/{kind}/virtual-accounts")
+        names = {v["name"]: v for v in doc["virtualAccounts"]}
+        assert set(names) == {"DEFAULT", "Sales"} and names["DEFAULT"]["isDefault"] == "true"
+        assert names["Sales"]["isDefault"] == "false" and names["Sales"]["commerceAccessLevel"]
+    assert isinstance(names["Sales"]["virtualAccountId"], int) and doc["statusMessage"]
+
+
+def test_discovery_as_scripts_call_it(cssm: Any, tmp_path: Path) -> None:
+    _, _, pem, _, api = cssm
+    doc = api.call("GET", P + f"/v1/accounts/search?domain={DOMAIN}")
+    assert doc["totalRecords"] == 1 and doc["statusMessage"]
+    (acct,) = doc["accounts"]
+    assert acct["domain"] == DOMAIN and acct["name"] == "Demo Smart Account" and acct["type"] == "CUSTOMER"
+    assert isinstance(acct["id"], int) and acct["status"] == "ACTIVE"
+    assert api.call("GET", P + "/v1/accounts/search?domain=nowhere.example")["totalRecords"] == 0
+    home = tmp_path / "node"
+    ccx(home, "sim", "ssm", "trust", str(pem))
+    ccx(home, "license", "smart", "reservation", "enable")
+    req = json.loads(ccx(home, "--json", "license", "smart", "reservation", "request").stdout)["request_code"]
+    from ccxcli.core.catalogue import BY_ALIAS
+
+    api.call(
+        "POST",
+        P + f"/v1/accounts/{DOMAIN}/virtual-accounts/Sales/reserve-licenses",
+        {
+            "reservationRequests": [
+                {"reservationCode": req, "licenses": [{"entitlementTag": BY_ALIAS["flex-standard"].tag, "quantity": 1}]}
+            ]
+        },
+    )
+    doc = api.call("GET", P + f"/v1/accounts/{DOMAIN}/virtual-accounts/Sales/devices")
+    sn = json.loads(ccx(home, "--json", "show", "license", "UDI").stdout)["udi"]["sn"]
+    assert doc["totalRecords"] >= 1 and sn in [d["sudi"]["udiSerialNumber"] for d in doc["devices"]]
+    assert all(d["productTagName"] and d["virtualAccount"] == "Sales" for d in doc["devices"])
+    rows = api.call("POST", P + f"/v1/accounts/{DOMAIN}/licenses", {})["licenses"]
+    assert all(r["billingType"] and r["licenseSubstitutions"] == [] and r["licenseDetails"][0]["status"]
+               for r in rows)  # fmt: skip
 
 
 def test_tokens_create_list_revoke(cssm: Any) -> None:
@@ -327,7 +361,7 @@ def test_a_client_limited_to_a_virtual_account_sees_and_changes_only_it(cssm: An
     doc = sales.call("GET", P + f"/v1/accounts/{DOMAIN}/customer/virtual-accounts")
     assert [v["name"] for v in doc["virtualAccounts"]] == ["Sales"]
     assert sales.call("GET", P + "/v2/accounts")["accounts"][0]["roles"] == [
-        {"role": "VIRTUAL_ACCOUNT_ADMIN", "virtualAccount": "Sales"}
+        {"role": "Virtual Account Administrator", "virtualAccount": "Sales"}
     ]
     rows = sales.call("POST", P + f"/v1/accounts/{DOMAIN}/licenses", {})["licenses"]
     assert {r["virtualAccount"] for r in rows} == {"Sales"}

@@ -190,23 +190,44 @@ def _page(body: Body, rows: list[dict[str, Any]], key: str) -> dict[str, Any]:
         raise UsageError(f"'limit' must be a whole number from 1 to {MAX_PAGE}.")
     if offset is None or offset < 0:
         raise UsageError("'offset' must be a whole number, 0 or more.")
-    return {"status": "SUCCESS", "totalRecords": len(rows), key: rows[offset : offset + limit]}
+    return {"status": "SUCCESS", "statusMessage": f"{len(rows)} found.", "totalRecords": len(rows),
+            key: rows[offset : offset + limit]}  # fmt: skip
 
 
 def accounts(site: Site, ssm: Ssm, client: Client, request: Request, body: Body) -> dict[str, Any]:
     if client.vas is None:
-        roles = [{"role": "SMART_ACCOUNT_ADMIN"}]
+        roles = [{"role": "Smart Account Administrator"}]
     else:
-        roles = [{"role": "VIRTUAL_ACCOUNT_ADMIN", "virtualAccount": v} for v in client.vas]
-    return {"status": "SUCCESS", "accounts": [{"accountName": ssm.account, "accountDomain": ssm.domain,
-                                               "accountStatus": "Active", "accountType": "CUSTOMER",
-                                               "roles": roles}]}  # fmt: skip
+        roles = [{"role": "Virtual Account Administrator", "virtualAccount": v} for v in client.vas]
+    return {"status": "SUCCESS", "statusMessage": "1 found.",
+            "accounts": [{"accountName": ssm.account, "accountDomain": ssm.domain, "accountStatus": "Active",
+                          "accountType": "CUSTOMER", "roles": roles}]}  # fmt: skip
+
+
+def accounts_search(site: Site, ssm: Ssm, client: Client, request: Request, body: Body) -> dict[str, Any]:
+    """`GET …/accounts/search?domain=D`: the smart account of that domain (this SSM has one)."""
+    domain = request.query_params.get("domain", "")
+    found = [{"domain": ssm.domain, "name": ssm.account, "id": _account_id(ssm), "type": "CUSTOMER",
+              "status": "ACTIVE"}] if not domain or domain.lower() == ssm.domain.lower() else []  # fmt: skip
+    return {"status": "SUCCESS", "statusMessage": f"{len(found)} found.", "totalRecords": len(found),
+            "accounts": found}  # fmt: skip
+
+
+def _account_id(ssm: Ssm) -> int:
+    """A stable number for the smart account (ours: made from its domain)."""
+    import zlib
+
+    return zlib.crc32(ssm.domain.lower().encode()) % 10_000_000
 
 
 def virtual_accounts(site: Site, ssm: Ssm, client: Client, request: Request, body: Body) -> dict[str, Any]:
-    vas = [{"name": v["name"], "description": "", "isDefault": "Yes" if v["default"] else "No",
-            "virtualAccountId": v["id"]} for v in ssm.va_list() if client.may(v["name"])]  # fmt: skip
-    return {"status": "SUCCESS", "accountName": ssm.account, "accountDomain": ssm.domain, "virtualAccounts": vas}
+    if request.path_params.get("type", "customer").lower() != "customer":
+        raise NotFound(f"No account type '{str(request.path_params.get('type'))[:20]}' here (CUSTOMER).")
+    vas = [{"name": v["name"], "description": "", "isDefault": "true" if v["default"] else "false",
+            "virtualAccountId": v["id"], "commerceAccessLevel": "FULL"}
+           for v in ssm.va_list() if client.may(v["name"])]  # fmt: skip
+    return {"status": "SUCCESS", "statusMessage": f"{len(vas)} found.", "accountName": ssm.account,
+            "accountDomain": ssm.domain, "virtualAccounts": vas}  # fmt: skip
 
 
 _TOKEN_STATUS = {"active": "VALID", "expired": "EXPIRED", "revoked": "REVOKED", "used up": "USED"}
@@ -220,7 +241,7 @@ def tokens(site: Site, ssm: Ssm, client: Client, request: Request, body: Body) -
     # valid tokens first (a stable sort keeps newest first within each): scripts take tokens[0],
     # and create one only when the list is empty
     mine.sort(key=lambda t: t["state"] != "active")
-    return {"status": "SUCCESS", "tokens": [_token_info(t) for t in mine]}
+    return {"status": "SUCCESS", "statusMessage": f"{len(mine)} found.", "tokens": [_token_info(t) for t in mine]}
 
 
 def _token_info(t: dict[str, Any]) -> dict[str, Any]:
@@ -324,9 +345,11 @@ def licenses(site: Site, ssm: Ssm, client: Client, request: Request, body: Body)
                          "inUse": r["in_use"], "available": r["available"], "reserved": r["reserved"],
                          "balance": r["balance"], "pendingQuantity": 0, "ahaApps": False, "isPortable": False,
                          "status": "In Compliance" if r["balance"] >= 0 else "Insufficient Licenses",
-                         "licenseType": "PERPETUAL", "virtualAccount": va,
+                         "licenseType": "PERPETUAL", "virtualAccount": va, "billingType": "PREPAID",
+                         "licenseSubstitutions": [],
                          "licenseDetails": [{"licenseType": "PERPETUAL", "quantity": r["purchased"],
-                                             "startDate": None, "endDate": None, "subscriptionId": None}]})  # fmt: skip
+                                             "startDate": None, "endDate": None, "subscriptionId": None,
+                                             "status": "ACTIVE"}]})  # fmt: skip
     return _page(body, rows, "licenses")
 
 
@@ -354,6 +377,12 @@ def devices(site: Site, ssm: Ssm, client: Client, request: Request, body: Body) 
                          "licenses": [{"license": BY_ALIAS[a].name, "entitlementTag": BY_ALIAS[a].tag,
                                        "quantity": n} for a, n in sorted(counts.items()) if n]})  # fmt: skip
     return _page(body, rows, "devices")
+
+
+def va_devices(site: Site, ssm: Ssm, client: Client, request: Request, body: Body) -> dict[str, Any]:
+    """`GET …/virtual-accounts/{va}/devices[?limit&offset]`: that virtual account's product instances."""
+    va = _va(ssm, client, request.path_params["va"])
+    return devices(site, ssm, client, request, {"virtualAccounts": [va], **dict(request.query_params)})
 
 
 def _requests(body: Body, *keys: str) -> list[Any]:
@@ -488,7 +517,9 @@ D = A + "/{domain}"
 V = D + "/virtual-accounts/{va}"
 ROUTES: list[tuple[str, str, Handler]] = [
     ("GET", A, accounts),
-    ("GET", D + "/customer/virtual-accounts", virtual_accounts),
+    ("GET", A + "/search", accounts_search),
+    ("GET", D + "/{type}/virtual-accounts", virtual_accounts),  # CUSTOMER, in any case
+    ("GET", V + "/devices", va_devices),
     ("GET", V + "/tokens", tokens),
     ("POST", V + "/tokens", token_create),
     ("POST", V + "/tokens/revoke", token_revoke),
