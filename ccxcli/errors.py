@@ -13,6 +13,7 @@ from ccxcli.runtime import tunables
 
 TYPE_CHECKING = False  # `typing` is not imported at run time: it costs a one-shot command start-up
 if TYPE_CHECKING:
+    from collections.abc import Mapping
     from typing import TextIO
 
 
@@ -164,6 +165,23 @@ KINDS = {Exit.RULE: "rule", Exit.USAGE: "usage", Exit.STORE: "store", Exit.COMM:
          Exit.SOFTWARE: "internal", Exit.INTERRUPTED: "interrupted"}  # fmt: skip
 
 
+# A refusal of the SSM core names an action, and each surface says how it is done there: the
+# message holds `{update}`, `{return_code}` or `{force}`, filled with these words for ccx-ssm
+# (the default) and with its own by the portal and Cisco's API (`ssm/web/site.py`).
+CLI_WORDS = {
+    "update": "'ccx-ssm reservation update'",
+    "return_code": "its Reservation Return Code (--return-code)",
+    "force": "--force",
+}
+
+
+def worded(message: str, words: Mapping[str, str] | None = None) -> str:
+    """`message` with its action placeholders in the words of where it is shown."""
+    for key, text in (CLI_WORDS if words is None else words).items():
+        message = message.replace("{" + key + "}", text)
+    return message
+
+
 def error_document(code: int, message: str) -> str:
     """A failure as `--json` prints it on stdout, for both programs: one object, so a script
     reads one channel (the one-line message is on stderr too)."""
@@ -186,7 +204,7 @@ def describe(e: BaseException, program: str = "ccx", err: TextIO | None = None) 
 
             traceback.print_exception(e, file=err)
         return Exit.SOFTWARE, one_line(f"Internal error ({type(e).__name__}: {e}); set CCX_DEBUG=1 for details.")
-    return refusal.exit_code, one_line(refusal.message.replace("{program}", program)) if refusal.message else ""
+    return refusal.exit_code, one_line(worded(refusal.message.replace("{program}", program))) if refusal.message else ""
 
 
 def report(e: BaseException, err: TextIO, program: str = "ccx", prefix: str = "",

@@ -224,17 +224,17 @@ def test_discovery_as_scripts_call_it(cssm: Any, tmp_path: Path) -> None:
 
     api.call(
         "POST",
-        P + f"/v1/accounts/{DOMAIN}/virtual-accounts/Sales/reserve-licenses",
+        P + f"/v1/accounts/{DOMAIN}/virtual-accounts/DEFAULT/reserve-licenses",
         {
             "reservationRequests": [
                 {"reservationCode": req, "licenses": [{"entitlementTag": BY_ALIAS["flex-standard"].tag, "quantity": 1}]}
             ]
         },
     )
-    doc = api.call("GET", P + f"/v1/accounts/{DOMAIN}/virtual-accounts/Sales/devices")
+    doc = api.call("GET", P + f"/v1/accounts/{DOMAIN}/virtual-accounts/DEFAULT/devices?limit=100")
     sn = json.loads(ccx(home, "--json", "show", "license", "UDI").stdout)["udi"]["sn"]
     assert doc["totalRecords"] >= 1 and sn in [d["sudi"]["udiSerialNumber"] for d in doc["devices"]]
-    assert all(d["productTagName"] and d["virtualAccount"] == "Sales" for d in doc["devices"])
+    assert all(d["productTagName"] and d["virtualAccount"] == "DEFAULT" for d in doc["devices"])
     rows = api.call("POST", P + f"/v1/accounts/{DOMAIN}/licenses", {})["licenses"]
     assert all(r["billingType"] and r["licenseSubstitutions"] == [] and r["licenseDetails"][0]["status"]
                for r in rows)  # fmt: skip
@@ -344,7 +344,11 @@ def test_reserve_install_update_confirm_remove(cssm: Any, tmp_path: Path) -> Non
     ret = json.loads(ccx(home, "--yes", "--json", "license", "smart", "reservation", "return").stdout)["return_code"]
     wrong = {"productInstances": [{"sudi": {"udiSerialNumber": sn}}]}
     doc = api.call("POST", va + "/devices/remove", wrong, status=409)  # a reservation needs its return code
-    assert "Return Code" in doc["productInstances"][0]["statusMessage"]
+    said = doc["productInstances"][0]["statusMessage"]
+    assert "'returnCode' in the request" in said and "--" not in said and "ccx-ssm" not in said  # the API's words
+    again = api.call("POST", va + "/reserve-licenses", {"reservationRequests": [{"reservationCode": req, "licenses": [
+        {"entitlementTag": std, "quantity": 1}]}]}, status=409)["authorizationCodes"][0]["statusMessage"]  # fmt: skip
+    assert "update-licenses" in again and "ccx-ssm" not in again, again
     doc = api.call("POST", va + "/devices/remove",
                    {"productInstances": [{"sudi": {"udiSerialNumber": sn}, "reservationReturnCode": ret}]})  # fmt: skip
     assert doc["status"] == "SUCCESS" and doc["productInstances"][0]["udiSerialNumber"] == sn

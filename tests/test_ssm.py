@@ -446,3 +446,16 @@ def test_portal_users_roles_scopes_and_refusals(lab, tmp_path) -> None:  # type:
         ssm.close()
     lab.ssm_ok("user", "remove", "s1")
     lab.ssm_ok("va", "delete", "Class1")
+
+
+def test_a_refusal_names_the_action_in_the_command_lines_words(lab) -> None:  # type: ignore[no-untyped-def]
+    """The SSM core names an action ({update}, {return_code}, {force}); ccx-ssm says how it is
+    done on its command line (the portal and Cisco's API say it their way: test_cssm_api)."""
+    lab.ok("license", "smart", "reservation", "enable")
+    req = lab.ok("--json", "license", "smart", "reservation", "request").json["request_code"]
+    lab.ssm_ok("reservation", "authorize", "--request", req, "--license", "flex-standard=1")
+    r = lab.ssm("reservation", "authorize", "--request", req, "--license", "flex-standard=1")
+    assert r.code == 1 and "use 'ccx-ssm reservation update'" in r.err and "{" not in r.err, r
+    ident = lab.ssm_ok("--json", "instance", "list").json["instances"][0]["id"]
+    r = lab.ssm("instance", "remove", str(ident))
+    assert r.code == 1 and "(--return-code), or --force" in r.err and "{" not in r.err, r

@@ -124,8 +124,7 @@ def authorize(ssm: Ssm, va: str | None, request: str, counts: dict[str, int], no
         va = ssm.va(va)
         if db.execute("SELECT 1 FROM reservation WHERE piid=?", (req.piid,)).fetchone():
             raise RuleError(
-                "This Reservation Request Code has already been used; to change the reservation "
-                "use 'ccx-ssm reservation update'."
+                "This Reservation Request Code has already been used; to change the reservation use {update}."
             )
         held_row = db.execute(
             "SELECT * FROM reservation WHERE uuid=? AND state IN ('authorized', 'pending')", (req.uuid,)
@@ -222,7 +221,7 @@ def confirm(ssm: Ssm, ident: str, code: str, now: int) -> None:
         if r["bad_confirms"] >= MAX_BAD_CONFIRMS:
             raise RuleError(
                 f"{MAX_BAD_CONFIRMS} wrong Confirmation Codes were entered for this update; issue a new "
-                "update ('ccx-ssm reservation update') and enter the code the node prints for it."
+                "update ({update}) and enter the code the node prints for it."
             )
         given = code.strip().lower()[:64]
         udi = udi_text(r["sn"], r["uuid"])
@@ -295,7 +294,7 @@ def apply_return(ssm: Ssm, code: str, now: int, expect_uuid: str | None = None) 
             f"This Reservation Return Code was already used on {iso(r['returned'])}; the licenses are back in the pool."
         )
     if r["state"] == "released":
-        raise RuleError(f"This reservation was released on {iso(r['returned'])} without a return code (--force).")
+        raise RuleError(f"This reservation was released on {iso(r['returned'])} without a return code ({{force}}).")
     if expect_uuid is not None and r["uuid"] != expect_uuid:
         raise RuleError("The Reservation Return Code belongs to another product instance.")
     counts = _close(ssm, r, now, "returned")

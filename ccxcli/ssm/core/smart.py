@@ -189,8 +189,8 @@ def instance_remove(ssm: Ssm, ident: str, now: int, return_code: str | None = No
                 reserve.release(ssm, r, now)
             else:
                 raise RuleError(
-                    f"Instance {r['id']} holds a license reservation; removing it needs its "
-                    "Reservation Return Code (--return-code), or --force to release the licenses without it."
+                    f"Instance {r['id']} holds a license reservation; removing it needs {{return_code}}, or "
+                    "{force} to release the licenses without it."
                 )
         else:
             ssm.set_usage(r, {}, now)

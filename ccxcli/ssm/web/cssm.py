@@ -24,7 +24,7 @@ from ccxcli.errors import CcxError, RuleError, UsageError
 from ccxcli.ssm.core.apiclient import BadCredentials, Client
 from ccxcli.ssm.core.db import Ssm
 from ccxcli.ssm.web.api import MAX_BODY, counts_from, number
-from ccxcli.ssm.web.site import Site, TooLarge, json_object, read_body, refusal, status_of
+from ccxcli.ssm.web.site import API_WORDS, Site, TooLarge, json_object, read_body, refusal, status_of
 
 PREFIX = "/services/api/smart-accounts-and-licensing"
 TOKEN_PATHS = ("/as/token.oauth2", "/oauth2/default/v1/token")
@@ -128,7 +128,7 @@ def _endpoint(site: Site, fn: Handler) -> Callable[[Request], Awaitable[Response
                 raise
             if isinstance(e, BadCredentials):
                 return error(401, e.message, {"WWW-Authenticate": 'Bearer error="invalid_token"'})
-            r = refusal(e)
+            r = refusal(e, API_WORDS)
             return error(_http_status(r), r.message)
         return JSONResponse(result, status_code=status)
 
@@ -316,7 +316,7 @@ def _one(action: Callable[[], Any], item: dict[str, Any], done: str, ok: str = "
     except BaseException as e:  # noqa: BLE001 - each item answers for itself
         if isinstance(e, (KeyboardInterrupt, SystemExit)):
             raise
-        r = refusal(e)
+        r = refusal(e, API_WORDS)
         return {**item, "status": "ERROR", "statusMessage": r.message, "_http": _http_status(r)}
     return {**item, **(extra or {}), "status": ok, "statusMessage": done}
 

@@ -36,7 +36,7 @@ from ccxcli.ssm.core import reserve, smart, sync, users
 from ccxcli.ssm.core.db import Ssm
 from ccxcli.ssm.core.users import ADMIN, User
 from ccxcli.ssm.web.api import run_sync
-from ccxcli.ssm.web.site import SESSION_LIFETIME, Site, form, refusal, status_of
+from ccxcli.ssm.web.site import PORTAL_WORDS, SESSION_LIFETIME, Site, form, refusal, status_of
 from ccxcli.values import MAX_COUNT, whole
 
 ENV = Environment(loader=PackageLoader("ccxcli.ssm.web", "templates"), autoescape=select_autoescape(["html"]))
@@ -158,7 +158,7 @@ def _endpoint(site: Site, fn: Handler, method: str) -> Callable[[Request], Await
         except BaseException as e:  # noqa: BLE001 - a refusal is a page, never a traceback
             if isinstance(e, (KeyboardInterrupt, SystemExit)):
                 raise
-            r = refusal(e)
+            r = refusal(e, PORTAL_WORDS)
             response = render(request, site, s, "error.html", {"message": r.message}, status_of(r))
         if new_cookie:
             _set_cookie(site, response, new_cookie)
@@ -600,7 +600,7 @@ def reserve_request(c: Ctx) -> Page:
     try:
         _parsed(d["code"])
     except Exception as e:  # noqa: BLE001 - a refusal comes back on the step
-        d["error"] = refusal(e).message
+        d["error"] = refusal(e, PORTAL_WORDS).message
         raise Flash(f"/licenses/reserve/{draft}", "") from None
     raise Flash(f"/licenses/reserve/{draft}/licenses", "")
 
@@ -627,7 +627,7 @@ def reserve_choose(c: Ctx) -> Page:
         counts = _counts(c.data, rows)
         reserve.check_type(req.license_type, counts)
     except Exception as e:  # noqa: BLE001 - a refusal comes back on the step
-        d["error"] = refusal(e).message
+        d["error"] = refusal(e, PORTAL_WORDS).message
         raise Flash(f"/licenses/reserve/{draft}/licenses", "") from None
     d["counts"] = counts
     raise Flash(f"/licenses/reserve/{draft}/review", "")
@@ -653,7 +653,7 @@ def reserve_authorize(c: Ctx) -> Page:
     try:
         reserve.authorize(c.ssm, d["va"], d["code"], d.get("counts") or {}, c.now)
     except Exception as e:  # noqa: BLE001 - a refusal comes back on the step
-        d["error"] = refusal(e).message
+        d["error"] = refusal(e, PORTAL_WORDS).message
         raise Flash(f"/licenses/reserve/{draft}/review", "") from None
     c.s["drafts"].pop(draft, None)
     ident = reserve.find(c.ssm, _parsed(d["code"]).sn)["instance"]

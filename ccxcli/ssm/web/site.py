@@ -10,7 +10,7 @@ import json
 import secrets
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -19,7 +19,7 @@ from urllib.parse import parse_qs
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse
 
-from ccxcli.errors import CcxError, InstanceGone, RuleError, StoreError, UsageError, classify
+from ccxcli.errors import CcxError, InstanceGone, RuleError, StoreError, UsageError, classify, worded
 from ccxcli.runtime import tunables
 from ccxcli.store.lab import lab_of, ssm_now
 
@@ -256,11 +256,25 @@ def kind_of(e: CcxError) -> str:
     return "store"
 
 
-def refusal(e: BaseException) -> CcxError:
-    """What an exception means for an answer; a bug is one line, never a traceback."""
+# The SSM core's action placeholders (`errors.CLI_WORDS`) as the portal and Cisco's API say them.
+PORTAL_WORDS = {
+    "update": "Update Reserved Licenses",
+    "return_code": "its Reservation Return Code",
+    "force": "the SSM administrator's 'ccx-ssm instance remove --force'",
+}
+API_WORDS = {
+    "update": "update-licenses (reservationUpdateRequests)",
+    "return_code": "its Reservation Return Code ('returnCode' in the request)",
+    "force": "the SSM's administrator, who may release them without it",
+}
+
+
+def refusal(e: BaseException, words: Mapping[str, str] | None = None) -> CcxError:
+    """What an exception means for an answer, in the words of where it is shown (`words`; the
+    command line's by default); a bug is one line, never a traceback."""
     found = classify(e)
     if found is not None:
-        return found
+        return type(found)(worded(found.message, words))
     import sys
     import traceback
 
