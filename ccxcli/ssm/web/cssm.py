@@ -539,7 +539,11 @@ def routes(site: Site) -> list[Route]:
     return out
 
 
-JSON_PATHS = ("/services/", "/api/", "/as/", "/oauth2/")
+# Every prefix a script or device might call on Cisco (the Smart Accounts API, OAuth2, the
+# software APIs, SSM On-Prem's backend, the transport gateway, Smart Receiver, Call Home): an
+# unknown path there is answered in JSON, never the portal's plain text.
+JSON_PATHS = ("/services/", "/api/", "/as/", "/oauth2/", "/software/", "/backend/", "/Transportgateway/",
+              "/SmartTransport/", "/licservice/", "/its/")  # fmt: skip
 
 
 async def not_there(request: Request, exc: Exception) -> Response:
