@@ -518,3 +518,49 @@ def test_unknown_paths_under_cisco_prefixes_answer_json(cssm: Any, path: str) ->
     _, _, _, _, api = cssm
     doc = api.call("GET", path, status=404)
     assert doc["status"] == "ERROR" and doc["statusMessage"].startswith("No such endpoint")
+
+
+def test_ssm_on_prem_monitoring_api_as_the_centreon_plugin_polls_it(tmp_path: Path) -> None:
+    """SSM On-Prem's own API, called as the public Centreon plugin for SSM On-Prem calls it: a JSON
+    client_credentials body to /backend/oauth/token, then POST {limit: -1} with the bearer token to
+    /api/v1/accounts/{account}/licenses and /alerts, reading licenses[].{license, status, inUse,
+    available, quantity} and alerts[].{messageType, severity, source}."""
+    from urllib.parse import quote
+
+    home = tmp_path / "lab"
+    assert ssm(home, "license", "list").returncode == 0  # the lab and its cloud SSM
+    folder = tmp_path / "onprem"
+    r = ssm(home, "--ssm", str(folder), "init", "--on-prem", "--standalone", "--demo", "--hostname", "localhost",
+            "--account", "Site Account")  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    ca = tmp_path / "ca.pem"
+    assert ssm(home, "--ssm", str(folder), "cert", "export", "--out", str(ca)).returncode == 0
+    client_id, secret = client(home, folder, "monitoring")
+    server = Served(home, folder, password="portal-secret")
+    try:
+        http = requests.Session()
+        base = f"https://localhost:{server.port}"
+        r = http.post(base + "/backend/oauth/token", json={"grant_type": "client_credentials", "client_id": client_id,
+                                                          "client_secret": secret}, verify=str(ca))  # fmt: skip
+        assert r.status_code == 200, r.text
+        token = r.json()["access_token"]
+        assert r.json()["expires_in"] > 10
+        headers = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
+        account = quote("Site Account")
+        lic = http.post(base + f"/api/v1/accounts/{account}/licenses", json={"limit": -1}, headers=headers,
+                        verify=str(ca))  # fmt: skip
+        assert lic.status_code == 200, lic.text
+        rows = {x["license"]: x for x in lic.json()["licenses"]}
+        assert rows and all({"license", "status", "inUse", "available", "quantity"} <= set(x) for x in rows.values())
+        assert all(x["status"] == "In Compliance" for x in rows.values())  # the plugin's default critical test
+        alerts = http.post(base + f"/api/v1/accounts/{account}/alerts", json={"limit": -1}, headers=headers,
+                           verify=str(ca))  # fmt: skip
+        assert alerts.status_code == 200 and isinstance(alerts.json()["alerts"], list), alerts.text
+        assert all(a["severity"] in ("Minor", "Major") for a in alerts.json()["alerts"])
+        wrong = http.post(base + "/api/v1/accounts/Other/licenses", json={"limit": -1}, headers=headers,
+                          verify=str(ca))  # fmt: skip
+        assert wrong.status_code == 404 and wrong.json()["status"] == "ERROR"
+        anonymous = http.post(base + f"/api/v1/accounts/{account}/licenses", json={"limit": -1}, verify=str(ca))
+        assert anonymous.status_code == 401
+    finally:
+        server.stop()

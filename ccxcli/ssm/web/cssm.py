@@ -27,7 +27,7 @@ from ccxcli.ssm.web.api import MAX_BODY, counts_from, number
 from ccxcli.ssm.web.site import API_WORDS, Site, TooLarge, json_object, read_body, refusal, status_of
 
 PREFIX = "/services/api/smart-accounts-and-licensing"
-TOKEN_PATHS = ("/as/token.oauth2", "/oauth2/default/v1/token")
+TOKEN_PATHS = ("/as/token.oauth2", "/oauth2/default/v1/token", "/backend/oauth/token")  # the last: SSM On-Prem's
 Body = dict[str, Any]
 Handler = Callable[[Site, Ssm, Client, Request, Body], dict[str, Any]]
 MAX_ITEMS = 100  # requests in one call of a family that takes several
@@ -67,8 +67,11 @@ def token_endpoint(site: Site) -> Callable[[Request], Awaitable[Response]]:
         except UsageError as e:
             return _oauth_error(413 if isinstance(e, TooLarge) else 400, "invalid_request", e.message)
         try:
-            form = {k: v[-1] for k, v in parse_qs(raw.decode(), max_num_fields=50).items()}
-        except (UnicodeDecodeError, ValueError):
+            if request.headers.get("content-type", "").split(";")[0].strip().lower() == "application/json":
+                form = {k: str(v) for k, v in json_object(raw).items() if isinstance(v, (str, int))}  # SSM On-Prem's
+            else:
+                form = {k: v[-1] for k, v in parse_qs(raw.decode(), max_num_fields=50).items()}
+        except (UnicodeDecodeError, ValueError, UsageError):
             return _oauth_error(400, "invalid_request", "The request body could not be read.")
         given = {**dict(request.query_params), **form}
         client_id, secret = given.get("client_id", ""), given.get("client_secret", "")
@@ -141,7 +144,9 @@ def _call(site: Site, fn: Handler, token: str, request: Request, body: Body) -> 
     with site.ssm() as ssm:
         client = apiclient.bearer(ssm, token, int(time.time()))
         version = request.path_params.get("version")
-        if version not in ("v1", "v2") and not (version == "v3" and fn is remove_devices):
+        if "version" in request.path_params and version not in ("v1", "v2") and not (
+            version == "v3" and fn is remove_devices
+        ):
             raise NotFound(f"No API version '{str(version)[:20]}' here (v1 and v2 are served; v3 for devices/remove).")
         domain = request.path_params.get("domain")
         if domain is not None and domain.lower() != ssm.domain.lower():
@@ -512,6 +517,49 @@ def remove_devices(site: Site, ssm: Ssm, client: Client, request: Request, body:
     return _envelope(out, "productInstances", "SUCCESS")
 
 
+# --- SSM On-Prem's own API, as monitoring tools poll it ------------------------------------------
+# (The shapes public monitoring code reads: the Centreon plugin for SSM On-Prem posts `{limit: -1}`
+# with a bearer token from `/backend/oauth/token`, reads `licenses[].{license, status, inUse,
+# available, quantity}` and `alerts[].{messageType, severity, source}`.)
+
+
+def _on_prem_account(ssm: Ssm, request: Request) -> None:
+    if not ssm.on_prem:
+        raise NotFound("This SSM is not an SSM On-Prem: its monitoring API is served by an on-prem's 'ccx-ssm serve'.")
+    name = request.path_params["account"]
+    if name.lower() != ssm.account.lower():
+        raise NotFound(f"No account '{name[:100]}' on this SSM On-Prem (its account is '{ssm.account}').")
+
+
+def on_prem_licenses(site: Site, ssm: Ssm, client: Client, request: Request, body: Body) -> dict[str, Any]:
+    """Every license of the account the client may see, its virtual accounts added up."""
+    from ccxcli.core.catalogue import BY_ALIAS
+
+    _on_prem_account(ssm, request)
+    total: dict[str, dict[str, int]] = {}
+    for va in _visible(ssm, client, {}):
+        for r in ssm.license_rows(va):
+            t = total.setdefault(r["alias"], {"quantity": 0, "inUse": 0, "available": 0, "reserved": 0, "balance": 0})
+            for key, col in (("quantity", "purchased"), ("inUse", "in_use"), ("available", "available"),
+                             ("reserved", "reserved"), ("balance", "balance")):  # fmt: skip
+                t[key] += r[col]
+    rows = [{"license": BY_ALIAS[a].name, "entitlementTag": BY_ALIAS[a].tag, **{k: v for k, v in t.items()
+             if k != "balance"}, "status": "In Compliance" if t["balance"] >= 0 else "Insufficient Licenses"}
+            for a, t in sorted(total.items()) if t["quantity"] or t["inUse"] or t["reserved"]]  # fmt: skip
+    return {"status": "SUCCESS", "statusMessage": f"{len(rows)} found.", "totalRecords": len(rows), "licenses": rows}
+
+
+def on_prem_alerts(site: Site, ssm: Ssm, client: Client, request: Request, body: Body) -> dict[str, Any]:
+    """The account's alerts the client may see: `messageType`, `severity` (Major or Minor), `source`."""
+    from ccxcli.ssm.core import smart
+
+    _on_prem_account(ssm, request)
+    rows = [{"messageType": a["type"], "severity": a["severity"].capitalize(),
+             "source": a["va"] if a["va"] not in ("", "-") else ssm.account, "message": a["message"]}
+            for a in smart.alerts(ssm, site.now()) if a["va"] in ("", "-") or client.may(a["va"])]  # fmt: skip
+    return {"status": "SUCCESS", "statusMessage": f"{len(rows)} found.", "totalRecords": len(rows), "alerts": rows}
+
+
 A = PREFIX + "/{version}/accounts"
 D = A + "/{domain}"
 V = D + "/virtual-accounts/{va}"
@@ -529,6 +577,8 @@ ROUTES: list[tuple[str, str, Handler]] = [
     ("POST", V + "/update-licenses", update_licenses),
     ("POST", V + "/confirm-licenses", confirm_licenses),
     ("POST", V + "/devices/remove", remove_devices),  # v2 and v3 (Cisco's path for v3)
+    ("POST", "/api/v1/accounts/{account}/licenses", on_prem_licenses),  # SSM On-Prem's own
+    ("POST", "/api/v1/accounts/{account}/alerts", on_prem_alerts),
 ]
 
 
