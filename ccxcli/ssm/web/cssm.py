@@ -144,8 +144,10 @@ def _call(site: Site, fn: Handler, token: str, request: Request, body: Body) -> 
     with site.ssm() as ssm:
         client = apiclient.bearer(ssm, token, int(time.time()))
         version = request.path_params.get("version")
-        if "version" in request.path_params and version not in ("v1", "v2") and not (
-            version == "v3" and fn is remove_devices
+        if (
+            "version" in request.path_params
+            and version not in ("v1", "v2")
+            and not (version == "v3" and fn is remove_devices)
         ):
             raise NotFound(f"No API version '{str(version)[:20]}' here (v1 and v2 are served; v3 for devices/remove).")
         domain = request.path_params.get("domain")
