@@ -153,19 +153,7 @@ def serve(
         raise UsageError("'ccx serve' needs asyncssh: pip install asyncssh.") from None
     from ccxcli.cli import sshusers
 
-    users_file: Path | None = sshusers.path_of(Path(rt.home), users)
-    assert users_file is not None
-    if users is not None or users_file.exists():
-        if users is not None and not users_file.exists():
-            raise UsageError(f"No SSH users file {users_file}; make one with 'ccx ssh-user add'.")
-        if password_file or authorized_keys or operator:
-            raise UsageError(
-                f"The SSH users file {users_file} says who logs in and who is an operator: drop --password-file, "
-                "--authorized-keys and --operator (or move the file away to serve with one password)."
-            )
-        sshusers.load(users_file)  # refused now if it is not one
-    else:
-        users_file = None
+    users_file = sshusers.in_force(Path(rt.home), users, bool(password_file or authorized_keys or operator))
     try:
         password: str | None = server.DEFAULT_PASSWORD if users_file is None else None
         if password_file:

@@ -41,6 +41,24 @@ def path_of(home: Path, given: str | None) -> Path:
     return Path(given) if given else home / FILE
 
 
+def in_force(home: Path, given: str | None, shared_options: bool) -> Path | None:
+    """The users file `ccx serve` goes by: `--users FILE`, else the lab's when it exists; None:
+    none (one shared password or key file, as before). With a users file, the shared options
+    (`shared_options`: --password-file, --authorized-keys, --operator) are refused."""
+    path = path_of(home, given)
+    if given is None and not path.exists():
+        return None
+    if not path.exists():
+        raise UsageError(f"No SSH users file {path}; make one with 'ccx ssh-user add'.")
+    if shared_options:
+        raise UsageError(
+            f"The SSH users file {path} says who logs in and who is an operator: drop --password-file, "
+            "--authorized-keys and --operator (or move the file away to serve with one password)."
+        )
+    load(path)  # refused now if it is not one
+    return path
+
+
 def load(path: Path) -> dict[str, SshUser]:
     """The users of a file ({} when there is none); a file that is not one is refused."""
     try:
