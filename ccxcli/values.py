@@ -7,6 +7,7 @@ from __future__ import annotations
 from ccxcli.errors import UsageError
 
 _DIGITS = frozenset("0123456789")
+HEX_DIGITS = frozenset("0123456789abcdef")  # lower-case hexadecimal, as ids, MACs and secrets are written
 MAX_COUNT = 100_000  # agents, ports, License Control limits, licenses per reservation line
 MAX_QTY = 1_000_000  # licenses deposited or moved at once
 MAX_ID = 2**53  # instance ids and the like

@@ -100,10 +100,6 @@ AGENT_ID = "The agent's user id: 1-64 printable characters without spaces."
 SKILLS = (
     "--skills LIST: comma-separated voice, chat, email, outbound-preview, outbound-predictive, outbound-progressive."
 )
-CODE_ARG = (
-    "The code as printed by the other side, on one line: quoted, or unquoted as the rest of the line "
-    "(up to 256 kB); - reads it from standard input, @FILE from a file."
-)
 
 RETURN_Q = "This will return all reserved licenses and the node will be unregistered."
 

@@ -244,9 +244,6 @@ class ChannelTerminal(Terminal):
         self.loop.call_soon_threadsafe(self._input.close)
 
     # --- the session thread's side -----------------------------------------------------------
-    def term(self) -> str | None:
-        return self._term
-
     def echo_off(self) -> Callable[[], None]:
         return lambda: None  # there is no echo but the shell's
 

@@ -58,7 +58,6 @@ from ccxcli.store.lab import DEFAULT_NODE, valid_name
 from ccxcli.uploads import SERVE_FILE, UPLOAD
 from ccxcli.values import parse_listen
 
-DEFAULT_LISTEN = "127.0.0.1:2222"
 DEFAULT_PASSWORD = "admin"
 HOST_KEY = "ssh_host_ed25519_key"
 REFUSED_OPTIONS = ("--home", "--node")

@@ -91,10 +91,6 @@ class Terminal:
     def __init__(self, inp: TextIO, out: TextIO) -> None:
         self.inp, self.out = inp, out
 
-    def term(self) -> str | None:
-        """The terminal type (TERM), when the terminal says; None: the process's."""
-        return None
-
     def echo_off(self) -> Callable[[], None]:
         return echo_off(self.inp.fileno())
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ccxcli.core.catalogue import PREMIUM_SKILLS, TYPES, flex_pair
+from ccxcli.core.catalogue import PREMIUM_SKILLS, flex_pair
 
 TYPE_CHECKING = False  # `typing` is not imported at run time: it costs a one-shot command start-up
 if TYPE_CHECKING:
@@ -107,7 +107,3 @@ def control_limits(node: Node) -> Counts | None:
     elif ltype == "ip-ivr" and c.get("ivr_ports") is not None:
         lim["ivr-port"] = c["ivr_ports"]
     return lim
-
-
-def reported_aliases(license_type: str) -> tuple[str, ...]:
-    return TYPES[license_type][2]

@@ -257,12 +257,6 @@ def forget_for_reset(node: Node) -> ReservationState:
     return kept
 
 
-def outstanding_piids(node: Node) -> list[str]:
-    """Requests whose codes the node may still hold keys for (for the node-delete check)."""
-    slr = node["slr"]
-    return [rec["piid"] for rec in (slr.get("installed"), slr.get("request")) if rec]
-
-
 def coverage(node: Node, counts: dict[str, int]) -> str:
     """Which of the node's licenses (those of its license type) a code reserves."""
     from ccxcli.core.catalogue import TYPES

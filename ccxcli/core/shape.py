@@ -59,7 +59,6 @@ COUNTS = _map(lambda k: k in ALIASES, _count, 20)
 PIID = _re(r"[0-9a-f]{16}")
 HEX64 = _re(r"[0-9a-f]{64}")
 OUTBOX_KINDS = ("register", "deregister", "renew_auth", "renew_id")
-HEX = _re(r"[0-9a-f]+")
 STR = lambda v: isinstance(v, str)  # noqa: E731
 BOOL = lambda v: isinstance(v, bool)  # noqa: E731
 

@@ -23,13 +23,13 @@ from typing import TYPE_CHECKING, Any
 from ccxcli.clock import iso
 from ccxcli.errors import RuleError, UsageError
 from ccxcli.ssm.core.db import Ssm
+from ccxcli.values import HEX_DIGITS
 
 if TYPE_CHECKING:
     from ccxcli.core.state import ClassicFile
 
 HEADER = "# Cisco Unified CCX classic license file (ccxcli, synthetic format)"
 _PAK_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
-_HEX = frozenset("0123456789abcdef")
 
 
 def check_pak(pak: str) -> str:
@@ -41,7 +41,7 @@ def check_pak(pak: str) -> str:
 
 def check_mac(mac: str) -> str:
     text = mac.strip().lower().replace(":", "").replace("-", "").replace(".", "")
-    if len(text) != 12 or not set(text) <= _HEX:
+    if len(text) != 12 or not set(text) <= HEX_DIGITS:
         raise UsageError(
             f"Invalid License MAC '{mac[:30]}': 12 hex digits (the node's 'appadmin license classic show')."
         )

@@ -10,16 +10,16 @@ from typing import TYPE_CHECKING, Any
 
 from ccxcli.clock import iso
 from ccxcli.errors import RuleError, StoreError, UsageError
+from ccxcli.values import HEX_DIGITS
 
 if TYPE_CHECKING:
     from ccxcli.ssm.core.db import Ssm
 
 MAX_TIME = 253402300799
-_HEX = frozenset("0123456789abcdef")
 
 
 def _hexstr(n: int) -> Callable[[Any], bool]:
-    return lambda v: isinstance(v, str) and len(v) == n and set(v) <= _HEX
+    return lambda v: isinstance(v, str) and len(v) == n and set(v) <= HEX_DIGITS
 
 
 def _text(most: int) -> Callable[[Any], bool]:
