@@ -512,7 +512,7 @@ def test_licenses_for_an_empty_virtual_account_list_and_tokens_valid_newest_firs
     assert api.call("GET", tokens)["tokens"][0]["token"] == third  # newest valid first
 
 
-@pytest.mark.parametrize("path", ["/backend/oauth/token", "/software/v1/apis", "/licservice/license",
+@pytest.mark.parametrize("path", ["/backend/api/nothing", "/software/v1/apis", "/licservice/license",
                                   "/its/service/oddce/services/DDCEService", "/services/api/nothing/here"])  # fmt: skip
 def test_unknown_paths_under_cisco_prefixes_answer_json(cssm: Any, path: str) -> None:
     _, _, _, _, api = cssm
