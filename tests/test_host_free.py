@@ -185,8 +185,9 @@ def _is_os(node: ast.expr) -> bool:
 def test_served_sessions_get_the_server_tunables_but_not_its_terminal() -> None:
     from ccxcli.cli.serve import ServedLab, Settings
 
-    served = ServedLab(Path("/lab"), Settings(), {"TERM": "dumb", "CCX_LOCK_TIMEOUT": "3", "NO_COLOR": "1",
-                                                   "CCX_TEST_KILL_AT": "x", "PROMPT_TOOLKIT_COLOR_DEPTH": "DEPTH_24_BIT"})  # fmt: skip
+    server_env = {"TERM": "dumb", "CCX_LOCK_TIMEOUT": "3", "NO_COLOR": "1", "CCX_TEST_KILL_AT": "x",
+                  "PROMPT_TOOLKIT_COLOR_DEPTH": "DEPTH_24_BIT"}  # fmt: skip
+    served = ServedLab(Path("/lab"), Settings(), server_env)
     env = served.env("admin", "xterm")
     assert env["TERM"] == "xterm" and env["CCX_LOCK_TIMEOUT"] == "3" and env["CCX_TEST_KILL_AT"] == "x"
     assert "NO_COLOR" not in env and not any(k.startswith("PROMPT_TOOLKIT") for k in env)
