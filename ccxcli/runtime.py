@@ -94,7 +94,7 @@ def tunables() -> Tunables:
     return _IN_FORCE.get() or _DEFAULTS
 
 
-class in_force:  # noqa: N801 - used as a `with` statement, like contextlib's
+class in_force:  # lower case: used as a `with` statement, as contextlib's are
     """`with in_force(env.tunables):` the code inside runs with them; they end with it."""
 
     __slots__ = ("_tunables", "_token")
