@@ -180,18 +180,13 @@ def make_output(rt: Runtime, term: Terminal) -> VosOutput:
     return out
 
 
-def color_depth(rt: Runtime) -> ColorDepth:
-    """The session's colour depth: its NO_COLOR or PROMPT_TOOLKIT_COLOR_DEPTH, else its TERM's
-    (prompt_toolkit would read the process's environment)."""
+def color_depth(rt: Runtime, out: VosOutput) -> ColorDepth:
+    """The session's colour depth: its NO_COLOR or PROMPT_TOOLKIT_COLOR_DEPTH, else what its
+    output makes of the session's TERM (prompt_toolkit would read the process's environment)."""
     if rt.env.get("NO_COLOR"):
         return ColorDepth.DEPTH_1_BIT
     named = rt.env.get("PROMPT_TOOLKIT_COLOR_DEPTH") or ""
-    if named in ColorDepth.__members__:
-        return ColorDepth[named]
-    term = rt.env.get("TERM") or ""
-    if is_dumb_terminal(term):
-        return ColorDepth.DEPTH_1_BIT
-    return ColorDepth.DEPTH_4_BIT if term in ("linux", "eterm-color") else ColorDepth.DEFAULT
+    return ColorDepth[named] if named in ColorDepth.__members__ else out.get_default_color_depth()
 
 
 def is_dumb(rt: Runtime) -> bool:
@@ -370,7 +365,7 @@ def _session(rt: Runtime, term: Terminal) -> int:
     with create_app_session(input=term.input(), output=out):
         session: PromptSession[str] = PromptSession(
             output=out,
-            color_depth=color_depth(rt),
+            color_depth=color_depth(rt, out),
             history=history,
             completer=CcxCompleter(),
             key_bindings=_bindings(rt),

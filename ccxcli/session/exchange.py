@@ -37,10 +37,11 @@ def run(lab: Lab, node: Node, kind: str, t: int, token: str | None = None, force
     warning when the SSM could not be told and the change was applied on the node alone (a
     deregistration, as the appliance does), else None; what the SSM answered is on the node."""
     waiting = node.get("outbox")
-    if waiting:  # a registration whose answer never came: it is sent again before anything else
+    if waiting:  # a (de)registration whose answer never came: it is sent again before anything else
         raise CommError(
-            f"The {waiting['kind']} sent at {iso(waiting['t'])} has had no answer from the SSM yet; it is sent "
-            "again by each command on this node until the SSM answers (then this command can run)."
+            f"The {KEPT.get(waiting['kind'], waiting['kind'])} sent at {iso(waiting['t'])} has had no answer from "
+            "the SSM yet; it is sent again by each command on this node until the SSM answers (then this "
+            "command can run)."
         )
     msg: Outbox = {"id": secrets.token_hex(8), "kind": kind, "t": t}
     if kind == "register":  # the node's registration secret: its own, or a new one kept once registered

@@ -197,8 +197,13 @@ def _page(body: Body, rows: list[dict[str, Any]], key: str) -> dict[str, Any]:
         raise UsageError(f"'limit' must be a whole number from 1 to {MAX_PAGE}.")
     if offset is None or offset < 0:
         raise UsageError("'offset' must be a whole number, 0 or more.")
+    return _listed(key, rows, rows[offset : offset + limit])
+
+
+def _listed(key: str, rows: list[dict[str, Any]], shown: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    """A listing's envelope: every row counted (`totalRecords`), the `shown` ones (all) under `key`."""
     return {"status": "SUCCESS", "statusMessage": f"{len(rows)} found.", "totalRecords": len(rows),
-            key: rows[offset : offset + limit]}  # fmt: skip
+            key: rows if shown is None else shown}  # fmt: skip
 
 
 def accounts(site: Site, ssm: Ssm, client: Client, request: Request, body: Body) -> dict[str, Any]:
@@ -216,8 +221,7 @@ def accounts_search(site: Site, ssm: Ssm, client: Client, request: Request, body
     domain = request.query_params.get("domain", "")
     found = [{"domain": ssm.domain, "name": ssm.account, "id": _account_id(ssm), "type": "CUSTOMER",
               "status": "ACTIVE"}] if not domain or domain.lower() == ssm.domain.lower() else []  # fmt: skip
-    return {"status": "SUCCESS", "statusMessage": f"{len(found)} found.", "totalRecords": len(found),
-            "accounts": found}  # fmt: skip
+    return _listed("accounts", found)
 
 
 def _account_id(ssm: Ssm) -> int:
@@ -548,7 +552,7 @@ def on_prem_licenses(site: Site, ssm: Ssm, client: Client, request: Request, bod
     rows = [{"license": BY_ALIAS[a].name, "entitlementTag": BY_ALIAS[a].tag, **{k: v for k, v in t.items()
              if k != "balance"}, "status": "In Compliance" if t["balance"] >= 0 else "Insufficient Licenses"}
             for a, t in sorted(total.items()) if t["quantity"] or t["inUse"] or t["reserved"]]  # fmt: skip
-    return {"status": "SUCCESS", "statusMessage": f"{len(rows)} found.", "totalRecords": len(rows), "licenses": rows}
+    return _listed("licenses", rows)
 
 
 def on_prem_alerts(site: Site, ssm: Ssm, client: Client, request: Request, body: Body) -> dict[str, Any]:
@@ -559,7 +563,7 @@ def on_prem_alerts(site: Site, ssm: Ssm, client: Client, request: Request, body:
     rows = [{"messageType": a["type"], "severity": a["severity"].capitalize(),
              "source": a["va"] if a["va"] not in ("", "-") else ssm.account, "message": a["message"]}
             for a in smart.alerts(ssm, site.now()) if a["va"] in ("", "-") or client.may(a["va"])]  # fmt: skip
-    return {"status": "SUCCESS", "statusMessage": f"{len(rows)} found.", "totalRecords": len(rows), "alerts": rows}
+    return _listed("alerts", rows)
 
 
 A = PREFIX + "/{version}/accounts"

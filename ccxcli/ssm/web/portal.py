@@ -372,13 +372,20 @@ def licenses_csv(c: Ctx) -> Response:
     return _csv(f"licenses-{va}.csv", cols, rows)
 
 
+def _as_text(v: Any) -> Any:
+    """A cell a spreadsheet would run as a formula (one starting with = + - @ | %, blanks before
+    it or not, or with a tab or carriage return) kept as text."""
+    if isinstance(v, str) and (v[:1] in ("\t", "\r") or v.lstrip(" \t\r\n")[:1] in ("=", "+", "-", "@", "|", "%")):
+        return "'" + v
+    return v
+
+
 def _csv(name: str, cols: list[str], rows: list[list[Any]]) -> Response:
     out = io.StringIO()
     w = csv.writer(out, lineterminator="\r\n")
     w.writerow(cols)
-    for row in rows:  # a cell that a spreadsheet would run as a formula is kept as text
-        w.writerow(["'" + v if isinstance(v, str) and v.lstrip(" \t\r\n")[:1] in ("=", "+", "-", "@", "|", "%")
-                    or isinstance(v, str) and v[:1] in ("\t", "\r") else v for v in row])  # fmt: skip
+    for row in rows:
+        w.writerow([_as_text(v) for v in row])
     safe = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in name)
     return Response(out.getvalue(), media_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="{safe}"', **_SECURITY})  # fmt: skip

@@ -131,7 +131,7 @@ class Site:
         if len(self.sessions) >= MAX_SESSIONS:
             raise StoreError(f"The portal has {MAX_SESSIONS} sessions open; try again once some have ended.")
         sid = secrets.token_urlsafe(32)
-        s = {"csrf": secrets.token_urlsafe(32), "until": time.time() + SESSION_LIFETIME, "user": user}
+        s = {"csrf": secrets.token_urlsafe(32), "until": now + SESSION_LIFETIME, "user": user}
         self.sessions[sid] = s
         return sid, s
 
@@ -163,16 +163,17 @@ async def read_body(request: Request, limit: int) -> bytes:
     """The request's body, read no further than `limit` bytes: one declared larger (its
     Content-Length) is refused before a byte of it is read, and a chunked one as soon as it
     passes the limit, so no client makes the server hold more than `limit` for it."""
+    too_large = TooLarge(f"The request body is too large (at most {limit // 1024} KiB).")
     declared = request.headers.get("content-length")
     if declared is not None and (not declared.strip().isdigit() or int(declared) > limit):
-        raise TooLarge(f"The request body is too large (at most {limit // 1024} KiB).")
+        raise too_large
     chunks: list[bytes] = []
     size = 0
     try:
         async for chunk in request.stream():
             size += len(chunk)
             if size > limit:
-                raise TooLarge(f"The request body is too large (at most {limit // 1024} KiB).")
+                raise too_large
             chunks.append(chunk)
     except ClientDisconnect:  # gone before its body was all here (or hung up on as too slow)
         raise UsageError("The client went away before its request was complete.") from None
