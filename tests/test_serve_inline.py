@@ -12,6 +12,7 @@ import threading
 import time
 from pathlib import Path
 
+import asyncssh
 import pytest
 from conftest import ccx_run
 from prompt_toolkit.key_binding import KeyPress
@@ -187,3 +188,37 @@ def test_clients_closing_while_output_flows_leave_no_traceback(tmp_path: Path, e
     finally:
         assert served.stop() == 0
     assert "Traceback" not in served.errors and "Exception" not in served.errors, served.errors[-2000:]
+
+
+@pytest.mark.parametrize("extra", [(), ("--process-per-session",)])
+def test_a_stop_closes_every_connection_before_the_event_loop_ends(tmp_path: Path, extra: tuple[str, ...]) -> None:
+    """A stop with sessions of every kind open (a terminal mid-command, a script-mode shell
+    with its input open, SFTP, a command running, one not logged in yet): each connection is
+    closed by the server, none is left to the interpreter's exit (asyncssh keeps them open
+    when its listener closes; once the loop is gone, Python reports them, and a transport
+    closed that late raises `RuntimeError: Event loop is closed`)."""
+    served = Served(tmp_path / "lab", *extra, env={"PYTHONWARNINGS": "always::ResourceWarning"})
+
+    async def go() -> None:
+        opened = []
+        for term in ("vt100", "xterm", "dumb"):
+            sh = await Shell.open(served.port, term=term)
+            await sh.expect(PROMPT)
+            opened.append(sh.conn)
+        sh.proc.stdin.write("show license all\r")
+        login = {"username": "admin", "password": "admin", "known_hosts": None}
+        script = await asyncssh.connect("127.0.0.1", served.port, **login)
+        (await script.create_process("shell")).stdin.write("show license status\n")
+        sftp = await asyncssh.connect("127.0.0.1", served.port, **login)
+        await sftp.start_sftp_client()
+        busy = await asyncssh.connect("127.0.0.1", served.port, **login)
+        await busy.create_process("sim clock advance 30d")
+        _, waiting = await asyncio.open_connection("127.0.0.1", served.port)  # never logs in
+        opened += [script, sftp, busy]
+        await asyncio.sleep(0.3)
+        assert await asyncio.to_thread(served.stop) == 0
+        await asyncio.wait_for(asyncio.gather(*(c.wait_closed() for c in opened)), 10)
+        waiting.close()
+
+    run(go())
+    assert "unclosed" not in served.errors and "Traceback" not in served.errors, served.errors[-2000:]

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import asyncio
 import fcntl
+import hmac
 import json
 import os
 import shlex
@@ -121,6 +122,7 @@ class Server(asyncssh.SSHServer):
 
     def connection_made(self, conn: asyncssh.SSHServerConnection) -> None:
         self.conn = conn
+        self.lab.connections.add(conn)
         if self.lab.waiting >= self.lab.settings.max_startups:
             conn.close()  # too many waiting to log in: drop the newest, as OpenSSH's MaxStartups does
             return
@@ -132,6 +134,8 @@ class Server(asyncssh.SSHServer):
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._done_waiting()
+        if self.conn is not None:
+            self.lab.connections.discard(self.conn)
 
     def _done_waiting(self) -> None:
         if self.waiting:
@@ -160,8 +164,6 @@ class Server(asyncssh.SSHServer):
         return self.lab.settings.password is not None or self.lab.settings.users is not None
 
     def validate_password(self, username: str, password: str) -> bool:
-        import hmac
-
         if self.lab.settings.users is not None:
             user = self.lab.ssh_user(username)
             return user is not None and sshusers.password_ok(user, password)
@@ -180,6 +182,7 @@ class ServedLab:
         self.environ = dict(environ)  # the server's Env: its tunables (CCX_LOCK_TIMEOUT...) go to every session
         self.children: set[asyncio.subprocess.Process] = set()
         self.terminals: set[ChannelTerminal] = set()  # in-process sessions
+        self.connections: set[asyncssh.SSHServerConnection] = set()  # open, logged in or not
         self.waiting = 0  # connections not yet authenticated
 
     def own_tunables(self) -> Tunables:
@@ -587,7 +590,21 @@ async def _serve_here(sock: socket.socket, lab: ServedLab, key: asyncssh.SSHKey,
             await _hang_up(child, lab)
         for term in list(lab.terminals):
             term.hang_up()
+        await _close_connections(lab)
         await server.wait_closed()
+
+
+async def _close_connections(lab: ServedLab, grace: float = 5.0) -> None:
+    """Every connection still open is closed (asyncssh leaves them open when its listener
+    closes) and waited for, so that nothing of a session outlives the event loop."""
+    waits = {asyncio.ensure_future(conn.wait_closed()): conn for conn in lab.connections}
+    for conn in waits.values():
+        conn.close()
+    if waits:
+        _, late = await asyncio.wait(waits, timeout=grace)
+        for wait in late:
+            waits[wait].abort()
+            wait.cancel()
 
 
 STOPS = (signal.SIGINT, signal.SIGTERM)
