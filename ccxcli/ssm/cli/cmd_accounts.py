@@ -192,8 +192,8 @@ def va_list(rt: SsmRun) -> None:
         table=table(
             rt,
             f"Virtual accounts of '{ssm.account}'",
-            ["Name", "Default", "Instances"],
-            [[r["name"], "yes" if r["default"] else "", r["instances"]] for r in rows],
+            ["Name", "Default", "Access", "Instances", "Description"],
+            [[r["name"], "yes" if r["default"] else "", r["access"], r["instances"], r["description"]] for r in rows],
         ),
     )
 
@@ -205,12 +205,18 @@ VA_NAME = Param("NAME", "The virtual account's name (1-64 printable characters).
     "va create",
     "Create a virtual account.",
     changes="adds an empty virtual account.",
-    example="ccx-ssm va create Sales",
-    params=(VA_NAME,),
+    example="ccx-ssm va create Sales --description 'Sales contact center'",
+    params=(
+        VA_NAME,
+        Param("--description", "Free text shown in 'va list' and Cisco's API.", default="", metavar="TEXT"),
+        Param(
+            "--access", "Commerce access level (as Cisco's API names it).", default="PUBLIC", metavar="PUBLIC|PRIVATE"
+        ),  # fmt: skip
+    ),
 )
-def va_create(rt: SsmRun, name: str) -> None:
+def va_create(rt: SsmRun, name: str, description: str, access: str) -> None:
     ssm, now = open_ssm(rt)
-    ssm.va_create(name, now)
+    ssm.va_create(name, now, description, access.upper())
     emit(rt, {"created": name}, f"Virtual account '{name}' created.")
 
 

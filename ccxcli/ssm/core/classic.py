@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 from ccxcli.clock import iso
 from ccxcli.errors import RuleError, UsageError
 from ccxcli.ssm.core.db import Ssm
+from ccxcli.ssm.core.rules import counts_text
 from ccxcli.values import HEX_DIGITS
 
 if TYPE_CHECKING:
@@ -57,11 +58,7 @@ def pak_add(ssm: Ssm, pak: str, counts: dict[str, int], now: int) -> None:
         db.executemany(
             "INSERT INTO pak_line(pak, alias, qty) VALUES (?, ?, ?)", [(pak, a, n) for a, n in counts.items()]
         )
-        ssm.event(now, "pak", f"PAK {pak} added: {_fmt(counts)}")
-
-
-def _fmt(counts: dict[str, int]) -> str:
-    return ", ".join(f"{a}={n}" for a, n in sorted(counts.items()))
+        ssm.event(now, "pak", f"PAK {pak} added: {counts_text(counts)}")
 
 
 def _lines(ssm: Ssm, pak: str) -> dict[str, dict[str, int]]:
@@ -118,7 +115,7 @@ def fulfil(ssm: Ssm, pak: str, mac: str, counts: dict[str, int], now: int) -> st
             if n:
                 db.execute("INSERT INTO fulfilment(pak, mac, alias, qty, t) VALUES (?, ?, ?, ?, ?)",
                            (row["pak"], mac, alias, n, now))  # fmt: skip
-        ssm.event(now, "pak", f"PAK {row['pak']} fulfilled to License MAC {mac}: {_fmt(counts)}")
+        ssm.event(now, "pak", f"PAK {row['pak']} fulfilled to License MAC {mac}: {counts_text(counts)}")
         return license_file(ssm, mac, now)
 
 
@@ -164,7 +161,7 @@ def assign(ssm: Ssm, pak: str, va: str | None, now: int) -> dict[str, int]:
         ssm.event(
             now,
             "migrate",
-            f"PAK {row['pak']} assigned to '{ssm.account}' / '{va}': {_fmt(moved) or 'nothing left'}",
+            f"PAK {row['pak']} assigned to '{ssm.account}' / '{va}': {counts_text(moved) or 'nothing left'}",
             va,
         )
         return moved
@@ -196,8 +193,9 @@ def convert(
             db.execute("UPDATE pool SET purchased = purchased + ? WHERE va=? AND alias=?", (n, va, alias))
         ssm.bump(va, now)
         remaining = on_mac(ssm, mac)
-        rest = f"; remaining classic licenses {_fmt(remaining)}" if remaining else "; device fully converted"
-        ssm.event(now, "migrate", f"Device Based Conversion of License MAC {mac} into '{va}': {_fmt(wanted)}{rest}", va)
+        rest = f"; remaining classic licenses {counts_text(remaining)}" if remaining else "; device fully converted"
+        done = counts_text(wanted)
+        ssm.event(now, "migrate", f"Device Based Conversion of License MAC {mac} into '{va}': {done}{rest}", va)
         return wanted, (license_file(ssm, mac, now) if remaining else None)
 
 

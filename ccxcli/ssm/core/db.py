@@ -22,7 +22,8 @@ from ccxcli.faults import kill_point
 from ccxcli.runtime import tunables
 from ccxcli.ssm.core.pool import history, judge, rows
 
-SCHEMA = 8
+SCHEMA = 9
+ACCESS_LEVELS = ("PUBLIC", "PRIVATE")  # a virtual account's commerce access level
 MAX_PURCHASED = 1_000_000_000  # per license and virtual account; input is bounded well below
 
 # Schema 3: steady usage history, SSM On-Prem links, the Classic inventory (PAKs, fulfilments).
@@ -78,6 +79,13 @@ _V8 = """
 ALTER TABLE instance ADD COLUMN proof TEXT NOT NULL DEFAULT '';
 """
 
+# a virtual account's description and commerce access level (PUBLIC or PRIVATE), as Cisco's
+# API creates and lists them
+_V9 = """
+ALTER TABLE va ADD COLUMN description TEXT NOT NULL DEFAULT '';
+ALTER TABLE va ADD COLUMN access TEXT NOT NULL DEFAULT 'PUBLIC';
+"""
+
 # The current schema, for new databases. Existing ones are brought to it by MIGRATIONS.
 _DDL = (
     f"""
@@ -117,6 +125,7 @@ CREATE TABLE event(id INTEGER PRIMARY KEY, t INTEGER NOT NULL, kind TEXT NOT NUL
     + _V6
     + _V7
     + _V8
+    + _V9
 )
 
 
@@ -145,6 +154,7 @@ ALTER TABLE pool2 RENAME TO pool;
     5: _V6,
     6: _V7,
     7: _V8,
+    8: _V9,
 }
 MAX_MESSAGES = 20_000  # answers kept for messages sent again after a crash (the newest ones)
 
@@ -522,6 +532,8 @@ class Ssm:
                 "id": r["rowid"],
                 "name": r["name"],
                 "default": bool(r["is_default"]),
+                "description": r["description"],
+                "access": r["access"],
                 "instances": self.db.execute("SELECT COUNT(*) FROM instance WHERE va=?", (r["name"],)).fetchone()[0],
             }
             for r in self.db.execute("SELECT rowid, * FROM va ORDER BY name")
@@ -537,15 +549,20 @@ class Ssm:
             raise UsageError(f"No virtual account '{name}'. Known: {known}.")
         return str(r[0])
 
-    def va_create(self, name: str, now: int) -> None:
+    def va_create(self, name: str, now: int, description: str = "", access: str = "PUBLIC") -> None:
+        """A new virtual account; `access` is its commerce access level, PUBLIC or PRIVATE."""
         from ccxcli.values import plain_text
 
         plain_text(name, "A virtual account name", 64)
+        if description:
+            plain_text(description, "A virtual account description", 256)
+        if access not in ACCESS_LEVELS:
+            raise UsageError(f"The commerce access level must be {' or '.join(ACCESS_LEVELS)}.")
         self.check_not_linked("create virtual accounts")
         with self.tx() as db:
             if db.execute("SELECT 1 FROM va WHERE lower(name)=lower(?)", (name,)).fetchone():
                 raise RuleError(f"Virtual account '{name}' already exists.")
-            db.execute("INSERT INTO va(name) VALUES (?)", (name,))
+            db.execute("INSERT INTO va(name, description, access) VALUES (?, ?, ?)", (name, description, access))
             db.executemany("INSERT INTO pool(va, alias) VALUES (?, ?)", [(name, lic.alias) for lic in CATALOGUE])
             self.event(now, "va", f"Virtual account '{name}' created", name)
 

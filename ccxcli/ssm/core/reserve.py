@@ -21,6 +21,7 @@ from ccxcli.errors import RuleError, UsageError
 from ccxcli.faults import kill_point
 from ccxcli.ssm.core import rules
 from ccxcli.ssm.core.db import Ssm
+from ccxcli.ssm.core.rules import counts_text
 from ccxcli.values import MAX_COUNT, is_id, whole
 
 if TYPE_CHECKING:
@@ -151,13 +152,9 @@ def authorize(ssm: Ssm, va: str | None, request: str, counts: dict[str, int], no
         ).lastrowid
         code = make_authorization(ssm.private_pem(), req.piid, ts, counts, req.sn, req.uuid)
         db.execute("INSERT INTO issued(reservation, ts, counts, code) VALUES (?, ?, ?, ?)", (rid, ts, text, code))
-        ssm.event(now, "reserve", f"Reservation for SN {req.sn} authorized in '{va}': " + _fmt(counts), va)
+        ssm.event(now, "reserve", f"Reservation for SN {req.sn} authorized in '{va}': " + counts_text(counts), va)
     kill_point("ssm-committed")
     return code
-
-
-def _fmt(counts: dict[str, int]) -> str:
-    return ", ".join(f"{a}={n}" for a, n in sorted(counts.items()))
 
 
 def find(ssm: Ssm, ident: str) -> Row:
@@ -199,7 +196,7 @@ def update(ssm: Ssm, ident: str, counts: dict[str, int], now: int) -> str:
         ssm.event(
             now,
             "reserve",
-            f"Reservation for SN {r['sn']} updated to {_fmt(counts)}; "
+            f"Reservation for SN {r['sn']} updated to {counts_text(counts)}; "
             "Authorization Pending until the confirmation code is entered",
             r["va"],
         )
@@ -244,9 +241,8 @@ def confirm(ssm: Ssm, ident: str, code: str, now: int) -> None:
             )
             after = held(ssm, db.execute("SELECT * FROM reservation WHERE id=?", (r["id"],)).fetchone())
             _reserve(ssm, r["va"], rules.diff(after, before), now)
-            ssm.event(
-                now, "reserve", f"Reservation update for SN {r['sn']} confirmed: {_fmt(json.loads(confirmed))}", r["va"]
-            )
+            done = counts_text(json.loads(confirmed))
+            ssm.event(now, "reserve", f"Reservation update for SN {r['sn']} confirmed: {done}", r["va"])
         elif given in expected.values():
             refusal = (
                 "This Confirmation Code is for an update that a newer one has superseded; install the newest "
@@ -298,22 +294,43 @@ def apply_return(ssm: Ssm, code: str, now: int, expect_uuid: str | None = None) 
     if expect_uuid is not None and r["uuid"] != expect_uuid:
         raise RuleError("The Reservation Return Code belongs to another product instance.")
     counts = _close(ssm, r, now, "returned")
-    ssm.event(now, "returned", f"Reserved Licenses Returned by SN {r['sn']} to '{r['va']}': {_fmt(counts)}", r["va"])
+    done = counts_text(counts)
+    ssm.event(now, "returned", f"Reserved Licenses Returned by SN {r['sn']} to '{r['va']}': {done}", r["va"])
     return {"sn": r["sn"], "va": r["va"], "released": counts}
+
+
+def _active(ssm: Ssm, instance_row: Row) -> Row | None:
+    """The reservation an instance holds now, if any."""
+    r: Row | None = ssm.db.execute(
+        "SELECT * FROM reservation WHERE instance=? AND state IN ('authorized', 'pending')", (instance_row["id"],)
+    ).fetchone()
+    return r
+
+
+def move(ssm: Ssm, instance_row: Row, dst: str, now: int) -> dict[str, int]:
+    """An instance's reservation goes with it to virtual account `dst` (inside a transaction),
+    as CSSM moves it: what it holds is reserved in `dst`'s pool, which must have it available,
+    and freed in its own. The node is not told (nothing it holds names a virtual account)."""
+    r = _active(ssm, instance_row)
+    if r is None:
+        return {}
+    counts = held(ssm, r)
+    _reserve(ssm, dst, counts, now)
+    _reserve(ssm, r["va"], {a: -n for a, n in counts.items()}, now)
+    ssm.db.execute("UPDATE reservation SET va=? WHERE id=?", (dst, r["id"]))
+    return counts
 
 
 def release(ssm: Ssm, instance_row: Row, now: int) -> None:
     """Release an instance's reservation without a return code (inside a transaction)."""
-    r = ssm.db.execute(
-        "SELECT * FROM reservation WHERE instance=? AND state IN ('authorized', 'pending')", (instance_row["id"],)
-    ).fetchone()
+    r = _active(ssm, instance_row)
     if r is None:
         return
     counts = _close(ssm, r, now, "released")
     ssm.event(
         now,
         "released",
-        f"Reserved licenses of SN {r['sn']} released to '{r['va']}' without a return code: {_fmt(counts)}; "
+        f"Reserved licenses of SN {r['sn']} released to '{r['va']}' without a return code: {counts_text(counts)}; "
         "a node still running this reservation is no longer covered",
         r["va"],
     )

@@ -26,6 +26,11 @@ def token_state(revoked: bool, expires: int, max_uses: int | None, uses: int, no
     return "active"
 
 
+def counts_text(counts: Mapping[str, int]) -> str:
+    """`flex-premium=2, flex-standard=20`: counts as events and messages name them."""
+    return ", ".join(f"{a}={n}" for a, n in sorted(counts.items()))
+
+
 def times(n: int) -> str:
     """`once`, `twice`, `3 times`."""
     return {1: "once", 2: "twice"}.get(n, f"{n} times")

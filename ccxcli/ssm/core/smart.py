@@ -12,6 +12,7 @@ from ccxcli.errors import InstanceGone, RuleError, UsageError
 from ccxcli.faults import kill_point
 from ccxcli.ssm.core import reserve, rules
 from ccxcli.ssm.core.db import Ssm
+from ccxcli.ssm.core.rules import counts_text
 from ccxcli.values import is_id
 
 MAX_USES = 1_000_000
@@ -158,18 +159,16 @@ def instance_transfer(ssm: Ssm, ident: str, dst: str, now: int) -> None:
         dst = ssm.va(dst)
         if r["va"] == dst:
             raise UsageError(f"Instance {r['id']} is already in '{dst}'.")
-        if r["kind"] == "slr":
-            raise RuleError(
-                "An instance with a license reservation cannot be transferred; return the reservation first."
-            )
+        moved = reserve.move(ssm, r, dst, now) if r["kind"] == "slr" else {}
         use = json.loads(r["usage"])
         ssm.set_usage(r, {}, now)
         db.execute("UPDATE instance SET va=?, usage='{}' WHERE id=?", (dst, r["id"]))
         ssm.set_usage(instance(ssm, str(r["id"])), use, now)
+        with_it = f", with its reservation ({counts_text(moved)})" if moved else ""
         ssm.event(
             now,
             "instance",
-            f"Instance {r['id']} ({r['hostname']}) transferred from '{r['va']}' to '{dst}'",
+            f"Instance {r['id']} ({r['hostname']}) transferred from '{r['va']}' to '{dst}'{with_it}",
             r["va"],
             dst,
         )
