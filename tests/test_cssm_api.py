@@ -564,3 +564,161 @@ def test_ssm_on_prem_monitoring_api_as_the_centreon_plugin_polls_it(tmp_path: Pa
         assert anonymous.status_code == 401
     finally:
         server.stop()
+
+
+# --- write calls: virtual accounts, transfers, subscriptions, conversion -------------------------
+
+
+@pytest.fixture
+def own(tmp_path: Path) -> Any:
+    """A served SSM of its own (these tests change accounts the module's fixture shares)."""
+    base, folder = tmp_path, tmp_path / "cloud"
+    pem = init(base, folder, "--domain", DOMAIN)
+    assert ssm(base, "--ssm", str(folder), "va", "create", "Sales").returncode == 0
+    ca = base / "ca.pem"
+    assert ssm(base, "--ssm", str(folder), "cert", "export", "--out", str(ca)).returncode == 0
+    server = Served(base, folder, password="portal-secret")
+    api = Api(server, ca)
+    api.login(*client(base, folder, "automation"))
+    try:
+        yield base, folder, pem, server, api
+    finally:
+        server.stop()
+
+
+def test_virtual_accounts_are_created_and_deleted_as_public_scripts_do(own: Any) -> None:
+    """Create as a public script sends it (`{name, description, isDefault: "false",
+    commerceAccessLevel: "PUBLIC"}` to `…/{domain}/CUSTOMER/virtual-accounts`); delete an empty one."""
+    base, folder, _, server, api = own
+    vas = P + f"/v1/accounts/{DOMAIN}/CUSTOMER/virtual-accounts"
+    doc = api.call("POST", vas, {"name": "Support", "description": "Support desk", "isDefault": "false",
+                                 "commerceAccessLevel": "PUBLIC"}, status=201)  # fmt: skip
+    assert doc["status"] == "SUCCESS" and doc["virtualAccount"]["name"] == "Support"
+    listed = {v["name"]: v for v in api.call("GET", vas)["virtualAccounts"]}
+    assert listed["Support"]["description"] == "Support desk" and listed["Support"]["isDefault"] == "false"
+    assert listed["Support"]["commerceAccessLevel"] == "PUBLIC"
+    before = db(folder)
+    assert api.call("POST", vas, {"name": "support"}, status=409)["statusMessage"] == (
+        "Virtual account 'support' already exists.")  # fmt: skip
+    for bad in ({"name": "X", "isDefault": "true"}, {"name": "X", "commerceAccessLevel": "SECRET"}, {"name": 5},
+                {"name": "a\nb"}, {}):  # fmt: skip
+        assert api.call("POST", vas, bad, status=400)["status"] == "ERROR"
+    limited = Api(server, base / "ca.pem")
+    limited.login(*client(base, folder, "sales-only", "--va", "Sales"))
+    assert limited.call("POST", vas, {"name": "Mine"}, status=403)["statusMessage"].startswith(
+        "This API client is limited to Sales")  # fmt: skip
+    limited.call("DELETE", P + f"/v1/accounts/{DOMAIN}/virtual-accounts/Support", status=403)
+    ssm(base, "--ssm", str(folder), "license", "add", "flex-standard", "1", "--va", "Sales")
+    before = db(folder)
+    assert "still holds" in api.call("DELETE", P + f"/v1/accounts/{DOMAIN}/virtual-accounts/Sales", status=409)[
+        "statusMessage"]  # fmt: skip
+    api.call("DELETE", P + f"/v1/accounts/{DOMAIN}/virtual-accounts/DEFAULT", status=409)
+    assert db(folder) == before  # refused: nothing changed
+    doc = api.call("DELETE", P + f"/v1/accounts/{DOMAIN}/virtual-accounts/Support")
+    assert doc["status"] == "SUCCESS" and "Support" not in {v["name"] for v in api.call("GET", vas)["virtualAccounts"]}
+
+
+def test_licenses_transfer_as_public_scripts_send_it(own: Any) -> None:
+    base, folder, _, _, api = own
+    from ccxcli.core.catalogue import BY_ALIAS
+
+    path = P + f"/v1/accounts/{DOMAIN}/virtual-accounts/DEFAULT/licenses/transfer"
+    name = BY_ALIAS["flex-standard"].name
+    have = pool(base, folder)["flex-standard"]["purchased"]
+    doc = api.call("POST", path, {"licenses": [{"license": name, "licenseType": "PERPETUAL", "quantity": 2,
+                                                "targetVirtualAccount": "Sales",
+                                                "precedence": "LONGEST_TERM_FIRST"}]})  # fmt: skip
+    assert doc["status"] == "SUCCESS" and doc["licenses"][0]["status"] == "SUCCESS", doc
+    assert pool(base, folder)["flex-standard"]["purchased"] == have - 2
+    assert pool(base, folder, "Sales")["flex-standard"]["purchased"] == 2
+    before = db(folder)
+    too_many = {"license": name, "quantity": have * 10, "targetVirtualAccount": "Sales"}
+    assert api.call("POST", path, {"licenses": [too_many]}, status=409)["status"] == "ERROR"
+    nowhere = {"license": name, "quantity": 1, "targetVirtualAccount": "Nowhere"}
+    assert api.call("POST", path, {"licenses": [nowhere]}, status=404)["status"] == "ERROR"
+    term = {"license": name, "licenseType": "TERM", "quantity": 1, "targetVirtualAccount": "Sales"}
+    assert api.call("POST", path, {"licenses": [term]}, status=400)["status"] == "ERROR"
+    assert db(folder) == before
+    one_of_two = {"licenses": [{"entitlementTag": BY_ALIAS["flex-standard"].tag, "quantity": "1",
+                                "targetVirtualAccount": "Sales"}, too_many]}  # fmt: skip
+    doc = api.call("POST", path, one_of_two)
+    assert doc["status"] == "PARTIAL" and [i["status"] for i in doc["licenses"]] == ["SUCCESS", "ERROR"]
+    assert pool(base, folder, "Sales")["flex-standard"]["purchased"] == 3
+
+
+def test_a_reserved_instance_transfers_with_its_reservation(own: Any, tmp_path: Path) -> None:
+    """CSSM moves a reservation with its instance: what it holds leaves one pool for the
+    other, and the node's return code releases it in the new one."""
+    base, folder, pem, _, api = own
+    from ccxcli.core.catalogue import BY_ALIAS
+
+    std = BY_ALIAS["flex-standard"].tag
+    home = tmp_path / "node"
+    ccx(home, "sim", "ssm", "trust", str(pem))
+    ccx(home, "license", "smart", "reservation", "enable")
+    req = json.loads(ccx(home, "--json", "license", "smart", "reservation", "request").stdout)["request_code"]
+    sn = json.loads(ccx(home, "--json", "show", "license", "UDI").stdout)["udi"]["sn"]
+    va = P + f"/v1/accounts/{DOMAIN}/virtual-accounts"
+    doc = api.call("POST", va + "/DEFAULT/reserve-licenses", {"reservationRequests": [
+        {"reservationCode": req, "licenses": [{"entitlementTag": std, "quantity": 3}]}]})  # fmt: skip
+    assert ccx(home, "license", "smart", "reservation", "install",
+               doc["authorizationCodes"][0]["authorizationCode"]).returncode == 0  # fmt: skip
+    default_before = pool(base, folder)["flex-standard"]["reserved"]
+    move = {"productInstances": [{"sudi": {"udiPid": "UCCX", "udiSerialNumber": sn}, "targetVirtualAccount": "Sales"}]}
+    before = db(folder)
+    doc = api.call("POST", va + "/DEFAULT/devices/transfer", move, status=409)  # Sales has no flex-standard
+    assert "available in 'Sales'" in doc["productInstances"][0]["statusMessage"] and db(folder) == before
+    ssm(base, "--ssm", str(folder), "license", "add", "flex-standard", "5", "--va", "Sales")
+    doc = api.call("POST", va + "/DEFAULT/devices/transfer", move)
+    assert doc["status"] == "SUCCESS", doc
+    assert pool(base, folder)["flex-standard"]["reserved"] == default_before - 3
+    assert pool(base, folder, "Sales")["flex-standard"]["reserved"] == 3
+    listed = api.call("GET", va + "/Sales/devices")["devices"]
+    assert [(d["sudi"]["udiSerialNumber"], d["reservationType"]) for d in listed] == [(sn, "SPECIFIC")]
+    gone = api.call("POST", va + "/DEFAULT/devices/transfer", move, status=409)  # no longer in DEFAULT
+    assert gone["productInstances"][0]["statusMessage"].startswith("No product instance")
+    ret = json.loads(ccx(home, "--yes", "--json", "license", "smart", "reservation", "return").stdout)["return_code"]
+    remove = {"productInstacesRemoveRequests": [{"sudi": {"udiSerialNumber": sn}, "returnCode": ret}]}
+    doc = api.call("POST", P + f"/v2/accounts/{DOMAIN}/virtual-accounts/Sales/devices/remove", remove)
+    assert doc["status"] == "SUCCESS"
+    assert pool(base, folder, "Sales")["flex-standard"]["reserved"] == 0  # released where it went: they agree
+    assert pool(base, folder)["flex-standard"]["reserved"] == default_before - 3
+
+
+def test_license_subscriptions_list_what_each_virtual_account_holds(own: Any) -> None:
+    """`POST …/{domain}/license-subscriptions` with `{virtualAccounts, limit, offset}`, as
+    public code calls it; the lab's licenses have no terms (no id, no dates)."""
+    base, folder, _, _, api = own
+    path = P + f"/v1/accounts/{DOMAIN}/license-subscriptions"
+    doc = api.call("POST", path, {"virtualAccounts": ["DEFAULT"], "limit": 50, "offset": 0})
+    held = {r["license"]: r["quantity"] for r in doc["subscriptions"]}
+    from ccxcli.core.catalogue import BY_ALIAS
+
+    expected = {BY_ALIAS[a].name: r["purchased"] for a, r in pool(base, folder).items() if r["purchased"]}
+    assert held == expected and doc["totalRecords"] == len(expected) > 0
+    assert all(r["virtualAccount"] == "DEFAULT" and r["startDate"] is None for r in doc["subscriptions"])
+    assert api.call("POST", path, {"virtualAccounts": ["Sales"]})["subscriptions"] == []  # Sales holds nothing
+
+
+def test_dlc_convert_turns_a_nodes_classic_licenses_into_smart_ones(own: Any) -> None:
+    base, folder, _, _, api = own
+    mac = "0a1b2c3d4e5f"
+    run = functools.partial(ssm, base, "--ssm", str(folder))
+    assert run("pak", "add", "PAKDLC1", "--license", "premium-seat=10").returncode == 0
+    assert run("pak", "fulfil", "PAKDLC1", "--license-mac", mac, "--license", "premium-seat=5",
+               "--out", str(base / "classic.lic")).returncode == 0  # fmt: skip
+    path = P + f"/v1/accounts/{DOMAIN}/virtual-accounts/Sales/dlc_convert"
+    before = db(folder)
+    api.call("POST", path, {"devices": [{"licenseMac": "0a1b2c3d4e00"}]}, status=409)  # nothing fulfilled to it
+    api.call("POST", path, {"devices": [{"licenseMac": mac, "licenses": [
+        {"license": "premium-seat", "quantity": 6}]}]}, status=409)  # fmt: skip  # more than it holds
+    assert db(folder) == before
+    doc = api.call("POST", path, {"devices": [{"licenseMac": mac, "licenses": [
+        {"license": "premium-seat", "quantity": 2}]}]})  # fmt: skip
+    item = doc["devices"][0]
+    assert doc["status"] == "SUCCESS" and item["licenses"][0]["quantity"] == 2
+    assert "LICENSE: premium-seat 3" in item["classicLicenseFile"]  # what remains, in a new classic file
+    assert pool(base, folder, "Sales")["premium-seat"]["purchased"] == 2
+    doc = api.call("POST", path, {"devices": [{"licenseMac": mac}]})  # the rest: fully converted
+    assert doc["devices"][0]["classicLicenseFile"] is None
+    assert pool(base, folder, "Sales")["premium-seat"]["purchased"] == 5

@@ -38,6 +38,10 @@ class NotFound(CcxError):
     """No such smart account domain or virtual account (HTTP 404)."""
 
 
+class Forbidden(CcxError):
+    """A call a client limited to some virtual accounts may not make (HTTP 403)."""
+
+
 def error(status: int, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
     return JSONResponse({"status": "ERROR", "statusMessage": message}, status_code=status, headers=headers)
 
@@ -45,6 +49,8 @@ def error(status: int, message: str, headers: dict[str, str] | None = None) -> J
 def _http_status(e: CcxError) -> int:
     if isinstance(e, NotFound):
         return 404
+    if isinstance(e, Forbidden):
+        return 403
     return status_of(e)
 
 
@@ -231,14 +237,54 @@ def _account_id(ssm: Ssm) -> int:
     return zlib.crc32(ssm.domain.lower().encode()) % 10_000_000
 
 
-def virtual_accounts(site: Site, ssm: Ssm, client: Client, request: Request, body: Body) -> dict[str, Any]:
+def _customer(request: Request) -> None:
     if request.path_params.get("type", "customer").lower() != "customer":
         raise NotFound(f"No account type '{str(request.path_params.get('type'))[:20]}' here (CUSTOMER).")
-    vas = [{"name": v["name"], "description": "", "isDefault": "true" if v["default"] else "false",
-            "virtualAccountId": v["id"], "commerceAccessLevel": "FULL"}
-           for v in ssm.va_list() if client.may(v["name"])]  # fmt: skip
+
+
+def _va_info(v: dict[str, Any]) -> dict[str, Any]:
+    return {"name": v["name"], "description": v["description"], "isDefault": "true" if v["default"] else "false",
+            "virtualAccountId": v["id"], "commerceAccessLevel": v["access"]}  # fmt: skip
+
+
+def virtual_accounts(site: Site, ssm: Ssm, client: Client, request: Request, body: Body) -> dict[str, Any]:
+    _customer(request)
+    vas = [_va_info(v) for v in ssm.va_list() if client.may(v["name"])]
     return {"status": "SUCCESS", "statusMessage": f"{len(vas)} found.", "accountName": ssm.account,
             "accountDomain": ssm.domain, "virtualAccounts": vas}  # fmt: skip
+
+
+def _whole_account(client: Client, what: str) -> None:
+    if client.vas is not None:
+        raise Forbidden(f"This API client is limited to {', '.join(client.vas)}: it cannot {what}.")
+
+
+def _text(body: Body, key: str, default: str = "") -> str:
+    value = body.get(key, default)
+    if not isinstance(value, str):
+        raise UsageError(f"'{key}' must be text.")
+    return value.strip()
+
+
+def va_create(site: Site, ssm: Ssm, client: Client, request: Request, body: Body) -> dict[str, Any]:
+    """`{name, description, isDefault: "false", commerceAccessLevel}` (as public scripts send it)."""
+    _customer(request)
+    _whole_account(client, "create virtual accounts")
+    if _text(body, "isDefault", "false").lower() != "false":
+        raise UsageError("A new virtual account cannot be the default one ('isDefault' must be \"false\").")
+    name = _text(body, "name")
+    ssm.va_create(name, site.now(), _text(body, "description"), _text(body, "commerceAccessLevel", "PUBLIC").upper())
+    info = next(_va_info(v) for v in ssm.va_list() if v["name"] == name)
+    return {"status": "SUCCESS", "statusMessage": f"Virtual account '{name}' created.", "virtualAccount": info,
+            "_http": 201}  # fmt: skip
+
+
+def va_delete(site: Site, ssm: Ssm, client: Client, request: Request, body: Body) -> dict[str, Any]:
+    """An empty virtual account (no licenses, instances or limited users) is deleted."""
+    _whole_account(client, "delete virtual accounts")
+    va = _va(ssm, client, request.path_params["va"])
+    ssm.va_delete(va, site.now())
+    return {"status": "SUCCESS", "statusMessage": f"Virtual account '{va}' deleted."}
 
 
 _TOKEN_STATUS = {"active": "VALID", "expired": "EXPIRED", "revoked": "REVOKED", "used up": "USED"}
@@ -523,6 +569,98 @@ def remove_devices(site: Site, ssm: Ssm, client: Client, request: Request, body:
     return _envelope(out, "productInstances", "SUCCESS")
 
 
+def transfer_licenses(site: Site, ssm: Ssm, client: Client, request: Request, body: Body) -> dict[str, Any]:
+    """`licenses: [{license (or entitlementTag), licenseType, quantity, targetVirtualAccount,
+    precedence}]` (as public scripts send it): each moved on its own from this virtual account."""
+    va = _va(ssm, client, request.path_params["va"])
+    out = []
+    for item in _requests(body, "licenses"):
+        shown = {k: item.get(k) for k in ("license", "entitlementTag", "quantity", "targetVirtualAccount")
+                 if isinstance(item, dict) and k in item}  # fmt: skip
+
+        def act(item: Any = item) -> None:
+            if not isinstance(item, dict):
+                raise UsageError("Each entry of 'licenses' must be an object.")
+            kind = item.get("licenseType", "PERPETUAL")
+            if not isinstance(kind, str) or kind.strip().upper() != "PERPETUAL":
+                raise UsageError(f"licenseType '{str(kind)[:20]}': this account's licenses are PERPETUAL.")
+            target = _va(ssm, client, _text(item, "targetVirtualAccount"))
+            counts = counts_from([item])
+            if len(counts) != 1:
+                raise UsageError("Each entry of 'licenses' moves one license: 'license' and a 'quantity' of 1 or more.")
+            ((alias, qty),) = counts.items()
+            ssm.license_transfer(va, target, alias, qty, site.now())
+
+        out.append(_one(act, shown, "Licenses transferred."))
+    return _envelope(out, "licenses", "SUCCESS")
+
+
+def transfer_devices(site: Site, ssm: Ssm, client: Client, request: Request, body: Body) -> dict[str, Any]:
+    """`productInstances: [{sudi, productTagName, targetVirtualAccount}]` (`devices` too; a
+    `targetVirtualAccount` beside the list is every item's default): each product instance moves
+    from this virtual account, one with a reservation together with what it holds."""
+    from ccxcli.ssm.core import smart
+
+    va = _va(ssm, client, request.path_params["va"])
+    default = body.get("targetVirtualAccount")
+    out = []
+    for item in _requests(body, "productInstances", "devices", "productInstanceTransferRequests"):
+
+        def act(item: Any = item) -> dict[str, Any]:
+            ident = _instance_of(item)
+            inst = smart.instance(ssm, ident)
+            _same_va(va, inst["va"], ident)
+            named = item.get("targetVirtualAccount", default)
+            if not isinstance(named, str) or not named.strip():
+                raise UsageError("Each request needs its 'targetVirtualAccount' (or one beside the list).")
+            target = _va(ssm, client, named.strip())
+            smart.instance_transfer(ssm, str(inst["id"]), target, site.now())
+            return {"targetVirtualAccount": target}
+
+        out.append(_one(act, _shown(item), "Product instance transferred."))
+    return _envelope(out, "productInstances", "SUCCESS")
+
+
+def license_subscriptions(site: Site, ssm: Ssm, client: Client, request: Request, body: Body) -> dict[str, Any]:
+    """`{virtualAccounts, limit, offset}`: what each virtual account holds of each license, as
+    subscriptions (the lab's licenses have no terms: no id and no dates)."""
+    from ccxcli.core.catalogue import BY_ALIAS
+
+    rows = []
+    for va in _visible(ssm, client, body):
+        for r in ssm.license_rows(va):
+            if r["purchased"]:
+                lic = BY_ALIAS[r["alias"]]
+                rows.append({"subscriptionId": None, "virtualAccount": va, "license": lic.name,
+                             "entitlementTag": lic.tag, "quantity": r["purchased"], "inUse": r["in_use"],
+                             "startDate": None, "endDate": None, "status": "ACTIVE"})  # fmt: skip
+    return _page(body, rows, "subscriptions")
+
+
+def dlc_convert(site: Site, ssm: Ssm, client: Client, request: Request, body: Body) -> dict[str, Any]:
+    """`devices: [{licenseMac, licenses?}]`: Device Based Conversion (`ccx-ssm dbc convert`) into
+    this virtual account, each on its own; a partial one answers the classic license file for
+    what remains, made and saved before it is answered."""
+    from ccxcli.core.catalogue import BY_ALIAS
+    from ccxcli.ssm.core import classic
+
+    va = _va(ssm, client, request.path_params["va"])
+    out = []
+    for item in _requests(body, "devices", "dlcRequests"):
+        mac = item.get("licenseMac") if isinstance(item, dict) else None
+
+        def act(item: Any = item, mac: Any = mac) -> dict[str, Any]:
+            if not isinstance(mac, str):
+                raise UsageError("Each request needs the node's 'licenseMac'.")
+            asked = counts_from(item["licenses"]) if item.get("licenses") is not None else None
+            done, rest = classic.convert(ssm, mac, va, asked, site.now())
+            return {"licenses": [{"license": BY_ALIAS[a].name, "entitlementTag": BY_ALIAS[a].tag, "quantity": n}
+                                 for a, n in sorted(done.items())], "classicLicenseFile": rest}  # fmt: skip
+
+        out.append(_one(act, {"licenseMac": mac if isinstance(mac, str) else None}, "Converted."))
+    return _envelope(out, "devices", "SUCCESS")
+
+
 # --- SSM On-Prem's own API, as monitoring tools poll it ------------------------------------------
 # (The shapes public monitoring code reads: the Centreon plugin for SSM On-Prem posts `{limit: -1}`
 # with a bearer token from `/backend/oauth/token`, reads `licenses[].{license, status, inUse,
@@ -573,6 +711,12 @@ ROUTES: list[tuple[str, str, Handler]] = [
     ("GET", A, accounts),
     ("GET", A + "/search", accounts_search),
     ("GET", D + "/{type}/virtual-accounts", virtual_accounts),  # CUSTOMER, in any case
+    ("POST", D + "/{type}/virtual-accounts", va_create),
+    ("DELETE", V, va_delete),
+    ("POST", V + "/licenses/transfer", transfer_licenses),
+    ("POST", V + "/devices/transfer", transfer_devices),
+    ("POST", D + "/license-subscriptions", license_subscriptions),
+    ("POST", V + "/dlc_convert", dlc_convert),
     ("GET", V + "/devices", va_devices),
     ("GET", V + "/tokens", tokens),
     ("POST", V + "/tokens", token_create),
