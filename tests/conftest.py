@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from labenv import LAB_START, child_env, clean_env
+from labenv import LAB_START, child_env, clean_env, ssm_state
 from ssh_served import Served
 
 from ccxcli.api import Lab as ApiLab
@@ -87,7 +87,9 @@ class Lab:
         out = {}
         for p in sorted(self.home.rglob("*")):
             if p.is_file() and p.name != "history" and not p.name.endswith((".lock", "-journal", "-wal", "-shm")):
-                out[str(p.relative_to(self.home))] = p.read_bytes()
+                # an SSM database by what it holds: its newest commits may be in its write-ahead log
+                held = ssm_state(p.parent).encode() if p.name == "ssm.db" else p.read_bytes()
+                out[str(p.relative_to(self.home))] = held
         return out
 
     def refused(self, argv: list[str], words: str, ssm: bool = False, code: int = 1) -> Run:

@@ -25,3 +25,21 @@ def clean_env(**extra: str) -> dict[str, str]:
 def child_env(home: Path, **extra: str) -> dict[str, str]:
     """The environment of a `ccx`/`ccx-ssm` child process on lab `home`."""
     return clean_env(CCX_HOME=str(home), **extra)
+
+
+def ssm_state(folder: Path) -> str:
+    """What an SSM database holds, as SQL: wherever SQLite keeps it (its write-ahead log
+    included), to prove that a refusal changed nothing."""
+    import sqlite3
+
+    conn = sqlite3.connect(f"file:{folder / 'ssm.db'}?mode=ro", uri=True)
+    try:
+        return "\n".join(conn.iterdump())
+    finally:
+        conn.close()
+
+
+def ssm_bytes(folder: Path) -> bytes:
+    """Every byte an SSM database keeps on disk (its write-ahead log included), to prove a
+    secret is not stored."""
+    return b"".join(p.read_bytes() for p in (folder / "ssm.db", folder / "ssm.db-wal") if p.exists())

@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 import requests
 import urllib3
+from labenv import ssm_bytes, ssm_state
 from served import Served, ccx, init, ssm
 
 DOMAIN = "acme.example"
@@ -69,8 +70,8 @@ def cssm(tmp_path_factory: pytest.TempPathFactory) -> Any:
     server.stop()
 
 
-def db(folder: Path) -> bytes:
-    return (folder / "ssm.db").read_bytes()
+def db(folder: Path) -> str:
+    return ssm_state(folder)
 
 
 # --- OAuth2 --------------------------------------------------------------------------------------
@@ -134,7 +135,7 @@ def test_tokens_expire_on_the_wall_clock_and_secrets_are_kept_hashed(tmp_path: P
             apiclient.bearer(s, tok, wall + 3600)
     finally:
         s.close()
-    stored = (tmp_path / "s" / "ssm.db").read_bytes()
+    stored = ssm_bytes(tmp_path / "s")
     assert secret.encode() not in stored and tok.encode() not in stored
 
 

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from labenv import ssm_state
 from served import Served, ccx, init, ssm
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -424,14 +425,14 @@ def test_portal_users_see_only_their_virtual_account(browser: Any, served: Any, 
     assert theirs not in text_of(browser) and "Student2" not in text_of(browser)
     browser.get(base + "/licenses?va=Student2")
     assert browser.find_element(By.TAG_NAME, "h1").text == "Licenses of 'Student1'"
-    before = (server.folder / "ssm.db").read_bytes()
+    before = ssm_state(server.folder)
     # a form forged with the other student's token (the page's CSRF token, the other one's value)
     browser.get(base + "/tokens")
     browser.execute_script("document.querySelector('form[action=\"/tokens/revoke\"] input[name=token]').value = "
                            "arguments[0];", theirs)  # fmt: skip
     go(browser, by_id(browser, "revoke-1"))
     assert "No such registration token" in by_id(browser, "error").text
-    assert (server.folder / "ssm.db").read_bytes() == before
+    assert ssm_state(server.folder) == before
     browser.get(base + "/events")
     events = by_id(browser, "events").text
     assert "Student1" in events and "Student2" not in events

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from labenv import ssm_state
 from served import Client, Served, ccx, init, ssm
 
 from ccxcli.core.catalogue import BY_ALIAS
@@ -183,13 +184,13 @@ def test_reservation_through_the_api_and_refusals_change_nothing(farm: Any, tmp_
         lic = [{"entitlementTag": BY_ALIAS["flex-standard"].tag, "quantity": n, "precedence": "LONGEST_TERM_FIRST"}]
         return {"reservationRequests": [{"reservationCode": code, "reservationType": "SPECIFIC", "licenses": lic}]}
 
-    db = (folder / "ssm.db").read_bytes()
+    db = ssm_state(folder)
     tampered = req[:-3] + ("0" if req[-3] != "0" else "1") + req[-2:]
     status, doc = client.api("POST", path, body(tampered, 2))
     assert status in (400, 409) and doc["status"] == "ERROR" and "Request Code" in doc["statusMessage"]
     status, doc = client.api("POST", path, body(req, 10_000))
     assert status == 409 and "available" in doc["statusMessage"]
-    assert (folder / "ssm.db").read_bytes() == db
+    assert ssm_state(folder) == db
     status, doc = client.api("POST", path, body(req, 3))
     assert status == 200 and doc["status"] == "COMPLETE", doc
     code = doc["authorizationCodes"][0]["authorizationCode"]

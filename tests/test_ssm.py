@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from labenv import ssm_bytes
 
 
 def invariant(lab, va: str = "DEFAULT") -> None:  # type: ignore[no-untyped-def]
@@ -432,7 +433,7 @@ def test_portal_users_roles_scopes_and_refusals(lab, tmp_path) -> None:  # type:
     assert lab.ssm("user", "add", "S1", "--password-file", str(pw)).code == 1  # names are case-insensitive
     [row] = lab.ssm_ok("--json", "user", "list").json["users"]
     assert row["virtual_account"] == "Class1" and row["title"] == "Virtual Account User"
-    assert "long-enough" not in (lab.home / "ssm" / "cloud" / "ssm.db").read_bytes().decode("latin-1")
+    assert "long-enough" not in ssm_bytes(lab.home / "ssm" / "cloud").decode("latin-1")
     r = lab.ssm("va", "delete", "Class1")
     assert r.code == 1 and "Portal users are limited to 'Class1' (s1)" in r.err
     ssm = Ssm.open(lab.home / "ssm" / "cloud")

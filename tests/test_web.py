@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from labenv import ssm_state
 from served import InProcess, Served, ccx, init, ssm
 
 PASSWORD = "lab-secret-1"
@@ -44,8 +45,8 @@ def logged_in(server: Served | InProcess) -> Any:
     return c
 
 
-def db(folder: Path) -> bytes:
-    return (folder / "ssm.db").read_bytes()
+def db(folder: Path) -> str:
+    return ssm_state(folder)
 
 
 def test_pages_need_the_password(site: Any, app: Any) -> None:

@@ -101,12 +101,16 @@ def init(
         export_allowed=export_allowed or demo,
         extra_meta=extra or None,
     )
-    data: dict[str, object] = {"folder": str(folder), "account": account, "domain": ssm.domain, "on_prem": on_prem,
-                               "names": ssm.names()}  # fmt: skip
-    names = f", on-prem {', '.join(ssm.names())}" if on_prem else ""
+    try:
+        data: dict[str, object] = {"folder": str(folder), "account": account, "domain": ssm.domain,
+                                   "on_prem": on_prem, "names": ssm.names()}  # fmt: skip
+        names = f", on-prem {', '.join(ssm.names())}" if on_prem else ""
+        if on_prem and not standalone:
+            data["sync"] = _link(rt, ssm, folder, mode, cloud, va)
+    finally:
+        ssm.close()
     text = f"SSM created in {folder} (smart account '{account}'{names})."
-    if on_prem and not standalone:
-        data["sync"] = _link(rt, ssm, folder, mode, cloud, va)
+    if "sync" in data:
         text += (
             f" Linked to '{cloud}' ({mode}); virtual accounts: {', '.join(data['sync']['linked_virtual_accounts'])}."  # type: ignore[index]
         )
@@ -131,7 +135,11 @@ def _link(rt: SsmRun, ssm: Ssm, folder: Path, mode: str, cloud_name: str, vas: l
         cloud.close()
     if mode == "connected":
         sync.run(folder, lambda name: ssm_dir(rt.home, name), now)
-    return sync.status(Ssm.open(folder))
+    synced = Ssm.open(folder)  # as the synchronization left it
+    try:
+        return sync.status(synced)
+    finally:
+        synced.close()
 
 
 @command(

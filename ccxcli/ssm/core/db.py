@@ -201,6 +201,19 @@ def foreign(path: str) -> str | None:
     return None
 
 
+def _write_ahead(db: sqlite3.Connection) -> None:
+    """Write-ahead logging: readers never wait for a writer, and a commit is one append (no
+    fsync of the database at each one: `synchronous=NORMAL`, which WAL keeps consistent
+    through a crash or a SIGKILL at any point; only a power cut may lose the last commits).
+    A database still in rollback mode switches the first time nobody else holds it."""
+    db.execute("PRAGMA synchronous=NORMAL")
+    if db.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+        try:
+            db.execute("PRAGMA journal_mode=WAL")
+        except sqlite3.OperationalError:
+            pass  # another connection holds it: a later opening switches it
+
+
 def _fresh_db(path: Path) -> Any:
     """A new private, empty database file created exclusively under an unpredictable
     name (so a concurrent `init` or a planted link cannot interfere)."""
@@ -322,6 +335,7 @@ class Ssm:
             db = sqlite3.connect(f, isolation_level=None, timeout=wait)
             db.row_factory = sqlite3.Row
             db.execute(f"PRAGMA busy_timeout={int(wait * 1000)}")
+            _write_ahead(db)
             row = db.execute("SELECT value FROM meta WHERE key='schema'").fetchone()
             schema = int(row[0])
         except sqlite3.OperationalError as e:
@@ -604,6 +618,15 @@ class Ssm:
     def version(self, va: str) -> int:
         r = self.db.execute("SELECT version FROM va WHERE name=?", (va,)).fetchone()
         return int(r[0]) if r else -1
+
+    def versions(self) -> dict[str, int]:
+        """Every virtual account's pool version (one query: a clock move asks after each event)."""
+        return {str(r[0]): int(r[1]) for r in self.db.execute("SELECT name, version FROM va")}
+
+    def uuids_in(self, vas: list[str]) -> list[str]:
+        """The node UUIDs of the instances in these virtual accounts."""
+        marks = ",".join("?" * len(vas))
+        return [str(r[0]) for r in self.db.execute(f"SELECT uuid FROM instance WHERE va IN ({marks})", vas)]
 
     def bump(self, va: str, now: int) -> None:
         """The pool of `va` moved at `now` (inside a transaction): its version moves, and
