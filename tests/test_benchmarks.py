@@ -16,6 +16,7 @@ RUNS = {
     "startup.py": (["--rounds", "1"], "1000 commands, ccx run -"),
     "startup_versions.py": (["--rounds", "1", "--against", "HEAD"], "this checkout"),
     "time_advance.py": (["--rounds", "1"], "advance 3650d"),
+    "clock_scale.py": (["--nodes", "2,4"], "growth 2 -> 4 nodes"),
     "ssm_scale.py": (["--n", "20"], "instance list (CLI)"),
     "shell_latency.py": (["--rounds", "1", "--commands", "2"], "2 commands with TERM=xterm"),
     "ssh_serve.py": (["--commands", "2", "--sessions", "2"], "agents logged in after the parallel sessions: 2 of 2"),

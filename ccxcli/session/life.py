@@ -11,6 +11,8 @@ same answers, and node and SSM agree again.
 
 from __future__ import annotations
 
+import heapq
+
 from ccxcli.core import engine, failures
 from ccxcli.core import timers as T
 from ccxcli.errors import CcxError, InstanceGone, StoreError
@@ -108,19 +110,70 @@ def _catch_up(lab: Lab, nodes: list[Node], target: int, set_clock: bool, syncs: 
         link.close()
 
 
+class _Agenda:
+    """The next due event of every node moving, in a heap: a clock move costs what its
+    events and nodes cost, not their product. A node's entry is worked out again after each
+    of its own events, and for every node of a virtual account whose pool version an event
+    changed (its nodes report at the next interval); an outdated entry is dropped when it
+    comes up."""
+
+    def __init__(self, link: LabLink, nodes: list[Node]) -> None:
+        self.link = link
+        self.nodes = {node["name"]: node for node in nodes}
+        self.by_uuid = {node["uuid"]: node for node in nodes}
+        self.due: dict[str, tuple[int, str] | None] = {}
+        self.heap: list[tuple[int, str, str]] = []
+        self.versions = link.pool_versions()
+        for node in nodes:
+            self.update(node)
+
+    def update(self, node: Node) -> None:
+        due = _earliest(engine.next_due(node, _pool_changed(self.link, node), node["time"]),
+                        failures.next_due(node, node["time"]))  # fmt: skip
+        self.due[node["name"]] = due
+        if due is not None:
+            heapq.heappush(self.heap, (due[0], node["name"], due[1]))
+
+    def first(self) -> tuple[int, str, str] | None:
+        """The earliest due event (time, node name, kind), left in place."""
+        while self.heap:
+            t, name, kind = self.heap[0]
+            if self.due.get(name) == (t, kind):
+                return self.heap[0]
+            heapq.heappop(self.heap)  # outdated
+        return None
+
+    def after(self, node: Node | None) -> None:
+        """An event happened (to `node`, or an SSM On-Prem's synchronization)."""
+        if node is not None:
+            self.update(node)
+        versions = self.link.pool_versions()
+        if versions == self.versions:
+            return
+        changed: dict[str, list[str]] = {}
+        for key, v in versions.items():
+            if self.versions.get(key) != v:
+                changed.setdefault(key[0], []).append(key[1])
+        self.versions = versions
+        for where, vas in changed.items():
+            for uuid in self.link.uuids_in(where, vas):
+                other = self.by_uuid.get(uuid)
+                if other is not None and other is not node:
+                    self.update(other)
+
+
 def _steps(lab: Lab, link: LabLink, nodes: list[Node], target: int, set_clock: bool, syncs: dict[str, int],
            progress: Callable[[int], None] | None) -> int:  # fmt: skip
     steps = 0
+    agenda = _Agenda(link, nodes)
     while steps < MAX_STEPS:
         best: tuple[int, str, str, Node | None] | None = None
         for name, when in syncs.items():
             if when <= target and (best is None or (when, "") < best[:2]):
                 best = (when, "", "sync:" + name, None)
-        for node in nodes:
-            due = _earliest(engine.next_due(node, _pool_changed(link, node), node["time"]),
-                            failures.next_due(node, node["time"]))  # fmt: skip
-            if due is not None and due[0] <= target and (best is None or (due[0], node["name"]) < best[:2]):
-                best = (due[0], node["name"], due[1], node)
+        first = agenda.first()
+        if first is not None and first[0] <= target and (best is None or first[:2] < best[:2]):
+            best = (first[0], first[1], first[2], agenda.nodes[first[1]])
         if best is None:
             break
         if steps == 0:  # the states (and a move's target) are saved before any message leaves
@@ -132,12 +185,14 @@ def _steps(lab: Lab, link: LabLink, nodes: list[Node], target: int, set_clock: b
             progress(t)
         if due_node is None:  # an SSM On-Prem's synchronization
             syncs[kind[5:]] = _sync(lab, kind[5:], t, target)
+            agenda.after(None)
             steps += 1
             continue
         node = due_node
         _steady(link, node, t - 1)
         node["time"] = t
         _process(link, node, t, kind, target)
+        agenda.after(node)
         steps += 1
     for node in nodes:
         _steady(link, node, target)

@@ -84,6 +84,7 @@ class LabLink:
         self._remotes: dict[str, Remote] = {}
         self._versions: dict[str, int | None] = {}  # served SSMs' pool versions read by this link
         self._trusted: set[str] = set()  # SSMs of the lab whose key was checked by this link
+        self._present: set[str] = set()  # SSMs of the lab this link found and opened
 
     def close(self) -> None:
         for remote in self._remotes.values():
@@ -128,12 +129,15 @@ class LabLink:
             return str(name)
         if name == DEFAULT_SSM and node["transport"]["mode"] == "proxy":
             through_proxy(self.lab, node)
+        if name in self._present:  # found before by this link (a command): it is still there
+            return str(name)
         if not (self.lab.ssm_dir(name) / "ssm.db").exists():
             raise CommError(f"Communication with SSM '{name}' failed: it no longer exists in this lab.")
         try:
             ssm_of(self.lab, name)
         except StoreError as e:  # an SSM that cannot open its database does not answer
             raise CommError(f"Communication with SSM '{name}' failed: {e.message}") from None
+        self._present.add(name)
         return str(name)
 
     def _call(self, where: str, op: str, node: Node | None = None, **args: object) -> object:
@@ -171,7 +175,10 @@ class LabLink:
         """An SSM of the lab that changed its key (`ccx-ssm key roll`) is trusted only once its
         new key is added (`sim ssm trust`): until then it fails as TLS with an untrusted
         certificate does. (An SSM that never changed its key is trusted by being in the lab.)"""
-        if ssm.name in self._trusted or not (ssm.path / "root.pem").exists():
+        if ssm.name in self._trusted:
+            return
+        if not (ssm.path / "root.pem").exists():
+            self._trusted.add(ssm.name)
             return
         current = ssm.public_pem()
         trusted = self.lab.trusted_keys()
@@ -184,6 +191,21 @@ class LabLink:
                     "not trust (the SSM changed its key: 'ccx-ssm key export', then 'sim ssm trust FILE')."
                 )
         self._trusted.add(ssm.name)
+
+    def pool_versions(self) -> dict[tuple[str, str], int]:
+        """The pool version of every virtual account of every SSM of the lab that opens."""
+        out: dict[tuple[str, str], int] = {}
+        for name in self.lab.ssm_names():
+            try:
+                versions = ssm_of(self.lab, name).versions()
+            except StoreError:
+                continue
+            out.update(((name, va), v) for va, v in versions.items())
+        return out
+
+    def uuids_in(self, where: str, vas: list[str]) -> list[str]:
+        """The nodes registered in these virtual accounts of an SSM of the lab."""
+        return ssm_of(self.lab, where).uuids_in(vas)
 
     # -- messages ---------------------------------------------------------------------
     def register(self, node: Node, msg: Outbox) -> Registered:
