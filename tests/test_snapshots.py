@@ -176,3 +176,31 @@ def test_an_unknown_scenario_is_refused_before_the_question(lab: Lab) -> None:
     lab.refused(["sim", "scenario", "load", "nope"], "No scenario 'nope'", code=2)
     lab.refused(["--yes", "sim", "scenario", "load", "nope"], "No scenario 'nope'", code=2)
     assert not [p for p in lab.home.iterdir() if p.name.startswith(".scenario-")]  # no temporary lab left
+
+
+def test_a_served_ssm_answers_from_the_loaded_lab(lab: Lab) -> None:
+    """`ccx-ssm serve` keeps a connection per worker thread; a snapshot loaded (or a lab reset)
+    while it serves puts another database file in place, and the next requests read that one."""
+    from served import Served
+
+    lab.ok("show", "license", "UDI")
+    lab.ok("--json", "sim", "lab", "save", "before")
+    server = Served(lab.home, lab.home / "ssm" / "cloud", password="pw")
+    try:
+        c = server.client()
+        path = "/api/v1/accounts/Demo%20Smart%20Account/virtual-accounts/DEFAULT/tokens"
+
+        def tokens() -> list[object]:  # asked a few times: every worker thread answers from the same file
+            seen = {json.dumps(c.api("GET", path, password="pw")[1]["tokens"]) for _ in range(12)}
+            assert len(seen) == 1, seen
+            return list(json.loads(seen.pop()))
+
+        assert tokens() == []
+        lab.ssm_ok("token", "create")
+        assert len(tokens()) == 1
+        lab.ok("--yes", "sim", "lab", "load", "before")
+        assert tokens() == []  # the loaded database, not the one before
+        lab.ssm_ok("token", "create")  # and what changes it now is seen
+        assert len(tokens()) == 1
+    finally:
+        server.stop()

@@ -468,7 +468,7 @@ def test_every_exchange_killed_at_every_hit_leaves_node_and_ssm_agreeing(tmp_pat
 
 
 def test_a_login_hashes_its_password_after_letting_the_database_go(tmp_path: Path, monkeypatch: Any) -> None:
-    """scrypt takes tens of milliseconds by design: a login must not hold the SSM's database lock
+    """scrypt takes tens of milliseconds by design: a login must not hold the SSM's write lock
     meanwhile, or node messages queue behind bad logins. The real hash runs; the test only notes
     whether the lock was held when it did."""
     from served import InProcess
@@ -486,7 +486,7 @@ def test_a_login_hashes_its_password_after_letting_the_database_go(tmp_path: Pat
     real = users._hash
 
     def noted(password: str, salt: bytes) -> str:
-        held.append(app.site.db_lock.locked())
+        held.append(app.site.writer.locked())
         return real(password, salt)
 
     monkeypatch.setattr(users, "_hash", noted)

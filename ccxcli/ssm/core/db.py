@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -289,6 +290,9 @@ class Ssm:
         self._meta: dict[str, str] | None = None
         self._moved: dict[str, int] = {}  # virtual accounts whose pool this transaction moved, and when
         self.closed = False
+        # a lock that the connections of one process share (a served SSM's worker threads): its
+        # write transactions queue on it rather than sleep in SQLite's busy wait
+        self.writer: threading.Lock | None = None
 
     # -- opening -------------------------------------------------------------------
     @classmethod
@@ -374,9 +378,26 @@ class Ssm:
         self.db.close()
         self.closed = True
 
+    def forget(self) -> None:
+        """Forget what was read before (the meta table): another connection may have changed
+        it since. (A connection kept for many requests starts each this way.)"""
+        self._meta = None
+
     @contextmanager
     def tx(self) -> Iterator[sqlite3.Connection]:
         """One write transaction: all of it or nothing."""
+        writer = self.writer
+        if writer is not None and not writer.acquire(timeout=tunables().lock_timeout):
+            raise StoreError("The SSM database is busy (another request is changing it); try again.")
+        try:
+            with self._tx() as db:
+                yield db
+        finally:
+            if writer is not None:
+                writer.release()
+
+    @contextmanager
+    def _tx(self) -> Iterator[sqlite3.Connection]:
         try:
             self.db.execute("BEGIN IMMEDIATE")
         except sqlite3.OperationalError as e:

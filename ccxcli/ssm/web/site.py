@@ -67,7 +67,8 @@ class Site:
         self.password = password
         self.sessions: dict[str, dict[str, Any]] = {}  # id -> {csrf, until, user, ...}
         self.wake: Any = None  # an asyncio.Event set after each change: notifications are checked then
-        self.db_lock = threading.Lock()
+        self.writer = threading.Lock()  # the write transactions of this process, one at a time
+        self._local = threading.local()  # each worker thread's own connection to the database
         self.logins = Throttle()
         # cookies are not kept apart by port: an SSM On-Prem and a cloud SSM served side by side
         # on one host need names of their own, or logging in to one logs out of the other
@@ -76,19 +77,47 @@ class Site:
     # -- the SSM ------------------------------------------------------------------
     @contextmanager
     def ssm(self, requests: bool = True) -> Iterator[Any]:
-        """The SSM opened for one request (each request has its own SQLite connection);
-        refused while it is down for maintenance, unless not for a request (`requests`)."""
-        from ccxcli.ssm.core.db import Ssm
+        """The SSM for one request, on this worker thread's own connection (readers never wait:
+        the database keeps a write-ahead log; writers queue on `writer`); refused while it is
+        down for maintenance, unless not for a request (`requests`)."""
         from ccxcli.ssm.core.device import check_open
 
-        with self.db_lock:  # one request at a time on the database: no thread sleeps in SQLite's busy wait
-            ssm = Ssm.open(self.folder)
-            try:
-                if requests:
-                    check_open(ssm)  # down for maintenance: every page and API call answers 503
-                yield ssm
-            finally:
-                ssm.close()
+        ssm = self._connection()
+        ssm.forget()  # a command may have changed the meta table since this connection's last request
+        try:
+            if requests:
+                check_open(ssm)  # down for maintenance: every page and API call answers 503
+            yield ssm
+        except StoreError:
+            self._drop()  # a connection that failed is not kept
+            raise
+
+    def _connection(self) -> Any:
+        """This thread's connection, opened anew when the database file is not the one it
+        opened (a snapshot loaded, a lab reset) or a key roll was left half-done."""
+        from ccxcli.ssm.core.db import ROLL, Ssm
+
+        f = self.folder / "ssm.db"
+        try:
+            st = f.stat()
+            ident: tuple[int, int] | None = (st.st_dev, st.st_ino)
+        except OSError:
+            ident = None
+        kept = getattr(self._local, "ssm", None)
+        if kept is not None and (kept.closed or self._local.ident != ident or (self.folder / ROLL).exists()):
+            self._drop()
+            kept = None
+        if kept is None:
+            kept = Ssm.open(self.folder)
+            kept.writer = self.writer
+            self._local.ssm, self._local.ident = kept, ident
+        return kept
+
+    def _drop(self) -> None:
+        kept = getattr(self._local, "ssm", None)
+        self._local.ssm = None
+        if kept is not None and not kept.closed:
+            kept.close()
 
     def now(self) -> int:
         return ssm_now(self.folder)
