@@ -117,10 +117,11 @@ class Result:
     sentence that says what it is); `carry` marks output that the user carries elsewhere
     (codes), which must be saved before it is printed."""
 
-    __slots__ = ("text", "data", "leave", "label", "carry", "draw")
+    __slots__ = ("text", "data", "leave", "label", "carry", "draw", "code")
 
     def __init__(self, text: str = "", data: object = None, leave: bool = False, label: str = "", carry: bool = False,
-                 draw: Callable[[TextIO, int | None], None] | None = None) -> None:  # fmt: skip
+                 draw: Callable[[TextIO, int | None], None] | None = None, code: int = 0) -> None:  # fmt: skip
+        self.code = code  # the exit status of a command that ran and found something wrong (a check that failed)
         self.text = text
         self.data = data
         self.leave = leave  # leave the shell

@@ -55,7 +55,8 @@ _ccx() {
         "sim clock") words="advance realtime set show" ;;
         "sim clock realtime") words="on off" ;;
         "sim fault") words="clock-skew list license-computation agent-init ssm-error ssm-slow on off" ;;
-        "sim lab") words="export import load reset save snapshots" ;;
+        "sim lab") words="apply check export import load reset save schema snapshots" ;;
+        "sim lab apply") words="--replace" ;;
         "sim lab import") words="--name" ;;
         "sim network") words="up down" ;;
         "sim node") words="create delete list" ;;

@@ -786,6 +786,43 @@ COMMANDS: list[Command] = [
         args={"file": "A file from 'sim lab export'.", "--name": "Import it under this name instead."},
     ),
     _c(
+        "sim lab apply",
+        "<file> [--replace]",
+        "Build the lab a TOML file describes: SSMs, virtual accounts, tokens, users, nodes",
+        "labs:apply",
+        confirm="This will replace every node and SSM of this lab, and its clock, with the file's lab.",
+        check="labs:check_apply",
+        lab_wide=True,
+        changes=(
+            "builds the file's lab in a temporary lab by the real rules (nodes' commands, the SSM's side), then "
+            "replaces the lab's nodes, SSMs and clock with it (as 'sim lab load' does) and writes the file's SSH "
+            "users for 'ccx serve'. A file with an error is refused naming its line; a lab that is not fresh "
+            "needs --replace. Asks Continue (y/n)?"
+        ),
+        example="sim lab apply class.toml",
+        args={
+            "file": "A lab file (TOML; 'sim lab schema' prints its JSON Schema).",
+            "--replace": "Replace a lab that is not fresh.",
+        },  # fmt: skip
+    ),
+    _c(
+        "sim lab check",
+        "<file>",
+        "Grade the lab against the file's goals: one line each, exit 1 if one fails",
+        "labs:check",
+        changes=NOTHING,
+        example="sim lab check class.toml",
+        args={"file": "A lab file with [[goal]] tables."},
+    ),
+    _c(
+        "sim lab schema",
+        "",
+        "Print the JSON Schema of a lab file (for editors)",
+        "labs:schema",
+        changes=NOTHING,
+        example="sim lab schema",
+    ),
+    _c(
         "sim scenario list",
         "",
         "List the scenario presets: moments of a license's life to rehearse",

@@ -138,7 +138,7 @@ def guarded(rt: Runtime, fn: Callable[[], tuple[Result, Line]], as_json: bool = 
     except BaseException as e:  # noqa: BLE001 - errors.describe decides what each one means
         return fail(rt, e, as_json), None
     emit(rt, line, result)
-    return 0, result
+    return result.code, result
 
 
 def wants_json(rt: Runtime, tokens: list[str]) -> bool:

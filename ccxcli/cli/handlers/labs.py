@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import os
 import shutil
+from pathlib import Path
 
 from ccxcli import clock
-from ccxcli.cli import scenarios
+from ccxcli.cli import labfile, labspec, scenarios
 from ccxcli.errors import UsageError
 from ccxcli.runtime import Result
 from ccxcli.session.context import Ctx
@@ -95,3 +96,60 @@ def scenario_load(ctx: Ctx, a: Args) -> Result:
             f"{', '.join(info['ssms'])}, clock at {clock.iso(ctx.lab.now())}.")  # fmt: skip
     return Result(text, {"scenario": name, "nodes": info["nodes"], "ssms": info["ssms"],
                          "now": clock.iso(ctx.lab.now())})  # fmt: skip
+
+
+# --- a lab as code ------------------------------------------------------------------------------
+
+
+def check_apply(ctx: Ctx, a: Args) -> None:
+    """The file is read and checked whole, and a lab that is not fresh needs --replace, before
+    anything is asked."""
+    labfile.read(a.text("file"), ctx.rt.file_root)
+    if not a.flag("replace") and not labfile.fresh(ctx):
+        raise UsageError(
+            "This lab is not fresh (it has nodes, SSMs, registrations or tokens of its own); 'sim lab apply FILE "
+            "--replace' replaces it whole ('sim lab save NAME' keeps it first)."
+        )
+
+
+def apply(ctx: Ctx, a: Args) -> Result:
+    check_apply(ctx, a)
+    path = a.text("file")
+    spec = labfile.read(path, ctx.rt.file_root)
+    src, tokens = labfile.build(ctx.rt, spec, path)
+    try:
+        info = snapshots.load_from(ctx.lab, src)
+    finally:
+        shutil.rmtree(os.path.dirname(os.path.dirname(src)), ignore_errors=True)
+    labfile.ssh_users(Path(ctx.rt.home), spec)
+    now = clock.iso(ctx.lab.now())
+    lines = [f"Lab applied from {path}: nodes {', '.join(info['nodes']) or 'none'}, SSMs "
+             f"{', '.join(info['ssms'])}, clock at {now}."]  # fmt: skip
+    lines += [f"Token for {t['va']} ({t['ssm']}){': ' + t['description'] if t['description'] else ''}: {t['token']}"
+              for t in tokens]  # fmt: skip
+    if spec.get("ssh_user"):
+        lines.append(f"SSH users: {', '.join(u['name'] for u in spec['ssh_user'])} ('ccx serve' lets them in).")
+    data = {"file": path, "nodes": info["nodes"], "ssms": info["ssms"], "tokens": tokens, "now": now,
+            "ssh_users": [u["name"] for u in spec.get("ssh_user", [])]}  # fmt: skip
+    return Result("\n".join(lines), data, carry=bool(tokens))
+
+
+def check(ctx: Ctx, a: Args) -> Result:
+    path = a.text("file")
+    spec = labfile.read(path, ctx.rt.file_root)
+    if not spec.get("goal"):
+        raise UsageError(f"{path} has no [[goal]] to check.")
+    rows = labfile.check(ctx, spec)
+    failed = [r for r in rows if not r["ok"]]
+    lines = [f"{'PASS' if r['ok'] else 'FAIL'}  {r['title']}{'' if r['ok'] else ': found ' + r['found']}"
+             for r in rows]  # fmt: skip
+    lines.append(f"{len(rows) - len(failed)} of {len(rows)} goals met.")
+    return Result("\n".join(lines), {"goals": rows, "met": len(rows) - len(failed), "failed": len(failed)},
+                  code=1 if failed else 0)  # fmt: skip
+
+
+def schema(ctx: Ctx, a: Args) -> Result:
+    import json
+
+    doc = labspec.schema()
+    return Result(json.dumps(doc, indent=2), doc)

@@ -640,6 +640,11 @@ class Ssm:
         r = self.db.execute("SELECT version FROM va WHERE name=?", (va,)).fetchone()
         return int(r[0]) if r else -1
 
+    def untouched(self) -> bool:
+        """No product instance, no token and no virtual account but DEFAULT: as it was made."""
+        held = self.db.execute("SELECT (SELECT COUNT(*) FROM instance) + (SELECT COUNT(*) FROM token)").fetchone()[0]
+        return not held and [v["name"] for v in self.va_list()] == ["DEFAULT"]
+
     def versions(self) -> dict[str, int]:
         """Every virtual account's pool version (one query: a clock move asks after each event)."""
         return {str(r[0]): int(r[1]) for r in self.db.execute("SELECT name, version FROM va")}
