@@ -105,7 +105,7 @@ def test_a_load_killed_before_its_last_write_leaves_a_fresh_lab(lab: Lab) -> Non
 
 
 def load(lab: Lab, name: str) -> dict:  # type: ignore[type-arg]
-    lab.ok("--yes", "sim", "scenario", "load", name)
+    lab.ok("--yes", "sim", "scenario", "load", name, "--replace")
     return status(lab)  # type: ignore[return-value]
 
 
@@ -176,6 +176,16 @@ def test_an_unknown_scenario_is_refused_before_the_question(lab: Lab) -> None:
     lab.refused(["sim", "scenario", "load", "nope"], "No scenario 'nope'", code=2)
     lab.refused(["--yes", "sim", "scenario", "load", "nope"], "No scenario 'nope'", code=2)
     assert not [p for p in lab.home.iterdir() if p.name.startswith(".scenario-")]  # no temporary lab left
+
+
+def test_a_scenario_replaces_a_lab_that_is_not_fresh_only_when_asked(lab: Lab) -> None:
+    """Loading one in the middle of a class replaced every student's node: now it needs --replace."""
+    lab.ok("--yes", "sim", "scenario", "load", "eval-day-85")  # a fresh lab: no question of replacing
+    lab.ok("sim", "node", "create", "student1")
+    lab.refused(["--yes", "sim", "scenario", "load", "ooc-report-4"], "scenario load ooc-report-4 --replace", code=2)
+    assert "student1" in [n["name"] for n in lab.ok("--json", "sim", "node", "list").json["nodes"]]
+    lab.ok("--yes", "sim", "scenario", "load", "ooc-report-4", "--replace")
+    assert [n["name"] for n in lab.ok("--json", "sim", "node", "list").json["nodes"]] == ["uccx"]
 
 
 def test_a_served_ssm_answers_from_the_loaded_lab(lab: Lab) -> None:

@@ -193,8 +193,8 @@ class Lab:
         self.ccx(["sim", "lab", "load", name, "--yes"])
 
     def scenario(self, name: str) -> None:
-        """Replace the lab with a scenario preset (`sim scenario list`)."""
-        self.ccx(["sim", "scenario", "load", name, "--yes"])
+        """Replace the lab, whatever it holds, with a scenario preset (`sim scenario list`)."""
+        self.ccx(["sim", "scenario", "load", name, "--replace", "--yes"])
 
 
 class Node:

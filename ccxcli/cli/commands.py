@@ -832,7 +832,7 @@ COMMANDS: list[Command] = [
     ),
     _c(
         "sim scenario load",
-        "<name>",
+        "<name> [--replace]",
         "Replace the lab with a scenario preset, reached by the real rules",
         "labs:scenario_load",
         confirm="This will replace every node and SSM of this lab, and its clock, with the scenario.",
@@ -840,11 +840,11 @@ COMMANDS: list[Command] = [
         lab_wide=True,
         changes=(
             "builds the scenario in a temporary lab by running its steps (node commands and the SSM's side), "
-            "then replaces the lab's nodes, SSMs and clock with the result (as 'sim lab load' does). Asks "
-            "Continue (y/n)?"
+            "then replaces the lab's nodes, SSMs and clock with the result (as 'sim lab load' does); a lab that is "
+            "not fresh needs --replace. Asks Continue (y/n)?"
         ),
         example="sim scenario load ooc-report-4",
-        args={"name": "A scenario ('sim scenario list')."},
+        args={"name": "A scenario ('sim scenario list').", "--replace": "Replace a lab that is not fresh."},
     ),
     _c(
         "sim node delete",

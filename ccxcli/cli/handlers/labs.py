@@ -81,11 +81,23 @@ def scenario_list(ctx: Ctx, a: Args) -> Result:
 
 
 def check_scenario(ctx: Ctx, a: Args) -> None:
+    """An unknown scenario, or a lab that is not fresh without --replace, is refused before
+    the question (a scenario loaded in the middle of a class replaced every student's node)."""
     if a.text("name") not in scenarios.SCENARIOS:
         raise UsageError(f"No scenario '{a.text('name')[:40]}'. Known: {', '.join(scenarios.SCENARIOS)}.")
+    _fresh_or_replace(ctx, a, f"sim scenario load {a.text('name')}")
+
+
+def _fresh_or_replace(ctx: Ctx, a: Args, command: str) -> None:
+    if not a.flag("replace") and not labfile.fresh(ctx):
+        raise UsageError(
+            f"This lab is not fresh (it has nodes, SSMs, registrations or tokens of its own); '{command} --replace' "
+            "replaces it whole ('sim lab save NAME' keeps it first)."
+        )
 
 
 def scenario_load(ctx: Ctx, a: Args) -> Result:
+    check_scenario(ctx, a)
     name = a.text("name")
     src = scenarios.build(ctx.rt, name)
     try:
@@ -105,11 +117,7 @@ def check_apply(ctx: Ctx, a: Args) -> None:
     """The file is read and checked whole, and a lab that is not fresh needs --replace, before
     anything is asked."""
     labfile.read(a.text("file"), ctx.rt.file_root)
-    if not a.flag("replace") and not labfile.fresh(ctx):
-        raise UsageError(
-            "This lab is not fresh (it has nodes, SSMs, registrations or tokens of its own); 'sim lab apply FILE "
-            "--replace' replaces it whole ('sim lab save NAME' keeps it first)."
-        )
+    _fresh_or_replace(ctx, a, "sim lab apply FILE")
 
 
 def apply(ctx: Ctx, a: Args) -> Result:
