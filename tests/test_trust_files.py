@@ -14,7 +14,7 @@ import pytest
 from conftest import Lab
 
 from ccxcli.errors import RuleError
-from ccxcli.ssm.web.portal import _csv
+from ccxcli.ssm.web.portal import csv_file
 from ccxcli.store import snapshots
 
 
@@ -56,7 +56,7 @@ def test_an_imported_ssm_database_with_a_trigger_is_refused(lab: Lab, tmp_path: 
 
 @pytest.mark.parametrize("cell", ["=1+1", " =1+1", "\t=1+1", "+1", "-1", "@SUM(A1)", " @x"])
 def test_a_csv_cell_a_spreadsheet_would_run_is_kept_as_text(cell: str) -> None:
-    body = _csv("x.csv", ["a"], [[cell]]).body.decode()
+    body = csv_file("x.csv", ["a"], [[cell]]).body.decode()
     assert body.splitlines()[1].lstrip('"').startswith("'"), body
 
 

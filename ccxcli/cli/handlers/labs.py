@@ -12,7 +12,7 @@ from ccxcli.cli import labfile, labspec, scenarios
 from ccxcli.errors import UsageError
 from ccxcli.runtime import Result
 from ccxcli.session.context import Ctx
-from ccxcli.ssm.core.db import foreign
+from ccxcli.ssm.core.schema import foreign
 from ccxcli.store import snapshots
 
 TYPE_CHECKING = False

@@ -142,7 +142,7 @@ def license_file(ssm: Ssm, mac: str, now: int) -> str:
 
 def assign(ssm: Ssm, pak: str, va: str | None, now: int) -> dict[str, int]:
     """PAK-based migration: the unfulfilled part of a PAK moves into a virtual account."""
-    from ccxcli.ssm.core.db import MAX_PURCHASED
+    from ccxcli.ssm.core.schema import MAX_PURCHASED
 
     with ssm.tx() as db:
         row = _pak(ssm, pak)

@@ -34,7 +34,8 @@ from ccxcli.core.catalogue import BY_ALIAS
 from ccxcli.errors import RuleError, UsageError
 from ccxcli.faults import kill_point
 from ccxcli.ssm.core import rules
-from ccxcli.ssm.core.db import MAX_PURCHASED, Ssm
+from ccxcli.ssm.core.db import Ssm
+from ccxcli.ssm.core.schema import MAX_PURCHASED
 
 FORMAT = "ccxcli-ssm-sync"
 MAX_FILE = 32 * 1024 * 1024

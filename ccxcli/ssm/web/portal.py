@@ -16,12 +16,11 @@ import csv
 import hmac
 import io
 import math
-import secrets
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import quote, urlencode, urlsplit
+from urllib.parse import quote, urlsplit
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 from starlette.concurrency import run_in_threadpool
@@ -31,11 +30,9 @@ from starlette.routing import Route
 
 from ccxcli.core.catalogue import BY_ALIAS, TYPES, license_alias
 from ccxcli.errors import CcxError, UsageError
-from ccxcli.protocol.codes import Request as CodeRequest
-from ccxcli.ssm.core import reserve, smart, sync, users
+from ccxcli.ssm.core import reserve, smart, users
 from ccxcli.ssm.core.db import Ssm
 from ccxcli.ssm.core.users import ADMIN, User
-from ccxcli.ssm.web.api import run_sync
 from ccxcli.ssm.web.site import PORTAL_WORDS, SESSION_LIFETIME, Site, form, refusal, status_of
 from ccxcli.values import MAX_COUNT, whole
 
@@ -106,7 +103,7 @@ class LoggedOut(Exception):
     """The session's user was removed since it logged in."""
 
 
-_SECURITY = {
+SECURITY = {
     "Content-Security-Policy": "default-src 'self'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; "
     "img-src 'self' data:",
     "X-Frame-Options": "DENY",
@@ -123,10 +120,10 @@ def render(request: Request, site: Site, s: dict[str, Any] | None, name: str, ct
         csrf=s["csrf"] if s else "", flash=flash, auth=site.password is not None, path=request.url.path,
         who=who, **ctx,
     )  # fmt: skip
-    return HTMLResponse(html, status_code=status, headers=_SECURITY)
+    return HTMLResponse(html, status_code=status, headers=SECURITY)
 
 
-def _endpoint(site: Site, fn: Handler, method: str) -> Callable[[Request], Awaitable[Response]]:
+def endpoint(site: Site, fn: Handler, method: str) -> Callable[[Request], Awaitable[Response]]:
     async def endpoint(request: Request) -> Response:
         s = site.session(request)
         new_cookie = None
@@ -198,13 +195,13 @@ def _brand(ssm: Ssm) -> str:
 # --- who may do what --------------------------------------------------------------------------------
 
 
-def _manages(c: Ctx) -> None:
+def manages(c: Ctx) -> None:
     if not c.who.manages:
         raise Denied(f"{c.who.title} '{c.who.name}' cannot change the smart account; a Smart Account "
                      "Administrator can.")  # fmt: skip
 
 
-def _acts(c: Ctx, va: str) -> None:
+def acts(c: Ctx, va: str) -> None:
     if not c.who.acts(va):
         what = "only views" if c.who.role == "viewer" else "cannot act on"
         raise Denied(f"{c.who.title} '{c.who.name}' {what} virtual account '{va}'; nothing was changed.")
@@ -217,7 +214,7 @@ def _instance(c: Ctx, act: bool = False) -> Any:
     if not c.who.sees(r["va"]):  # as unknown as one that does not exist
         raise smart.unknown_instance(ident)
     if act:
-        _acts(c, r["va"])
+        acts(c, r["va"])
     return r
 
 
@@ -226,6 +223,26 @@ def _confirmed(c: Ctx, title: str, question: str, keep: dict[str, str], action: 
     if c.data.get("confirmed") == "yes":
         return None
     return "confirm.html", {"title": title, "question": question, "keep": keep, "action": action, "back": back}
+
+
+def license_choices(ssm: Ssm, va: str, license_type: str | None) -> list[dict[str, Any]]:
+    """The licenses the wizard offers: those of the node's license type (all when the
+    request code does not say), with what is available."""
+    usable = TYPES[license_type][2] if license_type else tuple(BY_ALIAS)
+    return [dict(r, name=BY_ALIAS[r["alias"]].name) for r in ssm.license_rows(va) if r["alias"] in usable]
+
+
+def chosen_counts(data: dict[str, str], rows: list[dict[str, Any]]) -> dict[str, int]:
+    counts = {}
+    for r in rows:
+        text = data.get("qty_" + r["alias"], "").strip()
+        if text:
+            n = whole(text, f"The quantity of {r['name']}", 0, MAX_COUNT)
+            if n:
+                counts[r["alias"]] = n
+    if not counts:
+        raise UsageError("Enter a quantity for at least one license.")
+    return counts
 
 
 # --- login -----------------------------------------------------------------------------------------
@@ -238,7 +255,7 @@ def _safe_next(url: str) -> str:
 def _login_page(request: Request, nxt: str, error: str | None, status: int = 200) -> HTMLResponse:
     html = ENV.get_template("login.html").render(next=nxt, error=error, auth=True, csrf="", flash=None,
                                                   path="/login", who=None)  # fmt: skip
-    return HTMLResponse(html, status_code=status, headers=_SECURITY)
+    return HTMLResponse(html, status_code=status, headers=SECURITY)
 
 
 async def login(request: Request) -> Response:
@@ -333,14 +350,14 @@ def vas(c: Ctx) -> Page:
 
 
 def va_create(c: Ctx) -> Page:
-    _manages(c)
+    manages(c)
     name = c.data.get("name", "").strip()
     c.ssm.va_create(name, c.now)
     raise Flash("/virtual-accounts", f"Virtual account '{name}' created.")
 
 
 def va_delete(c: Ctx) -> Page:
-    _manages(c)
+    manages(c)
     name = c.ssm.va(c.data.get("name", ""))
     ask = _confirmed(c, "Delete Virtual Account", f"Delete virtual account '{name}'? Its tokens are deleted too.",
                      {"name": name}, "/virtual-accounts/delete", "/virtual-accounts")  # fmt: skip
@@ -351,7 +368,7 @@ def va_delete(c: Ctx) -> Page:
 
 
 def license_transfer(c: Ctx) -> Page:
-    _manages(c)
+    manages(c)
     alias = license_alias(c.data.get("license", ""))
     qty = whole(c.data.get("quantity", ""), "The quantity", 1, 1_000_000)
     c.ssm.license_transfer(c.data.get("from", ""), c.data.get("to", ""), alias, qty, c.now)
@@ -369,7 +386,7 @@ def licenses_csv(c: Ctx) -> Response:
     cols = ["License", "Entitlement Tag", "Purchased", "In Use", "Reserved", "Available", "Balance"]
     rows = [[r["name"], BY_ALIAS[r["alias"]].tag, r["purchased"], r["in_use"], r["reserved"], r["available"],
              r["balance"]] for r in _license_rows(c, va)]  # fmt: skip
-    return _csv(f"licenses-{va}.csv", cols, rows)
+    return csv_file(f"licenses-{va}.csv", cols, rows)
 
 
 def _as_text(v: Any) -> Any:
@@ -380,7 +397,7 @@ def _as_text(v: Any) -> Any:
     return v
 
 
-def _csv(name: str, cols: list[str], rows: list[list[Any]]) -> Response:
+def csv_file(name: str, cols: list[str], rows: list[list[Any]]) -> Response:
     out = io.StringIO()
     w = csv.writer(out, lineterminator="\r\n")
     w.writerow(cols)
@@ -388,7 +405,7 @@ def _csv(name: str, cols: list[str], rows: list[list[Any]]) -> Response:
         w.writerow([_as_text(v) for v in row])
     safe = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in name)
     return Response(out.getvalue(), media_type="text/csv; charset=utf-8",
-                    headers={"Content-Disposition": f'attachment; filename="{safe}"', **_SECURITY})  # fmt: skip
+                    headers={"Content-Disposition": f'attachment; filename="{safe}"', **SECURITY})  # fmt: skip
 
 
 # --- product instances ------------------------------------------------------------------------------
@@ -444,7 +461,7 @@ def instance_transfer_page(c: Ctx) -> Page:
 def instance_transfer(c: Ctx) -> Page:
     r = _instance(c, act=True)
     dst = c.ssm.va(c.data.get("to", ""))
-    _acts(c, dst)
+    acts(c, dst)
     smart.instance_transfer(c.ssm, str(r["id"]), dst, c.now)
     raise Flash(f"/instances/{r['id']}", f"Product instance {r['id']} transferred to '{dst}'.")
 
@@ -458,12 +475,12 @@ def _active(c: Ctx, act: bool = True) -> tuple[Any, Any]:
 def update_page(c: Ctx) -> Page:
     r, res = _active(c)
     return "update.html", {"row": smart.instance_row(r), "held": _reservations(c)[r["id"]],
-                           "rows": _choices(c.ssm, res["va"], reserve.license_type_of(c.ssm, res))}  # fmt: skip
+                           "rows": license_choices(c.ssm, res["va"], reserve.license_type_of(c.ssm, res))}  # fmt: skip
 
 
 def update(c: Ctx) -> Page:
     r, res = _active(c)
-    counts = _counts(c.data, _choices(c.ssm, res["va"], reserve.license_type_of(c.ssm, res)))
+    counts = chosen_counts(c.data, license_choices(c.ssm, res["va"], reserve.license_type_of(c.ssm, res)))
     reserve.update(c.ssm, str(r["id"]), counts, c.now)
     raise Flash(f"/instances/{r['id']}/authorization-code", "Reservation updated: install this Authorization Code "
                 "on the node, then enter the Confirmation Code it prints.")  # fmt: skip
@@ -492,7 +509,7 @@ def code_file(c: Ctx) -> Response:
     code = reserve.issued_code(c.ssm, str(r["id"]))
     name = f"AuthorizationCode_SN_{res['sn']}.txt"
     return Response(code + "\n", media_type="text/plain",
-                    headers={"Content-Disposition": f'attachment; filename="{name}"', **_SECURITY})  # fmt: skip
+                    headers={"Content-Disposition": f'attachment; filename="{name}"', **SECURITY})  # fmt: skip
 
 
 # --- tokens --------------------------------------------------------------------------------------------
@@ -507,7 +524,7 @@ def tokens(c: Ctx) -> Page:
 
 def token_create(c: Ctx) -> Page:
     va = c.va(c.data.get("va") or None)
-    _acts(c, va)
+    acts(c, va)
     days = whole(c.data.get("expires_days") or "30", "Expire After (days)", 1, 365)
     max_uses = whole(c.data["max_uses"], "Max. Number of Uses", 1, 1_000_000) if c.data.get("max_uses") else None
     token = smart.token_create(c.ssm, va, c.now, days, max_uses, c.data.get("description", ""),
@@ -521,7 +538,7 @@ def token_revoke(c: Ctx) -> Page:
     va = smart.token_va(c.ssm, token)
     if va is None or not c.who.sees(va):
         raise UsageError("No such registration token.")
-    _acts(c, va)
+    acts(c, va)
     ask = _confirmed(c, "Revoke Token", f"Revoke the token {token[:10]}… of '{va}'? Product instances can no "
                      "longer register with it.", {"token": token}, "/tokens/revoke", "/tokens")  # fmt: skip
     if ask:
@@ -530,206 +547,6 @@ def token_revoke(c: Ctx) -> Page:
     raise Flash("/tokens", "Token revoked.")
 
 
-# --- the Reserve Licenses wizard (from the Licenses tab) ----------------------------------------------
-
-
-def _draft(c: Ctx) -> dict[str, Any]:
-    d = c.s.get("drafts", {}).get(c.path("draft"))
-    if d is None:
-        raise Flash("/licenses/reserve", "That reservation was finished or cancelled; start again.")
-    return d  # type: ignore[no-any-return]
-
-
-def _new_draft(c: Ctx, va: str, code: str) -> tuple[str, dict[str, Any]]:
-    drafts = c.s.setdefault("drafts", {})
-    while len(drafts) >= MAX_DRAFTS:
-        drafts.pop(next(iter(drafts)))
-    key = secrets.token_urlsafe(9)
-    drafts[key] = {"va": va, "code": code, "entered": {}, "error": None}
-    return key, drafts[key]
-
-
-def _parsed(code: str) -> CodeRequest:
-    return reserve.new_request("".join(code.split()))  # a version-1 code is refused on step 1 already
-
-
-def _choices(ssm: Ssm, va: str, license_type: str | None) -> list[dict[str, Any]]:
-    """The licenses the wizard offers: those of the node's license type (all when the
-    request code does not say), with what is available."""
-    usable = TYPES[license_type][2] if license_type else tuple(BY_ALIAS)
-    return [dict(r, name=BY_ALIAS[r["alias"]].name) for r in ssm.license_rows(va) if r["alias"] in usable]
-
-
-def _counts(data: dict[str, str], rows: list[dict[str, Any]]) -> dict[str, int]:
-    counts = {}
-    for r in rows:
-        text = data.get("qty_" + r["alias"], "").strip()
-        if text:
-            n = whole(text, f"The quantity of {r['name']}", 0, MAX_COUNT)
-            if n:
-                counts[r["alias"]] = n
-    if not counts:
-        raise UsageError("Enter a quantity for at least one license.")
-    return counts
-
-
-def _type_name(req: CodeRequest) -> str:
-    return TYPES[req.license_type][1] if req.license_type else "not stated by the code"
-
-
-def _step(c: Ctx, d: dict[str, Any], n: int, ctx: dict[str, Any]) -> Page:
-    names = {1: "reserve_request.html", 2: "reserve_licenses.html", 3: "reserve_review.html"}
-    error, d["error"] = d.get("error"), None
-    return names[n], {"step": n, "draft": c.path("draft") if "draft" in c.request.path_params else "",
-                      "error": error, **ctx}  # fmt: skip
-
-
-def reserve_start(c: Ctx) -> Page:
-    va = c.va(c.query("va") or None)
-    _acts(c, va)
-    return "reserve_request.html", {"step": 1, "draft": "", "error": None, "vas": _acting_vas(c), "va": va,
-                                    "request_code": ""}  # fmt: skip
-
-
-def _acting_vas(c: Ctx) -> list[dict[str, Any]]:
-    return [v for v in c.vas() if c.who.acts(v["name"])]
-
-
-def reserve_request(c: Ctx) -> Page:
-    """Step 1 sent: keep what was entered; go on, or back to step 1 with what was wrong."""
-    va = c.va(c.data.get("va") or None)
-    _acts(c, va)
-    draft = c.path("draft") if "draft" in c.request.path_params else None
-    d = c.s.get("drafts", {}).get(draft) if draft else None
-    if d is None:
-        draft, d = _new_draft(c, va, "")
-    d["va"], d["code"] = va, "".join(c.text("request_code").split())
-    try:
-        _parsed(d["code"])
-    except Exception as e:  # noqa: BLE001 - a refusal comes back on the step
-        d["error"] = refusal(e, PORTAL_WORDS).message
-        raise Flash(f"/licenses/reserve/{draft}", "") from None
-    raise Flash(f"/licenses/reserve/{draft}/licenses", "")
-
-
-def reserve_request_again(c: Ctx) -> Page:
-    d = _draft(c)
-    return _step(c, d, 1, {"vas": _acting_vas(c), "va": d["va"], "request_code": d["code"]})
-
-
-def reserve_licenses(c: Ctx) -> Page:
-    d = _draft(c)
-    req = _parsed(d["code"])
-    return _step(c, d, 2, {"va": d["va"], "req": req, "type_name": _type_name(req),
-                           "rows": _choices(c.ssm, d["va"], req.license_type), "entered": d["entered"]})  # fmt: skip
-
-
-def reserve_choose(c: Ctx) -> Page:
-    d = _draft(c)
-    req = _parsed(d["code"])
-    rows = _choices(c.ssm, d["va"], req.license_type)
-    d["entered"] = {r["alias"]: c.data.get("qty_" + r["alias"], "").strip()[:12] for r in rows}
-    draft = c.path("draft")
-    try:
-        counts = _counts(c.data, rows)
-        reserve.check_type(req.license_type, counts)
-    except Exception as e:  # noqa: BLE001 - a refusal comes back on the step
-        d["error"] = refusal(e, PORTAL_WORDS).message
-        raise Flash(f"/licenses/reserve/{draft}/licenses", "") from None
-    d["counts"] = counts
-    raise Flash(f"/licenses/reserve/{draft}/review", "")
-
-
-def reserve_review(c: Ctx) -> Page:
-    d = _draft(c)
-    if not d.get("counts"):
-        raise Flash(f"/licenses/reserve/{c.path('draft')}/licenses", "")
-    req = _parsed(d["code"])
-    rows = {r["alias"]: r for r in _choices(c.ssm, d["va"], req.license_type)}
-    chosen = [{"alias": a, "name": rows[a]["name"], "quantity": n, "available": rows[a]["available"]}
-              for a, n in sorted(d["counts"].items())]  # fmt: skip
-    short = [r for r in chosen if r["quantity"] > r["available"]]
-    return _step(c, d, 3, {"va": d["va"], "req": req, "type_name": _type_name(req), "chosen": chosen,
-                           "short": short})  # fmt: skip
-
-
-def reserve_authorize(c: Ctx) -> Page:
-    d = _draft(c)
-    draft = c.path("draft")
-    _acts(c, d["va"])
-    try:
-        reserve.authorize(c.ssm, d["va"], d["code"], d.get("counts") or {}, c.now)
-    except Exception as e:  # noqa: BLE001 - a refusal comes back on the step
-        d["error"] = refusal(e, PORTAL_WORDS).message
-        raise Flash(f"/licenses/reserve/{draft}/review", "") from None
-    c.s["drafts"].pop(draft, None)
-    ident = reserve.find(c.ssm, _parsed(d["code"]).sn)["instance"]
-    raise Flash(f"/instances/{ident}/authorization-code?step=4", "Licenses reserved.")
-
-
-def reserve_cancel(c: Ctx) -> Page:
-    c.s.get("drafts", {}).pop(c.path("draft"), None)
-    raise Flash("/licenses", "License reservation cancelled; nothing was reserved.")
-
-
-# --- event log, synchronization -------------------------------------------------------------------------
-
-
-def _events(c: Ctx) -> list[dict[str, Any]]:
-    return list(reversed(smart.events(c.ssm, 500, c.who.va, c.query("q"))))
-
-
-def events(c: Ctx) -> Page:
-    return "events.html", {"rows": _events(c), "q": c.query("q")}
-
-
-def events_csv(c: Ctx) -> Response:
-    rows = [[e["time"], e["kind"], ", ".join(e["virtual_accounts"]), e["message"]] for e in _events(c)]
-    return _csv("event-log.csv", ["Time", "Event", "Virtual Accounts", "Message"], rows)
-
-
-def sync_page(c: Ctx) -> Page:
-    if c.ssm.on_prem:
-        try:
-            st: dict[str, Any] | None = sync.status(c.ssm)
-        except UsageError:
-            st = None
-        return "sync.html", {"on_prem": True, "status": st, "in_lab": c.site.lab_home() is not None, "links": []}
-    return "sync.html", {"on_prem": False, "status": None, "in_lab": False, "links": sync.links(c.ssm)}
-
-
-def sync_now(c: Ctx) -> Page:
-    _manages(c)
-    done = run_sync(c.site, c.ssm)
-    raise Flash("/sync", f"Synchronized with Cisco SSM (request {done['seq']}).")
-
-
-def sync_export(c: Ctx) -> Response:
-    _manages(c)
-    text = sync.make_request(c.ssm, c.now)
-    return Response(text + "\n", media_type="application/json", headers={
-        "Content-Disposition": 'attachment; filename="sync-request.json"', **_SECURITY})  # fmt: skip
-
-
-def sync_import(c: Ctx) -> Response | Page:
-    _manages(c)
-    text = c.text("file")
-    if not text:
-        raise UsageError("Paste the synchronization file or choose it.")
-    if c.ssm.on_prem:
-        done = sync.apply_answer(c.ssm, text, c.now)
-        raise Flash("/sync", f"Synchronized with Cisco SSM (request {done['seq']}).")
-    answer = sync.handle_request(c.ssm, text, c.now)
-    return Response(answer + "\n", media_type="application/json", headers={
-        "Content-Disposition": 'attachment; filename="sync-answer.json"', **_SECURITY})  # fmt: skip
-
-
-def moved(c: Ctx) -> Response:
-    """Reservations live where CSSM has them now: the Licenses tab and each instance's Actions."""
-    return RedirectResponse("/instances?" + urlencode({"q": "Specific License Reservation"}), status_code=303)
-
-
-W = "/licenses/reserve/{draft}"
 PAGES: list[tuple[str, str, Handler]] = [
     ("GET", "/", overview),
     ("POST", "/logout", logout),
@@ -739,15 +556,6 @@ PAGES: list[tuple[str, str, Handler]] = [
     ("POST", "/licenses/transfer", license_transfer),
     ("GET", "/licenses", licenses),
     ("GET", "/licenses.csv", licenses_csv),
-    ("GET", "/licenses/reserve", reserve_start),
-    ("POST", "/licenses/reserve", reserve_request),
-    ("GET", W, reserve_request_again),
-    ("POST", W, reserve_request),
-    ("GET", W + "/licenses", reserve_licenses),
-    ("POST", W + "/licenses", reserve_choose),
-    ("GET", W + "/review", reserve_review),
-    ("POST", W + "/authorize", reserve_authorize),
-    ("POST", W + "/cancel", reserve_cancel),
     ("GET", "/instances", instances),
     ("GET", "/instances/{id}", instance),
     ("GET", "/instances/{id}/remove", instance_remove_page),
@@ -763,16 +571,11 @@ PAGES: list[tuple[str, str, Handler]] = [
     ("GET", "/tokens", tokens),
     ("POST", "/tokens/create", token_create),
     ("POST", "/tokens/revoke", token_revoke),
-    ("GET", "/reservations", moved),
-    ("GET", "/events", events),
-    ("GET", "/events.csv", events_csv),
-    ("GET", "/sync", sync_page),
-    ("POST", "/sync/now", sync_now),
-    ("POST", "/sync/export", sync_export),
-    ("POST", "/sync/import", sync_import),
 ]
 
 
-def routes(site: Site) -> list[Route]:
-    out = [Route("/login", login, methods=["GET", "POST"])]
-    return out + [Route(path, _endpoint(site, fn, method), methods=[method]) for method, path, fn in PAGES]
+def routes(site: Site, pages: list[tuple[str, str, Handler]] | None = None) -> list[Route]:
+    """The portal's pages (or `pages`, handlers of the same kind), with the login page."""
+    if pages is not None:
+        return [Route(path, endpoint(site, fn, method), methods=[method]) for method, path, fn in pages]
+    return [Route("/login", login, methods=["GET", "POST"]), *routes(site, PAGES)]

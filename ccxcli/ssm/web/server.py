@@ -17,7 +17,7 @@ from starlette.routing import Route
 
 from ccxcli.errors import UsageError
 from ccxcli.ssm.core.served_cert import served
-from ccxcli.ssm.web import api, cssm, portal
+from ccxcli.ssm.web import api, cssm, cssm_slr, oauth, onprem_api, portal, portal_sync, portal_wizard
 from ccxcli.ssm.web.site import Site, TooLarge, json_object, kind_of, read_body, refusal
 from ccxcli.urls import GATEWAY_PATH, SATELLITE_PATH
 
@@ -136,9 +136,19 @@ def app(site: Site) -> Starlette:
 
     routes = [Route(p, device, methods=["POST"]) for p in (GATEWAY_PATH, SATELLITE_PATH)]
     application = Starlette(
-        routes=routes + cssm.routes(site) + api.routes(site) + portal.routes(site),
-        middleware=[Middleware(HangUpOnTooLarge), Middleware(cssm.CollapseSlashes), Middleware(Poke, site=site)],
-        exception_handlers={404: cssm.not_there, 405: cssm.not_there},
+        routes=[
+            *routes,
+            *oauth.routes(site),
+            *cssm.routes(site),
+            *cssm_slr.routes(site),
+            *onprem_api.routes(site),
+            *api.routes(site),
+            *portal.routes(site),
+            *portal.routes(site, portal_wizard.PAGES),
+            *portal.routes(site, portal_sync.PAGES),
+        ],
+        middleware=[Middleware(HangUpOnTooLarge), Middleware(CollapseSlashes), Middleware(Poke, site=site)],
+        exception_handlers={404: not_there, 405: not_there},
     )
     application.state.site = site
     return application
@@ -216,3 +226,35 @@ def run(folder: Path, host: str, port: int, password: str | None, out: TextIO, s
     site = Site(folder, password)
     asyncio.run(serve(site, host, port, out, stop_after, max_connections, request_timeout))
     return 0
+
+
+# Every prefix a script or device might call on Cisco (the Smart Accounts API, OAuth2, the
+# software APIs, SSM On-Prem's backend, the transport gateway, Smart Receiver, Call Home): an
+# unknown path there is answered in JSON, never the portal's plain text.
+JSON_PATHS = ("/services/", "/api/", "/as/", "/oauth2/", "/software/", "/backend/", "/Transportgateway/",
+              "/SmartTransport/", "/licservice/", "/its/")  # fmt: skip
+
+
+async def not_there(request: Request, exc: Exception) -> Response:
+    """404 and 405 under the API paths in the envelope Cisco's clients read; elsewhere plain."""
+    from starlette.exceptions import HTTPException
+    from starlette.responses import PlainTextResponse
+
+    code = exc.status_code if isinstance(exc, HTTPException) else 500
+    if request.url.path.startswith(JSON_PATHS):
+        what = "No such endpoint" if code == 404 else f"Method {request.method} is not allowed here"
+        return cssm.error(code, f"{what}: {request.url.path[:200]}.")
+    return PlainTextResponse("Not Found" if code == 404 else "Method Not Allowed", status_code=code)
+
+
+class CollapseSlashes:
+    """Cisco's gateway takes `//services/api//…`: repeated slashes in a path are one."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "http" and "//" in scope["path"]:
+            path = "/" + "/".join(p for p in scope["path"].split("/") if p)
+            scope = {**scope, "path": path, "raw_path": path.encode()}
+        await self.app(scope, receive, send)

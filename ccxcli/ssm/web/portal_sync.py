@@ -1,0 +1,78 @@
+"""The portal's Event Log and SSM On-Prem synchronization pages."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
+
+from starlette.responses import RedirectResponse, Response
+
+from ccxcli.errors import UsageError
+from ccxcli.ssm.core import smart, sync
+from ccxcli.ssm.web.api import run_sync
+from ccxcli.ssm.web.portal import SECURITY, Ctx, Flash, Handler, Page, csv_file, manages
+
+
+def _events(c: Ctx) -> list[dict[str, Any]]:
+    return list(reversed(smart.events(c.ssm, 500, c.who.va, c.query("q"))))
+
+
+def events(c: Ctx) -> Page:
+    return "events.html", {"rows": _events(c), "q": c.query("q")}
+
+
+def events_csv(c: Ctx) -> Response:
+    rows = [[e["time"], e["kind"], ", ".join(e["virtual_accounts"]), e["message"]] for e in _events(c)]
+    return csv_file("event-log.csv", ["Time", "Event", "Virtual Accounts", "Message"], rows)
+
+
+def sync_page(c: Ctx) -> Page:
+    if c.ssm.on_prem:
+        try:
+            st: dict[str, Any] | None = sync.status(c.ssm)
+        except UsageError:
+            st = None
+        return "sync.html", {"on_prem": True, "status": st, "in_lab": c.site.lab_home() is not None, "links": []}
+    return "sync.html", {"on_prem": False, "status": None, "in_lab": False, "links": sync.links(c.ssm)}
+
+
+def sync_now(c: Ctx) -> Page:
+    manages(c)
+    done = run_sync(c.site, c.ssm)
+    raise Flash("/sync", f"Synchronized with Cisco SSM (request {done['seq']}).")
+
+
+def sync_export(c: Ctx) -> Response:
+    manages(c)
+    text = sync.make_request(c.ssm, c.now)
+    return Response(text + "\n", media_type="application/json", headers={
+        "Content-Disposition": 'attachment; filename="sync-request.json"', **SECURITY})  # fmt: skip
+
+
+def sync_import(c: Ctx) -> Response | Page:
+    manages(c)
+    text = c.text("file")
+    if not text:
+        raise UsageError("Paste the synchronization file or choose it.")
+    if c.ssm.on_prem:
+        done = sync.apply_answer(c.ssm, text, c.now)
+        raise Flash("/sync", f"Synchronized with Cisco SSM (request {done['seq']}).")
+    answer = sync.handle_request(c.ssm, text, c.now)
+    return Response(answer + "\n", media_type="application/json", headers={
+        "Content-Disposition": 'attachment; filename="sync-answer.json"', **SECURITY})  # fmt: skip
+
+
+def moved(c: Ctx) -> Response:
+    """Reservations live where CSSM has them now: the Licenses tab and each instance's Actions."""
+    return RedirectResponse("/instances?" + urlencode({"q": "Specific License Reservation"}), status_code=303)
+
+
+PAGES: list[tuple[str, str, Handler]] = [
+    ("GET", "/reservations", moved),
+    ("GET", "/events", events),
+    ("GET", "/events.csv", events_csv),
+    ("GET", "/sync", sync_page),
+    ("POST", "/sync/now", sync_now),
+    ("POST", "/sync/export", sync_export),
+    ("POST", "/sync/import", sync_import),
+]
