@@ -153,3 +153,15 @@ def test_only_the_ssm_core_speaks_sql() -> None:
         if layer(name) not in ("ssm.core",) and sql.search(path.read_text(encoding="utf-8"))
     ]
     assert found == [], found
+
+
+MAX_LINES = 600
+
+
+def test_no_module_is_over_600_lines() -> None:
+    """Rooms that fit in a head: a module that grows past this is split along its seams."""
+    sizes = {str(p.relative_to(PACKAGE.parent)): len(p.read_text(encoding="utf-8").splitlines())
+             for p in PACKAGE.rglob("*.py")}  # fmt: skip
+    big = {name: n for name, n in sizes.items() if n > MAX_LINES}
+    assert not big, big
+    assert max(sizes.values()) > MAX_LINES // 2  # the count sees real modules

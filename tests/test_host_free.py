@@ -183,7 +183,7 @@ def _is_os(node: ast.expr) -> bool:
 
 
 def test_served_sessions_get_the_server_tunables_but_not_its_terminal() -> None:
-    from ccxcli.cli.serve import ServedLab, Settings
+    from ccxcli.cli.ssh.lab import ServedLab, Settings
 
     server_env = {"TERM": "dumb", "CCX_LOCK_TIMEOUT": "3", "NO_COLOR": "1", "CCX_TEST_KILL_AT": "x",
                   "PROMPT_TOOLKIT_COLOR_DEPTH": "DEPTH_24_BIT"}  # fmt: skip

@@ -17,7 +17,7 @@ import pytest
 from conftest import ccx_run
 from ssh_served import Served, exec_, run
 
-from ccxcli.cli.sftpd import UploadFolder
+from ccxcli.cli.ssh.sftpd import UploadFolder
 
 # A real client in its own process: it opens one kind of session, says so, and waits.
 CLIENT = r"""

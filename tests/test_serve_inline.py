@@ -1,4 +1,4 @@
-"""`ccx serve` runs terminal sessions inside its own process (`ccxcli.cli.inline`): the
+"""`ccx serve` runs terminal sessions inside its own process (`ccxcli.cli.ssh.inline`): the
 same shell as a child process ran, on a terminal made of the SSH channel. Driven under the
 terminal types clients ask for (dumb, vt100 as netmiko and paramiko do, xterm as scrapli's
 asyncssh transport does), checking the bytes on the wire."""
@@ -19,7 +19,7 @@ from prompt_toolkit.key_binding import KeyPress
 from prompt_toolkit.keys import Keys
 from ssh_served import ANSI, CONTINUE, PROMPT, Served, Shell, run
 
-from ccxcli.cli.inline import _typed_as_one
+from ccxcli.cli.ssh.inline import _typed_as_one
 from ccxcli.errors import StoreError
 from ccxcli.store.files import Lock
 

@@ -148,14 +148,15 @@ def serve(
     try:
         import asyncssh
 
-        from ccxcli.cli import serve as server
+        from ccxcli.cli.ssh import lab as served
+        from ccxcli.cli.ssh import server
     except ImportError:
         raise UsageError("'ccx serve' needs asyncssh: pip install asyncssh.") from None
     from ccxcli.cli import sshusers
 
     users_file = sshusers.in_force(Path(rt.home), users, bool(password_file or authorized_keys or operator))
     try:
-        password: str | None = server.DEFAULT_PASSWORD if users_file is None else None
+        password: str | None = served.DEFAULT_PASSWORD if users_file is None else None
         if password_file:
             password = read_file(password_file, 4096, "a password file", root=None).splitlines()[0]
         elif authorized_keys:
@@ -168,7 +169,7 @@ def serve(
         _within(max_startups, 1, 10000, "--max-startups")
         _within(client_alive_interval, 1, 3600, "--client-alive-interval")
         _within(client_alive_count_max, 1, 100, "--client-alive-count-max")
-        settings = server.Settings(
+        settings = served.Settings(
             password, keys, tuple(operator), size(upload_quota, "--upload-quota", 0, 1024**4), login_grace_time,
             max_startups, client_alive_interval, client_alive_count_max, process_per_session, users_file,
         )  # fmt: skip

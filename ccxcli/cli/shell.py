@@ -262,7 +262,7 @@ class TypedAhead:
         if not keys:
             return None
         first, rest = keys[0], keys[1:]
-        if len(first.data) > 1:  # several characters typed at once, kept as one key (`ccxcli.cli.inline`)
+        if len(first.data) > 1:  # several characters typed at once, kept as one key (`ccxcli.cli.ssh.inline`)
             rest = [KeyPress(first.key, first.data[1:]), *rest]
         store_typeahead(self.inp, rest)
         return str(first.data[:1])

@@ -50,7 +50,7 @@ def shell(rt: Runtime, term: Terminal | None = None) -> int:
 
 
 def served_shell(env: Env, node: str, term: Terminal) -> int:
-    """The shell of a `ccx serve` session run in the server's process (`ccxcli.cli.inline`):
+    """The shell of a `ccx serve` session run in the server's process (`ccxcli.cli.ssh.inline`):
     `ccx --node NODE shell` on `term`, with the session's environment and its settings."""
     with in_force(env.tunables):
         try:

@@ -84,7 +84,7 @@ def read_key(fd: int) -> str:
 class Terminal:
     """The terminal under the shell, as the shell, its pager and its questions use it. This
     one is a local terminal (a tty's file descriptors); `ccx serve` gives its in-process
-    sessions one over their SSH channel (`ccxcli.cli.serve.ChannelTerminal`)."""
+    sessions one over their SSH channel (`ccxcli.cli.ssh.inline.ChannelTerminal`)."""
 
     dumb = False  # a dumb terminal (by the session's TERM): the shell sets it
 
