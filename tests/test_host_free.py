@@ -178,6 +178,32 @@ def test_the_environment_check_can_fail(tmp_path: Path) -> None:
     assert any(isinstance(n, ast.Attribute) and n.attr == "environ" and _is_os(n.value) for n in ast.walk(bad))
 
 
+WALL_CLOCK = {("time", "time"), ("time", "time_ns"), ("datetime", "now"), ("datetime", "utcnow"),
+              ("date", "today")}  # fmt: skip
+
+
+def _wall_clock_reads(tree: ast.AST) -> list[int]:
+    """Lines calling `time.time()`, `datetime.now()` and the like (as `x.y(...)`)."""
+    return [n.lineno for n in ast.walk(tree) if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)
+            and isinstance(n.func.value, (ast.Name, ast.Attribute))
+            and ((n.func.value.id if isinstance(n.func.value, ast.Name) else n.func.value.attr), n.func.attr)
+            in WALL_CLOCK]  # fmt: skip
+
+
+def test_the_wall_clock_is_read_only_by_the_clock_module() -> None:
+    """The lab has a clock of its own; the wall clock (a token's expiry, a certificate's
+    validity, a session's age) is read through `ccxcli.clock.wall_now()` only."""
+    offenders = []
+    for path in sorted((ROOT / "ccxcli").rglob("*.py")):
+        rel = path.relative_to(ROOT).as_posix()
+        if rel == "ccxcli/clock.py" or "ansible_collections" in rel:
+            continue
+        offenders += [f"{rel}:{line}" for line in _wall_clock_reads(ast.parse(path.read_text(), rel))]
+    assert offenders == []
+    bad = ast.parse("import time, datetime\na = time.time()\nb = datetime.datetime.now(datetime.timezone.utc)\n")
+    assert _wall_clock_reads(bad) == [2, 3]  # the check sees both spellings
+
+
 def _is_os(node: ast.expr) -> bool:
     return isinstance(node, ast.Name) and node.id == "os"
 

@@ -28,7 +28,7 @@ class Inbox:
         self.messages: list[Message] = []
         self.controller: Any = None
 
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 - aiosmtpd's name
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # aiosmtpd's name
         msg = email.message_from_bytes(envelope.content, policy=email.policy.default)
         msg["X-Envelope-To"] = ", ".join(envelope.rcpt_tos)
         self.messages.append(msg)

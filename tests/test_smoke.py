@@ -38,7 +38,7 @@ def test_ccx_serve_prints_its_banner_and_answers_an_ssh_client(tmp_path: Path) -
     served = SshServed(tmp_path / "lab")
     try:
         client = paramiko.SSHClient()
-        client.set_missing_host_key_policy(paramiko.AutoAddPolicy())  # noqa: S507 - a lab server on loopback
+        client.set_missing_host_key_policy(paramiko.AutoAddPolicy())  # a lab server on loopback
         client.connect("127.0.0.1", served.port, username="admin", password="admin", look_for_keys=False,
                        allow_agent=False, timeout=30)  # fmt: skip
         try:

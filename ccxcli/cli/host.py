@@ -278,7 +278,7 @@ def run_host(rt: Runtime, words: list[str]) -> int:
         rc = app(words, prog_name="ccx", standalone_mode=False, obj=rt)
     except typer.Exit as e:
         return int(e.exit_code)
-    except BaseException as e:  # noqa: BLE001 - the one boundary decides what each one means
+    except BaseException as e:  # the one boundary decides what each one means
         if isinstance(e, SystemExit):
             raise
         return report(e, rt.err)

@@ -35,6 +35,7 @@ from prompt_toolkit.utils import is_dumb_terminal
 from ccxcli.cli import commands, grammar
 from ccxcli.cli.dispatch import run_line
 from ccxcli.cli.terminal import Terminal, ask_plainly
+from ccxcli.clock import wall_now
 from ccxcli.errors import CcxError, report
 from ccxcli.runtime import Runtime
 
@@ -415,7 +416,7 @@ class PrivateHistory(FileHistory):
 
         from ccxcli.store.files import open_private_append
 
-        lines = ["\n# " + str(datetime.datetime.now(datetime.timezone.utc)) + "\n"] + [
+        lines = ["\n# " + str(datetime.datetime.fromtimestamp(wall_now(), datetime.timezone.utc)) + "\n"] + [
             "+" + line + "\n" for line in string.split("\n")
         ]
         try:

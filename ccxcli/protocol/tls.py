@@ -16,13 +16,13 @@ Imported only by `ccx-ssm serve` and by a node whose transport URL leaves its la
 from __future__ import annotations
 
 import ipaddress
-import time
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
+from ccxcli.clock import wall_now
 from ccxcli.errors import CommError
 from ccxcli.urls import name_mismatch
 
@@ -36,7 +36,7 @@ def certificate(private_pem: bytes, names: list[str], now: int | None = None) ->
     assert isinstance(key, ec.EllipticCurvePrivateKey)
     names = list(names) or list(DEFAULT_NAMES)
     subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, names[0])])
-    start = int(now if now is not None else time.time()) - 3600
+    start = int(now if now is not None else wall_now()) - 3600
     import datetime
 
     begin = datetime.datetime.fromtimestamp(start, datetime.timezone.utc)
@@ -103,7 +103,7 @@ def check_peer(der: bytes | None, host: str, where: str, trusted: list[bytes]) -
         key.verify(cert.signature, cert.tbs_certificate_bytes, ec.ECDSA(hash_algorithm))
     except Exception:  # noqa: BLE001 - any failure to verify is the same refusal
         raise CommError(f"TLS with the SSM at {where} failed: its certificate is not validly signed.") from None
-    now = time.time()
+    now = wall_now()
     if not cert.not_valid_before_utc.timestamp() <= now <= cert.not_valid_after_utc.timestamp():
         raise CommError(f"TLS with the SSM at {where} failed: its certificate is expired or not yet valid.")
     names = names_of(cert)

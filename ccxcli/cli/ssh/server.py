@@ -44,7 +44,7 @@ import asyncssh
 
 from ccxcli.cli import sshusers
 from ccxcli.cli.ssh.lab import ServedLab, Settings, host_key, node_for
-from ccxcli.cli.ssh.sessions import hang_up, handle
+from ccxcli.cli.ssh.sessions import handle, hang_up
 from ccxcli.cli.ssh.sftpd import Sftp, UploadFolder
 from ccxcli.runtime import in_force
 from ccxcli.session.context import open_lab

@@ -76,7 +76,7 @@ def _main(args: list[str], env: Env) -> int:
 
     try:
         return PROG.run(args, env.out, env.err, top_help, run_of)
-    except BaseException as e:  # noqa: BLE001 - the one boundary decides what each one means
+    except BaseException as e:  # the one boundary decides what each one means
         if isinstance(e, SystemExit):
             raise
         asked = runs[-1].json if runs else "--json" in args  # (before the run was made: the global options failed)

@@ -5,9 +5,9 @@ clients (`ccx-ssm cert export`, then `REQUESTS_CA_BUNDLE` or `curl --cacert`) ke
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
+from ccxcli.clock import wall_now
 from ccxcli.errors import CcxError
 from ccxcli.protocol import tls
 from ccxcli.store.files import read_bounded, write_atomic
@@ -36,7 +36,7 @@ def served(folder: Path, names: list[str]) -> Path:
     """The certificate file, made again only when the kept one no longer fits."""
     path = folder / CERT_FILE
     private_pem = read_bounded(folder / "key.pem", "SSM private key", 10_000)
-    wall = int(time.time())
+    wall = wall_now()
     try:
         kept = read_bounded(path, "SSM certificate", 100_000)
     except CcxError:  # missing or unreadable: made again

@@ -40,7 +40,7 @@ def _endpoint(site: Site, fn: Handler, method: str) -> Callable[[Request], Await
                     raise UsageError("Send the request body as application/json.")
                 body = json_object(await read_body(request, MAX_BODY))
             result = await run_in_threadpool(_call, site, fn, request, body)
-        except BaseException as e:  # noqa: BLE001 - one answer for every refusal
+        except BaseException as e:  # one answer for every refusal
             if isinstance(e, (KeyboardInterrupt, SystemExit)):
                 raise
             return api_error(e)

@@ -9,7 +9,6 @@ module only reads Cisco's shapes and writes them back. The README lists what is 
 
 from __future__ import annotations
 
-import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -18,6 +17,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from ccxcli.clock import wall_now
 from ccxcli.errors import CcxError, RuleError, UsageError
 from ccxcli.ssm.core.apiclient import BadCredentials, Client
 from ccxcli.ssm.core.db import Ssm
@@ -72,7 +72,7 @@ def endpoint(site: Site, fn: Handler, versions: tuple[str, ...] = V12) -> Callab
                 return error(413 if isinstance(e, TooLarge) else 400, e.message)
         try:
             result, status = await run_in_threadpool(_call, site, fn, versions, token.strip(), request, body)
-        except BaseException as e:  # noqa: BLE001 - one answer for every refusal
+        except BaseException as e:  # one answer for every refusal
             if isinstance(e, (KeyboardInterrupt, SystemExit)):
                 raise
             if isinstance(e, BadCredentials):
@@ -89,7 +89,7 @@ def _call(site: Site, fn: Handler, versions: tuple[str, ...], token: str, reques
     from ccxcli.ssm.core import apiclient
 
     with site.ssm() as ssm:
-        client = apiclient.bearer(ssm, token, int(time.time()))
+        client = apiclient.bearer(ssm, token, wall_now())
         version = request.path_params.get("version")
         if "version" in request.path_params and version not in versions:
             raise NotFound(f"No API version '{str(version)[:20]}' here ({' and '.join(versions)} are served).")
@@ -307,7 +307,7 @@ def one(action: Callable[[], Any], item: dict[str, Any], done: str, ok: str = "S
     """One request of a call that takes several: its own result, its own refusal."""
     try:
         extra = action()
-    except BaseException as e:  # noqa: BLE001 - each item answers for itself
+    except BaseException as e:  # each item answers for itself
         if isinstance(e, (KeyboardInterrupt, SystemExit)):
             raise
         r = refusal(e, API_WORDS)

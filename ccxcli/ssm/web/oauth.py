@@ -5,7 +5,6 @@ the secret of an `api-client` for a bearer token of an hour."""
 from __future__ import annotations
 
 import base64
-import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import parse_qs
@@ -15,6 +14,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from ccxcli.clock import wall_now
 from ccxcli.errors import UsageError
 from ccxcli.ssm.core.apiclient import BadCredentials
 from ccxcli.ssm.web.api import MAX_BODY
@@ -64,7 +64,7 @@ def token_endpoint(site: Site) -> Callable[[Request], Awaitable[Response]]:
             answer = await run_in_threadpool(_grant, site, client_id, secret)
         except BadCredentials as e:
             return _oauth_error(401, "invalid_client", e.message)
-        except BaseException as e:  # noqa: BLE001 - one answer for every refusal
+        except BaseException as e:  # one answer for every refusal
             if isinstance(e, (KeyboardInterrupt, SystemExit)):
                 raise
             r = refusal(e)
@@ -78,7 +78,7 @@ def _grant(site: Site, client_id: str, secret: str) -> dict[str, Any]:
     from ccxcli.ssm.core import apiclient
 
     with site.ssm() as ssm:
-        return apiclient.grant(ssm, client_id, secret, int(time.time()))
+        return apiclient.grant(ssm, client_id, secret, wall_now())
 
 
 def routes(site: Site) -> list[Route]:

@@ -152,7 +152,7 @@ def endpoint(site: Site, fn: Handler, method: str) -> Callable[[Request], Awaita
             response = render(request, site, s, "error.html", {"message": Forbidden.MESSAGE}, 403)
         except Denied as e:
             response = render(request, site, s, "error.html", {"message": str(e)}, 403)
-        except BaseException as e:  # noqa: BLE001 - a refusal is a page, never a traceback
+        except BaseException as e:  # a refusal is a page, never a traceback
             if isinstance(e, (KeyboardInterrupt, SystemExit)):
                 raise
             r = refusal(e, PORTAL_WORDS)

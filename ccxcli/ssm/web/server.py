@@ -125,7 +125,7 @@ def app(site: Site) -> Starlette:
                                 413 if isinstance(e, TooLarge) else 400)  # fmt: skip
         try:
             result = await run_in_threadpool(_handle, site, doc["op"], doc.get("args"))
-        except BaseException as e:  # noqa: BLE001 - every refusal is an answer the node understands
+        except BaseException as e:  # every refusal is an answer the node understands
             if isinstance(e, (KeyboardInterrupt, SystemExit)):
                 raise
             r = refusal(e)

@@ -9,7 +9,6 @@ import hmac
 import json
 import secrets
 import threading
-import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
@@ -19,6 +18,7 @@ from urllib.parse import parse_qs
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse
 
+from ccxcli.clock import wall_now
 from ccxcli.errors import CcxError, InstanceGone, RuleError, StoreError, UsageError, classify, worded
 from ccxcli.runtime import tunables
 from ccxcli.store.lab import lab_of, ssm_now
@@ -141,7 +141,7 @@ class Site:
     def session(self, request: Request) -> dict[str, Any] | None:
         sid = request.cookies.get(self.cookie, "")
         s = self.sessions.get(sid)
-        if s is None or s["until"] < time.time():
+        if s is None or s["until"] < wall_now():
             self.sessions.pop(sid, None)
             return None
         return s
@@ -151,7 +151,7 @@ class Site:
         first): logging in over and over never logs anyone else out. With `MAX_SESSIONS` open
         and unexpired, a new login is refused (503) rather than ending another user's session.
         (`anonymous`: a --no-auth portal's visitor, a session for its CSRF token only: no cap of its own.)"""
-        now = time.time()
+        now = wall_now()
         if len(self.sessions) >= MAX_SESSIONS:
             self.sessions = {k: v for k, v in self.sessions.items() if v["until"] >= now}
         mine = [] if anonymous else [k for k, v in self.sessions.items() if v["user"] == user]
