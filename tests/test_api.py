@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 import requests
+from doctext import everything
 
 from ccxcli.api import API_VERSION, CommandFailed, HttpsServer, Lab, Node, SshServer
 
@@ -97,7 +98,7 @@ def test_ccx_ssm_https_is_a_served_ssm(ccx_ssm_https: HttpsServer, ccx_lab: Lab)
 
 def test_the_readme_shows_the_user_style_suite() -> None:
     text = (ROOT / "examples" / "pytest" / "test_with_ccxcli.py").read_text()
-    assert text.strip() in (ROOT / "README.md").read_text()
+    assert text.strip() in everything()
 
 
 def test_fixtures_work_under_pytest_xdist(tmp_path: Path) -> None:

@@ -11,6 +11,7 @@ from pathlib import Path
 import click
 import typer.main
 from conftest import Lab
+from doctext import everything
 from labenv import child_env
 
 from ccxcli.cli.host import app
@@ -63,7 +64,7 @@ def test_a_used_up_token_says_once_not_1_times(lab: Lab) -> None:
 
 
 def test_the_readme_gives_the_cli_ranges(tmp_path: Path) -> None:
-    readme = (ROOT / "README.md").read_text()
+    readme = everything()
     assert "1–10,000" in readme and "counts of agents,\nports and License Control limits 0–100,000" not in readme
     r = subprocess.run([sys.executable, "-m", "ccxcli", "help", "sim", "agent", "login"], capture_output=True,
                        text=True, timeout=60, env=child_env(tmp_path / "lab"))  # fmt: skip

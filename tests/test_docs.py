@@ -6,22 +6,24 @@ import re
 from pathlib import Path
 
 import pytest
+from doctext import everything, page
 
 from ccxcli.cli import completion
 from ccxcli.cli.commands import COMMANDS, GROUP_HELP
 
 ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text(encoding="utf-8")
+REFERENCE = page("reference/ccx.md")
 
 
 @pytest.mark.parametrize("cmd", COMMANDS, ids=lambda c: c.name)
 def test_every_command_is_in_the_readme_with_help(cmd) -> None:  # type: ignore[no-untyped-def]
     assert cmd.help
-    assert f"\n{cmd.synopsis}\n    {cmd.help}\n" in README
+    assert f"\n{cmd.synopsis}\n    {cmd.help}\n" in REFERENCE
 
 
 def test_the_readme_reference_is_the_table() -> None:
-    assert completion.reference() in README, "the README's command list is stale: run python -m ccxcli.cli.completion"
+    assert completion.reference() in REFERENCE, "the command reference is stale: run python -m ccxcli.cli.completion"
 
 
 def test_every_group_has_help() -> None:
@@ -42,7 +44,7 @@ def test_completion_files_are_fresh(shell: str) -> None:
 
 
 def test_readme_has_the_two_setup_commands_and_ci_runs_the_second() -> None:
-    setup = README[README.index("## Set up") : README.index("## Two programs")]
+    setup = README[README.index("## Set up") : README.index("## A five-minute tour")]
     blocks = re.findall(r"^```sh\n(.*?)\n```$", setup, re.M | re.S)
     assert blocks[0] == "python3 -m venv .venv && .venv/bin/pip install -q -e . && .venv/bin/ccx"
     assert "--require-hashes -r requirements/test.txt" in blocks[1] and blocks[1].endswith("python -m pytest -q -n 2")
@@ -75,7 +77,7 @@ def test_the_readme_walkthroughs_run_back_to_back_in_one_lab(tmp_path: Path) -> 
     import subprocess
     import sys
 
-    blocks = walkthrough_blocks(README)
+    blocks = walkthrough_blocks(page("tutorials/walkthroughs.md"))
     assert len(blocks) >= 5 and all("sim lab reset" in b for b in blocks[1:]), "each walkthrough starts afresh"
     script = "set -euo pipefail\n" + "\n".join(blocks)
     bindir = str(Path(sys.executable).parent)
@@ -94,6 +96,54 @@ def test_the_readme_gives_the_prompt_pattern_the_terminal_tests_match() -> None:
     TERM xterm, vt100 and dumb (a `\\nadmin:` alone hangs under xterm and vt100)."""
     from test_terminal import PROMPT
 
-    readme = (ROOT / "README.md").read_text()
+    readme = everything()
     assert f"`{PROMPT.decode()}`" in readme
     assert "match `\\nadmin:`" not in readme
+
+
+def test_the_readme_tour_runs_as_written(tmp_path: Path) -> None:
+    """The five-minute tour's blocks, pasted into one shell in a fresh lab (the servers left
+    out: they run until stopped)."""
+    import os
+    import subprocess
+    import sys
+
+    from labenv import child_env
+
+    tour = README[README.index("## A five-minute tour") : README.index("## Documentation")]
+    blocks = re.findall(r"^```sh\n(.*?)^```$", tour, re.M | re.S)
+    lines = [line for b in blocks for line in b.splitlines() if not re.match(r"ccx(-ssm)? serve\b", line)]
+    assert len(blocks) == 3 and len(lines) >= 14
+    env = child_env(tmp_path / "lab")
+    env["PATH"] = str(Path(sys.executable).parent) + os.pathsep + env.get("PATH", "")
+    r = subprocess.run(["bash", "-c", "set -euo pipefail\n" + "\n".join(lines)], cwd=tmp_path, env=env,
+                       input="", capture_output=True, text=True, timeout=300)  # fmt: skip
+    assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
+    assert "REGISTERED_SLR" in r.stdout or "Reserved" in r.stdout, r.stdout[-2000:]
+
+
+def test_the_site_builds_strictly_with_the_readme_tour_in_it(tmp_path: Path) -> None:
+    """`mkdocs build --strict`, as CI builds it: every page in the navigation, no broken link,
+    the README's tour included in the home page (one text, two places)."""
+    import subprocess
+    import sys
+
+    from labenv import clean_env
+
+    site = tmp_path / "site"
+    r = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "--quiet", "-d", str(site)], cwd=ROOT,
+                       env=clean_env(NO_MKDOCS_2_WARNING="1"), capture_output=True, text=True, timeout=180)  # fmt: skip
+    assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
+    home = (site / "index.html").read_text(encoding="utf-8")
+    assert "A five-minute tour" in home and "REGISTERED_SLR, 20 flex-standard reserved" in home
+    for built in ("reference/ccx", "how-to/classes", "tutorials/walkthroughs", "explanation/guarantees"):
+        assert (site / built / "index.html").exists(), built
+
+
+def test_the_readme_is_a_front_door_not_the_manual() -> None:
+    """What ccxcli is, the two set-up commands, a tour and where everything else is: at most
+    400 lines; the rest lives in the site's pages, each reachable from it."""
+    assert len(README.splitlines()) <= 400
+    linked = set(re.findall(r"\]\((docs/[^)#]+\.md)\)", README))
+    pages = {p.relative_to(ROOT).as_posix() for p in (ROOT / "docs").rglob("*.md")} - {"docs/index.md"}
+    assert pages <= linked, pages - linked

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from conftest import Lab
+from doctext import page
 
 from ccxcli.cli import labspec
 
@@ -161,8 +162,7 @@ def test_the_schema_knows_every_key_the_reader_does_and_the_readme_shows_the_exa
         schema = doc["properties"][section]
         props = (schema["items"] if "items" in schema else schema)["properties"]
         assert all(key in props for t in tables for key in t), section
-    readme = (ROOT / "README.md").read_text()
-    block = re.search(r"## Labs as code.*?```toml\n(.*?)```", readme, re.S)
+    block = re.search(r"## Labs as code.*?```toml\n(.*?)```", page("how-to/classes.md"), re.S)
     assert block is not None
     shown = labspec.read(block.group(1), "README")
     assert shown["node"] == [t for t in spec["node"] if t["name"] == "s01"]  # the example's first student

@@ -16,7 +16,7 @@ Commands run in this process through the programs' own `main(argv, env)` (the sa
 context manager, with the lab, or by themselves after `stop_after` seconds.
 
 Semantic versioning (`API_VERSION`): names documented here keep their meaning within a major
-version; the JSON documents are those of `--json`, described in the README.
+version; the JSON documents are those of `--json`, described in docs/reference/exit-codes-and-json.md.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """The one declarative table of the node's `admin:` commands (SPEC §2.3–2.5).
 
 It drives dispatch, `?` help, TAB completion, `help`, the files in `completions/` and
-the README's command list; tests fail when any of those drift from it.
+the command reference (docs/reference/ccx.md); tests fail when any of those drift from it.
 """
 
 from __future__ import annotations

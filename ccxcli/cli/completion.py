@@ -96,7 +96,8 @@ BEGIN, END = "<!-- BEGIN COMMANDS (python -m ccxcli.cli.completion) -->", "<!-- 
 
 
 def reference() -> str:
-    """The README's command reference: every command's synopsis, help and other spellings, in table order."""
+    """The command reference of the documentation (docs/reference/ccx.md): every command's synopsis, help and
+    other spellings, in table order."""
     body = "\n".join(
         f"{c.synopsis}\n    {c.help}" + "".join(f"\n    also: {' '.join(w)}" for w in c.aliases)
         for c in commands.COMMANDS
@@ -104,7 +105,7 @@ def reference() -> str:
     return f"{BEGIN}\n```text\n{body}\n```\n{END}"
 
 
-def write_all(folder: str = "completions", readme: str = "README.md") -> None:
+def write_all(folder: str = "completions", readme: str = "docs/reference/ccx.md") -> None:
     from pathlib import Path
 
     for shell in SHELLS:

@@ -1,5 +1,5 @@
 """The status document of a node at `now` (the `--json` shape of `show license status`,
-documented in the README). Pure: built from the node dict only."""
+documented in docs/reference/exit-codes-and-json.md). Pure: built from the node dict only."""
 
 from __future__ import annotations
 

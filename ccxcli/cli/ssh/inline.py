@@ -15,7 +15,7 @@ terminal made of the SSH channel. 500 sessions then fit in one process's memory.
   `\\r\\n` (a terminal's output processing), the size is the channel's.
 - When the client goes away, every read the session waits on ends (end of input): the
   prompt ends the shell, a question is answered "no answer", a pager quits; a command that
-  is running finishes first (see the README's Guarantees)."""
+  is running finishes first (see docs/explanation/guarantees.md)."""
 
 from __future__ import annotations
 

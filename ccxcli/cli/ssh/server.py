@@ -19,7 +19,7 @@ scrapli, Unicon and Ansible. Imported only by `ccx serve`.
 - When a client goes away — a clean close, a killed client, or one that stops answering
   the server's keepalives — its session's child is hung up on (SIGHUP, then SIGKILL), for
   every kind of session: a command cut short leaves the lab as it was or fully done (see the
-  README's Guarantees).
+  docs/explanation/guarantees.md).
 - Bounded: a connection must authenticate within the login grace time, and only so many
   may be waiting to; the upload folder has a quota (`ccxcli.cli.ssh.sftpd`).
 - The user name is also the boundary: commands that change the lab as a whole or another

@@ -1,7 +1,7 @@
 """Cisco SSM On-Prem synchronization with the cloud SSM (seed: "synchronizes its database
 regularly with Cisco SSM … Connected: automatic … Disconnected: manually").
 
-The model (README: "SSM On-Prem"):
+The model (docs/tutorials/walkthroughs.md: "SSM On-Prem"):
 - An on-prem SSM serves local virtual accounts, each linked to the virtual account of the
   same name in the cloud smart account. Licenses are bought and moved on the cloud; product
   instances register with the on-prem (transport gateway / ssm-satellite URLs).

@@ -4,7 +4,7 @@ domain, with a bearer token from OAuth2 (`oauth`).
 
 Every answer is JSON with Cisco's envelope: `status` and `statusMessage` (per item too, in
 the families that take several requests at once). The rules are the SSM core's; this
-module only reads Cisco's shapes and writes them back. The README lists what is covered.
+module only reads Cisco's shapes and writes them back. docs/how-to/apis.md lists what is covered.
 """
 
 from __future__ import annotations
