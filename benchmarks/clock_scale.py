@@ -15,23 +15,14 @@ Usage: python benchmarks/clock_scale.py [--nodes 100,300,1000]
 from __future__ import annotations
 
 import argparse
-import io
-import json
 import shutil
 import tempfile
-import time
-from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
+
+from time_advance import advance, quiet  # the same helpers, beside this script
 
 from ccxcli.cli.main import main as ccx
 from ccxcli.ssm.cli.main import main as ssm
-
-
-def quiet(fn, argv: list[str]) -> str:  # type: ignore[no-untyped-def]
-    out = io.StringIO()
-    with redirect_stdout(out), redirect_stderr(io.StringIO()):
-        assert fn(argv) == 0, argv
-    return out.getvalue()
 
 
 def lab_of(root: Path, n: int) -> str:
@@ -43,12 +34,6 @@ def lab_of(root: Path, n: int) -> str:
         quiet(ccx, ["--home", home, "--node", name, "license", "smart", "register", "idtoken", tok])
         quiet(ccx, ["--home", home, "--node", name, "sim", "agent", "login", "--count", "3"])
     return home
-
-
-def advance(home: str, span: str) -> tuple[float, int]:
-    t = time.perf_counter()
-    out = quiet(ccx, ["--home", home, "--json", "sim", "clock", "advance", span])
-    return time.perf_counter() - t, json.loads(out)["events_processed"]
 
 
 def main() -> None:
