@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, urlsplit
 
-from jinja2 import Environment, PackageLoader, select_autoescape
+from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
@@ -36,7 +36,11 @@ from ccxcli.ssm.core.users import ADMIN, User
 from ccxcli.ssm.web.site import PORTAL_WORDS, SESSION_LIFETIME, Site, form, refusal, status_of
 from ccxcli.values import MAX_COUNT, whole
 
-ENV = Environment(loader=PackageLoader("ccxcli.ssm.web", "templates"), autoescape=select_autoescape(["html"]))
+ENV = Environment(
+    loader=PackageLoader("ccxcli.ssm.web", "templates"),
+    autoescape=select_autoescape(["html"]),
+    undefined=StrictUndefined,
+)  # a misspelt or missing value is an error, never an empty string
 ENV.filters["when"] = lambda iso: (iso or "").replace("T", " ").replace("Z", " UTC")
 ENV.filters["license_name"] = lambda alias: BY_ALIAS[alias].name if alias in BY_ALIAS else alias
 Page = tuple[str, dict[str, Any]]
@@ -116,10 +120,9 @@ def render(request: Request, site: Site, s: dict[str, Any] | None, name: str, ct
            status: int = 200) -> HTMLResponse:  # fmt: skip
     flash = s.pop("flash", None) if s else None
     who = s.get("user") if s else None
-    html = ENV.get_template(name).render(
-        csrf=s["csrf"] if s else "", flash=flash, auth=site.password is not None, path=request.url.path,
-        who=who, **ctx,
-    )  # fmt: skip
+    values = {"csrf": s["csrf"] if s else "", "flash": flash, "auth": site.password is not None,
+              "path": request.url.path, "who": who, "brand": None, "error": None}  # fmt: skip
+    html = ENV.get_template(name).render({**values, **ctx})
     return HTMLResponse(html, status_code=status, headers=SECURITY)
 
 
@@ -254,7 +257,7 @@ def _safe_next(url: str) -> str:
 
 def _login_page(request: Request, nxt: str, error: str | None, status: int = 200) -> HTMLResponse:
     html = ENV.get_template("login.html").render(next=nxt, error=error, auth=True, csrf="", flash=None,
-                                                  path="/login", who=None)  # fmt: skip
+                                                  path="/login", who=None, brand=None)  # fmt: skip
     return HTMLResponse(html, status_code=status, headers=SECURITY)
 
 
