@@ -53,9 +53,10 @@ _ccx() {
         "sim clock") words="advance realtime set show" ;;
         "sim clock realtime") words="on off" ;;
         "sim fault") words="clock-skew list license-computation agent-init ssm-error ssm-slow on off" ;;
-        "sim lab") words="apply check export import load reset save schema snapshots" ;;
+        "sim lab") words="apply check export import load reset save schema slr-tiers snapshots" ;;
         "sim lab apply") words="--replace" ;;
         "sim lab import") words="--name" ;;
+        "sim lab slr-tiers") words="borrow strict" ;;
         "sim network") words="up down" ;;
         "sim node") words="create delete list" ;;
         "sim node create") words="--type --ova --classic --version --wfo" ;;

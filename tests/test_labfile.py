@@ -167,3 +167,15 @@ def test_the_schema_knows_every_key_the_reader_does_and_the_readme_shows_the_exa
     shown = labspec.read(block.group(1), "README")
     assert shown["node"] == [t for t in spec["node"] if t["name"] == "s01"]  # the example's first student
     assert shown["goal"] == spec["goal"][:2]
+
+
+def test_a_lab_file_chooses_the_reading_of_the_disputed_slr_rule(lab: Lab, tmp_path: Path) -> None:
+    f = tmp_path / "strict.toml"
+    f.write_text('[lab]\nslr_tiers = "strict"\n\n[[node]]\nname = "a"\n'
+                 'reserve = { flex-standard = 2, flex-premium = 2 }\nagents = 2\n\n'
+                 '[[goal]]\nnode = "a"\nauthorization = "AUTHORIZED_RESERVED"\n')  # fmt: skip
+    lab.ok("--yes", "sim", "lab", "apply", str(f))
+    assert json.loads((lab.home / "nodes" / "a" / "state.json").read_text())["slr"]["strict_tiers"] is True
+    assert json.loads((lab.home / "lab.json").read_text())["slr_tiers"] == "strict"
+    lab.refused(["--node", "a", "sim", "agent", "login", "--count", "1"], "would exceed the reserved licenses")
+    assert lab.ok("--json", "sim", "lab", "check", str(f)).json["met"] == 1

@@ -4,6 +4,7 @@ unchanged, and a property test: no mutated code is ever accepted."""
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from typing import Any
 
@@ -339,3 +340,23 @@ def test_no_mutated_authorization_code_is_accepted(data: st.DataObject) -> None:
 def _check_digits(body: str) -> str:
     """The request code's check digits (SPEC: the first two hex digits of SHA-256 of the rest)."""
     return hashlib.sha256(body.encode()).hexdigest()[:2]
+
+
+def test_the_disputed_tier_rule_is_a_lab_setting(lab) -> None:  # type: ignore[no-untyped-def]
+    """20 standard and 5 premium reserved, 23 standard agents: by the seed's reading the 3 over
+    take premium licenses left unused; by the other (`sim lab slr-tiers strict`) they do not, and
+    a 21st standard login is refused. A node made later follows the lab's reading."""
+    installed(lab)
+    lab.ok("sim", "agent", "login", "--count", "23")
+    assert lab.status()["authorization"]["status"] == "AUTHORIZED_RESERVED"
+    r = lab.ok("sim", "lab", "slr-tiers", "strict")
+    assert "each tier covers only itself" in r.out
+    assert lab.status()["authorization"]["status"] == "NOT_AUTHORIZED_RESERVED"
+    lab.ok("sim", "agent", "logout", "--all")
+    lab.ok("sim", "agent", "login", "--count", "20")
+    refused(lab, ["sim", "agent", "login", "--count", "1"], "would exceed the reserved licenses")
+    lab.ok("sim", "node", "create", "later")
+    later = json.loads((lab.home / "nodes" / "later" / "state.json").read_text())
+    assert later["slr"]["strict_tiers"] is True
+    lab.ok("sim", "lab", "slr-tiers", "borrow")
+    lab.ok("sim", "agent", "login", "--count", "1")  # borrowing again: premium left unused covers it

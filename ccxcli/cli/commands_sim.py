@@ -209,6 +209,19 @@ SIM: list[Command] = [
         args={"name": "A node of the lab."},
     ),
     c(
+        "sim lab slr-tiers",
+        "{rule:borrow|strict}",
+        "Under SLR, whether a higher tier covers a lower one (a disputed rule)",
+        "slr:tiers",
+        lab_wide=True,
+        changes=(
+            "the lab's reading of the disputed rule for every node, now and made later: borrow (the default, as the "
+            "seed says) lets standard usage take reserved premium licenses left unused; strict does not."
+        ),
+        example="sim lab slr-tiers strict",
+        args={"rule": "borrow (a higher tier covers a lower one) or strict (each tier covers only itself)."},
+    ),
+    c(
         "sim network",
         "{link:up|down}",
         "Whether this node can reach its SSM",

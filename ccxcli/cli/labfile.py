@@ -179,6 +179,9 @@ class _Builder:
 
     # -- the nodes ---------------------------------------------------------------------------
     def _nodes(self) -> None:
+        tiers = (self.spec.get("lab") or [{}])[0].get("slr_tiers")
+        if tiers:
+            self.node(DEFAULT_NODE, "sim", "lab", "slr-tiers", tiers)  # before the nodes: they follow it
         if not self._has(DEFAULT_NODE):
             self.node(DEFAULT_NODE, "sim", "node", "delete", DEFAULT_NODE)
         for n in self.spec.get("node", []):

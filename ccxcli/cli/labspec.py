@@ -49,6 +49,7 @@ SECTIONS: dict[str, tuple[bool, dict[str, Field], tuple[str, ...]]] = {
     "lab": (False, {
         "start": ("datetime", "When the lab's clock starts (frozen there; UTC). Default: now."),
         "advance": ("duration", "Time that passes for every node once everything is set up: 8h, 85d."),
+        "slr_tiers": ("one of borrow|strict", "Under SLR: does a higher tier cover a lower one? (sim lab slr-tiers)"),
     }, ()),
     "ssm": (True, {
         "name": ("name", "'cloud' (the lab's Cisco SSM, made with the demo licenses unless demo = false) or an "

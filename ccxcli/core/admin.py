@@ -40,7 +40,7 @@ def check_admission(node: Node, proposed: Counts, what: str) -> None:
                       f"Refused: {what} would exceed the installed Classic licenses", ".")  # fmt: skip
         return
     if engine.slr_installed(node):
-        _refuse_short(deficit(proposed, engine.entitled_reserved(node)),
+        _refuse_short(deficit(proposed, engine.entitled_reserved(node), engine.slr_borrows(node)),
                       f"Refused: {what} would exceed the reserved licenses",
                       "; over-consumption is not allowed under Specific License Reservation.")  # fmt: skip
         return

@@ -34,9 +34,10 @@ def usage(node: Node) -> Counts:
     return {"lab-server": 1}
 
 
-def deficit(use: Counts, entitled: Counts) -> Counts:
+def deficit(use: Counts, entitled: Counts, borrow: bool = True) -> Counts:
     """Licenses missing for `use` under `entitled`, applying the Flex rule: standard
-    usage may take premium licenses left unused, never the reverse."""
+    usage may take premium licenses left unused, never the reverse (`borrow` False: a tier
+    covers only itself, the other reading of the rule under SLR, `engine.slr_borrows`)."""
     short: Counts = {}
     handled: set[str] = set()
     for pair in (flex_pair("flex"), flex_pair("hcs-flex")):
@@ -47,7 +48,7 @@ def deficit(use: Counts, entitled: Counts) -> Counts:
         su, pu = use.get(std, 0), use.get(prem, 0)
         se, pe = entitled.get(std, 0), entitled.get(prem, 0)
         prem_short = max(0, pu - pe)
-        spare_prem = max(0, pe - pu)
+        spare_prem = max(0, pe - pu) if borrow else 0
         std_short = max(0, su - se - spare_prem)
         if prem_short:
             short[prem] = prem_short

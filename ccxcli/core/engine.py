@@ -154,12 +154,20 @@ def entitled_reserved(node: Node) -> Counts:
     return dict(installed["counts"]) if installed else {}
 
 
+def slr_borrows(node: Node) -> bool:
+    """Whether, under a reservation, standard usage may take reserved premium licenses left
+    unused (the seed's reading, the default) or a tier covers only itself (`sim lab slr-tiers
+    strict`: a Cisco community answer quotes Cisco saying borrowing does not happen under SLR)."""
+    return not node["slr"].get("strict_tiers", False)
+
+
 def authorization_status(node: Node, now: int) -> str:
     if node["classic"]:
         return "NOT_APPLICABLE"  # Classic Licensing: Smart Licensing is disabled
     use = usage(node)
     if slr_installed(node):
-        return "NOT_AUTHORIZED_RESERVED" if deficit(use, entitled_reserved(node)) else "AUTHORIZED_RESERVED"
+        short = deficit(use, entitled_reserved(node), slr_borrows(node))
+        return "NOT_AUTHORIZED_RESERVED" if short else "AUTHORIZED_RESERVED"
     if node["reg"]["status"] in (REGISTERED, REGISTRATION_EXPIRED):
         if node["auth"].get("expired"):
             return "AUTH_EXPIRED"

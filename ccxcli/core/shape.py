@@ -151,6 +151,7 @@ NODE: dict[str, Spec] = {
         "?spare_keys": _map(PIID, HEX64, 100),
         "?confirmation": _opt(STR),
         "?return_code": _opt(STR),
+        "?strict_tiers": BOOL,
     },
     "?proof": HEX64,
     "?outbox": _opt(
@@ -209,6 +210,8 @@ LAB: dict[str, Spec] = {
     "?proxies": _list({"host": STR, "port": _int, "?user": STR, "?salt": STR, "?hash": STR}, 100),
     # `sim ssm cisco URL`: where direct and proxy transports reach Cisco SSM (a served SSM)
     "?cisco": STR,
+    # `sim lab slr-tiers`: the lab's reading of the disputed SLR tier rule, for nodes made later
+    "?slr_tiers": _one("borrow", "strict"),
 }
 
 

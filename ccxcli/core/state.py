@@ -162,6 +162,9 @@ class Reservation(TypedDict):
     spare_keys: NotRequired[dict[str, str]]
     confirmation: NotRequired[str | None]
     return_code: NotRequired[str | None]
+    # the lab's reading of the disputed SLR rule (`sim lab slr-tiers`): True when a higher tier
+    # does not cover a lower one under a reservation; absent: the seed's reading (it does)
+    strict_tiers: NotRequired[bool]
 
 
 class Outbox(TypedDict):

@@ -143,7 +143,7 @@ def usage_rows(node: Node, now: int) -> list[UsageRow]:
         entitled = dict(installed["counts"])
     elif (lim := control_limits(node)) is not None:
         entitled = {a: n for a, n in lim.items() if n < UNLIMITED}  # an empty field limits nothing
-    short = deficit(use, installed["counts"]) if installed else {}
+    short = deficit(use, installed["counts"], engine.slr_borrows(node)) if installed else {}
     astatus = engine.authorization_status(node, now)
     registered = node["reg"]["status"] in (engine.REGISTERED, engine.REGISTRATION_EXPIRED)
     rows: list[UsageRow] = []

@@ -262,6 +262,8 @@ def node_create(ctx: Ctx, a: Args) -> Result:
         raise UsageError("--version and --wfo describe a Classic Licensing node that is to be upgraded: add --classic.")
     extra = {"ova": ova, "version": version, "wfo": True if a.flag("wfo") else None}
     node = ctx.lab.add_node(a.text("name"), ltype, bool(a.flag("classic")), **extra)
+    if ctx.lab.data.get("slr_tiers") == "strict":  # the lab's reading of the disputed SLR rule (`sim lab slr-tiers`)
+        node["slr"]["strict_tiers"] = True
     return Result(
         f"Node {node['name']} created (UDI SN {node['sn']}, license type {ltype}"
         f"{', Classic Licensing' if node['classic'] else ''}).",

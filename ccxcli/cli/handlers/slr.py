@@ -110,3 +110,19 @@ def trust(ctx: Ctx, a: Args) -> Result:
     pem = read_file(a.text("file"), limit=10_000, what="a public key", root=ctx.rt.file_root)
     count = slr.trust(ctx, pem)
     return Result(f"SSM key from {a.text('file')} is now trusted by every node of this lab.", {"trusted": count})
+
+
+TIERS = {"borrow": "a higher tier covers a lower one (the seed's reading)",
+         "strict": "each tier covers only itself (Cisco, as a community answer quotes it)"}  # fmt: skip
+
+
+def tiers(ctx: Ctx, a: Args) -> Result:
+    """The lab's reading of the disputed SLR rule, for every node now and every node made later."""
+    rule = a.text("rule")
+    ctx.lab.data["slr_tiers"] = rule
+    names = ctx.lab.node_names()
+    for name in names:
+        node = ctx.node_named(name)
+        node["slr"]["strict_tiers"] = rule == "strict"
+    return Result(f"Under Specific License Reservation, {TIERS[rule]}: every node of this lab ({len(names)}).",
+                  {"slr_tiers": rule, "nodes": names})  # fmt: skip
