@@ -539,3 +539,45 @@ def test_axe_core_finds_no_serious_violation_on_any_page(browser: Any, served: A
     finally:
         onprem.stop()
     assert len(checked) >= 22
+
+
+def test_on_a_phone_no_page_scrolls_sideways_and_the_actions_menu_stays_on_screen(
+    browser: Any, served: Any, tmp_path: Path
+) -> None:
+    """At 390 px wide (a phone held upright) every page fits: wide tables scroll in their own
+    box, product instances become cards, the header band spans the screen, and an Actions menu
+    opened near the left edge (an instance's own page) opens rightwards, all of it visible."""
+    from selenium.webdriver.common.by import By
+
+    server, pem, base = served
+    node = tmp_path / "node"
+    req = node_request(node, pem)
+    assert ssm(tmp_path, "--ssm", str(server.folder), "reservation", "authorize", "--request", req,
+               "--license", "flex-standard=2").returncode == 0  # fmt: skip
+    for n in range(3):  # tokens are long words: the widest table
+        ssm(tmp_path, "--ssm", str(server.folder), "token", "create", "--description", f"a token for student {n}")
+    browser.set_window_size(390, 844)
+    login(browser, base)
+    browser.get(base + "/instances")
+    ident = instance_id(browser, node_sn(node))
+
+    def fits(url: str) -> None:
+        browser.get(base + url)
+        width, inner, header = browser.execute_script(
+            "return [document.documentElement.scrollWidth, document.documentElement.clientWidth,"
+            " document.querySelector('header').getBoundingClientRect().width];"
+        )
+        assert width <= inner and header >= inner - 1, (url, width, inner, header)
+
+    for url in ("/", "/virtual-accounts", "/licenses", "/instances", f"/instances/{ident}", "/tokens", "/events",
+                "/sync", "/licenses/reserve", f"/instances/{ident}/transfer"):  # fmt: skip
+        fits(url)
+    browser.get(base + f"/instances/{ident}")
+    open_actions(browser, ident)
+    menu = by_id(browser, f"actions-{ident}").find_element(By.TAG_NAME, "ul")
+    left, right, inner = browser.execute_script(
+        "const r = arguments[0].getBoundingClientRect();"
+        " return [r.left, r.right, document.documentElement.clientWidth];", menu
+    )
+    assert 0 <= left and right <= inner, (left, right, inner)
+    assert "Authorization Code" in menu.text  # every item readable, none cut ("rved", "Code" before)

@@ -229,7 +229,7 @@ def test_instances_pages_and_remove_with_a_return_code(site: Any, tmp_path: Path
     sn = json.loads(ccx(home, "--json", "show", "license", "UDI").stdout)["udi"]["sn"]
     c = logged_in(server)
     _, text = c.get("/instances")
-    ident = re.search(rf'<tr data-id="(\d+)"><td><a href="/instances/\d+">[^<]+</a></td><td>{sn}<', text)
+    ident = re.search(rf'<tr data-id="(\d+)"><td[^>]*><a href="/instances/\d+">[^<]+</a></td><td[^>]*>{sn}<', text)
     assert ident
     status, text = c.get(f"/instances/{ident.group(1)}")
     main = text.split("<main")[1].split("</main>")[0]
