@@ -577,7 +577,51 @@ def test_on_a_phone_no_page_scrolls_sideways_and_the_actions_menu_stays_on_scree
     menu = by_id(browser, f"actions-{ident}").find_element(By.TAG_NAME, "ul")
     left, right, inner = browser.execute_script(
         "const r = arguments[0].getBoundingClientRect();"
-        " return [r.left, r.right, document.documentElement.clientWidth];", menu
+        " return [r.left, r.right, document.documentElement.clientWidth];",
+        menu,
     )
     assert 0 <= left and right <= inner, (left, right, inner)
     assert "Authorization Code" in menu.text  # every item readable, none cut ("rved", "Code" before)
+
+
+def test_polish_escape_closes_a_menu_one_size_of_button_cancel_beside_next_no_menu_at_login(
+    browser: Any, served: Any, tmp_path: Path
+) -> None:
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+
+    server, pem, base = served
+    browser.get(base + "/login")
+    assert not browser.find_elements(By.CSS_SELECTOR, "header nav")  # nowhere to go before logging in
+    login(browser, base)
+    assert browser.find_elements(By.CSS_SELECTOR, "header nav")
+    node = tmp_path / "node"
+    req = node_request(node, pem)
+    assert ssm(tmp_path, "--ssm", str(server.folder), "reservation", "authorize", "--request", req,
+               "--license", "flex-standard=2").returncode == 0  # fmt: skip
+    browser.get(base + "/instances")
+    ident = instance_id(browser, node_sn(node))
+    open_actions(browser, ident)
+    menu = by_id(browser, f"actions-{ident}")
+    assert menu.get_attribute("open") is not None
+    browser.switch_to.active_element.send_keys(Keys.ESCAPE)
+    assert menu.get_attribute("open") is None  # closed
+    assert browser.switch_to.active_element.tag_name == "summary"  # focus back where it was
+    browser.get(base + "/licenses")
+    caption = browser.find_element(By.CSS_SELECTOR, "#licenses caption")
+    assert caption.size["height"] <= 1  # not repeating the heading on screen
+    assert caption.get_attribute("textContent") == "Licenses of 'DEFAULT'"  # but named for screen readers
+    browser.get(base + "/licenses/reserve")
+    by_id(browser, "request-code").send_keys(node_request(tmp_path / "node2", pem))
+    go(browser, by_id(browser, "next"))
+    nxt, cancel = by_id(browser, "next"), by_id(browser, "cancel")
+    middle = cancel.location["y"] + cancel.size["height"] / 2
+    assert nxt.location["y"] <= middle <= nxt.location["y"] + nxt.size["height"]  # one line, not Cancel alone below
+    sizes = browser.execute_script(
+        "return [getComputedStyle(arguments[0]).fontSize, getComputedStyle(arguments[1]).fontSize];",
+        cancel,
+        by_id(browser, "back"),
+    )
+    assert sizes[0] == sizes[1], sizes  # a button reads as large as a link-button beside it
+    go(browser, cancel)
+    assert "/licenses/reserve/" not in browser.current_url

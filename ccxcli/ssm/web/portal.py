@@ -257,7 +257,7 @@ def _safe_next(url: str) -> str:
 
 def _login_page(request: Request, nxt: str, error: str | None, status: int = 200) -> HTMLResponse:
     html = ENV.get_template("login.html").render(next=nxt, error=error, auth=True, csrf="", flash=None,
-                                                  path="/login", who=None, brand=None)  # fmt: skip
+                                                  path="/login", who=None, brand=None, bare=True)  # fmt: skip
     return HTMLResponse(html, status_code=status, headers=SECURITY)
 
 
