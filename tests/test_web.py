@@ -383,17 +383,17 @@ def test_portal_users_are_held_to_their_role_and_virtual_account(site: Any, tmp_
     for path, data in [
         ("/tokens/revoke", {"token": b_token, "confirmed": "yes"}),
         (f"/instances/{b_instance}/remove", {"confirmed": "yes"}),
-        ("/tokens/create", {"va": "RoomB"}),  # asks for RoomB: gets RoomA, not RoomB
+        ("/tokens/create", {"va": "RoomB"}),  # a form forged for RoomB: refused, never a token in RoomA instead
         ("/virtual-accounts/create", {"name": "Mine"}),
         ("/licenses/transfer", {"license": "flex-standard", "quantity": "1", "from": "DEFAULT", "to": "RoomA"}),
     ]:
         status, text = alice.post(path, data)
-        if path == "/tokens/create":
-            assert "Token created for &#39;RoomA&#39;" in text
-            before = db(folder)
-            continue
         assert status in (400, 403, 409) and "Traceback" not in text, (path, status)
+        if path == "/tokens/create":
+            assert "No virtual account &#39;RoomB&#39;. Known: RoomA." in text
     assert db(folder) == before
+    _, text = alice.get("/")
+    assert 'href="/sync"' not in text  # the synchronization of the whole account is an administrator's
     status, text = alice.get("/licenses.csv?va=RoomB")
     assert (
         status == 200
@@ -406,7 +406,8 @@ def test_portal_users_are_held_to_their_role_and_virtual_account(site: Any, tmp_
     viv = server.client()
     viv.post("/login", {"username": "viv", "password": "class-pass-1", "next": "/"}, csrf="")
     _, text = viv.get("/tokens")
-    assert b_token in text and 'id="token-create"' not in text  # a viewer of every account reads them all
+    assert b_token not in text and b_token[:6] + "…" in text  # a viewer sees that it exists, not the token
+    assert 'id="token-create"' not in text and 'href="/sync"' not in text
     before = db(folder)
     status, text = viv.post("/tokens/create", {"va": "DEFAULT"})
     assert status == 403 and "only views" in text and db(folder) == before
@@ -420,3 +421,20 @@ def test_portal_users_are_held_to_their_role_and_virtual_account(site: Any, tmp_
     status, text = c.post_files(f"/instances/{b_instance}/remove", {"confirmed": "yes"},
                                 {"return_code_file": ("x.bin", b"\xff\xfe\x00binary")})  # fmt: skip
     assert status == 400 and "is not text" in text and db(folder) == before
+
+
+def test_an_ssm_on_prem_offers_no_license_reservation(tmp_path: Path) -> None:
+    """SLR is made on Cisco SSM (the cloud): an SSM On-Prem's Licenses page does not offer it."""
+    folder = tmp_path / "onprem"
+    r = ssm(tmp_path, "--ssm", str(folder), "init", "--on-prem", "--hostname", "ssm.example.com", "--standalone",
+            "--demo")  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    app = InProcess(folder, PASSWORD)
+    try:
+        c = logged_in(app)
+        _, text = c.get("/licenses")
+        assert "License Reservation…" not in text and "Export to CSV" in text
+        _, text = c.get("/")
+        assert 'href="/sync"' in text  # the administrator's own synchronization page
+    finally:
+        app.stop()

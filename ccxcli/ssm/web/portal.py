@@ -83,6 +83,13 @@ class Ctx:
             return self.ssm.va(self.who.va)
         return self.ssm.va(name or None)
 
+    def form_va(self, name: str | None) -> str:
+        """The virtual account a form names: one this user does not see is refused as unknown
+        (a form forged for another account never acts on the user's own instead)."""
+        if name and self.who.va is not None and name.strip().lower() != self.who.va.lower():
+            raise UsageError(f"No virtual account '{name.strip()[:64]}'. Known: {self.who.va}.")
+        return self.va(name)
+
 
 Handler = Callable[[Ctx], "Page | Response"]
 
@@ -381,7 +388,7 @@ def license_transfer(c: Ctx) -> Page:
 def licenses(c: Ctx) -> Page:
     va = c.va(c.query("va") or None)
     return "licenses.html", {"va": va, "vas": c.vas(), "rows": _license_rows(c, va), "alerts": _alerts(c, va),
-                             "may_reserve": c.who.acts(va) and c.ssm.slr_allowed}  # fmt: skip
+                             "may_reserve": c.who.acts(va) and c.ssm.slr_allowed and not c.ssm.on_prem}  # fmt: skip
 
 
 def licenses_csv(c: Ctx) -> Response:
@@ -526,7 +533,7 @@ def tokens(c: Ctx) -> Page:
 
 
 def token_create(c: Ctx) -> Page:
-    va = c.va(c.data.get("va") or None)
+    va = c.form_va(c.data.get("va") or None)
     acts(c, va)
     days = whole(c.data.get("expires_days") or "30", "Expire After (days)", 1, 365)
     max_uses = whole(c.data["max_uses"], "Max. Number of Uses", 1, 1_000_000) if c.data.get("max_uses") else None
