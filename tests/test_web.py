@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from pathlib import Path
 from typing import Any
 
@@ -436,5 +437,39 @@ def test_an_ssm_on_prem_offers_no_license_reservation(tmp_path: Path) -> None:
         assert "License Reservation…" not in text and "Export to CSV" in text
         _, text = c.get("/")
         assert 'href="/sync"' in text  # the administrator's own synchronization page
+    finally:
+        app.stop()
+
+
+def test_the_event_log_pages_counts_and_filters_by_date_and_its_csv_holds_them_all(tmp_path: Path) -> None:
+    """It stopped silently at the newest 500 events: now it says how many match, pages through
+    them (newest first), filters by dates, and the CSV holds every one."""
+    from ccxcli.ssm.core.db import Ssm
+
+    folder = tmp_path / "ssm"
+    init(tmp_path, folder)
+    day0 = 1_800_000_000 - 1_800_000_000 % 86_400
+    s = Ssm.open(folder)
+    try:
+        with s.tx():
+            for n in range(620):
+                s.event(day0 + n * 3600, "drill", f"event number {n:03d}")
+    finally:
+        s.close()
+    app = InProcess(folder, PASSWORD)
+    try:
+        c = logged_in(app)
+        _, text = c.get("/events?q=event+number")
+        assert "Events 1–100 of 620, newest first" in text and "event number 619" in text and "Page 1 of 7" in text
+        assert 'id="older"' in text and 'id="newer"' not in text
+        _, text = c.get("/events?q=event+number&page=7")
+        assert "Events 601–620 of 620" in text and "event number 000" in text and 'id="older"' not in text
+        one_day = time.strftime("%Y-%m-%d", time.gmtime(day0 + 24 * 3600))
+        _, text = c.get(f"/events?from={one_day}&to={one_day}")
+        assert "of 24," in text and "event number 024" in text and "event number 048" not in text
+        _, csv_text = c.get("/events.csv?q=event+number")
+        assert len(csv_text.strip().splitlines()) == 621  # the header and every event
+        status, text = c.get("/events?from=yesterday")
+        assert status == 400 and "Traceback" not in text
     finally:
         app.stop()

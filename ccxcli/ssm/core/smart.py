@@ -454,24 +454,47 @@ def alerts(ssm: Ssm, now: int) -> list[dict[str, Any]]:
     return out
 
 
-def events(ssm: Ssm, limit: int = 200, va: str | None = None, search: str = "") -> list[dict[str, Any]]:
-    """The newest `limit` events, in time order (then in the order they were logged: an SSM
-    outside a lab runs on the wall clock, and messages from nodes carry their lab's time);
-    with `va`, only those that concern that virtual account; with `search`, only those whose
-    kind or text holds it (any case)."""
-    where, args = [], []
+def _event_filter(va: str | None, search: str, start: int | None = None,
+                  end: int | None = None) -> tuple[str, list[Any]]:  # fmt: skip
+    where: list[str] = []
+    args: list[Any] = []
     if va is not None:
         where.append("instr(vas, ?) > 0")
         args.append(json.dumps(va, ensure_ascii=False))
     if search:
         where.append("(instr(lower(text), ?) > 0 OR instr(lower(kind), ?) > 0)")
         args += [search.lower()] * 2
-    cond = (" WHERE " + " AND ".join(where)) if where else ""
+    if start is not None:
+        where.append("t >= ?")
+        args.append(start)
+    if end is not None:
+        where.append("t < ?")
+        args.append(end)
+    return (" WHERE " + " AND ".join(where)) if where else "", args
+
+
+def _event_row(r: Row) -> dict[str, Any]:
+    return {"time": iso(r["t"]), "kind": r["kind"], "message": r["text"], "virtual_accounts": _concerns(r["vas"])}
+
+
+def events(ssm: Ssm, limit: int = 200, va: str | None = None, search: str = "") -> list[dict[str, Any]]:
+    """The newest `limit` events, in time order (then in the order they were logged: an SSM
+    outside a lab runs on the wall clock, and messages from nodes carry their lab's time);
+    with `va`, only those that concern that virtual account; with `search`, only those whose
+    kind or text holds it (any case)."""
+    cond, args = _event_filter(va, search)
     q = f"SELECT * FROM (SELECT * FROM event{cond} ORDER BY t DESC, id DESC LIMIT ?) ORDER BY t, id"
-    return [
-        {"time": iso(r["t"]), "kind": r["kind"], "message": r["text"], "virtual_accounts": _concerns(r["vas"])}
-        for r in ssm.db.execute(q, (*args, limit))
-    ]
+    return [_event_row(r) for r in ssm.db.execute(q, (*args, limit))]
+
+
+def event_page(ssm: Ssm, offset: int, limit: int, va: str | None = None, search: str = "", start: int | None = None,
+               end: int | None = None) -> tuple[list[dict[str, Any]], int]:  # fmt: skip
+    """One page of the events that match (as `events` filters them, and logged from `start` to
+    before `end`), newest first, and how many match in all."""
+    cond, args = _event_filter(va, search, start, end)
+    total = int(ssm.db.execute(f"SELECT COUNT(*) FROM event{cond}", args).fetchone()[0])
+    q = f"SELECT * FROM event{cond} ORDER BY t DESC, id DESC LIMIT ? OFFSET ?"
+    return [_event_row(r) for r in ssm.db.execute(q, (*args, limit, offset))], total
 
 
 def _concerns(vas: str) -> list[str]:

@@ -7,23 +7,40 @@ from urllib.parse import urlencode
 
 from starlette.responses import RedirectResponse, Response
 
+from ccxcli.clock import parse_time
 from ccxcli.errors import UsageError
 from ccxcli.ssm.core import smart, sync
 from ccxcli.ssm.web.api import run_sync
 from ccxcli.ssm.web.portal import SECURITY, Ctx, Flash, Handler, Page, csv_file, manages
+from ccxcli.values import whole
+
+PAGE = 100  # events on one page of the Event Log
+MAX_CSV = 100_000  # events in one CSV export (said in the page when there are more)
 
 
-def _events(c: Ctx) -> list[dict[str, Any]]:
-    return list(reversed(smart.events(c.ssm, 500, c.who.va, c.query("q"))))
+def _filters(c: Ctx) -> dict[str, Any]:
+    """The Event Log's filters from the query: search text and a date range (days, inclusive)."""
+    day = 24 * 3600
+    start = parse_time(c.query("from"), "From") if c.query("from") else None
+    end = parse_time(c.query("to"), "To") + day if c.query("to") else None
+    return {"va": c.who.va, "search": c.query("q"), "start": start, "end": end}
 
 
 def events(c: Ctx) -> Page:
-    return "events.html", {"rows": _events(c), "q": c.query("q")}
+    f = _filters(c)
+    page = max(1, min(whole(c.query("page") or "1", "The page", 1, 1_000_000), 1_000_000))
+    rows, total = smart.event_page(c.ssm, (page - 1) * PAGE, PAGE, **f)
+    pages = max(1, -(-total // PAGE))
+    keep = {k: c.query(k) for k in ("q", "from", "to") if c.query(k)}
+    return "events.html", {"rows": rows, "q": c.query("q"), "from": c.query("from"), "to": c.query("to"),
+                           "total": total, "page": min(page, pages), "pages": pages, "first": (page - 1) * PAGE + 1,
+                           "keep": keep, "csv_max": MAX_CSV}  # fmt: skip
 
 
 def events_csv(c: Ctx) -> Response:
-    rows = [[e["time"], e["kind"], ", ".join(e["virtual_accounts"]), e["message"]] for e in _events(c)]
-    return csv_file("event-log.csv", ["Time", "Event", "Virtual Accounts", "Message"], rows)
+    rows, _ = smart.event_page(c.ssm, 0, MAX_CSV, **_filters(c))
+    cells = [[e["time"], e["kind"], ", ".join(e["virtual_accounts"]), e["message"]] for e in rows]
+    return csv_file("event-log.csv", ["Time", "Event", "Virtual Accounts", "Message"], cells)
 
 
 def sync_page(c: Ctx) -> Page:
