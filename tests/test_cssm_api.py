@@ -70,6 +70,14 @@ def cssm(tmp_path_factory: pytest.TempPathFactory) -> Any:
     server.stop()
 
 
+def slr_node(home: Path, pem: Path) -> tuple[str, str]:
+    """A node that trusts the served SSM and asked for a reservation: its request code and SN."""
+    ccx(home, "sim", "ssm", "trust", str(pem))
+    ccx(home, "license", "smart", "reservation", "enable")
+    req = json.loads(ccx(home, "--json", "license", "smart", "reservation", "request").stdout)["request_code"]
+    return req, json.loads(ccx(home, "--json", "show", "license", "UDI").stdout)["udi"]["sn"]
+
+
 def db(folder: Path) -> str:
     return ssm_state(folder)
 
@@ -218,9 +226,7 @@ def test_discovery_as_scripts_call_it(cssm: Any, tmp_path: Path) -> None:
     assert isinstance(acct["id"], int) and acct["status"] == "ACTIVE"
     assert api.call("GET", P + "/v1/accounts/search?domain=nowhere.example")["totalRecords"] == 0
     home = tmp_path / "node"
-    ccx(home, "sim", "ssm", "trust", str(pem))
-    ccx(home, "license", "smart", "reservation", "enable")
-    req = json.loads(ccx(home, "--json", "license", "smart", "reservation", "request").stdout)["request_code"]
+    req, _ = slr_node(home, pem)
     from ccxcli.core.catalogue import BY_ALIAS
 
     api.call(
@@ -289,10 +295,7 @@ def test_licenses_as_cisco_lists_them(cssm: Any) -> None:
 def test_reserve_install_update_confirm_remove(cssm: Any, tmp_path: Path) -> None:
     base, folder, pem, _, api = cssm
     home = tmp_path / "node"
-    ccx(home, "sim", "ssm", "trust", str(pem))
-    ccx(home, "license", "smart", "reservation", "enable")
-    req = json.loads(ccx(home, "--json", "license", "smart", "reservation", "request").stdout)["request_code"]
-    sn = json.loads(ccx(home, "--json", "show", "license", "UDI").stdout)["udi"]["sn"]
+    req, sn = slr_node(home, pem)
     va = P + f"/v2/accounts/{DOMAIN}/virtual-accounts/DEFAULT"
     from ccxcli.core.catalogue import BY_ALIAS
 
@@ -371,9 +374,7 @@ def test_a_client_limited_to_a_virtual_account_sees_and_changes_only_it(cssm: An
     rows = sales.call("POST", P + f"/v1/accounts/{DOMAIN}/licenses", {})["licenses"]
     assert {r["virtualAccount"] for r in rows} == {"Sales"}
     home = tmp_path / "node"
-    ccx(home, "sim", "ssm", "trust", str(pem))
-    ccx(home, "license", "smart", "reservation", "enable")
-    req = json.loads(ccx(home, "--json", "license", "smart", "reservation", "request").stdout)["request_code"]
+    req, _ = slr_node(home, pem)
     from ccxcli.core.catalogue import BY_ALIAS
 
     body = {"reservationRequests": [{"reservationCode": req, "licenses": [
@@ -403,9 +404,7 @@ def test_the_readme_script_runs_against_the_served_ssm(cssm: Any, tmp_path: Path
 
     base, folder, pem, server, _ = cssm
     home = tmp_path / "node"
-    ccx(home, "sim", "ssm", "trust", str(pem))
-    ccx(home, "license", "smart", "reservation", "enable")
-    req = json.loads(ccx(home, "--json", "license", "smart", "reservation", "request").stdout)["request_code"]
+    req, _ = slr_node(home, pem)
     cid, secret = client(base, folder, "script")
     from ccxcli.core.catalogue import BY_ALIAS
 
@@ -470,10 +469,7 @@ def test_the_slr_lifecycle_in_ciscos_own_request_keys(cssm: Any, tmp_path: Path)
     before = pool(base, folder)["flex-standard"]["reserved"]
     for version, key in (("v2", "productInstacesRemoveRequests"), ("v3", "productInstancesRemoveRequests")):
         home = tmp_path / version
-        ccx(home, "sim", "ssm", "trust", str(pem))
-        ccx(home, "license", "smart", "reservation", "enable")
-        req = json.loads(ccx(home, "--json", "license", "smart", "reservation", "request").stdout)["request_code"]
-        sn = json.loads(ccx(home, "--json", "show", "license", "UDI").stdout)["udi"]["sn"]
+        req, sn = slr_node(home, pem)
         sudi = {"udiPid": "UCCX", "udiSerialNumber": sn}
         doc = api.call("POST", va + "/reserve-licenses", {"reservationRequests": [{
             "reservationCode": req, "reservationType": "SPECIFIC",
@@ -655,10 +651,7 @@ def test_a_reserved_instance_transfers_with_its_reservation(own: Any, tmp_path: 
 
     std = BY_ALIAS["flex-standard"].tag
     home = tmp_path / "node"
-    ccx(home, "sim", "ssm", "trust", str(pem))
-    ccx(home, "license", "smart", "reservation", "enable")
-    req = json.loads(ccx(home, "--json", "license", "smart", "reservation", "request").stdout)["request_code"]
-    sn = json.loads(ccx(home, "--json", "show", "license", "UDI").stdout)["udi"]["sn"]
+    req, sn = slr_node(home, pem)
     va = P + f"/v1/accounts/{DOMAIN}/virtual-accounts"
     doc = api.call("POST", va + "/DEFAULT/reserve-licenses", {"reservationRequests": [
         {"reservationCode": req, "licenses": [{"entitlementTag": std, "quantity": 3}]}]})  # fmt: skip
