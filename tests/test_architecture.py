@@ -165,3 +165,27 @@ def test_no_module_is_over_600_lines() -> None:
     big = {name: n for name, n in sizes.items() if n > MAX_LINES}
     assert not big, big
     assert max(sizes.values()) > MAX_LINES // 2  # the count sees real modules
+
+
+def test_the_web_has_one_boundary() -> None:
+    """Every route of the served SSM (the portal, ccxcli's API, Cisco's API, OAuth2, node
+    messages) turns what
+    its work raises into an answer in one place, `site.guarded`; redirects and HTTP statuses
+    are values a handler returns (`site.Redirect`, `site.Answer`), never raised or smuggled in
+    a body. Cisco's calls that take several requests answer for each item (`cssm.one`); the
+    Reserve Licenses wizard brings a refusal back to its step."""
+    catchers = []
+    for name, path in modules().items():
+        if layer(name) != "ssm.web":
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for fn in ast.walk(tree):
+            if isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                for h in ast.walk(fn):
+                    if isinstance(h, ast.ExceptHandler) and isinstance(h.type, ast.Name) and h.type.id in (
+                        "BaseException", "Exception"):  # fmt: skip
+                        catchers.append(f"{name}.{fn.name}")
+        assert '"_http"' not in path.read_text(encoding="utf-8"), name
+    wizard = {c for c in catchers if c.startswith("ccxcli.ssm.web.portal_wizard.")}
+    assert set(catchers) - wizard == {"ccxcli.ssm.web.cssm.one", "ccxcli.ssm.web.site.guarded"}, catchers
+    assert len(wizard) == 3  # its three steps that send a form

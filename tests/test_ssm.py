@@ -363,7 +363,7 @@ def test_pool_history_intervals_are_peak_in_use_and_state_at_the_end() -> None:
 
 
 def test_the_ssm_pool_chart_over_90_days(lab) -> None:  # type: ignore[no-untyped-def]
-    from tests.conftest import authorize_args
+    from conftest import authorize_args
 
     lab.register()
     lab.ok("sim", "agent", "login", "--count", "5")

@@ -9,14 +9,13 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from ccxcli.errors import UsageError
 from ccxcli.ssm.core.db import Ssm
-from ccxcli.ssm.web.site import Site, api_error, json_object, read_body
+from ccxcli.ssm.web.site import Site, api_error, guarded, in_ssm, json_object, read_body
 from ccxcli.store.lab import ssm_dir
 
 MAX_BODY = 512 * 1024
@@ -32,26 +31,19 @@ def _endpoint(site: Site, fn: Handler, method: str) -> Callable[[Request], Await
                  "error": {"kind": "auth", "message": "Authentication required."}},
                 status_code=401, headers={"WWW-Authenticate": 'Basic realm="ccx-ssm"'},
             )  # fmt: skip
-        try:
-            body: Body = {}
-            if method == "POST":
-                # JSON only: a browser cannot send it from another site without asking first (CORS)
-                if request.headers.get("content-type", "").split(";")[0].strip() != "application/json":
-                    raise UsageError("Send the request body as application/json.")
-                body = json_object(await read_body(request, MAX_BODY))
-            result = await run_in_threadpool(_call, site, fn, request, body)
-        except BaseException as e:  # one answer for every refusal
-            if isinstance(e, (KeyboardInterrupt, SystemExit)):
-                raise
-            return api_error(e)
-        return JSONResponse(result)
+        return await guarded(_answer(site, fn, method, request), api_error)
 
     return endpoint
 
 
-def _call(site: Site, fn: Handler, request: Request, body: Body) -> object:
-    with site.ssm() as ssm:
-        return fn(site, ssm, request, body)
+async def _answer(site: Site, fn: Handler, method: str, request: Request) -> Response:
+    body: Body = {}
+    if method == "POST":
+        # JSON only: a browser cannot send it from another site without asking first (CORS)
+        if request.headers.get("content-type", "").split(";")[0].strip() != "application/json":
+            raise UsageError("Send the request body as application/json.")
+        body = json_object(await read_body(request, MAX_BODY))
+    return JSONResponse(await in_ssm(site, lambda ssm: fn(site, ssm, request, body)))
 
 
 def _str(body: Body, key: str, default: str | None = None) -> str:

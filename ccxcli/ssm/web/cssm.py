@@ -10,9 +10,8 @@ module only reads Cisco's shapes and writes them back. docs/how-to/apis.md lists
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, NamedTuple
 
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
@@ -22,12 +21,12 @@ from ccxcli.errors import CcxError, RuleError, UsageError
 from ccxcli.ssm.core.apiclient import BadCredentials, Client
 from ccxcli.ssm.core.db import Ssm
 from ccxcli.ssm.web.api import MAX_BODY, counts_from, number
-from ccxcli.ssm.web.site import API_WORDS, Site, TooLarge, json_object, read_body, refusal, status_of
+from ccxcli.ssm.web.site import API_WORDS, Answer, Site, guarded, in_ssm, json_object, read_body, refusal, status_of
 
 PREFIX = "/services/api/smart-accounts-and-licensing"
 TOKEN_PATHS = ("/as/token.oauth2", "/oauth2/default/v1/token", "/backend/oauth/token")  # the last: SSM On-Prem's
 Body = dict[str, Any]
-Handler = Callable[[Site, Ssm, Client, Request, Body], dict[str, Any]]
+Handler = Callable[[Site, Ssm, Client, Request, Body], "dict[str, Any] | Answer"]
 MAX_ITEMS = 100  # requests in one call of a family that takes several
 MAX_PAGE = 1000
 
@@ -64,40 +63,38 @@ def endpoint(site: Site, fn: Handler, versions: tuple[str, ...] = V12) -> Callab
         if scheme.lower() != "bearer" or not token.strip():
             return error(401, "Authorization: Bearer ACCESS_TOKEN is required (from /as/token.oauth2).",
                          {"WWW-Authenticate": 'Bearer realm="ccx-ssm"'})  # fmt: skip
-        body: Body = {}
-        if request.method == "POST":
-            try:
-                body = json_object(await read_body(request, MAX_BODY))
-            except UsageError as e:
-                return error(413 if isinstance(e, TooLarge) else 400, e.message)
-        try:
-            result, status = await run_in_threadpool(_call, site, fn, versions, token.strip(), request, body)
-        except BaseException as e:  # one answer for every refusal
-            if isinstance(e, (KeyboardInterrupt, SystemExit)):
-                raise
-            if isinstance(e, BadCredentials):
-                return error(401, e.message, {"WWW-Authenticate": 'Bearer error="invalid_token"'})
-            r = refusal(e, API_WORDS)
-            return error(_http_status(r), r.message)
-        return JSONResponse(result, status_code=status)
+        return await guarded(_answer(site, fn, versions, token.strip(), request), _refused)
 
     return endpoint
 
 
-def _call(site: Site, fn: Handler, versions: tuple[str, ...], token: str, request: Request,
-          body: Body) -> tuple[dict[str, Any], int]:  # fmt: skip
+async def _answer(site: Site, fn: Handler, versions: tuple[str, ...], token: str, request: Request) -> Response:
+    body: Body = json_object(await read_body(request, MAX_BODY)) if request.method == "POST" else {}
+    out = await in_ssm(site, lambda ssm: _call(site, ssm, fn, versions, token, request, body))
+    return JSONResponse(out.body, status_code=out.status)
+
+
+def _refused(e: BaseException) -> Response:
+    """Cisco's envelope: `status: ERROR` and the refusal in `statusMessage`."""
+    if isinstance(e, BadCredentials):
+        return error(401, e.message, {"WWW-Authenticate": 'Bearer error="invalid_token"'})
+    r = refusal(e, API_WORDS)
+    return error(_http_status(r), r.message)
+
+
+def _call(site: Site, ssm: Ssm, fn: Handler, versions: tuple[str, ...], token: str, request: Request,
+          body: Body) -> Answer:  # fmt: skip
     from ccxcli.ssm.core import apiclient
 
-    with site.ssm() as ssm:
-        client = apiclient.bearer(ssm, token, wall_now())
-        version = request.path_params.get("version")
-        if "version" in request.path_params and version not in versions:
-            raise NotFound(f"No API version '{str(version)[:20]}' here ({' and '.join(versions)} are served).")
-        domain = request.path_params.get("domain")
-        if domain is not None and domain.lower() != ssm.domain.lower():
-            raise NotFound(f"No smart account with domain '{domain[:100]}' here (this one is '{ssm.domain}').")
-        result = fn(site, ssm, client, request, body)
-        return result, int(result.pop("_http", 200))
+    client = apiclient.bearer(ssm, token, wall_now())
+    version = request.path_params.get("version")
+    if "version" in request.path_params and version not in versions:
+        raise NotFound(f"No API version '{str(version)[:20]}' here ({' and '.join(versions)} are served).")
+    domain = request.path_params.get("domain")
+    if domain is not None and domain.lower() != ssm.domain.lower():
+        raise NotFound(f"No smart account with domain '{domain[:100]}' here (this one is '{ssm.domain}').")
+    out = fn(site, ssm, client, request, body)
+    return out if isinstance(out, Answer) else Answer(out)
 
 
 def va_of(ssm: Ssm, client: Client, name: str) -> str:
@@ -203,7 +200,7 @@ def _text(body: Body, key: str, default: str = "") -> str:
     return value.strip()
 
 
-def va_create(site: Site, ssm: Ssm, client: Client, request: Request, body: Body) -> dict[str, Any]:
+def va_create(site: Site, ssm: Ssm, client: Client, request: Request, body: Body) -> Answer:
     """`{name, description, isDefault: "false", commerceAccessLevel}` (as public scripts send it)."""
     _customer(request)
     _whole_account(client, "create virtual accounts")
@@ -212,8 +209,8 @@ def va_create(site: Site, ssm: Ssm, client: Client, request: Request, body: Body
     name = _text(body, "name")
     ssm.va_create(name, site.now(), _text(body, "description"), _text(body, "commerceAccessLevel", "PUBLIC").upper())
     info = next(_va_info(v) for v in ssm.va_list() if v["name"] == name)
-    return {"status": "SUCCESS", "statusMessage": f"Virtual account '{name}' created.", "virtualAccount": info,
-            "_http": 201}  # fmt: skip
+    return Answer({"status": "SUCCESS", "statusMessage": f"Virtual account '{name}' created.", "virtualAccount": info},
+                  201)  # fmt: skip
 
 
 def va_delete(site: Site, ssm: Ssm, client: Client, request: Request, body: Body) -> dict[str, Any]:
@@ -273,7 +270,7 @@ def token_create(site: Site, ssm: Ssm, client: Client, request: Request, body: B
     return {"status": "SUCCESS", "statusMessage": "Token created.", "tokenInfo": _token_info(info)}
 
 
-def token_revoke(site: Site, ssm: Ssm, client: Client, request: Request, body: Body) -> dict[str, Any]:
+def token_revoke(site: Site, ssm: Ssm, client: Client, request: Request, body: Body) -> Answer:
     from ccxcli.ssm.core import smart
 
     va = va_of(ssm, client, request.path_params["va"])
@@ -281,11 +278,11 @@ def token_revoke(site: Site, ssm: Ssm, client: Client, request: Request, body: B
     if not isinstance(items, list) or not items:
         raise UsageError("'tokens' must be a list of tokens (strings, or objects with 'token').")
     known = {t["token"]: t["va"] for t in smart.token_list(ssm, site.now())}
-    out = []
+    out: list[Item] = []
     for item in items[:MAX_ITEMS]:
         tok = item.get("token") if isinstance(item, dict) else item
         if not isinstance(tok, str):
-            out.append({"token": None, "status": "ERROR", "statusMessage": "A token must be text."})
+            out.append(Item({"token": None, "status": "ERROR", "statusMessage": "A token must be text."}, 400))
             continue
 
         def act(tok: str = tok) -> None:
@@ -303,7 +300,14 @@ def _revoke_in(ssm: Ssm, site: Site, known: dict[str, str], va: str, token: str)
     smart.token_revoke(ssm, token.strip(), site.now())
 
 
-def one(action: Callable[[], Any], item: dict[str, Any], done: str, ok: str = "SUCCESS") -> dict[str, Any]:
+class Item(NamedTuple):
+    """One request's result in a call that takes several, and its HTTP status if it was refused."""
+
+    shown: dict[str, Any]
+    refused: int | None = None
+
+
+def one(action: Callable[[], Any], item: dict[str, Any], done: str, ok: str = "SUCCESS") -> Item:
     """One request of a call that takes several: its own result, its own refusal."""
     try:
         extra = action()
@@ -311,19 +315,20 @@ def one(action: Callable[[], Any], item: dict[str, Any], done: str, ok: str = "S
         if isinstance(e, (KeyboardInterrupt, SystemExit)):
             raise
         r = refusal(e, API_WORDS)
-        return {**item, "status": "ERROR", "statusMessage": r.message, "_http": _http_status(r)}
-    return {**item, **(extra or {}), "status": ok, "statusMessage": done}
+        return Item({**item, "status": "ERROR", "statusMessage": r.message}, _http_status(r))
+    return Item({**item, **(extra or {}), "status": ok, "statusMessage": done})
 
 
-def envelope(items: list[dict[str, Any]], key: str, ok: str) -> dict[str, Any]:
+def envelope(items: list[Item], key: str, ok: str) -> Answer:
     """All items done: `ok`; none: ERROR with the first refusal's HTTP status; else PARTIAL."""
-    codes = [i.pop("_http", None) for i in items]
-    failed = [c for c in codes if c is not None]
+    shown = [i.shown for i in items]
+    failed = [i.refused for i in items if i.refused is not None]
     if not failed:
-        return {"status": ok, "statusMessage": f"{len(items)} of {len(items)} done.", key: items}
+        return Answer({"status": ok, "statusMessage": f"{len(items)} of {len(items)} done.", key: shown})
     if len(failed) == len(items):
-        return {"status": "ERROR", "statusMessage": items[0]["statusMessage"], key: items, "_http": failed[0]}
-    return {"status": "PARTIAL", "statusMessage": f"{len(items) - len(failed)} of {len(items)} done.", key: items}
+        return Answer({"status": "ERROR", "statusMessage": shown[0]["statusMessage"], key: shown}, failed[0])
+    return Answer({"status": "PARTIAL", "statusMessage": f"{len(items) - len(failed)} of {len(items)} done.",
+                   key: shown})  # fmt: skip
 
 
 def licenses(site: Site, ssm: Ssm, client: Client, request: Request, body: Body) -> dict[str, Any]:
@@ -389,11 +394,11 @@ def requests(body: Body, *keys: str) -> list[Any]:
     raise UsageError(f"The body needs '{keys[0]}': a list of requests.")
 
 
-def transfer_licenses(site: Site, ssm: Ssm, client: Client, request: Request, body: Body) -> dict[str, Any]:
+def transfer_licenses(site: Site, ssm: Ssm, client: Client, request: Request, body: Body) -> Answer:
     """`licenses: [{license (or entitlementTag), licenseType, quantity, targetVirtualAccount,
     precedence}]` (as public scripts send it): each moved on its own from this virtual account."""
     va = va_of(ssm, client, request.path_params["va"])
-    out = []
+    out: list[Item] = []
     for item in requests(body, "licenses"):
         shown = {k: item.get(k) for k in ("license", "entitlementTag", "quantity", "targetVirtualAccount")
                  if isinstance(item, dict) and k in item}  # fmt: skip
@@ -431,7 +436,7 @@ def license_subscriptions(site: Site, ssm: Ssm, client: Client, request: Request
     return _page(body, rows, "subscriptions")
 
 
-def dlc_convert(site: Site, ssm: Ssm, client: Client, request: Request, body: Body) -> dict[str, Any]:
+def dlc_convert(site: Site, ssm: Ssm, client: Client, request: Request, body: Body) -> Answer:
     """`devices: [{licenseMac, licenses?}]`: Device Based Conversion (`ccx-ssm dbc convert`) into
     this virtual account, each on its own; a partial one answers the classic license file for
     what remains, made and saved before it is answered."""
@@ -439,7 +444,7 @@ def dlc_convert(site: Site, ssm: Ssm, client: Client, request: Request, body: Bo
     from ccxcli.ssm.core import classic
 
     va = va_of(ssm, client, request.path_params["va"])
-    out = []
+    out: list[Item] = []
     for item in requests(body, "devices", "dlcRequests"):
         mac = item.get("licenseMac") if isinstance(item, dict) else None
 

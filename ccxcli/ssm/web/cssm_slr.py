@@ -14,17 +14,17 @@ from ccxcli.ssm.core.apiclient import Client
 from ccxcli.ssm.core.db import Ssm
 from ccxcli.ssm.web import cssm
 from ccxcli.ssm.web.api import counts_from
-from ccxcli.ssm.web.cssm import V12, Body, Routes, V, envelope, one, requests, same_va, va_of
-from ccxcli.ssm.web.site import Site
+from ccxcli.ssm.web.cssm import V12, Body, Item, Routes, V, envelope, one, requests, same_va, va_of
+from ccxcli.ssm.web.site import Answer, Site
 
 
-def reserve_licenses(site: Site, ssm: Ssm, client: Client, request: Request, body: Body) -> dict[str, Any]:
+def reserve_licenses(site: Site, ssm: Ssm, client: Client, request: Request, body: Body) -> Answer:
     """`reservationRequests: [{reservationCode, reservationType, licenses}]`: one
     Authorization Code per request, each reserved on its own."""
     from ccxcli.ssm.core import reserve
 
     va = va_of(ssm, client, request.path_params["va"])
-    out = []
+    out: list[Item] = []
     for item in requests(body, "reservationRequests"):
         code = item.get("reservationCode") if isinstance(item, dict) else None
         shown = {"reservationCode": code.strip() if isinstance(code, str) else None}
@@ -61,7 +61,7 @@ def _inva_of(ssm: Ssm, va: str, ident: str) -> None:
     same_va(va, r["va"], ident)
 
 
-def update_licenses(site: Site, ssm: Ssm, client: Client, request: Request, body: Body) -> dict[str, Any]:
+def update_licenses(site: Site, ssm: Ssm, client: Client, request: Request, body: Body) -> Answer:
     """`reservationUpdateRequests: [{sudi, productTagName, licenses: [{entitlementTag, quantity,
     precedence}]}]` as public scripts for Cisco's API send it (`updateRequests` too): a new
     Authorization Code per product instance (`authorizationCodes[i].authorizationCode`); the pool
@@ -69,7 +69,7 @@ def update_licenses(site: Site, ssm: Ssm, client: Client, request: Request, body
     from ccxcli.ssm.core import reserve
 
     va = va_of(ssm, client, request.path_params["va"])
-    out = []
+    out: list[Item] = []
     for item in requests(body, "reservationUpdateRequests", "updateRequests", "reservationRequests"):
 
         def act(item: Any = item) -> dict[str, Any]:
@@ -89,13 +89,13 @@ def _shown(item: Any) -> dict[str, Any]:
         return {"udiSerialNumber": None}
 
 
-def confirm_licenses(site: Site, ssm: Ssm, client: Client, request: Request, body: Body) -> dict[str, Any]:
+def confirm_licenses(site: Site, ssm: Ssm, client: Client, request: Request, body: Body) -> Answer:
     """`reservationConfirmationRequests: [{sudi, productTagName, confirmationCode}]` as public
     scripts send it (`confirmationRequests` too): the node installed its update."""
     from ccxcli.ssm.core import reserve
 
     va = va_of(ssm, client, request.path_params["va"])
-    out = []
+    out: list[Item] = []
     for item in requests(body, "reservationConfirmationRequests", "confirmationRequests", "confirmRequests"):
 
         def act(item: Any = item) -> None:
@@ -110,7 +110,7 @@ def confirm_licenses(site: Site, ssm: Ssm, client: Client, request: Request, bod
     return envelope(out, "confirmations", "COMPLETE")
 
 
-def remove_devices(site: Site, ssm: Ssm, client: Client, request: Request, body: Body) -> dict[str, Any]:
+def remove_devices(site: Site, ssm: Ssm, client: Client, request: Request, body: Body) -> Answer:
     """`productInstacesRemoveRequests` (v2, Cisco's own spelling) or `productInstancesRemoveRequests`
     (v3): `[{sudi, productTagName, returnCode}]`, as public scripts send it (`productInstances`
     with `reservationReturnCode` too): each removed, `status` SUCCESS; one holding a reservation
@@ -118,7 +118,7 @@ def remove_devices(site: Site, ssm: Ssm, client: Client, request: Request, body:
     from ccxcli.ssm.core import smart
 
     va = va_of(ssm, client, request.path_params["va"])
-    out = []
+    out: list[Item] = []
     keys = ("productInstacesRemoveRequests", "productInstancesRemoveRequests", "productInstances", "devices")
     for item in requests(body, *keys):
 
@@ -135,7 +135,7 @@ def remove_devices(site: Site, ssm: Ssm, client: Client, request: Request, body:
     return envelope(out, "productInstances", "SUCCESS")
 
 
-def transfer_devices(site: Site, ssm: Ssm, client: Client, request: Request, body: Body) -> dict[str, Any]:
+def transfer_devices(site: Site, ssm: Ssm, client: Client, request: Request, body: Body) -> Answer:
     """`productInstances: [{sudi, productTagName, targetVirtualAccount}]` (`devices` too; a
     `targetVirtualAccount` beside the list is every item's default): each product instance moves
     from this virtual account, one with a reservation together with what it holds."""
@@ -143,7 +143,7 @@ def transfer_devices(site: Site, ssm: Ssm, client: Client, request: Request, bod
 
     va = va_of(ssm, client, request.path_params["va"])
     default = body.get("targetVirtualAccount")
-    out = []
+    out: list[Item] = []
     for item in requests(body, "productInstances", "devices", "productInstanceTransferRequests"):
 
         def act(item: Any = item) -> dict[str, Any]:

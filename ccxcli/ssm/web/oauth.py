@@ -6,19 +6,18 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Awaitable, Callable
-from typing import Any
 from urllib.parse import parse_qs
 
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from ccxcli.clock import wall_now
 from ccxcli.errors import UsageError
+from ccxcli.ssm.core import apiclient
 from ccxcli.ssm.core.apiclient import BadCredentials
 from ccxcli.ssm.web.api import MAX_BODY
-from ccxcli.ssm.web.site import Site, TooLarge, json_object, read_body, refusal, status_of
+from ccxcli.ssm.web.site import Site, TooLarge, guarded, in_ssm, json_object, read_body, refusal, status_of
 
 TOKEN_PATHS = ("/as/token.oauth2", "/oauth2/default/v1/token", "/backend/oauth/token")  # the last: SSM On-Prem's
 
@@ -60,25 +59,21 @@ def token_endpoint(site: Site) -> Callable[[Request], Awaitable[Response]]:
             return _oauth_error(400, "unsupported_grant_type", f"grant_type '{grant[:40]}' is not supported.")
         if not client_id or not secret:
             return _oauth_error(401, "invalid_client", "client_id and client_secret are required.")
-        try:
-            answer = await run_in_threadpool(_grant, site, client_id, secret)
-        except BadCredentials as e:
-            return _oauth_error(401, "invalid_client", e.message)
-        except BaseException as e:  # one answer for every refusal
-            if isinstance(e, (KeyboardInterrupt, SystemExit)):
-                raise
-            r = refusal(e)
-            return _oauth_error(status_of(r), "server_error", r.message)
-        return JSONResponse(answer, headers={"Cache-Control": "no-store", "Pragma": "no-cache"})
+        return await guarded(_granted(site, client_id, secret), _refused)
 
     return endpoint
 
 
-def _grant(site: Site, client_id: str, secret: str) -> dict[str, Any]:
-    from ccxcli.ssm.core import apiclient
+async def _granted(site: Site, client_id: str, secret: str) -> Response:
+    answer = await in_ssm(site, lambda ssm: apiclient.grant(ssm, client_id, secret, wall_now()))
+    return JSONResponse(answer, headers={"Cache-Control": "no-store", "Pragma": "no-cache"})
 
-    with site.ssm() as ssm:
-        return apiclient.grant(ssm, client_id, secret, wall_now())
+
+def _refused(e: BaseException) -> Response:
+    if isinstance(e, BadCredentials):
+        return _oauth_error(401, "invalid_client", e.message)
+    r = refusal(e)
+    return _oauth_error(status_of(r), "server_error", r.message)
 
 
 def routes(site: Site) -> list[Route]:

@@ -33,7 +33,18 @@ from ccxcli.errors import CcxError, UsageError
 from ccxcli.ssm.core import reserve, smart, users
 from ccxcli.ssm.core.db import Ssm
 from ccxcli.ssm.core.users import ADMIN, User
-from ccxcli.ssm.web.site import PORTAL_WORDS, SESSION_LIFETIME, Site, form, refusal, status_of
+from ccxcli.ssm.web.site import (
+    PORTAL_WORDS,
+    SESSION_LIFETIME,
+    PortalSession,
+    Redirect,
+    Site,
+    form,
+    guarded,
+    in_ssm,
+    refusal,
+    status_of,
+)
 from ccxcli.values import MAX_COUNT, whole
 
 ENV = Environment(
@@ -57,7 +68,7 @@ class Ctx:
     ssm: Ssm
     request: Request
     data: dict[str, str]
-    s: dict[str, Any]
+    s: PortalSession
     who: User
 
     @property
@@ -91,22 +102,14 @@ class Ctx:
         return self.va(name)
 
 
-Handler = Callable[[Ctx], "Page | Response"]
-
-
-class Flash(Exception):
-    """A form's success: go to `url` and say `message` there."""
-
-    def __init__(self, url: str, message: str) -> None:
-        super().__init__(message)
-        self.url, self.message = url, message
+Handler = Callable[[Ctx], "Page | Redirect | Response"]
 
 
 class Denied(Exception):
     """The logged-in user's role or virtual account does not allow this (HTTP 403)."""
 
 
-class Forbidden(Exception):
+class CsrfFailed(Exception):
     MESSAGE = "The form expired or did not come from this portal (CSRF check failed); nothing was changed."
 
 
@@ -123,7 +126,7 @@ SECURITY = {
 }
 
 
-def render(request: Request, site: Site, s: dict[str, Any] | None, name: str, ctx: dict[str, Any],
+def render(request: Request, site: Site, s: PortalSession | None, name: str, ctx: dict[str, Any],
            status: int = 200) -> HTMLResponse:  # fmt: skip
     flash = s.pop("flash", None) if s else None
     who = s.get("user") if s else None
@@ -144,34 +147,53 @@ def endpoint(site: Site, fn: Handler, method: str) -> Callable[[Request], Awaita
                 new_cookie, s = site.new_session(ADMIN, anonymous=True)  # --no-auth: for the CSRF token only
             except CcxError as e:
                 return _login_page(request, "/", e.message, status_of(e))
-        data: dict[str, str] = {}
-        try:
-            if method == "POST":
-                data = await form(request)
-                if not hmac.compare_digest(data.get("csrf", "").encode(), s["csrf"].encode()):
-                    raise Forbidden()
-            response = await run_in_threadpool(_call, site, fn, request, data, s)
-        except Flash as f:
-            if f.message:
-                s["flash"] = f.message
-            response = RedirectResponse(f.url, status_code=303)
-        except LoggedOut:
-            site.sessions.pop(request.cookies.get(site.cookie, ""), None)
-            return _to_login(request)
-        except Forbidden:
-            response = render(request, site, s, "error.html", {"message": Forbidden.MESSAGE}, 403)
-        except Denied as e:
-            response = render(request, site, s, "error.html", {"message": str(e)}, 403)
-        except BaseException as e:  # a refusal is a page, never a traceback
-            if isinstance(e, (KeyboardInterrupt, SystemExit)):
-                raise
-            r = refusal(e, PORTAL_WORDS)
-            response = render(request, site, s, "error.html", {"message": r.message}, status_of(r))
+        session = s
+        response = await guarded(_visit(site, fn, method, request, session),
+                                 lambda e: _refused(request, site, session, e))  # fmt: skip
         if new_cookie:
             _set_cookie(site, response, new_cookie)
         return response
 
     return endpoint
+
+
+async def _visit(site: Site, fn: Handler, method: str, request: Request, s: PortalSession) -> Response:
+    data: dict[str, str] = {}
+    if method == "POST":
+        data = await form(request)
+        if not hmac.compare_digest(data.get("csrf", "").encode(), s["csrf"].encode()):
+            raise CsrfFailed()
+    out = await in_ssm(site, lambda ssm: _page(site, ssm, fn, request, data, s))
+    if isinstance(out, Redirect):
+        if out.notice:
+            s["flash"] = out.notice
+        return RedirectResponse(out.url, status_code=303)
+    return out
+
+
+def _page(site: Site, ssm: Ssm, fn: Handler, request: Request, data: dict[str, str],
+          s: PortalSession) -> Response | Redirect:  # fmt: skip
+    """Run the handler and render its page while the SSM is open (pages read from it)."""
+    who = users.current(ssm, s["user"])
+    if who is None:
+        raise LoggedOut()
+    out = fn(Ctx(site, ssm, request, data, s, who))
+    if isinstance(out, (Response, Redirect)):
+        return out
+    return render(request, site, s, out[0], {"brand": _brand(ssm), **out[1]})
+
+
+def _refused(request: Request, site: Site, s: PortalSession, e: BaseException) -> Response:
+    """A refusal is a page (403 for a role or a failed CSRF check), never a traceback."""
+    if isinstance(e, LoggedOut):
+        site.sessions.pop(request.cookies.get(site.cookie, ""), None)
+        return _to_login(request)
+    if isinstance(e, CsrfFailed):
+        return render(request, site, s, "error.html", {"message": CsrfFailed.MESSAGE}, 403)
+    if isinstance(e, Denied):
+        return render(request, site, s, "error.html", {"message": str(e)}, 403)
+    r = refusal(e, PORTAL_WORDS)
+    return render(request, site, s, "error.html", {"message": r.message}, status_of(r))
 
 
 def _to_login(request: Request) -> Response:
@@ -180,19 +202,6 @@ def _to_login(request: Request) -> Response:
 
 def _set_cookie(site: Site, response: Response, sid: str) -> None:
     response.set_cookie(site.cookie, sid, max_age=SESSION_LIFETIME, httponly=True, secure=True, samesite="strict")
-
-
-def _call(site: Site, fn: Handler, request: Request, data: dict[str, str], s: dict[str, Any]) -> Response:
-    """Run the handler and render its page while the SSM is open (pages read from it)."""
-    with site.ssm() as ssm:
-        who = users.current(ssm, s["user"])
-        if who is None:
-            raise LoggedOut()
-        c = Ctx(site, ssm, request, data, s, who)
-        out = fn(c)
-        if isinstance(out, Response):
-            return out
-        return render(request, site, s, out[0], {"brand": _brand(ssm), **out[1]})
 
 
 def _brand(ssm: Ssm) -> str:
@@ -326,9 +335,9 @@ def _who(site: Site, name: str, password: str) -> User | None:
     return users.verify(cred, password)  # scrypt after the database is let go: node messages never wait for it
 
 
-def logout(c: Ctx) -> Page:
+def logout(c: Ctx) -> Redirect:
     c.site.sessions.pop(c.request.cookies.get(c.site.cookie, ""), None)
-    raise Flash("/login" if c.site.password else "/", "Logged out.")
+    return Redirect("/login" if c.site.password else "/", "Logged out.")
 
 
 # --- overview, virtual accounts, licenses -------------------------------------------------------------
@@ -359,14 +368,14 @@ def vas(c: Ctx) -> Page:
     return "vas.html", {"ssm": c.ssm, "vas": c.vas(), "licenses": [(a, lic.name) for a, lic in BY_ALIAS.items()]}
 
 
-def va_create(c: Ctx) -> Page:
+def va_create(c: Ctx) -> Redirect:
     manages(c)
     name = c.data.get("name", "").strip()
     c.ssm.va_create(name, c.now)
-    raise Flash("/virtual-accounts", f"Virtual account '{name}' created.")
+    return Redirect("/virtual-accounts", f"Virtual account '{name}' created.")
 
 
-def va_delete(c: Ctx) -> Page:
+def va_delete(c: Ctx) -> Page | Redirect:
     manages(c)
     name = c.ssm.va(c.data.get("name", ""))
     ask = _confirmed(c, "Delete Virtual Account", f"Delete virtual account '{name}'? Its tokens are deleted too.",
@@ -374,15 +383,15 @@ def va_delete(c: Ctx) -> Page:
     if ask:
         return ask
     c.ssm.va_delete(name, c.now)
-    raise Flash("/virtual-accounts", f"Virtual account '{name}' deleted.")
+    return Redirect("/virtual-accounts", f"Virtual account '{name}' deleted.")
 
 
-def license_transfer(c: Ctx) -> Page:
+def license_transfer(c: Ctx) -> Redirect:
     manages(c)
     alias = license_alias(c.data.get("license", ""))
     qty = whole(c.data.get("quantity", ""), "The quantity", 1, 1_000_000)
     c.ssm.license_transfer(c.data.get("from", ""), c.data.get("to", ""), alias, qty, c.now)
-    raise Flash("/virtual-accounts", f"{qty} {alias} moved from '{c.data.get('from')}' to '{c.data.get('to')}'.")
+    return Redirect("/virtual-accounts", f"{qty} {alias} moved from '{c.data.get('from')}' to '{c.data.get('to')}'.")
 
 
 def licenses(c: Ctx) -> Page:
@@ -454,13 +463,13 @@ def instance_remove_page(c: Ctx) -> Page:
     return "remove.html", {"row": smart.instance_row(r)}
 
 
-def instance_remove(c: Ctx) -> Page:
+def instance_remove(c: Ctx) -> Redirect:
     r = _instance(c, act=True)
     if c.data.get("confirmed") != "yes":  # the Remove page is the question; a form without it asks there
-        raise Flash(f"/instances/{r['id']}/remove", "Confirm the removal first.")
+        return Redirect(f"/instances/{r['id']}/remove", "Confirm the removal first.")
     code = c.text("return_code") or None
     smart.instance_remove(c.ssm, str(r["id"]), c.now, code, c.data.get("force") == "on")
-    raise Flash("/instances", f"Product instance {r['id']} removed; its licenses are back in the pool.")
+    return Redirect("/instances", f"Product instance {r['id']} removed; its licenses are back in the pool.")
 
 
 def instance_transfer_page(c: Ctx) -> Page:
@@ -468,12 +477,12 @@ def instance_transfer_page(c: Ctx) -> Page:
     return "transfer.html", {"row": smart.instance_row(r), "vas": [v for v in c.vas() if v["name"] != r["va"]]}
 
 
-def instance_transfer(c: Ctx) -> Page:
+def instance_transfer(c: Ctx) -> Redirect:
     r = _instance(c, act=True)
     dst = c.ssm.va(c.data.get("to", ""))
     acts(c, dst)
     smart.instance_transfer(c.ssm, str(r["id"]), dst, c.now)
-    raise Flash(f"/instances/{r['id']}", f"Product instance {r['id']} transferred to '{dst}'.")
+    return Redirect(f"/instances/{r['id']}", f"Product instance {r['id']} transferred to '{dst}'.")
 
 
 def _active(c: Ctx, act: bool = True) -> tuple[Any, Any]:
@@ -488,11 +497,11 @@ def update_page(c: Ctx) -> Page:
                            "rows": license_choices(c.ssm, res["va"], reserve.license_type_of(c.ssm, res))}  # fmt: skip
 
 
-def update(c: Ctx) -> Page:
+def update(c: Ctx) -> Redirect:
     r, res = _active(c)
     counts = chosen_counts(c.data, license_choices(c.ssm, res["va"], reserve.license_type_of(c.ssm, res)))
     reserve.update(c.ssm, str(r["id"]), counts, c.now)
-    raise Flash(f"/instances/{r['id']}/authorization-code", "Reservation updated: install this Authorization Code "
+    return Redirect(f"/instances/{r['id']}/authorization-code", "Reservation updated: install this Authorization Code "
                 "on the node, then enter the Confirmation Code it prints.")  # fmt: skip
 
 
@@ -501,10 +510,10 @@ def confirm_page(c: Ctx) -> Page:
     return "confirm_code.html", {"row": smart.instance_row(r), "held": _reservations(c)[r["id"]]}
 
 
-def confirm(c: Ctx) -> Page:
+def confirm(c: Ctx) -> Redirect:
     r, _ = _active(c)
     reserve.confirm(c.ssm, str(r["id"]), c.text("confirmation_code"), c.now)
-    raise Flash(f"/instances/{r['id']}", "Reservation update confirmed.")
+    return Redirect(f"/instances/{r['id']}", "Reservation update confirmed.")
 
 
 def code_page(c: Ctx) -> Page:
@@ -532,7 +541,7 @@ def tokens(c: Ctx) -> Page:
                                                                                      for v in c.vas())}  # fmt: skip
 
 
-def token_create(c: Ctx) -> Page:
+def token_create(c: Ctx) -> Redirect:
     va = c.form_va(c.data.get("va") or None)
     acts(c, va)
     days = whole(c.data.get("expires_days") or "30", "Expire After (days)", 1, 365)
@@ -540,10 +549,10 @@ def token_create(c: Ctx) -> Page:
     token = smart.token_create(c.ssm, va, c.now, days, max_uses, c.data.get("description", ""),
                                c.data.get("export_controlled") == "on")  # fmt: skip
     c.s["created"] = token  # shown once, on the page the redirect leads to
-    raise Flash("/tokens", f"Token created for '{va}'.")
+    return Redirect("/tokens", f"Token created for '{va}'.")
 
 
-def token_revoke(c: Ctx) -> Page:
+def token_revoke(c: Ctx) -> Page | Redirect:
     token = c.data.get("token", "").strip()
     va = smart.token_va(c.ssm, token)
     if va is None or not c.who.sees(va):
@@ -554,7 +563,7 @@ def token_revoke(c: Ctx) -> Page:
     if ask:
         return ask
     smart.token_revoke(c.ssm, token, c.now)
-    raise Flash("/tokens", "Token revoked.")
+    return Redirect("/tokens", "Token revoked.")
 
 
 PAGES: list[tuple[str, str, Handler]] = [

@@ -11,7 +11,8 @@ from ccxcli.clock import parse_time
 from ccxcli.errors import UsageError
 from ccxcli.ssm.core import smart, sync
 from ccxcli.ssm.web.api import run_sync
-from ccxcli.ssm.web.portal import SECURITY, Ctx, Flash, Handler, Page, csv_file, manages
+from ccxcli.ssm.web.portal import SECURITY, Ctx, Handler, Page, csv_file, manages
+from ccxcli.ssm.web.site import Redirect
 from ccxcli.values import whole
 
 PAGE = 100  # events on one page of the Event Log
@@ -53,10 +54,10 @@ def sync_page(c: Ctx) -> Page:
     return "sync.html", {"on_prem": False, "status": None, "in_lab": False, "links": sync.links(c.ssm)}
 
 
-def sync_now(c: Ctx) -> Page:
+def sync_now(c: Ctx) -> Redirect:
     manages(c)
     done = run_sync(c.site, c.ssm)
-    raise Flash("/sync", f"Synchronized with Cisco SSM (request {done['seq']}).")
+    return Redirect("/sync", f"Synchronized with Cisco SSM (request {done['seq']}).")
 
 
 def sync_export(c: Ctx) -> Response:
@@ -66,14 +67,14 @@ def sync_export(c: Ctx) -> Response:
         "Content-Disposition": 'attachment; filename="sync-request.json"', **SECURITY})  # fmt: skip
 
 
-def sync_import(c: Ctx) -> Response | Page:
+def sync_import(c: Ctx) -> Response | Page | Redirect:
     manages(c)
     text = c.text("file")
     if not text:
         raise UsageError("Paste the synchronization file or choose it.")
     if c.ssm.on_prem:
         done = sync.apply_answer(c.ssm, text, c.now)
-        raise Flash("/sync", f"Synchronized with Cisco SSM (request {done['seq']}).")
+        return Redirect("/sync", f"Synchronized with Cisco SSM (request {done['seq']}).")
     answer = sync.handle_request(c.ssm, text, c.now)
     return Response(answer + "\n", media_type="application/json", headers={
         "Content-Disposition": 'attachment; filename="sync-answer.json"', **SECURITY})  # fmt: skip

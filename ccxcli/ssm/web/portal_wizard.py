@@ -11,20 +11,21 @@ from typing import Any
 from ccxcli.core.catalogue import TYPES
 from ccxcli.protocol.codes import Request as CodeRequest
 from ccxcli.ssm.core import reserve
-from ccxcli.ssm.web.portal import MAX_DRAFTS, Ctx, Flash, Handler, Page, acts, chosen_counts, license_choices
-from ccxcli.ssm.web.site import PORTAL_WORDS, refusal
+from ccxcli.ssm.web.portal import MAX_DRAFTS, Ctx, Handler, Page, acts, chosen_counts, license_choices
+from ccxcli.ssm.web.site import PORTAL_WORDS, Draft, Redirect, refusal
 
 W = "/licenses/reserve/{draft}"
 
 
-def _draft(c: Ctx) -> dict[str, Any]:
-    d = c.s.get("drafts", {}).get(c.path("draft"))
-    if d is None:
-        raise Flash("/licenses/reserve", "That reservation was finished or cancelled; start again.")
-    return d  # type: ignore[no-any-return]
+GONE = Redirect("/licenses/reserve", "That reservation was finished or cancelled; start again.")
 
 
-def _new_draft(c: Ctx, va: str, code: str) -> tuple[str, dict[str, Any]]:
+def _draft(c: Ctx) -> Draft | None:
+    """The draft of the URL (None: finished, cancelled or never this session's: answer `GONE`)."""
+    return c.s.get("drafts", {}).get(c.path("draft"))
+
+
+def _new_draft(c: Ctx, va: str, code: str) -> tuple[str, Draft]:
     drafts = c.s.setdefault("drafts", {})
     while len(drafts) >= MAX_DRAFTS:
         drafts.pop(next(iter(drafts)))
@@ -41,7 +42,7 @@ def _type_name(req: CodeRequest) -> str:
     return TYPES[req.license_type][1] if req.license_type else "not stated by the code"
 
 
-def _step(c: Ctx, d: dict[str, Any], n: int, ctx: dict[str, Any]) -> Page:
+def _step(c: Ctx, d: Draft, n: int, ctx: dict[str, Any]) -> Page:
     names = {1: "reserve_request.html", 2: "reserve_licenses.html", 3: "reserve_review.html"}
     error, d["error"] = d.get("error"), None
     return names[n], {"step": n, "draft": c.path("draft") if "draft" in c.request.path_params else "",
@@ -59,38 +60,44 @@ def _acting_vas(c: Ctx) -> list[dict[str, Any]]:
     return [v for v in c.vas() if c.who.acts(v["name"])]
 
 
-def reserve_request(c: Ctx) -> Page:
+def reserve_request(c: Ctx) -> Redirect:
     """Step 1 sent: keep what was entered; go on, or back to step 1 with what was wrong."""
     va = c.va(c.data.get("va") or None)
     acts(c, va)
     draft = c.path("draft") if "draft" in c.request.path_params else None
     d = c.s.get("drafts", {}).get(draft) if draft else None
-    if d is None:
+    if draft is None or d is None:
         draft, d = _new_draft(c, va, "")
     d["va"], d["code"] = va, "".join(c.text("request_code").split())
     try:
         _parsed(d["code"])
     except Exception as e:  # noqa: BLE001 - a refusal comes back on the step
         d["error"] = refusal(e, PORTAL_WORDS).message
-        raise Flash(f"/licenses/reserve/{draft}", "") from None
-    raise Flash(f"/licenses/reserve/{draft}/licenses", "")
+        return Redirect(f"/licenses/reserve/{draft}", "")
+    return Redirect(f"/licenses/reserve/{draft}/licenses", "")
 
 
-def reserve_request_again(c: Ctx) -> Page:
+def reserve_request_again(c: Ctx) -> Page | Redirect:
     d = _draft(c)
+    if d is None:
+        return GONE
     return _step(c, d, 1, {"vas": _acting_vas(c), "va": d["va"], "request_code": d["code"]})
 
 
-def reserve_licenses(c: Ctx) -> Page:
+def reserve_licenses(c: Ctx) -> Page | Redirect:
     d = _draft(c)
+    if d is None:
+        return GONE
     req = _parsed(d["code"])
     rows = license_choices(c.ssm, d["va"], req.license_type)
     return _step(c, d, 2, {"va": d["va"], "req": req, "type_name": _type_name(req), "rows": rows,
                            "entered": d["entered"]})  # fmt: skip
 
 
-def reserve_choose(c: Ctx) -> Page:
+def reserve_choose(c: Ctx) -> Redirect:
     d = _draft(c)
+    if d is None:
+        return GONE
     req = _parsed(d["code"])
     rows = license_choices(c.ssm, d["va"], req.license_type)
     d["entered"] = {r["alias"]: c.data.get("qty_" + r["alias"], "").strip()[:12] for r in rows}
@@ -100,15 +107,17 @@ def reserve_choose(c: Ctx) -> Page:
         reserve.check_type(req.license_type, counts)
     except Exception as e:  # noqa: BLE001 - a refusal comes back on the step
         d["error"] = refusal(e, PORTAL_WORDS).message
-        raise Flash(f"/licenses/reserve/{draft}/licenses", "") from None
+        return Redirect(f"/licenses/reserve/{draft}/licenses", "")
     d["counts"] = counts
-    raise Flash(f"/licenses/reserve/{draft}/review", "")
+    return Redirect(f"/licenses/reserve/{draft}/review", "")
 
 
-def reserve_review(c: Ctx) -> Page:
+def reserve_review(c: Ctx) -> Page | Redirect:
     d = _draft(c)
+    if d is None:
+        return GONE
     if not d.get("counts"):
-        raise Flash(f"/licenses/reserve/{c.path('draft')}/licenses", "")
+        return Redirect(f"/licenses/reserve/{c.path('draft')}/licenses", "")
     req = _parsed(d["code"])
     rows = {r["alias"]: r for r in license_choices(c.ssm, d["va"], req.license_type)}
     chosen = [{"alias": a, "name": rows[a]["name"], "quantity": n, "available": rows[a]["available"]}
@@ -118,23 +127,25 @@ def reserve_review(c: Ctx) -> Page:
                            "short": short})  # fmt: skip
 
 
-def reserve_authorize(c: Ctx) -> Page:
+def reserve_authorize(c: Ctx) -> Redirect:
     d = _draft(c)
+    if d is None:
+        return GONE
     draft = c.path("draft")
     acts(c, d["va"])
     try:
         reserve.authorize(c.ssm, d["va"], d["code"], d.get("counts") or {}, c.now)
     except Exception as e:  # noqa: BLE001 - a refusal comes back on the step
         d["error"] = refusal(e, PORTAL_WORDS).message
-        raise Flash(f"/licenses/reserve/{draft}/review", "") from None
+        return Redirect(f"/licenses/reserve/{draft}/review", "")
     c.s["drafts"].pop(draft, None)
     ident = reserve.find(c.ssm, _parsed(d["code"]).sn)["instance"]
-    raise Flash(f"/instances/{ident}/authorization-code?step=4", "Licenses reserved.")
+    return Redirect(f"/instances/{ident}/authorization-code?step=4", "Licenses reserved.")
 
 
-def reserve_cancel(c: Ctx) -> Page:
+def reserve_cancel(c: Ctx) -> Redirect:
     c.s.get("drafts", {}).pop(c.path("draft"), None)
-    raise Flash("/licenses", "License reservation cancelled; nothing was reserved.")
+    return Redirect("/licenses", "License reservation cancelled; nothing was reserved.")
 
 
 PAGES: list[tuple[str, str, Handler]] = [

@@ -18,7 +18,7 @@ from starlette.routing import Route
 from ccxcli.errors import UsageError
 from ccxcli.ssm.core.served_cert import served
 from ccxcli.ssm.web import api, cssm, cssm_slr, oauth, onprem_api, portal, portal_sync, portal_wizard
-from ccxcli.ssm.web.site import Site, TooLarge, json_object, kind_of, read_body, refusal
+from ccxcli.ssm.web.site import Site, TooLarge, guarded, json_object, kind_of, read_body, refusal
 from ccxcli.urls import GATEWAY_PATH, SATELLITE_PATH
 
 MAX_MESSAGE = 256 * 1024  # one node message: a registration or a usage report
@@ -115,24 +115,7 @@ async def notifier(site: Site) -> None:
 def app(site: Site) -> Starlette:
     async def device(request: Request) -> Response:
         """A node's message: `{"op", "args"}` → `{"ok": true, "result"}` or a refusal with its kind."""
-        try:
-            doc = json_object(await read_body(request, MAX_MESSAGE))
-            if not isinstance(doc.get("op"), str):
-                raise UsageError("Malformed device message.")
-        except UsageError as e:
-            message = e.message if isinstance(e, TooLarge) else "Malformed device message."
-            return JSONResponse({"ok": False, "error": {"kind": "usage", "message": message}},
-                                413 if isinstance(e, TooLarge) else 400)  # fmt: skip
-        try:
-            result = await run_in_threadpool(_handle, site, doc["op"], doc.get("args"))
-        except BaseException as e:  # every refusal is an answer the node understands
-            if isinstance(e, (KeyboardInterrupt, SystemExit)):
-                raise
-            r = refusal(e)
-            kind = kind_of(r)
-            return JSONResponse({"ok": False, "error": {"kind": kind, "message": r.message}},
-                                status_code=503 if kind == "store" else 200)  # fmt: skip
-        return JSONResponse({"ok": True, "result": result})
+        return await guarded(_message(site, request), _refused)
 
     routes = [Route(p, device, methods=["POST"]) for p in (GATEWAY_PATH, SATELLITE_PATH)]
     application = Starlette(
@@ -152,6 +135,35 @@ def app(site: Site) -> Starlette:
     )
     application.state.site = site
     return application
+
+
+class Malformed(UsageError):
+    """A node's message that is not `{"op": TEXT, "args": …}` (HTTP 400)."""
+
+
+async def _message(site: Site, request: Request) -> Response:
+    try:
+        doc = json_object(await read_body(request, MAX_MESSAGE))
+    except TooLarge:
+        raise
+    except UsageError:
+        raise Malformed("Malformed device message.") from None
+    if not isinstance(doc.get("op"), str):
+        raise Malformed("Malformed device message.")
+    result = await run_in_threadpool(_handle, site, doc["op"], doc.get("args"))
+    return JSONResponse({"ok": True, "result": result})
+
+
+def _refused(e: BaseException) -> Response:
+    """Every refusal is an answer the node understands: a message it sent wrong (400, 413), or
+    the SSM's refusal with its kind (200; 503 while the store is busy or down)."""
+    if isinstance(e, (TooLarge, Malformed)):
+        return JSONResponse({"ok": False, "error": {"kind": "usage", "message": e.message}},
+                            413 if isinstance(e, TooLarge) else 400)  # fmt: skip
+    r = refusal(e)
+    kind = kind_of(r)
+    return JSONResponse({"ok": False, "error": {"kind": kind, "message": r.message}},
+                        status_code=503 if kind == "store" else 200)  # fmt: skip
 
 
 def _handle(site: Site, op: str, args: Any) -> Any:

@@ -3,24 +3,30 @@ the portal's sessions and CSRF tokens, and how refusals become answers."""
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import hmac
 import json
 import secrets
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Awaitable, Callable, Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NotRequired, TypedDict, TypeVar
 from urllib.parse import parse_qs
 
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect, Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 
 from ccxcli.clock import wall_now
 from ccxcli.errors import CcxError, InstanceGone, RuleError, StoreError, UsageError, classify, worded
 from ccxcli.runtime import tunables
+from ccxcli.ssm.core.db import ROLL, Ssm
+from ccxcli.ssm.core.device import check_open
+from ccxcli.ssm.core.users import User
 from ccxcli.store.lab import lab_of, ssm_now
 
 COOKIE = "ccxssm"  # the prefix of the portal's cookie name; each served SSM has its own name
@@ -29,6 +35,71 @@ MAX_FORM = 512 * 1024  # a form holds at most a code or a synchronization file
 MAX_FIELDS = 200
 MAX_SESSIONS = 10_000
 PER_USER = 20  # sessions one portal user holds at once (browsers, tabs, scripts)
+T = TypeVar("T")
+
+
+# --- the one boundary of every route: the portal's pages, ccxcli's API, Cisco's API -------------------
+
+
+@dataclass(frozen=True)
+class Redirect:
+    """A form's answer: go to `url` (303: POST, redirect, GET) and say `notice` there."""
+
+    url: str
+    notice: str = ""
+
+
+@dataclass(frozen=True)
+class Answer:
+    """A JSON answer and its HTTP status (201: something was created; a call whose every item
+    was refused answers with the first refusal's status)."""
+
+    body: dict[str, object]
+    status: int = 200
+
+
+async def guarded(steps: Awaitable[Response], refuse: Callable[[BaseException], Response]) -> Response:
+    """What a route answers: `steps`' response, or whatever they raised as the route's own
+    refusal (`refuse`: a page, ccxcli's JSON or Cisco's envelope), never a traceback."""
+    try:
+        return await steps
+    except BaseException as e:  # one answer for every refusal
+        if isinstance(e, (KeyboardInterrupt, SystemExit)):
+            raise
+        return refuse(e)
+
+
+async def in_ssm(site: Site, work: Callable[[Ssm], T]) -> T:
+    """`work(ssm)` on a worker thread with this request's SSM open (a page renders there: it
+    reads from the SSM while it is open)."""
+    return await run_in_threadpool(_in_ssm, site, work)
+
+
+def _in_ssm(site: Site, work: Callable[[Ssm], T]) -> T:
+    with site.ssm() as ssm:
+        return work(ssm)
+
+
+class Draft(TypedDict):
+    """A Reserve Licenses wizard's draft, kept in the session between its steps."""
+
+    va: str
+    code: str  # the Reservation Request Code as entered
+    entered: dict[str, str]  # the quantities as typed, by alias
+    error: str | None  # the refusal its next step shows
+    counts: NotRequired[dict[str, int]]  # the quantities chosen, once they were accepted
+
+
+class PortalSession(TypedDict):
+    """A portal session: its CSRF token, when it ends (wall time), its user, the notice the
+    next page shows and the wizards it has open."""
+
+    csrf: str
+    until: float
+    user: User
+    flash: NotRequired[str]
+    created: NotRequired[str]  # the token just made, shown on the page the redirect leads to
+    drafts: NotRequired[dict[str, Draft]]
 
 
 class Throttle:
@@ -65,8 +136,8 @@ class Site:
     def __init__(self, folder: Path, password: str | None) -> None:
         self.folder = folder
         self.password = password
-        self.sessions: dict[str, dict[str, Any]] = {}  # id -> {csrf, until, user, ...}
-        self.wake: Any = None  # an asyncio.Event set after each change: notifications are checked then
+        self.sessions: dict[str, PortalSession] = {}
+        self.wake: asyncio.Event | None = None  # an asyncio.Event set after each change: notifications are checked then
         self.writer = threading.Lock()  # the write transactions of this process, one at a time
         self._local = threading.local()  # each worker thread's own connection to the database
         self.logins = Throttle()
@@ -76,12 +147,10 @@ class Site:
 
     # -- the SSM ------------------------------------------------------------------
     @contextmanager
-    def ssm(self, requests: bool = True) -> Iterator[Any]:
+    def ssm(self, requests: bool = True) -> Iterator[Ssm]:
         """The SSM for one request, on this worker thread's own connection (readers never wait:
         the database keeps a write-ahead log; writers queue on `writer`); refused while it is
         down for maintenance, unless not for a request (`requests`)."""
-        from ccxcli.ssm.core.device import check_open
-
         ssm = self._connection()
         ssm.forget()  # a command may have changed the meta table since this connection's last request
         try:
@@ -92,11 +161,9 @@ class Site:
             self._drop()  # a connection that failed is not kept
             raise
 
-    def _connection(self) -> Any:
+    def _connection(self) -> Ssm:
         """This thread's connection, opened anew when the database file is not the one it
         opened (a snapshot loaded, a lab reset) or a key roll was left half-done."""
-        from ccxcli.ssm.core.db import ROLL, Ssm
-
         f = self.folder / "ssm.db"
         try:
             st = f.stat()
@@ -138,7 +205,7 @@ class Site:
         return lab_of(self.folder)
 
     # -- sessions -----------------------------------------------------------------
-    def session(self, request: Request) -> dict[str, Any] | None:
+    def session(self, request: Request) -> PortalSession | None:
         sid = request.cookies.get(self.cookie, "")
         s = self.sessions.get(sid)
         if s is None or s["until"] < wall_now():
@@ -146,7 +213,7 @@ class Site:
             return None
         return s
 
-    def new_session(self, user: Any, anonymous: bool = False) -> tuple[str, dict[str, Any]]:
+    def new_session(self, user: User, anonymous: bool = False) -> tuple[str, PortalSession]:
         """A session for `user`. A user holds at most `PER_USER` sessions (its own oldest goes
         first): logging in over and over never logs anyone else out. With `MAX_SESSIONS` open
         and unexpired, a new login is refused (503) rather than ending another user's session.
@@ -160,7 +227,7 @@ class Site:
         if len(self.sessions) >= MAX_SESSIONS:
             raise StoreError(f"The portal has {MAX_SESSIONS} sessions open; try again once some have ended.")
         sid = secrets.token_urlsafe(32)
-        s = {"csrf": secrets.token_urlsafe(32), "until": now + SESSION_LIFETIME, "user": user}
+        s: PortalSession = {"csrf": secrets.token_urlsafe(32), "until": now + SESSION_LIFETIME, "user": user}
         self.sessions[sid] = s
         return sid, s
 
