@@ -23,7 +23,7 @@ import requests
 from ccxcli.core.catalogue import BY_ALIAS
 from ccxcli.protocol import codes
 from ccxcli.ssm.core import apiclient, reserve
-from ccxcli.ssm.core.db import Ssm
+from ccxcli.ssm.core.db import SsmDb
 
 SSM = [sys.executable, "-c", "import sys; from ccxcli.ssm.cli.main import main; sys.exit(main())"]
 NOW = 1_800_000_000
@@ -45,8 +45,8 @@ def requests_codes(n: int) -> list[str]:
     return out
 
 
-def stocked(folder: Path) -> Ssm:
-    ssm = Ssm.create(folder, "Bench", NOW, demo=True)
+def stocked(folder: Path) -> SsmDb:
+    ssm = SsmDb.create(folder, "Bench", NOW, demo=True)
     for _ in range(10):
         ssm.license_add("DEFAULT", "flex-standard", 10_000, NOW)
     return ssm

@@ -94,10 +94,10 @@ def main() -> None:
             proc.send_signal(signal.SIGTERM)
             proc.communicate(timeout=30)
         # the floor: the same reports applied in-process, one after the other
-        from ccxcli.ssm.core.db import Ssm
+        from ccxcli.ssm.core.db import SsmDb
         from ccxcli.ssm.core.device import handle
 
-        ssm = Ssm.open(folder)
+        ssm = SsmDb.open(folder)
         t0 = time.perf_counter()
         for k in range(a.reports):
             for n in nodes[: max(1, a.nodes // 4)]:

@@ -24,12 +24,12 @@ from pathlib import Path
 from ccxcli.protocol import codes
 from ccxcli.ssm.cli.main import main as ssm_main
 from ccxcli.ssm.core import reserve, smart
-from ccxcli.ssm.core.db import Ssm
+from ccxcli.ssm.core.db import SsmDb
 
 NOW = 1_800_000_000
 
 
-def populate(ssm: Ssm, n: int) -> None:
+def populate(ssm: SsmDb, n: int) -> None:
     with ssm.tx() as db:
         db.executemany(
             "INSERT INTO instance(uuid, sn, va, hostname, kind, license_type, registered, last_contact, usage) "
@@ -65,7 +65,7 @@ def timed(fn) -> float:  # type: ignore[no-untyped-def]
 
 
 def ops(folder: Path) -> dict[str, float]:
-    ssm = Ssm.open(folder)
+    ssm = SsmDb.open(folder)
     out: dict[str, float] = {}
     nonce = secrets.token_bytes(8)
     pub = codes.public_bytes(codes.reservation_key({"secret": codes.new_secret(), "piid": nonce.hex()}))
@@ -90,9 +90,9 @@ def main() -> None:
     args = ap.parse_args()
     root = Path(tempfile.mkdtemp(prefix="ccx-ssm-"))
     try:
-        empty = Ssm.create(root / "empty", "Bench", NOW, demo=True)
+        empty = SsmDb.create(root / "empty", "Bench", NOW, demo=True)
         empty.close()
-        big = Ssm.create(root / "big", "Bench", NOW, demo=True)
+        big = SsmDb.create(root / "big", "Bench", NOW, demo=True)
         populate(big, args.n)
         big.close()
         small, large = ops(root / "empty"), ops(root / "big")

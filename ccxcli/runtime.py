@@ -110,7 +110,7 @@ class in_force:  # lower case: used as a `with` statement, as contextlib's are
         _IN_FORCE.reset(self._token)
 
 
-class Result:
+class Outcome:
     """What a command handler returns: text for people, data for --json.
 
     `label` is printed on the line before `text` (a code alone on its line after the

@@ -131,9 +131,9 @@ def test_tokens_expire_on_the_wall_clock_and_secrets_are_kept_hashed(tmp_path: P
     import time
 
     from ccxcli.ssm.core import apiclient
-    from ccxcli.ssm.core.db import Ssm
+    from ccxcli.ssm.core.db import SsmDb
 
-    s = Ssm.create(tmp_path / "s", "Acct", now=0)
+    s = SsmDb.create(tmp_path / "s", "Acct", now=0)
     try:
         cid, secret = apiclient.create(s, "c", [], 0)
         wall = int(time.time())

@@ -274,8 +274,8 @@ def test_a_killed_lock_holder_leaves_no_lock_behind(lab: Lab) -> None:
             sys.executable,
             "-c",
             (
-                "import sys, time\nfrom pathlib import Path\nfrom ccxcli.store.lab import Lab\n"
-                f"lab = Lab(Path({str(lab.home)!r})).__enter__()\nprint('holding', flush=True)\ntime.sleep(60)"
+                "import sys, time\nfrom pathlib import Path\nfrom ccxcli.store.lab import LabStore\n"
+                f"lab = LabStore(Path({str(lab.home)!r})).__enter__()\nprint('holding', flush=True)\ntime.sleep(60)"
             ),
         ],
         stdout=subprocess.PIPE,

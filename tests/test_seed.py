@@ -275,7 +275,7 @@ def test_migration_needs_12_5_and_warns_about_wfo(lab: Lab) -> None:
 def test_an_ssm_database_of_schema_1_is_migrated(tmp_path: Any) -> None:
     import sqlite3
 
-    from ccxcli.ssm.core.db import SCHEMA, Ssm
+    from ccxcli.ssm.core.db import SCHEMA, SsmDb
 
     folder = tmp_path / "v1"
     folder.mkdir()
@@ -295,7 +295,7 @@ def test_an_ssm_database_of_schema_1_is_migrated(tmp_path: Any) -> None:
     priv, pub = new_signing_key()
     (folder / "key.pem").write_bytes(priv)
     (folder / "public.pem").write_bytes(pub)
-    ssm = Ssm.open(folder)
+    ssm = SsmDb.open(folder)
     try:
         assert int(ssm.meta["schema"]) == SCHEMA and ssm.export_allowed  # behaved as permitted before
         assert ssm.license_rows("DEFAULT")[0]["purchased"] == 40

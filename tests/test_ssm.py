@@ -312,10 +312,10 @@ def test_failed_reports_are_not_retried_every_interval(lab) -> None:  # type: ig
 def test_events_are_shown_in_time_order_and_instances_without_python_syntax(lab) -> None:  # type: ignore[no-untyped-def]
     """`ccx-ssm events` lists the newest events in time order, whatever order they were logged
     in; `instance show` prints counts and empty fields as people read them."""
-    from ccxcli.ssm.core.db import Ssm
+    from ccxcli.ssm.core.db import SsmDb
 
     lab.register()
-    ssm = Ssm.open(lab.home / "ssm" / "cloud")
+    ssm = SsmDb.open(lab.home / "ssm" / "cloud")
     try:
         with ssm.tx():
             now = lab.ok("--json", "sim", "clock", "show").json["epoch"]
@@ -410,7 +410,7 @@ def test_the_ssm_pool_chart_over_90_days(lab) -> None:  # type: ignore[no-untype
 
 def test_portal_users_roles_scopes_and_refusals(lab, tmp_path) -> None:  # type: ignore[no-untyped-def]
     from ccxcli.ssm.core import smart, users
-    from ccxcli.ssm.core.db import Ssm
+    from ccxcli.ssm.core.db import SsmDb
 
     pw, short = tmp_path / "pw", tmp_path / "short"
     pw.write_text("long-enough\n")
@@ -436,7 +436,7 @@ def test_portal_users_roles_scopes_and_refusals(lab, tmp_path) -> None:  # type:
     assert "long-enough" not in ssm_bytes(lab.home / "ssm" / "cloud").decode("latin-1")
     r = lab.ssm("va", "delete", "Class1")
     assert r.code == 1 and "Portal users are limited to 'Class1' (s1)" in r.err
-    ssm = Ssm.open(lab.home / "ssm" / "cloud")
+    ssm = SsmDb.open(lab.home / "ssm" / "cloud")
     try:
         who = users.check(ssm, "S1", "long-enough")
         assert who == users.User("s1", "user", "Class1") and who.acts("class1") and not who.sees("DEFAULT")

@@ -54,14 +54,14 @@ def _compare(spec: dict[str, Any], td: Any, where: str) -> list[str]:
 
 
 def test_the_validator_checks_exactly_the_declared_node_state() -> None:
-    assert _compare(shape.NODE, state.Node, "node") == []
+    assert _compare(shape.NODE, state.NodeState, "node") == []
 
 
 def test_the_comparison_sees_a_drift() -> None:
     drifted = {k: v for k, v in shape.NODE.items() if k != "network"} | {"?colour": shape.STR}
-    problems = _compare(drifted, state.Node, "node")
+    problems = _compare(drifted, state.NodeState, "node")
     assert "node.network: declared in state.py, not checked by the validator" in problems
     assert "node.colour: checked by the validator, not declared in state.py" in problems
     reg = {k: v for k, v in shape.NODE["reg"].items() if k != "?initial"} | {"initial": shape._int}
     nested = dict(shape.NODE, reg=reg)  # required here, NotRequired in state.py
-    assert "node.reg.initial: required in one, optional in the other" in _compare(nested, state.Node, "node")
+    assert "node.reg.initial: required in one, optional in the other" in _compare(nested, state.NodeState, "node")

@@ -154,7 +154,7 @@ def test_the_canonical_time_spelling_is_read_by_arithmetic_as_datetime_reads_it(
 
 def test_a_hand_edited_node_state_is_checked(tmp_path: Path) -> None:
     from ccxcli.session.context import open_lab, ready
-    from ccxcli.store.lab import Lab
+    from ccxcli.store.lab import LabStore
 
     with open_lab(tmp_path) as lab:
         ready(lab, "uccx")
@@ -162,5 +162,5 @@ def test_a_hand_edited_node_state_is_checked(tmp_path: Path) -> None:
     doc = json.loads(state.read_text())
     doc["sn"] = 12345  # valid JSON, wrong shape
     state.write_text(json.dumps(doc))
-    with Lab(tmp_path) as lab, pytest.raises(StoreError, match="corrupt"):
+    with LabStore(tmp_path) as lab, pytest.raises(StoreError, match="corrupt"):
         lab.load("uccx")

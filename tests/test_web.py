@@ -444,12 +444,12 @@ def test_an_ssm_on_prem_offers_no_license_reservation(tmp_path: Path) -> None:
 def test_the_event_log_pages_counts_and_filters_by_date_and_its_csv_holds_them_all(tmp_path: Path) -> None:
     """It stopped silently at the newest 500 events: now it says how many match, pages through
     them (newest first), filters by dates, and the CSV holds every one."""
-    from ccxcli.ssm.core.db import Ssm
+    from ccxcli.ssm.core.db import SsmDb
 
     folder = tmp_path / "ssm"
     init(tmp_path, folder)
     day0 = 1_800_000_000 - 1_800_000_000 % 86_400
-    s = Ssm.open(folder)
+    s = SsmDb.open(folder)
     try:
         with s.tx():
             for n in range(620):

@@ -9,7 +9,7 @@ from __future__ import annotations
 from ccxcli.cli.commands_license import LICENSE
 from ccxcli.cli.commands_platform import PLATFORM
 from ccxcli.cli.commands_sim import SIM
-from ccxcli.cli.grammar import Command, Node, build_tree
+from ccxcli.cli.grammar import Command, TreeNode, build_tree
 
 GROUP_HELP: dict[tuple[str, ...], str] = {
     ("show",): "Show information about the system",
@@ -78,10 +78,10 @@ def reference(cmd: Command) -> str | None:
 
 COMMANDS: list[Command] = [*PLATFORM, *LICENSE, *SIM]
 
-_TREE: Node | None = None
+_TREE: TreeNode | None = None
 
 
-def tree() -> Node:
+def tree() -> TreeNode:
     global _TREE
     if _TREE is None:
         _TREE = build_tree(COMMANDS, GROUP_HELP)

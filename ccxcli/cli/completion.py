@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from ccxcli.cli import commands
-from ccxcli.cli.grammar import Node
+from ccxcli.cli.grammar import TreeNode
 
 SHELLS = ("bash", "zsh", "fish")
 HOST = ["shell", "run", "completion"]
@@ -15,7 +15,7 @@ def _paths() -> dict[str, list[str]]:
     """Each keyword path (space-joined) -> the words that may follow it."""
     out: dict[str, list[str]] = {}
 
-    def walk(node: Node, path: list[str]) -> None:
+    def walk(node: TreeNode, path: list[str]) -> None:
         nxt = [c.word for _, c in sorted(node.children.items())]
         if node.command is not None:
             for p in node.command.params:

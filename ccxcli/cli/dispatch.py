@@ -11,7 +11,7 @@ from collections.abc import Callable
 from ccxcli import drawing
 from ccxcli.cli import commands, grammar
 from ccxcli.errors import Cancelled, UsageError, describe, error_document, printable_lines
-from ccxcli.runtime import Line, Result, Runtime
+from ccxcli.runtime import Line, Outcome, Runtime
 from ccxcli.session.context import run
 
 TYPE_CHECKING = False  # `typing` is not imported at run time: it costs a one-shot command start-up
@@ -48,10 +48,10 @@ def parse_line(rt: Runtime, tokens: list[str]) -> tuple[grammar.Command, grammar
     return cmd, grammar.bind(cmd, rest), line
 
 
-def execute(rt: Runtime, tokens: list[str], line: Line | None = None) -> tuple[Result, Line]:
+def execute(rt: Runtime, tokens: list[str], line: Line | None = None) -> tuple[Outcome, Line]:
     """Run one command; raise CcxError when it is refused (nothing is then changed)."""
     if not tokens:
-        return Result(), Line(rt.json, rt.yes)
+        return Outcome(), Line(rt.json, rt.yes)
     if tokens[-1].endswith("?"):
         return help_rows(tokens), Line(rt.json, rt.yes)
     cmd, args, line = parse_line(rt, tokens)
@@ -67,7 +67,7 @@ def execute(rt: Runtime, tokens: list[str], line: Line | None = None) -> tuple[R
     if cmd.confirm:
         confirm(rt, line, f"{warning}\n{cmd.confirm}" if isinstance(warning, str) else cmd.confirm)
     result = run(rt, lambda ctx: _resolve(cmd.handler)(ctx, args))
-    if not isinstance(result, Result):
+    if not isinstance(result, Outcome):
         raise TypeError(f"{cmd.handler} returned {type(result).__name__}, not a Result")
     return result, line
 
@@ -83,7 +83,7 @@ def confirm(rt: Runtime, line: Line, question: str) -> None:
         raise Cancelled("Cancelled; nothing was changed.")
 
 
-def help_rows(tokens: list[str]) -> Result:
+def help_rows(tokens: list[str]) -> Outcome:
     last = tokens[-1][:-1]
     words = tokens[:-1]
     rows = grammar.suggest(commands.tree(), words, last)
@@ -93,10 +93,10 @@ def help_rows(tokens: list[str]) -> Result:
         raise UsageError("Nothing may follow here.")
     width = max(len(w) for w, _ in rows)
     text = "\n".join(f"  {w.ljust(width)}  {h}".rstrip() for w, h in rows)
-    return Result(text, {"next": [{"word": w, "help": h} for w, h in rows]})
+    return Outcome(text, {"next": [{"word": w, "help": h} for w, h in rows]})
 
 
-def emit(rt: Runtime, line: Line, result: Result) -> None:
+def emit(rt: Runtime, line: Line, result: Outcome) -> None:
     if line.json and result.data is not None:
         import json
 
@@ -131,7 +131,7 @@ def fail(rt: Runtime, e: BaseException, as_json: bool = False) -> int:
     return code
 
 
-def guarded(rt: Runtime, fn: Callable[[], tuple[Result, Line]], as_json: bool = False) -> tuple[int, Result | None]:
+def guarded(rt: Runtime, fn: Callable[[], tuple[Outcome, Line]], as_json: bool = False) -> tuple[int, Outcome | None]:
     """The one boundary of a command: a refusal becomes one plain message and its exit code."""
     try:
         result, line = fn()
@@ -146,15 +146,15 @@ def wants_json(rt: Runtime, tokens: list[str]) -> bool:
     return rt.json or "--json" in split_tail(tokens)[1]
 
 
-def run_tokens(rt: Runtime, tokens: list[str]) -> tuple[int, Result | None]:
+def run_tokens(rt: Runtime, tokens: list[str]) -> tuple[int, Outcome | None]:
     return guarded(rt, lambda: execute(rt, tokens), wants_json(rt, tokens))
 
 
-def run_line(rt: Runtime, text: str | None) -> tuple[int, Result | None]:
+def run_line(rt: Runtime, text: str | None) -> tuple[int, Outcome | None]:
     """Tokenize and run one line typed in the shell or read from a script (None: a line
     too long to be a command)."""
 
-    def go() -> tuple[Result, Line]:
+    def go() -> tuple[Outcome, Line]:
         if text is None:
             raise UsageError(f"Input line too long (at most {grammar.MAX_LINE} characters).")
         return execute(rt, grammar.tokenize(text)[0])

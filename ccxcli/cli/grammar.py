@@ -152,18 +152,18 @@ def parse_usage(usage: str) -> tuple[Param, ...]:
     return tuple(params)
 
 
-class Node:
+class TreeNode:
     __slots__ = ("word", "help", "children", "command")
 
     def __init__(self, word: str, help: str = "") -> None:
         self.word = word
         self.help = help
-        self.children: dict[str, Node] = {}
+        self.children: dict[str, TreeNode] = {}
         self.command: Command | None = None
 
 
-def build_tree(commands: list[Command], group_help: dict[tuple[str, ...], str]) -> Node:
-    root = Node("")
+def build_tree(commands: list[Command], group_help: dict[tuple[str, ...], str]) -> TreeNode:
+    root = TreeNode("")
     for cmd in commands:
         for words in cmd.spellings:
             node = root
@@ -171,7 +171,7 @@ def build_tree(commands: list[Command], group_help: dict[tuple[str, ...], str]) 
                 key = w.lower()
                 child = node.children.get(key)
                 if child is None:
-                    child = node.children[key] = Node(w, group_help.get(words[: depth + 1], ""))
+                    child = node.children[key] = TreeNode(w, group_help.get(words[: depth + 1], ""))
                 node = child
             if node.command is not None:
                 raise ValueError(f"duplicate command {' '.join(words)}")
@@ -212,7 +212,7 @@ def tokenize(line: str) -> tuple[list[str], bool]:
     return words, in_quote
 
 
-def _match(node: Node, tok: str) -> list[Node]:
+def _match(node: TreeNode, tok: str) -> list[TreeNode]:
     low = tok.lower()
     if low in node.children:
         return [node.children[low]]
@@ -223,11 +223,11 @@ def _path(words: list[str]) -> str:
     return " ".join(words)
 
 
-def _walk(root: Node, tokens: list[str]) -> tuple[Node, list[str], list[Node]]:
+def _walk(root: TreeNode, tokens: list[str]) -> tuple[TreeNode, list[str], list[TreeNode]]:
     """Follow the keywords while each token names exactly one child. Returns the node
     reached, the keywords matched, and the candidates for the token where the walk
     stopped on a keyword level (none, or two and more: ambiguous)."""
-    node: Node = root
+    node: TreeNode = root
     seen: list[str] = []
     for tok in tokens:
         if not node.children:
@@ -240,11 +240,11 @@ def _walk(root: Node, tokens: list[str]) -> tuple[Node, list[str], list[Node]]:
     return node, seen, []
 
 
-def _takes_params(node: Node) -> bool:
+def _takes_params(node: TreeNode) -> bool:
     return node.command is not None and bool(node.command.params)
 
 
-def resolve(root: Node, tokens: list[str]) -> tuple[Command, list[str]]:
+def resolve(root: TreeNode, tokens: list[str]) -> tuple[Command, list[str]]:
     """Walk the keyword tree; return the command and the tokens left for its parameters."""
     node, seen, found = _walk(root, tokens)
     i = len(seen)
@@ -331,7 +331,7 @@ def bind(cmd: Command, rest: list[str]) -> Args:
     return Args(values)
 
 
-def parse(root: Node, tokens: list[str]) -> tuple[Command, Args]:
+def parse(root: TreeNode, tokens: list[str]) -> tuple[Command, Args]:
     cmd, rest = resolve(root, tokens)
     return cmd, bind(cmd, rest)
 
@@ -339,7 +339,7 @@ def parse(root: Node, tokens: list[str]) -> tuple[Command, Args]:
 CR = "<cr>"
 
 
-def suggest(root: Node, words: list[str], partial: str) -> list[tuple[str, str]]:
+def suggest(root: TreeNode, words: list[str], partial: str) -> list[tuple[str, str]]:
     """What may come next after the complete `words`, starting with `partial`.
 
     Pure: the shell's `?`, its TAB completer and one-shot `?` all call this. Returns

@@ -122,7 +122,7 @@ class _Builder:
     # -- the SSMs ----------------------------------------------------------------------------
     def _ssms(self) -> None:
         from ccxcli.ssm.core import sync
-        from ccxcli.ssm.core.db import Ssm
+        from ccxcli.ssm.core.db import SsmDb
 
         cloud_first = sorted(self.spec.get("ssm", []), key=lambda s: s["name"] != DEFAULT_SSM)
         for s in cloud_first:
@@ -133,7 +133,7 @@ class _Builder:
                     ctx.lab.close_all()
                     shutil.rmtree(folder)
                 extra = {"domain": s["domain"]} if "domain" in s else None
-                made = Ssm.create(folder, account=s.get("account", "Demo Smart Account"), now=ctx.now,
+                made = SsmDb.create(folder, account=s.get("account", "Demo Smart Account"), now=ctx.now,
                                   demo=s.get("demo", s["name"] == DEFAULT_SSM), on_prem=s.get("on_prem", False),
                                   hostname=s.get("hostname"), export_allowed=s.get("export_allowed"),
                                   extra_meta=extra)  # fmt: skip

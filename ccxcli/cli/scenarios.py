@@ -56,10 +56,10 @@ ONPREM = "onprem"
 def _onprem_synchronized(ctx: Ctx, v: Values) -> None:
     """A disconnected SSM On-Prem linked to the cloud SSM, synchronized once by files."""
     from ccxcli.ssm.core import sync
-    from ccxcli.ssm.core.db import Ssm
+    from ccxcli.ssm.core.db import SsmDb
 
     cloud = ctx.ssm(DEFAULT_SSM)
-    onprem = Ssm.create(ctx.lab.ssm_dir(ONPREM), "Demo Smart Account", ctx.now, on_prem=True,
+    onprem = SsmDb.create(ctx.lab.ssm_dir(ONPREM), "Demo Smart Account", ctx.now, on_prem=True,
                         hostname="ssm-onprem.example.com")  # fmt: skip
     try:
         sync.link(onprem, cloud, ONPREM, DEFAULT_SSM, "disconnected", [], ctx.now)

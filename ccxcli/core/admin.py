@@ -10,14 +10,14 @@ from ccxcli.errors import RuleError, UsageError
 
 TYPE_CHECKING = False  # `typing` is not imported at run time: it costs a one-shot command start-up
 if TYPE_CHECKING:
-    from ccxcli.core.state import Agent, ClassicFile, ControlChanges, ControlLimit, Node, PortKind, Transport
+    from ccxcli.core.state import Agent, ClassicFile, ControlChanges, ControlLimit, NodeState, PortKind, Transport
 
 CONTROL_KEYS: tuple[ControlLimit, ...] = (
     "agent_seats", "premium_seats", "standard_seats", "outbound_ports", "ivr_ports"
 )  # fmt: skip
 
 
-def check_sync(node: Node, what: str) -> None:
+def check_sync(node: NodeState, what: str) -> None:
     """Enforcement blocks Unified CM synchronization (agent add, modify, delete)."""
     if node["enforce"] is not None:
         reason = node["enforce"]["reason"]
@@ -32,7 +32,7 @@ def check_sync(node: Node, what: str) -> None:
         )
 
 
-def check_admission(node: Node, proposed: Counts, what: str) -> None:
+def check_admission(node: NodeState, proposed: Counts, what: str) -> None:
     """Refuse a login or port seizure that SLR, Classic licenses or License Control do not allow."""
     if node["classic"] and node.get("classic_license"):
         counted = {a: n for a, n in proposed.items() if a not in ("server", "lab-server")}  # not in license files
@@ -75,7 +75,7 @@ def check_features(ltype: str, agents: dict[str, Agent], what: str) -> None:
             )
 
 
-def check_ova(node: Node, logged_in: int, what: str) -> None:
+def check_ova(node: NodeState, logged_in: int, what: str) -> None:
     """Agents sign in up to the maximum the node's OVA profile allows (seed)."""
     from ccxcli.core.identity import ova
 
@@ -87,7 +87,7 @@ def check_ova(node: Node, logged_in: int, what: str) -> None:
         )
 
 
-def apply_agents(node: Node, t: int, changes: dict[str, Agent], what: str) -> None:
+def apply_agents(node: NodeState, t: int, changes: dict[str, Agent], what: str) -> None:
     """Add, change or log agents in or out: the features of the license type, the OVA's
     maximum, SLR and License Control decide, then the usage is recorded. Only increases of
     usage need admission (logging out is always allowed)."""
@@ -104,7 +104,7 @@ def apply_agents(node: Node, t: int, changes: dict[str, Agent], what: str) -> No
     engine.usage_changed(node, t)
 
 
-def set_ports(node: Node, t: int, kind: PortKind, n: int) -> None:
+def set_ports(node: NodeState, t: int, kind: PortKind, n: int) -> None:
     trial = node.copy()
     trial["ports"] = node["ports"].copy()
     trial["ports"][kind] = n
@@ -114,7 +114,7 @@ def set_ports(node: Node, t: int, kind: PortKind, n: int) -> None:
     engine.usage_changed(node, t)
 
 
-def set_license_type(node: Node, t: int, ltype: str) -> None:
+def set_license_type(node: NodeState, t: int, ltype: str) -> None:
     if engine.registration_status(node) != engine.UNREGISTERED or node["slr"]["enabled"]:
         raise RuleError(
             "The license type can be changed only while unregistered and without a reservation; deregister first."
@@ -130,7 +130,7 @@ def set_license_type(node: Node, t: int, ltype: str) -> None:
     engine.log(node, t, f"License type set to {ltype}")
 
 
-def set_license_control(node: Node, t: int, changes: ControlChanges) -> None:
+def set_license_control(node: NodeState, t: int, changes: ControlChanges) -> None:
     """License Control: limits and overage allowance (SPEC §3.4)."""
     if not changes:
         return
@@ -152,7 +152,7 @@ def set_license_control(node: Node, t: int, changes: ControlChanges) -> None:
 SMART_FROM = (12, 5)  # Smart Licensing comes with Unified CCX 12.5(1)
 
 
-def check_can_migrate(node: Node) -> str | None:
+def check_can_migrate(node: NodeState) -> str | None:
     """Refuse a migration the seed does not allow (a version before 12.5); the warning to
     show before asking, when the node uses WFO."""
     from ccxcli.core.identity import version, version_tuple
@@ -168,7 +168,7 @@ def check_can_migrate(node: Node) -> str | None:
     return None
 
 
-def migrate_to_smart(node: Node, t: int) -> None:
+def migrate_to_smart(node: NodeState, t: int) -> None:
     """One-way move from Classic to Smart Licensing; the evaluation period starts."""
     check_can_migrate(node)
     node["classic"] = False
@@ -176,7 +176,7 @@ def migrate_to_smart(node: Node, t: int) -> None:
     engine.log(node, t, "Migrated from Classic Licensing to Smart Licensing; evaluation period started")
 
 
-def check_can_register(node: Node, force: bool) -> None:
+def check_can_register(node: NodeState, force: bool) -> None:
     if node["classic"]:
         raise RuleError("This node uses Classic Licensing; run 'appadmin license migrate smart' first.")
     if node["slr"]["enabled"]:
@@ -190,7 +190,7 @@ def check_can_register(node: Node, force: bool) -> None:
         )
 
 
-def check_registered(node: Node, what: str) -> None:
+def check_registered(node: NodeState, what: str) -> None:
     """Deregistration and renewals need a registration, and are not for SLR."""
     if engine.slr_installed(node):
         raise RuleError(
@@ -201,18 +201,18 @@ def check_registered(node: Node, what: str) -> None:
         raise RuleError(f"{what} is not possible: the product is not registered.")
 
 
-def check_transport_change(node: Node) -> None:
+def check_transport_change(node: NodeState) -> None:
     if node["reg"]["status"] != engine.UNREGISTERED:
         raise RuleError("Transport settings cannot change while registered; deregister first.")
 
 
-def set_transport(node: Node, t: int, transport: Transport, text: str) -> None:
+def set_transport(node: NodeState, t: int, transport: Transport, text: str) -> None:
     check_transport_change(node)
     node["transport"] = transport
     engine.log(node, t, f"Transport set to {text}")
 
 
-def factory_reset(node: Node, t: int) -> str:
+def factory_reset(node: NodeState, t: int) -> str:
     """Clear licensing data except the evaluation time used and the SLR sequence, secret
     and newest installed code's timestamp (so old codes stay refused and every code
     authorized for this node can still be returned). Returns the registration status it had."""
@@ -240,7 +240,7 @@ def factory_reset(node: Node, t: int) -> str:
     return was
 
 
-def check_node_deletable(node: Node, held: list[str]) -> None:
+def check_node_deletable(node: NodeState, held: list[str]) -> None:
     """`held`: what SSMs of the lab still hold for this node (instances, reservations)."""
     status = engine.registration_status(node)
     if status in (engine.REGISTERED, engine.REGISTERED_SLR, engine.REGISTRATION_EXPIRED):
@@ -255,13 +255,13 @@ def check_node_deletable(node: Node, held: list[str]) -> None:
         )
 
 
-def classic_file_name(node: Node) -> str | None:
+def classic_file_name(node: NodeState) -> str | None:
     """The name the installed classic license file is listed under (`utils uccx list license`)."""
     lic = node.get("classic_license")
     return f"UCCX{lic['serial']}.lic" if lic else None
 
 
-def delete_classic(node: Node, t: int, name: str) -> dict[str, int]:
+def delete_classic(node: NodeState, t: int, name: str) -> dict[str, int]:
     """Delete the uploaded classic license file `name`; the licenses it held."""
     if not node["classic"]:
         raise RuleError("This node uses Smart Licensing; there is no Classic license file to delete.")
@@ -276,7 +276,7 @@ def delete_classic(node: Node, t: int, name: str) -> dict[str, int]:
     return counts
 
 
-def install_classic(node: Node, t: int, fields: ClassicFile) -> None:
+def install_classic(node: NodeState, t: int, fields: ClassicFile) -> None:
     """Install a verified classic license file (it replaces the one installed before)."""
     from ccxcli.core.identity import license_mac
 

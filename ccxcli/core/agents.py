@@ -12,19 +12,19 @@ from ccxcli.errors import RuleError, UsageError
 
 TYPE_CHECKING = False  # `typing` is not imported at run time: it costs a one-shot command start-up
 if TYPE_CHECKING:
-    from ccxcli.core.state import Agent, Node
+    from ccxcli.core.state import Agent, NodeState
 
 MAX_AGENTS = 10000  # the most agents one emulated node holds
 
 
-def agent(node: Node, aid: str) -> Agent:
+def agent(node: NodeState, aid: str) -> Agent:
     try:
         return node["agents"][aid]
     except KeyError:
         raise RuleError(f"No agent '{aid}' on node {node['name']}.") from None
 
 
-def add(node: Node, aid: str, skills: list[str], supervisor: bool) -> Agent:
+def add(node: NodeState, aid: str, skills: list[str], supervisor: bool) -> Agent:
     admin.check_sync(node, f"add agent {aid}")
     if aid in node["agents"]:
         raise RuleError(f"Agent {aid} already exists.")
@@ -36,7 +36,7 @@ def add(node: Node, aid: str, skills: list[str], supervisor: bool) -> Agent:
     return new
 
 
-def modify(node: Node, t: int, aid: str, skills: list[str] | None, supervisor: bool | None) -> Agent:
+def modify(node: NodeState, t: int, aid: str, skills: list[str] | None, supervisor: bool | None) -> Agent:
     """Change an agent's skills or supervisor role (None: keep); a logged-in agent whose
     change needs more licenses is admitted like a new login."""
     new = agent(node, aid).copy()
@@ -50,7 +50,7 @@ def modify(node: Node, t: int, aid: str, skills: list[str] | None, supervisor: b
     return new
 
 
-def delete(node: Node, t: int, aid: str) -> None:
+def delete(node: NodeState, t: int, aid: str) -> None:
     agent(node, aid)
     admin.check_sync(node, f"delete agent {aid}")
     del node["agents"][aid]
@@ -63,7 +63,7 @@ def _logged_in(ag: Agent) -> Agent:
     return new
 
 
-def login(node: Node, t: int, ids: list[str], count: int | None = None, premium: bool = False) -> list[str]:
+def login(node: NodeState, t: int, ids: list[str], count: int | None = None, premium: bool = False) -> list[str]:
     """Log in the named agents and, with `count`, that many more logged-out agents of the
     kind asked (premium or standard), creating `auto-prem-NNNN` / `auto-std-NNNN` agents
     when there are too few (creating them is Unified CM synchronization). All or nothing:
@@ -97,7 +97,7 @@ def login(node: Node, t: int, ids: list[str], count: int | None = None, premium:
     return sorted(changes)
 
 
-def logout(node: Node, t: int, ids: list[str], everyone: bool = False) -> list[str]:
+def logout(node: NodeState, t: int, ids: list[str], everyone: bool = False) -> list[str]:
     """Log out the named agents (or every logged-in one); always allowed."""
     if everyone:
         ids = [aid for aid, ag in node["agents"].items() if ag["in"]]

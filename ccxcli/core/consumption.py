@@ -6,7 +6,7 @@ from ccxcli.core.catalogue import PREMIUM_SKILLS, flex_pair
 
 TYPE_CHECKING = False  # `typing` is not imported at run time: it costs a one-shot command start-up
 if TYPE_CHECKING:
-    from ccxcli.core.state import Agent, Node
+    from ccxcli.core.state import Agent, NodeState
 
 Counts = dict[str, int]
 
@@ -16,7 +16,7 @@ def is_premium(agent: Agent) -> bool:
     return bool(agent.get("supervisor")) or bool(PREMIUM_SKILLS & set(agent.get("skills", ())))
 
 
-def usage(node: Node) -> Counts:
+def usage(node: NodeState) -> Counts:
     """The licenses a node consumes now, keyed by alias, for its license type."""
     ltype = node["license_type"]
     logged = [a for a in node["agents"].values() if a.get("in")]
@@ -78,7 +78,7 @@ def allocate(use: Counts, entitled: Counts) -> Counts:
 UNLIMITED = 10**9  # a License Control field left empty
 
 
-def control_limits(node: Node) -> Counts | None:
+def control_limits(node: NodeState) -> Counts | None:
     """License Control limits as an entitlement, or None when overage is allowed or
     License Control does not apply (nps, nfr). Only the licenses the type's fields limit
     are in it (the server license of perpetual types is never limited). Of a Flex pair, an

@@ -19,7 +19,7 @@ TYPE_CHECKING = False  # `typing` is not imported at run time: it costs a one-sh
 if TYPE_CHECKING:
     from typing import Any
 
-    from ccxcli.core.state import Compliance, Node, Registered, ReportAnswer
+    from ccxcli.core.state import Compliance, NodeState, Registered, ReportAnswer
 
 UNREGISTERED = "UNREGISTERED"
 REGISTERED = "REGISTERED"
@@ -61,9 +61,9 @@ def fresh_compliance(last_report: int | None = None) -> Compliance:
 
 def new_node(
     name: str, uuid_hex: str, now: int, license_type: str = "flex", classic: bool = False, **extra: Any
-) -> Node:
+) -> NodeState:
     """A new node; `extra` sets platform details (ova, version, wfo)."""
-    node: Node = {
+    node: NodeState = {
         "schema": 1,
         "name": name,
         "uuid": uuid_hex,
@@ -102,7 +102,7 @@ def new_node(
 # --- events and alerts ------------------------------------------------------------
 
 
-def log(node: Node, t: int, text: str, severity: int = 5) -> None:
+def log(node: NodeState, t: int, text: str, severity: int = 5) -> None:
     ev = node["events"]
     if ev and ev[-1][0] > t:  # a batched renewal may have logged a later time already
         bisect.insort(ev, [t, severity, text], key=lambda e: e[0])
@@ -112,18 +112,18 @@ def log(node: Node, t: int, text: str, severity: int = 5) -> None:
         del ev[: len(ev) - MAX_EVENTS]
 
 
-def raise_alert(node: Node, t: int, key: str, detail: str = "") -> None:
+def raise_alert(node: NodeState, t: int, key: str, detail: str = "") -> None:
     if key not in node["alerts"]:
         node["alerts"][key] = {"since": t, "detail": detail}
         log(node, t, f"ALERT raised: {ALERTS[key]}{' - ' + detail if detail else ''}", 2)
 
 
-def clear_alert(node: Node, t: int, key: str) -> None:
+def clear_alert(node: NodeState, t: int, key: str) -> None:
     if node["alerts"].pop(key, None) is not None:
         log(node, t, f"ALERT cleared: {ALERTS[key].split(':')[0]}", 6)
 
 
-def format_event(node: Node, ev: list[Any]) -> str:
+def format_event(node: NodeState, ev: list[Any]) -> str:
     t, sev, text = ev
     return f"{vos(t)} {node['hostname']} ccx[{sev}]: %LICENSING-{sev}: {printable(text)}"
 
@@ -131,11 +131,11 @@ def format_event(node: Node, ev: list[Any]) -> str:
 # --- derived state -----------------------------------------------------------------
 
 
-def slr_installed(node: Node) -> bool:
+def slr_installed(node: NodeState) -> bool:
     return bool(node["slr"].get("installed"))
 
 
-def registration_status(node: Node) -> str:
+def registration_status(node: NodeState) -> str:
     if slr_installed(node):
         return REGISTERED_SLR
     if node["slr"].get("request"):
@@ -143,25 +143,25 @@ def registration_status(node: Node) -> str:
     return str(node["reg"]["status"])
 
 
-def eval_remaining(node: Node, now: int) -> int:
+def eval_remaining(node: NodeState, now: int) -> int:
     e = node["eval"]
     used = e["used"] + (max(0, now - e["since"]) if e["since"] is not None else 0)
     return max(0, T.EVAL_PERIOD - int(used))
 
 
-def entitled_reserved(node: Node) -> Counts:
+def entitled_reserved(node: NodeState) -> Counts:
     installed = node["slr"].get("installed")
     return dict(installed["counts"]) if installed else {}
 
 
-def slr_borrows(node: Node) -> bool:
+def slr_borrows(node: NodeState) -> bool:
     """Whether, under a reservation, standard usage may take reserved premium licenses left
     unused (the seed's reading, the default) or a tier covers only itself (`sim lab slr-tiers
     strict`: a Cisco community answer quotes Cisco saying borrowing does not happen under SLR)."""
     return not node["slr"].get("strict_tiers", False)
 
 
-def authorization_status(node: Node, now: int) -> str:
+def authorization_status(node: NodeState, now: int) -> str:
     if node["classic"]:
         return "NOT_APPLICABLE"  # Classic Licensing: Smart Licensing is disabled
     use = usage(node)
@@ -177,7 +177,7 @@ def authorization_status(node: Node, now: int) -> str:
     return "EVAL_EXPIRED" if node["eval"]["expired"] else "EVAL_MODE"
 
 
-def eval_should_run(node: Node) -> bool:
+def eval_should_run(node: NodeState) -> bool:
     return (
         not node["classic"]
         and not node["eval"]["expired"]
@@ -186,7 +186,7 @@ def eval_should_run(node: Node) -> bool:
     )
 
 
-def sync_eval(node: Node, t: int) -> None:
+def sync_eval(node: NodeState, t: int) -> None:
     """Start or pause the evaluation countdown to match the registration state."""
     e = node["eval"]
     run = eval_should_run(node)
@@ -197,14 +197,14 @@ def sync_eval(node: Node, t: int) -> None:
         e["since"] = None
 
 
-def enforce(node: Node, t: int, reason: str) -> None:
+def enforce(node: NodeState, t: int, reason: str) -> None:
     if node["enforce"] is None:
         node["enforce"] = {"reason": reason, "since": t}
         log(node, t, f"Enforcement Mode entered: {reason}; Unified CM synchronization blocked", 2)
         raise_alert(node, t, "enforcement", reason)
 
 
-def leave_enforcement(node: Node, t: int, reason: str) -> None:
+def leave_enforcement(node: NodeState, t: int, reason: str) -> None:
     if node["enforce"] is not None and node["enforce"]["reason"] == reason:
         node["enforce"] = None
         log(node, t, f"Enforcement Mode left ({reason} cured); Unified CM synchronization resumed")
@@ -214,7 +214,7 @@ def leave_enforcement(node: Node, t: int, reason: str) -> None:
 # --- usage -------------------------------------------------------------------------
 
 
-def usage_changed(node: Node, t: int) -> None:
+def usage_changed(node: NodeState, t: int) -> None:
     """Record a new usage: it raises the interval's peak and enters the usage log."""
     now_use = usage(node)
     peak = node["peak"]
@@ -234,7 +234,7 @@ def _append(series: list[Any], rec: list[Any]) -> None:
         del series[: len(series) - MAX_LOG]
 
 
-def to_report(node: Node) -> Counts:
+def to_report(node: NodeState) -> Counts:
     """The usage the next report carries: the interval's peak, or the locked usage
     (highest seen since going out of compliance) while Out of Compliance."""
     peak = dict(node["peak"])
@@ -247,7 +247,7 @@ def to_report(node: Node) -> Counts:
 # --- timers ------------------------------------------------------------------------
 
 
-def next_due(node: Node, pool_changed: bool, cursor: int) -> tuple[int, str] | None:
+def next_due(node: NodeState, pool_changed: bool, cursor: int) -> tuple[int, str] | None:
     """The earliest pending event of the node at or after `cursor`: (time, kind), or None."""
     cands: list[tuple[int, str]] = []
     e = node["eval"]
@@ -271,7 +271,7 @@ def next_due(node: Node, pool_changed: bool, cursor: int) -> tuple[int, str] | N
     return min(cands) if cands else None
 
 
-def report_needed(node: Node, pool_changed: bool) -> bool:
+def report_needed(node: NodeState, pool_changed: bool) -> bool:
     """Whether the next report could differ from the last one. When it cannot, the
     reports between are identical and are skipped (they change nothing)."""
     comp = node["comp"]
@@ -289,7 +289,7 @@ def report_needed(node: Node, pool_changed: bool) -> bool:
     return bool(to_report(node) != comp["reported"])
 
 
-def apply_timer(node: Node, t: int, kind: str) -> None:
+def apply_timer(node: NodeState, t: int, kind: str) -> None:
     """Apply a timer that needs no SSM: expiries and enforcement."""
     if kind == "eval_expiry":
         node["eval"]["used"] = T.EVAL_PERIOD
@@ -311,7 +311,7 @@ def apply_timer(node: Node, t: int, kind: str) -> None:
         raise ValueError(kind)
 
 
-def apply_report(node: Node, t: int, sent: Counts, outcome: ReportAnswer | None) -> None:
+def apply_report(node: NodeState, t: int, sent: Counts, outcome: ReportAnswer | None) -> None:
     """Record one usage report. `outcome` is the SSM's answer ({"deficit": {...},
     "version": N}) or None when the report could not be delivered."""
     comp = node["comp"]
@@ -373,7 +373,7 @@ def apply_report(node: Node, t: int, sent: Counts, outcome: ReportAnswer | None)
     _append(node["report_log"], [t, sent, _status(node)])
 
 
-def steady_reporting(node: Node) -> bool:
+def steady_reporting(node: NodeState) -> bool:
     """Whether the node reports every interval and its last report was delivered."""
     return (
         node["reg"]["status"] == REGISTERED
@@ -384,21 +384,21 @@ def steady_reporting(node: Node) -> bool:
     )
 
 
-def apply_steady(node: Node, last: int) -> None:
+def apply_steady(node: NodeState, last: int) -> None:
     """Identical reports were delivered up to `last` (one message for all)."""
     comp = node["comp"]
     comp["last_report"] = last
     _append(node["report_log"], [last, comp["reported"], _status(node)])
 
 
-def _status(node: Node) -> str:
+def _status(node: NodeState) -> str:
     comp = node["comp"]
     if comp["ooc"]:
         return "OutOfCompliance"
     return "InCompliance" if comp["count"] == 0 else f"Overage({comp['count']}/{T.OOC_REPORTS})"
 
 
-def apply_auth_renew(node: Node, t: int, ok: bool, manual: bool = False) -> None:
+def apply_auth_renew(node: NodeState, t: int, ok: bool, manual: bool = False) -> None:
     auth = node["auth"]
     auth["attempt"] = t
     auth["attempt_ok"] = ok
@@ -414,7 +414,7 @@ def apply_auth_renew(node: Node, t: int, ok: bool, manual: bool = False) -> None
         raise_alert(node, t, "renew-auth")
 
 
-def apply_id_renew(node: Node, t: int, ok: bool, manual: bool = False) -> None:
+def apply_id_renew(node: NodeState, t: int, ok: bool, manual: bool = False) -> None:
     reg = node["reg"]
     reg["renew_attempt"] = t
     reg["renew_ok"] = ok
@@ -431,7 +431,7 @@ def apply_id_renew(node: Node, t: int, ok: bool, manual: bool = False) -> None:
         raise_alert(node, t, "renew-id")
 
 
-def apply_register(node: Node, t: int, info: Registered) -> None:
+def apply_register(node: NodeState, t: int, info: Registered) -> None:
     """The node registered (info: smart_account, virtual_account, instance, ssm, export)."""
     node["reg"] = {
         "status": REGISTERED,
@@ -460,7 +460,7 @@ def apply_register(node: Node, t: int, info: Registered) -> None:
     )
 
 
-def apply_instance_gone(node: Node, t: int) -> None:
+def apply_instance_gone(node: NodeState, t: int) -> None:
     """The SSM answered that it no longer has this product instance (removed there): the
     node loses its registration, as it would on deregistering."""
     apply_deregister(node, t, "The product instance was removed from the SSM; registration lost")
@@ -475,7 +475,7 @@ def renewals_up_to(t: int, target: int, period: int) -> tuple[int, int]:
     return t + skipped * period, skipped
 
 
-def apply_deregister(node: Node, t: int, reason: str = "Deregistered") -> None:
+def apply_deregister(node: NodeState, t: int, reason: str = "Deregistered") -> None:
     node["reg"] = {"status": UNREGISTERED}
     node["auth"] = {}
     node["comp"] = fresh_compliance()

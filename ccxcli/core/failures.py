@@ -25,7 +25,7 @@ from ccxcli.core import timers as T
 
 TYPE_CHECKING = False  # `typing` is not imported at run time: it costs a one-shot command start-up
 if TYPE_CHECKING:
-    from ccxcli.core.state import Node
+    from ccxcli.core.state import NodeState
 
 FAULTS = {
     "license-computation": "license usage cannot be computed",
@@ -49,11 +49,11 @@ def effect(name: str, on: bool) -> str:
 MAX_SKEW = 3600  # seconds of clock skew the SSM's time checks accept (our choice; NTP keeps a node within ms)
 
 
-def skew(node: Node) -> int:
+def skew(node: NodeState) -> int:
     return int(node.get("clock_skew", 0))
 
 
-def set_skew(node: Node, t: int, seconds: int) -> bool:
+def set_skew(node: NodeState, t: int, seconds: int) -> bool:
     """Set the node's clock skew (0: in sync again); whether it changed."""
     if skew(node) == seconds:
         return False
@@ -75,7 +75,7 @@ def span(seconds: int) -> str:
     return " ".join(f"{n}{u}" for n, u in ((d, "d"), (h, "h"), (m, "m")) if n) or f"{s}s"
 
 
-def skew_failure(node: Node) -> str | None:
+def skew_failure(node: NodeState) -> str | None:
     """The time check a skewed clock fails, or None."""
     off = skew(node)
     if abs(off) <= MAX_SKEW:
@@ -89,11 +89,11 @@ def skew_failure(node: Node) -> str | None:
     return f"Communication with Cisco SSM failed: {why}; 'utils ntp status' shows the offset."
 
 
-def active(node: Node, name: str) -> bool:
+def active(node: NodeState, name: str) -> bool:
     return name in node.get("faults", ())
 
 
-def set_fault(node: Node, t: int, name: str, on: bool) -> bool:
+def set_fault(node: NodeState, t: int, name: str, on: bool) -> bool:
     """Turn a fault on or off; whether it changed."""
     faults = node.setdefault("faults", [])
     if (name in faults) == on:
@@ -108,7 +108,7 @@ def set_fault(node: Node, t: int, name: str, on: bool) -> bool:
     return True
 
 
-def next_due(node: Node, cursor: int) -> tuple[int, str] | None:
+def next_due(node: NodeState, cursor: int) -> tuple[int, str] | None:
     """The next license computation that fails (fault on) or succeeds again (alert raised)."""
     if node["classic"]:
         return None
@@ -118,14 +118,14 @@ def next_due(node: Node, cursor: int) -> tuple[int, str] | None:
     return None
 
 
-def apply_computation(node: Node, t: int) -> None:
+def apply_computation(node: NodeState, t: int) -> None:
     if active(node, "license-computation"):
         engine.raise_alert(node, t, "computation", "usage not computed; nothing is reported")
     else:
         engine.clear_alert(node, t, "computation")
 
 
-def agent_init(node: Node, t: int) -> str | None:
+def agent_init(node: NodeState, t: int) -> str | None:
     """A Smart Agent initialization: the failure's message, or None (the alert cleared)."""
     if active(node, "agent-init"):
         engine.raise_alert(node, t, "agent-init", "exception while initializing the Smart Agent")
@@ -134,7 +134,7 @@ def agent_init(node: Node, t: int) -> str | None:
     return None
 
 
-def ssm_failure(node: Node) -> str | None:
+def ssm_failure(node: NodeState) -> str | None:
     """The communication failure an SSM fault makes, or None."""
     skewed = skew_failure(node)
     if skewed:

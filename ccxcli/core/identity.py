@@ -8,7 +8,7 @@ from ccxcli.core import engine
 
 TYPE_CHECKING = False  # `typing` is not imported at run time: it costs a one-shot command start-up
 if TYPE_CHECKING:
-    from ccxcli.core.state import Node, Ova
+    from ccxcli.core.state import NodeState, Ova
 
 DEFAULT_VERSION = "12.5.1.11001-348"  # a Unified CCX 12.5(1) build: the first release with Smart Licensing
 OS_VERSION = "7.0.0.0-4"
@@ -67,15 +67,15 @@ def version_tuple(text: str) -> tuple[int, ...]:
     return tuple(int(p) for p in text.partition("-")[0].split("."))
 
 
-def version(node: Node) -> str:
+def version(node: NodeState) -> str:
     return str(node.get("version") or DEFAULT_VERSION)
 
 
-def inactive_version(node: Node) -> str:
+def inactive_version(node: NodeState) -> str:
     return str(node.get("inactive_version") or "NA")
 
 
-def network(node: Node) -> dict[str, str]:
+def network(node: NodeState) -> dict[str, str]:
     """Addresses of the node's eth0, derived from its UUID (10.x.y.z, never .0/.1/.255)."""
     u = bytes.fromhex(node["uuid"])
     ip = f"10.{u[-3]}.{u[-2]}.{2 + u[-1] % 250}"
@@ -92,20 +92,20 @@ def network(node: Node) -> dict[str, str]:
     }
 
 
-def license_mac(node: Node) -> str:
+def license_mac(node: NodeState) -> str:
     """The node's License MAC (what Classic licenses are bound to): 12 hex, from its UUID."""
     import hashlib
 
     return hashlib.sha256(("license-mac|" + node["uuid"]).encode()).hexdigest()[:12]
 
 
-def ova(node: Node) -> Ova:
+def ova(node: NodeState) -> Ova:
     profile = str(node.get("ova") or DEFAULT_OVA)
     agents, cpus, memory, disk = OVA[profile]
     return {"profile": profile, "max_agents": agents, "vcpus": cpus, "memory_kb": memory, "disk_kb": disk}
 
 
-def uptime(node: Node, now: int) -> int:
+def uptime(node: NodeState, now: int) -> int:
     return max(0, now - int(node.get("booted", node["created"])))
 
 
@@ -117,14 +117,14 @@ def span_text(seconds: int) -> str:
     return f"{days} day{'s' if days != 1 else ''}, {clock}" if days else clock
 
 
-def services(node: Node, now: int) -> list[tuple[str, str]]:
+def services(node: NodeState, now: int) -> list[tuple[str, str]]:
     starting = uptime(node, now) < RESTART and "booted" in node
     rows = [(name, "STARTED") for name in PLATFORM_SERVICES]
     rows += [(name, "STARTING" if starting else "STARTED") for name in UCCX_SERVICES]
     return rows
 
 
-def restart(node: Node, now: int) -> int:
+def restart(node: NodeState, now: int) -> int:
     """`utils system restart`: every agent is logged out; returns how many were logged in."""
     logged = [a for a in node["agents"].values() if a.get("in")]
     for agent in logged:

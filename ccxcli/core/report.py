@@ -12,13 +12,13 @@ from ccxcli.errors import UsageError
 
 TYPE_CHECKING = False  # `typing` is not imported at run time: it costs a one-shot command start-up
 if TYPE_CHECKING:
-    from ccxcli.core.state import ConsumptionRow, Node
+    from ccxcli.core.state import ConsumptionRow, NodeState
 
 MAX_ROWS = 2000
 INTERVALS = {"15m": REPORT_INTERVAL, "1h": 3600, "1d": 86400}
 
 
-def rows(node: Node, start: int, end: int, now: int | None = None, interval: str = "15m") -> list[ConsumptionRow]:
+def rows(node: NodeState, start: int, end: int, now: int | None = None, interval: str = "15m") -> list[ConsumptionRow]:
     """One row per 15-minute interval from `start` to `end` (or per hour, per day: the peak
     of their intervals, and the last usage reported in them); the interval not ended at
     `now` is `InProgress` (its usage is not reported yet)."""
@@ -60,7 +60,7 @@ def _merge(rows: list[ConsumptionRow]) -> ConsumptionRow:
             "reported": reported[-1] if reported else None, "status": rows[-1]["status"]}  # fmt: skip
 
 
-def _quarters(node: Node, first: int, end: int, now: int) -> list[ConsumptionRow]:
+def _quarters(node: NodeState, first: int, end: int, now: int) -> list[ConsumptionRow]:
     n = (end - first + REPORT_INTERVAL - 1) // REPORT_INTERVAL
     ulog, rlog = node["usage_log"], node["report_log"]
     ut = [r[0] for r in ulog]

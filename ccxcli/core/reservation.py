@@ -23,14 +23,14 @@ from ccxcli.errors import RuleError
 
 TYPE_CHECKING = False  # `typing` is not imported at run time: it costs a one-shot command start-up
 if TYPE_CHECKING:
-    from ccxcli.core.state import Installed, Node, Request
+    from ccxcli.core.state import Installed, NodeState, PendingRequest
     from ccxcli.core.state import Reservation as ReservationState
 
 MISMATCH = "The Reservation Authorization Code does not match the Reservation Request Code."
 MAX_REQUESTS = 100_000  # requests a node may ever make (each one's nonce is re-derived to recognise its codes)
 
 
-def enable(node: Node, t: int) -> bool:
+def enable(node: NodeState, t: int) -> bool:
     slr = node["slr"]
     if slr["enabled"]:
         return False
@@ -43,7 +43,7 @@ def enable(node: Node, t: int) -> bool:
     return True
 
 
-def disable(node: Node, t: int) -> None:
+def disable(node: NodeState, t: int) -> None:
     slr = node["slr"]
     if slr.get("installed"):
         raise RuleError("A reservation is installed; return it first ('license smart reservation return').")
@@ -54,11 +54,11 @@ def disable(node: Node, t: int) -> None:
         engine.log(node, t, "Specific License Reservation disabled")
 
 
-def pending_request(node: Node) -> Request | None:
+def pending_request(node: NodeState) -> PendingRequest | None:
     return node["slr"].get("request")
 
 
-def check_can_request(node: Node) -> None:
+def check_can_request(node: NodeState) -> None:
     slr = node["slr"]
     if not slr["enabled"]:
         raise RuleError("License reservation is not enabled; run 'license smart reservation enable' first.")
@@ -76,7 +76,7 @@ def nonce(secret: str, seq: int) -> str:
     return hmac.new(bytes.fromhex(secret), f"ccx-slr-nonce|{seq}".encode(), hashlib.sha256).hexdigest()[:16]
 
 
-def next_request(node: Node, new_secret: str) -> tuple[int, str]:
+def next_request(node: NodeState, new_secret: str) -> tuple[int, str]:
     """The sequence number and piid the next request will have (the secret is created on
     first use with `new_secret`)."""
     check_can_request(node)
@@ -86,7 +86,7 @@ def next_request(node: Node, new_secret: str) -> tuple[int, str]:
     return seq, nonce(slr["secret"], seq)
 
 
-def request(node: Node, t: int, code: str, seq: int, piid: str) -> None:
+def request(node: NodeState, t: int, code: str, seq: int, piid: str) -> None:
     check_can_request(node)
     slr = node["slr"]
     slr["seq"] = seq
@@ -94,7 +94,7 @@ def request(node: Node, t: int, code: str, seq: int, piid: str) -> None:
     engine.log(node, t, f"Reservation request {seq} generated")
 
 
-def cancel(node: Node, t: int) -> None:
+def cancel(node: NodeState, t: int) -> None:
     slr = node["slr"]
     if slr.get("installed"):
         raise RuleError(
@@ -109,13 +109,13 @@ def cancel(node: Node, t: int) -> None:
     engine.log(node, t, "Reservation request cancelled")
 
 
-def _keep_legacy_key(slr: ReservationState, rec: Request) -> None:
+def _keep_legacy_key(slr: ReservationState, rec: PendingRequest) -> None:
     """A version-1 request's own key is the only way to return its codes: keep it."""
     if rec.get("key"):
         slr.setdefault("spare_keys", {})[rec["piid"]] = rec["key"]
 
 
-def key_material(node: Node, piid: str) -> dict[str, str]:
+def key_material(node: NodeState, piid: str) -> dict[str, str]:
     """What `codes.reservation_key` needs for the key of request `piid` of this node."""
     slr = node["slr"]
     for rec in (slr.get("installed"), slr.get("request")):
@@ -127,7 +127,7 @@ def key_material(node: Node, piid: str) -> dict[str, str]:
     return {"secret": slr["secret"], "piid": piid}
 
 
-def is_own_request(node: Node, piid: str) -> bool:
+def is_own_request(node: NodeState, piid: str) -> bool:
     """Whether request `piid` was made by this node (so it holds its key)."""
     slr = node["slr"]
     if piid in slr.get("spare_keys", {}) or any(
@@ -138,19 +138,19 @@ def is_own_request(node: Node, piid: str) -> bool:
     return secret is not None and bool(secret) and any(nonce(secret, i) == piid for i in range(slr["seq"], 0, -1))
 
 
-def check_code_for_node(node: Node, udi: str) -> None:
+def check_code_for_node(node: NodeState, udi: str) -> None:
     from ccxcli.core.udi import udi_text
 
     if udi != udi_text(node["sn"], node["uuid"]):
         raise RuleError(MISMATCH + " It was issued for another product instance (UDI " + udi[:80] + ").")
 
 
-def is_update(node: Node) -> bool:
+def is_update(node: NodeState) -> bool:
     return bool(node["slr"].get("installed"))
 
 
 def install(
-    node: Node, t: int, piid: str, timestamp: int, counts: dict[str, int], udi: str, confirmation: str
+    node: NodeState, t: int, piid: str, timestamp: int, counts: dict[str, int], udi: str, confirmation: str
 ) -> str | None:
     """Install a verified authorization code; return the confirmation code for an update
     of an installed reservation, None for a first install."""
@@ -201,12 +201,12 @@ def _fmt(counts: dict[str, int]) -> str:
     return ", ".join(f"{a}={n}" for a, n in sorted(counts.items()))
 
 
-def check_can_return(node: Node) -> None:
+def check_can_return(node: NodeState) -> None:
     if not node["slr"].get("installed"):
         raise RuleError("No reservation is installed; nothing to return.")
 
 
-def take_return(node: Node, t: int) -> tuple[str, dict[str, str]]:
+def take_return(node: NodeState, t: int) -> tuple[str, dict[str, str]]:
     """Remove the installed reservation; return (piid, key material) to sign the return code."""
     check_can_return(node)
     slr = node["slr"]
@@ -222,7 +222,7 @@ def take_return(node: Node, t: int) -> tuple[str, dict[str, str]]:
     return installed["piid"], material
 
 
-def key_for_uninstalled(node: Node, t: int, piid: str, udi: str) -> dict[str, str]:
+def key_for_uninstalled(node: NodeState, t: int, piid: str, udi: str) -> dict[str, str]:
     """The key material of a request whose authorization code is not installed now (never
     installed, or installed before a factory reset)."""
     slr = node["slr"]
@@ -241,7 +241,7 @@ def key_for_uninstalled(node: Node, t: int, piid: str, udi: str) -> dict[str, st
     return material
 
 
-def forget_for_reset(node: Node) -> ReservationState:
+def forget_for_reset(node: NodeState) -> ReservationState:
     """The SLR data a factory reset keeps: the sequence, newest timestamp and secret (and
     version-1 keys of codes that may still be out there)."""
     slr = node["slr"]
@@ -257,7 +257,7 @@ def forget_for_reset(node: Node) -> ReservationState:
     return kept
 
 
-def coverage(node: Node, counts: dict[str, int]) -> str:
+def coverage(node: NodeState, counts: dict[str, int]) -> str:
     """Which of the node's licenses (those of its license type) a code reserves."""
     from ccxcli.core.catalogue import TYPES
 

@@ -12,7 +12,7 @@ TYPE_CHECKING = False  # `typing` is not imported at run time: it costs a one-sh
 if TYPE_CHECKING:
     from typing import TypeGuard
 
-    from ccxcli.core.state import Node
+    from ccxcli.core.state import NodeState
 
     Check = Callable[[object], bool]
     Spec = Check | dict[str, "Spec"]  # a check, or the keys of an object ("?key": optional)
@@ -215,13 +215,13 @@ LAB: dict[str, Spec] = {
 }
 
 
-def as_node(doc: dict[str, object]) -> Node | str:
+def as_node(doc: dict[str, object]) -> NodeState | str:
     """A document read from a node's state file as a `Node`, once its shape and consistency
     are checked; else the first problem (the one place a document becomes typed state)."""
     problem = first_problem(doc, NODE)
     if problem:
         return problem
-    node: Node = doc  # type: ignore[assignment]  # its shape is checked: it is a Node
+    node: NodeState = doc  # type: ignore[assignment]  # its shape is checked: it is a Node
     return consistency_problem(node) or node
 
 
@@ -245,7 +245,7 @@ _REGISTERED_NEEDS = ("initial", "id_ok", "next_renew", "expires")
 _AUTH_NEEDS = ("ok", "next", "attempt")
 
 
-def consistency_problem(node: Node) -> str | None:
+def consistency_problem(node: NodeState) -> str | None:
     """Fields that the state machine relies on together (checked after the shape)."""
     reg, auth, comp = node["reg"], node["auth"], node["comp"]
     if reg["status"] != "UNREGISTERED":

@@ -99,7 +99,7 @@ class ReportAnswer(TypedDict):
     deficit: NotRequired[Counts]
 
 
-class Authorization(TypedDict):
+class AuthState(TypedDict):
     attempt: NotRequired[int]
     attempt_ok: NotRequired[bool]
     ok: NotRequired[int]
@@ -135,7 +135,7 @@ class Enforcement(TypedDict):
     since: int
 
 
-class Request(TypedDict):
+class PendingRequest(TypedDict):
     code: str
     piid: str
     key: NotRequired[str]
@@ -157,7 +157,7 @@ class Reservation(TypedDict):
     seq: int
     last_ts: NotRequired[int]
     secret: NotRequired[str]
-    request: NotRequired[Request | None]
+    request: NotRequired[PendingRequest | None]
     installed: NotRequired[Installed | None]
     spare_keys: NotRequired[dict[str, str]]
     confirmation: NotRequired[str | None]
@@ -211,7 +211,7 @@ class Syslog(TypedDict):
     count_at: int
 
 
-class Node(TypedDict):
+class NodeState(TypedDict):
     schema: int
     name: str
     uuid: str
@@ -237,7 +237,7 @@ class Node(TypedDict):
     control: Control
     transport: Transport
     reg: Registration
-    auth: Authorization
+    auth: AuthState
     eval: Evaluation
     comp: Compliance
     enforce: Enforcement | None

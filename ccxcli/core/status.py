@@ -11,14 +11,14 @@ from ccxcli.core.consumption import UNLIMITED, control_limits, deficit, usage
 
 TYPE_CHECKING = False  # `typing` is not imported at run time: it costs a one-shot command start-up
 if TYPE_CHECKING:
-    from ccxcli.core.state import Node, StatusDoc, UsageRow
+    from ccxcli.core.state import NodeState, StatusDoc, UsageRow
 
 
 def _t(t: int | None) -> str | None:
     return iso(t) if t is not None else None
 
 
-def build(node: Node, now: int) -> StatusDoc:
+def build(node: NodeState, now: int) -> StatusDoc:
     reg, auth, comp, slr = node["reg"], node["auth"], node["comp"], node["slr"]
     rstatus = engine.registration_status(node)
     astatus = engine.authorization_status(node, now)
@@ -99,7 +99,7 @@ def build(node: Node, now: int) -> StatusDoc:
     return doc
 
 
-def _auth_since(node: Node, registered: bool) -> int | None:
+def _auth_since(node: NodeState, registered: bool) -> int | None:
     """When the authorization status began."""
     comp, auth = node["comp"], node["auth"]
     if not registered:
@@ -112,7 +112,7 @@ def _auth_since(node: Node, registered: bool) -> int | None:
     return auth.get("ok")
 
 
-def _deadline(node: Node) -> str | None:
+def _deadline(node: NodeState) -> str | None:
     comp, auth = node["comp"], node["auth"]
     if node["enforce"]:
         return None
@@ -124,7 +124,7 @@ def _deadline(node: Node) -> str | None:
     return None
 
 
-def _slr_status(node: Node) -> str:
+def _slr_status(node: NodeState) -> str:
     slr = node["slr"]
     if slr.get("installed"):
         return "INSTALLED"
@@ -133,7 +133,7 @@ def _slr_status(node: Node) -> str:
     return "ENABLED" if slr["enabled"] else "DISABLED"
 
 
-def usage_rows(node: Node, now: int) -> list[UsageRow]:
+def usage_rows(node: NodeState, now: int) -> list[UsageRow]:
     use = usage(node)
     comp = node["comp"]
     reported = engine.to_report(node) if comp["ooc"] else (comp["reported"] or {})

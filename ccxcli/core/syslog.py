@@ -8,14 +8,14 @@ from ccxcli.clock import iso
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from ccxcli.core.state import Event, Node, Syslog
+    from ccxcli.core.state import Event, NodeState, Syslog
 
 FACILITY = 23  # local7
 PORTS = {"udp": 514, "tcp": 514, "tls": 6514}
 ENTERPRISE = 32473  # the example enterprise number of RFC 5612
 
 
-def configured(node: Node) -> Syslog:
+def configured(node: NodeState) -> Syslog:
     """The node's remote syslog settings, made (protocol udp, nothing sent yet) on first use:
     events logged before a server is set are not sent."""
     cfg = node.get("syslog")
@@ -27,7 +27,7 @@ def configured(node: Node) -> Syslog:
     return cfg
 
 
-def pending(node: Node) -> list[Event]:
+def pending(node: NodeState) -> list[Event]:
     """The events not sent yet (none when no server is set)."""
     cfg = node.get("syslog")
     if cfg is None or "host" not in cfg:
@@ -43,7 +43,7 @@ def pending(node: Node) -> list[Event]:
     return out
 
 
-def mark_sent(node: Node, events: list[Event]) -> None:
+def mark_sent(node: NodeState, events: list[Event]) -> None:
     cfg = node["syslog"]
     if not events:
         return
@@ -58,7 +58,7 @@ def _sd(value: str) -> str:
     return value.replace("\\", "\\\\").replace('"', '\\"').replace("]", "\\]")
 
 
-def message(node: Node, event: Event, wall: int) -> bytes:
+def message(node: NodeState, event: Event, wall: int) -> bytes:
     """One event as RFC 5424: `<PRI>1 LABTIME HOST ccx - MSGID [ccx@32473 …] TEXT`."""
     t, severity, text = event
     msgid = "ALERT" if text.startswith("ALERT ") else "LICENSING"

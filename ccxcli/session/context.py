@@ -7,44 +7,44 @@ never by the lab store (`lab`), which only loads and saves."""
 from __future__ import annotations
 
 from ccxcli.errors import RuleError
-from ccxcli.runtime import Result, Runtime
+from ccxcli.runtime import Outcome, Runtime
 from ccxcli.session.forward import deliver, notify_ssms
-from ccxcli.store.lab import DEFAULT_NODE, DEFAULT_SSM, Lab
+from ccxcli.store.lab import DEFAULT_NODE, DEFAULT_SSM, LabStore
 
 TYPE_CHECKING = False  # `typing` is not imported at run time: it costs a one-shot command start-up
 if TYPE_CHECKING:
     from collections.abc import Callable
     from typing import TypeVar
 
-    from ccxcli.core.state import Node
+    from ccxcli.core.state import NodeState
     from ccxcli.session.link import LabLink
-    from ccxcli.ssm.core.db import Ssm
+    from ccxcli.ssm.core.db import SsmDb
     from ccxcli.store.lab import PathLike
 
     T = TypeVar("T")
 
 
-def shared_lab(rt: Runtime) -> Lab | None:
+def shared_lab(rt: Runtime) -> LabStore | None:
     """The lab script mode keeps open across lines, if any (`Shared`)."""
     lab = rt.shared_lab
-    return lab if isinstance(lab, Lab) else None
+    return lab if isinstance(lab, LabStore) else None
 
 
-def create_default(lab: Lab) -> None:
+def create_default(lab: LabStore) -> None:
     """What a fresh lab holds (the embedded default): node uccx, SSM cloud with demo licenses."""
-    from ccxcli.ssm.core.db import Ssm  # sqlite3 and cryptography: only when a lab is made
+    from ccxcli.ssm.core.db import SsmDb  # sqlite3 and cryptography: only when a lab is made
 
-    Ssm.create(lab.ssm_dir(DEFAULT_SSM), account="Demo Smart Account", demo=True, now=lab.clock.frozen).close()
+    SsmDb.create(lab.ssm_dir(DEFAULT_SSM), account="Demo Smart Account", demo=True, now=lab.clock.frozen).close()
     lab.add_node(DEFAULT_NODE)
 
 
-def open_lab(home: PathLike) -> Lab:
+def open_lab(home: PathLike) -> LabStore:
     """The lab at `home`, to enter (`with open_lab(home) as lab`): made with the embedded
     default when it does not exist yet."""
-    return Lab(home, create_default)
+    return LabStore(home, create_default)
 
 
-def settle(lab: Lab) -> None:
+def settle(lab: LabStore) -> None:
     """Finish what a killed process left unfinished (a clock move under way), and bring a
     realtime clock's nodes to now. Idempotent; cheap when there is nothing to do."""
     if lab.settling or (lab.data.get("moving_to") is None and not lab.clock.realtime):
@@ -58,7 +58,7 @@ def settle(lab: Lab) -> None:
         lab.settling = False
 
 
-def ready(lab: Lab, name: str) -> Node:
+def ready(lab: LabStore, name: str) -> NodeState:
     """A node ready to use: a message a killed process left in its outbox is delivered, and
     a node the clock left behind (it was corrupt, or a process died while saving) is brought
     up to now. StoreError if its state file is corrupt; UsageError if there is no such node."""
@@ -91,10 +91,10 @@ class Ctx:
 
     def __init__(self, rt: Runtime) -> None:
         self.rt = rt
-        self._lab: Lab | None = None
+        self._lab: LabStore | None = None
 
     @property
-    def lab(self) -> Lab:
+    def lab(self) -> LabStore:
         shared = shared_lab(self.rt)
         if shared is not None:
             settle(shared)
@@ -111,16 +111,16 @@ class Ctx:
         return self._lab
 
     @property
-    def opened(self) -> Lab | None:
+    def opened(self) -> LabStore | None:
         """The lab this context opened itself, if it did."""
         return self._lab
 
     @property
-    def node(self) -> Node:
+    def node(self) -> NodeState:
         """This session's node, ready to use."""
         return ready(self.lab, self.rt.node)
 
-    def node_named(self, name: str) -> Node:
+    def node_named(self, name: str) -> NodeState:
         """Another node of the lab, ready to use."""
         return ready(self.lab, name)
 
@@ -133,7 +133,7 @@ class Ctx:
 
         return LabLink(self.lab)
 
-    def ssm(self, name: str) -> Ssm:
+    def ssm(self, name: str) -> SsmDb:
         """An SSM of the lab, opened once for this command."""
         from ccxcli.session.link import ssm_of
 
@@ -209,7 +209,7 @@ def run(rt: Runtime, fn: Callable[[Ctx], T], commit: bool = True) -> T:
         elif commit and shared is not None:
             deliver(shared)  # saved with the script's other changes
             notify_ssms(shared)
-        if commit and shared is not None and isinstance(result, Result) and result.carry:
+        if commit and shared is not None and isinstance(result, Outcome) and result.carry:
             shared.commit()  # a code is saved before it is printed
         return result
     except BaseException:

@@ -17,11 +17,11 @@ from ccxcli.core import engine
 from ccxcli.errors import CcxError, CommError, InstanceGone
 from ccxcli.faults import kill_point
 from ccxcli.session.link import LabLink
-from ccxcli.store.lab import Lab
+from ccxcli.store.lab import LabStore
 
 TYPE_CHECKING = False  # `typing` is not imported at run time: it costs a one-shot command start-up
 if TYPE_CHECKING:
-    from ccxcli.core.state import Node, Outbox, Registered
+    from ccxcli.core.state import NodeState, Outbox, Registered
 
 
 # Messages that may have been applied when no answer came back (the connection broke after
@@ -32,7 +32,9 @@ if TYPE_CHECKING:
 KEPT = {"register": "registration", "deregister": "deregistration"}
 
 
-def run(lab: Lab, node: Node, kind: str, t: int, token: str | None = None, force: bool | None = None) -> str | None:
+def run(
+    lab: LabStore, node: NodeState, kind: str, t: int, token: str | None = None, force: bool | None = None
+) -> str | None:
     """Record, deliver, apply (a refusal restores the node as it was and raises). Returns a
     warning when the SSM could not be told and the change was applied on the node alone (a
     deregistration, as the appliance does), else None; what the SSM answered is on the node."""
@@ -56,7 +58,7 @@ def run(lab: Lab, node: Node, kind: str, t: int, token: str | None = None, force
     return _deliver(lab, node, msg, replay=False)
 
 
-def replay(lab: Lab, node: Node) -> None:
+def replay(lab: LabStore, node: NodeState) -> None:
     """Deliver a message left in the node's outbox by a process that died."""
     msg = node.get("outbox")
     if msg is None:
@@ -68,7 +70,7 @@ def replay(lab: Lab, node: Node) -> None:
     lab.commit()
 
 
-def _deliver(lab: Lab, node: Node, msg: Outbox, replay: bool) -> str | None:
+def _deliver(lab: LabStore, node: NodeState, msg: Outbox, replay: bool) -> str | None:
     link = LabLink(lab)
     try:
         return _deliver_by(link, lab, node, msg, replay)
@@ -76,7 +78,7 @@ def _deliver(lab: Lab, node: Node, msg: Outbox, replay: bool) -> str | None:
         link.close()
 
 
-def _deliver_by(link: LabLink, lab: Lab, node: Node, msg: Outbox, replay: bool) -> str | None:
+def _deliver_by(link: LabLink, lab: LabStore, node: NodeState, msg: Outbox, replay: bool) -> str | None:
     kind, t = msg["kind"], msg["t"]
     answer: Registered | None = None
     try:
@@ -109,7 +111,7 @@ def _deliver_by(link: LabLink, lab: Lab, node: Node, msg: Outbox, replay: bool) 
     return None
 
 
-def _apply(node: Node, msg: Outbox, answer: Registered | None, replay: bool) -> None:
+def _apply(node: NodeState, msg: Outbox, answer: Registered | None, replay: bool) -> None:
     kind, t = msg["kind"], msg["t"]
     if answer is not None:
         engine.apply_register(node, t, answer)
@@ -125,7 +127,7 @@ def _apply(node: Node, msg: Outbox, answer: Registered | None, replay: bool) -> 
         engine.log(node, t, f"An interrupted {kind.replace('_', ' ')} exchange with the SSM was completed", 4)
 
 
-def _failed(node: Node, msg: Outbox, e: CcxError, replay: bool) -> None:
+def _failed(node: NodeState, msg: Outbox, e: CcxError, replay: bool) -> None:
     """What a refused or undelivered message leaves on the node."""
     kind, t = msg["kind"], msg["t"]
     if isinstance(e, InstanceGone):

@@ -19,13 +19,13 @@ if TYPE_CHECKING:
     from typing import Any
 
     from ccxcli.core.state import Syslog
-    from ccxcli.store.lab import Lab
+    from ccxcli.store.lab import LabStore
 
 TIMEOUT = 3.0
 MAX_BATCH = 5000  # messages per delivery (the rest go with the next command)
 
 
-def deliver(lab: Lab) -> bool:
+def deliver(lab: LabStore) -> bool:
     """Send what the loaded nodes logged since their last delivery; whether a node changed."""
     changed = False
     for node in lab.loaded().values():
@@ -46,7 +46,7 @@ def deliver(lab: Lab) -> bool:
     return changed
 
 
-def notify_ssms(lab: Lab) -> None:
+def notify_ssms(lab: LabStore) -> None:
     """Queue and send the email notifications due on the SSMs of the lab this command opened
     (`ccxcli.ssm.core.notify`); a mail server that cannot be reached never fails the command."""
     if not lab.open_ssms:

@@ -17,18 +17,18 @@ from ccxcli.core import engine, failures
 from ccxcli.core import timers as T
 from ccxcli.errors import CcxError, InstanceGone, StoreError
 from ccxcli.session.link import LabLink
-from ccxcli.store.lab import DEFAULT_SSM, Lab
+from ccxcli.store.lab import DEFAULT_SSM, LabStore
 
 TYPE_CHECKING = False  # `typing` is not imported at run time: it costs a one-shot command start-up
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from ccxcli.core.state import Node
+    from ccxcli.core.state import NodeState
 
 MAX_STEPS = 2_000_000
 
 
-def move(lab: Lab, target: int, progress: Callable[[float], None] | None = None) -> int:
+def move(lab: LabStore, target: int, progress: Callable[[float], None] | None = None) -> int:
     """Move the lab's frozen clock to `target`, bringing every node along; return the
     number of events processed. `progress` is told how far the move has come (seconds of
     virtual time from its start), for a display."""
@@ -39,7 +39,7 @@ def move(lab: Lab, target: int, progress: Callable[[float], None] | None = None)
     return steps
 
 
-def finish_move(lab: Lab) -> None:
+def finish_move(lab: LabStore) -> None:
     """Complete a clock move a killed process left under way; bring a realtime clock's
     nodes to now."""
     pending = lab.data.get("moving_to")
@@ -53,7 +53,7 @@ def finish_move(lab: Lab) -> None:
     lab.commit()
 
 
-def _ready(lab: Lab, target: int) -> list[Node]:
+def _ready(lab: LabStore, target: int) -> list[NodeState]:
     """The nodes that can move (a corrupt one is skipped: the clock moves on without
     it), each with a message left in its outbox delivered first."""
     from ccxcli.session import exchange
@@ -72,13 +72,13 @@ def _ready(lab: Lab, target: int) -> list[Node]:
     return nodes
 
 
-def catch_up(lab: Lab, target: int, set_clock: bool = False, progress: Callable[[int], None] | None = None) -> int:
+def catch_up(lab: LabStore, target: int, set_clock: bool = False, progress: Callable[[int], None] | None = None) -> int:
     """Process every due event of every node (and every connected SSM On-Prem's
     synchronization) up to `target` (inclusive); return how many."""
     return _catch_up(lab, _ready(lab, target), target, set_clock, _on_prem(lab), progress)
 
 
-def catch_up_one(lab: Lab, node: Node, target: int) -> int:
+def catch_up_one(lab: LabStore, node: NodeState, target: int) -> int:
     """One node left behind (or with a message in its outbox) brought up to `target`."""
     from ccxcli.session import exchange
 
@@ -89,7 +89,7 @@ def catch_up_one(lab: Lab, node: Node, target: int) -> int:
     return steps
 
 
-def _on_prem(lab: Lab) -> dict[str, int]:
+def _on_prem(lab: LabStore) -> dict[str, int]:
     """When each connected SSM On-Prem of the lab synchronizes next."""
     names = [n for n in lab.ssm_names() if n != DEFAULT_SSM]
     if not names:
@@ -99,7 +99,7 @@ def _on_prem(lab: Lab) -> dict[str, int]:
     return {n: due for n in names if (due := sync.due(lab.ssm_dir(n))) is not None}
 
 
-def _catch_up(lab: Lab, nodes: list[Node], target: int, set_clock: bool, syncs: dict[str, int],
+def _catch_up(lab: LabStore, nodes: list[NodeState], target: int, set_clock: bool, syncs: dict[str, int],
               progress: Callable[[int], None] | None = None) -> int:  # fmt: skip
     if not nodes and not syncs:
         return 0
@@ -117,7 +117,7 @@ class _Agenda:
     changed (its nodes report at the next interval); an outdated entry is dropped when it
     comes up."""
 
-    def __init__(self, link: LabLink, nodes: list[Node]) -> None:
+    def __init__(self, link: LabLink, nodes: list[NodeState]) -> None:
         self.link = link
         self.nodes = {node["name"]: node for node in nodes}
         self.by_uuid = {node["uuid"]: node for node in nodes}
@@ -127,7 +127,7 @@ class _Agenda:
         for node in nodes:
             self.update(node)
 
-    def update(self, node: Node) -> None:
+    def update(self, node: NodeState) -> None:
         due = _earliest(engine.next_due(node, _pool_changed(self.link, node), node["time"]),
                         failures.next_due(node, node["time"]))  # fmt: skip
         self.due[node["name"]] = due
@@ -143,7 +143,7 @@ class _Agenda:
             heapq.heappop(self.heap)  # outdated
         return None
 
-    def after(self, node: Node | None) -> None:
+    def after(self, node: NodeState | None) -> None:
         """An event happened (to `node`, or an SSM On-Prem's synchronization)."""
         if node is not None:
             self.update(node)
@@ -162,12 +162,12 @@ class _Agenda:
                     self.update(other)
 
 
-def _steps(lab: Lab, link: LabLink, nodes: list[Node], target: int, set_clock: bool, syncs: dict[str, int],
+def _steps(lab: LabStore, link: LabLink, nodes: list[NodeState], target: int, set_clock: bool, syncs: dict[str, int],
            progress: Callable[[int], None] | None) -> int:  # fmt: skip
     steps = 0
     agenda = _Agenda(link, nodes)
     while steps < MAX_STEPS:
-        best: tuple[int, str, str, Node | None] | None = None
+        best: tuple[int, str, str, NodeState | None] | None = None
         for name, when in syncs.items():
             if when <= target and (best is None or (when, "") < best[:2]):
                 best = (when, "", "sync:" + name, None)
@@ -201,7 +201,7 @@ def _steps(lab: Lab, link: LabLink, nodes: list[Node], target: int, set_clock: b
     return steps
 
 
-def _sync(lab: Lab, name: str, t: int, target: int) -> int:
+def _sync(lab: LabStore, name: str, t: int, target: int) -> int:
     """A connected SSM On-Prem's daily synchronization; returns when the next is due. Within
     one clock move the ones that follow are applied as one, the last before the target (as
     periodic renewals are)."""
@@ -215,7 +215,7 @@ def _sync(lab: Lab, name: str, t: int, target: int) -> int:
     return sync.reschedule(lab.ssm_dir(name), t + max(1, (target - t) // sync.INTERVAL) * sync.INTERVAL)
 
 
-def _steady(link: LabLink, node: Node, upto: int) -> None:
+def _steady(link: LabLink, node: NodeState, upto: int) -> None:
     """The reports due every 15 minutes up to `upto` that repeat the last one exactly are not
     stepped through one by one; they reach the SSM as one message (its last contact, usage
     history and Failed to Renew/Connect alerts see every interval)."""
@@ -239,7 +239,7 @@ def _steady(link: LabLink, node: Node, upto: int) -> None:
         _count(link, node, "reports", (last - first) // T.REPORT_INTERVAL + 1)
 
 
-def _count(link: LabLink, node: Node, what: str, n: int = 1) -> None:
+def _count(link: LabLink, node: NodeState, what: str, n: int = 1) -> None:
     """What this move did to each node, for the summary `sim clock advance` prints."""
     tally = link.lab.tally.setdefault(node["name"], {})
     tally[what] = tally.get(what, 0) + n
@@ -249,20 +249,20 @@ def _earliest(*dues: tuple[int, str] | None) -> tuple[int, str] | None:
     return min((d for d in dues if d is not None), default=None)
 
 
-def _pool_changed(link: LabLink, node: Node) -> bool:
+def _pool_changed(link: LabLink, node: NodeState) -> bool:
     if node["reg"]["status"] != engine.REGISTERED or node["comp"]["outcome"] in (None, "failed"):
         return False
     return bool(link.pool_version(node) != node["comp"]["version"])
 
 
-def _process(link: LabLink, node: Node, t: int, kind: str, target: int) -> None:
+def _process(link: LabLink, node: NodeState, t: int, kind: str, target: int) -> None:
     try:
         _message(link, node, t, kind, target)
     except InstanceGone:
         engine.apply_instance_gone(node, t)
 
 
-def _message(link: LabLink, node: Node, t: int, kind: str, target: int) -> None:
+def _message(link: LabLink, node: NodeState, t: int, kind: str, target: int) -> None:
     if kind == "report":
         sent = engine.to_report(node)
         outcome = link.report(node, sent, t)

@@ -7,27 +7,27 @@ from __future__ import annotations
 
 from ccxcli.errors import CommError, StoreError
 from ccxcli.protocol import answers
-from ccxcli.store.lab import DEFAULT_SSM, Lab
+from ccxcli.store.lab import DEFAULT_SSM, LabStore
 from ccxcli.urls import name_mismatch, split_url, url_host
 
 TYPE_CHECKING = False  # `typing` is not imported at run time: it costs a one-shot command start-up
 if TYPE_CHECKING:
-    from ccxcli.core.state import Node, Outbox, Registered, ReportAnswer
+    from ccxcli.core.state import NodeState, Outbox, Registered, ReportAnswer
     from ccxcli.protocol.remote import Remote
-    from ccxcli.ssm.core.db import Ssm
+    from ccxcli.ssm.core.db import SsmDb
 
 
-def ssm_of(lab: Lab, name: str) -> Ssm:
+def ssm_of(lab: LabStore, name: str) -> SsmDb:
     """An SSM of the lab, opened once per lab opening (closed with it)."""
     if name not in lab.open_ssms:
-        from ccxcli.ssm.core.db import Ssm  # sqlite3 and the SSM core: only for commands that reach an SSM
+        from ccxcli.ssm.core.db import SsmDb  # sqlite3 and the SSM core: only for commands that reach an SSM
 
-        lab.open_ssms[name] = Ssm.open(lab.ssm_dir(name))
-    ssm: Ssm = lab.open_ssms[name]
+        lab.open_ssms[name] = SsmDb.open(lab.ssm_dir(name))
+    ssm: SsmDb = lab.open_ssms[name]
     return ssm
 
 
-def message_id(node: Node, kind: str, t: int) -> str:
+def message_id(node: NodeState, kind: str, t: int) -> str:
     """The id of an automatic message: the same instance, kind and time is the same message."""
     return f"{kind}:{node['reg'].get('instance')}:{t}"
 
@@ -39,7 +39,7 @@ def proxy_secret(salt: str, password: str) -> str:
     return hashlib.sha256(bytes.fromhex(salt) + password.encode("utf-8", "surrogateescape")).hexdigest()
 
 
-def through_proxy(lab: Lab, node: Node) -> None:
+def through_proxy(lab: LabStore, node: NodeState) -> None:
     """A node whose transport is `proxy` reaches the lab's cloud SSM through a proxy of the
     lab's network (`sim proxy add`): an unknown host, a port nothing listens on and missing
     or wrong credentials each fail as they do on a network (CommError, exit 4)."""
@@ -66,7 +66,7 @@ def through_proxy(lab: Lab, node: Node) -> None:
             raise CommError(where + "Required: the user name or the password is wrong.")
 
 
-def _fault(node: Node) -> None:
+def _fault(node: NodeState) -> None:
     from ccxcli.core.failures import ssm_failure
 
     problem = ssm_failure(node)
@@ -79,7 +79,7 @@ class LabLink:
     served SSM (`ccxcli.protocol.remote`) when the transport URL names no SSM of the lab. Both go
     through one operation table (`ccxcli.ssm.core.device`)."""
 
-    def __init__(self, lab: Lab) -> None:
+    def __init__(self, lab: LabStore) -> None:
         self.lab = lab
         self._remotes: dict[str, Remote] = {}
         self._versions: dict[str, int | None] = {}  # served SSMs' pool versions read by this link
@@ -92,7 +92,7 @@ class LabLink:
         self._remotes.clear()
 
     # -- which SSM ------------------------------------------------------------------
-    def target(self, node: Node) -> str:
+    def target(self, node: NodeState) -> str:
         """Where the node's transport reaches: an SSM of the lab by name, or the URL of a
         served SSM; CommError if none answers."""
         if not node["network"]:
@@ -120,7 +120,7 @@ class LabLink:
     def _on_prem(self) -> list[str]:
         return [n for n in self.lab.ssm_names() if ssm_of(self.lab, n).on_prem]
 
-    def _registered(self, node: Node) -> str:
+    def _registered(self, node: NodeState) -> str:
         if not node["network"]:
             raise CommError("Communication with Cisco SSM failed: the network is down.")
         _fault(node)
@@ -140,7 +140,7 @@ class LabLink:
         self._present.add(name)
         return str(name)
 
-    def _call(self, where: str, op: str, node: Node | None = None, **args: object) -> object:
+    def _call(self, where: str, op: str, node: NodeState | None = None, **args: object) -> object:
         if not is_remote(where):
             from ccxcli.ssm.core.device import Maintenance, handle
 
@@ -171,7 +171,7 @@ class LabLink:
             if op in ("report", "report_batch", "register", "deregister"):
                 self._versions.pop(where + str(args.get("uuid", "")), None)
 
-    def _check_trust(self, ssm: Ssm) -> None:
+    def _check_trust(self, ssm: SsmDb) -> None:
         """An SSM of the lab that changed its key (`ccx-ssm key roll`) is trusted only once its
         new key is added (`sim ssm trust`): until then it fails as TLS with an untrusted
         certificate does. (An SSM that never changed its key is trusted by being in the lab.)"""
@@ -208,7 +208,7 @@ class LabLink:
         return ssm_of(self.lab, where).uuids_in(vas)
 
     # -- messages ---------------------------------------------------------------------
-    def register(self, node: Node, msg: Outbox) -> Registered:
+    def register(self, node: NodeState, msg: Outbox) -> Registered:
         where = self.target(node)
         hello = {
             "uuid": node["uuid"],
@@ -223,11 +223,11 @@ class LabLink:
         info["ssm"] = where
         return info
 
-    def renew(self, node: Node, now: int, what: str, msg_id: str | None = None) -> None:
+    def renew(self, node: NodeState, now: int, what: str, msg_id: str | None = None) -> None:
         self._call(self._registered(node), "contact", node, uuid=node["uuid"], now=now, what=what,
                    msg_id=msg_id or message_id(node, what, now))  # fmt: skip
 
-    def report(self, node: Node, use: dict[str, int], now: int) -> ReportAnswer | None:
+    def report(self, node: NodeState, use: dict[str, int], now: int) -> ReportAnswer | None:
         """The SSM's judgement, or None when it could not be reached (InstanceGone passes)."""
         try:
             where = self._registered(node)
@@ -238,7 +238,7 @@ class LabLink:
         except CommError:
             return None
 
-    def report_batch(self, node: Node, use: dict[str, int], first: int, last: int) -> ReportAnswer | None:
+    def report_batch(self, node: NodeState, use: dict[str, int], first: int, last: int) -> ReportAnswer | None:
         """The reports due from `first` to `last`, each the same `use`, as one message; None
         when the SSM could not be reached (InstanceGone passes)."""
         try:
@@ -249,10 +249,10 @@ class LabLink:
         except CommError:
             return None
 
-    def deregister(self, node: Node, now: int, msg_id: str) -> None:
+    def deregister(self, node: NodeState, now: int, msg_id: str) -> None:
         self._call(self._registered(node), "deregister", node, uuid=node["uuid"], now=now, msg_id=msg_id)
 
-    def pool_version(self, node: Node) -> int | None:
+    def pool_version(self, node: NodeState) -> int | None:
         """The version of the node's pool; a served SSM is asked once per link and again
         after each message that can change it."""
         if not node["network"]:
@@ -269,7 +269,7 @@ class LabLink:
             return None
 
 
-def _proxy_of(node: Node | None) -> tuple[str, int, str | None, str | None] | None:
+def _proxy_of(node: NodeState | None) -> tuple[str, int, str | None, str | None] | None:
     """The HTTP proxy a node's messages to a served SSM go through: its transport's, when it
     is `proxy` (host, port, user, password)."""
     if node is None or node["transport"]["mode"] != "proxy":

@@ -11,13 +11,13 @@ from ccxcli.session.context import Ctx
 
 TYPE_CHECKING = False  # `typing` is not imported at run time: it costs a one-shot command start-up
 if TYPE_CHECKING:
-    from ccxcli.core.state import Node
+    from ccxcli.core.state import NodeState
     from ccxcli.protocol.codes import Authorization
 
 MAX_TRUSTED = 100  # SSM keys a lab trusts at most
 
 
-def request(node: Node, now: int) -> str:
+def request(node: NodeState, now: int) -> str:
     """The Reservation Request Code: the one pending, or a new one with a fresh key."""
     pending = R.pending_request(node)
     if pending is not None:
@@ -59,7 +59,7 @@ def install(ctx: Ctx, code: str) -> tuple[Authorization, str | None]:
     return auth, R.install(node, ctx.now, auth.piid, auth.timestamp, auth.counts, auth.udi, conf)
 
 
-def _return_code(node: Node, now: int, piid: str, material: dict[str, str]) -> str:
+def _return_code(node: NodeState, now: int, piid: str, material: dict[str, str]) -> str:
     from ccxcli.protocol import codes
 
     code = codes.make_return(codes.reservation_key(material), piid, now)
@@ -67,7 +67,7 @@ def _return_code(node: Node, now: int, piid: str, material: dict[str, str]) -> s
     return code
 
 
-def return_all(node: Node, now: int) -> str:
+def return_all(node: NodeState, now: int) -> str:
     """Return the installed reservation: the Reservation Return Code (the node is unregistered)."""
     piid, material = R.take_return(node, now)
     return _return_code(node, now, piid, material)

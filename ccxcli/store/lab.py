@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from pathlib import Path
     from typing import Any
 
-    from ccxcli.core.state import Node
+    from ccxcli.core.state import NodeState
 
     PathLike = str | os.PathLike[str]
 
@@ -165,18 +165,18 @@ def _dump(d: Mapping[str, Any]) -> bytes:
     return marshal.dumps(dict(d), 2)
 
 
-class Lab:
+class LabStore:
     """One lab home, opened under its lock. Loaded nodes are kept and written back by
     `commit` only if they changed. A lab that does not exist yet is made by `create`
     (given by the session layer: what a fresh lab holds), under the same lock."""
 
-    def __init__(self, home: PathLike, create: Callable[[Lab], None] | None = None) -> None:
+    def __init__(self, home: PathLike, create: Callable[[LabStore], None] | None = None) -> None:
         self.root = os.fspath(home)
         self._create_content = create
         self.path = os.path.join(self.root, "lab.json")
         self._lock: Lock | None = None
         self.data: dict[str, Any] = {}
-        self._nodes: dict[str, Node] = {}
+        self._nodes: dict[str, NodeState] = {}
         self._snap: dict[str, bytes] = {}
         self.created = False
         self.open_ssms: dict[str, Any] = {}  # SSM databases the session layer opened; closed with the lab
@@ -193,7 +193,7 @@ class Lab:
         return Path(self.root)
 
     # -- opening and committing -------------------------------------------------
-    def __enter__(self) -> Lab:
+    def __enter__(self) -> LabStore:
         private_dir(self.root)
         self._lock = Lock(os.path.join(self.root, ".lock"))
         self._lock.__enter__()
@@ -305,7 +305,7 @@ class Lab:
     def _state_file(self, name: str) -> str:
         return os.path.join(self.root, "nodes", name, "state.json")
 
-    def loaded(self) -> dict[str, Node]:
+    def loaded(self) -> dict[str, NodeState]:
         """The nodes loaded so far (what a commit may write)."""
         return dict(self._nodes)
 
@@ -318,7 +318,7 @@ class Lab:
             return sorted(e.name for e in entries
                           if valid_name(e.name) and os.path.exists(os.path.join(e.path, "state.json")))  # fmt: skip
 
-    def load(self, name: str) -> Node:
+    def load(self, name: str) -> NodeState:
         """A node's state as stored (no catch-up); StoreError if it is corrupt."""
         if name not in self._nodes:
             path = self._state_file(name)
@@ -337,7 +337,7 @@ class Lab:
             self._snap[name] = _dump(node)
         return self._nodes[name]
 
-    def add_node(self, name: str, license_type: str = "flex", classic: bool = False, **extra: Any) -> Node:
+    def add_node(self, name: str, license_type: str = "flex", classic: bool = False, **extra: Any) -> NodeState:
         import uuid
 
         from ccxcli.core.engine import new_node

@@ -25,7 +25,7 @@ from ccxcli.core.shape import LAB, first_problem
 from ccxcli.errors import RuleError, StoreError, UsageError, os_problem
 from ccxcli.faults import kill_point
 from ccxcli.store.files import private_dir, write_atomic
-from ccxcli.store.lab import Lab, discard, trash_marker, valid_name
+from ccxcli.store.lab import LabStore, discard, trash_marker, valid_name
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -96,7 +96,7 @@ def _backup(src: str, dst: str) -> None:
     os.chmod(dst, 0o600)
 
 
-def save(lab: Lab, name: str, wall: int) -> dict[str, Any]:
+def save(lab: LabStore, name: str, wall: int) -> dict[str, Any]:
     """Snapshot the lab (the caller holds it open and has committed it): replaces a snapshot
     of the same name only once the new one is complete."""
     target = folder(lab.root, name)
@@ -133,13 +133,13 @@ def existing(home: str, name: str) -> dict[str, Any]:
     return _check(src)
 
 
-def load(lab: Lab, name: str) -> dict[str, Any]:
+def load(lab: LabStore, name: str) -> dict[str, Any]:
     """Replace the lab's nodes, SSMs and clock with the snapshot's (under the lab's lock)."""
     existing(lab.root, name)
     return load_from(lab, folder(lab.root, name))
 
 
-def load_from(lab: Lab, src: str) -> dict[str, Any]:
+def load_from(lab: LabStore, src: str) -> dict[str, Any]:
     """Replace the lab's nodes, SSMs and clock with those of the snapshot folder `src`."""
     info = _check(src)
     lab.close_all()

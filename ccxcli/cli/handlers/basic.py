@@ -7,7 +7,7 @@ from ccxcli.cli import commands
 from ccxcli.cli.grammar import Command, Param
 from ccxcli.core.catalogue import TYPES
 from ccxcli.errors import CcxError, UsageError
-from ccxcli.runtime import Result
+from ccxcli.runtime import Outcome
 from ccxcli.session.context import Ctx
 from ccxcli.store.lab import check_node_name
 
@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from typing import TypedDict
 
     from ccxcli.cli.grammar import Args
-    from ccxcli.core.state import Node
+    from ccxcli.core.state import NodeState
 
     class NodeRow(TypedDict):  # one line of `sim node list`
         name: str
@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 ADDED = ("appadmin", "sim")  # ccxcli's own groups: the Administration web pages and the lab
 
 
-def help_(ctx: Ctx, a: Args) -> Result:
+def help_(ctx: Ctx, a: Args) -> Outcome:
     """One layout for every listing (command words, then the one-line help); one command
     gets its usage, arguments with their ranges, what it changes and an example."""
     words = a.many("command")
@@ -65,7 +65,7 @@ def help_(ctx: Ctx, a: Args) -> Result:
     lines.append("'help <command>' shows its usage, arguments, what it changes and an example.")
     data = [{"command": c.synopsis, "help": c.help, "real_cli": c.words[0] not in ADDED,
              "reference": commands.reference(c)} for c in rows]  # fmt: skip
-    return Result("\n".join(lines), {"commands": data})
+    return Outcome("\n".join(lines), {"commands": data})
 
 
 VOS_MARK = " [VOS]"
@@ -86,7 +86,7 @@ def arg_label(p: Param) -> str:
     return p.name
 
 
-def _one(cmd: Command) -> Result:
+def _one(cmd: Command) -> Outcome:
     args = {arg_label(p): cmd.args.get(p.name, "") for p in cmd.params}
     lines = [f"Usage: {cmd.synopsis}", "", f"  {cmd.help}"]
     if cmd.aliases:
@@ -103,7 +103,7 @@ def _one(cmd: Command) -> Result:
     data = {"command": cmd.synopsis, "help": cmd.help, "arguments": args, "changes": cmd.changes,
             "example": cmd.example, "aliases": [" ".join(w) for w in cmd.aliases],
             "real_cli": cmd.words[0] not in ADDED, "reference": ref}  # fmt: skip
-    return Result("\n".join(lines), data)
+    return Outcome("\n".join(lines), data)
 
 
 def _starts(words: tuple[str, ...], prefix: list[str]) -> bool:
@@ -112,17 +112,17 @@ def _starts(words: tuple[str, ...], prefix: list[str]) -> bool:
     )
 
 
-def exit_(ctx: Ctx, a: Args) -> Result:
-    return Result(leave=True)
+def exit_(ctx: Ctx, a: Args) -> Outcome:
+    return Outcome(leave=True)
 
 
-def udi(node: Node) -> dict[str, str]:
+def udi(node: NodeState) -> dict[str, str]:
     return {"pid": "UCCX", "sn": node["sn"], "uuid": node["uuid"]}
 
 
-def show_udi(ctx: Ctx, a: Args) -> Result:
+def show_udi(ctx: Ctx, a: Args) -> Outcome:
     d = udi(ctx.node)
-    return Result(f"UDI: PID:{d['pid']},SN:{d['sn']},UUID:{d['uuid']}", {"udi": d})
+    return Outcome(f"UDI: PID:{d['pid']},SN:{d['sn']},UUID:{d['uuid']}", {"udi": d})
 
 
 def _clock(ctx: Ctx) -> tuple[str, dict[str, object]]:
@@ -132,11 +132,11 @@ def _clock(ctx: Ctx) -> tuple[str, dict[str, object]]:
     return f"Virtual time: {clock.vos(now)} ({clock.iso(now)}){' [realtime]' if c.realtime else ' [frozen]'}", data
 
 
-def clock_show(ctx: Ctx, a: Args) -> Result:
-    return Result(*_clock(ctx))
+def clock_show(ctx: Ctx, a: Args) -> Outcome:
+    return Outcome(*_clock(ctx))
 
 
-def _move(ctx: Ctx, target: int) -> Result:
+def _move(ctx: Ctx, target: int) -> Outcome:
     from ccxcli.session.life import move
 
     lab = ctx.lab
@@ -170,10 +170,10 @@ def _move(ctx: Ctx, target: int) -> Result:
             f"\nNode {name} was not moved: its state file is corrupt (repair it, or 'sim node delete {name}')."
             for name in sorted(lab.skipped)
         )
-    return Result(text, data)
+    return Outcome(text, data)
 
 
-def _loadable(ctx: Ctx, name: str) -> Node | None:
+def _loadable(ctx: Ctx, name: str) -> NodeState | None:
     """A node of the lab the clock can move (a corrupt one is left behind, and said so)."""
     from ccxcli.errors import StoreError
 
@@ -183,14 +183,14 @@ def _loadable(ctx: Ctx, name: str) -> Node | None:
         return None
 
 
-def _states(node: Node, t: int) -> tuple[str, str]:
+def _states(node: NodeState, t: int) -> tuple[str, str]:
     from ccxcli.core.engine import authorization_status, registration_status
 
     return registration_status(node), authorization_status(node, t)
 
 
 def _what_happened(
-    node: Node, before: int, states: tuple[str, str], after: tuple[str, str], tally: dict[str, int]
+    node: NodeState, before: int, states: tuple[str, str], after: tuple[str, str], tally: dict[str, int]
 ) -> tuple[str, dict[str, object]]:
     """One or two lines: what the move did to this node (reports, renewals, states, alerts)."""
 
@@ -233,20 +233,20 @@ def _what_happened(
     return text, data
 
 
-def clock_advance(ctx: Ctx, a: Args) -> Result:
+def clock_advance(ctx: Ctx, a: Args) -> Outcome:
     return _move(ctx, ctx.now + clock.parse_duration(a.text("duration")))
 
 
-def clock_set(ctx: Ctx, a: Args) -> Result:
+def clock_set(ctx: Ctx, a: Args) -> Outcome:
     return _move(ctx, clock.parse_time(a.text("time")))
 
 
-def clock_realtime(ctx: Ctx, a: Args) -> Result:
+def clock_realtime(ctx: Ctx, a: Args) -> Outcome:
     ctx.lab.clock.set_realtime(a.text("state") == "on")
-    return Result(*_clock(ctx))
+    return Outcome(*_clock(ctx))
 
 
-def node_create(ctx: Ctx, a: Args) -> Result:
+def node_create(ctx: Ctx, a: Args) -> Outcome:
     from ccxcli.core.identity import OVA, valid_version
 
     ltype = a.get("type") or "flex"
@@ -264,14 +264,14 @@ def node_create(ctx: Ctx, a: Args) -> Result:
     node = ctx.lab.add_node(a.text("name"), ltype, bool(a.flag("classic")), **extra)
     if ctx.lab.data.get("slr_tiers") == "strict":  # the lab's reading of the disputed SLR rule (`sim lab slr-tiers`)
         node["slr"]["strict_tiers"] = True
-    return Result(
+    return Outcome(
         f"Node {node['name']} created (UDI SN {node['sn']}, license type {ltype}"
         f"{', Classic Licensing' if node['classic'] else ''}).",
         {"node": node["name"], "udi": {"pid": "UCCX", "sn": node["sn"], "uuid": node["uuid"]}},
     )
 
 
-def node_list(ctx: Ctx, a: Args) -> Result:
+def node_list(ctx: Ctx, a: Args) -> Outcome:
     from ccxcli.errors import StoreError
 
     rows: list[NodeRow] = []
@@ -299,7 +299,7 @@ def node_list(ctx: Ctx, a: Args) -> Result:
         for r in rows
     ]
     lines.append("(* this node)")
-    return Result("\n".join(lines), {"nodes": rows})
+    return Outcome("\n".join(lines), {"nodes": rows})
 
 
 def _ssm_label(where: str | None) -> str:
@@ -342,13 +342,13 @@ def _held_on_ssms(ctx: Ctx, uuid: str) -> list[str]:
     return held
 
 
-def node_delete(ctx: Ctx, a: Args) -> Result:
+def node_delete(ctx: Ctx, a: Args) -> Outcome:
     check_node_delete(ctx, a)
     ctx.lab.delete_node(a.text("name"))
-    return Result(f"Node {a.text('name')} deleted.", {"deleted": a.text("name")})
+    return Outcome(f"Node {a.text('name')} deleted.", {"deleted": a.text("name")})
 
 
-def lab_reset(ctx: Ctx, a: Args) -> Result:
+def lab_reset(ctx: Ctx, a: Args) -> Outcome:
     """Works on a lab whose files are corrupt: nothing of the old lab is read."""
     from ccxcli.session.context import reset_lab
     from ccxcli.store.lab import DEFAULT_NODE, DEFAULT_SSM
@@ -362,10 +362,10 @@ def lab_reset(ctx: Ctx, a: Args) -> Result:
     )
     if ctx.rt.node != DEFAULT_NODE:
         text += f" Node {ctx.rt.node} is gone: create it again with 'sim node create {ctx.rt.node}'."
-    return Result(text, {"home": str(where), "nodes": [DEFAULT_NODE], "ssms": [DEFAULT_SSM], "now": clock.iso(now)})
+    return Outcome(text, {"home": str(where), "nodes": [DEFAULT_NODE], "ssms": [DEFAULT_SSM], "now": clock.iso(now)})
 
 
-def network(ctx: Ctx, a: Args) -> Result:
+def network(ctx: Ctx, a: Args) -> Outcome:
     from ccxcli.core.engine import log
 
     node = ctx.node
@@ -373,7 +373,7 @@ def network(ctx: Ctx, a: Args) -> Result:
     if node["network"] != up:
         node["network"] = up
         log(node, ctx.now, f"Network to Cisco SSM {'restored' if up else 'lost'}")
-    return Result(
+    return Outcome(
         f"Network {'up' if up else 'down'}: node {node['name']} {'can' if up else 'cannot'} reach its SSM.",
         {"network": "up" if up else "down"},
     )

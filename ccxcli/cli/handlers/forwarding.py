@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from ccxcli.core import syslog
 from ccxcli.errors import UsageError
-from ccxcli.runtime import Result
+from ccxcli.runtime import Outcome
 from ccxcli.session.context import Ctx
 
 TYPE_CHECKING = False
@@ -13,14 +13,14 @@ if TYPE_CHECKING:
     from ccxcli.cli.grammar import Args
 
 
-def set_protocol(ctx: Ctx, a: Args) -> Result:
+def set_protocol(ctx: Ctx, a: Args) -> Outcome:
     cfg = syslog.configured(ctx.node)
     cfg["protocol"] = a.text("protocol")
     cfg.pop("error", None)
-    return Result(f"Remote syslog protocol set to {cfg['protocol'].upper()}.", {"syslog": _shown(ctx)})
+    return Outcome(f"Remote syslog protocol set to {cfg['protocol'].upper()}.", {"syslog": _shown(ctx)})
 
 
-def set_server(ctx: Ctx, a: Args) -> Result:
+def set_server(ctx: Ctx, a: Args) -> Outcome:
     from ccxcli.values import host_name, whole
 
     cfg = syslog.configured(ctx.node)
@@ -32,10 +32,10 @@ def set_server(ctx: Ctx, a: Args) -> Result:
         cfg["port"] = whole(port, "--port", 1, 65535)
     cfg.pop("error", None)
     shown = _shown(ctx)
-    return Result(f"Remote syslog server set to {shown['server']} ({cfg['protocol'].upper()}).", {"syslog": shown})
+    return Outcome(f"Remote syslog server set to {shown['server']} ({cfg['protocol'].upper()}).", {"syslog": shown})
 
 
-def set_ca(ctx: Ctx, a: Args) -> Result:
+def set_ca(ctx: Ctx, a: Args) -> Outcome:
     from ccxcli.codetext import read_file
 
     pem = read_file(a.text("file"), limit=100_000, what="a PEM certificate", root=ctx.rt.file_root)
@@ -48,7 +48,7 @@ def set_ca(ctx: Ctx, a: Args) -> Result:
     except ssl.SSLError:
         raise UsageError(f"{a.text('file')} is not a certificate this node can trust.") from None
     syslog.configured(ctx.node)["ca"] = pem
-    return Result("Remote syslog TLS CA certificate installed.", {"syslog": _shown(ctx)})
+    return Outcome("Remote syslog TLS CA certificate installed.", {"syslog": _shown(ctx)})
 
 
 def _shown(ctx: Ctx) -> dict[str, object]:
@@ -60,11 +60,11 @@ def _shown(ctx: Ctx) -> dict[str, object]:
             "error": cfg.get("error"), "ca": "ca" in cfg}  # fmt: skip
 
 
-def show(ctx: Ctx, a: Args) -> Result:
+def show(ctx: Ctx, a: Args) -> Outcome:
     s = _shown(ctx)
     lines = [f"Protocol: {str(s['protocol']).upper()}", f"Server: {s['server'] or 'not set'}",
              f"TLS CA certificate: {'installed' if s['ca'] else 'the system CAs'}",
              f"Events waiting to be sent: {s['pending']}"]  # fmt: skip
     if s["error"]:
         lines.append(f"Last delivery failed: {s['error']}")
-    return Result("\n".join(lines), {"syslog": s})
+    return Outcome("\n".join(lines), {"syslog": s})

@@ -10,7 +10,7 @@ from pathlib import Path
 from ccxcli import clock
 from ccxcli.cli import labfile, labspec, scenarios
 from ccxcli.errors import UsageError
-from ccxcli.runtime import Result
+from ccxcli.runtime import Outcome
 from ccxcli.session.context import Ctx
 from ccxcli.ssm.core.schema import foreign
 from ccxcli.store import snapshots
@@ -20,13 +20,13 @@ if TYPE_CHECKING:
     from ccxcli.cli.grammar import Args
 
 
-def save(ctx: Ctx, a: Args) -> Result:
+def save(ctx: Ctx, a: Args) -> Outcome:
     lab = ctx.lab
     lab.commit()  # what this session changed is in the snapshot
     info = snapshots.save(lab, snapshots.check_name(a.text("name")), clock.wall_now())
     text = (f"Snapshot {info['name']} saved: nodes {', '.join(info['nodes']) or 'none'}, SSMs "
             f"{', '.join(info['ssms']) or 'none'}, clock at {clock.iso(info['lab_time'])}.")  # fmt: skip
-    return Result(text, {"snapshot": _shown(info)})
+    return Outcome(text, {"snapshot": _shown(info)})
 
 
 def check_load(ctx: Ctx, a: Args) -> None:
@@ -34,11 +34,11 @@ def check_load(ctx: Ctx, a: Args) -> None:
     snapshots.existing(ctx.rt.home, snapshots.check_name(a.text("name")))
 
 
-def load(ctx: Ctx, a: Args) -> Result:
+def load(ctx: Ctx, a: Args) -> Outcome:
     info = snapshots.load(ctx.lab, snapshots.check_name(a.text("name")))
     text = (f"Snapshot {info['name']} loaded: nodes {', '.join(info['nodes']) or 'none'}, SSMs "
             f"{', '.join(info['ssms']) or 'none'}, clock at {clock.iso(ctx.lab.now())}.")  # fmt: skip
-    return Result(text, {"snapshot": _shown(info), "now": clock.iso(ctx.lab.now())})
+    return Outcome(text, {"snapshot": _shown(info), "now": clock.iso(ctx.lab.now())})
 
 
 def _shown(info: dict[str, object]) -> dict[str, object]:
@@ -48,36 +48,36 @@ def _shown(info: dict[str, object]) -> dict[str, object]:
             "saved": clock.iso(saved) if isinstance(saved, int) else None}  # fmt: skip
 
 
-def snapshots_list(ctx: Ctx, a: Args) -> Result:
+def snapshots_list(ctx: Ctx, a: Args) -> Outcome:
     rows = [_shown(s) for s in snapshots.names(ctx.rt.home)]
     lines = [f"{'Snapshot':<32} {'Lab time':<21} {'Saved (wall clock)':<21} Nodes / SSMs"]
     lines += [f"{r['name']!s:<32} {r['lab_time']!s:<21} {r['saved']!s:<21} "
               f"{', '.join(r['nodes'] or [])} / {', '.join(r['ssms'] or [])}" for r in rows]  # type: ignore[arg-type]  # fmt: skip
-    return Result("\n".join(lines) if rows else "No snapshots yet: 'sim lab save NAME'.", {"snapshots": rows})
+    return Outcome("\n".join(lines) if rows else "No snapshots yet: 'sim lab save NAME'.", {"snapshots": rows})
 
 
-def export(ctx: Ctx, a: Args) -> Result:
+def export(ctx: Ctx, a: Args) -> Outcome:
     from ccxcli.uploads import confine
 
     name, path = snapshots.check_name(a.text("name")), a.text("file")
     size = snapshots.export(ctx.rt.home, name, str(confine(path, ctx.rt.file_root)))
-    return Result(f"Snapshot {name} written to {path} ({size} bytes).", {"snapshot": name, "file": path,
+    return Outcome(f"Snapshot {name} written to {path} ({size} bytes).", {"snapshot": name, "file": path,
                                                                          "bytes": size})  # fmt: skip
 
 
-def import_(ctx: Ctx, a: Args) -> Result:
+def import_(ctx: Ctx, a: Args) -> Outcome:
     from ccxcli.uploads import confine
 
     path = a.text("file")
     info = snapshots.import_(ctx.rt.home, str(confine(path, ctx.rt.file_root)), a.get("name"), vet=foreign)
-    return Result(f"Snapshot {info['name']} imported from {path}; load it with 'sim lab load {info['name']}'.",
+    return Outcome(f"Snapshot {info['name']} imported from {path}; load it with 'sim lab load {info['name']}'.",
                   {"snapshot": _shown(info), "file": path})  # fmt: skip
 
 
-def scenario_list(ctx: Ctx, a: Args) -> Result:
+def scenario_list(ctx: Ctx, a: Args) -> Outcome:
     rows = scenarios.described()
     width = max(len(r["name"]) for r in rows)
-    return Result("\n".join(f"{r['name']:<{width}}  {r['description']}" for r in rows), {"scenarios": rows})
+    return Outcome("\n".join(f"{r['name']:<{width}}  {r['description']}" for r in rows), {"scenarios": rows})
 
 
 def check_scenario(ctx: Ctx, a: Args) -> None:
@@ -96,7 +96,7 @@ def _fresh_or_replace(ctx: Ctx, a: Args, command: str) -> None:
         )
 
 
-def scenario_load(ctx: Ctx, a: Args) -> Result:
+def scenario_load(ctx: Ctx, a: Args) -> Outcome:
     check_scenario(ctx, a)
     name = a.text("name")
     src = scenarios.build(ctx.rt, name)
@@ -106,7 +106,7 @@ def scenario_load(ctx: Ctx, a: Args) -> Result:
         shutil.rmtree(os.path.dirname(os.path.dirname(src)), ignore_errors=True)
     text = (f"Scenario {name} loaded: {scenarios.SCENARIOS[name][0]} Nodes {', '.join(info['nodes'])}, SSMs "
             f"{', '.join(info['ssms'])}, clock at {clock.iso(ctx.lab.now())}.")  # fmt: skip
-    return Result(text, {"scenario": name, "nodes": info["nodes"], "ssms": info["ssms"],
+    return Outcome(text, {"scenario": name, "nodes": info["nodes"], "ssms": info["ssms"],
                          "now": clock.iso(ctx.lab.now())})  # fmt: skip
 
 
@@ -120,7 +120,7 @@ def check_apply(ctx: Ctx, a: Args) -> None:
     _fresh_or_replace(ctx, a, "sim lab apply FILE")
 
 
-def apply(ctx: Ctx, a: Args) -> Result:
+def apply(ctx: Ctx, a: Args) -> Outcome:
     check_apply(ctx, a)
     path = a.text("file")
     spec = labfile.read(path, ctx.rt.file_root)
@@ -139,10 +139,10 @@ def apply(ctx: Ctx, a: Args) -> Result:
         lines.append(f"SSH users: {', '.join(u['name'] for u in spec['ssh_user'])} ('ccx serve' lets them in).")
     data = {"file": path, "nodes": info["nodes"], "ssms": info["ssms"], "tokens": tokens, "now": now,
             "ssh_users": [u["name"] for u in spec.get("ssh_user", [])]}  # fmt: skip
-    return Result("\n".join(lines), data, carry=bool(tokens))
+    return Outcome("\n".join(lines), data, carry=bool(tokens))
 
 
-def check(ctx: Ctx, a: Args) -> Result:
+def check(ctx: Ctx, a: Args) -> Outcome:
     path = a.text("file")
     spec = labfile.read(path, ctx.rt.file_root)
     if not spec.get("goal"):
@@ -152,12 +152,12 @@ def check(ctx: Ctx, a: Args) -> Result:
     lines = [f"{'PASS' if r['ok'] else 'FAIL'}  {r['title']}{'' if r['ok'] else ': found ' + r['found']}"
              for r in rows]  # fmt: skip
     lines.append(f"{len(rows) - len(failed)} of {len(rows)} goals met.")
-    return Result("\n".join(lines), {"goals": rows, "met": len(rows) - len(failed), "failed": len(failed)},
+    return Outcome("\n".join(lines), {"goals": rows, "met": len(rows) - len(failed), "failed": len(failed)},
                   code=1 if failed else 0)  # fmt: skip
 
 
-def schema(ctx: Ctx, a: Args) -> Result:
+def schema(ctx: Ctx, a: Args) -> Outcome:
     import json
 
     doc = labspec.schema()
-    return Result(json.dumps(doc, indent=2), doc)
+    return Outcome(json.dumps(doc, indent=2), doc)

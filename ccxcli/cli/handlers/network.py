@@ -7,7 +7,7 @@ import secrets
 
 from ccxcli.codetext import read_password
 from ccxcli.errors import RuleError, UsageError
-from ccxcli.runtime import Result
+from ccxcli.runtime import Outcome
 from ccxcli.session.context import Ctx
 from ccxcli.session.link import proxy_secret
 from ccxcli.urls import split_url
@@ -30,7 +30,7 @@ def _address(text: str) -> tuple[str, int]:
     return host, whole(port, "The proxy port", 1, 65535)
 
 
-def proxy_add(ctx: Ctx, a: Args) -> Result:
+def proxy_add(ctx: Ctx, a: Args) -> Outcome:
     host, port = _address(a.text("address"))
     user, pw_file = a.get("user"), a.get("password_file")
     if (user is None) != (pw_file is None):
@@ -46,36 +46,36 @@ def proxy_add(ctx: Ctx, a: Args) -> Result:
         raise RuleError(f"This lab already has {MAX_PROXIES} proxies; remove some first.")
     ctx.lab.set_proxies([*proxies, entry])
     auth = f", user {user}" if user else ", no authentication"
-    return Result(f"Proxy {host}:{port} is on this lab's network{auth}.", {"host": host, "port": port,
+    return Outcome(f"Proxy {host}:{port} is on this lab's network{auth}.", {"host": host, "port": port,
                                                                            "user": user})  # fmt: skip
 
 
-def proxy_list(ctx: Ctx, a: Args) -> Result:
+def proxy_list(ctx: Ctx, a: Args) -> Outcome:
     rows = [{"host": p["host"], "port": p["port"], "user": p.get("user")} for p in ctx.lab.proxies()]
     if not rows:
-        return Result("No proxies on this lab's network ('sim proxy add HOST:PORT').", {"proxies": []})
+        return Outcome("No proxies on this lab's network ('sim proxy add HOST:PORT').", {"proxies": []})
     text = "\n".join(f"{r['host']}:{r['port']}  {'user ' + r['user'] if r['user'] else 'no authentication'}"
                      for r in rows)  # fmt: skip
-    return Result(text, {"proxies": rows})
+    return Outcome(text, {"proxies": rows})
 
 
-def proxy_remove(ctx: Ctx, a: Args) -> Result:
+def proxy_remove(ctx: Ctx, a: Args) -> Outcome:
     host, port = _address(a.text("address"))
     proxies = ctx.lab.proxies()
     kept = [p for p in proxies if (p["host"], p["port"]) != (host, port)]
     if len(kept) == len(proxies):
         raise RuleError(f"No proxy {host}:{port} on this lab's network.")
     ctx.lab.set_proxies(kept)
-    return Result(f"Proxy {host}:{port} removed from this lab's network.", {"removed": f"{host}:{port}"})
+    return Outcome(f"Proxy {host}:{port} removed from this lab's network.", {"removed": f"{host}:{port}"})
 
 
-def cisco(ctx: Ctx, a: Args) -> Result:
+def cisco(ctx: Ctx, a: Args) -> Outcome:
     target = a.text("target")
     if target.lower() == "lab":
         ctx.lab.set_cisco_url(None)
-        return Result("Cisco SSM is this lab's cloud SSM (in-process) for the direct and proxy transports.",
+        return Outcome("Cisco SSM is this lab's cloud SSM (in-process) for the direct and proxy transports.",
                       {"cisco": None})  # fmt: skip
     split_url(target)
     ctx.lab.set_cisco_url(target.strip())
-    return Result(f"Cisco SSM is {target.strip()} for the direct and proxy transports (over HTTPS; through the "
+    return Outcome(f"Cisco SSM is {target.strip()} for the direct and proxy transports (over HTTPS; through the "
                   "node's proxy with the proxy transport).", {"cisco": target.strip()})  # fmt: skip

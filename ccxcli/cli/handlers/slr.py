@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ccxcli.codetext import read_code, read_file
 from ccxcli.core import reservation as R
-from ccxcli.runtime import Result
+from ccxcli.runtime import Outcome
 from ccxcli.session import reservation as slr
 from ccxcli.session.context import Ctx
 
@@ -13,22 +13,22 @@ if TYPE_CHECKING:
     from ccxcli.cli.grammar import Args
 
 
-def enable(ctx: Ctx, a: Args) -> Result:
+def enable(ctx: Ctx, a: Args) -> Outcome:
     changed = R.enable(ctx.node, ctx.now)
-    return Result(
+    return Outcome(
         "License reservation mode is enabled successfully." if changed else "License reservation is already enabled.",
         {"reservation": "ENABLED"},
     )
 
 
-def disable(ctx: Ctx, a: Args) -> Result:
+def disable(ctx: Ctx, a: Args) -> Outcome:
     R.disable(ctx.node, ctx.now)
-    return Result("License reservation mode is disabled successfully.", {"reservation": "DISABLED"})
+    return Outcome("License reservation mode is disabled successfully.", {"reservation": "DISABLED"})
 
 
-def request(ctx: Ctx, a: Args) -> Result:
+def request(ctx: Ctx, a: Args) -> Outcome:
     code = slr.request(ctx.node, ctx.now)
-    return Result(
+    return Outcome(
         code,
         {"request_code": code, "registration": "RESERVATION_IN_PROGRESS"},
         label="Enter this Reservation Request Code in Cisco Smart Software Manager (Reserve Licenses):",
@@ -36,20 +36,20 @@ def request(ctx: Ctx, a: Args) -> Result:
     )
 
 
-def cancel(ctx: Ctx, a: Args) -> Result:
+def cancel(ctx: Ctx, a: Args) -> Outcome:
     R.cancel(ctx.node, ctx.now)
-    return Result("License reservation request is cancelled successfully.", {"reservation": "ENABLED"})
+    return Outcome("License reservation request is cancelled successfully.", {"reservation": "ENABLED"})
 
 
-def _install(ctx: Ctx, code: str) -> Result:
+def _install(ctx: Ctx, code: str) -> Outcome:
     auth, conf = slr.install(ctx, code)
     if conf is None:
         covers = R.coverage(ctx.node, auth.counts)
-        return Result(
+        return Outcome(
             "Authorization code installed successfully.\n" + covers,
             {"installed": True, "reserved": auth.counts, "registration": "REGISTERED_SLR", "covers": covers},
         )
-    return Result(
+    return Outcome(
         conf,
         {"confirmation_code": conf, "reserved": auth.counts, "updated": True},
         label="Authorization code installed successfully. Enter this Confirmation Code in Cisco Smart "
@@ -65,11 +65,11 @@ def _code_words(words: list[str]) -> str:
     return " ".join(words)
 
 
-def install(ctx: Ctx, a: Args) -> Result:
+def install(ctx: Ctx, a: Args) -> Outcome:
     return _install(ctx, read_code(_code_words(a.many("code")), ctx.rt.inp, root=ctx.rt.file_root))
 
 
-def install_file(ctx: Ctx, a: Args) -> Result:
+def install_file(ctx: Ctx, a: Args) -> Outcome:
     """A local path, or VOS's `sftp://HOST[:PORT]/PATH` form naming a file put on this lab's
     own SSH server (`ccx serve`)."""
     path = a.text("path")
@@ -84,8 +84,8 @@ def install_file(ctx: Ctx, a: Args) -> Result:
     return _install(ctx, read_file(path, root=ctx.rt.file_root))
 
 
-def _return_result(code: str, extra: dict[str, object]) -> Result:
-    return Result(
+def _return_result(code: str, extra: dict[str, object]) -> Outcome:
+    return Outcome(
         code,
         {"return_code": code, **extra},
         label="Enter this Reservation Return Code in Cisco Smart Software Manager to return the licenses:",
@@ -97,26 +97,26 @@ def check_return(ctx: Ctx, a: Args) -> None:
     R.check_can_return(ctx.node)
 
 
-def return_(ctx: Ctx, a: Args) -> Result:
+def return_(ctx: Ctx, a: Args) -> Outcome:
     return _return_result(slr.return_all(ctx.node, ctx.now), {"registration": "UNREGISTERED"})
 
 
-def return_authorization(ctx: Ctx, a: Args) -> Result:
+def return_authorization(ctx: Ctx, a: Args) -> Outcome:
     code = read_code(_code_words(a.many("code")), ctx.rt.inp, root=ctx.rt.file_root)
     return _return_result(slr.return_uninstalled(ctx, code), {})
 
 
-def trust(ctx: Ctx, a: Args) -> Result:
+def trust(ctx: Ctx, a: Args) -> Outcome:
     pem = read_file(a.text("file"), limit=10_000, what="a public key", root=ctx.rt.file_root)
     count = slr.trust(ctx, pem)
-    return Result(f"SSM key from {a.text('file')} is now trusted by every node of this lab.", {"trusted": count})
+    return Outcome(f"SSM key from {a.text('file')} is now trusted by every node of this lab.", {"trusted": count})
 
 
 TIERS = {"borrow": "a higher tier covers a lower one (the seed's reading)",
          "strict": "each tier covers only itself (Cisco, as a community answer quotes it)"}  # fmt: skip
 
 
-def tiers(ctx: Ctx, a: Args) -> Result:
+def tiers(ctx: Ctx, a: Args) -> Outcome:
     """The lab's reading of the disputed SLR rule, for every node now and every node made later."""
     rule = a.text("rule")
     ctx.lab.data["slr_tiers"] = rule
@@ -124,5 +124,5 @@ def tiers(ctx: Ctx, a: Args) -> Result:
     for name in names:
         node = ctx.node_named(name)
         node["slr"]["strict_tiers"] = rule == "strict"
-    return Result(f"Under Specific License Reservation, {TIERS[rule]}: every node of this lab ({len(names)}).",
+    return Outcome(f"Under Specific License Reservation, {TIERS[rule]}: every node of this lab ({len(names)}).",
                   {"slr_tiers": rule, "nodes": names})  # fmt: skip

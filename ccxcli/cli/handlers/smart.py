@@ -5,7 +5,7 @@ from __future__ import annotations
 from ccxcli.codetext import read_password
 from ccxcli.core import admin, engine
 from ccxcli.errors import Cancelled, UsageError, printable
-from ccxcli.runtime import Result
+from ccxcli.runtime import Outcome
 from ccxcli.session.context import Ctx
 from ccxcli.urls import url_host
 from ccxcli.values import plain_text, whole
@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from ccxcli.core.state import Transport
 
 
-def register(ctx: Ctx, a: Args) -> Result:
+def register(ctx: Ctx, a: Args) -> Outcome:
     from ccxcli.session import exchange
 
     node = ctx.node
@@ -27,7 +27,7 @@ def register(ctx: Ctx, a: Args) -> Result:
         raise UsageError("Invalid ID token: copy it again from 'ccx-ssm token create'.")
     exchange.run(ctx.lab, node, "register", ctx.now, token=token, force=a.flag("force"))
     info = node["reg"]  # what the SSM answered, as the node keeps it
-    return Result(
+    return Outcome(
         f"Registration succeeded: smart account {printable(info.get('smart_account', ''))}, virtual account "
         f"{printable(info.get('virtual_account', ''))}. 'show license status' shows the details.",
         {
@@ -43,48 +43,48 @@ def check_deregister(ctx: Ctx, a: Args) -> None:
     admin.check_registered(ctx.node, "Deregistration")
 
 
-def deregister(ctx: Ctx, a: Args) -> Result:
+def deregister(ctx: Ctx, a: Args) -> Outcome:
     from ccxcli.session import exchange
 
     node = ctx.node
     admin.check_registered(node, "Deregistration")
     warning = exchange.run(ctx.lab, node, "deregister", ctx.now)
     note = f" Warning: {warning} The instance is still listed on the SSM; remove it there." if warning else ""
-    return Result(
+    return Outcome(
         "Deregistered: all licenses released; the evaluation period resumes." + note,
         {"registration": "UNREGISTERED", "ssm_notified": warning is None},
     )
 
 
-def _renew(ctx: Ctx, what: str) -> Result:
+def _renew(ctx: Ctx, what: str) -> Outcome:
     from ccxcli.session import exchange
 
     node = ctx.node
     admin.check_registered(node, "Renewal")
     exchange.run(ctx.lab, node, "renew_auth" if what == "auth" else "renew_id", ctx.now)
     label = "Authorization" if what == "auth" else "Registration (ID certificate)"
-    return Result(
+    return Outcome(
         f"{label} renewal succeeded.", {"renewed": what, "status": engine.authorization_status(node, ctx.now)}
     )
 
 
-def renew_auth(ctx: Ctx, a: Args) -> Result:
+def renew_auth(ctx: Ctx, a: Args) -> Outcome:
     return _renew(ctx, "auth")
 
 
-def renew_id(ctx: Ctx, a: Args) -> Result:
+def renew_id(ctx: Ctx, a: Args) -> Outcome:
     return _renew(ctx, "id")
 
 
-def _set_transport(ctx: Ctx, transport: Transport, text: str) -> Result:
+def _set_transport(ctx: Ctx, transport: Transport, text: str) -> Outcome:
     admin.check_transport_change(ctx.node)
     ctx.agent_ready()
     admin.set_transport(ctx.node, ctx.now, transport, text)
     shown = {k: v for k, v in transport.items() if k != "password"}
-    return Result(f"Transport settings updated successfully. (Transport: {printable(text)})", {"transport": shown})
+    return Outcome(f"Transport settings updated successfully. (Transport: {printable(text)})", {"transport": shown})
 
 
-def transport_direct(ctx: Ctx, a: Args) -> Result:
+def transport_direct(ctx: Ctx, a: Args) -> Outcome:
     return _set_transport(ctx, {"mode": "direct"}, "direct (Cisco SSM)")
 
 
@@ -92,7 +92,7 @@ def check_transport(ctx: Ctx, a: Args) -> None:
     admin.check_transport_change(ctx.node)
 
 
-def transport_proxy(ctx: Ctx, a: Args) -> Result:
+def transport_proxy(ctx: Ctx, a: Args) -> Outcome:
     """Asks its questions before the lab is opened (the lab lock is never held while
     waiting for an answer); `check_transport` has refused a registered node already."""
     port = whole(a.text("port"), "The proxy port", 1, 65535)
@@ -134,26 +134,26 @@ def _ask_proxy_credentials(ctx: Ctx) -> tuple[str | None, str | None]:
     return user, password
 
 
-def transport_gateway(ctx: Ctx, a: Args) -> Result:
+def transport_gateway(ctx: Ctx, a: Args) -> Outcome:
     url = a.text("url")
     url_host(url, "gateway")
     return _set_transport(ctx, {"mode": "gateway", "url": url}, f"SSM On-Prem gateway {url}")
 
 
-def transport_satellite(ctx: Ctx, a: Args) -> Result:
+def transport_satellite(ctx: Ctx, a: Args) -> Outcome:
     url_host(a.text("url"), "ssm-satellite")
     return _set_transport(
         ctx, {"mode": "ssm-satellite", "url": a.text("url")}, f"SSM On-Prem satellite {a.text('url')}"
     )
 
 
-def factory_reset(ctx: Ctx, a: Args) -> Result:
+def factory_reset(ctx: Ctx, a: Args) -> Outcome:
     was = admin.factory_reset(ctx.node, ctx.now)
     note = "" if was == engine.UNREGISTERED else " The SSM was not told; remove the product instance there."
-    return Result("Smart Licensing data cleared." + note, {"registration": "UNREGISTERED", "previous": was})
+    return Outcome("Smart Licensing data cleared." + note, {"registration": "UNREGISTERED", "previous": was})
 
 
-def hostname(ctx: Ctx, a: Args) -> Result:
+def hostname(ctx: Ctx, a: Args) -> Outcome:
     """UCCX's privacy setting (12.5(1) SU3 release notes): `enable` turns the privacy of the
     host name on, so the SSM does not get it; `disable` turns it off (the default)."""
     private = a.text("privacy") == "enable"
@@ -165,4 +165,4 @@ def hostname(ctx: Ctx, a: Args) -> Result:
         if private
         else "Host name privacy disabled: the host name is sent to Cisco SSM at registration."
     )
-    return Result(text, {"hostname_privacy": private, "send_hostname": not private})
+    return Outcome(text, {"hostname_privacy": private, "send_hostname": not private})

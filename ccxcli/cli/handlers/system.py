@@ -14,24 +14,24 @@ import time
 from ccxcli.core import identity
 from ccxcli.core.failures import MAX_SKEW, set_skew, skew, span
 from ccxcli.errors import UsageError
-from ccxcli.runtime import Result
+from ccxcli.runtime import Outcome
 from ccxcli.session.context import Ctx
 
 TYPE_CHECKING = False  # `typing` is not imported at run time: it costs a one-shot command start-up
 if TYPE_CHECKING:
     from ccxcli.cli.grammar import Args
-    from ccxcli.core.state import Node
+    from ccxcli.core.state import NodeState
 
 
 def _date(t: int) -> str:
     return time.strftime("%a %b %d, %Y %H:%M:%S", time.gmtime(t))
 
 
-def show_myself(ctx: Ctx, a: Args) -> Result:
-    return Result(*myself(ctx.node))
+def show_myself(ctx: Ctx, a: Args) -> Outcome:
+    return Outcome(*myself(ctx.node))
 
 
-def myself(node: Node) -> tuple[str, dict[str, object]]:
+def myself(node: NodeState) -> tuple[str, dict[str, object]]:
     rows = {"machine_name": node["hostname"], "account_name": "admin", "privilege_level": 4}
     text = (
         f"Machine Name    : {node['hostname']}\n"
@@ -43,11 +43,11 @@ def myself(node: Node) -> tuple[str, dict[str, object]]:
     return text, rows
 
 
-def show_status(ctx: Ctx, a: Args) -> Result:
-    return Result(*status(ctx.node, ctx.now))
+def show_status(ctx: Ctx, a: Args) -> Outcome:
+    return Outcome(*status(ctx.node, ctx.now))
 
 
-def status(node: Node, now: int) -> tuple[str, dict[str, object]]:
+def status(node: NodeState, now: int) -> tuple[str, dict[str, object]]:
     up = identity.uptime(node, now)
     ova = identity.ova(node)
     data = {
@@ -93,7 +93,7 @@ def _disk(name: str, total: int, free_tenths: int) -> str:
     return f"{name:<16}{total:>10}K     {free:>10}K     {total - free:>10}K"
 
 
-def show_version(ctx: Ctx, a: Args) -> Result:
+def show_version(ctx: Ctx, a: Args) -> Outcome:
     node = ctx.node
     which = a.text("side")
     version = identity.version(node) if which == "active" else identity.inactive_version(node)
@@ -103,22 +103,22 @@ def show_version(ctx: Ctx, a: Args) -> Result:
         f"{label} Version Installed Software Options:\n"
         "No Installed Software Options Found."
     )
-    return Result(text, {which: version})
+    return Outcome(text, {which: version})
 
 
-def show_uccx_version(ctx: Ctx, a: Args) -> Result:
+def show_uccx_version(ctx: Ctx, a: Args) -> Outcome:
     node = ctx.node
     active, inactive = identity.version(node), identity.inactive_version(node)
-    return Result(
+    return Outcome(
         f"Active UCCX Version: {active}\nInactive UCCX Version: {inactive}", {"active": active, "inactive": inactive}
     )
 
 
-def show_network_eth0(ctx: Ctx, a: Args) -> Result:
-    return Result(*eth0(ctx.node, bool(a.flag("detail"))))
+def show_network_eth0(ctx: Ctx, a: Args) -> Outcome:
+    return Outcome(*eth0(ctx.node, bool(a.flag("detail"))))
 
 
-def eth0(node: Node, detail: bool) -> tuple[str, dict[str, object]]:
+def eth0(node: NodeState, detail: bool) -> tuple[str, dict[str, object]]:
     net = identity.network(node)
     lines = [
         "Ethernet 0",
@@ -147,20 +147,20 @@ def eth0(node: Node, detail: bool) -> tuple[str, dict[str, object]]:
     return "\n".join(lines), data
 
 
-def show_network_cluster(ctx: Ctx, a: Args) -> Result:
+def show_network_cluster(ctx: Ctx, a: Args) -> Outcome:
     rows = _cluster(ctx)
     text = "\n".join(
         f"{r['ip']} {r['fqdn']} {r['hostname']} {'Publisher' if i == 0 else 'Subscriber'} authenticated"
         for i, r in enumerate(rows)
     )
-    return Result(text, {"nodes": rows})
+    return Outcome(text, {"nodes": rows})
 
 
-def service_list(ctx: Ctx, a: Args) -> Result:
-    return Result(*services(ctx.node, ctx.now))
+def service_list(ctx: Ctx, a: Args) -> Outcome:
+    return Outcome(*services(ctx.node, ctx.now))
 
 
-def services(node: Node, now: int) -> tuple[str, dict[str, object]]:
+def services(node: NodeState, now: int) -> tuple[str, dict[str, object]]:
     rows = identity.services(node, now)
     lines = ["Requesting service status, please wait..."]
     lines += [f"{name} [{state}]" for name, state in rows[:3]]
@@ -169,11 +169,11 @@ def services(node: Node, now: int) -> tuple[str, dict[str, object]]:
     return "\n".join(lines), {"services": [{"name": n, "state": s} for n, s in rows]}
 
 
-def ntp_status(ctx: Ctx, a: Args) -> Result:
-    return Result(*ntp(ctx.node, ctx.now))
+def ntp_status(ctx: Ctx, a: Args) -> Outcome:
+    return Outcome(*ntp(ctx.node, ctx.now))
 
 
-def ntp(node: Node, now: int) -> tuple[str, dict[str, object]]:
+def ntp(node: NodeState, now: int) -> tuple[str, dict[str, object]]:
     """`utils ntp status`; with a clock skew (`sim fault clock-skew`), the offset from the
     server and `unsynchronised`, the node's own time beside the network's."""
     net = identity.network(node)
@@ -205,7 +205,7 @@ def ntp(node: Node, now: int) -> tuple[str, dict[str, object]]:
     return text, {"server": net["ntp"], "synchronised": not off, "now": stamp, "offset_seconds": off}
 
 
-def system_restart(ctx: Ctx, a: Args) -> Result:
+def system_restart(ctx: Ctx, a: Args) -> Outcome:
     """Restart the node's services on the virtual clock: agents are logged out, services
     are STARTING for a few virtual minutes, licensing state is kept. The shell ends, as an
     SSH session to a restarting appliance does."""
@@ -222,25 +222,25 @@ def system_restart(ctx: Ctx, a: Args) -> Result:
         "Operation succeeded\n"
         "restart now."
     )
-    return Result(
+    return Outcome(
         text,
         {"restarted": True, "agents_logged_out": logged_out, "services_ready_at": node["booted"] + identity.RESTART},
         leave=ctx.rt.mode == "shell",
     )
 
 
-def pagination(ctx: Ctx, a: Args) -> Result:
+def pagination(ctx: Ctx, a: Args) -> Outcome:
     on = a.text("state") == "on"
     ctx.rt.pagination = on and ctx.rt.mode == "shell"
-    return Result(f"Automatic pagination is turned {'on' if on else 'off'}", {"pagination": "on" if on else "off"})
+    return Outcome(f"Automatic pagination is turned {'on' if on else 'off'}", {"pagination": "on" if on else "off"})
 
 
-def show_pagination(ctx: Ctx, a: Args) -> Result:
+def show_pagination(ctx: Ctx, a: Args) -> Outcome:
     on = ctx.rt.pagination
-    return Result(f"Automatic Pagination : {'On' if on else 'Off'}.", {"pagination": "on" if on else "off"})
+    return Outcome(f"Automatic Pagination : {'On' if on else 'Off'}.", {"pagination": "on" if on else "off"})
 
 
-def fault_list(ctx: Ctx, a: Args) -> Result:
+def fault_list(ctx: Ctx, a: Args) -> Outcome:
     from ccxcli.core.failures import FAULTS, active
 
     node = ctx.node
@@ -250,10 +250,10 @@ def fault_list(ctx: Ctx, a: Args) -> Result:
                  "effect": f"the node's clock is {span(off)} {'ahead' if off > 0 else 'behind'}" if off
                  else "the node's clock is in sync (sim fault clock-skew ±DURATION)"})  # fmt: skip
     text = "\n".join(f"{r['fault']:<20} {'ON ' if r['on'] else 'off'}  {r['effect']}" for r in rows)
-    return Result(text, {"faults": rows})
+    return Outcome(text, {"faults": rows})
 
 
-def clock_skew(ctx: Ctx, a: Args) -> Result:
+def clock_skew(ctx: Ctx, a: Args) -> Outcome:
     from ccxcli.clock import parse_duration
 
     text = a.text("offset").strip()
@@ -263,9 +263,9 @@ def clock_skew(ctx: Ctx, a: Args) -> Result:
         raise UsageError("A clock skew of more than 10 years is not one NTP would leave.")
     set_skew(ctx.node, ctx.now, seconds)
     if not seconds:
-        return Result("Simulated fault clock-skew is off: the node's clock is in sync.", {"clock_skew": 0})
+        return Outcome("Simulated fault clock-skew is off: the node's clock is in sync.", {"clock_skew": 0})
     bad = abs(seconds) > MAX_SKEW
-    return Result(
+    return Outcome(
         f"Simulated fault clock-skew is on: the node's clock is {span(seconds)} "
         f"{'ahead of' if seconds > 0 else 'behind'} the network's"
         + ("; the SSM's time checks fail." if bad else f" (within the {MAX_SKEW // 60} minutes the SSM accepts)."),
@@ -273,13 +273,13 @@ def clock_skew(ctx: Ctx, a: Args) -> Result:
     )
 
 
-def fault_set(ctx: Ctx, a: Args) -> Result:
+def fault_set(ctx: Ctx, a: Args) -> Outcome:
     from ccxcli.core.failures import effect, set_fault
 
     name = a.text("fault").replace("_", "-")
     on = a.text("state") == "on"
     set_fault(ctx.node, ctx.now, name, on)
-    return Result(f"Simulated fault {name} is {'on' if on else 'off'}: {effect(name, on)}.", {"fault": name, "on": on})
+    return Outcome(f"Simulated fault {name} is {'on' if on else 'off'}: {effect(name, on)}.", {"fault": name, "on": on})
 
 
 # --- the health checks public UCCX scripts send before licensing work ------------------------------------
@@ -287,7 +287,7 @@ def fault_set(ctx: Ctx, a: Args) -> Result:
 # script reads (a replication state of 2, no core files, a finished backup) is the healthy case.
 
 
-def show_hardware(ctx: Ctx, a: Args) -> Result:
+def show_hardware(ctx: Ctx, a: Args) -> Outcome:
     node = ctx.node
     ova = identity.ova(node)
     data = {"platform": "VMware Virtual Machine", "vcpus": ova["vcpus"], "memory_mb": ova["memory_kb"] // 1024,
@@ -307,10 +307,10 @@ def show_hardware(ctx: Ctx, a: Args) -> Result:
         "",
         "This machine is a ccxcli emulation: the figures come from its OVA profile.",
     ])  # fmt: skip
-    return Result(text, data)
+    return Outcome(text, data)
 
 
-def dbreplication(ctx: Ctx, a: Args) -> Result:
+def dbreplication(ctx: Ctx, a: Args) -> Outcome:
     rows = _cluster(ctx)
     stamp = time.strftime("%Y-%m-%d-%H-%M", time.gmtime(ctx.now))
     lines = [
@@ -331,7 +331,7 @@ def dbreplication(ctx: Ctx, a: Args) -> Result:
     lines += [f"{r['hostname']:<19} {r['ip']:<17} 0.042     Y/Y/Y     0        (g_{i + 2})          (2) Setup Completed"
               for i, r in enumerate(rows)]  # fmt: skip
     data = {"servers": [dict(r, replication_state=2, setup="Setup Completed") for r in rows]}
-    return Result("\n".join(lines), data)
+    return Outcome("\n".join(lines), data)
 
 
 def _cluster(ctx: Ctx) -> list[dict[str, str]]:
@@ -347,14 +347,14 @@ def _cluster(ctx: Ctx) -> list[dict[str, str]]:
     return out
 
 
-def core_list(ctx: Ctx, a: Args) -> Result:
-    return Result("No core files found", {"cores": []})
+def core_list(ctx: Ctx, a: Args) -> Outcome:
+    return Outcome("No core files found", {"cores": []})
 
 
-def drs_status(ctx: Ctx, a: Args) -> Result:
+def drs_status(ctx: Ctx, a: Args) -> Outcome:
     op = a.text("operation")
     if op == "restore":
-        return Result("Status: No restore is in progress; no restore has run on this node.",
+        return Outcome("Status: No restore is in progress; no restore has run on this node.",
                       {"operation": op, "status": None})  # fmt: skip
     node = ctx.node
     at = max(node["created"], ctx.now - ctx.now % 86400 - 3600)  # the nightly 23:00 backup, or the node's first
@@ -370,10 +370,10 @@ def drs_status(ctx: Ctx, a: Args) -> Result:
         "UCCX       " + f"{node['hostname']:<18} " + "CCX_DB                    100      SUCCESS  " + when,
         "UCCX       " + f"{node['hostname']:<18} " + "CCX_LICENSING             100      SUCCESS  " + when,
     ]
-    return Result("\n".join(lines), {"operation": op, "status": "SUCCESS", "percentage": 100, "date": when})
+    return Outcome("\n".join(lines), {"operation": op, "status": "SUCCESS", "percentage": 100, "date": when})
 
 
-def jtapi_version(ctx: Ctx, a: Args) -> Result:
+def jtapi_version(ctx: Ctx, a: Args) -> Outcome:
     version = "14.0.1.30000-2"
-    return Result(f"JTAPI Client Version : {version}\nThe JTAPI client matches Unified CM 14.0(1) (synthetic).",
+    return Outcome(f"JTAPI Client Version : {version}\nThe JTAPI client matches Unified CM 14.0(1) (synthetic).",
                   {"jtapi_client_version": version})  # fmt: skip

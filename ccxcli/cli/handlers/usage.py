@@ -7,7 +7,7 @@ from ccxcli.core import admin, agents, engine
 from ccxcli.core.catalogue import CONTROL_FIELDS, SKILLS, TYPES
 from ccxcli.core.consumption import is_premium, usage
 from ccxcli.errors import UsageError, printable
-from ccxcli.runtime import Result
+from ccxcli.runtime import Outcome
 from ccxcli.session.context import Ctx
 from ccxcli.values import MAX_COUNT, whole
 
@@ -45,10 +45,10 @@ def _agent_text(aid: str, ag: Agent) -> str:
     )
 
 
-def agent_add(ctx: Ctx, a: Args) -> Result:
+def agent_add(ctx: Ctx, a: Args) -> Outcome:
     aid = _id(a.text("id"))
     new = agents.add(ctx.node, aid, _skills(a.get("skills")), a.flag("supervisor"))
-    return Result(f"Agent {_agent_text(aid, new)}.", {"agent": aid, **new})
+    return Outcome(f"Agent {_agent_text(aid, new)}.", {"agent": aid, **new})
 
 
 def _on_off(text: str | None, option: str) -> bool | None:
@@ -59,61 +59,61 @@ def _on_off(text: str | None, option: str) -> bool | None:
     return text.lower() == "on"
 
 
-def agent_modify(ctx: Ctx, a: Args) -> Result:
+def agent_modify(ctx: Ctx, a: Args) -> Outcome:
     aid = a.text("id")
     skills = _skills(a.get("skills")) if a.get("skills") else None
     new = agents.modify(ctx.node, ctx.now, aid, skills, _on_off(a.get("supervisor"), "--supervisor"))
-    return Result(f"Agent {_agent_text(aid, new)}.", {"agent": aid, **new})
+    return Outcome(f"Agent {_agent_text(aid, new)}.", {"agent": aid, **new})
 
 
-def agent_delete(ctx: Ctx, a: Args) -> Result:
+def agent_delete(ctx: Ctx, a: Args) -> Outcome:
     aid = a.text("id")
     agents.delete(ctx.node, ctx.now, aid)
-    return Result(f"Agent {aid} deleted.", {"deleted": aid})
+    return Outcome(f"Agent {aid} deleted.", {"deleted": aid})
 
 
 def _plural(n: int) -> str:
     return f"{n} agent{'s' if n != 1 else ''}"
 
 
-def agent_login(ctx: Ctx, a: Args) -> Result:
+def agent_login(ctx: Ctx, a: Args) -> Outcome:
     count = a.get("count")
     many = whole(count, "--count", 1, agents.MAX_AGENTS) if count is not None else None
     done = agents.login(ctx.node, ctx.now, [_id(i) for i in a.many("id")], many, a.flag("premium"))
     use = usage(ctx.node)
-    return Result(
+    return Outcome(
         f"{_plural(len(done))} logged in; in use now: " + ", ".join(f"{k} {v}" for k, v in use.items()),
         {"logged_in": done, "usage": use},
     )
 
 
-def agent_logout(ctx: Ctx, a: Args) -> Result:
+def agent_logout(ctx: Ctx, a: Args) -> Outcome:
     done = agents.logout(ctx.node, ctx.now, a.many("id"), a.flag("all"))
-    return Result(f"{_plural(len(done))} logged out.", {"logged_out": done, "usage": usage(ctx.node)})
+    return Outcome(f"{_plural(len(done))} logged out.", {"logged_out": done, "usage": usage(ctx.node)})
 
 
-def agent_list(ctx: Ctx, a: Args) -> Result:
+def agent_list(ctx: Ctx, a: Args) -> Outcome:
     node = ctx.node
     agents = sorted(node["agents"].items())
     rows = [{"id": aid, "license": "premium" if is_premium(ag) else "standard", **ag} for aid, ag in agents]
-    return Result("\n".join(_agent_text(aid, ag) for aid, ag in agents) or "No agents.", {"agents": rows})
+    return Outcome("\n".join(_agent_text(aid, ag) for aid, ag in agents) or "No agents.", {"agents": rows})
 
 
-def ports(ctx: Ctx, a: Args) -> Result:
+def ports(ctx: Ctx, a: Args) -> Outcome:
     node = ctx.node
     kind = next(k for k in PORT_KINDS if k == a.text("kind"))  # the grammar allows only these
     n = whole(a.text("n"), "The port count", 0, MAX_COUNT)
     admin.set_ports(node, ctx.now, kind, n)
-    return Result(f"{PORT_LABELS[kind]} ports in use: {n}.", {"ports": dict(node["ports"])})
+    return Outcome(f"{PORT_LABELS[kind]} ports in use: {n}.", {"ports": dict(node["ports"])})
 
 
-def license_type(ctx: Ctx, a: Args) -> Result:
+def license_type(ctx: Ctx, a: Args) -> Outcome:
     ltype = a.text("type")
     admin.set_license_type(ctx.node, ctx.now, ltype)
-    return Result(f"License type set to {TYPES[ltype][1]} ({TYPES[ltype][0]}).", {"license_type": ltype})
+    return Outcome(f"License type set to {TYPES[ltype][1]} ({TYPES[ltype][0]}).", {"license_type": ltype})
 
 
-def license_control(ctx: Ctx, a: Args) -> Result:
+def license_control(ctx: Ctx, a: Args) -> Outcome:
     node = ctx.node
     changes: ControlChanges = {}
     for key in admin.CONTROL_KEYS:
@@ -130,10 +130,10 @@ def license_control(ctx: Ctx, a: Args) -> Result:
     text = [f"Overage Allowance: {'Enabled' if c.get('overage', True) else 'Disabled'}"]
     fields = CONTROL_FIELDS[node["license_type"]]  # the type's fields only, as the portal page shows them
     text += [f"{CONTROL_LABELS[k]}: {c[k] if c.get(k) is not None else 'not set (no limit)'}" for k in fields]
-    return Result("\n".join(text), {"license_control": dict(c)})
+    return Outcome("\n".join(text), {"license_control": dict(c)})
 
 
-def consumption(ctx: Ctx, a: Args) -> Result:
+def consumption(ctx: Ctx, a: Args) -> Outcome:
     from ccxcli.cli.consumption_report import chart, draw_chart, table
     from ccxcli.core import report
 
@@ -142,9 +142,9 @@ def consumption(ctx: Ctx, a: Args) -> Result:
     start = _when(a.get("from"), min(max(end - clock.DAY, node["created"]), end - 1))
     rows = report.rows(node, start, end, ctx.now, a.get("interval") or "15m")
     if not a.flag("chart"):
-        return Result(table(rows), {"intervals": rows})
+        return Outcome(table(rows), {"intervals": rows})
     environ = ctx.rt.env.environ  # the session's: its colours
-    return Result(chart(rows), {"intervals": rows}, draw=lambda out, width: draw_chart(rows, out, environ, width))
+    return Outcome(chart(rows), {"intervals": rows}, draw=lambda out, width: draw_chart(rows, out, environ, width))
 
 
 def _when(text: str | None, default: int) -> int:
@@ -153,19 +153,19 @@ def _when(text: str | None, default: int) -> int:
     return clock.parse_time(text)
 
 
-def alerts(ctx: Ctx, a: Args) -> Result:
+def alerts(ctx: Ctx, a: Args) -> Outcome:
     from ccxcli.cli import render
     from ccxcli.core.status import build
 
     doc = build(ctx.node, ctx.now)
-    return Result("\n".join(render.alerts(doc)), {"alerts": doc["alerts"]})
+    return Outcome("\n".join(render.alerts(doc)), {"alerts": doc["alerts"]})
 
 
-def events(ctx: Ctx, a: Args) -> Result:
+def events(ctx: Ctx, a: Args) -> Outcome:
     node = ctx.node
     last = whole(a.get("last") or "50", "--last", 0, 100_000)
     evs = node["events"][-last:] if last else []
-    return Result(
+    return Outcome(
         "\n".join(engine.format_event(node, e) for e in evs),
         {"events": [{"time": clock.iso(e[0]), "severity": e[1], "message": e[2]} for e in evs]},
     )
@@ -175,7 +175,7 @@ def check_migrate(ctx: Ctx, a: Args) -> str | None:
     return admin.check_can_migrate(ctx.node)
 
 
-def classic_show(ctx: Ctx, a: Args) -> Result:
+def classic_show(ctx: Ctx, a: Args) -> Outcome:
     from ccxcli.core.identity import license_mac, version
 
     node = ctx.node
@@ -196,10 +196,10 @@ def classic_show(ctx: Ctx, a: Args) -> Result:
         "Installed Classic licenses:" if lic else "Installed Classic licenses: none",
     ]
     lines += [f"  {alias}: {n}" for alias, n in sorted(licenses.items())]
-    return Result("\n".join(lines), data)
+    return Outcome("\n".join(lines), data)
 
 
-def classic_install(ctx: Ctx, a: Args) -> Result:
+def classic_install(ctx: Ctx, a: Args) -> Outcome:
     from ccxcli.codetext import read_file
     from ccxcli.ssm.core.classic import read_file as read_license
 
@@ -208,15 +208,15 @@ def classic_install(ctx: Ctx, a: Args) -> Result:
     )
     admin.install_classic(ctx.node, ctx.now, fields)
     counts = fields["counts"]
-    return Result(
+    return Outcome(
         "Classic license file installed: " + (", ".join(f"{n} {x}" for x, n in sorted(counts.items())) or "none") + ".",
         {"installed": counts},
     )
 
 
-def migrate(ctx: Ctx, a: Args) -> Result:
+def migrate(ctx: Ctx, a: Args) -> Outcome:
     admin.migrate_to_smart(ctx.node, ctx.now)
-    return Result("Migrated to Smart Licensing. Choose the license type, then register.", {"smart_licensing": True})
+    return Outcome("Migrated to Smart Licensing. Choose the license type, then register.", {"smart_licensing": True})
 
 
 # --- the Classic Licensing commands of the CLI (before 12.5 a node's licenses were files) -------------
@@ -231,11 +231,11 @@ _CLASSIC_LINES = {
 }
 
 
-def show_uccx_license(ctx: Ctx, a: Args) -> Result:
+def show_uccx_license(ctx: Ctx, a: Args) -> Outcome:
     node = ctx.node
     lic = node.get("classic_license")
     if not node["classic"]:
-        return Result(
+        return Outcome(
             "This node uses Smart Licensing: 'show license summary' shows its licenses (Classic license files "
             "apply to Classic Licensing only).",
             {"classic": False, "licenses": {}},
@@ -253,18 +253,18 @@ def show_uccx_license(ctx: Ctx, a: Args) -> Result:
     file = admin.classic_file_name(node)
     data = {"classic": True, "package": package if counts else None, "licenses": dict(counts), "file": file,
             "issued": lic["issued"] if lic else None}  # fmt: skip
-    return Result("\n".join(lines), data)
+    return Outcome("\n".join(lines), data)
 
 
-def list_license(ctx: Ctx, a: Args) -> Result:
+def list_license(ctx: Ctx, a: Args) -> Outcome:
     file = admin.classic_file_name(ctx.node) if ctx.node["classic"] else None
     if not file:
-        return Result("No license files are uploaded.", {"files": []})
-    return Result(f"The following license files are uploaded:\n  {file}", {"files": [file]})
+        return Outcome("No license files are uploaded.", {"files": []})
+    return Outcome(f"The following license files are uploaded:\n  {file}", {"files": [file]})
 
 
-def delete_license(ctx: Ctx, a: Args) -> Result:
+def delete_license(ctx: Ctx, a: Args) -> Outcome:
     counts = admin.delete_classic(ctx.node, ctx.now, a.text("licensefile"))
     held = ", ".join(f"{n} {x}" for x, n in sorted(counts.items())) or "no licenses"
-    return Result(f"License file {a.text('licensefile')} deleted ({held}).", {"deleted": a.text("licensefile"),
+    return Outcome(f"License file {a.text('licensefile')} deleted ({held}).", {"deleted": a.text("licensefile"),
                                                                              "licenses": counts})  # fmt: skip

@@ -11,21 +11,21 @@ from typing import TYPE_CHECKING
 
 from ccxcli.errors import CcxError, UsageError, printable, printable_lines
 from ccxcli.runtime import Env
-from ccxcli.ssm.cli.cmdkit import Param, Program, plain_table
+from ccxcli.ssm.cli.cmdkit import Option, Program, plain_table
 from ccxcli.store.lab import ssm_now
 
 PROG = Program(
     "ccx-ssm",
     "The Cisco Smart Software Manager stand-in of a ccxcli lab.",
     (
-        Param("--home", "Lab home (default: $CCX_HOME, else the platform data folder).", metavar="DIR"),
-        Param(
+        Option("--home", "Lab home (default: $CCX_HOME, else the platform data folder).", metavar="DIR"),
+        Option(
             "--ssm",
             "An SSM of the lab by name, or an SSM folder (default: $CCX_SSM_HOME, else cloud).",
             metavar="NAME|DIR",
         ),  # fmt: skip
-        Param("--json", "Print one JSON document instead of text.", kind="flag", default=False),
-        Param("--version", "Print the version.", kind="flag", default=False),
+        Option("--json", "Print one JSON document instead of text.", kind="flag", default=False),
+        Option("--version", "Print the version.", kind="flag", default=False),
     ),
 )
 command = PROG.command
@@ -41,18 +41,18 @@ PROG.group("sync", "SSM On-Prem synchronization with Cisco SSM.")
 PROG.group("account", "The smart account: Export-Controlled permission.")
 
 # Parameters several commands share, declared once.
-VA = Param("--va", "Virtual account (default: the default one).", metavar="NAME")
-LICENSES = Param("--license", "ALIAS=N, the licenses and how many; aliases: {aliases}.", kind="list",
+VA = Option("--va", "Virtual account (default: the default one).", metavar="NAME")
+LICENSES = Option("--license", "ALIAS=N, the licenses and how many; aliases: {aliases}.", kind="list",
                  metavar="ALIAS=N")  # fmt: skip
-OUT_CODE = Param("--out", "Write the code to this file instead of printing it.", metavar="FILE")
-ID = Param("ID", "The product instance: its id or serial number (SN).", required=True)
+OUT_CODE = Option("--out", "Write the code to this file instead of printing it.", metavar="FILE")
+ID = Option("ID", "The product instance: its id or serial number (SN).", required=True)
 
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
     from typing import TextIO
 
-    from ccxcli.ssm.core.db import Ssm
+    from ccxcli.ssm.core.db import SsmDb
 
 
 class SsmRun:
@@ -61,7 +61,7 @@ class SsmRun:
 
     def __init__(self, env: Env, home: Path, ssm_arg: str | None = None, json: bool = False) -> None:
         self.env, self.home, self.ssm_arg, self.json = env, home, ssm_arg, json
-        self.opened: list[Ssm] = []  # the SSMs the command opened (`open_ssm`)
+        self.opened: list[SsmDb] = []  # the SSMs the command opened (`open_ssm`)
 
     def notify(self) -> None:
         """Queue and send the email notifications due on the SSMs the command opened (never
@@ -112,8 +112,8 @@ def is_dir_arg(arg: str) -> bool:
     return os.sep in arg or bool(os.altsep and os.altsep in arg) or arg.startswith((".", "~"))
 
 
-def open_ssm(rt: SsmRun) -> tuple[Ssm, int]:
-    from ccxcli.ssm.core.db import Ssm
+def open_ssm(rt: SsmRun) -> tuple[SsmDb, int]:
+    from ccxcli.ssm.core.db import SsmDb
 
     folder = ssm_folder(rt)
     if rt.ssm_arg is None and not (folder / "ssm.db").exists():
@@ -121,7 +121,7 @@ def open_ssm(rt: SsmRun) -> tuple[Ssm, int]:
 
         with open_lab(rt.home):  # the embedded default: the first command creates the lab
             pass
-    ssm = Ssm.open(folder)
+    ssm = SsmDb.open(folder)
     rt.opened.append(ssm)
     return ssm, ssm_now(folder)
 

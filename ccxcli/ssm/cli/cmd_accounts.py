@@ -7,8 +7,8 @@ from pathlib import Path
 from ccxcli.core.catalogue import license_alias
 from ccxcli.errors import UsageError
 from ccxcli.ssm.cli.app import VA, SsmRun, command, emit, is_dir_arg, on_off, open_ssm, ssm_folder, table
-from ccxcli.ssm.cli.cmdkit import Param
-from ccxcli.ssm.core.db import Ssm
+from ccxcli.ssm.cli.cmdkit import Option
+from ccxcli.ssm.core.db import SsmDb
 from ccxcli.store.lab import ssm_dir, ssm_now
 from ccxcli.values import MAX_QTY
 
@@ -21,25 +21,25 @@ from ccxcli.values import MAX_QTY
     changes="creates the SSM folder: its database and signing key (refused if one exists).",
     example="ccx-ssm --ssm onprem init --on-prem --hostname ssm-onprem.example.com",
     params=(
-        Param("--account", "Smart account name.", default="Demo Smart Account", metavar="NAME"),
-        Param("--domain", "The smart account's domain, the path key of Cisco's API (default: made from the "
+        Option("--account", "Smart account name.", default="Demo Smart Account", metavar="NAME"),
+        Option("--domain", "The smart account's domain, the path key of Cisco's API (default: made from the "
               "account name, e.g. demo-smart-account.example.com).", metavar="DOMAIN"),
-        Param("--on-prem", "An SSM On-Prem (needs --hostname).", kind="flag", default=False),
-        Param("--hostname", "Certificate common name: an on-prem's URL host; for a cloud SSM, the name it is "
+        Option("--on-prem", "An SSM On-Prem (needs --hostname).", kind="flag", default=False),
+        Option("--hostname", "Certificate common name: an on-prem's URL host; for a cloud SSM, the name it is "
               "served under ('ccx-ssm serve'; default localhost).", metavar="HOST"),
-        Param("--san", "Subject alternative name of the certificate (a host name or IP address).", kind="list",
+        Option("--san", "Subject alternative name of the certificate (a host name or IP address).", kind="list",
               metavar="HOST"),
-        Param("--demo", "Deposit the demo licenses.", kind="flag", default=False),
-        Param("--export-allowed", "Permit Export-Controlled functionality (as the demo account is).", kind="flag",
+        Option("--demo", "Deposit the demo licenses.", kind="flag", default=False),
+        Option("--export-allowed", "Permit Export-Controlled functionality (as the demo account is).", kind="flag",
               default=False),
-        Param("--mode", "On-prem: connected (synchronizes daily) or disconnected (by files).", default="connected",
+        Option("--mode", "On-prem: connected (synchronizes daily) or disconnected (by files).", default="connected",
               metavar="connected|disconnected"),
-        Param("--cloud", "On-prem: the cloud SSM of the lab it synchronizes with.", default="cloud", metavar="NAME"),
-        Param("--va", "On-prem: a cloud virtual account it serves (default: all).", kind="list", metavar="NAME"),
-        Param("--standalone", "On-prem: not linked to any cloud SSM.", kind="flag", default=False),
-        Param("--address", "Its IP address on the lab's network (default: one made from its name).",
+        Option("--cloud", "On-prem: the cloud SSM of the lab it synchronizes with.", default="cloud", metavar="NAME"),
+        Option("--va", "On-prem: a cloud virtual account it serves (default: all).", kind="list", metavar="NAME"),
+        Option("--standalone", "On-prem: not linked to any cloud SSM.", kind="flag", default=False),
+        Option("--address", "Its IP address on the lab's network (default: one made from its name).",
               metavar="IP"),
-        Param("--alias", "Another name the lab's network resolves to it, not on its certificate (repeat).",
+        Option("--alias", "Another name the lab's network resolves to it, not on its certificate (repeat).",
               kind="list", metavar="HOST"),
     ),
 )  # fmt: skip
@@ -62,7 +62,7 @@ def init(
     import ipaddress
     import json
 
-    from ccxcli.ssm.core.db import Ssm
+    from ccxcli.ssm.core.db import SsmDb
     from ccxcli.values import host_name, plain_text
 
     extra: dict[str, str] = {}
@@ -90,7 +90,7 @@ def init(
 
         with open_lab(rt.home):  # an SSM of the lab: the lab (embedded default) exists first
             pass
-    ssm = Ssm.create(
+    ssm = SsmDb.create(
         folder,
         account=account,
         now=ssm_now(folder),
@@ -117,17 +117,17 @@ def init(
     emit(rt, data, text)
 
 
-def _link(rt: SsmRun, ssm: Ssm, folder: Path, mode: str, cloud_name: str, vas: list[str]) -> dict[str, object]:
+def _link(rt: SsmRun, ssm: SsmDb, folder: Path, mode: str, cloud_name: str, vas: list[str]) -> dict[str, object]:
     """Link a new on-prem SSM to a cloud SSM of the lab; a connected one synchronizes at once."""
     from ccxcli.ssm.core import sync
-    from ccxcli.ssm.core.db import Ssm
+    from ccxcli.ssm.core.db import SsmDb
     from ccxcli.store.lab import valid_name
 
     if not valid_name(cloud_name) or not (rt.home / "ssm" / cloud_name / "ssm.db").exists():
         raise UsageError(f"No cloud SSM '{cloud_name}' in lab {rt.home} to link to (or add --standalone).")
     if not valid_name(folder.name):
         raise UsageError(f"An SSM On-Prem linked to a cloud SSM needs a lab name (--ssm NAME), not '{folder.name}'.")
-    cloud = Ssm.open(rt.home / "ssm" / cloud_name)
+    cloud = SsmDb.open(rt.home / "ssm" / cloud_name)
     try:
         now = ssm_now(folder)
         sync.link(ssm, cloud, folder.name, cloud_name, mode, vas, now)
@@ -135,7 +135,7 @@ def _link(rt: SsmRun, ssm: Ssm, folder: Path, mode: str, cloud_name: str, vas: l
         cloud.close()
     if mode == "connected":
         sync.run(folder, lambda name: ssm_dir(rt.home, name), now)
-    synced = Ssm.open(folder)  # as the synchronization left it
+    synced = SsmDb.open(folder)  # as the synchronization left it
     try:
         return sync.status(synced)
     finally:
@@ -177,7 +177,7 @@ def key_roll(rt: SsmRun) -> None:
     "Take the SSM down for maintenance (every request answered 503 Service Unavailable), or back up.",
     changes="on: nodes' messages, the portal and the APIs are refused (HTTP 503 when served); off: served again.",
     example="ccx-ssm maintenance on",
-    params=(Param("STATE", "on or off.", required=True),),
+    params=(Option("STATE", "on or off.", required=True),),
 )
 def maintenance(rt: SsmRun, state: str) -> None:
     on = on_off(state, "STATE")
@@ -206,7 +206,7 @@ def va_list(rt: SsmRun) -> None:
     )
 
 
-VA_NAME = Param("NAME", "The virtual account's name (1-64 printable characters).", required=True)
+VA_NAME = Option("NAME", "The virtual account's name (1-64 printable characters).", required=True)
 
 
 @command(
@@ -216,8 +216,8 @@ VA_NAME = Param("NAME", "The virtual account's name (1-64 printable characters).
     example="ccx-ssm va create Sales --description 'Sales contact center'",
     params=(
         VA_NAME,
-        Param("--description", "Free text shown in 'va list' and Cisco's API.", default="", metavar="TEXT"),
-        Param(
+        Option("--description", "Free text shown in 'va list' and Cisco's API.", default="", metavar="TEXT"),
+        Option(
             "--access", "Commerce access level (as Cisco's API names it).", default="PUBLIC", metavar="PUBLIC|PRIVATE"
         ),  # fmt: skip
     ),
@@ -282,7 +282,7 @@ def license_list(rt: SsmRun, va: str | None) -> None:
     emit(rt, {"va": name, "licenses": rows}, table=text)
 
 
-def _held_beyond_confirmed(ssm: Ssm, va: str) -> dict[str, int]:
+def _held_beyond_confirmed(ssm: SsmDb, va: str) -> dict[str, int]:
     """Per license, what the pool holds for reservations of `va` beyond their confirmed counts."""
     from ccxcli.ssm.core import reserve
 
@@ -295,8 +295,8 @@ def _held_beyond_confirmed(ssm: Ssm, va: str) -> dict[str, int]:
     return extra
 
 
-ALIAS = Param("ALIAS", "The license; aliases: {aliases}.", required=True)
-QTY = Param("QTY", "How many.", kind="int", required=True, lo=1, hi=MAX_QTY)
+ALIAS = Option("ALIAS", "The license; aliases: {aliases}.", required=True)
+QTY = Option("QTY", "How many.", kind="int", required=True, lo=1, hi=MAX_QTY)
 
 
 @command(
@@ -306,12 +306,12 @@ QTY = Param("QTY", "How many.", kind="int", required=True, lo=1, hi=MAX_QTY)
     example="ccx-ssm license chart --license flex-premium --interval 1d",
     params=(
         VA,
-        Param("--license", "One license (default: every license the account held or used); aliases: {aliases}.",
+        Option("--license", "One license (default: every license the account held or used); aliases: {aliases}.",
               metavar="ALIAS", dest="alias"),
-        Param("--from", "Start (ISO 8601 time or date; default: when the history begins).", metavar="T",
+        Option("--from", "Start (ISO 8601 time or date; default: when the history begins).", metavar="T",
               dest="start"),
-        Param("--to", "End (default: now).", metavar="T", dest="end"),
-        Param("--interval", "15m, 1h or 1d (default 1d); up to 2,000 intervals.", default="1d", metavar="SIZE"),
+        Option("--to", "End (default: now).", metavar="T", dest="end"),
+        Option("--interval", "15m, 1h or 1d (default 1d); up to 2,000 intervals.", default="1d", metavar="SIZE"),
     ),
 )  # fmt: skip
 def license_chart(
@@ -383,8 +383,8 @@ def license_add(rt: SsmRun, alias: str, qty: int, va: str | None) -> None:
     params=(
         ALIAS,
         QTY,
-        Param("--from", "Source virtual account.", required=True, metavar="NAME", dest="src"),
-        Param("--to", "Destination virtual account.", required=True, metavar="NAME", dest="dst"),
+        Option("--from", "Source virtual account.", required=True, metavar="NAME", dest="src"),
+        Option("--to", "Destination virtual account.", required=True, metavar="NAME", dest="dst"),
     ),
 )
 def license_transfer(rt: SsmRun, alias: str, qty: int, src: str, dst: str) -> None:
@@ -404,11 +404,11 @@ def license_transfer(rt: SsmRun, alias: str, qty: int, src: str, dst: str) -> No
     example='TOKEN=$(ccx-ssm token create --expires-days 7); ccx license smart register idtoken "$TOKEN"',
     params=(
         VA,
-        Param("--expires-days", "Days until the token expires.", kind="int", default=30, lo=1, hi=365, metavar="N"),
-        Param("--max-uses", "How many registrations it allows (default: unlimited).", kind="int", lo=1,
+        Option("--expires-days", "Days until the token expires.", kind="int", default=30, lo=1, hi=365, metavar="N"),
+        Option("--max-uses", "How many registrations it allows (default: unlimited).", kind="int", lo=1,
               hi=1_000_000, metavar="N"),
-        Param("--description", "Free text shown in 'token list'.", default="", metavar="TEXT"),
-        Param("--export-controlled", "Allow Export-Controlled functionality to the nodes it registers.",
+        Option("--description", "Free text shown in 'token list'.", default="", metavar="TEXT"),
+        Option("--export-controlled", "Allow Export-Controlled functionality to the nodes it registers.",
               kind="flag", default=False),
     ),
 )  # fmt: skip
@@ -460,7 +460,7 @@ def token_list(rt: SsmRun) -> None:
     "Revoke a registration token.",
     changes="the token registers no more nodes (nodes it registered stay registered).",
     example='ccx-ssm token revoke "$TOKEN"',
-    params=(Param("TOKEN", "The token, as 'token create' printed it.", required=True),),
+    params=(Option("TOKEN", "The token, as 'token create' printed it.", required=True),),
 )
 def token_revoke(rt: SsmRun, token: str) -> None:
     from ccxcli.ssm.core import smart
@@ -510,7 +510,7 @@ def account_show(rt: SsmRun) -> None:
     changes="the account's permission; tokens created later follow it.",
     example="ccx-ssm account set --export-controlled allowed",
     params=(
-        Param("--export-controlled", "allowed or not-allowed: whether tokens may allow it.", required=True,
+        Option("--export-controlled", "allowed or not-allowed: whether tokens may allow it.", required=True,
               metavar="allowed|not-allowed"),
     ),
 )  # fmt: skip

@@ -4,7 +4,7 @@ call Cisco's API on it, and the certificate its clients trust."""
 from __future__ import annotations
 
 from ccxcli.ssm.cli.app import PROG, SsmRun, command, emit, open_ssm, password_from, ssm_folder, table
-from ccxcli.ssm.cli.cmdkit import Param
+from ccxcli.ssm.cli.cmdkit import Option
 
 PROG.group("api-client", "Clients of Cisco's Smart Accounts and Licensing API (OAuth2) on the served SSM.")
 PROG.group("cert", "The certificate 'ccx-ssm serve' presents.")
@@ -18,11 +18,11 @@ PROG.group("user", "Users of the served SSM's portal: a role each, optionally li
     "hash).",
     example="ccx-ssm user add student1 --role user --va Student1 --password-file pw.txt",
     params=(
-        Param("NAME", "The user name (letters, digits, . _ @ -).", required=True),
-        Param("--role", "admin (Smart Account Administrator), user (Virtual Account User) or viewer (Virtual "
+        Option("NAME", "The user name (letters, digits, . _ @ -).", required=True),
+        Option("--role", "admin (Smart Account Administrator), user (Virtual Account User) or viewer (Virtual "
               "Account Viewer).", default="user", metavar="ROLE"),
-        Param("--va", "The one virtual account the user sees (default: all).", metavar="NAME"),
-        Param("--password-file", "File whose first line is the user's password (8 characters or more).",
+        Option("--va", "The one virtual account the user sees (default: all).", metavar="NAME"),
+        Option("--password-file", "File whose first line is the user's password (8 characters or more).",
               required=True, metavar="FILE"),
     ),
 )  # fmt: skip
@@ -57,7 +57,7 @@ def user_list(rt: SsmRun) -> None:
     "Remove a portal user; its open portal sessions end at their next request.",
     changes="deletes the user.",
     example="ccx-ssm user remove student1",
-    params=(Param("NAME", "The user name.", required=True),),
+    params=(Option("NAME", "The user name.", required=True),),
 )
 def user_remove(rt: SsmRun, name: str) -> None:
     from ccxcli.ssm.core import users
@@ -73,8 +73,8 @@ def user_remove(rt: SsmRun, name: str) -> None:
     changes="adds an API client that can get OAuth2 access tokens from the served SSM.",
     example="ccx-ssm api-client create reporting --va Sales",
     params=(
-        Param("NAME", "A name for the client (shown in lists and events).", required=True),
-        Param("--va", "A virtual account the client is limited to (repeat for more; default: all).", kind="list",
+        Option("NAME", "A name for the client (shown in lists and events).", required=True),
+        Option("--va", "A virtual account the client is limited to (repeat for more; default: all).", kind="list",
               metavar="NAME"),
     ),
 )  # fmt: skip
@@ -114,7 +114,7 @@ def api_client_list(rt: SsmRun) -> None:
     "Revoke an API client: it gets no new token and its tokens stop working.",
     changes="marks the client revoked and drops its access tokens.",
     example="ccx-ssm api-client revoke 3f2a...",
-    params=(Param("CLIENT_ID", "The client's id (from 'api-client list').", required=True),),
+    params=(Option("CLIENT_ID", "The client's id (from 'api-client list').", required=True),),
 )
 def api_client_revoke(rt: SsmRun, client_id: str) -> None:
     from ccxcli.ssm.core import apiclient
@@ -130,7 +130,7 @@ def api_client_revoke(rt: SsmRun, client_id: str) -> None:
     changes="makes the certificate (tls-cert.pem in the SSM folder) if it has none that fits; the server "
     "keeps presenting it.",
     example="ccx-ssm cert export --out cssm.pem; REQUESTS_CA_BUNDLE=cssm.pem python script.py",
-    params=(Param("--out", "Write it to this file instead of printing it.", metavar="FILE"),),
+    params=(Option("--out", "Write it to this file instead of printing it.", metavar="FILE"),),
 )
 def cert_export(rt: SsmRun, out: str | None) -> None:
     from pathlib import Path

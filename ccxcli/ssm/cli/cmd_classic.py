@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from ccxcli.errors import UsageError
 from ccxcli.ssm.cli.app import LICENSES, VA, SsmRun, command, emit, open_ssm, table
-from ccxcli.ssm.cli.cmdkit import Param
+from ccxcli.ssm.cli.cmdkit import Option
 
-PAK = Param("PAK", "The Product Activation Key (letters and digits).", required=True)
-MAC = Param("--license-mac", "The node's License MAC ('appadmin license classic show').", required=True,
+PAK = Option("PAK", "The Product Activation Key (letters and digits).", required=True)
+MAC = Option("--license-mac", "The node's License MAC ('appadmin license classic show').", required=True,
             metavar="MAC")  # fmt: skip
 
 
@@ -77,7 +77,7 @@ def pak_list(rt: SsmRun) -> None:
     "Fulfil part of a PAK to a node: writes its classic license file.",
     changes="marks the licenses fulfilled to the License MAC and writes the license file.",
     example='ccx-ssm pak fulfil PAK123 --license-mac "$MAC" --license premium-seat=5 --out classic.lic',
-    params=(PAK, MAC, LICENSES, Param("--out", "Write the classic license file here.", required=True,
+    params=(PAK, MAC, LICENSES, Option("--out", "Write the classic license file here.", required=True,
                                        metavar="FILE")),
 )  # fmt: skip
 def pak_fulfil(rt: SsmRun, pak: str, license_mac: str, license: list[str], out: str) -> None:
@@ -116,7 +116,7 @@ def pak_assign(rt: SsmRun, pak: str, va: str | None) -> None:
         MAC,
         VA,
         LICENSES._replace(help=LICENSES.help + " Default: all on the MAC."),
-        Param("--out", "The new classic license file, after a partial conversion.", metavar="FILE"),
+        Option("--out", "The new classic license file, after a partial conversion.", metavar="FILE"),
     ),
 )
 def dbc_convert(rt: SsmRun, license_mac: str, va: str | None, license: list[str], out: str | None) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from ccxcli.codetext import read_code
 from ccxcli.errors import printable
 from ccxcli.ssm.cli.app import ID, LICENSES, OUT_CODE, VA, SsmRun, command, emit, open_ssm, table, write_code
-from ccxcli.ssm.cli.cmdkit import Param
+from ccxcli.ssm.cli.cmdkit import Option
 
 # --- instances ----------------------------------------------------------------------------------
 
@@ -16,7 +16,7 @@ from ccxcli.ssm.cli.cmdkit import Param
     "contact, usage.",
     changes="nothing.",
     example="ccx-ssm instance list --va DEFAULT",
-    params=(Param("--va", "Only this virtual account (default: all).", metavar="NAME"),),
+    params=(Option("--va", "Only this virtual account (default: all).", metavar="NAME"),),
 )
 def instance_list(rt: SsmRun, va: str | None) -> None:
     from ccxcli.ssm.core import smart
@@ -71,9 +71,9 @@ def instance_show(rt: SsmRun, id: str) -> None:
     example="ccx-ssm instance remove 1 --return-code \"$RET\"",
     params=(
         ID,
-        Param("--return-code", "The node's Reservation Return Code, when the instance holds a reservation "
+        Option("--return-code", "The node's Reservation Return Code, when the instance holds a reservation "
               "(or - for stdin, @FILE).", metavar="CODE"),
-        Param("--force", "Release a reservation without its return code (a lost or destroyed node).",
+        Option("--force", "Release a reservation without its return code (a lost or destroyed node).",
               kind="flag", default=False),
     ),
 )  # fmt: skip
@@ -91,7 +91,7 @@ def instance_remove(rt: SsmRun, id: str, return_code: str | None, force: bool) -
     "Move a product instance to another virtual account.",
     changes="the instance and the licenses it uses move to the other virtual account.",
     example="ccx-ssm instance transfer 1 --to Sales",
-    params=(ID, Param("--to", "Destination virtual account.", required=True, metavar="NAME")),
+    params=(ID, Option("--to", "Destination virtual account.", required=True, metavar="NAME")),
 )
 def instance_transfer(rt: SsmRun, id: str, to: str) -> None:
     ident = id
@@ -112,7 +112,7 @@ def instance_transfer(rt: SsmRun, id: str, to: str) -> None:
     example='ccx-ssm reservation authorize --request "$REQ" --license flex-standard=20 --license flex-premium=5',
     params=(
         VA,
-        Param("--request", "The node's Reservation Request Code (or - for stdin, @FILE).", required=True,
+        Option("--request", "The node's Reservation Request Code (or - for stdin, @FILE).", required=True,
               metavar="CODE"),
         LICENSES,
         OUT_CODE,
@@ -162,7 +162,7 @@ def res_code(rt: SsmRun, id: str, out: str | None) -> None:
     "Close a pending update with the node's Confirmation Code.",
     changes="the reservation now holds exactly the updated counts; the rest returns to the pool.",
     example='ccx-ssm reservation confirm 1 "$CONF"',
-    params=(ID, Param("CONFIRMATION_CODE", "The code the node printed at install (or - for stdin, @FILE).",
+    params=(ID, Option("CONFIRMATION_CODE", "The code the node printed at install (or - for stdin, @FILE).",
                       required=True)),
 )  # fmt: skip
 def res_confirm(rt: SsmRun, id: str, confirmation_code: str) -> None:
@@ -179,7 +179,7 @@ def res_confirm(rt: SsmRun, id: str, confirmation_code: str) -> None:
     "Release a reservation's licenses with the node's Reservation Return Code.",
     changes="the reserved licenses return to the virtual account; the return code cannot be used again.",
     example='ccx-ssm reservation return "$RET"',
-    params=(Param("RETURN_CODE", "The code the node printed at return (or - for stdin, @FILE).", required=True),),
+    params=(Option("RETURN_CODE", "The code the node printed at return (or - for stdin, @FILE).", required=True),),
 )
 def res_return(rt: SsmRun, return_code: str) -> None:
     code = return_code
@@ -256,7 +256,7 @@ def alerts(rt: SsmRun) -> None:
     "Recent SSM events, oldest first.",
     changes="nothing.",
     example="ccx-ssm events --last 20",
-    params=(Param("--last", "How many events.", kind="int", default=50, lo=0, hi=10000, metavar="N"),),
+    params=(Option("--last", "How many events.", kind="int", default=50, lo=0, hi=10000, metavar="N"),),
 )
 def events(rt: SsmRun, last: int) -> None:
     from ccxcli.ssm.core import smart

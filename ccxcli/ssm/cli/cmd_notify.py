@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from ccxcli.errors import UsageError
 from ccxcli.ssm.cli.app import PROG, SsmRun, command, emit, on_off, open_ssm
-from ccxcli.ssm.cli.cmdkit import Param
+from ccxcli.ssm.cli.cmdkit import Option
 
 PROG.group("notify", "Email notifications of the SSM: who gets them, which, and through which server.")
 
@@ -18,13 +18,13 @@ PROG.group("notify", "Email notifications of the SSM: who gets them, which, and 
     "folder's outbox/.",
     example="ccx-ssm notify set --email lic-admins@example.com --daily-summary on --smtp 127.0.0.1:2525",
     params=(
-        Param("--email", "An address to notify (repeat for more; replaces the list).", kind="list", metavar="ADDR"),
-        Param("--daily-summary", "A summary of alerts and licenses once a day: on or off (default off).",
+        Option("--email", "An address to notify (repeat for more; replaces the list).", kind="list", metavar="ADDR"),
+        Option("--daily-summary", "A summary of alerts and licenses once a day: on or off (default off).",
               metavar="on|off"),
-        Param("--status", "A message each time an alert is raised or cleared: on or off (default on).",
+        Option("--status", "A message each time an alert is raised or cleared: on or off (default on).",
               metavar="on|off"),
-        Param("--smtp", "The SMTP server, HOST or HOST:PORT (25); none: the outbox folder.", metavar="HOST:PORT"),
-        Param("--from", "The sender address (default do-not-reply@ the smart account's domain).", metavar="ADDR",
+        Option("--smtp", "The SMTP server, HOST or HOST:PORT (25); none: the outbox folder.", metavar="HOST:PORT"),
+        Option("--from", "The sender address (default do-not-reply@ the smart account's domain).", metavar="ADDR",
               dest="sender"),
     ),
 )  # fmt: skip

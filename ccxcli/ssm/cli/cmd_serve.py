@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ccxcli.errors import UsageError
 from ccxcli.ssm.cli.app import SsmRun, command, open_ssm, password_from, ssm_folder
-from ccxcli.ssm.cli.cmdkit import Param
+from ccxcli.ssm.cli.cmdkit import Option
 
 
 @command(
@@ -14,16 +14,16 @@ from ccxcli.ssm.cli.cmdkit import Param
     "through it changes the SSM as the commands do.",
     example="ccx-ssm serve --listen 127.0.0.1:8443 --password-file ~/.ssm-password",
     params=(
-        Param("--listen", "Address to listen on, HOST:PORT (port 0 picks one).", default="127.0.0.1:8443",
+        Option("--listen", "Address to listen on, HOST:PORT (port 0 picks one).", default="127.0.0.1:8443",
               metavar="HOST:PORT"),
-        Param("--allow-remote", "Allow a non-loopback address.", kind="flag", default=False),
-        Param("--password-file", "File whose first line is the portal and API password.", metavar="FILE"),
-        Param("--no-auth", "No password (loopback addresses only).", kind="flag", default=False),
-        Param("--stop-after", "Stop by itself after this many seconds (tests, demos).", kind="int", default=0,
+        Option("--allow-remote", "Allow a non-loopback address.", kind="flag", default=False),
+        Option("--password-file", "File whose first line is the portal and API password.", metavar="FILE"),
+        Option("--no-auth", "No password (loopback addresses only).", kind="flag", default=False),
+        Option("--stop-after", "Stop by itself after this many seconds (tests, demos).", kind="int", default=0,
               lo=0, hi=86400 * 365, metavar="SECONDS"),
-        Param("--max-connections", "Connections open at once; a request on one more is answered 503.",
+        Option("--max-connections", "Connections open at once; a request on one more is answered 503.",
               kind="int", default=1000, lo=2, hi=100_000, metavar="N"),
-        Param("--request-timeout", "Seconds a client has to send a whole request (headers and body); a slower "
+        Option("--request-timeout", "Seconds a client has to send a whole request (headers and body); a slower "
               "one is hung up on.", kind="int", default=30, lo=1, hi=3600, metavar="SECONDS"),
     ),
 )  # fmt: skip

@@ -5,7 +5,7 @@ from __future__ import annotations
 from ccxcli.codetext import read_file
 from ccxcli.errors import UsageError
 from ccxcli.ssm.cli.app import SsmRun, command, emit, open_ssm
-from ccxcli.ssm.cli.cmdkit import Param
+from ccxcli.ssm.cli.cmdkit import Option
 from ccxcli.store.lab import ssm_dir
 
 
@@ -61,7 +61,7 @@ def sync_status(rt: SsmRun) -> None:
     "On-prem: write a signed synchronization request for Cisco SSM (disconnected mode).",
     changes="records the outstanding request (a newer one replaces it) and writes the file.",
     example="ccx-ssm --ssm onprem sync export --out sync-request.txt",
-    params=(Param("--out", "Write the signed synchronization request here.", required=True, metavar="FILE"),),
+    params=(Option("--out", "Write the signed synchronization request here.", required=True, metavar="FILE"),),
 )
 def sync_export(rt: SsmRun, out: str) -> None:
     from ccxcli.ssm.core import sync
@@ -82,8 +82,8 @@ def sync_export(rt: SsmRun, out: str) -> None:
     changes="the cloud records the on-prem's usage; the on-prem takes the cloud's licenses and tokens.",
     example="ccx-ssm sync import sync-request.txt --out sync-answer.txt",
     params=(
-        Param("FILE", "A request (on Cisco SSM) or an answer (on-prem).", required=True),
-        Param("--out", "Cisco SSM: write the signed answer here.", metavar="FILE"),
+        Option("FILE", "A request (on Cisco SSM) or an answer (on-prem).", required=True),
+        Option("--out", "Cisco SSM: write the signed answer here.", metavar="FILE"),
     ),
 )
 def sync_import(rt: SsmRun, file: str, out: str | None) -> None:

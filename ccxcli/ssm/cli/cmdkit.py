@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 R = TypeVar("R")  # the context a program's commands get first
 
 
-class Param(NamedTuple):
+class Option(NamedTuple):
     """One option (`--name`) or positional argument (`NAME`).
 
     kind: `str`, `int`, `flag` (no value) or `list` (repeatable, collects values).
@@ -59,7 +59,7 @@ class Cmd(NamedTuple):
     words: tuple[str, ...]
     help: str  # one line, shown in listings
     func: Callable[..., None]
-    params: tuple[Param, ...]
+    params: tuple[Option, ...]
     changes: str  # what the command changes ("nothing" for a listing)
     example: str
 
@@ -71,7 +71,7 @@ class Cmd(NamedTuple):
 class Program:
     """A program's commands, groups and global options (given before or after the command)."""
 
-    def __init__(self, name: str, summary: str, globals_: tuple[Param, ...]) -> None:
+    def __init__(self, name: str, summary: str, globals_: tuple[Option, ...]) -> None:
         self.name, self.summary, self.globals = name, summary, globals_
         self.commands: dict[tuple[str, ...], Cmd] = {}
         self.groups: dict[tuple[str, ...], str] = {}
@@ -81,7 +81,7 @@ class Program:
         self.groups[tuple(words.split())] = help
 
     def command(
-        self, words: str, help: str, *, changes: str, example: str, params: tuple[Param, ...] = ()
+        self, words: str, help: str, *, changes: str, example: str, params: tuple[Option, ...] = ()
     ) -> Callable[[Callable[..., None]], Callable[..., None]]:
         def register(func: Callable[..., None]) -> Callable[..., None]:
             key = tuple(words.split())
@@ -209,7 +209,7 @@ class Program:
                 raise UsageError(f"Missing {what} {p.shown} for '{self.name} {cmd.name}'. {self._try(cmd.words)}")
         return values
 
-    def _convert(self, p: Param, val: str, cmd: Cmd) -> Any:
+    def _convert(self, p: Option, val: str, cmd: Cmd) -> Any:
         if p.kind != "int":
             return val
         try:
@@ -274,19 +274,19 @@ class Program:
         return 0
 
 
-def _range(p: Param) -> str:
+def _range(p: Option) -> str:
     if p.lo is not None and p.hi is not None:
         return f"{p.lo} to {p.hi}"
     return f"at least {p.lo}" if p.lo is not None else f"at most {p.hi}"
 
 
-def _param_label(p: Param) -> str:
+def _param_label(p: Option) -> str:
     if not p.is_option:
         return p.name
     return p.name if p.kind == "flag" else f"{p.name} {p.metavar or 'VALUE'}"
 
 
-def _param_help(p: Param) -> str:
+def _param_help(p: Option) -> str:
     text = p.help
     if p.kind == "int" and (p.lo is not None or p.hi is not None):
         text += f" Range: {_range(p)}."

@@ -17,7 +17,7 @@ from typing import Any, NamedTuple
 
 from ccxcli.clock import iso
 from ccxcli.errors import RuleError, UsageError
-from ccxcli.ssm.core.db import Ssm
+from ccxcli.ssm.core.db import SsmDb
 
 TOKEN_LIFETIME = 3600  # seconds, as Cisco's identity service gives
 MAX_CLIENTS = 1000
@@ -43,7 +43,7 @@ def _hash(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8", "surrogateescape")).hexdigest()
 
 
-def create(ssm: Ssm, name: str, vas: list[str], now: int) -> tuple[str, str]:
+def create(ssm: SsmDb, name: str, vas: list[str], now: int) -> tuple[str, str]:
     """A new client: (its id, its secret). The secret is saved (hashed) before it is returned."""
     from ccxcli.values import plain_text
 
@@ -62,7 +62,7 @@ def create(ssm: Ssm, name: str, vas: list[str], now: int) -> tuple[str, str]:
     return client_id, secret
 
 
-def listing(ssm: Ssm) -> list[dict[str, Any]]:
+def listing(ssm: SsmDb) -> list[dict[str, Any]]:
     return [
         {"client_id": r["id"], "name": r["name"], "virtual_accounts": json.loads(r["vas"]) or None,
          "created": iso(r["created"]), "revoked": bool(r["revoked"])}
@@ -70,7 +70,7 @@ def listing(ssm: Ssm) -> list[dict[str, Any]]:
     ]  # fmt: skip
 
 
-def revoke(ssm: Ssm, client_id: str, now: int) -> None:
+def revoke(ssm: SsmDb, client_id: str, now: int) -> None:
     """The client can no longer get tokens, and the tokens it has stop working."""
     cid = client_id.strip().lower()[:64]
     with ssm.tx() as db:
@@ -84,13 +84,13 @@ def revoke(ssm: Ssm, client_id: str, now: int) -> None:
         ssm.event(now, "api", f"API client '{r['name']}' ({cid}) revoked")
 
 
-def _client(ssm: Ssm, client_id: str) -> Any:
+def _client(ssm: SsmDb, client_id: str) -> Any:
     return ssm.db.execute(
         "SELECT * FROM api_client WHERE id=? AND revoked=0", (client_id.strip().lower()[:64],)
     ).fetchone()
 
 
-def grant(ssm: Ssm, client_id: str, secret: str, wall: int) -> dict[str, Any]:
+def grant(ssm: SsmDb, client_id: str, secret: str, wall: int) -> dict[str, Any]:
     """An access token for a client's id and secret (BadCredentials: unknown client or wrong secret)."""
     with ssm.tx() as db:
         r = _client(ssm, client_id)
@@ -102,7 +102,7 @@ def grant(ssm: Ssm, client_id: str, secret: str, wall: int) -> dict[str, Any]:
     return {"access_token": token, "token_type": "Bearer", "expires_in": TOKEN_LIFETIME}
 
 
-def bearer(ssm: Ssm, token: str, wall: int) -> Client:
+def bearer(ssm: SsmDb, token: str, wall: int) -> Client:
     """The client a bearer token belongs to (BadCredentials: unknown or expired token)."""
     row = ssm.db.execute(
         "SELECT c.id, c.name, c.vas, t.expires FROM api_token t JOIN api_client c ON c.id = t.client "

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from ccxcli.clock import iso
 from ccxcli.errors import RuleError, UsageError
-from ccxcli.ssm.core.db import Ssm
+from ccxcli.ssm.core.db import SsmDb
 from ccxcli.ssm.core.rules import counts_text
 from ccxcli.values import HEX_DIGITS
 
@@ -49,7 +49,7 @@ def check_mac(mac: str) -> str:
     return text
 
 
-def pak_add(ssm: Ssm, pak: str, counts: dict[str, int], now: int) -> None:
+def pak_add(ssm: SsmDb, pak: str, counts: dict[str, int], now: int) -> None:
     pak = check_pak(pak)
     with ssm.tx() as db:
         if db.execute("SELECT 1 FROM pak WHERE pak=?", (pak,)).fetchone():
@@ -61,7 +61,7 @@ def pak_add(ssm: Ssm, pak: str, counts: dict[str, int], now: int) -> None:
         ssm.event(now, "pak", f"PAK {pak} added: {counts_text(counts)}")
 
 
-def _lines(ssm: Ssm, pak: str) -> dict[str, dict[str, int]]:
+def _lines(ssm: SsmDb, pak: str) -> dict[str, dict[str, int]]:
     out: dict[str, dict[str, int]] = {}
     for r in ssm.db.execute("SELECT * FROM pak_line WHERE pak=?", (pak,)):
         done = ssm.db.execute(
@@ -78,14 +78,14 @@ def _lines(ssm: Ssm, pak: str) -> dict[str, dict[str, int]]:
     return out
 
 
-def _pak(ssm: Ssm, pak: str) -> Row:
+def _pak(ssm: SsmDb, pak: str) -> Row:
     r: Row | None = ssm.db.execute("SELECT * FROM pak WHERE pak=?", (check_pak(pak),)).fetchone()
     if r is None:
         raise RuleError(f"No PAK {pak.strip().upper()[:20]} in this SSM's Classic inventory ('ccx-ssm pak list').")
     return r
 
 
-def pak_list(ssm: Ssm) -> list[dict[str, Any]]:
+def pak_list(ssm: SsmDb) -> list[dict[str, Any]]:
     return [
         {
             "pak": r["pak"],
@@ -101,7 +101,7 @@ def pak_list(ssm: Ssm) -> list[dict[str, Any]]:
     ]
 
 
-def fulfil(ssm: Ssm, pak: str, mac: str, counts: dict[str, int], now: int) -> str:
+def fulfil(ssm: SsmDb, pak: str, mac: str, counts: dict[str, int], now: int) -> str:
     """Fulfil part of a PAK to a License MAC; return the classic license file for that MAC."""
     mac = check_mac(mac)
     with ssm.tx() as db:
@@ -119,7 +119,7 @@ def fulfil(ssm: Ssm, pak: str, mac: str, counts: dict[str, int], now: int) -> st
         return license_file(ssm, mac, now)
 
 
-def on_mac(ssm: Ssm, mac: str) -> dict[str, int]:
+def on_mac(ssm: SsmDb, mac: str) -> dict[str, int]:
     """Classic licenses fulfilled to a License MAC and not converted."""
     out: dict[str, int] = {}
     for r in ssm.db.execute(
@@ -130,7 +130,7 @@ def on_mac(ssm: Ssm, mac: str) -> dict[str, int]:
     return out
 
 
-def license_file(ssm: Ssm, mac: str, now: int) -> str:
+def license_file(ssm: SsmDb, mac: str, now: int) -> str:
     """The classic license file of everything fulfilled to `mac` and not converted."""
     from ccxcli.protocol.codes import sign
 
@@ -140,7 +140,7 @@ def license_file(ssm: Ssm, mac: str, now: int) -> str:
     return body + "\nSIGNATURE: " + sign(ssm.private_pem(), body.encode()) + "\n"
 
 
-def assign(ssm: Ssm, pak: str, va: str | None, now: int) -> dict[str, int]:
+def assign(ssm: SsmDb, pak: str, va: str | None, now: int) -> dict[str, int]:
     """PAK-based migration: the unfulfilled part of a PAK moves into a virtual account."""
     from ccxcli.ssm.core.schema import MAX_PURCHASED
 
@@ -168,7 +168,7 @@ def assign(ssm: Ssm, pak: str, va: str | None, now: int) -> dict[str, int]:
 
 
 def convert(
-    ssm: Ssm, mac: str, va: str | None, counts: dict[str, int] | None, now: int
+    ssm: SsmDb, mac: str, va: str | None, counts: dict[str, int] | None, now: int
 ) -> tuple[dict[str, int], str | None]:
     """Device Based Conversion: (converted counts, new classic license file for what remains or None)."""
     mac = check_mac(mac)

@@ -52,7 +52,7 @@ def finish_key_roll(path: Path) -> None:
     (path / ROLL).unlink()
 
 
-class Ssm:
+class SsmDb:
     def __init__(self, path: Path, db: sqlite3.Connection) -> None:
         self.path = path
         self.db = db
@@ -76,7 +76,7 @@ class Ssm:
         sans: tuple[str, ...] = (),
         export_allowed: bool | None = None,
         extra_meta: dict[str, str] | None = None,
-    ) -> Ssm:
+    ) -> SsmDb:
         """A new SSM folder. The demo account is permitted Export-Controlled functionality;
         others only when `export_allowed`."""
         from ccxcli.store.files import Lock, private_dir
@@ -97,7 +97,7 @@ class Ssm:
         return cls.open(path)
 
     @classmethod
-    def open(cls, path: Path) -> Ssm:
+    def open(cls, path: Path) -> SsmDb:
         f = path / "ssm.db"
         if not f.exists():
             raise UsageError(f"No SSM in {path}; create one with 'ccx-ssm init'.")

@@ -13,7 +13,7 @@ from ccxcli.errors import RuleError, StoreError, UsageError
 from ccxcli.values import HEX_DIGITS
 
 if TYPE_CHECKING:
-    from ccxcli.ssm.core.db import Ssm
+    from ccxcli.ssm.core.db import SsmDb
 
 MAX_TIME = 253402300799
 
@@ -83,7 +83,7 @@ class Unproven(RuleError):
     """A message for a product instance that its node did not prove it sent."""
 
 
-def prove(ssm: Ssm, op: str, a: dict[str, Any]) -> None:
+def prove(ssm: SsmDb, op: str, a: dict[str, Any]) -> None:
     """A served SSM's check that a message comes from the node registered as its instance: the
     MAC its registration secret makes (instances registered before there were secrets, and
     unknown ones, which the operation itself refuses, pass)."""
@@ -110,7 +110,7 @@ class Maintenance(StoreError):
     """The SSM is down for maintenance (`ccx-ssm maintenance on`): HTTP 503 when served."""
 
 
-def check_open(ssm: Ssm) -> None:
+def check_open(ssm: SsmDb) -> None:
     """Refuse every request while the SSM is down for maintenance."""
     since = ssm.maintenance
     if since is not None:
@@ -119,7 +119,7 @@ def check_open(ssm: Ssm) -> None:
         )
 
 
-def handle(ssm: Ssm, op: str, args: object, served: bool = False) -> Any:
+def handle(ssm: SsmDb, op: str, args: object, served: bool = False) -> Any:
     """Apply one node message to `ssm` and return the answer (refusals raise). `served`: it
     came over the network (`ccx-ssm serve`), so a registered node must prove it sent it; a
     node of the SSM's own lab reaches it in-process and proves nothing."""

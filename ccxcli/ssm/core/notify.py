@@ -23,7 +23,7 @@ from typing import Any
 
 from ccxcli.clock import iso, wall_now
 from ccxcli.errors import UsageError
-from ccxcli.ssm.core.db import Ssm
+from ccxcli.ssm.core.db import SsmDb
 
 DAY = 86400
 MAX_ADDRESSES = 20
@@ -33,12 +33,12 @@ _ADDRESS = re.compile(r"[^@\s,;<>\"']{1,64}@[A-Za-z0-9.-]{1,253}")
 _DEFAULTS: dict[str, Any] = {"emails": [], "daily_summary": False, "status": True, "smtp": None, "sender": None}
 
 
-def prefs(ssm: Ssm) -> dict[str, Any]:
+def prefs(ssm: SsmDb) -> dict[str, Any]:
     saved = json.loads(ssm.meta.get("notify", "{}"))
     return {**_DEFAULTS, **saved}
 
 
-def set_prefs(ssm: Ssm, now: int, emails: list[str] | None = None, daily_summary: bool | None = None,
+def set_prefs(ssm: SsmDb, now: int, emails: list[str] | None = None, daily_summary: bool | None = None,
               status: bool | None = None, smtp: str | None = None,
               sender: str | None = None) -> dict[str, Any]:  # fmt: skip
     """Change the preferences (None: keep); `smtp` '' or 'none' clears the server (outbox)."""
@@ -103,13 +103,13 @@ def _key(alert: dict[str, Any]) -> str:
     return f"{alert['type']}|{alert['va']}|{alert['message'].split(' last contact')[0]}"
 
 
-def _keys(ssm: Ssm, now: int) -> set[str]:
+def _keys(ssm: SsmDb, now: int) -> set[str]:
     from ccxcli.ssm.core import smart  # only with notifications set: it brings `secrets` (OpenSSL), a start-up cost
 
     return {_key(a) for a in smart.alerts(ssm, now)}
 
 
-def queue(ssm: Ssm, now: int) -> int:
+def queue(ssm: SsmDb, now: int) -> int:
     """Save the notifications due now (alerts raised or cleared since the last ones, the
     daily summary of a new day); how many."""
     p = prefs(ssm)
@@ -148,24 +148,24 @@ def _in(a: dict[str, Any]) -> str:
     return f" in virtual account {a['va']}" if a["va"] not in ("", "-") else ""
 
 
-def _foot(ssm: Ssm, now: int) -> str:
+def _foot(ssm: SsmDb, now: int) -> str:
     return (f"\n\nSmart Account: {ssm.account}\nSSM: {ssm.name}{' (SSM On-Prem)' if ssm.on_prem else ''}\n"
             f"Time (the SSM's clock): {iso(now)}\n\nSent by ccxcli, a synthetic stand-in of Cisco Smart Software "
             "Manager for rehearsals; change these notifications with 'ccx-ssm notify set'.\n")  # fmt: skip
 
 
-def _alert_body(ssm: Ssm, a: dict[str, Any], now: int, what: str) -> str:
+def _alert_body(ssm: SsmDb, a: dict[str, Any], now: int, what: str) -> str:
     return (
         f"An alert was {what}.\n\nAlert: {a['type']}\nSeverity: {a['severity'].title()}\n"
         f"Virtual Account: {a['va'] or '(the smart account)'}\nDetails: {a['message']}"
     ) + _foot(ssm, now)
 
 
-def _cleared_body(ssm: Ssm, kind: str, va: str, now: int) -> str:
+def _cleared_body(ssm: SsmDb, kind: str, va: str, now: int) -> str:
     return f"An alert was cleared.\n\nAlert: {kind}\nVirtual Account: {va or '(the smart account)'}" + _foot(ssm, now)
 
 
-def _summary(ssm: Ssm, alerts: list[dict[str, Any]], now: int) -> str:
+def _summary(ssm: SsmDb, alerts: list[dict[str, Any]], now: int) -> str:
     lines = [f"Daily summary of Smart Account {ssm.account} on {iso(now)[:10]}.", "", f"Alerts: {len(alerts)}"]
     lines += [f"  {a['severity'].title()}: {a['type']}{_in(a)}: {a['message']}" for a in alerts]
     for va in ssm.va_list():
@@ -176,12 +176,12 @@ def _summary(ssm: Ssm, alerts: list[dict[str, Any]], now: int) -> str:
     return "\n".join(lines) + _foot(ssm, now)
 
 
-def pending(ssm: Ssm) -> list[dict[str, Any]]:
+def pending(ssm: SsmDb) -> list[dict[str, Any]]:
     q = "SELECT * FROM mail WHERE sent=0 ORDER BY id LIMIT ?"
     return [dict(r) for r in ssm.db.execute(q, (MAX_BATCH,))]
 
 
-def deliver(ssm: Ssm) -> int:
+def deliver(ssm: SsmDb) -> int:
     """Send what is saved and not sent yet; how many went. Never raises for a server that
     cannot take them: the reason is kept on the message, shown by 'ccx-ssm notify show'."""
     waiting = pending(ssm)
@@ -209,7 +209,7 @@ def deliver(ssm: Ssm) -> int:
     return sent
 
 
-def _mark(ssm: Ssm, ident: int, error: str | None) -> None:
+def _mark(ssm: SsmDb, ident: int, error: str | None) -> None:
     with ssm.tx() as db:
         if error is None:
             db.execute("UPDATE mail SET sent=1, error=NULL WHERE id=?", (ident,))
@@ -224,13 +224,13 @@ def _write_outbox(folder: Path, name: str, data: bytes) -> None:
     write_atomic(folder / f"{name}.eml", data)
 
 
-def run(ssm: Ssm, now: int) -> int:
+def run(ssm: SsmDb, now: int) -> int:
     """Queue what is due and deliver it (what every caller does); never raises for mail."""
     queue(ssm, now)
     return deliver(ssm)
 
 
-def status(ssm: Ssm) -> dict[str, Any]:
+def status(ssm: SsmDb) -> dict[str, Any]:
     rows = [dict(r) for r in ssm.db.execute("SELECT * FROM mail ORDER BY id DESC LIMIT 10")]
     waiting = ssm.db.execute("SELECT COUNT(*) FROM mail WHERE sent=0").fetchone()[0]
     return {**prefs(ssm), "waiting": waiting, "outbox": str(ssm.path / "outbox"),

@@ -20,7 +20,7 @@ from ccxcli.core.catalogue import lookup
 from ccxcli.errors import RuleError, UsageError
 from ccxcli.faults import kill_point
 from ccxcli.ssm.core import rules
-from ccxcli.ssm.core.db import Ssm
+from ccxcli.ssm.core.db import SsmDb
 from ccxcli.ssm.core.rules import counts_text
 from ccxcli.values import MAX_COUNT, is_id, whole
 
@@ -66,13 +66,13 @@ def check_type(license_type: str | None, counts: dict[str, int]) -> None:
         )
 
 
-def _next_ts(ssm: Ssm, now: int) -> int:
+def _next_ts(ssm: SsmDb, now: int) -> int:
     last = ssm.db.execute("SELECT MAX(ts) FROM issued").fetchone()[0] or 0
     last = max(last, ssm.db.execute("SELECT MAX(ts) FROM reservation").fetchone()[0] or 0)
     return max(now * 1000, last + 1)
 
 
-def _reserve(ssm: Ssm, va: str, delta: dict[str, int], now: int) -> None:
+def _reserve(ssm: SsmDb, va: str, delta: dict[str, int], now: int) -> None:
     rows = {r["alias"]: r for r in ssm.license_rows(va)}
     for alias, n in delta.items():
         if n > 0 and n > rows[alias]["available"]:
@@ -85,14 +85,14 @@ def _reserve(ssm: Ssm, va: str, delta: dict[str, int], now: int) -> None:
     ssm.bump(va, now)
 
 
-def _outstanding(ssm: Ssm, r: Row) -> list[Row]:
+def _outstanding(ssm: SsmDb, r: Row) -> list[Row]:
     """Codes issued after the confirmed counts and not confirmed yet, oldest first."""
     return ssm.db.execute(
         "SELECT * FROM issued WHERE reservation=? AND ts > ? ORDER BY ts", (r["id"], r["confirmed_ts"] or 0)
     ).fetchall()
 
 
-def held(ssm: Ssm, r: Row) -> dict[str, int]:
+def held(ssm: SsmDb, r: Row) -> dict[str, int]:
     """What a reservation holds in its pool (rules.held). (Version-1 pending updates held
     their new counts.)"""
     return rules.held(json.loads(r["counts"]), (json.loads(c["counts"]) for c in _outstanding(ssm, r)))
@@ -113,7 +113,7 @@ def new_request(code: str) -> Request:
     return req
 
 
-def authorize(ssm: Ssm, va: str | None, request: str, counts: dict[str, int], now: int) -> str:
+def authorize(ssm: SsmDb, va: str | None, request: str, counts: dict[str, int], now: int) -> str:
     from ccxcli.protocol.codes import make_authorization
 
     req = new_request(request)
@@ -157,7 +157,7 @@ def authorize(ssm: Ssm, va: str | None, request: str, counts: dict[str, int], no
     return code
 
 
-def find(ssm: Ssm, ident: str) -> Row:
+def find(ssm: SsmDb, ident: str) -> Row:
     """An active reservation by instance id or serial number."""
     ident = str(ident).strip().lower()[:64]
     q = "SELECT * FROM reservation WHERE state IN ('authorized', 'pending') AND (sn=? OR instance=?) ORDER BY id DESC"
@@ -167,13 +167,13 @@ def find(ssm: Ssm, ident: str) -> Row:
     return r
 
 
-def license_type_of(ssm: Ssm, r: Row) -> str | None:
+def license_type_of(ssm: SsmDb, r: Row) -> str | None:
     """The license type a reservation's request code stated (None: a code that did not)."""
     inst = ssm.db.execute("SELECT license_type FROM instance WHERE id=?", (r["instance"],)).fetchone()
     return (inst[0] if inst else "") or None
 
 
-def update(ssm: Ssm, ident: str, counts: dict[str, int], now: int) -> str:
+def update(ssm: SsmDb, ident: str, counts: dict[str, int], now: int) -> str:
     """A new authorization code for an installed reservation. The reservation holds the
     higher of the old and new counts until the node's Confirmation Code arrives."""
     from ccxcli.protocol.codes import make_authorization
@@ -204,7 +204,7 @@ def update(ssm: Ssm, ident: str, counts: dict[str, int], now: int) -> str:
     return code
 
 
-def confirm(ssm: Ssm, ident: str, code: str, now: int) -> None:
+def confirm(ssm: SsmDb, ident: str, code: str, now: int) -> None:
     """Close a pending update with the node's Confirmation Code. A wrong code is logged
     (and counted) even though the confirmation is refused."""
     from ccxcli.core.udi import udi_text
@@ -262,13 +262,13 @@ def confirm(ssm: Ssm, ident: str, code: str, now: int) -> None:
         raise RuleError(refusal)
 
 
-def _issued_counts(ssm: Ssm, reservation: int, ts: int) -> str:
+def _issued_counts(ssm: SsmDb, reservation: int, ts: int) -> str:
     return str(
         ssm.db.execute("SELECT counts FROM issued WHERE reservation=? AND ts=?", (reservation, ts)).fetchone()[0]
     )
 
 
-def _close(ssm: Ssm, r: Row, now: int, state: str) -> dict[str, int]:
+def _close(ssm: SsmDb, r: Row, now: int, state: str) -> dict[str, int]:
     """End a reservation: everything it holds goes back to the pool (inside a transaction)."""
     counts = held(ssm, r)
     _reserve(ssm, r["va"], {a: -n for a, n in counts.items()}, now)
@@ -277,7 +277,7 @@ def _close(ssm: Ssm, r: Row, now: int, state: str) -> dict[str, int]:
     return counts
 
 
-def apply_return(ssm: Ssm, code: str, now: int, expect_uuid: str | None = None) -> dict[str, Any]:
+def apply_return(ssm: SsmDb, code: str, now: int, expect_uuid: str | None = None) -> dict[str, Any]:
     """Release a reservation for a valid return code (inside a transaction)."""
     from ccxcli.protocol.codes import parse_return, verify_return
 
@@ -299,7 +299,7 @@ def apply_return(ssm: Ssm, code: str, now: int, expect_uuid: str | None = None) 
     return {"sn": r["sn"], "va": r["va"], "released": counts}
 
 
-def _active(ssm: Ssm, instance_row: Row) -> Row | None:
+def _active(ssm: SsmDb, instance_row: Row) -> Row | None:
     """The reservation an instance holds now, if any."""
     r: Row | None = ssm.db.execute(
         "SELECT * FROM reservation WHERE instance=? AND state IN ('authorized', 'pending')", (instance_row["id"],)
@@ -307,7 +307,7 @@ def _active(ssm: Ssm, instance_row: Row) -> Row | None:
     return r
 
 
-def move(ssm: Ssm, instance_row: Row, dst: str, now: int) -> dict[str, int]:
+def move(ssm: SsmDb, instance_row: Row, dst: str, now: int) -> dict[str, int]:
     """An instance's reservation goes with it to virtual account `dst` (inside a transaction),
     as CSSM moves it: what it holds is reserved in `dst`'s pool, which must have it available,
     and freed in its own. The node is not told (nothing it holds names a virtual account)."""
@@ -321,7 +321,7 @@ def move(ssm: Ssm, instance_row: Row, dst: str, now: int) -> dict[str, int]:
     return counts
 
 
-def release(ssm: Ssm, instance_row: Row, now: int) -> None:
+def release(ssm: SsmDb, instance_row: Row, now: int) -> None:
     """Release an instance's reservation without a return code (inside a transaction)."""
     r = _active(ssm, instance_row)
     if r is None:
@@ -336,14 +336,14 @@ def release(ssm: Ssm, instance_row: Row, now: int) -> None:
     )
 
 
-def give_back(ssm: Ssm, code: str, now: int) -> dict[str, Any]:
+def give_back(ssm: SsmDb, code: str, now: int) -> dict[str, Any]:
     with ssm.tx():
         done = apply_return(ssm, code, now)
     kill_point("ssm-committed")
     return done
 
 
-def issued_code(ssm: Ssm, ident: str) -> str:
+def issued_code(ssm: SsmDb, ident: str) -> str:
     """The newest authorization code issued for an active reservation (to download again)."""
     r = find(ssm, ident)
     row = ssm.db.execute("SELECT code FROM issued WHERE reservation=? ORDER BY ts DESC LIMIT 1", (r["id"],)).fetchone()
@@ -352,7 +352,7 @@ def issued_code(ssm: Ssm, ident: str) -> str:
     return str(row[0])
 
 
-def listing(ssm: Ssm) -> list[dict[str, Any]]:
+def listing(ssm: SsmDb) -> list[dict[str, Any]]:
     state_names = {
         "authorized": "authorized",
         "pending": "pending confirmation",

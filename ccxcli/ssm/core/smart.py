@@ -11,7 +11,7 @@ from ccxcli.clock import DAY, iso
 from ccxcli.errors import InstanceGone, RuleError, UsageError
 from ccxcli.faults import kill_point
 from ccxcli.ssm.core import reserve, rules
-from ccxcli.ssm.core.db import Ssm
+from ccxcli.ssm.core.db import SsmDb
 from ccxcli.ssm.core.rules import counts_text
 from ccxcli.values import is_id
 
@@ -21,7 +21,7 @@ MAX_USES = 1_000_000
 
 
 def token_create(
-    ssm: Ssm,
+    ssm: SsmDb,
     va: str | None,
     now: int,
     expires_days: int = 30,
@@ -57,7 +57,7 @@ def _short(token: str) -> str:
     return token[:10] + "…"
 
 
-def token_list(ssm: Ssm, now: int) -> list[dict[str, Any]]:
+def token_list(ssm: SsmDb, now: int) -> list[dict[str, Any]]:
     out = []
     for r in ssm.db.execute("SELECT * FROM token ORDER BY created, rowid"):
         state = rules.token_state(bool(r["revoked"]), r["expires"], r["max_uses"], r["uses"], now)
@@ -77,7 +77,7 @@ def token_list(ssm: Ssm, now: int) -> list[dict[str, Any]]:
     return out
 
 
-def token_revoke(ssm: Ssm, token: str, now: int) -> None:
+def token_revoke(ssm: SsmDb, token: str, now: int) -> None:
     with ssm.tx() as db:
         va = token_va(ssm, token)
         if va is None:
@@ -86,7 +86,7 @@ def token_revoke(ssm: Ssm, token: str, now: int) -> None:
         ssm.event(now, "token", f"Registration token {_short(token)} revoked", va)
 
 
-def token_va(ssm: Ssm, token: str) -> str | None:
+def token_va(ssm: SsmDb, token: str) -> str | None:
     """The virtual account a registration token belongs to (None: no such token)."""
     if len(token) > 512:
         return None
@@ -94,7 +94,7 @@ def token_va(ssm: Ssm, token: str) -> str | None:
     return str(r[0]) if r else None
 
 
-def _check_token(ssm: Ssm, token: str, now: int) -> Row:
+def _check_token(ssm: SsmDb, token: str, now: int) -> Row:
     token = token.strip()
     r: Row | None = ssm.db.execute("SELECT * FROM token WHERE token=?", (token,)).fetchone()
     if r is None:
@@ -113,7 +113,7 @@ def _check_token(ssm: Ssm, token: str, now: int) -> Row:
 # --- instances --------------------------------------------------------------------------
 
 
-def instance(ssm: Ssm, ident: str) -> Row:
+def instance(ssm: SsmDb, ident: str) -> Row:
     """An instance by id or by serial number (the SN of its UDI)."""
     ident = str(ident).strip()
     r: Row | None
@@ -147,12 +147,12 @@ def instance_row(r: Row) -> dict[str, Any]:
     }
 
 
-def instance_list(ssm: Ssm, va: str | None = None) -> list[dict[str, Any]]:
+def instance_list(ssm: SsmDb, va: str | None = None) -> list[dict[str, Any]]:
     q = "SELECT * FROM instance" + (" WHERE va=?" if va else "") + " ORDER BY id"
     return [instance_row(r) for r in ssm.db.execute(q, (ssm.va(va),) if va else ())]
 
 
-def instance_transfer(ssm: Ssm, ident: str, dst: str, now: int) -> None:
+def instance_transfer(ssm: SsmDb, ident: str, dst: str, now: int) -> None:
     with ssm.tx() as db:
         r = instance(ssm, ident)
         _not_mirror(r)
@@ -174,7 +174,7 @@ def instance_transfer(ssm: Ssm, ident: str, dst: str, now: int) -> None:
         )
 
 
-def instance_remove(ssm: Ssm, ident: str, now: int, return_code: str | None = None, force: bool = False) -> None:
+def instance_remove(ssm: SsmDb, ident: str, now: int, return_code: str | None = None, force: bool = False) -> None:
     """Remove a product instance. One that holds a reservation needs its return code, or
     `force` (as Cisco licensing support does for a lost device): its reserved licenses
     go back to the pool without one, with an event and an alert saying so."""
@@ -205,7 +205,7 @@ def _not_mirror(r: Row) -> None:
         )
 
 
-def held_for(ssm: Ssm, uuid: str) -> list[str]:
+def held_for(ssm: SsmDb, uuid: str) -> list[str]:
     """What this SSM holds for a node that only the node could release: active reservations."""
     rows = ssm.db.execute("SELECT * FROM reservation WHERE uuid=? AND state IN ('authorized', 'pending')", (uuid,))
     return [f"reservation of instance {r['instance']} (SN {r['sn']})" for r in rows]
@@ -215,7 +215,7 @@ def held_for(ssm: Ssm, uuid: str) -> list[str]:
 
 
 def register(
-    ssm: Ssm,
+    ssm: SsmDb,
     token: str,
     hello: dict[str, Any],
     now: int,
@@ -290,7 +290,7 @@ def register(
     return answer
 
 
-def _known(ssm: Ssm, uuid: str) -> Row:
+def _known(ssm: SsmDb, uuid: str) -> Row:
     r: Row | None = ssm.db.execute("SELECT * FROM instance WHERE uuid=? AND kind='smart'", (uuid,)).fetchone()
     if r is None:
         raise InstanceGone(
@@ -300,7 +300,7 @@ def _known(ssm: Ssm, uuid: str) -> Row:
     return r
 
 
-def contact(ssm: Ssm, uuid: str, now: int, what: str, msg_id: str | None = None) -> None:
+def contact(ssm: SsmDb, uuid: str, now: int, what: str, msg_id: str | None = None) -> None:
     """An authorization or registration renewal."""
     with ssm.tx() as db:
         if msg_id is not None and ssm.answered(msg_id) is not None:
@@ -328,7 +328,7 @@ def check_usage(use: Any) -> dict[str, int]:
 MAX_REPORTED = 1_000_000
 
 
-def report(ssm: Ssm, uuid: str, use: dict[str, int], now: int, msg_id: str | None = None) -> dict[str, Any]:
+def report(ssm: SsmDb, uuid: str, use: dict[str, int], now: int, msg_id: str | None = None) -> dict[str, Any]:
     """A usage report: judge it against the virtual account's shared pool."""
     check_usage(use)
     with ssm.tx() as db:
@@ -353,7 +353,7 @@ def report(ssm: Ssm, uuid: str, use: dict[str, int], now: int, msg_id: str | Non
     return answer
 
 
-def report_batch(ssm: Ssm, uuid: str, use: dict[str, int], first: int, last: int, msg_id: str) -> dict[str, Any]:
+def report_batch(ssm: SsmDb, uuid: str, use: dict[str, int], first: int, last: int, msg_id: str) -> dict[str, Any]:
     """Reports due every 15 minutes from `first` to `last` that repeat the usage the SSM has:
     the last contact moves on and the usage history is extended; the pool is unchanged."""
     check_usage(use)
@@ -368,7 +368,7 @@ def report_batch(ssm: Ssm, uuid: str, use: dict[str, int], first: int, last: int
     return answer
 
 
-def history(ssm: Ssm, uuid: str, use: dict[str, int], first: int, last: int) -> None:
+def history(ssm: SsmDb, uuid: str, use: dict[str, int], first: int, last: int) -> None:
     """Record usage reported from `first` to `last` (run-length: a repeat extends the last row)."""
     text = json.dumps(use, sort_keys=True)
     row = ssm.db.execute(
@@ -381,14 +381,14 @@ def history(ssm: Ssm, uuid: str, use: dict[str, int], first: int, last: int) -> 
                        (uuid, first, last, text))  # fmt: skip
 
 
-def usage_history(ssm: Ssm, uuid: str, limit: int = 50) -> list[dict[str, Any]]:
+def usage_history(ssm: SsmDb, uuid: str, limit: int = 50) -> list[dict[str, Any]]:
     rows = ssm.db.execute(
         "SELECT * FROM usage_history WHERE uuid=? ORDER BY t_to DESC LIMIT ?", (uuid, limit)
     ).fetchall()
     return [{"from": iso(r["t_from"]), "to": iso(r["t_to"]), "usage": json.loads(r["usage"])} for r in reversed(rows)]
 
 
-def deregister(ssm: Ssm, uuid: str, now: int, msg_id: str | None = None) -> None:
+def deregister(ssm: SsmDb, uuid: str, now: int, msg_id: str | None = None) -> None:
     with ssm.tx() as db:
         r = db.execute("SELECT * FROM instance WHERE uuid=? AND kind='smart'", (uuid,)).fetchone()
         if r is None:
@@ -399,12 +399,12 @@ def deregister(ssm: Ssm, uuid: str, now: int, msg_id: str | None = None) -> None
     kill_point("ssm-committed")
 
 
-def pool_version(ssm: Ssm, uuid: str) -> int | None:
+def pool_version(ssm: SsmDb, uuid: str) -> int | None:
     r: Row | None = ssm.db.execute("SELECT va FROM instance WHERE uuid=?", (uuid,)).fetchone()
     return ssm.version(r[0]) if r else None
 
 
-def alerts(ssm: Ssm, now: int) -> list[dict[str, Any]]:
+def alerts(ssm: SsmDb, now: int) -> list[dict[str, Any]]:
     """Current SSM alerts, derived from the data."""
     out = []
     for va in ssm.va_list():
@@ -477,7 +477,7 @@ def _event_row(r: Row) -> dict[str, Any]:
     return {"time": iso(r["t"]), "kind": r["kind"], "message": r["text"], "virtual_accounts": _concerns(r["vas"])}
 
 
-def events(ssm: Ssm, limit: int = 200, va: str | None = None, search: str = "") -> list[dict[str, Any]]:
+def events(ssm: SsmDb, limit: int = 200, va: str | None = None, search: str = "") -> list[dict[str, Any]]:
     """The newest `limit` events, in time order (then in the order they were logged: an SSM
     outside a lab runs on the wall clock, and messages from nodes carry their lab's time);
     with `va`, only those that concern that virtual account; with `search`, only those whose
@@ -487,7 +487,7 @@ def events(ssm: Ssm, limit: int = 200, va: str | None = None, search: str = "") 
     return [_event_row(r) for r in ssm.db.execute(q, (*args, limit))]
 
 
-def event_page(ssm: Ssm, offset: int, limit: int, va: str | None = None, search: str = "", start: int | None = None,
+def event_page(ssm: SsmDb, offset: int, limit: int, va: str | None = None, search: str = "", start: int | None = None,
                end: int | None = None) -> tuple[list[dict[str, Any]], int]:  # fmt: skip
     """One page of the events that match (as `events` filters them, and logged from `start` to
     before `end`), newest first, and how many match in all."""

@@ -34,7 +34,7 @@ from ccxcli.core.catalogue import BY_ALIAS
 from ccxcli.errors import RuleError, UsageError
 from ccxcli.faults import kill_point
 from ccxcli.ssm.core import rules
-from ccxcli.ssm.core.db import Ssm
+from ccxcli.ssm.core.db import SsmDb
 from ccxcli.ssm.core.schema import MAX_PURCHASED
 
 FORMAT = "ccxcli-ssm-sync"
@@ -45,7 +45,7 @@ INTERVAL = DAY  # connected on-prem SSMs synchronize daily
 # --- the link ------------------------------------------------------------------------------
 
 
-def link(onprem: Ssm, cloud: Ssm, name: str, cloud_name: str, mode: str, vas: list[str], now: int) -> None:
+def link(onprem: SsmDb, cloud: SsmDb, name: str, cloud_name: str, mode: str, vas: list[str], now: int) -> None:
     """Record the link on both sides (at `ccx-ssm init --on-prem`)."""
     if mode not in ("connected", "disconnected"):
         raise UsageError("--mode is connected or disconnected.")
@@ -73,7 +73,7 @@ def link(onprem: Ssm, cloud: Ssm, name: str, cloud_name: str, mode: str, vas: li
         onprem.event(now, "onprem", f"Linked to '{cloud.account}' ({mode}): {', '.join(vas)}")
 
 
-def status(ssm: Ssm) -> dict[str, Any]:
+def status(ssm: SsmDb) -> dict[str, Any]:
     m = ssm.meta
     if not ssm.on_prem or not m.get("cloud"):
         raise UsageError(
@@ -94,7 +94,7 @@ def status(ssm: Ssm) -> dict[str, Any]:
 # --- signed files --------------------------------------------------------------------------------
 
 
-def _sign(ssm: Ssm, payload: dict[str, Any]) -> str:
+def _sign(ssm: SsmDb, payload: dict[str, Any]) -> str:
     from ccxcli.protocol.codes import sign
 
     text = json.dumps(payload, sort_keys=True, separators=(",", ":"))
@@ -125,7 +125,7 @@ def _open(text: str, public_pem: bytes, kind: str) -> dict[str, Any]:
 # --- the on-prem side ---------------------------------------------------------------------------------
 
 
-def make_request(onprem: Ssm, now: int) -> str:
+def make_request(onprem: SsmDb, now: int) -> str:
     """A new signed request (its sequence number becomes the outstanding one)."""
     st = status(onprem)
     seq = st["sequence"] + 1
@@ -150,7 +150,7 @@ def make_request(onprem: Ssm, now: int) -> str:
     return _sign(onprem, payload)
 
 
-def apply_answer(onprem: Ssm, text: str, now: int) -> dict[str, Any]:
+def apply_answer(onprem: SsmDb, text: str, now: int) -> dict[str, Any]:
     """Apply the cloud's signed answer to the outstanding request."""
     st = status(onprem)
     answer = _open(text, onprem.meta["cloud_pub"].encode(), "answer")
@@ -184,7 +184,7 @@ def apply_answer(onprem: Ssm, text: str, now: int) -> dict[str, Any]:
 # --- the cloud side ----------------------------------------------------------------------------------------
 
 
-def handle_request(cloud: Ssm, text: str, now: int) -> str:
+def handle_request(cloud: SsmDb, text: str, now: int) -> str:
     """Apply an on-prem's signed request; return the signed answer."""
     try:
         name = json.loads(json.loads(text)["payload"])["from"]
@@ -215,7 +215,7 @@ def handle_request(cloud: Ssm, text: str, now: int) -> str:
     return _sign(cloud, answer)
 
 
-def _mirror(cloud: Ssm, onprem: str, linked: list[str], instances: list[Any], now: int) -> None:
+def _mirror(cloud: SsmDb, onprem: str, linked: list[str], instances: list[Any], now: int) -> None:
     """The on-prem's instances, as the cloud lists them (registered through it)."""
     from ccxcli.ssm.core.smart import check_usage
 
@@ -245,7 +245,7 @@ def _mirror(cloud: Ssm, onprem: str, linked: list[str], instances: list[Any], no
             cloud.db.execute("DELETE FROM instance WHERE id=?", (row["id"],))
 
 
-def left_to_onprem(cloud: Ssm, va: str, onprem: str) -> dict[str, int]:
+def left_to_onprem(cloud: SsmDb, va: str, onprem: str) -> dict[str, int]:
     """Per license: purchased − reserved − used by every other instance of the virtual account
     (registered on the cloud directly or through another on-prem)."""
     direct: dict[str, int] = {}
@@ -256,7 +256,7 @@ def left_to_onprem(cloud: Ssm, va: str, onprem: str) -> dict[str, int]:
     return {alias: max(0, p["purchased"] - p["reserved"] - direct.get(alias, 0)) for alias, p in cloud.pool(va).items()}
 
 
-def links(cloud: Ssm) -> list[dict[str, Any]]:
+def links(cloud: SsmDb) -> list[dict[str, Any]]:
     return [
         {"name": r["name"], "mode": r["mode"], "virtual_accounts": json.loads(r["vas"]), "sequence": r["seq"],
          "last_sync": iso(r["last_sync"]) if r["last_sync"] else None}
@@ -268,7 +268,7 @@ def run(folder: Path, cloud_folder: Callable[[str], Path], now: int) -> dict[str
     """A connected on-prem SSM (its folder) synchronizes now with its cloud SSM, found by
     name through `cloud_folder` (the lab's layout is the lab store's to know)."""
     name = folder.name
-    onprem = Ssm.open(folder)
+    onprem = SsmDb.open(folder)
     try:
         st = status(onprem)
         if st["mode"] != "connected":
@@ -277,7 +277,7 @@ def run(folder: Path, cloud_folder: Callable[[str], Path], now: int) -> dict[str
                 f"'ccx-ssm --ssm {name} sync export --out req.json', 'ccx-ssm --ssm {st['cloud']} sync import "
                 f"req.json --out answer.json', 'ccx-ssm --ssm {name} sync import answer.json'."
             )
-        cloud = Ssm.open(cloud_folder(st["cloud"]))
+        cloud = SsmDb.open(cloud_folder(st["cloud"]))
         try:
             answer = handle_request(cloud, make_request(onprem, now), now)
         finally:
@@ -290,7 +290,7 @@ def run(folder: Path, cloud_folder: Callable[[str], Path], now: int) -> dict[str
 def due(folder: Path) -> int | None:
     """When a connected on-prem SSM synchronizes next (None: not connected)."""
     try:
-        ssm = Ssm.open(folder)
+        ssm = SsmDb.open(folder)
     except Exception:  # noqa: BLE001 - an SSM that cannot open has nothing scheduled
         return None
     try:
@@ -304,7 +304,7 @@ def due(folder: Path) -> int | None:
 
 def reschedule(folder: Path, when: int) -> int:
     """Set when a connected on-prem SSM synchronizes next; return it."""
-    ssm = Ssm.open(folder)
+    ssm = SsmDb.open(folder)
     try:
         with ssm.tx():
             ssm.set_meta("next_sync", str(when))
@@ -316,7 +316,7 @@ def reschedule(folder: Path, when: int) -> int:
 def failed(folder: Path, t: int, message: str) -> None:
     """Log a synchronization that could not be made (it is tried again at the next)."""
     try:
-        ssm = Ssm.open(folder)
+        ssm = SsmDb.open(folder)
     except Exception:  # noqa: BLE001 - an SSM that cannot open cannot log either
         return
     try:

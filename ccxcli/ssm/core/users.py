@@ -23,7 +23,7 @@ from typing import Any, NamedTuple
 
 from ccxcli.clock import iso
 from ccxcli.errors import RuleError, UsageError
-from ccxcli.ssm.core.db import Ssm
+from ccxcli.ssm.core.db import SsmDb
 
 ROLES = {
     "admin": "Smart Account Administrator",
@@ -69,7 +69,7 @@ def _hash(password: str, salt: bytes) -> str:
     return hashlib.scrypt(password.encode("utf-8", "surrogateescape"), salt=salt, **_SCRYPT).hex()
 
 
-def add(ssm: Ssm, name: str, role: str, va: str | None, password: str, now: int) -> User:
+def add(ssm: SsmDb, name: str, role: str, va: str | None, password: str, now: int) -> User:
     if not _NAME.fullmatch(name):
         raise UsageError("A user name is 1 to 64 letters, digits and . _ @ - (starting with a letter or digit).")
     if name.lower() == ADMIN.name:
@@ -97,7 +97,7 @@ def add(ssm: Ssm, name: str, role: str, va: str | None, password: str, now: int)
     return User(name, role, scope)
 
 
-def remove(ssm: Ssm, name: str, now: int) -> None:
+def remove(ssm: SsmDb, name: str, now: int) -> None:
     with ssm.tx() as db:
         r = db.execute("SELECT name, va FROM portal_user WHERE name=?", (name,)).fetchone()
         if r is None:
@@ -106,7 +106,7 @@ def remove(ssm: Ssm, name: str, now: int) -> None:
         ssm.event(now, "user", f"Portal user '{r['name']}' removed", *([r["va"]] if r["va"] else []))
 
 
-def listing(ssm: Ssm) -> list[dict[str, Any]]:
+def listing(ssm: SsmDb) -> list[dict[str, Any]]:
     return [
         {"name": r["name"], "role": r["role"], "title": User(r["name"], r["role"], r["va"]).title,
          "virtual_account": r["va"], "created": iso(r["created"])}
@@ -123,7 +123,7 @@ class Credential(NamedTuple):
     digest: str
 
 
-def lookup(ssm: Ssm, name: str) -> Credential:
+def lookup(ssm: SsmDb, name: str) -> Credential:
     r = ssm.db.execute("SELECT * FROM portal_user WHERE name=?", (name[:64],)).fetchone() if name else None
     if r is None:
         return Credential(None, b"\0" * 16, "")
@@ -138,12 +138,12 @@ def verify(cred: Credential, password: str) -> User | None:
     return cred.user
 
 
-def check(ssm: Ssm, name: str, password: str) -> User | None:
+def check(ssm: SsmDb, name: str, password: str) -> User | None:
     """`lookup` then `verify` (where holding the database meanwhile does not matter)."""
     return verify(lookup(ssm, name), password)
 
 
-def current(ssm: Ssm, user: User) -> User | None:
+def current(ssm: SsmDb, user: User) -> User | None:
     """The user as the database has it now (None: removed since it logged in)."""
     if user == ADMIN:
         return user

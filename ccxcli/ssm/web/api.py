@@ -14,13 +14,13 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from ccxcli.errors import UsageError
-from ccxcli.ssm.core.db import Ssm
+from ccxcli.ssm.core.db import SsmDb
 from ccxcli.ssm.web.site import Site, api_error, guarded, in_ssm, json_object, read_body
 from ccxcli.store.lab import ssm_dir
 
 MAX_BODY = 512 * 1024
 Body = dict[str, object]  # a request's JSON body: anything a client sent
-Handler = Callable[[Site, Ssm, Request, Body], object]
+Handler = Callable[[Site, SsmDb, Request, Body], object]
 
 
 def _endpoint(site: Site, fn: Handler, method: str) -> Callable[[Request], Awaitable[Response]]:
@@ -94,7 +94,7 @@ def number(v: object) -> int | None:
     return None
 
 
-def _check_account(ssm: Ssm, request: Request) -> None:
+def _check_account(ssm: SsmDb, request: Request) -> None:
     given = request.path_params.get("account")
     if given is not None and given.lower() != ssm.account.lower():
         raise UsageError(f"No smart account '{given}' here; this SSM's account is '{ssm.account}'.")
@@ -103,32 +103,32 @@ def _check_account(ssm: Ssm, request: Request) -> None:
 # --- handlers -------------------------------------------------------------------------------
 
 
-def account(site: Site, ssm: Ssm, request: Request, body: Body) -> object:
+def account(site: Site, ssm: SsmDb, request: Request, body: Body) -> object:
     return {"name": ssm.account, "onPrem": ssm.on_prem, "exportControlledAllowed": ssm.export_allowed,
             "slrAllowed": ssm.slr_allowed, "names": ssm.names()}  # fmt: skip
 
 
-def va_list(site: Site, ssm: Ssm, request: Request, body: Body) -> object:
+def va_list(site: Site, ssm: SsmDb, request: Request, body: Body) -> object:
     _check_account(ssm, request)
     return {"virtualAccounts": [{"name": r["name"], "isDefault": bool(r["default"]), "instances": r["instances"]}
                                 for r in ssm.va_list()]}  # fmt: skip
 
 
-def va_create(site: Site, ssm: Ssm, request: Request, body: Body) -> object:
+def va_create(site: Site, ssm: SsmDb, request: Request, body: Body) -> object:
     _check_account(ssm, request)
     name = _str(body, "name")
     ssm.va_create(name, site.now())
     return {"status": "SUCCESS", "name": name}
 
 
-def va_delete(site: Site, ssm: Ssm, request: Request, body: Body) -> object:
+def va_delete(site: Site, ssm: SsmDb, request: Request, body: Body) -> object:
     _check_account(ssm, request)
     name = request.path_params["va"]
     ssm.va_delete(name, site.now())
     return {"status": "SUCCESS", "deleted": name}
 
 
-def licenses(site: Site, ssm: Ssm, request: Request, body: Body) -> object:
+def licenses(site: Site, ssm: SsmDb, request: Request, body: Body) -> object:
     from ccxcli.core.catalogue import BY_ALIAS
 
     _check_account(ssm, request)
@@ -146,7 +146,7 @@ def licenses(site: Site, ssm: Ssm, request: Request, body: Body) -> object:
     }  # fmt: skip
 
 
-def license_transfer(site: Site, ssm: Ssm, request: Request, body: Body) -> object:
+def license_transfer(site: Site, ssm: SsmDb, request: Request, body: Body) -> object:
     from ccxcli.core.catalogue import license_alias
 
     _check_account(ssm, request)
@@ -160,7 +160,7 @@ def license_transfer(site: Site, ssm: Ssm, request: Request, body: Body) -> obje
     return {"status": "SUCCESS", "license": alias, "quantity": qty, "from": src, "to": ssm.va(dst)}
 
 
-def tokens(site: Site, ssm: Ssm, request: Request, body: Body) -> object:
+def tokens(site: Site, ssm: SsmDb, request: Request, body: Body) -> object:
     from ccxcli.ssm.core import smart
 
     _check_account(ssm, request)
@@ -168,7 +168,7 @@ def tokens(site: Site, ssm: Ssm, request: Request, body: Body) -> object:
     return {"tokens": [t for t in smart.token_list(ssm, site.now()) if t["va"] == va]}
 
 
-def token_create(site: Site, ssm: Ssm, request: Request, body: Body) -> object:
+def token_create(site: Site, ssm: SsmDb, request: Request, body: Body) -> object:
     from ccxcli.ssm.core import smart
 
     _check_account(ssm, request)
@@ -185,7 +185,7 @@ def token_create(site: Site, ssm: Ssm, request: Request, body: Body) -> object:
                           "exportControlled": export, "virtualAccount": va, "maxUses": info["max_uses"]}}  # fmt: skip
 
 
-def token_revoke(site: Site, ssm: Ssm, request: Request, body: Body) -> object:
+def token_revoke(site: Site, ssm: SsmDb, request: Request, body: Body) -> object:
     from ccxcli.ssm.core import smart
 
     _check_account(ssm, request)
@@ -197,14 +197,14 @@ def token_revoke(site: Site, ssm: Ssm, request: Request, body: Body) -> object:
     return {"status": "SUCCESS", "revoked": items[:100]}
 
 
-def devices(site: Site, ssm: Ssm, request: Request, body: Body) -> object:
+def devices(site: Site, ssm: SsmDb, request: Request, body: Body) -> object:
     from ccxcli.ssm.core import smart
 
     _check_account(ssm, request)
     return {"devices": smart.instance_list(ssm, request.path_params["va"])}
 
 
-def instance(site: Site, ssm: Ssm, request: Request, body: Body) -> object:
+def instance(site: Site, ssm: SsmDb, request: Request, body: Body) -> object:
     from ccxcli.ssm.core import smart
 
     row = smart.instance_row(smart.instance(ssm, request.path_params["id"]))
@@ -212,7 +212,7 @@ def instance(site: Site, ssm: Ssm, request: Request, body: Body) -> object:
     return row
 
 
-def instance_remove(site: Site, ssm: Ssm, request: Request, body: Body) -> object:
+def instance_remove(site: Site, ssm: SsmDb, request: Request, body: Body) -> object:
     from ccxcli.ssm.core import smart
 
     ident = request.path_params["id"]
@@ -226,7 +226,7 @@ def instance_remove(site: Site, ssm: Ssm, request: Request, body: Body) -> objec
     return {"status": "SUCCESS", "removed": ident}
 
 
-def instance_transfer(site: Site, ssm: Ssm, request: Request, body: Body) -> object:
+def instance_transfer(site: Site, ssm: SsmDb, request: Request, body: Body) -> object:
     from ccxcli.ssm.core import smart
 
     ident, to = request.path_params["id"], _str(body, "to")
@@ -234,7 +234,7 @@ def instance_transfer(site: Site, ssm: Ssm, request: Request, body: Body) -> obj
     return {"status": "SUCCESS", "transferred": ident, "to": ssm.va(to)}
 
 
-def reserve_licenses(site: Site, ssm: Ssm, request: Request, body: Body) -> object:
+def reserve_licenses(site: Site, ssm: SsmDb, request: Request, body: Body) -> object:
     """Cisco's shape: {reservationRequests: [{reservationCode, reservationType: SPECIFIC, licenses}]}."""
     from ccxcli.ssm.core import reserve
 
@@ -252,40 +252,40 @@ def reserve_licenses(site: Site, ssm: Ssm, request: Request, body: Body) -> obje
     return {"status": "COMPLETE", "authorizationCodes": [done]}
 
 
-def reservations(site: Site, ssm: Ssm, request: Request, body: Body) -> object:
+def reservations(site: Site, ssm: SsmDb, request: Request, body: Body) -> object:
     from ccxcli.ssm.core import reserve
 
     return {"reservations": reserve.listing(ssm)}
 
 
-def reservation_code(site: Site, ssm: Ssm, request: Request, body: Body) -> object:
+def reservation_code(site: Site, ssm: SsmDb, request: Request, body: Body) -> object:
     from ccxcli.ssm.core import reserve
 
     return {"authorizationCode": reserve.issued_code(ssm, request.path_params["id"])}
 
 
-def reservation_update(site: Site, ssm: Ssm, request: Request, body: Body) -> object:
+def reservation_update(site: Site, ssm: SsmDb, request: Request, body: Body) -> object:
     from ccxcli.ssm.core import reserve
 
     code = reserve.update(ssm, request.path_params["id"], counts_from(body.get("licenses")), site.now())
     return {"status": "COMPLETE", "authorizationCode": code}
 
 
-def reservation_confirm(site: Site, ssm: Ssm, request: Request, body: Body) -> object:
+def reservation_confirm(site: Site, ssm: SsmDb, request: Request, body: Body) -> object:
     from ccxcli.ssm.core import reserve
 
     reserve.confirm(ssm, request.path_params["id"], _str(body, "confirmationCode").strip(), site.now())
     return {"status": "SUCCESS"}
 
 
-def reservation_return(site: Site, ssm: Ssm, request: Request, body: Body) -> object:
+def reservation_return(site: Site, ssm: SsmDb, request: Request, body: Body) -> object:
     from ccxcli.ssm.core import reserve
 
     done = reserve.give_back(ssm, _str(body, "returnCode").strip(), site.now())
     return {"status": "SUCCESS", **done}
 
 
-def events(site: Site, ssm: Ssm, request: Request, body: Body) -> object:
+def events(site: Site, ssm: SsmDb, request: Request, body: Body) -> object:
     from ccxcli.ssm.core import smart
     from ccxcli.values import whole
 
@@ -293,23 +293,23 @@ def events(site: Site, ssm: Ssm, request: Request, body: Body) -> object:
     return {"events": smart.events(ssm, last)}
 
 
-def alerts(site: Site, ssm: Ssm, request: Request, body: Body) -> object:
+def alerts(site: Site, ssm: SsmDb, request: Request, body: Body) -> object:
     from ccxcli.ssm.core import smart
 
     return {"alerts": smart.alerts(ssm, site.now())}
 
 
-def sync_status(site: Site, ssm: Ssm, request: Request, body: Body) -> object:
+def sync_status(site: Site, ssm: SsmDb, request: Request, body: Body) -> object:
     from ccxcli.ssm.core import sync
 
     return sync.status(ssm) if ssm.on_prem else {"onPrem": sync.links(ssm)}
 
 
-def sync_now(site: Site, ssm: Ssm, request: Request, body: Body) -> object:
+def sync_now(site: Site, ssm: SsmDb, request: Request, body: Body) -> object:
     return run_sync(site, ssm)
 
 
-def run_sync(site: Site, ssm: Ssm) -> dict[str, Any]:
+def run_sync(site: Site, ssm: SsmDb) -> dict[str, Any]:
     """A connected SSM On-Prem of a lab synchronizes with the lab's cloud SSM now."""
     from ccxcli.ssm.core import sync
 

@@ -19,14 +19,14 @@ from starlette.routing import Route
 from ccxcli.clock import wall_now
 from ccxcli.errors import CcxError, RuleError, UsageError
 from ccxcli.ssm.core.apiclient import BadCredentials, Client
-from ccxcli.ssm.core.db import Ssm
+from ccxcli.ssm.core.db import SsmDb
 from ccxcli.ssm.web.api import MAX_BODY, counts_from, number
 from ccxcli.ssm.web.site import API_WORDS, Answer, Site, guarded, in_ssm, json_object, read_body, refusal, status_of
 
 PREFIX = "/services/api/smart-accounts-and-licensing"
 TOKEN_PATHS = ("/as/token.oauth2", "/oauth2/default/v1/token", "/backend/oauth/token")  # the last: SSM On-Prem's
 Body = dict[str, Any]
-Handler = Callable[[Site, Ssm, Client, Request, Body], "dict[str, Any] | Answer"]
+Handler = Callable[[Site, SsmDb, Client, Request, Body], "dict[str, Any] | Answer"]
 MAX_ITEMS = 100  # requests in one call of a family that takes several
 MAX_PAGE = 1000
 
@@ -82,7 +82,7 @@ def _refused(e: BaseException) -> Response:
     return error(_http_status(r), r.message)
 
 
-def _call(site: Site, ssm: Ssm, fn: Handler, versions: tuple[str, ...], token: str, request: Request,
+def _call(site: Site, ssm: SsmDb, fn: Handler, versions: tuple[str, ...], token: str, request: Request,
           body: Body) -> Answer:  # fmt: skip
     from ccxcli.ssm.core import apiclient
 
@@ -97,7 +97,7 @@ def _call(site: Site, ssm: Ssm, fn: Handler, versions: tuple[str, ...], token: s
     return out if isinstance(out, Answer) else Answer(out)
 
 
-def va_of(ssm: Ssm, client: Client, name: str) -> str:
+def va_of(ssm: SsmDb, client: Client, name: str) -> str:
     """A virtual account named in the path or the body that the client may see. One it may
     not see is answered exactly as one that does not exist, and the accounts a refusal names
     are the client's own: a limited client learns nothing of the others."""
@@ -120,7 +120,7 @@ def same_va(va: str, inst_va: str, ident: str) -> None:
         raise unknown_instance(str(ident))
 
 
-def visible(ssm: Ssm, client: Client, body: Body) -> list[str]:
+def visible(ssm: SsmDb, client: Client, body: Body) -> list[str]:
     """The body's `virtualAccounts` (none given, or an empty list: every one the client may see)."""
     asked = body.get("virtualAccounts")
     if asked is None or asked == []:  # scripts send the empty list to mean every virtual account
@@ -146,7 +146,7 @@ def listed(key: str, rows: list[dict[str, Any]], shown: list[dict[str, Any]] | N
             key: rows if shown is None else shown}  # fmt: skip
 
 
-def accounts(site: Site, ssm: Ssm, client: Client, request: Request, body: Body) -> dict[str, Any]:
+def accounts(site: Site, ssm: SsmDb, client: Client, request: Request, body: Body) -> dict[str, Any]:
     if client.vas is None:
         roles = [{"role": "Smart Account Administrator"}]
     else:
@@ -156,7 +156,7 @@ def accounts(site: Site, ssm: Ssm, client: Client, request: Request, body: Body)
                           "accountType": "CUSTOMER", "roles": roles}]}  # fmt: skip
 
 
-def accounts_search(site: Site, ssm: Ssm, client: Client, request: Request, body: Body) -> dict[str, Any]:
+def accounts_search(site: Site, ssm: SsmDb, client: Client, request: Request, body: Body) -> dict[str, Any]:
     """`GET …/accounts/search?domain=D`: the smart account of that domain (this SSM has one)."""
     domain = request.query_params.get("domain", "")
     found = [{"domain": ssm.domain, "name": ssm.account, "id": _account_id(ssm), "type": "CUSTOMER",
@@ -164,7 +164,7 @@ def accounts_search(site: Site, ssm: Ssm, client: Client, request: Request, body
     return listed("accounts", found)
 
 
-def _account_id(ssm: Ssm) -> int:
+def _account_id(ssm: SsmDb) -> int:
     """A stable number for the smart account (ours: made from its domain)."""
     import zlib
 
@@ -181,7 +181,7 @@ def _va_info(v: dict[str, Any]) -> dict[str, Any]:
             "virtualAccountId": v["id"], "commerceAccessLevel": v["access"]}  # fmt: skip
 
 
-def virtual_accounts(site: Site, ssm: Ssm, client: Client, request: Request, body: Body) -> dict[str, Any]:
+def virtual_accounts(site: Site, ssm: SsmDb, client: Client, request: Request, body: Body) -> dict[str, Any]:
     _customer(request)
     vas = [_va_info(v) for v in ssm.va_list() if client.may(v["name"])]
     return {"status": "SUCCESS", "statusMessage": f"{len(vas)} found.", "accountName": ssm.account,
@@ -200,7 +200,7 @@ def _text(body: Body, key: str, default: str = "") -> str:
     return value.strip()
 
 
-def va_create(site: Site, ssm: Ssm, client: Client, request: Request, body: Body) -> Answer:
+def va_create(site: Site, ssm: SsmDb, client: Client, request: Request, body: Body) -> Answer:
     """`{name, description, isDefault: "false", commerceAccessLevel}` (as public scripts send it)."""
     _customer(request)
     _whole_account(client, "create virtual accounts")
@@ -213,7 +213,7 @@ def va_create(site: Site, ssm: Ssm, client: Client, request: Request, body: Body
                   201)  # fmt: skip
 
 
-def va_delete(site: Site, ssm: Ssm, client: Client, request: Request, body: Body) -> dict[str, Any]:
+def va_delete(site: Site, ssm: SsmDb, client: Client, request: Request, body: Body) -> dict[str, Any]:
     """An empty virtual account (no licenses, instances or limited users) is deleted."""
     _whole_account(client, "delete virtual accounts")
     va = va_of(ssm, client, request.path_params["va"])
@@ -224,7 +224,7 @@ def va_delete(site: Site, ssm: Ssm, client: Client, request: Request, body: Body
 _TOKEN_STATUS = {"active": "VALID", "expired": "EXPIRED", "revoked": "REVOKED", "used up": "USED"}
 
 
-def tokens(site: Site, ssm: Ssm, client: Client, request: Request, body: Body) -> dict[str, Any]:
+def tokens(site: Site, ssm: SsmDb, client: Client, request: Request, body: Body) -> dict[str, Any]:
     from ccxcli.ssm.core import smart
 
     va = va_of(ssm, client, request.path_params["va"])
@@ -243,7 +243,7 @@ def _token_info(t: dict[str, Any]) -> dict[str, Any]:
             "uses": t["uses"]}  # fmt: skip
 
 
-def token_create(site: Site, ssm: Ssm, client: Client, request: Request, body: Body) -> dict[str, Any]:
+def token_create(site: Site, ssm: SsmDb, client: Client, request: Request, body: Body) -> dict[str, Any]:
     from ccxcli.ssm.core import smart
 
     va = va_of(ssm, client, request.path_params["va"])
@@ -270,7 +270,7 @@ def token_create(site: Site, ssm: Ssm, client: Client, request: Request, body: B
     return {"status": "SUCCESS", "statusMessage": "Token created.", "tokenInfo": _token_info(info)}
 
 
-def token_revoke(site: Site, ssm: Ssm, client: Client, request: Request, body: Body) -> Answer:
+def token_revoke(site: Site, ssm: SsmDb, client: Client, request: Request, body: Body) -> Answer:
     from ccxcli.ssm.core import smart
 
     va = va_of(ssm, client, request.path_params["va"])
@@ -292,7 +292,7 @@ def token_revoke(site: Site, ssm: Ssm, client: Client, request: Request, body: B
     return envelope(out, "tokens", "SUCCESS")
 
 
-def _revoke_in(ssm: Ssm, site: Site, known: dict[str, str], va: str, token: str) -> None:
+def _revoke_in(ssm: SsmDb, site: Site, known: dict[str, str], va: str, token: str) -> None:
     from ccxcli.ssm.core import smart
 
     if known.get(token.strip()) not in (None, va):
@@ -331,7 +331,7 @@ def envelope(items: list[Item], key: str, ok: str) -> Answer:
                    key: shown})  # fmt: skip
 
 
-def licenses(site: Site, ssm: Ssm, client: Client, request: Request, body: Body) -> dict[str, Any]:
+def licenses(site: Site, ssm: SsmDb, client: Client, request: Request, body: Body) -> dict[str, Any]:
     from ccxcli.core.catalogue import BY_ALIAS
 
     rows = []
@@ -357,7 +357,7 @@ PRODUCT = {"productName": "Cisco Unified Contact Center Express", "productType":
            "productTagName": "regid.2017-11.com.cisco.UCCX,12.5_ccxcli"}  # fmt: skip
 
 
-def devices(site: Site, ssm: Ssm, client: Client, request: Request, body: Body) -> dict[str, Any]:
+def devices(site: Site, ssm: SsmDb, client: Client, request: Request, body: Body) -> dict[str, Any]:
     from ccxcli.core.catalogue import BY_ALIAS
     from ccxcli.ssm.core import reserve, smart
 
@@ -378,7 +378,7 @@ def devices(site: Site, ssm: Ssm, client: Client, request: Request, body: Body) 
     return _page(body, rows, "devices")
 
 
-def va_devices(site: Site, ssm: Ssm, client: Client, request: Request, body: Body) -> dict[str, Any]:
+def va_devices(site: Site, ssm: SsmDb, client: Client, request: Request, body: Body) -> dict[str, Any]:
     """`GET …/virtual-accounts/{va}/devices[?limit&offset]`: that virtual account's product instances."""
     va = va_of(ssm, client, request.path_params["va"])
     return devices(site, ssm, client, request, {"virtualAccounts": [va], **dict(request.query_params)})
@@ -394,7 +394,7 @@ def requests(body: Body, *keys: str) -> list[Any]:
     raise UsageError(f"The body needs '{keys[0]}': a list of requests.")
 
 
-def transfer_licenses(site: Site, ssm: Ssm, client: Client, request: Request, body: Body) -> Answer:
+def transfer_licenses(site: Site, ssm: SsmDb, client: Client, request: Request, body: Body) -> Answer:
     """`licenses: [{license (or entitlementTag), licenseType, quantity, targetVirtualAccount,
     precedence}]` (as public scripts send it): each moved on its own from this virtual account."""
     va = va_of(ssm, client, request.path_params["va"])
@@ -420,7 +420,7 @@ def transfer_licenses(site: Site, ssm: Ssm, client: Client, request: Request, bo
     return envelope(out, "licenses", "SUCCESS")
 
 
-def license_subscriptions(site: Site, ssm: Ssm, client: Client, request: Request, body: Body) -> dict[str, Any]:
+def license_subscriptions(site: Site, ssm: SsmDb, client: Client, request: Request, body: Body) -> dict[str, Any]:
     """`{virtualAccounts, limit, offset}`: what each virtual account holds of each license, as
     subscriptions (the lab's licenses have no terms: no id and no dates)."""
     from ccxcli.core.catalogue import BY_ALIAS
@@ -436,7 +436,7 @@ def license_subscriptions(site: Site, ssm: Ssm, client: Client, request: Request
     return _page(body, rows, "subscriptions")
 
 
-def dlc_convert(site: Site, ssm: Ssm, client: Client, request: Request, body: Body) -> Answer:
+def dlc_convert(site: Site, ssm: SsmDb, client: Client, request: Request, body: Body) -> Answer:
     """`devices: [{licenseMac, licenses?}]`: Device Based Conversion (`ccx-ssm dbc convert`) into
     this virtual account, each on its own; a partial one answers the classic license file for
     what remains, made and saved before it is answered."""

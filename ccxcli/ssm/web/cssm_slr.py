@@ -11,14 +11,14 @@ from starlette.routing import Route
 
 from ccxcli.errors import UsageError
 from ccxcli.ssm.core.apiclient import Client
-from ccxcli.ssm.core.db import Ssm
+from ccxcli.ssm.core.db import SsmDb
 from ccxcli.ssm.web import cssm
 from ccxcli.ssm.web.api import counts_from
 from ccxcli.ssm.web.cssm import V12, Body, Item, Routes, V, envelope, one, requests, same_va, va_of
 from ccxcli.ssm.web.site import Answer, Site
 
 
-def reserve_licenses(site: Site, ssm: Ssm, client: Client, request: Request, body: Body) -> Answer:
+def reserve_licenses(site: Site, ssm: SsmDb, client: Client, request: Request, body: Body) -> Answer:
     """`reservationRequests: [{reservationCode, reservationType, licenses}]`: one
     Authorization Code per request, each reserved on its own."""
     from ccxcli.ssm.core import reserve
@@ -54,14 +54,14 @@ def _instance_of(item: Any) -> str:
     raise UsageError("Each request needs the product instance: 'sudi': {'udiSerialNumber': SN}.")
 
 
-def _inva_of(ssm: Ssm, va: str, ident: str) -> None:
+def _inva_of(ssm: SsmDb, va: str, ident: str) -> None:
     from ccxcli.ssm.core import reserve
 
     r = reserve.find(ssm, ident)
     same_va(va, r["va"], ident)
 
 
-def update_licenses(site: Site, ssm: Ssm, client: Client, request: Request, body: Body) -> Answer:
+def update_licenses(site: Site, ssm: SsmDb, client: Client, request: Request, body: Body) -> Answer:
     """`reservationUpdateRequests: [{sudi, productTagName, licenses: [{entitlementTag, quantity,
     precedence}]}]` as public scripts for Cisco's API send it (`updateRequests` too): a new
     Authorization Code per product instance (`authorizationCodes[i].authorizationCode`); the pool
@@ -89,7 +89,7 @@ def _shown(item: Any) -> dict[str, Any]:
         return {"udiSerialNumber": None}
 
 
-def confirm_licenses(site: Site, ssm: Ssm, client: Client, request: Request, body: Body) -> Answer:
+def confirm_licenses(site: Site, ssm: SsmDb, client: Client, request: Request, body: Body) -> Answer:
     """`reservationConfirmationRequests: [{sudi, productTagName, confirmationCode}]` as public
     scripts send it (`confirmationRequests` too): the node installed its update."""
     from ccxcli.ssm.core import reserve
@@ -110,7 +110,7 @@ def confirm_licenses(site: Site, ssm: Ssm, client: Client, request: Request, bod
     return envelope(out, "confirmations", "COMPLETE")
 
 
-def remove_devices(site: Site, ssm: Ssm, client: Client, request: Request, body: Body) -> Answer:
+def remove_devices(site: Site, ssm: SsmDb, client: Client, request: Request, body: Body) -> Answer:
     """`productInstacesRemoveRequests` (v2, Cisco's own spelling) or `productInstancesRemoveRequests`
     (v3): `[{sudi, productTagName, returnCode}]`, as public scripts send it (`productInstances`
     with `reservationReturnCode` too): each removed, `status` SUCCESS; one holding a reservation
@@ -135,7 +135,7 @@ def remove_devices(site: Site, ssm: Ssm, client: Client, request: Request, body:
     return envelope(out, "productInstances", "SUCCESS")
 
 
-def transfer_devices(site: Site, ssm: Ssm, client: Client, request: Request, body: Body) -> Answer:
+def transfer_devices(site: Site, ssm: SsmDb, client: Client, request: Request, body: Body) -> Answer:
     """`productInstances: [{sudi, productTagName, targetVirtualAccount}]` (`devices` too; a
     `targetVirtualAccount` beside the list is every item's default): each product instance moves
     from this virtual account, one with a reservation together with what it holds."""

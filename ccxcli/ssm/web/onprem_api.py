@@ -11,13 +11,13 @@ from starlette.requests import Request
 from starlette.routing import Route
 
 from ccxcli.ssm.core.apiclient import Client
-from ccxcli.ssm.core.db import Ssm
+from ccxcli.ssm.core.db import SsmDb
 from ccxcli.ssm.web import cssm
 from ccxcli.ssm.web.cssm import Body, NotFound, listed, visible
 from ccxcli.ssm.web.site import Site
 
 
-def _on_prem_account(ssm: Ssm, request: Request) -> None:
+def _on_prem_account(ssm: SsmDb, request: Request) -> None:
     if not ssm.on_prem:
         raise NotFound("This SSM is not an SSM On-Prem: its monitoring API is served by an on-prem's 'ccx-ssm serve'.")
     name = request.path_params["account"]
@@ -25,7 +25,7 @@ def _on_prem_account(ssm: Ssm, request: Request) -> None:
         raise NotFound(f"No account '{name[:100]}' on this SSM On-Prem (its account is '{ssm.account}').")
 
 
-def on_prem_licenses(site: Site, ssm: Ssm, client: Client, request: Request, body: Body) -> dict[str, Any]:
+def on_prem_licenses(site: Site, ssm: SsmDb, client: Client, request: Request, body: Body) -> dict[str, Any]:
     """Every license of the account the client may see, its virtual accounts added up."""
     from ccxcli.core.catalogue import BY_ALIAS
 
@@ -43,7 +43,7 @@ def on_prem_licenses(site: Site, ssm: Ssm, client: Client, request: Request, bod
     return listed("licenses", rows)
 
 
-def on_prem_alerts(site: Site, ssm: Ssm, client: Client, request: Request, body: Body) -> dict[str, Any]:
+def on_prem_alerts(site: Site, ssm: SsmDb, client: Client, request: Request, body: Body) -> dict[str, Any]:
     """The account's alerts the client may see: `messageType`, `severity` (Major or Minor), `source`."""
     from ccxcli.ssm.core import smart
 

@@ -31,7 +31,7 @@ from starlette.routing import Route
 from ccxcli.core.catalogue import BY_ALIAS, TYPES, license_alias
 from ccxcli.errors import CcxError, UsageError
 from ccxcli.ssm.core import reserve, smart, users
-from ccxcli.ssm.core.db import Ssm
+from ccxcli.ssm.core.db import SsmDb
 from ccxcli.ssm.core.users import ADMIN, User
 from ccxcli.ssm.web.site import (
     PORTAL_WORDS,
@@ -61,19 +61,16 @@ KINDS = {"smart": "Smart Licensing", "slr": "Specific License Reservation", "mir
 
 
 @dataclass
-class Ctx:
+class Visit:
     """One request as a page sees it: the SSM, the form, the session and who is logged in."""
 
     site: Site
-    ssm: Ssm
+    ssm: SsmDb
     request: Request
     data: dict[str, str]
     s: PortalSession
     who: User
-
-    @property
-    def now(self) -> int:
-        return self.site.now()
+    now: int  # the SSM's time, read once per request (lab.json in a lab)
 
     def query(self, name: str) -> str:
         return self.request.query_params.get(name, "").strip()[:200]
@@ -102,7 +99,7 @@ class Ctx:
         return self.va(name)
 
 
-Handler = Callable[[Ctx], "Page | Redirect | Response"]
+Handler = Callable[[Visit], "Page | Redirect | Response"]
 
 
 class Denied(Exception):
@@ -171,13 +168,13 @@ async def _visit(site: Site, fn: Handler, method: str, request: Request, s: Port
     return out
 
 
-def _page(site: Site, ssm: Ssm, fn: Handler, request: Request, data: dict[str, str],
+def _page(site: Site, ssm: SsmDb, fn: Handler, request: Request, data: dict[str, str],
           s: PortalSession) -> Response | Redirect:  # fmt: skip
     """Run the handler and render its page while the SSM is open (pages read from it)."""
     who = users.current(ssm, s["user"])
     if who is None:
         raise LoggedOut()
-    out = fn(Ctx(site, ssm, request, data, s, who))
+    out = fn(Visit(site, ssm, request, data, s, who, site.now()))
     if isinstance(out, (Response, Redirect)):
         return out
     return render(request, site, s, out[0], {"brand": _brand(ssm), **out[1]})
@@ -204,7 +201,7 @@ def _set_cookie(site: Site, response: Response, sid: str) -> None:
     response.set_cookie(site.cookie, sid, max_age=SESSION_LIFETIME, httponly=True, secure=True, samesite="strict")
 
 
-def _brand(ssm: Ssm) -> str:
+def _brand(ssm: SsmDb) -> str:
     """Which SSM this is, in the header: two served side by side are told apart at a glance."""
     if ssm.on_prem:
         return f"SSM On-Prem {ssm.names()[0]}" if ssm.names() else "SSM On-Prem"
@@ -214,19 +211,19 @@ def _brand(ssm: Ssm) -> str:
 # --- who may do what --------------------------------------------------------------------------------
 
 
-def manages(c: Ctx) -> None:
+def manages(c: Visit) -> None:
     if not c.who.manages:
         raise Denied(f"{c.who.title} '{c.who.name}' cannot change the smart account; a Smart Account "
                      "Administrator can.")  # fmt: skip
 
 
-def acts(c: Ctx, va: str) -> None:
+def acts(c: Visit, va: str) -> None:
     if not c.who.acts(va):
         what = "only views" if c.who.role == "viewer" else "cannot act on"
         raise Denied(f"{c.who.title} '{c.who.name}' {what} virtual account '{va}'; nothing was changed.")
 
 
-def _instance(c: Ctx, act: bool = False) -> Any:
+def _instance(c: Visit, act: bool = False) -> Any:
     """The product instance of the URL, if this user sees it (one it does not see is unknown)."""
     ident = c.path("id")
     r = smart.instance(c.ssm, ident)
@@ -237,14 +234,14 @@ def _instance(c: Ctx, act: bool = False) -> Any:
     return r
 
 
-def _confirmed(c: Ctx, title: str, question: str, keep: dict[str, str], action: str, back: str) -> Page | None:
+def _confirmed(c: Visit, title: str, question: str, keep: dict[str, str], action: str, back: str) -> Page | None:
     """None when the form says it was confirmed; else the page that asks first (Cancel: `back`)."""
     if c.data.get("confirmed") == "yes":
         return None
     return "confirm.html", {"title": title, "question": question, "keep": keep, "action": action, "back": back}
 
 
-def license_choices(ssm: Ssm, va: str, license_type: str | None) -> list[dict[str, Any]]:
+def license_choices(ssm: SsmDb, va: str, license_type: str | None) -> list[dict[str, Any]]:
     """The licenses the wizard offers: those of the node's license type (all when the
     request code does not say), with what is available."""
     usable = TYPES[license_type][2] if license_type else tuple(BY_ALIAS)
@@ -335,7 +332,7 @@ def _who(site: Site, name: str, password: str) -> User | None:
     return users.verify(cred, password)  # scrypt after the database is let go: node messages never wait for it
 
 
-def logout(c: Ctx) -> Redirect:
+def logout(c: Visit) -> Redirect:
     c.site.sessions.pop(c.request.cookies.get(c.site.cookie, ""), None)
     return Redirect("/login" if c.site.password else "/", "Logged out.")
 
@@ -343,16 +340,16 @@ def logout(c: Ctx) -> Redirect:
 # --- overview, virtual accounts, licenses -------------------------------------------------------------
 
 
-def _alerts(c: Ctx, va: str | None = None) -> list[dict[str, Any]]:
+def _alerts(c: Visit, va: str | None = None) -> list[dict[str, Any]]:
     return [a for a in smart.alerts(c.ssm, c.now) if (a["va"] in ("-", "") and c.who.va is None)
             or (a["va"] not in ("-", "") and c.who.sees(a["va"]) and va in (None, a["va"]))]  # fmt: skip
 
 
-def _license_rows(c: Ctx, va: str) -> list[dict[str, Any]]:
+def _license_rows(c: Visit, va: str) -> list[dict[str, Any]]:
     return [dict(r, name=BY_ALIAS[r["alias"]].name) for r in c.ssm.license_rows(va)]
 
 
-def overview(c: Ctx) -> Page:
+def overview(c: Visit) -> Page:
     va = c.va(None)
     return "overview.html", {
         "ssm": c.ssm,
@@ -364,18 +361,18 @@ def overview(c: Ctx) -> Page:
     }
 
 
-def vas(c: Ctx) -> Page:
+def vas(c: Visit) -> Page:
     return "vas.html", {"ssm": c.ssm, "vas": c.vas(), "licenses": [(a, lic.name) for a, lic in BY_ALIAS.items()]}
 
 
-def va_create(c: Ctx) -> Redirect:
+def va_create(c: Visit) -> Redirect:
     manages(c)
     name = c.data.get("name", "").strip()
     c.ssm.va_create(name, c.now)
     return Redirect("/virtual-accounts", f"Virtual account '{name}' created.")
 
 
-def va_delete(c: Ctx) -> Page | Redirect:
+def va_delete(c: Visit) -> Page | Redirect:
     manages(c)
     name = c.ssm.va(c.data.get("name", ""))
     ask = _confirmed(c, "Delete Virtual Account", f"Delete virtual account '{name}'? Its tokens are deleted too.",
@@ -386,7 +383,7 @@ def va_delete(c: Ctx) -> Page | Redirect:
     return Redirect("/virtual-accounts", f"Virtual account '{name}' deleted.")
 
 
-def license_transfer(c: Ctx) -> Redirect:
+def license_transfer(c: Visit) -> Redirect:
     manages(c)
     alias = license_alias(c.data.get("license", ""))
     qty = whole(c.data.get("quantity", ""), "The quantity", 1, 1_000_000)
@@ -394,13 +391,13 @@ def license_transfer(c: Ctx) -> Redirect:
     return Redirect("/virtual-accounts", f"{qty} {alias} moved from '{c.data.get('from')}' to '{c.data.get('to')}'.")
 
 
-def licenses(c: Ctx) -> Page:
+def licenses(c: Visit) -> Page:
     va = c.va(c.query("va") or None)
     return "licenses.html", {"va": va, "vas": c.vas(), "rows": _license_rows(c, va), "alerts": _alerts(c, va),
                              "may_reserve": c.who.acts(va) and c.ssm.slr_allowed and not c.ssm.on_prem}  # fmt: skip
 
 
-def licenses_csv(c: Ctx) -> Response:
+def licenses_csv(c: Visit) -> Response:
     va = c.va(c.query("va") or None)
     cols = ["License", "Entitlement Tag", "Purchased", "In Use", "Reserved", "Available", "Balance"]
     rows = [[r["name"], BY_ALIAS[r["alias"]].tag, r["purchased"], r["in_use"], r["reserved"], r["available"],
@@ -430,7 +427,7 @@ def csv_file(name: str, cols: list[str], rows: list[list[Any]]) -> Response:
 # --- product instances ------------------------------------------------------------------------------
 
 
-def _reservations(c: Ctx) -> dict[int, dict[str, Any]]:
+def _reservations(c: Visit) -> dict[int, dict[str, Any]]:
     return {r["id"]: r for r in reserve.listing(c.ssm) if r["state"] in ("authorized", "pending confirmation")}
 
 
@@ -440,7 +437,7 @@ def _matches(row: dict[str, Any], q: str) -> bool:
     return not q or any(q in h.lower() for h in hay)
 
 
-def instances(c: Ctx) -> Page:
+def instances(c: Visit) -> Page:
     va = c.query("va") or None
     q = c.query("q")
     rows = [r for r in smart.instance_list(c.ssm, c.va(va) if (va or c.who.va) else None)
@@ -449,7 +446,7 @@ def instances(c: Ctx) -> Page:
                               "reservations": _reservations(c), "kinds": KINDS}  # fmt: skip
 
 
-def instance(c: Ctx) -> Page:
+def instance(c: Visit) -> Page:
     r = _instance(c)
     row = smart.instance_row(r)
     held = _reservations(c).get(row["id"])
@@ -458,12 +455,12 @@ def instance(c: Ctx) -> Page:
                              in TYPES else "", "may_act": c.who.acts(row["va"])}  # fmt: skip
 
 
-def instance_remove_page(c: Ctx) -> Page:
+def instance_remove_page(c: Visit) -> Page:
     r = _instance(c, act=True)
     return "remove.html", {"row": smart.instance_row(r)}
 
 
-def instance_remove(c: Ctx) -> Redirect:
+def instance_remove(c: Visit) -> Redirect:
     r = _instance(c, act=True)
     if c.data.get("confirmed") != "yes":  # the Remove page is the question; a form without it asks there
         return Redirect(f"/instances/{r['id']}/remove", "Confirm the removal first.")
@@ -472,12 +469,12 @@ def instance_remove(c: Ctx) -> Redirect:
     return Redirect("/instances", f"Product instance {r['id']} removed; its licenses are back in the pool.")
 
 
-def instance_transfer_page(c: Ctx) -> Page:
+def instance_transfer_page(c: Visit) -> Page:
     r = _instance(c, act=True)
     return "transfer.html", {"row": smart.instance_row(r), "vas": [v for v in c.vas() if v["name"] != r["va"]]}
 
 
-def instance_transfer(c: Ctx) -> Redirect:
+def instance_transfer(c: Visit) -> Redirect:
     r = _instance(c, act=True)
     dst = c.ssm.va(c.data.get("to", ""))
     acts(c, dst)
@@ -485,19 +482,19 @@ def instance_transfer(c: Ctx) -> Redirect:
     return Redirect(f"/instances/{r['id']}", f"Product instance {r['id']} transferred to '{dst}'.")
 
 
-def _active(c: Ctx, act: bool = True) -> tuple[Any, Any]:
+def _active(c: Visit, act: bool = True) -> tuple[Any, Any]:
     """The instance of the URL and its active reservation."""
     r = _instance(c, act=act)
     return r, reserve.find(c.ssm, str(r["id"]))
 
 
-def update_page(c: Ctx) -> Page:
+def update_page(c: Visit) -> Page:
     r, res = _active(c)
     return "update.html", {"row": smart.instance_row(r), "held": _reservations(c)[r["id"]],
                            "rows": license_choices(c.ssm, res["va"], reserve.license_type_of(c.ssm, res))}  # fmt: skip
 
 
-def update(c: Ctx) -> Redirect:
+def update(c: Visit) -> Redirect:
     r, res = _active(c)
     counts = chosen_counts(c.data, license_choices(c.ssm, res["va"], reserve.license_type_of(c.ssm, res)))
     reserve.update(c.ssm, str(r["id"]), counts, c.now)
@@ -505,25 +502,25 @@ def update(c: Ctx) -> Redirect:
                 "on the node, then enter the Confirmation Code it prints.")  # fmt: skip
 
 
-def confirm_page(c: Ctx) -> Page:
+def confirm_page(c: Visit) -> Page:
     r, _ = _active(c)
     return "confirm_code.html", {"row": smart.instance_row(r), "held": _reservations(c)[r["id"]]}
 
 
-def confirm(c: Ctx) -> Redirect:
+def confirm(c: Visit) -> Redirect:
     r, _ = _active(c)
     reserve.confirm(c.ssm, str(r["id"]), c.text("confirmation_code"), c.now)
     return Redirect(f"/instances/{r['id']}", "Reservation update confirmed.")
 
 
-def code_page(c: Ctx) -> Page:
+def code_page(c: Visit) -> Page:
     r, res = _active(c, act=False)
     held = _reservations(c)[r["id"]]
     return "code.html", {"row": smart.instance_row(r), "held": held, "code": reserve.issued_code(c.ssm, str(r["id"])),
                          "wizard": c.query("step") == "4"}  # fmt: skip
 
 
-def code_file(c: Ctx) -> Response:
+def code_file(c: Visit) -> Response:
     r, res = _active(c, act=False)
     code = reserve.issued_code(c.ssm, str(r["id"]))
     name = f"AuthorizationCode_SN_{res['sn']}.txt"
@@ -534,14 +531,14 @@ def code_file(c: Ctx) -> Response:
 # --- tokens --------------------------------------------------------------------------------------------
 
 
-def tokens(c: Ctx) -> Page:
+def tokens(c: Visit) -> Page:
     rows = [t for t in smart.token_list(c.ssm, c.now) if c.who.sees(t["va"])]
     return "tokens.html", {"rows": rows, "vas": c.vas(), "created": c.s.pop("created", None),
                            "export_allowed": c.ssm.export_allowed, "may_create": any(c.who.acts(v["name"])
                                                                                      for v in c.vas())}  # fmt: skip
 
 
-def token_create(c: Ctx) -> Redirect:
+def token_create(c: Visit) -> Redirect:
     va = c.form_va(c.data.get("va") or None)
     acts(c, va)
     days = whole(c.data.get("expires_days") or "30", "Expire After (days)", 1, 365)
@@ -552,7 +549,7 @@ def token_create(c: Ctx) -> Redirect:
     return Redirect("/tokens", f"Token created for '{va}'.")
 
 
-def token_revoke(c: Ctx) -> Page | Redirect:
+def token_revoke(c: Visit) -> Page | Redirect:
     token = c.data.get("token", "").strip()
     va = smart.token_va(c.ssm, token)
     if va is None or not c.who.sees(va):

@@ -11,7 +11,7 @@ from ccxcli.clock import parse_time
 from ccxcli.errors import UsageError
 from ccxcli.ssm.core import smart, sync
 from ccxcli.ssm.web.api import run_sync
-from ccxcli.ssm.web.portal import SECURITY, Ctx, Handler, Page, csv_file, manages
+from ccxcli.ssm.web.portal import SECURITY, Handler, Page, Visit, csv_file, manages
 from ccxcli.ssm.web.site import Redirect
 from ccxcli.values import whole
 
@@ -19,7 +19,7 @@ PAGE = 100  # events on one page of the Event Log
 MAX_CSV = 100_000  # events in one CSV export (said in the page when there are more)
 
 
-def _filters(c: Ctx) -> dict[str, Any]:
+def _filters(c: Visit) -> dict[str, Any]:
     """The Event Log's filters from the query: search text and a date range (days, inclusive)."""
     day = 24 * 3600
     start = parse_time(c.query("from"), "From") if c.query("from") else None
@@ -27,7 +27,7 @@ def _filters(c: Ctx) -> dict[str, Any]:
     return {"va": c.who.va, "search": c.query("q"), "start": start, "end": end}
 
 
-def events(c: Ctx) -> Page:
+def events(c: Visit) -> Page:
     f = _filters(c)
     page = max(1, min(whole(c.query("page") or "1", "The page", 1, 1_000_000), 1_000_000))
     rows, total = smart.event_page(c.ssm, (page - 1) * PAGE, PAGE, **f)
@@ -38,13 +38,13 @@ def events(c: Ctx) -> Page:
                            "keep": keep, "csv_max": MAX_CSV}  # fmt: skip
 
 
-def events_csv(c: Ctx) -> Response:
+def events_csv(c: Visit) -> Response:
     rows, _ = smart.event_page(c.ssm, 0, MAX_CSV, **_filters(c))
     cells = [[e["time"], e["kind"], ", ".join(e["virtual_accounts"]), e["message"]] for e in rows]
     return csv_file("event-log.csv", ["Time", "Event", "Virtual Accounts", "Message"], cells)
 
 
-def sync_page(c: Ctx) -> Page:
+def sync_page(c: Visit) -> Page:
     if c.ssm.on_prem:
         try:
             st: dict[str, Any] | None = sync.status(c.ssm)
@@ -54,20 +54,20 @@ def sync_page(c: Ctx) -> Page:
     return "sync.html", {"on_prem": False, "status": None, "in_lab": False, "links": sync.links(c.ssm)}
 
 
-def sync_now(c: Ctx) -> Redirect:
+def sync_now(c: Visit) -> Redirect:
     manages(c)
     done = run_sync(c.site, c.ssm)
     return Redirect("/sync", f"Synchronized with Cisco SSM (request {done['seq']}).")
 
 
-def sync_export(c: Ctx) -> Response:
+def sync_export(c: Visit) -> Response:
     manages(c)
     text = sync.make_request(c.ssm, c.now)
     return Response(text + "\n", media_type="application/json", headers={
         "Content-Disposition": 'attachment; filename="sync-request.json"', **SECURITY})  # fmt: skip
 
 
-def sync_import(c: Ctx) -> Response | Page | Redirect:
+def sync_import(c: Visit) -> Response | Page | Redirect:
     manages(c)
     text = c.text("file")
     if not text:
@@ -80,7 +80,7 @@ def sync_import(c: Ctx) -> Response | Page | Redirect:
         "Content-Disposition": 'attachment; filename="sync-answer.json"', **SECURITY})  # fmt: skip
 
 
-def moved(c: Ctx) -> Response:
+def moved(c: Visit) -> Response:
     """Reservations live where CSSM has them now: the Licenses tab and each instance's Actions."""
     return RedirectResponse("/instances?" + urlencode({"q": "Specific License Reservation"}), status_code=303)
 

@@ -11,7 +11,7 @@ from typing import Any
 from ccxcli.core.catalogue import TYPES
 from ccxcli.protocol.codes import Request as CodeRequest
 from ccxcli.ssm.core import reserve
-from ccxcli.ssm.web.portal import MAX_DRAFTS, Ctx, Handler, Page, acts, chosen_counts, license_choices
+from ccxcli.ssm.web.portal import MAX_DRAFTS, Handler, Page, Visit, acts, chosen_counts, license_choices
 from ccxcli.ssm.web.site import PORTAL_WORDS, Draft, Redirect, refusal
 
 W = "/licenses/reserve/{draft}"
@@ -20,12 +20,12 @@ W = "/licenses/reserve/{draft}"
 GONE = Redirect("/licenses/reserve", "That reservation was finished or cancelled; start again.")
 
 
-def _draft(c: Ctx) -> Draft | None:
+def _draft(c: Visit) -> Draft | None:
     """The draft of the URL (None: finished, cancelled or never this session's: answer `GONE`)."""
     return c.s.get("drafts", {}).get(c.path("draft"))
 
 
-def _new_draft(c: Ctx, va: str, code: str) -> tuple[str, Draft]:
+def _new_draft(c: Visit, va: str, code: str) -> tuple[str, Draft]:
     drafts = c.s.setdefault("drafts", {})
     while len(drafts) >= MAX_DRAFTS:
         drafts.pop(next(iter(drafts)))
@@ -42,25 +42,25 @@ def _type_name(req: CodeRequest) -> str:
     return TYPES[req.license_type][1] if req.license_type else "not stated by the code"
 
 
-def _step(c: Ctx, d: Draft, n: int, ctx: dict[str, Any]) -> Page:
+def _step(c: Visit, d: Draft, n: int, ctx: dict[str, Any]) -> Page:
     names = {1: "reserve_request.html", 2: "reserve_licenses.html", 3: "reserve_review.html"}
     error, d["error"] = d.get("error"), None
     return names[n], {"step": n, "draft": c.path("draft") if "draft" in c.request.path_params else "",
                       "error": error, **ctx}  # fmt: skip
 
 
-def reserve_start(c: Ctx) -> Page:
+def reserve_start(c: Visit) -> Page:
     va = c.va(c.query("va") or None)
     acts(c, va)
     return "reserve_request.html", {"step": 1, "draft": "", "error": None, "vas": _acting_vas(c), "va": va,
                                     "request_code": ""}  # fmt: skip
 
 
-def _acting_vas(c: Ctx) -> list[dict[str, Any]]:
+def _acting_vas(c: Visit) -> list[dict[str, Any]]:
     return [v for v in c.vas() if c.who.acts(v["name"])]
 
 
-def reserve_request(c: Ctx) -> Redirect:
+def reserve_request(c: Visit) -> Redirect:
     """Step 1 sent: keep what was entered; go on, or back to step 1 with what was wrong."""
     va = c.va(c.data.get("va") or None)
     acts(c, va)
@@ -77,14 +77,14 @@ def reserve_request(c: Ctx) -> Redirect:
     return Redirect(f"/licenses/reserve/{draft}/licenses", "")
 
 
-def reserve_request_again(c: Ctx) -> Page | Redirect:
+def reserve_request_again(c: Visit) -> Page | Redirect:
     d = _draft(c)
     if d is None:
         return GONE
     return _step(c, d, 1, {"vas": _acting_vas(c), "va": d["va"], "request_code": d["code"]})
 
 
-def reserve_licenses(c: Ctx) -> Page | Redirect:
+def reserve_licenses(c: Visit) -> Page | Redirect:
     d = _draft(c)
     if d is None:
         return GONE
@@ -94,7 +94,7 @@ def reserve_licenses(c: Ctx) -> Page | Redirect:
                            "entered": d["entered"]})  # fmt: skip
 
 
-def reserve_choose(c: Ctx) -> Redirect:
+def reserve_choose(c: Visit) -> Redirect:
     d = _draft(c)
     if d is None:
         return GONE
@@ -112,7 +112,7 @@ def reserve_choose(c: Ctx) -> Redirect:
     return Redirect(f"/licenses/reserve/{draft}/review", "")
 
 
-def reserve_review(c: Ctx) -> Page | Redirect:
+def reserve_review(c: Visit) -> Page | Redirect:
     d = _draft(c)
     if d is None:
         return GONE
@@ -127,7 +127,7 @@ def reserve_review(c: Ctx) -> Page | Redirect:
                            "short": short})  # fmt: skip
 
 
-def reserve_authorize(c: Ctx) -> Redirect:
+def reserve_authorize(c: Visit) -> Redirect:
     d = _draft(c)
     if d is None:
         return GONE
@@ -143,7 +143,7 @@ def reserve_authorize(c: Ctx) -> Redirect:
     return Redirect(f"/instances/{ident}/authorization-code?step=4", "Licenses reserved.")
 
 
-def reserve_cancel(c: Ctx) -> Redirect:
+def reserve_cancel(c: Visit) -> Redirect:
     c.s.get("drafts", {}).pop(c.path("draft"), None)
     return Redirect("/licenses", "License reservation cancelled; nothing was reserved.")
 

@@ -24,7 +24,7 @@ from starlette.responses import JSONResponse, Response
 from ccxcli.clock import wall_now
 from ccxcli.errors import CcxError, InstanceGone, RuleError, StoreError, UsageError, classify, worded
 from ccxcli.runtime import tunables
-from ccxcli.ssm.core.db import ROLL, Ssm
+from ccxcli.ssm.core.db import ROLL, SsmDb
 from ccxcli.ssm.core.device import check_open
 from ccxcli.ssm.core.users import User
 from ccxcli.store.lab import lab_of, ssm_now
@@ -69,13 +69,13 @@ async def guarded(steps: Awaitable[Response], refuse: Callable[[BaseException], 
         return refuse(e)
 
 
-async def in_ssm(site: Site, work: Callable[[Ssm], T]) -> T:
+async def in_ssm(site: Site, work: Callable[[SsmDb], T]) -> T:
     """`work(ssm)` on a worker thread with this request's SSM open (a page renders there: it
     reads from the SSM while it is open)."""
     return await run_in_threadpool(_in_ssm, site, work)
 
 
-def _in_ssm(site: Site, work: Callable[[Ssm], T]) -> T:
+def _in_ssm(site: Site, work: Callable[[SsmDb], T]) -> T:
     with site.ssm() as ssm:
         return work(ssm)
 
@@ -147,7 +147,7 @@ class Site:
 
     # -- the SSM ------------------------------------------------------------------
     @contextmanager
-    def ssm(self, requests: bool = True) -> Iterator[Ssm]:
+    def ssm(self, requests: bool = True) -> Iterator[SsmDb]:
         """The SSM for one request, on this worker thread's own connection (readers never wait:
         the database keeps a write-ahead log; writers queue on `writer`); refused while it is
         down for maintenance, unless not for a request (`requests`)."""
@@ -161,7 +161,7 @@ class Site:
             self._drop()  # a connection that failed is not kept
             raise
 
-    def _connection(self) -> Ssm:
+    def _connection(self) -> SsmDb:
         """This thread's connection, opened anew when the database file is not the one it
         opened (a snapshot loaded, a lab reset) or a key roll was left half-done."""
         f = self.folder / "ssm.db"
@@ -175,7 +175,7 @@ class Site:
             self._drop()
             kept = None
         if kept is None:
-            kept = Ssm.open(self.folder)
+            kept = SsmDb.open(self.folder)
             kept.writer = self.writer
             self._local.ssm, self._local.ident = kept, ident
         return kept
