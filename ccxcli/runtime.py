@@ -163,8 +163,6 @@ class Runtime:
         self.ask: Callable[..., str | None] | None = None
         # Writes paged text (the shell installs its pager here).
         self.pager: Callable[[str], None] | None = None
-        # Script mode keeps one lab open (and locked) while its input keeps coming.
-        self.shared_lab: object = None  # a store.lab.Lab (the session layer reads it)
         # Printed after a failed command in the shell and script transcripts (VOS does).
         self.failure_marker = False
         self.where = ""  # "line N: " before a script line's error message

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from conftest import Lab
 
 from ccxcli.clock import iso
@@ -297,7 +298,8 @@ def test_an_ssm_database_of_schema_1_is_migrated(tmp_path: Any) -> None:
     (folder / "public.pem").write_bytes(pub)
     ssm = SsmDb.open(folder)
     try:
-        assert int(ssm.meta["schema"]) == SCHEMA and ssm.export_allowed  # behaved as permitted before
+        assert ssm.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA  # SQLite's own field from now on
+        assert "schema" not in ssm.meta and ssm.export_allowed  # behaved as permitted before
         assert ssm.license_rows("DEFAULT")[0]["purchased"] == 40
         assert ssm.db.execute("SELECT COUNT(*) FROM usage_history").fetchone()[0] == 0
         assert ssm.pool_history("DEFAULT", "flex-standard", 10**10) == [(0, 40, 0, 0)]  # the chart starts here
@@ -331,3 +333,24 @@ CREATE TABLE reservation(id INTEGER PRIMARY KEY, instance INTEGER, uuid TEXT NOT
                          returned INTEGER);
 CREATE TABLE event(id INTEGER PRIMARY KEY, t INTEGER NOT NULL, kind TEXT NOT NULL, text TEXT NOT NULL);
 """
+
+
+def test_the_schema_is_sqlites_user_version_and_migrations_read_as_sqlite_does(tmp_path: Any) -> None:
+    """A new SSM database states its schema in `PRAGMA user_version` (none in its meta table);
+    a migration is cut into statements where SQLite ends them, not at every `;`."""
+    import sqlite3
+
+    from ccxcli.ssm.core.db import SCHEMA, SsmDb
+    from ccxcli.ssm.core.schema import statements
+
+    SsmDb.create(tmp_path / "new", account="New", demo=False, now=0).close()
+    db = sqlite3.connect(tmp_path / "new" / "ssm.db")
+    try:
+        assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA
+        assert db.execute("SELECT COUNT(*) FROM meta WHERE key='schema'").fetchone()[0] == 0
+    finally:
+        db.close()
+    script = "UPDATE meta SET value='a;b' WHERE key='x';\nDELETE FROM meta WHERE value=';';"
+    assert statements(script) == ["UPDATE meta SET value='a;b' WHERE key='x';", "DELETE FROM meta WHERE value=';';"]
+    with pytest.raises(ValueError):
+        statements("UPDATE meta SET value='unterminated;")

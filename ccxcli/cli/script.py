@@ -212,7 +212,7 @@ class _Holder:
 
     def before_wait(self, reader: LineReader) -> None:
         """Save and release the lab when the next line is not there yet."""
-        if self.rt.shared_lab is not None and not reader.ready():
+        if self.shared.holding and not reader.ready():
             self.close()
 
     def close(self) -> int:

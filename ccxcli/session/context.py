@@ -6,8 +6,11 @@ never by the lab store (`lab`), which only loads and saves."""
 
 from __future__ import annotations
 
+from weakref import WeakKeyDictionary
+
 from ccxcli.errors import RuleError
 from ccxcli.runtime import Outcome, Runtime
+from ccxcli.session import scratch
 from ccxcli.session.forward import deliver, notify_ssms
 from ccxcli.store.lab import DEFAULT_NODE, DEFAULT_SSM, LabStore
 
@@ -24,10 +27,12 @@ if TYPE_CHECKING:
     T = TypeVar("T")
 
 
+_SHARED: WeakKeyDictionary[Runtime, LabStore] = WeakKeyDictionary()
+
+
 def shared_lab(rt: Runtime) -> LabStore | None:
-    """The lab script mode keeps open across lines, if any (`Shared`)."""
-    lab = rt.shared_lab
-    return lab if isinstance(lab, LabStore) else None
+    """The lab script mode keeps open (and locked) across lines while its input keeps coming, if any (`Shared`)."""
+    return _SHARED.get(rt)
 
 
 def create_default(lab: LabStore) -> None:
@@ -47,15 +52,16 @@ def open_lab(home: PathLike) -> LabStore:
 def settle(lab: LabStore) -> None:
     """Finish what a killed process left unfinished (a clock move under way), and bring a
     realtime clock's nodes to now. Idempotent; cheap when there is nothing to do."""
-    if lab.settling or (lab.data.get("moving_to") is None and not lab.clock.realtime):
+    s = scratch.of(lab)
+    if s.settling or (lab.data.get("moving_to") is None and not lab.clock.realtime):
         return
     from ccxcli.session.life import finish_move
 
-    lab.settling = True
+    s.settling = True
     try:
         finish_move(lab)
     finally:
-        lab.settling = False
+        s.settling = False
 
 
 def ready(lab: LabStore, name: str) -> NodeState:
@@ -63,14 +69,15 @@ def ready(lab: LabStore, name: str) -> NodeState:
     a node the clock left behind (it was corrupt, or a process died while saving) is brought
     up to now. StoreError if its state file is corrupt; UsageError if there is no such node."""
     node = lab.load(name)
-    if not lab.settling and (node.get("outbox") or node.get("time", lab.now()) < lab.now()):
+    s = scratch.of(lab)
+    if not s.settling and (node.get("outbox") or node.get("time", lab.now()) < lab.now()):
         from ccxcli.session.life import catch_up_one
 
-        lab.settling = True
+        s.settling = True
         try:
             catch_up_one(lab, node, lab.now())
         finally:
-            lab.settling = False
+            s.settling = False
     return node
 
 
@@ -162,18 +169,22 @@ class Ctx:
 
 class Shared:
     """Script mode: one lab kept open (and locked) across the lines of a script while its
-    input keeps coming, saved and released when it stops coming (`rt.shared_lab`)."""
+    input keeps coming, saved and released when it stops coming (`shared_lab`)."""
 
     def __init__(self, rt: Runtime) -> None:
         self.rt = rt
         self.ctx: Ctx | None = None
 
+    @property
+    def holding(self) -> bool:
+        return self.rt in _SHARED
+
     def open(self) -> None:
-        if self.rt.shared_lab is not None:
+        if self.holding:
             return
         ctx = Ctx(self.rt)
         try:
-            self.rt.shared_lab = ctx.lab
+            _SHARED[self.rt] = ctx.lab
         except BaseException:
             ctx.close()
             raise
@@ -186,7 +197,7 @@ class Shared:
             if shared is not None:
                 shared.commit()
         finally:
-            self.rt.shared_lab = None
+            _SHARED.pop(self.rt, None)
             if self.ctx is not None:
                 self.ctx.close()
                 self.ctx = None

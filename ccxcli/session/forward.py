@@ -13,6 +13,7 @@ from __future__ import annotations
 from ccxcli.clock import wall_now
 from ccxcli.core import syslog
 from ccxcli.errors import CcxError
+from ccxcli.session import scratch
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -49,12 +50,13 @@ def deliver(lab: LabStore) -> bool:
 def notify_ssms(lab: LabStore) -> None:
     """Queue and send the email notifications due on the SSMs of the lab this command opened
     (`ccxcli.ssm.core.notify`); a mail server that cannot be reached never fails the command."""
-    if not lab.open_ssms:
+    opened = scratch.of(lab).ssms
+    if not opened:
         return
     from ccxcli.ssm.core import notify  # sqlite3 and the SSM core: only for commands that reached an SSM
 
     now = lab.clock.now()
-    for ssm in lab.open_ssms.values():
+    for ssm in list(opened.values()):
         try:
             notify.run(ssm, now)
         except CcxError:  # the SSM busy or unreadable: what is due is queued by the next command

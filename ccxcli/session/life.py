@@ -16,6 +16,7 @@ import heapq
 from ccxcli.core import engine, failures
 from ccxcli.core import timers as T
 from ccxcli.errors import CcxError, InstanceGone, StoreError
+from ccxcli.session import scratch
 from ccxcli.session.link import LabLink
 from ccxcli.store.lab import DEFAULT_SSM, LabStore
 
@@ -28,15 +29,24 @@ if TYPE_CHECKING:
 MAX_STEPS = 2_000_000
 
 
-def move(lab: LabStore, target: int, progress: Callable[[float], None] | None = None) -> int:
-    """Move the lab's frozen clock to `target`, bringing every node along; return the
-    number of events processed. `progress` is told how far the move has come (seconds of
-    virtual time from its start), for a display."""
+class Moved:
+    """What a clock move did: the events it processed, per node what happened (reports,
+    renewals… by count), and the nodes it left behind (name -> why)."""
+
+    def __init__(self, steps: int, tally: dict[str, dict[str, int]], skipped: dict[str, str]) -> None:
+        self.steps, self.tally, self.skipped = steps, tally, skipped
+
+
+def move(lab: LabStore, target: int, progress: Callable[[float], None] | None = None) -> Moved:
+    """Move the lab's frozen clock to `target`, bringing every node along. `progress` is
+    told how far the move has come (seconds of virtual time from its start), for a display."""
     start = lab.now()
+    s = scratch.of(lab)
+    s.tally = {}
     steps = catch_up(lab, target, set_clock=True, progress=(lambda t: progress(t - start)) if progress else None)
     lab.clock.set(target)
     lab.data.pop("moving_to", None)
-    return steps
+    return Moved(steps, s.tally, dict(s.skipped))
 
 
 def finish_move(lab: LabStore) -> None:
@@ -63,7 +73,7 @@ def _ready(lab: LabStore, target: int) -> list[NodeState]:
         try:
             node = lab.load(name)
         except StoreError as e:
-            lab.skipped[name] = e.message
+            scratch.of(lab).skipped[name] = e.message
             continue
         if node.get("outbox"):
             exchange.replay(lab, node)
@@ -241,7 +251,7 @@ def _steady(link: LabLink, node: NodeState, upto: int) -> None:
 
 def _count(link: LabLink, node: NodeState, what: str, n: int = 1) -> None:
     """What this move did to each node, for the summary `sim clock advance` prints."""
-    tally = link.lab.tally.setdefault(node["name"], {})
+    tally = scratch.of(link.lab).tally.setdefault(node["name"], {})
     tally[what] = tally.get(what, 0) + n
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from ccxcli.errors import CommError, StoreError
 from ccxcli.protocol import answers
+from ccxcli.session import scratch
 from ccxcli.store.lab import DEFAULT_SSM, LabStore
 from ccxcli.urls import name_mismatch, split_url, url_host
 
@@ -19,12 +20,12 @@ if TYPE_CHECKING:
 
 def ssm_of(lab: LabStore, name: str) -> SsmDb:
     """An SSM of the lab, opened once per lab opening (closed with it)."""
-    if name not in lab.open_ssms:
+    opened = scratch.of(lab).ssms
+    if name not in opened:
         from ccxcli.ssm.core.db import SsmDb  # sqlite3 and the SSM core: only for commands that reach an SSM
 
-        lab.open_ssms[name] = SsmDb.open(lab.ssm_dir(name))
-    ssm: SsmDb = lab.open_ssms[name]
-    return ssm
+        opened[name] = SsmDb.open(lab.ssm_dir(name))
+    return opened[name]
 
 
 def message_id(node: NodeState, kind: str, t: int) -> str:

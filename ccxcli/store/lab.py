@@ -179,11 +179,10 @@ class LabStore:
         self._nodes: dict[str, NodeState] = {}
         self._snap: dict[str, bytes] = {}
         self.created = False
-        self.open_ssms: dict[str, Any] = {}  # SSM databases the session layer opened; closed with the lab
         self.commits = 0
-        self.skipped: dict[str, str] = {}  # nodes left behind by the clock: name -> why
-        self.tally: dict[str, dict[str, int]] = {}  # what the clock moves of this command did, per node
-        self.settling = False  # set by the session layer while it brings nodes forward
+        # told when this opening ends or its files are replaced under its lock: what others
+        # keep open on it (the session layer's SSM databases) is let go then
+        self.on_release: list[Callable[[], None]] = []
 
     @property
     def home(self) -> Path:
@@ -222,9 +221,7 @@ class LabStore:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        for ssm in self.open_ssms.values():
-            ssm.close()
-        self.open_ssms.clear()
+        self._release()
         if self._lock is not None:
             self._lock.__exit__()
             self._lock = None
@@ -249,12 +246,13 @@ class LabStore:
     def close_all(self) -> None:
         """Forget what this lab has loaded (nodes, open SSM databases), before its files are
         replaced under the lock it holds (a reset, a snapshot loaded)."""
-        for ssm in self.open_ssms.values():
-            ssm.close()
-        self.open_ssms.clear()
+        self._release()
         self._nodes.clear()
         self._snap.clear()
-        self.skipped.clear()
+
+    def _release(self) -> None:
+        for listener in self.on_release:
+            listener()
 
     def reload(self) -> None:
         """Read lab.json again after its files were replaced (a snapshot loaded)."""

@@ -148,27 +148,26 @@ def _move(ctx: Ctx, target: int) -> Outcome:
     before = ctx.now
     others = [n for n in lab.node_names() if n != ctx.rt.node]
     states = {name: _states(n, before) for name in [ctx.rt.node, *others] if (n := _loadable(ctx, name))}
-    lab.tally = {}
     shown = drawing.later(ctx.rt.err, ctx.rt.env.environ, "Moving the clock", target - before)
     try:
-        steps = move(lab, target, shown)
+        moved = move(lab, target, shown)
     finally:
         if shown is not None:
             shown.close()
     text, data = _clock(ctx)
-    data["events_processed"] = steps
+    data["events_processed"] = moved.steps
     summaries = []
     for name, was in states.items():  # this node first, then the others of the lab
         node = ctx.node_named(name)
-        summaries.append(_what_happened(node, before, was, _states(node, target), lab.tally.get(name, {})))
+        summaries.append(_what_happened(node, before, was, _states(node, target), moved.tally.get(name, {})))
     text += "".join("\n" + line for line, _ in summaries)
     data["node"] = summaries[0][1]
     data["nodes"] = [one for _, one in summaries]
-    if lab.skipped:
-        data["skipped"] = sorted(lab.skipped)
+    if moved.skipped:
+        data["skipped"] = sorted(moved.skipped)
         text += "".join(
             f"\nNode {name} was not moved: its state file is corrupt (repair it, or 'sim node delete {name}')."
-            for name in sorted(lab.skipped)
+            for name in sorted(moved.skipped)
         )
     return Outcome(text, data)
 

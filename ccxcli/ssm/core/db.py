@@ -21,7 +21,7 @@ from ccxcli.errors import RuleError, StoreError, UsageError, os_problem, sqlite_
 from ccxcli.faults import kill_point
 from ccxcli.runtime import tunables
 from ccxcli.ssm.core.pool import history, judge, rows
-from ccxcli.ssm.core.schema import MAX_PURCHASED, MIGRATIONS, SCHEMA, build, write_ahead
+from ccxcli.ssm.core.schema import MAX_PURCHASED, SCHEMA, build, migrate, version, write_ahead
 
 ACCESS_LEVELS = ("PUBLIC", "PRIVATE")  # a virtual account's commerce access level
 MAX_MESSAGES = 20_000  # answers kept for messages sent again after a crash (the newest ones)
@@ -109,8 +109,7 @@ class SsmDb:
             db.row_factory = sqlite3.Row
             db.execute(f"PRAGMA busy_timeout={int(wait * 1000)}")
             write_ahead(db)
-            row = db.execute("SELECT value FROM meta WHERE key='schema'").fetchone()
-            schema = int(row[0])
+            schema = version(db)
         except sqlite3.OperationalError as e:
             if "no such table" not in str(e).lower():
                 raise sqlite_problem(e) from None
@@ -129,18 +128,12 @@ class SsmDb:
     def _migrate(self) -> None:
         """Bring an older database to the current schema (all steps in one transaction)."""
         with self.tx() as db:
-            schema = int(db.execute("SELECT value FROM meta WHERE key='schema'").fetchone()[0])
-            older = schema
-            while schema < SCHEMA:
-                for statement in MIGRATIONS[schema].split(";"):
-                    if statement.strip():
-                        db.execute(statement)
-                schema += 1
+            older = version(db)
+            migrate(db, older)
             if older < 4:  # the history starts with the pool as it was at the last recorded event
                 last = db.execute("SELECT MAX(t) FROM event").fetchone()[0] or 0
                 for v in db.execute("SELECT name FROM va").fetchall():
                     self._moved[v[0]] = int(last)
-            db.execute("UPDATE meta SET value=? WHERE key='schema'", (str(SCHEMA),))
         self._meta = None
 
     def close(self) -> None:

@@ -1,6 +1,9 @@
 """The SSM database's schema: the tables a new database is made with (`DDL`) and the
 migrations that bring a database made by an earlier version to it (`MIGRATIONS`), each step
-run in one transaction with the others. `db` makes and opens databases with them."""
+run in one transaction with the others. `db` makes and opens databases with them.
+
+A database's schema is SQLite's own `PRAGMA user_version` (from schema 10); databases of
+schemas 1 to 9 kept it in the `meta` table (`version`)."""
 
 from __future__ import annotations
 
@@ -12,7 +15,7 @@ from typing import Any
 
 from ccxcli.core.catalogue import CATALOGUE
 
-SCHEMA = 9
+SCHEMA = 10
 MAX_PURCHASED = 1_000_000_000  # per license and virtual account; input is bounded well below
 
 # Schema 3: steady usage history, SSM On-Prem links, the Classic inventory (PAKs, fulfilments).
@@ -144,7 +147,42 @@ ALTER TABLE pool2 RENAME TO pool;
     6: _V7,
     7: _V8,
     8: _V9,
+    9: "DELETE FROM meta WHERE key='schema';",  # from now on: PRAGMA user_version
 }
+
+
+def version(db: sqlite3.Connection) -> int:
+    """The database's schema (`PRAGMA user_version`; 0 there: a database of schema 1 to 9,
+    which kept it in its meta table). TypeError or ValueError when it has neither."""
+    found = int(db.execute("PRAGMA user_version").fetchone()[0])
+    if found:
+        return found
+    return int(db.execute("SELECT value FROM meta WHERE key='schema'").fetchone()[0])
+
+
+def statements(script: str) -> list[str]:
+    """A migration's SQL, statement by statement, as SQLite itself reads them (a `;` inside
+    a string or a comment does not end one: `sqlite3.complete_statement`)."""
+    out: list[str] = []
+    part = ""
+    for piece in script.split(";"):
+        part += piece + ";"
+        if sqlite3.complete_statement(part):
+            if part.strip(" \n\t;"):
+                out.append(part.strip())
+            part = ""
+    if part.strip(" \n\t;"):
+        raise ValueError(f"An incomplete SQL statement in a migration: {part.strip()[:60]}")
+    return out
+
+
+def migrate(db: sqlite3.Connection, schema: int) -> None:
+    """Bring a database of `schema` to `SCHEMA`, inside the transaction the caller holds."""
+    while schema < SCHEMA:
+        for statement in statements(MIGRATIONS[schema]):
+            db.execute(statement)
+        schema += 1
+    db.execute(f"PRAGMA user_version={SCHEMA}")
 
 
 def foreign(path: str) -> str | None:
@@ -213,8 +251,8 @@ def build(
     try:
         db = sqlite3.connect(tmp, isolation_level=None)
         db.executescript(DDL)
+        db.execute(f"PRAGMA user_version={SCHEMA}")
         meta = {
-            "schema": str(SCHEMA),
             "account": account,
             "on_prem": "1" if on_prem else "0",
             "cn": hostname or "",
