@@ -57,8 +57,7 @@ def instance_show(rt: SsmRun, id: str) -> None:
     from ccxcli.ssm.core import smart
 
     ssm, _ = open_ssm(rt)
-    row = smart.instance_row(smart.instance(ssm, ident))
-    row["usage_history"] = smart.usage_history(ssm, row["uuid"])
+    row = smart.instance_detail(ssm, ident)
     lines = [f"{k}: {_value(v)}" for k, v in row.items() if k != "usage_history"] + ["usage history:"]
     lines += [f"  {h['from']} .. {h['to']}  {_value(h['usage'])}" for h in row["usage_history"]]
     emit(rt, row, "\n".join(lines))

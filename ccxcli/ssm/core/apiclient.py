@@ -13,6 +13,7 @@ import hashlib
 import hmac
 import json
 import secrets
+import sqlite3
 from typing import Any, NamedTuple
 
 from ccxcli.clock import iso
@@ -84,10 +85,11 @@ def revoke(ssm: SsmDb, client_id: str, now: int) -> None:
         ssm.event(now, "api", f"API client '{r['name']}' ({cid}) revoked")
 
 
-def _client(ssm: SsmDb, client_id: str) -> Any:
-    return ssm.db.execute(
+def _client(ssm: SsmDb, client_id: str) -> sqlite3.Row | None:
+    row: sqlite3.Row | None = ssm.db.execute(
         "SELECT * FROM api_client WHERE id=? AND revoked=0", (client_id.strip().lower()[:64],)
     ).fetchone()
+    return row
 
 
 def grant(ssm: SsmDb, client_id: str, secret: str, wall: int) -> dict[str, Any]:

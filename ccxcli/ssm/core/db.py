@@ -21,6 +21,7 @@ from ccxcli.errors import RuleError, StoreError, UsageError, os_problem, sqlite_
 from ccxcli.faults import kill_point
 from ccxcli.runtime import tunables
 from ccxcli.ssm.core.pool import history, judge, rows
+from ccxcli.ssm.core.rows import LicenseRow, VaRow
 from ccxcli.ssm.core.schema import MAX_PURCHASED, SCHEMA, build, migrate, version, write_ahead
 
 ACCESS_LEVELS = ("PUBLIC", "PRIVATE")  # a virtual account's commerce access level
@@ -186,7 +187,7 @@ class SsmDb:
         r = self.db.execute("SELECT answer FROM message WHERE id=?", (msg_id,)).fetchone()
         return json.loads(r[0]) if r else None
 
-    def remember(self, msg_id: str, t: int, answer: Any) -> None:
+    def remember(self, msg_id: str, t: int, answer: object) -> None:
         cur = self.db.execute("INSERT INTO message(id, t, answer) VALUES (?, ?, ?)", (msg_id, t, json.dumps(answer)))
         if cur.lastrowid and cur.lastrowid % 1000 == 0:
             self.db.execute("DELETE FROM message WHERE rowid <= ?", (cur.lastrowid - MAX_MESSAGES,))
@@ -323,7 +324,7 @@ class SsmDb:
         self.db.execute("INSERT INTO event(t, kind, text, vas) VALUES (?, ?, ?, ?)", (t, kind, text, concerns))
 
     # -- virtual accounts ---------------------------------------------------------------
-    def va_list(self) -> list[dict[str, Any]]:
+    def va_list(self) -> list[VaRow]:
         return [
             {
                 "id": r["rowid"],
@@ -395,7 +396,7 @@ class SsmDb:
             for r in self.db.execute("SELECT * FROM pool WHERE va=?", (va,))
         }
 
-    def license_rows(self, va: str) -> list[dict[str, Any]]:
+    def license_rows(self, va: str) -> list[LicenseRow]:
         return rows(self.pool(va))
 
     def version(self, va: str) -> int:

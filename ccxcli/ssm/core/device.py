@@ -18,19 +18,19 @@ if TYPE_CHECKING:
 MAX_TIME = 253402300799
 
 
-def _hexstr(n: int) -> Callable[[Any], bool]:
+def _hexstr(n: int) -> Callable[[object], bool]:
     return lambda v: isinstance(v, str) and len(v) == n and set(v) <= HEX_DIGITS
 
 
-def _text(most: int) -> Callable[[Any], bool]:
+def _text(most: int) -> Callable[[object], bool]:
     return lambda v: isinstance(v, str) and len(v) <= most and v.isprintable()
 
 
-def _time(v: Any) -> bool:
+def _time(v: object) -> bool:
     return isinstance(v, int) and not isinstance(v, bool) and 0 <= v <= MAX_TIME
 
 
-def _hello(v: Any) -> bool:
+def _hello(v: object) -> bool:
     from ccxcli.core.catalogue import TYPES
 
     return (
@@ -45,7 +45,7 @@ def _hello(v: Any) -> bool:
 
 UUID = _hexstr(32)
 MSG = _text(128)
-SHAPES: dict[str, dict[str, Callable[[Any], bool]]] = {
+SHAPES: dict[str, dict[str, Callable[[object], bool]]] = {
     "register": {"token": _text(512), "hello": _hello, "now": _time, "force": lambda v: isinstance(v, bool),
                  "msg_id": MSG},
     "contact": {"uuid": UUID, "now": _time, "what": lambda v: v in ("auth", "id"), "msg_id": MSG},
@@ -59,12 +59,12 @@ SHAPES: dict[str, dict[str, Callable[[Any], bool]]] = {
 
 # What a message may carry besides its shape: a registration, the node's secret; every other
 # message of a registered node, the proof made with it (`protocol/proof.py`).
-OPTIONAL: dict[str, dict[str, Callable[[Any], bool]]] = {
+OPTIONAL: dict[str, dict[str, Callable[[object], bool]]] = {
     op: ({"proof": _hexstr(64)} if op == "register" else {"mac": _hexstr(64)}) for op in SHAPES
 }
 
 
-def check(op: str, args: Any) -> dict[str, Any]:
+def check(op: str, args: object) -> dict[str, Any]:
     shape = SHAPES.get(op)
     if shape is None:
         raise UsageError(f"Unknown device operation '{str(op)[:40]}'.")
@@ -83,7 +83,7 @@ class Unproven(RuleError):
     """A message for a product instance that its node did not prove it sent."""
 
 
-def prove(ssm: SsmDb, op: str, a: dict[str, Any]) -> None:
+def prove(ssm: SsmDb, op: str, a: dict[str, object]) -> None:
     """A served SSM's check that a message comes from the node registered as its instance: the
     MAC its registration secret makes (instances registered before there were secrets, and
     unknown ones, which the operation itself refuses, pass)."""
@@ -119,7 +119,7 @@ def check_open(ssm: SsmDb) -> None:
         )
 
 
-def handle(ssm: SsmDb, op: str, args: object, served: bool = False) -> Any:
+def handle(ssm: SsmDb, op: str, args: object, served: bool = False) -> object:
     """Apply one node message to `ssm` and return the answer (refusals raise). `served`: it
     came over the network (`ccx-ssm serve`), so a registered node must prove it sent it; a
     node of the SSM's own lab reaches it in-process and proves nothing."""
@@ -134,7 +134,8 @@ def handle(ssm: SsmDb, op: str, args: object, served: bool = False) -> Any:
     if op == "register":
         return smart.register(ssm, a["token"], a["hello"], a["now"], a["force"], a["msg_id"], a.get("proof", ""))
     if op == "contact":
-        return smart.contact(ssm, a["uuid"], a["now"], a["what"], a["msg_id"])
+        smart.contact(ssm, a["uuid"], a["now"], a["what"], a["msg_id"])
+        return None
     if op == "report":
         return smart.report(ssm, a["uuid"], a["use"], a["now"], a["msg_id"])
     if op == "report_batch":
@@ -142,5 +143,6 @@ def handle(ssm: SsmDb, op: str, args: object, served: bool = False) -> Any:
             raise UsageError("Malformed 'report_batch' message: first is after last.")
         return smart.report_batch(ssm, a["uuid"], a["use"], a["first"], a["last"], a["msg_id"])
     if op == "deregister":
-        return smart.deregister(ssm, a["uuid"], a["now"], a["msg_id"])
+        smart.deregister(ssm, a["uuid"], a["now"], a["msg_id"])
+        return None
     return smart.pool_version(ssm, a["uuid"])

@@ -24,6 +24,7 @@ from typing import Any
 from ccxcli.clock import iso, wall_now
 from ccxcli.errors import UsageError
 from ccxcli.ssm.core.db import SsmDb
+from ccxcli.ssm.core.rows import AlertRow
 
 DAY = 86400
 MAX_ADDRESSES = 20
@@ -96,7 +97,7 @@ def describe(p: dict[str, Any]) -> str:
     )
 
 
-def _key(alert: dict[str, Any]) -> str:
+def _key(alert: AlertRow) -> str:
     """What makes an alert the same alert as time passes (its message may change)."""
     if alert["type"] in ("Insufficient Licenses", "Synchronization Overdue"):
         return f"{alert['type']}|{alert['va']}"
@@ -127,10 +128,10 @@ def queue(ssm: SsmDb, now: int) -> int:
     if p["status"]:
         for k in sorted(set(current) - before):
             a = current[k]
-            mails.append((f"Alert: {a['type']}{_in(a)}", _alert_body(ssm, a, now, "raised")))
+            mails.append((f"Alert: {a['type']}{_in(a['va'])}", _alert_body(ssm, a, now, "raised")))
         for k in sorted(before - set(current)):
             kind, va = k.split("|")[:2]
-            mails.append((f"Alert cleared: {kind}{_in({'va': va})}", _cleared_body(ssm, kind, va, now)))
+            mails.append((f"Alert cleared: {kind}{_in(va)}", _cleared_body(ssm, kind, va, now)))
     if summary_due:
         mails.append((f"Daily Summary for Smart Account {ssm.account}", _summary(ssm, list(current.values()), now)))
     with ssm.tx() as db:
@@ -144,8 +145,8 @@ def queue(ssm: SsmDb, now: int) -> int:
     return len(mails)
 
 
-def _in(a: dict[str, Any]) -> str:
-    return f" in virtual account {a['va']}" if a["va"] not in ("", "-") else ""
+def _in(va: str) -> str:
+    return f" in virtual account {va}" if va not in ("", "-") else ""
 
 
 def _foot(ssm: SsmDb, now: int) -> str:
@@ -154,7 +155,7 @@ def _foot(ssm: SsmDb, now: int) -> str:
             "Manager for rehearsals; change these notifications with 'ccx-ssm notify set'.\n")  # fmt: skip
 
 
-def _alert_body(ssm: SsmDb, a: dict[str, Any], now: int, what: str) -> str:
+def _alert_body(ssm: SsmDb, a: AlertRow, now: int, what: str) -> str:
     return (
         f"An alert was {what}.\n\nAlert: {a['type']}\nSeverity: {a['severity'].title()}\n"
         f"Virtual Account: {a['va'] or '(the smart account)'}\nDetails: {a['message']}"
@@ -165,9 +166,9 @@ def _cleared_body(ssm: SsmDb, kind: str, va: str, now: int) -> str:
     return f"An alert was cleared.\n\nAlert: {kind}\nVirtual Account: {va or '(the smart account)'}" + _foot(ssm, now)
 
 
-def _summary(ssm: SsmDb, alerts: list[dict[str, Any]], now: int) -> str:
+def _summary(ssm: SsmDb, alerts: list[AlertRow], now: int) -> str:
     lines = [f"Daily summary of Smart Account {ssm.account} on {iso(now)[:10]}.", "", f"Alerts: {len(alerts)}"]
-    lines += [f"  {a['severity'].title()}: {a['type']}{_in(a)}: {a['message']}" for a in alerts]
+    lines += [f"  {a['severity'].title()}: {a['type']}{_in(a['va'])}: {a['message']}" for a in alerts]
     for va in ssm.va_list():
         lines += ["", f"Virtual Account {va['name']} ({va['instances']} product instances):"]
         rows = [r for r in ssm.license_rows(va["name"]) if r["purchased"] or r["in_use"]]

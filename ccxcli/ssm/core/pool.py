@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from ccxcli.core.catalogue import BY_ALIAS, CATALOGUE
 from ccxcli.core.consumption import allocate, deficit
+from ccxcli.ssm.core.rows import LicenseRow
 
 
-def rows(pool: dict[str, dict[str, int]]) -> list[dict[str, Any]]:
+def rows(pool: dict[str, dict[str, int]]) -> list[LicenseRow]:
     """One row per license: purchased, in_use (capped), reserved, available, balance.
 
     Invariant: purchased == available + in_use + reserved, all >= 0.
@@ -17,7 +16,7 @@ def rows(pool: dict[str, dict[str, int]]) -> list[dict[str, Any]]:
     used = {a: p["used"] for a, p in pool.items()}
     taken = allocate(used, free)
     short = deficit(used, free)
-    out = []
+    out: list[LicenseRow] = []
     for lic in CATALOGUE:
         p = pool.get(lic.alias)
         if p is None:

@@ -21,6 +21,7 @@ from ccxcli.errors import RuleError, UsageError
 from ccxcli.faults import kill_point
 from ccxcli.ssm.core import rules
 from ccxcli.ssm.core.db import SsmDb
+from ccxcli.ssm.core.rows import ReservationRow
 from ccxcli.ssm.core.rules import counts_text
 from ccxcli.values import MAX_COUNT, is_id, whole
 
@@ -352,14 +353,14 @@ def issued_code(ssm: SsmDb, ident: str) -> str:
     return str(row[0])
 
 
-def listing(ssm: SsmDb) -> list[dict[str, Any]]:
+def listing(ssm: SsmDb) -> list[ReservationRow]:
     state_names = {
         "authorized": "authorized",
         "pending": "pending confirmation",
         "returned": "returned",
         "released": "released (forced)",
     }
-    out = []
+    out: list[ReservationRow] = []
     for r in ssm.db.execute("SELECT * FROM reservation ORDER BY id").fetchall():
         active = r["state"] in ACTIVE
         out.append(

@@ -11,7 +11,6 @@ import json
 import os
 import sqlite3
 from pathlib import Path
-from typing import Any
 
 from ccxcli.core.catalogue import CATALOGUE
 
@@ -215,7 +214,7 @@ def write_ahead(db: sqlite3.Connection) -> None:
             pass  # another connection holds it: a later opening switches it
 
 
-def _fresh_db(path: Path) -> Any:
+def _fresh_db(path: Path) -> Path:
     """A new private, empty database file created exclusively under an unpredictable
     name (so a concurrent `init` or a planted link cannot interfere)."""
     import secrets

@@ -12,6 +12,7 @@ from ccxcli.errors import InstanceGone, RuleError, UsageError
 from ccxcli.faults import kill_point
 from ccxcli.ssm.core import reserve, rules
 from ccxcli.ssm.core.db import SsmDb
+from ccxcli.ssm.core.rows import AlertRow, EventRow, InstanceDetail, InstanceRow, TokenRow, UsagePeriod
 from ccxcli.ssm.core.rules import counts_text
 from ccxcli.values import is_id
 
@@ -57,8 +58,8 @@ def _short(token: str) -> str:
     return token[:10] + "…"
 
 
-def token_list(ssm: SsmDb, now: int) -> list[dict[str, Any]]:
-    out = []
+def token_list(ssm: SsmDb, now: int) -> list[TokenRow]:
+    out: list[TokenRow] = []
     for r in ssm.db.execute("SELECT * FROM token ORDER BY created, rowid"):
         state = rules.token_state(bool(r["revoked"]), r["expires"], r["max_uses"], r["uses"], now)
         out.append(
@@ -131,7 +132,7 @@ def unknown_instance(ident: str) -> RuleError:
     return RuleError(f"No product instance '{ident[:64]}' (give the id from 'instance list' or the serial number).")
 
 
-def instance_row(r: Row) -> dict[str, Any]:
+def instance_row(r: Row) -> InstanceRow:
     return {
         "id": r["id"],
         "sn": r["sn"],
@@ -147,7 +148,13 @@ def instance_row(r: Row) -> dict[str, Any]:
     }
 
 
-def instance_list(ssm: SsmDb, va: str | None = None) -> list[dict[str, Any]]:
+def instance_detail(ssm: SsmDb, ident: str) -> InstanceDetail:
+    """An instance (by id, serial number or UUID) with its usage history."""
+    row = instance_row(instance(ssm, ident))
+    return {**row, "usage_history": usage_history(ssm, row["uuid"])}
+
+
+def instance_list(ssm: SsmDb, va: str | None = None) -> list[InstanceRow]:
     q = "SELECT * FROM instance" + (" WHERE va=?" if va else "") + " ORDER BY id"
     return [instance_row(r) for r in ssm.db.execute(q, (ssm.va(va),) if va else ())]
 
@@ -313,7 +320,7 @@ def contact(ssm: SsmDb, uuid: str, now: int, what: str, msg_id: str | None = Non
             ssm.remember(msg_id, now, True)
 
 
-def check_usage(use: Any) -> dict[str, int]:
+def check_usage(use: object) -> dict[str, int]:
     """A reported usage as the SSM accepts it: known licenses, whole counts in range."""
     from ccxcli.core.catalogue import BY_ALIAS
 
@@ -381,7 +388,7 @@ def history(ssm: SsmDb, uuid: str, use: dict[str, int], first: int, last: int) -
                        (uuid, first, last, text))  # fmt: skip
 
 
-def usage_history(ssm: SsmDb, uuid: str, limit: int = 50) -> list[dict[str, Any]]:
+def usage_history(ssm: SsmDb, uuid: str, limit: int = 50) -> list[UsagePeriod]:
     rows = ssm.db.execute(
         "SELECT * FROM usage_history WHERE uuid=? ORDER BY t_to DESC LIMIT ?", (uuid, limit)
     ).fetchall()
@@ -404,9 +411,9 @@ def pool_version(ssm: SsmDb, uuid: str) -> int | None:
     return ssm.version(r[0]) if r else None
 
 
-def alerts(ssm: SsmDb, now: int) -> list[dict[str, Any]]:
+def alerts(ssm: SsmDb, now: int) -> list[AlertRow]:
     """Current SSM alerts, derived from the data."""
-    out = []
+    out: list[AlertRow] = []
     for va in ssm.va_list():
         short = {r["alias"]: -r["balance"] for r in ssm.license_rows(va["name"]) if r["balance"] < 0}
         if short:
@@ -421,6 +428,8 @@ def alerts(ssm: SsmDb, now: int) -> list[dict[str, Any]]:
     q = "SELECT * FROM instance WHERE kind='smart' AND last_contact < ?"
     for r in ssm.db.execute(q, (now - rules.FAILED_TO_RENEW,)):
         kind = rules.contact_alert(r["last_contact"], now)
+        if kind is None:
+            continue
         out.append(
             {
                 "severity": "minor",
@@ -473,11 +482,11 @@ def _event_filter(va: str | None, search: str, start: int | None = None,
     return (" WHERE " + " AND ".join(where)) if where else "", args
 
 
-def _event_row(r: Row) -> dict[str, Any]:
+def _event_row(r: Row) -> EventRow:
     return {"time": iso(r["t"]), "kind": r["kind"], "message": r["text"], "virtual_accounts": _concerns(r["vas"])}
 
 
-def events(ssm: SsmDb, limit: int = 200, va: str | None = None, search: str = "") -> list[dict[str, Any]]:
+def events(ssm: SsmDb, limit: int = 200, va: str | None = None, search: str = "") -> list[EventRow]:
     """The newest `limit` events, in time order (then in the order they were logged: an SSM
     outside a lab runs on the wall clock, and messages from nodes carry their lab's time);
     with `va`, only those that concern that virtual account; with `search`, only those whose
@@ -488,7 +497,7 @@ def events(ssm: SsmDb, limit: int = 200, va: str | None = None, search: str = ""
 
 
 def event_page(ssm: SsmDb, offset: int, limit: int, va: str | None = None, search: str = "", start: int | None = None,
-               end: int | None = None) -> tuple[list[dict[str, Any]], int]:  # fmt: skip
+               end: int | None = None) -> tuple[list[EventRow], int]:  # fmt: skip
     """One page of the events that match (as `events` filters them, and logged from `start` to
     before `end`), newest first, and how many match in all."""
     cond, args = _event_filter(va, search, start, end)

@@ -207,9 +207,7 @@ def devices(site: Site, ssm: SsmDb, request: Request, body: Body) -> object:
 def instance(site: Site, ssm: SsmDb, request: Request, body: Body) -> object:
     from ccxcli.ssm.core import smart
 
-    row = smart.instance_row(smart.instance(ssm, request.path_params["id"]))
-    row["usage_history"] = smart.usage_history(ssm, row["uuid"])
-    return row
+    return smart.instance_detail(ssm, request.path_params["id"])
 
 
 def instance_remove(site: Site, ssm: SsmDb, request: Request, body: Body) -> object:

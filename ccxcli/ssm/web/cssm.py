@@ -9,8 +9,8 @@ module only reads Cisco's shapes and writes them back. docs/how-to/apis.md lists
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from typing import Any, NamedTuple
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from typing import NamedTuple
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -20,13 +20,25 @@ from ccxcli.clock import wall_now
 from ccxcli.errors import CcxError, RuleError, UsageError
 from ccxcli.ssm.core.apiclient import BadCredentials, Client
 from ccxcli.ssm.core.db import SsmDb
+from ccxcli.ssm.core.rows import TokenRow, VaRow
 from ccxcli.ssm.web.api import MAX_BODY, counts_from, number
-from ccxcli.ssm.web.site import API_WORDS, Answer, Site, guarded, in_ssm, json_object, read_body, refusal, status_of
+from ccxcli.ssm.web.site import (
+    API_WORDS,
+    Answer,
+    Json,
+    Site,
+    guarded,
+    in_ssm,
+    json_object,
+    read_body,
+    refusal,
+    status_of,
+)
 
 PREFIX = "/services/api/smart-accounts-and-licensing"
 TOKEN_PATHS = ("/as/token.oauth2", "/oauth2/default/v1/token", "/backend/oauth/token")  # the last: SSM On-Prem's
-Body = dict[str, Any]
-Handler = Callable[[Site, SsmDb, Client, Request, Body], "dict[str, Any] | Answer"]
+Body = dict[str, object]  # a request's JSON body: anything a client sent
+Handler = Callable[[Site, SsmDb, Client, Request, Body], "Json | Answer"]
 MAX_ITEMS = 100  # requests in one call of a family that takes several
 MAX_PAGE = 1000
 
@@ -130,7 +142,7 @@ def visible(ssm: SsmDb, client: Client, body: Body) -> list[str]:
     return list(dict.fromkeys(va_of(ssm, client, v) for v in asked[:MAX_ITEMS]))
 
 
-def _page(body: Body, rows: list[dict[str, Any]], key: str) -> dict[str, Any]:
+def _page(body: Body, rows: Sequence[Mapping[str, object]], key: str) -> Json:
     limit = number(body.get("limit", 50))
     offset = number(body.get("offset", 0))
     if limit is None or not 1 <= limit <= MAX_PAGE:
@@ -140,13 +152,13 @@ def _page(body: Body, rows: list[dict[str, Any]], key: str) -> dict[str, Any]:
     return listed(key, rows, rows[offset : offset + limit])
 
 
-def listed(key: str, rows: list[dict[str, Any]], shown: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+def listed(key: str, rows: Sequence[Mapping[str, object]], shown: Sequence[Mapping[str, object]] | None = None) -> Json:
     """A listing's envelope: every row counted (`totalRecords`), the `shown` ones (all) under `key`."""
     return {"status": "SUCCESS", "statusMessage": f"{len(rows)} found.", "totalRecords": len(rows),
             key: rows if shown is None else shown}  # fmt: skip
 
 
-def accounts(site: Site, ssm: SsmDb, client: Client, request: Request, body: Body) -> dict[str, Any]:
+def accounts(site: Site, ssm: SsmDb, client: Client, request: Request, body: Body) -> Json:
     if client.vas is None:
         roles = [{"role": "Smart Account Administrator"}]
     else:
@@ -156,7 +168,7 @@ def accounts(site: Site, ssm: SsmDb, client: Client, request: Request, body: Bod
                           "accountType": "CUSTOMER", "roles": roles}]}  # fmt: skip
 
 
-def accounts_search(site: Site, ssm: SsmDb, client: Client, request: Request, body: Body) -> dict[str, Any]:
+def accounts_search(site: Site, ssm: SsmDb, client: Client, request: Request, body: Body) -> Json:
     """`GET …/accounts/search?domain=D`: the smart account of that domain (this SSM has one)."""
     domain = request.query_params.get("domain", "")
     found = [{"domain": ssm.domain, "name": ssm.account, "id": _account_id(ssm), "type": "CUSTOMER",
@@ -176,12 +188,12 @@ def _customer(request: Request) -> None:
         raise NotFound(f"No account type '{str(request.path_params.get('type'))[:20]}' here (CUSTOMER).")
 
 
-def _va_info(v: dict[str, Any]) -> dict[str, Any]:
+def _va_info(v: VaRow) -> Json:
     return {"name": v["name"], "description": v["description"], "isDefault": "true" if v["default"] else "false",
             "virtualAccountId": v["id"], "commerceAccessLevel": v["access"]}  # fmt: skip
 
 
-def virtual_accounts(site: Site, ssm: SsmDb, client: Client, request: Request, body: Body) -> dict[str, Any]:
+def virtual_accounts(site: Site, ssm: SsmDb, client: Client, request: Request, body: Body) -> Json:
     _customer(request)
     vas = [_va_info(v) for v in ssm.va_list() if client.may(v["name"])]
     return {"status": "SUCCESS", "statusMessage": f"{len(vas)} found.", "accountName": ssm.account,
@@ -213,7 +225,7 @@ def va_create(site: Site, ssm: SsmDb, client: Client, request: Request, body: Bo
                   201)  # fmt: skip
 
 
-def va_delete(site: Site, ssm: SsmDb, client: Client, request: Request, body: Body) -> dict[str, Any]:
+def va_delete(site: Site, ssm: SsmDb, client: Client, request: Request, body: Body) -> Json:
     """An empty virtual account (no licenses, instances or limited users) is deleted."""
     _whole_account(client, "delete virtual accounts")
     va = va_of(ssm, client, request.path_params["va"])
@@ -224,7 +236,7 @@ def va_delete(site: Site, ssm: SsmDb, client: Client, request: Request, body: Bo
 _TOKEN_STATUS = {"active": "VALID", "expired": "EXPIRED", "revoked": "REVOKED", "used up": "USED"}
 
 
-def tokens(site: Site, ssm: SsmDb, client: Client, request: Request, body: Body) -> dict[str, Any]:
+def tokens(site: Site, ssm: SsmDb, client: Client, request: Request, body: Body) -> Json:
     from ccxcli.ssm.core import smart
 
     va = va_of(ssm, client, request.path_params["va"])
@@ -235,7 +247,7 @@ def tokens(site: Site, ssm: SsmDb, client: Client, request: Request, body: Body)
     return {"status": "SUCCESS", "statusMessage": f"{len(mine)} found.", "tokens": [_token_info(t) for t in mine]}
 
 
-def _token_info(t: dict[str, Any]) -> dict[str, Any]:
+def _token_info(t: TokenRow) -> Json:
     return {"token": t["token"], "description": t["description"], "expirationDate": t["expires"],
             "createdBy": "ccx-ssm", "creationDate": t["created"], "virtualAccount": t["va"],
             "exportControlled": "Allowed" if t["export_controlled"] else "Not Allowed",
@@ -243,7 +255,7 @@ def _token_info(t: dict[str, Any]) -> dict[str, Any]:
             "uses": t["uses"]}  # fmt: skip
 
 
-def token_create(site: Site, ssm: SsmDb, client: Client, request: Request, body: Body) -> dict[str, Any]:
+def token_create(site: Site, ssm: SsmDb, client: Client, request: Request, body: Body) -> Json:
     from ccxcli.ssm.core import smart
 
     va = va_of(ssm, client, request.path_params["va"])
@@ -303,11 +315,11 @@ def _revoke_in(ssm: SsmDb, site: Site, known: dict[str, str], va: str, token: st
 class Item(NamedTuple):
     """One request's result in a call that takes several, and its HTTP status if it was refused."""
 
-    shown: dict[str, Any]
+    shown: Json
     refused: int | None = None
 
 
-def one(action: Callable[[], Any], item: dict[str, Any], done: str, ok: str = "SUCCESS") -> Item:
+def one(action: Callable[[], Json | None], item: Json, done: str, ok: str = "SUCCESS") -> Item:
     """One request of a call that takes several: its own result, its own refusal."""
     try:
         extra = action()
@@ -331,7 +343,7 @@ def envelope(items: list[Item], key: str, ok: str) -> Answer:
                    key: shown})  # fmt: skip
 
 
-def licenses(site: Site, ssm: SsmDb, client: Client, request: Request, body: Body) -> dict[str, Any]:
+def licenses(site: Site, ssm: SsmDb, client: Client, request: Request, body: Body) -> Json:
     from ccxcli.core.catalogue import BY_ALIAS
 
     rows = []
@@ -357,7 +369,7 @@ PRODUCT = {"productName": "Cisco Unified Contact Center Express", "productType":
            "productTagName": "regid.2017-11.com.cisco.UCCX,12.5_ccxcli"}  # fmt: skip
 
 
-def devices(site: Site, ssm: SsmDb, client: Client, request: Request, body: Body) -> dict[str, Any]:
+def devices(site: Site, ssm: SsmDb, client: Client, request: Request, body: Body) -> Json:
     from ccxcli.core.catalogue import BY_ALIAS
     from ccxcli.ssm.core import reserve, smart
 
@@ -378,13 +390,18 @@ def devices(site: Site, ssm: SsmDb, client: Client, request: Request, body: Body
     return _page(body, rows, "devices")
 
 
-def va_devices(site: Site, ssm: SsmDb, client: Client, request: Request, body: Body) -> dict[str, Any]:
+def va_devices(site: Site, ssm: SsmDb, client: Client, request: Request, body: Body) -> Json:
     """`GET …/virtual-accounts/{va}/devices[?limit&offset]`: that virtual account's product instances."""
     va = va_of(ssm, client, request.path_params["va"])
     return devices(site, ssm, client, request, {"virtualAccounts": [va], **dict(request.query_params)})
 
 
-def requests(body: Body, *keys: str) -> list[Any]:
+def fields(item: object) -> Json:
+    """A request of a list read as an object (anything else reads as one with no fields)."""
+    return item if isinstance(item, dict) else {}
+
+
+def requests(body: Body, *keys: str) -> list[object]:
     for key in keys:
         items = body.get(key)
         if items is not None:
@@ -403,7 +420,7 @@ def transfer_licenses(site: Site, ssm: SsmDb, client: Client, request: Request, 
         shown = {k: item.get(k) for k in ("license", "entitlementTag", "quantity", "targetVirtualAccount")
                  if isinstance(item, dict) and k in item}  # fmt: skip
 
-        def act(item: Any = item) -> None:
+        def act(item: object = item) -> None:
             if not isinstance(item, dict):
                 raise UsageError("Each entry of 'licenses' must be an object.")
             kind = item.get("licenseType", "PERPETUAL")
@@ -420,7 +437,7 @@ def transfer_licenses(site: Site, ssm: SsmDb, client: Client, request: Request, 
     return envelope(out, "licenses", "SUCCESS")
 
 
-def license_subscriptions(site: Site, ssm: SsmDb, client: Client, request: Request, body: Body) -> dict[str, Any]:
+def license_subscriptions(site: Site, ssm: SsmDb, client: Client, request: Request, body: Body) -> Json:
     """`{virtualAccounts, limit, offset}`: what each virtual account holds of each license, as
     subscriptions (the lab's licenses have no terms: no id and no dates)."""
     from ccxcli.core.catalogue import BY_ALIAS
@@ -448,10 +465,10 @@ def dlc_convert(site: Site, ssm: SsmDb, client: Client, request: Request, body: 
     for item in requests(body, "devices", "dlcRequests"):
         mac = item.get("licenseMac") if isinstance(item, dict) else None
 
-        def act(item: Any = item, mac: Any = mac) -> dict[str, Any]:
+        def act(item: object = item, mac: object = mac) -> Json:
             if not isinstance(mac, str):
                 raise UsageError("Each request needs the node's 'licenseMac'.")
-            asked = counts_from(item["licenses"]) if item.get("licenses") is not None else None
+            asked = counts_from(fields(item)["licenses"]) if fields(item).get("licenses") is not None else None
             done, rest = classic.convert(ssm, mac, va, asked, site.now())
             return {"licenses": [{"license": BY_ALIAS[a].name, "entitlementTag": BY_ALIAS[a].tag, "quantity": n}
                                  for a, n in sorted(done.items())], "classicLicenseFile": rest}  # fmt: skip

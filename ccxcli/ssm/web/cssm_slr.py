@@ -4,8 +4,6 @@ written for Cisco send. `cssm` holds what every call of Cisco's API shares."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from starlette.requests import Request
 from starlette.routing import Route
 
@@ -14,8 +12,8 @@ from ccxcli.ssm.core.apiclient import Client
 from ccxcli.ssm.core.db import SsmDb
 from ccxcli.ssm.web import cssm
 from ccxcli.ssm.web.api import counts_from
-from ccxcli.ssm.web.cssm import V12, Body, Item, Routes, V, envelope, one, requests, same_va, va_of
-from ccxcli.ssm.web.site import Answer, Site
+from ccxcli.ssm.web.cssm import V12, Body, Item, Routes, V, envelope, fields, one, requests, same_va, va_of
+from ccxcli.ssm.web.site import Answer, Json, Site
 
 
 def reserve_licenses(site: Site, ssm: SsmDb, client: Client, request: Request, body: Body) -> Answer:
@@ -27,9 +25,9 @@ def reserve_licenses(site: Site, ssm: SsmDb, client: Client, request: Request, b
     out: list[Item] = []
     for item in requests(body, "reservationRequests"):
         code = item.get("reservationCode") if isinstance(item, dict) else None
-        shown = {"reservationCode": code.strip() if isinstance(code, str) else None}
+        shown: Json = {"reservationCode": code.strip() if isinstance(code, str) else None}
 
-        def act(item: Any = item, code: Any = code) -> dict[str, Any]:
+        def act(item: object = item, code: object = code) -> Json:
             if not isinstance(item, dict) or not isinstance(code, str) or not code.strip():
                 raise UsageError("Each reservation request needs a 'reservationCode'.")
             kind = str(item.get("reservationType", "SPECIFIC")).upper()
@@ -42,7 +40,7 @@ def reserve_licenses(site: Site, ssm: SsmDb, client: Client, request: Request, b
     return envelope(out, "authorizationCodes", "COMPLETE")
 
 
-def _instance_of(item: Any) -> str:
+def _instance_of(item: object) -> str:
     """The product instance a request names: `sudi.udiSerialNumber`, `serialNumber` or
     `productInstanceId`."""
     if isinstance(item, dict):
@@ -72,17 +70,19 @@ def update_licenses(site: Site, ssm: SsmDb, client: Client, request: Request, bo
     out: list[Item] = []
     for item in requests(body, "reservationUpdateRequests", "updateRequests", "reservationRequests"):
 
-        def act(item: Any = item) -> dict[str, Any]:
+        def act(item: object = item) -> Json:
             ident = _instance_of(item)
             _inva_of(ssm, va, ident)
-            return {"authorizationCode": reserve.update(ssm, ident, counts_from(item.get("licenses")), site.now())}
+            return {
+                "authorizationCode": reserve.update(ssm, ident, counts_from(fields(item).get("licenses")), site.now())
+            }
 
         out.append(one(act, _shown(item), "Reservation updated; install the code, then send its Confirmation Code.",
                         ok="COMPLETE"))  # fmt: skip
     return envelope(out, "authorizationCodes", "COMPLETE")
 
 
-def _shown(item: Any) -> dict[str, Any]:
+def _shown(item: object) -> Json:
     try:
         return {"udiSerialNumber": _instance_of(item)}
     except UsageError:
@@ -98,9 +98,9 @@ def confirm_licenses(site: Site, ssm: SsmDb, client: Client, request: Request, b
     out: list[Item] = []
     for item in requests(body, "reservationConfirmationRequests", "confirmationRequests", "confirmRequests"):
 
-        def act(item: Any = item) -> None:
+        def act(item: object = item) -> None:
             ident = _instance_of(item)
-            code = item.get("confirmationCode")
+            code = fields(item).get("confirmationCode")
             if not isinstance(code, str) or not code.strip():
                 raise UsageError("Each request needs its 'confirmationCode'.")
             _inva_of(ssm, va, ident)
@@ -122,11 +122,11 @@ def remove_devices(site: Site, ssm: SsmDb, client: Client, request: Request, bod
     keys = ("productInstacesRemoveRequests", "productInstancesRemoveRequests", "productInstances", "devices")
     for item in requests(body, *keys):
 
-        def act(item: Any = item) -> None:
+        def act(item: object = item) -> None:
             ident = _instance_of(item)
             inst = smart.instance(ssm, ident)
             same_va(va, inst["va"], ident)
-            code = item.get("reservationReturnCode", item.get("returnCode"))
+            code = fields(item).get("reservationReturnCode", fields(item).get("returnCode"))
             if code is not None and not isinstance(code, str):
                 raise UsageError("'reservationReturnCode' must be text.")
             smart.instance_remove(ssm, str(inst["id"]), site.now(), code.strip() if code else None)
@@ -146,11 +146,11 @@ def transfer_devices(site: Site, ssm: SsmDb, client: Client, request: Request, b
     out: list[Item] = []
     for item in requests(body, "productInstances", "devices", "productInstanceTransferRequests"):
 
-        def act(item: Any = item) -> dict[str, Any]:
+        def act(item: object = item) -> Json:
             ident = _instance_of(item)
             inst = smart.instance(ssm, ident)
             same_va(va, inst["va"], ident)
-            named = item.get("targetVirtualAccount", default)
+            named = fields(item).get("targetVirtualAccount", default)
             if not isinstance(named, str) or not named.strip():
                 raise UsageError("Each request needs its 'targetVirtualAccount' (or one beside the list).")
             target = va_of(ssm, client, named.strip())

@@ -5,8 +5,6 @@ posts `{limit: -1}` with a bearer token from `/backend/oauth/token` (`oauth`), r
 
 from __future__ import annotations
 
-from typing import Any
-
 from starlette.requests import Request
 from starlette.routing import Route
 
@@ -14,7 +12,7 @@ from ccxcli.ssm.core.apiclient import Client
 from ccxcli.ssm.core.db import SsmDb
 from ccxcli.ssm.web import cssm
 from ccxcli.ssm.web.cssm import Body, NotFound, listed, visible
-from ccxcli.ssm.web.site import Site
+from ccxcli.ssm.web.site import Json, Site
 
 
 def _on_prem_account(ssm: SsmDb, request: Request) -> None:
@@ -25,7 +23,7 @@ def _on_prem_account(ssm: SsmDb, request: Request) -> None:
         raise NotFound(f"No account '{name[:100]}' on this SSM On-Prem (its account is '{ssm.account}').")
 
 
-def on_prem_licenses(site: Site, ssm: SsmDb, client: Client, request: Request, body: Body) -> dict[str, Any]:
+def on_prem_licenses(site: Site, ssm: SsmDb, client: Client, request: Request, body: Body) -> Json:
     """Every license of the account the client may see, its virtual accounts added up."""
     from ccxcli.core.catalogue import BY_ALIAS
 
@@ -34,16 +32,16 @@ def on_prem_licenses(site: Site, ssm: SsmDb, client: Client, request: Request, b
     for va in visible(ssm, client, {}):
         for r in ssm.license_rows(va):
             t = total.setdefault(r["alias"], {"quantity": 0, "inUse": 0, "available": 0, "reserved": 0, "balance": 0})
-            for key, col in (("quantity", "purchased"), ("inUse", "in_use"), ("available", "available"),
-                             ("reserved", "reserved"), ("balance", "balance")):  # fmt: skip
-                t[key] += r[col]
+            for key, n in (("quantity", r["purchased"]), ("inUse", r["in_use"]), ("available", r["available"]),
+                           ("reserved", r["reserved"]), ("balance", r["balance"])):  # fmt: skip
+                t[key] += n
     rows = [{"license": BY_ALIAS[a].name, "entitlementTag": BY_ALIAS[a].tag, **{k: v for k, v in t.items()
              if k != "balance"}, "status": "In Compliance" if t["balance"] >= 0 else "Insufficient Licenses"}
             for a, t in sorted(total.items()) if t["quantity"] or t["inUse"] or t["reserved"]]  # fmt: skip
     return listed("licenses", rows)
 
 
-def on_prem_alerts(site: Site, ssm: SsmDb, client: Client, request: Request, body: Body) -> dict[str, Any]:
+def on_prem_alerts(site: Site, ssm: SsmDb, client: Client, request: Request, body: Body) -> Json:
     """The account's alerts the client may see: `messageType`, `severity` (Major or Minor), `source`."""
     from ccxcli.ssm.core import smart
 

@@ -17,9 +17,9 @@ import hmac
 import io
 import math
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from sqlite3 import Row
 from urllib.parse import quote, urlsplit
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
@@ -32,6 +32,7 @@ from ccxcli.core.catalogue import BY_ALIAS, TYPES, license_alias
 from ccxcli.errors import CcxError, UsageError
 from ccxcli.ssm.core import reserve, smart, users
 from ccxcli.ssm.core.db import SsmDb
+from ccxcli.ssm.core.rows import AlertRow, InstanceRow, LicenseRow, ReservationRow, VaRow
 from ccxcli.ssm.core.users import ADMIN, User
 from ccxcli.ssm.web.site import (
     PORTAL_WORDS,
@@ -54,7 +55,7 @@ ENV = Environment(
 )  # a misspelt or missing value is an error, never an empty string
 ENV.filters["when"] = lambda iso: (iso or "").replace("T", " ").replace("Z", " UTC")
 ENV.filters["license_name"] = lambda alias: BY_ALIAS[alias].name if alias in BY_ALIAS else alias
-Page = tuple[str, dict[str, Any]]
+Page = tuple[str, dict[str, object]]  # a template and its values
 MAX_DRAFTS = 20  # Reserve Licenses wizards open at once in one session
 
 KINDS = {"smart": "Smart Licensing", "slr": "Specific License Reservation", "mirror": "Synchronized from SSM On-Prem"}
@@ -82,7 +83,7 @@ class Visit:
         """A code from its upload (`NAME_file`) if one was chosen, else as pasted."""
         return (self.data.get(name + "_file") or self.data.get(name) or "").strip()
 
-    def vas(self) -> list[dict[str, Any]]:
+    def vas(self) -> list[VaRow]:
         return [v for v in self.ssm.va_list() if self.who.sees(v["name"])]
 
     def va(self, name: str | None) -> str:
@@ -123,7 +124,7 @@ SECURITY = {
 }
 
 
-def render(request: Request, site: Site, s: PortalSession | None, name: str, ctx: dict[str, Any],
+def render(request: Request, site: Site, s: PortalSession | None, name: str, ctx: Mapping[str, object],
            status: int = 200) -> HTMLResponse:  # fmt: skip
     flash = s.pop("flash", None) if s else None
     who = s.get("user") if s else None
@@ -223,7 +224,7 @@ def acts(c: Visit, va: str) -> None:
         raise Denied(f"{c.who.title} '{c.who.name}' {what} virtual account '{va}'; nothing was changed.")
 
 
-def _instance(c: Visit, act: bool = False) -> Any:
+def _instance(c: Visit, act: bool = False) -> Row:
     """The product instance of the URL, if this user sees it (one it does not see is unknown)."""
     ident = c.path("id")
     r = smart.instance(c.ssm, ident)
@@ -241,14 +242,14 @@ def _confirmed(c: Visit, title: str, question: str, keep: dict[str, str], action
     return "confirm.html", {"title": title, "question": question, "keep": keep, "action": action, "back": back}
 
 
-def license_choices(ssm: SsmDb, va: str, license_type: str | None) -> list[dict[str, Any]]:
+def license_choices(ssm: SsmDb, va: str, license_type: str | None) -> list[LicenseRow]:
     """The licenses the wizard offers: those of the node's license type (all when the
     request code does not say), with what is available."""
     usable = TYPES[license_type][2] if license_type else tuple(BY_ALIAS)
-    return [dict(r, name=BY_ALIAS[r["alias"]].name) for r in ssm.license_rows(va) if r["alias"] in usable]
+    return [r for r in ssm.license_rows(va) if r["alias"] in usable]
 
 
-def chosen_counts(data: dict[str, str], rows: list[dict[str, Any]]) -> dict[str, int]:
+def chosen_counts(data: dict[str, str], rows: list[LicenseRow]) -> dict[str, int]:
     counts = {}
     for r in rows:
         text = data.get("qty_" + r["alias"], "").strip()
@@ -340,13 +341,13 @@ def logout(c: Visit) -> Redirect:
 # --- overview, virtual accounts, licenses -------------------------------------------------------------
 
 
-def _alerts(c: Visit, va: str | None = None) -> list[dict[str, Any]]:
+def _alerts(c: Visit, va: str | None = None) -> list[AlertRow]:
     return [a for a in smart.alerts(c.ssm, c.now) if (a["va"] in ("-", "") and c.who.va is None)
             or (a["va"] not in ("-", "") and c.who.sees(a["va"]) and va in (None, a["va"]))]  # fmt: skip
 
 
-def _license_rows(c: Visit, va: str) -> list[dict[str, Any]]:
-    return [dict(r, name=BY_ALIAS[r["alias"]].name) for r in c.ssm.license_rows(va)]
+def _license_rows(c: Visit, va: str) -> list[LicenseRow]:
+    return c.ssm.license_rows(va)
 
 
 def overview(c: Visit) -> Page:
@@ -405,7 +406,7 @@ def licenses_csv(c: Visit) -> Response:
     return csv_file(f"licenses-{va}.csv", cols, rows)
 
 
-def _as_text(v: Any) -> Any:
+def _as_text(v: object) -> object:
     """A cell a spreadsheet would run as a formula (one starting with = + - @ | %, blanks before
     it or not, or with a tab or carriage return) kept as text."""
     if isinstance(v, str) and (v[:1] in ("\t", "\r") or v.lstrip(" \t\r\n")[:1] in ("=", "+", "-", "@", "|", "%")):
@@ -413,7 +414,7 @@ def _as_text(v: Any) -> Any:
     return v
 
 
-def csv_file(name: str, cols: list[str], rows: list[list[Any]]) -> Response:
+def csv_file(name: str, cols: list[str], rows: Sequence[Sequence[object]]) -> Response:
     out = io.StringIO()
     w = csv.writer(out, lineterminator="\r\n")
     w.writerow(cols)
@@ -427,11 +428,11 @@ def csv_file(name: str, cols: list[str], rows: list[list[Any]]) -> Response:
 # --- product instances ------------------------------------------------------------------------------
 
 
-def _reservations(c: Visit) -> dict[int, dict[str, Any]]:
+def _reservations(c: Visit) -> dict[int, ReservationRow]:
     return {r["id"]: r for r in reserve.listing(c.ssm) if r["state"] in ("authorized", "pending confirmation")}
 
 
-def _matches(row: dict[str, Any], q: str) -> bool:
+def _matches(row: InstanceRow, q: str) -> bool:
     q = q.lower()
     hay = [str(row["id"]), row["sn"], row["hostname"], row["va"], KINDS.get(row["kind"], row["kind"])]
     return not q or any(q in h.lower() for h in hay)
@@ -482,7 +483,7 @@ def instance_transfer(c: Visit) -> Redirect:
     return Redirect(f"/instances/{r['id']}", f"Product instance {r['id']} transferred to '{dst}'.")
 
 
-def _active(c: Visit, act: bool = True) -> tuple[Any, Any]:
+def _active(c: Visit, act: bool = True) -> tuple[Row, Row]:
     """The instance of the URL and its active reservation."""
     r = _instance(c, act=act)
     return r, reserve.find(c.ssm, str(r["id"]))

@@ -6,11 +6,11 @@ step that caused it."""
 from __future__ import annotations
 
 import secrets
-from typing import Any
 
 from ccxcli.core.catalogue import TYPES
 from ccxcli.protocol.codes import Request as CodeRequest
 from ccxcli.ssm.core import reserve
+from ccxcli.ssm.core.rows import VaRow
 from ccxcli.ssm.web.portal import MAX_DRAFTS, Handler, Page, Visit, acts, chosen_counts, license_choices
 from ccxcli.ssm.web.site import PORTAL_WORDS, Draft, Redirect, refusal
 
@@ -42,7 +42,7 @@ def _type_name(req: CodeRequest) -> str:
     return TYPES[req.license_type][1] if req.license_type else "not stated by the code"
 
 
-def _step(c: Visit, d: Draft, n: int, ctx: dict[str, Any]) -> Page:
+def _step(c: Visit, d: Draft, n: int, ctx: dict[str, object]) -> Page:
     names = {1: "reserve_request.html", 2: "reserve_licenses.html", 3: "reserve_review.html"}
     error, d["error"] = d.get("error"), None
     return names[n], {"step": n, "draft": c.path("draft") if "draft" in c.request.path_params else "",
@@ -56,7 +56,7 @@ def reserve_start(c: Visit) -> Page:
                                     "request_code": ""}  # fmt: skip
 
 
-def _acting_vas(c: Visit) -> list[dict[str, Any]]:
+def _acting_vas(c: Visit) -> list[VaRow]:
     return [v for v in c.vas() if c.who.acts(v["name"])]
 
 
@@ -122,7 +122,7 @@ def reserve_review(c: Visit) -> Page | Redirect:
     rows = {r["alias"]: r for r in license_choices(c.ssm, d["va"], req.license_type)}
     chosen = [{"alias": a, "name": rows[a]["name"], "quantity": n, "available": rows[a]["available"]}
               for a, n in sorted(d["counts"].items())]  # fmt: skip
-    short = [r for r in chosen if r["quantity"] > r["available"]]
+    short = [r for r, (a, n) in zip(chosen, sorted(d["counts"].items())) if n > rows[a]["available"]]
     return _step(c, d, 3, {"va": d["va"], "req": req, "type_name": _type_name(req), "chosen": chosen,
                            "short": short})  # fmt: skip
 

@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import signal
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TextIO
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
@@ -14,6 +14,7 @@ from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ccxcli.errors import UsageError
 from ccxcli.ssm.core.served_cert import served
@@ -30,10 +31,10 @@ NOTIFY_EVERY = 60.0  # seconds: the SSM's email notifications are checked this o
 class Poke:
     """After each POST (anything that may change the SSM), wake the notifier."""
 
-    def __init__(self, app: Any, site: Site) -> None:
+    def __init__(self, app: ASGIApp, site: Site) -> None:
         self.app, self.site = app, site
 
-    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         await self.app(scope, receive, send)
         if scope["type"] == "http" and scope.get("method") == "POST" and self.site.wake is not None:
             self.site.wake.set()
@@ -43,11 +44,11 @@ class HangUpOnTooLarge:
     """A 413 answer (a body over its limit, `site.read_body`) says `Connection: close`: the
     server then hangs up instead of reading the rest of a body it has refused."""
 
-    def __init__(self, app: Any) -> None:
+    def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
-    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        async def sending(message: Any) -> None:
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        async def sending(message: Message) -> None:
             if message["type"] == "http.response.start" and message["status"] == 413:
                 message = {**message, "headers": [*message.get("headers", []), (b"connection", b"close")]}
             await send(message)
@@ -148,9 +149,10 @@ async def _message(site: Site, request: Request) -> Response:
         raise
     except UsageError:
         raise Malformed("Malformed device message.") from None
-    if not isinstance(doc.get("op"), str):
+    op = doc.get("op")
+    if not isinstance(op, str):
         raise Malformed("Malformed device message.")
-    result = await run_in_threadpool(_handle, site, doc["op"], doc.get("args"))
+    result = await run_in_threadpool(_handle, site, op, doc.get("args"))
     return JSONResponse({"ok": True, "result": result})
 
 
@@ -166,7 +168,7 @@ def _refused(e: BaseException) -> Response:
                         status_code=503 if kind == "store" else 200)  # fmt: skip
 
 
-def _handle(site: Site, op: str, args: Any) -> Any:
+def _handle(site: Site, op: str, args: object) -> object:
     from ccxcli.ssm.core.device import handle
 
     with site.ssm() as ssm:
@@ -262,10 +264,10 @@ async def not_there(request: Request, exc: Exception) -> Response:
 class CollapseSlashes:
     """Cisco's gateway takes `//services/api//…`: repeated slashes in a path are one."""
 
-    def __init__(self, app: Any) -> None:
+    def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
-    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and "//" in scope["path"]:
             path = "/" + "/".join(p for p in scope["path"].split("/") if p)
             scope = {**scope, "path": path, "raw_path": path.encode()}

@@ -14,7 +14,7 @@ from collections.abc import Awaitable, Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, NotRequired, TypedDict, TypeVar
+from typing import NotRequired, TypedDict, TypeVar
 from urllib.parse import parse_qs
 
 from starlette.concurrency import run_in_threadpool
@@ -36,6 +36,7 @@ MAX_FIELDS = 200
 MAX_SESSIONS = 10_000
 PER_USER = 20  # sessions one portal user holds at once (browsers, tabs, scripts)
 T = TypeVar("T")
+Json = dict[str, object]  # a JSON object read from a client or written to one
 
 
 # --- the one boundary of every route: the portal's pages, ccxcli's API, Cisco's API -------------------
@@ -276,7 +277,7 @@ async def read_body(request: Request, limit: int) -> bytes:
     return b"".join(chunks)
 
 
-def json_object(raw: bytes) -> dict[str, Any]:
+def json_object(raw: bytes) -> Json:
     """A JSON object from a request body; anything else (not JSON, nested too deeply for the
     parser, not an object) is one usage refusal: a 400 answer, never a server error."""
     try:

@@ -1,0 +1,90 @@
+"""What the SSM core hands its callers (the portal, the APIs, `ccx-ssm`): one typed row per
+thing the SSM keeps, as read from its database."""
+
+from __future__ import annotations
+
+from typing import TypedDict
+
+
+class VaRow(TypedDict):
+    id: int
+    name: str
+    default: bool
+    description: str
+    access: str  # PUBLIC or PRIVATE
+    instances: int
+
+
+class LicenseRow(TypedDict):
+    """A license of a virtual account's pool. purchased == available + in_use + reserved."""
+
+    alias: str
+    name: str
+    tag: str
+    purchased: int
+    in_use: int  # what the pool covers of what instances report
+    reported_usage: int  # what instances report, covered or not
+    reserved: int
+    available: int
+    balance: int  # negative: the pool's deficit
+
+
+class TokenRow(TypedDict):
+    token: str
+    va: str
+    created: str
+    expires: str
+    uses: int
+    max_uses: int | None
+    description: str
+    export_controlled: bool
+    state: str  # active, expired, revoked, used up
+
+
+class InstanceRow(TypedDict):
+    id: int
+    sn: str
+    uuid: str
+    hostname: str
+    va: str
+    kind: str  # smart, slr or mirror
+    license_type: str | None
+    registered: str
+    last_contact: str
+    usage: dict[str, int]
+    via: str | None  # the SSM On-Prem a mirrored instance came from
+
+
+class ReservationRow(TypedDict):
+    id: int  # the product instance's
+    sn: str
+    va: str
+    state: str  # authorized, pending confirmation, returned, released (forced)
+    reserved: dict[str, int]  # what its newest Authorization Code holds
+    held: dict[str, int]  # what the pool holds for it now
+    issued: str
+    returned: str | None
+
+
+class EventRow(TypedDict):
+    time: str
+    kind: str
+    message: str
+    virtual_accounts: list[str]
+
+
+class AlertRow(TypedDict):
+    severity: str  # major or minor
+    type: str
+    va: str  # "" or "-": the account as a whole
+    message: str
+
+
+# What an instance reported from one time to another (`from` is a Python keyword).
+UsagePeriod = TypedDict("UsagePeriod", {"from": str, "to": str, "usage": dict[str, int]})
+
+
+class InstanceDetail(InstanceRow):
+    """An instance with what it reported, period by period (newest last)."""
+
+    usage_history: list[UsagePeriod]
