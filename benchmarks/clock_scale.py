@@ -58,8 +58,10 @@ def main() -> None:
         print(f"{n:>6} {settle[0]:>11.2f}s {day[0]:>11.2f}s {quarter[0]:>11.2f}s {quarter[1]:>11}")
     n0, _, day0, quarter0 = rows[0]
     for n, _, day, quarter in rows[1:]:
-        print(f"growth {n0} -> {n} nodes ({n / n0:.1f}x): advance 1d {day[0] / day0[0]:.1f}x, "
-              f"advance 90d {quarter[0] / quarter0[0]:.1f}x (linear would be {n / n0:.1f}x)")  # fmt: skip
+        print(
+            f"growth {n0} -> {n} nodes ({n / n0:.1f}x): advance 1d {day[0] / day0[0]:.1f}x, "
+            f"advance 90d {quarter[0] / quarter0[0]:.1f}x (linear would be {n / n0:.1f}x)"
+        )
 
 
 if __name__ == "__main__":

@@ -69,8 +69,19 @@ def main() -> None:
         cid, secret = apiclient.create(served, "bench", [], NOW)
         domain = served.domain
         served.close()
-        argv = [*SSM, "--home", tmp, "--ssm", str(Path(tmp) / "served"), "serve", "--listen", "127.0.0.1:0",
-                "--no-auth", "--stop-after", "900"]  # fmt: skip
+        argv = [
+            *SSM,
+            "--home",
+            tmp,
+            "--ssm",
+            str(Path(tmp) / "served"),
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--no-auth",
+            "--stop-after",
+            "900",
+        ]
         proc = subprocess.Popen(argv, stdout=subprocess.PIPE, text=True)
         assert proc.stdout is not None
         port = int(re.search(r":(\d+)/", proc.stdout.readline()).group(1))  # type: ignore[union-attr]
@@ -79,14 +90,19 @@ def main() -> None:
             base = f"https://127.0.0.1:{port}"
             form = {"grant_type": "client_credentials", "client_id": cid, "client_secret": secret}
             token = http.post(base + "/as/token.oauth2", data=form, verify=False).json()["access_token"]
-            url = (f"{base}/services/api/smart-accounts-and-licensing/v1/accounts/{domain}/virtual-accounts/DEFAULT"
-                   "/reserve-licenses")  # fmt: skip
+            url = (
+                f"{base}/services/api/smart-accounts-and-licensing/v1/accounts/{domain}/virtual-accounts/DEFAULT"
+                "/reserve-licenses"
+            )
             headers = {"Authorization": f"Bearer {token}"}
 
             def call(reqs: list[str]) -> None:
                 one = [{"entitlementTag": TAG, "quantity": 1}]
-                body = {"reservationRequests": [{"reservationCode": r, "reservationType": "SPECIFIC",
-                                                 "licenses": one} for r in reqs]}  # fmt: skip
+                body = {
+                    "reservationRequests": [
+                        {"reservationCode": r, "reservationType": "SPECIFIC", "licenses": one} for r in reqs
+                    ]
+                }
                 doc = http.post(url, json=body, headers=headers, verify=False).json()
                 assert doc["status"] == "COMPLETE", doc
 
@@ -109,8 +125,10 @@ def main() -> None:
     p50, p99 = pct(lat, 50) * 1000, pct(lat, 99) * 1000
     print(f"reserve-licenses over HTTPS, 1 per call   p50 {p50:6.1f} ms   p99 {p99:6.1f} ms")
     print(f"reservations per second: 1 per call {single:7.0f}/s; 10 per call {batched:7.0f}/s")
-    print(f"in-process floor (reserve.authorize):   {floor:7.0f}/s; served / in-process = {single / floor:.2f} "
-          f"(1 per call), {batched / floor:.2f} (10 per call)")  # fmt: skip
+    print(
+        f"in-process floor (reserve.authorize):   {floor:7.0f}/s; served / in-process = {single / floor:.2f} "
+        f"(1 per call), {batched / floor:.2f} (10 per call)"
+    )
     print(f"({a.n} reservations each way; cpu count {__import__('os').cpu_count()})")
 
 

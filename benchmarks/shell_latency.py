@@ -23,8 +23,9 @@ ENV = {k: v for k, v in os.environ.items() if not k.startswith(("CCX_", "PROMPT_
 
 
 def session(home: str, term: str, n: int) -> float:
-    child = pexpect.spawn(sys.executable, ["-m", "ccxcli"], env={**ENV, "TERM": term, "CCX_HOME": home},
-                          timeout=60, dimensions=(24, 200))  # fmt: skip
+    child = pexpect.spawn(
+        sys.executable, ["-m", "ccxcli"], env={**ENV, "TERM": term, "CCX_HOME": home}, timeout=60, dimensions=(24, 200)
+    )
     child.delaybeforesend = None  # pexpect waits 50 ms before each send by default; clients do not
     child.expect(PROMPT)
     t = time.perf_counter()
@@ -40,8 +41,12 @@ def session(home: str, term: str, n: int) -> float:
 
 def one_shot(home: str) -> float:
     t = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "ccxcli", "show", "license", "UDI"], env={**ENV, "CCX_HOME": home},
-                   stdout=subprocess.DEVNULL, check=True)  # fmt: skip
+    subprocess.run(
+        [sys.executable, "-m", "ccxcli", "show", "license", "UDI"],
+        env={**ENV, "CCX_HOME": home},
+        stdout=subprocess.DEVNULL,
+        check=True,
+    )
     return time.perf_counter() - t
 
 

@@ -71,14 +71,22 @@ def main() -> None:
     args = ap.parse_args()
     home = tempfile.mkdtemp(prefix="ccx-ssh-bench-")
     env = {k: v for k, v in os.environ.items() if not k.startswith("CCX_")}
-    server = subprocess.Popen([sys.executable, "-m", "ccxcli", "--home", home, "serve", "--ssh", "127.0.0.1:0",
-                               "--stop-after", "600"], stdout=subprocess.PIPE, text=True, env=env)  # fmt: skip
+    server = subprocess.Popen(
+        [sys.executable, "-m", "ccxcli", "--home", home, "serve", "--ssh", "127.0.0.1:0", "--stop-after", "600"],
+        stdout=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
     try:
         assert server.stdout is not None
         port = int(re.search(r":(\d+) ", server.stdout.readline()).group(1))  # type: ignore[union-attr]
         asyncio.run(main_async(port, args.commands, args.sessions))
-        agents = subprocess.run([sys.executable, "-m", "ccxcli", "--home", home, "--json", "sim", "agent", "list"],
-                                capture_output=True, text=True, env=env).stdout  # fmt: skip
+        agents = subprocess.run(
+            [sys.executable, "-m", "ccxcli", "--home", home, "--json", "sim", "agent", "list"],
+            capture_output=True,
+            text=True,
+            env=env,
+        ).stdout
         logged = agents.count('"in": true')
         print(f"agents logged in after the parallel sessions: {logged} of {args.sessions}")
     finally:

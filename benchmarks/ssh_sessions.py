@@ -41,10 +41,25 @@ SHOWS = ["show license summary", "show license UDI", "show license status", "sho
 def start(home: str, *extra: str) -> tuple[subprocess.Popen[str], int]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("CCX_")}
     server = subprocess.Popen(
-        [sys.executable, "-m", "ccxcli", "--home", home, "serve", "--ssh", "127.0.0.1:0", "--stop-after", "1800",
-         "--max-startups", "1000", *extra],
-        stdout=subprocess.PIPE, text=True, env=env,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "ccxcli",
+            "--home",
+            home,
+            "serve",
+            "--ssh",
+            "127.0.0.1:0",
+            "--stop-after",
+            "1800",
+            "--max-startups",
+            "1000",
+            *extra,
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
     assert server.stdout is not None
     m = re.search(r":(\d+) ", server.stdout.readline())
     assert m, "the server did not start"
@@ -143,8 +158,10 @@ def measure(label: str, n: int, commands: int, think: float, *extra: str) -> tup
             mem = rss_mib(server.pid)
             times = await load(sessions, commands, think)
             await close_all(sessions)
-            print(f"{label}: {n} sessions open in {opened:.1f} s; memory {mem:.0f} MiB "
-                  f"(idle server {base:.0f} MiB, {(mem - base) / n:.2f} MiB per session)")  # fmt: skip
+            print(
+                f"{label}: {n} sessions open in {opened:.1f} s; memory {mem:.0f} MiB "
+                f"(idle server {base:.0f} MiB, {(mem - base) / n:.2f} MiB per session)"
+            )
             return mem, times
 
         mem, times = asyncio.run(go())
@@ -153,8 +170,10 @@ def measure(label: str, n: int, commands: int, think: float, *extra: str) -> tup
         server.wait(timeout=60)
     times.sort()
     p = statistics.quantiles(times, n=100, method="inclusive")
-    print(f"{label}: {len(times)} commands, one every {think:g} s per session: "
-          f"p50 {p[49] * 1000:.0f} ms, p95 {p[94] * 1000:.0f} ms, max {times[-1] * 1000:.0f} ms")  # fmt: skip
+    print(
+        f"{label}: {len(times)} commands, one every {think:g} s per session: "
+        f"p50 {p[49] * 1000:.0f} ms, p95 {p[94] * 1000:.0f} ms, max {times[-1] * 1000:.0f} ms"
+    )
     return (mem - base) / n, times
 
 
@@ -172,8 +191,9 @@ def main() -> None:
     label = f"in-process, {args.workers} workers" if args.workers > 1 else "in-process"
     inline, _ = measure(label, args.sessions, args.commands, args.think, "--workers", str(args.workers))
     if args.process_sessions:
-        each, _ = measure("process-per-session", args.process_sessions, args.commands, args.think,
-                          "--process-per-session")  # fmt: skip
+        each, _ = measure(
+            "process-per-session", args.process_sessions, args.commands, args.think, "--process-per-session"
+        )
         print(f"memory per session, process-per-session / in-process: {each / max(inline, 0.01):.0f}x")
 
 

@@ -45,15 +45,37 @@ def main() -> None:
     a = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp) / "farm"
-        subprocess.run([*SSM, "--home", tmp, "--ssm", str(folder), "init", "--demo", "--hostname", "localhost"],
-                       check=True, capture_output=True)  # fmt: skip
-        subprocess.run([*SSM, "--home", tmp, "--ssm", str(folder), "license", "add", "flex-standard", "100000"],
-                       check=True, capture_output=True)  # fmt: skip
-        token = subprocess.run([*SSM, "--home", tmp, "--ssm", str(folder), "token", "create"], check=True,
-                               capture_output=True, text=True).stdout.strip()  # fmt: skip
+        subprocess.run(
+            [*SSM, "--home", tmp, "--ssm", str(folder), "init", "--demo", "--hostname", "localhost"],
+            check=True,
+            capture_output=True,
+        )
+        subprocess.run(
+            [*SSM, "--home", tmp, "--ssm", str(folder), "license", "add", "flex-standard", "100000"],
+            check=True,
+            capture_output=True,
+        )
+        token = subprocess.run(
+            [*SSM, "--home", tmp, "--ssm", str(folder), "token", "create"], check=True, capture_output=True, text=True
+        ).stdout.strip()
         trusted = [(folder / "public.pem").read_bytes()]
-        proc = subprocess.Popen([*SSM, "--home", tmp, "--ssm", str(folder), "serve", "--listen", "127.0.0.1:0",
-                                 "--no-auth", "--stop-after", "900"], stdout=subprocess.PIPE, text=True)  # fmt: skip
+        proc = subprocess.Popen(
+            [
+                *SSM,
+                "--home",
+                tmp,
+                "--ssm",
+                str(folder),
+                "serve",
+                "--listen",
+                "127.0.0.1:0",
+                "--no-auth",
+                "--stop-after",
+                "900",
+            ],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
         assert proc.stdout is not None
         port = int(re.search(r":(\d+)/", proc.stdout.readline()).group(1))  # type: ignore[union-attr]
         try:
@@ -63,8 +85,9 @@ def main() -> None:
             for n in nodes:
                 r = Remote("localhost", port, GATEWAY_PATH, trusted)
                 t = time.perf_counter()
-                r.call("register", {"token": token, "hello": n, "now": now, "force": False,
-                                    "msg_id": secrets.token_hex(8)})  # fmt: skip
+                r.call(
+                    "register", {"token": token, "hello": n, "now": now, "force": False, "msg_id": secrets.token_hex(8)}
+                )
                 reg.append(time.perf_counter() - t)
                 r.close()
             lat: list[float] = []
@@ -75,8 +98,15 @@ def main() -> None:
                 for k in range(a.reports):
                     for n in mine:
                         t = time.perf_counter()
-                        remote.call("report", {"uuid": n["uuid"], "use": {"flex-standard": k % 7}, "now": now + k * 900,
-                                               "msg_id": f"report:{n['uuid']}:{k}"})  # fmt: skip
+                        remote.call(
+                            "report",
+                            {
+                                "uuid": n["uuid"],
+                                "use": {"flex-standard": k % 7},
+                                "now": now + k * 900,
+                                "msg_id": f"report:{n['uuid']}:{k}",
+                            },
+                        )
                         with lock:
                             lat.append(time.perf_counter() - t)
                 remote.close()
@@ -101,14 +131,24 @@ def main() -> None:
         t0 = time.perf_counter()
         for k in range(a.reports):
             for n in nodes[: max(1, a.nodes // 4)]:
-                handle(ssm, "report", {"uuid": n["uuid"], "use": {"flex-standard": (k + 1) % 7},
-                                       "now": now + 10**6 + k * 900, "msg_id": f"local:{n['uuid']}:{k}"})  # fmt: skip
+                handle(
+                    ssm,
+                    "report",
+                    {
+                        "uuid": n["uuid"],
+                        "use": {"flex-standard": (k + 1) % 7},
+                        "now": now + 10**6 + k * 900,
+                        "msg_id": f"local:{n['uuid']}:{k}",
+                    },
+                )
         local = a.reports * max(1, a.nodes // 4) / (time.perf_counter() - t0)
         ssm.close()
     for label, values in (("register over HTTPS (new connection each)", reg), ("report over HTTPS (kept-alive)", lat)):
         print(f"{label:<43} p50 {pct(values, 50) * 1000:6.1f} ms   p99 {pct(values, 99) * 1000:6.1f} ms")
-    print(f"throughput: {total} reports from {a.nodes} nodes on {a.threads} connections in {wall:.2f} s "
-          f"= {total / wall:7.0f} reports/s")  # fmt: skip
+    print(
+        f"throughput: {total} reports from {a.nodes} nodes on {a.threads} connections in {wall:.2f} s "
+        f"= {total / wall:7.0f} reports/s"
+    )
     ratio = total / wall / local
     print(f"in-process floor (same SSM database): {local:7.0f} reports/s; served / in-process = {ratio:.2f}")
     print(f"(cpu count {os.cpu_count()})")

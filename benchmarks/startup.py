@@ -31,8 +31,11 @@ def program(name: str) -> list[str]:
     if os.path.exists(local):
         return [local]
     module = "ccxcli" if name == "ccx" else "ccxcli.ssm.cli.main"
-    return [sys.executable, "-c", f"import sys; from {module}.cli import main; sys.exit(main())"] if name != "ccx" \
-        else [sys.executable, "-m", "ccxcli"]  # fmt: skip
+    return (
+        [sys.executable, "-c", f"import sys; from {module}.cli import main; sys.exit(main())"]
+        if name != "ccx"
+        else [sys.executable, "-m", "ccxcli"]
+    )
 
 
 def timed(cmd: list[str], stdin: str | None = None, ok: tuple[int, ...] = (0,)) -> float:
@@ -58,23 +61,35 @@ def main() -> None:
     busy = tempfile.mkdtemp(prefix="ccx-bench-busy-")
     try:
         # a registered node with 30 agents logged in, its first reports delivered
-        token = subprocess.run([*ssm, "--home", busy, "token", "create"], capture_output=True, text=True, env=ENV,
-                               check=True).stdout.strip()  # fmt: skip
-        for argv in (["license", "smart", "register", "idtoken", token], ["sim", "agent", "login", "--count", "30"],
-                     ["sim", "clock", "advance", "1h"]):  # fmt: skip
+        token = subprocess.run(
+            [*ssm, "--home", busy, "token", "create"], capture_output=True, text=True, env=ENV, check=True
+        ).stdout.strip()
+        for argv in (
+            ["license", "smart", "register", "idtoken", token],
+            ["sim", "agent", "login", "--count", "30"],
+            ["sim", "clock", "advance", "1h"],
+        ):
             subprocess.run([*ccx, "--home", busy, *argv], capture_output=True, env=ENV, check=True)
         subprocess.run([*ccx, "--home", fresh, "show", "license", "UDI"], capture_output=True, env=ENV, check=True)
         cases: list[tuple[str, list[str], tuple[int, ...], float]] = [
             ("ccx show license status", [*ccx, "--home", busy, "show", "license", "status"], (0,), 2.0),
-            ("ccx --json show license status", [*ccx, "--home", busy, "--json", "show", "license", "status"], (0,),
-             2.0),
+            (
+                "ccx --json show license status",
+                [*ccx, "--home", busy, "--json", "show", "license", "status"],
+                (0,),
+                2.0,
+            ),
             ("ccx show license UDI", [*ccx, "--home", busy, "show", "license", "UDI"], (0,), 2.0),
-            ("ccx (refused: deregister first)", [*ccx, "--home", busy, "license", "smart", "reservation", "enable"],
-             (1,), 2.0),
+            (
+                "ccx (refused: deregister first)",
+                [*ccx, "--home", busy, "license", "smart", "reservation", "enable"],
+                (1,),
+                2.0,
+            ),
             ("ccx show license status (fresh lab)", [*ccx, "--home", fresh, "show", "license", "status"], (0,), 2.0),
             ("ccx-ssm license list", [*ssm, "--home", busy, "license", "list"], (0,), 4.0),
             ("ccx-ssm token create", [*ssm, "--home", busy, "token", "create"], (0,), 4.0),
-        ]  # fmt: skip
+        ]
         for _, cmd, ok, _t in cases:  # byte-code caches written, pages warm
             timed(cmd, ok=ok)
         floor: list[float] = []
@@ -89,8 +104,12 @@ def main() -> None:
             m = median(runs[name])
             mark = "ok" if m / f <= target else ("ok (noisy)" if m / f <= target + 0.5 else "OVER")
             print(f"{name:<44} {m * 1000:7.1f} ms  {m / f:5.2f}x  (target <= {target:g}x: {mark})")
-        script = "\n".join(["show license UDI", "sim agent login --count 1", "show license status",
-                            "sim agent logout --all"] * 250) + "\n"  # fmt: skip
+        script = (
+            "\n".join(
+                ["show license UDI", "sim agent login --count 1", "show license status", "sim agent logout --all"] * 250
+            )
+            + "\n"
+        )
         t = timed([*ccx, "--home", fresh, "run", "-"], script)
         print(f"{'1000 commands, ccx run -':<44} {t:7.2f} s   (target < 2 s)")
     finally:

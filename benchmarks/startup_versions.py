@@ -30,15 +30,19 @@ def main() -> int:
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE" and not k.startswith("CCX_")}
     with tempfile.TemporaryDirectory() as tmp:
         old = Path(tmp) / "old"
-        subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "-q", "--detach", str(old), args.against],
-                       check=True)  # fmt: skip
+        subprocess.run(
+            ["git", "-C", str(ROOT), "worktree", "add", "-q", "--detach", str(old), args.against], check=True
+        )
         try:
             home = Path(tmp) / "lab"
 
             def run(tree: Path | None, argv: list[str]) -> float:
                 call = f"main({['--home', str(home), *argv]!r})"
-                code = ["-c", "pass"] if tree is None else ["-c", f"import sys; from ccxcli.cli.main import main; "
-                                                                  f"sys.exit({call})"]  # fmt: skip
+                code = (
+                    ["-c", "pass"]
+                    if tree is None
+                    else ["-c", f"import sys; from ccxcli.cli.main import main; sys.exit({call})"]
+                )
                 e = dict(env, PYTHONPATH=str(tree)) if tree else env
                 t = time.perf_counter()
                 subprocess.run([sys.executable, *code], env=e, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -56,8 +60,10 @@ def main() -> int:
                     now.append(run(ROOT, argv))
                 f = statistics.median(floor)
                 ratios = statistics.median(before) / f, statistics.median(now) / f
-                print(f"ccx {' '.join(argv):30} floor {f * 1000:5.1f} ms   {args.against[:10]} {ratios[0]:.2f}x   "
-                      f"this checkout {ratios[1]:.2f}x")  # fmt: skip
+                print(
+                    f"ccx {' '.join(argv):30} floor {f * 1000:5.1f} ms   {args.against[:10]} {ratios[0]:.2f}x   "
+                    f"this checkout {ratios[1]:.2f}x"
+                )
         finally:
             subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(old)], check=False)
             shutil.rmtree(old, ignore_errors=True)

@@ -70,8 +70,15 @@ def parse_time(text: str, what: str = "time") -> int:
 def _canonical(s: str) -> int | None:
     """Epoch seconds of `YYYY-MM-DDTHH:MM:SSZ` (the spelling ccxcli writes), by arithmetic;
     None for any other spelling or an impossible date."""
-    if len(s) != 20 or s[4] != "-" or s[7] != "-" or s[10] not in "Tt" or s[13] != ":" or s[16] != ":" \
-            or s[19] not in "Zz":  # fmt: skip
+    if (
+        len(s) != 20
+        or s[4] != "-"
+        or s[7] != "-"
+        or s[10] not in "Tt"
+        or s[13] != ":"
+        or s[16] != ":"
+        or s[19] not in "Zz"
+    ):
         return None
     parts = (s[0:4], s[5:7], s[8:10], s[11:13], s[14:16], s[17:19])
     if not all(p.isascii() and p.isdigit() for p in parts):

@@ -36,8 +36,14 @@ def console(stream: TextIO, environ: Mapping[str, str], width: int | None = None
     return Console(file=stream, width=width, force_terminal=True, highlight=False, emoji=False, _environ=environ)
 
 
-def table(title: str, cols: list[str], rows: list[list[str]], stream: TextIO, environ: Mapping[str, str],
-          width: int | None = None) -> None:  # fmt: skip
+def table(
+    title: str,
+    cols: list[str],
+    rows: list[list[str]],
+    stream: TextIO,
+    environ: Mapping[str, str],
+    width: int | None = None,
+) -> None:
     """A `ccx-ssm` listing as a table (the same cells as the plain one)."""
     from rich.table import Table
 
@@ -76,8 +82,12 @@ class Later:
                 return
             from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
-            columns = (TextColumn("{task.description}"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
-                       TimeRemainingColumn())  # fmt: skip
+            columns = (
+                TextColumn("{task.description}"),
+                BarColumn(),
+                TextColumn("{task.percentage:>3.0f}%"),
+                TimeRemainingColumn(),
+            )
             self.progress = Progress(*columns, console=console(self.stream, self.environ), transient=True)
             self.progress.start()
             self.task = self.progress.add_task(self.what, total=self.total)

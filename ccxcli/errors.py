@@ -161,8 +161,14 @@ def classify(e: BaseException) -> CcxError | None:
     return None
 
 
-KINDS = {Exit.RULE: "rule", Exit.USAGE: "usage", Exit.STORE: "store", Exit.COMM: "comm",
-         Exit.SOFTWARE: "internal", Exit.INTERRUPTED: "interrupted"}  # fmt: skip
+KINDS = {
+    Exit.RULE: "rule",
+    Exit.USAGE: "usage",
+    Exit.STORE: "store",
+    Exit.COMM: "comm",
+    Exit.SOFTWARE: "internal",
+    Exit.INTERRUPTED: "interrupted",
+}
 
 
 # A refusal of the SSM core names an action, and each surface says how it is done there: the
@@ -207,8 +213,9 @@ def describe(e: BaseException, program: str = "ccx", err: TextIO | None = None) 
     return refusal.exit_code, one_line(worded(refusal.message.replace("{program}", program))) if refusal.message else ""
 
 
-def report(e: BaseException, err: TextIO, program: str = "ccx", prefix: str = "",
-           json_out: TextIO | None = None) -> int:  # fmt: skip
+def report(
+    e: BaseException, err: TextIO, program: str = "ccx", prefix: str = "", json_out: TextIO | None = None
+) -> int:
     """The one boundary: write the one-line message for `e` on `err`, return its exit status.
     A bug prints one `Internal error` line (after its traceback, with CCX_DEBUG=1). With
     `json_out` (the command asked for --json) the failure is also one JSON document there."""

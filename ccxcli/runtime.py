@@ -67,8 +67,15 @@ class Tunables:
 
     __slots__ = ("lock_timeout", "net_timeout", "debug", "lab_start", "kill_at", "pause_at")
 
-    def __init__(self, lock_timeout: float = 15.0, net_timeout: float = 10.0, debug: bool = False,
-                 lab_start: str = "", kill_at: str = "", pause_at: str = "") -> None:  # fmt: skip
+    def __init__(
+        self,
+        lock_timeout: float = 15.0,
+        net_timeout: float = 10.0,
+        debug: bool = False,
+        lab_start: str = "",
+        kill_at: str = "",
+        pause_at: str = "",
+    ) -> None:
         self.lock_timeout, self.net_timeout, self.debug = lock_timeout, net_timeout, debug
         self.lab_start = lab_start  # checked where a lab is made (`store.lab`), as `sim clock set` checks a time
         self.kill_at, self.pause_at = kill_at, pause_at
@@ -119,8 +126,16 @@ class Outcome:
 
     __slots__ = ("text", "data", "leave", "label", "carry", "draw", "code")
 
-    def __init__(self, text: str = "", data: object = None, leave: bool = False, label: str = "", carry: bool = False,
-                 draw: Callable[[TextIO, int | None], None] | None = None, code: int = 0) -> None:  # fmt: skip
+    def __init__(
+        self,
+        text: str = "",
+        data: object = None,
+        leave: bool = False,
+        label: str = "",
+        carry: bool = False,
+        draw: Callable[[TextIO, int | None], None] | None = None,
+        code: int = 0,
+    ) -> None:
         self.code = code  # the exit status of a command that ran and found something wrong (a check that failed)
         self.text = text
         self.data = data

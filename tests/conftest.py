@@ -24,8 +24,18 @@ os.environ["CCX_LAB_START"] = LAB_START
 
 def authorize_args(request: str, std: int = 20, prem: int = 5, va: str = "DEFAULT") -> list[str]:
     """`ccx-ssm` arguments that reserve `std` standard and `prem` premium Flex licenses."""
-    return ["reservation", "authorize", "--va", va, "--request", request,
-            "--license", f"flex-standard={std}", "--license", f"flex-premium={prem}"]  # fmt: skip
+    return [
+        "reservation",
+        "authorize",
+        "--va",
+        va,
+        "--request",
+        request,
+        "--license",
+        f"flex-standard={std}",
+        "--license",
+        f"flex-premium={prem}",
+    ]
 
 
 class Run:
@@ -113,15 +123,22 @@ BIN = Path(sys.executable).parent
 
 def ccx_run(home: Path, *argv: str, stdin: str | None = None, **env: str) -> subprocess.CompletedProcess[str]:
     """`ccx` in a child process (for crashes and concurrency)."""
-    return subprocess.run([sys.executable, "-m", "ccxcli", *argv], input=stdin, text=True, capture_output=True,
-                          env=child_env(home, **env), timeout=120)  # fmt: skip
+    return subprocess.run(
+        [sys.executable, "-m", "ccxcli", *argv],
+        input=stdin,
+        text=True,
+        capture_output=True,
+        env=child_env(home, **env),
+        timeout=120,
+    )
 
 
 def ssm_run(home: Path, *argv: str, **env: str) -> subprocess.CompletedProcess[str]:
     """`ccx-ssm` in a child process."""
     code = "import sys; from ccxcli.ssm.cli.main import main; sys.exit(main())"
-    return subprocess.run([sys.executable, "-c", code, *argv], text=True, capture_output=True,
-                          env=child_env(home, **env), timeout=120)  # fmt: skip
+    return subprocess.run(
+        [sys.executable, "-c", code, *argv], text=True, capture_output=True, env=child_env(home, **env), timeout=120
+    )
 
 
 @pytest.fixture

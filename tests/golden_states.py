@@ -96,9 +96,17 @@ def slr_installed() -> tuple[dict[str, Any], int]:
 
 STATES: dict[str, Callable[[], tuple[dict[str, Any], int]]] = {
     f.__name__: f
-    for f in (eval_mode, eval_expired, authorized, overage, out_of_compliance, auth_expired_enforced,
-              reservation_in_progress, slr_installed)
-}  # fmt: skip
+    for f in (
+        eval_mode,
+        eval_expired,
+        authorized,
+        overage,
+        out_of_compliance,
+        auth_expired_enforced,
+        reservation_in_progress,
+        slr_installed,
+    )
+}
 
 
 def build_doc(state: str) -> dict[str, Any]:

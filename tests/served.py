@@ -25,8 +25,9 @@ CCX = [sys.executable, "-m", "ccxcli"]
 
 
 def run(argv: list[str], home: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([*argv, "--home", str(home), *args], capture_output=True, text=True, timeout=120,
-                          env=clean_env(**(env or {})))  # fmt: skip
+    return subprocess.run(
+        [*argv, "--home", str(home), *args], capture_output=True, text=True, timeout=120, env=clean_env(**(env or {}))
+    )
 
 
 def ssm(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -41,8 +42,15 @@ class Served(HttpsServer):
     """`ccx-ssm --ssm FOLDER serve` on 127.0.0.1 (the public API's `HttpsServer`), with
     `--no-auth` unless a password is given; its environment explicit (`labenv.clean_env`)."""
 
-    def __init__(self, home: Path, folder: Path, password: str | None = None, env: dict[str, str] | None = None,
-                 port: int = 0, options: tuple[str, ...] = ()) -> None:  # fmt: skip
+    def __init__(
+        self,
+        home: Path,
+        folder: Path,
+        password: str | None = None,
+        env: dict[str, str] | None = None,
+        port: int = 0,
+        options: tuple[str, ...] = (),
+    ) -> None:
         lab = ApiLab(home, env=clean_env(**(env or {})), inherit_env=False)
         super().__init__(lab, folder, password, 600, port, options)
         self.home, self.folder = home, folder
@@ -76,8 +84,9 @@ class Client:
         self.last = ""
         self.location = ""  # where the last answer redirected to
 
-    def _send(self, method: str, path: str, body: bytes | None,
-              headers: dict[str, str]) -> tuple[int, list[tuple[str, str]], str]:  # fmt: skip
+    def _send(
+        self, method: str, path: str, body: bytes | None, headers: dict[str, str]
+    ) -> tuple[int, list[tuple[str, str]], str]:
         """One request over real HTTPS: status, headers, text."""
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
         ctx.check_hostname = False
@@ -89,8 +98,9 @@ class Client:
         conn.close()
         return resp.status, resp.getheaders(), text
 
-    def request(self, method: str, path: str, body: bytes | None = None,
-                headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], str]:  # fmt: skip
+    def request(
+        self, method: str, path: str, body: bytes | None = None, headers: dict[str, str] | None = None
+    ) -> tuple[int, dict[str, str], str]:
         h = dict(headers or {})
         if self.cookies:
             h["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
@@ -115,8 +125,7 @@ class Client:
 
     def post(self, path: str, data: dict[str, str], csrf: str | None = None, follow: bool = True) -> tuple[int, str]:
         body = urlencode({"csrf": self.csrf if csrf is None else csrf, **data}).encode()
-        status, headers, text = self.request(
-            "POST", path, body, {"Content-Type": "application/x-www-form-urlencoded"})  # fmt: skip
+        status, headers, text = self.request("POST", path, body, {"Content-Type": "application/x-www-form-urlencoded"})
         if follow and status in (302, 303):
             return self.get(headers["location"])
         return status, text
@@ -128,11 +137,16 @@ class Client:
         for k, v in {"csrf": self.csrf, **data}.items():
             chunks.append(f'--{boundary}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n'.encode())
         for k, (filename, content) in files.items():
-            chunks.append(f'--{boundary}\r\nContent-Disposition: form-data; name="{k}"; filename="{filename}"\r\n'
-                          "Content-Type: text/plain\r\n\r\n".encode() + content + b"\r\n")  # fmt: skip
+            chunks.append(
+                f'--{boundary}\r\nContent-Disposition: form-data; name="{k}"; filename="{filename}"\r\n'
+                "Content-Type: text/plain\r\n\r\n".encode()
+                + content
+                + b"\r\n"
+            )
         chunks.append(f"--{boundary}--\r\n".encode())
         status, headers, text = self.request(
-            "POST", path, b"".join(chunks), {"Content-Type": f"multipart/form-data; boundary={boundary}"})  # fmt: skip
+            "POST", path, b"".join(chunks), {"Content-Type": f"multipart/form-data; boundary={boundary}"}
+        )
         if status in (302, 303):
             return self.get(headers["location"])
         return status, text
@@ -176,8 +190,9 @@ class InProcessClient(Client):
         super().__init__(0)
         self.served = served
 
-    def _send(self, method: str, path: str, body: bytes | None,
-              headers: dict[str, str]) -> tuple[int, list[tuple[str, str]], str]:  # fmt: skip
+    def _send(
+        self, method: str, path: str, body: bytes | None, headers: dict[str, str]
+    ) -> tuple[int, list[tuple[str, str]], str]:
         http = self.served.http
         http.cookies.clear()  # the cookies are this client's own (sent in its Cookie header)
         r = http.request(method, path, content=body, headers=headers)

@@ -62,8 +62,9 @@ def test_ccx_ssh_is_a_served_node(ccx_ssh: SshServer, ccx_lab: Lab, tmp_path: Pa
     known.write_text(ccx_ssh.known_hosts + "\n")
     client = paramiko.SSHClient()
     client.load_host_keys(str(known))  # the host key is checked, not trusted on first use
-    client.connect(ccx_ssh.host, ccx_ssh.port, ccx_ssh.username, ccx_ssh.password, look_for_keys=False,
-                   allow_agent=False)  # fmt: skip
+    client.connect(
+        ccx_ssh.host, ccx_ssh.port, ccx_ssh.username, ccx_ssh.password, look_for_keys=False, allow_agent=False
+    )
     try:
         _, out, _ = client.exec_command("sim agent login --count 3")
         assert out.channel.recv_exit_status() == 0
@@ -74,15 +75,19 @@ def test_ccx_ssh_is_a_served_node(ccx_ssh: SshServer, ccx_lab: Lab, tmp_path: Pa
     from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-    wrong = Ed25519PrivateKey.generate().public_key().public_bytes(serialization.Encoding.OpenSSH,
-                                                                   serialization.PublicFormat.OpenSSH)  # fmt: skip
+    wrong = (
+        Ed25519PrivateKey.generate()
+        .public_key()
+        .public_bytes(serialization.Encoding.OpenSSH, serialization.PublicFormat.OpenSSH)
+    )
     other = tmp_path / "other_known_hosts"
     other.write_text(f"[{ccx_ssh.host}]:{ccx_ssh.port} {wrong.decode()}\n")
     refused = paramiko.SSHClient()
     refused.load_host_keys(str(other))
     with pytest.raises(paramiko.SSHException):
-        refused.connect(ccx_ssh.host, ccx_ssh.port, ccx_ssh.username, ccx_ssh.password, look_for_keys=False,
-                        allow_agent=False)  # fmt: skip
+        refused.connect(
+            ccx_ssh.host, ccx_ssh.port, ccx_ssh.username, ccx_ssh.password, look_for_keys=False, allow_agent=False
+        )
     refused.close()
 
 
@@ -90,9 +95,12 @@ def test_ccx_ssm_https_is_a_served_ssm(ccx_ssm_https: HttpsServer, ccx_lab: Lab)
     r = requests.get(ccx_ssm_https.url + "/login", verify=str(ccx_ssm_https.cert), timeout=30)
     assert r.status_code == 200 and "password" in r.text.lower()
     client_id, secret = ccx_lab.ssm().api_client("t")
-    token = requests.post(ccx_ssm_https.url + "/as/token.oauth2", verify=str(ccx_ssm_https.cert), timeout=30,
-                          data={"grant_type": "client_credentials", "client_id": client_id,
-                                "client_secret": secret}).json()  # fmt: skip
+    token = requests.post(
+        ccx_ssm_https.url + "/as/token.oauth2",
+        verify=str(ccx_ssm_https.cert),
+        timeout=30,
+        data={"grant_type": "client_credentials", "client_id": client_id, "client_secret": secret},
+    ).json()
     assert token["token_type"] == "Bearer"
 
 
@@ -112,6 +120,12 @@ def test_fixtures_work_under_pytest_xdist(tmp_path: Path) -> None:
         "    assert ccx_lab.node().status()['usage'][0]['count'] == n\n"
     )
     env = {k: v for k, v in os.environ.items() if not k.startswith("CCX_")}
-    r = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-n", "2", str(suite)],
-                       cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)  # fmt: skip
+    r = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-n", "2", str(suite)],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert r.returncode == 0 and "4 passed" in r.stdout, r.stdout + r.stderr

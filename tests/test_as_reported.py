@@ -43,16 +43,28 @@ def test_the_proxy_question_is_refused_without_a_terminal_and_answered_by_option
     lab.ok("show", "license", "UDI")
     r = lab.refused(["license", "smart", "transport", "proxy", "proxy.lab", "3128"], "--no-auth", code=Exit.USAGE)
     assert "no terminal" in r.err
-    r = lab.refused(["--yes", "license", "smart", "transport", "proxy", "proxy.lab", "3128"], "--no-auth",
-                    code=Exit.USAGE)  # fmt: skip
+    r = lab.refused(
+        ["--yes", "license", "smart", "transport", "proxy", "proxy.lab", "3128"], "--no-auth", code=Exit.USAGE
+    )
     lab.ok("license", "smart", "transport", "proxy", "proxy.lab", "3128", "--no-auth")
     assert "with authentication" not in lab.ok("show", "license", "all").out
     (tmp_path / "pw").write_text("s3cret\n")
-    out = lab.ok("license", "smart", "transport", "proxy", "proxy.lab", "3128", "--user", "alice",
-                 "--password-file", str(tmp_path / "pw")).out  # fmt: skip
+    out = lab.ok(
+        "license",
+        "smart",
+        "transport",
+        "proxy",
+        "proxy.lab",
+        "3128",
+        "--user",
+        "alice",
+        "--password-file",
+        str(tmp_path / "pw"),
+    ).out
     assert "with authentication" in out
-    lab.refused(["license", "smart", "transport", "proxy", "p", "1", "--user", "alice"], "--password-file",
-                code=Exit.USAGE)  # fmt: skip
+    lab.refused(
+        ["license", "smart", "transport", "proxy", "p", "1", "--user", "alice"], "--password-file", code=Exit.USAGE
+    )
 
 
 def test_a_used_up_token_says_once_not_1_times(lab: Lab) -> None:
@@ -66,8 +78,13 @@ def test_a_used_up_token_says_once_not_1_times(lab: Lab) -> None:
 def test_the_readme_gives_the_cli_ranges(tmp_path: Path) -> None:
     readme = everything()
     assert "1–10,000" in readme and "counts of agents,\nports and License Control limits 0–100,000" not in readme
-    r = subprocess.run([sys.executable, "-m", "ccxcli", "help", "sim", "agent", "login"], capture_output=True,
-                       text=True, timeout=60, env=child_env(tmp_path / "lab"))  # fmt: skip
+    r = subprocess.run(
+        [sys.executable, "-m", "ccxcli", "help", "sim", "agent", "login"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=child_env(tmp_path / "lab"),
+    )
     assert "1 to 10000" in r.stdout, r.stdout + r.stderr
 
 
@@ -76,8 +93,13 @@ def test_ccx_help_names_every_option_of_serve_and_serve_help_is_plain(tmp_path: 
     options = {o for p in command.params for o in p.opts if o.startswith("--")}
     usage = USAGE_TEXT[USAGE_TEXT.index("ccx serve") :]
     assert options and {o for o in options if o not in usage} == set()
-    r = subprocess.run([sys.executable, "-m", "ccxcli", "serve", "--help"], capture_output=True, text=True,
-                       timeout=60, env=child_env(tmp_path / "lab"))  # fmt: skip
+    r = subprocess.run(
+        [sys.executable, "-m", "ccxcli", "serve", "--help"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=child_env(tmp_path / "lab"),
+    )
     assert r.returncode == 0 and r.stdout.startswith("Usage: ccx serve") and not re.search("[╭│─]", r.stdout)
 
 

@@ -38,8 +38,11 @@ def test_every_golden_output_parses(path: str) -> None:
     rows = parse(f"show license {view}", Path(path).read_text(encoding="utf-8"))
     assert rows, path
     if view in ("status", "summary", "all"):
-        expected = {"slr_installed": "REGISTERED - SPECIFIC LICENSE RESERVATION", "eval_mode": "UNREGISTERED",
-                    "reservation_in_progress": "RESERVATION IN PROGRESS"}.get(state, None)  # fmt: skip
+        expected = {
+            "slr_installed": "REGISTERED - SPECIFIC LICENSE RESERVATION",
+            "eval_mode": "UNREGISTERED",
+            "reservation_in_progress": "RESERVATION IN PROGRESS",
+        }.get(state, None)
         if expected:
             assert rows[0]["REGISTRATION_STATUS"] == expected
     if view in ("usage", "all"):
@@ -77,8 +80,9 @@ def test_netmiko_device_class(served: Served, monkeypatch: pytest.MonkeyPatch) -
     from ccxcli.clients.netmiko_vos import VosCommandError, register
 
     register()
-    conn = ConnectHandler(device_type="cisco_vos", host="127.0.0.1", port=served.port, username="admin",
-                          password="admin", fast_cli=False)  # fmt: skip
+    conn = ConnectHandler(
+        device_type="cisco_vos", host="127.0.0.1", port=served.port, username="admin", password="admin", fast_cli=False
+    )
     try:
         assert conn.find_prompt() == "admin:"  # no escape codes, whatever the terminal drew
         whole = conn.send_command("show license all")
@@ -87,8 +91,11 @@ def test_netmiko_device_class(served: Served, monkeypatch: pytest.MonkeyPatch) -
             conn.send_command("license smart deregister --yes")
         tok = ssm_run(served.home, "token", "create").stdout.strip()
         assert "Registration succeeded" in conn.send_command(f"license smart register idtoken {tok}")
-        parsed = conn.send_command("show license status", use_textfsm=True, textfsm_template=os.path.join(
-            TEMPLATES, "cisco_vos_show_license_status.textfsm"))  # fmt: skip
+        parsed = conn.send_command(
+            "show license status",
+            use_textfsm=True,
+            textfsm_template=os.path.join(TEMPLATES, "cisco_vos_show_license_status.textfsm"),
+        )
         assert isinstance(parsed, list) and parsed[0]["registration_status"] == "REGISTERED"
         monkeypatch.setenv("NET_TEXTFSM", TEMPLATES)  # as the README says: the index picks the template
         usage = conn.send_command("show license usage", use_textfsm=True)
@@ -106,8 +113,14 @@ def test_scrapli_sync_driver(served: Served, monkeypatch: pytest.MonkeyPatch, te
 
     monkeypatch.setenv("TERM", term)
 
-    with VosDriver(host="127.0.0.1", port=served.port, auth_username="admin", auth_password="admin",
-                   auth_strict_key=False, timeout_ops=30) as conn:  # fmt: skip
+    with VosDriver(
+        host="127.0.0.1",
+        port=served.port,
+        auth_username="admin",
+        auth_password="admin",
+        auth_strict_key=False,
+        timeout_ops=30,
+    ) as conn:
         whole = conn.send_command("show license all").result
         assert "options: q=quit" not in whole and "Reservation Info" in whole  # paging turned off on open
         refused = conn.send_command("license smart renew auth")
@@ -130,8 +143,14 @@ def test_scrapli_async_driver(served: Served) -> None:
     from ccxcli.clients.scrapli_vos import AsyncVosDriver
 
     async def go() -> tuple[str, bool]:
-        conn = AsyncVosDriver(host="127.0.0.1", port=served.port, auth_username="admin", auth_password="admin",
-                              auth_strict_key=False, timeout_ops=30)  # fmt: skip
+        conn = AsyncVosDriver(
+            host="127.0.0.1",
+            port=served.port,
+            auth_username="admin",
+            auth_password="admin",
+            auth_strict_key=False,
+            timeout_ops=30,
+        )
         await conn.open()
         try:
             udi = (await conn.send_command("show license UDI")).result
@@ -147,9 +166,14 @@ def test_scrapli_async_driver(served: Served) -> None:
 
 def ansible_playbook(tmp_path: Path, playbook: Path, *extra: str) -> subprocess.CompletedProcess[str]:
     """`ansible-playbook` on the example inventory, finding the collection as the README says."""
-    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=ANSIBLE, ANSIBLE_HOME=str(tmp_path / "ah"), ANSIBLE_NOCOLOR="1",
-               ANSIBLE_LOCAL_TEMP=str(tmp_path / "at"),
-               ANSIBLE_PERSISTENT_CONTROL_PATH_DIR=str(tmp_path / "pc"))  # fmt: skip
+    env = dict(
+        os.environ,
+        ANSIBLE_COLLECTIONS_PATH=ANSIBLE,
+        ANSIBLE_HOME=str(tmp_path / "ah"),
+        ANSIBLE_NOCOLOR="1",
+        ANSIBLE_LOCAL_TEMP=str(tmp_path / "at"),
+        ANSIBLE_PERSISTENT_CONTROL_PATH_DIR=str(tmp_path / "pc"),
+    )
     command = [
         str(Path(sys.executable).parent / "ansible-playbook"),
         "-i",

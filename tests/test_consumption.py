@@ -231,8 +231,9 @@ def test_a_90_day_consumption_report_per_hour_or_per_day(lab) -> None:  # type: 
     assert len(days) == 91 and days[1]["actual"] == {"flex-standard": 5, "flex-premium": 0}
     assert days[-2]["actual"]["flex-standard"] == 8 and days[-2]["reported"]["flex-standard"] == 8
     assert days[-1]["status"] == "InProgress"  # today: its last interval is not over
-    quarters = lab.ok("--json", "appadmin", "license", "consumption", "--from", days[30]["start"], "--to",
-                      days[30]["end"]).json["intervals"]  # fmt: skip
+    quarters = lab.ok(
+        "--json", "appadmin", "license", "consumption", "--from", days[30]["start"], "--to", days[30]["end"]
+    ).json["intervals"]
     assert len(quarters) == 96 and days[30]["actual"] == {
         a: max(q["actual"].get(a, 0) for q in quarters) for a in days[30]["actual"]
     }  # the peak of its intervals

@@ -27,8 +27,9 @@ BIN = str(Path(sys.executable).parent)
 def entrypoint(home: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
     environ = clean_env(CCX_HOME=str(home), **env)
     environ["PATH"] = BIN + os.pathsep + environ.get("PATH", "")
-    return subprocess.run(["sh", str(CONTAINER / "entrypoint"), *args], capture_output=True, text=True,
-                          env=environ, timeout=120)  # fmt: skip
+    return subprocess.run(
+        ["sh", str(CONTAINER / "entrypoint"), *args], capture_output=True, text=True, env=environ, timeout=120
+    )
 
 
 def test_the_entrypoint_runs_commands_and_makes_a_password_once(tmp_path: Path) -> None:

@@ -29,23 +29,50 @@ def _trust_the_new_key(lab: Lab, tmp: Path) -> None:
 
 # kind: (what the node's setup needs before it registers, how the failure starts, how it ends)
 KINDS: dict[str, tuple[Step | None, Step, Step]] = {
-    "maintenance": (None, lambda lab, _: lab.ssm_ok("maintenance", "on") and None,
-                    lambda lab, _: lab.ssm_ok("maintenance", "off") and None),
-    "network-down": (None, lambda lab, _: lab.ok("sim", "network", "down") and None,
-                     lambda lab, _: lab.ok("sim", "network", "up") and None),
-    "ssm-error": (None, lambda lab, _: lab.ok("sim", "fault", "ssm-error", "on") and None,
-                  lambda lab, _: lab.ok("sim", "fault", "ssm-error", "off") and None),
-    "clock-skew": (None, lambda lab, _: lab.ok("sim", "fault", "clock-skew", "2h") and None,
-                   lambda lab, _: lab.ok("sim", "fault", "clock-skew", "0") and None),
+    "maintenance": (
+        None,
+        lambda lab, _: lab.ssm_ok("maintenance", "on") and None,
+        lambda lab, _: lab.ssm_ok("maintenance", "off") and None,
+    ),
+    "network-down": (
+        None,
+        lambda lab, _: lab.ok("sim", "network", "down") and None,
+        lambda lab, _: lab.ok("sim", "network", "up") and None,
+    ),
+    "ssm-error": (
+        None,
+        lambda lab, _: lab.ok("sim", "fault", "ssm-error", "on") and None,
+        lambda lab, _: lab.ok("sim", "fault", "ssm-error", "off") and None,
+    ),
+    "clock-skew": (
+        None,
+        lambda lab, _: lab.ok("sim", "fault", "clock-skew", "2h") and None,
+        lambda lab, _: lab.ok("sim", "fault", "clock-skew", "0") and None,
+    ),
     "untrusted-key": (None, lambda lab, _: lab.ssm_ok("key", "roll") and None, _trust_the_new_key),
     "proxy-407": (
-        lambda lab, tmp: (_proxy_password(lab, tmp, "right-password"),
-                          lab.ok("license", "smart", "transport", "proxy", "proxy.lab", "3128", "--user", "alice",
-                                 "--password-file", str(tmp / "pw"))) and None,
+        lambda lab, tmp: (
+            (
+                _proxy_password(lab, tmp, "right-password"),
+                lab.ok(
+                    "license",
+                    "smart",
+                    "transport",
+                    "proxy",
+                    "proxy.lab",
+                    "3128",
+                    "--user",
+                    "alice",
+                    "--password-file",
+                    str(tmp / "pw"),
+                ),
+            )
+            and None
+        ),
         lambda lab, tmp: _proxy_password(lab, tmp, "changed-password"),
         lambda lab, tmp: _proxy_password(lab, tmp, "right-password"),
     ),
-}  # fmt: skip
+}
 
 
 def _ready(lab: Lab, tmp: Path, kind: str) -> None:
@@ -83,8 +110,7 @@ def test_a_failed_report_is_sent_again_once_the_cause_is_gone(lab: Lab, tmp_path
 
 
 @pytest.mark.parametrize("kind", list(KINDS))
-def test_a_failed_authorization_renewal_is_retried_once_the_cause_is_gone(lab: Lab, tmp_path: Path,
-                                                                          kind: str) -> None:  # fmt: skip
+def test_a_failed_authorization_renewal_is_retried_once_the_cause_is_gone(lab: Lab, tmp_path: Path, kind: str) -> None:
     _ready(lab, tmp_path, kind)
     lab.register()
     KINDS[kind][1](lab, tmp_path)
@@ -97,8 +123,9 @@ def test_a_failed_authorization_renewal_is_retried_once_the_cause_is_gone(lab: L
 
 
 @pytest.mark.parametrize("kind", list(KINDS))
-def test_a_registration_refused_by_a_failure_changes_nothing_and_goes_through_after(lab: Lab, tmp_path: Path,
-                                                                                    kind: str) -> None:  # fmt: skip
+def test_a_registration_refused_by_a_failure_changes_nothing_and_goes_through_after(
+    lab: Lab, tmp_path: Path, kind: str
+) -> None:
     _ready(lab, tmp_path, kind)
     token = lab.ssm_ok("token", "create").out.strip()
     KINDS[kind][1](lab, tmp_path)

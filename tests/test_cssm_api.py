@@ -154,8 +154,10 @@ def test_api_client_commands(cssm: Any) -> None:
     secret = r.stdout.split("Client Secret: ")[1].split()[0]
     listed = ssm(base, "--ssm", str(folder), "--json", "api-client", "list")
     assert "shown" in listed.stdout and secret not in listed.stdout
-    for argv, words in ((["api-client", "revoke", "nope"], "No API client"),
-                        (["api-client", "create", "x", "--va", "Nowhere"], "No virtual account")):  # fmt: skip
+    for argv, words in (
+        (["api-client", "revoke", "nope"], "No API client"),
+        (["api-client", "create", "x", "--va", "Nowhere"], "No virtual account"),
+    ):
         before = db(folder)
         r = ssm(base, "--ssm", str(folder), *argv)
         assert r.returncode == 2 and words in r.stderr and len(r.stderr.strip().splitlines()) == 1
@@ -186,8 +188,11 @@ def test_every_error_is_json_with_status_and_message(cssm: Any) -> None:
         assert r.status_code == status, (path, r.status_code, r.text)
         doc = r.json()
         assert doc["status"] == "ERROR" and doc["statusMessage"], (path, doc)
-    r = api.http.post(api.base + P + f"/v1/accounts/{DOMAIN}/licenses", data=b"{not json",
-                      headers={"Authorization": f"Bearer {api.token}"})  # fmt: skip
+    r = api.http.post(
+        api.base + P + f"/v1/accounts/{DOMAIN}/licenses",
+        data=b"{not json",
+        headers={"Authorization": f"Bearer {api.token}"},
+    )
     assert r.status_code == 400 and r.json()["statusMessage"] == "The request body is not valid JSON."
     assert api.http.get(api.base + "/no-such-page").status_code == 404  # the portal's pages are not JSON
 
@@ -243,15 +248,17 @@ def test_discovery_as_scripts_call_it(cssm: Any, tmp_path: Path) -> None:
     assert doc["totalRecords"] >= 1 and sn in [d["sudi"]["udiSerialNumber"] for d in doc["devices"]]
     assert all(d["productTagName"] and d["virtualAccount"] == "DEFAULT" for d in doc["devices"])
     rows = api.call("POST", P + f"/v1/accounts/{DOMAIN}/licenses", {})["licenses"]
-    assert all(r["billingType"] and r["licenseSubstitutions"] == [] and r["licenseDetails"][0]["status"]
-               for r in rows)  # fmt: skip
+    assert all(r["billingType"] and r["licenseSubstitutions"] == [] and r["licenseDetails"][0]["status"] for r in rows)
 
 
 def test_tokens_create_list_revoke(cssm: Any) -> None:
     base, folder, _, _, api = cssm
     t = P + f"/v1/accounts/{DOMAIN}/virtual-accounts/DEFAULT/tokens"
-    doc = api.call("POST", t, {"expiresAfterDays": "7", "description": "fleet", "exportControlled": "Not Allowed",
-                               "unknownField": True})  # fmt: skip
+    doc = api.call(
+        "POST",
+        t,
+        {"expiresAfterDays": "7", "description": "fleet", "exportControlled": "Not Allowed", "unknownField": True},
+    )
     info = doc["tokenInfo"]
     assert doc["status"] == "SUCCESS" and info["exportControlled"] == "Not Allowed" and info["status"] == "VALID"
     listed = json.loads(ssm(base, "--ssm", str(folder), "--json", "token", "list").stdout)["tokens"]
@@ -259,8 +266,10 @@ def test_tokens_create_list_revoke(cssm: Any) -> None:
     assert info["token"] in [x["token"] for x in api.call("GET", t)["tokens"]]
     doc = api.call("POST", t + "/revoke", {"tokens": [info["token"], {"token": "no-such-token"}]})
     assert doc["status"] == "PARTIAL"
-    assert [(x["token"], x["status"]) for x in doc["tokens"]] == [(info["token"], "SUCCESS"),
-                                                                    ("no-such-token", "ERROR")]  # fmt: skip
+    assert [(x["token"], x["status"]) for x in doc["tokens"]] == [
+        (info["token"], "SUCCESS"),
+        ("no-such-token", "ERROR"),
+    ]
     assert doc["tokens"][1]["statusMessage"]
     assert {x["token"]: x["status"] for x in api.call("GET", t)["tokens"]}[info["token"]] == "REVOKED"
     doc = api.call("POST", t + "/revoke", {"tokens": ["no-such-token"]}, status=409)
@@ -274,8 +283,9 @@ def pool(base: Path, folder: Path, va: str = "DEFAULT") -> dict[str, dict[str, A
 
 def test_licenses_as_cisco_lists_them(cssm: Any) -> None:
     base, folder, _, _, api = cssm
-    doc = api.call("POST", P + f"/v1/accounts/{DOMAIN}/licenses", {"virtualAccounts": ["DEFAULT"], "limit": 50,
-                                                                   "offset": 0})  # fmt: skip
+    doc = api.call(
+        "POST", P + f"/v1/accounts/{DOMAIN}/licenses", {"virtualAccounts": ["DEFAULT"], "limit": 50, "offset": 0}
+    )
     rows = {r["entitlementTag"]: r for r in doc["licenses"]}
     from ccxcli.core.catalogue import BY_ALIAS
 
@@ -302,13 +312,27 @@ def test_reserve_install_update_confirm_remove(cssm: Any, tmp_path: Path) -> Non
     std, prem = BY_ALIAS["flex-standard"].tag, BY_ALIAS["flex-premium"].tag
     tampered = req[:-1] + ("0" if req[-1] != "0" else "1")
     before = pool(base, folder)["flex-standard"]["reserved"]
-    doc = api.call("POST", va + "/reserve-licenses", {"reservationRequests": [
-        {"reservationCode": req, "reservationType": "SPECIFIC",
-         "licenses": [{"entitlementTag": std, "quantity": "4", "precedence": "LONGEST_TERM_FIRST"},
-                      {"entitlementTag": prem, "quantity": 1}]},
-        {"reservationCode": tampered, "reservationType": "SPECIFIC", "licenses": [{"entitlementTag": std,
-                                                                                    "quantity": 1}]},
-    ]})  # fmt: skip
+    doc = api.call(
+        "POST",
+        va + "/reserve-licenses",
+        {
+            "reservationRequests": [
+                {
+                    "reservationCode": req,
+                    "reservationType": "SPECIFIC",
+                    "licenses": [
+                        {"entitlementTag": std, "quantity": "4", "precedence": "LONGEST_TERM_FIRST"},
+                        {"entitlementTag": prem, "quantity": 1},
+                    ],
+                },
+                {
+                    "reservationCode": tampered,
+                    "reservationType": "SPECIFIC",
+                    "licenses": [{"entitlementTag": std, "quantity": 1}],
+                },
+            ]
+        },
+    )
     assert doc["status"] == "PARTIAL"
     ok, bad = doc["authorizationCodes"]
     assert ok["status"] == "COMPLETE" and ok["reservationCode"] == req
@@ -333,8 +357,9 @@ def test_reserve_install_update_confirm_remove(cssm: Any, tmp_path: Path) -> Non
     (upd,) = doc["authorizationCodes"]
     assert doc["status"] == "COMPLETE" and upd["udiSerialNumber"] == sn
     assert pool(base, folder)["flex-standard"]["reserved"] == before + 6  # held until confirmed
-    conf = json.loads(ccx(home, "--json", "license", "smart", "reservation", "install", upd["authorizationCode"])
-                      .stdout)["confirmation_code"]  # fmt: skip
+    conf = json.loads(
+        ccx(home, "--json", "license", "smart", "reservation", "install", upd["authorizationCode"]).stdout
+    )["confirmation_code"]
     confirm = {"confirmationRequests": [{"sudi": {"udiSerialNumber": sn}, "confirmationCode": "00000000"}]}
     doc = api.call("POST", va + "/confirm-licenses", confirm, status=409)
     assert doc["status"] == "ERROR" and doc["confirmations"][0]["statusMessage"]
@@ -350,11 +375,18 @@ def test_reserve_install_update_confirm_remove(cssm: Any, tmp_path: Path) -> Non
     doc = api.call("POST", va + "/devices/remove", wrong, status=409)  # a reservation needs its return code
     said = doc["productInstances"][0]["statusMessage"]
     assert "'returnCode' in the request" in said and "--" not in said and "ccx-ssm" not in said  # the API's words
-    again = api.call("POST", va + "/reserve-licenses", {"reservationRequests": [{"reservationCode": req, "licenses": [
-        {"entitlementTag": std, "quantity": 1}]}]}, status=409)["authorizationCodes"][0]["statusMessage"]  # fmt: skip
+    again = api.call(
+        "POST",
+        va + "/reserve-licenses",
+        {"reservationRequests": [{"reservationCode": req, "licenses": [{"entitlementTag": std, "quantity": 1}]}]},
+        status=409,
+    )["authorizationCodes"][0]["statusMessage"]
     assert "update-licenses" in again and "ccx-ssm" not in again, again
-    doc = api.call("POST", va + "/devices/remove",
-                   {"productInstances": [{"sudi": {"udiSerialNumber": sn}, "reservationReturnCode": ret}]})  # fmt: skip
+    doc = api.call(
+        "POST",
+        va + "/devices/remove",
+        {"productInstances": [{"sudi": {"udiSerialNumber": sn}, "reservationReturnCode": ret}]},
+    )
     assert doc["status"] == "SUCCESS" and doc["productInstances"][0]["udiSerialNumber"] == sn
     assert pool(base, folder)["flex-standard"]["reserved"] == before
     devices = api.call("POST", P + f"/v1/accounts/{DOMAIN}/devices", {})["devices"]
@@ -377,8 +409,11 @@ def test_a_client_limited_to_a_virtual_account_sees_and_changes_only_it(cssm: An
     req, _ = slr_node(home, pem)
     from ccxcli.core.catalogue import BY_ALIAS
 
-    body = {"reservationRequests": [{"reservationCode": req, "licenses": [
-        {"entitlementTag": BY_ALIAS["flex-standard"].tag, "quantity": 1}]}]}  # fmt: skip
+    body = {
+        "reservationRequests": [
+            {"reservationCode": req, "licenses": [{"entitlementTag": BY_ALIAS["flex-standard"].tag, "quantity": 1}]}
+        ]
+    }
     before = db(folder)
     for method, path, data in (
         ("GET", P + f"/v1/accounts/{DOMAIN}/virtual-accounts/DEFAULT/tokens", None),
@@ -389,8 +424,12 @@ def test_a_client_limited_to_a_virtual_account_sees_and_changes_only_it(cssm: An
     ):
         doc = sales.call(method, path, data, status=404)  # as for a virtual account that does not exist
         assert doc["statusMessage"] == "No virtual account 'DEFAULT'. Known: Sales.", doc  # its own, no other
-    assert sales.call("GET", P + f"/v1/accounts/{DOMAIN}/virtual-accounts/Nowhere/tokens", None,
-                      status=404)["statusMessage"] == "No virtual account 'Nowhere'. Known: Sales."  # fmt: skip
+    assert (
+        sales.call("GET", P + f"/v1/accounts/{DOMAIN}/virtual-accounts/Nowhere/tokens", None, status=404)[
+            "statusMessage"
+        ]
+        == "No virtual account 'Nowhere'. Known: Sales."
+    )
     assert db(folder) == before
     doc = sales.call("POST", P + f"/v1/accounts/{DOMAIN}/virtual-accounts/Sales/reserve-licenses", body)
     assert doc["status"] == "COMPLETE" and pool(base, folder, "Sales")["flex-standard"]["reserved"] == 1
@@ -409,18 +448,34 @@ def test_the_readme_script_runs_against_the_served_ssm(cssm: Any, tmp_path: Path
     from ccxcli.core.catalogue import BY_ALIAS
 
     where = f"https://localhost:{server.port}"
-    env = dict(os.environ, CSSM_SSO=where, CSSM_API=where, REQUESTS_CA_BUNDLE=str(base / "cssm-ca.pem"),
-               CSSM_CLIENT_ID=cid, CSSM_CLIENT_SECRET=secret)  # fmt: skip
+    env = dict(
+        os.environ,
+        CSSM_SSO=where,
+        CSSM_API=where,
+        REQUESTS_CA_BUNDLE=str(base / "cssm-ca.pem"),
+        CSSM_CLIENT_ID=cid,
+        CSSM_CLIENT_SECRET=secret,
+    )
     script = Path(__file__).resolve().parents[1] / "examples" / "cssm" / "reserve.py"
     tag = BY_ALIAS["flex-standard"].tag
-    r = subprocess.run([sys.executable, str(script), DOMAIN, "DEFAULT", req, f"{tag}=2"], env=env,
-                       capture_output=True, text=True, timeout=120)  # fmt: skip
+    r = subprocess.run(
+        [sys.executable, str(script), DOMAIN, "DEFAULT", req, f"{tag}=2"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert r.returncode == 0, r.stderr
     assert ccx(home, "license", "smart", "reservation", "install", r.stdout.strip()).returncode == 0
     node = json.loads(ccx(home, "--json", "show", "license", "status").stdout)["reservation"]["reserved"]
     assert node == {"flex-standard": 2}
-    r = subprocess.run([sys.executable, str(script), DOMAIN, "DEFAULT", req, f"{tag}=2"], env=env,
-                       capture_output=True, text=True, timeout=120)  # fmt: skip
+    r = subprocess.run(
+        [sys.executable, str(script), DOMAIN, "DEFAULT", req, f"{tag}=2"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert r.returncode == 1 and r.stderr.startswith("refused (409): ")  # the same request again: replayed
 
 
@@ -429,8 +484,9 @@ def test_the_readme_script_runs_against_the_served_ssm(cssm: Any, tmp_path: Path
 
 def test_the_exported_certificate_is_the_served_one_for_every_name(tmp_path: Path) -> None:
     folder = tmp_path / "swapi"
-    r = ssm(tmp_path, "--ssm", str(folder), "init", "--demo", "--hostname", "swapi.cisco.com", "--san",
-            "cloudsso.cisco.com")  # fmt: skip
+    r = ssm(
+        tmp_path, "--ssm", str(folder), "init", "--demo", "--hostname", "swapi.cisco.com", "--san", "cloudsso.cisco.com"
+    )
     assert r.returncode == 0, r.stderr
     ca = tmp_path / "ca.pem"
     assert ssm(tmp_path, "--ssm", str(folder), "cert", "export", "--out", str(ca)).returncode == 0
@@ -440,13 +496,29 @@ def test_the_exported_certificate_is_the_served_one_for_every_name(tmp_path: Pat
         served = ssl.get_server_certificate(("127.0.0.1", server.port))
         assert ssl.PEM_cert_to_DER_cert(served) == ssl.PEM_cert_to_DER_cert(exported)  # kept across the start
         for name in ("swapi.cisco.com", "cloudsso.cisco.com"):  # as a hosts-file entry would send them
-            pool = urllib3.HTTPSConnectionPool("127.0.0.1", server.port, server_hostname=name, assert_hostname=name,
-                                               ca_certs=str(ca), cert_reqs="CERT_REQUIRED")  # fmt: skip
-            r2 = pool.request("POST", "/as/token.oauth2", body="grant_type=client_credentials",
-                              headers={"Content-Type": "application/x-www-form-urlencoded"})  # fmt: skip
+            pool = urllib3.HTTPSConnectionPool(
+                "127.0.0.1",
+                server.port,
+                server_hostname=name,
+                assert_hostname=name,
+                ca_certs=str(ca),
+                cert_reqs="CERT_REQUIRED",
+            )
+            r2 = pool.request(
+                "POST",
+                "/as/token.oauth2",
+                body="grant_type=client_credentials",
+                headers={"Content-Type": "application/x-www-form-urlencoded"},
+            )
             assert r2.status == 401 and json.loads(r2.data)["error"] == "invalid_client"
-        bad = urllib3.HTTPSConnectionPool("127.0.0.1", server.port, server_hostname="evil.example",
-                                          assert_hostname="evil.example", ca_certs=str(ca), retries=False)  # fmt: skip
+        bad = urllib3.HTTPSConnectionPool(
+            "127.0.0.1",
+            server.port,
+            server_hostname="evil.example",
+            assert_hostname="evil.example",
+            ca_certs=str(ca),
+            retries=False,
+        )
         with pytest.raises(urllib3.exceptions.SSLError):
             bad.request("GET", "/")
     finally:
@@ -471,24 +543,54 @@ def test_the_slr_lifecycle_in_ciscos_own_request_keys(cssm: Any, tmp_path: Path)
         home = tmp_path / version
         req, sn = slr_node(home, pem)
         sudi = {"udiPid": "UCCX", "udiSerialNumber": sn}
-        doc = api.call("POST", va + "/reserve-licenses", {"reservationRequests": [{
-            "reservationCode": req, "reservationType": "SPECIFIC",
-            "licenses": [{"entitlementTag": std, "quantity": 2, "precedence": "LONGEST_TERM_FIRST"}]}]})  # fmt: skip
-        assert ccx(home, "license", "smart", "reservation", "install",
-                   doc["authorizationCodes"][0]["authorizationCode"]).returncode == 0  # fmt: skip
-        doc = api.call("POST", va + "/update-licenses", {"reservationUpdateRequests": [{
-            "sudi": sudi, "productTagName": tag,
-            "licenses": [{"entitlementTag": std, "quantity": 3, "precedence": "LONGEST_TERM_FIRST"}]}]})  # fmt: skip
+        doc = api.call(
+            "POST",
+            va + "/reserve-licenses",
+            {
+                "reservationRequests": [
+                    {
+                        "reservationCode": req,
+                        "reservationType": "SPECIFIC",
+                        "licenses": [{"entitlementTag": std, "quantity": 2, "precedence": "LONGEST_TERM_FIRST"}],
+                    }
+                ]
+            },
+        )
+        assert (
+            ccx(
+                home, "license", "smart", "reservation", "install", doc["authorizationCodes"][0]["authorizationCode"]
+            ).returncode
+            == 0
+        )
+        doc = api.call(
+            "POST",
+            va + "/update-licenses",
+            {
+                "reservationUpdateRequests": [
+                    {
+                        "sudi": sudi,
+                        "productTagName": tag,
+                        "licenses": [{"entitlementTag": std, "quantity": 3, "precedence": "LONGEST_TERM_FIRST"}],
+                    }
+                ]
+            },
+        )
         code = doc["authorizationCodes"][0]["authorizationCode"]
         conf = json.loads(ccx(home, "--json", "license", "smart", "reservation", "install", code).stdout)[
-            "confirmation_code"]  # fmt: skip
-        doc = api.call("POST", va + "/confirm-licenses", {"reservationConfirmationRequests": [{
-            "sudi": sudi, "productTagName": tag, "confirmationCode": conf}]})  # fmt: skip
+            "confirmation_code"
+        ]
+        doc = api.call(
+            "POST",
+            va + "/confirm-licenses",
+            {"reservationConfirmationRequests": [{"sudi": sudi, "productTagName": tag, "confirmationCode": conf}]},
+        )
         assert doc["status"] == "COMPLETE"
         assert json.loads(ccx(home, "--json", "show", "license", "status").stdout)["reservation"]["reserved"] == {
-            "flex-standard": 3}  # fmt: skip
+            "flex-standard": 3
+        }
         ret = json.loads(ccx(home, "--yes", "--json", "license", "smart", "reservation", "return").stdout)[
-            "return_code"]  # fmt: skip
+            "return_code"
+        ]
         path = P + f"/{version}/accounts/{DOMAIN}/virtual-accounts/DEFAULT/devices/remove"
         doc = api.call("POST", path, {key: [{"sudi": sudi, "productTagName": tag, "returnCode": ret}]})
         assert doc["status"] == "SUCCESS", doc
@@ -509,8 +611,16 @@ def test_licenses_for_an_empty_virtual_account_list_and_tokens_valid_newest_firs
     assert api.call("GET", tokens)["tokens"][0]["token"] == third  # newest valid first
 
 
-@pytest.mark.parametrize("path", ["/backend/api/nothing", "/software/v1/apis", "/licservice/license",
-                                  "/its/service/oddce/services/DDCEService", "/services/api/nothing/here"])  # fmt: skip
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/backend/api/nothing",
+        "/software/v1/apis",
+        "/licservice/license",
+        "/its/service/oddce/services/DDCEService",
+        "/services/api/nothing/here",
+    ],
+)
 def test_unknown_paths_under_cisco_prefixes_answer_json(cssm: Any, path: str) -> None:
     _, _, _, _, api = cssm
     doc = api.call("GET", path, status=404)
@@ -527,8 +637,19 @@ def test_ssm_on_prem_monitoring_api_as_the_centreon_plugin_polls_it(tmp_path: Pa
     home = tmp_path / "lab"
     assert ssm(home, "license", "list").returncode == 0  # the lab and its cloud SSM
     folder = tmp_path / "onprem"
-    r = ssm(home, "--ssm", str(folder), "init", "--on-prem", "--standalone", "--demo", "--hostname", "localhost",
-            "--account", "Site Account")  # fmt: skip
+    r = ssm(
+        home,
+        "--ssm",
+        str(folder),
+        "init",
+        "--on-prem",
+        "--standalone",
+        "--demo",
+        "--hostname",
+        "localhost",
+        "--account",
+        "Site Account",
+    )
     assert r.returncode == 0, r.stderr
     ca = tmp_path / "ca.pem"
     assert ssm(home, "--ssm", str(folder), "cert", "export", "--out", str(ca)).returncode == 0
@@ -537,25 +658,29 @@ def test_ssm_on_prem_monitoring_api_as_the_centreon_plugin_polls_it(tmp_path: Pa
     try:
         http = requests.Session()
         base = f"https://localhost:{server.port}"
-        r = http.post(base + "/backend/oauth/token", json={"grant_type": "client_credentials", "client_id": client_id,
-                                                          "client_secret": secret}, verify=str(ca))  # fmt: skip
+        r = http.post(
+            base + "/backend/oauth/token",
+            json={"grant_type": "client_credentials", "client_id": client_id, "client_secret": secret},
+            verify=str(ca),
+        )
         assert r.status_code == 200, r.text
         token = r.json()["access_token"]
         assert r.json()["expires_in"] > 10
         headers = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
         account = quote("Site Account")
-        lic = http.post(base + f"/api/v1/accounts/{account}/licenses", json={"limit": -1}, headers=headers,
-                        verify=str(ca))  # fmt: skip
+        lic = http.post(
+            base + f"/api/v1/accounts/{account}/licenses", json={"limit": -1}, headers=headers, verify=str(ca)
+        )
         assert lic.status_code == 200, lic.text
         rows = {x["license"]: x for x in lic.json()["licenses"]}
         assert rows and all({"license", "status", "inUse", "available", "quantity"} <= set(x) for x in rows.values())
         assert all(x["status"] == "In Compliance" for x in rows.values())  # the plugin's default critical test
-        alerts = http.post(base + f"/api/v1/accounts/{account}/alerts", json={"limit": -1}, headers=headers,
-                           verify=str(ca))  # fmt: skip
+        alerts = http.post(
+            base + f"/api/v1/accounts/{account}/alerts", json={"limit": -1}, headers=headers, verify=str(ca)
+        )
         assert alerts.status_code == 200 and isinstance(alerts.json()["alerts"], list), alerts.text
         assert all(a["severity"] in ("Minor", "Major") for a in alerts.json()["alerts"])
-        wrong = http.post(base + "/api/v1/accounts/Other/licenses", json={"limit": -1}, headers=headers,
-                          verify=str(ca))  # fmt: skip
+        wrong = http.post(base + "/api/v1/accounts/Other/licenses", json={"limit": -1}, headers=headers, verify=str(ca))
         assert wrong.status_code == 404 and wrong.json()["status"] == "ERROR"
         anonymous = http.post(base + f"/api/v1/accounts/{account}/licenses", json={"limit": -1}, verify=str(ca))
         assert anonymous.status_code == 401
@@ -588,27 +713,40 @@ def test_virtual_accounts_are_created_and_deleted_as_public_scripts_do(own: Any)
     commerceAccessLevel: "PUBLIC"}` to `…/{domain}/CUSTOMER/virtual-accounts`); delete an empty one."""
     base, folder, _, server, api = own
     vas = P + f"/v1/accounts/{DOMAIN}/CUSTOMER/virtual-accounts"
-    doc = api.call("POST", vas, {"name": "Support", "description": "Support desk", "isDefault": "false",
-                                 "commerceAccessLevel": "PUBLIC"}, status=201)  # fmt: skip
+    doc = api.call(
+        "POST",
+        vas,
+        {"name": "Support", "description": "Support desk", "isDefault": "false", "commerceAccessLevel": "PUBLIC"},
+        status=201,
+    )
     assert doc["status"] == "SUCCESS" and doc["virtualAccount"]["name"] == "Support"
     listed = {v["name"]: v for v in api.call("GET", vas)["virtualAccounts"]}
     assert listed["Support"]["description"] == "Support desk" and listed["Support"]["isDefault"] == "false"
     assert listed["Support"]["commerceAccessLevel"] == "PUBLIC"
     before = db(folder)
     assert api.call("POST", vas, {"name": "support"}, status=409)["statusMessage"] == (
-        "Virtual account 'support' already exists.")  # fmt: skip
-    for bad in ({"name": "X", "isDefault": "true"}, {"name": "X", "commerceAccessLevel": "SECRET"}, {"name": 5},
-                {"name": "a\nb"}, {}):  # fmt: skip
+        "Virtual account 'support' already exists."
+    )
+    for bad in (
+        {"name": "X", "isDefault": "true"},
+        {"name": "X", "commerceAccessLevel": "SECRET"},
+        {"name": 5},
+        {"name": "a\nb"},
+        {},
+    ):
         assert api.call("POST", vas, bad, status=400)["status"] == "ERROR"
     limited = Api(server, base / "ca.pem")
     limited.login(*client(base, folder, "sales-only", "--va", "Sales"))
     assert limited.call("POST", vas, {"name": "Mine"}, status=403)["statusMessage"].startswith(
-        "This API client is limited to Sales")  # fmt: skip
+        "This API client is limited to Sales"
+    )
     limited.call("DELETE", P + f"/v1/accounts/{DOMAIN}/virtual-accounts/Support", status=403)
     ssm(base, "--ssm", str(folder), "license", "add", "flex-standard", "1", "--va", "Sales")
     before = db(folder)
-    assert "still holds" in api.call("DELETE", P + f"/v1/accounts/{DOMAIN}/virtual-accounts/Sales", status=409)[
-        "statusMessage"]  # fmt: skip
+    assert (
+        "still holds"
+        in api.call("DELETE", P + f"/v1/accounts/{DOMAIN}/virtual-accounts/Sales", status=409)["statusMessage"]
+    )
     api.call("DELETE", P + f"/v1/accounts/{DOMAIN}/virtual-accounts/DEFAULT", status=409)
     assert db(folder) == before  # refused: nothing changed
     doc = api.call("DELETE", P + f"/v1/accounts/{DOMAIN}/virtual-accounts/Support")
@@ -622,9 +760,21 @@ def test_licenses_transfer_as_public_scripts_send_it(own: Any) -> None:
     path = P + f"/v1/accounts/{DOMAIN}/virtual-accounts/DEFAULT/licenses/transfer"
     name = BY_ALIAS["flex-standard"].name
     have = pool(base, folder)["flex-standard"]["purchased"]
-    doc = api.call("POST", path, {"licenses": [{"license": name, "licenseType": "PERPETUAL", "quantity": 2,
-                                                "targetVirtualAccount": "Sales",
-                                                "precedence": "LONGEST_TERM_FIRST"}]})  # fmt: skip
+    doc = api.call(
+        "POST",
+        path,
+        {
+            "licenses": [
+                {
+                    "license": name,
+                    "licenseType": "PERPETUAL",
+                    "quantity": 2,
+                    "targetVirtualAccount": "Sales",
+                    "precedence": "LONGEST_TERM_FIRST",
+                }
+            ]
+        },
+    )
     assert doc["status"] == "SUCCESS" and doc["licenses"][0]["status"] == "SUCCESS", doc
     assert pool(base, folder)["flex-standard"]["purchased"] == have - 2
     assert pool(base, folder, "Sales")["flex-standard"]["purchased"] == 2
@@ -636,8 +786,12 @@ def test_licenses_transfer_as_public_scripts_send_it(own: Any) -> None:
     term = {"license": name, "licenseType": "TERM", "quantity": 1, "targetVirtualAccount": "Sales"}
     assert api.call("POST", path, {"licenses": [term]}, status=400)["status"] == "ERROR"
     assert db(folder) == before
-    one_of_two = {"licenses": [{"entitlementTag": BY_ALIAS["flex-standard"].tag, "quantity": "1",
-                                "targetVirtualAccount": "Sales"}, too_many]}  # fmt: skip
+    one_of_two = {
+        "licenses": [
+            {"entitlementTag": BY_ALIAS["flex-standard"].tag, "quantity": "1", "targetVirtualAccount": "Sales"},
+            too_many,
+        ]
+    }
     doc = api.call("POST", path, one_of_two)
     assert doc["status"] == "PARTIAL" and [i["status"] for i in doc["licenses"]] == ["SUCCESS", "ERROR"]
     assert pool(base, folder, "Sales")["flex-standard"]["purchased"] == 3
@@ -653,10 +807,17 @@ def test_a_reserved_instance_transfers_with_its_reservation(own: Any, tmp_path: 
     home = tmp_path / "node"
     req, sn = slr_node(home, pem)
     va = P + f"/v1/accounts/{DOMAIN}/virtual-accounts"
-    doc = api.call("POST", va + "/DEFAULT/reserve-licenses", {"reservationRequests": [
-        {"reservationCode": req, "licenses": [{"entitlementTag": std, "quantity": 3}]}]})  # fmt: skip
-    assert ccx(home, "license", "smart", "reservation", "install",
-               doc["authorizationCodes"][0]["authorizationCode"]).returncode == 0  # fmt: skip
+    doc = api.call(
+        "POST",
+        va + "/DEFAULT/reserve-licenses",
+        {"reservationRequests": [{"reservationCode": req, "licenses": [{"entitlementTag": std, "quantity": 3}]}]},
+    )
+    assert (
+        ccx(
+            home, "license", "smart", "reservation", "install", doc["authorizationCodes"][0]["authorizationCode"]
+        ).returncode
+        == 0
+    )
     default_before = pool(base, folder)["flex-standard"]["reserved"]
     move = {"productInstances": [{"sudi": {"udiPid": "UCCX", "udiSerialNumber": sn}, "targetVirtualAccount": "Sales"}]}
     before = db(folder)
@@ -699,16 +860,29 @@ def test_dlc_convert_turns_a_nodes_classic_licenses_into_smart_ones(own: Any) ->
     mac = "0a1b2c3d4e5f"
     run = functools.partial(ssm, base, "--ssm", str(folder))
     assert run("pak", "add", "PAKDLC1", "--license", "premium-seat=10").returncode == 0
-    assert run("pak", "fulfil", "PAKDLC1", "--license-mac", mac, "--license", "premium-seat=5",
-               "--out", str(base / "classic.lic")).returncode == 0  # fmt: skip
+    assert (
+        run(
+            "pak",
+            "fulfil",
+            "PAKDLC1",
+            "--license-mac",
+            mac,
+            "--license",
+            "premium-seat=5",
+            "--out",
+            str(base / "classic.lic"),
+        ).returncode
+        == 0
+    )
     path = P + f"/v1/accounts/{DOMAIN}/virtual-accounts/Sales/dlc_convert"
     before = db(folder)
     api.call("POST", path, {"devices": [{"licenseMac": "0a1b2c3d4e00"}]}, status=409)  # nothing fulfilled to it
     api.call("POST", path, {"devices": [{"licenseMac": mac, "licenses": [
         {"license": "premium-seat", "quantity": 6}]}]}, status=409)  # fmt: skip  # more than it holds
     assert db(folder) == before
-    doc = api.call("POST", path, {"devices": [{"licenseMac": mac, "licenses": [
-        {"license": "premium-seat", "quantity": 2}]}]})  # fmt: skip
+    doc = api.call(
+        "POST", path, {"devices": [{"licenseMac": mac, "licenses": [{"license": "premium-seat", "quantity": 2}]}]}
+    )
     item = doc["devices"][0]
     assert doc["status"] == "SUCCESS" and item["licenses"][0]["quantity"] == 2
     assert "LICENSE: premium-seat 3" in item["classicLicenseFile"]  # what remains, in a new classic file

@@ -116,8 +116,15 @@ def test_the_readme_tour_runs_as_written(tmp_path: Path) -> None:
     assert len(blocks) == 3 and len(lines) >= 14
     env = child_env(tmp_path / "lab")
     env["PATH"] = str(Path(sys.executable).parent) + os.pathsep + env.get("PATH", "")
-    r = subprocess.run(["bash", "-c", "set -euo pipefail\n" + "\n".join(lines)], cwd=tmp_path, env=env,
-                       input="", capture_output=True, text=True, timeout=300)  # fmt: skip
+    r = subprocess.run(
+        ["bash", "-c", "set -euo pipefail\n" + "\n".join(lines)],
+        cwd=tmp_path,
+        env=env,
+        input="",
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
     assert "REGISTERED_SLR" in r.stdout or "Reserved" in r.stdout, r.stdout[-2000:]
 
@@ -131,13 +138,22 @@ def test_the_site_builds_strictly_with_the_readme_tour_in_it(tmp_path: Path) -> 
     from labenv import clean_env
 
     site = tmp_path / "site"
-    r = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "--quiet", "-d", str(site)], cwd=ROOT,
-                       env=clean_env(NO_MKDOCS_2_WARNING="1"), capture_output=True, text=True, timeout=180)  # fmt: skip
+    r = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "--quiet", "-d", str(site)],
+        cwd=ROOT,
+        env=clean_env(NO_MKDOCS_2_WARNING="1"),
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
     assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
     home = (site / "index.html").read_text(encoding="utf-8")
     assert "A five-minute tour" in home and "REGISTERED_SLR, 20 flex-standard reserved" in home
     for built in ("reference/ccx", "how-to/classes", "tutorials/walkthroughs", "explanation/guarantees"):
         assert (site / built / "index.html").exists(), built
+    api = (site / "reference" / "python-api" / "index.html").read_text(encoding="utf-8")
+    for name in ("Lab.advance", "Node.status", "Ssm.token", "HttpsServer", "ccx_ssm_https"):
+        assert name in api, f"{name} is missing from the reference generated from the docstrings"
 
 
 def test_the_readme_is_a_front_door_not_the_manual() -> None:
@@ -147,3 +163,98 @@ def test_the_readme_is_a_front_door_not_the_manual() -> None:
     linked = set(re.findall(r"\]\((docs/[^)#]+\.md)\)", README))
     pages = {p.relative_to(ROOT).as_posix() for p in (ROOT / "docs").rglob("*.md")} - {"docs/index.md"}
     assert pages <= linked, pages - linked
+
+
+def test_the_ccx_ssm_reference_is_its_declarations() -> None:
+    """docs/reference/ccx-ssm.md holds every `ccx-ssm` command as declared (usage, help, each
+    option, what it changes, an example): written by `python -m ccxcli.ssm.cli.reference`."""
+    from ccxcli.ssm.cli import reference  # (importing it registers every command)
+    from ccxcli.ssm.cli.app import PROG
+
+    text = page("reference/ccx-ssm.md")
+    assert reference.reference() in text, "stale: run python -m ccxcli.ssm.cli.reference"
+    for words, cmd in PROG.commands.items():
+        assert f"### `ccx-ssm {' '.join(words)}`" in text and f"Example: `{cmd.example}`" in text
+
+
+def _doc_command_lines() -> list[tuple[str, str]]:
+    """(page, line) for every `ccx …` or `ccx-ssm …` line of every shell block in the docs."""
+    out = []
+    for path in sorted((ROOT / "docs").rglob("*.md")):
+        text = path.read_text(encoding="utf-8")
+        for block in re.findall(r"^```(?:sh|bash|console)\n(.*?)^```$", text, re.M | re.S):
+            for raw in block.replace("\\\n", " ").splitlines():
+                line = re.sub(r"^\s*(\$ )?", "", raw).split(" #")[0].strip()
+                if re.match(r"ccx(-ssm)?( |$)", line):
+                    out.append((path.relative_to(ROOT).as_posix(), line))
+    return out
+
+
+def _words(line: str, globals_with_value: tuple[str, ...]) -> list[str]:
+    """The command words of a doc line: its global options, placeholders and pipes left out."""
+    import shlex
+
+    tokens = shlex.split(line.split(" | ")[0].split(" > ")[0].split(" && ")[0], posix=True)[1:]
+    words: list[str] = []
+    skip = False
+    for tok in tokens:
+        if skip:
+            skip = False
+        elif tok in globals_with_value:
+            skip = True
+        elif not tok.startswith("-") and not words and tok in ("", "…"):
+            continue
+        else:
+            words.append(tok)
+    return words
+
+
+def test_every_command_line_in_the_docs_is_a_real_command() -> None:
+    """A reader pastes what the pages show: every `ccx` and `ccx-ssm` line of their shell blocks
+    names a command the programs have (its words, checked by the programs' own parsers)."""
+    from ccxcli.cli import grammar
+    from ccxcli.cli.main import HOST_COMMANDS
+    from ccxcli.ssm.cli import main  # noqa: F401 - importing it registers every command
+    from ccxcli.ssm.cli.app import PROG
+
+    root = grammar.build_tree(COMMANDS, GROUP_HELP)
+    ssm_commands = set(PROG.commands) | set(PROG.groups)
+    lines = _doc_command_lines()
+    checked = 0
+    for where, line in lines:
+        if line.startswith("ccx-ssm"):
+            words = [w for w in _words(line, ("--home", "--ssm")) if w != "--json"]
+            if not words or words[0].startswith("-"):
+                continue  # ccx-ssm --help, --version
+            names = [w for w in words if not w.startswith("-")]
+            assert any(tuple(names[:n]) in ssm_commands for n in (1, 2, 3)), (where, line)
+        else:
+            words = [w for w in _words(line, ("--home", "--node")) if w not in ("--json", "--yes", "-y")]
+            if not words or words[0].startswith("-") or words[0] in HOST_COMMANDS or "?" in words[-1]:
+                continue  # ccx alone (the shell), ccx --help, ccx serve …: the host commands; `?` asks
+            try:
+                grammar.resolve(root, [w for w in words if not re.fullmatch(r"[A-Z_]+|\[.*|<.*|…", w)])
+            except Exception as e:  # noqa: BLE001 - the message names the line
+                raise AssertionError(f"{where}: {line!r}: {e}") from None
+        checked += 1
+    assert checked >= 60, checked  # the pages show many commands: the extraction works
+
+
+def test_the_python_api_example_runs(tmp_path: Path) -> None:
+    """The first example of the Python API page, run as a user would paste it."""
+    import subprocess
+    import sys
+
+    from labenv import clean_env
+
+    code = re.findall(r"^```python\n(.*?)^```$", page("reference/python-api.md"), re.M | re.S)[0]
+    assert "with Lab() as lab:" in code
+    r = subprocess.run(
+        [sys.executable, "-c", code + "\nprint('example done')\n"],
+        cwd=tmp_path,
+        env=clean_env(CCX_LAB_START="2027-01-04T09:00:00Z"),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert r.returncode == 0 and "example done" in r.stdout, r.stdout[-3000:] + r.stderr[-3000:]

@@ -28,8 +28,9 @@ class Terminal(io.StringIO):
 
 
 def on_pty(argv: list[str], home: Path, term: str = "xterm") -> str:
-    child = pexpect.spawn(argv[0], argv[1:], env=child_env(home, TERM=term), encoding="utf-8", timeout=30,
-                          dimensions=(40, 140))  # fmt: skip
+    child = pexpect.spawn(
+        argv[0], argv[1:], env=child_env(home, TERM=term), encoding="utf-8", timeout=30, dimensions=(40, 140)
+    )
     child.expect(pexpect.EOF)
     child.close()
     assert child.exitstatus == 0, child.before

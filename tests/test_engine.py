@@ -254,6 +254,7 @@ def test_forced_reregistration_cures_auth_expiry_enforcement() -> None:
         (7, 7 + 30 * 86400, 86400, (7 + 30 * 86400, 30)),
     ],
 )
-def test_periodic_renewals_in_one_move_are_applied_as_the_last(t: int, target: int, period: int,
-                                                              expected: tuple[int, int]) -> None:  # fmt: skip
+def test_periodic_renewals_in_one_move_are_applied_as_the_last(
+    t: int, target: int, period: int, expected: tuple[int, int]
+) -> None:
     assert engine.renewals_up_to(t, target, period) == expected

@@ -37,15 +37,29 @@ def test_classic_licensing_commands(lab: Lab, tmp_path: Path) -> None:
     mac = lab.ok(*old, "--json", "appadmin", "license", "classic", "show").json["license_mac"]
     lab.ssm_ok("pak", "add", "PAK7654321", "--license", "premium-seat=30", "--license", "ivr-port=12")
     lic = str(tmp_path / "classic.lic")
-    lab.ssm_ok("pak", "fulfil", "PAK7654321", "--license-mac", mac, "--license", "premium-seat=20",
-               "--license", "ivr-port=12", "--out", lic)  # fmt: skip
+    lab.ssm_ok(
+        "pak",
+        "fulfil",
+        "PAK7654321",
+        "--license-mac",
+        mac,
+        "--license",
+        "premium-seat=20",
+        "--license",
+        "ivr-port=12",
+        "--out",
+        lic,
+    )
     lab.ok(*old, "appadmin", "license", "classic", "install", lic)
     out = lab.ok(*old, "show", "uccx", "license").out
     assert out.startswith("Configured Licenses:\n") and "Package: Cisco Unified CCX Premium" in out
     assert "Cisco Unified CCX Premium Seat(s): 20" in out and "Total IVR Port(s): 12" in out
     [name] = lab.ok(*old, "--json", "utils", "uccx", "list", "license").json["files"]
-    assert name.startswith("UCCX") and name.endswith(".lic") and name in lab.ok(*old, "utils", "uccx", "list",
-                                                                                 "license").out  # fmt: skip
+    assert (
+        name.startswith("UCCX")
+        and name.endswith(".lic")
+        and name in lab.ok(*old, "utils", "uccx", "list", "license").out
+    )
     lab.refused([*old, "--yes", "utils", "uccx", "delete", "license", "other.lic"], f"lists {name}")
     lab.refused(["--yes", "utils", "uccx", "delete", "license", name], "Smart Licensing")  # the smart node
     r = lab.ccx(*old, "utils", "uccx", "delete", "license", name, stdin="n\n")  # asked first: no
@@ -65,7 +79,8 @@ def test_help_says_which_reference_each_command_follows(lab: Lab) -> None:
     listing = lab.ok("help").out
     assert "show license status                             Show Smart Licensing status [VOS]" in listing
     assert "license smart reservation request" in listing and "[VOS]" not in next(
-        line for line in listing.splitlines() if line.startswith("license smart reservation request"))  # fmt: skip
+        line for line in listing.splitlines() if line.startswith("license smart reservation request")
+    )
     assert "[VOS]: a licensing command that follows the CUCM/VOS CLI reference" in listing
     one = lab.ok("--json", "help", "license", "smart", "reservation", "install").json
     assert one["reference"] == "uccx"

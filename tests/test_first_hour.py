@@ -103,8 +103,17 @@ def test_clock_advance_says_what_happened_to_this_node(lab: Lab) -> None:
 def test_node_list_has_a_header(lab: Lab) -> None:
     lab.ok("sim", "node", "create", "b")
     out = lab.ok("sim", "node", "list").out.splitlines()
-    assert out[0].split() == ["Node", "SN", "License", "Type", "Registration", "Authorization", "SSM", "OOC",
-                              "Enforcement"]  # fmt: skip
+    assert out[0].split() == [
+        "Node",
+        "SN",
+        "License",
+        "Type",
+        "Registration",
+        "Authorization",
+        "SSM",
+        "OOC",
+        "Enforcement",
+    ]
     assert out[1].startswith("  b ") and out[2].startswith("* uccx ") and out[-1] == "(* this node)"
 
 
@@ -115,8 +124,10 @@ def test_node_list_shows_ssm_compliance_and_enforcement_of_every_node(lab: Lab) 
     rows = {r["name"]: r for r in lab.ok("--json", "sim", "node", "list").json["nodes"]}
     assert rows["b"]["ssm"] == "cloud" and rows["b"]["ooc"] is False and rows["b"]["enforcement"] is None
     assert rows["uccx"]["ssm"] is None and rows["uccx"]["enforcement"] == "EVAL_EXPIRY"
-    text = {line.split()[1] if line.startswith("*") else line.split()[0]: line.split()
-            for line in lab.ok("sim", "node", "list").out.splitlines()[1:-1]}  # fmt: skip
+    text = {
+        line.split()[1] if line.startswith("*") else line.split()[0]: line.split()
+        for line in lab.ok("sim", "node", "list").out.splitlines()[1:-1]
+    }
     assert text["b"][-3:] == ["cloud", "no", "-"] and text["uccx"][-3:] == ["-", "no", "EVAL_EXPIRY"]
 
 
@@ -138,7 +149,9 @@ def test_license_control_shows_the_fields_of_the_type_in_one_spelling(lab: Lab) 
     assert lab.ok("sim", "ports", "ivr", "3").out.strip() == "IVR ports in use: 3."
     lab.ok("appadmin", "license", "type", "flex")
     assert lab.ok("appadmin", "license", "control").out.splitlines()[1:] == [
-        "Standard Seats: not set (no limit)", "Premium Seats: not set (no limit)"]  # fmt: skip
+        "Standard Seats: not set (no limit)",
+        "Premium Seats: not set (no limit)",
+    ]
 
 
 def test_status_words_are_upper_case_everywhere(lab: Lab) -> None:

@@ -200,8 +200,9 @@ def test_fuzzed_state_files(state_lab: tuple[Lab, bytes], data: st.DataObject) -
 
 
 @pytest.mark.parametrize(("point", "landed"), [("store-before-replace", False), ("store-after-replace", True)])
-def test_sigkill_during_a_node_write_leaves_exactly_the_old_or_the_new_state(lab: Lab, point: str,
-                                                                            landed: bool) -> None:  # fmt: skip
+def test_sigkill_during_a_node_write_leaves_exactly_the_old_or_the_new_state(
+    lab: Lab, point: str, landed: bool
+) -> None:
     lab.register()
     before = len(lab.ok("--json", "sim", "agent", "list").json["agents"])
     r = ccx_run(lab.home, "sim", "agent", "login", "--count", "40", CCX_TEST_KILL_AT=point)
@@ -213,8 +214,9 @@ def test_sigkill_during_a_node_write_leaves_exactly_the_old_or_the_new_state(lab
 
 
 @pytest.mark.parametrize(("point", "landed"), [("ssm-before-commit", False), ("ssm-after-commit", True)])
-def test_sigkill_during_an_ssm_write_leaves_exactly_the_old_or_the_new_state(lab: Lab, point: str,
-                                                                             landed: bool) -> None:  # fmt: skip
+def test_sigkill_during_an_ssm_write_leaves_exactly_the_old_or_the_new_state(
+    lab: Lab, point: str, landed: bool
+) -> None:
     before = len(lab.ssm_ok("--json", "token", "list").json["tokens"])
     q = ssm_run(lab.home, "token", "create", "--va", "DEFAULT", CCX_TEST_KILL_AT=point)
     assert q.returncode == -signal.SIGKILL and q.stdout == "", q  # killed before anything was printed

@@ -142,8 +142,10 @@ def test_the_full_help_has_one_layout_and_marks_what_the_real_cli_lacks(lab: Lab
     cells = [re.split(r"  +", line, maxsplit=1) for line in real + added[1:]]
     assert all(helps[name] == text.removesuffix(" [VOS]") for name, text in cells)
     marked = {name for name, text in cells if text.endswith(" [VOS]")}
-    assert marked == {c.name for c in commands.COMMANDS if "license" in c.words[:2]
-                      and commands.reference(c) == "vos"} and "show license status" in marked  # fmt: skip
+    assert (
+        marked == {c.name for c in commands.COMMANDS if "license" in c.words[:2] and commands.reference(c) == "vos"}
+        and "show license status" in marked
+    )
     assert out[2].startswith("[VOS]: a licensing command that follows the CUCM/VOS CLI reference")
     assert len({line.index(text) for line, (_, text) in zip(real + added[1:], cells, strict=True)}) == 1
     assert all(not line.startswith(("sim", "appadmin")) for line in real)

@@ -102,8 +102,14 @@ def test_scrapli_drivers_work_against_a_server_started_with_term_dumb(dumb_serve
 
     from ccxcli.clients.scrapli_vos import VosDriver
 
-    kw: dict[str, Any] = {"host": "127.0.0.1", "port": dumb_server.port, "auth_username": "admin",
-                          "auth_password": "admin", "auth_strict_key": False, "timeout_ops": 20}  # fmt: skip
+    kw: dict[str, Any] = {
+        "host": "127.0.0.1",
+        "port": dumb_server.port,
+        "auth_username": "admin",
+        "auth_password": "admin",
+        "auth_strict_key": False,
+        "timeout_ops": 20,
+    }
     conn = (
         GenericDriver(transport="paramiko", comms_prompt_pattern=r"^admin:\s*$", **kw)
         if driver == "generic"
@@ -178,16 +184,19 @@ def test_the_environment_check_can_fail(tmp_path: Path) -> None:
     assert any(isinstance(n, ast.Attribute) and n.attr == "environ" and _is_os(n.value) for n in ast.walk(bad))
 
 
-WALL_CLOCK = {("time", "time"), ("time", "time_ns"), ("datetime", "now"), ("datetime", "utcnow"),
-              ("date", "today")}  # fmt: skip
+WALL_CLOCK = {("time", "time"), ("time", "time_ns"), ("datetime", "now"), ("datetime", "utcnow"), ("date", "today")}
 
 
 def _wall_clock_reads(tree: ast.AST) -> list[int]:
     """Lines calling `time.time()`, `datetime.now()` and the like (as `x.y(...)`)."""
-    return [n.lineno for n in ast.walk(tree) if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)
-            and isinstance(n.func.value, (ast.Name, ast.Attribute))
-            and ((n.func.value.id if isinstance(n.func.value, ast.Name) else n.func.value.attr), n.func.attr)
-            in WALL_CLOCK]  # fmt: skip
+    return [
+        n.lineno
+        for n in ast.walk(tree)
+        if isinstance(n, ast.Call)
+        and isinstance(n.func, ast.Attribute)
+        and isinstance(n.func.value, (ast.Name, ast.Attribute))
+        and ((n.func.value.id if isinstance(n.func.value, ast.Name) else n.func.value.attr), n.func.attr) in WALL_CLOCK
+    ]
 
 
 def test_the_wall_clock_is_read_only_by_the_clock_module() -> None:
@@ -211,8 +220,13 @@ def _is_os(node: ast.expr) -> bool:
 def test_served_sessions_get_the_server_tunables_but_not_its_terminal() -> None:
     from ccxcli.cli.ssh.lab import ServedLab, Settings
 
-    server_env = {"TERM": "dumb", "CCX_LOCK_TIMEOUT": "3", "NO_COLOR": "1", "CCX_TEST_KILL_AT": "x",
-                  "PROMPT_TOOLKIT_COLOR_DEPTH": "DEPTH_24_BIT"}  # fmt: skip
+    server_env = {
+        "TERM": "dumb",
+        "CCX_LOCK_TIMEOUT": "3",
+        "NO_COLOR": "1",
+        "CCX_TEST_KILL_AT": "x",
+        "PROMPT_TOOLKIT_COLOR_DEPTH": "DEPTH_24_BIT",
+    }
     served = ServedLab(Path("/lab"), Settings(), server_env)
     env = served.env("admin", "xterm")
     assert env["TERM"] == "xterm" and env["CCX_LOCK_TIMEOUT"] == "3" and env["CCX_TEST_KILL_AT"] == "x"
@@ -225,8 +239,13 @@ def test_served_sessions_get_the_server_tunables_but_not_its_terminal() -> None:
 def test_no_wall_clock_bound_in_an_assertion() -> None:
     """Tests never assert timings (the machines are shared): no `elapsed < N` in an assert."""
     timing = re.compile(r"assert[^\n]*(elapsed\s*[<>]|(monotonic|perf_counter|time)\(\)\s*-\s*\w+\s*[<>])")
-    found = [f"{p.name}:{i}" for p in sorted((ROOT / "tests").glob("test_*.py")) if p.name != Path(__file__).name
-             for i, line in enumerate(p.read_text().splitlines(), 1) if timing.search(line)]  # fmt: skip
+    found = [
+        f"{p.name}:{i}"
+        for p in sorted((ROOT / "tests").glob("test_*.py"))
+        if p.name != Path(__file__).name
+        for i, line in enumerate(p.read_text().splitlines(), 1)
+        if timing.search(line)
+    ]
     assert found == []
 
 

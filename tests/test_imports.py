@@ -47,9 +47,24 @@ raise SystemExit(code)
 # cache and hand-written encoder that avoided it were dropped as not worth their code
 # (benchmarks/README.md). A module the bare interpreter already loads is not counted.
 LIGHT = (
-    "typing", "enum", "pathlib", "datetime", "urllib", "ipaddress", "dataclasses", "inspect",
-    "signal", "argparse", "textwrap", "shutil", "uuid", "secrets", "hashlib", "tempfile", "subprocess",
-)  # fmt: skip
+    "typing",
+    "enum",
+    "pathlib",
+    "datetime",
+    "urllib",
+    "ipaddress",
+    "dataclasses",
+    "inspect",
+    "signal",
+    "argparse",
+    "textwrap",
+    "shutil",
+    "uuid",
+    "secrets",
+    "hashlib",
+    "tempfile",
+    "subprocess",
+)
 # The floor: the bare interpreter with `json` loaded (allowed, with the `re` and `enum` it brings).
 FLOOR = "import sys, json; print(json.dumps(sorted({m.split('.')[0] for m in sys.modules})))"
 # The light check runs the interpreter without `site` (-S): an editable install's .pth file
@@ -78,9 +93,22 @@ def test_one_shot_status_and_udi_load_no_heavy_module(tmp_path: Path) -> None:
     home = tmp_path / "lab"
     loaded(home, "show", "license", "UDI")  # the first command creates the lab (and the SSM key)
     loaded(home, "--node", "b", "sim", "node", "create", "b")
-    token = subprocess.run([sys.executable, "-c", "import sys; from ccxcli.ssm.cli.main import main; sys.exit(main())",
-                            "--home", str(home), "token", "create", "--va", "DEFAULT"],
-                           capture_output=True, text=True, check=True).stdout.strip()  # fmt: skip
+    token = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys; from ccxcli.ssm.cli.main import main; sys.exit(main())",
+            "--home",
+            str(home),
+            "token",
+            "create",
+            "--va",
+            "DEFAULT",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
     loaded(home, "--node", "b", "license", "smart", "register", "idtoken", token)  # a registered node in the lab
     for argv in (["show", "license", "UDI"], ["show", "license", "status"], ["sim", "agent", "login", "--count", "3"]):
         mods = loaded(home, *argv)
@@ -94,13 +122,29 @@ def test_one_shot_device_commands_load_no_light_module_beyond_the_interpreter(tm
     floor = interpreter_floor()
     home = tmp_path / "lab"
     loaded(home, "show", "license", "UDI")
-    token = subprocess.run([sys.executable, "-c", "import sys; from ccxcli.ssm.cli.main import main; sys.exit(main())",
-                            "--home", str(home), "token", "create"], capture_output=True, text=True,
-                           check=True).stdout.strip()  # fmt: skip
+    token = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys; from ccxcli.ssm.cli.main import main; sys.exit(main())",
+            "--home",
+            str(home),
+            "token",
+            "create",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
     loaded(home, "license", "smart", "register", "idtoken", token)
     loaded(home, "sim", "agent", "login", "--count", "30")
-    for argv in (["show", "license", "status"], ["--json", "show", "license", "status"], ["show", "license", "UDI"],
-                 ["show", "license", "all"], ["sim", "agent", "list"]):  # fmt: skip
+    for argv in (
+        ["show", "license", "status"],
+        ["--json", "show", "license", "status"],
+        ["show", "license", "UDI"],
+        ["show", "license", "all"],
+        ["sim", "agent", "list"],
+    ):
         extra = (loaded(home, *argv, bare=True) - floor) & set(LIGHT)
         assert not extra, (argv, extra)
 
@@ -111,7 +155,8 @@ def test_the_light_budget_can_fail(tmp_path: Path) -> None:
     home = tmp_path / "lab"
     loaded(home, "show", "license", "UDI")
     assert "secrets" in (loaded(home, "sim", "agent", "login", "--count", "1", bare=True) - interpreter_floor()) & set(
-        LIGHT)  # fmt: skip
+        LIGHT
+    )
 
 
 def test_the_probe_can_see_heavy_modules(tmp_path: Path) -> None:
@@ -133,8 +178,9 @@ raise SystemExit(code)
 def test_ccx_ssm_frequent_commands_load_neither_typer_nor_rich(tmp_path: Path) -> None:
     home = str(tmp_path / "lab")
     for argv in (["license", "list"], ["token", "create"], ["token", "list"], ["--help"]):
-        r = subprocess.run([sys.executable, "-c", SSM_PROBE, "--home", home, *argv], capture_output=True, text=True,
-                           timeout=60)  # fmt: skip
+        r = subprocess.run(
+            [sys.executable, "-c", SSM_PROBE, "--home", home, *argv], capture_output=True, text=True, timeout=60
+        )
         assert r.returncode == 0, r.stderr
         mods = set(json.loads([x for x in r.stderr.splitlines() if x.startswith("MODULES ")][-1][8:]))
         assert not mods & {"typer", "rich", "click", "prompt_toolkit"}, (argv, mods)

@@ -35,19 +35,27 @@ def test_a_class_of_twenty_is_built_and_graded(lab: Lab) -> None:
     graded = lab.ccx("sim", "lab", "check", str(CLASS))
     lines = graded.out.strip().split("\n")
     assert graded.code == 1 and len(lines) == 41 and lines[-1] == "20 of 40 goals met."
-    assert lines[0] == ("FAIL  node s01 is REGISTERED_SLR with 20 flex-standard reserved: found registration "
-                        "UNREGISTERED; reserved nothing")  # fmt: skip
+    assert lines[0] == (
+        "FAIL  node s01 is REGISTERED_SLR with 20 flex-standard reserved: found registration "
+        "UNREGISTERED; reserved nothing"
+    )
     assert lines[1] == "PASS  virtual account Student01 with no alert"
 
     # student 1 does the exercise: the air-gapped reservation of 20 standard licenses
     lab.ok("--node", "s01", "license", "smart", "reservation", "enable")
     code = lab.ok("--node", "s01", "--json", "license", "smart", "reservation", "request").json["request_code"]
-    auth = lab.ssm_ok("reservation", "authorize", "--va", "Student01", "--request", code, "--license",
-                      "flex-standard=20").out.strip().split("\n")[-1]  # fmt: skip
+    auth = (
+        lab.ssm_ok("reservation", "authorize", "--va", "Student01", "--request", code, "--license", "flex-standard=20")
+        .out.strip()
+        .split("\n")[-1]
+    )
     lab.ok("--node", "s01", "license", "smart", "reservation", "install", auth)
     doc = lab.ccx("--json", "sim", "lab", "check", str(CLASS)).json
     assert doc["met"] == 21 and doc["goals"][0] == {
-        "title": "node s01 is REGISTERED_SLR with 20 flex-standard reserved", "ok": True, "found": ""}  # fmt: skip
+        "title": "node s01 is REGISTERED_SLR with 20 flex-standard reserved",
+        "ok": True,
+        "found": "",
+    }
 
 
 def test_nodes_registered_and_reserved_by_the_file_are_so_by_the_real_rules(lab: Lab, tmp_path: Path) -> None:
@@ -125,28 +133,37 @@ def test_a_lab_that_is_not_fresh_is_replaced_only_when_asked(lab: Lab, tmp_path:
     assert [n["name"] for n in lab.ok("--json", "sim", "node", "list").json["nodes"]] == ["solo"]
 
 
-@pytest.mark.parametrize(("text", "words"), [
-    ("x = 1\n", "line 1: unknown section [x]"),
-    ('[[node]]\nname = "A"\n', "line 2: 'name' = 'A' is not a name"),
-    ('[[node]]\nname = "a"\n\n[[node]]\nname = "b"\nova = 250\n', "line 6: 'ova' must be 100, 300 or 400"),
-    ('[[node]]\nname = "a"\nregister = "Nowhere"\n', "line 3: no virtual account 'Nowhere' of SSM 'cloud'"),
-    ('[[node]]\nname = "a"\nreserve = { flex-standrd = 2 }\n', "line 3: unknown license 'flex-standrd'"),
-    ('[[node]]\nname = "a"\nregister = "DEFAULT"\nreserve = { flex-standard = 2 }\n',
-     "line 4: a node is registered or reserved"),
-    ('[[node]]\nname = "a"\n[[node]]\nname = "a"\n', "line 3: 'a' is declared twice"),
-    ('[[goal]]\nnode = "zz"\nalerts = 0\n', "line 2: no node 'zz' in this file"),
-    ('[[goal]]\nva = "DEFAULT"\nregistration = "REGISTERED"\n', "line 3: 'registration' is not a check for a virtual"),
-    ('[[ssh_user]]\nname = "x"\nnodes = ["b"]\npassword = "long-enough"\n', "line 3: no node 'b' in this file"),
-    ('[lab]\nstart = "yesterday"\n', "line 2: Invalid start 'yesterday'"),
-    ('[[node]\nname = "a"\n', "not TOML: Expected ']]'"),
-    ("[lab]\nstart = 2026-03-02T09:00:00\n", "line 2: 'start' needs its time zone"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("x = 1\n", "line 1: unknown section [x]"),
+        ('[[node]]\nname = "A"\n', "line 2: 'name' = 'A' is not a name"),
+        ('[[node]]\nname = "a"\n\n[[node]]\nname = "b"\nova = 250\n', "line 6: 'ova' must be 100, 300 or 400"),
+        ('[[node]]\nname = "a"\nregister = "Nowhere"\n', "line 3: no virtual account 'Nowhere' of SSM 'cloud'"),
+        ('[[node]]\nname = "a"\nreserve = { flex-standrd = 2 }\n', "line 3: unknown license 'flex-standrd'"),
+        (
+            '[[node]]\nname = "a"\nregister = "DEFAULT"\nreserve = { flex-standard = 2 }\n',
+            "line 4: a node is registered or reserved",
+        ),
+        ('[[node]]\nname = "a"\n[[node]]\nname = "a"\n', "line 3: 'a' is declared twice"),
+        ('[[goal]]\nnode = "zz"\nalerts = 0\n', "line 2: no node 'zz' in this file"),
+        (
+            '[[goal]]\nva = "DEFAULT"\nregistration = "REGISTERED"\n',
+            "line 3: 'registration' is not a check for a virtual",
+        ),
+        ('[[ssh_user]]\nname = "x"\nnodes = ["b"]\npassword = "long-enough"\n', "line 3: no node 'b' in this file"),
+        ('[lab]\nstart = "yesterday"\n', "line 2: Invalid start 'yesterday'"),
+        ('[[node]\nname = "a"\n', "not TOML: Expected ']]'"),
+        ("[lab]\nstart = 2026-03-02T09:00:00\n", "line 2: 'start' needs its time zone"),
+    ],
+)
 def test_a_file_with_an_error_is_refused_naming_the_line(lab: Lab, tmp_path: Path, text: str, words: str) -> None:
     f = tmp_path / "bad.toml"
     f.write_text(text)
     lab.ok("show", "license", "UDI")
-    lab.refused(["--yes", "sim", "lab", "apply", str(f)], f"{f}{', ' if words.startswith('line') else ': '}{words}",
-                code=2)  # fmt: skip
+    lab.refused(
+        ["--yes", "sim", "lab", "apply", str(f)], f"{f}{', ' if words.startswith('line') else ': '}{words}", code=2
+    )
     lab.refused(["sim", "lab", "check", str(f)], words, code=2)
 
 
@@ -171,9 +188,11 @@ def test_the_schema_knows_every_key_the_reader_does_and_the_readme_shows_the_exa
 
 def test_a_lab_file_chooses_the_reading_of_the_disputed_slr_rule(lab: Lab, tmp_path: Path) -> None:
     f = tmp_path / "strict.toml"
-    f.write_text('[lab]\nslr_tiers = "strict"\n\n[[node]]\nname = "a"\n'
-                 'reserve = { flex-standard = 2, flex-premium = 2 }\nagents = 2\n\n'
-                 '[[goal]]\nnode = "a"\nauthorization = "AUTHORIZED_RESERVED"\n')  # fmt: skip
+    f.write_text(
+        '[lab]\nslr_tiers = "strict"\n\n[[node]]\nname = "a"\n'
+        "reserve = { flex-standard = 2, flex-premium = 2 }\nagents = 2\n\n"
+        '[[goal]]\nnode = "a"\nauthorization = "AUTHORIZED_RESERVED"\n'
+    )
     lab.ok("--yes", "sim", "lab", "apply", str(f))
     assert json.loads((lab.home / "nodes" / "a" / "state.json").read_text())["slr"]["strict_tiers"] is True
     assert json.loads((lab.home / "lab.json").read_text())["slr_tiers"] == "strict"

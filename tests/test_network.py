@@ -29,11 +29,15 @@ def test_a_proxy_is_something_that_exists(lab: Lab, tmp_path: Path) -> None:
     token = lab.ssm_ok("token", "create").out.strip()
     cases = [
         ([], "the proxy host 'proxy.lab' could not be resolved"),
-        (["sim", "proxy", "add", "proxy.lab:8080"],
-         "connection refused by the proxy proxy.lab:3128 (it listens on port 8080)"),
-        (["sim", "proxy", "add", "proxy.lab:3128", "--user", "alice", "--password-file", str(tmp_path / "pw")],
-         "answered 407 Proxy Authentication Required: it needs a user name and password"),
-    ]  # fmt: skip
+        (
+            ["sim", "proxy", "add", "proxy.lab:8080"],
+            "connection refused by the proxy proxy.lab:3128 (it listens on port 8080)",
+        ),
+        (
+            ["sim", "proxy", "add", "proxy.lab:3128", "--user", "alice", "--password-file", str(tmp_path / "pw")],
+            "answered 407 Proxy Authentication Required: it needs a user name and password",
+        ),
+    ]
     for setup, words in cases:
         if setup:
             lab.ok(*setup)
@@ -52,20 +56,28 @@ def test_a_proxy_is_something_that_exists(lab: Lab, tmp_path: Path) -> None:
     out = lab.ok("sim", "clock", "advance", "31d").out  # the automatic renewal and reports fail through it too
     assert "authorization renewals failed" in out and "Entitlement Reporting failure" in out
     assert {"renew-auth", "reporting"} <= {a["key"] for a in lab.status()["alerts"]}  # the seed's alerts
-    assert lab.ok("--json", "sim", "proxy", "list").json["proxies"] == [{"host": "proxy.lab", "port": 8080,
-                                                                         "user": None}]  # fmt: skip
-    for argv, words in [(["sim", "proxy", "add", "nohost"], "use HOST:PORT"),
-                        (["sim", "proxy", "add", "p:99999"], "65535"),
-                        (["sim", "proxy", "add", "p:80", "--user", "bob"], "both --user and --password-file"),
-                        (["sim", "proxy", "remove", "p:80"], "No proxy p:80")]:  # fmt: skip
+    assert lab.ok("--json", "sim", "proxy", "list").json["proxies"] == [
+        {"host": "proxy.lab", "port": 8080, "user": None}
+    ]
+    for argv, words in [
+        (["sim", "proxy", "add", "nohost"], "use HOST:PORT"),
+        (["sim", "proxy", "add", "p:99999"], "65535"),
+        (["sim", "proxy", "add", "p:80", "--user", "bob"], "both --user and --password-file"),
+        (["sim", "proxy", "remove", "p:80"], "No proxy p:80"),
+    ]:
         r = lab.ccx(*argv)
         assert r.code in (1, 2) and words in r.err, (argv, r)
 
 
 def script(home: Path, text: str) -> subprocess.CompletedProcess[str]:
     """`ccx run -` with `text` as its input (the transport's questions answered)."""
-    return subprocess.run([sys.executable, "-m", "ccxcli", "--home", str(home), "run", "-"], input=text,
-                          capture_output=True, text=True, timeout=60)  # fmt: skip
+    return subprocess.run(
+        [sys.executable, "-m", "ccxcli", "--home", str(home), "run", "-"],
+        input=text,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
 
 
 def _free_port() -> int:
@@ -82,10 +94,26 @@ class RealProxy:
         self.log = folder / "proxy.log"
         with self.log.open("w") as out:
             self.proc = subprocess.Popen(
-                [sys.executable, "-m", "proxy", "--hostname", "127.0.0.1", "--port", str(self.port), "--basic-auth",
-                 auth, "--num-workers", "1", "--num-acceptors", "1", "--timeout", "30"],
-                stdout=out, stderr=subprocess.STDOUT,
-            )  # fmt: skip
+                [
+                    sys.executable,
+                    "-m",
+                    "proxy",
+                    "--hostname",
+                    "127.0.0.1",
+                    "--port",
+                    str(self.port),
+                    "--basic-auth",
+                    auth,
+                    "--num-workers",
+                    "1",
+                    "--num-acceptors",
+                    "1",
+                    "--timeout",
+                    "30",
+                ],
+                stdout=out,
+                stderr=subprocess.STDOUT,
+            )
         end = time.time() + 30
         while time.time() < end:
             with socket.socket() as s:
@@ -234,8 +262,21 @@ def test_an_on_prem_reached_by_a_name_not_on_its_certificate_fails_the_cn_san_ru
     """The seed: the URL's host must match the SSM certificate's Common Name or a Subject
     Alternative Name. In a lab an SSM has an address and names that resolve to it; only those
     given with --hostname/--san are on its certificate."""
-    lab.ssm_ok("--ssm", "onprem", "init", "--on-prem", "--hostname", "ssm.example.com", "--san", "10.1.1.5",
-               "--alias", "licensing.corp", "--address", "192.0.2.44", "--demo")  # fmt: skip
+    lab.ssm_ok(
+        "--ssm",
+        "onprem",
+        "init",
+        "--on-prem",
+        "--hostname",
+        "ssm.example.com",
+        "--san",
+        "10.1.1.5",
+        "--alias",
+        "licensing.corp",
+        "--address",
+        "192.0.2.44",
+        "--demo",
+    )
     shown = lab.ssm_ok("--ssm", "onprem", "--json", "account", "show").json
     assert shown["address"] == "192.0.2.44" and shown["certificate_names"] == ["ssm.example.com", "10.1.1.5"]
     assert {"licensing.corp", "192.0.2.44", "onprem", "ssm"} <= set(shown["resolves_as"])

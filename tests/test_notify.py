@@ -74,8 +74,18 @@ def shortage(lab: Lab) -> None:
 
 
 def test_status_notifications_and_the_daily_summary_over_smtp(lab: Lab, inbox: Inbox) -> None:
-    lab.ssm_ok("notify", "set", "--email", "lic@example.com", "--email", "noc@example.com", "--daily-summary", "on",
-               "--smtp", f"127.0.0.1:{inbox.port}")  # fmt: skip
+    lab.ssm_ok(
+        "notify",
+        "set",
+        "--email",
+        "lic@example.com",
+        "--email",
+        "noc@example.com",
+        "--daily-summary",
+        "on",
+        "--smtp",
+        f"127.0.0.1:{inbox.port}",
+    )
     assert inbox.messages == []  # setting the preferences mails nothing about the past
     shortage(lab)
     raised = inbox.wait_for("Alert: Insufficient Licenses in virtual account DEFAULT", 5)
@@ -146,8 +156,20 @@ def test_the_served_ssm_mails_after_a_change(tmp_path: Path, inbox: Inbox) -> No
 
     folder = tmp_path / "farm"
     pem = init(tmp_path, folder)
-    assert ssm(tmp_path, "--ssm", str(folder), "notify", "set", "--email", "farm@example.com", "--smtp",
-               f"127.0.0.1:{inbox.port}").returncode == 0  # fmt: skip
+    assert (
+        ssm(
+            tmp_path,
+            "--ssm",
+            str(folder),
+            "notify",
+            "set",
+            "--email",
+            "farm@example.com",
+            "--smtp",
+            f"127.0.0.1:{inbox.port}",
+        ).returncode
+        == 0
+    )
     server = Served(tmp_path, folder, password="farm-secret")
     try:
         node = tmp_path / "node"

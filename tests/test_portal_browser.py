@@ -30,9 +30,9 @@ CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 DRIVER = shutil.which("chromedriver")
 AXE = Path(os.environ.get("CCX_AXE") or Path(__file__).parent.parent / ".ci/npm/node_modules/axe-core/axe.min.js")
 pytestmark = pytest.mark.skipif(
-    not (CHROMIUM and DRIVER), reason="Chromium and chromedriver are not installed (apt-get install chromium "
-    "chromium-driver; .ci/run does it)"
-)  # fmt: skip
+    not (CHROMIUM and DRIVER),
+    reason="Chromium and chromedriver are not installed (apt-get install chromium chromium-driver; .ci/run does it)",
+)
 PASSWORD = "browser-pass"
 
 
@@ -45,11 +45,19 @@ def browser(tmp_path: Path) -> Iterator[Any]:
     downloads.mkdir()
     opts = webdriver.ChromeOptions()
     opts.binary_location = str(CHROMIUM)
-    for arg in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--ignore-certificate-errors",
-                "--window-size=1100,850", "--disable-gpu", "--no-first-run"):  # fmt: skip
+    for arg in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-dev-shm-usage",
+        "--ignore-certificate-errors",
+        "--window-size=1100,850",
+        "--disable-gpu",
+        "--no-first-run",
+    ):
         opts.add_argument(arg)
-    opts.add_experimental_option("prefs", {"download.default_directory": str(downloads),
-                                           "download.prompt_for_download": False})  # fmt: skip
+    opts.add_experimental_option(
+        "prefs", {"download.default_directory": str(downloads), "download.prompt_for_download": False}
+    )
     driver = webdriver.Chrome(service=Service(str(DRIVER)), options=opts)
     driver.set_page_load_timeout(60)
     driver.downloads = downloads  # type: ignore[attr-defined]
@@ -222,8 +230,10 @@ def test_the_slr_flow_as_cssm_lays_it_out(browser: Any, served: Any, tmp_path: P
     by_id(browser, "confirmation-code").send_keys(conf)
     go(browser, by_id(browser, "confirm"))
     assert by_id(browser, "flash").text == "Reservation update confirmed."
-    reserved = {tr.get_attribute("data-alias"): tr.find_elements(By.TAG_NAME, "td")[1].text
-                for tr in by_id(browser, "reserved").find_elements(By.CSS_SELECTOR, "tr[data-alias]")}  # fmt: skip
+    reserved = {
+        tr.get_attribute("data-alias"): tr.find_elements(By.TAG_NAME, "td")[1].text
+        for tr in by_id(browser, "reserved").find_elements(By.CSS_SELECTOR, "tr[data-alias]")
+    }
     assert reserved == {"flex-premium": "2", "flex-standard": "12"}  # an SLR instance shows what it holds
     shots.take("instance-slr")
     ret_file = tmp_path / "return.txt"
@@ -235,8 +245,10 @@ def test_the_slr_flow_as_cssm_lays_it_out(browser: Any, served: Any, tmp_path: P
     go(browser, by_id(browser, "yes"))
     assert f"Product instance {ident} removed" in by_id(browser, "flash").text
     browser.get(base + "/licenses")
-    rows = {tr.get_attribute("data-alias"): tr.find_elements(By.TAG_NAME, "td")[3].text
-            for tr in by_id(browser, "licenses").find_elements(By.CSS_SELECTOR, "tr[data-alias]")}  # fmt: skip
+    rows = {
+        tr.get_attribute("data-alias"): tr.find_elements(By.TAG_NAME, "td")[3].text
+        for tr in by_id(browser, "licenses").find_elements(By.CSS_SELECTOR, "tr[data-alias]")
+    }
     assert rows["flex-standard"] == "0" and rows["flex-premium"] == "0"  # nothing reserved any more
     assert len(list((tmp_path / "screens").iterdir())) == shots.n
 
@@ -359,8 +371,17 @@ def test_codes_have_a_copy_button(browser: Any, served: Any, tmp_path: Path) -> 
         "const done = arguments[0]; navigator.clipboard.readText().then(done, e => done('ERROR ' + e));"
     )
     assert copied == token and by_id(browser, "new-token-copied").text == "Copied."
-    ssm(tmp_path, "--ssm", str(server.folder), "reservation", "authorize", "--request",
-        node_request(tmp_path / "node", pem), "--license", "flex-standard=1")  # fmt: skip
+    ssm(
+        tmp_path,
+        "--ssm",
+        str(server.folder),
+        "reservation",
+        "authorize",
+        "--request",
+        node_request(tmp_path / "node", pem),
+        "--license",
+        "flex-standard=1",
+    )
     browser.get(base + "/instances")
     ident = browser.execute_script("return document.querySelector('tr[data-id]').dataset.id;")
     browser.get(base + f"/instances/{ident}/authorization-code")
@@ -428,8 +449,9 @@ def test_portal_users_see_only_their_virtual_account(browser: Any, served: Any, 
     before = ssm_state(server.folder)
     # a form forged with the other student's token (the page's CSRF token, the other one's value)
     browser.get(base + "/tokens")
-    browser.execute_script("document.querySelector('form[action=\"/tokens/revoke\"] input[name=token]').value = "
-                           "arguments[0];", theirs)  # fmt: skip
+    browser.execute_script(
+        "document.querySelector('form[action=\"/tokens/revoke\"] input[name=token]').value = arguments[0];", theirs
+    )
     go(browser, by_id(browser, "revoke-1"))
     assert "No such registration token" in by_id(browser, "error").text
     assert ssm_state(server.folder) == before
@@ -466,10 +488,25 @@ def test_portal_users_see_only_their_virtual_account(browser: Any, served: Any, 
 
 
 def _pages(base: str, ident: str, draft_steps: list[str]) -> list[str]:
-    return [base + p for p in ("/", "/virtual-accounts", "/licenses", "/instances", f"/instances/{ident}",
-                               f"/instances/{ident}/update", f"/instances/{ident}/confirm",
-                               f"/instances/{ident}/authorization-code", f"/instances/{ident}/remove", "/tokens",
-                               "/events", "/sync", "/licenses/reserve", "/instances/999")] + draft_steps  # fmt: skip
+    return [
+        base + p
+        for p in (
+            "/",
+            "/virtual-accounts",
+            "/licenses",
+            "/instances",
+            f"/instances/{ident}",
+            f"/instances/{ident}/update",
+            f"/instances/{ident}/confirm",
+            f"/instances/{ident}/authorization-code",
+            f"/instances/{ident}/remove",
+            "/tokens",
+            "/events",
+            "/sync",
+            "/licenses/reserve",
+            "/instances/999",
+        )
+    ] + draft_steps
 
 
 @pytest.mark.skipif(not AXE.is_file(), reason=f"axe-core is not installed ({AXE}; .ci/run: npm install axe-core)")
@@ -506,10 +543,20 @@ def test_axe_core_finds_no_serious_violation_on_any_page(browser: Any, served: A
     login(browser, base)
     node = tmp_path / "node"
     req = node_request(node, pem)
-    ssm(tmp_path, "--ssm", str(server.folder), "reservation", "authorize", "--request", req,
-        "--license", "flex-standard=2")  # fmt: skip
-    update = ssm(tmp_path, "--ssm", str(server.folder), "reservation", "update", node_sn(node), "--license",
-                 "flex-standard=3")  # fmt: skip
+    ssm(
+        tmp_path,
+        "--ssm",
+        str(server.folder),
+        "reservation",
+        "authorize",
+        "--request",
+        req,
+        "--license",
+        "flex-standard=2",
+    )
+    update = ssm(
+        tmp_path, "--ssm", str(server.folder), "reservation", "update", node_sn(node), "--license", "flex-standard=3"
+    )
     assert update.returncode == 0, update.stderr
     browser.get(base + "/instances")
     ident = instance_id(browser, node_sn(node))
@@ -553,8 +600,20 @@ def test_on_a_phone_no_page_scrolls_sideways_and_the_actions_menu_stays_on_scree
     server, pem, base = served
     node = tmp_path / "node"
     req = node_request(node, pem)
-    assert ssm(tmp_path, "--ssm", str(server.folder), "reservation", "authorize", "--request", req,
-               "--license", "flex-standard=2").returncode == 0  # fmt: skip
+    assert (
+        ssm(
+            tmp_path,
+            "--ssm",
+            str(server.folder),
+            "reservation",
+            "authorize",
+            "--request",
+            req,
+            "--license",
+            "flex-standard=2",
+        ).returncode
+        == 0
+    )
     for n in range(3):  # tokens are long words: the widest table
         ssm(tmp_path, "--ssm", str(server.folder), "token", "create", "--description", f"a token for student {n}")
     browser.set_window_size(390, 844)
@@ -570,8 +629,18 @@ def test_on_a_phone_no_page_scrolls_sideways_and_the_actions_menu_stays_on_scree
         )
         assert width <= inner and header >= inner - 1, (url, width, inner, header)
 
-    for url in ("/", "/virtual-accounts", "/licenses", "/instances", f"/instances/{ident}", "/tokens", "/events",
-                "/sync", "/licenses/reserve", f"/instances/{ident}/transfer"):  # fmt: skip
+    for url in (
+        "/",
+        "/virtual-accounts",
+        "/licenses",
+        "/instances",
+        f"/instances/{ident}",
+        "/tokens",
+        "/events",
+        "/sync",
+        "/licenses/reserve",
+        f"/instances/{ident}/transfer",
+    ):
         fits(url)
     browser.get(base + f"/instances/{ident}")
     open_actions(browser, ident)
@@ -598,8 +667,20 @@ def test_polish_escape_closes_a_menu_one_size_of_button_cancel_beside_next_no_me
     assert browser.find_elements(By.CSS_SELECTOR, "header nav")
     node = tmp_path / "node"
     req = node_request(node, pem)
-    assert ssm(tmp_path, "--ssm", str(server.folder), "reservation", "authorize", "--request", req,
-               "--license", "flex-standard=2").returncode == 0  # fmt: skip
+    assert (
+        ssm(
+            tmp_path,
+            "--ssm",
+            str(server.folder),
+            "reservation",
+            "authorize",
+            "--request",
+            req,
+            "--license",
+            "flex-standard=2",
+        ).returncode
+        == 0
+    )
     browser.get(base + "/instances")
     ident = instance_id(browser, node_sn(node))
     open_actions(browser, ident)

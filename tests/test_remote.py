@@ -197,11 +197,13 @@ def test_reservation_through_the_api_and_refusals_change_nothing(farm: Any, tmp_
     r = ccx(home, "license", "smart", "reservation", "install", code)
     assert r.returncode == 0 and "flex-standard 3" in r.stdout, r.stderr
     sn = _status(home)["udi"]["sn"]
-    status, doc = client.api("POST", f"/api/v1/reservations/{sn}/update",
-                             {"licenses": [{"license": "flex-standard", "quantity": 5}]})  # fmt: skip
+    status, doc = client.api(
+        "POST", f"/api/v1/reservations/{sn}/update", {"licenses": [{"license": "flex-standard", "quantity": 5}]}
+    )
     assert status == 200, doc
-    conf = json.loads(ccx(home, "--json", "license", "smart", "reservation", "install", doc["authorizationCode"])
-                      .stdout)["confirmation_code"]  # fmt: skip
+    conf = json.loads(
+        ccx(home, "--json", "license", "smart", "reservation", "install", doc["authorizationCode"]).stdout
+    )["confirmation_code"]
     status, doc = client.api("POST", f"/api/v1/reservations/{sn}/confirm", {"confirmationCode": conf})
     assert status == 200, doc
     ret = json.loads(ccx(home, "--yes", "--json", "license", "smart", "reservation", "return").stdout)["return_code"]

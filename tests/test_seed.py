@@ -197,8 +197,11 @@ def test_on_prem_and_cloud_keep_the_pool_invariant(lab: Lab) -> None:
     register_onprem(lab, "uccx")
     lab.ok("--node", "b", "license", "smart", "reservation", "enable")
     req = lab.ok("--node", "b", "--json", "license", "smart", "reservation", "request").json["request_code"]
-    lab.refused(["--ssm", "site", "reservation", "authorize", "--request", req, "--license", "flex-standard=5"],
-                "reserved on Cisco SSM", ssm=True)  # fmt: skip
+    lab.refused(
+        ["--ssm", "site", "reservation", "authorize", "--request", req, "--license", "flex-standard=5"],
+        "reserved on Cisco SSM",
+        ssm=True,
+    )
     lab.ssm_ok("reservation", "authorize", "--request", req, "--license", "flex-standard=20")
     lab.ok("sim", "agent", "login", "--count", "35")
     lab.ok("sim", "clock", "advance", "1d1h")
@@ -220,7 +223,8 @@ def test_pak_fulfilment_classic_install_and_pak_migration(lab: Lab, tmp_path: An
     lab.ssm_ok("pak", "fulfil", "PAK1234567", "--license-mac", mac, "--license", "premium-seat=20", "--out", lic)
     lab.ok("--node", "old", "appadmin", "license", "classic", "install", lic)
     assert lab.ok("--node", "old", "--json", "appadmin", "license", "classic", "show").json["licenses"] == {
-        "premium-seat": 20}  # fmt: skip
+        "premium-seat": 20
+    }
     lab.ok("--node", "old", "sim", "agent", "login", "--count", "20")
     lab.refused(["--node", "old", "sim", "agent", "login", "--count", "1"], "Classic licenses")
     (tmp_path / "bad.lic").write_text(
@@ -249,7 +253,8 @@ def test_device_based_conversion_partial_and_full(lab: Lab, tmp_path: Any) -> No
     assert "remain" in out and lab.pool()["premium-seat"]["purchased"] == before + 10
     lab.ok("--node", "old", "appadmin", "license", "classic", "install", rest)  # the new file for what remains
     assert lab.ok("--node", "old", "--json", "appadmin", "license", "classic", "show").json["licenses"] == {
-        "premium-seat": 20}  # fmt: skip
+        "premium-seat": 20
+    }
     assert "fully converted" in lab.ssm_ok("dbc", "convert", "--license-mac", mac).out
     lab.refused(["dbc", "convert", "--license-mac", mac], "No classic licenses", ssm=True)
     lab.ok("--node", "old", "--yes", "appadmin", "license", "migrate", "smart")
@@ -282,8 +287,16 @@ def test_an_ssm_database_of_schema_1_is_migrated(tmp_path: Any) -> None:
     folder.mkdir()
     db = sqlite3.connect(folder / "ssm.db")
     db.executescript(V1_DDL)
-    meta = {"schema": "1", "account": "Old", "on_prem": "0", "cn": "", "sans": "[]", "created": "0",
-            "slr_allowed": "1", "export_allowed": "0"}  # fmt: skip
+    meta = {
+        "schema": "1",
+        "account": "Old",
+        "on_prem": "0",
+        "cn": "",
+        "sans": "[]",
+        "created": "0",
+        "slr_allowed": "1",
+        "export_allowed": "0",
+    }
     db.executemany("INSERT INTO meta VALUES (?, ?)", meta.items())
     db.execute("INSERT INTO va(name, is_default) VALUES ('DEFAULT', 1)")
     db.execute("INSERT INTO pool(va, alias, purchased) VALUES ('DEFAULT', 'flex-standard', 40)")

@@ -48,8 +48,15 @@ def test_user_name_chooses_the_node_and_unknown_nodes_are_refused(served: Served
     client.set_missing_host_key_policy(paramiko.AutoAddPolicy())
     banner = []
     with pytest.raises(paramiko.AuthenticationException):
-        client.connect("127.0.0.1", served.port, username="nosuch", password="admin", allow_agent=False,
-                       look_for_keys=False, banner_timeout=10)  # fmt: skip
+        client.connect(
+            "127.0.0.1",
+            served.port,
+            username="nosuch",
+            password="admin",
+            allow_agent=False,
+            look_for_keys=False,
+            banner_timeout=10,
+        )
     transport = client.get_transport()
     if transport is not None:
         banner.append(transport.get_banner() or b"")
@@ -131,8 +138,9 @@ def test_window_resize_changes_the_page(served: Served) -> None:
 
 def test_a_session_without_a_terminal_runs_script_mode(served: Served) -> None:
     async def go() -> str:
-        async with asyncssh.connect("127.0.0.1", served.port, username="admin", password="admin",
-                                    known_hosts=None) as conn:  # fmt: skip
+        async with asyncssh.connect(
+            "127.0.0.1", served.port, username="admin", password="admin", known_hosts=None
+        ) as conn:
             proc = await conn.create_process()  # no pty, no command
             proc.stdin.write("show license UDI\nsim agent login --count 3\n")
             out = await asyncio.wait_for(proc.stdout.readuntil("logged in"), 30)
@@ -233,8 +241,14 @@ def _vos_netmiko(port: int) -> Any:
             self.base_prompt = "admin"
             return self.base_prompt
 
-    return CiscoVosSSH(host="127.0.0.1", port=port, username="admin", password="admin", fast_cli=False,
-                       device_type="generic_termserver")  # fmt: skip
+    return CiscoVosSSH(
+        host="127.0.0.1",
+        port=port,
+        username="admin",
+        password="admin",
+        fast_cli=False,
+        device_type="generic_termserver",
+    )
 
 
 def test_register_and_slr_through_netmiko(served: Served) -> None:
@@ -264,8 +278,7 @@ def test_register_and_slr_through_netmiko(served: Served) -> None:
 def test_register_and_slr_through_paramiko(served: Served) -> None:
     client = paramiko.SSHClient()
     client.set_missing_host_key_policy(paramiko.AutoAddPolicy())
-    client.connect("127.0.0.1", served.port, username="admin", password="admin", allow_agent=False,
-                   look_for_keys=False)  # fmt: skip
+    client.connect("127.0.0.1", served.port, username="admin", password="admin", allow_agent=False, look_for_keys=False)
     chan = client.invoke_shell(term="vt100", width=200, height=24)
     buf = b""
 
@@ -314,9 +327,15 @@ def _scrapli(port: int, timeout: float = 30) -> Any:
     from scrapli.driver.generic import GenericDriver
 
     return GenericDriver(
-        host="127.0.0.1", port=port, auth_username="admin", auth_password="admin", auth_strict_key=False,
-        transport="paramiko", comms_prompt_pattern=r"^admin:\s*$", timeout_ops=timeout,
-    )  # fmt: skip
+        host="127.0.0.1",
+        port=port,
+        auth_username="admin",
+        auth_password="admin",
+        auth_strict_key=False,
+        transport="paramiko",
+        comms_prompt_pattern=r"^admin:\s*$",
+        timeout_ops=timeout,
+    )
 
 
 def test_scrapli_generic_driver(served: Served) -> None:
@@ -342,14 +361,29 @@ def test_openssh_client_exec_with_a_key(tmp_path: Path) -> None:
     (tmp_path / "authorized_keys").write_bytes(key.export_public_key())
     s = Served(tmp_path / "lab", "--authorized-keys", str(tmp_path / "authorized_keys"))
     try:
-        base = [ssh, "-i", str(tmp_path / "id"), "-p", str(s.port), "-o", "StrictHostKeyChecking=no",
-                "-o", f"UserKnownHostsFile={tmp_path / 'known_hosts'}", "-o", "BatchMode=yes"]  # fmt: skip
+        base = [
+            ssh,
+            "-i",
+            str(tmp_path / "id"),
+            "-p",
+            str(s.port),
+            "-o",
+            "StrictHostKeyChecking=no",
+            "-o",
+            f"UserKnownHostsFile={tmp_path / 'known_hosts'}",
+            "-o",
+            "BatchMode=yes",
+        ]
         r = subprocess.run([*base, "admin@127.0.0.1", "show license UDI"], capture_output=True, text=True, timeout=60)
         assert r.returncode == 0 and "UDI: PID:UCCX" in r.stdout, r.stderr
         r = subprocess.run([*base, "admin@127.0.0.1", "show license nope"], capture_output=True, text=True, timeout=60)
         assert r.returncode == 2 and "unknown word" in r.stderr
-        r = subprocess.run([*base, "-o", "PreferredAuthentications=password", "admin@127.0.0.1", "show license UDI"],
-                           capture_output=True, text=True, timeout=60)  # fmt: skip
+        r = subprocess.run(
+            [*base, "-o", "PreferredAuthentications=password", "admin@127.0.0.1", "show license UDI"],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
         assert r.returncode == 255  # keys only: no password log-in
     finally:
         s.stop()
@@ -362,8 +396,9 @@ def test_install_file_over_sftp(served: Served, tmp_path: Path) -> None:
     (tmp_path / "auth.xml").write_text(ssm_run(served.home, *authorize_args(req)).stdout)
 
     async def go() -> str:
-        async with asyncssh.connect("127.0.0.1", served.port, username="admin", password="admin",
-                                    known_hosts=None) as conn:  # fmt: skip
+        async with asyncssh.connect(
+            "127.0.0.1", served.port, username="admin", password="admin", known_hosts=None
+        ) as conn:
             async with conn.start_sftp_client() as sftp:
                 await sftp.put(str(tmp_path / "auth.xml"), "auth.xml")
                 with pytest.raises(asyncssh.SFTPError):
@@ -384,10 +419,14 @@ def test_with_unicon_over_ssh(served: Served, tmp_path: Path) -> None:
     from unicon import Connection
 
     dev = Connection(
-        hostname="uccx", start=[f"ssh -o StrictHostKeyChecking=no -p {served.port} admin@127.0.0.1"], os="vos",
-        credentials={"default": {"username": "admin", "password": "admin"}}, learn_hostname=False,
-        log_stdout=False, connection_timeout=60,
-    )  # fmt: skip
+        hostname="uccx",
+        start=[f"ssh -o StrictHostKeyChecking=no -p {served.port} admin@127.0.0.1"],
+        os="vos",
+        credentials={"default": {"username": "admin", "password": "admin"}},
+        learn_hostname=False,
+        log_stdout=False,
+        connection_timeout=60,
+    )
     dev.connect()
     try:
         assert "UDI: PID:UCCX" in dev.execute("show license UDI")

@@ -163,8 +163,9 @@ def test_an_upload_quota_that_is_not_a_size_is_refused(tmp_path: Path) -> None:
 
 def test_a_nul_byte_in_a_command_is_refused_and_the_connection_lives_on(served: Served) -> None:
     async def go() -> None:
-        async with asyncssh.connect("127.0.0.1", served.port, username="admin", password="admin",
-                                    known_hosts=None) as conn:  # fmt: skip
+        async with asyncssh.connect(
+            "127.0.0.1", served.port, username="admin", password="admin", known_hosts=None
+        ) as conn:
             shell = await conn.create_process(term_type="vt100")
             await shell.stdout.readuntil("admin:")
             r = await conn.run("show license UDI\x00; sim lab reset", check=False)
@@ -284,8 +285,9 @@ def test_stale_environment_of_the_client_does_not_reach_the_child(served: Served
     """The SSH user and operator flag come from the server only: a client's env request is ignored."""
 
     async def go() -> str:
-        async with asyncssh.connect("127.0.0.1", served.port, username="admin", password="admin",
-                                    known_hosts=None) as conn:  # fmt: skip
+        async with asyncssh.connect(
+            "127.0.0.1", served.port, username="admin", password="admin", known_hosts=None
+        ) as conn:
             r = await conn.run("sim clock advance 1h", env={"CCX_SSH_OPERATOR": "1"}, check=False)
             return str(r.stderr)
 

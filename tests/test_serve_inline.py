@@ -87,8 +87,11 @@ def test_a_line_sent_at_once_is_one_key_but_help_and_enter_keep_theirs() -> None
     keys.append(KeyPress("y", "y"))
     got = _typed_as_one(keys)
     assert [(k.key, k.data) for k in got] == [
-        (Keys.BracketedPaste, "show lic"), ("?", "?"), (Keys.ControlM, "\r"), ("y", "y")
-    ]  # fmt: skip
+        (Keys.BracketedPaste, "show lic"),
+        ("?", "?"),
+        (Keys.ControlM, "\r"),
+        ("y", "y"),
+    ]
 
 
 def test_threads_of_one_process_take_the_lab_lock_one_at_a_time(tmp_path: Path) -> None:

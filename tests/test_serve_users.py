@@ -16,8 +16,9 @@ from ssh_served import Served, run
 def _exec(port: int, user: str, command: str, password: str | None = None, key: Any = None) -> Any:
     async def go() -> Any:
         keys = [key] if key is not None else None
-        async with asyncssh.connect("127.0.0.1", port, username=user, password=password, known_hosts=None,
-                                    client_keys=keys, agent_path=None) as conn:  # fmt: skip
+        async with asyncssh.connect(
+            "127.0.0.1", port, username=user, password=password, known_hosts=None, client_keys=keys, agent_path=None
+        ) as conn:
             return await conn.run(command, check=False)
 
     return run(go())
@@ -41,10 +42,12 @@ def classroom(tmp_path: Path) -> Any:
     (tmp_path / "t").write_text("teach-pass-3\n")
     key = asyncssh.generate_private_key("ssh-ed25519")
     (tmp_path / "carol.pub").write_bytes(key.export_public_key())
-    for argv in (["alice", "--password-file", str(tmp_path / "a"), "--node", "s01"],
-                 ["bob", "--password-file", str(tmp_path / "b"), "--node", "s02"],
-                 ["carol", "--key", str(tmp_path / "carol.pub"), "--node", "s02"],
-                 ["teacher", "--password-file", str(tmp_path / "t"), "--operator"]):  # fmt: skip
+    for argv in (
+        ["alice", "--password-file", str(tmp_path / "a"), "--node", "s01"],
+        ["bob", "--password-file", str(tmp_path / "b"), "--node", "s02"],
+        ["carol", "--key", str(tmp_path / "carol.pub"), "--node", "s02"],
+        ["teacher", "--password-file", str(tmp_path / "t"), "--operator"],
+    ):
         r = ccx_run(home, "ssh-user", "add", *argv)
         assert r.returncode == 0, r.stderr
     served = Served(home)  # the lab's ssh-users.json: nothing else to say

@@ -272,8 +272,9 @@ SECRET = "11" * 32
 NONCE = R.nonce(SECRET, 1)
 # One code for the whole property test: an ECDSA signature is random, and hypothesis
 # needs every example to start from the same code.
-CODE = codes.make_authorization(KEY_PRIV, NONCE, 1_800_000_000_000, {"flex-standard": 20, "flex-premium": 5},
-                                NODE_UUID[-5:], NODE_UUID)  # fmt: skip
+CODE = codes.make_authorization(
+    KEY_PRIV, NONCE, 1_800_000_000_000, {"flex-standard": 20, "flex-premium": 5}, NODE_UUID[-5:], NODE_UUID
+)
 
 
 def _node_with_request() -> tuple[dict[str, Any], str]:

@@ -39,8 +39,15 @@ def test_ccx_serve_prints_its_banner_and_answers_an_ssh_client(tmp_path: Path) -
     try:
         client = paramiko.SSHClient()
         client.set_missing_host_key_policy(paramiko.AutoAddPolicy())  # a lab server on loopback
-        client.connect("127.0.0.1", served.port, username="admin", password="admin", look_for_keys=False,
-                       allow_agent=False, timeout=30)  # fmt: skip
+        client.connect(
+            "127.0.0.1",
+            served.port,
+            username="admin",
+            password="admin",
+            look_for_keys=False,
+            allow_agent=False,
+            timeout=30,
+        )
         try:
             _, out, err = client.exec_command("show license UDI", timeout=30)
             assert "UDI: PID:UCCX" in out.read().decode() and err.read() == b""
@@ -56,14 +63,23 @@ def test_ccx_ssm_serve_prints_its_banner_and_answers_https(tmp_path: Path) -> No
     folder = tmp_path / "ssm"
     init(tmp_path, folder)
     ca = tmp_path / "served.pem"
-    r = subprocess.run([*SSM, "--home", str(tmp_path), "--ssm", str(folder), "cert", "export", "--out", str(ca)],
-                       capture_output=True, text=True, timeout=60, env=child_env(tmp_path))  # fmt: skip
+    r = subprocess.run(
+        [*SSM, "--home", str(tmp_path), "--ssm", str(folder), "cert", "export", "--out", str(ca)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=child_env(tmp_path),
+    )
     assert r.returncode == 0, r.stderr
     server = Served(tmp_path, folder, password="smoke-pw")
     try:
         assert re.search(r"serving https://127\.0\.0\.1:\d+/", server.ready), server.ready
-        answer = requests.get(f"https://localhost:{server.port}/api/v1/account", verify=str(ca), timeout=30,
-                              headers={"Authorization": "Bearer smoke-pw"})  # a real TLS check, by name  # fmt: skip
+        answer = requests.get(
+            f"https://localhost:{server.port}/api/v1/account",
+            verify=str(ca),
+            timeout=30,
+            headers={"Authorization": "Bearer smoke-pw"},
+        )  # a real TLS check, by name
         assert answer.status_code == 200 and answer.json()["name"] == "Demo Smart Account", answer.text
     finally:
         output = server.stop()

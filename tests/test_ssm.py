@@ -394,8 +394,9 @@ def test_the_ssm_pool_chart_over_90_days(lab) -> None:  # type: ignore[no-untype
     assert [prem[k]["purchased"] for k in (29, 31, 90)] == [10, 20, 20] and prem[90]["reserved"] == 5
     every = [c["alias"] for c in chart()["licenses"]]
     assert every[:2] == ["flex-standard", "flex-premium"] and len(every) == len(set(every))
-    hours = chart("--license", "flex-standard", "--interval", "1h", "--from", days[30]["start"], "--to",
-                  days[30]["end"])["licenses"][0]["intervals"]  # fmt: skip
+    hours = chart(
+        "--license", "flex-standard", "--interval", "1h", "--from", days[30]["start"], "--to", days[30]["end"]
+    )["licenses"][0]["intervals"]
     assert len(hours) == 24 and max(h["in_use"] for h in hours) == days[30]["in_use"]
 
     text = lab.ssm_ok("license", "chart", "--license", "flex-standard").out.splitlines()
@@ -403,8 +404,12 @@ def test_the_ssm_pool_chart_over_90_days(lab) -> None:  # type: ignore[no-untype
     assert len(text) == 3 + 91
     assert text[-1].split()[-1] == "█" * 8 + "▒" * 20 + "·" * 12  # 8 in use, 20 reserved, 12 available of 40
 
-    for bad, words in ((["--interval", "15m"], "use --interval 1h or 1d"), (["--interval", "2d"], "--interval takes"),
-                       (["--license", "nope"], "nope"), (["--va", "Nope"], "No virtual account")):  # fmt: skip
+    for bad, words in (
+        (["--interval", "15m"], "use --interval 1h or 1d"),
+        (["--interval", "2d"], "--interval takes"),
+        (["--license", "nope"], "nope"),
+        (["--va", "Nope"], "No virtual account"),
+    ):
         lab.refused(["license", "chart", *bad], words, ssm=True, code=2)
 
 

@@ -66,7 +66,7 @@ def test_sync_order(last: int, seq: object, ok: bool) -> None:
         (30 * DAY + 1, "Failed to Renew"),
         (90 * DAY, "Failed to Renew"),
         (90 * DAY + 1, "Failed to Connect"),
-    ],  # fmt: skip
+    ],
 )
 def test_contact_alert(age: int, alert: str | None) -> None:
     assert rules.contact_alert(NOW - age, NOW) == alert

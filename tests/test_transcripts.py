@@ -62,16 +62,21 @@ def test_a_changed_output_fails_and_names_the_line(lab: Lab, tmp_path: Path) -> 
 
 def test_a_changed_exit_status_fails(lab: Lab, tmp_path: Path) -> None:
     record = tmp_path / "t.txt"
-    record.write_text("admin:license smart renew auth\nRenewal is not possible: the product is not registered.\n"
-                      "Executed command unsuccessfully\n(exit 0)\n")  # fmt: skip
+    record.write_text(
+        "admin:license smart renew auth\nRenewal is not possible: the product is not registered.\n"
+        "Executed command unsuccessfully\n(exit 0)\n"
+    )
     r = lab.ccx("run", "--check", str(record))
     assert r.code == 1 and "-(exit 0)" in r.err and "+(exit 1)" in r.err
 
 
 def test_bad_transcripts_and_options_are_refused(lab: Lab, tmp_path: Path) -> None:
-    cases = {"show license UDI\n": "starts each command with 'admin:'",
-             "admin:show license UDI\nUDI\n": "no '(exit N)'", "# nothing\n": "holds no command",
-             "admin:show license UDI\n/[/\n(exit 0)\n": "not valid"}  # fmt: skip
+    cases = {
+        "show license UDI\n": "starts each command with 'admin:'",
+        "admin:show license UDI\nUDI\n": "no '(exit N)'",
+        "# nothing\n": "holds no command",
+        "admin:show license UDI\n/[/\n(exit 0)\n": "not valid",
+    }
     for n, (text, words) in enumerate(cases.items()):
         f = tmp_path / f"bad{n}.txt"
         f.write_text(text)

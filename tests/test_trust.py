@@ -64,8 +64,14 @@ def test_script_keeps_successful_lines_when_a_later_line_fails(lab: Lab, keep_go
 def _script_until(home: Path, lines: list[str], pattern: str) -> tuple[subprocess.Popen[str], str]:
     """Start `ccx run -` on a pipe, feed `lines`, read its output until `pattern` shows,
     leaving the pipe open (the script then waits for more input)."""
-    p = subprocess.Popen([sys.executable, "-m", "ccxcli", "run", "-"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                         stderr=subprocess.DEVNULL, text=True, env=child_env(home))  # fmt: skip
+    p = subprocess.Popen(
+        [sys.executable, "-m", "ccxcli", "run", "-"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        env=child_env(home),
+    )
     assert p.stdin is not None and p.stdout is not None
     p.stdin.write("".join(line + "\n" for line in lines))
     p.stdin.flush()
@@ -316,7 +322,7 @@ def test_concurrent_init_of_one_ssm_folder(tmp_path: Path) -> None:
             stderr=subprocess.PIPE,
             text=True,
             env=child_env(tmp_path / "lab"),
-        )  # fmt: skip
+        )
         for _ in range(6)
     ]
     results = [(p.wait(timeout=120), *p.communicate()) for p in procs]
@@ -437,9 +443,13 @@ def test_names_already_stored_with_control_characters_are_shown_escaped(lab: Lab
     db.close()
     tok = lab.ssm_ok("token", "create").out.strip()
     lab.ok("license", "smart", "register", "idtoken", tok)
-    for out in (lab.ok("show", "license", "all").out, lab.ok("show", "license", "techsupport").out,
-                lab.ssm_ok("va", "list").out, lab.ssm_ok("instance", "list").out,
-                lab.ssm_ok("events").out):  # fmt: skip
+    for out in (
+        lab.ok("show", "license", "all").out,
+        lab.ok("show", "license", "techsupport").out,
+        lab.ssm_ok("va", "list").out,
+        lab.ssm_ok("instance", "list").out,
+        lab.ssm_ok("events").out,
+    ):
         assert "\x1b" not in out and "\nadmin: " not in out and "\x07" not in out, out
     assert "Sales\\nadmin: \\x1b[2J" in lab.ok("show", "license", "status").out
 

@@ -32,8 +32,9 @@ def _status(home: Path) -> dict[str, Any]:
     return json.loads(r.stdout)  # type: ignore[no-any-return]
 
 
-def _join_and_register(home: Path, pem: Path, server: Served, ssm_home: Path, folder: Path,
-                       va: str = "DEFAULT") -> None:  # fmt: skip
+def _join_and_register(
+    home: Path, pem: Path, server: Served, ssm_home: Path, folder: Path, va: str = "DEFAULT"
+) -> None:
     assert ccx(home, "sim", "ssm", "trust", str(pem)).returncode == 0
     r = ccx(home, "license", "smart", "transport", "gateway", server.gateway)
     assert r.returncode == 0, r.stderr
@@ -84,10 +85,19 @@ def test_another_registration_cannot_pre_claim_a_victims_report_ids(shared: Any,
     proof = json.loads((attacker / "nodes" / "uccx" / "state.json").read_text())["proof"]  # the attacker's own
     for k in range(8):  # the victim's next two hours of report ids, sent first with the attacker's own uuid
         t = first + k * T.REPORT_INTERVAL
-        for op, args in (("report", {"uuid": a["udi"]["uuid"], "use": {}, "now": t,
-                                     "msg_id": f"report:{victim_row['id']}:{t}"}),
-                         ("report_batch", {"uuid": a["udi"]["uuid"], "use": {}, "first": t, "last": t,
-                                           "msg_id": f"steady:{victim_row['id']}:{t}"})):  # fmt: skip
+        for op, args in (
+            ("report", {"uuid": a["udi"]["uuid"], "use": {}, "now": t, "msg_id": f"report:{victim_row['id']}:{t}"}),
+            (
+                "report_batch",
+                {
+                    "uuid": a["udi"]["uuid"],
+                    "use": {},
+                    "first": t,
+                    "last": t,
+                    "msg_id": f"steady:{victim_row['id']}:{t}",
+                },
+            ),
+        ):
             answer = _post(server.port, op, {**args, "mac": message_mac(proof, op, args)})  # properly proven
             assert answer["ok"], answer
     assert ccx(victim, "sim", "clock", "advance", "2h").returncode == 0
@@ -108,8 +118,9 @@ def test_a_product_instance_id_is_never_given_twice(shared: Any, tmp_path: Path)
 
 
 @pytest.mark.parametrize("outage", ["maintenance", "server-stopped"])
-def test_a_report_failed_on_the_ssm_side_is_sent_again_once_it_answers(shared: Any, tmp_path: Path,
-                                                                       outage: str) -> None:  # fmt: skip
+def test_a_report_failed_on_the_ssm_side_is_sent_again_once_it_answers(
+    shared: Any, tmp_path: Path, outage: str
+) -> None:
     ssm_home, folder, pem, server = shared
     home = tmp_path / "node"
     _join_and_register(home, pem, server, ssm_home, folder)
@@ -151,8 +162,9 @@ def _answer(sock: ssl.SSLSocket, data: bytes = b"") -> tuple[int, bytes]:
             break
         data += more
     head, _, rest = data.partition(b"\r\n\r\n")
-    length = next((int(h.split(b":", 1)[1]) for h in head.split(b"\r\n") if h.lower().startswith(b"content-length:")),
-                  0)  # fmt: skip
+    length = next(
+        (int(h.split(b":", 1)[1]) for h in head.split(b"\r\n") if h.lower().startswith(b"content-length:")), 0
+    )
     while len(rest) < length and (more := sock.recv(65536)):
         rest += more
     return int(head.split(b" ", 2)[1]), rest
@@ -163,8 +175,10 @@ def test_a_chunked_body_over_the_limit_is_refused_while_it_arrives(shared: Any, 
     _, _, _, server = shared
     sock = _tls(server.port)
     try:
-        sock.sendall(f"POST {path} HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
-                     "Transfer-Encoding: chunked\r\n\r\n".encode())  # fmt: skip
+        sock.sendall(
+            f"POST {path} HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
+            "Transfer-Encoding: chunked\r\n\r\n".encode()
+        )
         chunk = b"%x\r\n%s\r\n" % (65536, b"a" * 65536)
         sent, early = 0, b""
         while sent < 64 * 1024 * 1024 and not early:  # until the answer comes (or the server hangs up)
@@ -196,8 +210,10 @@ def test_a_declared_length_over_the_limit_is_refused_before_the_body(shared: Any
     _, _, _, server = shared
     sock = _tls(server.port)
     try:
-        sock.sendall(b"POST /as/token.oauth2 HTTP/1.1\r\nHost: localhost\r\nContent-Length: 300000000\r\n"
-                     b"Content-Type: application/x-www-form-urlencoded\r\n\r\n")  # fmt: skip
+        sock.sendall(
+            b"POST /as/token.oauth2 HTTP/1.1\r\nHost: localhost\r\nContent-Length: 300000000\r\n"
+            b"Content-Type: application/x-www-form-urlencoded\r\n\r\n"
+        )
         status, body = _answer(sock)  # no byte of the body was sent
     finally:
         sock.close()
@@ -207,9 +223,11 @@ def test_a_declared_length_over_the_limit_is_refused_before_the_body(shared: Any
 def test_deeply_nested_json_is_a_400_json_answer_everywhere(shared: Any) -> None:
     _, _, _, server = shared
     nested = b"[" * 100_000 + b"]" * 100_000
-    for path, headers in ((GATEWAY_PATH, {}), ("/services/api/smart-accounts-and-licensing/v1/accounts/any/licenses",
-                                              {"Authorization": "Bearer anything"}),
-                          ("/api/v1/accounts/any/virtual-accounts", {})):  # fmt: skip
+    for path, headers in (
+        (GATEWAY_PATH, {}),
+        ("/services/api/smart-accounts-and-licensing/v1/accounts/any/licenses", {"Authorization": "Bearer anything"}),
+        ("/api/v1/accounts/any/virtual-accounts", {}),
+    ):
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
         ctx.check_hostname, ctx.verify_mode = False, ssl.CERT_NONE
         conn = http.client.HTTPSConnection("127.0.0.1", server.port, context=ctx, timeout=30)
@@ -274,8 +292,18 @@ def test_failed_portal_logins_are_throttled_before_any_password_is_checked(tmp_p
 
     folder = tmp_path / "ssm"
     init(tmp_path / "ssmhome", folder)
-    r = ssm(tmp_path / "ssmhome", "--ssm", str(folder), "user", "add", "alice", "--role", "viewer",
-            "--password-file", str(_file(tmp_path / "pw", "alice-password")))  # fmt: skip
+    r = ssm(
+        tmp_path / "ssmhome",
+        "--ssm",
+        str(folder),
+        "user",
+        "add",
+        "alice",
+        "--role",
+        "viewer",
+        "--password-file",
+        str(_file(tmp_path / "pw", "alice-password")),
+    )
     assert r.returncode == 0, r.stderr
     server = Served(tmp_path / "ssmhome", folder, password="admin-password")
     try:
@@ -296,8 +324,9 @@ def _file(path: Path, text: str) -> Path:
     return path
 
 
-def test_a_login_from_another_site_is_refused_and_logins_never_log_others_out(shared: Any, tmp_path: Path,
-                                                                              monkeypatch: Any) -> None:  # fmt: skip
+def test_a_login_from_another_site_is_refused_and_logins_never_log_others_out(
+    shared: Any, tmp_path: Path, monkeypatch: Any
+) -> None:
     from served import InProcess
 
     from ccxcli.ssm.web import site
@@ -305,19 +334,35 @@ def test_a_login_from_another_site_is_refused_and_logins_never_log_others_out(sh
     monkeypatch.setattr(site, "MAX_SESSIONS", 25)  # a small portal's cap, reached by one user's 30 logins
 
     ssm_home, folder, _, _ = shared
-    r = ssm(ssm_home, "--ssm", str(folder), "user", "add", "viv", "--role", "viewer", "--password-file",
-            str(_file(tmp_path / "viv.pw", "viv-password")))  # fmt: skip
+    r = ssm(
+        ssm_home,
+        "--ssm",
+        str(folder),
+        "user",
+        "add",
+        "viv",
+        "--role",
+        "viewer",
+        "--password-file",
+        str(_file(tmp_path / "viv.pw", "viv-password")),
+    )
     assert r.returncode == 0, r.stderr
     app = InProcess(folder, "admin-password")
     try:
         c = app.client()
-        status, _, text = c.request("POST", "/login", b"password=admin-password&next=/",
-                                    {"Content-Type": "application/x-www-form-urlencoded",
-                                     "Origin": "https://evil.example"})  # fmt: skip
+        status, _, text = c.request(
+            "POST",
+            "/login",
+            b"password=admin-password&next=/",
+            {"Content-Type": "application/x-www-form-urlencoded", "Origin": "https://evil.example"},
+        )
         assert status == 403 and "another site" in text and not c.cookies
-        status, _, _ = c.request("POST", "/login", b"password=admin-password&next=/",
-                                 {"Content-Type": "application/x-www-form-urlencoded",
-                                  "Sec-Fetch-Site": "cross-site", "Origin": "null"})  # fmt: skip
+        status, _, _ = c.request(
+            "POST",
+            "/login",
+            b"password=admin-password&next=/",
+            {"Content-Type": "application/x-www-form-urlencoded", "Sec-Fetch-Site": "cross-site", "Origin": "null"},
+        )
         assert status == 403 and not c.cookies
         admin = app.client()
         assert admin.post("/login", {"password": "admin-password", "next": "/"}, csrf="")[0] == 200
@@ -350,8 +395,11 @@ def test_a_uuid_alone_neither_deregisters_nor_moves_an_instance(shared: Any, tmp
         assert not answer["ok"] and "not proven" in answer["error"]["message"], answer
     hello = {"uuid": uuid, "sn": sn, "license_type": "flex", "hostname": "evil"}
     token = ssm(ssm_home, "--ssm", str(folder), "token", "create", "--va", "Other").stdout.strip()
-    answer = _post(server.port, "register", {"token": token, "hello": hello, "now": now, "force": True,
-                                             "msg_id": "x3", "proof": "1" * 64})  # fmt: skip
+    answer = _post(
+        server.port,
+        "register",
+        {"token": token, "hello": hello, "now": now, "force": True, "msg_id": "x3", "proof": "1" * 64},
+    )
     assert not answer["ok"] and "remove it on the SSM first" in answer["error"]["message"], answer
     assert _instance(ssm_home, folder, sn)["va"] == "DEFAULT"  # not moved
     assert ccx(victim, "sim", "agent", "login", "--count", "2").returncode == 0
@@ -359,8 +407,9 @@ def test_a_uuid_alone_neither_deregisters_nor_moves_an_instance(shared: Any, tmp
     assert _instance(ssm_home, folder, sn)["usage"].get("flex-standard") == 2  # the node's own messages are proven
     r = ccx(victim, "--yes", "license", "smart", "deregister")
     assert r.returncode == 0 and not any(
-        i["sn"] == sn for i in json.loads(ssm(ssm_home, "--ssm", str(folder), "--json", "instance", "list").stdout)[
-            "instances"]), r.stderr  # fmt: skip
+        i["sn"] == sn
+        for i in json.loads(ssm(ssm_home, "--ssm", str(folder), "--json", "instance", "list").stdout)["instances"]
+    ), r.stderr
 
 
 def test_connections_over_the_limit_are_answered_503(tmp_path: Path) -> None:
@@ -381,9 +430,14 @@ def test_connections_over_the_limit_are_answered_503(tmp_path: Path) -> None:
     assert "Traceback" not in output
 
 
-@pytest.mark.parametrize("sent", [b"GET /api/v1/account HTTP/1.1\r\nHost: local",  # headers never finished
-                                  b"POST /as/token.oauth2 HTTP/1.1\r\nHost: localhost\r\nContent-Length: 100\r\n"
-                                  b"Content-Type: application/x-www-form-urlencoded\r\n\r\ngrant_type"])  # fmt: skip
+@pytest.mark.parametrize(
+    "sent",
+    [
+        b"GET /api/v1/account HTTP/1.1\r\nHost: local",  # headers never finished
+        b"POST /as/token.oauth2 HTTP/1.1\r\nHost: localhost\r\nContent-Length: 100\r\n"
+        b"Content-Type: application/x-www-form-urlencoded\r\n\r\ngrant_type",
+    ],
+)
 def test_a_client_too_slow_to_send_its_request_is_hung_up_on(tmp_path: Path, sent: bytes) -> None:
     folder = tmp_path / "ssm"
     init(tmp_path / "ssmhome", folder)
@@ -419,23 +473,31 @@ def _agree(home: Path, ssm_home: Path, folder: Path) -> None:
     if registered:
         assert ccx(home, "sim", "clock", "advance", "15m").returncode == 0
         assert _instance(ssm_home, folder, st["udi"]["sn"])["usage"].get("flex-standard", 0) == len(
-            json.loads(ccx(home, "--json", "sim", "agent", "list").stdout)["agents"])  # fmt: skip
+            json.loads(ccx(home, "--json", "sim", "agent", "list").stdout)["agents"]
+        )
 
 
 EXCHANGES = {  # what the node does while its SSM may die: (setup after joining, the command)
     "register": (lambda home, token: None, lambda home, token: ["license", "smart", "register", "idtoken", token]),
-    "renew": (lambda home, token: ccx(home, "license", "smart", "register", "idtoken", token),
-              lambda home, token: ["license", "smart", "renew", "auth"]),
-    "report": (lambda home, token: (ccx(home, "license", "smart", "register", "idtoken", token),
-                                    ccx(home, "sim", "agent", "login", "--count", "3")),
-               lambda home, token: ["sim", "clock", "advance", "15m"]),
-}  # fmt: skip
+    "renew": (
+        lambda home, token: ccx(home, "license", "smart", "register", "idtoken", token),
+        lambda home, token: ["license", "smart", "renew", "auth"],
+    ),
+    "report": (
+        lambda home, token: (
+            ccx(home, "license", "smart", "register", "idtoken", token),
+            ccx(home, "sim", "agent", "login", "--count", "3"),
+        ),
+        lambda home, token: ["sim", "clock", "advance", "15m"],
+    ),
+}
 
 
 @pytest.mark.parametrize("point", ["ssm-before-commit", "ssm-after-commit"])
 @pytest.mark.parametrize("exchange", list(EXCHANGES))
-def test_every_exchange_killed_at_every_hit_leaves_node_and_ssm_agreeing(tmp_path: Path, exchange: str,
-                                                                         point: str) -> None:  # fmt: skip
+def test_every_exchange_killed_at_every_hit_leaves_node_and_ssm_agreeing(
+    tmp_path: Path, exchange: str, point: str
+) -> None:
     folder = tmp_path / "ssm"
     pem = init(tmp_path / "ssmhome", folder)
     ssm_home = tmp_path / "ssmhome"
@@ -478,8 +540,18 @@ def test_a_login_hashes_its_password_after_letting_the_database_go(tmp_path: Pat
 
     folder = tmp_path / "ssm"
     init(tmp_path / "ssmhome", folder)
-    r = ssm(tmp_path / "ssmhome", "--ssm", str(folder), "user", "add", "viv", "--role", "viewer", "--password-file",
-            str(_file(tmp_path / "pw", "viv-password")))  # fmt: skip
+    r = ssm(
+        tmp_path / "ssmhome",
+        "--ssm",
+        str(folder),
+        "user",
+        "add",
+        "viv",
+        "--role",
+        "viewer",
+        "--password-file",
+        str(_file(tmp_path / "pw", "viv-password")),
+    )
     assert r.returncode == 0, r.stderr
     app = InProcess(folder, "admin-password")
     held: list[bool] = []

@@ -46,8 +46,7 @@ def test_ntc_template_reads_the_real_command_with_a_gateway(lab: Lab) -> None:
     lab.ok("license", "smart", "transport", "direct")
     lab.register()
     (row,) = parse_status(lab.ok("show", "license", "status").out)
-    assert (row["REG_STATUS"], row["SMART_ACCT"], row["VIRT_ACCT"]) == (
-        "REGISTERED", "Demo Smart Account", "DEFAULT")  # fmt: skip
+    assert (row["REG_STATUS"], row["SMART_ACCT"], row["VIRT_ACCT"]) == ("REGISTERED", "Demo Smart Account", "DEFAULT")
     lab.ok("--yes", "license", "smart", "deregister")
     lab.ok("license", "smart", "transport", "proxy", "proxy.lab", "3128", "--no-auth")
     (row,) = parse_status(lab.ok("show", "license", "status").out)
@@ -62,7 +61,8 @@ def test_labelled_codes_keep_the_code_alone_on_its_line(lab: Lab) -> None:
     code = lab.ssm_ok(*authorize_args(out[1])).out.strip()
     assert lab.ok("license", "smart", "reservation", "install", code).out.splitlines() == [
         "Authorization code installed successfully.",  # the appliance's line, then what the code covers here
-        "It reserves for this Flex node: flex-premium 5, flex-standard 20."]  # fmt: skip
+        "It reserves for this Flex node: flex-premium 5, flex-standard 20.",
+    ]
     sn = lab.status()["udi"]["sn"]
     update = lab.ssm_ok("reservation", "update", sn, "--license", "flex-standard=30").out.strip()
     out = lab.ok("license", "smart", "reservation", "install", update).out.splitlines()

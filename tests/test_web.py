@@ -74,12 +74,17 @@ def test_every_page_renders(site: Any, app: Any) -> None:
     server = app
     c = logged_in(server)
     for path, words in [
-        ("/", "Licenses of 'DEFAULT'"), ("/virtual-accounts", "New virtual account"),
-        ("/licenses", "UCCX Flex Standard Agent"), ("/licenses?va=DEFAULT", "License Reservation…"),
-        ("/instances", "Product Instances"), ("/tokens", "New token"), ("/licenses/reserve", "Enter Request Code"),
-        ("/events", "Event Log"), ("/sync", "SSM On-Prem linked to this SSM"),
+        ("/", "Licenses of 'DEFAULT'"),
+        ("/virtual-accounts", "New virtual account"),
+        ("/licenses", "UCCX Flex Standard Agent"),
+        ("/licenses?va=DEFAULT", "License Reservation…"),
+        ("/instances", "Product Instances"),
+        ("/tokens", "New token"),
+        ("/licenses/reserve", "Enter Request Code"),
+        ("/events", "Event Log"),
+        ("/sync", "SSM On-Prem linked to this SSM"),
         ("/reservations", "Product Instances"),  # moved: reservations are where CSSM has them
-    ]:  # fmt: skip
+    ]:
         status, text = c.get(path)
         assert status == 200 and words in text, path
     status, text = c.get("/instances/999")
@@ -101,19 +106,22 @@ def test_forms_change_the_ssm_and_bad_csrf_changes_nothing(site: Any, app: Any) 
     assert status == 403 and db(folder) == before
     status, text = c.post("/virtual-accounts/create", {"name": "Sales"})
     assert status == 200 and "Virtual account &#39;Sales&#39; created." in text
-    status, text = c.post("/licenses/transfer", {"license": "flex-premium", "quantity": "2", "from": "DEFAULT",
-                                                 "to": "Sales"})  # fmt: skip
+    status, text = c.post(
+        "/licenses/transfer", {"license": "flex-premium", "quantity": "2", "from": "DEFAULT", "to": "Sales"}
+    )
     assert "2 flex-premium moved" in text
-    status, text = c.post("/licenses/transfer", {"license": "flex-premium", "quantity": "999", "from": "DEFAULT",
-                                                 "to": "Sales"})  # fmt: skip
+    status, text = c.post(
+        "/licenses/transfer", {"license": "flex-premium", "quantity": "999", "from": "DEFAULT", "to": "Sales"}
+    )
     assert status == 409 and "available" in text
     status, text = c.post("/virtual-accounts/delete", {"name": "Sales"})
     assert status == 200 and "Delete virtual account &#39;Sales&#39;?" in text  # asked first
     status, text = c.post("/virtual-accounts/delete", {"name": "Sales", "confirmed": "yes"})
     assert status == 409  # it holds licenses
     c.get("/tokens")
-    status, text = c.post("/tokens/create", {"va": "DEFAULT", "description": "portal", "expires_days": "7",
-                                             "max_uses": "2"}, follow=False)  # fmt: skip
+    status, text = c.post(
+        "/tokens/create", {"va": "DEFAULT", "description": "portal", "expires_days": "7", "max_uses": "2"}, follow=False
+    )
     assert status == 303 and c.location == "/tokens"  # POST, redirect, GET: a refresh makes no second token
     status, text = c.get("/tokens")
     token = re.search(r'id="new-token" value="([^"]+)"', text)
@@ -267,16 +275,27 @@ def test_the_json_api(site: Any, app: Any) -> None:
     assert status == 409 and "already exists" in doc["statusMessage"]
     status, doc = c.api("GET", ACCT + "/DEFAULT/licenses", password=PASSWORD)
     row = next(r for r in doc["licenses"] if r["license"] == "flex-standard")
-    assert row["entitlementTag"].startswith("regid.") and row["quantity"] == row["available"] + row["inUse"] + row[
-        "reserved"]  # fmt: skip
-    status, doc = c.api("POST", ACCT + "/DEFAULT/licenses/transfer", {"license": "flex-standard", "quantity": 1,
-                                                                      "to": "Api"}, password=PASSWORD)  # fmt: skip
+    assert (
+        row["entitlementTag"].startswith("regid.")
+        and row["quantity"] == row["available"] + row["inUse"] + row["reserved"]
+    )
+    status, doc = c.api(
+        "POST",
+        ACCT + "/DEFAULT/licenses/transfer",
+        {"license": "flex-standard", "quantity": 1, "to": "Api"},
+        password=PASSWORD,
+    )
     assert status == 200
-    status, doc = c.api("POST", ACCT + "/DEFAULT/licenses/transfer", {"license": "flex-standard", "to": "Api"},
-                        password=PASSWORD)  # fmt: skip
+    status, doc = c.api(
+        "POST", ACCT + "/DEFAULT/licenses/transfer", {"license": "flex-standard", "to": "Api"}, password=PASSWORD
+    )
     assert status == 400 and "'quantity' is required" in doc["statusMessage"]  # was an internal error
-    status, doc = c.api("POST", ACCT + "/DEFAULT/tokens", {"description": "api", "expiresAfterDays": 5,
-                                                           "exportControlled": False}, password=PASSWORD)  # fmt: skip
+    status, doc = c.api(
+        "POST",
+        ACCT + "/DEFAULT/tokens",
+        {"description": "api", "expiresAfterDays": 5, "exportControlled": False},
+        password=PASSWORD,
+    )
     assert status == 200 and doc["status"] == "SUCCESS" and len(doc["tokenInfo"]["token"]) > 30
     token = doc["tokenInfo"]["token"]
     status, doc = c.api("GET", ACCT + "/DEFAULT/tokens", password=PASSWORD)
@@ -291,11 +310,13 @@ def test_the_json_api(site: Any, app: Any) -> None:
     status, doc = c.api("GET", "/api/v1/accounts/Other/virtual-accounts", password=PASSWORD)
     assert status == 400 and "No smart account 'Other'" in doc["statusMessage"]
     before = db(folder)
-    status, _, text = c.request("POST", ACCT, b'{"name": "X"}', {"Content-Type": "text/plain",
-                                                                   "Authorization": f"Bearer {PASSWORD}"})  # fmt: skip
+    status, _, text = c.request(
+        "POST", ACCT, b'{"name": "X"}', {"Content-Type": "text/plain", "Authorization": f"Bearer {PASSWORD}"}
+    )
     assert status == 400 and "application/json" in text and db(folder) == before
-    status, _, text = c.request("POST", ACCT, b"{not json", {"Content-Type": "application/json",
-                                                             "Authorization": f"Bearer {PASSWORD}"})  # fmt: skip
+    status, _, text = c.request(
+        "POST", ACCT, b"{not json", {"Content-Type": "application/json", "Authorization": f"Bearer {PASSWORD}"}
+    )
     assert status == 400 and db(folder) == before
     status, doc = c.api("POST", "/api/v1/sync", {}, password=PASSWORD)
     assert status == 400 and "SSM On-Prem" in doc["statusMessage"]
@@ -307,10 +328,15 @@ def test_the_device_endpoint_refuses_malformed_messages(site: Any, app: Any) -> 
     c = server.client()
     before = db(folder)
     path = "/Transportgateway/services/DeviceRequestHandler"
-    for body in (b"nonsense", b'{"op": "register"}', b'{"op": "format_disk", "args": {}}',
-                 json.dumps({"op": "report", "args": {"uuid": "x" * 32, "use": {}, "now": 1, "msg_id": "m"}}).encode(),
-                 json.dumps({"op": "report", "args": {"uuid": "a" * 32, "use": {"flex-standard": -1}, "now": 1,
-                                                      "msg_id": "m"}}).encode()):  # fmt: skip
+    for body in (
+        b"nonsense",
+        b'{"op": "register"}',
+        b'{"op": "format_disk", "args": {}}',
+        json.dumps({"op": "report", "args": {"uuid": "x" * 32, "use": {}, "now": 1, "msg_id": "m"}}).encode(),
+        json.dumps(
+            {"op": "report", "args": {"uuid": "a" * 32, "use": {"flex-standard": -1}, "now": 1, "msg_id": "m"}}
+        ).encode(),
+    ):
         status, _, text = c.request("POST", path, body, {"Content-Type": "application/json"})
         doc = json.loads(text)
         assert doc["ok"] is False and doc["error"]["kind"] in ("usage", "rule", "gone"), (body, doc)
@@ -419,16 +445,18 @@ def test_portal_users_are_held_to_their_role_and_virtual_account(site: Any, tmp_
     c = logged_in(server)
     c.get(f"/instances/{b_instance}/remove")
     before = db(folder)
-    status, text = c.post_files(f"/instances/{b_instance}/remove", {"confirmed": "yes"},
-                                {"return_code_file": ("x.bin", b"\xff\xfe\x00binary")})  # fmt: skip
+    status, text = c.post_files(
+        f"/instances/{b_instance}/remove", {"confirmed": "yes"}, {"return_code_file": ("x.bin", b"\xff\xfe\x00binary")}
+    )
     assert status == 400 and "is not text" in text and db(folder) == before
 
 
 def test_an_ssm_on_prem_offers_no_license_reservation(tmp_path: Path) -> None:
     """SLR is made on Cisco SSM (the cloud): an SSM On-Prem's Licenses page does not offer it."""
     folder = tmp_path / "onprem"
-    r = ssm(tmp_path, "--ssm", str(folder), "init", "--on-prem", "--hostname", "ssm.example.com", "--standalone",
-            "--demo")  # fmt: skip
+    r = ssm(
+        tmp_path, "--ssm", str(folder), "init", "--on-prem", "--hostname", "ssm.example.com", "--standalone", "--demo"
+    )
     assert r.returncode == 0, r.stderr
     app = InProcess(folder, PASSWORD)
     try:

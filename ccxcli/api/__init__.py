@@ -80,8 +80,9 @@ class Lab:
     process's (less CCX_HOME, CCX_NODE, CCX_SSM_HOME); with `inherit_env=False` it is `env`
     alone, so nothing of the host reaches the lab."""
 
-    def __init__(self, home: str | os.PathLike[str] | None = None, env: Mapping[str, str] | None = None,
-                 inherit_env: bool = True) -> None:  # fmt: skip
+    def __init__(
+        self, home: str | os.PathLike[str] | None = None, env: Mapping[str, str] | None = None, inherit_env: bool = True
+    ) -> None:
         self.env = dict(env or {})
         self.inherit_env = inherit_env
         self.temporary = home is None
@@ -135,16 +136,23 @@ class Lab:
             raise CommandFailed([program, *argv], result)
         return result
 
-    def ccx(self, command: Command, node: str | None = None, json: bool = False, check: bool = True,
-            stdin: str | None = None) -> Result:  # fmt: skip
+    def ccx(
+        self,
+        command: Command,
+        node: str | None = None,
+        json: bool = False,
+        check: bool = True,
+        stdin: str | None = None,
+    ) -> Result:
         """A `ccx` command (a device command, `sim …`) on `node` (default: uccx)."""
         words = _words(command)
         if not words:
             raise ValueError("give a command: the shell is not run through the API (use serve() for sessions)")
         return self._run("ccx", [*(["--node", node] if node else []), *words], json, check, stdin)
 
-    def ccx_ssm(self, command: Command, ssm: str | None = None, json: bool = False, check: bool = True,
-                stdin: str | None = None) -> Result:  # fmt: skip
+    def ccx_ssm(
+        self, command: Command, ssm: str | None = None, json: bool = False, check: bool = True, stdin: str | None = None
+    ) -> Result:
         """A `ccx-ssm` command on the lab's SSM `ssm` (default: cloud)."""
         if not self._made:
             from ccxcli.runtime import Tunables, in_force
@@ -263,8 +271,14 @@ class _Served:
     lab: Lab
 
     def _start(self, argv: list[str], pattern: str) -> re.Match[str]:
-        self.proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                                     env=self.lab.environ(), start_new_session=True)  # fmt: skip
+        self.proc = subprocess.Popen(
+            argv,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=self.lab.environ(),
+            start_new_session=True,
+        )
         assert self.proc.stdout is not None
         first = self.proc.stdout.readline()
         m = re.search(pattern, first)
@@ -313,16 +327,28 @@ class SshServer(_Served):
     `known_hosts` line for clients that check host keys. `password` None: `ccx serve`'s own
     default (admin), or keys alone with `--authorized-keys` among `options`."""
 
-    def __init__(self, lab: Lab, node: str, password: str | None, stop_after: float,
-                 options: Sequence[str] = ()) -> None:  # fmt: skip
+    def __init__(
+        self, lab: Lab, node: str, password: str | None, stop_after: float, options: Sequence[str] = ()
+    ) -> None:
         self.lab, self.node = lab, node
         pw = Path(tempfile.mkdtemp(prefix="ccx-pw-")) / "password"
         if password is not None:
             pw.write_text(password + "\n")
             pw.chmod(0o600)
-        argv = [sys.executable, "-m", "ccxcli", "--home", str(lab.home), "serve", "--ssh", "127.0.0.1:0",
-                *(["--password-file", str(pw)] if password is not None else []), "--stop-after", str(stop_after),
-                *options]  # fmt: skip
+        argv = [
+            sys.executable,
+            "-m",
+            "ccxcli",
+            "--home",
+            str(lab.home),
+            "serve",
+            "--ssh",
+            "127.0.0.1:0",
+            *(["--password-file", str(pw)] if password is not None else []),
+            "--stop-after",
+            str(stop_after),
+            *options,
+        ]
         try:
             m = self._start(argv, r"on 127\.0\.0\.1:(\d+)")
         finally:
@@ -349,8 +375,15 @@ class HttpsServer(_Served):
     `ssm` is an SSM of the lab by name, or an SSM folder anywhere (a path); `password` None
     serves with `--no-auth`; `port` 0 picks a free one."""
 
-    def __init__(self, lab: Lab, ssm: str | os.PathLike[str], password: str | None, stop_after: float,
-                 port: int = 0, options: Sequence[str] = ()) -> None:  # fmt: skip
+    def __init__(
+        self,
+        lab: Lab,
+        ssm: str | os.PathLike[str],
+        password: str | None,
+        stop_after: float,
+        port: int = 0,
+        options: Sequence[str] = (),
+    ) -> None:
         self.lab, self.ssm = lab, str(ssm)
         folder = Path(ssm) if os.sep in str(ssm) else lab.home / "ssm" / str(ssm)
         if os.sep not in str(ssm):
@@ -360,9 +393,22 @@ class HttpsServer(_Served):
             pw.write_text(password + "\n")
             pw.chmod(0o600)
         auth = ["--password-file", str(pw)] if password is not None else ["--no-auth"]
-        argv = [sys.executable, "-c", "import sys; from ccxcli.ssm.cli.main import main; sys.exit(main())",
-                "--home", str(lab.home), "--ssm", str(ssm), "serve", "--listen", f"127.0.0.1:{port}", *auth,
-                "--stop-after", str(int(stop_after)), *options]  # fmt: skip
+        argv = [
+            sys.executable,
+            "-c",
+            "import sys; from ccxcli.ssm.cli.main import main; sys.exit(main())",
+            "--home",
+            str(lab.home),
+            "--ssm",
+            str(ssm),
+            "serve",
+            "--listen",
+            f"127.0.0.1:{port}",
+            *auth,
+            "--stop-after",
+            str(int(stop_after)),
+            *options,
+        ]
         try:
             m = self._start(argv, r"https://127\.0\.0\.1:(\d+)/")
         finally:

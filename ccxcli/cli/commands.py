@@ -65,8 +65,12 @@ GROUP_HELP: dict[tuple[str, ...], str] = {
 # Solutions), which UCCX's guide does not repeat.
 UCCX_GUIDE = "Cisco Unified CCX Administration and Operations Guide, Command Line Interface chapter"
 VOS_REFERENCE = "the CUCM/VOS CLI reference (Cisco Unified Communications Solutions), not UCCX's own guide"
-_UCCX_WORDS = (("license", "smart", "reservation"), ("license", "smart", "hostname"), ("show", "uccx"),
-               ("utils", "uccx"))  # fmt: skip
+_UCCX_WORDS = (
+    ("license", "smart", "reservation"),
+    ("license", "smart", "hostname"),
+    ("show", "uccx"),
+    ("utils", "uccx"),
+)
 
 
 def reference(cmd: Command) -> str | None:

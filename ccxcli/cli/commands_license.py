@@ -125,7 +125,7 @@ LICENSE: list[Command] = [
             "--user": "An authenticating proxy's user name (with --password-file): no question is asked.",
             "--password-file": "A file whose first line is the proxy's password.",
             "--no-auth": "The proxy does not authenticate: no question is asked.",
-        },  # fmt: skip
+        },
     ),
     c(
         "license smart transport gateway",

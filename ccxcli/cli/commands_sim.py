@@ -150,7 +150,7 @@ SIM: list[Command] = [
         args={
             "file": "A lab file (TOML; 'sim lab schema' prints its JSON Schema).",
             "--replace": "Replace a lab that is not fresh.",
-        },  # fmt: skip
+        },
     ),
     c(
         "sim lab check",
@@ -245,7 +245,7 @@ SIM: list[Command] = [
             "address": "HOST:PORT of the proxy.",
             "--user": "The user name it asks for (407 without it).",
             "--password-file": "A file whose first line is the password.",
-        },  # fmt: skip
+        },
     ),
     c(
         "sim proxy list",

@@ -43,12 +43,18 @@ def chart(rows: list[ConsumptionRow], width: int = 50) -> str:
     return "\n".join(out)
 
 
-STATUS_STYLE = {"InProgress": "cyan", "NotReported": "yellow", "OutOfCompliance": "bold red", "Overage": "red",
-                "AuthorizationExpired": "red"}  # fmt: skip
+STATUS_STYLE = {
+    "InProgress": "cyan",
+    "NotReported": "yellow",
+    "OutOfCompliance": "bold red",
+    "Overage": "red",
+    "AuthorizationExpired": "red",
+}
 
 
-def draw_chart(rows: list[ConsumptionRow], stream: TextIO, environ: Mapping[str, str],
-               width: int | None = None) -> None:  # fmt: skip
+def draw_chart(
+    rows: list[ConsumptionRow], stream: TextIO, environ: Mapping[str, str], width: int | None = None
+) -> None:
     """The consumption chart as a table of bars: actual peak usage per interval, the
     usage reported marked in the bar, the interval's status in colour."""
     from rich.table import Table
@@ -75,6 +81,11 @@ def draw_chart(rows: list[ConsumptionRow], stream: TextIO, environ: Mapping[str,
         if r["reported"]:
             bar.stylize("bold magenta", pos, pos + 1)
         status = r["status"]
-        table.add_row(vos(parse_time(r["end"]))[:15], bar, str(t), str(p) if r["reported"] else "-",
-                      Text(status, style=STATUS_STYLE.get(status, "")))  # fmt: skip
+        table.add_row(
+            vos(parse_time(r["end"]))[:15],
+            bar,
+            str(t),
+            str(p) if r["reported"] else "-",
+            Text(status, style=STATUS_STYLE.get(status, "")),
+        )
     screen.print(table)

@@ -21,8 +21,16 @@ class Param:
 
     __slots__ = ("kind", "name", "optional", "many", "choices", "takes_value", "metavar")
 
-    def __init__(self, kind: str, name: str, optional: bool = False, many: bool = False,
-                 choices: tuple[str, ...] = (), takes_value: bool = False, metavar: str = "") -> None:  # fmt: skip
+    def __init__(
+        self,
+        kind: str,
+        name: str,
+        optional: bool = False,
+        many: bool = False,
+        choices: tuple[str, ...] = (),
+        takes_value: bool = False,
+        metavar: str = "",
+    ) -> None:
         self.kind, self.name, self.optional, self.many = kind, name, optional, many
         self.choices, self.takes_value, self.metavar = choices, takes_value, metavar
 
@@ -36,12 +44,35 @@ class Command:
     `help <command>` teaches (what it changes, an example, each argument). Its parameters
     are parsed from `usage` on first use."""
 
-    __slots__ = ("words", "usage", "help", "handler", "confirm", "check", "lab_wide", "aliases", "changes",
-                 "example", "args", "_params")  # fmt: skip
+    __slots__ = (
+        "words",
+        "usage",
+        "help",
+        "handler",
+        "confirm",
+        "check",
+        "lab_wide",
+        "aliases",
+        "changes",
+        "example",
+        "args",
+        "_params",
+    )
 
-    def __init__(self, words: tuple[str, ...], usage: str, help: str, handler: str, confirm: str | None = None,
-                 check: str | None = None, lab_wide: bool = False, aliases: tuple[tuple[str, ...], ...] = (),
-                 changes: str = "", example: str = "", args: dict[str, str] | None = None) -> None:  # fmt: skip
+    def __init__(
+        self,
+        words: tuple[str, ...],
+        usage: str,
+        help: str,
+        handler: str,
+        confirm: str | None = None,
+        check: str | None = None,
+        lab_wide: bool = False,
+        aliases: tuple[tuple[str, ...], ...] = (),
+        changes: str = "",
+        example: str = "",
+        args: dict[str, str] | None = None,
+    ) -> None:
         self.words, self.usage, self.help, self.handler = words, usage, help, handler
         self.confirm = confirm  # the question asked before a destructive command
         self.check = check  # "module:function" refusing the command before any question

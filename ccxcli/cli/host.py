@@ -41,11 +41,19 @@ def run(
     ctx: typer.Context,
     file: str = typer.Argument(None, help="Script file, or - for stdin (not with --check)."),
     keep_going: bool = typer.Option(False, "--keep-going", help="Run every line even after a failure."),
-    record: str = typer.Option(None, "--record", metavar="TRANSCRIPT",
-                               help="Also write what the script did (commands, outputs, exit codes) to this file."),
-    check: str = typer.Option(None, "--check", metavar="TRANSCRIPT",
-                              help="Replay a transcript; report the first output or exit code that differs."),
-) -> None:  # fmt: skip
+    record: str = typer.Option(
+        None,
+        "--record",
+        metavar="TRANSCRIPT",
+        help="Also write what the script did (commands, outputs, exit codes) to this file.",
+    ),
+    check: str = typer.Option(
+        None,
+        "--check",
+        metavar="TRANSCRIPT",
+        help="Replay a transcript; report the first output or exit code that differs.",
+    ),
+) -> None:
     """Run a script: one command per line, # comments, stops at the first failure."""
     from ccxcli.cli.script import MAX_SCRIPT, run_script
 
@@ -100,10 +108,10 @@ def serve(
         "--operator",
         metavar="USER",
         help="SSH user (e.g. admin) who may change the lab as a whole: clock, nodes, lab reset, SSM trust. Repeatable.",
-    ),  # fmt: skip
+    ),
     upload_quota: str = typer.Option(
         "64M", "--upload-quota", metavar="SIZE", help="Most the SFTP upload folder holds, e.g. 64M, 512K, 1G."
-    ),  # fmt: skip
+    ),
     login_grace_time: float = typer.Option(
         30, "--login-grace-time", metavar="SECONDS", help="Drop a connection not logged in within this time (1-600)."
     ),
@@ -115,13 +123,13 @@ def serve(
         "--client-alive-interval",
         metavar="SECONDS",
         help="Send a keepalive after this much silence from a client (1-3600).",
-    ),  # fmt: skip
+    ),
     client_alive_count_max: int = typer.Option(
         3,
         "--client-alive-count-max",
         metavar="N",
         help="Unanswered keepalives after which a client is gone and its session ends (1-100).",
-    ),  # fmt: skip
+    ),
     process_per_session: bool = typer.Option(
         False,
         "--process-per-session",
@@ -138,7 +146,7 @@ def serve(
         metavar="FILE",
         help="SSH users file (ccx ssh-user add): each user its own credentials, nodes and operator right "
         "(default: the lab's ssh-users.json, when it exists).",
-    ),  # fmt: skip
+    ),
 ) -> None:
     """Serve every node of the lab over SSH until SIGINT or SIGTERM."""
     from ccxcli.codetext import read_file
@@ -170,17 +178,28 @@ def serve(
         _within(client_alive_interval, 1, 3600, "--client-alive-interval")
         _within(client_alive_count_max, 1, 100, "--client-alive-count-max")
         settings = served.Settings(
-            password, keys, tuple(operator), size(upload_quota, "--upload-quota", 0, 1024**4), login_grace_time,
-            max_startups, client_alive_interval, client_alive_count_max, process_per_session, users_file,
-        )  # fmt: skip
+            password,
+            keys,
+            tuple(operator),
+            size(upload_quota, "--upload-quota", 0, 1024**4),
+            login_grace_time,
+            max_startups,
+            client_alive_interval,
+            client_alive_count_max,
+            process_per_session,
+            users_file,
+        )
         _within(workers, 1, 64, "--workers")
         server.serve(Path(rt.home), ssh, allow_remote, settings, rt.out, rt.env.environ, stop_after, workers)
     except OSError as e:
         raise UsageError(f"Cannot listen on {ssh}: {e.strerror or e}.") from None
 
 
-users_app = typer.Typer(help="The users 'ccx serve' lets in, each with its own credentials (a class).",
-                        no_args_is_help=True, rich_markup_mode=None)  # fmt: skip
+users_app = typer.Typer(
+    help="The users 'ccx serve' lets in, each with its own credentials (a class).",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+)
 app.add_typer(users_app, name="ssh-user")
 USERS_OPTION = typer.Option(
     None, "--users", metavar="FILE", help="The SSH users file (default: the lab's ssh-users.json)."
@@ -196,7 +215,7 @@ def ssh_user_add(
     node: list[str] = typer.Option([], "--node", metavar="NODE", help="A node it may reach (repeat; none: all)."),
     operator: bool = typer.Option(False, "--operator", help="May change the lab as a whole (clock, nodes, reset)."),
     users: str | None = USERS_OPTION,
-) -> None:  # fmt: skip
+) -> None:
     """Let a user in with its own password or keys, to its own nodes."""
     from ccxcli.cli import sshusers
     from ccxcli.codetext import read_file, read_password
@@ -229,8 +248,16 @@ def ssh_user_list(ctx: typer.Context, users: str | None = USERS_OPTION) -> None:
     if rt.json:
         import json
 
-        doc = [{"name": n, "password": bool(u["hash"]), "keys": len(u["keys"]), "nodes": u["nodes"],
-                "operator": u["operator"]} for n, u in sorted(rows.items())]  # fmt: skip
+        doc = [
+            {
+                "name": n,
+                "password": bool(u["hash"]),
+                "keys": len(u["keys"]),
+                "nodes": u["nodes"],
+                "operator": u["operator"],
+            }
+            for n, u in sorted(rows.items())
+        ]
         rt.out.write(json.dumps({"users": doc, "file": str(path)}, indent=2, sort_keys=True) + "\n")
         return
     rt.out.write(f"SSH users ({path})\n")

@@ -66,8 +66,9 @@ class _Builder:
         if start is not None:
             environ["CCX_LAB_START"] = start
         self.tunables = Tunables.of(environ)
-        self.sub = Runtime(self.tmp, DEFAULT_NODE, yes=True, env=Env(io.StringIO(), io.StringIO(), io.StringIO(),
-                                                                      environ))  # fmt: skip
+        self.sub = Runtime(
+            self.tmp, DEFAULT_NODE, yes=True, env=Env(io.StringIO(), io.StringIO(), io.StringIO(), environ)
+        )
         self.tokens: list[dict[str, Any]] = []
 
     def node(self, name: str, *words: str) -> dict[str, object]:
@@ -96,8 +97,9 @@ class _Builder:
                 self._nodes()
                 advance = (self.spec.get("lab") or [{}])[0].get("advance")
                 if advance:
-                    self.node(DEFAULT_NODE if self._has(DEFAULT_NODE) else self._first(), "sim", "clock", "advance",
-                              advance)  # fmt: skip
+                    self.node(
+                        DEFAULT_NODE if self._has(DEFAULT_NODE) else self._first(), "sim", "clock", "advance", advance
+                    )
                 shared.close()
                 with open_lab(self.tmp) as opened:
                     snapshots.save(opened, "labfile", clock.wall_now())
@@ -133,14 +135,27 @@ class _Builder:
                     ctx.lab.close_all()
                     shutil.rmtree(folder)
                 extra = {"domain": s["domain"]} if "domain" in s else None
-                made = SsmDb.create(folder, account=s.get("account", "Demo Smart Account"), now=ctx.now,
-                                  demo=s.get("demo", s["name"] == DEFAULT_SSM), on_prem=s.get("on_prem", False),
-                                  hostname=s.get("hostname"), export_allowed=s.get("export_allowed"),
-                                  extra_meta=extra)  # fmt: skip
+                made = SsmDb.create(
+                    folder,
+                    account=s.get("account", "Demo Smart Account"),
+                    now=ctx.now,
+                    demo=s.get("demo", s["name"] == DEFAULT_SSM),
+                    on_prem=s.get("on_prem", False),
+                    hostname=s.get("hostname"),
+                    export_allowed=s.get("export_allowed"),
+                    extra_meta=extra,
+                )
                 try:
                     if s.get("on_prem"):
-                        sync.link(made, ctx.ssm(DEFAULT_SSM), s["name"], DEFAULT_SSM, s.get("mode", "connected"),
-                                  s.get("virtual_accounts", []), ctx.now)  # fmt: skip
+                        sync.link(
+                            made,
+                            ctx.ssm(DEFAULT_SSM),
+                            s["name"],
+                            DEFAULT_SSM,
+                            s.get("mode", "connected"),
+                            s.get("virtual_accounts", []),
+                            ctx.now,
+                        )
                 finally:
                     made.close()
                 if s.get("on_prem") and s.get("mode", "connected") == "connected":
@@ -166,16 +181,34 @@ class _Builder:
 
             def token(ctx: Ctx, t: dict[str, Any] = t) -> dict[str, Any]:
                 ssm = ctx.ssm(t.get("ssm", DEFAULT_SSM))
-                made = smart.token_create(ssm, t.get("va", "DEFAULT"), ctx.now, t.get("expires_days", 30),
-                                          t.get("max_uses"), t.get("description", ""),
-                                          t.get("export_controlled", False))  # fmt: skip
-                return {"ssm": t.get("ssm", DEFAULT_SSM), "va": t.get("va", "DEFAULT"), "token": made,
-                        "description": t.get("description", "")}  # fmt: skip
+                made = smart.token_create(
+                    ssm,
+                    t.get("va", "DEFAULT"),
+                    ctx.now,
+                    t.get("expires_days", 30),
+                    t.get("max_uses"),
+                    t.get("description", ""),
+                    t.get("export_controlled", False),
+                )
+                return {
+                    "ssm": t.get("ssm", DEFAULT_SSM),
+                    "va": t.get("va", "DEFAULT"),
+                    "token": made,
+                    "description": t.get("description", ""),
+                }
 
             self.tokens.append(self.ssm(token))
         for u in self.spec.get("portal_user", []):
-            self.ssm(lambda ctx, u=u: users.add(ctx.ssm(u.get("ssm", DEFAULT_SSM)), u["name"], u.get("role", "user"),
-                                                u.get("va"), u["password"], ctx.now))  # fmt: skip
+            self.ssm(
+                lambda ctx, u=u: users.add(
+                    ctx.ssm(u.get("ssm", DEFAULT_SSM)),
+                    u["name"],
+                    u.get("role", "user"),
+                    u.get("va"),
+                    u["password"],
+                    ctx.now,
+                )
+            )
 
     # -- the nodes ---------------------------------------------------------------------------
     def _nodes(self) -> None:
@@ -220,8 +253,11 @@ class _Builder:
         from ccxcli.ssm.core import smart
 
         ssm_name = n.get("ssm", DEFAULT_SSM)
-        token = self.ssm(lambda ctx: smart.token_create(ctx.ssm(ssm_name), n["register"], ctx.now, 1, 1,
-                                                        f"lab file: node {n['name']}"))  # fmt: skip
+        token = self.ssm(
+            lambda ctx: smart.token_create(
+                ctx.ssm(ssm_name), n["register"], ctx.now, 1, 1, f"lab file: node {n['name']}"
+            )
+        )
         self.node(n["name"], "license", "smart", "register", "idtoken", token)
 
     def _reserve(self, n: dict[str, Any]) -> None:
@@ -230,8 +266,11 @@ class _Builder:
         name, counts = n["name"], {a: q for a, q in n["reserve"].items() if q}
         self.node(name, "license", "smart", "reservation", "enable")
         code = str(self.node(name, "license", "smart", "reservation", "request", "specific")["request_code"])
-        auth = self.ssm(lambda ctx: reserve.authorize(ctx.ssm(n.get("ssm", DEFAULT_SSM)), n.get("va", "DEFAULT"),
-                                                      code, counts, ctx.now))  # fmt: skip
+        auth = self.ssm(
+            lambda ctx: reserve.authorize(
+                ctx.ssm(n.get("ssm", DEFAULT_SSM)), n.get("va", "DEFAULT"), code, counts, ctx.now
+            )
+        )
         self.node(name, "license", "smart", "reservation", "install", auth)
 
 
@@ -272,10 +311,15 @@ def check(ctx: Ctx, spec: Spec) -> list[dict[str, Any]]:
                 continue
             doc = status(ctx.node_named(g["node"]), ctx.now)
             reserved = {a: n for a, n in doc["reservation"]["reserved"].items() if n}
-            seen = {"registration": doc["registration"]["status"], "authorization": doc["authorization"]["status"],
-                    "reserved": reserved, "alerts": len(doc["alerts"])}  # fmt: skip
-            wanted = {k: ({a: n for a, n in v.items() if n} if k == "reserved" else v) for k, v in g.items()
-                      if k in seen}  # fmt: skip
+            seen = {
+                "registration": doc["registration"]["status"],
+                "authorization": doc["authorization"]["status"],
+                "reserved": reserved,
+                "alerts": len(doc["alerts"]),
+            }
+            wanted = {
+                k: ({a: n for a, n in v.items() if n} if k == "reserved" else v) for k, v in g.items() if k in seen
+            }
         else:
             ssm_name = g.get("ssm", DEFAULT_SSM)
             if ssm_name not in ctx.lab.ssm_names():
@@ -288,8 +332,10 @@ def check(ctx: Ctx, spec: Spec) -> list[dict[str, Any]]:
                 out.append({"title": labspec.goal_title(g), "ok": False, "found": f"no virtual account {g['va']}"})
                 continue
             rows = {r["alias"]: r["in_use"] for r in ssm.license_rows(va)}
-            seen = {"in_use": {a: rows.get(a, 0) for a in g.get("in_use", {})},
-                    "alerts": sum(1 for a in smart.alerts(ssm, ctx.now) if a["va"] == va)}  # fmt: skip
+            seen = {
+                "in_use": {a: rows.get(a, 0) for a in g.get("in_use", {})},
+                "alerts": sum(1 for a in smart.alerts(ssm, ctx.now) if a["va"] == va),
+            }
             wanted = {k: v for k, v in g.items() if k in seen}
         for key, want in wanted.items():
             if seen[key] != want:

@@ -36,8 +36,15 @@ else:  # pragma: no cover - Python 3.10
 MAX_FILE = 1024 * 1024
 MAX_ITEMS = 1000  # tables of one kind
 REGISTRATION = ("UNREGISTERED", "REGISTERED", "REGISTERED_SLR", "REGISTRATION_EXPIRED", "REGISTRATION_FAILED")
-AUTHORIZATION = ("EVAL_MODE", "EVAL_EXPIRED", "AUTHORIZED", "AUTHORIZED_RESERVED", "OUT_OF_COMPLIANCE",
-                 "AUTHORIZATION_EXPIRED", "NO_LICENSES_IN_USE")  # fmt: skip
+AUTHORIZATION = (
+    "EVAL_MODE",
+    "EVAL_EXPIRED",
+    "AUTHORIZED",
+    "AUTHORIZED_RESERVED",
+    "OUT_OF_COMPLIANCE",
+    "AUTHORIZATION_EXPIRED",
+    "NO_LICENSES_IN_USE",
+)
 ROLES = ("admin", "user", "viewer")
 OVA_PROFILES = (100, 300, 400)
 
@@ -46,78 +53,116 @@ OVA_PROFILES = (100, 300, 400)
 Field = tuple[str, str]  # (kind, what it means)
 SECTIONS: dict[str, tuple[bool, dict[str, Field], tuple[str, ...]]] = {
     # section: (an array of tables, its keys, its required keys)
-    "lab": (False, {
-        "start": ("datetime", "When the lab's clock starts (frozen there; UTC). Default: now."),
-        "advance": ("duration", "Time that passes for every node once everything is set up: 8h, 85d."),
-        "slr_tiers": ("one of borrow|strict", "Under SLR: does a higher tier cover a lower one? (sim lab slr-tiers)"),
-    }, ()),
-    "ssm": (True, {
-        "name": ("name", "'cloud' (the lab's Cisco SSM, made with the demo licenses unless demo = false) or an "
-                         "SSM On-Prem's name."),
-        "account": ("text", "The smart account's name (default: Demo Smart Account)."),
-        "domain": ("host", "The smart account's domain (Cisco's API paths)."),
-        "demo": ("bool", "Deposit the demo licenses (default: true for cloud, false for an on-prem)."),
-        "export_allowed": ("bool", "Permit Export-Controlled functionality."),
-        "on_prem": ("bool", "An SSM On-Prem (needs hostname)."),
-        "hostname": ("host", "An on-prem's certificate name, which nodes reach it by."),
-        "mode": ("one of connected|disconnected", "An on-prem's synchronization with cloud (default connected)."),
-        "virtual_accounts": ("vas", "The cloud virtual accounts an on-prem serves (default: all)."),
-    }, ("name",)),
-    "virtual_account": (True, {
-        "name": ("va", "The virtual account's name."),
-        "ssm": ("name", "The SSM it belongs to (default cloud)."),
-        "description": ("text", "Free text."),
-        "licenses": ("counts", "Licenses deposited in it: alias = quantity."),
-    }, ("name",)),
-    "token": (True, {
-        "va": ("va", "The virtual account (default DEFAULT)."),
-        "ssm": ("name", "The SSM (default cloud)."),
-        "description": ("text", "Free text, shown with the token."),
-        "expires_days": ("int", "Days before it expires (default 30)."),
-        "max_uses": ("int", "How many registrations it allows (default: unlimited)."),
-        "export_controlled": ("bool", "Allow Export-Controlled functionality."),
-    }, ()),
-    "portal_user": (True, {
-        "name": ("text", "The user name."),
-        "password": ("text", "The password (at least 8 characters; keep the file private)."),
-        "role": ("one of admin|user|viewer", "Smart Account Administrator, Virtual Account User or Viewer."),
-        "va": ("va", "The virtual account it is limited to (needed for user and viewer)."),
-        "ssm": ("name", "The SSM (default cloud)."),
-    }, ("name", "password")),
-    "ssh_user": (True, {
-        "name": ("text", "The user name `ccx serve` lets in (USER or USER@NODE)."),
-        "password": ("text", "Its password (at least 8 characters)."),
-        "keys": ("texts", "OpenSSH public key lines."),
-        "nodes": ("names", "The nodes it may reach (default: every node)."),
-        "operator": ("bool", "May change the lab as a whole (clock, nodes, reset)."),
-    }, ("name",)),
-    "node": (True, {
-        "name": ("name", "The node's name."),
-        "type": ("one of " + "|".join(TYPES), "License type (default flex)."),
-        "ova": ("ova", "OVA profile: 100, 300 or 400 agents (default 400)."),
-        "version": ("text", "UCCX version (default: current)."),
-        "transport": ("text", "direct (default), or gateway URL, or ssm-satellite URL (an SSM On-Prem)."),
-        "register": ("va", "Register with a new token of this virtual account (of `ssm`)."),
-        "reserve": ("counts", "Reserve these licenses (SLR) in `va` of `ssm`: alias = quantity."),
-        "va": ("va", "The virtual account a reservation is made in (default DEFAULT)."),
-        "ssm": ("name", "The SSM it registers with or reserves from (default cloud)."),
-        "agents": ("int", "Agents logged in (standard)."),
-        "premium_agents": ("int", "Agents logged in with premium skills."),
-        "faults": ("faults", "Injected failures: " + ", ".join(sorted(FAULTS)) + "."),
-        "network": ("one of up|down", "Its network, once set up (default up)."),
-    }, ("name",)),
-    "goal": (True, {
-        "node": ("name", "The node the goal is about."),
-        "va": ("va", "Or the virtual account (of `ssm`) it is about."),
-        "ssm": ("name", "The SSM of `va` (default cloud)."),
-        "registration": ("one of " + "|".join(REGISTRATION), "The node's registration status."),
-        "authorization": ("one of " + "|".join(AUTHORIZATION), "The node's authorization status."),
-        "reserved": ("counts", "Exactly these licenses reserved on the node."),
-        "alerts": ("int", "How many alerts: the node's own, or the SSM's for the virtual account."),
-        "in_use": ("counts", "A virtual account's licenses in use: alias = quantity."),
-        "title": ("text", "The goal's line (default: made from what it checks)."),
-    }, ()),
-}  # fmt: skip
+    "lab": (
+        False,
+        {
+            "start": ("datetime", "When the lab's clock starts (frozen there; UTC). Default: now."),
+            "advance": ("duration", "Time that passes for every node once everything is set up: 8h, 85d."),
+            "slr_tiers": (
+                "one of borrow|strict",
+                "Under SLR: does a higher tier cover a lower one? (sim lab slr-tiers)",
+            ),
+        },
+        (),
+    ),
+    "ssm": (
+        True,
+        {
+            "name": (
+                "name",
+                "'cloud' (the lab's Cisco SSM, made with the demo licenses unless demo = false) or an "
+                "SSM On-Prem's name.",
+            ),
+            "account": ("text", "The smart account's name (default: Demo Smart Account)."),
+            "domain": ("host", "The smart account's domain (Cisco's API paths)."),
+            "demo": ("bool", "Deposit the demo licenses (default: true for cloud, false for an on-prem)."),
+            "export_allowed": ("bool", "Permit Export-Controlled functionality."),
+            "on_prem": ("bool", "An SSM On-Prem (needs hostname)."),
+            "hostname": ("host", "An on-prem's certificate name, which nodes reach it by."),
+            "mode": ("one of connected|disconnected", "An on-prem's synchronization with cloud (default connected)."),
+            "virtual_accounts": ("vas", "The cloud virtual accounts an on-prem serves (default: all)."),
+        },
+        ("name",),
+    ),
+    "virtual_account": (
+        True,
+        {
+            "name": ("va", "The virtual account's name."),
+            "ssm": ("name", "The SSM it belongs to (default cloud)."),
+            "description": ("text", "Free text."),
+            "licenses": ("counts", "Licenses deposited in it: alias = quantity."),
+        },
+        ("name",),
+    ),
+    "token": (
+        True,
+        {
+            "va": ("va", "The virtual account (default DEFAULT)."),
+            "ssm": ("name", "The SSM (default cloud)."),
+            "description": ("text", "Free text, shown with the token."),
+            "expires_days": ("int", "Days before it expires (default 30)."),
+            "max_uses": ("int", "How many registrations it allows (default: unlimited)."),
+            "export_controlled": ("bool", "Allow Export-Controlled functionality."),
+        },
+        (),
+    ),
+    "portal_user": (
+        True,
+        {
+            "name": ("text", "The user name."),
+            "password": ("text", "The password (at least 8 characters; keep the file private)."),
+            "role": ("one of admin|user|viewer", "Smart Account Administrator, Virtual Account User or Viewer."),
+            "va": ("va", "The virtual account it is limited to (needed for user and viewer)."),
+            "ssm": ("name", "The SSM (default cloud)."),
+        },
+        ("name", "password"),
+    ),
+    "ssh_user": (
+        True,
+        {
+            "name": ("text", "The user name `ccx serve` lets in (USER or USER@NODE)."),
+            "password": ("text", "Its password (at least 8 characters)."),
+            "keys": ("texts", "OpenSSH public key lines."),
+            "nodes": ("names", "The nodes it may reach (default: every node)."),
+            "operator": ("bool", "May change the lab as a whole (clock, nodes, reset)."),
+        },
+        ("name",),
+    ),
+    "node": (
+        True,
+        {
+            "name": ("name", "The node's name."),
+            "type": ("one of " + "|".join(TYPES), "License type (default flex)."),
+            "ova": ("ova", "OVA profile: 100, 300 or 400 agents (default 400)."),
+            "version": ("text", "UCCX version (default: current)."),
+            "transport": ("text", "direct (default), or gateway URL, or ssm-satellite URL (an SSM On-Prem)."),
+            "register": ("va", "Register with a new token of this virtual account (of `ssm`)."),
+            "reserve": ("counts", "Reserve these licenses (SLR) in `va` of `ssm`: alias = quantity."),
+            "va": ("va", "The virtual account a reservation is made in (default DEFAULT)."),
+            "ssm": ("name", "The SSM it registers with or reserves from (default cloud)."),
+            "agents": ("int", "Agents logged in (standard)."),
+            "premium_agents": ("int", "Agents logged in with premium skills."),
+            "faults": ("faults", "Injected failures: " + ", ".join(sorted(FAULTS)) + "."),
+            "network": ("one of up|down", "Its network, once set up (default up)."),
+        },
+        ("name",),
+    ),
+    "goal": (
+        True,
+        {
+            "node": ("name", "The node the goal is about."),
+            "va": ("va", "Or the virtual account (of `ssm`) it is about."),
+            "ssm": ("name", "The SSM of `va` (default cloud)."),
+            "registration": ("one of " + "|".join(REGISTRATION), "The node's registration status."),
+            "authorization": ("one of " + "|".join(AUTHORIZATION), "The node's authorization status."),
+            "reserved": ("counts", "Exactly these licenses reserved on the node."),
+            "alerts": ("int", "How many alerts: the node's own, or the SSM's for the virtual account."),
+            "in_use": ("counts", "A virtual account's licenses in use: alias = quantity."),
+            "title": ("text", "The goal's line (default: made from what it checks)."),
+        },
+        (),
+    ),
+}
 
 
 class LabFileError(UsageError):
@@ -152,8 +197,9 @@ def read(text: str, where: str) -> Spec:
     return spec
 
 
-def _table(lines: _Lines, section: str, i: int, table: dict[str, Any], keys: dict[str, Field],
-           required: tuple[str, ...]) -> dict[str, Any]:  # fmt: skip
+def _table(
+    lines: _Lines, section: str, i: int, table: dict[str, Any], keys: dict[str, Field], required: tuple[str, ...]
+) -> dict[str, Any]:
     out = {}
     for key, value in table.items():
         if key not in keys:
@@ -243,8 +289,9 @@ def _references(spec: Spec, lines: _Lines) -> None:
         if s.get("on_prem") and "hostname" not in s:
             raise lines.error("an SSM On-Prem needs 'hostname'", "ssm", i)
     _unique(lines, "ssm", [s["name"] for s in spec.get("ssm", [])])
-    vas = {(ssm, "DEFAULT") for ssm in ssms} | {(v.get("ssm", DEFAULT_SSM), v["name"])
-                                              for v in spec.get("virtual_account", [])}  # fmt: skip
+    vas = {(ssm, "DEFAULT") for ssm in ssms} | {
+        (v.get("ssm", DEFAULT_SSM), v["name"]) for v in spec.get("virtual_account", [])
+    }
     _unique(
         lines, "virtual_account", [f"{v.get('ssm', DEFAULT_SSM)}/{v['name']}" for v in spec.get("virtual_account", [])]
     )
@@ -279,13 +326,16 @@ def _references(spec: Spec, lines: _Lines) -> None:
             raise lines.error(f"no node '{g['node']}' in this file", "goal", i, "node")
         checks = [k for k in ("registration", "authorization", "reserved", "alerts", "in_use") if k in g]
         if not checks:
-            raise lines.error("a goal checks something: registration, authorization, reserved, alerts or in_use",
-                              "goal", i)  # fmt: skip
-        wrong = [k for k in checks if k in (("in_use",) if "node" in g else ("registration", "authorization",
-                                                                                "reserved"))]  # fmt: skip
+            raise lines.error(
+                "a goal checks something: registration, authorization, reserved, alerts or in_use", "goal", i
+            )
+        wrong = [
+            k for k in checks if k in (("in_use",) if "node" in g else ("registration", "authorization", "reserved"))
+        ]
         if wrong:
-            raise lines.error(f"'{wrong[0]}' is not a check for a {'node' if 'node' in g else 'virtual account'}",
-                              "goal", i, wrong[0])  # fmt: skip
+            raise lines.error(
+                f"'{wrong[0]}' is not a check for a {'node' if 'node' in g else 'virtual account'}", "goal", i, wrong[0]
+            )
 
 
 def _unique(lines: _Lines, section: str, names: list[str]) -> None:
@@ -309,8 +359,13 @@ def goal_title(g: dict[str, Any]) -> str:
     if "alerts" in g:
         having.append("no alert" if g["alerts"] == 0 else f"{g['alerts']} alert{'s' if g['alerts'] != 1 else ''}")
     who = f"node {g['node']}" if "node" in g else f"virtual account {g['va']}"
-    return " ".join([who, *(["is " + " and ".join(states)] if states else []),
-                     *(["with " + " and ".join(having)] if having else [])])  # fmt: skip
+    return " ".join(
+        [
+            who,
+            *(["is " + " and ".join(states)] if states else []),
+            *(["with " + " and ".join(having)] if having else []),
+        ]
+    )
 
 
 def _counts(counts: dict[str, int]) -> str:
@@ -362,9 +417,14 @@ def schema() -> dict[str, Any]:
         fields = {k: {**_json_kind(kind), "description": what} for k, (kind, what) in keys.items()}
         table = {"type": "object", "additionalProperties": False, "required": list(required), "properties": fields}
         props[section] = {"type": "array", "items": table} if many else table
-    return {"$schema": "http://json-schema.org/draft-07/schema#", "title": "ccxcli lab file",
-            "description": "A lab described as code: 'ccx sim lab apply FILE', 'ccx sim lab check FILE'.",
-            "type": "object", "additionalProperties": False, "properties": props}  # fmt: skip
+    return {
+        "$schema": "http://json-schema.org/draft-07/schema#",
+        "title": "ccxcli lab file",
+        "description": "A lab described as code: 'ccx sim lab apply FILE', 'ccx sim lab check FILE'.",
+        "type": "object",
+        "additionalProperties": False,
+        "properties": props,
+    }
 
 
 def _json_kind(kind: str) -> dict[str, Any]:

@@ -59,8 +59,9 @@ def _onprem_synchronized(ctx: Ctx, v: Values) -> None:
     from ccxcli.ssm.core.db import SsmDb
 
     cloud = ctx.ssm(DEFAULT_SSM)
-    onprem = SsmDb.create(ctx.lab.ssm_dir(ONPREM), "Demo Smart Account", ctx.now, on_prem=True,
-                        hostname="ssm-onprem.example.com")  # fmt: skip
+    onprem = SsmDb.create(
+        ctx.lab.ssm_dir(ONPREM), "Demo Smart Account", ctx.now, on_prem=True, hostname="ssm-onprem.example.com"
+    )
     try:
         sync.link(onprem, cloud, ONPREM, DEFAULT_SSM, "disconnected", [], ctx.now)
         answer = sync.handle_request(cloud, sync.make_request(onprem, ctx.now), ctx.now)
@@ -74,30 +75,47 @@ def _bought_on_cisco(ctx: Ctx, v: Values) -> None:
 
 
 REGISTER: list[Step] = [_token, "license smart register idtoken {token}"]
-SLR: list[Step] = ["license smart reservation enable", "license smart reservation request specific",
-                   _authorize({"flex-standard": 20, "flex-premium": 5}, "auth"),
-                   "license smart reservation install {auth}"]  # fmt: skip
+SLR: list[Step] = [
+    "license smart reservation enable",
+    "license smart reservation request specific",
+    _authorize({"flex-standard": 20, "flex-premium": 5}, "auth"),
+    "license smart reservation install {auth}",
+]
 
 SCENARIOS: dict[str, tuple[str, list[Step]]] = {
-    "eval-day-85": ("Evaluation mode on day 85 of 90, 10 agents logged in: 5 days before enforcement.",
-                    ["sim agent login --count 10", "sim clock advance 85d"]),
-    "ooc-report-4": ("Registered, 60 agents on 50 licenses: 4 over-entitlement reports sent; the 5th, in 15 "
-                     "minutes, makes it Out of Compliance.",
-                     [*REGISTER, "sim agent login --count 60", "sim clock advance 1h"]),
-    "auth-expiring": ("Registered, then cut off from the SSM for 88 days: the authorization expires in 2 days.",
-                      [*REGISTER, "sim agent login --count 10", "sim network down", "sim clock advance 88d"]),
-    "registration-expiring": ("Registered, then cut off for 360 days: the authorization has expired and the "
-                              "registration (ID certificate) expires in 5 days.",
-                              [*REGISTER, "sim network down", "sim clock advance 360d"]),
-    "slr-update-unconfirmed": ("SLR installed (20 standard, 5 premium), then an update to 25 standard installed "
-                               "on the node: the SSM waits for its Confirmation Code.",
-                               [*SLR, _update({"flex-standard": 25, "flex-premium": 5}, "update"),
-                                "license smart reservation install {update}"]),
-    "onprem-sync-overdue": ("A disconnected SSM On-Prem 'onprem', last synchronized 31 days ago; 20 licenses "
-                            "bought on Cisco SSM since have not reached it (alert: Synchronization Overdue).",
-                            [_onprem_synchronized, "sim clock advance 1d", _bought_on_cisco,
-                             "sim clock advance 30d"]),
-}  # fmt: skip
+    "eval-day-85": (
+        "Evaluation mode on day 85 of 90, 10 agents logged in: 5 days before enforcement.",
+        ["sim agent login --count 10", "sim clock advance 85d"],
+    ),
+    "ooc-report-4": (
+        "Registered, 60 agents on 50 licenses: 4 over-entitlement reports sent; the 5th, in 15 "
+        "minutes, makes it Out of Compliance.",
+        [*REGISTER, "sim agent login --count 60", "sim clock advance 1h"],
+    ),
+    "auth-expiring": (
+        "Registered, then cut off from the SSM for 88 days: the authorization expires in 2 days.",
+        [*REGISTER, "sim agent login --count 10", "sim network down", "sim clock advance 88d"],
+    ),
+    "registration-expiring": (
+        "Registered, then cut off for 360 days: the authorization has expired and the "
+        "registration (ID certificate) expires in 5 days.",
+        [*REGISTER, "sim network down", "sim clock advance 360d"],
+    ),
+    "slr-update-unconfirmed": (
+        "SLR installed (20 standard, 5 premium), then an update to 25 standard installed "
+        "on the node: the SSM waits for its Confirmation Code.",
+        [
+            *SLR,
+            _update({"flex-standard": 25, "flex-premium": 5}, "update"),
+            "license smart reservation install {update}",
+        ],
+    ),
+    "onprem-sync-overdue": (
+        "A disconnected SSM On-Prem 'onprem', last synchronized 31 days ago; 20 licenses "
+        "bought on Cisco SSM since have not reached it (alert: Synchronization Overdue).",
+        [_onprem_synchronized, "sim clock advance 1d", _bought_on_cisco, "sim clock advance 30d"],
+    ),
+}
 
 
 def _ssm_side(sub: Runtime, step: Callable[[Ctx, Values], None], values: Values) -> None:

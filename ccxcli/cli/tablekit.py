@@ -23,9 +23,18 @@ def c(
     args: dict[str, str] | None = None,
 ) -> Command:
     return Command(
-        tuple(words.split()), usage, help, H + handler, confirm, H + check if check else None, lab_wide,
-        tuple(tuple(a.split()) for a in aliases), changes, example, args,
-    )  # fmt: skip
+        tuple(words.split()),
+        usage,
+        help,
+        H + handler,
+        confirm,
+        H + check if check else None,
+        lab_wide,
+        tuple(tuple(a.split()) for a in aliases),
+        changes,
+        example,
+        args,
+    )
 
 
 # Texts several commands share in `help <command>`

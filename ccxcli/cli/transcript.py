@@ -37,7 +37,7 @@ PLACEHOLDERS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"^<specificPLR>.*</specificPLR>$"), r"/<specificPLR>.*<\/specificPLR>/"),
     (re.compile(r"^[0-9a-f]{8}$"), r"/[0-9a-f]{8}/"),
     (re.compile(r"^[A-Za-z0-9_]{6}(?:-[A-Za-z0-9_]{6}){3,}$"), r"/[A-Za-z0-9_]{6}(-[A-Za-z0-9_]{6})+/"),
-]  # fmt: skip
+]
 
 
 class Block(NamedTuple):
@@ -165,8 +165,10 @@ def record(rt: Runtime, script: list[str], out: TextIO, keep_going: bool = False
         asked: list[str] = []
         code, output = _one(rt, text, lines, asked)
         rt.out.write("\n".join([f"{PROMPT}{text}", *output]) + "\n")
-        out.write("\n".join([f"{PROMPT}{text}", *[f"< {a}" for a in asked], *map(placeholders, output),
-                             f"(exit {code})"]) + "\n")  # fmt: skip
+        out.write(
+            "\n".join([f"{PROMPT}{text}", *[f"< {a}" for a in asked], *map(placeholders, output), f"(exit {code})"])
+            + "\n"
+        )
         if code:
             first = first or code
             if not keep_going:

@@ -66,9 +66,13 @@ class CiscoVosSSH(CiscoBaseConnection):
         return ""  # every command takes effect (and is saved) when it runs
 
     def send_command(
-        self, command_string: str, expect_string: str | None = None, *args: Any, check_failure: bool = True,
+        self,
+        command_string: str,
+        expect_string: str | None = None,
+        *args: Any,
+        check_failure: bool = True,
         **kwargs: Any,
-    ) -> Any:  # fmt: skip
+    ) -> Any:
         out = super().send_command(command_string, expect_string or PROMPT, *args, **kwargs)
         if check_failure and isinstance(out, str) and FAILURE_MARKER in out:
             raise VosCommandError(command_string, out.replace(FAILURE_MARKER, "").strip())

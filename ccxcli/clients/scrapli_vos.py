@@ -48,8 +48,9 @@ class VosDriver(GenericDriver):
 
     def send_yes(self, command: str, answer: str = "y") -> Response:
         """A command that asks `Continue (y/n)?`, answered (`y` unless told otherwise)."""
-        response: Response = self.send_interactive([(command, CONTINUE, False), (answer, "admin:", False)],
-                                                   failed_when_contains=[FAILURE_MARKER])  # fmt: skip
+        response: Response = self.send_interactive(
+            [(command, CONTINUE, False), (answer, "admin:", False)], failed_when_contains=[FAILURE_MARKER]
+        )
         return response
 
 

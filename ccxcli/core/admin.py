@@ -13,8 +13,12 @@ if TYPE_CHECKING:
     from ccxcli.core.state import Agent, ClassicFile, ControlChanges, ControlLimit, NodeState, PortKind, Transport
 
 CONTROL_KEYS: tuple[ControlLimit, ...] = (
-    "agent_seats", "premium_seats", "standard_seats", "outbound_ports", "ivr_ports"
-)  # fmt: skip
+    "agent_seats",
+    "premium_seats",
+    "standard_seats",
+    "outbound_ports",
+    "ivr_ports",
+)
 
 
 def check_sync(node: NodeState, what: str) -> None:
@@ -36,19 +40,26 @@ def check_admission(node: NodeState, proposed: Counts, what: str) -> None:
     """Refuse a login or port seizure that SLR, Classic licenses or License Control do not allow."""
     if node["classic"] and node.get("classic_license"):
         counted = {a: n for a, n in proposed.items() if a not in ("server", "lab-server")}  # not in license files
-        _refuse_short(deficit(counted, node["classic_license"]["counts"]),
-                      f"Refused: {what} would exceed the installed Classic licenses", ".")  # fmt: skip
+        _refuse_short(
+            deficit(counted, node["classic_license"]["counts"]),
+            f"Refused: {what} would exceed the installed Classic licenses",
+            ".",
+        )
         return
     if engine.slr_installed(node):
-        _refuse_short(deficit(proposed, engine.entitled_reserved(node), engine.slr_borrows(node)),
-                      f"Refused: {what} would exceed the reserved licenses",
-                      "; over-consumption is not allowed under Specific License Reservation.")  # fmt: skip
+        _refuse_short(
+            deficit(proposed, engine.entitled_reserved(node), engine.slr_borrows(node)),
+            f"Refused: {what} would exceed the reserved licenses",
+            "; over-consumption is not allowed under Specific License Reservation.",
+        )
         return
     limits = control_limits(node)
     if limits:
-        _refuse_short(deficit({a: n for a, n in proposed.items() if a in limits}, limits),
-                      f"Refused by License Control: {what} would exceed the configured limit",
-                      "; raise the limit or allow overage.")  # fmt: skip
+        _refuse_short(
+            deficit({a: n for a, n in proposed.items() if a in limits}, limits),
+            f"Refused by License Control: {what} would exceed the configured limit",
+            "; raise the limit or allow overage.",
+        )
 
 
 def _refuse_short(short: Counts, head: str, tail: str) -> None:
@@ -119,8 +130,11 @@ def set_license_type(node: NodeState, t: int, ltype: str) -> None:
         raise RuleError(
             "The license type can be changed only while unregistered and without a reservation; deregister first."
         )
-    check_features(ltype, {a: g for a, g in node["agents"].items() if g.get("in")},
-                   f"agents logged in cannot keep working on {TYPES[ltype][1]}")  # fmt: skip
+    check_features(
+        ltype,
+        {a: g for a, g in node["agents"].items() if g.get("in")},
+        f"agents logged in cannot keep working on {TYPES[ltype][1]}",
+    )
     changed = node["license_type"] != ltype
     node["license_type"] = ltype
     if changed:
@@ -271,8 +285,13 @@ def delete_classic(node: NodeState, t: int, name: str) -> dict[str, int]:
     if name.lower() != have.lower():
         raise RuleError(f"No license file '{name}' is uploaded; 'utils uccx list license' lists {have}.")
     counts = dict(node.pop("classic_license")["counts"])
-    engine.log(node, t, f"Classic license file {have} deleted: "
-               + (", ".join(f"{a}={n}" for a, n in sorted(counts.items())) or "no licenses"), 4)  # fmt: skip
+    engine.log(
+        node,
+        t,
+        f"Classic license file {have} deleted: "
+        + (", ".join(f"{a}={n}" for a, n in sorted(counts.items())) or "no licenses"),
+        4,
+    )
     return counts
 
 
@@ -295,5 +314,9 @@ def install_classic(node: NodeState, t: int, fields: ClassicFile) -> None:
         "counts": dict(fields["counts"]),
         "installed": t,
     }
-    engine.log(node, t, "Classic license file installed: "
-               + (", ".join(f"{a}={n}" for a, n in sorted(fields["counts"].items())) or "no licenses"))  # fmt: skip
+    engine.log(
+        node,
+        t,
+        "Classic license file installed: "
+        + (", ".join(f"{a}={n}" for a, n in sorted(fields["counts"].items())) or "no licenses"),
+    )

@@ -62,8 +62,12 @@ def set_skew(node: NodeState, t: int, seconds: int) -> bool:
     else:
         node.pop("clock_skew", None)  # a failed report is sent again at the next interval (engine.report_needed)
     text = f"the node's clock is {span(seconds)} {'ahead of' if seconds > 0 else 'behind'} the network's"
-    engine.log(node, t, f"Simulated fault clock-skew {'on: ' + text if seconds else 'off: the clock is in sync'}",
-               4 if seconds else 6)  # fmt: skip
+    engine.log(
+        node,
+        t,
+        f"Simulated fault clock-skew {'on: ' + text if seconds else 'off: the clock is in sync'}",
+        4 if seconds else 6,
+    )
     return True
 
 
@@ -81,11 +85,15 @@ def skew_failure(node: NodeState) -> str | None:
     if abs(off) <= MAX_SKEW:
         return None
     if off < 0:
-        why = (f"the SSM's certificate is not valid yet by this node's clock, {span(off)} behind the network's "
-               "(clock skew)")  # fmt: skip
+        why = (
+            f"the SSM's certificate is not valid yet by this node's clock, {span(off)} behind the network's "
+            "(clock skew)"
+        )
     else:
-        why = (f"the SSM rejected the message: its timestamp is {span(off)} ahead of the SSM's clock, more than the "
-               f"{MAX_SKEW // 60} minutes it accepts (clock skew)")  # fmt: skip
+        why = (
+            f"the SSM rejected the message: its timestamp is {span(off)} ahead of the SSM's clock, more than the "
+            f"{MAX_SKEW // 60} minutes it accepts (clock skew)"
+        )
     return f"Communication with Cisco SSM failed: {why}; 'utils ntp status' shows the offset."
 
 

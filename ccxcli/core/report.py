@@ -56,8 +56,13 @@ def _merge(rows: list[ConsumptionRow]) -> ConsumptionRow:
         for alias, c in r["actual"].items():
             peak[alias] = max(peak.get(alias, 0), c)
     reported = [r["reported"] for r in rows if r["reported"] is not None]
-    return {"start": rows[0]["start"], "end": rows[-1]["end"], "actual": peak,
-            "reported": reported[-1] if reported else None, "status": rows[-1]["status"]}  # fmt: skip
+    return {
+        "start": rows[0]["start"],
+        "end": rows[-1]["end"],
+        "actual": peak,
+        "reported": reported[-1] if reported else None,
+        "status": rows[-1]["status"],
+    }
 
 
 def _quarters(node: NodeState, first: int, end: int, now: int) -> list[ConsumptionRow]:

@@ -194,8 +194,12 @@ def conforms(spec: Spec, value: object) -> bool:
 # The SSM's answers to a node's messages (over HTTPS they come from whatever answers at the
 # URL; `protocol/answers.py` checks them before the node applies them)
 REGISTERED: dict[str, Spec] = {
-    "smart_account": STR, "virtual_account": STR, "instance": _nat, "export": BOOL, "certificate": STR
-}  # fmt: skip
+    "smart_account": STR,
+    "virtual_account": STR,
+    "instance": _nat,
+    "export": BOOL,
+    "certificate": STR,
+}
 REPORTED: dict[str, Spec] = {"?deficit": COUNTS, "version": _opt(_int)}
 VERSION = _opt(_int)
 

@@ -63,7 +63,6 @@ def message(node: NodeState, event: Event, wall: int) -> bytes:
     t, severity, text = event
     msgid = "ALERT" if text.startswith("ALERT ") else "LICENSING"
     host = "".join(c for c in node["hostname"] if "!" <= c <= "~")[:255] or "-"
-    sd = (f'[ccx@{ENTERPRISE} labTime="{iso(t)}" wallTime="{iso(wall)}" node="{_sd(node["name"])}" '
-          f'sn="{node["sn"]}"]')  # fmt: skip
+    sd = f'[ccx@{ENTERPRISE} labTime="{iso(t)}" wallTime="{iso(wall)}" node="{_sd(node["name"])}" sn="{node["sn"]}"]'
     clean = "".join(c if c.isprintable() else " " for c in text)
     return f"<{FACILITY * 8 + int(severity)}>1 {iso(t)} {host} ccx - {msgid} {sd} {clean}".encode()

@@ -14,8 +14,10 @@ if TYPE_CHECKING:
 
 
 def _bad(what: str, where: str) -> CommError:
-    return CommError(f"Communication with SSM failed: {where} answered the {what} with something that is not an "
-                     "SSM answer; nothing was applied.")  # fmt: skip
+    return CommError(
+        f"Communication with SSM failed: {where} answered the {what} with something that is not an "
+        "SSM answer; nothing was applied."
+    )
 
 
 def registered(answer: object, where: str) -> Registered:

@@ -144,8 +144,9 @@ def reservation_key(material: dict[str, str]) -> NodeKey:
     P-256 key; `{"legacy": hex}` is a version-1 Ed25519 key kept in the state."""
     if "legacy" in material:
         return ed25519.Ed25519PrivateKey.from_private_bytes(bytes.fromhex(material["legacy"]))
-    digest = hmac.new(bytes.fromhex(material["secret"]), b"ccx-slr-key|" + bytes.fromhex(material["piid"]),
-                      hashlib.sha512).digest()  # fmt: skip
+    digest = hmac.new(
+        bytes.fromhex(material["secret"]), b"ccx-slr-key|" + bytes.fromhex(material["piid"]), hashlib.sha512
+    ).digest()
     return ec.derive_private_key(int.from_bytes(digest, "big") % (ORDER - 1) + 1, CURVE)
 
 

@@ -11,8 +11,9 @@ from email.utils import format_datetime
 TIMEOUT = 5.0
 
 
-def compose(sender: str, to: list[str], subject: str, body: str, msg_id: str, wall: int,
-            headers: dict[str, str]) -> EmailMessage:  # fmt: skip
+def compose(
+    sender: str, to: list[str], subject: str, body: str, msg_id: str, wall: int, headers: dict[str, str]
+) -> EmailMessage:
     from datetime import datetime, timezone
 
     m = EmailMessage()

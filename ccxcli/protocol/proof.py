@@ -16,8 +16,9 @@ import json
 
 def message_mac(proof: str, op: str, args: dict[str, object]) -> str:
     """The MAC of a message: its operation and arguments (canonical JSON, `mac` aside)."""
-    body = json.dumps({"op": op, "args": {k: v for k, v in args.items() if k != "mac"}}, sort_keys=True,
-                      separators=(",", ":"))  # fmt: skip
+    body = json.dumps(
+        {"op": op, "args": {k: v for k, v in args.items() if k != "mac"}}, sort_keys=True, separators=(",", ":")
+    )
     return hmac.new(bytes.fromhex(proof), body.encode(), hashlib.sha256).hexdigest()
 
 

@@ -35,8 +35,15 @@ def timeout() -> float:
 class Remote:
     """One served SSM, reached at `host:port` + `path`, trusted by `trusted` keys."""
 
-    def __init__(self, host: str, port: int, path: str, trusted: list[bytes], hint: str = "",
-                 proxy: tuple[str, int, str | None, str | None] | None = None) -> None:  # fmt: skip
+    def __init__(
+        self,
+        host: str,
+        port: int,
+        path: str,
+        trusted: list[bytes],
+        hint: str = "",
+        proxy: tuple[str, int, str | None, str | None] | None = None,
+    ) -> None:
         self.host, self.port, self.path, self.trusted, self.hint = host, port, path, trusted, hint
         self.proxy = proxy  # (host, port, user, password): an HTTP proxy the connection tunnels through (CONNECT)
         self.where = f"{host}:{port}"
@@ -110,8 +117,9 @@ class Remote:
                     f"{lead} the proxy {proxy} answered 407 Proxy Authentication Required: {why}."
                 ) from None
             if text.startswith("Tunnel connection failed"):
-                raise CommError(f"{lead} the proxy {proxy} refused to reach {self.where} "
-                                f"({text.split(':', 1)[1].strip()[:100]}).") from None  # fmt: skip
+                raise CommError(
+                    f"{lead} the proxy {proxy} refused to reach {self.where} ({text.split(':', 1)[1].strip()[:100]})."
+                ) from None
             raise CommError(f"{lead} the proxy {proxy}: {e.strerror or e}.") from None
         return self._checked(conn)
 

@@ -109,8 +109,14 @@ def _on_prem(lab: LabStore) -> dict[str, int]:
     return {n: due for n in names if (due := sync.due(lab.ssm_dir(n))) is not None}
 
 
-def _catch_up(lab: LabStore, nodes: list[NodeState], target: int, set_clock: bool, syncs: dict[str, int],
-              progress: Callable[[int], None] | None = None) -> int:  # fmt: skip
+def _catch_up(
+    lab: LabStore,
+    nodes: list[NodeState],
+    target: int,
+    set_clock: bool,
+    syncs: dict[str, int],
+    progress: Callable[[int], None] | None = None,
+) -> int:
     if not nodes and not syncs:
         return 0
     link = LabLink(lab)
@@ -138,8 +144,9 @@ class _Agenda:
             self.update(node)
 
     def update(self, node: NodeState) -> None:
-        due = _earliest(engine.next_due(node, _pool_changed(self.link, node), node["time"]),
-                        failures.next_due(node, node["time"]))  # fmt: skip
+        due = _earliest(
+            engine.next_due(node, _pool_changed(self.link, node), node["time"]), failures.next_due(node, node["time"])
+        )
         self.due[node["name"]] = due
         if due is not None:
             heapq.heappush(self.heap, (due[0], node["name"], due[1]))
@@ -172,8 +179,15 @@ class _Agenda:
                     self.update(other)
 
 
-def _steps(lab: LabStore, link: LabLink, nodes: list[NodeState], target: int, set_clock: bool, syncs: dict[str, int],
-           progress: Callable[[int], None] | None) -> int:  # fmt: skip
+def _steps(
+    lab: LabStore,
+    link: LabLink,
+    nodes: list[NodeState],
+    target: int,
+    set_clock: bool,
+    syncs: dict[str, int],
+    progress: Callable[[int], None] | None,
+) -> int:
     steps = 0
     agenda = _Agenda(link, nodes)
     while steps < MAX_STEPS:

@@ -50,18 +50,24 @@ def through_proxy(lab: LabStore, node: NodeState) -> None:
     host, port = str(tr.get("host", "")), int(tr.get("port", 0))
     known = [p for p in lab.proxies() if p["host"].lower() == host.lower()]
     if not known:
-        raise CommError(f"Communication with Cisco SSM failed: the proxy host '{host}' could not be resolved "
-                        "(no proxy of that name on this lab's network: 'sim proxy list').")  # fmt: skip
+        raise CommError(
+            f"Communication with Cisco SSM failed: the proxy host '{host}' could not be resolved "
+            "(no proxy of that name on this lab's network: 'sim proxy list')."
+        )
     proxy = next((p for p in known if p["port"] == port), None)
     if proxy is None:
         listening = ", ".join(str(p["port"]) for p in known)
-        raise CommError(f"Communication with Cisco SSM failed: connection refused by the proxy {host}:{port} "
-                        f"(it listens on port {listening}).")  # fmt: skip
+        raise CommError(
+            f"Communication with Cisco SSM failed: connection refused by the proxy {host}:{port} "
+            f"(it listens on port {listening})."
+        )
     if "user" in proxy:
         where = f"Communication with Cisco SSM failed: the proxy {host}:{port} answered 407 Proxy Authentication "
         if "user" not in tr:
-            raise CommError(where + "Required: it needs a user name and password (answer y to 'Do you want to "
-                            "enable Authentication based proxy ?' of 'license smart transport proxy').")  # fmt: skip
+            raise CommError(
+                where + "Required: it needs a user name and password (answer y to 'Do you want to "
+                "enable Authentication based proxy ?' of 'license smart transport proxy')."
+            )
         given = proxy_secret(proxy["salt"], str(tr.get("password", "")))
         if tr["user"] != proxy["user"] or not hmac.compare_digest(given, proxy["hash"]):
             raise CommError(where + "Required: the user name or the password is wrong.")
@@ -158,8 +164,10 @@ class LabLink:
             from ccxcli.protocol.remote import Remote
 
             host, port, path = split_url(where)
-            names = "; ".join(f"{n}: {', '.join(ssm_of(self.lab, n).names())} at {ssm_of(self.lab, n).address}"
-                              for n in self._on_prem())  # fmt: skip
+            names = "; ".join(
+                f"{n}: {', '.join(ssm_of(self.lab, n).names())} at {ssm_of(self.lab, n).address}"
+                for n in self._on_prem()
+            )
             hint = f" It is not an SSM of this lab either ({names or 'this lab has no SSM On-Prem'})."
             remote = self._remotes[key] = Remote(host, port or 443, path, self.lab.trusted_keys(), hint, proxy)
         if node is not None and "proof" in node and op != "register":
@@ -218,15 +226,31 @@ class LabLink:
             "hostname": node["hostname"] if node["send_hostname"] else "",
         }
         extra = {"proof": msg["proof"]} if "proof" in msg else {}
-        answer = self._call(where, "register", node, token=msg["token"], hello=hello, now=msg["t"],
-                            force=msg["force"], msg_id=msg["id"], **extra)  # fmt: skip
+        answer = self._call(
+            where,
+            "register",
+            node,
+            token=msg["token"],
+            hello=hello,
+            now=msg["t"],
+            force=msg["force"],
+            msg_id=msg["id"],
+            **extra,
+        )
         info = answers.registered(answer, where)
         info["ssm"] = where
         return info
 
     def renew(self, node: NodeState, now: int, what: str, msg_id: str | None = None) -> None:
-        self._call(self._registered(node), "contact", node, uuid=node["uuid"], now=now, what=what,
-                   msg_id=msg_id or message_id(node, what, now))  # fmt: skip
+        self._call(
+            self._registered(node),
+            "contact",
+            node,
+            uuid=node["uuid"],
+            now=now,
+            what=what,
+            msg_id=msg_id or message_id(node, what, now),
+        )
 
     def report(self, node: NodeState, use: dict[str, int], now: int) -> ReportAnswer | None:
         """The SSM's judgement, or None when it could not be reached (InstanceGone passes)."""
@@ -244,8 +268,16 @@ class LabLink:
         when the SSM could not be reached (InstanceGone passes)."""
         try:
             where = self._registered(node)
-            answer = self._call(where, "report_batch", node, uuid=node["uuid"], use=use, first=first, last=last,
-                                msg_id=message_id(node, "steady", last))  # fmt: skip
+            answer = self._call(
+                where,
+                "report_batch",
+                node,
+                uuid=node["uuid"],
+                use=use,
+                first=first,
+                last=last,
+                msg_id=message_id(node, "steady", last),
+            )
             return answers.reported(answer, where)
         except CommError:
             return None

@@ -26,8 +26,9 @@ def request(node: NodeState, now: int) -> str:
 
     seq, piid = R.next_request(node, codes.new_secret())
     key = codes.reservation_key(R.key_material(node, piid))
-    code = codes.make_request(node["sn"], node["uuid"], codes.public_bytes(key), bytes.fromhex(piid),
-                              node["license_type"])  # fmt: skip
+    code = codes.make_request(
+        node["sn"], node["uuid"], codes.public_bytes(key), bytes.fromhex(piid), node["license_type"]
+    )
     R.request(node, now, code, seq, piid)
     return code
 

@@ -313,8 +313,9 @@ class LabStore:
         except OSError:
             return []
         with entries:
-            return sorted(e.name for e in entries
-                          if valid_name(e.name) and os.path.exists(os.path.join(e.path, "state.json")))  # fmt: skip
+            return sorted(
+                e.name for e in entries if valid_name(e.name) and os.path.exists(os.path.join(e.path, "state.json"))
+            )
 
     def load(self, name: str) -> NodeState:
         """A node's state as stored (no catch-up); StoreError if it is corrupt."""

@@ -216,8 +216,9 @@ def _vet_databases(root: str, path: str, vet: Callable[[str], str | None]) -> No
             raise RuleError(f"{path} is not a ccxcli lab snapshot: SSM '{name}' {why}")
 
 
-def import_(home: str, path: str, name: str | None = None, most: int = MAX_TOTAL,
-            vet: Callable[[str], str | None] | None = None) -> dict[str, Any]:  # fmt: skip
+def import_(
+    home: str, path: str, name: str | None = None, most: int = MAX_TOTAL, vet: Callable[[str], str | None] | None = None
+) -> dict[str, Any]:
     """A snapshot from an exported file, under its own name or `name`; refused (nothing
     changed) when the file is not one, unpacks to more than `most` bytes, holds an SSM
     database `vet` refuses (the SSM core's judgement, given by the caller), or the name is taken."""

@@ -63,8 +63,10 @@ def help_(ctx: Ctx, a: Args) -> Outcome:
     if any(_vos_licensing(c) for c in real):
         lines.append(f"{VOS_MARK.strip()}: a licensing command that follows {commands.VOS_REFERENCE}.")
     lines.append("'help <command>' shows its usage, arguments, what it changes and an example.")
-    data = [{"command": c.synopsis, "help": c.help, "real_cli": c.words[0] not in ADDED,
-             "reference": commands.reference(c)} for c in rows]  # fmt: skip
+    data = [
+        {"command": c.synopsis, "help": c.help, "real_cli": c.words[0] not in ADDED, "reference": commands.reference(c)}
+        for c in rows
+    ]
     return Outcome("\n".join(lines), {"commands": data})
 
 
@@ -100,9 +102,16 @@ def _one(cmd: Command) -> Outcome:
         width = max(len(k) for k in args)
         lines += ["", "Arguments:"] + [f"  {k.ljust(width)}  {v}" for k, v in args.items()]
     lines += ["", f"Changes: {cmd.changes}", f"Example: {cmd.example}"]
-    data = {"command": cmd.synopsis, "help": cmd.help, "arguments": args, "changes": cmd.changes,
-            "example": cmd.example, "aliases": [" ".join(w) for w in cmd.aliases],
-            "real_cli": cmd.words[0] not in ADDED, "reference": ref}  # fmt: skip
+    data = {
+        "command": cmd.synopsis,
+        "help": cmd.help,
+        "arguments": args,
+        "changes": cmd.changes,
+        "example": cmd.example,
+        "aliases": [" ".join(w) for w in cmd.aliases],
+        "real_cli": cmd.words[0] not in ADDED,
+        "reference": ref,
+    }
     return Outcome("\n".join(lines), data)
 
 
@@ -209,18 +218,27 @@ def _what_happened(
             did.append(plural(tally[key], word))
         if tally.get(f"{key}_failed"):
             did.append(f"{plural(tally[key + '_failed'], word)} failed")
-    changes = [f"{what} {a} -> {b}" for what, a, b in zip(("Registration", "Authorization"), states, after, strict=True)
-               if a != b]  # fmt: skip
+    changes = [
+        f"{what} {a} -> {b}"
+        for what, a, b in zip(("Registration", "Authorization"), states, after, strict=True)
+        if a != b
+    ]
     line = f"Node {node['name']}: " + (", ".join(did) if did else "no report or renewal was due") + "; "
     line += ", ".join(changes) if changes else f"still {after[0]}, {after[1]}"
     text = line + "."
     if raised or cleared:
-        text += "\nAlerts " + "; ".join(
-            part for part in (
-                f"raised: {', '.join(dict.fromkeys(raised))}" if raised else "",
-                f"cleared: {', '.join(dict.fromkeys(cleared))}" if cleared else "",
-            ) if part
-        ) + "."  # fmt: skip
+        text += (
+            "\nAlerts "
+            + "; ".join(
+                part
+                for part in (
+                    f"raised: {', '.join(dict.fromkeys(raised))}" if raised else "",
+                    f"cleared: {', '.join(dict.fromkeys(cleared))}" if cleared else "",
+                )
+                if part
+            )
+            + "."
+        )
     data: dict[str, object] = {
         "name": node["name"],
         "counts": dict(tally),
@@ -279,18 +297,36 @@ def node_list(ctx: Ctx, a: Args) -> Outcome:
         try:
             n = ctx.node_named(name)
         except StoreError:
-            row: NodeRow = {"name": name, "current": current, "sn": "-", "license_type": "-",
-                            "registration": "CORRUPT", "authorization": "-", "ssm": None, "ooc": None,
-                            "enforcement": None}  # fmt: skip
+            row: NodeRow = {
+                "name": name,
+                "current": current,
+                "sn": "-",
+                "license_type": "-",
+                "registration": "CORRUPT",
+                "authorization": "-",
+                "ssm": None,
+                "ooc": None,
+                "enforcement": None,
+            }
         else:
             enforce = n["enforce"]
             registration, authorization = _states(n, ctx.now)
-            row = {"name": name, "current": current, "sn": n["sn"], "license_type": n["license_type"],
-                   "registration": registration, "authorization": authorization, "ssm": n["reg"].get("ssm"),
-                   "ooc": bool(n["comp"]["ooc"]), "enforcement": enforce["reason"] if enforce else None}  # fmt: skip
+            row = {
+                "name": name,
+                "current": current,
+                "sn": n["sn"],
+                "license_type": n["license_type"],
+                "registration": registration,
+                "authorization": authorization,
+                "ssm": n["reg"].get("ssm"),
+                "ooc": bool(n["comp"]["ooc"]),
+                "enforcement": enforce["reason"] if enforce else None,
+            }
         rows.append(row)
-    lines = [f"  {'Node':<16} {'SN':<6} {'License Type':<18} {'Registration':<24} {'Authorization':<26} "
-             f"{'SSM':<12} {'OOC':<4} Enforcement"]  # fmt: skip
+    lines = [
+        f"  {'Node':<16} {'SN':<6} {'License Type':<18} {'Registration':<24} {'Authorization':<26} "
+        f"{'SSM':<12} {'OOC':<4} Enforcement"
+    ]
     lines += [
         f"{'*' if r['current'] else ' '} {r['name']:<16} {r['sn']:<6} {r['license_type']:<18} "
         f"{r['registration']:<24} {r['authorization']:<26} {_ssm_label(r['ssm']):<12} "

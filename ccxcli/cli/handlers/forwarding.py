@@ -56,15 +56,23 @@ def _shown(ctx: Ctx) -> dict[str, object]:
     if cfg is None:
         return {"protocol": "udp", "server": None, "pending": 0, "error": None, "ca": False}
     server = f"{cfg['host']}:{cfg.get('port', syslog.PORTS[cfg['protocol']])}" if "host" in cfg else None
-    return {"protocol": cfg["protocol"], "server": server, "pending": len(syslog.pending(ctx.node)),
-            "error": cfg.get("error"), "ca": "ca" in cfg}  # fmt: skip
+    return {
+        "protocol": cfg["protocol"],
+        "server": server,
+        "pending": len(syslog.pending(ctx.node)),
+        "error": cfg.get("error"),
+        "ca": "ca" in cfg,
+    }
 
 
 def show(ctx: Ctx, a: Args) -> Outcome:
     s = _shown(ctx)
-    lines = [f"Protocol: {str(s['protocol']).upper()}", f"Server: {s['server'] or 'not set'}",
-             f"TLS CA certificate: {'installed' if s['ca'] else 'the system CAs'}",
-             f"Events waiting to be sent: {s['pending']}"]  # fmt: skip
+    lines = [
+        f"Protocol: {str(s['protocol']).upper()}",
+        f"Server: {s['server'] or 'not set'}",
+        f"TLS CA certificate: {'installed' if s['ca'] else 'the system CAs'}",
+        f"Events waiting to be sent: {s['pending']}",
+    ]
     if s["error"]:
         lines.append(f"Last delivery failed: {s['error']}")
     return Outcome("\n".join(lines), {"syslog": s})

@@ -24,8 +24,10 @@ def save(ctx: Ctx, a: Args) -> Outcome:
     lab = ctx.lab
     lab.commit()  # what this session changed is in the snapshot
     info = snapshots.save(lab, snapshots.check_name(a.text("name")), clock.wall_now())
-    text = (f"Snapshot {info['name']} saved: nodes {', '.join(info['nodes']) or 'none'}, SSMs "
-            f"{', '.join(info['ssms']) or 'none'}, clock at {clock.iso(info['lab_time'])}.")  # fmt: skip
+    text = (
+        f"Snapshot {info['name']} saved: nodes {', '.join(info['nodes']) or 'none'}, SSMs "
+        f"{', '.join(info['ssms']) or 'none'}, clock at {clock.iso(info['lab_time'])}."
+    )
     return Outcome(text, {"snapshot": _shown(info)})
 
 
@@ -36,23 +38,32 @@ def check_load(ctx: Ctx, a: Args) -> None:
 
 def load(ctx: Ctx, a: Args) -> Outcome:
     info = snapshots.load(ctx.lab, snapshots.check_name(a.text("name")))
-    text = (f"Snapshot {info['name']} loaded: nodes {', '.join(info['nodes']) or 'none'}, SSMs "
-            f"{', '.join(info['ssms']) or 'none'}, clock at {clock.iso(ctx.lab.now())}.")  # fmt: skip
+    text = (
+        f"Snapshot {info['name']} loaded: nodes {', '.join(info['nodes']) or 'none'}, SSMs "
+        f"{', '.join(info['ssms']) or 'none'}, clock at {clock.iso(ctx.lab.now())}."
+    )
     return Outcome(text, {"snapshot": _shown(info), "now": clock.iso(ctx.lab.now())})
 
 
 def _shown(info: dict[str, object]) -> dict[str, object]:
     lab_time, saved = info.get("lab_time"), info.get("saved")
-    return {"name": info.get("name"), "nodes": info.get("nodes"), "ssms": info.get("ssms"),
-            "lab_time": clock.iso(lab_time) if isinstance(lab_time, int) else None,
-            "saved": clock.iso(saved) if isinstance(saved, int) else None}  # fmt: skip
+    return {
+        "name": info.get("name"),
+        "nodes": info.get("nodes"),
+        "ssms": info.get("ssms"),
+        "lab_time": clock.iso(lab_time) if isinstance(lab_time, int) else None,
+        "saved": clock.iso(saved) if isinstance(saved, int) else None,
+    }
 
 
 def snapshots_list(ctx: Ctx, a: Args) -> Outcome:
     rows = [_shown(s) for s in snapshots.names(ctx.rt.home)]
     lines = [f"{'Snapshot':<32} {'Lab time':<21} {'Saved (wall clock)':<21} Nodes / SSMs"]
-    lines += [f"{r['name']!s:<32} {r['lab_time']!s:<21} {r['saved']!s:<21} "
-              f"{', '.join(r['nodes'] or [])} / {', '.join(r['ssms'] or [])}" for r in rows]  # type: ignore[arg-type]  # fmt: skip
+    lines += [
+        f"{r['name']!s:<32} {r['lab_time']!s:<21} {r['saved']!s:<21} "
+        f"{', '.join(r['nodes'] or [])} / {', '.join(r['ssms'] or [])}"  # type: ignore[arg-type]
+        for r in rows
+    ]
     return Outcome("\n".join(lines) if rows else "No snapshots yet: 'sim lab save NAME'.", {"snapshots": rows})
 
 
@@ -61,8 +72,9 @@ def export(ctx: Ctx, a: Args) -> Outcome:
 
     name, path = snapshots.check_name(a.text("name")), a.text("file")
     size = snapshots.export(ctx.rt.home, name, str(confine(path, ctx.rt.file_root)))
-    return Outcome(f"Snapshot {name} written to {path} ({size} bytes).", {"snapshot": name, "file": path,
-                                                                         "bytes": size})  # fmt: skip
+    return Outcome(
+        f"Snapshot {name} written to {path} ({size} bytes).", {"snapshot": name, "file": path, "bytes": size}
+    )
 
 
 def import_(ctx: Ctx, a: Args) -> Outcome:
@@ -70,8 +82,10 @@ def import_(ctx: Ctx, a: Args) -> Outcome:
 
     path = a.text("file")
     info = snapshots.import_(ctx.rt.home, str(confine(path, ctx.rt.file_root)), a.get("name"), vet=foreign)
-    return Outcome(f"Snapshot {info['name']} imported from {path}; load it with 'sim lab load {info['name']}'.",
-                  {"snapshot": _shown(info), "file": path})  # fmt: skip
+    return Outcome(
+        f"Snapshot {info['name']} imported from {path}; load it with 'sim lab load {info['name']}'.",
+        {"snapshot": _shown(info), "file": path},
+    )
 
 
 def scenario_list(ctx: Ctx, a: Args) -> Outcome:
@@ -104,10 +118,13 @@ def scenario_load(ctx: Ctx, a: Args) -> Outcome:
         info = snapshots.load_from(ctx.lab, src)
     finally:
         shutil.rmtree(os.path.dirname(os.path.dirname(src)), ignore_errors=True)
-    text = (f"Scenario {name} loaded: {scenarios.SCENARIOS[name][0]} Nodes {', '.join(info['nodes'])}, SSMs "
-            f"{', '.join(info['ssms'])}, clock at {clock.iso(ctx.lab.now())}.")  # fmt: skip
-    return Outcome(text, {"scenario": name, "nodes": info["nodes"], "ssms": info["ssms"],
-                         "now": clock.iso(ctx.lab.now())})  # fmt: skip
+    text = (
+        f"Scenario {name} loaded: {scenarios.SCENARIOS[name][0]} Nodes {', '.join(info['nodes'])}, SSMs "
+        f"{', '.join(info['ssms'])}, clock at {clock.iso(ctx.lab.now())}."
+    )
+    return Outcome(
+        text, {"scenario": name, "nodes": info["nodes"], "ssms": info["ssms"], "now": clock.iso(ctx.lab.now())}
+    )
 
 
 # --- a lab as code ------------------------------------------------------------------------------
@@ -131,14 +148,24 @@ def apply(ctx: Ctx, a: Args) -> Outcome:
         shutil.rmtree(os.path.dirname(os.path.dirname(src)), ignore_errors=True)
     labfile.ssh_users(Path(ctx.rt.home), spec)
     now = clock.iso(ctx.lab.now())
-    lines = [f"Lab applied from {path}: nodes {', '.join(info['nodes']) or 'none'}, SSMs "
-             f"{', '.join(info['ssms'])}, clock at {now}."]  # fmt: skip
-    lines += [f"Token for {t['va']} ({t['ssm']}){': ' + t['description'] if t['description'] else ''}: {t['token']}"
-              for t in tokens]  # fmt: skip
+    lines = [
+        f"Lab applied from {path}: nodes {', '.join(info['nodes']) or 'none'}, SSMs "
+        f"{', '.join(info['ssms'])}, clock at {now}."
+    ]
+    lines += [
+        f"Token for {t['va']} ({t['ssm']}){': ' + t['description'] if t['description'] else ''}: {t['token']}"
+        for t in tokens
+    ]
     if spec.get("ssh_user"):
         lines.append(f"SSH users: {', '.join(u['name'] for u in spec['ssh_user'])} ('ccx serve' lets them in).")
-    data = {"file": path, "nodes": info["nodes"], "ssms": info["ssms"], "tokens": tokens, "now": now,
-            "ssh_users": [u["name"] for u in spec.get("ssh_user", [])]}  # fmt: skip
+    data = {
+        "file": path,
+        "nodes": info["nodes"],
+        "ssms": info["ssms"],
+        "tokens": tokens,
+        "now": now,
+        "ssh_users": [u["name"] for u in spec.get("ssh_user", [])],
+    }
     return Outcome("\n".join(lines), data, carry=bool(tokens))
 
 
@@ -149,11 +176,13 @@ def check(ctx: Ctx, a: Args) -> Outcome:
         raise UsageError(f"{path} has no [[goal]] to check.")
     rows = labfile.check(ctx, spec)
     failed = [r for r in rows if not r["ok"]]
-    lines = [f"{'PASS' if r['ok'] else 'FAIL'}  {r['title']}{'' if r['ok'] else ': found ' + r['found']}"
-             for r in rows]  # fmt: skip
+    lines = [f"{'PASS' if r['ok'] else 'FAIL'}  {r['title']}{'' if r['ok'] else ': found ' + r['found']}" for r in rows]
     lines.append(f"{len(rows) - len(failed)} of {len(rows)} goals met.")
-    return Outcome("\n".join(lines), {"goals": rows, "met": len(rows) - len(failed), "failed": len(failed)},
-                  code=1 if failed else 0)  # fmt: skip
+    return Outcome(
+        "\n".join(lines),
+        {"goals": rows, "met": len(rows) - len(failed), "failed": len(failed)},
+        code=1 if failed else 0,
+    )
 
 
 def schema(ctx: Ctx, a: Args) -> Outcome:

@@ -39,23 +39,26 @@ def proxy_add(ctx: Ctx, a: Args) -> Outcome:
     if user is not None:
         password = read_password(str(pw_file), root=ctx.rt.file_root)
         salt = secrets.token_hex(16)
-        entry |= {"user": plain_text(str(user), "The proxy user name", 128), "salt": salt,
-                  "hash": proxy_secret(salt, password)}  # fmt: skip
+        entry |= {
+            "user": plain_text(str(user), "The proxy user name", 128),
+            "salt": salt,
+            "hash": proxy_secret(salt, password),
+        }
     proxies = [p for p in ctx.lab.proxies() if (p["host"], p["port"]) != (host, port)]
     if len(proxies) >= MAX_PROXIES:
         raise RuleError(f"This lab already has {MAX_PROXIES} proxies; remove some first.")
     ctx.lab.set_proxies([*proxies, entry])
     auth = f", user {user}" if user else ", no authentication"
-    return Outcome(f"Proxy {host}:{port} is on this lab's network{auth}.", {"host": host, "port": port,
-                                                                           "user": user})  # fmt: skip
+    return Outcome(f"Proxy {host}:{port} is on this lab's network{auth}.", {"host": host, "port": port, "user": user})
 
 
 def proxy_list(ctx: Ctx, a: Args) -> Outcome:
     rows = [{"host": p["host"], "port": p["port"], "user": p.get("user")} for p in ctx.lab.proxies()]
     if not rows:
         return Outcome("No proxies on this lab's network ('sim proxy add HOST:PORT').", {"proxies": []})
-    text = "\n".join(f"{r['host']}:{r['port']}  {'user ' + r['user'] if r['user'] else 'no authentication'}"
-                     for r in rows)  # fmt: skip
+    text = "\n".join(
+        f"{r['host']}:{r['port']}  {'user ' + r['user'] if r['user'] else 'no authentication'}" for r in rows
+    )
     return Outcome(text, {"proxies": rows})
 
 
@@ -73,9 +76,13 @@ def cisco(ctx: Ctx, a: Args) -> Outcome:
     target = a.text("target")
     if target.lower() == "lab":
         ctx.lab.set_cisco_url(None)
-        return Outcome("Cisco SSM is this lab's cloud SSM (in-process) for the direct and proxy transports.",
-                      {"cisco": None})  # fmt: skip
+        return Outcome(
+            "Cisco SSM is this lab's cloud SSM (in-process) for the direct and proxy transports.", {"cisco": None}
+        )
     split_url(target)
     ctx.lab.set_cisco_url(target.strip())
-    return Outcome(f"Cisco SSM is {target.strip()} for the direct and proxy transports (over HTTPS; through the "
-                  "node's proxy with the proxy transport).", {"cisco": target.strip()})  # fmt: skip
+    return Outcome(
+        f"Cisco SSM is {target.strip()} for the direct and proxy transports (over HTTPS; through the "
+        "node's proxy with the proxy transport).",
+        {"cisco": target.strip()},
+    )

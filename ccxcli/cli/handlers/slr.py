@@ -112,8 +112,10 @@ def trust(ctx: Ctx, a: Args) -> Outcome:
     return Outcome(f"SSM key from {a.text('file')} is now trusted by every node of this lab.", {"trusted": count})
 
 
-TIERS = {"borrow": "a higher tier covers a lower one (the seed's reading)",
-         "strict": "each tier covers only itself (Cisco, as a community answer quotes it)"}  # fmt: skip
+TIERS = {
+    "borrow": "a higher tier covers a lower one (the seed's reading)",
+    "strict": "each tier covers only itself (Cisco, as a community answer quotes it)",
+}
 
 
 def tiers(ctx: Ctx, a: Args) -> Outcome:
@@ -124,5 +126,7 @@ def tiers(ctx: Ctx, a: Args) -> Outcome:
     for name in names:
         node = ctx.node_named(name)
         node["slr"]["strict_tiers"] = rule == "strict"
-    return Outcome(f"Under Specific License Reservation, {TIERS[rule]}: every node of this lab ({len(names)}).",
-                  {"slr_tiers": rule, "nodes": names})  # fmt: skip
+    return Outcome(
+        f"Under Specific License Reservation, {TIERS[rule]}: every node of this lab ({len(names)}).",
+        {"slr_tiers": rule, "nodes": names},
+    )

@@ -158,8 +158,12 @@ def hostname(ctx: Ctx, a: Args) -> Outcome:
     host name on, so the SSM does not get it; `disable` turns it off (the default)."""
     private = a.text("privacy") == "enable"
     ctx.node["send_hostname"] = not private
-    engine.log(ctx.node, ctx.now, f"Host name privacy {'enabled' if private else 'disabled'}: the host name "
-               f"{'is not' if private else 'is'} sent to Cisco SSM")  # fmt: skip
+    engine.log(
+        ctx.node,
+        ctx.now,
+        f"Host name privacy {'enabled' if private else 'disabled'}: the host name "
+        f"{'is not' if private else 'is'} sent to Cisco SSM",
+    )
     text = (
         "Host name privacy enabled: the host name is not sent to Cisco SSM at registration."
         if private

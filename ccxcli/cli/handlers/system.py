@@ -181,13 +181,21 @@ def ntp(node: NodeState, now: int) -> tuple[str, dict[str, object]]:
     stamp = time.strftime("%a %b %d %H:%M:%S UTC %Y", time.gmtime(now + off))
     if off:
         peer = f" {net['ntp']:<15} .GPS.            1 u   32   64    0    0.412  {-off * 1000:>+11.3f}   0.023"
-        state = ["unsynchronised", "  time server re-starting", "   polling server every 64 s", "",
-                 f"The clock is {span(off)} {'ahead of' if off > 0 else 'behind'} the NTP server "
-                 f"({'beyond' if abs(off) > MAX_SKEW else 'within'} what Cisco SSM accepts)."]  # fmt: skip
+        state = [
+            "unsynchronised",
+            "  time server re-starting",
+            "   polling server every 64 s",
+            "",
+            f"The clock is {span(off)} {'ahead of' if off > 0 else 'behind'} the NTP server "
+            f"({'beyond' if abs(off) > MAX_SKEW else 'within'} what Cisco SSM accepts).",
+        ]
     else:
         peer = f"*{net['ntp']:<15} .GPS.            1 u   32   64  377    0.412    0.051   0.023"
-        state = [f"synchronised to NTP server ({net['ntp']}) at stratum 2", "   time correct to within 12 ms",
-                 "   polling server every 64 s"]  # fmt: skip
+        state = [
+            f"synchronised to NTP server ({net['ntp']}) at stratum 2",
+            "   time correct to within 12 ms",
+            "   polling server every 64 s",
+        ]
     text = "\n".join(
         [
             "ntpd (pid 2140) is running...",
@@ -246,9 +254,16 @@ def fault_list(ctx: Ctx, a: Args) -> Outcome:
     node = ctx.node
     rows = [{"fault": name, "on": active(node, name), "effect": text} for name, text in FAULTS.items()]
     off = skew(node)
-    rows.append({"fault": "clock-skew", "on": bool(off), "seconds": off,
-                 "effect": f"the node's clock is {span(off)} {'ahead' if off > 0 else 'behind'}" if off
-                 else "the node's clock is in sync (sim fault clock-skew ±DURATION)"})  # fmt: skip
+    rows.append(
+        {
+            "fault": "clock-skew",
+            "on": bool(off),
+            "seconds": off,
+            "effect": f"the node's clock is {span(off)} {'ahead' if off > 0 else 'behind'}"
+            if off
+            else "the node's clock is in sync (sim fault clock-skew ±DURATION)",
+        }
+    )
     text = "\n".join(f"{r['fault']:<20} {'ON ' if r['on'] else 'off'}  {r['effect']}" for r in rows)
     return Outcome(text, {"faults": rows})
 
@@ -290,23 +305,30 @@ def fault_set(ctx: Ctx, a: Args) -> Outcome:
 def show_hardware(ctx: Ctx, a: Args) -> Outcome:
     node = ctx.node
     ova = identity.ova(node)
-    data = {"platform": "VMware Virtual Machine", "vcpus": ova["vcpus"], "memory_mb": ova["memory_kb"] // 1024,
-            "disk_gb": ova["disk_kb"] // 1024 // 1024, "ova": ova["profile"],
-            "serial": f"VMware-{node['uuid'][:16]}"}  # fmt: skip
-    text = "\n".join([
-        "HW Platform       : VMware Virtual Machine",
-        "Processors        : " + str(ova["vcpus"]),
-        "Type              : Intel(R) Xeon(R) CPU",
-        "CPU Speed         : 2600",
-        f"Memory            : {data['memory_mb']} MBytes",
-        "Object ID         : 1.3.6.1.4.1.9.1.1348",
-        f"OS Version        : UCOS {identity.OS_VERSION}.el7",
-        f"Serial Number     : {data['serial']}",
-        "",
-        f"Partition 1 (active) : {data['disk_gb']} GB disk, OVA profile {ova['profile']} agents",
-        "",
-        "This machine is a ccxcli emulation: the figures come from its OVA profile.",
-    ])  # fmt: skip
+    data = {
+        "platform": "VMware Virtual Machine",
+        "vcpus": ova["vcpus"],
+        "memory_mb": ova["memory_kb"] // 1024,
+        "disk_gb": ova["disk_kb"] // 1024 // 1024,
+        "ova": ova["profile"],
+        "serial": f"VMware-{node['uuid'][:16]}",
+    }
+    text = "\n".join(
+        [
+            "HW Platform       : VMware Virtual Machine",
+            "Processors        : " + str(ova["vcpus"]),
+            "Type              : Intel(R) Xeon(R) CPU",
+            "CPU Speed         : 2600",
+            f"Memory            : {data['memory_mb']} MBytes",
+            "Object ID         : 1.3.6.1.4.1.9.1.1348",
+            f"OS Version        : UCOS {identity.OS_VERSION}.el7",
+            f"Serial Number     : {data['serial']}",
+            "",
+            f"Partition 1 (active) : {data['disk_gb']} GB disk, OVA profile {ova['profile']} agents",
+            "",
+            "This machine is a ccxcli emulation: the figures come from its OVA profile.",
+        ]
+    )
     return Outcome(text, data)
 
 
@@ -328,8 +350,10 @@ def dbreplication(ctx: Ctx, a: Args) -> Outcome:
         "SERVER-NAME         IP ADDRESS        (msec)    DbMon?    QUEUE    Group ID       (RTMT) & Details",
         "-----------         ----------        ------    -------   -----    -----------    ------------------",
     ]
-    lines += [f"{r['hostname']:<19} {r['ip']:<17} 0.042     Y/Y/Y     0        (g_{i + 2})          (2) Setup Completed"
-              for i, r in enumerate(rows)]  # fmt: skip
+    lines += [
+        f"{r['hostname']:<19} {r['ip']:<17} 0.042     Y/Y/Y     0        (g_{i + 2})          (2) Setup Completed"
+        for i, r in enumerate(rows)
+    ]
     data = {"servers": [dict(r, replication_state=2, setup="Setup Completed") for r in rows]}
     return Outcome("\n".join(lines), data)
 
@@ -354,8 +378,9 @@ def core_list(ctx: Ctx, a: Args) -> Outcome:
 def drs_status(ctx: Ctx, a: Args) -> Outcome:
     op = a.text("operation")
     if op == "restore":
-        return Outcome("Status: No restore is in progress; no restore has run on this node.",
-                      {"operation": op, "status": None})  # fmt: skip
+        return Outcome(
+            "Status: No restore is in progress; no restore has run on this node.", {"operation": op, "status": None}
+        )
     node = ctx.node
     at = max(node["created"], ctx.now - ctx.now % 86400 - 3600)  # the nightly 23:00 backup, or the node's first
     when = _date(at)
@@ -375,5 +400,7 @@ def drs_status(ctx: Ctx, a: Args) -> Outcome:
 
 def jtapi_version(ctx: Ctx, a: Args) -> Outcome:
     version = "14.0.1.30000-2"
-    return Outcome(f"JTAPI Client Version : {version}\nThe JTAPI client matches Unified CM 14.0(1) (synthetic).",
-                  {"jtapi_client_version": version})  # fmt: skip
+    return Outcome(
+        f"JTAPI Client Version : {version}\nThe JTAPI client matches Unified CM 14.0(1) (synthetic).",
+        {"jtapi_client_version": version},
+    )

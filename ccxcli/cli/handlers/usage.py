@@ -16,8 +16,13 @@ if TYPE_CHECKING:
     from ccxcli.cli.grammar import Args
     from ccxcli.core.state import Agent, ControlChanges, PortKind
 
-CONTROL_LABELS = {"agent_seats": "Agent Seats", "premium_seats": "Premium Seats", "standard_seats": "Standard Seats",
-                  "outbound_ports": "Outbound Ports", "ivr_ports": "IVR Ports"}  # fmt: skip
+CONTROL_LABELS = {
+    "agent_seats": "Agent Seats",
+    "premium_seats": "Premium Seats",
+    "standard_seats": "Standard Seats",
+    "outbound_ports": "Outbound Ports",
+    "ivr_ports": "IVR Ports",
+}
 PORT_LABELS = {"inbound": "Inbound", "outbound": "Outbound", "ivr": "IVR"}
 PORT_KINDS: tuple[PortKind, ...] = ("inbound", "outbound", "ivr")
 
@@ -241,8 +246,9 @@ def show_uccx_license(ctx: Ctx, a: Args) -> Outcome:
             {"classic": False, "licenses": {}},
         )
     counts = lic["counts"] if lic else {}
-    package = "Cisco Unified CCX " + ("Premium" if counts.get("premium-seat") else
-                                      "Enhanced" if counts.get("enhanced-seat") else "IP IVR")  # fmt: skip
+    package = "Cisco Unified CCX " + (
+        "Premium" if counts.get("premium-seat") else "Enhanced" if counts.get("enhanced-seat") else "IP IVR"
+    )
     lines = ["Configured Licenses:", ""]
     if not counts:
         lines.append("No licenses are configured: upload a license file (Administration, License Management).")
@@ -251,8 +257,13 @@ def show_uccx_license(ctx: Ctx, a: Args) -> Outcome:
         lines += [f"{_CLASSIC_LINES.get(alias, alias)}: {n}" for alias, n in sorted(counts.items())]
         lines.append(f"High Availability : {'Enabled' if counts.get('server', 0) > 1 else 'Disabled'}")
     file = admin.classic_file_name(node)
-    data = {"classic": True, "package": package if counts else None, "licenses": dict(counts), "file": file,
-            "issued": lic["issued"] if lic else None}  # fmt: skip
+    data = {
+        "classic": True,
+        "package": package if counts else None,
+        "licenses": dict(counts),
+        "file": file,
+        "issued": lic["issued"] if lic else None,
+    }
     return Outcome("\n".join(lines), data)
 
 
@@ -266,5 +277,7 @@ def list_license(ctx: Ctx, a: Args) -> Outcome:
 def delete_license(ctx: Ctx, a: Args) -> Outcome:
     counts = admin.delete_classic(ctx.node, ctx.now, a.text("licensefile"))
     held = ", ".join(f"{n} {x}" for x, n in sorted(counts.items())) or "no licenses"
-    return Outcome(f"License file {a.text('licensefile')} deleted ({held}).", {"deleted": a.text("licensefile"),
-                                                                             "licenses": counts})  # fmt: skip
+    return Outcome(
+        f"License file {a.text('licensefile')} deleted ({held}).",
+        {"deleted": a.text("licensefile"), "licenses": counts},
+    )

@@ -201,8 +201,9 @@ class ChannelTerminal(Terminal):
     text typed goes to the prompt that reads (on the event loop) or waits, in order, for the
     session's thread (`read_key`, `read_line`)."""
 
-    def __init__(self, loop: asyncio.AbstractEventLoop, write: Callable[[bytes], object], term: str | None,
-                 size: tuple[int, int]) -> None:  # fmt: skip
+    def __init__(
+        self, loop: asyncio.AbstractEventLoop, write: Callable[[bytes], object], term: str | None, size: tuple[int, int]
+    ) -> None:
         self.loop = loop
         self.stream = cast(TextIO, ChannelStream(loop, write))  # a text stream like a terminal's
         super().__init__(cast(TextIO, _Lines(self)), self.stream)

@@ -35,20 +35,40 @@ SEAM = ("CCX_TEST_KILL_AT", "CCX_TEST_PAUSE_AT")
 # What a session's environment never takes from the server's: where and who it is (the server
 # sets these), and what describes a terminal (the client's own: TERM, size, colour).
 NOT_PASSED = (
-    "CCX_HOME", "CCX_NODE", "CCX_SSM_HOME", "CCX_FILE_ROOT", "CCX_SSH_USER", "CCX_SSH_OPERATOR",
-    "TERM", "COLORTERM", "NO_COLOR", "FORCE_COLOR", "CLICOLOR", "CLICOLOR_FORCE", "COLUMNS", "LINES",
-)  # fmt: skip
+    "CCX_HOME",
+    "CCX_NODE",
+    "CCX_SSM_HOME",
+    "CCX_FILE_ROOT",
+    "CCX_SSH_USER",
+    "CCX_SSH_OPERATOR",
+    "TERM",
+    "COLORTERM",
+    "NO_COLOR",
+    "FORCE_COLOR",
+    "CLICOLOR",
+    "CLICOLOR_FORCE",
+    "COLUMNS",
+    "LINES",
+)
 SESSION_THREAD = "ccx-session"  # the system's name of an in-process session's thread
 
 
 class Settings:
     """How `ccx serve` serves: credentials, who is a lab operator, and its bounds."""
 
-    def __init__(self, password: str | None = DEFAULT_PASSWORD, authorized: Any = None,
-                 operators: tuple[str, ...] = (), upload_quota: int = DEFAULT_QUOTA,
-                 login_grace: float = LOGIN_GRACE, max_startups: int = MAX_STARTUPS,
-                 alive_interval: float = ALIVE_INTERVAL, alive_count: int = ALIVE_COUNT,
-                 process_per_session: bool = False, users: Path | None = None) -> None:  # fmt: skip
+    def __init__(
+        self,
+        password: str | None = DEFAULT_PASSWORD,
+        authorized: Any = None,
+        operators: tuple[str, ...] = (),
+        upload_quota: int = DEFAULT_QUOTA,
+        login_grace: float = LOGIN_GRACE,
+        max_startups: int = MAX_STARTUPS,
+        alive_interval: float = ALIVE_INTERVAL,
+        alive_count: int = ALIVE_COUNT,
+        process_per_session: bool = False,
+        users: Path | None = None,
+    ) -> None:
         self.password, self.authorized, self.operators = password, authorized, operators
         # The SSH users file (`ccxcli.cli.sshusers`): with it, each user logs in with its own
         # credentials and reaches its own nodes; no shared password. Read at each login, so a

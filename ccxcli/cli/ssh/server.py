@@ -112,8 +112,16 @@ class Server(asyncssh.SSHServer):
         return ok and node_for(username, self.lab.nodes()) is not None
 
 
-def serve(home: Path, listen: str, allow_remote: bool, settings: Settings, out: Any, environ: Mapping[str, str],
-          stop_after: float = 0, workers: int = 1) -> None:  # fmt: skip
+def serve(
+    home: Path,
+    listen: str,
+    allow_remote: bool,
+    settings: Settings,
+    out: Any,
+    environ: Mapping[str, str],
+    stop_after: float = 0,
+    workers: int = 1,
+) -> None:
     """Serve until SIGINT or SIGTERM (or `stop_after` seconds): in this process, or with
     `workers` > 1 in that many worker processes that share the listening socket (each holds
     the sessions it accepted; the kernel spreads new connections), so sessions use every core.
@@ -161,8 +169,9 @@ def _serve(lab: ServedLab, listen: str, allow_remote: bool, out: Any, stop_after
         out.flush()
 
 
-async def _serve_here(sock: socket.socket, lab: ServedLab, key: asyncssh.SSHKey, stop_after: float,
-                      ready: Callable[[], None] | None) -> None:  # fmt: skip
+async def _serve_here(
+    sock: socket.socket, lab: ServedLab, key: asyncssh.SSHKey, stop_after: float, ready: Callable[[], None] | None
+) -> None:
     """The SSH server on `sock` in this process, until SIGINT or SIGTERM (or `stop_after`)."""
     settings = lab.settings
     folder = UploadFolder(lab.upload, settings.upload_quota)
@@ -215,8 +224,14 @@ async def _close_connections(lab: ServedLab, grace: float = 5.0) -> None:
 STOPS = (signal.SIGINT, signal.SIGTERM)
 
 
-def _serve_in_workers(sock: socket.socket, lab: ServedLab, key: asyncssh.SSHKey, workers: int, stop_after: float,
-                      ready: Callable[[], None]) -> None:  # fmt: skip
+def _serve_in_workers(
+    sock: socket.socket,
+    lab: ServedLab,
+    key: asyncssh.SSHKey,
+    workers: int,
+    stop_after: float,
+    ready: Callable[[], None],
+) -> None:
     """Worker processes on one listening socket; one that dies is replaced. A stop request
     (SIGINT, SIGTERM) or `stop_after` stops them all, each hanging up its own sessions."""
     watched = {*STOPS, signal.SIGCHLD}

@@ -71,8 +71,9 @@ def _words(command: str) -> list[str]:
     return words
 
 
-async def _exec(process: asyncssh.SSHServerProcess[bytes], lab: ServedLab, user: str, node: str,
-                words: list[str] | None = None) -> None:  # fmt: skip
+async def _exec(
+    process: asyncssh.SSHServerProcess[bytes], lab: ServedLab, user: str, node: str, words: list[str] | None = None
+) -> None:
     if words is None:
         try:
             words = _words(process.command or "")

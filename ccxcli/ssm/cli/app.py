@@ -23,7 +23,7 @@ PROG = Program(
             "--ssm",
             "An SSM of the lab by name, or an SSM folder (default: $CCX_SSM_HOME, else cloud).",
             metavar="NAME|DIR",
-        ),  # fmt: skip
+        ),
         Option("--json", "Print one JSON document instead of text.", kind="flag", default=False),
         Option("--version", "Print the version.", kind="flag", default=False),
     ),
@@ -42,8 +42,9 @@ PROG.group("account", "The smart account: Export-Controlled permission.")
 
 # Parameters several commands share, declared once.
 VA = Option("--va", "Virtual account (default: the default one).", metavar="NAME")
-LICENSES = Option("--license", "ALIAS=N, the licenses and how many; aliases: {aliases}.", kind="list",
-                 metavar="ALIAS=N")  # fmt: skip
+LICENSES = Option(
+    "--license", "ALIAS=N, the licenses and how many; aliases: {aliases}.", kind="list", metavar="ALIAS=N"
+)
 OUT_CODE = Option("--out", "Write the code to this file instead of printing it.", metavar="FILE")
 ID = Option("ID", "The product instance: its id or serial number (SN).", required=True)
 

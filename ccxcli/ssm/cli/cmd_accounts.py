@@ -22,27 +22,50 @@ from ccxcli.values import MAX_QTY
     example="ccx-ssm --ssm onprem init --on-prem --hostname ssm-onprem.example.com",
     params=(
         Option("--account", "Smart account name.", default="Demo Smart Account", metavar="NAME"),
-        Option("--domain", "The smart account's domain, the path key of Cisco's API (default: made from the "
-              "account name, e.g. demo-smart-account.example.com).", metavar="DOMAIN"),
+        Option(
+            "--domain",
+            "The smart account's domain, the path key of Cisco's API (default: made from the "
+            "account name, e.g. demo-smart-account.example.com).",
+            metavar="DOMAIN",
+        ),
         Option("--on-prem", "An SSM On-Prem (needs --hostname).", kind="flag", default=False),
-        Option("--hostname", "Certificate common name: an on-prem's URL host; for a cloud SSM, the name it is "
-              "served under ('ccx-ssm serve'; default localhost).", metavar="HOST"),
-        Option("--san", "Subject alternative name of the certificate (a host name or IP address).", kind="list",
-              metavar="HOST"),
+        Option(
+            "--hostname",
+            "Certificate common name: an on-prem's URL host; for a cloud SSM, the name it is "
+            "served under ('ccx-ssm serve'; default localhost).",
+            metavar="HOST",
+        ),
+        Option(
+            "--san",
+            "Subject alternative name of the certificate (a host name or IP address).",
+            kind="list",
+            metavar="HOST",
+        ),
         Option("--demo", "Deposit the demo licenses.", kind="flag", default=False),
-        Option("--export-allowed", "Permit Export-Controlled functionality (as the demo account is).", kind="flag",
-              default=False),
-        Option("--mode", "On-prem: connected (synchronizes daily) or disconnected (by files).", default="connected",
-              metavar="connected|disconnected"),
+        Option(
+            "--export-allowed",
+            "Permit Export-Controlled functionality (as the demo account is).",
+            kind="flag",
+            default=False,
+        ),
+        Option(
+            "--mode",
+            "On-prem: connected (synchronizes daily) or disconnected (by files).",
+            default="connected",
+            metavar="connected|disconnected",
+        ),
         Option("--cloud", "On-prem: the cloud SSM of the lab it synchronizes with.", default="cloud", metavar="NAME"),
         Option("--va", "On-prem: a cloud virtual account it serves (default: all).", kind="list", metavar="NAME"),
         Option("--standalone", "On-prem: not linked to any cloud SSM.", kind="flag", default=False),
-        Option("--address", "Its IP address on the lab's network (default: one made from its name).",
-              metavar="IP"),
-        Option("--alias", "Another name the lab's network resolves to it, not on its certificate (repeat).",
-              kind="list", metavar="HOST"),
+        Option("--address", "Its IP address on the lab's network (default: one made from its name).", metavar="IP"),
+        Option(
+            "--alias",
+            "Another name the lab's network resolves to it, not on its certificate (repeat).",
+            kind="list",
+            metavar="HOST",
+        ),
     ),
-)  # fmt: skip
+)
 def init(
     rt: SsmRun,
     account: str,
@@ -102,8 +125,13 @@ def init(
         extra_meta=extra or None,
     )
     try:
-        data: dict[str, object] = {"folder": str(folder), "account": account, "domain": ssm.domain,
-                                   "on_prem": on_prem, "names": ssm.names()}  # fmt: skip
+        data: dict[str, object] = {
+            "folder": str(folder),
+            "account": account,
+            "domain": ssm.domain,
+            "on_prem": on_prem,
+            "names": ssm.names(),
+        }
         names = f", on-prem {', '.join(ssm.names())}" if on_prem else ""
         if on_prem and not standalone:
             data["sync"] = _link(rt, ssm, folder, mode, cloud, va)
@@ -167,9 +195,13 @@ def key_export(rt: SsmRun) -> None:
 def key_roll(rt: SsmRun) -> None:
     ssm, now = open_ssm(rt)
     ssm.roll_key(now)
-    emit(rt, {"rolled": True}, "Signing key changed. Nodes that do not trust the new key fail to reach this SSM "
-         "(certificate not trusted) and refuse its codes: give them 'ccx-ssm key export' for "
-         "'sim ssm trust'.")  # fmt: skip
+    emit(
+        rt,
+        {"rolled": True},
+        "Signing key changed. Nodes that do not trust the new key fail to reach this SSM "
+        "(certificate not trusted) and refuse its codes: give them 'ccx-ssm key export' for "
+        "'sim ssm trust'.",
+    )
 
 
 @command(
@@ -183,8 +215,13 @@ def maintenance(rt: SsmRun, state: str) -> None:
     on = on_off(state, "STATE")
     ssm, now = open_ssm(rt)
     ssm.set_maintenance(bool(on), now)
-    emit(rt, {"maintenance": on}, "The SSM is down for maintenance: every request is answered 503." if on
-         else "The SSM is up: requests are served again.")  # fmt: skip
+    emit(
+        rt,
+        {"maintenance": on},
+        "The SSM is down for maintenance: every request is answered 503."
+        if on
+        else "The SSM is up: requests are served again.",
+    )
 
 
 # --- virtual accounts ------------------------------------------------------------------------
@@ -219,7 +256,7 @@ VA_NAME = Option("NAME", "The virtual account's name (1-64 printable characters)
         Option("--description", "Free text shown in 'va list' and Cisco's API.", default="", metavar="TEXT"),
         Option(
             "--access", "Commerce access level (as Cisco's API names it).", default="PUBLIC", metavar="PUBLIC|PRIVATE"
-        ),  # fmt: skip
+        ),
     ),
 )
 def va_create(rt: SsmRun, name: str, description: str, access: str) -> None:
@@ -306,14 +343,17 @@ QTY = Option("QTY", "How many.", kind="int", required=True, lo=1, hi=MAX_QTY)
     example="ccx-ssm license chart --license flex-premium --interval 1d",
     params=(
         VA,
-        Option("--license", "One license (default: every license the account held or used); aliases: {aliases}.",
-              metavar="ALIAS", dest="alias"),
-        Option("--from", "Start (ISO 8601 time or date; default: when the history begins).", metavar="T",
-              dest="start"),
+        Option(
+            "--license",
+            "One license (default: every license the account held or used); aliases: {aliases}.",
+            metavar="ALIAS",
+            dest="alias",
+        ),
+        Option("--from", "Start (ISO 8601 time or date; default: when the history begins).", metavar="T", dest="start"),
         Option("--to", "End (default: now).", metavar="T", dest="end"),
         Option("--interval", "15m, 1h or 1d (default 1d); up to 2,000 intervals.", default="1d", metavar="SIZE"),
     ),
-)  # fmt: skip
+)
 def license_chart(
     rt: SsmRun, va: str | None, alias: str | None, start: str | None, end: str | None, interval: str
 ) -> None:
@@ -322,8 +362,13 @@ def license_chart(
     ssm, now = open_ssm(rt)
     name = ssm.va(va)
     to = now if end is None else parse_time(end)
-    charts = ssm.pool_chart(name, None if alias is None else license_alias(alias), None if start is None
-                            else parse_time(start), to, interval)  # fmt: skip
+    charts = ssm.pool_chart(
+        name,
+        None if alias is None else license_alias(alias),
+        None if start is None else parse_time(start),
+        to,
+        interval,
+    )
     for c in charts:
         for row in c["intervals"]:
             row["start"], row["end"] = iso(row["start"]), iso(row["end"])
@@ -337,8 +382,10 @@ def license_chart(
         rows = c["intervals"]
         top = max([1, *(max(r["purchased"], r["in_use"] + r["reserved"]) for r in rows)])
         cols = ["Interval end", "Purchased", "In Use", "Reserved", "Pool"]
-        cells = [[r["end"][:16].replace("T", " "), r["purchased"], r["in_use"], r["reserved"], pool_bar(r, top)]
-                 for r in rows]  # fmt: skip
+        cells = [
+            [r["end"][:16].replace("T", " "), r["purchased"], r["in_use"], r["reserved"], pool_bar(r, top)]
+            for r in rows
+        ]
         emit(
             rt,
             doc,
@@ -405,13 +452,23 @@ def license_transfer(rt: SsmRun, alias: str, qty: int, src: str, dst: str) -> No
     params=(
         VA,
         Option("--expires-days", "Days until the token expires.", kind="int", default=30, lo=1, hi=365, metavar="N"),
-        Option("--max-uses", "How many registrations it allows (default: unlimited).", kind="int", lo=1,
-              hi=1_000_000, metavar="N"),
+        Option(
+            "--max-uses",
+            "How many registrations it allows (default: unlimited).",
+            kind="int",
+            lo=1,
+            hi=1_000_000,
+            metavar="N",
+        ),
         Option("--description", "Free text shown in 'token list'.", default="", metavar="TEXT"),
-        Option("--export-controlled", "Allow Export-Controlled functionality to the nodes it registers.",
-              kind="flag", default=False),
+        Option(
+            "--export-controlled",
+            "Allow Export-Controlled functionality to the nodes it registers.",
+            kind="flag",
+            default=False,
+        ),
     ),
-)  # fmt: skip
+)
 def token_create(
     rt: SsmRun, va: str | None, expires_days: int, max_uses: int | None, description: str, export_controlled: bool
 ) -> None:
@@ -510,10 +567,14 @@ def account_show(rt: SsmRun) -> None:
     changes="the account's permission; tokens created later follow it.",
     example="ccx-ssm account set --export-controlled allowed",
     params=(
-        Option("--export-controlled", "allowed or not-allowed: whether tokens may allow it.", required=True,
-              metavar="allowed|not-allowed"),
+        Option(
+            "--export-controlled",
+            "allowed or not-allowed: whether tokens may allow it.",
+            required=True,
+            metavar="allowed|not-allowed",
+        ),
     ),
-)  # fmt: skip
+)
 def account_set(rt: SsmRun, export_controlled: str) -> None:
     if export_controlled not in ("allowed", "not-allowed"):
         raise UsageError("--export-controlled takes allowed or not-allowed.")

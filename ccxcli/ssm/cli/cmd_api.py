@@ -14,18 +14,25 @@ PROG.group("user", "Users of the served SSM's portal: a role each, optionally li
 @command(
     "user add",
     "Add a portal user with a role (admin, user, viewer), optionally limited to one virtual account.",
-    changes="adds a user who can log in to the portal of 'ccx-ssm serve' (the password is stored as a scrypt "
-    "hash).",
+    changes="adds a user who can log in to the portal of 'ccx-ssm serve' (the password is stored as a scrypt hash).",
     example="ccx-ssm user add student1 --role user --va Student1 --password-file pw.txt",
     params=(
         Option("NAME", "The user name (letters, digits, . _ @ -).", required=True),
-        Option("--role", "admin (Smart Account Administrator), user (Virtual Account User) or viewer (Virtual "
-              "Account Viewer).", default="user", metavar="ROLE"),
+        Option(
+            "--role",
+            "admin (Smart Account Administrator), user (Virtual Account User) or viewer (Virtual Account Viewer).",
+            default="user",
+            metavar="ROLE",
+        ),
         Option("--va", "The one virtual account the user sees (default: all).", metavar="NAME"),
-        Option("--password-file", "File whose first line is the user's password (8 characters or more).",
-              required=True, metavar="FILE"),
+        Option(
+            "--password-file",
+            "File whose first line is the user's password (8 characters or more).",
+            required=True,
+            metavar="FILE",
+        ),
     ),
-)  # fmt: skip
+)
 def user_add(rt: SsmRun, name: str, role: str, va: str | None, password_file: str) -> None:
     from ccxcli.ssm.core import users
 
@@ -33,8 +40,11 @@ def user_add(rt: SsmRun, name: str, role: str, va: str | None, password_file: st
     ssm, now = open_ssm(rt)
     user = users.add(ssm, name, role, va, password, now)
     scope = f", limited to '{user.va}'" if user.va else ""
-    emit(rt, {"name": user.name, "role": user.role, "virtual_account": user.va},
-         f"Portal user '{user.name}' added: {user.title}{scope}.")  # fmt: skip
+    emit(
+        rt,
+        {"name": user.name, "role": user.role, "virtual_account": user.va},
+        f"Portal user '{user.name}' added: {user.title}{scope}.",
+    )
 
 
 @command(
@@ -74,10 +84,14 @@ def user_remove(rt: SsmRun, name: str) -> None:
     example="ccx-ssm api-client create reporting --va Sales",
     params=(
         Option("NAME", "A name for the client (shown in lists and events).", required=True),
-        Option("--va", "A virtual account the client is limited to (repeat for more; default: all).", kind="list",
-              metavar="NAME"),
+        Option(
+            "--va",
+            "A virtual account the client is limited to (repeat for more; default: all).",
+            kind="list",
+            metavar="NAME",
+        ),
     ),
-)  # fmt: skip
+)
 def api_client_create(rt: SsmRun, name: str, va: list[str]) -> None:
     from ccxcli.ssm.core import apiclient
 
@@ -103,10 +117,21 @@ def api_client_list(rt: SsmRun) -> None:
 
     ssm, _ = open_ssm(rt)
     rows = apiclient.listing(ssm)
-    cells = [[r["client_id"], r["name"], ", ".join(r["virtual_accounts"] or ["(all)"]), r["created"],
-              "revoked" if r["revoked"] else "active"] for r in rows]  # fmt: skip
-    emit(rt, {"clients": rows}, table=table(rt, "API clients", ["Client ID", "Name", "Virtual Accounts", "Created",
-                                                                 "State"], cells))  # fmt: skip
+    cells = [
+        [
+            r["client_id"],
+            r["name"],
+            ", ".join(r["virtual_accounts"] or ["(all)"]),
+            r["created"],
+            "revoked" if r["revoked"] else "active",
+        ]
+        for r in rows
+    ]
+    emit(
+        rt,
+        {"clients": rows},
+        table=table(rt, "API clients", ["Client ID", "Name", "Virtual Accounts", "Created", "State"], cells),
+    )
 
 
 @command(

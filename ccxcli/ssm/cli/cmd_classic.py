@@ -7,8 +7,7 @@ from ccxcli.ssm.cli.app import LICENSES, VA, SsmRun, command, emit, open_ssm, ta
 from ccxcli.ssm.cli.cmdkit import Option
 
 PAK = Option("PAK", "The Product Activation Key (letters and digits).", required=True)
-MAC = Option("--license-mac", "The node's License MAC ('appadmin license classic show').", required=True,
-            metavar="MAC")  # fmt: skip
+MAC = Option("--license-mac", "The node's License MAC ('appadmin license classic show').", required=True, metavar="MAC")
 
 
 def _write(path: str, text: str) -> None:
@@ -67,7 +66,7 @@ def pak_list(rt: SsmRun) -> None:
                 ]
                 for r in rows
                 for alias, line in sorted(r["licenses"].items())
-            ],  # fmt: skip
+            ],
         ),
     )
 
@@ -77,17 +76,19 @@ def pak_list(rt: SsmRun) -> None:
     "Fulfil part of a PAK to a node: writes its classic license file.",
     changes="marks the licenses fulfilled to the License MAC and writes the license file.",
     example='ccx-ssm pak fulfil PAK123 --license-mac "$MAC" --license premium-seat=5 --out classic.lic',
-    params=(PAK, MAC, LICENSES, Option("--out", "Write the classic license file here.", required=True,
-                                       metavar="FILE")),
-)  # fmt: skip
+    params=(PAK, MAC, LICENSES, Option("--out", "Write the classic license file here.", required=True, metavar="FILE")),
+)
 def pak_fulfil(rt: SsmRun, pak: str, license_mac: str, license: list[str], out: str) -> None:
     from ccxcli.ssm.core import classic, reserve
 
     ssm, now = open_ssm(rt)
     text = classic.fulfil(ssm, pak, license_mac, reserve.parse_counts(license), now)
     _write(out, text)
-    emit(rt, {"file": out}, f"Classic license file written to {out}; install it on the node with "
-                        "'appadmin license classic install FILE'.")  # fmt: skip
+    emit(
+        rt,
+        {"file": out},
+        f"Classic license file written to {out}; install it on the node with 'appadmin license classic install FILE'.",
+    )
 
 
 @command(
@@ -103,8 +104,11 @@ def pak_assign(rt: SsmRun, pak: str, va: str | None) -> None:
     ssm, now = open_ssm(rt)
     moved = classic.assign(ssm, pak, va, now)
     what = ", ".join(f"{n} {a}" for a, n in sorted(moved.items())) or "nothing was left unfulfilled"
-    emit(rt, {"pak": pak.upper(), "moved": moved, "va": ssm.va(va)},
-         f"PAK {pak.upper()} assigned to '{ssm.account}' / '{ssm.va(va)}': {what}.")  # fmt: skip
+    emit(
+        rt,
+        {"pak": pak.upper(), "moved": moved, "va": ssm.va(va)},
+        f"PAK {pak.upper()} assigned to '{ssm.account}' / '{ssm.va(va)}': {what}.",
+    )
 
 
 @command(

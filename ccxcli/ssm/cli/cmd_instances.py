@@ -23,18 +23,28 @@ def instance_list(rt: SsmRun, va: str | None) -> None:
 
     ssm, _ = open_ssm(rt)
     rows = smart.instance_list(ssm, va)
-    emit(rt,
+    emit(
+        rt,
         {"instances": rows},
-        table=table(rt,
+        table=table(
+            rt,
             "Product instances",
             ["ID", "SN", "Host", "VA", "Kind", "Via", "Last contact", "Usage"],
             [
-                [r["id"], r["sn"], r["hostname"], r["va"], r["kind"], r["via"] or "-", r["last_contact"],
-                 " ".join(f"{k}={v}" for k, v in sorted(r["usage"].items()))]
+                [
+                    r["id"],
+                    r["sn"],
+                    r["hostname"],
+                    r["va"],
+                    r["kind"],
+                    r["via"] or "-",
+                    r["last_contact"],
+                    " ".join(f"{k}={v}" for k, v in sorted(r["usage"].items())),
+                ]
                 for r in rows
             ],
         ),
-    )  # fmt: skip
+    )
 
 
 def _value(v: object) -> str:
@@ -67,15 +77,22 @@ def instance_show(rt: SsmRun, id: str) -> None:
     "instance remove",
     "Remove a product instance (its licenses go back to the pool).",
     changes="deletes the instance; its licenses and any reservation return to the virtual account.",
-    example="ccx-ssm instance remove 1 --return-code \"$RET\"",
+    example='ccx-ssm instance remove 1 --return-code "$RET"',
     params=(
         ID,
-        Option("--return-code", "The node's Reservation Return Code, when the instance holds a reservation "
-              "(or - for stdin, @FILE).", metavar="CODE"),
-        Option("--force", "Release a reservation without its return code (a lost or destroyed node).",
-              kind="flag", default=False),
+        Option(
+            "--return-code",
+            "The node's Reservation Return Code, when the instance holds a reservation (or - for stdin, @FILE).",
+            metavar="CODE",
+        ),
+        Option(
+            "--force",
+            "Release a reservation without its return code (a lost or destroyed node).",
+            kind="flag",
+            default=False,
+        ),
     ),
-)  # fmt: skip
+)
 def instance_remove(rt: SsmRun, id: str, return_code: str | None, force: bool) -> None:
     ident = id
     from ccxcli.ssm.core import smart
@@ -111,12 +128,13 @@ def instance_transfer(rt: SsmRun, id: str, to: str) -> None:
     example='ccx-ssm reservation authorize --request "$REQ" --license flex-standard=20 --license flex-premium=5',
     params=(
         VA,
-        Option("--request", "The node's Reservation Request Code (or - for stdin, @FILE).", required=True,
-              metavar="CODE"),
+        Option(
+            "--request", "The node's Reservation Request Code (or - for stdin, @FILE).", required=True, metavar="CODE"
+        ),
         LICENSES,
         OUT_CODE,
     ),
-)  # fmt: skip
+)
 def res_authorize(rt: SsmRun, va: str | None, request: str, license: list[str], out: str | None) -> None:
     from ccxcli.ssm.core import reserve
 
@@ -161,9 +179,11 @@ def res_code(rt: SsmRun, id: str, out: str | None) -> None:
     "Close a pending update with the node's Confirmation Code.",
     changes="the reservation now holds exactly the updated counts; the rest returns to the pool.",
     example='ccx-ssm reservation confirm 1 "$CONF"',
-    params=(ID, Option("CONFIRMATION_CODE", "The code the node printed at install (or - for stdin, @FILE).",
-                      required=True)),
-)  # fmt: skip
+    params=(
+        ID,
+        Option("CONFIRMATION_CODE", "The code the node printed at install (or - for stdin, @FILE).", required=True),
+    ),
+)
 def res_confirm(rt: SsmRun, id: str, confirmation_code: str) -> None:
     ident, code = id, confirmation_code
     from ccxcli.ssm.core import reserve

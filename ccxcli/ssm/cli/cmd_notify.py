@@ -19,17 +19,24 @@ PROG.group("notify", "Email notifications of the SSM: who gets them, which, and 
     example="ccx-ssm notify set --email lic-admins@example.com --daily-summary on --smtp 127.0.0.1:2525",
     params=(
         Option("--email", "An address to notify (repeat for more; replaces the list).", kind="list", metavar="ADDR"),
-        Option("--daily-summary", "A summary of alerts and licenses once a day: on or off (default off).",
-              metavar="on|off"),
-        Option("--status", "A message each time an alert is raised or cleared: on or off (default on).",
-              metavar="on|off"),
+        Option(
+            "--daily-summary", "A summary of alerts and licenses once a day: on or off (default off).", metavar="on|off"
+        ),
+        Option(
+            "--status", "A message each time an alert is raised or cleared: on or off (default on).", metavar="on|off"
+        ),
         Option("--smtp", "The SMTP server, HOST or HOST:PORT (25); none: the outbox folder.", metavar="HOST:PORT"),
-        Option("--from", "The sender address (default do-not-reply@ the smart account's domain).", metavar="ADDR",
-              dest="sender"),
+        Option(
+            "--from",
+            "The sender address (default do-not-reply@ the smart account's domain).",
+            metavar="ADDR",
+            dest="sender",
+        ),
     ),
-)  # fmt: skip
-def notify_set(rt: SsmRun, email: list[str], daily_summary: str | None, status: str | None, smtp: str | None,
-               sender: str | None) -> None:  # fmt: skip
+)
+def notify_set(
+    rt: SsmRun, email: list[str], daily_summary: str | None, status: str | None, smtp: str | None, sender: str | None
+) -> None:
     from ccxcli.ssm.core import notify
 
     daily, stat = on_off(daily_summary, "--daily-summary"), on_off(status, "--status")
@@ -52,8 +59,15 @@ def notify_show(rt: SsmRun) -> None:
     ssm, now = open_ssm(rt)
     notify.run(ssm, now)  # what is due now is sent first, so the list below is current
     st = notify.status(ssm)
-    lines = [f"Notifications: {notify.describe(st)}.", f"Waiting to be sent: {st['waiting']}",
-             f"Outbox folder: {st['outbox']}", "Recent:"]  # fmt: skip
-    lines += [f"  {r['time']}  {'sent' if r['sent'] else 'waiting'}  {r['subject']}"
-              + (f"  ({r['error']})" if r["error"] else "") for r in st["recent"]] or ["  none"]  # fmt: skip
+    lines = [
+        f"Notifications: {notify.describe(st)}.",
+        f"Waiting to be sent: {st['waiting']}",
+        f"Outbox folder: {st['outbox']}",
+        "Recent:",
+    ]
+    lines += [
+        f"  {r['time']}  {'sent' if r['sent'] else 'waiting'}  {r['subject']}"
+        + (f"  ({r['error']})" if r["error"] else "")
+        for r in st["recent"]
+    ] or ["  none"]
     emit(rt, st, "\n".join(lines))

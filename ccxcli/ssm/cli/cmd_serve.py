@@ -14,23 +14,54 @@ from ccxcli.ssm.cli.cmdkit import Option
     "through it changes the SSM as the commands do.",
     example="ccx-ssm serve --listen 127.0.0.1:8443 --password-file ~/.ssm-password",
     params=(
-        Option("--listen", "Address to listen on, HOST:PORT (port 0 picks one).", default="127.0.0.1:8443",
-              metavar="HOST:PORT"),
+        Option(
+            "--listen",
+            "Address to listen on, HOST:PORT (port 0 picks one).",
+            default="127.0.0.1:8443",
+            metavar="HOST:PORT",
+        ),
         Option("--allow-remote", "Allow a non-loopback address.", kind="flag", default=False),
         Option("--password-file", "File whose first line is the portal and API password.", metavar="FILE"),
         Option("--no-auth", "No password (loopback addresses only).", kind="flag", default=False),
-        Option("--stop-after", "Stop by itself after this many seconds (tests, demos).", kind="int", default=0,
-              lo=0, hi=86400 * 365, metavar="SECONDS"),
-        Option("--max-connections", "Connections open at once; a request on one more is answered 503.",
-              kind="int", default=1000, lo=2, hi=100_000, metavar="N"),
-        Option("--request-timeout", "Seconds a client has to send a whole request (headers and body); a slower "
-              "one is hung up on.", kind="int", default=30, lo=1, hi=3600, metavar="SECONDS"),
+        Option(
+            "--stop-after",
+            "Stop by itself after this many seconds (tests, demos).",
+            kind="int",
+            default=0,
+            lo=0,
+            hi=86400 * 365,
+            metavar="SECONDS",
+        ),
+        Option(
+            "--max-connections",
+            "Connections open at once; a request on one more is answered 503.",
+            kind="int",
+            default=1000,
+            lo=2,
+            hi=100_000,
+            metavar="N",
+        ),
+        Option(
+            "--request-timeout",
+            "Seconds a client has to send a whole request (headers and body); a slower one is hung up on.",
+            kind="int",
+            default=30,
+            lo=1,
+            hi=3600,
+            metavar="SECONDS",
+        ),
     ),
-)  # fmt: skip
+)
 def serve(
-    rt: SsmRun, listen: str, allow_remote: bool, password_file: str | None, no_auth: bool, stop_after: int,
-    max_connections: int, request_timeout: int,
-) -> None:  # fmt: skip
+    rt: SsmRun,
+    listen: str,
+    allow_remote: bool,
+    password_file: str | None,
+    no_auth: bool,
+    stop_after: int,
+    max_connections: int,
+    request_timeout: int,
+) -> None:
     from ccxcli.values import is_loopback, parse_listen
 
     host, port = parse_listen(listen, allow_remote, "127.0.0.1:8443")

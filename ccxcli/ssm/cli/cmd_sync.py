@@ -40,20 +40,32 @@ def sync_status(rt: SsmRun) -> None:
     ssm, _ = open_ssm(rt)
     if not ssm.on_prem:
         rows = sync.links(ssm)
-        emit(rt, {"on_prem": rows}, "\n".join(
-            f"{r['name']}: {r['mode']}, virtual accounts {', '.join(r['virtual_accounts'])}, "
-            f"last synchronization {r['last_sync'] or 'never'} (request {r['sequence']})" for r in rows
-        ) or "No SSM On-Prem is linked to this SSM.")  # fmt: skip
+        emit(
+            rt,
+            {"on_prem": rows},
+            "\n".join(
+                f"{r['name']}: {r['mode']}, virtual accounts {', '.join(r['virtual_accounts'])}, "
+                f"last synchronization {r['last_sync'] or 'never'} (request {r['sequence']})"
+                for r in rows
+            )
+            or "No SSM On-Prem is linked to this SSM.",
+        )
         return
     st = sync.status(ssm)
-    emit(rt, st, "\n".join([
-        f"Mode: {st['mode']}",
-        f"Cisco SSM: {st['cloud']} (smart account '{st['smart_account']}')",
-        f"Virtual accounts: {', '.join(st['linked_virtual_accounts'])}",
-        f"Last synchronization: {st['last_sync'] or 'never'}",
-        f"Next synchronization: {st['next_sync'] or ('manual' if st['mode'] == 'disconnected' else '-')}",
-        f"Outstanding request: {st['outstanding_request'] or 'none'}",
-    ]))  # fmt: skip
+    emit(
+        rt,
+        st,
+        "\n".join(
+            [
+                f"Mode: {st['mode']}",
+                f"Cisco SSM: {st['cloud']} (smart account '{st['smart_account']}')",
+                f"Virtual accounts: {', '.join(st['linked_virtual_accounts'])}",
+                f"Last synchronization: {st['last_sync'] or 'never'}",
+                f"Next synchronization: {st['next_sync'] or ('manual' if st['mode'] == 'disconnected' else '-')}",
+                f"Outstanding request: {st['outstanding_request'] or 'none'}",
+            ]
+        ),
+    )
 
 
 @command(

@@ -245,11 +245,32 @@ class Program:
         lines += ["", f"'{title} COMMAND --help' shows a command's arguments, an example and what it changes."]
         return "\n".join(lines)
 
+    def reference(self) -> str:
+        """Every command as the documentation's reference shows it (Markdown): its usage, help,
+        arguments and options, what it changes and an example, from the declarations alone."""
+        parts = []
+        for words, cmd in sorted(self.commands.items()):
+            lines = [f"### `{self.name} {' '.join(words)}`", "", f"`{self.usage(cmd)[len('Usage: '):]}`", "",
+                     self.fill(cmd.help), ""]  # fmt: skip
+            if cmd.params:
+                lines += ["| Argument or option | |", "|---|---|"]
+                lines += [f"| `{_param_label(p)}` | {_cell(self.fill(_param_help(p)))} |" for p in cmd.params]
+                lines.append("")
+            lines += [f"Changes: {cmd.changes}", "", f"Example: `{cmd.example}`"]
+            parts.append("\n".join(lines))
+        return "\n\n".join(parts)
+
     def globals_help(self) -> list[str]:
         return _columns([(_param_label(p), _param_help(p)) for p in self.globals])
 
-    def run(self, argv: list[str], out: TextIO, err: TextIO, top_help: Callable[[R], str],
-            configure: Callable[[dict[str, Any]], R]) -> int:  # fmt: skip
+    def run(
+        self,
+        argv: list[str],
+        out: TextIO,
+        err: TextIO,
+        top_help: Callable[[R], str],
+        configure: Callable[[dict[str, Any]], R],
+    ) -> int:
         """Parse, make the run's context from the global options (`configure`), run the
         command with it first; help goes to `out` (exit 0), an incomplete command shows its
         group's help on `err` (exit 2)."""
@@ -297,6 +318,10 @@ def _param_help(p: Option) -> str:
     if p.required and p.is_option:
         text += " Required."
     return text
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|")
 
 
 def _columns(rows: list[tuple[str, str]]) -> list[str]:

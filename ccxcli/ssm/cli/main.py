@@ -21,7 +21,7 @@ from ccxcli.ssm.cli import (  # noqa: F401 - importing them registers the comman
 from ccxcli.ssm.cli.app import PROG, SsmRun, ssm_folder
 
 
-def _aliases(text: str) -> str:
+def fill_aliases(text: str) -> str:
     if "{aliases}" not in text:
         return text
     from ccxcli.core.catalogue import BY_ALIAS
@@ -67,7 +67,7 @@ def main(argv: list[str] | None = None, env: Env | None = None) -> int:
 
 
 def _main(args: list[str], env: Env) -> int:
-    PROG.fill = _aliases
+    PROG.fill = fill_aliases
     runs: list[SsmRun] = []
 
     def run_of(g: dict[str, object]) -> SsmRun:

@@ -65,10 +65,15 @@ def create(ssm: SsmDb, name: str, vas: list[str], now: int) -> tuple[str, str]:
 
 def listing(ssm: SsmDb) -> list[dict[str, Any]]:
     return [
-        {"client_id": r["id"], "name": r["name"], "virtual_accounts": json.loads(r["vas"]) or None,
-         "created": iso(r["created"]), "revoked": bool(r["revoked"])}
+        {
+            "client_id": r["id"],
+            "name": r["name"],
+            "virtual_accounts": json.loads(r["vas"]) or None,
+            "created": iso(r["created"]),
+            "revoked": bool(r["revoked"]),
+        }
         for r in ssm.db.execute("SELECT * FROM api_client ORDER BY created, rowid")
-    ]  # fmt: skip
+    ]
 
 
 def revoke(ssm: SsmDb, client_id: str, now: int) -> None:

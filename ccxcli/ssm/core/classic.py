@@ -113,8 +113,10 @@ def fulfil(ssm: SsmDb, pak: str, mac: str, counts: dict[str, int], now: int) -> 
                 raise RuleError(f"PAK {row['pak']} has {left} {alias} left to fulfil; cannot fulfil {n}.")
         for alias, n in counts.items():
             if n:
-                db.execute("INSERT INTO fulfilment(pak, mac, alias, qty, t) VALUES (?, ?, ?, ?, ?)",
-                           (row["pak"], mac, alias, n, now))  # fmt: skip
+                db.execute(
+                    "INSERT INTO fulfilment(pak, mac, alias, qty, t) VALUES (?, ?, ?, ?, ?)",
+                    (row["pak"], mac, alias, n, now),
+                )
         ssm.event(now, "pak", f"PAK {row['pak']} fulfilled to License MAC {mac}: {counts_text(counts)}")
         return license_file(ssm, mac, now)
 
@@ -183,8 +185,9 @@ def convert(
                 raise RuleError(f"License MAC {mac} holds {have.get(alias, 0)} {alias}; cannot convert {n}.")
         for alias, n in wanted.items():
             left = n
-            for f in db.execute("SELECT * FROM fulfilment WHERE mac=? AND alias=? AND converted < qty ORDER BY id",
-                                (mac, alias)).fetchall():  # fmt: skip
+            for f in db.execute(
+                "SELECT * FROM fulfilment WHERE mac=? AND alias=? AND converted < qty ORDER BY id", (mac, alias)
+            ).fetchall():
                 take = min(left, f["qty"] - f["converted"])
                 db.execute("UPDATE fulfilment SET converted = converted + ? WHERE id=?", (take, f["id"]))
                 left -= take
@@ -221,5 +224,9 @@ def read_file(text: str, trusted: list[bytes]) -> ClassicFile:
             counts[alias] = int(n)
         elif key in ("LICENSE-MAC", "ISSUED", "SERIAL"):
             named[key] = value
-    return {"mac": named.get("LICENSE-MAC", ""), "serial": named.get("SERIAL", ""),
-            "issued": named.get("ISSUED", ""), "counts": counts}  # fmt: skip
+    return {
+        "mac": named.get("LICENSE-MAC", ""),
+        "serial": named.get("SERIAL", ""),
+        "issued": named.get("ISSUED", ""),
+        "counts": counts,
+    }

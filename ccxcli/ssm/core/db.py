@@ -299,8 +299,12 @@ class SsmDb:
         write_atomic(self.path / ROLL, private_pem + public_pem)  # 0600, as every file write_atomic makes
         finish_key_roll(self.path)
         with self.tx():
-            self.event(now, "key", "Signing key changed: nodes trust the new key once it is added ('ccx-ssm key "
-                       "export', then 'sim ssm trust FILE' on each lab)")  # fmt: skip
+            self.event(
+                now,
+                "key",
+                "Signing key changed: nodes trust the new key once it is added ('ccx-ssm key "
+                "export', then 'sim ssm trust FILE' on each lab)",
+            )
 
     @property
     def maintenance(self) -> int | None:
@@ -315,8 +319,13 @@ class SsmDb:
             else:
                 db.execute("DELETE FROM meta WHERE key='maintenance'")
                 self._meta = None
-            self.event(now, "maintenance", "Down for maintenance: every request is answered 503" if on
-                       else "Maintenance over: requests are served again")  # fmt: skip
+            self.event(
+                now,
+                "maintenance",
+                "Down for maintenance: every request is answered 503"
+                if on
+                else "Maintenance over: requests are served again",
+            )
 
     def event(self, t: int, kind: str, text: str, *vas: str) -> None:
         """Log an event; `vas`: the virtual accounts it concerns (none: the whole account)."""

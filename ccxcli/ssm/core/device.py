@@ -46,15 +46,19 @@ def _hello(v: object) -> bool:
 UUID = _hexstr(32)
 MSG = _text(128)
 SHAPES: dict[str, dict[str, Callable[[object], bool]]] = {
-    "register": {"token": _text(512), "hello": _hello, "now": _time, "force": lambda v: isinstance(v, bool),
-                 "msg_id": MSG},
+    "register": {
+        "token": _text(512),
+        "hello": _hello,
+        "now": _time,
+        "force": lambda v: isinstance(v, bool),
+        "msg_id": MSG,
+    },
     "contact": {"uuid": UUID, "now": _time, "what": lambda v: v in ("auth", "id"), "msg_id": MSG},
     "report": {"uuid": UUID, "use": lambda v: isinstance(v, dict), "now": _time, "msg_id": MSG},
-    "report_batch": {"uuid": UUID, "use": lambda v: isinstance(v, dict), "first": _time, "last": _time,
-                     "msg_id": MSG},
+    "report_batch": {"uuid": UUID, "use": lambda v: isinstance(v, dict), "first": _time, "last": _time, "msg_id": MSG},
     "deregister": {"uuid": UUID, "now": _time, "msg_id": MSG},
     "pool_version": {"uuid": UUID},
-}  # fmt: skip
+}
 
 
 # What a message may carry besides its shape: a registration, the node's secret; every other

@@ -39,9 +39,15 @@ def prefs(ssm: SsmDb) -> dict[str, Any]:
     return {**_DEFAULTS, **saved}
 
 
-def set_prefs(ssm: SsmDb, now: int, emails: list[str] | None = None, daily_summary: bool | None = None,
-              status: bool | None = None, smtp: str | None = None,
-              sender: str | None = None) -> dict[str, Any]:  # fmt: skip
+def set_prefs(
+    ssm: SsmDb,
+    now: int,
+    emails: list[str] | None = None,
+    daily_summary: bool | None = None,
+    status: bool | None = None,
+    smtp: str | None = None,
+    sender: str | None = None,
+) -> dict[str, Any]:
     """Change the preferences (None: keep); `smtp` '' or 'none' clears the server (outbox)."""
     from ccxcli.values import plain_text
 
@@ -136,8 +142,10 @@ def queue(ssm: SsmDb, now: int) -> int:
         mails.append((f"Daily Summary for Smart Account {ssm.account}", _summary(ssm, list(current.values()), now)))
     with ssm.tx() as db:
         for subject, body in mails:
-            db.execute("INSERT INTO mail(t, recipients, subject, body) VALUES (?, ?, ?, ?)",
-                       (now, json.dumps(p["emails"]), "Cisco Smart Software Manager: " + subject, body))  # fmt: skip
+            db.execute(
+                "INSERT INTO mail(t, recipients, subject, body) VALUES (?, ?, ?, ?)",
+                (now, json.dumps(p["emails"]), "Cisco Smart Software Manager: " + subject, body),
+            )
         ssm.set_meta("notified", json.dumps(sorted(current)))
         if summary_due:
             ssm.set_meta("summary_day", str(day))
@@ -150,9 +158,11 @@ def _in(va: str) -> str:
 
 
 def _foot(ssm: SsmDb, now: int) -> str:
-    return (f"\n\nSmart Account: {ssm.account}\nSSM: {ssm.name}{' (SSM On-Prem)' if ssm.on_prem else ''}\n"
-            f"Time (the SSM's clock): {iso(now)}\n\nSent by ccxcli, a synthetic stand-in of Cisco Smart Software "
-            "Manager for rehearsals; change these notifications with 'ccx-ssm notify set'.\n")  # fmt: skip
+    return (
+        f"\n\nSmart Account: {ssm.account}\nSSM: {ssm.name}{' (SSM On-Prem)' if ssm.on_prem else ''}\n"
+        f"Time (the SSM's clock): {iso(now)}\n\nSent by ccxcli, a synthetic stand-in of Cisco Smart Software "
+        "Manager for rehearsals; change these notifications with 'ccx-ssm notify set'.\n"
+    )
 
 
 def _alert_body(ssm: SsmDb, a: AlertRow, now: int, what: str) -> str:
@@ -172,8 +182,11 @@ def _summary(ssm: SsmDb, alerts: list[AlertRow], now: int) -> str:
     for va in ssm.va_list():
         lines += ["", f"Virtual Account {va['name']} ({va['instances']} product instances):"]
         rows = [r for r in ssm.license_rows(va["name"]) if r["purchased"] or r["in_use"]]
-        lines += [f"  {r['alias']}: purchased {r['purchased']}, in use {r['in_use']}, reserved {r['reserved']}, "
-                  f"balance {r['balance']:+d}" for r in rows]  # fmt: skip
+        lines += [
+            f"  {r['alias']}: purchased {r['purchased']}, in use {r['in_use']}, reserved {r['reserved']}, "
+            f"balance {r['balance']:+d}"
+            for r in rows
+        ]
     return "\n".join(lines) + _foot(ssm, now)
 
 
@@ -194,9 +207,15 @@ def deliver(ssm: SsmDb) -> int:
     sender = p["sender"] or f"do-not-reply@{ssm.domain}"
     sent = 0
     for m in waiting:
-        msg = compose(sender, json.loads(m["recipients"]), m["subject"], m["body"],
-                      f"<ccxcli-{ssm.meta.get('created', '0')}-{m['id']}@{ssm.domain}>", wall_now(),
-                      {"X-Ccxcli-Lab-Time": iso(m["t"]), "X-Ccxcli-Smart-Account": ssm.account})  # fmt: skip
+        msg = compose(
+            sender,
+            json.loads(m["recipients"]),
+            m["subject"],
+            m["body"],
+            f"<ccxcli-{ssm.meta.get('created', '0')}-{m['id']}@{ssm.domain}>",
+            wall_now(),
+            {"X-Ccxcli-Lab-Time": iso(m["t"]), "X-Ccxcli-Smart-Account": ssm.account},
+        )
         try:
             if p["smtp"]:
                 send_smtp(p["smtp"], msg)
@@ -234,6 +253,11 @@ def run(ssm: SsmDb, now: int) -> int:
 def status(ssm: SsmDb) -> dict[str, Any]:
     rows = [dict(r) for r in ssm.db.execute("SELECT * FROM mail ORDER BY id DESC LIMIT 10")]
     waiting = ssm.db.execute("SELECT COUNT(*) FROM mail WHERE sent=0").fetchone()[0]
-    return {**prefs(ssm), "waiting": waiting, "outbox": str(ssm.path / "outbox"),
-            "recent": [{"time": iso(r["t"]), "subject": r["subject"], "sent": bool(r["sent"]), "error": r["error"]}
-                       for r in rows]}  # fmt: skip
+    return {
+        **prefs(ssm),
+        "waiting": waiting,
+        "outbox": str(ssm.path / "outbox"),
+        "recent": [
+            {"time": iso(r["t"]), "subject": r["subject"], "sent": bool(r["sent"]), "error": r["error"]} for r in rows
+        ],
+    }

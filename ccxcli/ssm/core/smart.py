@@ -350,9 +350,14 @@ def report(ssm: SsmDb, uuid: str, use: dict[str, int], now: int, msg_id: str | N
         if bool(short) != was_short:
             db.execute("UPDATE va SET short=? WHERE name=?", (int(bool(short)), r["va"]))
             text = ", ".join(f"{a}={n}" for a, n in sorted(short.items()))
-            ssm.event(now, "insufficient" if short else "sufficient",
-                      f"Insufficient Licenses in '{r['va']}': short {text}" if short
-                      else f"Licenses sufficient again in '{r['va']}'", r["va"])  # fmt: skip
+            ssm.event(
+                now,
+                "insufficient" if short else "sufficient",
+                f"Insufficient Licenses in '{r['va']}': short {text}"
+                if short
+                else f"Licenses sufficient again in '{r['va']}'",
+                r["va"],
+            )
         answer = {"deficit": short, "version": ssm.version(r["va"])}
         if msg_id is not None:
             ssm.remember(msg_id, now, answer)
@@ -384,8 +389,9 @@ def history(ssm: SsmDb, uuid: str, use: dict[str, int], first: int, last: int) -
     if row is not None and row["usage"] == text and row["t_to"] <= last:
         ssm.db.execute("UPDATE usage_history SET t_to=? WHERE rowid=?", (last, row["rowid"]))
     else:
-        ssm.db.execute("INSERT INTO usage_history(uuid, t_from, t_to, usage) VALUES (?, ?, ?, ?)",
-                       (uuid, first, last, text))  # fmt: skip
+        ssm.db.execute(
+            "INSERT INTO usage_history(uuid, t_from, t_to, usage) VALUES (?, ?, ?, ?)", (uuid, first, last, text)
+        )
 
 
 def usage_history(ssm: SsmDb, uuid: str, limit: int = 50) -> list[UsagePeriod]:
@@ -451,9 +457,15 @@ def alerts(ssm: SsmDb, now: int) -> list[AlertRow]:
     last_sync = ssm.meta.get("last_sync")
     if ssm.on_prem and ssm.meta.get("cloud") and last_sync and int(last_sync) < now - rules.SYNC_OVERDUE:
         days = (now - int(last_sync)) // 86400
-        out.append({"severity": "major", "type": "Synchronization Overdue", "va": "",
-                    "message": f"Last synchronized with Cisco SSM {iso(int(last_sync))} ({days} days ago); "
-                    "licenses bought or moved there since are not here yet"})  # fmt: skip
+        out.append(
+            {
+                "severity": "major",
+                "type": "Synchronization Overdue",
+                "va": "",
+                "message": f"Last synchronized with Cisco SSM {iso(int(last_sync))} ({days} days ago); "
+                "licenses bought or moved there since are not here yet",
+            }
+        )
     q = "SELECT * FROM event WHERE kind IN ('returned', 'released') AND t >= ?"
     for r in ssm.db.execute(q, (now - rules.RETURNED_ALERT,)):
         if r["kind"] == "returned":
@@ -463,8 +475,9 @@ def alerts(ssm: SsmDb, now: int) -> list[AlertRow]:
     return out
 
 
-def _event_filter(va: str | None, search: str, start: int | None = None,
-                  end: int | None = None) -> tuple[str, list[Any]]:  # fmt: skip
+def _event_filter(
+    va: str | None, search: str, start: int | None = None, end: int | None = None
+) -> tuple[str, list[Any]]:
     where: list[str] = []
     args: list[Any] = []
     if va is not None:
@@ -496,8 +509,15 @@ def events(ssm: SsmDb, limit: int = 200, va: str | None = None, search: str = ""
     return [_event_row(r) for r in ssm.db.execute(q, (*args, limit))]
 
 
-def event_page(ssm: SsmDb, offset: int, limit: int, va: str | None = None, search: str = "", start: int | None = None,
-               end: int | None = None) -> tuple[list[EventRow], int]:  # fmt: skip
+def event_page(
+    ssm: SsmDb,
+    offset: int,
+    limit: int,
+    va: str | None = None,
+    search: str = "",
+    start: int | None = None,
+    end: int | None = None,
+) -> tuple[list[EventRow], int]:
     """One page of the events that match (as `events` filters them, and logged from `start` to
     before `end`), newest first, and how many match in all."""
     cond, args = _event_filter(va, search, start, end)

@@ -65,10 +65,17 @@ def link(onprem: SsmDb, cloud: SsmDb, name: str, cloud_name: str, mode: str, vas
             if not db.execute("SELECT 1 FROM va WHERE name=?", (va,)).fetchone():
                 db.execute("INSERT INTO va(name) VALUES (?)", (va,))
                 db.executemany("INSERT INTO pool(va, alias) VALUES (?, ?)", [(va, a) for a in BY_ALIAS])
-        for key, value in (("cloud", cloud_name), ("cloud_pub", cloud.public_pem().decode()), ("mode", mode),
-                           ("linked", json.dumps(vas)), ("sync_seq", "0"), ("outstanding", ""),
-                           ("last_sync", ""), ("next_sync", str(now) if mode == "connected" else ""),
-                           ("cloud_account", cloud.account)):  # fmt: skip
+        for key, value in (
+            ("cloud", cloud_name),
+            ("cloud_pub", cloud.public_pem().decode()),
+            ("mode", mode),
+            ("linked", json.dumps(vas)),
+            ("sync_seq", "0"),
+            ("outstanding", ""),
+            ("last_sync", ""),
+            ("next_sync", str(now) if mode == "connected" else ""),
+            ("cloud_account", cloud.account),
+        ):
             onprem.set_meta(key, value)
         onprem.event(now, "onprem", f"Linked to '{cloud.account}' ({mode}): {', '.join(vas)}")
 
@@ -142,8 +149,7 @@ def make_request(onprem: SsmDb, now: int) -> str:
         }
         for r in onprem.db.execute("SELECT * FROM instance WHERE kind='smart' ORDER BY id")
     ]
-    payload = {"kind": "request", "from": onprem.name, "to": st["cloud"], "seq": seq, "t": now,
-               "instances": instances}  # fmt: skip
+    payload = {"kind": "request", "from": onprem.name, "to": st["cloud"], "seq": seq, "t": now, "instances": instances}
     with onprem.tx():
         onprem.set_meta("sync_seq", str(seq))
         onprem.set_meta("outstanding", str(seq))
@@ -208,8 +214,14 @@ def handle_request(cloud: SsmDb, text: str, now: int) -> str:
     with cloud.tx() as db:
         _mirror(cloud, name, linked, instances, now)
         db.execute("UPDATE onprem SET seq=?, last_sync=? WHERE name=?", (req["seq"], now, name))
-        answer = {"kind": "answer", "from": cloud.name, "to": name, "seq": req["seq"], "t": now,
-                  "vas": {va: left_to_onprem(cloud, va, name) for va in linked}}  # fmt: skip
+        answer = {
+            "kind": "answer",
+            "from": cloud.name,
+            "to": name,
+            "seq": req["seq"],
+            "t": now,
+            "vas": {va: left_to_onprem(cloud, va, name) for va in linked},
+        }
         cloud.event(now, "sync", f"Synchronized with SSM On-Prem '{name}': {len(instances)} product instances")
     kill_point("ssm-committed")
     return _sign(cloud, answer)
@@ -233,9 +245,18 @@ def _mirror(cloud: SsmDb, onprem: str, linked: list[str], instances: list[Any], 
             cloud.db.execute(
                 "INSERT INTO instance(id, uuid, sn, va, hostname, kind, license_type, registered, last_contact, "
                 "via) VALUES (?, ?, ?, ?, ?, 'mirror', ?, ?, ?, ?)",
-                (cloud.new_instance_id(), uuid, str(item.get("sn", ""))[:5], item["va"],
-                 str(item.get("hostname", ""))[:64], str(item.get("license_type", ""))[:32], now, now, onprem),
-            )  # fmt: skip
+                (
+                    cloud.new_instance_id(),
+                    uuid,
+                    str(item.get("sn", ""))[:5],
+                    item["va"],
+                    str(item.get("hostname", ""))[:64],
+                    str(item.get("license_type", ""))[:32],
+                    now,
+                    now,
+                    onprem,
+                ),
+            )
             row = cloud.db.execute("SELECT * FROM instance WHERE uuid=?", (uuid,)).fetchone()
         cloud.set_usage(row, use, now)
         cloud.db.execute("UPDATE instance SET last_contact=? WHERE id=?", (now, row["id"]))
@@ -258,10 +279,15 @@ def left_to_onprem(cloud: SsmDb, va: str, onprem: str) -> dict[str, int]:
 
 def links(cloud: SsmDb) -> list[dict[str, Any]]:
     return [
-        {"name": r["name"], "mode": r["mode"], "virtual_accounts": json.loads(r["vas"]), "sequence": r["seq"],
-         "last_sync": iso(r["last_sync"]) if r["last_sync"] else None}
+        {
+            "name": r["name"],
+            "mode": r["mode"],
+            "virtual_accounts": json.loads(r["vas"]),
+            "sequence": r["seq"],
+            "last_sync": iso(r["last_sync"]) if r["last_sync"] else None,
+        }
         for r in cloud.db.execute("SELECT * FROM onprem ORDER BY name")
-    ]  # fmt: skip
+    ]
 
 
 def run(folder: Path, cloud_folder: Callable[[str], Path], now: int) -> dict[str, Any]:

@@ -108,10 +108,15 @@ def remove(ssm: SsmDb, name: str, now: int) -> None:
 
 def listing(ssm: SsmDb) -> list[dict[str, Any]]:
     return [
-        {"name": r["name"], "role": r["role"], "title": User(r["name"], r["role"], r["va"]).title,
-         "virtual_account": r["va"], "created": iso(r["created"])}
+        {
+            "name": r["name"],
+            "role": r["role"],
+            "title": User(r["name"], r["role"], r["va"]).title,
+            "virtual_account": r["va"],
+            "created": iso(r["created"]),
+        }
         for r in ssm.db.execute("SELECT * FROM portal_user ORDER BY name")
-    ]  # fmt: skip
+    ]
 
 
 class Credential(NamedTuple):

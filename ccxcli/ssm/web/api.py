@@ -27,10 +27,14 @@ def _endpoint(site: Site, fn: Handler, method: str) -> Callable[[Request], Await
     async def endpoint(request: Request) -> Response:
         if not site.api_allowed(request):
             return JSONResponse(
-                {"status": "ERROR", "statusMessage": "Authentication required: Authorization: Bearer PASSWORD.",
-                 "error": {"kind": "auth", "message": "Authentication required."}},
-                status_code=401, headers={"WWW-Authenticate": 'Basic realm="ccx-ssm"'},
-            )  # fmt: skip
+                {
+                    "status": "ERROR",
+                    "statusMessage": "Authentication required: Authorization: Bearer PASSWORD.",
+                    "error": {"kind": "auth", "message": "Authentication required."},
+                },
+                status_code=401,
+                headers={"WWW-Authenticate": 'Basic realm="ccx-ssm"'},
+            )
         return await guarded(_answer(site, fn, method, request), api_error)
 
     return endpoint
@@ -104,14 +108,22 @@ def _check_account(ssm: SsmDb, request: Request) -> None:
 
 
 def account(site: Site, ssm: SsmDb, request: Request, body: Body) -> object:
-    return {"name": ssm.account, "onPrem": ssm.on_prem, "exportControlledAllowed": ssm.export_allowed,
-            "slrAllowed": ssm.slr_allowed, "names": ssm.names()}  # fmt: skip
+    return {
+        "name": ssm.account,
+        "onPrem": ssm.on_prem,
+        "exportControlledAllowed": ssm.export_allowed,
+        "slrAllowed": ssm.slr_allowed,
+        "names": ssm.names(),
+    }
 
 
 def va_list(site: Site, ssm: SsmDb, request: Request, body: Body) -> object:
     _check_account(ssm, request)
-    return {"virtualAccounts": [{"name": r["name"], "isDefault": bool(r["default"]), "instances": r["instances"]}
-                                for r in ssm.va_list()]}  # fmt: skip
+    return {
+        "virtualAccounts": [
+            {"name": r["name"], "isDefault": bool(r["default"]), "instances": r["instances"]} for r in ssm.va_list()
+        ]
+    }
 
 
 def va_create(site: Site, ssm: SsmDb, request: Request, body: Body) -> object:
@@ -136,14 +148,20 @@ def licenses(site: Site, ssm: SsmDb, request: Request, body: Body) -> object:
     return {
         "virtualAccount": va,
         "licenses": [
-            {"license": r["alias"], "entitlementTag": BY_ALIAS[r["alias"]].tag,
-             "description": BY_ALIAS[r["alias"]].name,
-             "quantity": r["purchased"], "inUse": r["in_use"], "reserved": r["reserved"],
-             "available": r["available"], "balance": r["balance"],
-             "status": "In Compliance" if r["balance"] >= 0 else "Insufficient Licenses"}
+            {
+                "license": r["alias"],
+                "entitlementTag": BY_ALIAS[r["alias"]].tag,
+                "description": BY_ALIAS[r["alias"]].name,
+                "quantity": r["purchased"],
+                "inUse": r["in_use"],
+                "reserved": r["reserved"],
+                "available": r["available"],
+                "balance": r["balance"],
+                "status": "In Compliance" if r["balance"] >= 0 else "Insufficient Licenses",
+            }
             for r in ssm.license_rows(va)
         ],
-    }  # fmt: skip
+    }
 
 
 def license_transfer(site: Site, ssm: SsmDb, request: Request, body: Body) -> object:
@@ -180,9 +198,18 @@ def token_create(site: Site, ssm: SsmDb, request: Request, body: Body) -> object
     now = site.now()
     token = smart.token_create(ssm, va, now, days or 0, _int(body, "maxUses"), _str(body, "description", ""), export)
     info = next(t for t in smart.token_list(ssm, now) if t["token"] == token)
-    return {"status": "SUCCESS", "statusMessage": "Token created.",
-            "tokenInfo": {"token": token, "expirationDate": info["expires"], "description": info["description"],
-                          "exportControlled": export, "virtualAccount": va, "maxUses": info["max_uses"]}}  # fmt: skip
+    return {
+        "status": "SUCCESS",
+        "statusMessage": "Token created.",
+        "tokenInfo": {
+            "token": token,
+            "expirationDate": info["expires"],
+            "description": info["description"],
+            "exportControlled": export,
+            "virtualAccount": va,
+            "maxUses": info["max_uses"],
+        },
+    }
 
 
 def token_revoke(site: Site, ssm: SsmDb, request: Request, body: Body) -> object:
@@ -244,8 +271,9 @@ def reserve_licenses(site: Site, ssm: SsmDb, request: Request, body: Body) -> ob
     one = reqs[0]
     if one.get("reservationType", "SPECIFIC") != "SPECIFIC":
         raise UsageError("Only SPECIFIC reservations exist for UCCX.")
-    code = reserve.authorize(ssm, va, _str(one, "reservationCode").strip(), counts_from(one.get("licenses")),
-                             site.now())  # fmt: skip
+    code = reserve.authorize(
+        ssm, va, _str(one, "reservationCode").strip(), counts_from(one.get("licenses")), site.now()
+    )
     done = {"authorizationCode": code, "status": "COMPLETE", "reservationCode": one["reservationCode"].strip()}
     return {"status": "COMPLETE", "authorizationCodes": [done]}
 

@@ -17,10 +17,10 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from ccxcli.clock import wall_now
-from ccxcli.errors import CcxError, RuleError, UsageError
+from ccxcli.errors import CcxError, UsageError
 from ccxcli.ssm.core.apiclient import BadCredentials, Client
 from ccxcli.ssm.core.db import SsmDb
-from ccxcli.ssm.core.rows import TokenRow, VaRow
+from ccxcli.ssm.core.rows import VaRow
 from ccxcli.ssm.web.api import MAX_BODY, counts_from, number
 from ccxcli.ssm.web.site import (
     API_WORDS,
@@ -73,8 +73,11 @@ def endpoint(site: Site, fn: Handler, versions: tuple[str, ...] = V12) -> Callab
     async def endpoint(request: Request) -> Response:
         scheme, _, token = request.headers.get("authorization", "").partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
-            return error(401, "Authorization: Bearer ACCESS_TOKEN is required (from /as/token.oauth2).",
-                         {"WWW-Authenticate": 'Bearer realm="ccx-ssm"'})  # fmt: skip
+            return error(
+                401,
+                "Authorization: Bearer ACCESS_TOKEN is required (from /as/token.oauth2).",
+                {"WWW-Authenticate": 'Bearer realm="ccx-ssm"'},
+            )
         return await guarded(_answer(site, fn, versions, token.strip(), request), _refused)
 
     return endpoint
@@ -94,8 +97,9 @@ def _refused(e: BaseException) -> Response:
     return error(_http_status(r), r.message)
 
 
-def _call(site: Site, ssm: SsmDb, fn: Handler, versions: tuple[str, ...], token: str, request: Request,
-          body: Body) -> Answer:  # fmt: skip
+def _call(
+    site: Site, ssm: SsmDb, fn: Handler, versions: tuple[str, ...], token: str, request: Request, body: Body
+) -> Answer:
     from ccxcli.ssm.core import apiclient
 
     client = apiclient.bearer(ssm, token, wall_now())
@@ -154,8 +158,12 @@ def _page(body: Body, rows: Sequence[Mapping[str, object]], key: str) -> Json:
 
 def listed(key: str, rows: Sequence[Mapping[str, object]], shown: Sequence[Mapping[str, object]] | None = None) -> Json:
     """A listing's envelope: every row counted (`totalRecords`), the `shown` ones (all) under `key`."""
-    return {"status": "SUCCESS", "statusMessage": f"{len(rows)} found.", "totalRecords": len(rows),
-            key: rows if shown is None else shown}  # fmt: skip
+    return {
+        "status": "SUCCESS",
+        "statusMessage": f"{len(rows)} found.",
+        "totalRecords": len(rows),
+        key: rows if shown is None else shown,
+    }
 
 
 def accounts(site: Site, ssm: SsmDb, client: Client, request: Request, body: Body) -> Json:
@@ -163,16 +171,29 @@ def accounts(site: Site, ssm: SsmDb, client: Client, request: Request, body: Bod
         roles = [{"role": "Smart Account Administrator"}]
     else:
         roles = [{"role": "Virtual Account Administrator", "virtualAccount": v} for v in client.vas]
-    return {"status": "SUCCESS", "statusMessage": "1 found.",
-            "accounts": [{"accountName": ssm.account, "accountDomain": ssm.domain, "accountStatus": "Active",
-                          "accountType": "CUSTOMER", "roles": roles}]}  # fmt: skip
+    return {
+        "status": "SUCCESS",
+        "statusMessage": "1 found.",
+        "accounts": [
+            {
+                "accountName": ssm.account,
+                "accountDomain": ssm.domain,
+                "accountStatus": "Active",
+                "accountType": "CUSTOMER",
+                "roles": roles,
+            }
+        ],
+    }
 
 
 def accounts_search(site: Site, ssm: SsmDb, client: Client, request: Request, body: Body) -> Json:
     """`GET …/accounts/search?domain=D`: the smart account of that domain (this SSM has one)."""
     domain = request.query_params.get("domain", "")
-    found = [{"domain": ssm.domain, "name": ssm.account, "id": _account_id(ssm), "type": "CUSTOMER",
-              "status": "ACTIVE"}] if not domain or domain.lower() == ssm.domain.lower() else []  # fmt: skip
+    found = (
+        [{"domain": ssm.domain, "name": ssm.account, "id": _account_id(ssm), "type": "CUSTOMER", "status": "ACTIVE"}]
+        if not domain or domain.lower() == ssm.domain.lower()
+        else []
+    )
     return listed("accounts", found)
 
 
@@ -189,15 +210,25 @@ def _customer(request: Request) -> None:
 
 
 def _va_info(v: VaRow) -> Json:
-    return {"name": v["name"], "description": v["description"], "isDefault": "true" if v["default"] else "false",
-            "virtualAccountId": v["id"], "commerceAccessLevel": v["access"]}  # fmt: skip
+    return {
+        "name": v["name"],
+        "description": v["description"],
+        "isDefault": "true" if v["default"] else "false",
+        "virtualAccountId": v["id"],
+        "commerceAccessLevel": v["access"],
+    }
 
 
 def virtual_accounts(site: Site, ssm: SsmDb, client: Client, request: Request, body: Body) -> Json:
     _customer(request)
     vas = [_va_info(v) for v in ssm.va_list() if client.may(v["name"])]
-    return {"status": "SUCCESS", "statusMessage": f"{len(vas)} found.", "accountName": ssm.account,
-            "accountDomain": ssm.domain, "virtualAccounts": vas}  # fmt: skip
+    return {
+        "status": "SUCCESS",
+        "statusMessage": f"{len(vas)} found.",
+        "accountName": ssm.account,
+        "accountDomain": ssm.domain,
+        "virtualAccounts": vas,
+    }
 
 
 def _whole_account(client: Client, what: str) -> None:
@@ -221,8 +252,9 @@ def va_create(site: Site, ssm: SsmDb, client: Client, request: Request, body: Bo
     name = _text(body, "name")
     ssm.va_create(name, site.now(), _text(body, "description"), _text(body, "commerceAccessLevel", "PUBLIC").upper())
     info = next(_va_info(v) for v in ssm.va_list() if v["name"] == name)
-    return Answer({"status": "SUCCESS", "statusMessage": f"Virtual account '{name}' created.", "virtualAccount": info},
-                  201)  # fmt: skip
+    return Answer(
+        {"status": "SUCCESS", "statusMessage": f"Virtual account '{name}' created.", "virtualAccount": info}, 201
+    )
 
 
 def va_delete(site: Site, ssm: SsmDb, client: Client, request: Request, body: Body) -> Json:
@@ -231,85 +263,6 @@ def va_delete(site: Site, ssm: SsmDb, client: Client, request: Request, body: Bo
     va = va_of(ssm, client, request.path_params["va"])
     ssm.va_delete(va, site.now())
     return {"status": "SUCCESS", "statusMessage": f"Virtual account '{va}' deleted."}
-
-
-_TOKEN_STATUS = {"active": "VALID", "expired": "EXPIRED", "revoked": "REVOKED", "used up": "USED"}
-
-
-def tokens(site: Site, ssm: SsmDb, client: Client, request: Request, body: Body) -> Json:
-    from ccxcli.ssm.core import smart
-
-    va = va_of(ssm, client, request.path_params["va"])
-    mine = [t for t in smart.token_list(ssm, site.now()) if t["va"] == va][::-1]  # newest first
-    # valid tokens first (a stable sort keeps newest first within each): scripts take tokens[0],
-    # and create one only when the list is empty
-    mine.sort(key=lambda t: t["state"] != "active")
-    return {"status": "SUCCESS", "statusMessage": f"{len(mine)} found.", "tokens": [_token_info(t) for t in mine]}
-
-
-def _token_info(t: TokenRow) -> Json:
-    return {"token": t["token"], "description": t["description"], "expirationDate": t["expires"],
-            "createdBy": "ccx-ssm", "creationDate": t["created"], "virtualAccount": t["va"],
-            "exportControlled": "Allowed" if t["export_controlled"] else "Not Allowed",
-            "status": _TOKEN_STATUS.get(t["state"], t["state"].upper()), "maxUses": t["max_uses"],
-            "uses": t["uses"]}  # fmt: skip
-
-
-def token_create(site: Site, ssm: SsmDb, client: Client, request: Request, body: Body) -> Json:
-    from ccxcli.ssm.core import smart
-
-    va = va_of(ssm, client, request.path_params["va"])
-    days = number(body.get("expiresAfterDays", 30))
-    if days is None:
-        raise UsageError("'expiresAfterDays' must be a whole number of days.")
-    export = body.get("exportControlled", False)
-    if isinstance(export, str):
-        if export.strip().lower() not in ("allowed", "not allowed", "true", "false"):
-            raise UsageError("'exportControlled' must be 'Allowed' or 'Not Allowed'.")
-        export = export.strip().lower() in ("allowed", "true")
-    if not isinstance(export, bool):
-        raise UsageError("'exportControlled' must be 'Allowed' or 'Not Allowed'.")
-    description = body.get("description", "")
-    if not isinstance(description, str):
-        raise UsageError("'description' must be text.")
-    uses = body.get("maxUses")
-    max_uses = None if uses is None else number(uses)
-    if uses is not None and max_uses is None:
-        raise UsageError("'maxUses' must be a whole number.")
-    now = site.now()
-    token = smart.token_create(ssm, va, now, days, max_uses, description, export)
-    info = next(t for t in smart.token_list(ssm, now) if t["token"] == token)
-    return {"status": "SUCCESS", "statusMessage": "Token created.", "tokenInfo": _token_info(info)}
-
-
-def token_revoke(site: Site, ssm: SsmDb, client: Client, request: Request, body: Body) -> Answer:
-    from ccxcli.ssm.core import smart
-
-    va = va_of(ssm, client, request.path_params["va"])
-    items = body.get("tokens")
-    if not isinstance(items, list) or not items:
-        raise UsageError("'tokens' must be a list of tokens (strings, or objects with 'token').")
-    known = {t["token"]: t["va"] for t in smart.token_list(ssm, site.now())}
-    out: list[Item] = []
-    for item in items[:MAX_ITEMS]:
-        tok = item.get("token") if isinstance(item, dict) else item
-        if not isinstance(tok, str):
-            out.append(Item({"token": None, "status": "ERROR", "statusMessage": "A token must be text."}, 400))
-            continue
-
-        def act(tok: str = tok) -> None:
-            _revoke_in(ssm, site, known, va, tok)
-
-        out.append(one(act, {"token": tok}, "Token revoked."))
-    return envelope(out, "tokens", "SUCCESS")
-
-
-def _revoke_in(ssm: SsmDb, site: Site, known: dict[str, str], va: str, token: str) -> None:
-    from ccxcli.ssm.core import smart
-
-    if known.get(token.strip()) not in (None, va):
-        raise RuleError(f"The token belongs to another virtual account, not '{va}'.")
-    smart.token_revoke(ssm, token.strip(), site.now())
 
 
 class Item(NamedTuple):
@@ -339,8 +292,9 @@ def envelope(items: list[Item], key: str, ok: str) -> Answer:
         return Answer({"status": ok, "statusMessage": f"{len(items)} of {len(items)} done.", key: shown})
     if len(failed) == len(items):
         return Answer({"status": "ERROR", "statusMessage": shown[0]["statusMessage"], key: shown}, failed[0])
-    return Answer({"status": "PARTIAL", "statusMessage": f"{len(items) - len(failed)} of {len(items)} done.",
-                   key: shown})  # fmt: skip
+    return Answer(
+        {"status": "PARTIAL", "statusMessage": f"{len(items) - len(failed)} of {len(items)} done.", key: shown}
+    )
 
 
 def licenses(site: Site, ssm: SsmDb, client: Client, request: Request, body: Body) -> Json:
@@ -352,21 +306,44 @@ def licenses(site: Site, ssm: SsmDb, client: Client, request: Request, body: Bod
             if not (r["purchased"] or r["reported_usage"] or r["reserved"]):
                 continue
             lic = BY_ALIAS[r["alias"]]
-            rows.append({"license": lic.name, "entitlementTag": lic.tag, "quantity": r["purchased"],
-                         "inUse": r["in_use"], "available": r["available"], "reserved": r["reserved"],
-                         "balance": r["balance"], "pendingQuantity": 0, "ahaApps": False, "isPortable": False,
-                         "status": "In Compliance" if r["balance"] >= 0 else "Insufficient Licenses",
-                         "licenseType": "PERPETUAL", "virtualAccount": va, "billingType": "PREPAID",
-                         "licenseSubstitutions": [],
-                         "licenseDetails": [{"licenseType": "PERPETUAL", "quantity": r["purchased"],
-                                             "startDate": None, "endDate": None, "subscriptionId": None,
-                                             "status": "ACTIVE"}]})  # fmt: skip
+            rows.append(
+                {
+                    "license": lic.name,
+                    "entitlementTag": lic.tag,
+                    "quantity": r["purchased"],
+                    "inUse": r["in_use"],
+                    "available": r["available"],
+                    "reserved": r["reserved"],
+                    "balance": r["balance"],
+                    "pendingQuantity": 0,
+                    "ahaApps": False,
+                    "isPortable": False,
+                    "status": "In Compliance" if r["balance"] >= 0 else "Insufficient Licenses",
+                    "licenseType": "PERPETUAL",
+                    "virtualAccount": va,
+                    "billingType": "PREPAID",
+                    "licenseSubstitutions": [],
+                    "licenseDetails": [
+                        {
+                            "licenseType": "PERPETUAL",
+                            "quantity": r["purchased"],
+                            "startDate": None,
+                            "endDate": None,
+                            "subscriptionId": None,
+                            "status": "ACTIVE",
+                        }
+                    ],
+                }
+            )
     return _page(body, rows, "licenses")
 
 
-PRODUCT = {"productName": "Cisco Unified Contact Center Express", "productType": "UCCX",
-           "productDescription": "Unified Contact Center Express (emulated by ccxcli)",
-           "productTagName": "regid.2017-11.com.cisco.UCCX,12.5_ccxcli"}  # fmt: skip
+PRODUCT = {
+    "productName": "Cisco Unified Contact Center Express",
+    "productType": "UCCX",
+    "productDescription": "Unified Contact Center Express (emulated by ccxcli)",
+    "productTagName": "regid.2017-11.com.cisco.UCCX,12.5_ccxcli",
+}
 
 
 def devices(site: Site, ssm: SsmDb, client: Client, request: Request, body: Body) -> Json:
@@ -379,14 +356,25 @@ def devices(site: Site, ssm: SsmDb, client: Client, request: Request, body: Body
         for d in smart.instance_list(ssm, va):
             slr = held.get(d["sn"]) if d["kind"] == "slr" else None
             counts = slr["reserved"] if slr else d["usage"]
-            rows.append({"sudi": {"udiPid": "UCCX", "udiSerialNumber": d["sn"], "uuid": d["uuid"]},
-                         **PRODUCT, "productInstanceId": d["id"], "hostName": d["hostname"],
-                         "virtualAccount": va, "status": "ACTIVE", "lastContactDate": d["last_contact"],
-                         "registrationDate": d["registered"],
-                         "reservationType": "SPECIFIC" if d["kind"] == "slr" else None,
-                         "reservationStatus": slr["state"].upper().replace(" ", "_") if slr else None,
-                         "licenses": [{"license": BY_ALIAS[a].name, "entitlementTag": BY_ALIAS[a].tag,
-                                       "quantity": n} for a, n in sorted(counts.items()) if n]})  # fmt: skip
+            rows.append(
+                {
+                    "sudi": {"udiPid": "UCCX", "udiSerialNumber": d["sn"], "uuid": d["uuid"]},
+                    **PRODUCT,
+                    "productInstanceId": d["id"],
+                    "hostName": d["hostname"],
+                    "virtualAccount": va,
+                    "status": "ACTIVE",
+                    "lastContactDate": d["last_contact"],
+                    "registrationDate": d["registered"],
+                    "reservationType": "SPECIFIC" if d["kind"] == "slr" else None,
+                    "reservationStatus": slr["state"].upper().replace(" ", "_") if slr else None,
+                    "licenses": [
+                        {"license": BY_ALIAS[a].name, "entitlementTag": BY_ALIAS[a].tag, "quantity": n}
+                        for a, n in sorted(counts.items())
+                        if n
+                    ],
+                }
+            )
     return _page(body, rows, "devices")
 
 
@@ -417,8 +405,11 @@ def transfer_licenses(site: Site, ssm: SsmDb, client: Client, request: Request, 
     va = va_of(ssm, client, request.path_params["va"])
     out: list[Item] = []
     for item in requests(body, "licenses"):
-        shown = {k: item.get(k) for k in ("license", "entitlementTag", "quantity", "targetVirtualAccount")
-                 if isinstance(item, dict) and k in item}  # fmt: skip
+        shown = {
+            k: item.get(k)
+            for k in ("license", "entitlementTag", "quantity", "targetVirtualAccount")
+            if isinstance(item, dict) and k in item
+        }
 
         def act(item: object = item) -> None:
             if not isinstance(item, dict):
@@ -447,9 +438,19 @@ def license_subscriptions(site: Site, ssm: SsmDb, client: Client, request: Reque
         for r in ssm.license_rows(va):
             if r["purchased"]:
                 lic = BY_ALIAS[r["alias"]]
-                rows.append({"subscriptionId": None, "virtualAccount": va, "license": lic.name,
-                             "entitlementTag": lic.tag, "quantity": r["purchased"], "inUse": r["in_use"],
-                             "startDate": None, "endDate": None, "status": "ACTIVE"})  # fmt: skip
+                rows.append(
+                    {
+                        "subscriptionId": None,
+                        "virtualAccount": va,
+                        "license": lic.name,
+                        "entitlementTag": lic.tag,
+                        "quantity": r["purchased"],
+                        "inUse": r["in_use"],
+                        "startDate": None,
+                        "endDate": None,
+                        "status": "ACTIVE",
+                    }
+                )
     return _page(body, rows, "subscriptions")
 
 
@@ -470,8 +471,13 @@ def dlc_convert(site: Site, ssm: SsmDb, client: Client, request: Request, body: 
                 raise UsageError("Each request needs the node's 'licenseMac'.")
             asked = counts_from(fields(item)["licenses"]) if fields(item).get("licenses") is not None else None
             done, rest = classic.convert(ssm, mac, va, asked, site.now())
-            return {"licenses": [{"license": BY_ALIAS[a].name, "entitlementTag": BY_ALIAS[a].tag, "quantity": n}
-                                 for a, n in sorted(done.items())], "classicLicenseFile": rest}  # fmt: skip
+            return {
+                "licenses": [
+                    {"license": BY_ALIAS[a].name, "entitlementTag": BY_ALIAS[a].tag, "quantity": n}
+                    for a, n in sorted(done.items())
+                ],
+                "classicLicenseFile": rest,
+            }
 
         out.append(one(act, {"licenseMac": mac if isinstance(mac, str) else None}, "Converted."))
     return envelope(out, "devices", "SUCCESS")
@@ -490,9 +496,6 @@ ROUTES: Routes = [
     ("POST", D + "/license-subscriptions", license_subscriptions, V12),
     ("POST", V + "/dlc_convert", dlc_convert, V12),
     ("GET", V + "/devices", va_devices, V12),
-    ("GET", V + "/tokens", tokens, V12),
-    ("POST", V + "/tokens", token_create, V12),
-    ("POST", V + "/tokens/revoke", token_revoke, V12),
     ("POST", D + "/licenses", licenses, V12),
     ("POST", D + "/devices", devices, V12),
 ]
@@ -503,5 +506,7 @@ Routes = list[tuple[str, str, Handler, tuple[str, ...]]]  # method, path, handle
 
 def routes(site: Site, table: Routes | None = None) -> list[Route]:
     """The routes of Cisco's API (or of `table`, handlers of the same kind: bearer token, JSON in and out)."""
-    return [Route(path, endpoint(site, fn, versions), methods=[method])
-            for method, path, fn, versions in (ROUTES if table is None else table)]  # fmt: skip
+    return [
+        Route(path, endpoint(site, fn, versions), methods=[method])
+        for method, path, fn, versions in (ROUTES if table is None else table)
+    ]

@@ -45,8 +45,11 @@ def _instance_of(item: object) -> str:
     `productInstanceId`."""
     if isinstance(item, dict):
         sudi = item.get("sudi")
-        for v in (sudi.get("udiSerialNumber") if isinstance(sudi, dict) else None, item.get("serialNumber"),
-                  item.get("productInstanceId")):  # fmt: skip
+        for v in (
+            sudi.get("udiSerialNumber") if isinstance(sudi, dict) else None,
+            item.get("serialNumber"),
+            item.get("productInstanceId"),
+        ):
             if isinstance(v, (str, int)) and not isinstance(v, bool) and str(v).strip():
                 return str(v).strip()
     raise UsageError("Each request needs the product instance: 'sudi': {'udiSerialNumber': SN}.")
@@ -77,8 +80,14 @@ def update_licenses(site: Site, ssm: SsmDb, client: Client, request: Request, bo
                 "authorizationCode": reserve.update(ssm, ident, counts_from(fields(item).get("licenses")), site.now())
             }
 
-        out.append(one(act, _shown(item), "Reservation updated; install the code, then send its Confirmation Code.",
-                        ok="COMPLETE"))  # fmt: skip
+        out.append(
+            one(
+                act,
+                _shown(item),
+                "Reservation updated; install the code, then send its Confirmation Code.",
+                ok="COMPLETE",
+            )
+        )
     return envelope(out, "authorizationCodes", "COMPLETE")
 
 

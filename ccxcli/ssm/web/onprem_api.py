@@ -32,12 +32,24 @@ def on_prem_licenses(site: Site, ssm: SsmDb, client: Client, request: Request, b
     for va in visible(ssm, client, {}):
         for r in ssm.license_rows(va):
             t = total.setdefault(r["alias"], {"quantity": 0, "inUse": 0, "available": 0, "reserved": 0, "balance": 0})
-            for key, n in (("quantity", r["purchased"]), ("inUse", r["in_use"]), ("available", r["available"]),
-                           ("reserved", r["reserved"]), ("balance", r["balance"])):  # fmt: skip
+            for key, n in (
+                ("quantity", r["purchased"]),
+                ("inUse", r["in_use"]),
+                ("available", r["available"]),
+                ("reserved", r["reserved"]),
+                ("balance", r["balance"]),
+            ):
                 t[key] += n
-    rows = [{"license": BY_ALIAS[a].name, "entitlementTag": BY_ALIAS[a].tag, **{k: v for k, v in t.items()
-             if k != "balance"}, "status": "In Compliance" if t["balance"] >= 0 else "Insufficient Licenses"}
-            for a, t in sorted(total.items()) if t["quantity"] or t["inUse"] or t["reserved"]]  # fmt: skip
+    rows = [
+        {
+            "license": BY_ALIAS[a].name,
+            "entitlementTag": BY_ALIAS[a].tag,
+            **{k: v for k, v in t.items() if k != "balance"},
+            "status": "In Compliance" if t["balance"] >= 0 else "Insufficient Licenses",
+        }
+        for a, t in sorted(total.items())
+        if t["quantity"] or t["inUse"] or t["reserved"]
+    ]
     return listed("licenses", rows)
 
 
@@ -46,12 +58,24 @@ def on_prem_alerts(site: Site, ssm: SsmDb, client: Client, request: Request, bod
     from ccxcli.ssm.core import smart
 
     _on_prem_account(ssm, request)
-    rows = [{"messageType": a["type"], "severity": a["severity"].capitalize(),
-             "source": a["va"] if a["va"] not in ("", "-") else ssm.account, "message": a["message"]}
-            for a in smart.alerts(ssm, site.now()) if a["va"] in ("", "-") or client.may(a["va"])]  # fmt: skip
+    rows = [
+        {
+            "messageType": a["type"],
+            "severity": a["severity"].capitalize(),
+            "source": a["va"] if a["va"] not in ("", "-") else ssm.account,
+            "message": a["message"],
+        }
+        for a in smart.alerts(ssm, site.now())
+        if a["va"] in ("", "-") or client.may(a["va"])
+    ]
     return listed("alerts", rows)
 
 
 def routes(site: Site) -> list[Route]:
-    return cssm.routes(site, [("POST", "/api/v1/accounts/{account}/licenses", on_prem_licenses, ()),
-                              ("POST", "/api/v1/accounts/{account}/alerts", on_prem_alerts, ())])  # fmt: skip
+    return cssm.routes(
+        site,
+        [
+            ("POST", "/api/v1/accounts/{account}/licenses", on_prem_licenses, ()),
+            ("POST", "/api/v1/accounts/{account}/alerts", on_prem_alerts, ()),
+        ],
+    )

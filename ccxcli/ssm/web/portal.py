@@ -30,9 +30,9 @@ from starlette.routing import Route
 
 from ccxcli.core.catalogue import BY_ALIAS, TYPES, license_alias
 from ccxcli.errors import CcxError, UsageError
-from ccxcli.ssm.core import reserve, smart, users
+from ccxcli.ssm.core import smart, users
 from ccxcli.ssm.core.db import SsmDb
-from ccxcli.ssm.core.rows import AlertRow, InstanceRow, LicenseRow, ReservationRow, VaRow
+from ccxcli.ssm.core.rows import AlertRow, LicenseRow, VaRow
 from ccxcli.ssm.core.users import ADMIN, User
 from ccxcli.ssm.web.site import (
     PORTAL_WORDS,
@@ -124,12 +124,20 @@ SECURITY = {
 }
 
 
-def render(request: Request, site: Site, s: PortalSession | None, name: str, ctx: Mapping[str, object],
-           status: int = 200) -> HTMLResponse:  # fmt: skip
+def render(
+    request: Request, site: Site, s: PortalSession | None, name: str, ctx: Mapping[str, object], status: int = 200
+) -> HTMLResponse:
     flash = s.pop("flash", None) if s else None
     who = s.get("user") if s else None
-    values = {"csrf": s["csrf"] if s else "", "flash": flash, "auth": site.password is not None,
-              "path": request.url.path, "who": who, "brand": None, "error": None}  # fmt: skip
+    values = {
+        "csrf": s["csrf"] if s else "",
+        "flash": flash,
+        "auth": site.password is not None,
+        "path": request.url.path,
+        "who": who,
+        "brand": None,
+        "error": None,
+    }
     html = ENV.get_template(name).render({**values, **ctx})
     return HTMLResponse(html, status_code=status, headers=SECURITY)
 
@@ -146,8 +154,9 @@ def endpoint(site: Site, fn: Handler, method: str) -> Callable[[Request], Awaita
             except CcxError as e:
                 return _login_page(request, "/", e.message, status_of(e))
         session = s
-        response = await guarded(_visit(site, fn, method, request, session),
-                                 lambda e: _refused(request, site, session, e))  # fmt: skip
+        response = await guarded(
+            _visit(site, fn, method, request, session), lambda e: _refused(request, site, session, e)
+        )
         if new_cookie:
             _set_cookie(site, response, new_cookie)
         return response
@@ -169,8 +178,9 @@ async def _visit(site: Site, fn: Handler, method: str, request: Request, s: Port
     return out
 
 
-def _page(site: Site, ssm: SsmDb, fn: Handler, request: Request, data: dict[str, str],
-          s: PortalSession) -> Response | Redirect:  # fmt: skip
+def _page(
+    site: Site, ssm: SsmDb, fn: Handler, request: Request, data: dict[str, str], s: PortalSession
+) -> Response | Redirect:
     """Run the handler and render its page while the SSM is open (pages read from it)."""
     who = users.current(ssm, s["user"])
     if who is None:
@@ -214,8 +224,9 @@ def _brand(ssm: SsmDb) -> str:
 
 def manages(c: Visit) -> None:
     if not c.who.manages:
-        raise Denied(f"{c.who.title} '{c.who.name}' cannot change the smart account; a Smart Account "
-                     "Administrator can.")  # fmt: skip
+        raise Denied(
+            f"{c.who.title} '{c.who.name}' cannot change the smart account; a Smart Account Administrator can."
+        )
 
 
 def acts(c: Visit, va: str) -> None:
@@ -224,7 +235,7 @@ def acts(c: Visit, va: str) -> None:
         raise Denied(f"{c.who.title} '{c.who.name}' {what} virtual account '{va}'; nothing was changed.")
 
 
-def _instance(c: Visit, act: bool = False) -> Row:
+def instance_of(c: Visit, act: bool = False) -> Row:
     """The product instance of the URL, if this user sees it (one it does not see is unknown)."""
     ident = c.path("id")
     r = smart.instance(c.ssm, ident)
@@ -235,7 +246,7 @@ def _instance(c: Visit, act: bool = False) -> Row:
     return r
 
 
-def _confirmed(c: Visit, title: str, question: str, keep: dict[str, str], action: str, back: str) -> Page | None:
+def confirmed_or_ask(c: Visit, title: str, question: str, keep: dict[str, str], action: str, back: str) -> Page | None:
     """None when the form says it was confirmed; else the page that asks first (Cancel: `back`)."""
     if c.data.get("confirmed") == "yes":
         return None
@@ -270,8 +281,9 @@ def _safe_next(url: str) -> str:
 
 
 def _login_page(request: Request, nxt: str, error: str | None, status: int = 200) -> HTMLResponse:
-    html = ENV.get_template("login.html").render(next=nxt, error=error, auth=True, csrf="", flash=None,
-                                                  path="/login", who=None, brand=None, bare=True)  # fmt: skip
+    html = ENV.get_template("login.html").render(
+        next=nxt, error=error, auth=True, csrf="", flash=None, path="/login", who=None, brand=None, bare=True
+    )
     return HTMLResponse(html, status_code=status, headers=SECURITY)
 
 
@@ -342,8 +354,12 @@ def logout(c: Visit) -> Redirect:
 
 
 def _alerts(c: Visit, va: str | None = None) -> list[AlertRow]:
-    return [a for a in smart.alerts(c.ssm, c.now) if (a["va"] in ("-", "") and c.who.va is None)
-            or (a["va"] not in ("-", "") and c.who.sees(a["va"]) and va in (None, a["va"]))]  # fmt: skip
+    return [
+        a
+        for a in smart.alerts(c.ssm, c.now)
+        if (a["va"] in ("-", "") and c.who.va is None)
+        or (a["va"] not in ("-", "") and c.who.sees(a["va"]) and va in (None, a["va"]))
+    ]
 
 
 def _license_rows(c: Visit, va: str) -> list[LicenseRow]:
@@ -376,8 +392,14 @@ def va_create(c: Visit) -> Redirect:
 def va_delete(c: Visit) -> Page | Redirect:
     manages(c)
     name = c.ssm.va(c.data.get("name", ""))
-    ask = _confirmed(c, "Delete Virtual Account", f"Delete virtual account '{name}'? Its tokens are deleted too.",
-                     {"name": name}, "/virtual-accounts/delete", "/virtual-accounts")  # fmt: skip
+    ask = confirmed_or_ask(
+        c,
+        "Delete Virtual Account",
+        f"Delete virtual account '{name}'? Its tokens are deleted too.",
+        {"name": name},
+        "/virtual-accounts/delete",
+        "/virtual-accounts",
+    )
     if ask:
         return ask
     c.ssm.va_delete(name, c.now)
@@ -394,15 +416,22 @@ def license_transfer(c: Visit) -> Redirect:
 
 def licenses(c: Visit) -> Page:
     va = c.va(c.query("va") or None)
-    return "licenses.html", {"va": va, "vas": c.vas(), "rows": _license_rows(c, va), "alerts": _alerts(c, va),
-                             "may_reserve": c.who.acts(va) and c.ssm.slr_allowed and not c.ssm.on_prem}  # fmt: skip
+    return "licenses.html", {
+        "va": va,
+        "vas": c.vas(),
+        "rows": _license_rows(c, va),
+        "alerts": _alerts(c, va),
+        "may_reserve": c.who.acts(va) and c.ssm.slr_allowed and not c.ssm.on_prem,
+    }
 
 
 def licenses_csv(c: Visit) -> Response:
     va = c.va(c.query("va") or None)
     cols = ["License", "Entitlement Tag", "Purchased", "In Use", "Reserved", "Available", "Balance"]
-    rows = [[r["name"], BY_ALIAS[r["alias"]].tag, r["purchased"], r["in_use"], r["reserved"], r["available"],
-             r["balance"]] for r in _license_rows(c, va)]  # fmt: skip
+    rows = [
+        [r["name"], BY_ALIAS[r["alias"]].tag, r["purchased"], r["in_use"], r["reserved"], r["available"], r["balance"]]
+        for r in _license_rows(c, va)
+    ]
     return csv_file(f"licenses-{va}.csv", cols, rows)
 
 
@@ -421,112 +450,11 @@ def csv_file(name: str, cols: list[str], rows: Sequence[Sequence[object]]) -> Re
     for row in rows:
         w.writerow([_as_text(v) for v in row])
     safe = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in name)
-    return Response(out.getvalue(), media_type="text/csv; charset=utf-8",
-                    headers={"Content-Disposition": f'attachment; filename="{safe}"', **SECURITY})  # fmt: skip
-
-
-# --- product instances ------------------------------------------------------------------------------
-
-
-def _reservations(c: Visit) -> dict[int, ReservationRow]:
-    return {r["id"]: r for r in reserve.listing(c.ssm) if r["state"] in ("authorized", "pending confirmation")}
-
-
-def _matches(row: InstanceRow, q: str) -> bool:
-    q = q.lower()
-    hay = [str(row["id"]), row["sn"], row["hostname"], row["va"], KINDS.get(row["kind"], row["kind"])]
-    return not q or any(q in h.lower() for h in hay)
-
-
-def instances(c: Visit) -> Page:
-    va = c.query("va") or None
-    q = c.query("q")
-    rows = [r for r in smart.instance_list(c.ssm, c.va(va) if (va or c.who.va) else None)
-            if c.who.sees(r["va"]) and _matches(r, q)]  # fmt: skip
-    return "instances.html", {"rows": rows, "va": c.va(va) if (va or c.who.va) else None, "vas": c.vas(), "q": q,
-                              "reservations": _reservations(c), "kinds": KINDS}  # fmt: skip
-
-
-def instance(c: Visit) -> Page:
-    r = _instance(c)
-    row = smart.instance_row(r)
-    held = _reservations(c).get(row["id"])
-    return "instance.html", {"row": row, "history": smart.usage_history(c.ssm, row["uuid"]), "held": held,
-                             "kinds": KINDS, "type_name": TYPES[row["license_type"]][1] if row["license_type"]
-                             in TYPES else "", "may_act": c.who.acts(row["va"])}  # fmt: skip
-
-
-def instance_remove_page(c: Visit) -> Page:
-    r = _instance(c, act=True)
-    return "remove.html", {"row": smart.instance_row(r)}
-
-
-def instance_remove(c: Visit) -> Redirect:
-    r = _instance(c, act=True)
-    if c.data.get("confirmed") != "yes":  # the Remove page is the question; a form without it asks there
-        return Redirect(f"/instances/{r['id']}/remove", "Confirm the removal first.")
-    code = c.text("return_code") or None
-    smart.instance_remove(c.ssm, str(r["id"]), c.now, code, c.data.get("force") == "on")
-    return Redirect("/instances", f"Product instance {r['id']} removed; its licenses are back in the pool.")
-
-
-def instance_transfer_page(c: Visit) -> Page:
-    r = _instance(c, act=True)
-    return "transfer.html", {"row": smart.instance_row(r), "vas": [v for v in c.vas() if v["name"] != r["va"]]}
-
-
-def instance_transfer(c: Visit) -> Redirect:
-    r = _instance(c, act=True)
-    dst = c.ssm.va(c.data.get("to", ""))
-    acts(c, dst)
-    smart.instance_transfer(c.ssm, str(r["id"]), dst, c.now)
-    return Redirect(f"/instances/{r['id']}", f"Product instance {r['id']} transferred to '{dst}'.")
-
-
-def _active(c: Visit, act: bool = True) -> tuple[Row, Row]:
-    """The instance of the URL and its active reservation."""
-    r = _instance(c, act=act)
-    return r, reserve.find(c.ssm, str(r["id"]))
-
-
-def update_page(c: Visit) -> Page:
-    r, res = _active(c)
-    return "update.html", {"row": smart.instance_row(r), "held": _reservations(c)[r["id"]],
-                           "rows": license_choices(c.ssm, res["va"], reserve.license_type_of(c.ssm, res))}  # fmt: skip
-
-
-def update(c: Visit) -> Redirect:
-    r, res = _active(c)
-    counts = chosen_counts(c.data, license_choices(c.ssm, res["va"], reserve.license_type_of(c.ssm, res)))
-    reserve.update(c.ssm, str(r["id"]), counts, c.now)
-    return Redirect(f"/instances/{r['id']}/authorization-code", "Reservation updated: install this Authorization Code "
-                "on the node, then enter the Confirmation Code it prints.")  # fmt: skip
-
-
-def confirm_page(c: Visit) -> Page:
-    r, _ = _active(c)
-    return "confirm_code.html", {"row": smart.instance_row(r), "held": _reservations(c)[r["id"]]}
-
-
-def confirm(c: Visit) -> Redirect:
-    r, _ = _active(c)
-    reserve.confirm(c.ssm, str(r["id"]), c.text("confirmation_code"), c.now)
-    return Redirect(f"/instances/{r['id']}", "Reservation update confirmed.")
-
-
-def code_page(c: Visit) -> Page:
-    r, res = _active(c, act=False)
-    held = _reservations(c)[r["id"]]
-    return "code.html", {"row": smart.instance_row(r), "held": held, "code": reserve.issued_code(c.ssm, str(r["id"])),
-                         "wizard": c.query("step") == "4"}  # fmt: skip
-
-
-def code_file(c: Visit) -> Response:
-    r, res = _active(c, act=False)
-    code = reserve.issued_code(c.ssm, str(r["id"]))
-    name = f"AuthorizationCode_SN_{res['sn']}.txt"
-    return Response(code + "\n", media_type="text/plain",
-                    headers={"Content-Disposition": f'attachment; filename="{name}"', **SECURITY})  # fmt: skip
+    return Response(
+        out.getvalue(),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{safe}"', **SECURITY},
+    )
 
 
 # --- tokens --------------------------------------------------------------------------------------------
@@ -534,9 +462,13 @@ def code_file(c: Visit) -> Response:
 
 def tokens(c: Visit) -> Page:
     rows = [t for t in smart.token_list(c.ssm, c.now) if c.who.sees(t["va"])]
-    return "tokens.html", {"rows": rows, "vas": c.vas(), "created": c.s.pop("created", None),
-                           "export_allowed": c.ssm.export_allowed, "may_create": any(c.who.acts(v["name"])
-                                                                                     for v in c.vas())}  # fmt: skip
+    return "tokens.html", {
+        "rows": rows,
+        "vas": c.vas(),
+        "created": c.s.pop("created", None),
+        "export_allowed": c.ssm.export_allowed,
+        "may_create": any(c.who.acts(v["name"]) for v in c.vas()),
+    }
 
 
 def token_create(c: Visit) -> Redirect:
@@ -544,8 +476,9 @@ def token_create(c: Visit) -> Redirect:
     acts(c, va)
     days = whole(c.data.get("expires_days") or "30", "Expire After (days)", 1, 365)
     max_uses = whole(c.data["max_uses"], "Max. Number of Uses", 1, 1_000_000) if c.data.get("max_uses") else None
-    token = smart.token_create(c.ssm, va, c.now, days, max_uses, c.data.get("description", ""),
-                               c.data.get("export_controlled") == "on")  # fmt: skip
+    token = smart.token_create(
+        c.ssm, va, c.now, days, max_uses, c.data.get("description", ""), c.data.get("export_controlled") == "on"
+    )
     c.s["created"] = token  # shown once, on the page the redirect leads to
     return Redirect("/tokens", f"Token created for '{va}'.")
 
@@ -556,8 +489,14 @@ def token_revoke(c: Visit) -> Page | Redirect:
     if va is None or not c.who.sees(va):
         raise UsageError("No such registration token.")
     acts(c, va)
-    ask = _confirmed(c, "Revoke Token", f"Revoke the token {token[:10]}… of '{va}'? Product instances can no "
-                     "longer register with it.", {"token": token}, "/tokens/revoke", "/tokens")  # fmt: skip
+    ask = confirmed_or_ask(
+        c,
+        "Revoke Token",
+        f"Revoke the token {token[:10]}… of '{va}'? Product instances can no longer register with it.",
+        {"token": token},
+        "/tokens/revoke",
+        "/tokens",
+    )
     if ask:
         return ask
     smart.token_revoke(c.ssm, token, c.now)
@@ -573,18 +512,6 @@ PAGES: list[tuple[str, str, Handler]] = [
     ("POST", "/licenses/transfer", license_transfer),
     ("GET", "/licenses", licenses),
     ("GET", "/licenses.csv", licenses_csv),
-    ("GET", "/instances", instances),
-    ("GET", "/instances/{id}", instance),
-    ("GET", "/instances/{id}/remove", instance_remove_page),
-    ("POST", "/instances/{id}/remove", instance_remove),
-    ("GET", "/instances/{id}/transfer", instance_transfer_page),
-    ("POST", "/instances/{id}/transfer", instance_transfer),
-    ("GET", "/instances/{id}/update", update_page),
-    ("POST", "/instances/{id}/update", update),
-    ("GET", "/instances/{id}/confirm", confirm_page),
-    ("POST", "/instances/{id}/confirm", confirm),
-    ("GET", "/instances/{id}/authorization-code", code_page),
-    ("GET", "/instances/{id}/authorization-code.txt", code_file),
     ("GET", "/tokens", tokens),
     ("POST", "/tokens/create", token_create),
     ("POST", "/tokens/revoke", token_revoke),

@@ -33,9 +33,18 @@ def events(c: Visit) -> Page:
     rows, total = smart.event_page(c.ssm, (page - 1) * PAGE, PAGE, **f)
     pages = max(1, -(-total // PAGE))
     keep = {k: c.query(k) for k in ("q", "from", "to") if c.query(k)}
-    return "events.html", {"rows": rows, "q": c.query("q"), "from": c.query("from"), "to": c.query("to"),
-                           "total": total, "page": min(page, pages), "pages": pages, "first": (page - 1) * PAGE + 1,
-                           "keep": keep, "csv_max": MAX_CSV}  # fmt: skip
+    return "events.html", {
+        "rows": rows,
+        "q": c.query("q"),
+        "from": c.query("from"),
+        "to": c.query("to"),
+        "total": total,
+        "page": min(page, pages),
+        "pages": pages,
+        "first": (page - 1) * PAGE + 1,
+        "keep": keep,
+        "csv_max": MAX_CSV,
+    }
 
 
 def events_csv(c: Visit) -> Response:
@@ -63,8 +72,11 @@ def sync_now(c: Visit) -> Redirect:
 def sync_export(c: Visit) -> Response:
     manages(c)
     text = sync.make_request(c.ssm, c.now)
-    return Response(text + "\n", media_type="application/json", headers={
-        "Content-Disposition": 'attachment; filename="sync-request.json"', **SECURITY})  # fmt: skip
+    return Response(
+        text + "\n",
+        media_type="application/json",
+        headers={"Content-Disposition": 'attachment; filename="sync-request.json"', **SECURITY},
+    )
 
 
 def sync_import(c: Visit) -> Response | Page | Redirect:
@@ -76,8 +88,11 @@ def sync_import(c: Visit) -> Response | Page | Redirect:
         done = sync.apply_answer(c.ssm, text, c.now)
         return Redirect("/sync", f"Synchronized with Cisco SSM (request {done['seq']}).")
     answer = sync.handle_request(c.ssm, text, c.now)
-    return Response(answer + "\n", media_type="application/json", headers={
-        "Content-Disposition": 'attachment; filename="sync-answer.json"', **SECURITY})  # fmt: skip
+    return Response(
+        answer + "\n",
+        media_type="application/json",
+        headers={"Content-Disposition": 'attachment; filename="sync-answer.json"', **SECURITY},
+    )
 
 
 def moved(c: Visit) -> Response:

@@ -45,15 +45,25 @@ def _type_name(req: CodeRequest) -> str:
 def _step(c: Visit, d: Draft, n: int, ctx: dict[str, object]) -> Page:
     names = {1: "reserve_request.html", 2: "reserve_licenses.html", 3: "reserve_review.html"}
     error, d["error"] = d.get("error"), None
-    return names[n], {"step": n, "draft": c.path("draft") if "draft" in c.request.path_params else "",
-                      "error": error, **ctx}  # fmt: skip
+    return names[n], {
+        "step": n,
+        "draft": c.path("draft") if "draft" in c.request.path_params else "",
+        "error": error,
+        **ctx,
+    }
 
 
 def reserve_start(c: Visit) -> Page:
     va = c.va(c.query("va") or None)
     acts(c, va)
-    return "reserve_request.html", {"step": 1, "draft": "", "error": None, "vas": _acting_vas(c), "va": va,
-                                    "request_code": ""}  # fmt: skip
+    return "reserve_request.html", {
+        "step": 1,
+        "draft": "",
+        "error": None,
+        "vas": _acting_vas(c),
+        "va": va,
+        "request_code": "",
+    }
 
 
 def _acting_vas(c: Visit) -> list[VaRow]:
@@ -90,8 +100,9 @@ def reserve_licenses(c: Visit) -> Page | Redirect:
         return GONE
     req = _parsed(d["code"])
     rows = license_choices(c.ssm, d["va"], req.license_type)
-    return _step(c, d, 2, {"va": d["va"], "req": req, "type_name": _type_name(req), "rows": rows,
-                           "entered": d["entered"]})  # fmt: skip
+    return _step(
+        c, d, 2, {"va": d["va"], "req": req, "type_name": _type_name(req), "rows": rows, "entered": d["entered"]}
+    )
 
 
 def reserve_choose(c: Visit) -> Redirect:
@@ -120,11 +131,12 @@ def reserve_review(c: Visit) -> Page | Redirect:
         return Redirect(f"/licenses/reserve/{c.path('draft')}/licenses", "")
     req = _parsed(d["code"])
     rows = {r["alias"]: r for r in license_choices(c.ssm, d["va"], req.license_type)}
-    chosen = [{"alias": a, "name": rows[a]["name"], "quantity": n, "available": rows[a]["available"]}
-              for a, n in sorted(d["counts"].items())]  # fmt: skip
-    short = [r for r, (a, n) in zip(chosen, sorted(d["counts"].items())) if n > rows[a]["available"]]
-    return _step(c, d, 3, {"va": d["va"], "req": req, "type_name": _type_name(req), "chosen": chosen,
-                           "short": short})  # fmt: skip
+    chosen = [
+        {"alias": a, "name": rows[a]["name"], "quantity": n, "available": rows[a]["available"]}
+        for a, n in sorted(d["counts"].items())
+    ]
+    short = [r for r, (a, n) in zip(chosen, sorted(d["counts"].items()), strict=True) if n > rows[a]["available"]]
+    return _step(c, d, 3, {"va": d["va"], "req": req, "type_name": _type_name(req), "chosen": chosen, "short": short})
 
 
 def reserve_authorize(c: Visit) -> Redirect:

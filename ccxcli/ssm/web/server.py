@@ -18,7 +18,18 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ccxcli.errors import UsageError
 from ccxcli.ssm.core.served_cert import served
-from ccxcli.ssm.web import api, cssm, cssm_slr, oauth, onprem_api, portal, portal_sync, portal_wizard
+from ccxcli.ssm.web import (
+    api,
+    cssm,
+    cssm_slr,
+    cssm_tokens,
+    oauth,
+    onprem_api,
+    portal,
+    portal_instances,
+    portal_sync,
+    portal_wizard,
+)
 from ccxcli.ssm.web.site import Site, TooLarge, guarded, json_object, kind_of, read_body, refusal
 from ccxcli.urls import GATEWAY_PATH, SATELLITE_PATH
 
@@ -125,9 +136,11 @@ def app(site: Site) -> Starlette:
             *oauth.routes(site),
             *cssm.routes(site),
             *cssm_slr.routes(site),
+            *cssm_tokens.routes(site),
             *onprem_api.routes(site),
             *api.routes(site),
             *portal.routes(site),
+            *portal.routes(site, portal_instances.PAGES),
             *portal.routes(site, portal_wizard.PAGES),
             *portal.routes(site, portal_sync.PAGES),
         ],
@@ -160,12 +173,14 @@ def _refused(e: BaseException) -> Response:
     """Every refusal is an answer the node understands: a message it sent wrong (400, 413), or
     the SSM's refusal with its kind (200; 503 while the store is busy or down)."""
     if isinstance(e, (TooLarge, Malformed)):
-        return JSONResponse({"ok": False, "error": {"kind": "usage", "message": e.message}},
-                            413 if isinstance(e, TooLarge) else 400)  # fmt: skip
+        return JSONResponse(
+            {"ok": False, "error": {"kind": "usage", "message": e.message}}, 413 if isinstance(e, TooLarge) else 400
+        )
     r = refusal(e)
     kind = kind_of(r)
-    return JSONResponse({"ok": False, "error": {"kind": kind, "message": r.message}},
-                        status_code=503 if kind == "store" else 200)  # fmt: skip
+    return JSONResponse(
+        {"ok": False, "error": {"kind": kind, "message": r.message}}, status_code=503 if kind == "store" else 200
+    )
 
 
 def _handle(site: Site, op: str, args: object) -> object:
@@ -175,8 +190,15 @@ def _handle(site: Site, op: str, args: object) -> object:
         return handle(ssm, op, args, served=True)
 
 
-async def serve(site: Site, host: str, port: int, out: TextIO, stop_after: float = 0,
-                max_connections: int = MAX_CONNECTIONS, request_timeout: float = REQUEST_TIMEOUT) -> None:  # fmt: skip
+async def serve(
+    site: Site,
+    host: str,
+    port: int,
+    out: TextIO,
+    stop_after: float = 0,
+    max_connections: int = MAX_CONNECTIONS,
+    request_timeout: float = REQUEST_TIMEOUT,
+) -> None:
     import socket
 
     import uvicorn
@@ -223,8 +245,10 @@ async def serve(site: Site, host: str, port: int, out: TextIO, stop_after: float
     if server.started:
         shown = f"[{bound[0]}]" if family == socket.AF_INET6 else bound[0]
         cn = (names or ["localhost"])[0]
-        out.write(f"{label} serving https://{shown}:{bound[1]}/ (certificate for {', '.join(names or ['localhost'])};"
-                  f" nodes: https://{cn}:{bound[1]}{GATEWAY_PATH})\n")  # fmt: skip
+        out.write(
+            f"{label} serving https://{shown}:{bound[1]}/ (certificate for {', '.join(names or ['localhost'])};"
+            f" nodes: https://{cn}:{bound[1]}{GATEWAY_PATH})\n"
+        )
         out.flush()
     await task
     notifying.cancel()
@@ -235,8 +259,16 @@ async def serve(site: Site, host: str, port: int, out: TextIO, stop_after: float
     out.flush()
 
 
-def run(folder: Path, host: str, port: int, password: str | None, out: TextIO, stop_after: float = 0,
-        max_connections: int = MAX_CONNECTIONS, request_timeout: float = REQUEST_TIMEOUT) -> int:  # fmt: skip
+def run(
+    folder: Path,
+    host: str,
+    port: int,
+    password: str | None,
+    out: TextIO,
+    stop_after: float = 0,
+    max_connections: int = MAX_CONNECTIONS,
+    request_timeout: float = REQUEST_TIMEOUT,
+) -> int:
     site = Site(folder, password)
     asyncio.run(serve(site, host, port, out, stop_after, max_connections, request_timeout))
     return 0
@@ -245,8 +277,18 @@ def run(folder: Path, host: str, port: int, password: str | None, out: TextIO, s
 # Every prefix a script or device might call on Cisco (the Smart Accounts API, OAuth2, the
 # software APIs, SSM On-Prem's backend, the transport gateway, Smart Receiver, Call Home): an
 # unknown path there is answered in JSON, never the portal's plain text.
-JSON_PATHS = ("/services/", "/api/", "/as/", "/oauth2/", "/software/", "/backend/", "/Transportgateway/",
-              "/SmartTransport/", "/licservice/", "/its/")  # fmt: skip
+JSON_PATHS = (
+    "/services/",
+    "/api/",
+    "/as/",
+    "/oauth2/",
+    "/software/",
+    "/backend/",
+    "/Transportgateway/",
+    "/SmartTransport/",
+    "/licservice/",
+    "/its/",
+)
 
 
 async def not_there(request: Request, exc: Exception) -> Response:

@@ -21,9 +21,18 @@ description:
 version_added: 0.1.0
 """
 
-OPERATIONS = ("supports_diff_replace", "supports_commit", "supports_rollback", "supports_defaults",
-              "supports_onbox_diff", "supports_generate_diff", "supports_multiline_delimiter", "supports_diff_match",
-              "supports_diff_ignore_lines", "supports_config_replace")  # fmt: skip
+OPERATIONS = (
+    "supports_diff_replace",
+    "supports_commit",
+    "supports_rollback",
+    "supports_defaults",
+    "supports_onbox_diff",
+    "supports_generate_diff",
+    "supports_multiline_delimiter",
+    "supports_diff_match",
+    "supports_diff_ignore_lines",
+    "supports_config_replace",
+)
 NO_CONFIG = "The VOS admin CLI has no configuration to get or edit; run commands with cli_command."
 
 
@@ -43,8 +52,9 @@ class Cliconf(CliconfBase):
     def get_config(self, source: str = "running", flags: Any = None, format: Any = None) -> Any:
         raise AnsibleConnectionFailure(NO_CONFIG)
 
-    def edit_config(self, candidate: Any = None, commit: bool = True, replace: Any = None, diff: bool = False,
-                    comment: Any = None) -> Any:  # fmt: skip
+    def edit_config(
+        self, candidate: Any = None, commit: bool = True, replace: Any = None, diff: bool = False, comment: Any = None
+    ) -> Any:
         raise AnsibleConnectionFailure(NO_CONFIG)
 
     def get(
@@ -61,8 +71,9 @@ class Cliconf(CliconfBase):
             raise ValueError("must provide value of command to execute")
         if output:
             raise ValueError(f"'output' value {output} is not supported for get")
-        return self.send_command(command=command, prompt=prompt, answer=answer, sendonly=sendonly,
-                                 newline=newline, check_all=check_all)  # fmt: skip
+        return self.send_command(
+            command=command, prompt=prompt, answer=answer, sendonly=sendonly, newline=newline, check_all=check_all
+        )
 
     def run_commands(self, commands: Any = None, check_rc: bool = True) -> list[Any]:
         if commands is None:

@@ -1,0 +1,168 @@
+"""The portal's product instances: the list (searchable, with its CSV), an instance's own page
+and its Actions menu (Update Reserved Licenses, Enter Confirmation Code, the Authorization Code
+again, Transfer, Remove), each action a page of its own that asks first where CSSM does."""
+
+from __future__ import annotations
+
+from sqlite3 import Row
+
+from starlette.responses import Response
+
+from ccxcli.core.catalogue import TYPES
+from ccxcli.ssm.core import reserve, smart
+from ccxcli.ssm.core.rows import InstanceRow, ReservationRow
+from ccxcli.ssm.web.portal import (
+    KINDS,
+    SECURITY,
+    Handler,
+    Page,
+    Visit,
+    acts,
+    chosen_counts,
+    instance_of,
+    license_choices,
+)
+from ccxcli.ssm.web.site import Redirect
+
+
+def _reservations(c: Visit) -> dict[int, ReservationRow]:
+    return {r["id"]: r for r in reserve.listing(c.ssm) if r["state"] in ("authorized", "pending confirmation")}
+
+
+def _matches(row: InstanceRow, q: str) -> bool:
+    q = q.lower()
+    hay = [str(row["id"]), row["sn"], row["hostname"], row["va"], KINDS.get(row["kind"], row["kind"])]
+    return not q or any(q in h.lower() for h in hay)
+
+
+def instances(c: Visit) -> Page:
+    va = c.query("va") or None
+    q = c.query("q")
+    rows = [
+        r
+        for r in smart.instance_list(c.ssm, c.va(va) if (va or c.who.va) else None)
+        if c.who.sees(r["va"]) and _matches(r, q)
+    ]
+    return "instances.html", {
+        "rows": rows,
+        "va": c.va(va) if (va or c.who.va) else None,
+        "vas": c.vas(),
+        "q": q,
+        "reservations": _reservations(c),
+        "kinds": KINDS,
+    }
+
+
+def instance(c: Visit) -> Page:
+    r = instance_of(c)
+    row = smart.instance_row(r)
+    held = _reservations(c).get(row["id"])
+    return "instance.html", {
+        "row": row,
+        "history": smart.usage_history(c.ssm, row["uuid"]),
+        "held": held,
+        "kinds": KINDS,
+        "type_name": TYPES[row["license_type"]][1] if row["license_type"] in TYPES else "",
+        "may_act": c.who.acts(row["va"]),
+    }
+
+
+def instance_remove_page(c: Visit) -> Page:
+    r = instance_of(c, act=True)
+    return "remove.html", {"row": smart.instance_row(r)}
+
+
+def instance_remove(c: Visit) -> Redirect:
+    r = instance_of(c, act=True)
+    if c.data.get("confirmed") != "yes":  # the Remove page is the question; a form without it asks there
+        return Redirect(f"/instances/{r['id']}/remove", "Confirm the removal first.")
+    code = c.text("return_code") or None
+    smart.instance_remove(c.ssm, str(r["id"]), c.now, code, c.data.get("force") == "on")
+    return Redirect("/instances", f"Product instance {r['id']} removed; its licenses are back in the pool.")
+
+
+def instance_transfer_page(c: Visit) -> Page:
+    r = instance_of(c, act=True)
+    return "transfer.html", {"row": smart.instance_row(r), "vas": [v for v in c.vas() if v["name"] != r["va"]]}
+
+
+def instance_transfer(c: Visit) -> Redirect:
+    r = instance_of(c, act=True)
+    dst = c.ssm.va(c.data.get("to", ""))
+    acts(c, dst)
+    smart.instance_transfer(c.ssm, str(r["id"]), dst, c.now)
+    return Redirect(f"/instances/{r['id']}", f"Product instance {r['id']} transferred to '{dst}'.")
+
+
+def _active(c: Visit, act: bool = True) -> tuple[Row, Row]:
+    """The instance of the URL and its active reservation."""
+    r = instance_of(c, act=act)
+    return r, reserve.find(c.ssm, str(r["id"]))
+
+
+def update_page(c: Visit) -> Page:
+    r, res = _active(c)
+    return "update.html", {
+        "row": smart.instance_row(r),
+        "held": _reservations(c)[r["id"]],
+        "rows": license_choices(c.ssm, res["va"], reserve.license_type_of(c.ssm, res)),
+    }
+
+
+def update(c: Visit) -> Redirect:
+    r, res = _active(c)
+    counts = chosen_counts(c.data, license_choices(c.ssm, res["va"], reserve.license_type_of(c.ssm, res)))
+    reserve.update(c.ssm, str(r["id"]), counts, c.now)
+    return Redirect(
+        f"/instances/{r['id']}/authorization-code",
+        "Reservation updated: install this Authorization Code on the node, then enter the Confirmation Code it prints.",
+    )
+
+
+def confirm_page(c: Visit) -> Page:
+    r, _ = _active(c)
+    return "confirm_code.html", {"row": smart.instance_row(r), "held": _reservations(c)[r["id"]]}
+
+
+def confirm(c: Visit) -> Redirect:
+    r, _ = _active(c)
+    reserve.confirm(c.ssm, str(r["id"]), c.text("confirmation_code"), c.now)
+    return Redirect(f"/instances/{r['id']}", "Reservation update confirmed.")
+
+
+def code_page(c: Visit) -> Page:
+    r, res = _active(c, act=False)
+    held = _reservations(c)[r["id"]]
+    return "code.html", {
+        "row": smart.instance_row(r),
+        "held": held,
+        "code": reserve.issued_code(c.ssm, str(r["id"])),
+        "wizard": c.query("step") == "4",
+    }
+
+
+def code_file(c: Visit) -> Response:
+    r, res = _active(c, act=False)
+    code = reserve.issued_code(c.ssm, str(r["id"]))
+    name = f"AuthorizationCode_SN_{res['sn']}.txt"
+    return Response(
+        code + "\n",
+        media_type="text/plain",
+        headers={"Content-Disposition": f'attachment; filename="{name}"', **SECURITY},
+    )
+
+
+PAGES: list[tuple[str, str, Handler]] = [
+    ("GET", "/instances", instances),
+    ("GET", "/instances/{id}", instance),
+    ("GET", "/instances/{id}/remove", instance_remove_page),
+    ("POST", "/instances/{id}/remove", instance_remove),
+    ("GET", "/instances/{id}/transfer", instance_transfer_page),
+    ("POST", "/instances/{id}/transfer", instance_transfer),
+    ("GET", "/instances/{id}/update", update_page),
+    ("POST", "/instances/{id}/update", update),
+    ("GET", "/instances/{id}/confirm", confirm_page),
+    ("POST", "/instances/{id}/confirm", confirm),
+    ("GET", "/instances/{id}/authorization-code", code_page),
+    ("GET", "/instances/{id}/authorization-code.txt", code_file),
+]
