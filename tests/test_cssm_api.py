@@ -877,8 +877,8 @@ def test_dlc_convert_turns_a_nodes_classic_licenses_into_smart_ones(own: Any) ->
     path = P + f"/v1/accounts/{DOMAIN}/virtual-accounts/Sales/dlc_convert"
     before = db(folder)
     api.call("POST", path, {"devices": [{"licenseMac": "0a1b2c3d4e00"}]}, status=409)  # nothing fulfilled to it
-    api.call("POST", path, {"devices": [{"licenseMac": mac, "licenses": [
-        {"license": "premium-seat", "quantity": 6}]}]}, status=409)  # fmt: skip  # more than it holds
+    too_many = {"devices": [{"licenseMac": mac, "licenses": [{"license": "premium-seat", "quantity": 6}]}]}
+    api.call("POST", path, too_many, status=409)  # more than it holds
     assert db(folder) == before
     doc = api.call(
         "POST", path, {"devices": [{"licenseMac": mac, "licenses": [{"license": "premium-seat", "quantity": 2}]}]}

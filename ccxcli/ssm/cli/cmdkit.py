@@ -250,8 +250,14 @@ class Program:
         arguments and options, what it changes and an example, from the declarations alone."""
         parts = []
         for words, cmd in sorted(self.commands.items()):
-            lines = [f"### `{self.name} {' '.join(words)}`", "", f"`{self.usage(cmd)[len('Usage: '):]}`", "",
-                     self.fill(cmd.help), ""]  # fmt: skip
+            lines = [
+                f"### `{self.name} {' '.join(words)}`",
+                "",
+                f"`{self.usage(cmd)[len('Usage: ') :]}`",
+                "",
+                self.fill(cmd.help),
+                "",
+            ]
             if cmd.params:
                 lines += ["| Argument or option | |", "|---|---|"]
                 lines += [f"| `{_param_label(p)}` | {_cell(self.fill(_param_help(p)))} |" for p in cmd.params]
