@@ -263,6 +263,9 @@ def test_tokens_create_list_revoke(cssm: Any) -> None:
     assert doc["status"] == "SUCCESS" and info["exportControlled"] == "Not Allowed" and info["status"] == "VALID"
     listed = json.loads(ssm(base, "--ssm", str(folder), "--json", "token", "list").stdout)["tokens"]
     assert info["token"] in [x["token"] for x in listed]  # the same SSM: the CLI sees it
+    logged = json.loads(ssm(base, "--ssm", str(folder), "--json", "events", "--last", "200").stdout)["events"]
+    made = [e for e in logged if e["kind"] == "token"]  # oldest first: the newest is the one just made
+    assert made[-1]["user"] == "API client automation"  # the Event Log's User: who made it
     assert info["token"] in [x["token"] for x in api.call("GET", t)["tokens"]]
     doc = api.call("POST", t + "/revoke", {"tokens": [info["token"], {"token": "no-such-token"}]})
     assert doc["status"] == "PARTIAL"

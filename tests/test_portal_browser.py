@@ -463,10 +463,12 @@ def test_portal_users_see_only_their_virtual_account(browser: Any, served: Any, 
     go(browser, by_id(browser, "search"))
     rows = by_id(browser, "events").find_elements(By.TAG_NAME, "tr")[1:]
     assert rows and all("created" in r.text.lower() for r in rows)
+    assert any(" s1 " in f" {r.text} " for r in rows)  # the User column: the token s1 made is s1's
     before = {p.name for p in browser.downloads.iterdir()}
     by_id(browser, "events-csv").click()
     got = read_csv(downloaded(browser.downloads, "event-log*.csv", before))
-    assert got[0] == ["Time", "Event", "Virtual Accounts", "Message"] and len(got) == len(rows) + 1
+    assert got[0] == ["Time", "Event", "Virtual Accounts", "User", "Message"] and len(got) == len(rows) + 1
+    assert "s1" in [r[3] for r in got[1:]]
     browser.get(base + "/licenses")
     before = {p.name for p in browser.downloads.iterdir()}
     by_id(browser, "licenses-csv").click()

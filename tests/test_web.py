@@ -271,6 +271,8 @@ def test_the_json_api(site: Any, app: Any) -> None:
     assert any(v["name"] == "DEFAULT" and v["isDefault"] for v in doc["virtualAccounts"])
     status, doc = c.api("POST", ACCT, {"name": "Api"}, password=PASSWORD)
     assert status == 200
+    logged = json.loads(ssm(base, "--ssm", str(folder), "--json", "events", "--last", "5").stdout)["events"]
+    assert logged[-1]["user"] == "ccxcli API" and "Api" in logged[-1]["message"]  # who made it
     status, doc = c.api("POST", ACCT, {"name": "Api"}, password=PASSWORD)
     assert status == 409 and "already exists" in doc["statusMessage"]
     status, doc = c.api("GET", ACCT + "/DEFAULT/licenses", password=PASSWORD)
@@ -396,6 +398,8 @@ def test_portal_users_are_held_to_their_role_and_virtual_account(site: Any, tmp_
     ccx(home, "license", "smart", "transport", "gateway", server.gateway)
     assert ccx(home, "license", "smart", "register", "idtoken", b_token).returncode == 0
     b_instance = json.loads(run("--json", "instance", "list", "--va", "RoomB"))["instances"][0]["id"]
+    users = {e["kind"]: e["user"] for e in json.loads(run("--json", "events", "--last", "50"))["events"]}
+    assert users["register"].startswith("node ") and users["user"] == "command line"  # who did it
 
     alice = server.client()
     status, _ = alice.post("/login", {"username": "alice", "password": "wrong-one", "next": "/"}, csrf="")

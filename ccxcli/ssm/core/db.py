@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -22,7 +22,7 @@ from ccxcli.faults import kill_point
 from ccxcli.runtime import tunables
 from ccxcli.ssm.core.pool import history, judge, rows
 from ccxcli.ssm.core.rows import LicenseRow, VaRow
-from ccxcli.ssm.core.schema import MAX_PURCHASED, SCHEMA, build, migrate, version, write_ahead
+from ccxcli.ssm.core.schema import COMMAND_LINE, MAX_PURCHASED, SCHEMA, build, migrate, version, write_ahead
 
 ACCESS_LEVELS = ("PUBLIC", "PRIVATE")  # a virtual account's commerce access level
 MAX_MESSAGES = 20_000  # answers kept for messages sent again after a crash (the newest ones)
@@ -63,6 +63,9 @@ class SsmDb:
         # a lock that the connections of one process share (a served SSM's worker threads): its
         # write transactions queue on it rather than sleep in SQLite's busy wait
         self.writer: threading.Lock | None = None
+        # who the events of this connection's changes are logged for (the Event Log's User): the
+        # command line unless a served SSM's request or a node's message says otherwise
+        self.actor: str | Callable[[], str] = COMMAND_LINE
 
     # -- opening -------------------------------------------------------------------
     @classmethod
@@ -330,7 +333,10 @@ class SsmDb:
     def event(self, t: int, kind: str, text: str, *vas: str) -> None:
         """Log an event; `vas`: the virtual accounts it concerns (none: the whole account)."""
         concerns = json.dumps(list(vas), ensure_ascii=False) if vas else ""
-        self.db.execute("INSERT INTO event(t, kind, text, vas) VALUES (?, ?, ?, ?)", (t, kind, text, concerns))
+        self.db.execute(
+            "INSERT INTO event(t, kind, text, vas, actor) VALUES (?, ?, ?, ?, ?)",
+            (t, kind, text, concerns, self.actor if isinstance(self.actor, str) else self.actor()),
+        )
 
     # -- virtual accounts ---------------------------------------------------------------
     def va_list(self) -> list[VaRow]:

@@ -127,14 +127,31 @@ def handle(ssm: SsmDb, op: str, args: object, served: bool = False) -> object:
     """Apply one node message to `ssm` and return the answer (refusals raise). `served`: it
     came over the network (`ccx-ssm serve`), so a registered node must prove it sent it; a
     node of the SSM's own lab reaches it in-process and proves nothing."""
-    from ccxcli.ssm.core import smart
-
     check_open(ssm)
     a = dict(check(op, args))
     if served and op != "register":
         prove(ssm, op, a)
     if "msg_id" in a:
         a["msg_id"] = scoped(op, a)
+    hostname = a["hello"]["hostname"] if op == "register" else None
+    before, ssm.actor = ssm.actor, lambda: node_actor(ssm, hostname, a)  # looked up only if an event is logged
+    try:
+        return _apply(ssm, op, a)
+    finally:
+        ssm.actor = before
+
+
+def node_actor(ssm: SsmDb, hostname: str | None, a: dict[str, Any]) -> str:
+    """Who a node's message is logged for: the node, by its hostname (the product instance's)."""
+    if hostname is None:
+        row = ssm.db.execute("SELECT hostname FROM instance WHERE uuid=?", (a["uuid"],)).fetchone()
+        hostname = row[0] if row is not None else a["uuid"][:8]
+    return f"node {hostname}"
+
+
+def _apply(ssm: SsmDb, op: str, a: dict[str, Any]) -> object:
+    from ccxcli.ssm.core import smart
+
     if op == "register":
         return smart.register(ssm, a["token"], a["hello"], a["now"], a["force"], a["msg_id"], a.get("proof", ""))
     if op == "contact":

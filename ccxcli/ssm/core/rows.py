@@ -71,6 +71,7 @@ class EventRow(TypedDict):
     kind: str
     message: str
     virtual_accounts: list[str]
+    user: str  # who: a portal user, an API client, a node, the command line ("" before schema 11)
 
 
 class AlertRow(TypedDict):

@@ -14,7 +14,8 @@ from pathlib import Path
 
 from ccxcli.core.catalogue import CATALOGUE
 
-SCHEMA = 10
+SCHEMA = 11
+COMMAND_LINE = "command line"  # who a change outside any request or node message is logged for
 MAX_PURCHASED = 1_000_000_000  # per license and virtual account; input is bounded well below
 
 # Schema 3: steady usage history, SSM On-Prem links, the Classic inventory (PAKs, fulfilments).
@@ -78,6 +79,11 @@ ALTER TABLE va ADD COLUMN access TEXT NOT NULL DEFAULT 'PUBLIC';
 """
 
 # The current schema, for new databases. Existing ones are brought to it by MIGRATIONS.
+# Schema 11: who did what (the Event Log's User): a portal user, an API client, a node, the command line.
+_V11 = """
+ALTER TABLE event ADD COLUMN actor TEXT NOT NULL DEFAULT '';
+"""
+
 DDL = (
     f"""
 CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -117,6 +123,7 @@ CREATE TABLE event(id INTEGER PRIMARY KEY, t INTEGER NOT NULL, kind TEXT NOT NUL
     + _V7
     + _V8
     + _V9
+    + _V11
 )
 
 
@@ -147,6 +154,7 @@ ALTER TABLE pool2 RENAME TO pool;
     7: _V8,
     8: _V9,
     9: "DELETE FROM meta WHERE key='schema';",  # from now on: PRAGMA user_version
+    10: _V11,
 }
 
 
@@ -270,8 +278,8 @@ def build(
             "INSERT INTO pool_history SELECT va, alias, ?, purchased, 0, 0 FROM pool WHERE purchased > 0", (now,)
         )
         db.execute(
-            "INSERT INTO event(t, kind, text) VALUES (?, 'init', ?)",
-            (now, f"Smart account '{account}' created" + (" with a demo deposit" if demo else "")),
+            "INSERT INTO event(t, kind, text, actor) VALUES (?, 'init', ?, ?)",
+            (now, f"Smart account '{account}' created" + (" with a demo deposit" if demo else ""), COMMAND_LINE),
         )
         db.close()
         os.replace(tmp, path / "ssm.db")  # never publish a half-made database

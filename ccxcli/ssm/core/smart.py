@@ -484,8 +484,8 @@ def _event_filter(
         where.append("instr(vas, ?) > 0")
         args.append(json.dumps(va, ensure_ascii=False))
     if search:
-        where.append("(instr(lower(text), ?) > 0 OR instr(lower(kind), ?) > 0)")
-        args += [search.lower()] * 2
+        where.append("(instr(lower(text), ?) > 0 OR instr(lower(kind), ?) > 0 OR instr(lower(actor), ?) > 0)")
+        args += [search.lower()] * 3
     if start is not None:
         where.append("t >= ?")
         args.append(start)
@@ -496,7 +496,13 @@ def _event_filter(
 
 
 def _event_row(r: Row) -> EventRow:
-    return {"time": iso(r["t"]), "kind": r["kind"], "message": r["text"], "virtual_accounts": _concerns(r["vas"])}
+    return {
+        "time": iso(r["t"]),
+        "kind": r["kind"],
+        "message": r["text"],
+        "virtual_accounts": _concerns(r["vas"]),
+        "user": r["actor"],
+    }
 
 
 def events(ssm: SsmDb, limit: int = 200, va: str | None = None, search: str = "") -> list[EventRow]:

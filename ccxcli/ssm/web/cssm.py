@@ -103,6 +103,7 @@ def _call(
     from ccxcli.ssm.core import apiclient
 
     client = apiclient.bearer(ssm, token, wall_now())
+    ssm.actor = f"API client {client.name}"
     version = request.path_params.get("version")
     if "version" in request.path_params and version not in versions:
         raise NotFound(f"No API version '{str(version)[:20]}' here ({' and '.join(versions)} are served).")

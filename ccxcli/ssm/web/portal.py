@@ -185,6 +185,7 @@ def _page(
     who = users.current(ssm, s["user"])
     if who is None:
         raise LoggedOut()
+    ssm.actor = who.name if site.password is not None else "portal (no login)"
     out = fn(Visit(site, ssm, request, data, s, who, site.now()))
     if isinstance(out, (Response, Redirect)):
         return out

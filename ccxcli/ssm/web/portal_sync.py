@@ -49,8 +49,8 @@ def events(c: Visit) -> Page:
 
 def events_csv(c: Visit) -> Response:
     rows, _ = smart.event_page(c.ssm, 0, MAX_CSV, **_filters(c))
-    cells = [[e["time"], e["kind"], ", ".join(e["virtual_accounts"]), e["message"]] for e in rows]
-    return csv_file("event-log.csv", ["Time", "Event", "Virtual Accounts", "Message"], cells)
+    cells = [[e["time"], e["kind"], ", ".join(e["virtual_accounts"]), e["user"], e["message"]] for e in rows]
+    return csv_file("event-log.csv", ["Time", "Event", "Virtual Accounts", "User", "Message"], cells)
 
 
 def sync_page(c: Visit) -> Page:

@@ -37,6 +37,7 @@ MAX_SESSIONS = 10_000
 PER_USER = 20  # sessions one portal user holds at once (browsers, tabs, scripts)
 T = TypeVar("T")
 Json = dict[str, object]  # a JSON object read from a client or written to one
+SERVED = "ccx-ssm serve"  # who a served SSM's change is logged for before its request says who it is
 
 
 # --- the one boundary of every route: the portal's pages, ccxcli's API, Cisco's API -------------------
@@ -70,14 +71,16 @@ async def guarded(steps: Awaitable[Response], refuse: Callable[[BaseException], 
         return refuse(e)
 
 
-async def in_ssm(site: Site, work: Callable[[SsmDb], T]) -> T:
+async def in_ssm(site: Site, work: Callable[[SsmDb], T], actor: str = SERVED) -> T:
     """`work(ssm)` on a worker thread with this request's SSM open (a page renders there: it
-    reads from the SSM while it is open)."""
-    return await run_in_threadpool(_in_ssm, site, work)
+    reads from the SSM while it is open). Its changes are logged for `actor` (the Event Log's
+    User) unless `work` names who it is once it knows (a portal user, an API client)."""
+    return await run_in_threadpool(_in_ssm, site, work, actor)
 
 
-def _in_ssm(site: Site, work: Callable[[SsmDb], T]) -> T:
+def _in_ssm(site: Site, work: Callable[[SsmDb], T], actor: str) -> T:
     with site.ssm() as ssm:
+        ssm.actor = actor
         return work(ssm)
 
 
