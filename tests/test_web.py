@@ -199,12 +199,17 @@ def test_the_reserve_licenses_wizard(site: Any, app: Any, tmp_path: Path) -> Non
     status, text = c.get(f"/instances/{ident}")
     assert status == 200 and "authorized" in text and "UCCX Flex Standard Agent" in text
     assert "Enter Confirmation Code" not in text  # nothing is pending
+    before = db(folder)
+    status, text = c.post(f"/instances/{ident}/update", {"qty_flex-standard": "six", "qty_flex-premium": "1"})
+    assert status == 400 and 'id="error"' in text and "Update Reserved Licenses" in text  # the form again
+    assert 'value="six"' in text and db(folder) == before  # as it was typed; nothing changed
     status, text = c.post(f"/instances/{ident}/update", {"qty_flex-standard": "6", "qty_flex-premium": "1"})
     assert status == 200 and "Reservation updated" in text and "Enter Confirmation Code" in text
     _, _, update = c.request("GET", f"/instances/{ident}/authorization-code.txt")
     conf = json.loads(ccx(home, "--json", "license", "smart", "reservation", "install", update.strip()).stdout)
     status, text = c.post(f"/instances/{ident}/confirm", {"confirmation_code": "00000000"})
-    assert status == 409
+    assert status == 409 and "it was logged" in text and 'value="00000000"' in text  # the form again, kept
+    assert "Nothing was changed" not in text
     c.get(f"/instances/{ident}/confirm")
     status, text = c.post_files(
         f"/instances/{ident}/confirm",
@@ -215,6 +220,9 @@ def test_the_reserve_licenses_wizard(site: Any, app: Any, tmp_path: Path) -> Non
     ret = json.loads(ccx(home, "--yes", "--json", "license", "smart", "reservation", "return").stdout)["return_code"]
     c.get(f"/instances/{ident}/remove")
     before = db(folder)
+    altered = ret[:-6] + ("AAAAAA" if not ret.endswith("AAAAAA") else "BBBBBB")
+    status, text = c.post(f"/instances/{ident}/remove", {"return_code": altered, "confirmed": "yes"})
+    assert status in (400, 409) and "Remove Product Instance" in text and altered in text and db(folder) == before
     status, text = c.post(f"/instances/{ident}/remove", {"return_code": ret})  # not confirmed: asked first
     assert "Confirm the removal first." in text and db(folder) == before
     status, text = c.post_files(
@@ -244,7 +252,7 @@ def test_instances_pages_and_remove_with_a_return_code(site: Any, tmp_path: Path
     main = text.split("<main")[1].split("</main>")[0]
     assert status == 200 and "Smart Licensing" in text and "Last Contact" in text and "{" not in main
     status, text = c.post(f"/instances/{ident.group(1)}/transfer", {"to": "DEFAULT"})
-    assert status in (400, 409) and "Refused" in text  # already there
+    assert status in (400, 409) and 'id="error"' in text and "Transfer" in text  # already there: the form again
     c.get("/virtual-accounts")
     c.post("/virtual-accounts/create", {"name": "Branch"})
     status, text = c.post(f"/instances/{ident.group(1)}/transfer", {"to": "Branch"})
@@ -505,3 +513,20 @@ def test_the_event_log_pages_counts_and_filters_by_date_and_its_csv_holds_them_a
         assert status == 400 and "Traceback" not in text
     finally:
         app.stop()
+
+
+def test_a_refused_form_comes_back_filled_in_with_why(site: Any, app: Any) -> None:
+    """A refusal in the Actions forms and the account's forms is no dead end: the same form
+    again, with what was typed and why it was refused, and the SSM unchanged."""
+    _, folder, _, _ = site
+    c = logged_in(app)
+    c.get("/tokens")
+    before = db(folder)
+    status, text = c.post("/tokens/create", {"va": "DEFAULT", "description": "night shift", "expires_days": "999"})
+    assert status == 400 and "Expire After (days)" in text and 'id="error"' in text
+    assert 'value="999"' in text and 'value="night shift"' in text and db(folder) == before
+    c.get("/virtual-accounts")
+    moved = {"license": "flex-premium", "quantity": "lots", "from": "DEFAULT", "to": "DEFAULT"}
+    status, text = c.post("/licenses/transfer", moved)
+    assert status == 400 and 'value="lots"' in text and "Virtual Accounts" in text and db(folder) == before
+    assert '<option value="flex-premium" selected>' in text

@@ -101,6 +101,8 @@ class Visit:
 
 
 Handler = Callable[[Visit], "Page | Redirect | Response"]
+# a form's handler -> the page that shows that form: a refusal shows it again, filled in as sent
+AGAIN: dict[Handler, Handler] = {}
 
 
 class Denied(Exception):
@@ -129,7 +131,7 @@ def render(
 ) -> HTMLResponse:
     flash = s.pop("flash", None) if s else None
     who = s.get("user") if s else None
-    values = {
+    values: dict[str, object] = {
         "csrf": s["csrf"] if s else "",
         "flash": flash,
         "auth": site.password is not None,
@@ -137,6 +139,8 @@ def render(
         "who": who,
         "brand": None,
         "error": None,
+        "refused": None,  # why the form sent was refused: the form is shown again, as it was filled in
+        "entered": {},
     }
     html = ENV.get_template(name).render({**values, **ctx})
     return HTMLResponse(html, status_code=status, headers=SECURITY)
@@ -186,7 +190,23 @@ def _page(
     if who is None:
         raise LoggedOut()
     ssm.actor = who.name if site.password is not None else "portal (no login)"
-    out = fn(Visit(site, ssm, request, data, s, who, site.now()))
+    visit = Visit(site, ssm, request, data, s, who, site.now())
+    try:
+        out = fn(visit)
+    except CcxError as e:
+        again = AGAIN.get(fn)
+        if again is None:
+            raise
+        # refused: the form again, as it was filled in, with why (the wizard's way), not a dead end
+        r = refusal(e, PORTAL_WORDS)
+        try:
+            page = again(visit)
+        except CcxError:  # the form's page is gone too (its instance removed): the refusal alone
+            raise e from None
+        if not isinstance(page, tuple):
+            raise
+        shown = {"brand": _brand(ssm), **page[1], "refused": r.message, "entered": data}
+        return render(request, site, s, page[0], shown, status_of(r))
     if isinstance(out, (Response, Redirect)):
         return out
     return render(request, site, s, out[0], {"brand": _brand(ssm), **out[1]})
@@ -283,7 +303,16 @@ def _safe_next(url: str) -> str:
 
 def _login_page(request: Request, nxt: str, error: str | None, status: int = 200) -> HTMLResponse:
     html = ENV.get_template("login.html").render(
-        next=nxt, error=error, auth=True, csrf="", flash=None, path="/login", who=None, brand=None, bare=True
+        next=nxt,
+        error=error,
+        auth=True,
+        csrf="",
+        flash=None,
+        path="/login",
+        who=None,
+        brand=None,
+        bare=True,
+        refused=None,
     )
     return HTMLResponse(html, status_code=status, headers=SECURITY)
 
@@ -503,6 +532,8 @@ def token_revoke(c: Visit) -> Page | Redirect:
     smart.token_revoke(c.ssm, token, c.now)
     return Redirect("/tokens", "Token revoked.")
 
+
+AGAIN.update({va_create: vas, va_delete: vas, license_transfer: vas, token_create: tokens, token_revoke: tokens})
 
 PAGES: list[tuple[str, str, Handler]] = [
     ("GET", "/", overview),

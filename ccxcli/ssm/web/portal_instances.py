@@ -12,6 +12,7 @@ from ccxcli.core.catalogue import TYPES
 from ccxcli.ssm.core import reserve, smart
 from ccxcli.ssm.core.rows import InstanceRow, ReservationRow
 from ccxcli.ssm.web.portal import (
+    AGAIN,
     KINDS,
     SECURITY,
     Handler,
@@ -151,6 +152,15 @@ def code_file(c: Visit) -> Response:
         headers={"Content-Disposition": f'attachment; filename="{name}"', **SECURITY},
     )
 
+
+AGAIN.update(
+    {
+        instance_remove: instance_remove_page,
+        instance_transfer: instance_transfer_page,
+        update: update_page,
+        confirm: confirm_page,
+    }
+)
 
 PAGES: list[tuple[str, str, Handler]] = [
     ("GET", "/instances", instances),
