@@ -352,14 +352,26 @@ def test_re_registering_after_an_offline_deregister_says_why_the_ssm_refuses(lab
 def test_pool_history_intervals_are_peak_in_use_and_state_at_the_end() -> None:
     from ccxcli.ssm.core.pool import history
 
-    points = [(0, 10, 0, 0), (100, 10, 4, 0), (150, 10, 1, 0), (200, 20, 1, 5)]  # (t, purchased, in use, reserved)
+    points = [
+        (0, 10, 0, 0, 0),
+        (100, 10, 4, 0, 4),
+        (150, 10, 1, 0, 1),
+        (200, 20, 1, 5, 1),
+    ]  # (t, purchased, in use, reserved, reported)
     rows = history(points, 100, 100, 3)
     assert [(r["start"], r["purchased"], r["in_use"], r["reserved"]) for r in rows] == [
         (100, 10, 4, 0),  # the change at the interval's start counts in it; the peak, not the last
         (200, 20, 1, 5),  # a change at an end belongs to the next interval
         (300, 20, 1, 5),  # nothing moved: the state goes on
     ]
-    assert history([], 0, 10, 2)[1] == {"start": 10, "end": 20, "purchased": 0, "in_use": 0, "reserved": 0}
+    assert history([], 0, 10, 2)[1] == {
+        "start": 10,
+        "end": 20,
+        "purchased": 0,
+        "in_use": 0,
+        "reserved": 0,
+        "reported": 0,
+    }
 
 
 def test_the_ssm_pool_chart_over_90_days(lab) -> None:  # type: ignore[no-untyped-def]

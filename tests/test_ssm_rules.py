@@ -75,3 +75,12 @@ def test_contact_alert(age: int, alert: str | None) -> None:
 def test_diff_and_add() -> None:
     assert rules.diff({"a": 3}, {"a": 5, "b": 1}) == {"a": -2, "b": -1}
     assert rules.add_counts({"a": 1}, {"a": 2, "b": 3}) == {"a": 3, "b": 3}
+
+
+def test_a_registration_token_never_begins_like_an_option() -> None:
+    """One token in 32 began with '-' or '_': `register idtoken --5xJU…` read it as an option."""
+    from ccxcli.ssm.core.smart import new_token
+
+    tokens = [new_token() for _ in range(2000)]
+    assert all(t[0].isalnum() and len(t) == 64 for t in tokens)
+    assert len(set(tokens)) == len(tokens)

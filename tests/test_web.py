@@ -530,3 +530,37 @@ def test_a_refused_form_comes_back_filled_in_with_why(site: Any, app: Any) -> No
     status, text = c.post("/licenses/transfer", moved)
     assert status == 400 and 'value="lots"' in text and "Virtual Accounts" in text and db(folder) == before
     assert '<option value="flex-premium" selected>' in text
+
+
+def test_the_pool_and_an_instance_are_drawn_with_their_numbers(tmp_path: Path) -> None:
+    """The Licenses tab draws each license's pool over time (accessible SVG, its numbers in a
+    table), saying when in use went over what was free; a license's own page adds its use by
+    virtual account, its product instances and its history; an instance page draws its usage."""
+    home = tmp_path / "lab"
+    token = ssm(home, "token", "create").stdout.strip()
+    assert ccx(home, "license", "smart", "register", "idtoken", token).returncode == 0
+    assert ccx(home, "sim", "agent", "login", "--count", "60").returncode == 0  # on 40 licenses
+    assert ccx(home, "sim", "clock", "advance", "2h").returncode == 0
+    app = InProcess(home / "ssm" / "cloud", PASSWORD)
+    try:
+        c = logged_in(app)
+        status, text = c.get("/licenses?span=1d")
+        assert status == 200 and '<figure class="chart" id="chart-flex-standard">' in text
+        assert 'role="img" aria-labelledby="chart-flex-standard-title chart-flex-standard-desc"' in text
+        desc = re.search(r'<desc id="chart-flex-standard-desc">([^<]+)</desc>', text)
+        assert desc and "40 purchased" in desc.group(1) and "in use at most 60" in desc.group(1)
+        assert "over what was free from" in desc.group(1)
+        numbers = text.split('id="chart-flex-standard"')[1].split("</figure>")[0]
+        assert numbers.count("<tr>") >= 96 + 1  # a day in 15-minute intervals (and the one under way), the header
+        status, text = c.get("/license/flex-standard?va=DEFAULT")
+        assert status == 200 and 'id="license-chart"' in text and "uccx" in text.split('id="license-instances"')[1]
+        assert 'id="by-va"' in text and 'id="license-events"' in text
+        status, text = c.get("/license/no-such?va=DEFAULT")
+        assert status == 400 and "No license" in text
+        _, text = c.get("/instances")
+        ident = re.search(r'<a href="/instances/(\d+)">', text)
+        assert ident
+        _, text = c.get(f"/instances/{ident.group(1)}")
+        assert 'id="usage-chart"' in text and "UCCX Flex Standard Agent 60 now, at most 60" in text
+    finally:
+        app.stop()

@@ -445,24 +445,27 @@ class SsmDb:
             last = {
                 r[0]: tuple(r[1:])
                 for r in self.db.execute(
-                    "SELECT h.alias, h.purchased, h.in_use, h.reserved FROM pool_history h WHERE h.va=? AND "
-                    "h.t = (SELECT MAX(t) FROM pool_history WHERE va=h.va AND alias=h.alias)",
+                    "SELECT h.alias, h.purchased, h.in_use, h.reserved, h.reported FROM pool_history h "
+                    "WHERE h.va=? AND h.t = (SELECT MAX(t) FROM pool_history WHERE va=h.va AND alias=h.alias)",
                     (va,),
                 )
             }
             for r in self.license_rows(va):
-                now = (r["purchased"], r["in_use"], r["reserved"])
-                if last.get(r["alias"], (0, 0, 0)) != now:
+                now = (r["purchased"], r["in_use"], r["reserved"], r["reported_usage"])
+                if last.get(r["alias"], (0, 0, 0, 0)) != now:
                     self.db.execute(
-                        "INSERT OR REPLACE INTO pool_history VALUES (?, ?, ?, ?, ?, ?)", (va, r["alias"], t, *now)
+                        "INSERT OR REPLACE INTO pool_history(va, alias, t, purchased, in_use, reserved, reported) "
+                        "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                        (va, r["alias"], t, *now),
                     )
 
-    def pool_history(self, va: str, alias: str, end: int) -> list[tuple[int, int, int, int]]:
+    def pool_history(self, va: str, alias: str, end: int) -> list[tuple[int, int, int, int, int]]:
         """The recorded changes of one license's pool up to `end`, in time order."""
         return [
-            (r[0], r[1], r[2], r[3])
+            (r[0], r[1], r[2], r[3], r[4])
             for r in self.db.execute(
-                "SELECT t, purchased, in_use, reserved FROM pool_history WHERE va=? AND alias=? AND t < ? ORDER BY t",
+                "SELECT t, purchased, in_use, reserved, reported FROM pool_history WHERE va=? AND alias=? AND t < ? "
+                "ORDER BY t",
                 (va, alias, end),
             )
         ]

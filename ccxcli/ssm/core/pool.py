@@ -50,23 +50,25 @@ def known(alias: str) -> bool:
     return alias in BY_ALIAS
 
 
-def history(points: list[tuple[int, int, int, int]], first: int, size: int, n: int) -> list[dict[str, int]]:
+def history(points: list[tuple[int, int, int, int, int]], first: int, size: int, n: int) -> list[dict[str, int]]:
     """A license's pool over `n` intervals of `size` seconds from `first`, from its recorded
-    changes `(t, purchased, in_use, reserved)` in time order (the state before `first`
-    included): per interval, in use at its peak, purchased and reserved as at its end.
-    Before the first change nothing was held (all zero)."""
+    changes `(t, purchased, in_use, reserved, reported)` in time order (the state before
+    `first` included): per interval, in use and reported usage at their peaks, purchased and
+    reserved as at its end. Before the first change nothing was held (all zero)."""
     out: list[dict[str, int]] = []
     k = 0
-    state = (0, 0, 0)
+    state = (0, 0, 0, 0)
     while k < len(points) and points[k][0] <= first:
         state = points[k][1:]
         k += 1
     for i in range(n):
         s, e = first + i * size, first + (i + 1) * size
-        peak = state[1]
+        peak, asked = state[1], state[3]
         while k < len(points) and points[k][0] < e:
             state = points[k][1:]
-            peak = max(peak, state[1])
+            peak, asked = max(peak, state[1]), max(asked, state[3])
             k += 1
-        out.append({"start": s, "end": e, "purchased": state[0], "in_use": peak, "reserved": state[2]})
+        out.append(
+            {"start": s, "end": e, "purchased": state[0], "in_use": peak, "reserved": state[2], "reported": asked}
+        )
     return out

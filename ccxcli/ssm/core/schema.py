@@ -80,8 +80,12 @@ ALTER TABLE va ADD COLUMN access TEXT NOT NULL DEFAULT 'PUBLIC';
 
 # The current schema, for new databases. Existing ones are brought to it by MIGRATIONS.
 # Schema 11: who did what (the Event Log's User): a portal user, an API client, a node, the command line.
+# The pool's history also keeps what instances reported (in use is capped at what is free): a
+# chart shows when demand went over the pool.
 _V11 = """
 ALTER TABLE event ADD COLUMN actor TEXT NOT NULL DEFAULT '';
+ALTER TABLE pool_history ADD COLUMN reported INTEGER NOT NULL DEFAULT 0;
+UPDATE pool_history SET reported = in_use;
 """
 
 DDL = (
@@ -275,7 +279,9 @@ def build(
                 "INSERT INTO pool(va, alias, purchased) VALUES ('DEFAULT', ?, ?)", (lic.alias, lic.demo if demo else 0)
             )
         db.execute(
-            "INSERT INTO pool_history SELECT va, alias, ?, purchased, 0, 0 FROM pool WHERE purchased > 0", (now,)
+            "INSERT INTO pool_history(va, alias, t, purchased, in_use, reserved) "
+            "SELECT va, alias, ?, purchased, 0, 0 FROM pool WHERE purchased > 0",
+            (now,),
         )
         db.execute(
             "INSERT INTO event(t, kind, text, actor) VALUES (?, 'init', ?, ?)",

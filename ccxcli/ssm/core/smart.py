@@ -42,7 +42,7 @@ def token_create(
             f"The smart account '{ssm.account}' is not permitted to use Export-Controlled functionality; "
             "create the token without --export-controlled."
         )
-    token = secrets.token_urlsafe(48)
+    token = new_token()
     with ssm.tx() as db:
         va = ssm.va(va)
         db.execute(
@@ -56,6 +56,15 @@ def token_create(
 
 def _short(token: str) -> str:
     return token[:10] + "…"
+
+
+def new_token() -> str:
+    """A registration token: 64 URL-safe characters, the first a letter or a digit (a token that
+    began with '-' would read as an option where a script or a shell passes it on)."""
+    while True:
+        token = secrets.token_urlsafe(48)
+        if token[0].isalnum():
+            return token
 
 
 def token_list(ssm: SsmDb, now: int) -> list[TokenRow]:

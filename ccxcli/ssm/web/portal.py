@@ -34,6 +34,7 @@ from ccxcli.ssm.core import smart, users
 from ccxcli.ssm.core.db import SsmDb
 from ccxcli.ssm.core.rows import AlertRow, LicenseRow, VaRow
 from ccxcli.ssm.core.users import ADMIN, User
+from ccxcli.ssm.web import charts
 from ccxcli.ssm.web.site import (
     PORTAL_WORDS,
     SESSION_LIFETIME,
@@ -446,13 +447,29 @@ def license_transfer(c: Visit) -> Redirect:
 
 def licenses(c: Visit) -> Page:
     va = c.va(c.query("va") or None)
+    span = span_of(c)
     return "licenses.html", {
         "va": va,
         "vas": c.vas(),
         "rows": _license_rows(c, va),
         "alerts": _alerts(c, va),
         "may_reserve": c.who.acts(va) and c.ssm.slr_allowed and not c.ssm.on_prem,
+        "charts": pool_charts(c, va, None, span),
+        "span": span,
+        "spans": list(charts.SPANS),
     }
+
+
+def span_of(c: Visit) -> str:
+    span = c.query("span") or "7d"
+    return span if span in charts.SPANS else "7d"
+
+
+def pool_charts(c: Visit, va: str, alias: str | None, span: str) -> list[tuple[str, str, charts.Chart]]:
+    """The pool of `va` over `span` (up to now), per license it held or used (or `alias`)."""
+    seconds, interval = charts.SPANS[span]
+    drawn = c.ssm.pool_chart(va, alias, max(0, c.now - seconds), c.now, interval)
+    return [(d["alias"], d["name"], charts.pool(d["name"], d["intervals"])) for d in drawn]
 
 
 def licenses_csv(c: Visit) -> Response:

@@ -8,9 +8,11 @@ from sqlite3 import Row
 
 from starlette.responses import Response
 
-from ccxcli.core.catalogue import TYPES
+from ccxcli.clock import parse_time
+from ccxcli.core.catalogue import BY_ALIAS, TYPES
 from ccxcli.ssm.core import reserve, smart
 from ccxcli.ssm.core.rows import InstanceRow, ReservationRow
+from ccxcli.ssm.web import charts
 from ccxcli.ssm.web.portal import (
     AGAIN,
     KINDS,
@@ -58,9 +60,12 @@ def instance(c: Visit) -> Page:
     r = instance_of(c)
     row = smart.instance_row(r)
     held = _reservations(c).get(row["id"])
+    history = smart.usage_history(c.ssm, row["uuid"])
+    periods = [(parse_time(h["from"]), parse_time(h["to"]), h["usage"]) for h in history]
     return "instance.html", {
         "row": row,
-        "history": smart.usage_history(c.ssm, row["uuid"]),
+        "history": history,
+        "usage_chart": charts.usage(periods, {a: lic.name for a, lic in BY_ALIAS.items()}),
         "held": held,
         "kinds": KINDS,
         "type_name": TYPES[row["license_type"]][1] if row["license_type"] in TYPES else "",

@@ -27,6 +27,7 @@ from ccxcli.ssm.web import (
     onprem_api,
     portal,
     portal_instances,
+    portal_licenses,
     portal_sync,
     portal_wizard,
 )
@@ -141,6 +142,7 @@ def app(site: Site) -> Starlette:
             *api.routes(site),
             *portal.routes(site),
             *portal.routes(site, portal_instances.PAGES),
+            *portal.routes(site, portal_licenses.PAGES),
             *portal.routes(site, portal_wizard.PAGES),
             *portal.routes(site, portal_sync.PAGES),
         ],
