@@ -555,6 +555,10 @@ def test_the_pool_and_an_instance_are_drawn_with_their_numbers(tmp_path: Path) -
         status, text = c.get("/license/flex-standard?va=DEFAULT")
         assert status == 200 and 'id="license-chart"' in text and "uccx" in text.split('id="license-instances"')[1]
         assert 'id="by-va"' in text and 'id="license-events"' in text
+        _, text = c.get("/")
+        alerts = text.split('id="alerts"')[1].split("</table>")[0]
+        assert "<th scope=\"col\">Source</th>" in alerts and "Action Due" in alerts
+        assert re.search(r"Licenses in deficit: UCCX Flex Standard Agent \d+</td><td>DEFAULT</td>", alerts)  # names
         status, text = c.get("/license/no-such?va=DEFAULT")
         assert status == 400 and "No license" in text
         _, text = c.get("/instances")

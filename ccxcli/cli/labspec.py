@@ -156,7 +156,10 @@ SECTIONS: dict[str, tuple[bool, dict[str, Field], tuple[str, ...]]] = {
             "registration": ("one of " + "|".join(REGISTRATION), "The node's registration status."),
             "authorization": ("one of " + "|".join(AUTHORIZATION), "The node's authorization status."),
             "reserved": ("counts", "Exactly these licenses reserved on the node."),
-            "alerts": ("int", "How many alerts: the node's own, or the SSM's for the virtual account."),
+            "alerts": (
+                "int",
+                "How many alerts: the node's own, or the SSM's for the virtual account (not informational ones).",
+            ),
             "in_use": ("counts", "A virtual account's licenses in use: alias = quantity."),
             "title": ("text", "The goal's line (default: made from what it checks)."),
         },

@@ -75,10 +75,12 @@ class EventRow(TypedDict):
 
 
 class AlertRow(TypedDict):
-    severity: str  # major or minor
+    severity: str  # major, minor or info
     type: str
-    va: str  # "" or "-": the account as a whole
+    va: str  # the virtual account it concerns ("" or "-": the account as a whole)
     message: str
+    source: str  # what raised it, as CSSM's Source column names it: a virtual account, an instance, an SSM
+    due: str | None  # Action Due: by when something must be done, where a deadline follows
 
 
 # What an instance reported from one time to another (`from` is a Python keyword).

@@ -12,6 +12,7 @@ Counts = dict[str, int]
 FAILED_TO_RENEW = 30 * DAY  # an instance not heard from for this long: "Failed to Renew"
 FAILED_TO_CONNECT = 90 * DAY  # … and for this long: "Failed to Connect"
 SYNC_OVERDUE = 30 * DAY  # an SSM On-Prem not synchronized for this long: "Synchronization Overdue" (synthetic)
+AUTH_DEADLINE = 90 * DAY  # an instance not heard from since its last contact loses its authorization then (the seed)
 RETURNED_ALERT = 30 * DAY  # how long "Reserved Licenses Returned/Released" stays listed
 
 

@@ -427,60 +427,49 @@ def pool_version(ssm: SsmDb, uuid: str) -> int | None:
 
 
 def alerts(ssm: SsmDb, now: int) -> list[AlertRow]:
-    """Current SSM alerts, derived from the data."""
+    """Current SSM alerts, derived from the data: what raised each (Source) and, where a
+    deadline follows from it, by when to act (Action Due: an instance not heard from loses its
+    authorization 90 days after its last contact)."""
     out: list[AlertRow] = []
+
+    def alert(severity: str, kind: str, va: str, message: str, source: str, due: int | None = None) -> None:
+        shown_due = None if due is None else iso(due)
+        out.append(
+            {"severity": severity, "type": kind, "va": va, "message": message, "source": source, "due": shown_due}
+        )
+
     for va in ssm.va_list():
         short = {r["alias"]: -r["balance"] for r in ssm.license_rows(va["name"]) if r["balance"] < 0}
         if short:
-            out.append(
-                {
-                    "severity": "major",
-                    "type": "Insufficient Licenses",
-                    "va": va["name"],
-                    "message": "Licenses in deficit: " + ", ".join(f"{a} {n}" for a, n in short.items()),
-                }
-            )
+            deficit = ", ".join(f"{a} {n}" for a, n in short.items())
+            alert("major", "Insufficient Licenses", va["name"], f"Licenses in deficit: {deficit}", va["name"])
     q = "SELECT * FROM instance WHERE kind='smart' AND last_contact < ?"
     for r in ssm.db.execute(q, (now - rules.FAILED_TO_RENEW,)):
         kind = rules.contact_alert(r["last_contact"], now)
         if kind is None:
             continue
-        out.append(
-            {
-                "severity": "minor",
-                "type": kind,
-                "va": r["va"],
-                "message": f"Instance {r['id']} ({r['hostname']}) last contact {iso(r['last_contact'])}",
-            }
-        )
+        message = f"Instance {r['id']} ({r['hostname']}) last contact {iso(r['last_contact'])}"
+        source = r["hostname"] or f"UCCX {r['sn']}"
+        alert("minor", kind, r["va"], message, source, r["last_contact"] + rules.AUTH_DEADLINE)
     for r in ssm.db.execute("SELECT * FROM reservation WHERE state='pending'"):
-        out.append(
-            {
-                "severity": "minor",
-                "type": "Authorization Pending",
-                "va": r["va"],
-                "message": f"Reservation update for instance {r['instance']} (SN {r['sn']}) "
-                "awaits its confirmation code",
-            }
-        )
+        message = f"Reservation update for instance {r['instance']} (SN {r['sn']}) awaits its confirmation code"
+        alert("minor", "Authorization Pending", r["va"], message, f"UCCX {r['sn']}")
     last_sync = ssm.meta.get("last_sync")
     if ssm.on_prem and ssm.meta.get("cloud") and last_sync and int(last_sync) < now - rules.SYNC_OVERDUE:
         days = (now - int(last_sync)) // 86400
-        out.append(
-            {
-                "severity": "major",
-                "type": "Synchronization Overdue",
-                "va": "",
-                "message": f"Last synchronized with Cisco SSM {iso(int(last_sync))} ({days} days ago); "
-                "licenses bought or moved there since are not here yet",
-            }
+        message = (
+            f"Last synchronized with Cisco SSM {iso(int(last_sync))} ({days} days ago); "
+            "licenses bought or moved there since are not here yet"
         )
+        alert("major", "Synchronization Overdue", "", message, ssm.name)
     q = "SELECT * FROM event WHERE kind IN ('returned', 'released') AND t >= ?"
     for r in ssm.db.execute(q, (now - rules.RETURNED_ALERT,)):
-        if r["kind"] == "returned":
-            out.append({"severity": "info", "type": "Reserved Licenses Returned", "va": "", "message": r["text"]})
-        else:
-            out.append({"severity": "major", "type": "Reserved Licenses Released", "va": "", "message": r["text"]})
+        concerns = _concerns(r["vas"])
+        where = concerns[0] if concerns else ""
+        returned = r["kind"] == "returned"
+        kind = "Reserved Licenses Returned" if returned else "Reserved Licenses Released"
+        severity = "info" if returned else "major"
+        alert(severity, kind, where, r["text"], where or ssm.account)
     return out
 
 

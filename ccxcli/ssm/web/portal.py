@@ -16,6 +16,7 @@ import csv
 import hmac
 import io
 import math
+import re
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -56,6 +57,9 @@ ENV = Environment(
 )  # a misspelt or missing value is an error, never an empty string
 ENV.filters["when"] = lambda iso: (iso or "").replace("T", " ").replace("Z", " UTC")
 ENV.filters["license_name"] = lambda alias: BY_ALIAS[alias].name if alias in BY_ALIAS else alias
+# a count in a message ("flex-standard 20", as the command line writes it) by the license's name, as pages name it
+_COUNTED = re.compile(r"\b(" + "|".join(sorted(map(re.escape, BY_ALIAS), key=len, reverse=True)) + r")(?=[ =]\d)")
+ENV.filters["named"] = lambda text: _COUNTED.sub(lambda m: BY_ALIAS[m.group(1)].name, text)
 Page = tuple[str, dict[str, object]]  # a template and its values
 MAX_DRAFTS = 20  # Reserve Licenses wizards open at once in one session
 
