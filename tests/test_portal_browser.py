@@ -518,6 +518,7 @@ def _pages(base: str, ident: str, draft_steps: list[str]) -> list[str]:
             "/tokens",
             "/events",
             "/sync",
+            "/notifications",
             "/licenses/reserve",
             "/instances/999",
         )

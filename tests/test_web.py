@@ -557,7 +557,7 @@ def test_the_pool_and_an_instance_are_drawn_with_their_numbers(tmp_path: Path) -
         assert 'id="by-va"' in text and 'id="license-events"' in text
         _, text = c.get("/")
         alerts = text.split('id="alerts"')[1].split("</table>")[0]
-        assert "<th scope=\"col\">Source</th>" in alerts and "Action Due" in alerts
+        assert '<th scope="col">Source</th>' in alerts and "Action Due" in alerts
         assert re.search(r"Licenses in deficit: UCCX Flex Standard Agent \d+</td><td>DEFAULT</td>", alerts)  # names
         status, text = c.get("/license/no-such?va=DEFAULT")
         assert status == 400 and "No license" in text
@@ -566,5 +566,37 @@ def test_the_pool_and_an_instance_are_drawn_with_their_numbers(tmp_path: Path) -
         assert ident
         _, text = c.get(f"/instances/{ident.group(1)}")
         assert 'id="usage-chart"' in text and "UCCX Flex Standard Agent 60 now, at most 60" in text
+    finally:
+        app.stop()
+
+
+def test_notification_preferences_are_set_in_the_portal(tmp_path: Path) -> None:
+    """An administrator sets who is mailed, and how, in the portal as with `ccx-ssm notify set`;
+    a mistyped address brings the form back as typed; a user who is not an administrator cannot."""
+    folder = tmp_path / "ssm"
+    init(tmp_path, folder)
+    (tmp_path / "pw").write_text("class-pass-1\n")
+    assert (
+        ssm(tmp_path, "--ssm", str(folder), "user", "add", "ulla", "--password-file", str(tmp_path / "pw")).returncode
+        == 0
+    )
+    app = InProcess(folder, PASSWORD)
+    try:
+        c = logged_in(app)
+        status, text = c.get("/notifications")
+        assert status == 200 and 'id="notify-emails"' in text and "0 waiting" in text
+        before = db(folder)
+        status, text = c.post("/notifications", {"emails": "noc@example.com\nnot an address", "status": "on"})
+        assert status == 400 and "Not an email address" in text and "not an address</textarea>" in text
+        assert db(folder) == before
+        form = {"emails": "noc@example.com\nlic@example.com", "status": "on", "daily_summary": "on", "smtp": ""}
+        status, text = c.post("/notifications", form)
+        assert status == 200 and "Notification preferences saved." in text
+        shown = json.loads(ssm(tmp_path, "--ssm", str(folder), "--json", "notify", "show").stdout)
+        assert shown["emails"] == ["noc@example.com", "lic@example.com"] and shown["daily_summary"] is True
+        user = app.client()
+        user.post("/login", {"username": "ulla", "password": "class-pass-1", "next": "/"}, csrf="")
+        status, text = user.get("/notifications")
+        assert status == 403 and 'href="/notifications"' not in text
     finally:
         app.stop()

@@ -1,4 +1,4 @@
-"""The portal's Event Log and SSM On-Prem synchronization pages."""
+"""The portal's Event Log, SSM On-Prem synchronization and notification preferences pages."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ from starlette.responses import RedirectResponse, Response
 
 from ccxcli.clock import parse_time
 from ccxcli.errors import UsageError
-from ccxcli.ssm.core import smart, sync
+from ccxcli.ssm.core import notify, smart, sync
 from ccxcli.ssm.web.api import run_sync
-from ccxcli.ssm.web.portal import SECURITY, Handler, Page, Visit, csv_file, manages
+from ccxcli.ssm.web.portal import AGAIN, SECURITY, Handler, Page, Visit, csv_file, manages
 from ccxcli.ssm.web.site import Redirect
 from ccxcli.values import whole
 
@@ -95,6 +95,31 @@ def sync_import(c: Visit) -> Response | Page | Redirect:
     )
 
 
+def notifications(c: Visit) -> Page:
+    manages(c)
+    return "notifications.html", {"status": notify.status(c.ssm)}
+
+
+def notifications_set(c: Visit) -> Redirect:
+    """The preferences as the form has them (addresses one per line or comma-separated)."""
+    manages(c)
+    emails = [e.strip() for e in c.data.get("emails", "").replace(",", "\n").splitlines() if e.strip()]
+    sender = c.data.get("sender", "").strip()
+    notify.set_prefs(
+        c.ssm,
+        c.now,
+        emails=emails,
+        daily_summary=c.data.get("daily_summary") == "on",
+        status=c.data.get("status") == "on",
+        smtp=c.data.get("smtp", "").strip(),
+        sender=sender or None,
+    )
+    return Redirect("/notifications", "Notification preferences saved.")
+
+
+AGAIN[notifications_set] = notifications
+
+
 def moved(c: Visit) -> Response:
     """Reservations live where CSSM has them now: the Licenses tab and each instance's Actions."""
     return RedirectResponse("/instances?" + urlencode({"q": "Specific License Reservation"}), status_code=303)
@@ -108,4 +133,6 @@ PAGES: list[tuple[str, str, Handler]] = [
     ("POST", "/sync/now", sync_now),
     ("POST", "/sync/export", sync_export),
     ("POST", "/sync/import", sync_import),
+    ("GET", "/notifications", notifications),
+    ("POST", "/notifications", notifications_set),
 ]
