@@ -220,6 +220,9 @@ def test_the_slr_flow_as_cssm_lays_it_out(browser: Any, served: Any, tmp_path: P
     box.clear()
     box.send_keys("12")
     go(browser, by_id(browser, "update"))
+    assert "+4" in by_id(browser, "review").text  # Review: 8 now, 12 new
+    shots.take("reservation-update-review")
+    go(browser, by_id(browser, "generate"))
     update = by_id(browser, "authorization-code").get_attribute("value")
     shots.take("reservation-update-code")
     r = ccx(home, "--json", "license", "smart", "reservation", "install", update)

@@ -204,6 +204,13 @@ def test_the_reserve_licenses_wizard(site: Any, app: Any, tmp_path: Path) -> Non
     assert status == 400 and 'id="error"' in text and "Update Reserved Licenses" in text  # the form again
     assert 'value="six"' in text and db(folder) == before  # as it was typed; nothing changed
     status, text = c.post(f"/instances/{ident}/update", {"qty_flex-standard": "6", "qty_flex-premium": "1"})
+    assert status == 200 and 'id="review"' in text and db(folder) == before  # a Review first, nothing changed
+    assert re.search(
+        r'data-alias="flex-standard"><td>[^<]+</td><td class="n">4</td><td class="n">6</td><td class="n">\+2', text
+    )
+    status, text = c.post(
+        f"/instances/{ident}/update", {"qty_flex-standard": "6", "qty_flex-premium": "1", "reviewed": "yes"}
+    )
     assert status == 200 and "Reservation updated" in text and "Enter Confirmation Code" in text
     _, _, update = c.request("GET", f"/instances/{ident}/authorization-code.txt")
     conf = json.loads(ccx(home, "--json", "license", "smart", "reservation", "install", update.strip()).stdout)

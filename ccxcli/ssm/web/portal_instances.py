@@ -115,9 +115,27 @@ def update_page(c: Visit) -> Page:
     }
 
 
-def update(c: Visit) -> Redirect:
+def update(c: Visit) -> Page | Redirect:
+    """The quantities sent: first a Review (what changes, what the pool can give), as CSSM's
+    Update Reserved Licenses has; from it, the new Authorization Code."""
     r, res = _active(c)
-    counts = chosen_counts(c.data, license_choices(c.ssm, res["va"], reserve.license_type_of(c.ssm, res)))
+    rows = license_choices(c.ssm, res["va"], reserve.license_type_of(c.ssm, res))
+    counts = chosen_counts(c.data, rows)
+    if c.data.get("reviewed") != "yes":
+        held = _reservations(c)[r["id"]]
+        changes: list[dict[str, str | int]] = [
+            {
+                "alias": x["alias"],
+                "name": x["name"],
+                "now": held["reserved"].get(x["alias"], 0),
+                "new": counts.get(x["alias"], 0),
+                "free": x["available"] + held["held"].get(x["alias"], 0),  # what this instance may hold at most
+            }
+            for x in rows
+            if counts.get(x["alias"]) or held["reserved"].get(x["alias"])
+        ]
+        short = [ch for ch in changes if int(ch["new"]) > int(ch["free"])]
+        return "update_review.html", {"row": smart.instance_row(r), "changes": changes, "short": short}
     reserve.update(c.ssm, str(r["id"]), counts, c.now)
     return Redirect(
         f"/instances/{r['id']}/authorization-code",
