@@ -361,3 +361,25 @@ def test_the_disputed_tier_rule_is_a_lab_setting(lab) -> None:  # type: ignore[n
     assert later["slr"]["strict_tiers"] is True
     lab.ok("sim", "lab", "slr-tiers", "borrow")
     lab.ok("sim", "agent", "login", "--count", "1")  # borrowing again: premium left unused covers it
+
+
+def test_rehost_licenses_from_a_failed_product(lab) -> None:  # type: ignore[no-untyped-def]
+    """Node a holds 5+1 reserved and its device fails (no return code): its licenses move to
+    node b's request in one step: a is removed, b installs the code, the pool holds 6, not 12."""
+    req_a = request(lab)
+    auth_a = lab.ssm_ok(*authorize_args(req_a, std=5, prem=1)).out.strip()
+    lab.ok(*T, "install", auth_a)
+    a_id = str(lab.ssm_ok("--json", "instance", "list").json["instances"][0]["id"])
+    lab.ok("sim", "node", "create", "b")
+    req_b = request(lab, "b")
+    lab.refused(["reservation", "rehost", a_id, "--request", req_a], "the failed product's own", ssm=True)
+    lab.refused(["reservation", "rehost", "999", "--request", req_b], "No", ssm=True)
+    auth_b = lab.ssm_ok("reservation", "rehost", a_id, "--request", req_b).out.strip()
+    lab.ok("--node", "b", *T, "install", auth_b)
+    assert lab.status("b")["registration"]["status"] == "REGISTERED_SLR"
+    pool = lab.pool()
+    assert pool["flex-standard"]["reserved"] == 5 and pool["flex-premium"]["reserved"] == 1
+    listed = lab.ssm_ok("--json", "instance", "list").json["instances"]
+    assert [i["sn"] for i in listed] == [lab.status("b")["udi"]["sn"]]  # the failed product is gone
+    kinds = [e["kind"] for e in lab.ssm_ok("--json", "events", "--last", "5").json["events"]]
+    assert "rehost" in kinds and "released" in kinds

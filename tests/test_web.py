@@ -607,3 +607,37 @@ def test_notification_preferences_are_set_in_the_portal(tmp_path: Path) -> None:
         assert status == 403 and 'href="/notifications"' not in text
     finally:
         app.stop()
+
+
+def test_rehost_licenses_from_a_failed_product_in_the_portal(tmp_path: Path) -> None:
+    """An SLR instance's Actions offer Rehost Licenses from a Failed Product: the replacement
+    node's request code gives it the failed product's licenses; a wrong code brings the form back."""
+    home = tmp_path / "lab"
+    slr = ["license", "smart", "reservation"]
+
+    def requested(node: str) -> str:
+        assert ccx(home, "--node", node, "--yes", *slr, "enable").returncode == 0
+        return str(json.loads(ccx(home, "--node", node, "--json", *slr, "request").stdout)["request_code"])
+
+    ccx(home, "sim", "node", "create", "b")
+    auth = ssm(home, "reservation", "authorize", "--request", requested("uccx"), "--license", "flex-standard=3")
+    assert ccx(home, *slr, "install", auth.stdout.strip()).returncode == 0
+    req_b = requested("b")
+    app = InProcess(home / "ssm" / "cloud", PASSWORD)
+    try:
+        c = logged_in(app)
+        _, text = c.get("/instances")
+        ident = re.search(r'<a href="/instances/(\d+)">', text)
+        assert ident
+        _, text = c.get(f"/instances/{ident.group(1)}")
+        assert f'id="rehost-{ident.group(1)}"' in text and "Rehost Licenses from a Failed Product" in text
+        before = db(home / "ssm" / "cloud")
+        status, text = c.post(f"/instances/{ident.group(1)}/rehost", {"request_code": req_b[:-3] + "xyz"})
+        assert status in (400, 409) and 'id="rehost-request"' in text and req_b[:-3] + "xyz" in text
+        assert db(home / "ssm" / "cloud") == before
+        status, text = c.post(f"/instances/{ident.group(1)}/rehost", {"request_code": req_b})
+        assert status == 200 and "Licenses rehosted from product instance" in text and "&lt;specificPLR&gt;" in text
+    finally:
+        app.stop()
+    code = json.loads(ssm(home, "--json", "instance", "list").stdout)["instances"]
+    assert len(code) == 1 and code[0]["kind"] == "slr"

@@ -160,6 +160,30 @@ def res_update(rt: SsmRun, id: str, license: list[str], out: str | None) -> None
 
 
 @command(
+    "reservation rehost",
+    "Rehost Licenses from a Failed Product: the same licenses for a replacement node; prints its Authorization Code.",
+    changes="the failed instance's reservation is released and the instance removed; its licenses are reserved "
+    "for the replacement node's request, in one step.",
+    example='ccx-ssm reservation rehost 1 --request "$NEW_REQ" --out auth.txt',
+    params=(
+        ID,
+        Option(
+            "--request",
+            "The replacement node's Reservation Request Code (or - for stdin, @FILE).",
+            required=True,
+            metavar="CODE",
+        ),
+        OUT_CODE,
+    ),
+)
+def res_rehost(rt: SsmRun, id: str, request: str, out: str | None) -> None:
+    from ccxcli.ssm.core import reserve
+
+    ssm, now = open_ssm(rt)
+    write_code(rt, reserve.rehost(ssm, id, read_code(request, rt.inp, root=None), now), out)
+
+
+@command(
     "reservation code",
     "Print again the newest Authorization Code issued for a reservation.",
     changes="nothing.",

@@ -115,45 +115,77 @@ def new_request(code: str) -> Request:
 
 
 def authorize(ssm: SsmDb, va: str | None, request: str, counts: dict[str, int], now: int) -> str:
-    from ccxcli.protocol.codes import make_authorization
-
     req = new_request(request)
     ssm.check_not_linked("reserve licenses")
     check_type(req.license_type, counts)
     if not ssm.slr_allowed:
         raise RuleError("Specific License Reservation is not allowed on this smart account.")
-    with ssm.tx() as db:
-        va = ssm.va(va)
-        if db.execute("SELECT 1 FROM reservation WHERE piid=?", (req.piid,)).fetchone():
-            raise RuleError(
-                "This Reservation Request Code has already been used; to change the reservation use {update}."
-            )
-        held_row = db.execute(
-            "SELECT * FROM reservation WHERE uuid=? AND state IN ('authorized', 'pending')", (req.uuid,)
-        ).fetchone()
-        if held_row is not None:
-            raise RuleError(
-                f"Product instance SN {req.sn} already holds reservation {held_row['instance']}; return it "
-                "first (a code never installed is returned with 'license smart reservation return-authorization')."
-            )
-        if db.execute("SELECT 1 FROM instance WHERE uuid=?", (req.uuid,)).fetchone():
-            raise RuleError(f"Product instance SN {req.sn} is registered for Smart Licensing; deregister it first.")
-        _reserve(ssm, va, counts, now)
-        cur = db.execute(
-            "INSERT INTO instance(id, uuid, sn, va, hostname, kind, registered, last_contact, license_type) "
-            "VALUES (?, ?, ?, ?, ?, 'slr', ?, ?, ?)",
-            (ssm.new_instance_id(), req.uuid, req.sn, va, f"SN {req.sn}", now, now, req.license_type or ""),
+    with ssm.tx():
+        code = _authorize_in(ssm, ssm.va(va), req, counts, now)
+    kill_point("ssm-committed")
+    return code
+
+
+def _authorize_in(ssm: SsmDb, va: str, req: Request, counts: dict[str, int], now: int) -> str:
+    """Reserve `counts` in `va` for the request's node (inside a transaction); its Authorization Code."""
+    from ccxcli.protocol.codes import make_authorization
+
+    db = ssm.db
+    if db.execute("SELECT 1 FROM reservation WHERE piid=?", (req.piid,)).fetchone():
+        raise RuleError("This Reservation Request Code has already been used; to change the reservation use {update}.")
+    held_row = db.execute(
+        "SELECT * FROM reservation WHERE uuid=? AND state IN ('authorized', 'pending')", (req.uuid,)
+    ).fetchone()
+    if held_row is not None:
+        raise RuleError(
+            f"Product instance SN {req.sn} already holds reservation {held_row['instance']}; return it "
+            "first (a code never installed is returned with 'license smart reservation return-authorization')."
         )
-        ts = _next_ts(ssm, now)
-        text = json.dumps(counts, sort_keys=True)
-        rid = db.execute(
-            "INSERT INTO reservation(instance, uuid, sn, va, piid, pubkey, state, counts, issued, ts, confirmed_ts) "
-            "VALUES (?, ?, ?, ?, ?, ?, 'authorized', ?, ?, ?, ?)",
-            (cur.lastrowid, req.uuid, req.sn, va, req.piid, req.pubkey.hex(), text, now, ts, ts),
-        ).lastrowid
-        code = make_authorization(ssm.private_pem(), req.piid, ts, counts, req.sn, req.uuid)
-        db.execute("INSERT INTO issued(reservation, ts, counts, code) VALUES (?, ?, ?, ?)", (rid, ts, text, code))
-        ssm.event(now, "reserve", f"Reservation for SN {req.sn} authorized in '{va}': " + counts_text(counts), va)
+    if db.execute("SELECT 1 FROM instance WHERE uuid=?", (req.uuid,)).fetchone():
+        raise RuleError(f"Product instance SN {req.sn} is registered for Smart Licensing; deregister it first.")
+    _reserve(ssm, va, counts, now)
+    cur = db.execute(
+        "INSERT INTO instance(id, uuid, sn, va, hostname, kind, registered, last_contact, license_type) "
+        "VALUES (?, ?, ?, ?, ?, 'slr', ?, ?, ?)",
+        (ssm.new_instance_id(), req.uuid, req.sn, va, f"SN {req.sn}", now, now, req.license_type or ""),
+    )
+    ts = _next_ts(ssm, now)
+    text = json.dumps(counts, sort_keys=True)
+    rid = db.execute(
+        "INSERT INTO reservation(instance, uuid, sn, va, piid, pubkey, state, counts, issued, ts, confirmed_ts) "
+        "VALUES (?, ?, ?, ?, ?, ?, 'authorized', ?, ?, ?, ?)",
+        (cur.lastrowid, req.uuid, req.sn, va, req.piid, req.pubkey.hex(), text, now, ts, ts),
+    ).lastrowid
+    code = make_authorization(ssm.private_pem(), req.piid, ts, counts, req.sn, req.uuid)
+    db.execute("INSERT INTO issued(reservation, ts, counts, code) VALUES (?, ?, ?, ?)", (rid, ts, text, code))
+    ssm.event(now, "reserve", f"Reservation for SN {req.sn} authorized in '{va}': " + counts_text(counts), va)
+    return code
+
+
+def rehost(ssm: SsmDb, failed: str, request: str, now: int) -> str:
+    """Rehost Licenses from a Failed Product (CSSM's action for an SLR instance whose device is
+    lost and cannot make a return code): in one transaction the failed instance's reservation is
+    released and removed, and the same licenses are reserved for the replacement node's
+    Reservation Request Code in the same virtual account. Returns its Authorization Code."""
+    req = new_request(request)
+    ssm.check_not_linked("rehost licenses")
+    if not ssm.slr_allowed:
+        raise RuleError("Specific License Reservation is not allowed on this smart account.")
+    with ssm.tx() as db:
+        r = find(ssm, failed)
+        counts = json.loads(r["counts"])
+        check_type(req.license_type, counts)
+        if req.uuid == r["uuid"]:
+            raise RuleError("The Reservation Request Code is the failed product's own; enter the replacement node's.")
+        release(ssm, db.execute("SELECT * FROM instance WHERE id=?", (r["instance"],)).fetchone(), now)
+        db.execute("DELETE FROM instance WHERE id=?", (r["instance"],))
+        code = _authorize_in(ssm, r["va"], req, counts, now)
+        ssm.event(
+            now,
+            "rehost",
+            f"Licenses of failed SN {r['sn']} rehosted to SN {req.sn} in '{r['va']}': {counts_text(counts)}",
+            r["va"],
+        )
     kill_point("ssm-committed")
     return code
 

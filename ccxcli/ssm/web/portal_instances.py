@@ -10,6 +10,7 @@ from starlette.responses import Response
 
 from ccxcli.clock import parse_time
 from ccxcli.core.catalogue import BY_ALIAS, TYPES
+from ccxcli.errors import UsageError
 from ccxcli.ssm.core import reserve, smart
 from ccxcli.ssm.core.rows import InstanceRow, ReservationRow
 from ccxcli.ssm.web import charts
@@ -154,6 +155,24 @@ def confirm(c: Visit) -> Redirect:
     return Redirect(f"/instances/{r['id']}", "Reservation update confirmed.")
 
 
+def rehost_page(c: Visit) -> Page:
+    r, _ = _active(c)
+    return "rehost.html", {"row": smart.instance_row(r), "held": _reservations(c)[r["id"]]}
+
+
+def rehost(c: Visit) -> Redirect:
+    r, _ = _active(c)
+    request = "".join(c.text("request_code").split())
+    if not request:
+        raise UsageError("Enter the replacement node's Reservation Request Code, or choose its file.")
+    reserve.rehost(c.ssm, str(r["id"]), request, c.now)
+    new = reserve.find(c.ssm, reserve.new_request(request).sn)["instance"]
+    return Redirect(
+        f"/instances/{new}/authorization-code",
+        f"Licenses rehosted from product instance {r['id']}: install this Authorization Code on the replacement node.",
+    )
+
+
 def code_page(c: Visit) -> Page:
     r, res = _active(c, act=False)
     held = _reservations(c)[r["id"]]
@@ -182,6 +201,7 @@ AGAIN.update(
         instance_transfer: instance_transfer_page,
         update: update_page,
         confirm: confirm_page,
+        rehost: rehost_page,
     }
 )
 
@@ -196,6 +216,8 @@ PAGES: list[tuple[str, str, Handler]] = [
     ("POST", "/instances/{id}/update", update),
     ("GET", "/instances/{id}/confirm", confirm_page),
     ("POST", "/instances/{id}/confirm", confirm),
+    ("GET", "/instances/{id}/rehost", rehost_page),
+    ("POST", "/instances/{id}/rehost", rehost),
     ("GET", "/instances/{id}/authorization-code", code_page),
     ("GET", "/instances/{id}/authorization-code.txt", code_file),
 ]
