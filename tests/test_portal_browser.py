@@ -508,6 +508,7 @@ def _pages(base: str, ident: str, draft_steps: list[str]) -> list[str]:
         base + p
         for p in (
             "/",
+            "/inventory",
             "/virtual-accounts",
             "/licenses",
             "/licenses?span=1d",
@@ -646,6 +647,7 @@ def test_on_a_phone_no_page_scrolls_sideways_and_the_actions_menu_stays_on_scree
 
     for url in (
         "/",
+        "/inventory",
         "/virtual-accounts",
         "/licenses",
         "/license/flex-standard",

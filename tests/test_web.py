@@ -641,3 +641,34 @@ def test_rehost_licenses_from_a_failed_product_in_the_portal(tmp_path: Path) -> 
         app.stop()
     code = json.loads(ssm(home, "--json", "instance", "list").stdout)["instances"]
     assert len(code) == 1 and code[0]["kind"] == "slr"
+
+
+def test_the_inventory_chooses_a_virtual_account_then_its_tabs(tmp_path: Path) -> None:
+    """CSSM's Inventory: a virtual account, then General (its description, tokens, alerts),
+    Licenses, Product Instances and Event Log, each tab naming the account it shows."""
+    home = tmp_path / "lab"
+    assert ssm(home, "va", "create", "Sales", "--description", "Sales contact center").returncode == 0
+    sales_token = ssm(home, "token", "create", "--va", "Sales", "--description", "sales floor").stdout.strip()
+    ssm(home, "token", "create", "--description", "default floor")
+    app = InProcess(home / "ssm" / "cloud", PASSWORD)
+    try:
+        c = logged_in(app)
+        status, text = c.get("/inventory?va=Sales")
+        assert status == 200 and "Sales contact center" in text and sales_token in text
+        assert "default floor" not in text  # only this account's tokens
+        tabs = text.split('<nav class="tabs"')[1].split("</nav>")[0]
+        assert 'id="tab-general" class="on" aria-current="page"' in tabs
+        for href in ("/inventory?va=Sales", "/licenses?va=Sales", "/instances?va=Sales", "/events?va=Sales"):
+            assert f'href="{href}"' in tabs
+        _, text = c.get("/events?va=Sales")
+        assert 'id="tab-events" class="on"' in text and "Event Log of 'Sales'" in text
+        rows = text.split('id="events"')[1].split("</table>")[0]
+        assert "Sales" in rows and "default floor" not in rows and "DEFAULT" not in rows.replace("Sales", "")
+        _, text = c.get("/licenses?va=Sales")
+        assert 'id="tab-licenses" class="on"' in text
+        _, text = c.get("/instances?va=Sales")
+        assert 'id="tab-instances" class="on"' in text
+        status, _ = c.get("/inventory?va=Nowhere")
+        assert status == 400
+    finally:
+        app.stop()

@@ -388,7 +388,7 @@ def logout(c: Visit) -> Redirect:
 # --- overview, virtual accounts, licenses -------------------------------------------------------------
 
 
-def _alerts(c: Visit, va: str | None = None) -> list[AlertRow]:
+def alerts_of(c: Visit, va: str | None = None) -> list[AlertRow]:
     return [
         a
         for a in smart.alerts(c.ssm, c.now)
@@ -408,7 +408,7 @@ def overview(c: Visit) -> Page:
         "vas": c.vas(),
         "va": va,
         "rows": _license_rows(c, va),
-        "alerts": _alerts(c),
+        "alerts": alerts_of(c),
         "instances": len([r for r in smart.instance_list(c.ssm) if c.who.sees(r["va"])]),
     }
 
@@ -456,7 +456,7 @@ def licenses(c: Visit) -> Page:
         "va": va,
         "vas": c.vas(),
         "rows": _license_rows(c, va),
-        "alerts": _alerts(c, va),
+        "alerts": alerts_of(c, va),
         "may_reserve": c.who.acts(va) and c.ssm.slr_allowed and not c.ssm.on_prem,
         "charts": pool_charts(c, va, None, span),
         "span": span,

@@ -52,6 +52,7 @@ def instances(c: Visit) -> Page:
         "va": c.va(va) if (va or c.who.va) else None,
         "vas": c.vas(),
         "q": q,
+        "inv_default": c.va(None),
         "reservations": _reservations(c),
         "kinds": KINDS,
     }

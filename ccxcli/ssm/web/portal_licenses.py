@@ -1,6 +1,8 @@
-"""A license's own page (from the Licenses tab): its pool over time in a virtual account as a
-chart, its use in every virtual account the user sees, the product instances that use or
-reserve it, and its history in the Event Log."""
+"""CSSM's Inventory, its General tab (a virtual account: its description, its registration
+tokens, its alerts; the Licenses, Product Instances and Event Log tabs are those pages, each
+showing the tabs), and a license's own page (from the Licenses tab): its pool over time in a
+virtual account as a chart, its use in every virtual account the user sees, the product
+instances that use or reserve it, and its history in the Event Log."""
 
 from __future__ import annotations
 
@@ -8,9 +10,26 @@ from ccxcli.core.catalogue import BY_ALIAS
 from ccxcli.errors import UsageError
 from ccxcli.ssm.core import reserve, smart
 from ccxcli.ssm.web import charts
-from ccxcli.ssm.web.portal import Handler, Page, Visit, pool_charts, span_of
+from ccxcli.ssm.web.portal import Handler, Page, Visit, alerts_of, pool_charts, span_of
 
 HISTORY = 50  # events shown on the page (the Event Log has them all)
+
+
+def inventory(c: Visit) -> Page:
+    va = c.va(c.query("va") or None)
+    info = next(v for v in c.ssm.va_list() if v["name"] == va)
+    rows = c.ssm.license_rows(va)
+    return "inventory.html", {
+        "va": va,
+        "vas": c.vas(),
+        "info": info,
+        "purchased": sum(r["purchased"] for r in rows),
+        "in_use": sum(r["in_use"] for r in rows),
+        "reserved": sum(r["reserved"] for r in rows),
+        "tokens": [t for t in smart.token_list(c.ssm, c.now) if t["va"] == va][::-1],
+        "may_create": c.who.acts(va),
+        "alerts": alerts_of(c, va),
+    }
 
 
 def license_page(c: Visit) -> Page:
@@ -43,4 +62,4 @@ def license_page(c: Visit) -> Page:
     }
 
 
-PAGES: list[tuple[str, str, Handler]] = [("GET", "/license/{alias}", license_page)]
+PAGES: list[tuple[str, str, Handler]] = [("GET", "/inventory", inventory), ("GET", "/license/{alias}", license_page)]

@@ -24,7 +24,8 @@ def _filters(c: Visit) -> dict[str, Any]:
     day = 24 * 3600
     start = parse_time(c.query("from"), "From") if c.query("from") else None
     end = parse_time(c.query("to"), "To") + day if c.query("to") else None
-    return {"va": c.who.va, "search": c.query("q"), "start": start, "end": end}
+    va = c.who.va if c.who.va is not None else (c.va(c.query("va")) if c.query("va") else None)
+    return {"va": va, "search": c.query("q"), "start": start, "end": end}
 
 
 def events(c: Visit) -> Page:
@@ -32,7 +33,7 @@ def events(c: Visit) -> Page:
     page = max(1, min(whole(c.query("page") or "1", "The page", 1, 1_000_000), 1_000_000))
     rows, total = smart.event_page(c.ssm, (page - 1) * PAGE, PAGE, **f)
     pages = max(1, -(-total // PAGE))
-    keep = {k: c.query(k) for k in ("q", "from", "to") if c.query(k)}
+    keep = {k: c.query(k) for k in ("q", "from", "to", "va") if c.query(k)}
     return "events.html", {
         "rows": rows,
         "q": c.query("q"),
@@ -44,6 +45,8 @@ def events(c: Visit) -> Page:
         "first": (page - 1) * PAGE + 1,
         "keep": keep,
         "csv_max": MAX_CSV,
+        "va": f["va"],
+        "inv_default": c.va(None),
     }
 
 
