@@ -787,3 +787,69 @@ def test_the_pool_and_a_node_s_usage_are_pictures_people_can_read(browser: Any, 
             browser.set_window_size(1100, 850)
     finally:
         server.stop()
+
+
+def test_the_inventory_a_refused_form_and_a_failed_product_rehosted_in_the_browser(
+    browser: Any, served: Any, tmp_path: Path
+) -> None:
+    """CSSM's Inventory (a virtual account, then its tabs); a refused Update comes back filled
+    in with why, nothing changed; Update Reserved Licenses reviewed before its code; a failed
+    product's licenses rehosted to a replacement from the Actions menu; the notification
+    preferences set by an administrator."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    server, pem, base = served
+    shots = Shots(browser, tmp_path / "screens")
+    failed, spare = tmp_path / "failed", tmp_path / "spare"
+    ssm(tmp_path, "--ssm", str(server.folder), "va", "create", "Sales", "--description", "Sales floor")
+    ssm(tmp_path, "--ssm", str(server.folder), "license", "add", "flex-standard", "10", "--va", "Sales")
+    reserve = ["reservation", "authorize", "--va", "Sales", "--license", "flex-standard=4"]
+    auth = ssm(tmp_path, "--ssm", str(server.folder), *reserve, "--request", node_request(failed, pem))
+    assert auth.returncode == 0, auth.stderr
+    assert ccx(failed, "license", "smart", "reservation", "install", auth.stdout.strip()).returncode == 0
+    login(browser, base)
+    go(browser, browser.find_element(By.LINK_TEXT, "Inventory"))
+    select = by_id(browser, "va-select")
+    browser.execute_script("arguments[0].value = 'Sales'; arguments[0].form.submit();", select)
+    WebDriverWait(browser, 10).until(lambda b: "Sales floor" in text_of(b))
+    assert by_id(browser, "tab-general").get_attribute("aria-current") == "page"
+    shots.take("inventory-general")
+    go(browser, by_id(browser, "tab-instances"))
+    ident = instance_id(browser, node_sn(failed))
+    assert by_id(browser, "tab-instances").get_attribute("aria-current") == "page"
+    # a refused form: back as it was typed, with why, nothing changed
+    open_actions(browser, ident)
+    go(browser, by_id(browser, f"update-{ident}"))
+    box = by_id(browser, "upd-flex-standard")
+    box.clear()
+    box.send_keys("four")
+    before = ssm_state(server.folder)
+    go(browser, by_id(browser, "update"))
+    assert "The quantity of" in by_id(browser, "error").text
+    assert by_id(browser, "upd-flex-standard").get_attribute("value") == "four" and ssm_state(server.folder) == before
+    box = by_id(browser, "upd-flex-standard")
+    box.clear()
+    box.send_keys("6")
+    go(browser, by_id(browser, "update"))
+    assert "+2" in by_id(browser, "review").text and ssm_state(server.folder) == before  # reviewed first
+    go(browser, by_id(browser, "back"))
+    # the device failed: its licenses go to the replacement node
+    browser.get(base + f"/instances/{ident}")
+    open_actions(browser, ident)
+    go(browser, by_id(browser, f"rehost-{ident}"))
+    by_id(browser, "rehost-request").send_keys(node_request(spare, pem))
+    shots.take("rehost")
+    go(browser, by_id(browser, "rehost"))
+    assert "Licenses rehosted from product instance" in by_id(browser, "flash").text
+    code = by_id(browser, "authorization-code").get_attribute("value")
+    r = ccx(spare, "license", "smart", "reservation", "install", code)
+    assert r.returncode == 0 and "flex-standard 4" in r.stdout, r.stderr
+    browser.get(base + "/instances?va=Sales")
+    assert node_sn(failed) not in by_id(browser, "instances").text
+    # notifications, as an administrator sets them
+    go(browser, browser.find_element(By.LINK_TEXT, "Notifications"))
+    by_id(browser, "notify-emails").send_keys("noc@example.com")
+    go(browser, by_id(browser, "notify-save"))
+    assert by_id(browser, "flash").text == "Notification preferences saved."
+    shots.take("notifications")

@@ -557,6 +557,8 @@ def test_the_pool_and_an_instance_are_drawn_with_their_numbers(tmp_path: Path) -
         desc = re.search(r'<desc id="chart-flex-standard-desc">([^<]+)</desc>', text)
         assert desc and "40 purchased" in desc.group(1) and "in use at most 60" in desc.group(1)
         assert "over what was free from" in desc.group(1)
+        table = text.split('id="licenses"')[1].split("</table>")[0]
+        assert "(60 reported)" in table  # In Use is what the pool covers; what was reported is said beside it
         numbers = text.split('id="chart-flex-standard"')[1].split("</figure>")[0]
         assert numbers.count("<tr>") >= 96 + 1  # a day in 15-minute intervals (and the one under way), the header
         status, text = c.get("/license/flex-standard?va=DEFAULT")
