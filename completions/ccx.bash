@@ -59,7 +59,7 @@ _ccx() {
         "sim lab slr-tiers") words="borrow strict" ;;
         "sim network") words="up down" ;;
         "sim node") words="create delete list" ;;
-        "sim node create") words="--type --ova --classic --version --wfo" ;;
+        "sim node create") words="--type --ova --classic --version --wfo --subscriber-of" ;;
         "sim ports") words="inbound outbound ivr" ;;
         "sim proxy") words="add list remove" ;;
         "sim proxy add") words="--user --password-file" ;;

@@ -42,8 +42,8 @@ SIM: list[Command] = [
     ),
     c(
         "sim node create",
-        "<name> [--type T] [--ova N] [--classic] [--version V] [--wfo]",
-        ("Create an emulated node (OVA profile 100, 300 or 400 agents; a Classic node's version, WFO)"),
+        "<name> [--type T] [--ova N] [--classic] [--version V] [--wfo] [--subscriber-of P]",
+        "Create an emulated node (OVA profile 100, 300 or 400 agents; Classic version, WFO; a cluster's subscriber)",
         "basic:node_create",
         lab_wide=True,
         changes="adds an emulated node to the lab (unregistered, evaluation starting now).",
@@ -57,6 +57,10 @@ SIM: list[Command] = [
             "--classic": "A node still on Classic Licensing.",
             "--version": "The UCCX version: dotted numbers, e.g. 12.5.1 or 11.6.2.10000-41 (default: current).",
             "--wfo": "The node uses Workforce Optimization (classic nodes).",
+            "--subscriber-of": (
+                "The publisher node: this node becomes the second node of its cluster (Smart Licensing runs "
+                "on the publisher; this node's agents count there)."
+            ),
         },
     ),
     c("sim node list", "", "List the nodes of the lab", "basic:node_list", changes=NOTHING, example="sim node list"),

@@ -10,9 +10,10 @@ from collections.abc import Callable
 
 from ccxcli import drawing
 from ccxcli.cli import commands, grammar
-from ccxcli.errors import Cancelled, UsageError, describe, error_document, printable_lines
+from ccxcli.core import cluster
+from ccxcli.errors import Cancelled, RuleError, UsageError, describe, error_document, printable_lines
 from ccxcli.runtime import Line, Outcome, Runtime
-from ccxcli.session.context import run
+from ccxcli.session.context import Ctx, run
 
 TYPE_CHECKING = False  # `typing` is not imported at run time: it costs a one-shot command start-up
 if TYPE_CHECKING:
@@ -61,15 +62,27 @@ def execute(rt: Runtime, tokens: list[str], line: Line | None = None) -> tuple[O
             f"run it (ccx serve --operator {rt.ssh_user or 'USER'})."
         )
     warning = None
+    # a subscriber licenses nothing itself: refused in the first call that opens the lab
+    on_publisher = any(cmd.words[: len(w)] == w for w in cluster.LICENSING)
     if cmd.check:  # refuse before asking anything when the command is not allowed at all
         check = cmd.check
-        warning = run(rt, lambda ctx: _resolve(check)(ctx, args), commit=False)
+        warning = run(rt, lambda ctx: _resolve(check)(_checked(ctx, cmd, on_publisher), args), commit=False)
+        on_publisher = False
     if cmd.confirm:
         confirm(rt, line, f"{warning}\n{cmd.confirm}" if isinstance(warning, str) else cmd.confirm)
-    result = run(rt, lambda ctx: _resolve(cmd.handler)(ctx, args))
+    result = run(rt, lambda ctx: _resolve(cmd.handler)(_checked(ctx, cmd, on_publisher), args))
     if not isinstance(result, Outcome):
         raise TypeError(f"{cmd.handler} returned {type(result).__name__}, not a Result")
     return result, line
+
+
+def _checked(ctx: Ctx, cmd: grammar.Command, on_publisher: bool) -> Ctx:
+    """The context, once a licensing command is known not to run on a cluster's subscriber."""
+    if on_publisher:
+        why = cluster.refusal(ctx.node, cmd.words)
+        if why is not None:
+            raise RuleError(why)
+    return ctx
 
 
 def confirm(rt: Runtime, line: Line, question: str) -> None:

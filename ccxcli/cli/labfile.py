@@ -222,9 +222,9 @@ class _Builder:
             if name == DEFAULT_NODE:  # made again as the file says
                 self.node(DEFAULT_NODE, "sim", "node", "delete", DEFAULT_NODE)
             words = ["sim", "node", "create", name]
-            for key in ("type", "ova", "version"):
+            for key in ("type", "ova", "version", "subscriber_of"):
                 if key in n:
-                    words += [f"--{key}", str(n[key])]
+                    words += [f"--{key.replace('_', '-')}", str(n[key])]
             self.node(name, *words)
             self._transport(n)
             if "register" in n:

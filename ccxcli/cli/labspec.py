@@ -135,6 +135,7 @@ SECTIONS: dict[str, tuple[bool, dict[str, Field], tuple[str, ...]]] = {
             "type": ("one of " + "|".join(TYPES), "License type (default flex)."),
             "ova": ("ova", "OVA profile: 100, 300 or 400 agents (default 400)."),
             "version": ("text", "UCCX version (default: current)."),
+            "subscriber_of": ("name", "A node before it in the file: this one is its cluster's subscriber."),
             "transport": ("text", "direct (default), or gateway URL, or ssm-satellite URL (an SSM On-Prem)."),
             "register": ("va", "Register with a new token of this virtual account (of `ssm`)."),
             "reserve": ("counts", "Reserve these licenses (SLR) in `va` of `ssm`: alias = quantity."),

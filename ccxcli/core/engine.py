@@ -93,6 +93,9 @@ def new_node(
     for key in ("ova", "version", "wfo"):  # the platform details a node may be created with
         if extra.get(key) is not None:
             node[key] = extra[key]
+    if extra.get("publisher") is not None:  # a cluster's subscriber: no licensing of its own (core/cluster.py)
+        node["publisher"] = extra["publisher"]
+        node["eval"]["since"] = None
     node["peak"] = usage(node)
     node["usage_log"].append([now, node["peak"]])
     log(node, now, f"Node {name} created; license type {license_type}")

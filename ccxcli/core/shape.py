@@ -75,6 +75,7 @@ NODE: dict[str, Spec] = {
     "?inactive_version": STR,
     "?ova": _one("100", "300", "400"),
     "?wfo": BOOL,
+    "?publisher": STR,  # the publisher this node is the subscriber of (core/cluster.py)
     "?classic_license": {"serial": STR, "issued": STR, "counts": COUNTS, "installed": _int},
     "?faults": _list(_one("license-computation", "agent-init", "ssm-error", "ssm-slow"), 4),
     "?clock_skew": _int,  # seconds the node's own clock is off the network's (`sim fault clock-skew`)

@@ -224,6 +224,7 @@ class NodeState(TypedDict):
     inactive_version: NotRequired[str]
     ova: NotRequired[str]  # "100", "300", "400"
     wfo: NotRequired[bool]
+    publisher: NotRequired[str]  # the publisher this node is the subscriber of (core/cluster.py)
     classic_license: NotRequired[ClassicLicense]
     faults: NotRequired[list[str]]
     clock_skew: NotRequired[int]  # seconds the node's clock is ahead (+) or behind (-) the network's

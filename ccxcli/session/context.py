@@ -132,6 +132,14 @@ class Ctx:
         return ready(self.lab, name)
 
     @property
+    def licensed_node(self) -> NodeState:
+        """The node whose licenses this session's usage counts on: itself, or for the subscriber
+        of a cluster its publisher (`core/cluster.py`)."""
+        node = self.node
+        publisher = node.get("publisher")
+        return node if publisher is None else ready(self.lab, publisher)
+
+    @property
     def now(self) -> int:
         return self.lab.now()
 

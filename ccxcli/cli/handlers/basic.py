@@ -5,6 +5,7 @@ from __future__ import annotations
 from ccxcli import clock, drawing
 from ccxcli.cli import commands
 from ccxcli.cli.grammar import Command, Param
+from ccxcli.core import cluster
 from ccxcli.core.catalogue import TYPES
 from ccxcli.errors import CcxError, UsageError
 from ccxcli.runtime import Outcome
@@ -223,9 +224,13 @@ def _what_happened(
         for what, a, b in zip(("Registration", "Authorization"), states, after, strict=True)
         if a != b
     ]
-    line = f"Node {node['name']}: " + (", ".join(did) if did else "no report or renewal was due") + "; "
-    line += ", ".join(changes) if changes else f"still {after[0]}, {after[1]}"
-    text = line + "."
+    publisher = cluster.publisher_of(node)
+    if publisher is not None:  # a cluster's subscriber: its licensing is the publisher's
+        text = f"Node {node['name']}: subscriber of {publisher}; its agents count there."
+    else:
+        line = f"Node {node['name']}: " + (", ".join(did) if did else "no report or renewal was due") + "; "
+        line += ", ".join(changes) if changes else f"still {after[0]}, {after[1]}"
+        text = line + "."
     if raised or cleared:
         text += (
             "\nAlerts "
@@ -278,12 +283,22 @@ def node_create(ctx: Ctx, a: Args) -> Outcome:
     if (version or a.flag("wfo")) and not a.flag("classic"):
         raise UsageError("--version and --wfo describe a Classic Licensing node that is to be upgraded: add --classic.")
     extra = {"ova": ova, "version": version, "wfo": True if a.flag("wfo") else None}
+    publisher = a.get("subscriber_of")
+    if publisher is not None:
+        if a.get("type") is not None or a.flag("classic"):
+            raise UsageError("A subscriber takes its publisher's license type: leave out --type and --classic.")
+        pub = ctx.node_named(publisher)
+        others = [n for n in ctx.lab.node_names() if ctx.lab.load(n).get("publisher") == publisher]
+        cluster.subscriber_of(pub, others)
+        ltype = pub["license_type"]
+        extra.update(publisher=publisher, ova=ova or pub.get("ova"))
     node = ctx.lab.add_node(a.text("name"), ltype, bool(a.flag("classic")), **extra)
     if ctx.lab.data.get("slr_tiers") == "strict":  # the lab's reading of the disputed SLR rule (`sim lab slr-tiers`)
         node["slr"]["strict_tiers"] = True
+    role = f", subscriber of {publisher}: Smart Licensing runs there" if publisher else ""
     return Outcome(
         f"Node {node['name']} created (UDI SN {node['sn']}, license type {ltype}"
-        f"{', Classic Licensing' if node['classic'] else ''}).",
+        f"{', Classic Licensing' if node['classic'] else ''}{role}).",
         {"node": node["name"], "udi": {"pid": "UCCX", "sn": node["sn"], "uuid": node["uuid"]}},
     )
 

@@ -52,7 +52,7 @@ def _agent_text(aid: str, ag: Agent) -> str:
 
 def agent_add(ctx: Ctx, a: Args) -> Outcome:
     aid = _id(a.text("id"))
-    new = agents.add(ctx.node, aid, _skills(a.get("skills")), a.flag("supervisor"))
+    new = agents.add(ctx.licensed_node, aid, _skills(a.get("skills")), a.flag("supervisor"))
     return Outcome(f"Agent {_agent_text(aid, new)}.", {"agent": aid, **new})
 
 
@@ -67,13 +67,13 @@ def _on_off(text: str | None, option: str) -> bool | None:
 def agent_modify(ctx: Ctx, a: Args) -> Outcome:
     aid = a.text("id")
     skills = _skills(a.get("skills")) if a.get("skills") else None
-    new = agents.modify(ctx.node, ctx.now, aid, skills, _on_off(a.get("supervisor"), "--supervisor"))
+    new = agents.modify(ctx.licensed_node, ctx.now, aid, skills, _on_off(a.get("supervisor"), "--supervisor"))
     return Outcome(f"Agent {_agent_text(aid, new)}.", {"agent": aid, **new})
 
 
 def agent_delete(ctx: Ctx, a: Args) -> Outcome:
     aid = a.text("id")
-    agents.delete(ctx.node, ctx.now, aid)
+    agents.delete(ctx.licensed_node, ctx.now, aid)
     return Outcome(f"Agent {aid} deleted.", {"deleted": aid})
 
 
@@ -84,8 +84,8 @@ def _plural(n: int) -> str:
 def agent_login(ctx: Ctx, a: Args) -> Outcome:
     count = a.get("count")
     many = whole(count, "--count", 1, agents.MAX_AGENTS) if count is not None else None
-    done = agents.login(ctx.node, ctx.now, [_id(i) for i in a.many("id")], many, a.flag("premium"))
-    use = usage(ctx.node)
+    done = agents.login(ctx.licensed_node, ctx.now, [_id(i) for i in a.many("id")], many, a.flag("premium"))
+    use = usage(ctx.licensed_node)
     return Outcome(
         f"{_plural(len(done))} logged in; in use now: " + ", ".join(f"{k} {v}" for k, v in use.items()),
         {"logged_in": done, "usage": use},
@@ -93,19 +93,19 @@ def agent_login(ctx: Ctx, a: Args) -> Outcome:
 
 
 def agent_logout(ctx: Ctx, a: Args) -> Outcome:
-    done = agents.logout(ctx.node, ctx.now, a.many("id"), a.flag("all"))
-    return Outcome(f"{_plural(len(done))} logged out.", {"logged_out": done, "usage": usage(ctx.node)})
+    done = agents.logout(ctx.licensed_node, ctx.now, a.many("id"), a.flag("all"))
+    return Outcome(f"{_plural(len(done))} logged out.", {"logged_out": done, "usage": usage(ctx.licensed_node)})
 
 
 def agent_list(ctx: Ctx, a: Args) -> Outcome:
-    node = ctx.node
+    node = ctx.licensed_node
     agents = sorted(node["agents"].items())
     rows = [{"id": aid, "license": "premium" if is_premium(ag) else "standard", **ag} for aid, ag in agents]
     return Outcome("\n".join(_agent_text(aid, ag) for aid, ag in agents) or "No agents.", {"agents": rows})
 
 
 def ports(ctx: Ctx, a: Args) -> Outcome:
-    node = ctx.node
+    node = ctx.licensed_node
     kind = next(k for k in PORT_KINDS if k == a.text("kind"))  # the grammar allows only these
     n = whole(a.text("n"), "The port count", 0, MAX_COUNT)
     admin.set_ports(node, ctx.now, kind, n)
