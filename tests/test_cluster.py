@@ -42,6 +42,8 @@ def test_a_cluster_has_two_nodes_and_one_licensing(lab: Lab) -> None:
     lab.refused(["sim", "node", "create", "sub3", "--subscriber-of", "sub"], "is itself a subscriber")
     lab.refused(["sim", "node", "create", "sub4", "--subscriber-of", "nowhere"], "No node", code=2)
     lab.refused(["sim", "node", "create", "sub5", "--subscriber-of", "uccx", "--type", "flex"], "license type", code=2)
+    lab.refused(["--yes", "sim", "node", "delete", "uccx"], "delete its subscriber first")
+    lab.ok("--yes", "sim", "node", "delete", "sub")  # then the publisher may go
     lab.ok("sim", "node", "create", "old", "--classic")
     lab.refused(["sim", "node", "create", "sub6", "--subscriber-of", "old"], "Classic Licensing")
 

@@ -7,7 +7,7 @@ from ccxcli.cli import commands
 from ccxcli.cli.grammar import Command, Param
 from ccxcli.core import cluster
 from ccxcli.core.catalogue import TYPES
-from ccxcli.errors import CcxError, UsageError
+from ccxcli.errors import CcxError, RuleError, UsageError
 from ccxcli.runtime import Outcome
 from ccxcli.session.context import Ctx
 from ccxcli.store.lab import check_node_name
@@ -378,6 +378,17 @@ def check_node_delete(ctx: Ctx, a: Args) -> None:
     except StoreError:
         return
     check_node_deletable(node, _held_on_ssms(ctx, node["uuid"]))
+    subscribers = [n for n in ctx.lab.node_names() if n != node["name"] and _subscriber(ctx, n) == node["name"]]
+    if subscribers:
+        raise RuleError(f"Node {node['name']} is the publisher of {subscribers[0]}: delete its subscriber first.")
+
+
+def _subscriber(ctx: Ctx, name: str) -> str | None:
+    """The publisher of node `name` (None: not a subscriber, or unreadable)."""
+    try:
+        return cluster.publisher_of(ctx.lab.load(name))
+    except CcxError:
+        return None
 
 
 def _held_on_ssms(ctx: Ctx, uuid: str) -> list[str]:
