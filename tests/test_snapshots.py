@@ -162,8 +162,10 @@ def test_slr_update_waiting_for_its_confirmation_code(lab: Lab) -> None:
 def test_on_prem_overdue_for_sync(lab: Lab) -> None:
     load(lab, "onprem-sync-overdue")
     alerts = lab.ssm_ok("--ssm", "onprem", "--json", "alerts").json["alerts"]
-    assert [a["type"] for a in alerts] == ["Synchronization Overdue"]
-    assert "31 days ago" in alerts[0]["message"]
+    assert [a["type"] for a in alerts] == ["Upcoming Satellite Sync Deadline (30 Day)"]
+    assert "61 days ago" in alerts[0]["message"] and alerts[0]["due"]
+    cloud_alerts = lab.ssm_ok("--json", "alerts").json["alerts"]
+    assert [(a["type"], a["source"]) for a in cloud_alerts] == [("Upcoming Satellite Sync Deadline (30 Day)", "onprem")]
     onprem = {
         r["alias"]: r["purchased"] for r in lab.ssm_ok("--ssm", "onprem", "--json", "license", "list").json["licenses"]
     }

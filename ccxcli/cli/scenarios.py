@@ -111,9 +111,10 @@ SCENARIOS: dict[str, tuple[str, list[Step]]] = {
         ],
     ),
     "onprem-sync-overdue": (
-        "A disconnected SSM On-Prem 'onprem', last synchronized 31 days ago; 20 licenses "
-        "bought on Cisco SSM since have not reached it (alert: Synchronization Overdue).",
-        [_onprem_synchronized, "sim clock advance 1d", _bought_on_cisco, "sim clock advance 30d"],
+        "A disconnected SSM On-Prem 'onprem', last synchronized 61 days ago: 29 days before the smart "
+        "account removes it (alert: Upcoming Satellite Sync Deadline (30 Day)); 20 licenses bought on "
+        "Cisco SSM since have not reached it.",
+        [_onprem_synchronized, "sim clock advance 1d", _bought_on_cisco, "sim clock advance 60d"],
     ),
 }
 

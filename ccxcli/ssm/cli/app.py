@@ -124,7 +124,20 @@ def open_ssm(rt: SsmRun) -> tuple[SsmDb, int]:
             pass
     ssm = SsmDb.open(folder)
     rt.opened.append(ssm)
-    return ssm, ssm_now(folder)
+    now = ssm_now(folder)
+    _time_passed(ssm, now)
+    return ssm, now
+
+
+def _time_passed(ssm: SsmDb, now: int) -> None:
+    """What time did since the SSM was last used: an SSM On-Prem 90 days without synchronization
+    is removed (`sync.expire`); busy or unreadable, the next command does it."""
+    from ccxcli.ssm.core import sync
+
+    try:
+        sync.expire(ssm, now)
+    except CcxError:
+        pass
 
 
 class Listing:

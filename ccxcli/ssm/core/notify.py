@@ -23,6 +23,7 @@ from typing import Any
 
 from ccxcli.clock import iso, wall_now
 from ccxcli.errors import UsageError
+from ccxcli.ssm.core import rules
 from ccxcli.ssm.core.db import SsmDb
 from ccxcli.ssm.core.rows import AlertRow
 
@@ -105,8 +106,8 @@ def describe(p: dict[str, Any]) -> str:
 
 def _key(alert: AlertRow) -> str:
     """What makes an alert the same alert as time passes (its message may change)."""
-    if alert["type"] in ("Insufficient Licenses", "Synchronization Overdue"):
-        return f"{alert['type']}|{alert['va']}"
+    if alert["type"] in ("Insufficient Licenses", rules.UPCOMING_SYNC_DEADLINE, rules.SATELLITE_REMOVED):
+        return f"{alert['type']}|{alert['va']}|{alert['source']}"
     return f"{alert['type']}|{alert['va']}|{alert['message'].split(' last contact')[0]}"
 
 

@@ -11,7 +11,25 @@ from ccxcli.clock import DAY, iso
 Counts = dict[str, int]
 FAILED_TO_RENEW = 30 * DAY  # an instance not heard from for this long: "Failed to Renew"
 FAILED_TO_CONNECT = 90 * DAY  # … and for this long: "Failed to Connect"
-SYNC_OVERDUE = 30 * DAY  # an SSM On-Prem not synchronized for this long: "Synchronization Overdue" (synthetic)
+# An SSM On-Prem (a satellite) must synchronize with Cisco SSM: after 90 days without a
+# synchronization the smart account removes it ("Satellite expired and removed (90 Days of no
+# sync)", Cisco's alert list); "Upcoming Satellite Sync Deadline (30 Day)" warns in the 30 days
+# before (our reading of the alert's name: no public text gives its start).
+SATELLITE_REMOVAL = 90 * DAY
+SATELLITE_WARNING = 30 * DAY
+UPCOMING_SYNC_DEADLINE = "Upcoming Satellite Sync Deadline (30 Day)"
+SATELLITE_REMOVED = "Satellite expired and removed (90 Days of no sync)"
+
+
+def satellite_state(last_sync: int, now: int) -> str:
+    """ "ok", "deadline" (30 days or fewer before the removal) or "expired" (removed)."""
+    if now >= last_sync + SATELLITE_REMOVAL:
+        return "expired"
+    if now >= last_sync + SATELLITE_REMOVAL - SATELLITE_WARNING:
+        return "deadline"
+    return "ok"
+
+
 AUTH_DEADLINE = 90 * DAY  # an instance not heard from since its last contact loses its authorization then (the seed)
 RETURNED_ALERT = 30 * DAY  # how long "Reserved Licenses Returned/Released" stays listed
 

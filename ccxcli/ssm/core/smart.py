@@ -455,13 +455,42 @@ def alerts(ssm: SsmDb, now: int) -> list[AlertRow]:
         message = f"Reservation update for instance {r['instance']} (SN {r['sn']}) awaits its confirmation code"
         alert("minor", "Authorization Pending", r["va"], message, f"UCCX {r['sn']}")
     last_sync = ssm.meta.get("last_sync")
-    if ssm.on_prem and ssm.meta.get("cloud") and last_sync and int(last_sync) < now - rules.SYNC_OVERDUE:
-        days = (now - int(last_sync)) // 86400
-        message = (
-            f"Last synchronized with Cisco SSM {iso(int(last_sync))} ({days} days ago); "
-            "licenses bought or moved there since are not here yet"
-        )
-        alert("major", "Synchronization Overdue", "", message, ssm.name)
+    if ssm.on_prem and ssm.meta.get("cloud") and last_sync:  # this SSM On-Prem's own deadline
+        state, synced = rules.satellite_state(int(last_sync), now), int(last_sync)
+        days = (now - synced) // DAY
+        if state == "deadline":
+            message = (
+                f"Last synchronized with Cisco SSM {iso(synced)} ({days} days ago); synchronize by "
+                f"{iso(synced + rules.SATELLITE_REMOVAL)} or the smart account removes this SSM On-Prem"
+            )
+            alert("major", rules.UPCOMING_SYNC_DEADLINE, "", message, ssm.name, synced + rules.SATELLITE_REMOVAL)
+        elif state == "expired":
+            message = (
+                f"No synchronization with Cisco SSM for {days} days (last {iso(synced)}): the smart account "
+                "removed this SSM On-Prem; its product instances no longer count there. Link it again."
+            )
+            alert("major", rules.SATELLITE_REMOVED, "", message, ssm.name)
+    for r in ssm.db.execute("SELECT * FROM onprem WHERE last_sync IS NOT NULL"):  # the satellites of a cloud SSM
+        state, synced = rules.satellite_state(r["last_sync"], now), r["last_sync"]
+        vas = json.loads(r["vas"])
+        if state == "deadline":
+            message = f"SSM On-Prem '{r['name']}' last synchronized {iso(synced)}: removed if it does not by then"
+            alert(
+                "major",
+                rules.UPCOMING_SYNC_DEADLINE,
+                vas[0] if vas else "",
+                message,
+                r["name"],
+                synced + rules.SATELLITE_REMOVAL,
+            )
+        elif state == "expired":  # removed at the next change (sync.expire); said already
+            message = f"SSM On-Prem '{r['name']}' did not synchronize for 90 days (last {iso(synced)})"
+            alert("major", rules.SATELLITE_REMOVED, vas[0] if vas else "", message, r["name"])
+    for r in ssm.db.execute(
+        "SELECT * FROM event WHERE kind='satellite-removed' AND t >= ?", (now - rules.RETURNED_ALERT,)
+    ):
+        concerns = _concerns(r["vas"])
+        alert("major", rules.SATELLITE_REMOVED, concerns[0] if concerns else "", r["text"], ssm.account)
     q = "SELECT * FROM event WHERE kind IN ('returned', 'released') AND t >= ?"
     for r in ssm.db.execute(q, (now - rules.RETURNED_ALERT,)):
         concerns = _concerns(r["vas"])

@@ -190,12 +190,43 @@ def apply_answer(onprem: SsmDb, text: str, now: int) -> dict[str, Any]:
 # --- the cloud side ----------------------------------------------------------------------------------------
 
 
+def expire(cloud: SsmDb, now: int) -> list[str]:
+    """Remove the SSM On-Prems that have not synchronized for 90 days (Cisco: "Satellite expired
+    and removed"): their product instances leave the cloud's pools, their link goes, and an event
+    says so (the alert for 30 days). Returns their names; a no-op for most calls (one query)."""
+    gone = cloud.db.execute(
+        "SELECT * FROM onprem WHERE last_sync IS NOT NULL AND last_sync <= ?", (now - rules.SATELLITE_REMOVAL,)
+    ).fetchall()
+    if not gone:
+        return []
+    with cloud.tx() as db:
+        for r in gone:
+            mirrored = db.execute("SELECT * FROM instance WHERE kind='mirror' AND via=?", (r["name"],)).fetchall()
+            for inst in mirrored:
+                cloud.set_usage(inst, {}, now)
+                db.execute("DELETE FROM instance WHERE id=?", (inst["id"],))
+            db.execute("DELETE FROM onprem WHERE name=?", (r["name"],))
+            cloud.event(
+                now,
+                "satellite-removed",
+                f"SSM On-Prem '{r['name']}' expired and removed after 90 days without synchronization (last "
+                f"{iso(r['last_sync'])}): {len(mirrored)} product instances registered through it removed",
+                *json.loads(r["vas"]),
+            )
+    return [r["name"] for r in gone]
+
+
 def handle_request(cloud: SsmDb, text: str, now: int) -> str:
     """Apply an on-prem's signed request; return the signed answer."""
     try:
         name = json.loads(json.loads(text)["payload"])["from"]
     except (ValueError, KeyError, TypeError, RecursionError):
         raise RuleError("This is not a synchronization request file of ccxcli (malformed).") from None
+    if str(name)[:64] in expire(cloud, now):
+        raise RuleError(
+            f"SSM On-Prem '{str(name)[:40]}' did not synchronize for 90 days: the smart account removed it "
+            "(Satellite expired and removed). Link it again ('ccx-ssm init --on-prem … --cloud')."
+        )
     row = cloud.db.execute("SELECT * FROM onprem WHERE name=?", (str(name)[:64],)).fetchone()
     if row is None:
         raise RuleError(f"No SSM On-Prem '{str(name)[:40]}' is linked to this smart account.")

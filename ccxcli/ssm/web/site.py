@@ -194,11 +194,13 @@ class Site:
         return ssm_now(self.folder)
 
     def notify(self) -> None:
-        """The SSM's email notifications due now (`ssm.core.notify`), queued and sent."""
-        from ccxcli.ssm.core import notify
+        """What time does: an SSM On-Prem 90 days without synchronization removed (`sync.expire`),
+        the email notifications due now (`ssm.core.notify`) queued and sent."""
+        from ccxcli.ssm.core import notify, sync
 
         try:
             with self.ssm(requests=False) as ssm:
+                sync.expire(ssm, self.now())
                 notify.run(ssm, self.now())
         except CcxError as e:  # busy or unreadable: the next round queues what is due
             import sys
