@@ -64,7 +64,7 @@ _ccx() {
         "sim proxy") words="add list remove" ;;
         "sim proxy add") words="--user --password-file" ;;
         "sim scenario") words="list load" ;;
-        "sim scenario load") words="--replace" ;;
+        "sim scenario load") words="--replace --node" ;;
         "sim ssm") words="cisco trust" ;;
         "utils") words="core dbreplication disaster_recovery ntp remotesyslog service system uccx" ;;
         "utils core") words="active" ;;

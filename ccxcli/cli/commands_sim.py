@@ -183,7 +183,7 @@ SIM: list[Command] = [
     ),
     c(
         "sim scenario load",
-        "<name> [--replace]",
+        "<name> [--replace] [--node N]",
         "Replace the lab with a scenario preset, reached by the real rules",
         "labs:scenario_load",
         confirm="This will replace every node and SSM of this lab, and its clock, with the scenario.",
@@ -192,10 +192,18 @@ SIM: list[Command] = [
         changes=(
             "builds the scenario in a temporary lab by running its steps (node commands and the SSM's side), "
             "then replaces the lab's nodes, SSMs and clock with the result (as 'sim lab load' does); a lab that is "
-            "not fresh needs --replace. Asks Continue (y/n)?"
+            "not fresh needs --replace. Asks Continue (y/n)?. With --node N: adds node N in the scenario's state "
+            "(its SSM records adopted into virtual account N of SSM cloud) and changes nothing else."
         ),
-        example="sim scenario load ooc-report-4",
-        args={"name": "A scenario ('sim scenario list').", "--replace": "Replace a lab that is not fresh."},
+        example="sim scenario load ooc-report-4 --node s05",
+        args={
+            "name": "A scenario ('sim scenario list').",
+            "--replace": "Replace a lab that is not fresh.",
+            "--node": (
+                "Load it into this one new node instead, in a virtual account of its own (named as the node) of "
+                "SSM cloud, at the lab's time; the rest of the lab is left as it is, and nothing is asked."
+            ),
+        },
     ),
     c(
         "sim node delete",

@@ -68,7 +68,7 @@ def execute(rt: Runtime, tokens: list[str], line: Line | None = None) -> tuple[O
         check = cmd.check
         warning = run(rt, lambda ctx: _resolve(check)(_checked(ctx, cmd, on_publisher), args), commit=False)
         on_publisher = False
-    if cmd.confirm:
+    if cmd.confirm and warning is not False:  # a check that finds nothing to ask about says False
         confirm(rt, line, f"{warning}\n{cmd.confirm}" if isinstance(warning, str) else cmd.confirm)
     result = run(rt, lambda ctx: _resolve(cmd.handler)(_checked(ctx, cmd, on_publisher), args))
     if not isinstance(result, Outcome):

@@ -12,11 +12,13 @@ import shlex
 import shutil
 import tempfile
 from collections.abc import Callable
+from pathlib import Path
 
 from ccxcli import clock
 from ccxcli.cli.dispatch import execute
 from ccxcli.errors import RuleError, UsageError
-from ccxcli.runtime import Env, Runtime
+from ccxcli.runtime import Env, Runtime, in_force
+from ccxcli.session import adoption
 from ccxcli.session.context import Ctx, Shared, open_lab, run
 from ccxcli.store import snapshots
 from ccxcli.store.files import private_dir
@@ -130,16 +132,49 @@ def described() -> list[dict[str, str]]:
 
 def build(rt: Runtime, name: str) -> str:
     """Run the scenario's steps in a temporary lab inside the lab home; its snapshot folder."""
+    tmp = build_lab(rt, name)
+    with open_lab(tmp) as opened:
+        snapshots.save(opened, "scenario", clock.wall_now())
+    return os.path.join(tmp, snapshots.FOLDER, "scenario")
+
+
+def span(name: str) -> int:
+    """How long the scenario's steps move its clock (its `sim clock advance` steps)."""
+    moves = [s for s in SCENARIOS[name][1] if isinstance(s, str) and s.startswith("sim clock advance ")]
+    return sum(clock.parse_duration(s.split()[-1]) for s in moves)
+
+
+def for_one_node(name: str) -> None:
+    """Refuse a scenario that cannot be loaded into one node: one with an SSM of its own."""
+    if any(step is _onprem_synchronized for step in SCENARIOS[name][1]):
+        raise UsageError(f"Scenario '{name}' brings an SSM On-Prem of its own: load it into a whole lab (--replace).")
+
+
+def build_lab(rt: Runtime, name: str, end: int | None = None, keys_from: Path | None = None) -> str:
+    """Run the scenario's steps in a temporary lab inside the lab home; its folder. With `end`,
+    its clock starts early enough to end then; with `keys_from`, its SSM signs with the key of
+    that SSM folder (the lab's own, which will adopt what it issued)."""
     if name not in SCENARIOS:
         raise UsageError(f"No scenario '{name[:40]}'. Known: {', '.join(SCENARIOS)} ('sim scenario list').")
-    steps = SCENARIOS[name][1]
     private_dir(rt.home)
-    tmp = tempfile.mkdtemp(prefix=".scenario-", dir=rt.home)
-    sub = Runtime(tmp, DEFAULT_NODE, yes=True, env=Env(io.StringIO(), io.StringIO(), io.StringIO(), rt.env.environ))
+    tmp = tempfile.mkdtemp(prefix=adoption.PREFIX, dir=rt.home)
+    environ = dict(rt.env.environ)
+    if end is not None:
+        environ["CCX_LAB_START"] = clock.iso(end - span(name))
+    sub = Runtime(tmp, DEFAULT_NODE, yes=True, env=Env(io.StringIO(), io.StringIO(), io.StringIO(), environ))
+    with in_force(sub.env.tunables):  # the temporary lab's own start (CCX_LAB_START), the rest as the caller's
+        return _run_steps(sub, name, tmp, keys_from)
+
+
+def _run_steps(sub: Runtime, name: str, tmp: str, keys_from: Path | None) -> str:
+    steps = SCENARIOS[name][1]
     shared = Shared(sub)
     values: Values = {}
     try:
         shared.open()
+        if keys_from is not None:
+            for key in ("key.pem", "public.pem"):
+                shutil.copyfile(keys_from / key, Path(tmp) / "ssm" / DEFAULT_SSM / key)
         for step in steps:
             if isinstance(step, str):
                 tokens = shlex.split(step.format(**values))
@@ -152,9 +187,7 @@ def build(rt: Runtime, name: str) -> str:
             else:
                 _ssm_side(sub, step, values)
         shared.close()
-        with open_lab(tmp) as opened:
-            snapshots.save(opened, "scenario", clock.wall_now())
-        return os.path.join(tmp, snapshots.FOLDER, "scenario")
+        return tmp
     except BaseException:
         shared.close()
         shutil.rmtree(tmp, ignore_errors=True)

@@ -211,6 +211,7 @@ LAB: dict[str, Spec] = {
     "clock": {"frozen": _int, "realtime": BOOL, "offset": _int},
     "?trusted": _list(STR, 100),
     "?moving_to": _opt({"to": _int, "clock": BOOL}),
+    "?adopting": {"node": STR, "from": STR},  # a scenario loaded into one node, its SSM side committed first
     # `sim proxy add`: the HTTP proxies of the lab's network (a password kept as salt and SHA-256)
     "?proxies": _list({"host": STR, "port": _int, "?user": STR, "?salt": STR, "?hash": STR}, 100),
     # `sim ssm cisco URL`: where direct and proxy transports reach Cisco SSM (a served SSM)

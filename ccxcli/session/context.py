@@ -53,6 +53,10 @@ def settle(lab: LabStore) -> None:
     """Finish what a killed process left unfinished (a clock move under way), and bring a
     realtime clock's nodes to now. Idempotent; cheap when there is nothing to do."""
     s = scratch.of(lab)
+    if lab.data.get("adopting") and not s.settling:  # a scenario's node whose SSM side committed
+        from ccxcli.session.adoption import finish
+
+        finish(lab)
     if s.settling or (lab.data.get("moving_to") is None and not lab.clock.realtime):
         return
     from ccxcli.session.life import finish_move

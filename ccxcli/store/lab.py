@@ -351,6 +351,16 @@ class LabStore:
         self._nodes[name] = node
         return node
 
+    def place_node(self, name: str, node: NodeState) -> None:
+        """A node made elsewhere (a scenario built for it in a temporary lab), kept here as
+        `name`; written by the next commit."""
+        check_node_name(name)
+        if os.path.exists(self._state_file(name)):
+            raise RuleError(f"Node '{name}' already exists.")
+        private_dir(os.path.join(self.root, "nodes", name))
+        node["name"] = name
+        self._nodes[name] = node
+
     def delete_node(self, name: str) -> None:
         import shutil
 

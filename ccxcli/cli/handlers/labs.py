@@ -9,11 +9,13 @@ from pathlib import Path
 
 from ccxcli import clock
 from ccxcli.cli import labfile, labspec, scenarios
-from ccxcli.errors import UsageError
+from ccxcli.errors import RuleError, UsageError
 from ccxcli.runtime import Outcome
+from ccxcli.session import adoption
 from ccxcli.session.context import Ctx
 from ccxcli.ssm.core.schema import foreign
 from ccxcli.store import snapshots
+from ccxcli.store.lab import DEFAULT_SSM, check_node_name
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -94,12 +96,27 @@ def scenario_list(ctx: Ctx, a: Args) -> Outcome:
     return Outcome("\n".join(f"{r['name']:<{width}}  {r['description']}" for r in rows), {"scenarios": rows})
 
 
-def check_scenario(ctx: Ctx, a: Args) -> None:
+def check_scenario(ctx: Ctx, a: Args) -> bool:
     """An unknown scenario, or a lab that is not fresh without --replace, is refused before
-    the question (a scenario loaded in the middle of a class replaced every student's node)."""
+    the question (a scenario loaded in the middle of a class replaced every student's node).
+    Loaded into one new node (--node), it replaces nothing: no question (False)."""
     if a.text("name") not in scenarios.SCENARIOS:
         raise UsageError(f"No scenario '{a.text('name')[:40]}'. Known: {', '.join(scenarios.SCENARIOS)}.")
+    node = a.get("node")
+    if node is not None:
+        if a.flag("replace"):
+            raise UsageError("--node loads the scenario into one new node and replaces nothing: leave out --replace.")
+        scenarios.for_one_node(a.text("name"))
+        check_node_name(node)
+        if node in ctx.lab.node_names():
+            raise RuleError(
+                f"Node '{node}' exists already; a scenario is loaded into a new node (or 'sim node delete')."
+            )
+        if not (ctx.lab.ssm_dir(DEFAULT_SSM) / "ssm.db").exists():
+            raise RuleError(f"A scenario loaded into one node needs the lab's SSM '{DEFAULT_SSM}'.")
+        return False
     _fresh_or_replace(ctx, a, f"sim scenario load {a.text('name')}")
+    return True
 
 
 def _fresh_or_replace(ctx: Ctx, a: Args, command: str) -> None:
@@ -113,6 +130,9 @@ def _fresh_or_replace(ctx: Ctx, a: Args, command: str) -> None:
 def scenario_load(ctx: Ctx, a: Args) -> Outcome:
     check_scenario(ctx, a)
     name = a.text("name")
+    node = a.get("node")
+    if node is not None:
+        return _scenario_node(ctx, name, node)
     src = scenarios.build(ctx.rt, name)
     try:
         info = snapshots.load_from(ctx.lab, src)
@@ -125,6 +145,22 @@ def scenario_load(ctx: Ctx, a: Args) -> Outcome:
     return Outcome(
         text, {"scenario": name, "nodes": info["nodes"], "ssms": info["ssms"], "now": clock.iso(ctx.lab.now())}
     )
+
+
+def _scenario_node(ctx: Ctx, name: str, node: str) -> Outcome:
+    """The scenario built for one new node, in its own virtual account, at this lab's time."""
+    built = scenarios.build_lab(ctx.rt, name, end=ctx.now, keys_from=ctx.lab.ssm_dir(DEFAULT_SSM))
+    note = f"Scenario '{name}' loaded for node {node}: {scenarios.SCENARIOS[name][0]}"
+    try:
+        adoption.adopt(ctx.lab, built, node, note)
+    finally:
+        if not ctx.lab.data.get(adoption.KEY):  # finished or refused: the temporary lab goes
+            shutil.rmtree(built, ignore_errors=True)
+    text = (
+        f"Scenario {name} loaded into node {node} (virtual account '{node}' of SSM {DEFAULT_SSM}): "
+        f"{scenarios.SCENARIOS[name][0]} The other nodes and the clock are as they were."
+    )
+    return Outcome(text, {"scenario": name, "node": node, "va": node, "now": clock.iso(ctx.now)})
 
 
 # --- a lab as code ------------------------------------------------------------------------------
