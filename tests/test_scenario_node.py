@@ -58,7 +58,8 @@ def test_what_cannot_go_into_one_node_is_refused_changing_nothing(lab: Lab) -> N
     lab.ok("sim", "node", "create", "s01")
     lab.refused(["sim", "scenario", "load", "ooc-report-4", "--node", "s01"], "exists already")
     lab.refused(["sim", "scenario", "load", "onprem-sync-overdue", "--node", "s02"], "SSM On-Prem of its own", code=2)
-    lab.refused(["sim", "scenario", "load", "ooc-report-4", "--node", "s02", "--replace"], "leave out --replace", code=2)
+    both = ["sim", "scenario", "load", "ooc-report-4", "--node", "s02", "--replace"]
+    lab.refused(both, "leave out --replace", code=2)
     lab.refused(["sim", "scenario", "load", "no-such", "--node", "s02"], "No scenario", code=2)
     lab.ssm_ok("va", "create", "s03")
     lab.refused(["sim", "scenario", "load", "ooc-report-4", "--node", "s03"], "virtual account 's03' exists")

@@ -56,7 +56,7 @@ def finish(lab: LabStore) -> None:
         lab.commit()
         return
     built = str(lab.home / name)
-    committed = bool(ssm_of(lab, DEFAULT_SSM).db.execute("SELECT 1 FROM va WHERE name=?", (node,)).fetchone())
+    committed = any(v["name"] == node for v in ssm_of(lab, DEFAULT_SSM).va_list())
     if committed and node not in lab.node_names() and Path(built, "nodes", DEFAULT_NODE).is_dir():
         with LabStore(built) as source:
             lab.place_node(node, source.load(DEFAULT_NODE))
