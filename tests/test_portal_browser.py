@@ -139,6 +139,15 @@ def node_request(home: Path, pem: Path) -> str:
     return str(json.loads(r.stdout)["request_code"])
 
 
+def reserved_node(tmp_path: Path, server: Served, pem: Path) -> Path:
+    """A node (its lab home) holding 2 standard licenses reserved on the served SSM."""
+    node = tmp_path / "node"
+    reserve = ["reservation", "authorize", "--license", "flex-standard=2"]
+    r = ssm(tmp_path, "--ssm", str(server.folder), *reserve, "--request", node_request(node, pem))
+    assert r.returncode == 0, r.stderr
+    return node
+
+
 def node_sn(home: Path) -> str:
     return str(json.loads(ccx(home, "--json", "show", "license", "UDI").stdout)["udi"]["sn"])
 
@@ -555,19 +564,7 @@ def test_axe_core_finds_no_serious_violation_on_any_page(browser: Any, served: A
     checked.clear()
     check(base + "/login")
     login(browser, base)
-    node = tmp_path / "node"
-    req = node_request(node, pem)
-    ssm(
-        tmp_path,
-        "--ssm",
-        str(server.folder),
-        "reservation",
-        "authorize",
-        "--request",
-        req,
-        "--license",
-        "flex-standard=2",
-    )
+    node = reserved_node(tmp_path, server, pem)
     update = ssm(
         tmp_path, "--ssm", str(server.folder), "reservation", "update", node_sn(node), "--license", "flex-standard=3"
     )
@@ -612,22 +609,7 @@ def test_on_a_phone_no_page_scrolls_sideways_and_the_actions_menu_stays_on_scree
     from selenium.webdriver.common.by import By
 
     server, pem, base = served
-    node = tmp_path / "node"
-    req = node_request(node, pem)
-    assert (
-        ssm(
-            tmp_path,
-            "--ssm",
-            str(server.folder),
-            "reservation",
-            "authorize",
-            "--request",
-            req,
-            "--license",
-            "flex-standard=2",
-        ).returncode
-        == 0
-    )
+    node = reserved_node(tmp_path, server, pem)
     for n in range(3):  # tokens are long words: the widest table
         ssm(tmp_path, "--ssm", str(server.folder), "token", "create", "--description", f"a token for student {n}")
     browser.set_window_size(390, 844)
@@ -683,22 +665,7 @@ def test_polish_escape_closes_a_menu_one_size_of_button_cancel_beside_next_no_me
     assert not browser.find_elements(By.CSS_SELECTOR, "header nav")  # nowhere to go before logging in
     login(browser, base)
     assert browser.find_elements(By.CSS_SELECTOR, "header nav")
-    node = tmp_path / "node"
-    req = node_request(node, pem)
-    assert (
-        ssm(
-            tmp_path,
-            "--ssm",
-            str(server.folder),
-            "reservation",
-            "authorize",
-            "--request",
-            req,
-            "--license",
-            "flex-standard=2",
-        ).returncode
-        == 0
-    )
+    node = reserved_node(tmp_path, server, pem)
     browser.get(base + "/instances")
     ident = instance_id(browser, node_sn(node))
     open_actions(browser, ident)
