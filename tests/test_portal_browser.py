@@ -741,6 +741,11 @@ def test_the_pool_and_a_node_s_usage_are_pictures_people_can_read(browser: Any, 
         browser.execute_script("arguments[0].scrollIntoView()", usage)
         shots.take("instance-usage")
         assert not serious_violations(browser, axe)
+        browser.get(base + "/")  # the alert it raised: CSSM's columns, the license by its name
+        head = [th.text for th in by_id(browser, "alerts").find_elements(By.TAG_NAME, "th")]
+        assert head == ["Severity", "Type", "Message", "Source", "Action Due"]
+        row = by_id(browser, "alerts").find_elements(By.TAG_NAME, "tr")[1].text
+        assert "Licenses in deficit: UCCX Flex Standard Agent" in row and va in row
         browser.set_window_size(390, 844)
         try:
             for url in (f"/licenses?va={va}&span=1d", f"/license/flex-standard?va={va}", browser.current_url):
