@@ -202,8 +202,6 @@ def _words(line: str, globals_with_value: tuple[str, ...]) -> list[str]:
             skip = False
         elif tok in globals_with_value:
             skip = True
-        elif not tok.startswith("-") and not words and tok in ("", "…"):
-            continue
         else:
             words.append(tok)
     return words

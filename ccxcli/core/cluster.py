@@ -31,7 +31,7 @@ def refusal(node: NodeState, words: tuple[str, ...]) -> str | None:
     )
 
 
-def subscriber_of(publisher: NodeState, subscribers: list[str]) -> None:
+def check_publisher(publisher: NodeState, subscribers: list[str]) -> None:
     """Check that `publisher` may take a subscriber (UCCX high availability: two nodes)."""
     if publisher_of(publisher) is not None:
         raise RuleError(f"Node {publisher['name']} is itself a subscriber (of {publisher_of(publisher)}).")

@@ -288,8 +288,7 @@ def node_create(ctx: Ctx, a: Args) -> Outcome:
         if a.get("type") is not None or a.flag("classic"):
             raise UsageError("A subscriber takes its publisher's license type: leave out --type and --classic.")
         pub = ctx.node_named(publisher)
-        others = [n for n in ctx.lab.node_names() if ctx.lab.load(n).get("publisher") == publisher]
-        cluster.subscriber_of(pub, others)
+        cluster.check_publisher(pub, _subscribers_of(ctx, publisher))
         ltype = pub["license_type"]
         extra.update(publisher=publisher, ova=ova or pub.get("ova"))
     node = ctx.lab.add_node(a.text("name"), ltype, bool(a.flag("classic")), **extra)
@@ -378,17 +377,21 @@ def check_node_delete(ctx: Ctx, a: Args) -> None:
     except StoreError:
         return
     check_node_deletable(node, _held_on_ssms(ctx, node["uuid"]))
-    subscribers = [n for n in ctx.lab.node_names() if n != node["name"] and _subscriber(ctx, n) == node["name"]]
+    subscribers = _subscribers_of(ctx, node["name"])
     if subscribers:
         raise RuleError(f"Node {node['name']} is the publisher of {subscribers[0]}: delete its subscriber first.")
 
 
-def _subscriber(ctx: Ctx, name: str) -> str | None:
-    """The publisher of node `name` (None: not a subscriber, or unreadable)."""
-    try:
-        return cluster.publisher_of(ctx.lab.load(name))
-    except CcxError:
-        return None
+def _subscribers_of(ctx: Ctx, publisher: str) -> list[str]:
+    """The nodes of the lab that are subscribers of `publisher` (an unreadable node is none)."""
+
+    def publisher_of(name: str) -> str | None:
+        try:
+            return cluster.publisher_of(ctx.lab.load(name))
+        except CcxError:
+            return None
+
+    return [n for n in ctx.lab.node_names() if n != publisher and publisher_of(n) == publisher]
 
 
 def _held_on_ssms(ctx: Ctx, uuid: str) -> list[str]:
