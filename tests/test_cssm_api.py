@@ -858,6 +858,32 @@ def test_license_subscriptions_list_what_each_virtual_account_holds(own: Any) ->
     assert api.call("POST", path, {"virtualAccounts": ["Sales"]})["subscriptions"] == []  # Sales holds nothing
 
 
+def test_subscription_terms_in_ciscos_license_rows(own: Any) -> None:
+    """A term deposited with `ccx-ssm license add … --ends` is its own row of `license-subscriptions`
+    (its id and dates) and a TERM entry of the license's `licenseDetails`; terms stay put when
+    licenses move."""
+    base, folder, _, _, api = own
+    from ccxcli.core.catalogue import BY_ALIAS
+
+    name = BY_ALIAS["flex-premium"].name
+    ssm(base, "--ssm", str(folder), "license", "add", "flex-premium", "3", "--va", "Sales", "--ends", "2099-06-30")
+    subs = api.call("POST", P + f"/v1/accounts/{DOMAIN}/license-subscriptions", {"virtualAccounts": ["Sales"]})
+    (row,) = subs["subscriptions"]
+    assert (row["license"], row["quantity"], row["subscriptionId"]) == (name, 3, "Sub100001")
+    assert row["endDate"] == "2099-06-30" and row["startDate"] is not None and row["status"] == "ACTIVE"
+    doc = api.call("POST", P + f"/v1/accounts/{DOMAIN}/licenses", {"virtualAccounts": ["Sales"]})
+    (lic,) = [r for r in doc["licenses"] if r["license"] == name]
+    assert lic["licenseType"] == "TERM" and lic["quantity"] == 3
+    assert [(d["licenseType"], d["quantity"], d["endDate"]) for d in lic["licenseDetails"]] == [
+        ("TERM", 3, "2099-06-30")
+    ]
+    path = P + f"/v1/accounts/{DOMAIN}/virtual-accounts/Sales/licenses/transfer"
+    item = {"license": name, "quantity": 1, "targetVirtualAccount": "DEFAULT"}
+    before = db(folder)
+    assert "perpetual" in api.call("POST", path, {"licenses": [item]}, status=409)["statusMessage"]
+    assert db(folder) == before
+
+
 def test_dlc_convert_turns_a_nodes_classic_licenses_into_smart_ones(own: Any) -> None:
     base, folder, _, _, api = own
     mac = "0a1b2c3d4e5f"

@@ -579,6 +579,30 @@ def test_the_pool_and_an_instance_are_drawn_with_their_numbers(tmp_path: Path) -
         app.stop()
 
 
+def test_subscription_terms_are_shown_on_the_licenses_tab_and_the_license_page(tmp_path: Path) -> None:
+    """A virtual account's subscription terms (id, license, quantity, dates, status) under its
+    licenses, and a license's own on its page; Licenses Expiring among the alerts."""
+    home = tmp_path / "lab"
+    assert ccx(home, "show", "license", "status").returncode == 0
+    added = ssm(home, "license", "add", "flex-premium", "3", "--starts", "2026-03-01", "--ends", "2026-04-30")
+    assert added.returncode == 0
+    app = InProcess(home / "ssm" / "cloud", PASSWORD)
+    try:
+        c = logged_in(app)
+        status, text = c.get("/licenses?va=DEFAULT")
+        assert status == 200
+        terms = text.split('id="subscription-terms"')[1].split("</table>")[0]
+        assert re.search(r"<td>Sub100001</td><td>UCCX Flex Premium Agent</td><td class=\"n\">3</td>", terms)
+        assert "2026-03-01" in terms and "2026-04-30" in terms and "<td>Active</td>" in terms
+        assert "Licenses Expiring" in text.split("<h2>Alerts</h2>")[1]
+        _, text = c.get("/license/flex-premium?va=DEFAULT")
+        assert "Sub100001" in text.split('id="subscription-terms"')[1]
+        _, text = c.get("/license/flex-standard?va=DEFAULT")
+        assert 'id="subscription-terms"' not in text and "the licenses here are perpetual" in text
+    finally:
+        app.stop()
+
+
 def test_notification_preferences_are_set_in_the_portal(tmp_path: Path) -> None:
     """An administrator sets who is mailed, and how, in the portal as with `ccx-ssm notify set`;
     a mistyped address brings the form back as typed; a user who is not an administrator cannot."""

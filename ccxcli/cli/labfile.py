@@ -19,6 +19,7 @@ from typing import Any
 from ccxcli import clock
 from ccxcli.cli import labspec, sshusers
 from ccxcli.cli.dispatch import execute
+from ccxcli.core import terms
 from ccxcli.errors import RuleError, UsageError
 from ccxcli.runtime import Env, Runtime, Tunables, in_force
 from ccxcli.session.context import Ctx, Shared, open_lab, run
@@ -164,7 +165,7 @@ class _Builder:
             self.ssm(make)
 
     def _accounts(self) -> None:
-        from ccxcli.ssm.core import smart, users
+        from ccxcli.ssm.core import smart, subscriptions, users
 
         for v in self.spec.get("virtual_account", []):
 
@@ -177,6 +178,14 @@ class _Builder:
                         ssm.license_add(v["name"], alias, n, ctx.now)
 
             self.ssm(account)
+        for sub in self.spec.get("subscription", []):
+
+            def subscription(ctx: Ctx, sub: dict[str, Any] = sub) -> None:
+                starts, ends = terms.dates(sub.get("starts"), sub["ends"], ctx.now)
+                ssm = ctx.ssm(sub.get("ssm", DEFAULT_SSM))
+                subscriptions.add(ssm, sub.get("va", "DEFAULT"), sub["license"], sub["quantity"], starts, ends, ctx.now)
+
+            self.ssm(subscription)
         for t in self.spec.get("token", []):
 
             def token(ctx: Ctx, t: dict[str, Any] = t) -> dict[str, Any]:

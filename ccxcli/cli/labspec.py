@@ -7,6 +7,7 @@ file is read and checked whole before anything is built; applying it is `labfile
     [lab]               start, advance
     [[ssm]]             an SSM: cloud (the lab's Cisco SSM) or an SSM On-Prem
     [[virtual_account]] a virtual account of an SSM, with the licenses it holds
+    [[subscription]]    licenses of a subscription term in a virtual account
     [[token]]           a registration token to hand out
     [[portal_user]]     a user of the SSM's portal, limited to a virtual account or not
     [[ssh_user]]        a user of `ccx serve`, the nodes it may reach, operator or not
@@ -93,6 +94,18 @@ SECTIONS: dict[str, tuple[bool, dict[str, Field], tuple[str, ...]]] = {
             "licenses": ("counts", "Licenses deposited in it: alias = quantity."),
         },
         ("name",),
+    ),
+    "subscription": (
+        True,
+        {
+            "license": ("one of " + "|".join(BY_ALIAS), "The license."),
+            "quantity": ("int", "How many."),
+            "va": ("va", "The virtual account (default DEFAULT)."),
+            "ssm": ("name", "The SSM (default cloud)."),
+            "starts": ("date", "The term's first day (default: the lab's start)."),
+            "ends": ("date", "The term's last day: its licenses leave the pool the day after."),
+        },
+        ("license", "quantity", "ends"),
     ),
     "token": (
         True,
@@ -231,6 +244,13 @@ def _value(kind: str, v: Any, key: str) -> Any:
         if isinstance(v, bool) or not isinstance(v, int) or not 0 <= v <= MAX_COUNT:
             raise UsageError(f"'{key}' must be a whole number from 0 to {MAX_COUNT}")
         return v
+    if kind == "date":
+        if isinstance(v, datetime.date) and not isinstance(v, datetime.datetime):
+            return v.isoformat()
+        if isinstance(v, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", v):
+            parse_time(v + "T00:00:00Z", key)
+            return v
+        raise UsageError(f"'{key}' must be a date (2027-12-31)")
     if kind == "datetime":
         if isinstance(v, datetime.datetime):
             if v.tzinfo is None:
@@ -303,7 +323,7 @@ def _references(spec: Spec, lines: _Lines) -> None:
     _unique(lines, "node", nodes)
     _unique(lines, "portal_user", [u["name"].lower() for u in spec.get("portal_user", [])])
     _unique(lines, "ssh_user", [u["name"] for u in spec.get("ssh_user", [])])
-    for section in ("virtual_account", "token", "portal_user", "node", "goal"):
+    for section in ("virtual_account", "subscription", "token", "portal_user", "node", "goal"):
         for i, t in enumerate(spec.get(section, [])):
             ssm = t.get("ssm", DEFAULT_SSM)
             if ssm not in ssms:
@@ -441,6 +461,8 @@ def _json_kind(kind: str) -> dict[str, Any]:
         return {"enum": list(OVA_PROFILES)}
     if kind == "datetime":
         return {"type": "string", "format": "date-time"}
+    if kind == "date":
+        return {"type": "string", "format": "date"}
     if kind == "counts":
         quantity = {"type": "integer", "minimum": 0, "maximum": MAX_COUNT}
         return {"type": "object", "additionalProperties": False, "properties": dict.fromkeys(BY_ALIAS, quantity)}

@@ -236,6 +236,16 @@ def reservation(doc: StatusDoc) -> list[str]:
     if res["reserved"]:
         out.append("  Reserved Licenses:")
         out += [f"    {alias}: {n}" for alias, n in sorted(res["reserved"].items())]
+    for term in res.get("terms", []):
+        state = "Active" if term["in_force"] else "Expired" if term["ended"] else "Not Started"
+        out += [
+            f"  Term ({term['alias']}, subscription {term['subscription']}):",
+            "    License Type: TERM",
+            f"    Count: {term['count']}",
+            f"    Start Date: {term['start_date']}",
+            f"    End Date: {term['end_date']}",
+            f"    Term Status: {state}",
+        ]
     if res["last_confirmation_code"]:
         out.append(f"  Last Confirmation Code: {res['last_confirmation_code']}")
     if res["last_return_code"]:

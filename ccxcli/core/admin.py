@@ -36,7 +36,7 @@ def check_sync(node: NodeState, what: str) -> None:
         )
 
 
-def check_admission(node: NodeState, proposed: Counts, what: str) -> None:
+def check_admission(node: NodeState, proposed: Counts, what: str, now: int) -> None:
     """Refuse a login or port seizure that SLR, Classic licenses or License Control do not allow."""
     if node["classic"] and node.get("classic_license"):
         counted = {a: n for a, n in proposed.items() if a not in ("server", "lab-server")}  # not in license files
@@ -48,7 +48,7 @@ def check_admission(node: NodeState, proposed: Counts, what: str) -> None:
         return
     if engine.slr_installed(node):
         _refuse_short(
-            deficit(proposed, engine.entitled_reserved(node), engine.slr_borrows(node)),
+            deficit(proposed, engine.entitled_reserved(node, now), engine.slr_borrows(node)),
             f"Refused: {what} would exceed the reserved licenses",
             "; over-consumption is not allowed under Specific License Reservation.",
         )
@@ -110,7 +110,7 @@ def apply_agents(node: NodeState, t: int, changes: dict[str, Agent], what: str) 
         check_ova(node, logged_in, what)
     proposed, current = usage(trial), usage(node)
     if any(proposed.get(k, 0) > current.get(k, 0) for k in proposed):
-        check_admission(node, proposed, what)
+        check_admission(node, proposed, what, t)
     node["agents"].update(changes)
     engine.usage_changed(node, t)
 
@@ -120,7 +120,7 @@ def set_ports(node: NodeState, t: int, kind: PortKind, n: int) -> None:
     trial["ports"] = node["ports"].copy()
     trial["ports"][kind] = n
     if n > node["ports"][kind]:
-        check_admission(node, usage(trial), f"seizing {n} {kind} ports")
+        check_admission(node, usage(trial), f"seizing {n} {kind} ports", t)
     node["ports"][kind] = n
     engine.usage_changed(node, t)
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import bisect
 
 from ccxcli.clock import vos
+from ccxcli.core import terms
 from ccxcli.core import timers as T
 from ccxcli.core.consumption import Counts, deficit, usage
 from ccxcli.errors import printable
@@ -152,9 +153,13 @@ def eval_remaining(node: NodeState, now: int) -> int:
     return max(0, T.EVAL_PERIOD - int(used))
 
 
-def entitled_reserved(node: NodeState) -> Counts:
+def entitled_reserved(node: NodeState, now: int) -> Counts:
+    """What the installed reservation gives at `now`: its licenses of a subscription term
+    count only while the term runs."""
     installed = node["slr"].get("installed")
-    return dict(installed["counts"]) if installed else {}
+    if not installed:
+        return {}
+    return terms.live(installed["counts"], installed.get("terms", []), now)
 
 
 def slr_borrows(node: NodeState) -> bool:
@@ -169,7 +174,7 @@ def authorization_status(node: NodeState, now: int) -> str:
         return "NOT_APPLICABLE"  # Classic Licensing: Smart Licensing is disabled
     use = usage(node)
     if slr_installed(node):
-        short = deficit(use, entitled_reserved(node), slr_borrows(node))
+        short = deficit(use, entitled_reserved(node, now), slr_borrows(node))
         return "NOT_AUTHORIZED_RESERVED" if short else "AUTHORIZED_RESERVED"
     if node["reg"]["status"] in (REGISTERED, REGISTRATION_EXPIRED):
         if node["auth"].get("expired"):
@@ -257,6 +262,10 @@ def next_due(node: NodeState, pool_changed: bool, cursor: int) -> tuple[int, str
     if e["since"] is not None and not e["expired"]:
         cands.append((e["since"] + T.EVAL_PERIOD - e["used"], "eval_expiry"))
     reg, auth, comp = node["reg"], node["auth"], node["comp"]
+    installed = node["slr"].get("installed")
+    change = terms.next_change(installed.get("terms", []), cursor) if installed else None
+    if change is not None:
+        cands.append((change, "slr_term"))
     if reg["status"] == REGISTERED and not slr_installed(node):
         if report_needed(node, pool_changed) and "license-computation" not in node.get("faults", ()):
             last = comp["last_report"] or reg["initial"]
@@ -272,6 +281,17 @@ def next_due(node: NodeState, pool_changed: bool, cursor: int) -> tuple[int, str
         if comp["ooc"] and node["enforce"] is None and since is not None:  # shape: ooc always has its start
             cands.append((since + T.OOC_GRACE, "ooc_enforce"))
     return min(cands) if cands else None
+
+
+def _term_changed(node: NodeState, t: int) -> None:
+    """A subscription term of the installed reservation started or ended at `t`."""
+    installed = node["slr"].get("installed")
+    for term in installed.get("terms", []) if installed else []:
+        what = f"{term['count']} {term['alias']} of subscription {term['sub']}"
+        if term["ends"] == t:
+            log(node, t, f"Reserved licenses expired: {what} (term ended {terms.last_day(t)})", 2)
+        elif term["starts"] == t:
+            log(node, t, f"Reserved licenses in force: {what} (term to {terms.last_day(term['ends'])})")
 
 
 def report_needed(node: NodeState, pool_changed: bool) -> bool:
@@ -310,6 +330,8 @@ def apply_timer(node: NodeState, t: int, kind: str) -> None:
         log(node, t, "Registration expired: ID certificate not renewed for 12 months; re-register", 2)
     elif kind == "ooc_enforce":
         enforce(node, t, "OOC_EXPIRY")
+    elif kind == "slr_term":
+        _term_changed(node, t)
     else:  # pragma: no cover - a programming error, not user input
         raise ValueError(kind)
 

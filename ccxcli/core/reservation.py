@@ -25,6 +25,7 @@ TYPE_CHECKING = False  # `typing` is not imported at run time: it costs a one-sh
 if TYPE_CHECKING:
     from ccxcli.core.state import Installed, NodeState, PendingRequest
     from ccxcli.core.state import Reservation as ReservationState
+    from ccxcli.core.terms import Term
 
 MISMATCH = "The Reservation Authorization Code does not match the Reservation Request Code."
 MAX_REQUESTS = 100_000  # requests a node may ever make (each one's nonce is re-derived to recognise its codes)
@@ -150,10 +151,18 @@ def is_update(node: NodeState) -> bool:
 
 
 def install(
-    node: NodeState, t: int, piid: str, timestamp: int, counts: dict[str, int], udi: str, confirmation: str
+    node: NodeState,
+    t: int,
+    piid: str,
+    timestamp: int,
+    counts: dict[str, int],
+    udi: str,
+    confirmation: str,
+    terms: list[Term] | None = None,
 ) -> str | None:
     """Install a verified authorization code; return the confirmation code for an update
-    of an installed reservation, None for a first install."""
+    of an installed reservation, None for a first install. `terms`: its entitlements that
+    count only during a subscription term (in `counts` too)."""
     slr = node["slr"]
     check_code_for_node(node, udi)
     current = slr.get("installed")
@@ -168,6 +177,7 @@ def install(
         if piid != installed["piid"]:
             raise RuleError(MISMATCH)
         installed["counts"], installed["timestamp"], installed["updated"] = counts, timestamp, t
+        _set_terms(installed, terms)
         slr["last_ts"] = timestamp
         slr["confirmation"] = confirmation
         engine.log(node, t, "Reservation updated: " + _fmt(counts) + f"; confirmation code {confirmation}")
@@ -183,6 +193,7 @@ def install(
     if piid != req["piid"]:
         raise RuleError(MISMATCH)
     new: Installed = {"piid": piid, "counts": counts, "timestamp": timestamp, "at": t}
+    _set_terms(new, terms)
     if req.get("key"):
         new["key"] = req["key"]
     slr["installed"] = new
@@ -195,6 +206,13 @@ def install(
     engine.leave_enforcement(node, t, "EVAL_EXPIRY")
     engine.log(node, t, "Reservation installed: " + _fmt(counts) + "; registered with Specific License Reservation")
     return None
+
+
+def _set_terms(installed: Installed, terms: list[Term] | None) -> None:
+    if terms:
+        installed["terms"] = list(terms)
+    else:
+        installed.pop("terms", None)
 
 
 def _fmt(counts: dict[str, int]) -> str:

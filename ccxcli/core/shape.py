@@ -147,7 +147,17 @@ NODE: dict[str, Spec] = {
         "?secret": HEX64,
         "?request": _opt({"code": STR, "piid": PIID, "?key": HEX64, "at": _int, "seq": _nat}),
         "?installed": _opt(
-            {"piid": PIID, "?key": HEX64, "counts": COUNTS, "timestamp": _nat, "at": _int, "?updated": _int}
+            {
+                "piid": PIID,
+                "?key": HEX64,
+                "counts": COUNTS,
+                "timestamp": _nat,
+                "at": _int,
+                "?updated": _int,
+                "?terms": _list(
+                    {"alias": lambda v: v in ALIASES, "count": _count, "starts": _nat, "ends": _nat, "sub": STR}, 100
+                ),
+            }
         ),
         "?spare_keys": _map(PIID, HEX64, 100),
         "?confirmation": _opt(STR),

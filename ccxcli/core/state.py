@@ -15,6 +15,8 @@ if sys.version_info >= (3, 11):
 else:  # Python 3.10: typer brings typing_extensions
     from typing_extensions import NotRequired
 
+from ccxcli.core.terms import Term
+
 Counts = dict[str, int]  # license alias -> count
 # The logs are JSON arrays of mixed items, read back as lists:
 Event = list[Any]  # [time, severity, text]
@@ -150,6 +152,7 @@ class Installed(TypedDict):
     timestamp: int
     at: int
     updated: NotRequired[int]
+    terms: NotRequired[list[Term]]  # entitlements counted only during their subscription term
 
 
 class Reservation(TypedDict):
@@ -324,11 +327,24 @@ class UsageRow(TypedDict):
     status: str
 
 
+class TermDoc(TypedDict):
+    """A subscription term of the installed reservation, as `show license reservation` shows it."""
+
+    alias: str
+    count: int
+    subscription: str
+    start_date: str
+    end_date: str  # the last day it counts
+    in_force: bool
+    ended: bool
+
+
 class ReservationDoc(TypedDict):
     enabled: bool
     status: str
     request_code: str | None
     reserved: Counts
+    terms: list[TermDoc]  # of `reserved`, the licenses of a subscription term
     authorization_timestamp: int | None
     last_confirmation_code: str | None
     last_return_code: str | None

@@ -4,14 +4,15 @@ documented in docs/reference/exit-codes-and-json.md). Pure: built from the node 
 from __future__ import annotations
 
 from ccxcli.clock import iso
-from ccxcli.core import engine, identity
+from ccxcli.core import engine, identity, terms
 from ccxcli.core import timers as T
 from ccxcli.core.catalogue import BY_ALIAS, TYPES
 from ccxcli.core.consumption import UNLIMITED, control_limits, deficit, usage
 
 TYPE_CHECKING = False  # `typing` is not imported at run time: it costs a one-shot command start-up
 if TYPE_CHECKING:
-    from ccxcli.core.state import NodeState, StatusDoc, UsageRow
+    from ccxcli.core.state import NodeState, StatusDoc, TermDoc, UsageRow
+    from ccxcli.core.terms import Term
 
 
 def _t(t: int | None) -> str | None:
@@ -81,6 +82,7 @@ def build(node: NodeState, now: int) -> StatusDoc:
             "status": _slr_status(node),
             "request_code": request["code"] if request else None,
             "reserved": dict(installed["counts"]) if installed else {},
+            "terms": [_term_doc(term, now) for term in installed.get("terms", [])] if installed else [],
             "authorization_timestamp": installed["timestamp"] if installed else None,
             "last_confirmation_code": slr.get("confirmation"),
             "last_return_code": slr.get("return_code"),
@@ -133,6 +135,18 @@ def _slr_status(node: NodeState) -> str:
     return "ENABLED" if slr["enabled"] else "DISABLED"
 
 
+def _term_doc(term: Term, now: int) -> TermDoc:
+    return {
+        "alias": term["alias"],
+        "count": term["count"],
+        "subscription": term["sub"],
+        "start_date": terms.date_text(term["starts"]),
+        "end_date": terms.last_day(term["ends"]),
+        "in_force": terms.in_force(term, now),
+        "ended": now >= term["ends"],
+    }
+
+
 def usage_rows(node: NodeState, now: int) -> list[UsageRow]:
     use = usage(node)
     comp = node["comp"]
@@ -140,10 +154,10 @@ def usage_rows(node: NodeState, now: int) -> list[UsageRow]:
     installed = node["slr"].get("installed")
     entitled: dict[str, int] | None = None
     if installed:
-        entitled = dict(installed["counts"])
+        entitled = engine.entitled_reserved(node, now)
     elif (lim := control_limits(node)) is not None:
         entitled = {a: n for a, n in lim.items() if n < UNLIMITED}  # an empty field limits nothing
-    short = deficit(use, installed["counts"], engine.slr_borrows(node)) if installed else {}
+    short = deficit(use, entitled, engine.slr_borrows(node)) if installed and entitled is not None else {}
     astatus = engine.authorization_status(node, now)
     registered = node["reg"]["status"] in (engine.REGISTERED, engine.REGISTRATION_EXPIRED)
     rows: list[UsageRow] = []

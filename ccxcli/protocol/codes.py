@@ -40,8 +40,9 @@ from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature, encode_dss_signature
 
 from ccxcli.core.catalogue import BY_ALIAS, BY_TAG
+from ccxcli.core.terms import Term, date_text, end_of, last_day, start_of
 from ccxcli.core.udi import udi_text
-from ccxcli.errors import RuleError
+from ccxcli.errors import RuleError, UsageError
 from ccxcli.values import MAX_CODE
 
 REQUEST_VERSION = 2
@@ -247,19 +248,40 @@ class Authorization(NamedTuple):
     udi: str
     signed: bytes
     signature: str
+    terms: tuple[Term, ...] = ()  # the entitlements of a subscription term (counted in `counts` too)
+
+
+def _entitlement(alias: str, n: int, term: Term | None) -> str:
+    lic = BY_ALIAS[alias]
+    start, end, kind, sub = ("", "", "PERPETUAL", "")
+    if term is not None:
+        start, end, kind, sub = date_text(term["starts"]), last_day(term["ends"]), "TERM", term["sub"]
+    return (
+        f"<entitlement><tag>{lic.tag}</tag><count>{n}</count><startDate>{start}</startDate><endDate>{end}</endDate>"
+        f"<licenseType>{kind}</licenseType><displayName>{lic.name}</displayName>"
+        f"<tagDescription>{lic.description}</tagDescription><subscriptionID>{sub}</subscriptionID></entitlement>"
+    )
 
 
 def make_authorization(
-    private_pem: bytes, piid: str, timestamp_ms: int, counts: dict[str, int], sn: str, uuid_hex: str
+    private_pem: bytes,
+    piid: str,
+    timestamp_ms: int,
+    counts: dict[str, int],
+    sn: str,
+    uuid_hex: str,
+    terms: tuple[Term, ...] = (),
 ) -> str:
+    """An Authorization Code for `counts`; of those, the licenses of `terms` are listed as
+    TERM entitlements with their dates and subscription, the rest as one PERPETUAL entitlement
+    per license."""
     ents = []
     for alias, n in counts.items():
-        lic = BY_ALIAS[alias]
-        ents.append(
-            f"<entitlement><tag>{lic.tag}</tag><count>{n}</count><startDate></startDate><endDate></endDate>"
-            f"<licenseType>PERPETUAL</licenseType><displayName>{lic.name}</displayName>"
-            f"<tagDescription>{lic.description}</tagDescription><subscriptionID></subscriptionID></entitlement>"
-        )
+        mine = [t for t in terms if t["alias"] == alias]
+        perpetual = n - sum(t["count"] for t in mine)
+        if perpetual or not mine:
+            ents.append(_entitlement(alias, perpetual, None))
+        ents += [_entitlement(alias, t["count"], t) for t in mine]
     auth = (
         f"<authorizationCode><flag>A</flag><version>C</version><piid>{piid}</piid>"
         f"<timestamp>{timestamp_ms}</timestamp><entitlements>{''.join(ents)}</entitlements>"
@@ -304,6 +326,8 @@ def parse_authorization(code: str) -> Authorization:
     if not re.fullmatch(r"[0-9a-f]{16}", piid) or not re.fullmatch(r"[0-9]{1,15}", ts):
         raise RuleError("The Authorization Code is malformed: bad piid or timestamp.")
     counts: dict[str, int] = {}
+    terms: list[Term] = []
+    seen: set[tuple[str, str]] = set()
     ents = root.find("entitlements")
     for ent in ents if ents is not None else []:
         tag, count = (ent.findtext("tag") or "").strip(), (ent.findtext("count") or "").strip()
@@ -312,11 +336,34 @@ def parse_authorization(code: str) -> Authorization:
         if not re.fullmatch(r"[0-9]{1,6}", count):
             raise RuleError(f"The Authorization Code has a bad count '{count[:20]}' for {BY_TAG[tag].alias}.")
         alias = BY_TAG[tag].alias
-        if alias in counts:
+        term = _term_of(ent, alias, int(count))
+        key = (alias, term["sub"] if term else "")
+        if key in seen:
             raise RuleError(f"The Authorization Code lists {alias} twice.")
-        counts[alias] = int(count)
+        seen.add(key)
+        counts[alias] = counts.get(alias, 0) + int(count)
+        if term is not None:
+            terms.append(term)
     udi = m.group(3)[5:-6]
-    return Authorization(piid, int(ts), counts, udi, (m.group(1) + m.group(3)).encode(), m.group(2))
+    return Authorization(piid, int(ts), counts, udi, (m.group(1) + m.group(3)).encode(), m.group(2), tuple(terms))
+
+
+def _term_of(ent: ElementTree.Element, alias: str, count: int) -> Term | None:
+    """An entitlement's term (None: PERPETUAL, no dates); RuleError for a half-written one."""
+    kind = (ent.findtext("licenseType") or "PERPETUAL").strip()
+    start, end = (ent.findtext("startDate") or "").strip(), (ent.findtext("endDate") or "").strip()
+    sub = (ent.findtext("subscriptionID") or "").strip()
+    if kind == "PERPETUAL" and not (start or end or sub):
+        return None
+    if kind != "TERM" or not re.fullmatch(r"[A-Za-z0-9-]{1,40}", sub):
+        raise RuleError(f"The Authorization Code has a malformed term for {alias} (licenseType, subscriptionID).")
+    try:
+        starts, ends = start_of(start, "start date"), end_of(end, "end date")
+    except UsageError:
+        raise RuleError(f"The Authorization Code has malformed term dates for {alias}.") from None
+    if ends <= starts:
+        raise RuleError(f"The Authorization Code has a term for {alias} that ends before it starts.")
+    return {"alias": alias, "count": count, "starts": starts, "ends": ends, "sub": sub}
 
 
 def verify_authorization(a: Authorization, trusted: list[bytes]) -> bytes:

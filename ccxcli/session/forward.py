@@ -48,19 +48,19 @@ def deliver(lab: LabStore) -> bool:
 
 
 def notify_ssms(lab: LabStore) -> None:
-    """What time does on the SSMs of the lab this command opened: an SSM On-Prem that has not
-    synchronized for 90 days is removed (`sync.expire`), and the email notifications due are
-    queued and sent (`ccxcli.ssm.core.notify`); a mail server that cannot be reached never fails
-    the command."""
+    """What time does on the SSMs of the lab this command opened (`due.time_passed`: an SSM
+    On-Prem that has not synchronized for 90 days is removed, subscription terms start and
+    end), and the email notifications due are queued and sent (`ccxcli.ssm.core.notify`); a
+    mail server that cannot be reached never fails the command."""
     opened = scratch.of(lab).ssms
     if not opened:
         return
-    from ccxcli.ssm.core import notify, sync  # sqlite3 and the SSM core: only for commands that reached an SSM
+    from ccxcli.ssm.core import due, notify  # sqlite3 and the SSM core: only for commands that reached an SSM
 
     now = lab.clock.now()
     for ssm in list(opened.values()):
         try:
-            sync.expire(ssm, now)
+            due.time_passed(ssm, now)
             notify.run(ssm, now)
         except CcxError:  # the SSM busy or unreadable: what is due is queued by the next command
             continue

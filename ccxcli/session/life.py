@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import heapq
 
+from ccxcli.clock import MAX_TIME
 from ccxcli.core import engine, failures
 from ccxcli.core import timers as T
 from ccxcli.errors import CcxError, InstanceGone, StoreError
 from ccxcli.session import scratch
-from ccxcli.session.link import LabLink
+from ccxcli.session.link import LabLink, ssm_of
 from ccxcli.store.lab import DEFAULT_SSM, LabStore
 
 TYPE_CHECKING = False  # `typing` is not imported at run time: it costs a one-shot command start-up
@@ -94,19 +95,40 @@ def catch_up_one(lab: LabStore, node: NodeState, target: int) -> int:
 
     if node.get("outbox"):
         exchange.replay(lab, node)
-    steps = _catch_up(lab, [node], target, False, {}) if node.get("time", target) < target else 0
+    steps = _catch_up(lab, [node], target, False, _terms(lab)) if node.get("time", target) < target else 0
     lab.commit()
     return steps
 
 
 def _on_prem(lab: LabStore) -> dict[str, int]:
-    """When each connected SSM On-Prem of the lab synchronizes next."""
+    """When each connected SSM On-Prem of the lab synchronizes next ("sync:NAME") and when a
+    subscription term of an SSM of the lab next starts or ends ("term:NAME")."""
     names = [n for n in lab.ssm_names() if n != DEFAULT_SSM]
-    if not names:
-        return {}
-    from ccxcli.ssm.core import sync
+    out: dict[str, int] = {}
+    if names:
+        from ccxcli.ssm.core import sync
 
-    return {n: due for n in names if (due := sync.due(lab.ssm_dir(n))) is not None}
+        out.update({"sync:" + n: due for n in names if (due := sync.due(lab.ssm_dir(n))) is not None})
+    return out | _terms(lab)
+
+
+def _terms(lab: LabStore) -> dict[str, int]:
+    """When a subscription term of an SSM of the lab next starts or ends ("term:NAME")."""
+    out: dict[str, int] = {}
+    for name in lab.ssm_names():
+        try:
+            change = _term_change(lab, name)
+        except StoreError:
+            continue
+        if change is not None:
+            out["term:" + name] = change
+    return out
+
+
+def _term_change(lab: LabStore, name: str) -> int | None:
+    from ccxcli.ssm.core import subscriptions
+
+    return subscriptions.next_change(ssm_of(lab, name))
 
 
 def _catch_up(
@@ -192,9 +214,9 @@ def _steps(
     agenda = _Agenda(link, nodes)
     while steps < MAX_STEPS:
         best: tuple[int, str, str, NodeState | None] | None = None
-        for name, when in syncs.items():
+        for kind, when in syncs.items():
             if when <= target and (best is None or (when, "") < best[:2]):
-                best = (when, "", "sync:" + name, None)
+                best = (when, "", kind, None)
         first = agenda.first()
         if first is not None and first[0] <= target and (best is None or first[:2] < best[:2]):
             best = (first[0], first[1], first[2], agenda.nodes[first[1]])
@@ -207,8 +229,8 @@ def _steps(
         t, _, kind, due_node = best
         if progress is not None:
             progress(t)
-        if due_node is None:  # an SSM On-Prem's synchronization
-            syncs[kind[5:]] = _sync(lab, kind[5:], t, target)
+        if due_node is None:  # an SSM On-Prem's synchronization, or a term's start or end
+            syncs[kind] = _sync(lab, kind[5:], t, target) if kind.startswith("sync:") else _term(lab, kind[5:], t)
             agenda.after(None)
             steps += 1
             continue
@@ -237,6 +259,17 @@ def _sync(lab: LabStore, name: str, t: int, target: int) -> int:
     except CcxError as e:
         sync.failed(lab.ssm_dir(name), t, e.message)  # logged on the on-prem; tried again at the next
     return sync.reschedule(lab.ssm_dir(name), t + max(1, (target - t) // sync.INTERVAL) * sync.INTERVAL)
+
+
+def _term(lab: LabStore, name: str, t: int) -> int:
+    """Subscription terms of an SSM of the lab start or end at `t`; when the next change is
+    (after the move's target when there is none: nothing more is due)."""
+    from ccxcli.ssm.core import subscriptions
+
+    ssm = ssm_of(lab, name)
+    subscriptions.settle(ssm, t)
+    change = subscriptions.next_change(ssm)
+    return MAX_TIME if change is None else change
 
 
 def _steady(link: LabLink, node: NodeState, upto: int) -> None:

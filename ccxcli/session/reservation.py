@@ -57,7 +57,7 @@ def install(ctx: Ctx, code: str) -> tuple[Authorization, str | None]:
     if R.is_update(node) and installed is not None and installed["piid"] == auth.piid:
         key = codes.reservation_key(R.key_material(node, auth.piid))
         conf = codes.node_confirmation(key, signer, auth)
-    return auth, R.install(node, ctx.now, auth.piid, auth.timestamp, auth.counts, auth.udi, conf)
+    return auth, R.install(node, ctx.now, auth.piid, auth.timestamp, auth.counts, auth.udi, conf, list(auth.terms))
 
 
 def _return_code(node: NodeState, now: int, piid: str, material: dict[str, str]) -> str:

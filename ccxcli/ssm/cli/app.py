@@ -130,12 +130,13 @@ def open_ssm(rt: SsmRun) -> tuple[SsmDb, int]:
 
 
 def _time_passed(ssm: SsmDb, now: int) -> None:
-    """What time did since the SSM was last used: an SSM On-Prem 90 days without synchronization
-    is removed (`sync.expire`); busy or unreadable, the next command does it."""
-    from ccxcli.ssm.core import sync
+    """What time did since the SSM was last used (`due.time_passed`: an SSM On-Prem 90 days
+    without synchronization is removed, subscription terms start and end); busy or unreadable,
+    the next command does it."""
+    from ccxcli.ssm.core import due
 
     try:
-        sync.expire(ssm, now)
+        due.time_passed(ssm, now)
     except CcxError:
         pass
 

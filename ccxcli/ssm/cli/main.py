@@ -1,7 +1,7 @@
 """`ccx-ssm`: the SSM stand-in's command line (plain text and tables, --json everywhere).
 
-The commands live in `cmd_accounts`, `cmd_api`, `cmd_instances`, `cmd_classic`, `cmd_notify`,
-`cmd_serve` and `cmd_sync`; importing them registers them on `ccxcli.ssm.cli.app.PROG`."""
+The commands live in `cmd_accounts`, `cmd_licenses`, `cmd_api`, `cmd_instances`, `cmd_classic`,
+`cmd_notify`, `cmd_serve` and `cmd_sync`; importing them registers them on `ccxcli.ssm.cli.app.PROG`."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from ccxcli.ssm.cli import (  # noqa: F401 - importing them registers the comman
     cmd_api,
     cmd_classic,
     cmd_instances,
+    cmd_licenses,
     cmd_notify,
     cmd_serve,
     cmd_sync,

@@ -387,6 +387,8 @@ class SsmDb:
                 raise RuleError(f"'{name}' is the default virtual account and cannot be deleted.")
             busy = db.execute("SELECT COUNT(*) FROM instance WHERE va=?", (name,)).fetchone()[0]
             held = db.execute("SELECT SUM(purchased) FROM pool WHERE va=?", (name,)).fetchone()[0] or 0
+            coming = "SELECT COALESCE(SUM(qty), 0) FROM term WHERE va=? AND state='pending'"
+            held += db.execute(coming, (name,)).fetchone()[0]
             if busy or held:
                 raise RuleError(
                     f"Virtual account '{name}' still holds {busy} product instances and {held} licenses; "
@@ -401,6 +403,7 @@ class SsmDb:
             db.execute("DELETE FROM pool WHERE va=?", (name,))
             db.execute("DELETE FROM pool_history WHERE va=?", (name,))
             db.execute("DELETE FROM token WHERE va=?", (name,))
+            db.execute("DELETE FROM term WHERE va=?", (name,))
             db.execute("DELETE FROM va WHERE name=?", (name,))
             self.event(now, "va", f"Virtual account '{name}' deleted", name)
 
@@ -525,6 +528,7 @@ class SsmDb:
             avail = next(r["available"] for r in self.license_rows(src) if r["alias"] == alias)
             if qty > avail:
                 raise RuleError(f"Only {avail} {alias} are available in '{src}'; cannot transfer {qty}.")
+            self._check_perpetual(src, alias, qty)
             have = db.execute("SELECT purchased FROM pool WHERE va=? AND alias=?", (dst, alias)).fetchone()[0]
             if have + qty > MAX_PURCHASED:
                 raise RuleError(f"'{dst}' would hold more than {MAX_PURCHASED} {alias}, the most an account holds.")
@@ -533,6 +537,24 @@ class SsmDb:
             self.bump(src, now)
             self.bump(dst, now)
             self.event(now, "license", f"{qty} {alias} transferred from '{src}' to '{dst}'", src, dst)
+
+    def in_term(self, va: str, alias: str) -> int:
+        """How many of the pool's purchased licenses belong to a running subscription term."""
+        q = "SELECT COALESCE(SUM(qty), 0) FROM term WHERE va=? AND alias=? AND state='active'"
+        return int(self.db.execute(q, (va, alias)).fetchone()[0])
+
+    def _check_perpetual(self, va: str, alias: str, qty: int) -> None:
+        """Transfers move perpetual licenses only (our rule: a term stays in the virtual account
+        it was deposited in)."""
+        term = self.in_term(va, alias)
+        if not term:
+            return
+        purchased = self.db.execute("SELECT purchased FROM pool WHERE va=? AND alias=?", (va, alias)).fetchone()[0]
+        if qty > purchased - term:
+            raise RuleError(
+                f"Only {max(0, purchased - term)} of the {alias} in '{va}' are perpetual; the {term} of a "
+                "subscription term stay in the virtual account they were deposited in."
+            )
 
     def set_usage(self, inst: sqlite3.Row, use: dict[str, int], now: int) -> None:
         """Replace an instance's reported usage in its pool (inside a transaction)."""

@@ -10,9 +10,11 @@ from ccxcli.ssm.core.rows import LicenseRow
 def rows(pool: dict[str, dict[str, int]]) -> list[LicenseRow]:
     """One row per license: purchased, in_use (capped), reserved, available, balance.
 
-    Invariant: purchased == available + in_use + reserved, all >= 0.
+    Invariant: purchased == available + in_use + reserved, all >= 0, except when reserved
+    licenses outlived their subscription term (reserved > purchased): then nothing is
+    available or in use and the balance is the shortfall, negative.
     """
-    free = {a: p["purchased"] - p["reserved"] for a, p in pool.items()}
+    free = _free(pool)
     used = {a: p["used"] for a, p in pool.items()}
     taken = allocate(used, free)
     short = deficit(used, free)
@@ -22,6 +24,7 @@ def rows(pool: dict[str, dict[str, int]]) -> list[LicenseRow]:
         if p is None:
             continue
         in_use = taken.get(lic.alias, 0)
+        over = min(0, p["purchased"] - p["reserved"])  # reserved licenses that outlived their term
         out.append(
             {
                 "alias": lic.alias,
@@ -32,7 +35,7 @@ def rows(pool: dict[str, dict[str, int]]) -> list[LicenseRow]:
                 "reported_usage": p["used"],
                 "reserved": p["reserved"],
                 "available": free[lic.alias] - in_use,
-                "balance": -short[lic.alias] if lic.alias in short else free[lic.alias] - in_use,
+                "balance": over - short[lic.alias] if lic.alias in short else over + free[lic.alias] - in_use,
             }
         )
     return out
@@ -40,10 +43,15 @@ def rows(pool: dict[str, dict[str, int]]) -> list[LicenseRow]:
 
 def judge(pool: dict[str, dict[str, int]], reported: dict[str, int]) -> dict[str, int]:
     """The pool's deficit on the licenses an instance reports (empty: in compliance)."""
-    free = {a: p["purchased"] - p["reserved"] for a, p in pool.items()}
+    free = _free(pool)
     used = {a: p["used"] for a, p in pool.items()}
     short = deficit(used, free)
     return {a: n for a, n in short.items() if a in reported}
+
+
+def _free(pool: dict[str, dict[str, int]]) -> dict[str, int]:
+    """What the pool leaves to registered instances: purchased less reserved (never below 0)."""
+    return {a: max(0, p["purchased"] - p["reserved"]) for a, p in pool.items()}
 
 
 def known(alias: str) -> bool:

@@ -19,7 +19,7 @@ from ccxcli.clock import iso
 from ccxcli.core.catalogue import lookup
 from ccxcli.errors import RuleError, UsageError
 from ccxcli.faults import kill_point
-from ccxcli.ssm.core import rules
+from ccxcli.ssm.core import rules, subscriptions
 from ccxcli.ssm.core.db import SsmDb
 from ccxcli.ssm.core.rows import ReservationRow
 from ccxcli.ssm.core.rules import counts_text
@@ -156,8 +156,12 @@ def _authorize_in(ssm: SsmDb, va: str, req: Request, counts: dict[str, int], now
         "VALUES (?, ?, ?, ?, ?, ?, 'authorized', ?, ?, ?, ?)",
         (cur.lastrowid, req.uuid, req.sn, va, req.piid, req.pubkey.hex(), text, now, ts, ts),
     ).lastrowid
-    code = make_authorization(ssm.private_pem(), req.piid, ts, counts, req.sn, req.uuid)
-    db.execute("INSERT INTO issued(reservation, ts, counts, code) VALUES (?, ?, ?, ?)", (rid, ts, text, code))
+    terms = subscriptions.entitlements(ssm, va, counts, counts)
+    code = make_authorization(ssm.private_pem(), req.piid, ts, counts, req.sn, req.uuid, terms)
+    db.execute(
+        "INSERT INTO issued(reservation, ts, counts, code, terms) VALUES (?, ?, ?, ?, ?)",
+        (rid, ts, text, code, json.dumps(terms)),
+    )
     ssm.event(now, "reserve", f"Reservation for SN {req.sn} authorized in '{va}': " + counts_text(counts), va)
     return code
 
@@ -220,10 +224,11 @@ def update(ssm: SsmDb, ident: str, counts: dict[str, int], now: int) -> str:
         for alias, n in counts.items():
             after[alias] = max(after.get(alias, 0), n)
         _reserve(ssm, r["va"], rules.diff(after, before), now)
-        code = make_authorization(ssm.private_pem(), r["piid"], ts, counts, r["sn"], r["uuid"])
+        terms = subscriptions.entitlements(ssm, r["va"], counts, after)
+        code = make_authorization(ssm.private_pem(), r["piid"], ts, counts, r["sn"], r["uuid"], terms)
         db.execute(
-            "INSERT INTO issued(reservation, ts, counts, code) VALUES (?, ?, ?, ?)",
-            (r["id"], ts, json.dumps(counts, sort_keys=True), code),
+            "INSERT INTO issued(reservation, ts, counts, code, terms) VALUES (?, ?, ?, ?, ?)",
+            (r["id"], ts, json.dumps(counts, sort_keys=True), code, json.dumps(terms)),
         )
         db.execute("UPDATE reservation SET state='pending', ts=?, bad_confirms=0 WHERE id=?", (ts, r["id"]))
         ssm.event(

@@ -29,6 +29,18 @@ class LicenseRow(TypedDict):
     balance: int  # negative: the pool's deficit
 
 
+class TermRow(TypedDict):
+    """A subscription term: licenses that count in the pool from a start date to an end date."""
+
+    subscription: str  # Sub100001, …
+    va: str
+    alias: str
+    quantity: int
+    start_date: str  # YYYY-MM-DD
+    end_date: str  # the last day it counts
+    status: str  # NOT_STARTED, ACTIVE, EXPIRED
+
+
 class TokenRow(TypedDict):
     token: str
     va: str

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from ccxcli.core.catalogue import CATALOGUE
 
-SCHEMA = 11
+SCHEMA = 12
 COMMAND_LINE = "command line"  # who a change outside any request or node message is logged for
 MAX_PURCHASED = 1_000_000_000  # per license and virtual account; input is bounded well below
 
@@ -88,16 +88,30 @@ ALTER TABLE pool_history ADD COLUMN reported INTEGER NOT NULL DEFAULT 0;
 UPDATE pool_history SET reported = in_use;
 """
 
+# Schema 12: subscription terms. A term's licenses count in `pool.purchased` from its start
+# to its end (`state`: pending, active, ended, as `terms.settle` moved it); each issued
+# Authorization Code keeps the terms its entitlements carry. Reserved licenses may outlive
+# their term (the SSM cannot take them back from an air-gapped node): the pool keeps them
+# reserved until the reservation is updated or returned, so `reserved` may exceed `purchased`.
+_POOL = f"""
+CREATE TABLE {{table}}(va TEXT NOT NULL, alias TEXT NOT NULL, purchased INTEGER NOT NULL DEFAULT 0,
+                  used INTEGER NOT NULL DEFAULT 0, reserved INTEGER NOT NULL DEFAULT 0,
+                  PRIMARY KEY(va, alias),
+                  CHECK(purchased >= 0 AND used >= 0 AND reserved >= 0 AND purchased <= {MAX_PURCHASED}));
+"""
+_V12 = """
+CREATE TABLE term(id INTEGER PRIMARY KEY AUTOINCREMENT, sub TEXT NOT NULL UNIQUE, va TEXT NOT NULL, alias TEXT NOT NULL,
+                  qty INTEGER NOT NULL, starts INTEGER NOT NULL, ends INTEGER NOT NULL,
+                  state TEXT NOT NULL DEFAULT 'pending', CHECK(qty > 0 AND ends > starts));
+CREATE INDEX term_va ON term(va, alias);
+ALTER TABLE issued ADD COLUMN terms TEXT NOT NULL DEFAULT '[]';
+"""
+
 DDL = (
-    f"""
+    """
 CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE va(name TEXT PRIMARY KEY, is_default INTEGER NOT NULL DEFAULT 0,
                 version INTEGER NOT NULL DEFAULT 0, short INTEGER NOT NULL DEFAULT 0);
-CREATE TABLE pool(va TEXT NOT NULL, alias TEXT NOT NULL, purchased INTEGER NOT NULL DEFAULT 0,
-                  used INTEGER NOT NULL DEFAULT 0, reserved INTEGER NOT NULL DEFAULT 0,
-                  PRIMARY KEY(va, alias),
-                  CHECK(purchased >= 0 AND used >= 0 AND reserved >= 0 AND reserved <= purchased
-                        AND purchased <= {MAX_PURCHASED}));
 CREATE TABLE token(token TEXT PRIMARY KEY, va TEXT NOT NULL, created INTEGER NOT NULL,
                    expires INTEGER NOT NULL, max_uses INTEGER, uses INTEGER NOT NULL DEFAULT 0,
                    revoked INTEGER NOT NULL DEFAULT 0, description TEXT NOT NULL DEFAULT '',
@@ -105,7 +119,7 @@ CREATE TABLE token(token TEXT PRIMARY KEY, va TEXT NOT NULL, created INTEGER NOT
 CREATE TABLE instance(id INTEGER PRIMARY KEY, uuid TEXT NOT NULL UNIQUE, sn TEXT NOT NULL,
                       va TEXT NOT NULL, hostname TEXT NOT NULL DEFAULT '', kind TEXT NOT NULL,
                       license_type TEXT NOT NULL DEFAULT '', registered INTEGER NOT NULL,
-                      last_contact INTEGER NOT NULL, usage TEXT NOT NULL DEFAULT '{{}}',
+                      last_contact INTEGER NOT NULL, usage TEXT NOT NULL DEFAULT '{}',
                       export INTEGER NOT NULL DEFAULT 0);
 CREATE INDEX instance_va ON instance(va);
 CREATE INDEX instance_sn ON instance(sn);
@@ -128,6 +142,8 @@ CREATE TABLE event(id INTEGER PRIMARY KEY, t INTEGER NOT NULL, kind TEXT NOT NUL
     + _V8
     + _V9
     + _V11
+    + _POOL.format(table="pool")
+    + _V12
 )
 
 
@@ -159,6 +175,13 @@ ALTER TABLE pool2 RENAME TO pool;
     8: _V9,
     9: "DELETE FROM meta WHERE key='schema';",  # from now on: PRAGMA user_version
     10: _V11,
+    11: _POOL.format(table="pool3")
+    + """
+INSERT INTO pool3 SELECT va, alias, purchased, used, reserved FROM pool;
+DROP TABLE pool;
+ALTER TABLE pool3 RENAME TO pool;
+"""
+    + _V12,
 }
 
 

@@ -10,7 +10,7 @@ from typing import Any
 from ccxcli.clock import DAY, iso
 from ccxcli.errors import InstanceGone, RuleError, UsageError
 from ccxcli.faults import kill_point
-from ccxcli.ssm.core import reserve, rules
+from ccxcli.ssm.core import reserve, rules, subscriptions
 from ccxcli.ssm.core.db import SsmDb
 from ccxcli.ssm.core.rows import AlertRow, EventRow, InstanceDetail, InstanceRow, TokenRow, UsagePeriod
 from ccxcli.ssm.core.rules import counts_text
@@ -499,7 +499,7 @@ def alerts(ssm: SsmDb, now: int) -> list[AlertRow]:
         kind = "Reserved Licenses Returned" if returned else "Reserved Licenses Released"
         severity = "info" if returned else "major"
         alert(severity, kind, where, r["text"], where or ssm.account)
-    return out
+    return out + subscriptions.alerts(ssm, now)
 
 
 def _event_filter(

@@ -18,9 +18,10 @@ from starlette.routing import Route
 
 from ccxcli.clock import wall_now
 from ccxcli.errors import CcxError, UsageError
+from ccxcli.ssm.core import subscriptions
 from ccxcli.ssm.core.apiclient import BadCredentials, Client
 from ccxcli.ssm.core.db import SsmDb
-from ccxcli.ssm.core.rows import VaRow
+from ccxcli.ssm.core.rows import TermRow, VaRow
 from ccxcli.ssm.web.api import MAX_BODY, counts_from, number
 from ccxcli.ssm.web.site import (
     API_WORDS,
@@ -303,8 +304,9 @@ def licenses(site: Site, ssm: SsmDb, client: Client, request: Request, body: Bod
 
     rows = []
     for va in visible(ssm, client, body):
+        terms = _terms_of(ssm, va)
         for r in ssm.license_rows(va):
-            if not (r["purchased"] or r["reported_usage"] or r["reserved"]):
+            if not (r["purchased"] or r["reported_usage"] or r["reserved"] or terms.get(r["alias"])):
                 continue
             lic = BY_ALIAS[r["alias"]]
             rows.append(
@@ -324,19 +326,46 @@ def licenses(site: Site, ssm: SsmDb, client: Client, request: Request, body: Bod
                     "virtualAccount": va,
                     "billingType": "PREPAID",
                     "licenseSubstitutions": [],
-                    "licenseDetails": [
-                        {
-                            "licenseType": "PERPETUAL",
-                            "quantity": r["purchased"],
-                            "startDate": None,
-                            "endDate": None,
-                            "subscriptionId": None,
-                            "status": "ACTIVE",
-                        }
-                    ],
+                    "licenseDetails": _details(r["purchased"], terms.get(r["alias"], [])),
                 }
             )
+            if terms.get(r["alias"]):
+                rows[-1]["licenseType"] = "TERM" if r["purchased"] == _in_term(terms[r["alias"]]) else "MIXED"
     return _page(body, rows, "licenses")
+
+
+def _in_term(subs: list[TermRow]) -> int:
+    return sum(t["quantity"] for t in subs if t["status"] == "ACTIVE")
+
+
+def _details(purchased: int, subs: list[TermRow]) -> list[Json]:
+    """A license's `licenseDetails`: its perpetual part, then each subscription not ended."""
+    out: list[Json] = []
+    perpetual = purchased - _in_term(subs)
+    if perpetual or not subs:
+        out.append(_detail("PERPETUAL", perpetual, None, "ACTIVE"))
+    out += [_detail("TERM", t["quantity"], t, t["status"]) for t in subs]
+    return out
+
+
+def _detail(kind: str, quantity: int, term: TermRow | None, status: str) -> Json:
+    return {
+        "licenseType": kind,
+        "quantity": quantity,
+        "startDate": term["start_date"] if term else None,
+        "endDate": term["end_date"] if term else None,
+        "subscriptionId": term["subscription"] if term else None,
+        "status": status,
+    }
+
+
+def _terms_of(ssm: SsmDb, va: str) -> dict[str, list[TermRow]]:
+    """Per license, the subscription terms of `va` that have not ended."""
+    out: dict[str, list[TermRow]] = {}
+    for t in subscriptions.listing(ssm, va):
+        if t["status"] != "EXPIRED":
+            out.setdefault(t["alias"], []).append(t)
+    return out
 
 
 PRODUCT = {
@@ -417,7 +446,10 @@ def transfer_licenses(site: Site, ssm: SsmDb, client: Client, request: Request, 
                 raise UsageError("Each entry of 'licenses' must be an object.")
             kind = item.get("licenseType", "PERPETUAL")
             if not isinstance(kind, str) or kind.strip().upper() != "PERPETUAL":
-                raise UsageError(f"licenseType '{str(kind)[:20]}': this account's licenses are PERPETUAL.")
+                raise UsageError(
+                    f"licenseType '{str(kind)[:20]}': only PERPETUAL licenses are transferred "
+                    "(a TERM stays in its virtual account)."
+                )
             target = va_of(ssm, client, _text(item, "targetVirtualAccount"))
             counts = counts_from([item])
             if len(counts) != 1:
@@ -431,27 +463,30 @@ def transfer_licenses(site: Site, ssm: SsmDb, client: Client, request: Request, 
 
 def license_subscriptions(site: Site, ssm: SsmDb, client: Client, request: Request, body: Body) -> Json:
     """`{virtualAccounts, limit, offset}`: what each virtual account holds of each license, as
-    subscriptions (the lab's licenses have no terms: no id and no dates)."""
+    subscriptions: its perpetual licenses (no id, no dates), then each subscription term not
+    ended (its id and dates; `inUse` is the license's, the pool does not split it by term)."""
     from ccxcli.core.catalogue import BY_ALIAS
 
     rows = []
     for va in visible(ssm, client, body):
+        terms = _terms_of(ssm, va)
         for r in ssm.license_rows(va):
-            if r["purchased"]:
-                lic = BY_ALIAS[r["alias"]]
-                rows.append(
-                    {
-                        "subscriptionId": None,
-                        "virtualAccount": va,
-                        "license": lic.name,
-                        "entitlementTag": lic.tag,
-                        "quantity": r["purchased"],
-                        "inUse": r["in_use"],
-                        "startDate": None,
-                        "endDate": None,
-                        "status": "ACTIVE",
-                    }
-                )
+            lic = BY_ALIAS[r["alias"]]
+            for d in _details(r["purchased"], terms.get(r["alias"], [])):
+                if d["quantity"]:
+                    rows.append(
+                        {
+                            "subscriptionId": d["subscriptionId"],
+                            "virtualAccount": va,
+                            "license": lic.name,
+                            "entitlementTag": lic.tag,
+                            "quantity": d["quantity"],
+                            "inUse": r["in_use"],
+                            "startDate": d["startDate"],
+                            "endDate": d["endDate"],
+                            "status": d["status"],
+                        }
+                    )
     return _page(body, rows, "subscriptions")
 
 

@@ -31,7 +31,7 @@ from starlette.routing import Route
 
 from ccxcli.core.catalogue import BY_ALIAS, TYPES, license_alias
 from ccxcli.errors import CcxError, UsageError
-from ccxcli.ssm.core import smart, users
+from ccxcli.ssm.core import smart, subscriptions, users
 from ccxcli.ssm.core.db import SsmDb
 from ccxcli.ssm.core.rows import AlertRow, LicenseRow, VaRow
 from ccxcli.ssm.core.users import ADMIN, User
@@ -458,6 +458,7 @@ def licenses(c: Visit) -> Page:
         "rows": _license_rows(c, va),
         "alerts": alerts_of(c, va),
         "may_reserve": c.who.acts(va) and c.ssm.slr_allowed and not c.ssm.on_prem,
+        "subs": subscriptions.listing(c.ssm, va),
         "charts": pool_charts(c, va, None, span),
         "span": span,
         "spans": list(charts.SPANS),

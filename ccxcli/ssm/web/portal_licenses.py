@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from ccxcli.core.catalogue import BY_ALIAS
 from ccxcli.errors import UsageError
-from ccxcli.ssm.core import reserve, smart
+from ccxcli.ssm.core import reserve, smart, subscriptions
 from ccxcli.ssm.web import charts
 from ccxcli.ssm.web.portal import Handler, Page, Visit, alerts_of, pool_charts, span_of
 
@@ -57,6 +57,7 @@ def license_page(c: Visit) -> Page:
         "spans": list(charts.SPANS),
         "by_va": by_va,
         "instances": instances,
+        "subs": [t for t in subscriptions.listing(c.ssm, va) if t["alias"] == alias],
         "events": rows,
         "events_total": total,
     }

@@ -194,13 +194,14 @@ class Site:
         return ssm_now(self.folder)
 
     def notify(self) -> None:
-        """What time does: an SSM On-Prem 90 days without synchronization removed (`sync.expire`),
-        the email notifications due now (`ssm.core.notify`) queued and sent."""
-        from ccxcli.ssm.core import notify, sync
+        """What time does (`due.time_passed`: an SSM On-Prem 90 days without synchronization
+        removed, subscription terms started and ended), the email notifications due now
+        (`ssm.core.notify`) queued and sent."""
+        from ccxcli.ssm.core import due, notify
 
         try:
             with self.ssm(requests=False) as ssm:
-                sync.expire(ssm, self.now())
+                due.time_passed(ssm, self.now())
                 notify.run(ssm, self.now())
         except CcxError as e:  # busy or unreadable: the next round queues what is due
             import sys
