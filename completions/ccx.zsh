@@ -32,7 +32,7 @@ _ccx() {
         "license smart reservation request") words="specific" ;;
         "license smart reservation return") words="- authorization" ;;
         "license smart reservation return -") words="authorization" ;;
-        "license smart transport") words="direct gateway proxy ssm-satellite" ;;
+        "license smart transport") words="direct gateway proxy smart ssm-satellite" ;;
         "license smart transport proxy") words="--user --password-file --no-auth" ;;
         "set") words="cli" ;;
         "set cli") words="pagination" ;;
@@ -46,7 +46,7 @@ _ccx() {
         "show uccx") words="jtapi_client license version" ;;
         "show uccx jtapi_client") words="version" ;;
         "show version") words="active inactive" ;;
-        "sim") words="agent clock fault lab network node ports proxy scenario ssm" ;;
+        "sim") words="agent clock fault lab network node ports proxy scenario ssm trust-store" ;;
         "sim agent") words="add delete list login logout modify" ;;
         "sim agent add") words="--skills --supervisor" ;;
         "sim agent login") words="--count --premium" ;;
@@ -55,8 +55,9 @@ _ccx() {
         "sim clock") words="advance realtime set show" ;;
         "sim clock realtime") words="on off" ;;
         "sim fault") words="clock-skew list license-computation agent-init ssm-error ssm-slow on off" ;;
-        "sim lab") words="apply check export import load reset save schema slr-tiers snapshots" ;;
+        "sim lab") words="apply check cisco-root-ca export import load reset save schema slr-tiers snapshots" ;;
         "sim lab apply") words="--replace" ;;
+        "sim lab cisco-root-ca") words="identrust quovadis" ;;
         "sim lab import") words="--name" ;;
         "sim lab slr-tiers") words="borrow strict" ;;
         "sim network") words="up down" ;;
@@ -68,6 +69,7 @@ _ccx() {
         "sim scenario") words="list load" ;;
         "sim scenario load") words="--replace --node" ;;
         "sim ssm") words="cisco trust" ;;
+        "sim trust-store") words="current legacy" ;;
         "utils") words="core dbreplication disaster_recovery ntp remotesyslog service system uccx" ;;
         "utils core") words="active" ;;
         "utils core active") words="list" ;;

@@ -198,9 +198,9 @@ def test_admission_refusals_name_what_is_short(setup, message: str) -> None:  # 
 
     node = engine.new_node("n", "0" * 32, 0)
     setup(node)
-    admin.check_admission(node, {"flex-standard": 1}, "2 agents logging in")  # within every limit
+    admin.check_admission(node, {"flex-standard": 1}, "2 agents logging in", 0)  # within every limit
     with pytest.raises(RuleError) as e:
-        admin.check_admission(node, {"flex-standard": 2, "flex-premium": 0}, "2 agents logging in")
+        admin.check_admission(node, {"flex-standard": 2, "flex-premium": 0}, "2 agents logging in", 0)
     assert e.value.message == message
 
 

@@ -264,7 +264,13 @@ def test_proxy_transport_never_prints_the_password(lab) -> None:  # type: ignore
     assert r.code == 0, r
     assert "s3cret" not in r.out.replace("\ns3cret\n", "\n")
     st = lab.status()
-    assert st["transport"] == {"mode": "proxy", "host": "proxy.lab", "port": 3128, "user": "alice"}
+    assert st["transport"] == {
+        "mode": "proxy",
+        "host": "proxy.lab",
+        "port": 3128,
+        "user": "alice",
+        "url": "https://tools.cisco.com/its/service/oddce/services/DDCEService",  # Call Home, through the proxy
+    }
 
 
 def test_factory_reset_keeps_evaluation_time(lab) -> None:  # type: ignore[no-untyped-def]

@@ -13,6 +13,7 @@ from conftest import Lab
 
 from ccxcli.clock import DAY, parse_time
 from ccxcli.core import terms
+from ccxcli.core.state import Term
 from ccxcli.errors import RuleError, UsageError
 from ccxcli.protocol import codes
 
@@ -68,7 +69,7 @@ def test_expiring_warnings_follow_cisco_lead_times(days_left: float, within: int
 
 def test_a_code_lists_term_entitlements_with_their_dates_and_reads_them_back() -> None:
     priv, pub = codes.new_signing_key()
-    term: terms.Term = {
+    term: Term = {
         "alias": "flex-standard",
         "count": 5,
         "starts": NOW - NOW % DAY,

@@ -103,10 +103,21 @@ LICENSE: list[Command] = [
     c(
         "license smart transport direct",
         "",
-        "Reach Cisco SSM directly (default)",
+        "Reach Cisco SSM directly by Call Home (default)",
         "smart:transport_direct",
-        changes="how the node reaches its SSM: directly (the default).",
+        changes=(
+            "how the node reaches its SSM: directly, by Call Home "
+            "(https://tools.cisco.com/its/service/oddce/services/DDCEService; the default of UCCX 12.5)."
+        ),
         example="license smart transport direct",
+    ),
+    c(
+        "license smart transport smart",
+        "",
+        "Reach Cisco SSM by Smart Transport (newer releases' default)",
+        "smart:transport_smart",
+        changes="how the node reaches its SSM: Smart Transport to Cisco SSM (https://smartreceiver.cisco.com/licservice/license).",
+        example="license smart transport smart",
     ),
     c(
         "license smart transport proxy",

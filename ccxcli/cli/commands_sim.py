@@ -243,6 +243,35 @@ SIM: list[Command] = [
         args={"link": "up reaches the SSM; down cuts this node off."},
     ),
     c(
+        "sim lab cisco-root-ca",
+        "{root:identrust|quovadis}",
+        "Which root CA Cisco's servers chain to (a root CA change, drilled)",
+        "network:cisco_root",
+        lab_wide=True,
+        changes=(
+            "the root certificate authority the certificates of Cisco's servers (smartreceiver.cisco.com, "
+            "tools.cisco.com) chain to: nodes reaching Cisco SSM directly, by Smart Transport or through a proxy "
+            "fail when they do not trust it."
+        ),
+        example="sim lab cisco-root-ca identrust",
+        args={
+            "root": "identrust (IdenTrust Commercial Root CA 1, Cisco's since the QuoVadis decommissioning; the "
+            "default) or quovadis (QuoVadis Root CA 2, before it)."
+        },
+    ),
+    c(
+        "sim trust-store",
+        "{store:current|legacy}",
+        "Which Cisco root CAs this node trusts",
+        "network:trust_store",
+        changes=(
+            "the node's trust store: current trusts both Cisco roots (a release or a certificate import that has "
+            "the IdenTrust root); legacy trusts only the QuoVadis Root CA 2, as a node on an unfixed release."
+        ),
+        example="sim trust-store legacy",
+        args={"store": "current (both roots) or legacy (QuoVadis Root CA 2 only)."},
+    ),
+    c(
         "sim proxy add",
         "<address> [--user U] [--password-file F]",
         "Put an HTTP proxy on the lab's network",

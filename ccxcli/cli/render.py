@@ -43,7 +43,13 @@ REG_TEXT = {
     "RESERVATION_IN_PROGRESS": "RESERVATION IN PROGRESS",
     "REGISTERED_SLR": "REGISTERED - SPECIFIC LICENSE RESERVATION",
 }
-TRANSPORT_TEXT = {"direct": "Direct", "proxy": "Proxy", "gateway": "Gateway", "ssm-satellite": "SSM-Satellite"}
+TRANSPORT_TEXT = {
+    "direct": "Direct",
+    "smart": "Smart Transport",
+    "proxy": "Proxy",
+    "gateway": "Gateway",
+    "ssm-satellite": "SSM-Satellite",
+}
 
 
 def _d(iso_text: str | None) -> str:

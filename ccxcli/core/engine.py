@@ -11,7 +11,7 @@ from __future__ import annotations
 import bisect
 
 from ccxcli.clock import vos
-from ccxcli.core import terms
+from ccxcli.core import terms, transports
 from ccxcli.core import timers as T
 from ccxcli.core.consumption import Counts, deficit, usage
 from ccxcli.errors import printable
@@ -344,7 +344,12 @@ def apply_report(node: NodeState, t: int, sent: Counts, outcome: ReportAnswer | 
     node["peak"] = usage(node)
     if outcome is None:
         if comp["outcome"] != "failed":
-            log(node, t, "Usage report to Cisco SSM failed; will retry", 3)
+            log(
+                node,
+                t,
+                f"Usage report to Cisco SSM failed; will retry ({transports.failed_line(node['transport'])})",
+                3,
+            )
         comp["outcome"] = "failed"
         comp["failed"] = {"sent": sent, "network": bool(node["network"])}
         raise_alert(node, t, "reporting")
@@ -435,7 +440,12 @@ def apply_auth_renew(node: NodeState, t: int, ok: bool, manual: bool = False) ->
     else:
         if not manual:
             auth["next"] = t + T.RETRY
-        log(node, t, "Authorization renewal failed: Cisco SSM not reachable", 3)
+        log(
+            node,
+            t,
+            f"Authorization renewal failed: Cisco SSM not reachable ({transports.failed_line(node['transport'])})",
+            3,
+        )
         raise_alert(node, t, "renew-auth")
 
 
@@ -452,7 +462,12 @@ def apply_id_renew(node: NodeState, t: int, ok: bool, manual: bool = False) -> N
     else:
         if not manual:
             reg["next_renew"] = t + T.RETRY
-        log(node, t, "Registration renewal failed: Cisco SSM not reachable", 3)
+        log(
+            node,
+            t,
+            f"Registration renewal failed: Cisco SSM not reachable ({transports.failed_line(node['transport'])})",
+            3,
+        )
         raise_alert(node, t, "renew-id")
 
 

@@ -23,9 +23,8 @@ from ccxcli.errors import RuleError
 
 TYPE_CHECKING = False  # `typing` is not imported at run time: it costs a one-shot command start-up
 if TYPE_CHECKING:
-    from ccxcli.core.state import Installed, NodeState, PendingRequest
+    from ccxcli.core.state import Installed, NodeState, PendingRequest, Term
     from ccxcli.core.state import Reservation as ReservationState
-    from ccxcli.core.terms import Term
 
 MISMATCH = "The Reservation Authorization Code does not match the Reservation Request Code."
 MAX_REQUESTS = 100_000  # requests a node may ever make (each one's nonce is re-derived to recognise its codes)

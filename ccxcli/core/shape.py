@@ -103,7 +103,7 @@ NODE: dict[str, Spec] = {
         "?ivr_ports": _nat,
     },
     "transport": {
-        "mode": _one("direct", "proxy", "gateway", "ssm-satellite"),
+        "mode": _one("direct", "smart", "proxy", "gateway", "ssm-satellite"),
         "?url": STR,
         "?host": STR,
         "?port": _nat,
@@ -165,6 +165,7 @@ NODE: dict[str, Spec] = {
         "?strict_tiers": BOOL,
     },
     "?proof": HEX64,
+    "?trust_roots": _list(_one("identrust", "quovadis"), 2),  # `sim trust-store legacy`: the roots it trusts
     "?outbox": _opt(
         {
             "id": _re(r"[0-9a-f]{16}"),
@@ -228,6 +229,8 @@ LAB: dict[str, Spec] = {
     "?cisco": STR,
     # `sim lab slr-tiers`: the lab's reading of the disputed SLR tier rule, for nodes made later
     "?slr_tiers": _one("borrow", "strict"),
+    # `sim lab cisco-root-ca`: the root CA Cisco's servers chain to (absent: IdenTrust, as now)
+    "?cisco_root": _one("identrust", "quovadis"),
 }
 
 

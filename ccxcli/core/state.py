@@ -15,8 +15,6 @@ if sys.version_info >= (3, 11):
 else:  # Python 3.10: typer brings typing_extensions
     from typing_extensions import NotRequired
 
-from ccxcli.core.terms import Term
-
 Counts = dict[str, int]  # license alias -> count
 # The logs are JSON arrays of mixed items, read back as lists:
 Event = list[Any]  # [time, severity, text]
@@ -59,7 +57,7 @@ ControlLimit = Literal["agent_seats", "premium_seats", "standard_seats", "outbou
 
 
 class Transport(TypedDict):
-    mode: str  # "direct", "proxy", "gateway", "ssm-satellite"
+    mode: str  # "direct" (Call Home), "smart" (Smart Transport), "proxy", "gateway", "ssm-satellite"
     url: NotRequired[str]
     host: NotRequired[str]
     port: NotRequired[int]
@@ -143,6 +141,17 @@ class PendingRequest(TypedDict):
     key: NotRequired[str]
     at: int
     seq: int
+
+
+class Term(TypedDict):
+    """Licenses of one subscription in an Authorization Code (or a pool): `count` of `alias`
+    from `starts` (inclusive) to `ends` (exclusive), epoch seconds at 00:00 UTC."""
+
+    alias: str
+    count: int
+    starts: int
+    ends: int
+    sub: str
 
 
 class Installed(TypedDict):
@@ -251,6 +260,7 @@ class NodeState(TypedDict):
     # The node's registration secret (64 hex digits): made at its first registration, given to
     # the SSM then, and used to prove every later message to a served SSM (HMAC-SHA256); cleared
     # by a factory reset. The UUID alone, which any viewer of the portal reads, proves nothing.
+    trust_roots: NotRequired[list[str]]  # the Cisco root CAs it trusts (absent: both, a current release)
     proof: NotRequired[str]
     alerts: dict[str, Alert]
     events: list[Event]

@@ -4,15 +4,14 @@ documented in docs/reference/exit-codes-and-json.md). Pure: built from the node 
 from __future__ import annotations
 
 from ccxcli.clock import iso
-from ccxcli.core import engine, identity, terms
+from ccxcli.core import engine, identity, terms, transports
 from ccxcli.core import timers as T
 from ccxcli.core.catalogue import BY_ALIAS, TYPES
 from ccxcli.core.consumption import UNLIMITED, control_limits, deficit, usage
 
 TYPE_CHECKING = False  # `typing` is not imported at run time: it costs a one-shot command start-up
 if TYPE_CHECKING:
-    from ccxcli.core.state import NodeState, StatusDoc, TermDoc, UsageRow
-    from ccxcli.core.terms import Term
+    from ccxcli.core.state import NodeState, StatusDoc, Term, TermDoc, UsageRow
 
 
 def _t(t: int | None) -> str | None:
@@ -29,6 +28,7 @@ def build(node: NodeState, now: int) -> StatusDoc:
     ova = identity.ova(node)
     transport = node["transport"].copy()
     transport.pop("password", None)
+    transport["url"] = transports.url(transport)  # Cisco's default URL for Call Home or Smart Transport
     doc: StatusDoc = {
         "now": iso(now),
         "node": node["name"],

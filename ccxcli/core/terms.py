@@ -9,24 +9,15 @@ at the lead times Cisco's CSSM help lists for "Licenses Expiring" (90, 60, 30, 1
 
 from __future__ import annotations
 
-from typing import TypedDict
-
 from ccxcli.clock import DAY, iso, parse_duration, parse_time
 from ccxcli.errors import UsageError
 
+TYPE_CHECKING = False  # `typing` is not imported at run time: it costs a one-shot command start-up
+if TYPE_CHECKING:
+    from ccxcli.core.state import Term
+
 EXPIRING_DAYS = (90, 60, 30, 14, 7, 3, 1)  # CSSM's "Licenses Expiring" lead times
 EXPIRED_LISTED = 30 * DAY  # how long "Licenses Expired" stays listed after an end (our choice)
-
-
-class Term(TypedDict):
-    """Licenses of one subscription in an Authorization Code (or a pool): `count` of `alias`
-    from `starts` (inclusive) to `ends` (exclusive), epoch seconds at 00:00 UTC."""
-
-    alias: str
-    count: int
-    starts: int
-    ends: int
-    sub: str
 
 
 def day_of(t: int) -> int:

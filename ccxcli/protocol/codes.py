@@ -40,7 +40,8 @@ from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature, encode_dss_signature
 
 from ccxcli.core.catalogue import BY_ALIAS, BY_TAG
-from ccxcli.core.terms import Term, date_text, end_of, last_day, start_of
+from ccxcli.core.state import Term
+from ccxcli.core.terms import date_text, end_of, last_day, start_of
 from ccxcli.core.udi import udi_text
 from ccxcli.errors import RuleError, UsageError
 from ccxcli.values import MAX_CODE

@@ -5,6 +5,7 @@ answer it gave then, so a message sent again after a crash changes nothing twice
 
 from __future__ import annotations
 
+from ccxcli.core import transports
 from ccxcli.errors import CommError, StoreError
 from ccxcli.protocol import answers
 from ccxcli.session import scratch
@@ -106,7 +107,8 @@ class LabLink:
             raise CommError("Communication with Cisco SSM failed: the network is down ('sim network up' restores it).")
         _fault(node)
         tr = node["transport"]
-        if tr["mode"] in ("direct", "proxy"):
+        if transports.reaches_cisco(tr):
+            self._check_root(node)
             cisco = self.lab.cisco_url()
             if cisco:  # Cisco SSM is a served SSM (`sim ssm cisco`): reached over the network
                 return cisco
@@ -124,6 +126,13 @@ class LabLink:
                 raise CommError(name_mismatch(host, ssm.names()))
         return str(tr["url"])  # not an SSM of this lab: over the network
 
+    def _check_root(self, node: NodeState) -> None:
+        """Cisco's servers present a certificate chained to the lab's Cisco root CA (`sim lab
+        cisco-root-ca`): a node that does not trust it cannot send anything (TLS fails)."""
+        why = transports.untrusted_root(node.get("trust_roots"), self.lab.data.get("cisco_root", transports.CISCO_ROOT))
+        if why is not None:
+            raise CommError(f"Communication with Cisco SSM failed: {transports.failed_line(node['transport'])}: {why}.")
+
     def _on_prem(self) -> list[str]:
         return [n for n in self.lab.ssm_names() if ssm_of(self.lab, n).on_prem]
 
@@ -132,6 +141,8 @@ class LabLink:
             raise CommError("Communication with Cisco SSM failed: the network is down.")
         _fault(node)
         name = node["reg"].get("ssm") or DEFAULT_SSM
+        if transports.reaches_cisco(node["transport"]) and (name == DEFAULT_SSM or name == self.lab.cisco_url()):
+            self._check_root(node)
         if is_remote(name):
             return str(name)
         if name == DEFAULT_SSM and node["transport"]["mode"] == "proxy":

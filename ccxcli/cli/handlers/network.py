@@ -6,6 +6,7 @@ from __future__ import annotations
 import secrets
 
 from ccxcli.codetext import read_password
+from ccxcli.core import engine, transports
 from ccxcli.errors import RuleError, UsageError
 from ccxcli.runtime import Outcome
 from ccxcli.session.context import Ctx
@@ -85,4 +86,30 @@ def cisco(ctx: Ctx, a: Args) -> Outcome:
         f"Cisco SSM is {target.strip()} for the direct and proxy transports (over HTTPS; through the "
         "node's proxy with the proxy transport).",
         {"cisco": target.strip()},
+    )
+
+
+def cisco_root(ctx: Ctx, a: Args) -> Outcome:
+    """Which root CA Cisco's servers chain to: a root CA change rehearsed (`sim lab cisco-root-ca`)."""
+    root = a.text("root")
+    if root == transports.CISCO_ROOT:
+        ctx.lab.data.pop("cisco_root", None)
+    else:
+        ctx.lab.data["cisco_root"] = root
+    return Outcome(
+        f"Cisco's servers now present certificates chained to {transports.ROOTS[root]}.", {"cisco_root": root}
+    )
+
+
+def trust_store(ctx: Ctx, a: Args) -> Outcome:
+    """The Cisco root CAs this node trusts (`sim trust-store`)."""
+    node = ctx.node
+    if a.text("store") == "legacy":
+        node["trust_roots"] = ["quovadis"]
+    else:
+        node.pop("trust_roots", None)
+    trusted = node.get("trust_roots", list(transports.ROOTS))
+    engine.log(node, ctx.now, "Trust store: " + ", ".join(transports.ROOTS[r] for r in trusted))
+    return Outcome(
+        f"Node {node['name']} trusts {' and '.join(transports.ROOTS[r] for r in trusted)}.", {"trust_roots": trusted}
     )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ccxcli.codetext import read_password
-from ccxcli.core import admin, engine
+from ccxcli.core import admin, engine, transports
 from ccxcli.errors import Cancelled, UsageError, printable
 from ccxcli.runtime import Outcome
 from ccxcli.session.context import Ctx
@@ -85,7 +85,11 @@ def _set_transport(ctx: Ctx, transport: Transport, text: str) -> Outcome:
 
 
 def transport_direct(ctx: Ctx, a: Args) -> Outcome:
-    return _set_transport(ctx, {"mode": "direct"}, "direct (Cisco SSM)")
+    return _set_transport(ctx, {"mode": "direct"}, f"direct (Cisco SSM, Call Home {transports.CALLHOME_URL})")
+
+
+def transport_smart(ctx: Ctx, a: Args) -> Outcome:
+    return _set_transport(ctx, {"mode": "smart"}, f"Smart Transport (Cisco SSM, {transports.SMART_URL})")
 
 
 def check_transport(ctx: Ctx, a: Args) -> None:

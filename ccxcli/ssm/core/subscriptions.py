@@ -22,7 +22,7 @@ from sqlite3 import Row
 from ccxcli.clock import iso
 from ccxcli.core import terms as T
 from ccxcli.core.catalogue import BY_ALIAS
-from ccxcli.core.terms import Term
+from ccxcli.core.state import Term
 from ccxcli.errors import RuleError, UsageError
 from ccxcli.ssm.core.db import SsmDb
 from ccxcli.ssm.core.rows import AlertRow, TermRow
