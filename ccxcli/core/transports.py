@@ -3,8 +3,9 @@ transport gateway URL on an SSM On-Prem) and Smart Transport (`smart`, the `Smar
 URL on an SSM On-Prem), their default URLs, the line each writes when a message cannot be
 sent, and the root certificate authorities a node trusts to reach Cisco's servers.
 
-Public Cisco texts give the two default URLs and the two failure lines; which release makes
-Smart Transport the default is our reading ("newer VOS releases"): UCCX 15 and later. Cisco's
+Public Cisco texts give the two default URLs and the two failure lines. The emulated node is a
+UCCX 12.5, whose default is Call Home; newer releases default to Smart Transport, which
+`license smart transport smart` sets (the fallback to the gateway they keep is not emulated). Cisco's
 servers moved from the QuoVadis Root CA 2 to the IdenTrust Commercial Root CA 1 (Cisco's field
 notice on the QuoVadis decommissioning): a node that trusts only the old root can no longer
 send anything to Cisco SSM until its trust store gets the new one."""
@@ -21,13 +22,6 @@ SMART_FAILED = "Communication message send error"
 CALLHOME_FAILED = "Fail to send out Call Home HTTP message"
 ROOTS = {"identrust": "IdenTrust Commercial Root CA 1", "quovadis": "QuoVadis Root CA 2"}
 CISCO_ROOT = "identrust"  # what Cisco's servers chain to now (a lab may set it back: `sim lab cisco-root-ca`)
-SMART_DEFAULT_FROM = 15  # the major release from which Smart Transport is the default (our reading)
-
-
-def default(version: str) -> Transport:
-    """A new node's transport (and a factory reset's): Smart Transport from UCCX 15, Call Home before."""
-    major = version.partition(".")[0]
-    return {"mode": "smart"} if major.isdigit() and int(major) >= SMART_DEFAULT_FROM else {"mode": "direct"}
 
 
 def is_smart(transport: Transport) -> bool:
