@@ -6,8 +6,8 @@ growth in nodes.
 
 Each lab: one cloud SSM, N nodes registered with one token into DEFAULT, 3 agents logged in
 on each, then one `advance 1d` to let every first report settle (its time is printed too:
-the pool changes with every node's first report, and every node of the virtual account
-reports once more after each change, so that settling grows faster than N).
+the pool's version moves only when its verdict, the licenses it is short of, changes, so the
+other nodes are worked out again only then and settling grows with N as well).
 
 Usage: python benchmarks/clock_scale.py [--nodes 100,300,1000]
 """

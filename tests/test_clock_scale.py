@@ -15,16 +15,16 @@ from ccxcli.api import Lab
 from ccxcli.core import engine
 
 
-def lab_of(home: Path, n: int) -> Lab:
+def lab_of(home: Path, n: int, agents: int = 3) -> Lab:
     """A lab (in this process, its environment explicit) with `n` nodes registered into
-    DEFAULT, 3 agents logged in on each."""
+    DEFAULT, `agents` agents logged in on each."""
     lab = Lab(home, env=clean_env(), inherit_env=False)
     tok = lab.ccx_ssm(["token", "create", "--max-uses", str(n + 5)]).out.strip()
     for i in range(n):
         name = f"s{i:03d}"
         lab.ccx(["sim", "node", "create", name])
         lab.ccx(["license", "smart", "register", "idtoken", tok], node=name)
-        lab.ccx(["sim", "agent", "login", "--count", "3"], node=name)
+        lab.ccx(["sim", "agent", "login", "--count", str(agents)], node=name)
     return lab
 
 
@@ -70,3 +70,32 @@ def test_a_pool_change_in_a_move_reaches_every_node_of_its_virtual_account(tmp_p
     assert state["comp"]["version"] == pool_version, (state["comp"], pool_version)  # a saw b's change
     in_use = {r["alias"]: r["in_use"] for r in lab.ccx_ssm(["license", "list"], json=True).json["licenses"]}
     assert in_use["flex-standard"] == 3 + 5  # and the SSM counts both
+
+
+def test_settling_fresh_registrations_is_linear_in_the_nodes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """N nodes' first reports into one pool: the pool's version moves only when its verdict
+    (the licenses it is short of) changes, so the other nodes' next events are worked out again
+    only then. Three times the nodes: about three times the work (every first report moving the
+    version had every node worked out again: nine times). Both pools end short (50 licenses,
+    10 agents a node): every node reports its overage and goes out of compliance."""
+    calls = [0]
+    real = engine.next_due
+
+    def counted(*args: Any) -> Any:
+        calls[0] += 1
+        return real(*args)
+
+    work = {}
+    for n in (8, 24):
+        lab = lab_of(tmp_path / f"lab{n}", n, agents=10)
+        monkeypatch.setattr(engine, "next_due", counted)
+        calls[0] = 0
+        lab.ccx(["sim", "clock", "advance", "1d"])
+        monkeypatch.setattr(engine, "next_due", real)
+        work[n] = calls[0]
+        statuses = {
+            lab.ccx(["show", "license", "status"], node=f"s{i:03d}", json=True).json["authorization"]["status"]
+            for i in range(n)
+        }
+        assert statuses == {"OUT_OF_COMPLIANCE"}, (n, statuses)
+    assert work[24] < 4.5 * work[8], work

@@ -21,6 +21,7 @@ from ccxcli.errors import RuleError, StoreError, UsageError, os_problem, sqlite_
 from ccxcli.faults import kill_point
 from ccxcli.runtime import tunables
 from ccxcli.ssm.core.pool import history, judge, rows
+from ccxcli.ssm.core.pool import verdict as pool_verdict
 from ccxcli.ssm.core.rows import LicenseRow, VaRow
 from ccxcli.ssm.core.schema import COMMAND_LINE, MAX_PURCHASED, SCHEMA, build, migrate, version, write_ahead
 
@@ -436,15 +437,25 @@ class SsmDb:
         return [str(r[0]) for r in self.db.execute(f"SELECT uuid FROM instance WHERE va IN ({marks})", vas)]
 
     def bump(self, va: str, now: int) -> None:
-        """The pool of `va` moved at `now` (inside a transaction): its version moves, and
-        its history gets the pool as it is when the transaction ends."""
-        self.db.execute("UPDATE va SET version = version + 1 WHERE name=?", (va,))
+        """The pool of `va` moved at `now` (inside a transaction): its history gets the pool as
+        it is when the transaction ends, and its version moves when its verdict did."""
+        self._judge(va)
         self._moved[va] = max(now, self._moved.get(va, now))
+
+    def _judge(self, va: str) -> None:
+        """Move the pool's version when its verdict (the licenses it is short of, `pool.verdict`)
+        changed: the nodes of the virtual account report again only then, so N nodes
+        registering into a pool that covers them cost N reports, not N² (issue 36)."""
+        verdict = pool_verdict(self.pool(va))
+        r = self.db.execute("SELECT verdict FROM va WHERE name=?", (va,)).fetchone()
+        if r is not None and r[0] != verdict:
+            self.db.execute("UPDATE va SET verdict=?, version = version + 1 WHERE name=?", (verdict, va))
 
     def _record(self) -> None:
         """Add to the history each license of the moved pools that changed since its last row."""
         moved, self._moved = self._moved, {}
         for va, t in moved.items():
+            self._judge(va)  # changes after the last bump of the transaction
             last = {
                 r[0]: tuple(r[1:])
                 for r in self.db.execute(

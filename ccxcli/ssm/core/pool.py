@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from ccxcli.core.catalogue import BY_ALIAS, CATALOGUE
 from ccxcli.core.consumption import allocate, deficit
 from ccxcli.ssm.core.rows import LicenseRow
@@ -52,6 +54,13 @@ def judge(pool: dict[str, dict[str, int]], reported: dict[str, int]) -> dict[str
 def _free(pool: dict[str, dict[str, int]]) -> dict[str, int]:
     """What the pool leaves to registered instances: purchased less reserved (never below 0)."""
     return {a: max(0, p["purchased"] - p["reserved"]) for a, p in pool.items()}
+
+
+def verdict(pool: dict[str, dict[str, int]]) -> str:
+    """The pool's judgement of what its instances report, as text: the licenses it is short of
+    (`[]` when it covers them all). A node's next report can change its compliance only when
+    this changes (how many are missing changes what its log says, not its state)."""
+    return json.dumps(sorted(deficit({a: p["used"] for a, p in pool.items()}, _free(pool))))
 
 
 def known(alias: str) -> bool:

@@ -105,6 +105,7 @@ CREATE TABLE term(id INTEGER PRIMARY KEY AUTOINCREMENT, sub TEXT NOT NULL UNIQUE
                   state TEXT NOT NULL DEFAULT 'pending', CHECK(qty > 0 AND ends > starts));
 CREATE INDEX term_va ON term(va, alias);
 ALTER TABLE issued ADD COLUMN terms TEXT NOT NULL DEFAULT '[]';
+ALTER TABLE va ADD COLUMN verdict TEXT NOT NULL DEFAULT '[]';
 """
 
 DDL = (
