@@ -28,11 +28,8 @@ def lab_of(home: Path, n: int, agents: int = 3) -> Lab:
     return lab
 
 
-def test_a_steady_move_works_out_each_nodes_next_event_once_per_event(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Three times the nodes: about three times the work (the scan it replaced asked every
-    node at every event: nine times)."""
+def counting(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """`engine.next_due` counted from now on (the work of a clock move, never its time)."""
     calls = [0]
     real = engine.next_due
 
@@ -40,14 +37,22 @@ def test_a_steady_move_works_out_each_nodes_next_event_once_per_event(
         calls[0] += 1
         return real(*args)
 
+    monkeypatch.setattr(engine, "next_due", counted)
+    return calls
+
+
+def test_a_steady_move_works_out_each_nodes_next_event_once_per_event(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Three times the nodes: about three times the work (the scan it replaced asked every
+    node at every event: nine times)."""
     work = {}
     for n in (8, 24):
         lab = lab_of(tmp_path / f"lab{n}", n)
         lab.ccx(["sim", "clock", "advance", "1d"])  # every first report settles
-        monkeypatch.setattr(engine, "next_due", counted)
-        calls[0] = 0
-        events = lab.ccx(["sim", "clock", "advance", "90d"], json=True).json
-        monkeypatch.setattr(engine, "next_due", real)
+        with monkeypatch.context() as m:
+            calls = counting(m)
+            events = lab.ccx(["sim", "clock", "advance", "90d"], json=True).json
         assert events["events_processed"] >= n  # a renewal of every node at least
         work[n] = calls[0]
         assert calls[0] <= 3 * (n + events["events_processed"]), (n, calls[0], events["events_processed"])
@@ -78,20 +83,12 @@ def test_settling_fresh_registrations_is_linear_in_the_nodes(tmp_path: Path, mon
     only then. Three times the nodes: about three times the work (every first report moving the
     version had every node worked out again: nine times). Both pools end short (50 licenses,
     10 agents a node): every node reports its overage and goes out of compliance."""
-    calls = [0]
-    real = engine.next_due
-
-    def counted(*args: Any) -> Any:
-        calls[0] += 1
-        return real(*args)
-
     work = {}
     for n in (8, 24):
         lab = lab_of(tmp_path / f"lab{n}", n, agents=10)
-        monkeypatch.setattr(engine, "next_due", counted)
-        calls[0] = 0
-        lab.ccx(["sim", "clock", "advance", "1d"])
-        monkeypatch.setattr(engine, "next_due", real)
+        with monkeypatch.context() as m:
+            calls = counting(m)
+            lab.ccx(["sim", "clock", "advance", "1d"])
         work[n] = calls[0]
         statuses = {
             lab.ccx(["show", "license", "status"], node=f"s{i:03d}", json=True).json["authorization"]["status"]
