@@ -86,7 +86,7 @@ def _ready(lab: LabStore, target: int) -> list[NodeState]:
 def catch_up(lab: LabStore, target: int, set_clock: bool = False, progress: Callable[[int], None] | None = None) -> int:
     """Process every due event of every node (and every connected SSM On-Prem's
     synchronization) up to `target` (inclusive); return how many."""
-    return _catch_up(lab, _ready(lab, target), target, set_clock, _on_prem(lab), progress)
+    return _catch_up(lab, _ready(lab, target), target, set_clock, _ssm_events(lab), progress)
 
 
 def catch_up_one(lab: LabStore, node: NodeState, target: int) -> int:
@@ -100,7 +100,7 @@ def catch_up_one(lab: LabStore, node: NodeState, target: int) -> int:
     return steps
 
 
-def _on_prem(lab: LabStore) -> dict[str, int]:
+def _ssm_events(lab: LabStore) -> dict[str, int]:
     """When each connected SSM On-Prem of the lab synchronizes next ("sync:NAME") and when a
     subscription term of an SSM of the lab next starts or ends ("term:NAME")."""
     names = [n for n in lab.ssm_names() if n != DEFAULT_SSM]
@@ -136,14 +136,14 @@ def _catch_up(
     nodes: list[NodeState],
     target: int,
     set_clock: bool,
-    syncs: dict[str, int],
+    events: dict[str, int],
     progress: Callable[[int], None] | None = None,
 ) -> int:
-    if not nodes and not syncs:
+    if not nodes and not events:
         return 0
     link = LabLink(lab)
     try:
-        return _steps(lab, link, nodes, target, set_clock, syncs, progress)
+        return _steps(lab, link, nodes, target, set_clock, events, progress)
     finally:
         link.close()
 
@@ -207,14 +207,14 @@ def _steps(
     nodes: list[NodeState],
     target: int,
     set_clock: bool,
-    syncs: dict[str, int],
+    events: dict[str, int],
     progress: Callable[[int], None] | None,
 ) -> int:
     steps = 0
     agenda = _Agenda(link, nodes)
     while steps < MAX_STEPS:
         best: tuple[int, str, str, NodeState | None] | None = None
-        for kind, when in syncs.items():
+        for kind, when in events.items():
             if when <= target and (best is None or (when, "") < best[:2]):
                 best = (when, "", kind, None)
         first = agenda.first()
@@ -230,7 +230,7 @@ def _steps(
         if progress is not None:
             progress(t)
         if due_node is None:  # an SSM On-Prem's synchronization, or a term's start or end
-            syncs[kind] = _sync(lab, kind[5:], t, target) if kind.startswith("sync:") else _term(lab, kind[5:], t)
+            events[kind] = _sync(lab, kind[5:], t, target) if kind.startswith("sync:") else _term(lab, kind[5:], t)
             agenda.after(None)
             steps += 1
             continue
