@@ -3,7 +3,8 @@
 Every change runs in one `BEGIN IMMEDIATE` transaction, so two processes never lose an
 update and a killed process leaves the database as it was before or after. The pool
 table keeps, per virtual account and license, purchased, used (as last reported by
-registered instances) and reserved counts; `va.version` moves whenever a pool changes.
+registered instances) and reserved counts; `va.version` moves whenever a pool's verdict
+(the licenses it is short of) changes: what a node's next report could learn.
 """
 
 from __future__ import annotations
@@ -444,8 +445,8 @@ class SsmDb:
 
     def _judge(self, va: str) -> None:
         """Move the pool's version when its verdict (the licenses it is short of, `pool.verdict`)
-        changed: the nodes of the virtual account report again only then, so N nodes
-        registering into a pool that covers them cost N reports, not N² (issue 36)."""
+        changed: the nodes of the virtual account report again only then, so N nodes registering
+        into one pool are worked out again a few times, not N times each (issue 36)."""
         verdict = pool_verdict(self.pool(va))
         r = self.db.execute("SELECT verdict FROM va WHERE name=?", (va,)).fetchone()
         if r is not None and r[0] != verdict:
