@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from conftest import Lab
+from test_clients import parse
 
 from ccxcli.clock import DAY, parse_time
 from ccxcli.core import terms
@@ -211,6 +212,9 @@ def test_an_slr_code_carries_the_term_and_the_node_stops_counting_it_at_the_end(
     ]
     shown = lab.ok("show", "license", "reservation").out
     assert "  Term (flex-standard, subscription Sub100001):\n    License Type: TERM\n    Count: 5" in shown
+    (parsed,) = parse("show license reservation", shown)  # the TextFSM template ccxcli ships reads it
+    assert parsed["RESERVED"] == ["flex-standard: 45"] and parsed["TERM_SUBSCRIPTIONS"] == ["Sub100001"]
+    assert (parsed["TERM_END_DATES"], parsed["TERM_STATUSES"]) == (["2026-03-31"], ["Active"])
 
     lab.ok("sim", "clock", "set", "2026-04-01T00:00:00Z")
     status = lab.status()
