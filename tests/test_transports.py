@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import pytest
 from conftest import Lab
+from test_clients import parse
 
 from ccxcli.core import transports
 from ccxcli.core.state import Transport
@@ -49,7 +50,10 @@ def test_smart_transport_and_call_home_show_their_urls(lab: Lab) -> None:
     r = lab.ok("license", "smart", "transport", "smart")
     assert "Transport settings updated successfully." in r.out
     assert lab.status()["transport"] == {"mode": "smart", "url": SMART}
-    assert f"  Type: Smart Transport\n  URL: {SMART}\n" in lab.ok("show", "license", "status").out
+    shown = lab.ok("show", "license", "status").out
+    assert f"  Type: Smart Transport\n  URL: {SMART}\n" in shown
+    (parsed,) = parse("show license status", shown)  # as the TextFSM template ccxcli ships reads it
+    assert (parsed["TRANSPORT_TYPE"], parsed["TRANSPORT_URL"]) == ("Smart Transport", SMART)
     tok = lab.ssm_ok("token", "create").out.strip()
     lab.ok("license", "smart", "register", "idtoken", tok)  # Smart Transport reaches the lab's Cisco SSM
     assert lab.status()["registration"]["status"] == "REGISTERED"
