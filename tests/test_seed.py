@@ -304,7 +304,7 @@ def test_an_ssm_database_of_schema_1_is_migrated(tmp_path: Any) -> None:
     db.commit()
     db.close()
     from ccxcli.protocol.codes import new_signing_key
-    from ccxcli.ssm.core import smart, users
+    from ccxcli.ssm.core import chart, smart, users
 
     priv, pub = new_signing_key()
     (folder / "key.pem").write_bytes(priv)
@@ -315,7 +315,7 @@ def test_an_ssm_database_of_schema_1_is_migrated(tmp_path: Any) -> None:
         assert "schema" not in ssm.meta and ssm.export_allowed  # behaved as permitted before
         assert ssm.license_rows("DEFAULT")[0]["purchased"] == 40
         assert ssm.db.execute("SELECT COUNT(*) FROM usage_history").fetchone()[0] == 0
-        assert ssm.pool_history("DEFAULT", "flex-standard", 10**10) == [(0, 40, 0, 0, 0)]  # the chart starts here
+        assert chart.changes(ssm, "DEFAULT", "flex-standard", 10**10) == [(0, 40, 0, 0, 0)]  # the chart starts here
         assert smart.events(ssm)[0]["virtual_accounts"] == []  # an old event concerns the account as a whole
         assert smart.events(ssm, va="DEFAULT") == [] and users.listing(ssm) == []
     finally:

@@ -8,7 +8,7 @@ from ccxcli.core.catalogue import license_alias
 from ccxcli.errors import UsageError
 from ccxcli.ssm.cli.app import VA, SsmRun, command, emit, open_ssm, table
 from ccxcli.ssm.cli.cmdkit import Option
-from ccxcli.ssm.core import subscriptions
+from ccxcli.ssm.core import chart, subscriptions
 from ccxcli.ssm.core.db import SsmDb
 from ccxcli.values import MAX_QTY
 
@@ -102,7 +102,8 @@ def license_chart(
     ssm, now = open_ssm(rt)
     name = ssm.va(va)
     to = now if end is None else parse_time(end)
-    charts = ssm.pool_chart(
+    charts = chart.pool_chart(
+        ssm,
         name,
         None if alias is None else license_alias(alias),
         None if start is None else parse_time(start),

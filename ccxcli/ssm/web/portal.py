@@ -31,7 +31,7 @@ from starlette.routing import Route
 
 from ccxcli.core.catalogue import BY_ALIAS, TYPES, license_alias
 from ccxcli.errors import CcxError, UsageError
-from ccxcli.ssm.core import smart, subscriptions, users
+from ccxcli.ssm.core import chart, smart, subscriptions, users
 from ccxcli.ssm.core.db import SsmDb
 from ccxcli.ssm.core.rows import AlertRow, LicenseRow, VaRow
 from ccxcli.ssm.core.users import ADMIN, User
@@ -473,7 +473,7 @@ def span_of(c: Visit) -> str:
 def pool_charts(c: Visit, va: str, alias: str | None, span: str) -> list[tuple[str, str, charts.Chart]]:
     """The pool of `va` over `span` (up to now), per license it held or used (or `alias`)."""
     seconds, interval = charts.SPANS[span]
-    drawn = c.ssm.pool_chart(va, alias, max(0, c.now - seconds), c.now, interval)
+    drawn = chart.pool_chart(c.ssm, va, alias, max(0, c.now - seconds), c.now, interval)
     return [(d["alias"], d["name"], charts.pool(d["name"], d["intervals"])) for d in drawn]
 
 
