@@ -255,6 +255,45 @@ def test_a_served_ssm_after_its_key_change_and_in_maintenance(farm: tuple[Served
         again.stop()
 
 
+def test_a_node_message_waits_for_another_writer_off_the_event_loop(tmp_path: Path) -> None:
+    """A served SSM applies a node's message on its event loop when the database is free; when
+    another process holds it, the message waits on a worker thread (never on the loop): the
+    portal answers meanwhile, and the message is applied once the writer lets go. (Were the
+    loop to wait, the page would come only after the server's 300 s lock timeout: the page's
+    request gives up after 60 s and the test fails.)"""
+    import sqlite3
+    import threading
+
+    from served import Client
+
+    folder = tmp_path / "cisco"
+    pem = init(tmp_path, folder)
+    server = Served(tmp_path, folder, password="farm-secret", env={"CCX_LOCK_TIMEOUT": "300"})
+    node = tmp_path / "node"
+    holder = sqlite3.connect(folder / "ssm.db", isolation_level=None)
+    done: list[subprocess.CompletedProcess[str]] = []
+    renewing = threading.Thread(target=lambda: done.append(ccx(node, "license", "smart", "renew", "auth")))
+    try:
+        assert ccx(node, "sim", "ssm", "trust", str(pem)).returncode == 0
+        ccx(node, "license", "smart", "transport", "gateway", server.gateway)
+        token = ssm(tmp_path, "--ssm", str(folder), "token", "create").stdout.strip()
+        assert ccx(node, "license", "smart", "register", "idtoken", token).returncode == 0  # the database free
+        holder.execute("BEGIN IMMEDIATE")  # another process's writer
+        renewing.start()
+        time.sleep(0.5)  # the renewal reaches the server and waits for the writer
+        status, text = Client(server.port).get("/login")  # the loop is free: the portal answers
+        assert status == 200 and "password" in text.lower()
+        assert not done  # the renewal still waits: the page was answered while the writer held on
+    finally:
+        if holder.in_transaction:
+            holder.execute("ROLLBACK")
+        holder.close()
+        if renewing.is_alive():
+            renewing.join(120)
+        server.stop()
+    assert done and done[0].returncode == 0 and "succeeded" in done[0].stdout, done  # applied once let go
+
+
 # --- names and certificates as on a network ---------------------------------------------------------------
 
 

@@ -21,7 +21,7 @@ from ccxcli.core.catalogue import CATALOGUE
 from ccxcli.errors import RuleError, StoreError, UsageError, os_problem, sqlite_problem
 from ccxcli.faults import kill_point
 from ccxcli.runtime import tunables
-from ccxcli.ssm.core.pool import history, judge, rows
+from ccxcli.ssm.core.pool import judge, rows
 from ccxcli.ssm.core.pool import verdict as pool_verdict
 from ccxcli.ssm.core.rows import LicenseRow, VaRow
 from ccxcli.ssm.core.schema import COMMAND_LINE, MAX_PURCHASED, SCHEMA, build, migrate, version, write_ahead
@@ -55,16 +55,26 @@ def finish_key_roll(path: Path) -> None:
     (path / ROLL).unlink()
 
 
+class Busy(StoreError):
+    """A write transaction that was not to wait found the database held by another writer;
+    nothing was done (its caller tries again where waiting does no harm)."""
+
+    def __init__(self) -> None:
+        super().__init__("The SSM database is busy (another writer holds it); try again.")
+
+
 class SsmDb:
     def __init__(self, path: Path, db: sqlite3.Connection) -> None:
         self.path = path
         self.db = db
         self._meta: dict[str, str] | None = None
         self._moved: dict[str, int] = {}  # virtual accounts whose pool this transaction moved, and when
+        self._judged: set[str] = set()  # of those, the ones whose verdict was judged since their last move
         self.closed = False
         # a lock that the connections of one process share (a served SSM's worker threads): its
         # write transactions queue on it rather than sleep in SQLite's busy wait
         self.writer: threading.Lock | None = None
+        self.waits = True  # False: a transaction that would wait for another writer raises Busy (`never_wait`)
         # who the events of this connection's changes are logged for (the Event Log's User): the
         # command line unless a served SSM's request or a node's message says otherwise
         self.actor: str | Callable[[], str] = COMMAND_LINE
@@ -151,11 +161,22 @@ class SsmDb:
         it since. (A connection kept for many requests starts each this way.)"""
         self._meta = None
 
+    def never_wait(self) -> None:
+        """From now on a write transaction that finds another writer (a thread of this process
+        or another process) raises Busy at once, before doing anything, instead of waiting: a
+        served SSM's event loop applies node messages on such a connection."""
+        self.waits = False
+        self.db.execute("PRAGMA busy_timeout=0")
+
     @contextmanager
     def tx(self) -> Iterator[sqlite3.Connection]:
         """One write transaction: all of it or nothing."""
         writer = self.writer
-        if writer is not None and not writer.acquire(timeout=tunables().lock_timeout):
+        if writer is not None and not (
+            writer.acquire(timeout=tunables().lock_timeout) if self.waits else writer.acquire(blocking=False)
+        ):
+            if not self.waits:
+                raise Busy()
             raise StoreError("The SSM database is busy (another request is changing it); try again.")
         try:
             with self._tx() as db:
@@ -169,12 +190,16 @@ class SsmDb:
         try:
             self.db.execute("BEGIN IMMEDIATE")
         except sqlite3.OperationalError as e:
-            raise sqlite_problem(e) from None
+            problem = sqlite_problem(e)
+            if not self.waits and "busy" in problem.message:
+                raise Busy() from None
+            raise problem from None
         try:
             yield self.db
             self._record()
         except BaseException:
             self._moved.clear()
+            self._judged.clear()
             self.db.execute("ROLLBACK")
             raise
         else:
@@ -438,25 +463,35 @@ class SsmDb:
         return [str(r[0]) for r in self.db.execute(f"SELECT uuid FROM instance WHERE va IN ({marks})", vas)]
 
     def bump(self, va: str, now: int) -> None:
-        """The pool of `va` moved at `now` (inside a transaction): its history gets the pool as
-        it is when the transaction ends, and its version moves when its verdict did."""
-        self._judge(va)
+        """The pool of `va` moved at `now` (inside a transaction): when the transaction ends, its
+        history gets the pool as it is then, and its version moves if its verdict did."""
         self._moved[va] = max(now, self._moved.get(va, now))
+        self._judged.discard(va)
 
-    def _judge(self, va: str) -> None:
+    def version_now(self, va: str) -> int:
+        """The pool's version with this transaction's changes so far judged (what a node's
+        answer carries)."""
+        self._judge(va, self.pool(va))
+        return self.version(va)
+
+    def _judge(self, va: str, pool: dict[str, dict[str, int]]) -> None:
         """Move the pool's version when its verdict (the licenses it is short of, `pool.verdict`)
         changed: the nodes of the virtual account report again only then, so N nodes registering
         into one pool are worked out again a few times, not N times each (issue 36)."""
-        verdict = pool_verdict(self.pool(va))
+        if va in self._judged:
+            return
+        verdict = pool_verdict(pool)
         r = self.db.execute("SELECT verdict FROM va WHERE name=?", (va,)).fetchone()
         if r is not None and r[0] != verdict:
             self.db.execute("UPDATE va SET verdict=?, version = version + 1 WHERE name=?", (verdict, va))
+        self._judged.add(va)
 
     def _record(self) -> None:
         """Add to the history each license of the moved pools that changed since its last row."""
         moved, self._moved = self._moved, {}
         for va, t in moved.items():
-            self._judge(va)  # changes after the last bump of the transaction
+            pool = self.pool(va)
+            self._judge(va, pool)
             last = {
                 r[0]: tuple(r[1:])
                 for r in self.db.execute(
@@ -465,7 +500,7 @@ class SsmDb:
                     (va,),
                 )
             }
-            for r in self.license_rows(va):
+            for r in rows(pool):
                 now = (r["purchased"], r["in_use"], r["reserved"], r["reported_usage"])
                 if last.get(r["alias"], (0, 0, 0, 0)) != now:
                     self.db.execute(
@@ -473,44 +508,7 @@ class SsmDb:
                         "VALUES (?, ?, ?, ?, ?, ?, ?)",
                         (va, r["alias"], t, *now),
                     )
-
-    def pool_history(self, va: str, alias: str, end: int) -> list[tuple[int, int, int, int, int]]:
-        """The recorded changes of one license's pool up to `end`, in time order."""
-        return [
-            (r[0], r[1], r[2], r[3], r[4])
-            for r in self.db.execute(
-                "SELECT t, purchased, in_use, reserved, reported FROM pool_history WHERE va=? AND alias=? AND t < ? "
-                "ORDER BY t",
-                (va, alias, end),
-            )
-        ]
-
-    def pool_chart(
-        self, va: str, alias: str | None, start: int | None, end: int, interval: str
-    ) -> list[dict[str, Any]]:
-        """The pool of `va` over time, per license (`alias`, else every license it ever
-        held or used): per interval, purchased and reserved at its end, in use at its
-        peak. `start` defaults to the history's beginning (or one interval before `end`)."""
-        from ccxcli.core.report import INTERVALS, span
-
-        if start is None:
-            first = self.db.execute("SELECT MIN(t) FROM pool_history WHERE va=?", (va,)).fetchone()[0]
-            start = min(end - 1, end - INTERVALS.get(interval, 1) if first is None else int(first))
-        first, size, n = span(start, end, interval)
-        if alias is None:
-            held = {r[0] for r in self.db.execute("SELECT DISTINCT alias FROM pool_history WHERE va=?", (va,))}
-            aliases = [lic.alias for lic in CATALOGUE if lic.alias in held]
-        else:
-            aliases = [alias]
-        names = {lic.alias: lic.name for lic in CATALOGUE}
-        return [
-            {
-                "alias": a,
-                "name": names[a],
-                "intervals": history(self.pool_history(va, a, first + n * size), first, size, n),
-            }
-            for a in aliases
-        ]
+        self._judged.clear()
 
     def license_add(self, va: str | None, alias: str, qty: int, now: int) -> None:
         from ccxcli.values import MAX_QTY

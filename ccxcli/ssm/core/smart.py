@@ -367,7 +367,7 @@ def report(ssm: SsmDb, uuid: str, use: dict[str, int], now: int, msg_id: str | N
                 else f"Licenses sufficient again in '{r['va']}'",
                 r["va"],
             )
-        answer = {"deficit": short, "version": ssm.version(r["va"])}
+        answer = {"deficit": short, "version": ssm.version_now(r["va"])}
         if msg_id is not None:
             ssm.remember(msg_id, now, answer)
     kill_point("ssm-committed")

@@ -24,7 +24,7 @@ from starlette.responses import JSONResponse, Response
 from ccxcli.clock import wall_now
 from ccxcli.errors import CcxError, InstanceGone, RuleError, StoreError, UsageError, classify, worded
 from ccxcli.runtime import tunables
-from ccxcli.ssm.core.db import ROLL, SsmDb
+from ccxcli.ssm.core.db import ROLL, Busy, SsmDb
 from ccxcli.ssm.core.device import check_open
 from ccxcli.ssm.core.users import User
 from ccxcli.store.lab import lab_of, ssm_now
@@ -41,6 +41,15 @@ SERVED = "ccx-ssm serve"  # who a served SSM's change is logged for before its r
 
 
 # --- the one boundary of every route: the portal's pages, ccxcli's API, Cisco's API -------------------
+
+
+def _on_the_loop() -> bool:
+    """Whether this thread runs the event loop (its work must never wait for a lock)."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
 
 
 @dataclass(frozen=True)
@@ -152,15 +161,18 @@ class Site:
     # -- the SSM ------------------------------------------------------------------
     @contextmanager
     def ssm(self, requests: bool = True) -> Iterator[SsmDb]:
-        """The SSM for one request, on this worker thread's own connection (readers never wait:
-        the database keeps a write-ahead log; writers queue on `writer`); refused while it is
-        down for maintenance, unless not for a request (`requests`)."""
+        """The SSM for one request, on this thread's own connection (readers never wait: the
+        database keeps a write-ahead log; writers queue on `writer`); refused while it is down
+        for maintenance, unless not for a request (`requests`). On the event loop's thread the
+        connection never waits for a writer (`SsmDb.never_wait`): its work raises Busy instead."""
         ssm = self._connection()
         ssm.forget()  # a command may have changed the meta table since this connection's last request
         try:
             if requests:
                 check_open(ssm)  # down for maintenance: every page and API call answers 503
             yield ssm
+        except Busy:
+            raise  # nothing was done; the connection is sound
         except StoreError:
             self._drop()  # a connection that failed is not kept
             raise
@@ -181,6 +193,8 @@ class Site:
         if kept is None:
             kept = SsmDb.open(self.folder)
             kept.writer = self.writer
+            if _on_the_loop():
+                kept.never_wait()
             self._local.ssm, self._local.ident = kept, ident
         return kept
 
