@@ -1,7 +1,6 @@
 """The SSM stand-in's store: one SQLite database per SSM folder.
 
-Every change runs in one `BEGIN IMMEDIATE` transaction, so two processes never lose an
-update and a killed process leaves the database as it was before or after. The pool
+Every change runs in one transaction (`ssm/core/txn.py`). The pool
 table keeps, per virtual account and license, purchased, used (as last reported by
 registered instances) and reserved counts; `va.version` moves whenever a pool's verdict
 (the licenses it is short of) changes: what a node's next report could learn.
@@ -11,9 +10,6 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import threading
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +20,8 @@ from ccxcli.runtime import tunables
 from ccxcli.ssm.core.pool import judge, rows
 from ccxcli.ssm.core.pool import verdict as pool_verdict
 from ccxcli.ssm.core.rows import LicenseRow, VaRow
-from ccxcli.ssm.core.schema import COMMAND_LINE, MAX_PURCHASED, SCHEMA, build, migrate, version, write_ahead
+from ccxcli.ssm.core.schema import MAX_PURCHASED, SCHEMA, build, migrate, version, write_ahead
+from ccxcli.ssm.core.txn import Transactions
 
 ACCESS_LEVELS = ("PUBLIC", "PRIVATE")  # a virtual account's commerce access level
 MAX_MESSAGES = 20_000  # answers kept for messages sent again after a crash (the newest ones)
@@ -55,29 +52,15 @@ def finish_key_roll(path: Path) -> None:
     (path / ROLL).unlink()
 
 
-class Busy(StoreError):
-    """A write transaction that was not to wait found the database held by another writer;
-    nothing was done (its caller tries again where waiting does no harm)."""
-
-    def __init__(self) -> None:
-        super().__init__("The SSM database is busy (another writer holds it); try again.")
-
-
-class SsmDb:
+class SsmDb(Transactions):
     def __init__(self, path: Path, db: sqlite3.Connection) -> None:
+        super().__init__(db)
         self.path = path
-        self.db = db
         self._meta: dict[str, str] | None = None
         self._moved: dict[str, int] = {}  # virtual accounts whose pool this transaction moved, and when
-        self._judged: set[str] = set()  # of those, the ones whose verdict was judged since their last move
+        # of those, the ones whose verdict was judged since their last move, with the pool judged
+        self._judged: dict[str, dict[str, dict[str, int]]] = {}
         self.closed = False
-        # a lock that the connections of one process share (a served SSM's worker threads): its
-        # write transactions queue on it rather than sleep in SQLite's busy wait
-        self.writer: threading.Lock | None = None
-        self.waits = True  # False: a transaction that would wait for another writer raises Busy (`never_wait`)
-        # who the events of this connection's changes are logged for (the Event Log's User): the
-        # command line unless a served SSM's request or a node's message says otherwise
-        self.actor: str | Callable[[], str] = COMMAND_LINE
 
     # -- opening -------------------------------------------------------------------
     @classmethod
@@ -161,55 +144,12 @@ class SsmDb:
         it since. (A connection kept for many requests starts each this way.)"""
         self._meta = None
 
-    def never_wait(self) -> None:
-        """From now on a write transaction that finds another writer (a thread of this process
-        or another process) raises Busy at once, before doing anything, instead of waiting: a
-        served SSM's event loop applies node messages on such a connection."""
-        self.waits = False
-        self.db.execute("PRAGMA busy_timeout=0")
+    def _settle(self) -> None:
+        self._record()
 
-    @contextmanager
-    def tx(self) -> Iterator[sqlite3.Connection]:
-        """One write transaction: all of it or nothing."""
-        writer = self.writer
-        if writer is not None and not (
-            writer.acquire(timeout=tunables().lock_timeout) if self.waits else writer.acquire(blocking=False)
-        ):
-            if not self.waits:
-                raise Busy()
-            raise StoreError("The SSM database is busy (another request is changing it); try again.")
-        try:
-            with self._tx() as db:
-                yield db
-        finally:
-            if writer is not None:
-                writer.release()
-
-    @contextmanager
-    def _tx(self) -> Iterator[sqlite3.Connection]:
-        try:
-            self.db.execute("BEGIN IMMEDIATE")
-        except sqlite3.OperationalError as e:
-            problem = sqlite_problem(e)
-            if not self.waits and "busy" in problem.message:
-                raise Busy() from None
-            raise problem from None
-        try:
-            yield self.db
-            self._record()
-        except BaseException:
-            self._moved.clear()
-            self._judged.clear()
-            self.db.execute("ROLLBACK")
-            raise
-        else:
-            kill_point("ssm-before-commit")
-            try:
-                self.db.execute("COMMIT")
-            except sqlite3.OperationalError as e:
-                self.db.execute("ROLLBACK")
-                raise sqlite_problem(e) from None
-            kill_point("ssm-after-commit")
+    def _discard(self) -> None:
+        self._moved.clear()
+        self._judged.clear()
 
     # -- messages from nodes: each id is applied once --------------------------------------
     def answered(self, msg_id: str) -> Any:
@@ -466,37 +406,43 @@ class SsmDb:
         """The pool of `va` moved at `now` (inside a transaction): when the transaction ends, its
         history gets the pool as it is then, and its version moves if its verdict did."""
         self._moved[va] = max(now, self._moved.get(va, now))
-        self._judged.discard(va)
+        self._judged.pop(va, None)
 
     def version_now(self, va: str) -> int:
         """The pool's version with this transaction's changes so far judged (what a node's
         answer carries)."""
-        self._judge(va, self.pool(va))
+        self.judged_pool(va)
         return self.version(va)
 
-    def _judge(self, va: str, pool: dict[str, dict[str, int]]) -> None:
-        """Move the pool's version when its verdict (the licenses it is short of, `pool.verdict`)
-        changed: the nodes of the virtual account report again only then, so N nodes registering
-        into one pool are worked out again a few times, not N times each (issue 36)."""
-        if va in self._judged:
-            return
+    def judged_pool(self, va: str) -> dict[str, dict[str, int]]:
+        """The pool of `va` as it is now, its verdict judged: it moves the pool's version when
+        its verdict (the licenses it is short of, `pool.verdict`) changed, so the nodes of the
+        virtual account report again only then and N nodes registering into one pool are worked
+        out again a few times, not N times each (issue 36). Read once until the pool's next
+        move (`bump`: every change of a pool is followed by one)."""
+        pool = self._judged.get(va)
+        if pool is not None:
+            return pool
+        pool = self.pool(va)
         verdict = pool_verdict(pool)
         r = self.db.execute("SELECT verdict FROM va WHERE name=?", (va,)).fetchone()
         if r is not None and r[0] != verdict:
             self.db.execute("UPDATE va SET verdict=?, version = version + 1 WHERE name=?", (verdict, va))
-        self._judged.add(va)
+        self._judged[va] = pool
+        return pool
 
     def _record(self) -> None:
-        """Add to the history each license of the moved pools that changed since its last row."""
+        """Add to the history each license of the moved pools that changed since its last row
+        (each license's last row found through the index: the history only grows)."""
         moved, self._moved = self._moved, {}
         for va, t in moved.items():
-            pool = self.pool(va)
-            self._judge(va, pool)
+            pool = self.judged_pool(va)
             last = {
                 r[0]: tuple(r[1:])
                 for r in self.db.execute(
-                    "SELECT h.alias, h.purchased, h.in_use, h.reserved, h.reported FROM pool_history h "
-                    "WHERE h.va=? AND h.t = (SELECT MAX(t) FROM pool_history WHERE va=h.va AND alias=h.alias)",
+                    "SELECT h.alias, h.purchased, h.in_use, h.reserved, h.reported FROM pool p CROSS "
+                    "JOIN pool_history h ON h.va = p.va AND h.alias = p.alias AND h.t = "
+                    "(SELECT MAX(t) FROM pool_history WHERE va = p.va AND alias = p.alias) WHERE p.va=?",
                     (va,),
                 )
             }
@@ -578,4 +524,4 @@ class SsmDb:
             self.bump(inst["va"], now)
 
     def judge(self, va: str, reported: dict[str, int]) -> dict[str, int]:
-        return judge(self.pool(va), reported)
+        return judge(self.judged_pool(va), reported)

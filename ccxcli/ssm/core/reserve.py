@@ -18,7 +18,6 @@ from typing import TYPE_CHECKING, Any
 from ccxcli.clock import iso
 from ccxcli.core.catalogue import lookup
 from ccxcli.errors import RuleError, UsageError
-from ccxcli.faults import kill_point
 from ccxcli.ssm.core import rules, subscriptions
 from ccxcli.ssm.core.db import SsmDb
 from ccxcli.ssm.core.rows import ReservationRow
@@ -122,7 +121,7 @@ def authorize(ssm: SsmDb, va: str | None, request: str, counts: dict[str, int], 
         raise RuleError("Specific License Reservation is not allowed on this smart account.")
     with ssm.tx():
         code = _authorize_in(ssm, ssm.va(va), req, counts, now)
-    kill_point("ssm-committed")
+    ssm.committed()
     return code
 
 
@@ -190,7 +189,7 @@ def rehost(ssm: SsmDb, failed: str, request: str, now: int) -> str:
             f"Licenses of failed SN {r['sn']} rehosted to SN {req.sn} in '{r['va']}': {counts_text(counts)}",
             r["va"],
         )
-    kill_point("ssm-committed")
+    ssm.committed()
     return code
 
 
@@ -238,7 +237,7 @@ def update(ssm: SsmDb, ident: str, counts: dict[str, int], now: int) -> str:
             "Authorization Pending until the confirmation code is entered",
             r["va"],
         )
-    kill_point("ssm-committed")
+    ssm.committed()
     return code
 
 
@@ -377,7 +376,7 @@ def release(ssm: SsmDb, instance_row: Row, now: int) -> None:
 def give_back(ssm: SsmDb, code: str, now: int) -> dict[str, Any]:
     with ssm.tx():
         done = apply_return(ssm, code, now)
-    kill_point("ssm-committed")
+    ssm.committed()
     return done
 
 

@@ -9,7 +9,6 @@ from typing import Any
 
 from ccxcli.clock import DAY, iso
 from ccxcli.errors import InstanceGone, RuleError, UsageError
-from ccxcli.faults import kill_point
 from ccxcli.ssm.core import reserve, rules, subscriptions
 from ccxcli.ssm.core.db import SsmDb
 from ccxcli.ssm.core.rows import AlertRow, EventRow, InstanceDetail, InstanceRow, TokenRow, UsagePeriod
@@ -302,7 +301,7 @@ def register(
         }
         if msg_id is not None:
             ssm.remember(msg_id, now, answer)
-    kill_point("ssm-committed")
+    ssm.committed()
     return answer
 
 
@@ -370,7 +369,7 @@ def report(ssm: SsmDb, uuid: str, use: dict[str, int], now: int, msg_id: str | N
         answer = {"deficit": short, "version": ssm.version_now(r["va"])}
         if msg_id is not None:
             ssm.remember(msg_id, now, answer)
-    kill_point("ssm-committed")
+    ssm.committed()
     return answer
 
 
@@ -418,7 +417,7 @@ def deregister(ssm: SsmDb, uuid: str, now: int, msg_id: str | None = None) -> No
         ssm.set_usage(r, {}, now)
         db.execute("DELETE FROM instance WHERE id=?", (r["id"],))
         ssm.event(now, "deregister", f"Instance {r['id']} ({r['hostname']}) deregistered; licenses released", r["va"])
-    kill_point("ssm-committed")
+    ssm.committed()
 
 
 def pool_version(ssm: SsmDb, uuid: str) -> int | None:

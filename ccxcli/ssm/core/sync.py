@@ -32,7 +32,6 @@ from typing import Any
 from ccxcli.clock import DAY, iso
 from ccxcli.core.catalogue import BY_ALIAS
 from ccxcli.errors import RuleError, UsageError
-from ccxcli.faults import kill_point
 from ccxcli.ssm.core import rules
 from ccxcli.ssm.core.db import SsmDb
 from ccxcli.ssm.core.schema import MAX_PURCHASED
@@ -254,7 +253,7 @@ def handle_request(cloud: SsmDb, text: str, now: int) -> str:
             "vas": {va: left_to_onprem(cloud, va, name) for va in linked},
         }
         cloud.event(now, "sync", f"Synchronized with SSM On-Prem '{name}': {len(instances)} product instances")
-    kill_point("ssm-committed")
+    cloud.committed()
     return _sign(cloud, answer)
 
 
