@@ -10,6 +10,7 @@ Usage: python benchmarks/ssm_https.py [--nodes N] [--reports R] [--threads T]
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import re
 import secrets
@@ -123,11 +124,17 @@ def main() -> None:
         finally:
             proc.send_signal(signal.SIGTERM)
             proc.communicate(timeout=30)
-        # the floor: the same reports applied in-process, one after the other
-        from ccxcli.ssm.core.db import SsmDb
+        from ccxcli.ssm.core.db import MAX_MESSAGES, SsmDb
         from ccxcli.ssm.core.device import handle
 
+        # none lost, each node's reports applied in order: its usage is its last report's
         ssm = SsmDb.open(folder)
+        last = {"flex-standard": (a.reports - 1) % 7}
+        kept = ssm.db.execute("SELECT COUNT(*) FROM message WHERE id LIKE 'report|%'").fetchone()[0]
+        applied = sum(json.loads(r[0]) == last for r in ssm.db.execute("SELECT usage FROM instance"))
+        if applied != a.nodes or (total <= MAX_MESSAGES // 2 and kept != total):  # (beyond, the oldest go)
+            sys.exit(f"lost: {a.nodes - applied} nodes without their last report; {kept} of {total} answers kept")
+        # the floor: the same reports applied in-process, one after the other
         t0 = time.perf_counter()
         for k in range(a.reports):
             for n in nodes[: max(1, a.nodes // 4)]:
@@ -151,6 +158,7 @@ def main() -> None:
     )
     ratio = total / wall / local
     print(f"in-process floor (same SSM database): {local:7.0f} reports/s; served / in-process = {ratio:.2f}")
+    print(f"none lost: every report answered and kept, each node's last report last ({a.nodes} nodes)")
     print(f"(cpu count {os.cpu_count()})")
 
 

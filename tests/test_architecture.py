@@ -175,7 +175,9 @@ def test_the_web_has_one_boundary() -> None:
     its work raises into an answer in one place, `site.guarded`; redirects and HTTP statuses
     are values a handler returns (`site.Redirect`, `site.Answer`), never raised or smuggled in
     a body. Cisco's calls that take several requests answer for each item (`cssm.one`); the
-    Reserve Licenses wizard brings a refusal back to its step."""
+    Reserve Licenses wizard brings a refusal back to its step; a batch of node messages carries
+    each message's refusal back to the request that sent it (`gateway._outcome`), where
+    `guarded` answers it."""
     catchers = []
     for name, path in modules().items():
         if layer(name) != "ssm.web":
@@ -192,7 +194,11 @@ def test_the_web_has_one_boundary() -> None:
                         catchers.append(f"{name}.{fn.name}")
         assert '"_http"' not in path.read_text(encoding="utf-8"), name
     wizard = {c for c in catchers if c.startswith("ccxcli.ssm.web.portal_wizard.")}
-    assert set(catchers) - wizard == {"ccxcli.ssm.web.cssm.one", "ccxcli.ssm.web.site.guarded"}, catchers
+    assert set(catchers) - wizard == {
+        "ccxcli.ssm.web.cssm.one",
+        "ccxcli.ssm.web.site.guarded",
+        "ccxcli.ssm.web.gateway._outcome",
+    }, catchers
     assert len(wizard) == 3  # its three steps that send a form
 
 

@@ -12,12 +12,10 @@ from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from ccxcli.errors import StoreError, UsageError
-from ccxcli.ssm.core.db import Busy
 from ccxcli.ssm.core.served_cert import served
 from ccxcli.ssm.web import (
     api,
@@ -32,13 +30,14 @@ from ccxcli.ssm.web import (
     portal_sync,
     portal_wizard,
 )
-from ccxcli.ssm.web.site import Site, TooLarge, guarded, json_object, kind_of, read_body, refusal
+from ccxcli.ssm.web.gateway import FastLane, Gateway
+from ccxcli.ssm.web.site import Site
 from ccxcli.urls import GATEWAY_PATH, SATELLITE_PATH
 
-MAX_MESSAGE = 256 * 1024  # one node message: a registration or a usage report
 MAX_CONNECTIONS = 1000  # open at once (`--max-connections`); a request on one more is answered 503
 REQUEST_TIMEOUT = 30.0  # seconds a client has to send a whole request (`--request-timeout`)
 NOTIFY_EVERY = 60.0  # seconds: the SSM's email notifications are checked this often, and after each change
+NOTIFY_AFTER = 0.25  # seconds after a change: the rest of a burst (a class's nodes reporting) is checked with it
 
 
 class Poke:
@@ -116,22 +115,21 @@ def bounded_http(seconds: float) -> type[asyncio.Protocol]:
 
 
 async def notifier(site: Site) -> None:
-    """The served SSM's email notifications: after each change, and every NOTIFY_EVERY seconds
-    for what time alone raises (a day's summary, an instance that stopped reporting)."""
+    """The served SSM's email notifications: after each change (once for the changes of
+    NOTIFY_AFTER seconds: not once per node message), and every NOTIFY_EVERY seconds for what
+    time alone raises (a day's summary, an instance that stopped reporting)."""
     site.wake = asyncio.Event()
     while True:
         with contextlib.suppress(asyncio.TimeoutError):
             await asyncio.wait_for(site.wake.wait(), NOTIFY_EVERY)
+            await asyncio.sleep(NOTIFY_AFTER)
         site.wake.clear()
         await run_in_threadpool(site.notify)
 
 
 def app(site: Site) -> Starlette:
-    async def device(request: Request) -> Response:
-        """A node's message: `{"op", "args"}` → `{"ok": true, "result"}` or a refusal with its kind."""
-        return await guarded(_message(site, request), _refused)
-
-    routes = [Route(p, device, methods=["POST"]) for p in (GATEWAY_PATH, SATELLITE_PATH)]
+    gateway = Gateway(site, (GATEWAY_PATH, SATELLITE_PATH))
+    routes = [Route(p, gateway.answer, methods=["POST"]) for p in gateway.paths]
     application = Starlette(
         routes=[
             *routes,
@@ -147,59 +145,16 @@ def app(site: Site) -> Starlette:
             *portal.routes(site, portal_wizard.PAGES),
             *portal.routes(site, portal_sync.PAGES),
         ],
-        middleware=[Middleware(HangUpOnTooLarge), Middleware(CollapseSlashes), Middleware(Poke, site=site)],
+        middleware=[
+            Middleware(HangUpOnTooLarge),
+            Middleware(CollapseSlashes),
+            Middleware(Poke, site=site),
+            Middleware(FastLane, gateway=gateway),  # node messages skip the router
+        ],
         exception_handlers={404: not_there, 405: not_there},
     )
     application.state.site = site
     return application
-
-
-class Malformed(UsageError):
-    """A node's message that is not `{"op": TEXT, "args": …}` (HTTP 400)."""
-
-
-async def _message(site: Site, request: Request) -> Response:
-    try:
-        doc = json_object(await read_body(request, MAX_MESSAGE))
-    except TooLarge:
-        raise
-    except UsageError:
-        raise Malformed("Malformed device message.") from None
-    op = doc.get("op")
-    if not isinstance(op, str):
-        raise Malformed("Malformed device message.")
-    try:
-        # On the event loop: a message is one short transaction, and the hop to a worker thread
-        # and back cost more than the message itself (benchmarks/README.md). Its connection never
-        # waits for a writer: held by another process or thread, nothing is done here (Busy) and
-        # the message goes to a worker thread, which waits; the loop never does.
-        result = _handle(site, op, doc.get("args"))
-    except StoreError as e:  # Busy, or a read SQLite found busy (rolled back: nothing was done)
-        if not isinstance(e, Busy) and "busy" not in e.message:
-            raise
-        result = await run_in_threadpool(_handle, site, op, doc.get("args"))
-    return JSONResponse({"ok": True, "result": result})
-
-
-def _refused(e: BaseException) -> Response:
-    """Every refusal is an answer the node understands: a message it sent wrong (400, 413), or
-    the SSM's refusal with its kind (200; 503 while the store is busy or down)."""
-    if isinstance(e, (TooLarge, Malformed)):
-        return JSONResponse(
-            {"ok": False, "error": {"kind": "usage", "message": e.message}}, 413 if isinstance(e, TooLarge) else 400
-        )
-    r = refusal(e)
-    kind = kind_of(r)
-    return JSONResponse(
-        {"ok": False, "error": {"kind": kind, "message": r.message}}, status_code=503 if kind == "store" else 200
-    )
-
-
-def _handle(site: Site, op: str, args: object) -> object:
-    from ccxcli.ssm.core.device import handle
-
-    with site.ssm() as ssm:
-        return handle(ssm, op, args, served=True)
 
 
 async def serve(

@@ -24,8 +24,9 @@ from starlette.responses import JSONResponse, Response
 from ccxcli.clock import wall_now
 from ccxcli.errors import CcxError, InstanceGone, RuleError, StoreError, UsageError, classify, worded
 from ccxcli.runtime import tunables
-from ccxcli.ssm.core.db import ROLL, Busy, SsmDb
+from ccxcli.ssm.core.db import ROLL, SsmDb
 from ccxcli.ssm.core.device import check_open
+from ccxcli.ssm.core.txn import Busy
 from ccxcli.ssm.core.users import User
 from ccxcli.store.lab import lab_of, ssm_now
 
