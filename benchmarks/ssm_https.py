@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import multiprocessing as mp
 import os
+import queue as queue_mod
 import re
 import secrets
 import signal
@@ -21,6 +23,7 @@ import tempfile
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 from ccxcli.protocol.remote import Remote
 from ccxcli.urls import GATEWAY_PATH
@@ -38,11 +41,31 @@ def hello() -> dict[str, str]:
     return {"uuid": uuid, "sn": uuid[-5:], "license_type": "flex", "hostname": "bench"}
 
 
+def send(
+    port: int, trusted: list[bytes], mine: list[dict[str, str]], reports: int, now: int, out: Any, ready: Any
+) -> None:
+    """One client: a kept-alive connection sending `reports` reports for each node of `mine`
+    once every client is ready; its latencies go to `out`."""
+    remote = Remote("localhost", port, GATEWAY_PATH, trusted)
+    remote.call("pool_version", {"uuid": mine[0]["uuid"]})  # connected before the clock starts
+    ready.wait()
+    lat = []
+    for k in range(reports):
+        for n in mine:
+            t = time.perf_counter()
+            args = {"uuid": n["uuid"], "use": {"flex-standard": k % 7}, "now": now + k * 900}
+            remote.call("report", {**args, "msg_id": f"report:{n['uuid']}:{k}"})
+            lat.append(time.perf_counter() - t)
+    remote.close()
+    out.put(lat)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--nodes", type=int, default=40)
     ap.add_argument("--reports", type=int, default=25, help="reports per node")
-    ap.add_argument("--threads", type=int, default=8)
+    ap.add_argument("--clients", "--threads", type=int, default=8, help="connections, one per client")
+    ap.add_argument("--processes", action="store_true", help="each client a process of its own (else a thread)")
     a = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp) / "farm"
@@ -92,34 +115,39 @@ def main() -> None:
                 reg.append(time.perf_counter() - t)
                 r.close()
             lat: list[float] = []
-            lock = threading.Lock()
-
-            def sender(mine: list[dict[str, str]]) -> None:
-                remote = Remote("localhost", port, GATEWAY_PATH, trusted)
-                for k in range(a.reports):
-                    for n in mine:
-                        t = time.perf_counter()
-                        remote.call(
-                            "report",
-                            {
-                                "uuid": n["uuid"],
-                                "use": {"flex-standard": k % 7},
-                                "now": now + k * 900,
-                                "msg_id": f"report:{n['uuid']}:{k}",
-                            },
-                        )
-                        with lock:
-                            lat.append(time.perf_counter() - t)
-                remote.close()
-
-            groups = [nodes[i :: a.threads] for i in range(a.threads)]
-            t0 = time.perf_counter()
-            threads = [threading.Thread(target=sender, args=(g,)) for g in groups if g]
-            for th in threads:
-                th.start()
-            for th in threads:
-                th.join()
-            wall = time.perf_counter() - t0
+            groups = [g for g in (nodes[i :: a.clients] for i in range(a.clients)) if g]
+            kind = "processes" if a.processes else "connections"
+            if a.processes:  # clients that share no interpreter (no GIL between them)
+                ctx = mp.get_context("spawn")
+                queue = ctx.Queue()
+                ready = ctx.Barrier(len(groups) + 1)
+                senders = [
+                    ctx.Process(target=send, args=(port, trusted, g, a.reports, now, queue, ready)) for g in groups
+                ]
+                for s in senders:
+                    s.start()
+                ready.wait()  # every client connected and waiting: the clock starts
+                t0 = time.perf_counter()
+                for _ in senders:
+                    lat.extend(queue.get())
+                wall = time.perf_counter() - t0
+                for s in senders:
+                    s.join()
+            else:
+                box: queue_mod.Queue[list[float]] = queue_mod.Queue()
+                gate = threading.Barrier(len(groups) + 1)
+                threads = [
+                    threading.Thread(target=send, args=(port, trusted, g, a.reports, now, box, gate)) for g in groups
+                ]
+                for th in threads:
+                    th.start()
+                gate.wait()
+                t0 = time.perf_counter()
+                for _ in threads:
+                    lat.extend(box.get())
+                wall = time.perf_counter() - t0
+                for th in threads:
+                    th.join()
             total = len(lat)
         finally:
             proc.send_signal(signal.SIGTERM)
@@ -153,7 +181,7 @@ def main() -> None:
     for label, values in (("register over HTTPS (new connection each)", reg), ("report over HTTPS (kept-alive)", lat)):
         print(f"{label:<43} p50 {pct(values, 50) * 1000:6.1f} ms   p99 {pct(values, 99) * 1000:6.1f} ms")
     print(
-        f"throughput: {total} reports from {a.nodes} nodes on {a.threads} connections in {wall:.2f} s "
+        f"throughput: {total} reports from {a.nodes} nodes on {len(groups)} {kind} in {wall:.2f} s "
         f"= {total / wall:7.0f} reports/s"
     )
     ratio = total / wall / local

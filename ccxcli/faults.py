@@ -10,9 +10,10 @@ crash or a hang-up (`tests/test_trust.py`, `test_model.py`, `test_hardening.py`,
 
 Unset, each point costs two dictionary lookups. Points: `store-before-replace` and
 `store-after-replace` (every atomic file write), `ssm-before-commit` and `ssm-after-commit`
-(every SSM transaction), `ssm-committed`, `exchange-recorded`, `exchange-answered`, `adopted` (a
-scenario loaded into one node: its SSM side committed, its node not yet placed), `key-rolled`
-(`ccx-ssm key roll`, between its two files)."""
+(every SSM transaction, or batch of them), `ssm-committed` (a change durable; in a served
+SSM's batch, once for each message after the batch's commit), `exchange-recorded`,
+`exchange-answered`, `adopted` (a scenario loaded into one node: its SSM side committed, its
+node not yet placed), `key-rolled` (`ccx-ssm key roll`, between its two files)."""
 
 from __future__ import annotations
 

@@ -24,7 +24,7 @@ RUNS = {
         ["--sessions", "4", "--workers", "2", "--process-sessions", "2", "--commands", "2", "--think", "0.1"],
         "memory per session, process-per-session / in-process",
     ),
-    "ssm_https.py": (["--nodes", "2", "--reports", "2", "--threads", "2"], "reports/s"),
+    "ssm_https.py": (["--nodes", "2", "--reports", "2", "--clients", "2", "--processes"], "none lost"),
     "cssm_api.py": (["--n", "10"], "reservations per second: 1 per call"),
 }
 

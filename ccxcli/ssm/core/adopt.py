@@ -92,8 +92,8 @@ def adopt(dst: SsmDb, src: Path, va_from: str, va_to: str, hostnames: dict[str, 
         for r in rows["issued"]:
             if r["reservation"] in rids:
                 db.execute(
-                    "INSERT INTO issued(reservation, ts, counts, code) VALUES (?, ?, ?, ?)",
-                    (rids[r["reservation"]], r["ts"], r["counts"], r["code"]),
+                    "INSERT INTO issued(reservation, ts, counts, code, terms) VALUES (?, ?, ?, ?, ?)",
+                    (rids[r["reservation"]], r["ts"], r["counts"], r["code"], r["terms"]),
                 )
         for r in rows["usage_history"]:
             if r["uuid"] in uuids:

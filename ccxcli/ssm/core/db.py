@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +21,7 @@ from ccxcli.runtime import tunables
 from ccxcli.ssm.core.pool import judge, rows
 from ccxcli.ssm.core.pool import verdict as pool_verdict
 from ccxcli.ssm.core.rows import LicenseRow, VaRow
-from ccxcli.ssm.core.schema import MAX_PURCHASED, SCHEMA, build, migrate, version, write_ahead
+from ccxcli.ssm.core.schema import COMMAND_LINE, MAX_PURCHASED, SCHEMA, build, migrate, version, write_ahead
 from ccxcli.ssm.core.txn import Transactions
 
 ACCESS_LEVELS = ("PUBLIC", "PRIVATE")  # a virtual account's commerce access level
@@ -61,6 +62,9 @@ class SsmDb(Transactions):
         # of those, the ones whose verdict was judged since their last move, with the pool judged
         self._judged: dict[str, dict[str, dict[str, int]]] = {}
         self.closed = False
+        # who the events of this connection's changes are logged for (the Event Log's User): the
+        # command line unless a served SSM's request or a node's message says otherwise
+        self.actor: str | Callable[[], str] = COMMAND_LINE
 
     # -- opening -------------------------------------------------------------------
     @classmethod

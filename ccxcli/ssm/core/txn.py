@@ -8,13 +8,12 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 
 from ccxcli.errors import StoreError, sqlite_problem
 from ccxcli.faults import kill_point
 from ccxcli.runtime import tunables
-from ccxcli.ssm.core.schema import COMMAND_LINE
 
 
 class Busy(StoreError):
@@ -35,9 +34,6 @@ class Transactions:
         # write transactions queue on it rather than sleep in SQLite's busy wait
         self.writer: threading.Lock | None = None
         self.waits = True  # False: a transaction that would wait for another writer raises Busy (`never_wait`)
-        # who the events of this connection's changes are logged for (the Event Log's User): the
-        # command line unless a served SSM's request or a node's message says otherwise
-        self.actor: str | Callable[[], str] = COMMAND_LINE
         self._batched = -1  # outside a batch; in one, how many of its transactions were released
 
     def _settle(self) -> None:
