@@ -20,7 +20,7 @@ from ccxcli.ssm.core.db import SsmDb
 from ccxcli.ssm.core.device import handle
 from ccxcli.ssm.core.smart import token_create
 from ccxcli.ssm.core.txn import Busy
-from ccxcli.ssm.web.gateway import Gateway
+from ccxcli.ssm.web.gateway import MAX_BATCH, Gateway
 from ccxcli.ssm.web.site import Site
 from ccxcli.urls import GATEWAY_PATH
 
@@ -122,6 +122,26 @@ def test_messages_that_arrive_together_are_committed_together(tmp_path: Path) ->
     usage = _usage(folder)
     assert usage[uuids[0]] == {"flex-standard": 6}  # a node's messages keep their order
     assert [usage[u] for u in uuids[1:]] == [{"flex-standard": 1 + k % 3} for k in range(1, 8)]
+
+
+def test_a_batch_holds_at_most_max_batch_messages(tmp_path: Path) -> None:
+    """More messages than a batch holds at once make several batches, in their order: the
+    loop's time per batch is bounded."""
+    folder, uuids = _farm(tmp_path, 1)
+    site = Site(folder, None)
+    gateway = Gateway(site, (GATEWAY_PATH,))
+    statements: list[str] = []
+    count = 2 * MAX_BATCH + 5
+
+    async def main() -> list[object]:
+        with site.ssm() as ssm:
+            ssm.db.set_trace_callback(statements.append)
+        return await _together(gateway, [_report(uuids[0], k % 50, k) for k in range(count)])
+
+    answers = asyncio.run(main())
+    assert all(isinstance(r, dict) for r in answers), answers
+    assert statements.count("BEGIN IMMEDIATE") == 3 and statements.count("COMMIT") == 3
+    assert _usage(folder)[uuids[0]] == {"flex-standard": (count - 1) % 50}  # the last one last
 
 
 def test_messages_the_database_is_held_from_wait_off_the_loop_and_are_applied_once_let_go(tmp_path: Path) -> None:
