@@ -117,37 +117,24 @@ def main() -> None:
             lat: list[float] = []
             groups = [g for g in (nodes[i :: a.clients] for i in range(a.clients)) if g]
             kind = "processes" if a.processes else "connections"
+            box: Any  # a queue, a barrier and a maker of clients: of processes or of threads
+            gate: Any
+            make: Any
             if a.processes:  # clients that share no interpreter (no GIL between them)
                 ctx = mp.get_context("spawn")
-                queue = ctx.Queue()
-                ready = ctx.Barrier(len(groups) + 1)
-                senders = [
-                    ctx.Process(target=send, args=(port, trusted, g, a.reports, now, queue, ready)) for g in groups
-                ]
-                for s in senders:
-                    s.start()
-                ready.wait()  # every client connected and waiting: the clock starts
-                t0 = time.perf_counter()
-                for _ in senders:
-                    lat.extend(queue.get())
-                wall = time.perf_counter() - t0
-                for s in senders:
-                    s.join()
+                box, gate, make = ctx.Queue(), ctx.Barrier(len(groups) + 1), ctx.Process
             else:
-                box: queue_mod.Queue[list[float]] = queue_mod.Queue()
-                gate = threading.Barrier(len(groups) + 1)
-                threads = [
-                    threading.Thread(target=send, args=(port, trusted, g, a.reports, now, box, gate)) for g in groups
-                ]
-                for th in threads:
-                    th.start()
-                gate.wait()
-                t0 = time.perf_counter()
-                for _ in threads:
-                    lat.extend(box.get())
-                wall = time.perf_counter() - t0
-                for th in threads:
-                    th.join()
+                box, gate, make = queue_mod.Queue(), threading.Barrier(len(groups) + 1), threading.Thread
+            workers = [make(target=send, args=(port, trusted, g, a.reports, now, box, gate)) for g in groups]
+            for w in workers:
+                w.start()
+            gate.wait()  # every client connected and waiting: the clock starts
+            t0 = time.perf_counter()
+            for _ in workers:
+                lat.extend(box.get())
+            wall = time.perf_counter() - t0
+            for w in workers:
+                w.join()
             total = len(lat)
         finally:
             proc.send_signal(signal.SIGTERM)
