@@ -10,22 +10,19 @@ Usage: python benchmarks/cssm_api.py [--n N]
 from __future__ import annotations
 
 import argparse
-import re
 import secrets
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 import requests
+from ssm_https import serve
 
 from ccxcli.core.catalogue import BY_ALIAS
 from ccxcli.protocol import codes
 from ccxcli.ssm.core import apiclient, reserve
 from ccxcli.ssm.core.db import SsmDb
 
-SSM = [sys.executable, "-c", "import sys; from ccxcli.ssm.cli.main import main; sys.exit(main())"]
 NOW = 1_800_000_000
 TAG = BY_ALIAS["flex-standard"].tag
 
@@ -69,22 +66,7 @@ def main() -> None:
         cid, secret = apiclient.create(served, "bench", [], NOW)
         domain = served.domain
         served.close()
-        argv = [
-            *SSM,
-            "--home",
-            tmp,
-            "--ssm",
-            str(Path(tmp) / "served"),
-            "serve",
-            "--listen",
-            "127.0.0.1:0",
-            "--no-auth",
-            "--stop-after",
-            "900",
-        ]
-        proc = subprocess.Popen(argv, stdout=subprocess.PIPE, text=True)
-        assert proc.stdout is not None
-        port = int(re.search(r":(\d+)/", proc.stdout.readline()).group(1))  # type: ignore[union-attr]
+        proc, port = serve(tmp, Path(tmp) / "served")
         http = requests.Session()
         try:
             base = f"https://127.0.0.1:{port}"

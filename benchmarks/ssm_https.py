@@ -31,6 +31,14 @@ from ccxcli.urls import GATEWAY_PATH
 SSM = [sys.executable, "-c", "import sys; from ccxcli.ssm.cli.main import main; sys.exit(main())"]
 
 
+def serve(home: str, folder: Path) -> tuple[subprocess.Popen[str], int]:
+    """`ccx-ssm serve` of `folder` on a free loopback port (stopping by itself after 900 s), and the port."""
+    argv = [*SSM, "--home", home, "--ssm", str(folder), "serve", "--listen", "127.0.0.1:0", "--no-auth"]
+    proc = subprocess.Popen([*argv, "--stop-after", "900"], stdout=subprocess.PIPE, text=True)
+    assert proc.stdout is not None
+    return proc, int(re.search(r":(\d+)/", proc.stdout.readline()).group(1))  # type: ignore[union-attr]
+
+
 def pct(values: list[float], p: float) -> float:
     s = sorted(values)
     return s[min(len(s) - 1, int(p / 100 * len(s)))]
@@ -83,25 +91,7 @@ def main() -> None:
             [*SSM, "--home", tmp, "--ssm", str(folder), "token", "create"], check=True, capture_output=True, text=True
         ).stdout.strip()
         trusted = [(folder / "public.pem").read_bytes()]
-        proc = subprocess.Popen(
-            [
-                *SSM,
-                "--home",
-                tmp,
-                "--ssm",
-                str(folder),
-                "serve",
-                "--listen",
-                "127.0.0.1:0",
-                "--no-auth",
-                "--stop-after",
-                "900",
-            ],
-            stdout=subprocess.PIPE,
-            text=True,
-        )
-        assert proc.stdout is not None
-        port = int(re.search(r":(\d+)/", proc.stdout.readline()).group(1))  # type: ignore[union-attr]
+        proc, port = serve(tmp, folder)
         try:
             now = int(time.time())
             nodes = [hello() for _ in range(a.nodes)]

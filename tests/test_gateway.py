@@ -11,6 +11,7 @@ import secrets
 import sqlite3
 import threading
 from collections.abc import Callable
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -47,12 +48,12 @@ def _report(uuid: str, n: int, k: int = 0) -> dict[str, object]:
 
 
 def _usage(folder: Path) -> dict[str, dict[str, int]]:
-    with sqlite3.connect(folder / "ssm.db") as db:
+    with closing(sqlite3.connect(folder / "ssm.db")) as db:
         return {u: json.loads(t) for u, t in db.execute("SELECT uuid, usage FROM instance")}
 
 
 def _purchased(folder: Path) -> int:
-    with sqlite3.connect(folder / "ssm.db") as db:
+    with closing(sqlite3.connect(folder / "ssm.db")) as db:
         return int(db.execute("SELECT purchased FROM pool WHERE va='DEFAULT' AND alias='flex-standard'").fetchone()[0])
 
 

@@ -34,7 +34,7 @@ class Transactions:
         # write transactions queue on it rather than sleep in SQLite's busy wait
         self.writer: threading.Lock | None = None
         self.waits = True  # False: a transaction that would wait for another writer raises Busy (`never_wait`)
-        self._batched = -1  # outside a batch; in one, how many of its transactions were released
+        self._batched = -1  # outside a batch; in one, how many of its transactions called `committed`
 
     def _settle(self) -> None:
         """What a transaction does last, before it is committed (or released in a batch)."""
